@@ -1,0 +1,177 @@
+use proptest::prelude::*;
+
+use super::*;
+use crate::values::BinaryBuilder;
+
+fn all_encodings() -> Vec<Encoding> {
+    ids::ALL.iter().map(|&id| Encoding::from_id(id).unwrap()).collect()
+}
+
+fn roundtrip(physical: PhysicalType, num_values: u32, decoded: &[u8]) {
+    for encoding in all_encodings() {
+        if !encoding.base.applies_to(physical) {
+            assert!(matches!(
+                encode_page(encoding, physical, num_values, decoded),
+                Err(Error::EncodingNotApplicable { .. })
+            ));
+            continue;
+        }
+        let page = encode_page(encoding, physical, num_values, decoded).unwrap();
+        assert_eq!(page.crc32c, crc::crc32c(&page.stored));
+        let back = decode_page(page.encoding_id, physical, num_values, page.decoded_len, &page.stored)
+            .unwrap_or_else(|e| panic!("{} {physical}: {e}", encoding.name()));
+        assert_eq!(back.as_bytes(&page.stored), decoded, "{} {physical}", encoding.name());
+    }
+}
+
+fn ints_to_layout(physical: PhysicalType, values: &[i128]) -> Vec<u8> {
+    let width = physical.width().unwrap();
+    let mut out = Vec::new();
+    for &v in values {
+        out.extend_from_slice(&(v as u128).to_le_bytes()[..width]);
+    }
+    out
+}
+
+fn bounds(physical: PhysicalType) -> (i128, i128) {
+    let bits = 8 * physical.width().unwrap() as u32;
+    if physical.is_signed() {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    } else {
+        (0, (1i128 << bits) - 1)
+    }
+}
+
+fn int_types() -> impl Strategy<Value = PhysicalType> {
+    prop::sample::select(
+        PhysicalType::ALL
+            .iter()
+            .copied()
+            .filter(|p| p.is_integer())
+            .collect::<Vec<_>>(),
+    )
+}
+
+proptest! {
+    #[test]
+    fn integers_roundtrip(physical in int_types(), raw in prop::collection::vec(any::<u64>(), 0..300), sorted in any::<bool>()) {
+        let (lo, hi) = bounds(physical);
+        let span = (hi - lo) as u128 + 1;
+        let mut values: Vec<i128> = raw.iter().map(|&r| lo + (r as u128 % span) as i128).collect();
+        if sorted { values.sort(); }
+        roundtrip(physical, values.len() as u32, &ints_to_layout(physical, &values));
+    }
+
+    #[test]
+    fn floats_roundtrip(values in prop::collection::vec(any::<f64>(), 0..200)) {
+        let layout: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        roundtrip(PhysicalType::F64, values.len() as u32, &layout);
+        let layout32: Vec<u8> = values.iter().flat_map(|v| (*v as f32).to_le_bytes()).collect();
+        roundtrip(PhysicalType::F32, values.len() as u32, &layout32);
+    }
+
+    #[test]
+    fn binary_roundtrip(values in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..20), 0..200), repeat in 1usize..4) {
+        let mut builder = BinaryBuilder::new();
+        for v in &values { for _ in 0..repeat { builder.push(v); } }
+        let n = builder.len() as u32;
+        let mut layout = Vec::new();
+        builder.finish_into(&mut layout);
+        roundtrip(PhysicalType::Binary, n, &layout);
+    }
+
+    #[test]
+    fn random_bytes_never_panic(id in prop::sample::select(ids::ALL.to_vec()), physical in prop::sample::select(PhysicalType::ALL.to_vec()), n in 0u32..64, len in 0u32..600, bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = decode_page(id, physical, n, len, &bytes);
+    }
+}
+
+#[test]
+fn extremes_and_empty() {
+    for physical in PhysicalType::ALL {
+        if physical == PhysicalType::Binary {
+            let mut b = BinaryBuilder::new();
+            let mut empty = Vec::new();
+            b.finish_into(&mut empty);
+            roundtrip(physical, 0, &empty);
+            b.push(b"");
+            let mut one = Vec::new();
+            b.finish_into(&mut one);
+            roundtrip(physical, 1, &one);
+            continue;
+        }
+        roundtrip(physical, 0, &[]);
+        if physical.is_integer() {
+            let (lo, hi) = bounds(physical);
+            let values = [lo, hi, lo, hi, 0, hi, lo];
+            roundtrip(physical, values.len() as u32, &ints_to_layout(physical, &values));
+            roundtrip(physical, 1, &ints_to_layout(physical, &[hi]));
+        }
+    }
+}
+
+#[test]
+fn delta_varint_hand_vector() {
+    // u32 values 5, 7, 6: deltas +5, +2, -1 -> zigzag 10, 4, 1
+    let layout = ints_to_layout(PhysicalType::U32, &[5, 7, 6]);
+    let page = encode_page(Encoding::delta_varint(), PhysicalType::U32, 3, &layout).unwrap();
+    assert_eq!(page.stored, vec![0x0A, 0x04, 0x01]);
+    assert_eq!(page.encoding_id, 0x0001);
+}
+
+#[test]
+fn for_bitpack_hand_vector() {
+    // i16 values -3, -1, 0: reference -3 (u64 two's complement), deltas 0, 2, 3 at 2 bits
+    let layout = ints_to_layout(PhysicalType::I16, &[-3, -1, 0]);
+    let page = encode_page(Encoding::for_bitpack(), PhysicalType::I16, 3, &layout).unwrap();
+    let mut expected = (-3i64 as u64).to_le_bytes().to_vec();
+    expected.push(2);
+    expected.push(0b11_10_00);
+    assert_eq!(page.stored, expected);
+}
+
+#[test]
+fn dictionary_hand_vector() {
+    let mut b = BinaryBuilder::new();
+    for v in [&b"chr1"[..], b"chr2", b"chr1"] {
+        b.push(v);
+    }
+    let mut layout = Vec::new();
+    b.finish_into(&mut layout);
+    let page = encode_page(Encoding::dictionary(), PhysicalType::Binary, 3, &layout).unwrap();
+    let mut expected = vec![2, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 8, 0, 0, 0];
+    expected.extend_from_slice(b"chr1chr2");
+    expected.push(1);
+    expected.push(0b010);
+    assert_eq!(page.stored, expected);
+}
+
+#[test]
+fn bombs_are_refused_before_allocation() {
+    // A dictionary page of a few bytes claiming many values of a long entry.
+    let mut stored = vec![1, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0];
+    stored.extend_from_slice(&[b'x'; 16]);
+    stored.push(0);
+    let n = 1_000_000u32;
+    let err = decode_page(ids::DICTIONARY, PhysicalType::Binary, n, 4 * (n + 1) + 100, &stored).unwrap_err();
+    assert!(matches!(err, Error::MalformedPage { .. }), "{err}");
+    // A decoded length over the cap.
+    let err = decode_page(ids::PLAIN, PhysicalType::U8, u32::MAX, u32::MAX, &[]).unwrap_err();
+    assert!(matches!(err, Error::LimitExceeded { .. }), "{err}");
+    // A zstd frame claiming more content than the cap.
+    let mut frame = zstd_frame::compress(&[0u8; 16], 3);
+    // Overwrite with a frame whose header declares 1 GiB: build it by compressing nothing and patching is fragile,
+    // so check the declared-size path with a plain mismatch instead.
+    let err = decode_page(ids::ZSTD | ids::PLAIN, PhysicalType::U8, 17, 17, &frame).unwrap_err();
+    assert!(matches!(err, Error::DecodedLengthMismatch { .. }), "{err}");
+    frame.push(0);
+    let err = decode_page(ids::ZSTD | ids::PLAIN, PhysicalType::U8, 16, 16, &frame).unwrap_err();
+    assert!(matches!(err, Error::MalformedPage { .. }), "{err}");
+}
+
+#[test]
+fn unknown_ids() {
+    for id in [0x0004u16, 0x0200, 0xFFFF, 0x01FF] {
+        assert!(matches!(decode_page(id, PhysicalType::U8, 0, 0, &[]), Err(Error::UnknownEncoding { id: found }) if found == id));
+    }
+}

@@ -1,0 +1,200 @@
+use std::fmt;
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The part of a file a checksum or bound refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Region {
+    /// The 64-byte header at offset 0 (spec 2.2).
+    Header,
+    /// The fixed 32-byte tail at the end of the file (spec 2.6).
+    Tail,
+    /// The footer: footer header, block checksums and manifest (spec 2.5).
+    Footer,
+    /// One block of page directory entries (spec 2.4).
+    DirectoryBlock(u64),
+    /// One page, by its index in the page directory (spec 2.3).
+    Page(u64),
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Region::Header => f.write_str("header"),
+            Region::Tail => f.write_str("tail"),
+            Region::Footer => f.write_str("footer"),
+            Region::DirectoryBlock(b) => write!(f, "page directory block {b}"),
+            Region::Page(p) => write!(f, "page {p}"),
+        }
+    }
+}
+
+/// Everything that can be wrong with `.gcol` bytes.
+///
+/// Variants locate the problem: a file offset, the region, and what was
+/// expected against what was found.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Fewer bytes than a structure needs.
+    #[error("truncated {region}: needed {needed} bytes at offset {offset}, file has {file_len}")]
+    Truncated {
+        /// Region being read.
+        region: Region,
+        /// Offset the structure starts at.
+        offset: u64,
+        /// Bytes the structure needs.
+        needed: u64,
+        /// Bytes the file (or buffer) has.
+        file_len: u64,
+    },
+    /// The 8 magic bytes at the start or end are wrong.
+    #[error("bad magic in {region} at offset {offset}: expected {expected:02x?}, found {found:02x?}; not a .gcol file, or truncated or modified in transfer")]
+    BadMagic {
+        /// Header or tail.
+        region: Region,
+        /// Offset of the magic.
+        offset: u64,
+        /// Bytes expected.
+        expected: [u8; 8],
+        /// Bytes found.
+        found: [u8; 8],
+    },
+    /// A major version this reader cannot read.
+    #[error("unsupported .gcol version {major}.{minor} in {region}: this reader supports major version {supported}; upgrade gcol")]
+    UnsupportedVersion {
+        /// Where the version was read.
+        region: Region,
+        /// Major version found.
+        major: u16,
+        /// Minor version found.
+        minor: u16,
+        /// Major version supported.
+        supported: u16,
+    },
+    /// Header and tail disagree on the version.
+    #[error("version mismatch: header says {header_major}.{header_minor}, tail says {tail_major}.{tail_minor}")]
+    VersionMismatch {
+        /// Header major.
+        header_major: u16,
+        /// Header minor.
+        header_minor: u16,
+        /// Tail major.
+        tail_major: u16,
+        /// Tail minor.
+        tail_minor: u16,
+    },
+    /// A CRC32C did not match.
+    #[error("checksum mismatch in {region} at offset {offset}: expected crc32c {expected:#010x}, computed {actual:#010x}")]
+    ChecksumMismatch {
+        /// Region covered by the checksum.
+        region: Region,
+        /// Offset where the covered bytes start.
+        offset: u64,
+        /// Checksum stored in the file.
+        expected: u32,
+        /// Checksum of the bytes found.
+        actual: u32,
+    },
+    /// An offset/length pair points outside where the spec allows.
+    #[error("{region} out of bounds: offset {offset} + length {len} is outside the allowed range {lower}..{upper}")]
+    OutOfBounds {
+        /// Region whose bounds are wrong.
+        region: Region,
+        /// Offset found.
+        offset: u64,
+        /// Length found.
+        len: u64,
+        /// Lowest allowed offset.
+        lower: u64,
+        /// Highest allowed end (exclusive).
+        upper: u64,
+    },
+    /// A structure is not aligned as the spec requires.
+    #[error("{region} at offset {offset} is not aligned to {alignment} bytes")]
+    Misaligned {
+        /// Region.
+        region: Region,
+        /// Offset found.
+        offset: u64,
+        /// Required alignment.
+        alignment: u64,
+    },
+    /// A length beyond a limit of the spec (spec 10).
+    #[error("{region} claims {what} of {found}, above the limit of {limit}")]
+    LimitExceeded {
+        /// Region.
+        region: Region,
+        /// The quantity.
+        what: &'static str,
+        /// Value found.
+        found: u64,
+        /// Limit from spec 10.
+        limit: u64,
+    },
+    /// A field that must hold a specific value (reserved zeros, flags) does not.
+    #[error("{region}: field {field} at offset {offset} must be {expected}, found {found}")]
+    InvalidField {
+        /// Region.
+        region: Region,
+        /// Field name as in the spec.
+        field: &'static str,
+        /// Absolute offset of the field (0 when not known).
+        offset: u64,
+        /// What the spec requires.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+    /// An encoding id not in this reader's registry.
+    #[error("unknown encoding id {id:#06x}; the file needs a newer gcol")]
+    UnknownEncoding {
+        /// Encoding id found.
+        id: u16,
+    },
+    /// An encoding that does not apply to the column's physical type.
+    #[error("encoding {encoding} cannot encode {physical} values")]
+    EncodingNotApplicable {
+        /// Encoding name.
+        encoding: &'static str,
+        /// Physical type.
+        physical: PhysicalTypeName,
+    },
+    /// Page bytes that do not decode under their encoding.
+    #[error("malformed {encoding} page: {detail} (at byte {position} of the stored page)")]
+    MalformedPage {
+        /// Encoding name.
+        encoding: &'static str,
+        /// What is wrong.
+        detail: &'static str,
+        /// Byte position inside the stored page.
+        position: u64,
+    },
+    /// A page decoded to a different length or value count than its directory entry says.
+    #[error("decoded page length mismatch: directory says {expected} bytes, decoding gave {actual}")]
+    DecodedLengthMismatch {
+        /// Length from the directory.
+        expected: u64,
+        /// Length produced.
+        actual: u64,
+    },
+    /// The manifest is not valid JSON for the schema.
+    #[error("manifest at offset {offset} is not valid: {source}")]
+    ManifestJson {
+        /// Offset of the manifest.
+        offset: u64,
+        /// Parser error (names line and column).
+        source: serde_json::Error,
+    },
+    /// The manifest parsed but breaks a rule of spec 5.
+    #[error("manifest is inconsistent: {detail}")]
+    ManifestInvalid {
+        /// Which rule and where.
+        detail: String,
+    },
+}
+
+/// Display name of a physical type, carried in errors.
+pub type PhysicalTypeName = &'static str;

@@ -1,0 +1,217 @@
+//! The manifest: UTF-8 JSON describing datasets, columns, provenance and
+//! metadata (spec 5).
+//!
+//! Readers ignore fields they do not know, so minor versions can add fields;
+//! writers must not remove or change the meaning of a field within a major
+//! version.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, PhysicalType, Result};
+
+/// Value of [`Manifest::format`].
+pub const FORMAT_NAME: &str = "gcol";
+/// Manifest schema version written by this crate (spec 5.1).
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// The whole manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `"gcol"`.
+    pub format: String,
+    /// Schema version of this JSON document.
+    pub manifest_version: u32,
+    /// When the file was first created, RFC 3339 UTC (`2026-11-23T16:39:30Z`).
+    pub created_utc: String,
+    /// When the file was last written, RFC 3339 UTC.
+    pub modified_utc: String,
+    /// Software that wrote the file.
+    pub producer: Producer,
+    /// Datasets, in file order.
+    pub datasets: Vec<Dataset>,
+    /// Where the data came from.
+    #[serde(default)]
+    pub provenance: Vec<Provenance>,
+    /// Free key/value metadata.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// The software that wrote a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Producer {
+    /// Program or library name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// Coordinate convention of positions in a dataset (spec 5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Coordinates {
+    /// 0-based, half-open `[start, end)`, as BED and this library's APIs.
+    ZeroBasedHalfOpen,
+    /// 1-based, inclusive `[start, end]`, as VCF, SAM and GFF text.
+    OneBasedInclusive,
+}
+
+/// One dataset: a named group of columns of one kind (spec 5.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    /// Unique name within the file.
+    pub name: String,
+    /// Kind: `sequences`, `reads`, `variants`, `alignments`, `graph`, `table`
+    /// (other values are allowed and mean "generic columns").
+    pub kind: String,
+    /// Coordinate convention of position columns, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordinates: Option<Coordinates>,
+    /// Number of rows, when the dataset is a table of equal-length columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_rows: Option<u64>,
+    /// Columns, in order.
+    pub columns: Vec<Column>,
+    /// Free key/value metadata.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// One column and where its pages are in the directory (spec 5.4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    /// Column id: its position in the file-wide list of columns (datasets in order, then columns in order).
+    pub id: u32,
+    /// Unique name within the dataset.
+    pub name: String,
+    /// Physical layout of decoded values.
+    pub physical_type: PhysicalType,
+    /// Meaning of the values (`uint64`, `utf8`, `position`, `dna2bit`, ...).
+    pub logical_type: String,
+    /// Unit of the values (`bases`, `bytes`, `phred`, ...), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Number of values.
+    pub num_values: u64,
+    /// Index of the column's first entry in the page directory.
+    pub first_page: u64,
+    /// Number of directory entries (pages) of the column.
+    pub num_pages: u64,
+    /// Encoding ids used by the column's pages, ascending.
+    pub encodings: Vec<u16>,
+    /// Sum of stored page lengths in bytes.
+    pub stored_bytes: u64,
+    /// Sum of decoded page lengths in bytes.
+    pub decoded_bytes: u64,
+    /// Free key/value metadata.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// One source file a dataset was converted from (spec 5.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// File name of the source as given to the converter.
+    pub source: String,
+    /// Size of the source in bytes.
+    pub size_bytes: u64,
+    /// SHA-256 of the source bytes, lower-case hex.
+    pub sha256: String,
+    /// Dataset(s) made from it.
+    #[serde(default)]
+    pub datasets: Vec<String>,
+    /// Converter name and version (`gcol 0.1.0`).
+    pub converter: String,
+    /// Converter options as given.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// When the conversion ran, RFC 3339 UTC.
+    pub converted_utc: String,
+}
+
+impl Manifest {
+    /// Parse the manifest JSON found at `offset`, then check it against spec 5
+    /// and a directory of `num_pages` entries.
+    pub fn decode(bytes: &[u8], offset: u64, num_pages: u64) -> Result<Manifest> {
+        let manifest: Manifest =
+            serde_json::from_slice(bytes).map_err(|source| Error::ManifestJson { offset, source })?;
+        manifest.validate(num_pages)?;
+        Ok(manifest)
+    }
+
+    /// Serialise to compact JSON.
+    pub fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("manifest serialisation cannot fail")
+    }
+
+    /// All columns of all datasets, in column-id order.
+    pub fn columns(&self) -> impl Iterator<Item = (&Dataset, &Column)> {
+        self.datasets
+            .iter()
+            .flat_map(|d| d.columns.iter().map(move |c| (d, c)))
+    }
+
+    /// Number of columns in the file.
+    pub fn num_columns(&self) -> usize {
+        self.datasets.iter().map(|d| d.columns.len()).sum()
+    }
+
+    /// Check the rules of spec 5.6.
+    pub fn validate(&self, num_pages: u64) -> Result<()> {
+        let bad = |detail: String| Err(Error::ManifestInvalid { detail });
+        if self.format != FORMAT_NAME {
+            return bad(format!("format is {:?}, expected \"gcol\"", self.format));
+        }
+        if self.manifest_version == 0 {
+            return bad("manifest_version must be at least 1".into());
+        }
+        let mut dataset_names = HashSet::new();
+        let mut next_id = 0u64;
+        let mut next_page = 0u64;
+        for dataset in &self.datasets {
+            if !dataset_names.insert(dataset.name.as_str()) {
+                return bad(format!("dataset name {:?} appears twice", dataset.name));
+            }
+            let mut column_names = HashSet::new();
+            for column in &dataset.columns {
+                let at = format!("column {:?} of dataset {:?}", column.name, dataset.name);
+                if !column_names.insert(column.name.as_str()) {
+                    return bad(format!("{at} appears twice"));
+                }
+                if u64::from(column.id) != next_id {
+                    return bad(format!("{at} has id {}, expected {next_id}", column.id));
+                }
+                if column.first_page != next_page {
+                    return bad(format!(
+                        "{at} starts at page {}, expected {next_page} (columns own consecutive directory ranges in id order)",
+                        column.first_page
+                    ));
+                }
+                next_page = match column.first_page.checked_add(column.num_pages) {
+                    Some(end) if end <= num_pages => end,
+                    _ => {
+                        return bad(format!(
+                            "{at} claims pages {}+{} but the directory has {num_pages}",
+                            column.first_page, column.num_pages
+                        ))
+                    }
+                };
+                if column.num_pages == 0 && column.num_values != 0 {
+                    return bad(format!("{at} has {} values but no pages", column.num_values));
+                }
+                if !column.encodings.windows(2).all(|w| w[0] < w[1]) {
+                    return bad(format!("{at}: encodings must be ascending and distinct"));
+                }
+                next_id += 1;
+            }
+        }
+        if next_page != num_pages {
+            return bad(format!(
+                "columns own {next_page} pages but the directory has {num_pages}"
+            ));
+        }
+        Ok(())
+    }
+}
