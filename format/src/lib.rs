@@ -42,7 +42,11 @@ pub use footer::FooterHeader;
 pub use header::Header;
 pub use manifest::Manifest;
 pub use tail::Tail;
-pub use types::PhysicalType;
+pub use types::{PhysicalType, Value};
+
+// On-disk values are little-endian and typed views cast page bytes in place.
+#[cfg(target_endian = "big")]
+compile_error!("gcol supports little-endian hosts only (spec 2: all integers are little-endian and pages are viewed in place)");
 
 /// The 8-byte magic at offset 0 and in the last 8 bytes of every file (spec 2.1).
 ///

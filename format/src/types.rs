@@ -95,3 +95,18 @@ impl fmt::Display for PhysicalType {
         f.write_str(self.name())
     }
 }
+
+/// A fixed-width value type that columns can hold, with its physical type.
+pub trait Value: bytemuck::Pod + Send + Sync {
+    /// The matching physical type.
+    const PHYSICAL: PhysicalType;
+}
+
+macro_rules! impl_value {
+    ($($t:ty => $p:ident),*) => {$(
+        impl Value for $t {
+            const PHYSICAL: PhysicalType = PhysicalType::$p;
+        }
+    )*};
+}
+impl_value!(u8 => U8, u16 => U16, u32 => U32, u64 => U64, i8 => I8, i16 => I16, i32 => I32, i64 => I64, f32 => F32, f64 => F64);

@@ -1,0 +1,411 @@
+//! A page cache shared by any number of readers, files and threads.
+//!
+//! Decoded pages are stored as [`Bytes`] and handed out by reference count,
+//! never copied per reader. The cache holds at most `budget_bytes` of pages
+//! (decoded heap pages and zero-copy mapped pages are both charged their
+//! length); pinned pages are never evicted, and a page that does not fit
+//! because the rest is pinned is returned to the caller without being cached.
+//!
+//! Pages still referenced by a caller after eviction stay alive until the
+//! caller drops them; the budget counts what the cache itself holds.
+
+mod lru;
+mod s3fifo;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+use rustc_hash::FxHashMap;
+
+/// Cache key: a reader's file key and a page index.
+pub(crate) type Key = (u64, u64);
+
+/// Which page to evict when the budget is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EvictionPolicy {
+    /// Least recently used. Best for workloads with strong recency; a long
+    /// scan flushes the working set.
+    #[default]
+    Lru,
+    /// S3-FIFO (Yang et al., SOSP 2023): a small probationary FIFO, a main
+    /// FIFO with reinsertion and a ghost queue. Scan-resistant: pages read
+    /// once leave through the small queue without displacing hot pages.
+    S3Fifo,
+}
+
+/// Options for [`PageCache::new`].
+#[derive(Debug, Clone, Copy)]
+pub struct CacheOptions {
+    /// Upper bound on the bytes of pages the cache holds.
+    pub budget_bytes: u64,
+    /// Eviction policy.
+    pub policy: EvictionPolicy,
+}
+
+impl Default for CacheOptions {
+    fn default() -> Self {
+        CacheOptions {
+            budget_bytes: 256 << 20,
+            policy: EvictionPolicy::Lru,
+        }
+    }
+}
+
+/// A snapshot of cache counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheMetrics {
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups that had to load the page.
+    pub misses: u64,
+    /// Pages evicted to stay within the budget.
+    pub evictions: u64,
+    /// Bytes produced by loading pages (decoded length), over the cache's life.
+    pub bytes_decoded: u64,
+    /// Bytes of pages the cache holds now.
+    pub bytes_resident: u64,
+    /// Bytes of pinned pages now.
+    pub bytes_pinned: u64,
+    /// Pages held now.
+    pub entries: u64,
+    /// Pages loaded ahead of a sequential scan.
+    pub readahead_pages: u64,
+    /// Hits on pages that readahead loaded (first hit of each).
+    pub readahead_hits: u64,
+    /// Pages not cached because they exceeded the budget or the rest was pinned.
+    pub rejected: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    evictions: AtomicU64,
+    bytes_decoded: AtomicU64,
+    readahead_pages: AtomicU64,
+    readahead_hits: AtomicU64,
+    rejected: AtomicU64,
+}
+
+pub(crate) struct Entry {
+    pub(crate) data: Bytes,
+    pub(crate) pins: u32,
+    pub(crate) prefetched: bool,
+    /// S3-FIFO access counter (0..=3).
+    pub(crate) freq: u8,
+    /// LRU recency stamp.
+    pub(crate) tick: u64,
+}
+
+pub(crate) type Map = FxHashMap<Key, Entry>;
+
+enum Policy {
+    Lru(lru::Lru),
+    S3Fifo(s3fifo::S3Fifo),
+}
+
+struct State {
+    map: Map,
+    resident: u64,
+    pinned: u64,
+    policy: Policy,
+}
+
+/// A byte-budgeted page cache; share it with `Arc` between readers.
+pub struct PageCache {
+    state: Mutex<State>,
+    budget: u64,
+    policy: EvictionPolicy,
+    counters: Counters,
+}
+
+impl std::fmt::Debug for PageCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageCache")
+            .field("budget", &self.budget)
+            .field("policy", &self.policy)
+            .field("metrics", &self.metrics())
+            .finish()
+    }
+}
+
+impl PageCache {
+    /// A new cache.
+    pub fn new(options: CacheOptions) -> Arc<PageCache> {
+        let policy = match options.policy {
+            EvictionPolicy::Lru => Policy::Lru(lru::Lru::default()),
+            EvictionPolicy::S3Fifo => Policy::S3Fifo(s3fifo::S3Fifo::new(options.budget_bytes)),
+        };
+        Arc::new(PageCache {
+            state: Mutex::new(State {
+                map: Map::default(),
+                resident: 0,
+                pinned: 0,
+                policy,
+            }),
+            budget: options.budget_bytes,
+            policy: options.policy,
+            counters: Counters::default(),
+        })
+    }
+
+    /// A cache of `budget_bytes` with `policy`.
+    pub fn with_budget(budget_bytes: u64, policy: EvictionPolicy) -> Arc<PageCache> {
+        PageCache::new(CacheOptions {
+            budget_bytes,
+            policy,
+        })
+    }
+
+    /// The byte budget.
+    pub fn budget_bytes(&self) -> u64 {
+        self.budget
+    }
+
+    /// The eviction policy.
+    pub fn policy(&self) -> EvictionPolicy {
+        self.policy
+    }
+
+    /// Current counters.
+    pub fn metrics(&self) -> CacheMetrics {
+        let (resident, pinned, entries) = {
+            let state = self.state.lock();
+            (state.resident, state.pinned, state.map.len() as u64)
+        };
+        let c = &self.counters;
+        CacheMetrics {
+            hits: c.hits.load(Ordering::Relaxed),
+            misses: c.misses.load(Ordering::Relaxed),
+            evictions: c.evictions.load(Ordering::Relaxed),
+            bytes_decoded: c.bytes_decoded.load(Ordering::Relaxed),
+            bytes_resident: resident,
+            bytes_pinned: pinned,
+            entries,
+            readahead_pages: c.readahead_pages.load(Ordering::Relaxed),
+            readahead_hits: c.readahead_hits.load(Ordering::Relaxed),
+            rejected: c.rejected.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Drop every unpinned page.
+    pub fn clear(&self) {
+        let mut state = self.state.lock();
+        let State {
+            map,
+            resident,
+            policy,
+            ..
+        } = &mut *state;
+        let keys: Vec<Key> = map.iter().filter(|(_, e)| e.pins == 0).map(|(k, _)| *k).collect();
+        for key in keys {
+            if let Some(entry) = map.remove(&key) {
+                *resident -= entry.data.len() as u64;
+            }
+        }
+        match policy {
+            Policy::Lru(p) => p.retain(map),
+            Policy::S3Fifo(p) => p.retain(map),
+        }
+    }
+
+    /// Look a page up, counting a hit or a miss.
+    pub(crate) fn get(&self, key: Key) -> Option<Bytes> {
+        let mut state = self.state.lock();
+        let State { map, policy, .. } = &mut *state;
+        let Some(entry) = map.get_mut(&key) else {
+            drop(state);
+            self.counters.misses.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        if entry.prefetched {
+            entry.prefetched = false;
+            self.counters.readahead_hits.fetch_add(1, Ordering::Relaxed);
+        }
+        match policy {
+            Policy::Lru(p) => p.touch(key, entry),
+            Policy::S3Fifo(_) => entry.freq = (entry.freq + 1).min(3),
+        }
+        let data = entry.data.clone();
+        drop(state);
+        self.counters.hits.fetch_add(1, Ordering::Relaxed);
+        Some(data)
+    }
+
+    /// Whether a page is cached, without touching counters or recency.
+    pub(crate) fn contains(&self, key: Key) -> bool {
+        self.state.lock().map.contains_key(&key)
+    }
+
+    /// Cache a freshly loaded page, evicting as needed; returns the cached
+    /// copy if another thread inserted the same page first.
+    pub(crate) fn insert(&self, key: Key, data: Bytes, prefetched: bool) -> Bytes {
+        let charge = data.len() as u64;
+        self.counters.bytes_decoded.fetch_add(charge, Ordering::Relaxed);
+        if prefetched {
+            self.counters.readahead_pages.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut state = self.state.lock();
+        if let Some(existing) = state.map.get(&key) {
+            return existing.data.clone();
+        }
+        if charge > self.budget {
+            self.counters.rejected.fetch_add(1, Ordering::Relaxed);
+            return data;
+        }
+        let State {
+            map,
+            resident,
+            policy,
+            ..
+        } = &mut *state;
+        while *resident + charge > self.budget {
+            let victim = match policy {
+                Policy::Lru(p) => p.victim(map),
+                Policy::S3Fifo(p) => p.victim(map),
+            };
+            let Some(victim) = victim else {
+                self.counters.rejected.fetch_add(1, Ordering::Relaxed);
+                return data;
+            };
+            let entry = map.remove(&victim).expect("victim is cached");
+            *resident -= entry.data.len() as u64;
+            self.counters.evictions.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut entry = Entry {
+            data: data.clone(),
+            pins: 0,
+            prefetched,
+            freq: 0,
+            tick: 0,
+        };
+        match policy {
+            Policy::Lru(p) => p.insert(key, &mut entry),
+            Policy::S3Fifo(p) => p.insert(key, charge),
+        }
+        map.insert(key, entry);
+        *resident += charge;
+        data
+    }
+
+    /// Pin a cached page so it is never evicted; false when it is not cached.
+    pub(crate) fn pin(&self, key: Key) -> bool {
+        let mut state = self.state.lock();
+        let State { map, pinned, .. } = &mut *state;
+        match map.get_mut(&key) {
+            Some(entry) => {
+                if entry.pins == 0 {
+                    *pinned += entry.data.len() as u64;
+                }
+                entry.pins += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Undo one [`PageCache::pin`].
+    pub(crate) fn unpin(&self, key: Key) {
+        let mut state = self.state.lock();
+        let State { map, pinned, .. } = &mut *state;
+        if let Some(entry) = map.get_mut(&key) {
+            if entry.pins > 0 {
+                entry.pins -= 1;
+                if entry.pins == 0 {
+                    *pinned -= entry.data.len() as u64;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(n: usize) -> Bytes {
+        Bytes::from(vec![0u8; n])
+    }
+
+    fn fill(cache: &PageCache, file: u64, pages: std::ops::Range<u64>, size: usize) {
+        for p in pages {
+            if cache.get((file, p)).is_none() {
+                cache.insert((file, p), page(size), false);
+            }
+        }
+    }
+
+    #[test]
+    fn budget_is_respected_by_both_policies() {
+        for policy in [EvictionPolicy::Lru, EvictionPolicy::S3Fifo] {
+            let cache = PageCache::with_budget(10_000, policy);
+            fill(&cache, 1, 0..1000, 300);
+            let m = cache.metrics();
+            assert!(m.bytes_resident <= 10_000, "{policy:?}: {m:?}");
+            assert_eq!(m.misses, 1000);
+            assert!(m.evictions >= 1000 - 10_000 / 300);
+        }
+    }
+
+    #[test]
+    fn lru_evicts_least_recent() {
+        let cache = PageCache::with_budget(300, EvictionPolicy::Lru);
+        fill(&cache, 1, 0..3, 100);
+        assert!(cache.get((1, 0)).is_some()); // 0 is now most recent
+        cache.insert((1, 3), page(100), false); // evicts 1
+        assert!(cache.contains((1, 0)));
+        assert!(!cache.contains((1, 1)));
+        assert!(cache.contains((1, 2)));
+    }
+
+    #[test]
+    fn s3fifo_resists_scans() {
+        // A hot set re-read between bursts of one-pass scan pages: S3-FIFO keeps
+        // it, LRU lets each burst flush part of it.
+        let mut hot_hits = Vec::new();
+        for policy in [EvictionPolicy::Lru, EvictionPolicy::S3Fifo] {
+            let cache = PageCache::with_budget(100 * 100, policy);
+            for _ in 0..3 {
+                fill(&cache, 1, 0..50, 100);
+            }
+            let mut hits = 0;
+            for burst in 0..20u64 {
+                fill(&cache, 2, burst * 80..(burst + 1) * 80, 100);
+                hits += (0..50).filter(|&p| cache.contains((1, p))).count();
+                fill(&cache, 1, 0..50, 100);
+            }
+            hot_hits.push(hits);
+        }
+        assert!(hot_hits[1] >= 900, "S3-FIFO kept {} of 1000 hot lookups", hot_hits[1]);
+        assert!(hot_hits[1] > hot_hits[0], "{hot_hits:?}");
+    }
+
+    #[test]
+    fn pinned_pages_stay_and_overflow_is_rejected() {
+        for policy in [EvictionPolicy::Lru, EvictionPolicy::S3Fifo] {
+            let cache = PageCache::with_budget(200, policy);
+            fill(&cache, 1, 0..2, 100);
+            assert!(cache.pin((1, 0)));
+            assert!(cache.pin((1, 1)));
+            cache.insert((1, 2), page(100), false);
+            assert!(!cache.contains((1, 2)));
+            assert_eq!(cache.metrics().rejected, 1);
+            assert_eq!(cache.metrics().bytes_pinned, 200);
+            cache.unpin((1, 0));
+            cache.insert((1, 2), page(100), false);
+            assert!(cache.contains((1, 2)));
+            assert!(cache.contains((1, 1)), "{policy:?}");
+            assert!(!cache.contains((1, 0)));
+        }
+    }
+
+    #[test]
+    fn oversize_page_is_returned_uncached() {
+        let cache = PageCache::with_budget(10, EvictionPolicy::Lru);
+        let data = cache.insert((1, 0), page(11), false);
+        assert_eq!(data.len(), 11);
+        assert_eq!(cache.metrics().entries, 0);
+    }
+}

@@ -1,0 +1,223 @@
+use std::ops::Range;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use gcol_format::directory::PageInfo;
+use gcol_format::manifest::{Column, Dataset};
+use gcol_format::{PhysicalType, Value};
+
+use crate::page::{Page, PinnedPage};
+use crate::{Error, Reader, Result};
+
+/// Read access to one column. Rows are value indices, 0-based.
+#[derive(Clone, Copy)]
+pub struct ColumnReader<'r> {
+    reader: &'r Reader,
+    dataset: &'r Dataset,
+    meta: &'r Column,
+}
+
+impl std::fmt::Debug for ColumnReader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ColumnReader({})", self.label())
+    }
+}
+
+impl<'r> ColumnReader<'r> {
+    pub(crate) fn new(reader: &'r Reader, dataset: &'r Dataset, meta: &'r Column) -> Self {
+        ColumnReader {
+            reader,
+            dataset,
+            meta,
+        }
+    }
+
+    /// The column's manifest entry.
+    pub fn meta(&self) -> &'r Column {
+        self.meta
+    }
+
+    /// The dataset the column belongs to.
+    pub fn dataset(&self) -> &'r Dataset {
+        self.dataset
+    }
+
+    fn label(&self) -> String {
+        format!("{}/{}", self.dataset.name, self.meta.name)
+    }
+
+    /// Number of values (rows).
+    pub fn num_values(&self) -> u64 {
+        self.meta.num_values
+    }
+
+    /// Number of pages.
+    pub fn num_pages(&self) -> u64 {
+        self.meta.num_pages
+    }
+
+    fn check_page(&self, index: u64) -> Result<u64> {
+        if index >= self.meta.num_pages {
+            return Err(Error::OutOfRange {
+                column: self.label(),
+                index,
+                len: self.meta.num_pages,
+            });
+        }
+        Ok(self.meta.first_page + index)
+    }
+
+    /// Directory entry of the column's page `index` (0-based within the column).
+    pub fn page_info(&self, index: u64) -> Result<PageInfo> {
+        self.reader.page_info(self.check_page(index)?)
+    }
+
+    /// The column's page `index`, through the cache. Reading pages in order
+    /// triggers readahead of the next pages when enabled.
+    pub fn page(&self, index: u64) -> Result<Page> {
+        let global = self.check_page(index)?;
+        let inner = &self.reader.inner;
+        let readahead = u64::from(inner.readahead);
+        if readahead > 0 {
+            let last = inner.last_page[self.meta.id as usize].swap(index, Ordering::Relaxed);
+            let sequential = index > 0 && last == index - 1;
+            let end = (index + 1 + readahead).min(self.meta.num_pages);
+            if sequential
+                && index + 1 < end
+                && !inner.cache.contains((inner.file_key, global + 1))
+            {
+                self.reader.prefetch((global + 1)..(self.meta.first_page + end));
+            }
+        }
+        self.reader.page(global)
+    }
+
+    /// Pin the column's page `index` in the cache while the guard lives.
+    pub fn pin_page(&self, index: u64) -> Result<PinnedPage> {
+        self.reader.pin_page(self.check_page(index)?)
+    }
+
+    /// Load pages `range` (column-relative) into the cache in parallel.
+    pub fn prefetch(&self, range: Range<u64>) {
+        let end = range.end.min(self.meta.num_pages);
+        let start = range.start.min(end);
+        self.reader
+            .prefetch((self.meta.first_page + start)..(self.meta.first_page + end));
+    }
+
+    /// Index of the page holding `row`, by binary search over first rows.
+    pub fn page_for_row(&self, row: u64) -> Result<u64> {
+        if row >= self.meta.num_values {
+            return Err(Error::OutOfRange {
+                column: self.label(),
+                index: row,
+                len: self.meta.num_values,
+            });
+        }
+        let (mut lo, mut hi) = (0u64, self.meta.num_pages);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.page_info(mid)?.first_row <= row {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let info = self.page_info(lo)?;
+        if !(info.first_row..info.first_row + u64::from(info.num_values)).contains(&row) {
+            return Err(Error::InvalidEntry {
+                page: self.meta.first_page + lo,
+                offset: self.reader.entry_offset(self.meta.first_page + lo),
+                field: "first row",
+                expected: format!("a range holding row {row}"),
+                found: format!("{}+{}", info.first_row, info.num_values),
+            });
+        }
+        Ok(lo)
+    }
+
+    fn expect_type(&self, requested: PhysicalType) -> Result<()> {
+        if self.meta.physical_type != requested {
+            return Err(Error::TypeMismatch {
+                column: self.label(),
+                actual: self.meta.physical_type,
+                requested,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_rows(&self, rows: &Range<u64>) -> Result<()> {
+        if rows.start > rows.end || rows.end > self.meta.num_values {
+            return Err(Error::OutOfRange {
+                column: self.label(),
+                index: rows.end.max(rows.start),
+                len: self.meta.num_values,
+            });
+        }
+        Ok(())
+    }
+
+    /// Append the values of `rows` to `out` (reusing its allocation).
+    pub fn read_into<T: Value>(&self, rows: Range<u64>, out: &mut Vec<T>) -> Result<()> {
+        self.expect_type(T::PHYSICAL)?;
+        self.check_rows(&rows)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        out.reserve((rows.end - rows.start) as usize);
+        let mut index = self.page_for_row(rows.start)?;
+        let mut row = rows.start;
+        while row < rows.end {
+            let page = self.page(index)?;
+            let values = page.values::<T>()?;
+            let from = (row - page.first_row()) as usize;
+            let to = ((rows.end - page.first_row()) as usize).min(values.len());
+            out.extend_from_slice(&values[from..to]);
+            row = page.first_row() + to as u64;
+            index += 1;
+        }
+        Ok(())
+    }
+
+    /// The values of `rows` as a new vector.
+    pub fn read<T: Value>(&self, rows: Range<u64>) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.read_into(rows, &mut out)?;
+        Ok(out)
+    }
+
+    /// One value of a `binary` column, sharing the page's bytes.
+    pub fn binary(&self, row: u64) -> Result<Bytes> {
+        self.expect_type(PhysicalType::Binary)?;
+        let index = self.page_for_row(row)?;
+        let page = self.page(index)?;
+        let view = page.binary()?;
+        let i = (row - page.first_row()) as usize;
+        let value = view.get(i);
+        Ok(page.data().slice_ref(value))
+    }
+
+    /// Call `f` with each value of `rows` of a `binary` column.
+    pub fn for_each_binary(&self, rows: Range<u64>, mut f: impl FnMut(u64, &[u8])) -> Result<()> {
+        self.expect_type(PhysicalType::Binary)?;
+        self.check_rows(&rows)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut index = self.page_for_row(rows.start)?;
+        let mut row = rows.start;
+        while row < rows.end {
+            let page = self.page(index)?;
+            let view = page.binary()?;
+            let from = (row - page.first_row()) as usize;
+            let to = ((rows.end - page.first_row()) as usize).min(view.len());
+            for i in from..to {
+                f(page.first_row() + i as u64, view.get(i));
+            }
+            row = page.first_row() + to as u64;
+            index += 1;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,109 @@
+use std::path::PathBuf;
+
+use gcol_format::PhysicalType;
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Errors while reading a `.gcol` file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Opening or mapping the file failed.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file's structure is invalid (header, tail, footer, manifest).
+    #[error(transparent)]
+    Format(#[from] gcol_format::Error),
+    /// A page failed its checksum or did not decode.
+    #[error("column {column:?}, page {page} at offset {offset}: {source}")]
+    Page {
+        /// `dataset/column`.
+        column: String,
+        /// Page index in the page directory.
+        page: u64,
+        /// Absolute offset of the page's stored bytes.
+        offset: u64,
+        /// What is wrong.
+        #[source]
+        source: gcol_format::Error,
+    },
+    /// A page directory entry breaks a rule of spec 2.4.
+    #[error("page directory entry {page} at offset {offset}: field {field} must be {expected}, found {found}")]
+    InvalidEntry {
+        /// Page index.
+        page: u64,
+        /// Absolute offset of the entry.
+        offset: u64,
+        /// Field name as in the spec.
+        field: &'static str,
+        /// What the spec requires.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+    /// Pages are not laid out as spec 2.3 requires (found by `verify`).
+    #[error("layout: {detail} at offset {offset}")]
+    Layout {
+        /// Absolute offset.
+        offset: u64,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The manifest's column statistics disagree with the page directory (found by `verify`).
+    #[error("column {column:?}: manifest says {field} = {manifest}, the page directory gives {directory}")]
+    Inconsistent {
+        /// `dataset/column`.
+        column: String,
+        /// Field name.
+        field: &'static str,
+        /// Value in the manifest.
+        manifest: String,
+        /// Value computed from the directory.
+        directory: String,
+    },
+    /// No dataset of that name.
+    #[error("no dataset {name:?}; the file has: {}", available.join(", "))]
+    NoSuchDataset {
+        /// Name asked for.
+        name: String,
+        /// Names present.
+        available: Vec<String>,
+    },
+    /// No column of that name in the dataset.
+    #[error("dataset {dataset:?} has no column {column:?}; it has: {}", available.join(", "))]
+    NoSuchColumn {
+        /// Dataset.
+        dataset: String,
+        /// Name asked for.
+        column: String,
+        /// Names present.
+        available: Vec<String>,
+    },
+    /// A row or page index beyond the column.
+    #[error("column {column:?}: index {index} is out of range (it has {len})")]
+    OutOfRange {
+        /// `dataset/column`.
+        column: String,
+        /// Index asked for.
+        index: u64,
+        /// Number of rows or pages.
+        len: u64,
+    },
+    /// A typed read of a column of another physical type.
+    #[error("column {column:?} holds {actual} values, not {requested}")]
+    TypeMismatch {
+        /// `dataset/column`.
+        column: String,
+        /// The column's type.
+        actual: PhysicalType,
+        /// The type asked for.
+        requested: PhysicalType,
+    },
+}

@@ -1,0 +1,45 @@
+//! Random-access reader for `.gcol` files.
+//!
+//! [`Reader::open`] maps the file and reads only its fixed tail and footer,
+//! so opening costs the same for a 1 MB file and a 10 GB one. Page directory
+//! entries are viewed in place in the mapping, one checksummed block at a
+//! time, on first use. Pages are loaded through a [`PageCache`] that many
+//! readers, files and threads can share under one byte budget; plain pages
+//! are served zero-copy from the mapping.
+//!
+//! ```
+//! use gcol_reader::{PageCache, EvictionPolicy, ReadOptions, Reader};
+//! # use gcol_writer::{ColumnSpec, DatasetSpec, Writer, WriteOptions};
+//! # use gcol_format::PhysicalType;
+//! # let mut w = Writer::new(Vec::new(), WriteOptions::default()).unwrap();
+//! # let d = w.add_dataset(DatasetSpec::new("genes", "table")).unwrap();
+//! # let c = w.add_column(d, ColumnSpec::new("start", PhysicalType::U64, "position")).unwrap();
+//! # w.push(c, &[1_000u64, 5_000, 9_000]).unwrap();
+//! # let bytes = w.finish().unwrap();
+//! let cache = PageCache::with_budget(64 << 20, EvictionPolicy::S3Fifo);
+//! let reader = Reader::from_bytes_with(bytes, ReadOptions::default().cache(cache.clone())).unwrap();
+//! let starts: Vec<u64> = reader.column("genes", "start").unwrap().read(1..3).unwrap();
+//! assert_eq!(starts, [5_000, 9_000]);
+//! assert_eq!(cache.metrics().misses, 1);
+//! ```
+//!
+//! The byte layout is specified in `spec/` at the repository root.
+
+mod cache;
+mod column;
+mod error;
+mod page;
+mod reader;
+mod verify;
+
+pub use cache::{CacheMetrics, CacheOptions, EvictionPolicy, PageCache};
+pub use column::ColumnReader;
+pub use error::{Error, Result};
+pub use page::{Page, PinnedPage};
+pub use reader::{ChecksumPolicy, ReadOptions, Reader};
+pub use verify::VerifyReport;
+
+pub use gcol_format as format;
+
+#[cfg(test)]
+mod tests;

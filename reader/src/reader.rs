@@ -1,0 +1,539 @@
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use gcol_format::directory::{self, PageInfo, DIR_ENTRY_LEN};
+use gcol_format::encoding::{decode_page, Decoded};
+use gcol_format::footer::{Footer, FooterHeader};
+use gcol_format::header::HEADER_LEN;
+use gcol_format::manifest::{Column, Dataset, Manifest};
+use gcol_format::tail::TAIL_LEN;
+use gcol_format::{crc, Header, Region, Tail, MAX_PAGE_BYTES, PAGE_ALIGNMENT};
+use memmap2::Mmap;
+use rayon::prelude::*;
+
+use crate::cache::{CacheOptions, PageCache};
+use crate::column::ColumnReader;
+use crate::page::{Page, PinnedPage};
+use crate::{Error, Result};
+
+/// When checksums are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChecksumPolicy {
+    /// Check the footer at open, each directory block on first use and each
+    /// page every time it is loaded into the cache (default).
+    #[default]
+    Verify,
+    /// Check only the header and footer; trust directory blocks and pages.
+    Skip,
+}
+
+/// Options for [`Reader::open_with`].
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Checksum policy.
+    pub checksums: ChecksumPolicy,
+    /// Cache to share with other readers; `None` gives this reader a private
+    /// 64 MiB LRU cache.
+    pub cache: Option<Arc<PageCache>>,
+    /// Pages to load ahead when a column is read sequentially (0 = off).
+    /// They are decoded in parallel with the requested page.
+    pub readahead_pages: u32,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            checksums: ChecksumPolicy::Verify,
+            cache: None,
+            readahead_pages: 4,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Share `cache`.
+    pub fn cache(mut self, cache: Arc<PageCache>) -> ReadOptions {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// Set the checksum policy.
+    pub fn checksums(mut self, policy: ChecksumPolicy) -> ReadOptions {
+        self.checksums = policy;
+        self
+    }
+
+    /// Set readahead (0 = off).
+    pub fn readahead_pages(mut self, pages: u32) -> ReadOptions {
+        self.readahead_pages = pages;
+        self
+    }
+}
+
+/// Owner of the mapping, so `Bytes` slices of the file keep it alive.
+struct MapOwner(Arc<Mmap>);
+
+impl AsRef<[u8]> for MapOwner {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Where a column sits in the manifest.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ColumnSlot {
+    pub(crate) dataset: usize,
+    pub(crate) column: usize,
+}
+
+pub(crate) struct Inner {
+    pub(crate) data: Bytes,
+    map: Option<Arc<Mmap>>,
+    pub(crate) path: Option<PathBuf>,
+    pub(crate) header: Header,
+    pub(crate) tail: Tail,
+    pub(crate) footer: FooterHeader,
+    block_crcs_offset: u64,
+    block_ok: Box<[AtomicBool]>,
+    pub(crate) manifest: Manifest,
+    pub(crate) slots: Vec<ColumnSlot>,
+    pub(crate) cache: Arc<PageCache>,
+    pub(crate) file_key: u64,
+    pub(crate) checksums: ChecksumPolicy,
+    pub(crate) readahead: u32,
+    /// Last page index read per column, for sequential detection.
+    pub(crate) last_page: Box<[AtomicU64]>,
+}
+
+/// A `.gcol` file opened for random access. Cheap to clone; clones share
+/// the mapping and the page cache. `Send + Sync`.
+#[derive(Clone)]
+pub struct Reader {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader")
+            .field("path", &self.inner.path)
+            .field("len", &self.inner.data.len())
+            .field("pages", &self.inner.footer.num_pages)
+            .finish()
+    }
+}
+
+static NEXT_FILE_KEY: AtomicU64 = AtomicU64::new(1);
+
+impl Reader {
+    /// Map and open the file at `path` with default options.
+    ///
+    /// Reads only the header, tail and footer: open time does not depend on
+    /// the file's size or page count.
+    pub fn open(path: impl AsRef<Path>) -> Result<Reader> {
+        Reader::open_with(path, ReadOptions::default())
+    }
+
+    /// Map and open the file at `path`.
+    pub fn open_with(path: impl AsRef<Path>, options: ReadOptions) -> Result<Reader> {
+        let path = path.as_ref();
+        let io_err = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(io_err)?;
+        let len = file.metadata().map_err(io_err)?.len();
+        let (data, map) = if len == 0 {
+            (Bytes::new(), None)
+        } else {
+            // SAFETY: gcol files are immutable once finished: writers build a
+            // new file and rename it into place, never modifying a finished
+            // file, so the mapped bytes do not change under us. A third party
+            // truncating the file in place would fault (SIGBUS); the spec
+            // (section 11) forbids modifying finished files in place.
+            let map = Arc::new(unsafe { Mmap::map(&file) }.map_err(io_err)?);
+            (Bytes::from_owner(MapOwner(map.clone())), Some(map))
+        };
+        Reader::build(data, map, Some(path.to_path_buf()), options)
+    }
+
+    /// Open a file held in memory.
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Result<Reader> {
+        Reader::from_bytes_with(bytes, ReadOptions::default())
+    }
+
+    /// Open a file held in memory, with options.
+    pub fn from_bytes_with(bytes: impl Into<Bytes>, options: ReadOptions) -> Result<Reader> {
+        Reader::build(bytes.into(), None, None, options)
+    }
+
+    fn build(
+        data: Bytes,
+        map: Option<Arc<Mmap>>,
+        path: Option<PathBuf>,
+        options: ReadOptions,
+    ) -> Result<Reader> {
+        let file_len = data.len() as u64;
+        // spec 8.1: header first, so a non-gcol file is named as such.
+        let header = Header::decode(&data, file_len)?;
+        if file_len < (HEADER_LEN + TAIL_LEN) as u64 {
+            return Err(gcol_format::Error::Truncated {
+                region: Region::Tail,
+                offset: file_len,
+                needed: (HEADER_LEN + TAIL_LEN) as u64,
+                file_len,
+            }
+            .into());
+        }
+        let tail = Tail::decode(&data[data.len() - TAIL_LEN..], file_len)?;
+        if (tail.major, tail.minor) != (header.major, header.minor) {
+            return Err(gcol_format::Error::VersionMismatch {
+                header_major: header.major,
+                header_minor: header.minor,
+                tail_major: tail.major,
+                tail_minor: tail.minor,
+            }
+            .into());
+        }
+        let footer_bytes = &data[tail.footer_offset as usize..(tail.footer_offset + tail.footer_len) as usize];
+        let actual = crc::crc32c(footer_bytes);
+        if actual != tail.footer_crc32c {
+            return Err(gcol_format::Error::ChecksumMismatch {
+                region: Region::Footer,
+                offset: tail.footer_offset,
+                expected: tail.footer_crc32c,
+                actual,
+            }
+            .into());
+        }
+        let footer = Footer::decode(footer_bytes, tail.footer_offset)?;
+        let manifest_offset = tail.footer_offset + tail.footer_len - footer.header.manifest_len;
+        let manifest = Manifest::decode(footer.manifest, manifest_offset, footer.header.num_pages)?;
+        let slots = manifest
+            .datasets
+            .iter()
+            .enumerate()
+            .flat_map(|(d, ds)| (0..ds.columns.len()).map(move |c| ColumnSlot { dataset: d, column: c }))
+            .collect::<Vec<_>>();
+        let num_blocks = footer.header.num_blocks as usize;
+        let cache = options
+            .cache
+            .unwrap_or_else(|| PageCache::new(CacheOptions {
+                budget_bytes: 64 << 20,
+                ..CacheOptions::default()
+            }));
+        let inner = Inner {
+            block_crcs_offset: tail.footer_offset + gcol_format::footer::FOOTER_HEADER_LEN as u64,
+            footer: footer.header,
+            block_ok: (0..num_blocks).map(|_| AtomicBool::new(false)).collect(),
+            last_page: (0..slots.len()).map(|_| AtomicU64::new(u64::MAX)).collect(),
+            slots,
+            manifest,
+            data,
+            map,
+            path,
+            header,
+            tail,
+            cache,
+            file_key: NEXT_FILE_KEY.fetch_add(1, Ordering::Relaxed),
+            checksums: options.checksums,
+            readahead: options.readahead_pages,
+        };
+        Ok(Reader {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.inner.manifest
+    }
+
+    /// Datasets in file order.
+    pub fn datasets(&self) -> &[Dataset] {
+        &self.inner.manifest.datasets
+    }
+
+    /// The header's version `(major, minor)`.
+    pub fn version(&self) -> (u16, u16) {
+        (self.inner.header.major, self.inner.header.minor)
+    }
+
+    /// File length in bytes.
+    pub fn len(&self) -> u64 {
+        self.inner.data.len() as u64
+    }
+
+    /// Always false: a valid file has at least a header and a tail.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Number of pages in the page directory.
+    pub fn num_pages(&self) -> u64 {
+        self.inner.footer.num_pages
+    }
+
+    /// The footer header (directory location, page count, manifest length).
+    pub fn footer(&self) -> &FooterHeader {
+        &self.inner.footer
+    }
+
+    /// The tail.
+    pub fn tail(&self) -> &Tail {
+        &self.inner.tail
+    }
+
+    /// Path the reader was opened from.
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    /// The page cache this reader uses.
+    pub fn cache(&self) -> &Arc<PageCache> {
+        &self.inner.cache
+    }
+
+    /// The whole file as bytes (a view of the mapping).
+    pub fn bytes(&self) -> &Bytes {
+        &self.inner.data
+    }
+
+    /// A dataset by name.
+    pub fn dataset(&self, name: &str) -> Result<&Dataset> {
+        self.datasets()
+            .iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| Error::NoSuchDataset {
+                name: name.into(),
+                available: self.datasets().iter().map(|d| d.name.clone()).collect(),
+            })
+    }
+
+    /// A column by dataset and column name.
+    pub fn column(&self, dataset: &str, column: &str) -> Result<ColumnReader<'_>> {
+        let ds = self.dataset(dataset)?;
+        let meta = ds
+            .columns
+            .iter()
+            .find(|c| c.name == column)
+            .ok_or_else(|| Error::NoSuchColumn {
+                dataset: dataset.into(),
+                column: column.into(),
+                available: ds.columns.iter().map(|c| c.name.clone()).collect(),
+            })?;
+        Ok(ColumnReader::new(self, ds, meta))
+    }
+
+    /// A column by its id (spec 5.4).
+    pub fn column_by_id(&self, id: u32) -> Result<ColumnReader<'_>> {
+        let slot = *self.inner.slots.get(id as usize).ok_or_else(|| Error::OutOfRange {
+            column: "(column ids)".into(),
+            index: u64::from(id),
+            len: self.inner.slots.len() as u64,
+        })?;
+        let ds = &self.inner.manifest.datasets[slot.dataset];
+        Ok(ColumnReader::new(self, ds, &ds.columns[slot.column]))
+    }
+
+    pub(crate) fn column_meta(&self, id: u32) -> (&Dataset, &Column) {
+        let slot = self.inner.slots[id as usize];
+        let ds = &self.inner.manifest.datasets[slot.dataset];
+        (ds, &ds.columns[slot.column])
+    }
+
+    /// Check directory block `block` once (spec 2.4).
+    fn ensure_block(&self, block: u64) -> Result<()> {
+        let inner = &*self.inner;
+        if inner.checksums == ChecksumPolicy::Skip || inner.block_ok[block as usize].load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.check_block(block)?;
+        inner.block_ok[block as usize].store(true, Ordering::Release);
+        Ok(())
+    }
+
+    pub(crate) fn check_block(&self, block: u64) -> Result<()> {
+        let inner = &*self.inner;
+        let (offset, len) = inner.footer.block_range(block);
+        let at = (inner.block_crcs_offset + 4 * block) as usize;
+        let expected = u32::from_le_bytes(inner.data[at..at + 4].try_into().expect("4 bytes"));
+        directory::check_block(
+            block,
+            &inner.data[offset as usize..(offset + len) as usize],
+            offset,
+            expected,
+        )?;
+        Ok(())
+    }
+
+    /// Offset of directory entry `page`.
+    pub(crate) fn entry_offset(&self, page: u64) -> u64 {
+        self.inner.footer.directory_offset + page * DIR_ENTRY_LEN as u64
+    }
+
+    /// Directory entry `page`, checked against spec 2.4's rules that need no
+    /// other entry. Reads 48 bytes of the mapping (and checks the block once).
+    pub fn page_info(&self, page: u64) -> Result<PageInfo> {
+        let inner = &*self.inner;
+        if page >= inner.footer.num_pages {
+            return Err(Error::OutOfRange {
+                column: "(page directory)".into(),
+                index: page,
+                len: inner.footer.num_pages,
+            });
+        }
+        self.ensure_block(page / u64::from(inner.footer.entries_per_block))?;
+        let at = self.entry_offset(page);
+        let entry = directory::view(&inner.data[at as usize..at as usize + DIR_ENTRY_LEN])[0];
+        let info = entry.info();
+        let bad = |field: &'static str, expected: String, found: String| {
+            Err(Error::InvalidEntry {
+                page,
+                offset: at,
+                field,
+                expected,
+                found,
+            })
+        };
+        if entry.flags() != 0 {
+            return bad("flags", "0".into(), entry.flags().to_string());
+        }
+        if entry.reserved() != 0 {
+            return bad("reserved", "0".into(), entry.reserved().to_string());
+        }
+        if info.stored_len > MAX_PAGE_BYTES {
+            return bad("stored length", format!("at most {MAX_PAGE_BYTES}"), info.stored_len.to_string());
+        }
+        if info.decoded_len > MAX_PAGE_BYTES {
+            return bad("decoded length", format!("at most {MAX_PAGE_BYTES}"), info.decoded_len.to_string());
+        }
+        let end = info.offset.checked_add(u64::from(info.stored_len));
+        if info.offset < HEADER_LEN as u64 || end.is_none_or(|e| e > inner.footer.directory_offset) {
+            return bad(
+                "page offset",
+                format!("a page inside {HEADER_LEN}..{}", inner.footer.directory_offset),
+                format!("{}+{}", info.offset, info.stored_len),
+            );
+        }
+        if info.offset % PAGE_ALIGNMENT != 0 {
+            return bad("page offset", format!("a multiple of {PAGE_ALIGNMENT}"), info.offset.to_string());
+        }
+        if info.column_id as usize >= inner.slots.len() {
+            return bad("column id", format!("below {}", inner.slots.len()), info.column_id.to_string());
+        }
+        let (_, column) = self.column_meta(info.column_id);
+        if page < column.first_page || page >= column.first_page + column.num_pages {
+            return bad(
+                "column id",
+                "the column whose page range holds this entry".into(),
+                info.column_id.to_string(),
+            );
+        }
+        Ok(info)
+    }
+
+    fn column_label(&self, id: u32) -> String {
+        let (ds, c) = self.column_meta(id);
+        format!("{}/{}", ds.name, c.name)
+    }
+
+    /// Load page `page` without the cache: checksum (per policy) and decode.
+    pub(crate) fn load_page(&self, page: u64, info: &PageInfo, verify: bool) -> Result<Bytes> {
+        let inner = &*self.inner;
+        let stored = inner
+            .data
+            .slice(info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize);
+        let page_err = |source| Error::Page {
+            column: self.column_label(info.column_id),
+            page,
+            offset: info.offset,
+            source,
+        };
+        if verify || inner.checksums == ChecksumPolicy::Verify {
+            let actual = crc::crc32c(&stored);
+            if actual != info.crc32c {
+                return Err(page_err(gcol_format::Error::ChecksumMismatch {
+                    region: Region::Page(page),
+                    offset: info.offset,
+                    expected: info.crc32c,
+                    actual,
+                }));
+            }
+        }
+        let (_, column) = self.column_meta(info.column_id);
+        let decoded = decode_page(
+            info.encoding,
+            column.physical_type,
+            info.num_values,
+            info.decoded_len,
+            &stored,
+        )
+        .map_err(page_err)?;
+        Ok(match decoded {
+            Decoded::Stored => stored,
+            Decoded::Owned(bytes) => Bytes::from(bytes),
+        })
+    }
+
+    /// Page `page` of the directory through the cache.
+    pub fn page(&self, page: u64) -> Result<Page> {
+        let info = self.page_info(page)?;
+        self.page_with_info(page, info)
+    }
+
+    pub(crate) fn page_with_info(&self, page: u64, info: PageInfo) -> Result<Page> {
+        let key = (self.inner.file_key, page);
+        let data = match self.inner.cache.get(key) {
+            Some(data) => data,
+            None => {
+                let data = self.load_page(page, &info, false)?;
+                self.inner.cache.insert(key, data, false)
+            }
+        };
+        let (_, column) = self.column_meta(info.column_id);
+        Ok(Page::new(info, column.physical_type, data))
+    }
+
+    /// Load pages into the cache in parallel, skipping cached ones; errors are
+    /// not reported here (the later read reports them).
+    pub fn prefetch(&self, pages: impl IntoIterator<Item = u64>) {
+        let wanted: Vec<u64> = pages
+            .into_iter()
+            .filter(|&p| p < self.num_pages() && !self.inner.cache.contains((self.inner.file_key, p)))
+            .collect();
+        if let Some(map) = &self.inner.map {
+            for &p in &wanted {
+                if let Ok(info) = self.page_info(p) {
+                    let _ = map.advise_range(memmap2::Advice::WillNeed, info.offset as usize, info.stored_len as usize);
+                }
+            }
+        }
+        wanted.par_iter().for_each(|&p| {
+            if let Ok(info) = self.page_info(p) {
+                if let Ok(data) = self.load_page(p, &info, false) {
+                    self.inner.cache.insert((self.inner.file_key, p), data, true);
+                }
+            }
+        });
+    }
+
+    /// Load page `page` and pin it in the cache until the returned guard drops.
+    pub fn pin_page(&self, page: u64) -> Result<PinnedPage> {
+        loop {
+            let loaded = self.page(page)?;
+            if self.inner.cache.pin((self.inner.file_key, page)) {
+                return Ok(PinnedPage::new(loaded, self.inner.cache.clone(), (self.inner.file_key, page)));
+            }
+            // Evicted (or rejected) between load and pin: only possible when the
+            // budget is smaller than the page or fully pinned.
+            if loaded.data().len() as u64 > self.inner.cache.budget_bytes()
+                || self.inner.cache.metrics().bytes_pinned + loaded.data().len() as u64 > self.inner.cache.budget_bytes()
+            {
+                return Ok(PinnedPage::unpinned(loaded));
+            }
+        }
+    }
+}

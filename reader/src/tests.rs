@@ -1,0 +1,98 @@
+use gcol_format::encoding::Encoding;
+use gcol_format::PhysicalType;
+use gcol_writer::{ColumnSpec, DatasetSpec, WriteOptions, Writer};
+
+use crate::*;
+
+fn sample(n: u64) -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), WriteOptions::default()).unwrap();
+    let d = w.add_dataset(DatasetSpec::new("t", "table")).unwrap();
+    let a = w
+        .add_column(d, ColumnSpec::new("a", PhysicalType::U64, "uint64").page_bytes(800))
+        .unwrap();
+    let b = w
+        .add_column(
+            d,
+            ColumnSpec::new("b", PhysicalType::Binary, "utf8")
+                .encoding(Encoding::dictionary().with_zstd(3))
+                .page_bytes(300),
+        )
+        .unwrap();
+    for i in 0..n {
+        w.push(a, &[i * 3]).unwrap();
+        w.push_binary(b, format!("v{}", i % 7).as_bytes()).unwrap();
+    }
+    w.finish().unwrap()
+}
+
+#[test]
+fn reader_is_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Reader>();
+    check::<PageCache>();
+}
+
+#[test]
+fn read_values_and_binary() {
+    let reader = Reader::from_bytes(sample(1000)).unwrap();
+    let a = reader.column("t", "a").unwrap();
+    assert_eq!(a.num_pages(), 10);
+    assert_eq!(a.read::<u64>(95..105).unwrap(), (95..105).map(|i| i * 3).collect::<Vec<_>>());
+    let b = reader.column("t", "b").unwrap();
+    assert_eq!(&b.binary(500).unwrap()[..], b"v3");
+    assert!(matches!(a.read::<u32>(0..1), Err(Error::TypeMismatch { .. })));
+    assert!(matches!(a.read::<u64>(0..1001), Err(Error::OutOfRange { .. })));
+    assert!(matches!(reader.column("t", "zz"), Err(Error::NoSuchColumn { .. })));
+    let report = reader.verify(|_, _| {}).unwrap();
+    assert_eq!(report.pages, reader.num_pages());
+}
+
+#[test]
+fn plain_pages_are_zero_copy() {
+    let bytes = bytes::Bytes::from(sample(100));
+    let reader = Reader::from_bytes(bytes.clone()).unwrap();
+    let page = reader.column("t", "a").unwrap().page(0).unwrap();
+    let start = page.data().as_ptr() as usize;
+    let base = bytes.as_ptr() as usize;
+    assert!(start >= base && start < base + bytes.len());
+}
+
+#[test]
+fn readahead_loads_following_pages() {
+    let cache = PageCache::with_budget(1 << 20, EvictionPolicy::Lru);
+    let reader = Reader::from_bytes_with(sample(1000), ReadOptions::default().cache(cache.clone()).readahead_pages(4)).unwrap();
+    let a = reader.column("t", "a").unwrap();
+    for i in 0..a.num_pages() {
+        a.page(i).unwrap();
+    }
+    let m = cache.metrics();
+    assert!(m.readahead_pages > 0, "{m:?}");
+    assert!(m.readahead_hits > 0, "{m:?}");
+    assert!(m.misses < a.num_pages(), "{m:?}");
+    // Off: every page is a miss.
+    let cache = PageCache::with_budget(1 << 20, EvictionPolicy::Lru);
+    let reader = Reader::from_bytes_with(sample(1000), ReadOptions::default().cache(cache.clone()).readahead_pages(0)).unwrap();
+    let a = reader.column("t", "a").unwrap();
+    for i in 0..a.num_pages() {
+        a.page(i).unwrap();
+    }
+    assert_eq!(cache.metrics().misses, a.num_pages());
+    assert_eq!(cache.metrics().readahead_pages, 0);
+}
+
+#[test]
+fn pinning_keeps_page() {
+    let cache = PageCache::with_budget(2000, EvictionPolicy::Lru);
+    let reader = Reader::from_bytes_with(sample(1000), ReadOptions::default().cache(cache.clone()).readahead_pages(0)).unwrap();
+    let a = reader.column("t", "a").unwrap();
+    let pinned = a.pin_page(0).unwrap();
+    assert!(pinned.is_pinned());
+    for i in 1..a.num_pages() {
+        a.page(i).unwrap();
+    }
+    let before = cache.metrics().misses;
+    a.page(0).unwrap();
+    assert_eq!(cache.metrics().misses, before, "pinned page was evicted");
+    drop(pinned);
+    assert_eq!(cache.metrics().bytes_pinned, 0);
+}

@@ -1,0 +1,92 @@
+use std::path::PathBuf;
+
+use gcol_format::PhysicalType;
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Errors while writing a `.gcol` file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The sink or file failed.
+    #[error("write failed{} at offset {offset}: {source}", path.as_ref().map(|p| format!(" for {}", p.display())).unwrap_or_default())]
+    Io {
+        /// Target path, when writing to a path.
+        path: Option<PathBuf>,
+        /// File offset the failed write started at.
+        offset: u64,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading a source file for provenance failed.
+    #[error("cannot read source {}: {source}", path.display())]
+    Source {
+        /// Source path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Encoding a page failed.
+    #[error("column {column:?}: {source}")]
+    Encode {
+        /// Column name.
+        column: String,
+        /// The format error.
+        #[source]
+        source: gcol_format::Error,
+    },
+    /// Values pushed to a column of another physical type.
+    #[error("column {column:?} holds {expected} values, not {found}")]
+    TypeMismatch {
+        /// Column name.
+        column: String,
+        /// The column's type.
+        expected: PhysicalType,
+        /// The type pushed.
+        found: PhysicalType,
+    },
+    /// A dataset or column name used twice, or empty.
+    #[error("invalid {what} name {name:?}: {reason}")]
+    InvalidName {
+        /// `dataset` or `column`.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// An encoding that cannot hold the column's type.
+    #[error("column {column:?}: encoding {encoding} cannot hold {physical} values")]
+    EncodingNotApplicable {
+        /// Column name.
+        column: String,
+        /// Encoding name.
+        encoding: String,
+        /// Column type.
+        physical: PhysicalType,
+    },
+    /// A handle from another writer.
+    #[error("no {what} with handle {index} in this writer")]
+    UnknownHandle {
+        /// `dataset` or `column`.
+        what: &'static str,
+        /// The handle's index.
+        index: usize,
+    },
+    /// One value larger than a page may be.
+    #[error("column {column:?}: a value of {len} bytes exceeds the page limit of {limit} bytes")]
+    ValueTooLarge {
+        /// Column name.
+        column: String,
+        /// Value length.
+        len: u64,
+        /// Limit.
+        limit: u64,
+    },
+    /// An earlier write failed; the output is unusable.
+    #[error("an earlier write failed; this writer cannot continue")]
+    Poisoned,
+}
