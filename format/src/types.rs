@@ -4,6 +4,7 @@ use std::fmt;
 /// How a column's values are laid out once a page is decoded (spec 6.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum PhysicalType {
     /// Unsigned 8-bit.
     U8,

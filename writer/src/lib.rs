@@ -36,6 +36,7 @@
 //! The byte layout is specified in `spec/` at the repository root.
 
 mod atomic;
+pub mod demo;
 mod error;
 mod provenance;
 mod writer;

@@ -1,0 +1,60 @@
+//! Mapping errors to messages and stable exit codes.
+
+use std::process::ExitCode;
+
+/// A failure with its exit code.
+pub struct Failure {
+    code: u8,
+    message: String,
+}
+
+/// Exit code for invalid or corrupt input, or a failed lookup.
+pub const INVALID: u8 = 1;
+/// Exit code for I/O errors.
+pub const IO: u8 = 3;
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn report(self) -> ExitCode {
+        eprintln!("gcol: error: {}", self.message);
+        ExitCode::from(self.code)
+    }
+}
+
+impl From<gcol_reader::Error> for Failure {
+    fn from(error: gcol_reader::Error) -> Failure {
+        let code = match &error {
+            gcol_reader::Error::Io { .. } => IO,
+            _ => INVALID,
+        };
+        Failure::new(code, error.to_string())
+    }
+}
+
+impl From<gcol_writer::Error> for Failure {
+    fn from(error: gcol_writer::Error) -> Failure {
+        let code = match &error {
+            gcol_writer::Error::Io { .. } | gcol_writer::Error::Source { .. } => IO,
+            _ => INVALID,
+        };
+        Failure::new(code, error.to_string())
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Failure {
+        // A closed pipe (`gcol cat ... | head`) is not an error worth a message.
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        Failure::new(IO, error.to_string())
+    }
+}
+
+pub type CliResult = Result<(), Failure>;

@@ -1,0 +1,139 @@
+use std::path::Path;
+
+use gcol_format::encoding::name_of;
+use gcol_reader::Reader;
+use serde::Serialize;
+
+use crate::exit::CliResult;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    path: String,
+    file_bytes: u64,
+    version: Version,
+    num_pages: u64,
+    footer_bytes: u64,
+    manifest_bytes: u64,
+    manifest: &'a gcol_format::Manifest,
+}
+
+#[derive(Serialize)]
+struct Version {
+    major: u16,
+    minor: u16,
+}
+
+fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+pub fn run(file: &Path, json: bool) -> CliResult {
+    let reader = Reader::open(file)?;
+    let manifest = reader.manifest();
+    let (major, minor) = reader.version();
+    if json {
+        let report = Report {
+            path: file.display().to_string(),
+            file_bytes: reader.len(),
+            version: Version { major, minor },
+            num_pages: reader.num_pages(),
+            footer_bytes: reader.tail().footer_len,
+            manifest_bytes: reader.footer().manifest_len,
+            manifest,
+        };
+        println!("{}", serde_json::to_string_pretty(&report).expect("serialisable"));
+        return Ok(());
+    }
+    println!("file:      {} ({})", file.display(), human(reader.len()));
+    println!("format:    gcol {major}.{minor}, manifest version {}", manifest.manifest_version);
+    println!("producer:  {} {}", manifest.producer.name, manifest.producer.version);
+    println!("created:   {}   modified: {}", manifest.created_utc, manifest.modified_utc);
+    println!(
+        "pages:     {} (footer {}, manifest {})",
+        reader.num_pages(),
+        human(reader.tail().footer_len),
+        human(reader.footer().manifest_len)
+    );
+    for dataset in &manifest.datasets {
+        println!();
+        let mut extra = Vec::new();
+        if let Some(rows) = dataset.num_rows {
+            extra.push(format!("{rows} rows"));
+        }
+        if let Some(c) = dataset.coordinates {
+            extra.push(
+                match c {
+                    gcol_format::manifest::Coordinates::ZeroBasedHalfOpen => "0-based half-open",
+                    gcol_format::manifest::Coordinates::OneBasedInclusive => "1-based inclusive",
+                }
+                .to_string(),
+            );
+        }
+        println!("dataset {:?}: {} ({})", dataset.name, dataset.kind, extra.join(", "));
+        for (k, v) in &dataset.metadata {
+            println!("  {k}: {v}");
+        }
+        println!(
+            "  {:<16} {:<7} {:<10} {:<6} {:>10} {:>6} {:>10} {:>10} {:>6}  encodings",
+            "column", "type", "logical", "unit", "values", "pages", "stored", "decoded", "ratio"
+        );
+        for c in &dataset.columns {
+            let ratio = if c.stored_bytes == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.2}", c.decoded_bytes as f64 / c.stored_bytes as f64)
+            };
+            let encodings: Vec<String> = c.encodings.iter().map(|&id| name_of(id)).collect();
+            println!(
+                "  {:<16} {:<7} {:<10} {:<6} {:>10} {:>6} {:>10} {:>10} {:>6}  {}",
+                c.name,
+                c.physical_type.name(),
+                c.logical_type,
+                c.unit.as_deref().unwrap_or("-"),
+                c.num_values,
+                c.num_pages,
+                human(c.stored_bytes),
+                human(c.decoded_bytes),
+                ratio,
+                encodings.join(",")
+            );
+        }
+    }
+    if !manifest.provenance.is_empty() {
+        println!();
+        println!("provenance:");
+        for p in &manifest.provenance {
+            println!(
+                "  {} ({} bytes, sha256 {}) -> {} by {} at {}",
+                p.source,
+                p.size_bytes,
+                p.sha256,
+                p.datasets.join(","),
+                p.converter,
+                p.converted_utc
+            );
+            for (k, v) in &p.options {
+                println!("    {k} = {v}");
+            }
+        }
+    }
+    if !manifest.metadata.is_empty() {
+        println!();
+        println!("metadata:");
+        for (k, v) in &manifest.metadata {
+            println!("  {k}: {v}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,32 @@
+use std::path::Path;
+
+use gcol_reader::{ChecksumPolicy, ReadOptions, Reader};
+
+use crate::exit::CliResult;
+use crate::progress::bytes_bar;
+
+pub fn run(file: &Path, quiet: bool) -> CliResult {
+    let reader = Reader::open_with(file, ReadOptions::default().checksums(ChecksumPolicy::Verify))?;
+    let bar = bytes_bar(0, quiet, "verifying");
+    let report = reader.verify(|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    let report = report?;
+    if !quiet {
+        println!(
+            "{}: ok (gcol {}.{}, {} datasets, {} columns, {} pages, {} directory blocks, {} stored bytes checked, {} decoded)",
+            file.display(),
+            reader.version().0,
+            reader.version().1,
+            reader.datasets().len(),
+            report.columns,
+            report.pages,
+            report.directory_blocks,
+            report.stored_bytes,
+            report.decoded_bytes
+        );
+    }
+    Ok(())
+}
