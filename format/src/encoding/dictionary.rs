@@ -74,7 +74,9 @@ pub(crate) fn decode(num_values: u32, decoded_len: u32, stored: &[u8]) -> Result
     let cap = decoded_len as usize;
     let n = num_values as usize;
     let mut offsets = Vec::with_capacity(4 * (n + 1));
-    let mut data = Vec::with_capacity(cap.saturating_sub(4 * (n + 1)));
+    // Reserve by what the input can plausibly expand to; growth past that is
+    // still bounded by `cap` below.
+    let mut data = Vec::with_capacity(cap.saturating_sub(4 * (n + 1)).min(16 * stored.len() + 4096));
     offsets.extend_from_slice(&0u32.to_le_bytes());
     let mut problem = None;
     unpack_into(packed, n, bit_width, |index| {

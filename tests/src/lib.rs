@@ -1,0 +1,203 @@
+//! Shared helpers for gcol's integration tests: golden files, the corrupt
+//! corpus, and locating `../shared/data`.
+
+use std::path::{Path, PathBuf};
+
+use gcol_format::directory::DIR_ENTRY_LEN;
+use gcol_format::encoding::Encoding;
+use gcol_format::footer::FOOTER_HEADER_LEN;
+use gcol_format::tail::TAIL_LEN;
+use gcol_format::{crc, PhysicalType};
+use gcol_writer::demo::{write_demo, DEMO_TIMESTAMP};
+use gcol_writer::{ColumnSpec, DatasetSpec, WriteOptions, Writer};
+
+pub mod corpus;
+
+/// Root of this crate (`tests/`).
+pub fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `tests/data`.
+pub fn data_dir() -> PathBuf {
+    crate_dir().join("data")
+}
+
+/// The shared real-data directory: `$GCOL_TEST_DATA`, else `../shared/data`
+/// beside the repository. `None` (with a message naming `what`) when absent.
+pub fn shared_data(what: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("GCOL_TEST_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate_dir().join("../../shared/data"));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED {what}: shared data not found at {} (set GCOL_TEST_DATA)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Options for golden files: fixed timestamp and producer, so the bytes
+/// change only when the format does.
+pub fn golden_options() -> WriteOptions {
+    WriteOptions {
+        timestamp: Some(DEMO_TIMESTAMP.into()),
+        producer: gcol_format::manifest::Producer {
+            name: "gcol".into(),
+            version: "test-vector".into(),
+        },
+        ..WriteOptions::default()
+    }
+}
+
+/// Golden file `demo.gcol`: every encoding, every physical type, an empty column.
+pub fn build_demo() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec sink");
+    write_demo(&mut w).expect("demo");
+    w.finish().expect("vec sink")
+}
+
+/// Golden file `tiny.gcol`: one dataset, one delta-varint u32 column of three values.
+pub fn build_tiny() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec sink");
+    let d = w.add_dataset(DatasetSpec::new("t", "table")).expect("dataset");
+    let c = w
+        .add_column(d, ColumnSpec::new("x", PhysicalType::U32, "uint32").encoding(Encoding::delta_varint()))
+        .expect("column");
+    w.push(c, &[5u32, 7, 6]).expect("push");
+    w.set_num_rows(d, 3).expect("rows");
+    w.finish().expect("vec sink")
+}
+
+/// Golden file `empty.gcol`: no datasets at all.
+pub fn build_empty() -> Vec<u8> {
+    Writer::new(Vec::new(), golden_options()).expect("vec sink").finish().expect("vec sink")
+}
+
+/// Golden file `small.gcol`, the base of the corrupt corpus: a u64 column in
+/// three delta-varint pages and a binary column in two zstd+dictionary pages.
+pub fn build_small() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec sink");
+    let d = w.add_dataset(DatasetSpec::new("reads", "table")).expect("dataset");
+    let pos = w
+        .add_column(
+            d,
+            ColumnSpec::new("pos", PhysicalType::U64, "position")
+                .encoding(Encoding::delta_varint())
+                .page_bytes(80),
+        )
+        .expect("column");
+    let chrom = w
+        .add_column(
+            d,
+            ColumnSpec::new("chrom", PhysicalType::Binary, "utf8")
+                .encoding(Encoding::dictionary().with_zstd(3))
+                .page_bytes(90),
+        )
+        .expect("column");
+    for i in 0..30u64 {
+        w.push(pos, &[1000 + 37 * i]).expect("push");
+        w.push_binary(chrom, if i < 20 { b"chr1" } else { b"chr2" }).expect("push");
+    }
+    w.set_num_rows(d, 30).expect("rows");
+    w.finish().expect("vec sink")
+}
+
+/// Every golden file: (file name, builder).
+pub fn golden_files() -> Vec<(&'static str, fn() -> Vec<u8>)> {
+    vec![
+        ("demo.gcol", build_demo),
+        ("tiny.gcol", build_tiny),
+        ("empty.gcol", build_empty),
+        ("small.gcol", build_small),
+    ]
+}
+
+/// Offsets of a finished file's structures, read straight from its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    /// File length.
+    pub len: usize,
+    /// Footer offset.
+    pub footer_offset: usize,
+    /// Directory offset.
+    pub directory_offset: usize,
+    /// Number of pages.
+    pub num_pages: usize,
+}
+
+impl Layout {
+    /// Read the layout of a valid file.
+    pub fn of(bytes: &[u8]) -> Layout {
+        let tail = &bytes[bytes.len() - TAIL_LEN..];
+        let footer_offset = u64::from_le_bytes(tail[0..8].try_into().unwrap()) as usize;
+        let f = &bytes[footer_offset..];
+        Layout {
+            len: bytes.len(),
+            footer_offset,
+            directory_offset: u64::from_le_bytes(f[0..8].try_into().unwrap()) as usize,
+            num_pages: u64::from_le_bytes(f[8..16].try_into().unwrap()) as usize,
+        }
+    }
+
+    /// Offset of directory entry `page`.
+    pub fn entry(&self, page: usize) -> usize {
+        self.directory_offset + page * DIR_ENTRY_LEN
+    }
+
+    /// Offset of the stored bytes of page `page`.
+    pub fn page_offset(&self, bytes: &[u8], page: usize) -> usize {
+        let at = self.entry(page);
+        u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize
+    }
+}
+
+/// Recompute directory block checksums and the footer checksum after an
+/// edit, so a test reaches the check behind them.
+pub fn fix_checksums(bytes: &mut [u8]) {
+    let layout = Layout::of(bytes);
+    let footer = layout.footer_offset;
+    let num_blocks = u32::from_le_bytes(bytes[footer + 20..footer + 24].try_into().unwrap()) as usize;
+    let footer_header_end = footer + FOOTER_HEADER_LEN + 4 * num_blocks;
+    let blocks = if footer_header_end <= bytes.len() { num_blocks } else { 0 };
+    for block in 0..blocks {
+        let first = block * 1024;
+        let count = layout.num_pages.saturating_sub(first).min(1024);
+        let start = layout.entry(first);
+        if start + count * DIR_ENTRY_LEN > footer {
+            // The edit made the directory absurd; only the footer checksum matters.
+            break;
+        }
+        let crc = crc::crc32c(&bytes[start..start + count * DIR_ENTRY_LEN]);
+        let at = footer + FOOTER_HEADER_LEN + 4 * block;
+        bytes[at..at + 4].copy_from_slice(&crc.to_le_bytes());
+    }
+    let tail = bytes.len() - TAIL_LEN;
+    let crc = crc::crc32c(&bytes[footer..tail]);
+    bytes[tail + 16..tail + 20].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// Read every column's every page and verify; the first error, if any.
+pub fn read_everything(reader: &gcol_reader::Reader) -> Result<(), gcol_reader::Error> {
+    for id in 0..reader.manifest().num_columns() as u32 {
+        let column = reader.column_by_id(id)?;
+        for page in 0..column.num_pages() {
+            let page = column.page(page)?;
+            if page.physical_type() == PhysicalType::Binary {
+                page.binary()?;
+            }
+        }
+    }
+    reader.verify(|_, _| {}).map(|_| ())
+}
+
+/// Write `bytes` to `path`, creating parent directories.
+pub fn write_file(path: &Path, bytes: &[u8]) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, bytes).unwrap();
+}

@@ -1,0 +1,99 @@
+//! Crash safety: a sink that fails after N bytes, for many N, never leaves a
+//! valid file; a dropped unfinished path writer leaves nothing behind.
+
+use std::io::{self, Write};
+
+use gcol_reader::Reader;
+use gcol_writer::demo::write_demo;
+use gcol_writer::{WriteOptions, Writer};
+
+/// Accepts `limit` bytes, then fails every write.
+struct FailingSink {
+    data: Vec<u8>,
+    limit: usize,
+}
+
+impl Write for FailingSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let room = self.limit - self.data.len();
+        if room == 0 {
+            return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+        }
+        let n = room.min(buf.len());
+        self.data.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn write_demo_to(limit: usize) -> (Result<(), gcol_writer::Error>, Vec<u8>) {
+    let mut sink = FailingSink {
+        data: Vec::new(),
+        limit,
+    };
+    let result = (|| {
+        let mut w = Writer::new(&mut sink, WriteOptions::default())?;
+        write_demo(&mut w)?;
+        w.finish().map(|_| ())
+    })();
+    (result, sink.data)
+}
+
+#[test]
+fn failing_sink_never_yields_a_valid_file() {
+    let (ok, full) = write_demo_to(usize::MAX);
+    ok.unwrap();
+    let total = full.len();
+    let mut limits: Vec<usize> = (0..200).collect();
+    limits.extend((200..total).step_by(97));
+    limits.extend(total - 100..total);
+    for limit in limits {
+        let (result, partial) = write_demo_to(limit);
+        let err = result.expect_err("writer must report the failing sink");
+        assert!(matches!(err, gcol_writer::Error::Io { .. }), "limit {limit}: {err}");
+        assert!(Reader::from_bytes(partial).is_err(), "limit {limit}: a partial write opened as a valid file");
+    }
+}
+
+#[test]
+fn writer_is_poisoned_after_a_failure() {
+    let mut sink = FailingSink {
+        data: Vec::new(),
+        limit: 100,
+    };
+    let mut w = Writer::new(&mut sink, WriteOptions::default()).unwrap();
+    let result = write_demo(&mut w);
+    assert!(result.is_err());
+    assert!(matches!(w.finish(), Err(gcol_writer::Error::Poisoned)));
+}
+
+#[test]
+fn unfinished_path_writer_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.gcol");
+    {
+        let mut w = Writer::create(&path, WriteOptions::default()).unwrap();
+        write_demo(&mut w).unwrap();
+        // dropped without finish
+    }
+    assert!(!path.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "temporary file left behind");
+}
+
+#[test]
+fn finished_path_writer_replaces_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.gcol");
+    std::fs::write(&path, b"old contents").unwrap();
+    let mut w = Writer::create(&path, WriteOptions::default()).unwrap();
+    write_demo(&mut w).unwrap();
+    // Until finish, the old file is still there, untouched.
+    assert_eq!(std::fs::read(&path).unwrap(), b"old contents");
+    let len = w.finish().unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
+    Reader::open(&path).unwrap().verify(|_, _| {}).unwrap();
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
