@@ -10,7 +10,10 @@ use crate::tail::TAIL_LEN;
 
 #[test]
 fn on_disk_constants_are_pinned() {
-    assert_eq!(crate::MAGIC, [0x89, 0x47, 0x43, 0x4F, 0x4C, 0x0D, 0x0A, 0x1A]);
+    assert_eq!(
+        crate::MAGIC,
+        [0x89, 0x47, 0x43, 0x4F, 0x4C, 0x0D, 0x0A, 0x1A]
+    );
     assert_eq!(crate::MAJOR_VERSION, 1);
     assert_eq!(HEADER_LEN, 64);
     assert_eq!(TAIL_LEN, 32);

@@ -173,7 +173,9 @@ pub enum Error {
         position: u64,
     },
     /// A page decoded to a different length or value count than its directory entry says.
-    #[error("decoded page length mismatch: directory says {expected} bytes, decoding gave {actual}")]
+    #[error(
+        "decoded page length mismatch: directory says {expected} bytes, decoding gave {actual}"
+    )]
     DecodedLengthMismatch {
         /// Length from the directory.
         expected: u64,

@@ -87,15 +87,14 @@ impl<'a> Footer<'a> {
     ///
     /// The caller has already checked the footer CRC from the tail.
     pub fn decode(bytes: &'a [u8], footer_offset: u64) -> Result<Footer<'a>> {
-        let field_err = |field: &'static str, at: u64, expected: String, found: String| {
-            Error::InvalidField {
+        let field_err =
+            |field: &'static str, at: u64, expected: String, found: String| Error::InvalidField {
                 region: Region::Footer,
                 field,
                 offset: footer_offset + at,
                 expected,
                 found,
-            }
-        };
+            };
         let Some(h) = bytes.get(..FOOTER_HEADER_LEN) else {
             return Err(Error::Truncated {
                 region: Region::Footer,
@@ -149,8 +148,9 @@ impl<'a> Footer<'a> {
                 24,
                 format!(
                     "{} (footer length minus header and block checksums)",
-                    (bytes.len() as u64)
-                        .saturating_sub(FOOTER_HEADER_LEN as u64 + 4 * u64::from(header.num_blocks))
+                    (bytes.len() as u64).saturating_sub(
+                        FOOTER_HEADER_LEN as u64 + 4 * u64::from(header.num_blocks)
+                    )
                 ),
                 header.manifest_len.to_string(),
             ));
@@ -164,7 +164,9 @@ impl<'a> Footer<'a> {
         }
         let dir_len = header.num_pages.checked_mul(DIR_ENTRY_LEN as u64);
         let dir_end = dir_len.and_then(|n| n.checked_add(header.directory_offset));
-        if header.directory_offset < HEADER_LEN as u64 || dir_end.is_none_or(|end| end > footer_offset) {
+        if header.directory_offset < HEADER_LEN as u64
+            || dir_end.is_none_or(|end| end > footer_offset)
+        {
             return Err(Error::OutOfBounds {
                 region: Region::DirectoryBlock(0),
                 offset: header.directory_offset,

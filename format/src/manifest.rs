@@ -135,8 +135,8 @@ impl Manifest {
     /// Parse the manifest JSON found at `offset`, then check it against spec 5
     /// and a directory of `num_pages` entries.
     pub fn decode(bytes: &[u8], offset: u64, num_pages: u64) -> Result<Manifest> {
-        let manifest: Manifest =
-            serde_json::from_slice(bytes).map_err(|source| Error::ManifestJson { offset, source })?;
+        let manifest: Manifest = serde_json::from_slice(bytes)
+            .map_err(|source| Error::ManifestJson { offset, source })?;
         manifest.validate(num_pages)?;
         Ok(manifest)
     }
@@ -199,7 +199,10 @@ impl Manifest {
                     }
                 };
                 if column.num_pages == 0 && column.num_values != 0 {
-                    return bad(format!("{at} has {} values but no pages", column.num_values));
+                    return bad(format!(
+                        "{at} has {} values but no pages",
+                        column.num_values
+                    ));
                 }
                 if !column.encodings.windows(2).all(|w| w[0] < w[1]) {
                     return bad(format!("{at}: encodings must be ascending and distinct"));

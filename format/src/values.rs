@@ -69,7 +69,11 @@ impl<'a> BinaryView<'a> {
     /// Value `i`; panics when `i >= len()`.
     #[inline]
     pub fn get(&self, i: usize) -> &'a [u8] {
-        assert!(i < self.len, "index {i} out of range for {} values", self.len);
+        assert!(
+            i < self.len,
+            "index {i} out of range for {} values",
+            self.len
+        );
         &self.data[self.raw_offset(i) as usize..self.raw_offset(i + 1) as usize]
     }
 

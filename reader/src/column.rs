@@ -82,11 +82,10 @@ impl<'r> ColumnReader<'r> {
             let last = inner.last_page[self.meta.id as usize].swap(index, Ordering::Relaxed);
             let sequential = index > 0 && last == index - 1;
             let end = (index + 1 + readahead).min(self.meta.num_pages);
-            if sequential
-                && index + 1 < end
-                && !inner.cache.contains((inner.file_key, global + 1))
+            if sequential && index + 1 < end && !inner.cache.contains((inner.file_key, global + 1))
             {
-                self.reader.prefetch((global + 1)..(self.meta.first_page + end));
+                self.reader
+                    .prefetch((global + 1)..(self.meta.first_page + end));
             }
         }
         self.reader.page(global)

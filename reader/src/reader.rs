@@ -197,7 +197,8 @@ impl Reader {
             }
             .into());
         }
-        let footer_bytes = &data[tail.footer_offset as usize..(tail.footer_offset + tail.footer_len) as usize];
+        let footer_bytes =
+            &data[tail.footer_offset as usize..(tail.footer_offset + tail.footer_len) as usize];
         let actual = crc::crc32c(footer_bytes);
         if actual != tail.footer_crc32c {
             return Err(gcol_format::Error::ChecksumMismatch {
@@ -215,15 +216,20 @@ impl Reader {
             .datasets
             .iter()
             .enumerate()
-            .flat_map(|(d, ds)| (0..ds.columns.len()).map(move |c| ColumnSlot { dataset: d, column: c }))
+            .flat_map(|(d, ds)| {
+                (0..ds.columns.len()).map(move |c| ColumnSlot {
+                    dataset: d,
+                    column: c,
+                })
+            })
             .collect::<Vec<_>>();
         let num_blocks = footer.header.num_blocks as usize;
-        let cache = options
-            .cache
-            .unwrap_or_else(|| PageCache::new(CacheOptions {
+        let cache = options.cache.unwrap_or_else(|| {
+            PageCache::new(CacheOptions {
                 budget_bytes: 64 << 20,
                 ..CacheOptions::default()
-            }));
+            })
+        });
         let inner = Inner {
             block_crcs_offset: tail.footer_offset + gcol_format::footer::FOOTER_HEADER_LEN as u64,
             footer: footer.header,
@@ -329,11 +335,15 @@ impl Reader {
 
     /// A column by its id (spec 5.4).
     pub fn column_by_id(&self, id: u32) -> Result<ColumnReader<'_>> {
-        let slot = *self.inner.slots.get(id as usize).ok_or_else(|| Error::OutOfRange {
-            column: "(column ids)".into(),
-            index: u64::from(id),
-            len: self.inner.slots.len() as u64,
-        })?;
+        let slot = *self
+            .inner
+            .slots
+            .get(id as usize)
+            .ok_or_else(|| Error::OutOfRange {
+                column: "(column ids)".into(),
+                index: u64::from(id),
+                len: self.inner.slots.len() as u64,
+            })?;
         let ds = &self.inner.manifest.datasets[slot.dataset];
         Ok(ColumnReader::new(self, ds, &ds.columns[slot.column]))
     }
@@ -347,7 +357,9 @@ impl Reader {
     /// Check directory block `block` once (spec 2.4).
     fn ensure_block(&self, block: u64) -> Result<()> {
         let inner = &*self.inner;
-        if inner.checksums == ChecksumPolicy::Skip || inner.block_ok[block as usize].load(Ordering::Acquire) {
+        if inner.checksums == ChecksumPolicy::Skip
+            || inner.block_ok[block as usize].load(Ordering::Acquire)
+        {
             return Ok(());
         }
         self.check_block(block)?;
@@ -405,24 +417,44 @@ impl Reader {
             return bad("reserved", "0".into(), entry.reserved().to_string());
         }
         if info.stored_len > MAX_PAGE_BYTES {
-            return bad("stored length", format!("at most {MAX_PAGE_BYTES}"), info.stored_len.to_string());
+            return bad(
+                "stored length",
+                format!("at most {MAX_PAGE_BYTES}"),
+                info.stored_len.to_string(),
+            );
         }
         if info.decoded_len > MAX_PAGE_BYTES {
-            return bad("decoded length", format!("at most {MAX_PAGE_BYTES}"), info.decoded_len.to_string());
+            return bad(
+                "decoded length",
+                format!("at most {MAX_PAGE_BYTES}"),
+                info.decoded_len.to_string(),
+            );
         }
         let end = info.offset.checked_add(u64::from(info.stored_len));
-        if info.offset < HEADER_LEN as u64 || end.is_none_or(|e| e > inner.footer.directory_offset) {
+        if info.offset < HEADER_LEN as u64 || end.is_none_or(|e| e > inner.footer.directory_offset)
+        {
             return bad(
                 "page offset",
-                format!("a page inside {HEADER_LEN}..{}", inner.footer.directory_offset),
+                format!(
+                    "a page inside {HEADER_LEN}..{}",
+                    inner.footer.directory_offset
+                ),
                 format!("{}+{}", info.offset, info.stored_len),
             );
         }
         if info.offset % PAGE_ALIGNMENT != 0 {
-            return bad("page offset", format!("a multiple of {PAGE_ALIGNMENT}"), info.offset.to_string());
+            return bad(
+                "page offset",
+                format!("a multiple of {PAGE_ALIGNMENT}"),
+                info.offset.to_string(),
+            );
         }
         if info.column_id as usize >= inner.slots.len() {
-            return bad("column id", format!("below {}", inner.slots.len()), info.column_id.to_string());
+            return bad(
+                "column id",
+                format!("below {}", inner.slots.len()),
+                info.column_id.to_string(),
+            );
         }
         let (_, column) = self.column_meta(info.column_id);
         if page < column.first_page || page >= column.first_page + column.num_pages {
@@ -502,19 +534,27 @@ impl Reader {
     pub fn prefetch(&self, pages: impl IntoIterator<Item = u64>) {
         let wanted: Vec<u64> = pages
             .into_iter()
-            .filter(|&p| p < self.num_pages() && !self.inner.cache.contains((self.inner.file_key, p)))
+            .filter(|&p| {
+                p < self.num_pages() && !self.inner.cache.contains((self.inner.file_key, p))
+            })
             .collect();
         if let Some(map) = &self.inner.map {
             for &p in &wanted {
                 if let Ok(info) = self.page_info(p) {
-                    let _ = map.advise_range(memmap2::Advice::WillNeed, info.offset as usize, info.stored_len as usize);
+                    let _ = map.advise_range(
+                        memmap2::Advice::WillNeed,
+                        info.offset as usize,
+                        info.stored_len as usize,
+                    );
                 }
             }
         }
         wanted.par_iter().for_each(|&p| {
             if let Ok(info) = self.page_info(p) {
                 if let Ok(data) = self.load_page(p, &info, false) {
-                    self.inner.cache.insert((self.inner.file_key, p), data, true);
+                    self.inner
+                        .cache
+                        .insert((self.inner.file_key, p), data, true);
                 }
             }
         });
@@ -525,12 +565,17 @@ impl Reader {
         loop {
             let loaded = self.page(page)?;
             if self.inner.cache.pin((self.inner.file_key, page)) {
-                return Ok(PinnedPage::new(loaded, self.inner.cache.clone(), (self.inner.file_key, page)));
+                return Ok(PinnedPage::new(
+                    loaded,
+                    self.inner.cache.clone(),
+                    (self.inner.file_key, page),
+                ));
             }
             // Evicted (or rejected) between load and pin: only possible when the
             // budget is smaller than the page or fully pinned.
             if loaded.data().len() as u64 > self.inner.cache.budget_bytes()
-                || self.inner.cache.metrics().bytes_pinned + loaded.data().len() as u64 > self.inner.cache.budget_bytes()
+                || self.inner.cache.metrics().bytes_pinned + loaded.data().len() as u64
+                    > self.inner.cache.budget_bytes()
             {
                 return Ok(PinnedPage::unpinned(loaded));
             }

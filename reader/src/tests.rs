@@ -8,7 +8,10 @@ fn sample(n: u64) -> Vec<u8> {
     let mut w = Writer::new(Vec::new(), WriteOptions::default()).unwrap();
     let d = w.add_dataset(DatasetSpec::new("t", "table")).unwrap();
     let a = w
-        .add_column(d, ColumnSpec::new("a", PhysicalType::U64, "uint64").page_bytes(800))
+        .add_column(
+            d,
+            ColumnSpec::new("a", PhysicalType::U64, "uint64").page_bytes(800),
+        )
         .unwrap();
     let b = w
         .add_column(
@@ -37,12 +40,24 @@ fn read_values_and_binary() {
     let reader = Reader::from_bytes(sample(1000)).unwrap();
     let a = reader.column("t", "a").unwrap();
     assert_eq!(a.num_pages(), 10);
-    assert_eq!(a.read::<u64>(95..105).unwrap(), (95..105).map(|i| i * 3).collect::<Vec<_>>());
+    assert_eq!(
+        a.read::<u64>(95..105).unwrap(),
+        (95..105).map(|i| i * 3).collect::<Vec<_>>()
+    );
     let b = reader.column("t", "b").unwrap();
     assert_eq!(&b.binary(500).unwrap()[..], b"v3");
-    assert!(matches!(a.read::<u32>(0..1), Err(Error::TypeMismatch { .. })));
-    assert!(matches!(a.read::<u64>(0..1001), Err(Error::OutOfRange { .. })));
-    assert!(matches!(reader.column("t", "zz"), Err(Error::NoSuchColumn { .. })));
+    assert!(matches!(
+        a.read::<u32>(0..1),
+        Err(Error::TypeMismatch { .. })
+    ));
+    assert!(matches!(
+        a.read::<u64>(0..1001),
+        Err(Error::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        reader.column("t", "zz"),
+        Err(Error::NoSuchColumn { .. })
+    ));
     let report = reader.verify(|_, _| {}).unwrap();
     assert_eq!(report.pages, reader.num_pages());
 }
@@ -60,7 +75,13 @@ fn plain_pages_are_zero_copy() {
 #[test]
 fn readahead_loads_following_pages() {
     let cache = PageCache::with_budget(1 << 20, EvictionPolicy::Lru);
-    let reader = Reader::from_bytes_with(sample(1000), ReadOptions::default().cache(cache.clone()).readahead_pages(4)).unwrap();
+    let reader = Reader::from_bytes_with(
+        sample(1000),
+        ReadOptions::default()
+            .cache(cache.clone())
+            .readahead_pages(4),
+    )
+    .unwrap();
     let a = reader.column("t", "a").unwrap();
     for i in 0..a.num_pages() {
         a.page(i).unwrap();
@@ -71,7 +92,13 @@ fn readahead_loads_following_pages() {
     assert!(m.misses < a.num_pages(), "{m:?}");
     // Off: every page is a miss.
     let cache = PageCache::with_budget(1 << 20, EvictionPolicy::Lru);
-    let reader = Reader::from_bytes_with(sample(1000), ReadOptions::default().cache(cache.clone()).readahead_pages(0)).unwrap();
+    let reader = Reader::from_bytes_with(
+        sample(1000),
+        ReadOptions::default()
+            .cache(cache.clone())
+            .readahead_pages(0),
+    )
+    .unwrap();
     let a = reader.column("t", "a").unwrap();
     for i in 0..a.num_pages() {
         a.page(i).unwrap();
@@ -83,7 +110,13 @@ fn readahead_loads_following_pages() {
 #[test]
 fn pinning_keeps_page() {
     let cache = PageCache::with_budget(2000, EvictionPolicy::Lru);
-    let reader = Reader::from_bytes_with(sample(1000), ReadOptions::default().cache(cache.clone()).readahead_pages(0)).unwrap();
+    let reader = Reader::from_bytes_with(
+        sample(1000),
+        ReadOptions::default()
+            .cache(cache.clone())
+            .readahead_pages(0),
+    )
+    .unwrap();
     let a = reader.column("t", "a").unwrap();
     let pinned = a.pin_page(0).unwrap();
     assert!(pinned.is_pinned());

@@ -83,9 +83,21 @@ impl Reader {
                     })
                 }
             };
-            check("num_values", column.num_values.to_string(), next_row.to_string())?;
-            check("stored_bytes", column.stored_bytes.to_string(), stored.to_string())?;
-            check("decoded_bytes", column.decoded_bytes.to_string(), decoded.to_string())?;
+            check(
+                "num_values",
+                column.num_values.to_string(),
+                next_row.to_string(),
+            )?;
+            check(
+                "stored_bytes",
+                column.stored_bytes.to_string(),
+                stored.to_string(),
+            )?;
+            check(
+                "decoded_bytes",
+                column.decoded_bytes.to_string(),
+                decoded.to_string(),
+            )?;
             check(
                 "encodings",
                 format!("{:?}", column.encodings),
@@ -106,7 +118,10 @@ impl Reader {
                     detail: format!("{what} should start at {}, found at {to}", align_up(from)),
                 });
             }
-            if let Some(i) = data[from as usize..to as usize].iter().position(|&b| b != 0) {
+            if let Some(i) = data[from as usize..to as usize]
+                .iter()
+                .position(|&b| b != 0)
+            {
                 return Err(Error::Layout {
                     offset: from + i as u64,
                     detail: "padding byte is not zero".into(),

@@ -63,9 +63,14 @@ pub fn build_demo() -> Vec<u8> {
 /// Golden file `tiny.gcol`: one dataset, one delta-varint u32 column of three values.
 pub fn build_tiny() -> Vec<u8> {
     let mut w = Writer::new(Vec::new(), golden_options()).expect("vec sink");
-    let d = w.add_dataset(DatasetSpec::new("t", "table")).expect("dataset");
+    let d = w
+        .add_dataset(DatasetSpec::new("t", "table"))
+        .expect("dataset");
     let c = w
-        .add_column(d, ColumnSpec::new("x", PhysicalType::U32, "uint32").encoding(Encoding::delta_varint()))
+        .add_column(
+            d,
+            ColumnSpec::new("x", PhysicalType::U32, "uint32").encoding(Encoding::delta_varint()),
+        )
         .expect("column");
     w.push(c, &[5u32, 7, 6]).expect("push");
     w.set_num_rows(d, 3).expect("rows");
@@ -74,14 +79,19 @@ pub fn build_tiny() -> Vec<u8> {
 
 /// Golden file `empty.gcol`: no datasets at all.
 pub fn build_empty() -> Vec<u8> {
-    Writer::new(Vec::new(), golden_options()).expect("vec sink").finish().expect("vec sink")
+    Writer::new(Vec::new(), golden_options())
+        .expect("vec sink")
+        .finish()
+        .expect("vec sink")
 }
 
 /// Golden file `small.gcol`, the base of the corrupt corpus: a u64 column in
 /// three delta-varint pages and a binary column in two zstd+dictionary pages.
 pub fn build_small() -> Vec<u8> {
     let mut w = Writer::new(Vec::new(), golden_options()).expect("vec sink");
-    let d = w.add_dataset(DatasetSpec::new("reads", "table")).expect("dataset");
+    let d = w
+        .add_dataset(DatasetSpec::new("reads", "table"))
+        .expect("dataset");
     let pos = w
         .add_column(
             d,
@@ -100,7 +110,8 @@ pub fn build_small() -> Vec<u8> {
         .expect("column");
     for i in 0..30u64 {
         w.push(pos, &[1000 + 37 * i]).expect("push");
-        w.push_binary(chrom, if i < 20 { b"chr1" } else { b"chr2" }).expect("push");
+        w.push_binary(chrom, if i < 20 { b"chr1" } else { b"chr2" })
+            .expect("push");
     }
     w.set_num_rows(d, 30).expect("rows");
     w.finish().expect("vec sink")
@@ -160,9 +171,14 @@ impl Layout {
 pub fn fix_checksums(bytes: &mut [u8]) {
     let layout = Layout::of(bytes);
     let footer = layout.footer_offset;
-    let num_blocks = u32::from_le_bytes(bytes[footer + 20..footer + 24].try_into().unwrap()) as usize;
+    let num_blocks =
+        u32::from_le_bytes(bytes[footer + 20..footer + 24].try_into().unwrap()) as usize;
     let footer_header_end = footer + FOOTER_HEADER_LEN + 4 * num_blocks;
-    let blocks = if footer_header_end <= bytes.len() { num_blocks } else { 0 };
+    let blocks = if footer_header_end <= bytes.len() {
+        num_blocks
+    } else {
+        0
+    };
     for block in 0..blocks {
         let first = block * 1024;
         let count = layout.num_pages.saturating_sub(first).min(1024);

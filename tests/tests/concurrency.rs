@@ -13,12 +13,19 @@ fn eight_threads_share_one_cache() {
         // A budget far below the file's decoded size forces constant eviction.
         let cache = PageCache::with_budget(24 << 10, policy);
         let bytes = build_demo();
-        let reader = Reader::from_bytes_with(bytes.clone(), ReadOptions::default().cache(cache.clone())).unwrap();
+        let reader =
+            Reader::from_bytes_with(bytes.clone(), ReadOptions::default().cache(cache.clone()))
+                .unwrap();
         // A second reader of the same bytes shares the cache too.
-        let other = Reader::from_bytes_with(bytes, ReadOptions::default().cache(cache.clone())).unwrap();
+        let other =
+            Reader::from_bytes_with(bytes, ReadOptions::default().cache(cache.clone())).unwrap();
         std::thread::scope(|scope| {
             for t in 0..8u64 {
-                let reader = if t % 2 == 0 { reader.clone() } else { other.clone() };
+                let reader = if t % 2 == 0 {
+                    reader.clone()
+                } else {
+                    other.clone()
+                };
                 let rows = &rows;
                 scope.spawn(move || {
                     let mut state = 0x2545_F491_4F6C_DD1Du64 ^ t;
@@ -28,12 +35,35 @@ fn eight_threads_share_one_cache() {
                         state ^= state << 17;
                         let row = state % DEMO_ROWS;
                         let (c, s, e, _, sc, n) = &rows[row as usize];
-                        let start = reader.column("features", "start").unwrap().read::<u64>(row..row + 1).unwrap();
-                        let end = reader.column("features", "end").unwrap().read::<u64>(row..row + 1).unwrap();
-                        let score = reader.column("features", "score_zstd").unwrap().read::<f32>(row..row + 1).unwrap();
-                        let name = reader.column("features", "name").unwrap().binary(row).unwrap();
-                        let chrom = reader.column("features", "chrom_zstd").unwrap().binary(row).unwrap();
-                        assert_eq!((start[0], end[0], score[0].to_bits()), (*s, *e, sc.to_bits()));
+                        let start = reader
+                            .column("features", "start")
+                            .unwrap()
+                            .read::<u64>(row..row + 1)
+                            .unwrap();
+                        let end = reader
+                            .column("features", "end")
+                            .unwrap()
+                            .read::<u64>(row..row + 1)
+                            .unwrap();
+                        let score = reader
+                            .column("features", "score_zstd")
+                            .unwrap()
+                            .read::<f32>(row..row + 1)
+                            .unwrap();
+                        let name = reader
+                            .column("features", "name")
+                            .unwrap()
+                            .binary(row)
+                            .unwrap();
+                        let chrom = reader
+                            .column("features", "chrom_zstd")
+                            .unwrap()
+                            .binary(row)
+                            .unwrap();
+                        assert_eq!(
+                            (start[0], end[0], score[0].to_bits()),
+                            (*s, *e, sc.to_bits())
+                        );
                         assert_eq!(&name[..], n.as_bytes());
                         assert_eq!(&chrom[..], c.as_bytes());
                     }
@@ -51,9 +81,15 @@ fn readers_survive_concurrent_replacement() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.gcol");
     let stress = env!("CARGO_BIN_EXE_gcol-stress");
-    let status = Command::new(stress).args(["write", path.to_str().unwrap(), "1"]).status().unwrap();
+    let status = Command::new(stress)
+        .args(["write", path.to_str().unwrap(), "1"])
+        .status()
+        .unwrap();
     assert!(status.success());
-    let writer = Command::new(stress).args(["write", path.to_str().unwrap(), "60"]).spawn().unwrap();
+    let writer = Command::new(stress)
+        .args(["write", path.to_str().unwrap(), "60"])
+        .spawn()
+        .unwrap();
     let readers: Vec<_> = (0..2)
         .map(|_| {
             Command::new(stress)
@@ -67,6 +103,10 @@ fn readers_survive_concurrent_replacement() {
     assert!(writer.status.success(), "writer failed");
     for reader in readers {
         let out = reader.wait_with_output().unwrap();
-        assert!(out.status.success(), "a reader failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "a reader failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

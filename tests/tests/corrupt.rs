@@ -12,7 +12,8 @@ fn every_corrupt_file_gives_its_error() {
     let dir = data_dir().join("corrupt");
     let mut expected = Vec::new();
     for case in cases() {
-        let (stage, class) = evaluate(&case.bytes).unwrap_or_else(|| panic!("{}: accepted a corrupt file ({})", case.name, case.what));
+        let (stage, class) = evaluate(&case.bytes)
+            .unwrap_or_else(|| panic!("{}: accepted a corrupt file ({})", case.name, case.what));
         assert_eq!(
             (stage, class.as_str()),
             (case.stage, case.expected),
@@ -25,7 +26,11 @@ fn every_corrupt_file_gives_its_error() {
             write_file(&path, &case.bytes);
         }
         let committed = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(committed == case.bytes, "{}: committed corpus file is stale", case.name);
+        assert!(
+            committed == case.bytes,
+            "{}: committed corpus file is stale",
+            case.name
+        );
         expected.push(serde_json::json!({
             "file": format!("{}.gcol", case.name),
             "damage": case.what,
@@ -38,7 +43,11 @@ fn every_corrupt_file_gives_its_error() {
     if regenerate {
         write_file(&path, json.as_bytes());
     }
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), json, "expected.json is stale");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        json,
+        "expected.json is stale"
+    );
 }
 
 #[test]
@@ -46,7 +55,15 @@ fn verify_reports_the_same_errors_with_skip_policy() {
     // With checksums skipped on load, verify still checks everything.
     use gcol_reader::{ChecksumPolicy, ReadOptions, Reader};
     for case in cases().into_iter().filter(|c| c.stage == "read") {
-        let reader = Reader::from_bytes_with(case.bytes.clone(), ReadOptions::default().checksums(ChecksumPolicy::Skip)).unwrap();
-        assert!(reader.verify(|_, _| {}).is_err(), "{}: verify passed", case.name);
+        let reader = Reader::from_bytes_with(
+            case.bytes.clone(),
+            ReadOptions::default().checksums(ChecksumPolicy::Skip),
+        )
+        .unwrap();
+        assert!(
+            reader.verify(|_, _| {}).is_err(),
+            "{}: verify passed",
+            case.name
+        );
     }
 }

@@ -53,8 +53,14 @@ fn failing_sink_never_yields_a_valid_file() {
     for limit in limits {
         let (result, partial) = write_demo_to(limit);
         let err = result.expect_err("writer must report the failing sink");
-        assert!(matches!(err, gcol_writer::Error::Io { .. }), "limit {limit}: {err}");
-        assert!(Reader::from_bytes(partial).is_err(), "limit {limit}: a partial write opened as a valid file");
+        assert!(
+            matches!(err, gcol_writer::Error::Io { .. }),
+            "limit {limit}: {err}"
+        );
+        assert!(
+            Reader::from_bytes(partial).is_err(),
+            "limit {limit}: a partial write opened as a valid file"
+        );
     }
 }
 
@@ -80,7 +86,11 @@ fn unfinished_path_writer_leaves_nothing() {
         // dropped without finish
     }
     assert!(!path.exists());
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "temporary file left behind");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "temporary file left behind"
+    );
 }
 
 #[test]

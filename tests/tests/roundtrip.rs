@@ -27,7 +27,8 @@ fn values() -> impl Strategy<Value = Values> {
         prop::collection::vec(any::<i32>(), 0..400).prop_map(Values::I32),
         prop::collection::vec(any::<u8>(), 0..400).prop_map(Values::U8),
         prop::collection::vec(any::<f64>(), 0..200).prop_map(Values::F64),
-        prop::collection::vec(prop::collection::vec(any::<u8>(), 0..30), 0..200).prop_map(Values::Binary),
+        prop::collection::vec(prop::collection::vec(any::<u8>(), 0..30), 0..200)
+            .prop_map(Values::Binary),
     ]
 }
 
@@ -45,7 +46,9 @@ fn write_file(datasets: &[Vec<(Values, u16, usize)>]) -> Vec<u8> {
     let mut w = Writer::new(Vec::new(), WriteOptions::default()).unwrap();
     let mut handles = Vec::new();
     for (d, columns) in datasets.iter().enumerate() {
-        let ds = w.add_dataset(DatasetSpec::new(format!("d{d}"), "table")).unwrap();
+        let ds = w
+            .add_dataset(DatasetSpec::new(format!("d{d}"), "table"))
+            .unwrap();
         for (c, (values, encoding_id, page_bytes)) in columns.iter().enumerate() {
             let p = physical(values);
             let mut encoding = Encoding::from_id(*encoding_id).unwrap();
@@ -53,7 +56,12 @@ fn write_file(datasets: &[Vec<(Values, u16, usize)>]) -> Vec<u8> {
                 encoding = Encoding::PLAIN;
             }
             let h = w
-                .add_column(ds, ColumnSpec::new(format!("c{c}"), p, "x").encoding(encoding).page_bytes(*page_bytes))
+                .add_column(
+                    ds,
+                    ColumnSpec::new(format!("c{c}"), p, "x")
+                        .encoding(encoding)
+                        .page_bytes(*page_bytes),
+                )
                 .unwrap();
             handles.push((h, values.clone()));
         }

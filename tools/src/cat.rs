@@ -8,7 +8,11 @@ use crate::exit::{CliResult, Failure, INVALID};
 
 /// Values of one column for a row range, as text.
 fn column_text(column: &ColumnReader<'_>, start: u64, end: u64) -> Result<Vec<String>, Failure> {
-    fn fmt<T: gcol_format::Value + ToString>(c: &ColumnReader<'_>, s: u64, e: u64) -> Result<Vec<String>, Failure> {
+    fn fmt<T: gcol_format::Value + ToString>(
+        c: &ColumnReader<'_>,
+        s: u64,
+        e: u64,
+    ) -> Result<Vec<String>, Failure> {
         Ok(c.read::<T>(s..e)?.iter().map(ToString::to_string).collect())
     }
     match column.meta().physical_type {
@@ -21,18 +25,37 @@ fn column_text(column: &ColumnReader<'_>, start: u64, end: u64) -> Result<Vec<St
         PhysicalType::I32 => fmt::<i32>(column, start, end),
         PhysicalType::I64 => fmt::<i64>(column, start, end),
         // Debug gives the shortest text that reads back to the same float.
-        PhysicalType::F32 => Ok(column.read::<f32>(start..end)?.iter().map(|v| format!("{v:?}")).collect()),
-        PhysicalType::F64 => Ok(column.read::<f64>(start..end)?.iter().map(|v| format!("{v:?}")).collect()),
+        PhysicalType::F32 => Ok(column
+            .read::<f32>(start..end)?
+            .iter()
+            .map(|v| format!("{v:?}"))
+            .collect()),
+        PhysicalType::F64 => Ok(column
+            .read::<f64>(start..end)?
+            .iter()
+            .map(|v| format!("{v:?}"))
+            .collect()),
         PhysicalType::Binary => {
             let mut out = Vec::with_capacity((end - start) as usize);
-            column.for_each_binary(start..end, |_, v| out.push(String::from_utf8_lossy(v).escape_debug().to_string()))?;
+            column.for_each_binary(start..end, |_, v| {
+                out.push(String::from_utf8_lossy(v).escape_debug().to_string())
+            })?;
             Ok(out)
         }
-        other => Err(Failure::new(INVALID, format!("cannot print {other} values"))),
+        other => Err(Failure::new(
+            INVALID,
+            format!("cannot print {other} values"),
+        )),
     }
 }
 
-pub fn run(file: &Path, dataset: &str, columns: &[String], start: u64, end: Option<u64>) -> CliResult {
+pub fn run(
+    file: &Path,
+    dataset: &str,
+    columns: &[String],
+    start: u64,
+    end: Option<u64>,
+) -> CliResult {
     let reader = Reader::open(file)?;
     let readers = columns
         .iter()

@@ -52,13 +52,25 @@ pub fn run(file: &Path, json: bool) -> CliResult {
             manifest_bytes: reader.footer().manifest_len,
             manifest,
         };
-        println!("{}", serde_json::to_string_pretty(&report).expect("serialisable"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("serialisable")
+        );
         return Ok(());
     }
     println!("file:      {} ({})", file.display(), human(reader.len()));
-    println!("format:    gcol {major}.{minor}, manifest version {}", manifest.manifest_version);
-    println!("producer:  {} {}", manifest.producer.name, manifest.producer.version);
-    println!("created:   {}   modified: {}", manifest.created_utc, manifest.modified_utc);
+    println!(
+        "format:    gcol {major}.{minor}, manifest version {}",
+        manifest.manifest_version
+    );
+    println!(
+        "producer:  {} {}",
+        manifest.producer.name, manifest.producer.version
+    );
+    println!(
+        "created:   {}   modified: {}",
+        manifest.created_utc, manifest.modified_utc
+    );
     println!(
         "pages:     {} (footer {}, manifest {})",
         reader.num_pages(),
@@ -80,7 +92,12 @@ pub fn run(file: &Path, json: bool) -> CliResult {
                 .to_string(),
             );
         }
-        println!("dataset {:?}: {} ({})", dataset.name, dataset.kind, extra.join(", "));
+        println!(
+            "dataset {:?}: {} ({})",
+            dataset.name,
+            dataset.kind,
+            extra.join(", ")
+        );
         for (k, v) in &dataset.metadata {
             println!("  {k}: {v}");
         }

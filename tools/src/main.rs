@@ -17,11 +17,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// Columnar container for genomics: inspect, verify and read .gcol files.
-///
-/// Exit codes: 0 success, 1 invalid or corrupt file (or failed lookup),
-/// 2 usage error, 3 I/O error.
 #[derive(Parser)]
-#[command(name = "gcol", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "gcol",
+    version,
+    propagate_version = true,
+    after_help = "Exit codes: 0 success; 1 invalid or corrupt file, or failed lookup; 2 usage error; 3 I/O error.\nFormat specification: spec/gcol-v1.md in the gcol repository."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -6,7 +6,10 @@ use crate::exit::CliResult;
 use crate::progress::bytes_bar;
 
 pub fn run(file: &Path, quiet: bool) -> CliResult {
-    let reader = Reader::open_with(file, ReadOptions::default().checksums(ChecksumPolicy::Verify))?;
+    let reader = Reader::open_with(
+        file,
+        ReadOptions::default().checksums(ChecksumPolicy::Verify),
+    )?;
     let bar = bytes_bar(0, quiet, "verifying");
     let report = reader.verify(|done, total| {
         bar.set_length(total);

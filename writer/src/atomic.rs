@@ -127,7 +127,13 @@ impl FileWriter {
     pub fn finish(self) -> Result<u64> {
         let path = self.path;
         let file = self.writer.finish().map_err(|e| with_path(e, &path))?;
-        let len = file.file.get_ref().as_file().metadata().map(|m| m.len()).unwrap_or(0);
+        let len = file
+            .file
+            .get_ref()
+            .as_file()
+            .metadata()
+            .map(|m| m.len())
+            .unwrap_or(0);
         file.commit()?;
         Ok(len)
     }

@@ -42,7 +42,10 @@ pub fn write_demo<W: Write>(writer: &mut Writer<W>) -> Result<()> {
     let features = writer.add_dataset(
         DatasetSpec::new("features", "table")
             .coordinates(Coordinates::ZeroBasedHalfOpen)
-            .metadata("description", "synthetic genomic intervals exercising every encoding"),
+            .metadata(
+                "description",
+                "synthetic genomic intervals exercising every encoding",
+            ),
     )?;
     let zstd = |e: Encoding| e.with_zstd(3);
     let chrom = writer.add_column(

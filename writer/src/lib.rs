@@ -43,8 +43,10 @@ mod writer;
 
 pub use atomic::{AtomicFile, FileWriter};
 pub use error::{Error, Result};
-pub use provenance::{now_utc, source_provenance};
 pub use gcol_format::Value;
-pub use writer::{ColumnId, ColumnSpec, DatasetId, DatasetSpec, WriteOptions, Writer, DEFAULT_PAGE_BYTES};
+pub use provenance::{now_utc, source_provenance};
+pub use writer::{
+    ColumnId, ColumnSpec, DatasetId, DatasetSpec, WriteOptions, Writer, DEFAULT_PAGE_BYTES,
+};
 
 pub use gcol_format as format;

@@ -260,10 +260,12 @@ impl<W: Write> Writer<W> {
     }
 
     fn dataset_mut(&mut self, dataset: DatasetId) -> Result<&mut DatasetState> {
-        self.datasets.get_mut(dataset.0).ok_or(Error::UnknownHandle {
-            what: "dataset",
-            index: dataset.0,
-        })
+        self.datasets
+            .get_mut(dataset.0)
+            .ok_or(Error::UnknownHandle {
+                what: "dataset",
+                index: dataset.0,
+            })
     }
 
     /// Add a column to a dataset.
@@ -395,7 +397,12 @@ impl<W: Write> Writer<W> {
         } else {
             &state.fixed
         };
-        let result = encode_page(state.spec.encoding, state.spec.physical, state.buffered, decoded);
+        let result = encode_page(
+            state.spec.encoding,
+            state.spec.physical,
+            state.buffered,
+            decoded,
+        );
         state.fixed.clear();
         state.buffered = 0;
         self.scratch = layout;
@@ -411,11 +418,15 @@ impl<W: Write> Writer<W> {
     /// pages in parallel.
     pub fn encode(&self, column: ColumnId, num_values: u32, decoded: &[u8]) -> Result<EncodedPage> {
         let state = self.column(column)?;
-        encode_page(state.spec.encoding, state.spec.physical, num_values, decoded).map_err(|source| {
-            Error::Encode {
-                column: state.spec.name.clone(),
-                source,
-            }
+        encode_page(
+            state.spec.encoding,
+            state.spec.physical,
+            num_values,
+            decoded,
+        )
+        .map_err(|source| Error::Encode {
+            column: state.spec.name.clone(),
+            source,
         })
     }
 
@@ -506,7 +517,8 @@ impl<W: Write> Writer<W> {
 
         let manifest = self.build_manifest(&order);
         let manifest_bytes = manifest.encode();
-        let footer_header = FooterHeader::new(directory_offset, num_pages, manifest_bytes.len() as u64);
+        let footer_header =
+            FooterHeader::new(directory_offset, num_pages, manifest_bytes.len() as u64);
         let mut footer = Vec::with_capacity(64 + 4 * block_crcs.len() + manifest_bytes.len());
         footer.extend_from_slice(&footer_header.encode());
         for crc in &block_crcs {

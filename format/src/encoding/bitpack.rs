@@ -53,7 +53,11 @@ pub fn unpack_into(
         }
         return Ok(());
     }
-    let mask: u128 = if width == 64 { u128::from(u64::MAX) } else { (1u128 << width) - 1 };
+    let mask: u128 = if width == 64 {
+        u128::from(u64::MAX)
+    } else {
+        (1u128 << width) - 1
+    };
     let mut acc: u128 = 0;
     let mut bits = 0u32;
     let mut pos = 0usize;

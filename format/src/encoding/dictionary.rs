@@ -60,11 +60,17 @@ pub(crate) fn decode(num_values: u32, decoded_len: u32, stored: &[u8]) -> Result
     let data_len = rest
         .get(last_offset_at..offsets_len)
         .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
-        .ok_or(malformed("dictionary offsets run past the end of the page", 4))?;
+        .ok_or(malformed(
+            "dictionary offsets run past the end of the page",
+            4,
+        ))?;
     let dict_len = offsets_len
         .checked_add(data_len)
         .filter(|&n| n < rest.len())
-        .ok_or(malformed("dictionary runs past the end of the page", 4 + last_offset_at))?;
+        .ok_or(malformed(
+            "dictionary runs past the end of the page",
+            4 + last_offset_at,
+        ))?;
     let dictionary = BinaryView::new(&rest[..dict_len], count)?;
     let bit_width = u32::from(rest[dict_len]);
     if bit_width > 32 {
@@ -76,7 +82,10 @@ pub(crate) fn decode(num_values: u32, decoded_len: u32, stored: &[u8]) -> Result
     let mut offsets = Vec::with_capacity(4 * (n + 1));
     // Reserve by what the input can plausibly expand to; growth past that is
     // still bounded by `cap` below.
-    let mut data = Vec::with_capacity(cap.saturating_sub(4 * (n + 1)).min(16 * stored.len() + 4096));
+    let mut data = Vec::with_capacity(
+        cap.saturating_sub(4 * (n + 1))
+            .min(16 * stored.len() + 4096),
+    );
     offsets.extend_from_slice(&0u32.to_le_bytes());
     let mut problem = None;
     unpack_into(packed, n, bit_width, |index| {

@@ -62,13 +62,17 @@ pub(crate) fn decode(physical: PhysicalType, num_values: u32, stored: &[u8]) -> 
     }
     let mut out = Vec::with_capacity(num_values as usize * width);
     let mut failure = None;
-    unpack_into(packed, num_values as usize, bit_width, |delta| {
-        match store(physical, reference.wrapping_add(delta), &mut out, NAME, 9) {
-            Ok(()) => true,
-            Err(e) => {
-                failure = Some(e);
-                false
-            }
+    unpack_into(packed, num_values as usize, bit_width, |delta| match store(
+        physical,
+        reference.wrapping_add(delta),
+        &mut out,
+        NAME,
+        9,
+    ) {
+        Ok(()) => true,
+        Err(e) => {
+            failure = Some(e);
+            false
         }
     })
     .map_err(|position| {

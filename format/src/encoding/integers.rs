@@ -13,9 +13,9 @@ pub(crate) fn load(physical: PhysicalType, bytes: &[u8], i: usize) -> u64 {
         PhysicalType::I8 => bytes[i] as i8 as i64 as u64,
         PhysicalType::U16 => u64::from(u16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]])),
         PhysicalType::I16 => i16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]]) as i64 as u64,
-        PhysicalType::U32 => {
-            u64::from(u32::from_le_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4 bytes")))
-        }
+        PhysicalType::U32 => u64::from(u32::from_le_bytes(
+            bytes[4 * i..4 * i + 4].try_into().expect("4 bytes"),
+        )),
         PhysicalType::I32 => {
             i32::from_le_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4 bytes")) as i64 as u64
         }

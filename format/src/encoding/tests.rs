@@ -4,7 +4,10 @@ use super::*;
 use crate::values::BinaryBuilder;
 
 fn all_encodings() -> Vec<Encoding> {
-    ids::ALL.iter().map(|&id| Encoding::from_id(id).unwrap()).collect()
+    ids::ALL
+        .iter()
+        .map(|&id| Encoding::from_id(id).unwrap())
+        .collect()
 }
 
 fn roundtrip(physical: PhysicalType, num_values: u32, decoded: &[u8]) {
@@ -18,9 +21,20 @@ fn roundtrip(physical: PhysicalType, num_values: u32, decoded: &[u8]) {
         }
         let page = encode_page(encoding, physical, num_values, decoded).unwrap();
         assert_eq!(page.crc32c, crc::crc32c(&page.stored));
-        let back = decode_page(page.encoding_id, physical, num_values, page.decoded_len, &page.stored)
-            .unwrap_or_else(|e| panic!("{} {physical}: {e}", encoding.name()));
-        assert_eq!(back.as_bytes(&page.stored), decoded, "{} {physical}", encoding.name());
+        let back = decode_page(
+            page.encoding_id,
+            physical,
+            num_values,
+            page.decoded_len,
+            &page.stored,
+        )
+        .unwrap_or_else(|e| panic!("{} {physical}: {e}", encoding.name()));
+        assert_eq!(
+            back.as_bytes(&page.stored),
+            decoded,
+            "{} {physical}",
+            encoding.name()
+        );
     }
 }
 
@@ -104,7 +118,11 @@ fn extremes_and_empty() {
         if physical.is_integer() {
             let (lo, hi) = bounds(physical);
             let values = [lo, hi, lo, hi, 0, hi, lo];
-            roundtrip(physical, values.len() as u32, &ints_to_layout(physical, &values));
+            roundtrip(
+                physical,
+                values.len() as u32,
+                &ints_to_layout(physical, &values),
+            );
             roundtrip(physical, 1, &ints_to_layout(physical, &[hi]));
         }
     }
@@ -153,7 +171,14 @@ fn bombs_are_refused_before_allocation() {
     stored.extend_from_slice(&[b'x'; 16]);
     stored.push(0);
     let n = 1_000_000u32;
-    let err = decode_page(ids::DICTIONARY, PhysicalType::Binary, n, 4 * (n + 1) + 100, &stored).unwrap_err();
+    let err = decode_page(
+        ids::DICTIONARY,
+        PhysicalType::Binary,
+        n,
+        4 * (n + 1) + 100,
+        &stored,
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::MalformedPage { .. }), "{err}");
     // A decoded length over the cap.
     let err = decode_page(ids::PLAIN, PhysicalType::U8, u32::MAX, u32::MAX, &[]).unwrap_err();
@@ -172,6 +197,8 @@ fn bombs_are_refused_before_allocation() {
 #[test]
 fn unknown_ids() {
     for id in [0x0004u16, 0x0200, 0xFFFF, 0x01FF] {
-        assert!(matches!(decode_page(id, PhysicalType::U8, 0, 0, &[]), Err(Error::UnknownEncoding { id: found }) if found == id));
+        assert!(
+            matches!(decode_page(id, PhysicalType::U8, 0, 0, &[]), Err(Error::UnknownEncoding { id: found }) if found == id)
+        );
     }
 }

@@ -199,7 +199,11 @@ impl PageCache {
             policy,
             ..
         } = &mut *state;
-        let keys: Vec<Key> = map.iter().filter(|(_, e)| e.pins == 0).map(|(k, _)| *k).collect();
+        let keys: Vec<Key> = map
+            .iter()
+            .filter(|(_, e)| e.pins == 0)
+            .map(|(k, _)| *k)
+            .collect();
         for key in keys {
             if let Some(entry) = map.remove(&key) {
                 *resident -= entry.data.len() as u64;
@@ -243,9 +247,13 @@ impl PageCache {
     /// copy if another thread inserted the same page first.
     pub(crate) fn insert(&self, key: Key, data: Bytes, prefetched: bool) -> Bytes {
         let charge = data.len() as u64;
-        self.counters.bytes_decoded.fetch_add(charge, Ordering::Relaxed);
+        self.counters
+            .bytes_decoded
+            .fetch_add(charge, Ordering::Relaxed);
         if prefetched {
-            self.counters.readahead_pages.fetch_add(1, Ordering::Relaxed);
+            self.counters
+                .readahead_pages
+                .fetch_add(1, Ordering::Relaxed);
         }
         let mut state = self.state.lock();
         if let Some(existing) = state.map.get(&key) {
@@ -378,7 +386,11 @@ mod tests {
             }
             hot_hits.push(hits);
         }
-        assert!(hot_hits[1] >= 900, "S3-FIFO kept {} of 1000 hot lookups", hot_hits[1]);
+        assert!(
+            hot_hits[1] >= 900,
+            "S3-FIFO kept {} of 1000 hot lookups",
+            hot_hits[1]
+        );
         assert!(hot_hits[1] > hot_hits[0], "{hot_hits:?}");
     }
 

@@ -71,7 +71,9 @@ impl S3Fifo {
         let mut budget = 2 * (self.small.len() + self.main.len()) + 2;
         while budget > 0 {
             budget -= 1;
-            if !self.small.is_empty() && (self.small_bytes > self.small_target || self.main.is_empty()) {
+            if !self.small.is_empty()
+                && (self.small_bytes > self.small_target || self.main.is_empty())
+            {
                 let (key, charge) = self.small.pop_front().expect("non-empty");
                 self.small_bytes -= charge;
                 let entry = map.get_mut(&key).expect("queued keys are cached");

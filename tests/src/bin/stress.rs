@@ -12,7 +12,9 @@ use gcol_writer::{ColumnSpec, DatasetSpec, WriteOptions, Writer};
 /// Write generation `g`: 20,000 copies of `g` and metadata naming it.
 fn write(path: &str, generation: u64) -> Result<(), String> {
     let mut w = Writer::create(path, WriteOptions::default()).map_err(|e| e.to_string())?;
-    let d = w.add_dataset(DatasetSpec::new("gen", "table")).map_err(|e| e.to_string())?;
+    let d = w
+        .add_dataset(DatasetSpec::new("gen", "table"))
+        .map_err(|e| e.to_string())?;
     let c = w
         .add_column(
             d,
@@ -21,7 +23,8 @@ fn write(path: &str, generation: u64) -> Result<(), String> {
                 .page_bytes(4096),
         )
         .map_err(|e| e.to_string())?;
-    w.push(c, &vec![generation; 20_000]).map_err(|e| e.to_string())?;
+    w.push(c, &vec![generation; 20_000])
+        .map_err(|e| e.to_string())?;
     w.set_metadata("generation", generation.to_string());
     w.finish().map_err(|e| e.to_string())?;
     Ok(())
@@ -43,7 +46,9 @@ fn read(path: &str) -> Result<u64, String> {
         .read(0..20_000)
         .map_err(|e| e.to_string())?;
     if values.iter().any(|&v| v != generation) {
-        return Err(format!("file of generation {generation} holds other values"));
+        return Err(format!(
+            "file of generation {generation} holds other values"
+        ));
     }
     Ok(generation)
 }

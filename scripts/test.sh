@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Every test: Rust unit, integration, property, golden, corrupt-corpus and CLI tests.
+# Usage: bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v cargo >/dev/null; then
+    echo "cargo not found: install Rust (https://rustup.rs) first" >&2
+    exit 1
+fi
+if [ ! -d ../shared/data ] && [ -z "${GCOL_TEST_DATA:-}" ]; then
+    echo "note: ../shared/data not found; tests that need real data will say SKIPPED" >&2
+fi
+cargo test --workspace --all-targets
+cargo test --workspace --doc
