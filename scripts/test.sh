@@ -10,5 +10,5 @@ fi
 if [ ! -d ../shared/data ] && [ -z "${GCOL_TEST_DATA:-}" ]; then
     echo "note: ../shared/data not found; tests that need real data will say SKIPPED" >&2
 fi
-cargo test --workspace --all-targets
+cargo test --workspace --lib --bins --tests
 cargo test --workspace --doc

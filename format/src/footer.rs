@@ -155,7 +155,7 @@ impl<'a> Footer<'a> {
                 header.manifest_len.to_string(),
             ));
         }
-        if header.directory_offset % PAGE_ALIGNMENT != 0 {
+        if !header.directory_offset.is_multiple_of(PAGE_ALIGNMENT) {
             return Err(Error::Misaligned {
                 region: Region::DirectoryBlock(0),
                 offset: header.directory_offset,

@@ -100,7 +100,7 @@ impl Tail {
                 upper: tail_offset,
             });
         }
-        if tail.footer_offset % PAGE_ALIGNMENT != 0 {
+        if !tail.footer_offset.is_multiple_of(PAGE_ALIGNMENT) {
             return Err(Error::Misaligned {
                 region: Region::Footer,
                 offset: tail.footer_offset,

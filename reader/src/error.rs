@@ -32,7 +32,7 @@ pub enum Error {
         offset: u64,
         /// What is wrong.
         #[source]
-        source: gcol_format::Error,
+        source: Box<gcol_format::Error>,
     },
     /// A page directory entry breaks a rule of spec 2.4.
     #[error("page directory entry {page} at offset {offset}: field {field} must be {expected}, found {found}")]

@@ -442,7 +442,7 @@ impl Reader {
                 format!("{}+{}", info.offset, info.stored_len),
             );
         }
-        if info.offset % PAGE_ALIGNMENT != 0 {
+        if !info.offset.is_multiple_of(PAGE_ALIGNMENT) {
             return bad(
                 "page offset",
                 format!("a multiple of {PAGE_ALIGNMENT}"),
@@ -482,7 +482,7 @@ impl Reader {
             column: self.column_label(info.column_id),
             page,
             offset: info.offset,
-            source,
+            source: Box::new(source),
         };
         if verify || inner.checksums == ChecksumPolicy::Verify {
             let actual = crc::crc32c(&stored);

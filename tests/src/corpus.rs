@@ -57,7 +57,7 @@ fn classify_format(e: &F) -> String {
 pub fn classify(e: &R) -> String {
     match e {
         R::Format(f) => classify_format(f),
-        R::Page { source, .. } => match source {
+        R::Page { source, .. } => match source.as_ref() {
             F::ChecksumMismatch { .. } => "checksum:page".into(),
             other => classify_format(other),
         },

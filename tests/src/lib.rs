@@ -117,8 +117,11 @@ pub fn build_small() -> Vec<u8> {
     w.finish().expect("vec sink")
 }
 
+/// Builds one golden file's bytes.
+pub type Builder = fn() -> Vec<u8>;
+
 /// Every golden file: (file name, builder).
-pub fn golden_files() -> Vec<(&'static str, fn() -> Vec<u8>)> {
+pub fn golden_files() -> Vec<(&'static str, Builder)> {
     vec![
         ("demo.gcol", build_demo),
         ("tiny.gcol", build_tiny),
