@@ -31,6 +31,7 @@ mod error;
 pub mod footer;
 pub mod header;
 pub mod manifest;
+pub mod sequence;
 pub mod tail;
 mod types;
 pub mod values;

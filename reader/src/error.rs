@@ -96,6 +96,45 @@ pub enum Error {
         /// Number of rows or pages.
         len: u64,
     },
+    /// A dataset of another kind than the API needs.
+    #[error("dataset {dataset:?} is of kind {found:?}, not {expected:?}")]
+    WrongKind {
+        /// Dataset.
+        dataset: String,
+        /// Kind needed.
+        expected: &'static str,
+        /// Kind found.
+        found: String,
+    },
+    /// No record of that name.
+    #[error("no sequence {name:?} in dataset {dataset:?}")]
+    NoSuchRecord {
+        /// Dataset.
+        dataset: String,
+        /// Name asked for.
+        name: String,
+    },
+    /// A region beyond its record (coordinates 0-based, half-open).
+    #[error(
+        "region {start}..{end} is outside record {record} of length {length} (0-based, half-open)"
+    )]
+    RegionOutOfRange {
+        /// Record index.
+        record: u64,
+        /// Start asked for.
+        start: u64,
+        /// End asked for.
+        end: u64,
+        /// Record length.
+        length: u64,
+    },
+    /// Writing output failed.
+    #[error("cannot write output: {source}")]
+    Output {
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A typed read of a column of another physical type.
     #[error("column {column:?} holds {actual} values, not {requested}")]
     TypeMismatch {

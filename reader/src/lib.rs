@@ -30,6 +30,7 @@ mod column;
 mod error;
 mod page;
 mod reader;
+pub mod sequences;
 mod verify;
 
 pub use cache::{CacheMetrics, CacheOptions, EvictionPolicy, PageCache};
@@ -37,6 +38,7 @@ pub use column::ColumnReader;
 pub use error::{Error, Result};
 pub use page::{Page, PinnedPage};
 pub use reader::{ChecksumPolicy, ReadOptions, Reader};
+pub use sequences::{Alphabet, ExportOptions, RecordInfo, Region, Sequences};
 pub use verify::VerifyReport;
 
 pub use gcol_format as format;

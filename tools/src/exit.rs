@@ -12,6 +12,9 @@ pub struct Failure {
 pub const INVALID: u8 = 1;
 /// Exit code for I/O errors.
 pub const IO: u8 = 3;
+/// Exit code for malformed input files given to `convert` (and bad arguments
+/// that name inputs).
+pub const INPUT: u8 = 4;
 
 impl Failure {
     pub fn new(code: u8, message: impl Into<String>) -> Failure {
@@ -30,7 +33,7 @@ impl Failure {
 impl From<gcol_reader::Error> for Failure {
     fn from(error: gcol_reader::Error) -> Failure {
         let code = match &error {
-            gcol_reader::Error::Io { .. } => IO,
+            gcol_reader::Error::Io { .. } | gcol_reader::Error::Output { .. } => IO,
             _ => INVALID,
         };
         Failure::new(code, error.to_string())
@@ -41,6 +44,7 @@ impl From<gcol_writer::Error> for Failure {
     fn from(error: gcol_writer::Error) -> Failure {
         let code = match &error {
             gcol_writer::Error::Io { .. } | gcol_writer::Error::Source { .. } => IO,
+            gcol_writer::Error::Input { .. } => INPUT,
             _ => INVALID,
         };
         Failure::new(code, error.to_string())

@@ -1,14 +1,19 @@
 //! `gcol`: command-line access to `.gcol` files.
 //!
 //! Exit codes (stable, for scripts): 0 success; 1 the file is invalid or
-//! corrupt, or a lookup failed (no such dataset/column, row out of range);
-//! 2 usage error; 3 I/O error (cannot open, read or write).
+//! corrupt, or a lookup failed (no such dataset/column/sequence, row out of
+//! range); 2 usage error; 3 I/O error (cannot open, read or write); 4 a
+//! malformed input file given to `convert`.
 
 mod cat;
+mod convert;
 mod exit;
+mod export;
+mod fetch;
 mod inspect;
 mod progress;
 mod sample;
+mod stats;
 mod verify;
 
 use std::path::PathBuf;
@@ -22,7 +27,7 @@ use clap::{Parser, Subcommand};
     name = "gcol",
     version,
     propagate_version = true,
-    after_help = "Exit codes: 0 success; 1 invalid or corrupt file, or failed lookup; 2 usage error; 3 I/O error.\nFormat specification: spec/gcol-v1.md in the gcol repository."
+    after_help = "Exit codes: 0 success; 1 invalid or corrupt file, or failed lookup; 2 usage error; 3 I/O error; 4 malformed input to convert.\nFormat specification: spec/gcol-v1.md in the gcol repository."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,6 +36,89 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Convert FASTA files (plain, gzip or BGZF) into one .gcol file; each
+    /// input becomes a dataset named after the file.
+    Convert {
+        /// Input files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output .gcol file (written to a temporary file, then renamed).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Dataset name for each input, in order (default: file name without extensions).
+        #[arg(long = "name")]
+        names: Vec<String>,
+        /// Residue alphabet: auto, nucleotide (2-bit) or protein (bytes).
+        #[arg(long, default_value = "auto", value_parser = ["auto", "nucleotide", "protein"])]
+        alphabet: String,
+        /// zstd level for base pages (0 = uncompressed, zero-copy reads).
+        #[arg(long, default_value_t = 3)]
+        zstd_level: i32,
+        /// Base page size in KiB of packed bases (4 bases per byte).
+        #[arg(long, default_value_t = 64)]
+        page_kib: usize,
+        /// Keep records with empty or repeated names (fetch finds the first).
+        #[arg(long)]
+        lenient_names: bool,
+        /// No progress bar and no summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Print regions as FASTA, like `samtools faidx`.
+    ///
+    /// Regions use samtools syntax, 1-based inclusive: `chr1`,
+    /// `chr1:1000-2000`, `chr1:1,000`, `{name:with:colons}:5-9`.
+    Fetch {
+        /// The .gcol file.
+        file: PathBuf,
+        /// Regions.
+        regions: Vec<String>,
+        /// Also fetch the regions of a BED file (0-based, half-open).
+        #[arg(long)]
+        bed: Option<PathBuf>,
+        /// Reverse-complement each region (header gets `/rc`).
+        #[arg(short = 'i', long)]
+        reverse_complement: bool,
+        /// Residues per output line (0 = one line).
+        #[arg(short = 'n', long, default_value_t = 60)]
+        width: usize,
+        /// Only look in this dataset.
+        #[arg(long)]
+        dataset: Option<String>,
+    },
+    /// Export sequences back to FASTA (byte-exact for uniformly wrapped input).
+    Export {
+        /// The .gcol file.
+        file: PathBuf,
+        /// Output path; the format comes from its extension unless --format is given.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Output format: fasta.
+        #[arg(long)]
+        format: Option<String>,
+        /// Only this dataset.
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Rewrap every record at this width (0 = one line per sequence).
+        #[arg(long)]
+        width: Option<u32>,
+        /// No progress bar.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Base composition per record or region: length, A, C, G, T, N, other, GC.
+    ///
+    /// GC = (G + C) / (A + C + G + T), case-insensitive; "other" counts
+    /// IUPAC codes other than N, and gaps.
+    Stats {
+        /// The .gcol file.
+        file: PathBuf,
+        /// Regions in samtools syntax (default: every record).
+        regions: Vec<String>,
+        /// Only this dataset.
+        #[arg(long)]
+        dataset: Option<String>,
+    },
     /// Show version, datasets, columns, encodings, page counts, sizes and provenance.
     Inspect {
         /// The .gcol file.
@@ -80,6 +168,68 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Convert {
+            inputs,
+            output,
+            names,
+            alphabet,
+            zstd_level,
+            page_kib,
+            lenient_names,
+            quiet,
+        } => convert::run(convert::ConvertArgs {
+            inputs,
+            output,
+            names,
+            alphabet: match alphabet.as_str() {
+                "nucleotide" => gcol_writer::import::Alphabet::Nucleotide,
+                "protein" => gcol_writer::import::Alphabet::Protein,
+                _ => gcol_writer::import::Alphabet::Auto,
+            },
+            zstd_level,
+            page_kib,
+            lenient_names,
+            quiet,
+        }),
+        Command::Fetch {
+            file,
+            regions,
+            bed,
+            reverse_complement,
+            width,
+            dataset,
+        } => fetch::run(fetch::FetchArgs {
+            file,
+            regions,
+            bed,
+            reverse_complement,
+            width,
+            dataset,
+        }),
+        Command::Export {
+            file,
+            output,
+            format,
+            dataset,
+            width,
+            quiet,
+        } => export::run(export::ExportArgs {
+            file,
+            output,
+            format,
+            dataset,
+            width,
+            quiet,
+        }),
+        Command::Stats {
+            file,
+            regions,
+            dataset,
+        } => stats::run(stats::StatsArgs {
+            file,
+            regions,
+            dataset,
+        }),
         Command::Inspect { file, json } => inspect::run(&file, json),
         Command::Verify { file, quiet } => verify::run(&file, quiet),
         Command::Cat {

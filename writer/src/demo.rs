@@ -9,6 +9,16 @@ use gcol_format::PhysicalType;
 
 use crate::{ColumnSpec, DatasetSpec, Result, Writer};
 
+trait Fixed {
+    fn fixed(name: &str, physical: PhysicalType, logical: &str) -> ColumnSpec;
+}
+
+impl Fixed for ColumnSpec {
+    fn fixed(name: &str, physical: PhysicalType, logical: &str) -> ColumnSpec {
+        ColumnSpec::new(name, physical, logical).fixed_encoding()
+    }
+}
+
 /// Fixed timestamp used by [`write_demo`] callers that want byte-identical output.
 pub const DEMO_TIMESTAMP: &str = "2026-01-01T00:00:00Z";
 
@@ -50,54 +60,54 @@ pub fn write_demo<W: Write>(writer: &mut Writer<W>) -> Result<()> {
     let zstd = |e: Encoding| e.with_zstd(3);
     let chrom = writer.add_column(
         features,
-        ColumnSpec::new("chrom", PhysicalType::Binary, "utf8")
+        ColumnSpec::fixed("chrom", PhysicalType::Binary, "utf8")
             .encoding(Encoding::dictionary())
             .page_bytes(4096),
     )?;
     let start = writer.add_column(
         features,
-        ColumnSpec::new("start", PhysicalType::U64, "position")
+        ColumnSpec::fixed("start", PhysicalType::U64, "position")
             .unit("bases")
             .encoding(Encoding::delta_varint())
             .page_bytes(4096),
     )?;
     let end = writer.add_column(
         features,
-        ColumnSpec::new("end", PhysicalType::U64, "position")
+        ColumnSpec::fixed("end", PhysicalType::U64, "position")
             .unit("bases")
             .encoding(zstd(Encoding::delta_varint()))
             .page_bytes(4096),
     )?;
     let strand = writer.add_column(
         features,
-        ColumnSpec::new("strand", PhysicalType::I8, "strand")
+        ColumnSpec::fixed("strand", PhysicalType::I8, "strand")
             .encoding(Encoding::for_bitpack())
             .page_bytes(1024),
     )?;
     let score = writer.add_column(
         features,
-        ColumnSpec::new("score", PhysicalType::F32, "float32").page_bytes(2048),
+        ColumnSpec::fixed("score", PhysicalType::F32, "float32").page_bytes(2048),
     )?;
     let score_z = writer.add_column(
         features,
-        ColumnSpec::new("score_zstd", PhysicalType::F32, "float32")
+        ColumnSpec::fixed("score_zstd", PhysicalType::F32, "float32")
             .encoding(zstd(Encoding::PLAIN))
             .page_bytes(2048),
     )?;
     let length = writer.add_column(
         features,
-        ColumnSpec::new("length", PhysicalType::U32, "uint32")
+        ColumnSpec::fixed("length", PhysicalType::U32, "uint32")
             .unit("bases")
             .encoding(zstd(Encoding::for_bitpack()))
             .page_bytes(2048),
     )?;
     let name = writer.add_column(
         features,
-        ColumnSpec::new("name", PhysicalType::Binary, "utf8").page_bytes(4096),
+        ColumnSpec::fixed("name", PhysicalType::Binary, "utf8").page_bytes(4096),
     )?;
     let name_dict = writer.add_column(
         features,
-        ColumnSpec::new("chrom_zstd", PhysicalType::Binary, "utf8")
+        ColumnSpec::fixed("chrom_zstd", PhysicalType::Binary, "utf8")
             .encoding(zstd(Encoding::dictionary()))
             .page_bytes(4096),
     )?;
@@ -120,7 +130,7 @@ pub fn write_demo<W: Write>(writer: &mut Writer<W>) -> Result<()> {
         ($name:literal, $t:ty, $p:ident, $enc:expr) => {{
             let c = writer.add_column(
                 extremes,
-                ColumnSpec::new($name, PhysicalType::$p, stringify!($t)).encoding($enc),
+                ColumnSpec::fixed($name, PhysicalType::$p, stringify!($t)).encoding($enc),
             )?;
             writer.push::<$t>(c, &[<$t>::MIN, <$t>::MAX, 0 as $t, <$t>::MAX, <$t>::MIN])?;
         }};
@@ -137,12 +147,12 @@ pub fn write_demo<W: Write>(writer: &mut Writer<W>) -> Result<()> {
     extreme!("f64", f64, F64, zstd(Encoding::PLAIN));
     let empty = writer.add_column(
         extremes,
-        ColumnSpec::new("empty", PhysicalType::Binary, "utf8"),
+        ColumnSpec::fixed("empty", PhysicalType::Binary, "utf8"),
     )?;
     let _ = empty;
     let blobs = writer.add_column(
         extremes,
-        ColumnSpec::new("blobs", PhysicalType::Binary, "binary").encoding(zstd(Encoding::PLAIN)),
+        ColumnSpec::fixed("blobs", PhysicalType::Binary, "binary").encoding(zstd(Encoding::PLAIN)),
     )?;
     for v in [&b""[..], b"\x00\xff", b"", "\u{e9}t\u{e9}".as_bytes()] {
         writer.push_binary(blobs, v)?;

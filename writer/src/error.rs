@@ -29,6 +29,20 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A malformed input record.
+    #[error("{}: record {record}, line {line}, {field}: {detail}", path.display())]
+    Input {
+        /// Input path.
+        path: PathBuf,
+        /// Record number, 1-based (0 before the first record).
+        record: u64,
+        /// Line number, 1-based.
+        line: u64,
+        /// Field of the record.
+        field: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
     /// Encoding a page failed.
     #[error("column {column:?}: {source}")]
     Encode {

@@ -38,6 +38,7 @@
 mod atomic;
 pub mod demo;
 mod error;
+pub mod import;
 mod provenance;
 mod writer;
 
@@ -46,7 +47,8 @@ pub use error::{Error, Result};
 pub use gcol_format::Value;
 pub use provenance::{now_utc, source_provenance};
 pub use writer::{
-    ColumnId, ColumnSpec, DatasetId, DatasetSpec, WriteOptions, Writer, DEFAULT_PAGE_BYTES,
+    encode_adaptive, ColumnId, ColumnSpec, DatasetId, DatasetSpec, WriteOptions, Writer,
+    DEFAULT_PAGE_BYTES,
 };
 
 pub use gcol_format as format;

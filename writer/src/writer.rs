@@ -15,6 +15,28 @@ use crate::{now_utc, Error, Result};
 /// Default target size of a decoded page in bytes.
 pub const DEFAULT_PAGE_BYTES: usize = 64 << 10;
 
+/// Encode a page; when zstd does not make it smaller than the base encoding
+/// alone, store the base encoding (readers see the page's own encoding id).
+pub fn encode_adaptive(
+    encoding: Encoding,
+    physical: PhysicalType,
+    num_values: u32,
+    decoded: &[u8],
+) -> gcol_format::Result<EncodedPage> {
+    let page = encode_page(encoding, physical, num_values, decoded)?;
+    if let gcol_format::encoding::Compression::Zstd { .. } = encoding.compression {
+        let base = Encoding {
+            base: encoding.base,
+            compression: gcol_format::encoding::Compression::None,
+        };
+        let plain = encode_page(base, physical, num_values, decoded)?;
+        if plain.stored.len() <= page.stored.len() {
+            return Ok(plain);
+        }
+    }
+    Ok(page)
+}
+
 /// Options for a whole file.
 #[derive(Debug, Clone)]
 pub struct WriteOptions {
@@ -93,6 +115,8 @@ pub struct ColumnSpec {
     pub page_bytes: Option<usize>,
     /// Free key/value metadata.
     pub metadata: BTreeMap<String, String>,
+    /// Store a page without zstd when zstd would not make it smaller (default true).
+    pub zstd_fallback: bool,
 }
 
 impl ColumnSpec {
@@ -110,7 +134,15 @@ impl ColumnSpec {
             encoding: Encoding::PLAIN,
             page_bytes: None,
             metadata: BTreeMap::new(),
+            zstd_fallback: true,
         }
+    }
+
+    /// Use exactly the given encoding on every page, even when zstd does not
+    /// help (golden files and conformance vectors need every encoding id).
+    pub fn fixed_encoding(mut self) -> ColumnSpec {
+        self.zstd_fallback = false;
+        self
     }
 
     /// Set the encoding.
@@ -256,6 +288,20 @@ impl<W: Write> Writer<W> {
     /// Record the dataset's row count (for tables of equal-length columns).
     pub fn set_num_rows(&mut self, dataset: DatasetId, num_rows: u64) -> Result<()> {
         self.dataset_mut(dataset)?.num_rows = Some(num_rows);
+        Ok(())
+    }
+
+    /// Set a metadata entry of a dataset.
+    pub fn set_dataset_metadata(
+        &mut self,
+        dataset: DatasetId,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Result<()> {
+        self.dataset_mut(dataset)?
+            .spec
+            .metadata
+            .insert(key.into(), value.into());
         Ok(())
     }
 
@@ -414,7 +460,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// Encode one page of values given in their decoded layout (spec 6.1) on
-    /// this thread; use with [`Writer::write_encoded_page`] to encode many
+    /// this thread (dropping zstd when it would not make the page smaller); use with [`Writer::write_encoded_page`] to encode many
     /// pages in parallel.
     pub fn encode(&self, column: ColumnId, num_values: u32, decoded: &[u8]) -> Result<EncodedPage> {
         let state = self.column(column)?;

@@ -5,9 +5,26 @@ use crate::{Error, Result, MAX_PAGE_BYTES};
 
 const NAME: &str = "zstd";
 
+thread_local! {
+    /// One compression context per thread and level: creating a context costs
+    /// more than compressing a small page.
+    static COMPRESSOR: std::cell::RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 pub(crate) fn compress(bytes: &[u8], level: i32) -> Vec<u8> {
     // bulk compression of a known-size input writes the content size in the frame header.
-    zstd::bulk::compress(bytes, level).expect("zstd compression of an in-memory buffer cannot fail")
+    COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().is_none_or(|(l, _)| *l != level) {
+            let compressor = zstd::bulk::Compressor::new(level).expect("valid zstd level");
+            *slot = Some((level, compressor));
+        }
+        let (_, compressor) = slot.as_mut().expect("set above");
+        compressor
+            .compress(bytes)
+            .expect("zstd compression of an in-memory buffer cannot fail")
+    })
 }
 
 /// Decompress one frame; `exact` is the required content size when known.

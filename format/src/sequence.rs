@@ -1,0 +1,288 @@
+//! `sequences` datasets (spec 12): column names, flags, the 2-bit code, and
+//! the scalar sequence kernels that SIMD kernels are tested against.
+//!
+//! Bases are packed four to a byte, first base in the two most significant
+//! bits, with A=0, C=1, G=2, T(U)=3, so the complement of a code `c` is
+//! `3 - c`. Positions that are not A, C, G or T hold code 0 and are
+//! described by ambiguity runs; lower-case positions by mask runs.
+
+/// Dataset kind.
+pub const KIND: &str = "sequences";
+
+/// Column names of a `sequences` dataset (spec 12.2 to 12.4).
+pub mod columns {
+    /// Record name: the first whitespace-delimited token of the definition line.
+    pub const NAME: &str = "name";
+    /// The definition line after `>`, without its line ending.
+    pub const DEFINITION: &str = "definition";
+    /// Residues in the record.
+    pub const LENGTH: &str = "length";
+    /// Index of the record's first residue in the dataset's residue stream.
+    pub const OFFSET: &str = "offset";
+    /// Residues per full line (0 for an empty record).
+    pub const LINE_WIDTH: &str = "line_width";
+    /// Empty lines after the record's sequence lines.
+    pub const BLANK_LINES: &str = "blank_lines";
+    /// Record flags (`FLAG_*`).
+    pub const FLAGS: &str = "flags";
+    /// Packed 2-bit bases (nucleotide datasets).
+    pub const BASES: &str = "bases";
+    /// Residue bytes as written (protein and other alphabets).
+    pub const RESIDUES: &str = "residues";
+    /// Ambiguity runs: start position in the residue stream.
+    pub const AMB_START: &str = "amb_start";
+    /// Ambiguity runs: length.
+    pub const AMB_LENGTH: &str = "amb_length";
+    /// Ambiguity runs: upper-case symbol.
+    pub const AMB_SYMBOL: &str = "amb_symbol";
+    /// Per bin: index of the first ambiguity run ending after the bin's start.
+    pub const AMB_INDEX: &str = "amb_index";
+    /// Lower-case (soft-mask) runs: start.
+    pub const MASK_START: &str = "mask_start";
+    /// Lower-case runs: length.
+    pub const MASK_LENGTH: &str = "mask_length";
+    /// Per bin: index of the first mask run ending after the bin's start.
+    pub const MASK_INDEX: &str = "mask_index";
+}
+
+/// Metadata keys of a `sequences` dataset.
+pub mod meta {
+    /// `nucleotide` or `protein`.
+    pub const ALPHABET: &str = "alphabet";
+    /// Bases per run-index bin (and per full `bases` page).
+    pub const BIN_BASES: &str = "bin_bases";
+    /// `true` when export reproduces the input byte for byte.
+    pub const EXACT_EXPORT: &str = "exact_export";
+}
+
+/// Record lines end with CR LF.
+pub const FLAG_CRLF: u8 = 1;
+/// The record is RNA: code 3 means U.
+pub const FLAG_RNA: u8 = 2;
+/// Sequence lines were not uniformly wrapped; export rewraps at `line_width`.
+pub const FLAG_IRREGULAR: u8 = 4;
+/// The input ended without a line ending after this record.
+pub const FLAG_NO_FINAL_NEWLINE: u8 = 8;
+
+/// Invalid-code marker in [`CODE`].
+pub const NOT_ACGT: u8 = 0xFF;
+
+/// 2-bit code of an ASCII byte: A/a=0, C/c=1, G/g=2, T/t/U/u=3, else [`NOT_ACGT`].
+pub static CODE: [u8; 256] = {
+    let mut t = [NOT_ACGT; 256];
+    t[b'A' as usize] = 0;
+    t[b'a' as usize] = 0;
+    t[b'C' as usize] = 1;
+    t[b'c' as usize] = 1;
+    t[b'G' as usize] = 2;
+    t[b'g' as usize] = 2;
+    t[b'T' as usize] = 3;
+    t[b't' as usize] = 3;
+    t[b'U' as usize] = 3;
+    t[b'u' as usize] = 3;
+    t
+};
+
+/// Upper-case symbols allowed in nucleotide records besides A C G T U:
+/// IUPAC ambiguity codes and `-` (gap).
+pub const AMBIGUITY_SYMBOLS: &[u8] = b"NRYKMSWBDHV-";
+
+/// Whether an ASCII byte is a valid nucleotide symbol (either case).
+pub fn is_nucleotide_symbol(b: u8) -> bool {
+    CODE[b as usize] != NOT_ACGT || AMBIGUITY_SYMBOLS.contains(&b.to_ascii_uppercase())
+}
+
+/// Whether an ASCII byte is a valid protein (or other alphabet) residue:
+/// letters, `*` (stop), `-` and `.` (gaps).
+pub fn is_protein_symbol(b: u8) -> bool {
+    b.is_ascii_alphabetic() || matches!(b, b'*' | b'-' | b'.')
+}
+
+/// Complement of an ASCII nucleotide symbol, IUPAC-aware, case-preserving.
+pub static COMPLEMENT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i as u8;
+        i += 1;
+    }
+    let pairs: [(u8, u8); 10] = [
+        (b'A', b'T'),
+        (b'C', b'G'),
+        (b'R', b'Y'),
+        (b'K', b'M'),
+        (b'B', b'V'),
+        (b'D', b'H'),
+        (b'S', b'S'),
+        (b'W', b'W'),
+        (b'N', b'N'),
+        (b'U', b'A'),
+    ];
+    let mut p = 0;
+    while p < pairs.len() {
+        let (a, b) = pairs[p];
+        t[a as usize] = b;
+        t[(a + 32) as usize] = b + 32;
+        if a != b'U' {
+            t[b as usize] = a;
+            t[(b + 32) as usize] = a + 32;
+        }
+        p += 1;
+    }
+    t
+};
+
+/// Reverse-complement ASCII bases in place (scalar twin of the SIMD kernel).
+pub fn reverse_complement(seq: &mut [u8]) {
+    seq.reverse();
+    for b in seq.iter_mut() {
+        *b = COMPLEMENT[*b as usize];
+    }
+}
+
+/// Four ASCII bases for every byte value, first base from the high bits.
+static QUAD_DNA: [[u8; 4]; 256] = quads(*b"ACGT");
+static QUAD_RNA: [[u8; 4]; 256] = quads(*b"ACGU");
+
+const fn quads(symbols: [u8; 4]) -> [[u8; 4]; 256] {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [
+            symbols[(i >> 6) & 3],
+            symbols[(i >> 4) & 3],
+            symbols[(i >> 2) & 3],
+            symbols[i & 3],
+        ];
+        i += 1;
+    }
+    t
+}
+
+/// Decode `n` bases starting at base `first` of `packed` (whose byte 0
+/// holds bases 0..4) into upper-case ASCII appended to `out`.
+///
+/// This is the scalar twin: a 256-entry table from a byte to four symbols.
+pub fn decode_2bit(packed: &[u8], first: usize, n: usize, rna: bool, out: &mut Vec<u8>) {
+    let table = if rna { &QUAD_RNA } else { &QUAD_DNA };
+    let symbols = if rna { b"ACGU" } else { b"ACGT" };
+    out.reserve(n);
+    let mut i = first;
+    let end = first + n;
+    // Leading partial byte.
+    while i < end && i % 4 != 0 {
+        out.push(symbols[((packed[i / 4] >> (6 - 2 * (i % 4))) & 3) as usize]);
+        i += 1;
+    }
+    // Whole bytes.
+    let whole_end = end - end % 4;
+    if i < whole_end {
+        for &byte in &packed[i / 4..whole_end / 4] {
+            out.extend_from_slice(&table[byte as usize]);
+        }
+        i = whole_end;
+    }
+    while i < end {
+        out.push(symbols[((packed[i / 4] >> (6 - 2 * (i % 4))) & 3) as usize]);
+        i += 1;
+    }
+}
+
+/// Count codes 0..4 (A, C, G, T) among bases `first..first + n` of `packed`.
+///
+/// Scalar twin of the popcount kernel.
+pub fn count_2bit(packed: &[u8], first: usize, n: usize) -> [u64; 4] {
+    let mut counts = [0u64; 4];
+    for i in first..first + n {
+        counts[((packed[i / 4] >> (6 - 2 * (i % 4))) & 3) as usize] += 1;
+    }
+    counts
+}
+
+/// Bit packer for the base stream: appends 2-bit codes, first base in the
+/// high bits of each byte.
+#[derive(Debug, Default, Clone)]
+pub struct Packer {
+    /// Completed bytes.
+    pub bytes: Vec<u8>,
+    current: u8,
+    filled: u8,
+    /// Bases pushed so far.
+    pub bases: u64,
+}
+
+impl Packer {
+    /// Append one code (0..4).
+    #[inline]
+    pub fn push(&mut self, code: u8) {
+        self.current = (self.current << 2) | code;
+        self.filled += 1;
+        self.bases += 1;
+        if self.filled == 4 {
+            self.bytes.push(self.current);
+            self.current = 0;
+            self.filled = 0;
+        }
+    }
+
+    /// True when the next base starts a new byte.
+    #[inline]
+    pub fn is_aligned(&self) -> bool {
+        self.filled == 0
+    }
+
+    /// Append one whole byte of four codes; only when [`Packer::is_aligned`].
+    #[inline]
+    pub fn push_byte(&mut self, packed: u8) {
+        debug_assert!(self.filled == 0);
+        self.bytes.push(packed);
+        self.bases += 4;
+    }
+
+    /// Flush a partial last byte (low bits zero).
+    pub fn finish(&mut self) {
+        if self.filled > 0 {
+            self.bytes.push(self.current << (2 * (4 - self.filled)));
+            self.current = 0;
+            self.filled = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_and_decode() {
+        let seq = b"ACGTTGCAAC";
+        let mut p = Packer::default();
+        for &b in seq {
+            p.push(CODE[b as usize]);
+        }
+        p.finish();
+        // ACGT = 00 01 10 11 = 0x1B, TGCA = 11 10 01 00 = 0xE4, AC = 00 01 -> 0x10
+        assert_eq!(p.bytes, vec![0x1B, 0xE4, 0x10]);
+        for first in 0..seq.len() {
+            for n in 0..=seq.len() - first {
+                let mut out = Vec::new();
+                decode_2bit(&p.bytes, first, n, false, &mut out);
+                assert_eq!(&out, &seq[first..first + n]);
+            }
+        }
+        let mut out = Vec::new();
+        decode_2bit(&p.bytes, 0, 4, true, &mut out);
+        assert_eq!(&out, b"ACGU");
+        assert_eq!(count_2bit(&p.bytes, 0, 10), [3, 3, 2, 2]);
+    }
+
+    #[test]
+    fn complement_table() {
+        let mut s = b"ACGTNRYKMBDHVSWacgtn-".to_vec();
+        reverse_complement(&mut s);
+        assert_eq!(&s, b"-nacgtWSBDHVKMRYNACGT");
+        let mut u = b"ACGU".to_vec();
+        reverse_complement(&mut u);
+        assert_eq!(&u, b"ACGT");
+    }
+}

@@ -1,0 +1,617 @@
+//! Reading `sequences` datasets (spec 12): fetch by name and range, record
+//! lengths and names without touching residue pages, batch fetch, export.
+//!
+//! All coordinates here are 0-based and half-open: `fetch("chr1", 0..10)`
+//! returns the first ten bases.
+
+mod export;
+pub mod region;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use gcol_format::sequence::{self as seq, columns as col, decode_2bit, meta, FLAG_RNA, KIND};
+use rayon::prelude::*;
+
+use crate::{Error, Reader, Result};
+
+pub use export::ExportOptions;
+
+/// Residue alphabet of a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alphabet {
+    /// 2-bit bases with ambiguity and mask runs.
+    Nucleotide,
+    /// Residue bytes as written.
+    Protein,
+}
+
+/// One record's description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordInfo {
+    /// Name (first token of the definition line).
+    pub name: String,
+    /// Definition line after `>`.
+    pub definition: String,
+    /// Residues.
+    pub length: u64,
+    /// Residues per full line in the source (0 for an empty record).
+    pub line_width: u32,
+    /// Flags (`gcol_format::sequence::FLAG_*`).
+    pub flags: u8,
+    /// Empty lines after the sequence in the source.
+    pub blank_lines: u32,
+}
+
+struct Records {
+    offset: Vec<u64>,
+    length: Vec<u64>,
+    flags: Vec<u8>,
+}
+
+/// Column ids of a sequences dataset.
+#[derive(Debug, Clone, Copy)]
+struct Ids {
+    name: u32,
+    definition: u32,
+    length: u32,
+    offset: u32,
+    line_width: u32,
+    blank_lines: u32,
+    flags: u32,
+    residues: u32,
+    amb: Option<(u32, u32, u32, u32)>,
+    mask: Option<(u32, u32, u32)>,
+}
+
+/// A `sequences` dataset opened for reading. Cheap to share across threads;
+/// record tables and the name index load on first use.
+pub struct Sequences {
+    reader: Reader,
+    dataset: String,
+    alphabet: Alphabet,
+    bin_bases: u64,
+    ids: Ids,
+    num_records: u64,
+    records: OnceLock<Records>,
+    names: OnceLock<HashMap<Vec<u8>, u32>>,
+    amb_index: OnceLock<Vec<u64>>,
+    mask_index: OnceLock<Vec<u64>>,
+    page_values: OnceLock<u64>,
+}
+
+impl std::fmt::Debug for Sequences {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sequences")
+            .field("dataset", &self.dataset)
+            .field("alphabet", &self.alphabet)
+            .field("records", &self.num_records)
+            .finish()
+    }
+}
+
+/// A region of one record, 0-based half-open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    /// Record index.
+    pub record: usize,
+    /// Residue range within the record.
+    pub range: Range<u64>,
+}
+
+impl Reader {
+    /// Open the `sequences` dataset `name` for fetching.
+    pub fn sequences(&self, name: &str) -> Result<Sequences> {
+        Sequences::new(self.clone(), name)
+    }
+
+    /// Names of the datasets of kind `sequences`.
+    pub fn sequence_datasets(&self) -> Vec<String> {
+        self.datasets()
+            .iter()
+            .filter(|d| d.kind == KIND)
+            .map(|d| d.name.clone())
+            .collect()
+    }
+}
+
+impl Sequences {
+    fn new(reader: Reader, name: &str) -> Result<Sequences> {
+        let dataset = reader.dataset(name)?;
+        let label = |c: &str| format!("{name}/{c}");
+        if dataset.kind != KIND {
+            return Err(Error::WrongKind {
+                dataset: name.into(),
+                expected: KIND,
+                found: dataset.kind.clone(),
+            });
+        }
+        let id = |column: &str| -> Result<u32> {
+            dataset
+                .columns
+                .iter()
+                .find(|c| c.name == column)
+                .map(|c| c.id)
+                .ok_or_else(|| Error::NoSuchColumn {
+                    dataset: name.into(),
+                    column: column.into(),
+                    available: dataset.columns.iter().map(|c| c.name.clone()).collect(),
+                })
+        };
+        let alphabet = match dataset.metadata.get(meta::ALPHABET).map(String::as_str) {
+            Some("protein") => Alphabet::Protein,
+            Some("nucleotide") | None => Alphabet::Nucleotide,
+            Some(other) => {
+                return Err(Error::Format(gcol_format::Error::ManifestInvalid {
+                    detail: format!("{}: unknown alphabet {other:?}", label("metadata")),
+                }))
+            }
+        };
+        let ids = Ids {
+            name: id(col::NAME)?,
+            definition: id(col::DEFINITION)?,
+            length: id(col::LENGTH)?,
+            offset: id(col::OFFSET)?,
+            line_width: id(col::LINE_WIDTH)?,
+            blank_lines: id(col::BLANK_LINES)?,
+            flags: id(col::FLAGS)?,
+            residues: match alphabet {
+                Alphabet::Nucleotide => id(col::BASES)?,
+                Alphabet::Protein => id(col::RESIDUES)?,
+            },
+            amb: match alphabet {
+                Alphabet::Nucleotide => Some((
+                    id(col::AMB_START)?,
+                    id(col::AMB_LENGTH)?,
+                    id(col::AMB_SYMBOL)?,
+                    id(col::AMB_INDEX)?,
+                )),
+                Alphabet::Protein => None,
+            },
+            mask: match alphabet {
+                Alphabet::Nucleotide => Some((
+                    id(col::MASK_START)?,
+                    id(col::MASK_LENGTH)?,
+                    id(col::MASK_INDEX)?,
+                )),
+                Alphabet::Protein => None,
+            },
+        };
+        let bin_bases = match alphabet {
+            Alphabet::Nucleotide => dataset
+                .metadata
+                .get(meta::BIN_BASES)
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|&b| b > 0 && b % 4 == 0)
+                .ok_or_else(|| {
+                    Error::Format(gcol_format::Error::ManifestInvalid {
+                        detail: format!(
+                            "{}: bin_bases must be a positive multiple of 4",
+                            label("metadata")
+                        ),
+                    })
+                })?,
+            Alphabet::Protein => 0,
+        };
+        let num_records = reader.column_by_id(ids.length)?.num_values();
+        Ok(Sequences {
+            reader,
+            dataset: name.into(),
+            alphabet,
+            bin_bases,
+            ids,
+            num_records,
+            records: OnceLock::new(),
+            names: OnceLock::new(),
+            amb_index: OnceLock::new(),
+            mask_index: OnceLock::new(),
+            page_values: OnceLock::new(),
+        })
+    }
+
+    /// Dataset name.
+    pub fn name(&self) -> &str {
+        &self.dataset
+    }
+
+    /// The alphabet.
+    pub fn alphabet(&self) -> Alphabet {
+        self.alphabet
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.num_records as usize
+    }
+
+    /// True when the dataset has no records.
+    pub fn is_empty(&self) -> bool {
+        self.num_records == 0
+    }
+
+    /// The reader this dataset belongs to.
+    pub fn reader(&self) -> &Reader {
+        &self.reader
+    }
+
+    fn get_or_load<T>(cell: &OnceLock<T>, load: impl FnOnce() -> Result<T>) -> Result<&T> {
+        if let Some(v) = cell.get() {
+            return Ok(v);
+        }
+        let value = load()?;
+        Ok(cell.get_or_init(|| value))
+    }
+
+    fn records(&self) -> Result<&Records> {
+        Self::get_or_load(&self.records, || {
+            let n = self.num_records;
+            Ok(Records {
+                offset: self.reader.column_by_id(self.ids.offset)?.read(0..n)?,
+                length: self.reader.column_by_id(self.ids.length)?.read(0..n)?,
+                flags: self.reader.column_by_id(self.ids.flags)?.read(0..n)?,
+            })
+        })
+    }
+
+    /// Record names in order (reads only the name column).
+    pub fn names(&self) -> Result<Vec<String>> {
+        let mut out = Vec::with_capacity(self.len());
+        self.reader
+            .column_by_id(self.ids.name)?
+            .for_each_binary(0..self.num_records, |_, v| {
+                out.push(String::from_utf8_lossy(v).into_owned())
+            })?;
+        Ok(out)
+    }
+
+    /// Record lengths in residues (reads only the length column).
+    pub fn lengths(&self) -> Result<Vec<u64>> {
+        Ok(self.records()?.length.clone())
+    }
+
+    /// Index of the record named `name` (the first, if names repeat).
+    pub fn record_index(&self, name: &str) -> Result<usize> {
+        let names = Self::get_or_load(&self.names, || {
+            let mut map = HashMap::with_capacity(self.len());
+            self.reader.column_by_id(self.ids.name)?.for_each_binary(
+                0..self.num_records,
+                |row, v| {
+                    map.entry(v.to_vec()).or_insert(row as u32);
+                },
+            )?;
+            Ok(map)
+        })?;
+        names
+            .get(name.as_bytes())
+            .map(|&i| i as usize)
+            .ok_or_else(|| Error::NoSuchRecord {
+                dataset: self.dataset.clone(),
+                name: name.into(),
+            })
+    }
+
+    /// Length in residues of record `record`.
+    pub fn length(&self, record: usize) -> Result<u64> {
+        self.records()?
+            .length
+            .get(record)
+            .copied()
+            .ok_or_else(|| self.no_record(record))
+    }
+
+    fn no_record(&self, record: usize) -> Error {
+        Error::OutOfRange {
+            column: format!("{}/records", self.dataset),
+            index: record as u64,
+            len: self.num_records,
+        }
+    }
+
+    /// Everything stored about record `record` except its residues.
+    pub fn record(&self, record: usize) -> Result<RecordInfo> {
+        if record as u64 >= self.num_records {
+            return Err(self.no_record(record));
+        }
+        let r = record as u64;
+        let text = |id: u32| -> Result<String> {
+            Ok(String::from_utf8_lossy(&self.reader.column_by_id(id)?.binary(r)?).into_owned())
+        };
+        Ok(RecordInfo {
+            name: text(self.ids.name)?,
+            definition: text(self.ids.definition)?,
+            length: self.records()?.length[record],
+            line_width: self
+                .reader
+                .column_by_id(self.ids.line_width)?
+                .read::<u32>(r..r + 1)?[0],
+            flags: self.records()?.flags[record],
+            blank_lines: self
+                .reader
+                .column_by_id(self.ids.blank_lines)?
+                .read::<u32>(r..r + 1)?[0],
+        })
+    }
+
+    /// Residues `range` (0-based, half-open) of the record named `name`.
+    pub fn fetch(&self, name: &str, range: Range<u64>) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.fetch_into(name, range, &mut out)?;
+        Ok(out)
+    }
+
+    /// As [`Sequences::fetch`], appending to `out` to reuse its allocation.
+    pub fn fetch_into(&self, name: &str, range: Range<u64>, out: &mut Vec<u8>) -> Result<()> {
+        let record = self.record_index(name)?;
+        self.fetch_record_into(record, range, out)
+    }
+
+    /// Residues `range` of record `record` (by index), appended to `out`.
+    ///
+    /// Upper case except soft-masked (lower-case) runs, as in the source.
+    /// Only the pages covering the range are loaded.
+    pub fn fetch_record_into(
+        &self,
+        record: usize,
+        range: Range<u64>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let records = self.records()?;
+        let Some(&length) = records.length.get(record) else {
+            return Err(self.no_record(record));
+        };
+        if range.start > range.end || range.end > length {
+            return Err(Error::RegionOutOfRange {
+                record: record as u64,
+                start: range.start,
+                end: range.end,
+                length,
+            });
+        }
+        let start = records.offset[record] + range.start;
+        let end = records.offset[record] + range.end;
+        match self.alphabet {
+            Alphabet::Protein => self
+                .reader
+                .column_by_id(self.ids.residues)?
+                .read_into(start..end, out),
+            Alphabet::Nucleotide => {
+                let rna = records.flags[record] & FLAG_RNA != 0;
+                self.fetch_bases(start..end, rna, out)
+            }
+        }
+    }
+
+    /// Packed bytes per full `bases` page.
+    fn page_values(&self) -> Result<u64> {
+        Self::get_or_load(&self.page_values, || {
+            let column = self.reader.column_by_id(self.ids.residues)?;
+            Ok(if column.num_pages() == 0 {
+                1
+            } else {
+                u64::from(column.page_info(0)?.num_values).max(1)
+            })
+        })
+        .copied()
+    }
+
+    /// Decode stream positions `range` (0-based, half-open) with exceptions applied.
+    fn fetch_bases(&self, range: Range<u64>, rna: bool, out: &mut Vec<u8>) -> Result<()> {
+        if range.is_empty() {
+            return Ok(());
+        }
+        let first = out.len();
+        self.decode_packed(range.clone(), rna, out)?;
+        let dest = &mut out[first..];
+        let (amb_start, amb_length, amb_symbol, amb_index) = self.ids.amb.expect("nucleotide");
+        self.for_each_run(
+            &self.amb_index,
+            amb_index,
+            amb_start,
+            amb_length,
+            Some(amb_symbol),
+            &range,
+            |from, to, symbol| {
+                dest[from..to].fill(symbol);
+            },
+        )?;
+        let (mask_start, mask_length, mask_index) = self.ids.mask.expect("nucleotide");
+        self.for_each_run(
+            &self.mask_index,
+            mask_index,
+            mask_start,
+            mask_length,
+            None,
+            &range,
+            |from, to, _| {
+                for b in &mut dest[from..to] {
+                    b.make_ascii_lowercase();
+                }
+            },
+        )?;
+        Ok(())
+    }
+
+    /// 2-bit decode of stream positions `range`, page by page.
+    fn decode_packed(&self, range: Range<u64>, rna: bool, out: &mut Vec<u8>) -> Result<()> {
+        let page_values = self.page_values()?;
+        let page_bases = page_values * 4;
+        let column = self.reader.column_by_id(self.ids.residues)?;
+        let mut pos = range.start;
+        while pos < range.end {
+            let index = pos / page_bases;
+            let page = column.page(index)?;
+            let page_start = index * page_bases;
+            let page_end = page_start + page.num_values() as u64 * 4;
+            if page.first_row() != index * page_values || page_end <= pos {
+                return Err(Error::InvalidEntry {
+                    page: column.meta().first_page + index,
+                    offset: 0,
+                    field: "first row",
+                    expected: format!("{} (pages of {page_values} bytes)", index * page_values),
+                    found: page.first_row().to_string(),
+                });
+            }
+            let take = range.end.min(page_end) - pos;
+            decode_2bit(
+                page.data(),
+                (pos - page_start) as usize,
+                take as usize,
+                rna,
+                out,
+            );
+            pos += take;
+        }
+        Ok(())
+    }
+
+    /// Call `f(from, to, symbol)` (offsets relative to `range.start`) for
+    /// every run of a run table overlapping `range`.
+    #[allow(clippy::too_many_arguments)]
+    fn for_each_run(
+        &self,
+        index_cell: &OnceLock<Vec<u64>>,
+        index_id: u32,
+        start_id: u32,
+        length_id: u32,
+        symbol_id: Option<u32>,
+        range: &Range<u64>,
+        mut f: impl FnMut(usize, usize, u8),
+    ) -> Result<()> {
+        let index = Self::get_or_load(index_cell, || {
+            let column = self.reader.column_by_id(index_id)?;
+            column.read::<u64>(0..column.num_values())
+        })?;
+        let bin = (range.start / self.bin_bases) as usize;
+        let Some(&first) = index.get(bin) else {
+            return Ok(());
+        };
+        let starts_col = self.reader.column_by_id(start_id)?;
+        let total = starts_col.num_values();
+        let lengths_col = self.reader.column_by_id(length_id)?;
+        let symbols_col = symbol_id
+            .map(|id| self.reader.column_by_id(id))
+            .transpose()?;
+        let mut row = first;
+        let mut starts: Vec<u64> = Vec::new();
+        let mut lengths = Vec::new();
+        let mut symbols = Vec::new();
+        const CHUNK: u64 = 64;
+        while row < total {
+            let to = (row + CHUNK).min(total);
+            starts.clear();
+            lengths.clear();
+            symbols.clear();
+            starts_col.read_into(row..to, &mut starts)?;
+            lengths_col.read_into::<u32>(row..to, &mut lengths)?;
+            if let Some(c) = &symbols_col {
+                c.read_into::<u8>(row..to, &mut symbols)?;
+            }
+            for i in 0..starts.len() {
+                let s = starts[i];
+                if s >= range.end {
+                    return Ok(());
+                }
+                let e = s + u64::from(lengths[i]);
+                if e > range.start {
+                    let from = (s.max(range.start) - range.start) as usize;
+                    let to = (e.min(range.end) - range.start) as usize;
+                    f(from, to, symbols.get(i).copied().unwrap_or(0));
+                }
+            }
+            row = to;
+        }
+        Ok(())
+    }
+
+    /// Fetch many regions in parallel; results in input order.
+    pub fn fetch_batch(&self, regions: &[Region]) -> Result<Vec<Vec<u8>>> {
+        regions
+            .par_iter()
+            .map(|r| {
+                let mut out =
+                    Vec::with_capacity((r.range.end.saturating_sub(r.range.start)) as usize);
+                self.fetch_record_into(r.record, r.range.clone(), &mut out)?;
+                Ok(out)
+            })
+            .collect()
+    }
+
+    /// Base counts of `range` of record `record`: `[A, C, G, T/U, N, other]`,
+    /// case-insensitive; "other" is every ambiguity code but N, and gaps.
+    pub fn base_counts(&self, record: usize, range: Range<u64>) -> Result<[u64; 6]> {
+        let records = self.records()?;
+        let Some(&length) = records.length.get(record) else {
+            return Err(self.no_record(record));
+        };
+        if range.start > range.end || range.end > length {
+            return Err(Error::RegionOutOfRange {
+                record: record as u64,
+                start: range.start,
+                end: range.end,
+                length,
+            });
+        }
+        let start = records.offset[record] + range.start;
+        let end = records.offset[record] + range.end;
+        let mut counts = [0u64; 6];
+        match self.alphabet {
+            Alphabet::Protein => {
+                let mut buf: Vec<u8> = Vec::new();
+                self.reader
+                    .column_by_id(self.ids.residues)?
+                    .read_into(start..end, &mut buf)?;
+                for b in buf {
+                    counts[match b.to_ascii_uppercase() {
+                        b'A' => 0,
+                        b'C' => 1,
+                        b'G' => 2,
+                        b'T' | b'U' => 3,
+                        b'N' => 4,
+                        _ => 5,
+                    }] += 1;
+                }
+            }
+            Alphabet::Nucleotide => {
+                let page_values = self.page_values()?;
+                let page_bases = page_values * 4;
+                let column = self.reader.column_by_id(self.ids.residues)?;
+                let mut pos = start;
+                while pos < end {
+                    let index = pos / page_bases;
+                    let page = column.page(index)?;
+                    let page_start = index * page_bases;
+                    let take = end.min(page_start + page.num_values() as u64 * 4) - pos;
+                    let c =
+                        seq::count_2bit(page.data(), (pos - page_start) as usize, take as usize);
+                    for k in 0..4 {
+                        counts[k] += c[k];
+                    }
+                    pos += take;
+                }
+                // Ambiguity positions hold code 0 (A): move them to N / other.
+                let (amb_start, amb_length, amb_symbol, amb_index) =
+                    self.ids.amb.expect("nucleotide");
+                self.for_each_run(
+                    &self.amb_index,
+                    amb_index,
+                    amb_start,
+                    amb_length,
+                    Some(amb_symbol),
+                    &(start..end),
+                    |from, to, symbol| {
+                        let n = (to - from) as u64;
+                        counts[0] -= n;
+                        match symbol {
+                            b'N' => counts[4] += n,
+                            // A minority T in RNA or U in DNA is still that base.
+                            b'T' | b'U' => counts[3] += n,
+                            _ => counts[5] += n,
+                        }
+                    },
+                )?;
+            }
+        }
+        Ok(counts)
+    }
+}

@@ -1,0 +1,831 @@
+//! FASTA import into a `sequences` dataset (spec 12).
+//!
+//! The line reader is written here rather than taken from noodles-fasta
+//! because noodles' reader joins sequence lines and drops line endings,
+//! while byte-exact export needs each record's line width, line endings,
+//! trailing blank lines and final newline. Decompression (gzip, BGZF with
+//! noodles-bgzf's multithreaded reader) is detected from the content.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+
+use gcol_format::encoding::{EncodedPage, Encoding};
+use gcol_format::manifest::{Coordinates, Provenance};
+use gcol_format::sequence::{
+    columns as col, is_nucleotide_symbol, is_protein_symbol, meta, Packer, CODE, FLAG_CRLF,
+    FLAG_IRREGULAR, FLAG_NO_FINAL_NEWLINE, FLAG_RNA, KIND, NOT_ACGT,
+};
+use gcol_format::PhysicalType;
+use rayon::prelude::*;
+
+use super::input::open_input;
+use super::Progress;
+use crate::{encode_adaptive, ColumnId, ColumnSpec, DatasetId, DatasetSpec, Error, Result, Writer};
+
+/// Which alphabet to store the records in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Alphabet {
+    /// Decide from the first non-empty record: nucleotide when at least 90%
+    /// of its first megabyte is A, C, G, T, U or N.
+    #[default]
+    Auto,
+    /// DNA or RNA: 2-bit bases plus ambiguity and mask runs.
+    Nucleotide,
+    /// Protein or any other letters: residue bytes as written, zstd-compressed.
+    Protein,
+}
+
+/// What to do with records whose name is empty or repeats an earlier one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NamePolicy {
+    /// Refuse them: fetch by name needs unique names.
+    #[default]
+    Strict,
+    /// Keep them (fetch by name then finds the first record of a name).
+    Lenient,
+}
+
+/// Options for [`import_fasta`].
+#[derive(Debug, Clone)]
+pub struct FastaOptions {
+    /// Dataset name.
+    pub dataset: String,
+    /// Alphabet choice.
+    pub alphabet: Alphabet,
+    /// zstd level for base and residue pages; 0 stores them plain (zero-copy reads).
+    pub zstd_level: i32,
+    /// Packed bytes per `bases` page (4 bases per byte); residue pages use the same byte size.
+    pub page_bytes: usize,
+    /// Name checks.
+    pub names: NamePolicy,
+}
+
+impl FastaOptions {
+    /// Defaults for a dataset named `dataset`: auto alphabet, zstd level 3,
+    /// 64 KiB pages (262,144 bases), strict names.
+    pub fn new(dataset: impl Into<String>) -> FastaOptions {
+        FastaOptions {
+            dataset: dataset.into(),
+            alphabet: Alphabet::Auto,
+            zstd_level: 3,
+            page_bytes: 64 << 10,
+            names: NamePolicy::Strict,
+        }
+    }
+}
+
+/// What an import produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FastaSummary {
+    /// Dataset name.
+    pub dataset: String,
+    /// Records.
+    pub records: u64,
+    /// Residues (bases).
+    pub residues: u64,
+    /// `nucleotide` or `protein`.
+    pub alphabet: &'static str,
+    /// Whether export reproduces the input byte for byte.
+    pub exact_export: bool,
+    /// Decompressed input bytes.
+    pub input_bytes: u64,
+}
+
+/// Code of plain A/C/G/T(U) in one case for the packing fast path; 0xFF otherwise.
+const fn fast_table(symbols: &[u8; 4]) -> [u8; 256] {
+    let mut t = [0xFF; 256];
+    let mut i = 0;
+    while i < 4 {
+        t[symbols[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+}
+static FAST_UPPER_DNA: [u8; 256] = fast_table(b"ACGT");
+static FAST_UPPER_RNA: [u8; 256] = fast_table(b"ACGU");
+static FAST_LOWER_DNA: [u8; 256] = fast_table(b"acgt");
+static FAST_LOWER_RNA: [u8; 256] = fast_table(b"acgu");
+
+/// Pages of the base stream encoded together (in parallel) per batch.
+const BATCH_PAGES: usize = 16;
+
+struct RecordColumns {
+    name: ColumnId,
+    definition: ColumnId,
+    length: ColumnId,
+    offset: ColumnId,
+    line_width: ColumnId,
+    blank_lines: ColumnId,
+    flags: ColumnId,
+}
+
+/// An open run (ambiguity or mask) being extended.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start: u64,
+    end: u64,
+    symbol: u8,
+}
+
+struct RunTable {
+    start: ColumnId,
+    length: ColumnId,
+    symbol: Option<ColumnId>,
+    open: Option<Run>,
+    count: u64,
+    /// index[b] = first run whose end is after bin b's first base.
+    index: Vec<u64>,
+}
+
+impl RunTable {
+    fn close<W: Write>(&mut self, writer: &mut Writer<W>, bin: u64) -> Result<()> {
+        let Some(run) = self.open.take() else {
+            return Ok(());
+        };
+        // Runs longer than a u32 are split; readers treat adjacent runs alike.
+        let mut start = run.start;
+        while start < run.end {
+            let len = (run.end - start).min(u64::from(u32::MAX));
+            writer.push(self.start, &[start])?;
+            writer.push(self.length, &[len as u32])?;
+            if let Some(symbol) = self.symbol {
+                writer.push(symbol, &[run.symbol])?;
+            }
+            let end = start + len;
+            while (self.index.len() as u64) * bin < end {
+                self.index.push(self.count);
+            }
+            self.count += 1;
+            start = end;
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn extend<W: Write>(
+        &mut self,
+        writer: &mut Writer<W>,
+        bin: u64,
+        pos: u64,
+        symbol: u8,
+    ) -> Result<()> {
+        match &mut self.open {
+            Some(run) if run.end == pos && run.symbol == symbol => run.end += 1,
+            _ => {
+                self.close(writer, bin)?;
+                self.open = Some(Run {
+                    start: pos,
+                    end: pos + 1,
+                    symbol,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+struct NucleotideStream {
+    bases: ColumnId,
+    packer: Packer,
+    amb: RunTable,
+    mask: RunTable,
+    encoding: Encoding,
+    page_bytes: usize,
+}
+
+enum Stream {
+    Undecided,
+    Nucleotide(Box<NucleotideStream>),
+    Protein(ColumnId),
+}
+
+/// A record being read.
+#[derive(Default)]
+struct Pending {
+    definition: Vec<u8>,
+    header_line: u64,
+    crlf: bool,
+    seq: Vec<u8>,
+    line_lengths: Vec<u32>,
+    blank_lines: u32,
+    irregular: bool,
+    no_final_newline: bool,
+}
+
+impl Pending {
+    fn add_line(&mut self, line: &[u8], cr: bool) {
+        if cr != self.crlf {
+            self.irregular = true;
+        }
+        if line.is_empty() {
+            self.blank_lines += 1;
+            return;
+        }
+        if self.blank_lines > 0 {
+            // A blank line inside the sequence: export cannot reproduce it.
+            self.irregular = true;
+            self.blank_lines = 0;
+        }
+        self.seq.extend_from_slice(line);
+        self.line_lengths.push(line.len() as u32);
+    }
+
+    /// (line width, uniformly wrapped)
+    fn layout(&self) -> (u32, bool) {
+        let Some(&width) = self.line_lengths.first() else {
+            return (0, !self.irregular);
+        };
+        let (last, body) = self.line_lengths.split_last().expect("non-empty");
+        let uniform = body.iter().all(|&l| l == width) && *last <= width;
+        (width, uniform && !self.irregular)
+    }
+
+    /// 1-based line number of residue `i` of the sequence.
+    fn line_of(&self, i: usize) -> u64 {
+        let mut seen = 0usize;
+        for (k, &len) in self.line_lengths.iter().enumerate() {
+            seen += len as usize;
+            if i < seen {
+                return self.header_line + 1 + k as u64;
+            }
+        }
+        self.header_line + self.line_lengths.len() as u64
+    }
+}
+
+struct Importer<'w, W: Write> {
+    writer: &'w mut Writer<W>,
+    options: FastaOptions,
+    path: std::path::PathBuf,
+    dataset: DatasetId,
+    records: RecordColumns,
+    stream: Stream,
+    record_count: u64,
+    residues: u64,
+    exact: bool,
+    names: HashSet<Vec<u8>>,
+}
+
+/// Read the FASTA file at `path` into a new `sequences` dataset of `writer`.
+///
+/// Memory: one record's residues (plus 4 bytes per line of it) and a batch
+/// of 16 base pages; a record of any length is accepted.
+pub fn import_fasta<W: Write>(
+    writer: &mut Writer<W>,
+    path: &Path,
+    options: &FastaOptions,
+    progress: Progress<'_>,
+) -> Result<FastaSummary> {
+    let mut input = open_input(path)?;
+    let dataset = writer.add_dataset(
+        DatasetSpec::new(options.dataset.clone(), KIND)
+            .coordinates(Coordinates::ZeroBasedHalfOpen)
+            .metadata("source_format", "fasta"),
+    )?;
+    let text = |name: &str, logical: &str| {
+        ColumnSpec::new(name, PhysicalType::Binary, logical).encoding(Encoding::PLAIN.with_zstd(3))
+    };
+    let ints = |name: &str, physical: PhysicalType, logical: &str, encoding: Encoding| {
+        ColumnSpec::new(name, physical, logical).encoding(encoding)
+    };
+    let records = RecordColumns {
+        name: writer.add_column(dataset, text(col::NAME, "text"))?,
+        definition: writer.add_column(dataset, text(col::DEFINITION, "text"))?,
+        length: writer.add_column(
+            dataset,
+            ints(
+                col::LENGTH,
+                PhysicalType::U64,
+                "length",
+                Encoding::for_bitpack().with_zstd(3),
+            )
+            .unit("bases"),
+        )?,
+        offset: writer.add_column(
+            dataset,
+            ints(
+                col::OFFSET,
+                PhysicalType::U64,
+                "offset",
+                Encoding::delta_varint().with_zstd(3),
+            )
+            .unit("bases"),
+        )?,
+        line_width: writer.add_column(
+            dataset,
+            ints(
+                col::LINE_WIDTH,
+                PhysicalType::U32,
+                "line_width",
+                Encoding::for_bitpack().with_zstd(3),
+            )
+            .unit("bases"),
+        )?,
+        blank_lines: writer.add_column(
+            dataset,
+            ints(
+                col::BLANK_LINES,
+                PhysicalType::U32,
+                "count",
+                Encoding::for_bitpack().with_zstd(3),
+            ),
+        )?,
+        flags: writer.add_column(
+            dataset,
+            ints(
+                col::FLAGS,
+                PhysicalType::U8,
+                "flags",
+                Encoding::for_bitpack().with_zstd(3),
+            ),
+        )?,
+    };
+    let mut importer = Importer {
+        writer,
+        options: options.clone(),
+        path: path.to_path_buf(),
+        dataset,
+        records,
+        stream: Stream::Undecided,
+        record_count: 0,
+        residues: 0,
+        exact: true,
+        names: HashSet::new(),
+    };
+    match options.alphabet {
+        Alphabet::Nucleotide => importer.decide(true)?,
+        Alphabet::Protein => importer.decide(false)?,
+        Alphabet::Auto => {}
+    }
+
+    let mut line = Vec::with_capacity(1 << 16);
+    let mut line_no = 0u64;
+    let mut pending: Option<Pending> = None;
+    let mut input_bytes = 0u64;
+    let mut next_report = 0u64;
+    loop {
+        line.clear();
+        let n = input
+            .reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::Input {
+                path: path.to_path_buf(),
+                record: importer.record_count + u64::from(pending.is_some()),
+                line: line_no + 1,
+                field: "data",
+                detail: format!("cannot read input ({e}); the file may be truncated or corrupt"),
+            })?;
+        if n == 0 {
+            break;
+        }
+        input_bytes += n as u64;
+        line_no += 1;
+        let lf = line.last() == Some(&b'\n');
+        if lf {
+            line.pop();
+        }
+        let cr = line.last() == Some(&b'\r');
+        if cr {
+            line.pop();
+        }
+        if line.first() == Some(&b'>') {
+            if let Some(done) = pending.take() {
+                importer.finish_record(done)?;
+            }
+            pending = Some(Pending {
+                definition: line[1..].to_vec(),
+                header_line: line_no,
+                crlf: cr,
+                no_final_newline: !lf,
+                ..Pending::default()
+            });
+        } else if let Some(record) = pending.as_mut() {
+            record.add_line(&line, cr);
+            record.no_final_newline = !lf;
+        } else if line.is_empty() {
+            // Blank lines before the first record cannot be reproduced.
+            importer.exact = false;
+        } else {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                record: 0,
+                line: line_no,
+                field: "definition line",
+                detail: "expected '>' to start a record".into(),
+            });
+        }
+        if input_bytes >= next_report {
+            progress(input.consumed(), input.size);
+            next_report = input_bytes + (4 << 20);
+        }
+    }
+    if let Some(done) = pending.take() {
+        importer.finish_record(done)?;
+    }
+    let summary = importer.finish(input_bytes)?;
+    progress(input.size, input.size);
+    let mut options_map = BTreeMap::new();
+    options_map.insert("alphabet".to_string(), summary.alphabet.to_string());
+    options_map.insert("zstd_level".to_string(), options.zstd_level.to_string());
+    options_map.insert("page_bytes".to_string(), options.page_bytes.to_string());
+    writer.add_provenance(Provenance {
+        source: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string()),
+        size_bytes: input.size,
+        sha256: input.sha256(),
+        datasets: vec![summary.dataset.clone()],
+        converter: format!("gcol {}", env!("CARGO_PKG_VERSION")),
+        options: options_map,
+        converted_utc: crate::now_utc(),
+    });
+    Ok(summary)
+}
+
+impl<W: Write> Importer<'_, W> {
+    fn input_error(&self, record: u64, line: u64, field: &'static str, detail: String) -> Error {
+        Error::Input {
+            path: self.path.clone(),
+            record,
+            line,
+            field,
+            detail,
+        }
+    }
+
+    fn decide(&mut self, nucleotide: bool) -> Result<()> {
+        let dataset = self.dataset;
+        let level = self.options.zstd_level;
+        let encoding = if level > 0 {
+            Encoding::PLAIN.with_zstd(level)
+        } else {
+            Encoding::PLAIN
+        };
+        let page_bytes = self.options.page_bytes.max(64);
+        let runs = |name: &str| {
+            ColumnSpec::new(name, PhysicalType::U64, "position")
+                .unit("bases")
+                .encoding(Encoding::delta_varint().with_zstd(3))
+                .page_bytes(8 << 10)
+        };
+        let lengths = |name: &str| {
+            ColumnSpec::new(name, PhysicalType::U32, "length")
+                .unit("bases")
+                .encoding(Encoding::for_bitpack().with_zstd(3))
+                .page_bytes(4 << 10)
+        };
+        self.stream = if nucleotide {
+            let w = &mut *self.writer;
+            let bases = w.add_column(
+                dataset,
+                ColumnSpec::new(col::BASES, PhysicalType::U8, "dna2bit")
+                    .encoding(encoding)
+                    .page_bytes(page_bytes)
+                    .metadata(
+                        "packing",
+                        "4 bases per byte, first base in the high bits; A=0 C=1 G=2 T/U=3",
+                    ),
+            )?;
+            let amb = RunTable {
+                start: w.add_column(dataset, runs(col::AMB_START))?,
+                length: w.add_column(dataset, lengths(col::AMB_LENGTH))?,
+                symbol: Some(
+                    w.add_column(
+                        dataset,
+                        ColumnSpec::new(col::AMB_SYMBOL, PhysicalType::U8, "ascii")
+                            .encoding(Encoding::PLAIN.with_zstd(3))
+                            .page_bytes(2 << 10),
+                    )?,
+                ),
+                open: None,
+                count: 0,
+                index: Vec::new(),
+            };
+            let mask = RunTable {
+                start: w.add_column(dataset, runs(col::MASK_START))?,
+                length: w.add_column(dataset, lengths(col::MASK_LENGTH))?,
+                symbol: None,
+                open: None,
+                count: 0,
+                index: Vec::new(),
+            };
+            Stream::Nucleotide(Box::new(NucleotideStream {
+                bases,
+                packer: Packer::default(),
+                amb,
+                mask,
+                encoding,
+                page_bytes,
+            }))
+        } else {
+            Stream::Protein(
+                self.writer.add_column(
+                    dataset,
+                    ColumnSpec::new(col::RESIDUES, PhysicalType::U8, "ascii")
+                        .encoding(encoding)
+                        .page_bytes(page_bytes),
+                )?,
+            )
+        };
+        Ok(())
+    }
+
+    fn finish_record(&mut self, record: Pending) -> Result<()> {
+        let number = self.record_count + 1;
+        // htslib's rule: the name is the first whitespace-delimited token.
+        let definition = &record.definition;
+        let start = definition
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(definition.len());
+        let end = definition[start..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace())
+            .map_or(definition.len(), |p| start + p);
+        let name = &definition[start..end];
+        if self.options.names == NamePolicy::Strict {
+            if name.is_empty() {
+                return Err(self.input_error(
+                    number,
+                    record.header_line,
+                    "name",
+                    "the record has no name (use lenient names to keep it)".into(),
+                ));
+            }
+            if !self.names.insert(name.to_vec()) {
+                return Err(self.input_error(
+                    number,
+                    record.header_line,
+                    "name",
+                    format!(
+                        "duplicate record name {:?} (use lenient names to keep it)",
+                        String::from_utf8_lossy(name)
+                    ),
+                ));
+            }
+        }
+        if matches!(self.stream, Stream::Undecided) && !record.seq.is_empty() {
+            let sample = &record.seq[..record.seq.len().min(1 << 20)];
+            let nucleotide = sample
+                .iter()
+                .filter(|&&b| {
+                    matches!(
+                        b.to_ascii_uppercase(),
+                        b'A' | b'C' | b'G' | b'T' | b'U' | b'N'
+                    )
+                })
+                .count();
+            self.decide(nucleotide * 10 >= sample.len() * 9)?;
+        }
+        let (width, regular) = record.layout();
+        if !regular {
+            self.exact = false;
+        }
+        let mut flags = 0u8;
+        if record.crlf {
+            flags |= FLAG_CRLF;
+        }
+        if !regular {
+            flags |= FLAG_IRREGULAR;
+        }
+        if record.no_final_newline {
+            flags |= FLAG_NO_FINAL_NEWLINE;
+        }
+        let offset = self.residues;
+        match &mut self.stream {
+            Stream::Undecided => {}
+            Stream::Protein(column) => {
+                if let Some(i) = record.seq.iter().position(|&b| !is_protein_symbol(b)) {
+                    return Err(self.bad_symbol(number, &record, i, "protein"));
+                }
+                let column = *column;
+                self.writer.push(column, &record.seq)?;
+            }
+            Stream::Nucleotide(_) => self.pack_record(&record, number, &mut flags)?,
+        }
+        self.residues += record.seq.len() as u64;
+        let r = &self.records;
+        let (name_c, def_c, len_c, off_c, width_c, blank_c, flags_c) = (
+            r.name,
+            r.definition,
+            r.length,
+            r.offset,
+            r.line_width,
+            r.blank_lines,
+            r.flags,
+        );
+        self.writer.push_binary(name_c, name)?;
+        self.writer.push_binary(def_c, definition)?;
+        self.writer.push(len_c, &[record.seq.len() as u64])?;
+        self.writer.push(off_c, &[offset])?;
+        self.writer.push(width_c, &[width])?;
+        self.writer.push(blank_c, &[record.blank_lines])?;
+        self.writer.push(flags_c, &[flags])?;
+        self.record_count += 1;
+        Ok(())
+    }
+
+    fn bad_symbol(&self, number: u64, record: &Pending, i: usize, alphabet: &str) -> Error {
+        let b = record.seq[i];
+        self.input_error(
+            number,
+            record.line_of(i),
+            "sequence",
+            format!(
+                "{:?} (byte {:#04x}) is not a {alphabet} symbol{}",
+                b as char,
+                b,
+                if alphabet == "nucleotide" {
+                    " (use --alphabet protein for other letters)"
+                } else {
+                    ""
+                }
+            ),
+        )
+    }
+
+    /// Pack one nucleotide record into the base stream and run tables.
+    fn pack_record(&mut self, record: &Pending, number: u64, flags: &mut u8) -> Result<()> {
+        let seq = &record.seq;
+        // RNA when U outnumbers T; the minority letter is kept as an ambiguity symbol.
+        let u = memchr::memchr2_iter(b'U', b'u', seq).count();
+        let rna = u > 0 && u > memchr::memchr2_iter(b'T', b't', seq).count();
+        if rna {
+            *flags |= FLAG_RNA;
+        }
+        let exception = if rna { b'T' } else { b'U' };
+        let base = self.residues;
+        let Stream::Nucleotide(stream) = &mut self.stream else {
+            unreachable!("called for nucleotide streams")
+        };
+        let bin = (stream.page_bytes * 4) as u64;
+        let writer = &mut *self.writer;
+        let mut in_mask = false;
+        let fast = |mask: bool| match (mask, rna) {
+            (false, false) => &FAST_UPPER_DNA,
+            (false, true) => &FAST_UPPER_RNA,
+            (true, false) => &FAST_LOWER_DNA,
+            (true, true) => &FAST_LOWER_RNA,
+        };
+        let n = seq.len();
+        let mut i = 0usize;
+        let mut next_check = 1usize << 16;
+        while i < n {
+            // Fast path: eight bases of plain A/C/G/T in the current case, whole bytes.
+            if i + 8 <= n && stream.packer.is_aligned() {
+                let table = fast(in_mask);
+                let c: [u8; 8] = std::array::from_fn(|k| table[seq[i + k] as usize]);
+                if c.iter().fold(0u8, |acc, &v| acc | v) & 0x80 == 0 {
+                    stream
+                        .packer
+                        .push_byte(c[0] << 6 | c[1] << 4 | c[2] << 2 | c[3]);
+                    stream
+                        .packer
+                        .push_byte(c[4] << 6 | c[5] << 4 | c[6] << 2 | c[7]);
+                    i += 8;
+                    continue;
+                }
+            }
+            let b = seq[i];
+            let pos = base + i as u64;
+            let lower = b >= b'a';
+            if lower != in_mask {
+                if lower {
+                    stream.mask.open = Some(Run {
+                        start: pos,
+                        end: pos,
+                        symbol: 0,
+                    });
+                } else if let Some(run) = stream.mask.open.as_mut() {
+                    run.end = pos;
+                    stream.mask.close(writer, bin)?;
+                }
+                in_mask = lower;
+            }
+            let code = CODE[b as usize];
+            if code != NOT_ACGT && !(code == 3 && (b & 0xDF) == exception) {
+                stream.packer.push(code);
+            } else {
+                if !is_nucleotide_symbol(b) {
+                    return Err(self.bad_symbol(number, record, i, "nucleotide"));
+                }
+                stream
+                    .amb
+                    .extend(writer, bin, pos, b.to_ascii_uppercase())?;
+                stream.packer.push(0);
+            }
+            i += 1;
+            if i >= next_check {
+                next_check = i + (1 << 16);
+                if stream.packer.bytes.len() >= stream.page_bytes * BATCH_PAGES {
+                    flush_pages(writer, stream, false)?;
+                }
+            }
+        }
+        if stream.packer.bytes.len() >= stream.page_bytes * BATCH_PAGES {
+            flush_pages(writer, stream, false)?;
+        }
+        let end = base + seq.len() as u64;
+        if let Some(run) = stream.mask.open.as_mut() {
+            run.end = end;
+            stream.mask.close(writer, bin)?;
+        }
+        stream.amb.close(writer, bin)?;
+        Ok(())
+    }
+
+    fn finish(mut self, input_bytes: u64) -> Result<FastaSummary> {
+        if matches!(self.stream, Stream::Undecided) {
+            // No residues at all: store as nucleotide (empty streams).
+            self.decide(true)?;
+        }
+        let alphabet = match &mut self.stream {
+            Stream::Nucleotide(stream) => {
+                stream.packer.finish();
+                flush_pages(self.writer, stream, true)?;
+                let bin = (stream.page_bytes * 4) as u64;
+                let bins = self.residues.div_ceil(bin);
+                let dataset = self.dataset;
+                for (table, name) in [
+                    (&mut stream.amb, col::AMB_INDEX),
+                    (&mut stream.mask, col::MASK_INDEX),
+                ] {
+                    while (table.index.len() as u64) <= bins {
+                        table.index.push(table.count);
+                    }
+                    let column = self.writer.add_column(
+                        dataset,
+                        ColumnSpec::new(name, PhysicalType::U64, "run_index")
+                            .encoding(Encoding::delta_varint().with_zstd(3))
+                            .page_bytes(8 << 10),
+                    )?;
+                    self.writer.push(column, &table.index)?;
+                }
+                "nucleotide"
+            }
+            Stream::Protein(_) => "protein",
+            Stream::Undecided => unreachable!("decided above"),
+        };
+        let bin_bases = match &self.stream {
+            Stream::Nucleotide(s) => (s.page_bytes * 4) as u64,
+            _ => 0,
+        };
+        self.writer.set_num_rows(self.dataset, self.record_count)?;
+        self.writer
+            .set_dataset_metadata(self.dataset, meta::ALPHABET, alphabet)?;
+        self.writer.set_dataset_metadata(
+            self.dataset,
+            meta::EXACT_EXPORT,
+            if self.exact { "true" } else { "false" },
+        )?;
+        if bin_bases > 0 {
+            self.writer.set_dataset_metadata(
+                self.dataset,
+                meta::BIN_BASES,
+                bin_bases.to_string(),
+            )?;
+        }
+        Ok(FastaSummary {
+            dataset: self.options.dataset.clone(),
+            records: self.record_count,
+            residues: self.residues,
+            alphabet,
+            exact_export: self.exact,
+            input_bytes,
+        })
+    }
+}
+
+/// Encode and write whole pages of packed bases, in parallel; with `all`,
+/// also the last partial page.
+fn flush_pages<W: Write>(
+    writer: &mut Writer<W>,
+    stream: &mut NucleotideStream,
+    all: bool,
+) -> Result<()> {
+    let page = stream.page_bytes;
+    let take = if all {
+        stream.packer.bytes.len()
+    } else {
+        stream.packer.bytes.len() / page * page
+    };
+    if take == 0 {
+        return Ok(());
+    }
+    let encoding = stream.encoding;
+    let pages: Vec<gcol_format::Result<EncodedPage>> = stream.packer.bytes[..take]
+        .par_chunks(page)
+        .map(|chunk| encode_adaptive(encoding, PhysicalType::U8, chunk.len() as u32, chunk))
+        .collect();
+    for encoded in pages {
+        let encoded = encoded.map_err(|source| Error::Encode {
+            column: col::BASES.into(),
+            source,
+        })?;
+        writer.write_encoded_page(stream.bases, &encoded)?;
+    }
+    stream.packer.bytes.drain(..take);
+    Ok(())
+}

@@ -1,0 +1,223 @@
+//! Opening inputs: plain, gzip or BGZF, detected from the first bytes rather
+//! than the file name.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::num::NonZero;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result};
+
+/// How an input is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Not compressed.
+    None,
+    /// gzip (one or more members).
+    Gzip,
+    /// BGZF (blocked gzip, as written by bgzip and samtools).
+    Bgzf,
+}
+
+/// Counts and hashes bytes read from the underlying file, for progress and provenance.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+    hasher: Arc<Mutex<Sha256>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        self.hasher
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// An opened input: a decompressed byte stream plus what it came from.
+pub struct Input {
+    /// Decompressed bytes.
+    pub reader: Box<dyn BufRead + Send>,
+    /// Path as given.
+    pub path: PathBuf,
+    /// Compression detected.
+    pub compression: Compression,
+    /// Size of the file in bytes.
+    pub size: u64,
+    /// File bytes consumed so far.
+    pub consumed: Arc<AtomicU64>,
+    hasher: Arc<Mutex<Sha256>>,
+}
+
+impl Input {
+    /// File bytes consumed so far.
+    pub fn consumed(&self) -> u64 {
+        self.consumed.load(Ordering::Relaxed)
+    }
+
+    /// SHA-256 (lower-case hex) of every file byte read so far: of the whole
+    /// file once the reader reached its end.
+    pub fn sha256(&self) -> String {
+        let digest = self
+            .hasher
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .finalize();
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Reads its inner reader on a background thread, 4 MiB at a time, so that
+/// decompression and hashing overlap with parsing.
+struct ReadAhead {
+    chunks: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl ReadAhead {
+    fn spawn(mut inner: Box<dyn BufRead + Send>) -> ReadAhead {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(4);
+        std::thread::spawn(move || loop {
+            let mut chunk = vec![0u8; 4 << 20];
+            let mut filled = 0;
+            let result = loop {
+                match inner.read(&mut chunk[filled..]) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        filled += n;
+                        if filled == chunk.len() {
+                            break Ok(());
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            chunk.truncate(filled);
+            let end = filled == 0;
+            // Deliver what was read before an error, then the error, so the
+            // parser reports the line where the input broke off.
+            if filled > 0 && tx.send(Ok(chunk)).is_err() {
+                return;
+            }
+            match result {
+                Ok(()) if end => {
+                    let _ = tx.send(Ok(Vec::new()));
+                    return;
+                }
+                Ok(()) => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        });
+        ReadAhead {
+            chunks: rx,
+            current: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for ReadAhead {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos == self.current.len() && !self.done {
+            match self.chunks.recv() {
+                Ok(Ok(chunk)) if chunk.is_empty() => self.done = true,
+                Ok(Ok(chunk)) => {
+                    self.current = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => self.done = true,
+            }
+        }
+        Ok(&self.current[self.pos..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.current.len());
+    }
+}
+
+/// Open `path`, detecting gzip and BGZF from the magic bytes.
+pub fn open_input(path: &Path) -> Result<Input> {
+    let source_err = |source| Error::Source {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(source_err)?;
+    let size = file.metadata().map_err(source_err)?.len();
+    let consumed = Arc::new(AtomicU64::new(0));
+    let hasher = Arc::new(Mutex::new(Sha256::new()));
+    let mut buffered = BufReader::with_capacity(
+        1 << 20,
+        Counting {
+            inner: file,
+            count: consumed.clone(),
+            hasher: hasher.clone(),
+        },
+    );
+    let head = buffered.fill_buf().map_err(source_err)?;
+    let compression = if head.len() >= 2 && head[0] == 0x1F && head[1] == 0x8B {
+        // BGZF: gzip with FEXTRA and a "BC" subfield (SAM spec 4.1).
+        if head.len() >= 16 && head[3] & 0x04 != 0 && head[12] == b'B' && head[13] == b'C' {
+            Compression::Bgzf
+        } else {
+            Compression::Gzip
+        }
+    } else {
+        Compression::None
+    };
+    let reader: Box<dyn BufRead + Send> = match compression {
+        Compression::None => Box::new(buffered),
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::bufread::MultiGzDecoder::new(buffered),
+        )),
+        Compression::Bgzf => {
+            let workers = std::thread::available_parallelism()
+                .map(NonZero::get)
+                .unwrap_or(1)
+                .max(1);
+            Box::new(noodles_bgzf::io::MultithreadedReader::with_worker_count(
+                NonZero::new(workers).expect("at least one"),
+                buffered,
+            ))
+        }
+    };
+    Ok(Input {
+        reader: Box::new(ReadAhead::spawn(reader)),
+        path: path.to_path_buf(),
+        compression,
+        size,
+        consumed,
+        hasher,
+    })
+}

@@ -1,0 +1,16 @@
+//! Importers: convert source formats into datasets of a [`crate::Writer`].
+//!
+//! Each importer reads its input once, streaming, and reports progress in
+//! input bytes (compressed bytes for compressed input).
+
+pub mod fasta;
+pub mod input;
+
+pub use fasta::{import_fasta, Alphabet, FastaOptions, FastaSummary, NamePolicy};
+pub use input::{open_input, Compression, Input};
+
+/// Called with (input bytes read so far, input size in bytes).
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// A progress callback that does nothing.
+pub fn no_progress(_done: u64, _total: u64) {}
