@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job on bundled data: build gcol, write a file, then query it.
+# The main job on bundled data: convert a FASTA file, then query it.
 # Usage: bash scripts/demo.sh [OUTPUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,12 +7,20 @@ out="${1:-target/demo}"
 mkdir -p "$out"
 cargo build --quiet --release -p gcol-tools
 gcol=target/release/gcol
+input=examples/data/sample.fa
 
-echo "== write a sample file (every encoding, every value type)"
-"$gcol" sample -o "$out/sample.gcol"
+echo "== convert $input"
+"$gcol" convert "$input" -o "$out/sample.gcol"
 echo "== inspect"
 "$gcol" inspect "$out/sample.gcol"
 echo "== verify"
 "$gcol" verify "$out/sample.gcol"
-echo "== query: rows 660..670 of four columns (0-based, half-open)"
-"$gcol" cat "$out/sample.gcol" features chrom start end name --start 660 --end 670
+echo "== fetch (samtools region syntax, 1-based inclusive)"
+"$gcol" fetch "$out/sample.gcol" lambda_5k:1-120 lambda_masked:490-520 cel-let-7
+echo "== fetch, reverse complement"
+"$gcol" fetch -i "$out/sample.gcol" lambda_masked:1195-1215
+echo "== stats"
+"$gcol" stats "$out/sample.gcol"
+echo "== export and compare with the input"
+"$gcol" export "$out/sample.gcol" -o "$out/sample.out.fa"
+cmp "$input" "$out/sample.out.fa" && echo "export is byte-identical to $input"

@@ -170,7 +170,7 @@ pub fn decode_2bit(packed: &[u8], first: usize, n: usize, rna: bool, out: &mut V
     let mut i = first;
     let end = first + n;
     // Leading partial byte.
-    while i < end && i % 4 != 0 {
+    while i < end && !i.is_multiple_of(4) {
         out.push(symbols[((packed[i / 4] >> (6 - 2 * (i % 4))) & 3) as usize]);
         i += 1;
     }

@@ -292,7 +292,7 @@ fn random_fasta(seed: u64, records: usize) -> Vec<u8> {
         let mut lower = false;
         let mut i = 0;
         while i < len {
-            if rng.next() % 50 == 0 {
+            if rng.next().is_multiple_of(50) {
                 lower = !lower;
             }
             let roll = rng.next() % 100;
