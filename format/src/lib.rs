@@ -30,6 +30,7 @@ pub mod encoding;
 mod error;
 pub mod footer;
 pub mod header;
+pub mod kernels;
 pub mod manifest;
 pub mod sequence;
 pub mod tail;

@@ -132,72 +132,7 @@ pub static COMPLEMENT: [u8; 256] = {
     t
 };
 
-/// Reverse-complement ASCII bases in place (scalar twin of the SIMD kernel).
-pub fn reverse_complement(seq: &mut [u8]) {
-    seq.reverse();
-    for b in seq.iter_mut() {
-        *b = COMPLEMENT[*b as usize];
-    }
-}
-
-/// Four ASCII bases for every byte value, first base from the high bits.
-static QUAD_DNA: [[u8; 4]; 256] = quads(*b"ACGT");
-static QUAD_RNA: [[u8; 4]; 256] = quads(*b"ACGU");
-
-const fn quads(symbols: [u8; 4]) -> [[u8; 4]; 256] {
-    let mut t = [[0u8; 4]; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = [
-            symbols[(i >> 6) & 3],
-            symbols[(i >> 4) & 3],
-            symbols[(i >> 2) & 3],
-            symbols[i & 3],
-        ];
-        i += 1;
-    }
-    t
-}
-
-/// Decode `n` bases starting at base `first` of `packed` (whose byte 0
-/// holds bases 0..4) into upper-case ASCII appended to `out`.
-///
-/// This is the scalar twin: a 256-entry table from a byte to four symbols.
-pub fn decode_2bit(packed: &[u8], first: usize, n: usize, rna: bool, out: &mut Vec<u8>) {
-    let table = if rna { &QUAD_RNA } else { &QUAD_DNA };
-    let symbols = if rna { b"ACGU" } else { b"ACGT" };
-    out.reserve(n);
-    let mut i = first;
-    let end = first + n;
-    // Leading partial byte.
-    while i < end && !i.is_multiple_of(4) {
-        out.push(symbols[((packed[i / 4] >> (6 - 2 * (i % 4))) & 3) as usize]);
-        i += 1;
-    }
-    // Whole bytes.
-    let whole_end = end - end % 4;
-    if i < whole_end {
-        for &byte in &packed[i / 4..whole_end / 4] {
-            out.extend_from_slice(&table[byte as usize]);
-        }
-        i = whole_end;
-    }
-    while i < end {
-        out.push(symbols[((packed[i / 4] >> (6 - 2 * (i % 4))) & 3) as usize]);
-        i += 1;
-    }
-}
-
-/// Count codes 0..4 (A, C, G, T) among bases `first..first + n` of `packed`.
-///
-/// Scalar twin of the popcount kernel.
-pub fn count_2bit(packed: &[u8], first: usize, n: usize) -> [u64; 4] {
-    let mut counts = [0u64; 4];
-    for i in first..first + n {
-        counts[((packed[i / 4] >> (6 - 2 * (i % 4))) & 3) as usize] += 1;
-    }
-    counts
-}
+pub use crate::kernels::{count_2bit, decode_2bit, reverse_complement};
 
 /// Bit packer for the base stream: appends 2-bit codes, first base in the
 /// high bits of each byte.

@@ -347,3 +347,84 @@ proptest! {
         }
     }
 }
+
+fn naive_revcomp(s: &[u8]) -> Vec<u8> {
+    s.iter()
+        .rev()
+        .map(|&b| match b {
+            b'A' => b'T',
+            b'T' => b'A',
+            b'C' => b'G',
+            b'G' => b'C',
+            other => other,
+        })
+        .collect()
+}
+
+fn naive_count(hay: &[u8], pattern: &[u8]) -> usize {
+    hay.windows(pattern.len()).filter(|w| *w == pattern).count()
+}
+
+#[test]
+fn motif_counts_equal_a_naive_scan() {
+    let Some(data) = shared_data("motif search on the yeast genome") else {
+        return;
+    };
+    let path = data.join("fasta/scerevisiae_S288C_R64_16chr.fa.gz");
+    let text = plain_bytes(&path);
+    let reader = Reader::from_bytes(convert(&path, NamePolicy::Strict)).unwrap();
+    let seqs = reader.sequences("seqs").unwrap();
+    for (r, (_, seq)) in parse_plain(&text).iter().enumerate() {
+        let upper = seq.to_ascii_uppercase();
+        for pattern in [&b"GAATTC"[..], b"TATAAA", b"ACGCGTA", b"gcgc"] {
+            let p = pattern.to_ascii_uppercase();
+            let rc = naive_revcomp(&p);
+            let want_fwd = naive_count(&upper, &p);
+            let want_rev = if rc == p { 0 } else { naive_count(&upper, &rc) };
+            let hits = seqs
+                .find_motif(r, 0..seq.len() as u64, pattern, true)
+                .unwrap();
+            let rev = hits.iter().filter(|h| h.reverse).count();
+            assert_eq!(
+                (hits.len() - rev, rev),
+                (want_fwd, want_rev),
+                "record {r} {pattern:?}"
+            );
+            for h in hits.iter().take(50) {
+                let at = &upper[h.position as usize..h.position as usize + p.len()];
+                assert_eq!(at, if h.reverse { &rc[..] } else { &p[..] });
+            }
+        }
+    }
+}
+
+#[test]
+fn kmer_counts_equal_a_naive_count() {
+    let Some(data) = shared_data("k-mer counting on lambda") else {
+        return;
+    };
+    let path = data.join("fasta/lambda_virus.fa");
+    let text = plain_bytes(&path);
+    let reader = Reader::from_bytes(convert(&path, NamePolicy::Strict)).unwrap();
+    let seqs = reader.sequences("seqs").unwrap();
+    let seq = parse_plain(&text).remove(0).1.to_ascii_uppercase();
+    for k in [1usize, 5, 11, 31] {
+        let mut want = std::collections::HashMap::<String, u64>::new();
+        for w in seq.windows(k) {
+            *want
+                .entry(String::from_utf8(w.to_vec()).unwrap())
+                .or_insert(0) += 1;
+        }
+        let got: std::collections::HashMap<String, u64> = seqs
+            .kmer_counts(k, false)
+            .unwrap()
+            .into_iter()
+            .map(|(key, n)| (gcol_reader::sequences::kmer_text(key, k), n))
+            .collect();
+        assert_eq!(got, want, "k = {k}");
+        // Canonical counts fold each k-mer with its reverse complement.
+        let canonical = seqs.kmer_counts(k, true).unwrap();
+        let total: u64 = canonical.values().sum();
+        assert_eq!(total, (seq.len() - k + 1) as u64);
+    }
+}

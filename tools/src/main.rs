@@ -11,6 +11,7 @@ mod exit;
 mod export;
 mod fetch;
 mod inspect;
+mod motif;
 mod progress;
 mod sample;
 mod stats;
@@ -105,6 +106,27 @@ enum Command {
         /// No progress bar.
         #[arg(short, long)]
         quiet: bool,
+    },
+    /// Find exact occurrences of a motif on both strands (case-insensitive).
+    ///
+    /// Prints BED lines (name, 0-based start, end, strand), or with --count
+    /// a table of forward, reverse and total hits per region.
+    Motif {
+        /// The .gcol file.
+        file: PathBuf,
+        /// The motif (letters; matched exactly, ignoring case).
+        pattern: String,
+        /// Regions in samtools syntax (default: every record).
+        regions: Vec<String>,
+        /// Only this dataset.
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Only the forward strand.
+        #[arg(long)]
+        forward_only: bool,
+        /// Print counts per region instead of positions.
+        #[arg(long)]
+        count: bool,
     },
     /// Base composition per record or region: length, A, C, G, T, N, other, GC.
     ///
@@ -220,6 +242,21 @@ fn main() -> ExitCode {
             dataset,
             width,
             quiet,
+        }),
+        Command::Motif {
+            file,
+            pattern,
+            regions,
+            dataset,
+            forward_only,
+            count,
+        } => motif::run(motif::MotifArgs {
+            file,
+            pattern,
+            regions,
+            dataset,
+            forward_only,
+            count,
         }),
         Command::Stats {
             file,

@@ -91,6 +91,54 @@ impl std::fmt::Debug for Sequences {
     }
 }
 
+/// One motif occurrence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MotifHit {
+    /// 0-based start within the record (on the forward strand).
+    pub position: u64,
+    /// The reverse complement of the pattern matched here.
+    pub reverse: bool,
+}
+
+/// Count k-mers of upper-case A/C/G/T text (the serial kernel).
+pub fn count_kmers(seq: &[u8], k: usize, canonical: bool) -> HashMap<u64, u64> {
+    let mut counts = HashMap::new();
+    let mask = if k == 32 {
+        u64::MAX
+    } else {
+        (1u64 << (2 * k)) - 1
+    };
+    let shift = 2 * (k as u64 - 1);
+    let (mut fwd, mut rev, mut valid) = (0u64, 0u64, 0usize);
+    for &b in seq {
+        let code = match b {
+            b'A' => 0u64,
+            b'C' => 1,
+            b'G' => 2,
+            b'T' | b'U' => 3,
+            _ => {
+                valid = 0;
+                continue;
+            }
+        };
+        fwd = ((fwd << 2) | code) & mask;
+        rev = (rev >> 2) | ((3 - code) << shift);
+        valid += 1;
+        if valid >= k {
+            let key = if canonical { fwd.min(rev) } else { fwd };
+            *counts.entry(key).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+/// A k-mer key of [`Sequences::kmer_counts`] as text.
+pub fn kmer_text(key: u64, k: usize) -> String {
+    (0..k)
+        .map(|i| b"ACGT"[((key >> (2 * (k - 1 - i))) & 3) as usize] as char)
+        .collect()
+}
+
 /// A region of one record, 0-based half-open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {
@@ -397,6 +445,17 @@ impl Sequences {
 
     /// Decode stream positions `range` (0-based, half-open) with exceptions applied.
     fn fetch_bases(&self, range: Range<u64>, rna: bool, out: &mut Vec<u8>) -> Result<()> {
+        self.fetch_bases_cased(range, rna, true, out)
+    }
+
+    /// As `fetch_bases`; `mask` false leaves soft-masked bases upper case.
+    fn fetch_bases_cased(
+        &self,
+        range: Range<u64>,
+        rna: bool,
+        mask: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
         if range.is_empty() {
             return Ok(());
         }
@@ -415,21 +474,151 @@ impl Sequences {
                 dest[from..to].fill(symbol);
             },
         )?;
-        let (mask_start, mask_length, mask_index) = self.ids.mask.expect("nucleotide");
-        self.for_each_run(
-            &self.mask_index,
-            mask_index,
-            mask_start,
-            mask_length,
-            None,
-            &range,
-            |from, to, _| {
-                for b in &mut dest[from..to] {
-                    b.make_ascii_lowercase();
-                }
-            },
-        )?;
+        if mask {
+            let (mask_start, mask_length, mask_index) = self.ids.mask.expect("nucleotide");
+            self.for_each_run(
+                &self.mask_index,
+                mask_index,
+                mask_start,
+                mask_length,
+                None,
+                &range,
+                |from, to, _| {
+                    for b in &mut dest[from..to] {
+                        b.make_ascii_lowercase();
+                    }
+                },
+            )?;
+        }
         Ok(())
+    }
+
+    /// As [`Sequences::fetch_record_into`] but upper case throughout
+    /// (soft-masking ignored), for searching and counting.
+    pub fn fetch_record_upper_into(
+        &self,
+        record: usize,
+        range: Range<u64>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        match self.alphabet {
+            Alphabet::Protein => {
+                let first = out.len();
+                self.fetch_record_into(record, range, out)?;
+                out[first..].make_ascii_uppercase();
+                Ok(())
+            }
+            Alphabet::Nucleotide => {
+                let (start, end, rna) = self.stream_range(record, &range)?;
+                self.fetch_bases_cased(start..end, rna, false, out)
+            }
+        }
+    }
+
+    /// Stream range of a record range, checked: (start, end, rna).
+    fn stream_range(&self, record: usize, range: &Range<u64>) -> Result<(u64, u64, bool)> {
+        let records = self.records()?;
+        let Some(&length) = records.length.get(record) else {
+            return Err(self.no_record(record));
+        };
+        if range.start > range.end || range.end > length {
+            return Err(Error::RegionOutOfRange {
+                record: record as u64,
+                start: range.start,
+                end: range.end,
+                length,
+            });
+        }
+        let offset = records.offset[record];
+        Ok((
+            offset + range.start,
+            offset + range.end,
+            records.flags[record] & FLAG_RNA != 0,
+        ))
+    }
+
+    /// Exact, case-insensitive occurrences of `pattern` in `range` of a
+    /// record, on the forward strand and (for nucleotides, when
+    /// `both_strands`) as its reverse complement. Positions are 0-based
+    /// starts within the record; overlapping hits count; a palindromic
+    /// pattern is reported once, on the forward strand.
+    pub fn find_motif(
+        &self,
+        record: usize,
+        range: Range<u64>,
+        pattern: &[u8],
+        both_strands: bool,
+    ) -> Result<Vec<MotifHit>> {
+        let forward = pattern.to_ascii_uppercase();
+        let mut reverse = forward.clone();
+        gcol_format::kernels::reverse_complement(&mut reverse);
+        let search_reverse =
+            both_strands && self.alphabet == Alphabet::Nucleotide && reverse != forward;
+        self.stream_range(record, &range)?;
+        let k = forward.len() as u64;
+        let mut hits = Vec::new();
+        if k == 0 || range.end - range.start < k {
+            return Ok(hits);
+        }
+        // Search in chunks overlapping by k - 1 so no match is split.
+        const CHUNK: u64 = 4 << 20;
+        let mut buf = Vec::new();
+        let mut start = range.start;
+        while start + k <= range.end {
+            let end = (start + CHUNK + k - 1).min(range.end);
+            buf.clear();
+            self.fetch_record_upper_into(record, start..end, &mut buf)?;
+            for p in gcol_format::kernels::find_motif(&buf, &forward) {
+                hits.push(MotifHit {
+                    position: start + p as u64,
+                    reverse: false,
+                });
+            }
+            if search_reverse {
+                for p in gcol_format::kernels::find_motif(&buf, &reverse) {
+                    hits.push(MotifHit {
+                        position: start + p as u64,
+                        reverse: true,
+                    });
+                }
+            }
+            start += CHUNK;
+        }
+        hits.sort_by_key(|h| (h.position, h.reverse));
+        Ok(hits)
+    }
+
+    /// Counts of every k-mer (1 <= k <= 32) of A/C/G/T over all records,
+    /// computed in parallel over 1 Mb chunks; k-mers spanning any other
+    /// symbol are skipped. Keys are 2-bit codes, first base in the highest
+    /// bits (A=0, C=1, G=2, T=3); with `canonical`, the smaller of a k-mer
+    /// and its reverse complement.
+    pub fn kmer_counts(&self, k: usize, canonical: bool) -> Result<HashMap<u64, u64>> {
+        assert!((1..=32).contains(&k), "k must be 1..=32");
+        let lengths = self.records()?.length.clone();
+        const CHUNK: u64 = 1 << 20;
+        let mut jobs = Vec::new();
+        for (record, &len) in lengths.iter().enumerate() {
+            let mut start = 0;
+            while start + k as u64 <= len {
+                let end = (start + CHUNK + k as u64 - 1).min(len);
+                jobs.push((record, start..end));
+                start += CHUNK;
+            }
+        }
+        jobs.par_iter()
+            .map(|(record, range)| {
+                let mut buf = Vec::new();
+                self.fetch_record_upper_into(*record, range.clone(), &mut buf)?;
+                Ok(count_kmers(&buf, k, canonical))
+            })
+            .try_reduce(HashMap::new, |a, b| {
+                let (small, mut large) = if a.len() < b.len() { (a, b) } else { (b, a) };
+                for (key, n) in small {
+                    *large.entry(key).or_insert(0) += n;
+                }
+                Ok(large)
+            })
     }
 
     /// 2-bit decode of stream positions `range`, page by page.
