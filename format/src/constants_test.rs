@@ -25,7 +25,7 @@ fn on_disk_constants_are_pinned() {
     assert_eq!(crate::MAX_FOOTER_BYTES, 268_435_456);
     assert_eq!(
         ids::ALL,
-        [0x0000, 0x0001, 0x0002, 0x0003, 0x0100, 0x0101, 0x0102, 0x0103]
+        [0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104]
     );
     assert_eq!(crate::manifest::MANIFEST_VERSION, 1);
 }

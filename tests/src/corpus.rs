@@ -358,11 +358,11 @@ pub fn cases() -> Vec<Case> {
     );
     add(
         "entry_unknown_encoding",
-        "entry 0 has encoding id 0x0004, checksums fixed",
+        "entry 0 has encoding id 0x0005, checksums fixed",
         "unknown_encoding",
         "read",
         &|b| {
-            b[layout.entry(0) + 36] = 4;
+            b[layout.entry(0) + 36] = 5;
             fix_checksums(b);
         },
     );

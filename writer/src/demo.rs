@@ -145,6 +145,8 @@ pub fn write_demo<W: Write>(writer: &mut Writer<W>) -> Result<()> {
     extreme!("i64", i64, I64, Encoding::for_bitpack());
     extreme!("f32", f32, F32, Encoding::PLAIN);
     extreme!("f64", f64, F64, zstd(Encoding::PLAIN));
+    extreme!("u64_varint", u64, U64, Encoding::varint());
+    extreme!("i32_varint", i32, I32, zstd(Encoding::varint()));
     let empty = writer.add_column(
         extremes,
         ColumnSpec::fixed("empty", PhysicalType::Binary, "utf8"),
@@ -159,6 +161,6 @@ pub fn write_demo<W: Write>(writer: &mut Writer<W>) -> Result<()> {
     }
     writer.set_num_rows(extremes, 5)?;
     writer.set_metadata("purpose", "gcol demo and conformance sample");
-    debug_assert_eq!(ids::ALL.len(), 8);
+    debug_assert_eq!(ids::ALL.len(), 10);
     Ok(())
 }

@@ -2,6 +2,29 @@ use std::path::PathBuf;
 
 use gcol_format::PhysicalType;
 
+impl Error {
+    /// For an input error raised while reading, name the line after the
+    /// `lines` already read.
+    pub(crate) fn with_line_after(self, lines: u64) -> Error {
+        match self {
+            Error::Input {
+                path,
+                record,
+                field,
+                detail,
+                ..
+            } => Error::Input {
+                path,
+                record,
+                line: lines + 1,
+                field,
+                detail,
+            },
+            other => other,
+        }
+    }
+}
+
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -10,13 +10,15 @@
 //! | `0x0001` | delta-varint | integers |
 //! | `0x0002` | for-bitpack | integers |
 //! | `0x0003` | dictionary | binary |
-//! | `0x0100`..`0x0103` | zstd around the base encoding | as the base encoding |
+//! | `0x0004` | varint | integers |
+//! | `0x0100`..`0x0104` | zstd around the base encoding | as the base encoding |
 
 mod bitpack;
 mod delta_varint;
 mod dictionary;
 mod for_bitpack;
 mod integers;
+mod varint_plain;
 mod zstd_frame;
 
 use std::borrow::Cow;
@@ -37,6 +39,8 @@ pub enum BaseEncoding {
     ForBitpack,
     /// Distinct values once, then bit-packed indices (spec 7.4).
     Dictionary,
+    /// Each value as a (zigzag for signed types) LEB128 varint (spec 7.6).
+    Varint,
 }
 
 /// Compression wrapped around a base encoding.
@@ -70,18 +74,22 @@ pub mod ids {
     pub const FOR_BITPACK: u16 = 0x0002;
     /// `dictionary`.
     pub const DICTIONARY: u16 = 0x0003;
+    /// `varint`.
+    pub const VARINT: u16 = 0x0004;
     /// High byte for zstd compression.
     pub const ZSTD: u16 = 0x0100;
     /// Every id in the v1 registry, ascending.
-    pub const ALL: [u16; 8] = [
+    pub const ALL: [u16; 10] = [
         PLAIN,
         DELTA_VARINT,
         FOR_BITPACK,
         DICTIONARY,
+        VARINT,
         ZSTD | PLAIN,
         ZSTD | DELTA_VARINT,
         ZSTD | FOR_BITPACK,
         ZSTD | DICTIONARY,
+        ZSTD | VARINT,
     ];
 }
 
@@ -92,6 +100,7 @@ impl BaseEncoding {
             BaseEncoding::DeltaVarint => ids::DELTA_VARINT,
             BaseEncoding::ForBitpack => ids::FOR_BITPACK,
             BaseEncoding::Dictionary => ids::DICTIONARY,
+            BaseEncoding::Varint => ids::VARINT,
         }
     }
 
@@ -101,6 +110,7 @@ impl BaseEncoding {
             BaseEncoding::DeltaVarint => "delta-varint",
             BaseEncoding::ForBitpack => "for-bitpack",
             BaseEncoding::Dictionary => "dictionary",
+            BaseEncoding::Varint => "varint",
         }
     }
 
@@ -108,7 +118,9 @@ impl BaseEncoding {
     pub fn applies_to(self, physical: PhysicalType) -> bool {
         match self {
             BaseEncoding::Plain => true,
-            BaseEncoding::DeltaVarint | BaseEncoding::ForBitpack => physical.is_integer(),
+            BaseEncoding::DeltaVarint | BaseEncoding::ForBitpack | BaseEncoding::Varint => {
+                physical.is_integer()
+            }
             BaseEncoding::Dictionary => physical == PhysicalType::Binary,
         }
     }
@@ -133,6 +145,14 @@ impl Encoding {
     pub fn for_bitpack() -> Encoding {
         Encoding {
             base: BaseEncoding::ForBitpack,
+            compression: Compression::None,
+        }
+    }
+
+    /// `varint`, uncompressed.
+    pub fn varint() -> Encoding {
+        Encoding {
+            base: BaseEncoding::Varint,
             compression: Compression::None,
         }
     }
@@ -169,6 +189,7 @@ impl Encoding {
             1 => BaseEncoding::DeltaVarint,
             2 => BaseEncoding::ForBitpack,
             3 => BaseEncoding::Dictionary,
+            4 => BaseEncoding::Varint,
             _ => return Err(Error::UnknownEncoding { id }),
         };
         let compression = match id >> 8 {
@@ -256,6 +277,7 @@ pub fn encode_page(
         BaseEncoding::DeltaVarint => delta_varint::encode(physical, decoded),
         BaseEncoding::ForBitpack => for_bitpack::encode(physical, decoded),
         BaseEncoding::Dictionary => dictionary::encode(decoded, num_values as usize)?,
+        BaseEncoding::Varint => varint_plain::encode(physical, decoded),
     };
     let stored = match encoding.compression {
         Compression::None => base,
@@ -364,6 +386,7 @@ pub fn decode_page(
         BaseEncoding::DeltaVarint => delta_varint::decode(physical, num_values, &inner)?,
         BaseEncoding::ForBitpack => for_bitpack::decode(physical, num_values, &inner)?,
         BaseEncoding::Dictionary => dictionary::decode(num_values, decoded_len, &inner)?,
+        BaseEncoding::Varint => varint_plain::decode(physical, num_values, &inner)?,
     };
     if owned.len() != decoded_len as usize {
         return Err(Error::DecodedLengthMismatch {

@@ -195,8 +195,20 @@ fn bombs_are_refused_before_allocation() {
 }
 
 #[test]
+fn varint_hand_vector() {
+    // u16 values 1, 300, 0 -> 01, AC 02, 00; i8 values -1, 1 -> zigzag 1, 2
+    let layout = ints_to_layout(PhysicalType::U16, &[1, 300, 0]);
+    let page = encode_page(Encoding::varint(), PhysicalType::U16, 3, &layout).unwrap();
+    assert_eq!(page.stored, vec![0x01, 0xAC, 0x02, 0x00]);
+    assert_eq!(page.encoding_id, 0x0004);
+    let layout = ints_to_layout(PhysicalType::I8, &[-1, 1]);
+    let page = encode_page(Encoding::varint(), PhysicalType::I8, 2, &layout).unwrap();
+    assert_eq!(page.stored, vec![0x01, 0x02]);
+}
+
+#[test]
 fn unknown_ids() {
-    for id in [0x0004u16, 0x0200, 0xFFFF, 0x01FF] {
+    for id in [0x0005u16, 0x0200, 0xFFFF, 0x01FF] {
         assert!(
             matches!(decode_page(id, PhysicalType::U8, 0, 0, &[]), Err(Error::UnknownEncoding { id: found }) if found == id)
         );

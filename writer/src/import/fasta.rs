@@ -62,13 +62,13 @@ pub struct FastaOptions {
 }
 
 impl FastaOptions {
-    /// Defaults for a dataset named `dataset`: auto alphabet, zstd level 3,
+    /// Defaults for a dataset named `dataset`: auto alphabet, zstd level 5,
     /// 64 KiB pages (262,144 bases), strict names.
     pub fn new(dataset: impl Into<String>) -> FastaOptions {
         FastaOptions {
             dataset: dataset.into(),
             alphabet: Alphabet::Auto,
-            zstd_level: 3,
+            zstd_level: 5,
             page_bytes: 64 << 10,
             names: NamePolicy::Strict,
         }
@@ -185,6 +185,8 @@ impl RunTable {
     }
 }
 
+type EncodedBatch = Vec<gcol_format::Result<EncodedPage>>;
+
 struct NucleotideStream {
     bases: ColumnId,
     packer: Packer,
@@ -192,6 +194,8 @@ struct NucleotideStream {
     mask: RunTable,
     encoding: Encoding,
     page_bytes: usize,
+    /// Batches being encoded on the rayon pool, oldest first; written in order.
+    in_flight: std::collections::VecDeque<std::sync::mpsc::Receiver<EncodedBatch>>,
 }
 
 enum Stream {
@@ -265,6 +269,8 @@ struct Importer<'w, W: Write> {
     residues: u64,
     exact: bool,
     names: HashSet<Vec<u8>>,
+    /// Lines read so far (for errors raised by the input stream itself).
+    lines_seen: u64,
 }
 
 /// Read the FASTA file at `path` into a new `sequences` dataset of `writer`.
@@ -352,6 +358,7 @@ pub fn import_fasta<W: Write>(
         residues: 0,
         exact: true,
         names: HashSet::new(),
+        lines_seen: 0,
     };
     match options.alphabet {
         Alphabet::Nucleotide => importer.decide(true)?,
@@ -359,36 +366,17 @@ pub fn import_fasta<W: Write>(
         Alphabet::Auto => {}
     }
 
-    let mut line = Vec::with_capacity(1 << 16);
     let mut line_no = 0u64;
     let mut pending: Option<Pending> = None;
     let mut input_bytes = 0u64;
     let mut next_report = 0u64;
-    loop {
-        line.clear();
-        let n = input
-            .reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::Input {
-                path: path.to_path_buf(),
-                record: importer.record_count + u64::from(pending.is_some()),
-                line: line_no + 1,
-                field: "data",
-                detail: format!("cannot read input ({e}); the file may be truncated or corrupt"),
-            })?;
-        if n == 0 {
-            break;
-        }
-        input_bytes += n as u64;
+    // One line: `raw` without its LF; `lf` whether it had one.
+    let mut handle_line = |raw: &[u8], lf: bool, importer: &mut Importer<'_, W>| -> Result<()> {
         line_no += 1;
-        let lf = line.last() == Some(&b'\n');
-        if lf {
-            line.pop();
-        }
-        let cr = line.last() == Some(&b'\r');
-        if cr {
-            line.pop();
-        }
+        let (line, cr) = match raw.split_last() {
+            Some((b'\r', rest)) => (rest, true),
+            _ => (raw, false),
+        };
         if line.first() == Some(&b'>') {
             if let Some(done) = pending.take() {
                 importer.finish_record(done)?;
@@ -401,7 +389,7 @@ pub fn import_fasta<W: Write>(
                 ..Pending::default()
             });
         } else if let Some(record) = pending.as_mut() {
-            record.add_line(&line, cr);
+            record.add_line(line, cr);
             record.no_final_newline = !lf;
         } else if line.is_empty() {
             // Blank lines before the first record cannot be reproduced.
@@ -415,11 +403,59 @@ pub fn import_fasta<W: Write>(
                 detail: "expected '>' to start a record".into(),
             });
         }
+        Ok(())
+    };
+    // Lines are taken straight from the reader's buffer; only a line that
+    // straddles two buffers is copied.
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let buf = match input.reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) => {
+                return Err(Error::Input {
+                    path: path.to_path_buf(),
+                    record: importer.record_count + 1,
+                    line: 0,
+                    field: "data",
+                    detail: format!(
+                        "cannot read input ({e}); the file may be truncated or corrupt"
+                    ),
+                }
+                .with_line_after(importer.lines_seen))
+            }
+        };
+        if buf.is_empty() {
+            if !carry.is_empty() {
+                handle_line(&carry, false, &mut importer)?;
+                importer.lines_seen += 1;
+            }
+            break;
+        }
+        let used = match memchr::memchr(b'\n', buf) {
+            Some(i) => {
+                if carry.is_empty() {
+                    handle_line(&buf[..i], true, &mut importer)?;
+                } else {
+                    carry.extend_from_slice(&buf[..i]);
+                    handle_line(&carry, true, &mut importer)?;
+                    carry.clear();
+                }
+                importer.lines_seen += 1;
+                i + 1
+            }
+            None => {
+                carry.extend_from_slice(buf);
+                buf.len()
+            }
+        };
+        input.reader.consume(used);
+        input_bytes += used as u64;
         if input_bytes >= next_report {
             progress(input.consumed(), input.size);
             next_report = input_bytes + (4 << 20);
         }
     }
+    drop(handle_line);
     if let Some(done) = pending.take() {
         importer.finish_record(done)?;
     }
@@ -468,13 +504,13 @@ impl<W: Write> Importer<'_, W> {
             ColumnSpec::new(name, PhysicalType::U64, "position")
                 .unit("bases")
                 .encoding(Encoding::delta_varint().with_zstd(3))
-                .page_bytes(8 << 10)
+                .page_bytes(64 << 10)
         };
         let lengths = |name: &str| {
             ColumnSpec::new(name, PhysicalType::U32, "length")
                 .unit("bases")
-                .encoding(Encoding::for_bitpack().with_zstd(3))
-                .page_bytes(4 << 10)
+                .encoding(Encoding::varint().with_zstd(3))
+                .page_bytes(32 << 10)
         };
         self.stream = if nucleotide {
             let w = &mut *self.writer;
@@ -518,6 +554,7 @@ impl<W: Write> Importer<'_, W> {
                 mask,
                 encoding,
                 page_bytes,
+                in_flight: std::collections::VecDeque::new(),
             }))
         } else {
             Stream::Protein(
@@ -798,8 +835,12 @@ impl<W: Write> Importer<'_, W> {
     }
 }
 
-/// Encode and write whole pages of packed bases, in parallel; with `all`,
-/// also the last partial page.
+/// Most batches encoding at once; parsing waits for the oldest beyond this.
+const MAX_IN_FLIGHT: usize = 2;
+
+/// Hand whole pages of packed bases to the rayon pool for encoding, so
+/// parsing continues meanwhile; write finished batches in order. With
+/// `all`, also the last partial page, and wait for every batch.
 fn flush_pages<W: Write>(
     writer: &mut Writer<W>,
     stream: &mut NucleotideStream,
@@ -811,21 +852,43 @@ fn flush_pages<W: Write>(
     } else {
         stream.packer.bytes.len() / page * page
     };
-    if take == 0 {
-        return Ok(());
+    if take > 0 {
+        let rest = stream.packer.bytes.split_off(take);
+        let batch = std::mem::replace(&mut stream.packer.bytes, rest);
+        let encoding = stream.encoding;
+        let (tx, rx) = std::sync::mpsc::channel();
+        rayon::spawn(move || {
+            let pages: EncodedBatch = batch
+                .par_chunks(page)
+                .map(|chunk| encode_adaptive(encoding, PhysicalType::U8, chunk.len() as u32, chunk))
+                .collect();
+            let _ = tx.send(pages);
+        });
+        stream.in_flight.push_back(rx);
     }
-    let encoding = stream.encoding;
-    let pages: Vec<gcol_format::Result<EncodedPage>> = stream.packer.bytes[..take]
-        .par_chunks(page)
-        .map(|chunk| encode_adaptive(encoding, PhysicalType::U8, chunk.len() as u32, chunk))
-        .collect();
-    for encoded in pages {
-        let encoded = encoded.map_err(|source| Error::Encode {
-            column: col::BASES.into(),
-            source,
-        })?;
-        writer.write_encoded_page(stream.bases, &encoded)?;
+    loop {
+        let must_wait = all || stream.in_flight.len() > MAX_IN_FLIGHT;
+        let Some(front) = stream.in_flight.front() else {
+            break;
+        };
+        let batch = if must_wait {
+            front.recv().ok()
+        } else {
+            match front.try_recv() {
+                Ok(batch) => Some(batch),
+                Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+            }
+        };
+        stream.in_flight.pop_front();
+        let batch = batch.expect("encoding task panicked");
+        for encoded in batch {
+            let encoded = encoded.map_err(|source| Error::Encode {
+                column: col::BASES.into(),
+                source,
+            })?;
+            writer.write_encoded_page(stream.bases, &encoded)?;
+        }
     }
-    stream.packer.bytes.drain(..take);
     Ok(())
 }

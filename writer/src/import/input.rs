@@ -80,16 +80,22 @@ impl Input {
 /// decompression and hashing overlap with parsing.
 struct ReadAhead {
     chunks: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    /// Buffers handed back to the reading thread, so chunks reuse memory.
+    free: std::sync::mpsc::Sender<Vec<u8>>,
     current: Vec<u8>,
     pos: usize,
     done: bool,
 }
 
+const CHUNK: usize = 4 << 20;
+
 impl ReadAhead {
     fn spawn(mut inner: Box<dyn BufRead + Send>) -> ReadAhead {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(3);
+        let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         std::thread::spawn(move || loop {
-            let mut chunk = vec![0u8; 4 << 20];
+            let mut chunk = free_rx.try_recv().unwrap_or_else(|_| vec![0u8; CHUNK]);
+            chunk.resize(CHUNK, 0);
             let mut filled = 0;
             let result = loop {
                 match inner.read(&mut chunk[filled..]) {
@@ -125,6 +131,7 @@ impl ReadAhead {
         });
         ReadAhead {
             chunks: rx,
+            free: free_tx,
             current: Vec::new(),
             pos: 0,
             done: false,
@@ -148,7 +155,10 @@ impl BufRead for ReadAhead {
             match self.chunks.recv() {
                 Ok(Ok(chunk)) if chunk.is_empty() => self.done = true,
                 Ok(Ok(chunk)) => {
-                    self.current = chunk;
+                    let used = std::mem::replace(&mut self.current, chunk);
+                    if used.capacity() >= CHUNK {
+                        let _ = self.free.send(used);
+                    }
                     self.pos = 0;
                 }
                 Ok(Err(e)) => {
