@@ -455,7 +455,6 @@ pub fn import_fasta<W: Write>(
             next_report = input_bytes + (4 << 20);
         }
     }
-    drop(handle_line);
     if let Some(done) = pending.take() {
         importer.finish_record(done)?;
     }
