@@ -5,6 +5,7 @@
 
 pub mod fasta;
 pub mod input;
+mod nucleotide;
 
 pub use fasta::{import_fasta, Alphabet, FastaOptions, FastaSummary, NamePolicy};
 pub use input::{open_input, Compression, Input};
