@@ -38,7 +38,7 @@ pub use column::ColumnReader;
 pub use error::{Error, Result};
 pub use page::{Page, PinnedPage};
 pub use reader::{ChecksumPolicy, ReadOptions, Reader};
-pub use sequences::{Alphabet, ExportOptions, MotifHit, RecordInfo, Region, Sequences};
+pub use sequences::{Alphabet, ExportOptions, MotifHit, RecordInfo, Region, Sequences, READS_KIND};
 pub use verify::VerifyReport;
 
 pub use gcol_format as format;

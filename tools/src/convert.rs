@@ -3,7 +3,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use gcol_writer::import::{import_fasta, open_input, Alphabet, FastaOptions, NamePolicy};
+use gcol_writer::import::{
+    import_fasta, import_fastq, open_input, Alphabet, FastaOptions, FastqOptions, NamePolicy,
+    QualityBinning,
+};
 use gcol_writer::{WriteOptions, Writer};
 
 use crate::exit::{CliResult, Failure, INPUT, IO};
@@ -18,7 +21,36 @@ pub struct ConvertArgs {
     pub zstd_level: i32,
     pub page_kib: usize,
     pub lenient_names: bool,
+    pub paired: bool,
+    pub quality_binning: QualityBinning,
     pub quiet: bool,
+}
+
+/// What an input holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Fasta,
+    Fastq,
+}
+
+/// One dataset to write: its inputs (two for a FASTQ pair) and name.
+struct Job {
+    inputs: Vec<PathBuf>,
+    name: String,
+    kind: Kind,
+}
+
+/// `sample_R1.fq.gz` -> `sample` for a pair.
+fn pair_name(path: &Path) -> String {
+    let name = dataset_name(path);
+    for suffix in ["_R1_001", "_R1", "_1", ".R1", ".1"] {
+        if let Some(stripped) = name.strip_suffix(suffix) {
+            if !stripped.is_empty() {
+                return stripped.to_string();
+            }
+        }
+    }
+    name
 }
 
 /// Dataset name from a file name: the stem without compression and format extensions.
@@ -72,41 +104,86 @@ pub fn run(args: ConvertArgs) -> CliResult {
             ),
         ));
     }
-    let mut seen = HashSet::new();
-    let mut plan = Vec::new();
-    for (i, input) in args.inputs.iter().enumerate() {
-        let name = args
-            .names
-            .get(i)
-            .cloned()
-            .unwrap_or_else(|| dataset_name(input));
-        if !seen.insert(name.clone()) {
-            return Err(Failure::new(
-                INPUT,
-                format!("two inputs would both become dataset {name:?}; name them with --name"),
-            ));
-        }
-        match sniff(input)? {
-            b'>' | 0 => plan.push((input.clone(), name)),
-            b'@' => {
-                return Err(Failure::new(
-                    INPUT,
-                    format!(
-                        "{}: FASTQ input is not supported by this version of gcol yet",
-                        input.display()
-                    ),
-                ))
-            }
+    let mut kinds = Vec::new();
+    for input in &args.inputs {
+        kinds.push(match sniff(input)? {
+            b'>' | 0 => Kind::Fasta,
+            b'@' => Kind::Fastq,
             other => {
                 return Err(Failure::new(
                     INPUT,
                     format!(
-                        "{}: unrecognised input (first byte {:?}); expected FASTA ('>')",
-                        input.display(),
-                        other as char
-                    ),
+                    "{}: unrecognised input (first byte {:?}); expected FASTA ('>') or FASTQ ('@')",
+                    input.display(),
+                    other as char
+                ),
                 ))
             }
+        });
+    }
+    let mut jobs = Vec::new();
+    if args.paired {
+        if !args.inputs.len().is_multiple_of(2) || kinds.iter().any(|&k| k != Kind::Fastq) {
+            return Err(Failure::new(
+                INPUT,
+                "--paired takes FASTQ files two at a time: R1 R2 [R1 R2 ...]",
+            ));
+        }
+        for (i, pair) in args.inputs.chunks(2).enumerate() {
+            let name = args
+                .names
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| pair_name(&pair[0]));
+            jobs.push(Job {
+                inputs: pair.to_vec(),
+                name,
+                kind: Kind::Fastq,
+            });
+        }
+        if !args.names.is_empty() && args.names.len() != jobs.len() {
+            return Err(Failure::new(
+                INPUT,
+                format!(
+                    "--name was given {} times for {} pairs",
+                    args.names.len(),
+                    jobs.len()
+                ),
+            ));
+        }
+    } else {
+        if !args.names.is_empty() && args.names.len() != args.inputs.len() {
+            return Err(Failure::new(
+                INPUT,
+                format!(
+                    "--name was given {} times for {} inputs",
+                    args.names.len(),
+                    args.inputs.len()
+                ),
+            ));
+        }
+        for (i, input) in args.inputs.iter().enumerate() {
+            jobs.push(Job {
+                inputs: vec![input.clone()],
+                name: args
+                    .names
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| dataset_name(input)),
+                kind: kinds[i],
+            });
+        }
+    }
+    let mut seen = HashSet::new();
+    for job in &jobs {
+        if !seen.insert(job.name.clone()) {
+            return Err(Failure::new(
+                INPUT,
+                format!(
+                    "two inputs would both become dataset {:?}; name them with --name",
+                    job.name
+                ),
+            ));
         }
     }
     let total: u64 = args
@@ -117,29 +194,25 @@ pub fn run(args: ConvertArgs) -> CliResult {
     let bar = bytes_bar(total, args.quiet, "converting");
     let base = AtomicU64::new(0);
     let mut writer = Writer::create(&args.output, WriteOptions::default())?;
-    for (input, name) in &plan {
-        let mut options = FastaOptions::new(name.clone());
-        options.alphabet = args.alphabet;
-        options.zstd_level = args.zstd_level;
-        options.page_bytes = args.page_kib.max(1) << 10;
-        options.names = if args.lenient_names {
-            NamePolicy::Lenient
-        } else {
-            NamePolicy::Strict
-        };
+    let names = if args.lenient_names {
+        NamePolicy::Lenient
+    } else {
+        NamePolicy::Strict
+    };
+    for job in &jobs {
         let offset = base.load(Ordering::Relaxed);
-        let summary = import_fasta(&mut writer, input, &options, &|done, _| {
-            bar.set_position(offset + done);
-        })?;
-        base.fetch_add(
-            input.metadata().map(|m| m.len()).unwrap_or(0),
-            Ordering::Relaxed,
-        );
-        if !args.quiet {
-            bar.suspend(|| {
-                eprintln!(
+        let report = |done: u64, _: u64| bar.set_position(offset + done);
+        let message = match job.kind {
+            Kind::Fasta => {
+                let mut options = FastaOptions::new(job.name.clone());
+                options.alphabet = args.alphabet;
+                options.zstd_level = args.zstd_level;
+                options.page_bytes = args.page_kib.max(1) << 10;
+                options.names = names;
+                let summary = import_fasta(&mut writer, &job.inputs[0], &options, &report)?;
+                format!(
                     "{}: {} {} records, {} residues{}",
-                    input.display(),
+                    job.inputs[0].display(),
                     summary.records,
                     summary.alphabet,
                     summary.residues,
@@ -149,7 +222,36 @@ pub fn run(args: ConvertArgs) -> CliResult {
                         " (irregular line layout: export will rewrap)"
                     }
                 )
-            });
+            }
+            Kind::Fastq => {
+                let mut options = FastqOptions::new(job.name.clone());
+                options.zstd_level = args.zstd_level;
+                options.page_bytes = args.page_kib.max(1) << 10;
+                options.binning = args.quality_binning.clone();
+                options.names = names;
+                let paths: Vec<&Path> = job.inputs.iter().map(PathBuf::as_path).collect();
+                let summary = import_fastq(&mut writer, &paths, &options, &report)?;
+                format!(
+                    "{}: {} reads{}, {} bases",
+                    job.inputs
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" + "),
+                    summary.reads,
+                    if summary.paired { " (paired)" } else { "" },
+                    summary.bases
+                )
+            }
+        };
+        for input in &job.inputs {
+            base.fetch_add(
+                input.metadata().map(|m| m.len()).unwrap_or(0),
+                Ordering::Relaxed,
+            );
+        }
+        if !args.quiet {
+            bar.suspend(|| eprintln!("{message}"));
         }
     }
     let len = writer.finish()?;

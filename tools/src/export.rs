@@ -14,35 +14,40 @@ pub struct ExportArgs {
     pub format: Option<String>,
     pub dataset: Option<String>,
     pub width: Option<u32>,
+    pub mate: Option<u8>,
     pub quiet: bool,
 }
 
 pub fn run(args: ExportArgs) -> CliResult {
+    let lower = args.output.to_string_lossy().to_ascii_lowercase();
+    let compressed = lower.ends_with(".gz") || lower.ends_with(".bgz");
+    let stem = lower
+        .trim_end_matches(".gz")
+        .trim_end_matches(".bgz")
+        .to_string();
     let format = match args.format.as_deref() {
         Some(f) => f.to_ascii_lowercase(),
+        None if [".fa", ".fasta", ".fna", ".faa", ".fas"]
+            .iter()
+            .any(|e| stem.ends_with(e)) =>
+        {
+            "fasta".into()
+        }
+        None if [".fq", ".fastq"].iter().any(|e| stem.ends_with(e)) => "fastq".into(),
         None => {
-            let name = args.output.to_string_lossy().to_ascii_lowercase();
-            let name = name.strip_suffix(".gz").unwrap_or(&name).to_string();
-            if [".fa", ".fasta", ".fna", ".faa", ".fas"]
-                .iter()
-                .any(|e| name.ends_with(e))
-            {
-                "fasta".into()
-            } else {
-                return Err(Failure::new(
-                    INPUT,
-                    format!(
-                        "cannot tell the format from {:?}; pass --format fasta",
-                        args.output
-                    ),
-                ));
-            }
+            return Err(Failure::new(
+                INPUT,
+                format!(
+                    "cannot tell the format from {:?}; pass --format fasta or fastq",
+                    args.output
+                ),
+            ))
         }
     };
-    if format != "fasta" {
+    if format != "fasta" && format != "fastq" {
         return Err(Failure::new(
             INPUT,
-            format!("unsupported export format {format:?} (supported: fasta)"),
+            format!("unsupported export format {format:?} (supported: fasta, fastq)"),
         ));
     }
     let sets = open_sequences(&args.file, args.dataset.as_deref())?;
@@ -51,15 +56,66 @@ pub fn run(args: ExportArgs) -> CliResult {
         .map(|s| s.lengths().map(|l| l.iter().sum::<u64>()))
         .sum::<Result<u64, _>>()?;
     let bar = bytes_bar(total, args.quiet, "exporting");
-    let mut out = AtomicFile::create(&args.output)?;
+    let file = AtomicFile::create(&args.output)?;
+    // `.gz` output is BGZF, readable by gzip, samtools and gcol alike.
+    let mut out = if compressed {
+        Output::Bgzf(noodles_bgzf::io::Writer::new(file))
+    } else {
+        Output::Plain(file)
+    };
     let mut base = 0u64;
     for set in &sets {
-        let options = ExportOptions { width: args.width };
-        set.write_fasta(&mut out, &options, |done, _| bar.set_position(base + done))?;
+        if format == "fastq" {
+            if !set.has_qualities() {
+                return Err(Failure::new(
+                    INPUT,
+                    format!(
+                        "dataset {:?} has no qualities; export it as FASTA",
+                        set.name()
+                    ),
+                ));
+            }
+            set.write_fastq(&mut out, args.mate, |done, _| bar.set_position(base + done))?;
+        } else {
+            let options = ExportOptions { width: args.width };
+            set.write_fasta(&mut out, &options, |done, _| bar.set_position(base + done))?;
+        }
         base += set.lengths()?.iter().sum::<u64>();
     }
     out.flush()?;
-    out.commit()?;
+    finish(out)?;
     bar.finish_and_clear();
+    Ok(())
+}
+
+/// The export destination: a temporary file, BGZF-compressed or not.
+enum Output {
+    Plain(AtomicFile),
+    Bgzf(noodles_bgzf::io::Writer<AtomicFile>),
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::Plain(f) => f.write(buf),
+            Output::Bgzf(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::Plain(f) => f.flush(),
+            Output::Bgzf(w) => w.flush(),
+        }
+    }
+}
+
+/// Write the BGZF end-of-file block (when compressed) and move the file into place.
+fn finish(out: Output) -> CliResult {
+    let file = match out {
+        Output::Plain(f) => f,
+        Output::Bgzf(w) => w.finish()?,
+    };
+    file.commit()?;
     Ok(())
 }

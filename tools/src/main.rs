@@ -37,8 +37,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Convert FASTA files (plain, gzip or BGZF) into one .gcol file; each
-    /// input becomes a dataset named after the file.
+    /// Convert FASTA and FASTQ files (plain, gzip or BGZF) into one .gcol
+    /// file; each input (or FASTQ pair) becomes a dataset named after the file.
     Convert {
         /// Input files.
         #[arg(required = true)]
@@ -61,6 +61,14 @@ enum Command {
         /// Keep records with empty or repeated names (fetch finds the first).
         #[arg(long)]
         lenient_names: bool,
+        /// FASTQ inputs come in pairs (R1 R2 ...); each pair becomes one
+        /// dataset with reads interleaved and a mate column.
+        #[arg(long)]
+        paired: bool,
+        /// FASTQ qualities: lossless (default), illumina8, or a table such as
+        /// `0-9:6,10-29:20,30-93:37` (lossy; recorded in the manifest).
+        #[arg(long, default_value = "lossless")]
+        quality_binning: String,
         /// No progress bar and no summary.
         #[arg(short, long)]
         quiet: bool,
@@ -87,16 +95,20 @@ enum Command {
         #[arg(long)]
         dataset: Option<String>,
     },
-    /// Export sequences back to FASTA (byte-exact for uniformly wrapped input).
+    /// Export sequences to FASTA (byte-exact for uniformly wrapped input) or
+    /// reads to FASTQ.
     Export {
         /// The .gcol file.
         file: PathBuf,
         /// Output path; the format comes from its extension unless --format is given.
         #[arg(short, long)]
         output: PathBuf,
-        /// Output format: fasta.
+        /// Output format: fasta or fastq.
         #[arg(long)]
         format: Option<String>,
+        /// Paired reads: write only mate 1 or 2.
+        #[arg(long)]
+        mate: Option<u8>,
         /// Only this dataset.
         #[arg(long)]
         dataset: Option<String>,
@@ -198,21 +210,28 @@ fn main() -> ExitCode {
             zstd_level,
             page_kib,
             lenient_names,
+            paired,
+            quality_binning,
             quiet,
-        } => convert::run(convert::ConvertArgs {
-            inputs,
-            output,
-            names,
-            alphabet: match alphabet.as_str() {
-                "nucleotide" => gcol_writer::import::Alphabet::Nucleotide,
-                "protein" => gcol_writer::import::Alphabet::Protein,
-                _ => gcol_writer::import::Alphabet::Auto,
-            },
-            zstd_level,
-            page_kib,
-            lenient_names,
-            quiet,
-        }),
+        } => match gcol_writer::import::QualityBinning::parse(&quality_binning) {
+            Err(e) => Err(exit::Failure::new(2, format!("--quality-binning: {e}"))),
+            Ok(quality_binning) => convert::run(convert::ConvertArgs {
+                inputs,
+                output,
+                names,
+                alphabet: match alphabet.as_str() {
+                    "nucleotide" => gcol_writer::import::Alphabet::Nucleotide,
+                    "protein" => gcol_writer::import::Alphabet::Protein,
+                    _ => gcol_writer::import::Alphabet::Auto,
+                },
+                zstd_level,
+                page_kib,
+                lenient_names,
+                paired,
+                quality_binning,
+                quiet,
+            }),
+        },
         Command::Fetch {
             file,
             regions,
@@ -234,6 +253,7 @@ fn main() -> ExitCode {
             format,
             dataset,
             width,
+            mate,
             quiet,
         } => export::run(export::ExportArgs {
             file,
@@ -241,6 +261,7 @@ fn main() -> ExitCode {
             format,
             dataset,
             width,
+            mate,
             quiet,
         }),
         Command::Motif {

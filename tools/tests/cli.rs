@@ -56,7 +56,7 @@ fn inspect_text_and_json() {
     assert_eq!(json["version"]["major"], 1);
     assert_eq!(json["manifest"]["datasets"][0]["name"], "features");
     assert_eq!(json["manifest"]["datasets"][0]["num_rows"], DEMO_ROWS);
-    assert_eq!(json["num_pages"].as_u64().unwrap(), 50);
+    assert_eq!(json["num_pages"].as_u64().unwrap(), 52);
 }
 
 #[test]
@@ -315,4 +315,66 @@ fn malformed_input_exits_4_and_leaves_nothing() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+#[test]
+fn fastq_convert_export_and_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let r1 = dir.path().join("x_R1.fq");
+    let r2 = dir.path().join("x_R2.fq");
+    std::fs::write(&r1, "@a/1\nACGTN\n+\nIIII#\n@b/1 desc\nGGCC\n+\n!!!!\n").unwrap();
+    std::fs::write(&r2, "@a/2\nTTGA\n+\nABCD\n@b/2\nCCAAT\n+\nEEEEE\n").unwrap();
+    let out = dir.path().join("p.gcol");
+    let o = gcol(&[
+        "convert",
+        "-q",
+        "--paired",
+        r1.to_str().unwrap(),
+        r2.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = gcol(&["inspect", "--json", out.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["manifest"]["datasets"][0]["name"], "x");
+    assert_eq!(json["manifest"]["datasets"][0]["kind"], "reads");
+    for (mate, source) in [("1", &r1), ("2", &r2)] {
+        let back = dir.path().join(format!("back{mate}.fq"));
+        let o = gcol(&[
+            "export",
+            "-q",
+            out.to_str().unwrap(),
+            "-o",
+            back.to_str().unwrap(),
+            "--mate",
+            mate,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            std::fs::read(&back).unwrap(),
+            std::fs::read(source).unwrap()
+        );
+    }
+    // Reads fetch like sequences, by name.
+    let o = gcol(&["fetch", out.to_str().unwrap(), "b/1:2-3"]);
+    assert_eq!(stdout(&o), ">b/1:2-3\nGC\n");
+    // A quality line shorter than its sequence: exit 4, file, record, line named.
+    std::fs::write(&r2, "@a/2\nTTGA\n+\nABC\n").unwrap();
+    let o = gcol(&[
+        "convert",
+        "-q",
+        r2.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    let err = stderr(&o);
+    assert!(
+        err.contains("x_R2.fq")
+            && err.contains("record 1")
+            && err.contains("line 4")
+            && err.contains("quality"),
+        "{err}"
+    );
 }

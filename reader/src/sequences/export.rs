@@ -20,6 +20,76 @@ fn out_err(source: std::io::Error) -> Error {
 }
 
 impl Sequences {
+    /// Definition lines (after `>` or `@`) of every record.
+    fn definitions(&self) -> Result<Vec<Vec<u8>>> {
+        let n = self.num_records;
+        let mut names = Vec::with_capacity(n as usize);
+        let id = self.ids.definition.unwrap_or(self.ids.name);
+        self.reader
+            .column_by_id(id)?
+            .for_each_binary(0..n, |_, v| names.push(v.to_vec()))?;
+        if self.ids.definition.is_none() {
+            if let Some(description) = self.ids.description {
+                self.reader
+                    .column_by_id(description)?
+                    .for_each_binary(0..n, |row, v| {
+                        if !v.is_empty() {
+                            let line = &mut names[row as usize];
+                            line.push(b' ');
+                            line.extend_from_slice(v);
+                        }
+                    })?;
+            }
+        }
+        Ok(names)
+    }
+
+    /// Write the reads as FASTQ (Phred+33, LF line endings, bare `+` lines):
+    /// each record equals its input record. `mate` keeps only reads of that
+    /// mate of a paired dataset (1 or 2).
+    pub fn write_fastq(
+        &self,
+        out: &mut dyn Write,
+        mate: Option<u8>,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<()> {
+        let n = self.num_records as usize;
+        let definitions = self.definitions()?;
+        let mates = self.mates()?;
+        let total: u64 = self.records()?.length.iter().sum();
+        let mut done = 0u64;
+        let mut seq = Vec::new();
+        let mut qual = Vec::new();
+        for record in 0..n {
+            let length = self.records()?.length[record];
+            done += length;
+            if let (Some(want), Some(mates)) = (mate, &mates) {
+                if mates[record] != want {
+                    continue;
+                }
+            }
+            seq.clear();
+            qual.clear();
+            self.fetch_record_into(record, 0..length, &mut seq)?;
+            self.qualities_into(record, &mut qual)?;
+            for q in &mut qual {
+                *q += 33;
+            }
+            out.write_all(b"@").map_err(out_err)?;
+            out.write_all(&definitions[record]).map_err(out_err)?;
+            out.write_all(b"\n").map_err(out_err)?;
+            out.write_all(&seq).map_err(out_err)?;
+            out.write_all(b"\n+\n").map_err(out_err)?;
+            out.write_all(&qual).map_err(out_err)?;
+            out.write_all(b"\n").map_err(out_err)?;
+            if record % 4096 == 0 {
+                progress(done, total);
+            }
+        }
+        progress(total, total);
+        Ok(())
+    }
+
     /// Write every record as FASTA. With default options the output equals
     /// the input byte for byte when every record was uniformly wrapped (the
     /// dataset's `exact_export` metadata says so); otherwise records are
@@ -35,12 +105,15 @@ impl Sequences {
         let n = self.num_records;
         let total: u64 = self.records()?.length.iter().sum();
         let mut done = 0u64;
-        let widths: Vec<u32> = self.reader.column_by_id(self.ids.line_width)?.read(0..n)?;
-        let blanks: Vec<u32> = self.reader.column_by_id(self.ids.blank_lines)?.read(0..n)?;
-        let mut definitions = Vec::with_capacity(n as usize);
-        self.reader
-            .column_by_id(self.ids.definition)?
-            .for_each_binary(0..n, |_, v| definitions.push(v.to_vec()))?;
+        let widths: Vec<u32> = match self.ids.line_width {
+            Some(id) => self.reader.column_by_id(id)?.read(0..n)?,
+            None => vec![0; n as usize],
+        };
+        let blanks: Vec<u32> = match self.ids.blank_lines {
+            Some(id) => self.reader.column_by_id(id)?.read(0..n)?,
+            None => vec![0; n as usize],
+        };
+        let definitions = self.definitions()?;
         let mut buf = Vec::new();
         for record in 0..n as usize {
             let flags = self.records()?.flags[record];

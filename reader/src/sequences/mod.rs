@@ -18,6 +18,9 @@ use crate::{Error, Reader, Result};
 
 pub use export::ExportOptions;
 
+/// Dataset kind of FASTQ reads (spec 13).
+pub const READS_KIND: &str = "reads";
+
 /// Residue alphabet of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Alphabet {
@@ -54,12 +57,17 @@ struct Records {
 #[derive(Debug, Clone, Copy)]
 struct Ids {
     name: u32,
-    definition: u32,
+    /// `sequences`: the definition line.
+    definition: Option<u32>,
+    /// `reads`: text after the name.
+    description: Option<u32>,
     length: u32,
     offset: u32,
-    line_width: u32,
-    blank_lines: u32,
+    line_width: Option<u32>,
+    blank_lines: Option<u32>,
     flags: u32,
+    quality: Option<u32>,
+    mate: Option<u32>,
     residues: u32,
     amb: Option<(u32, u32, u32, u32)>,
     mask: Option<(u32, u32, u32)>,
@@ -158,7 +166,7 @@ impl Reader {
     pub fn sequence_datasets(&self) -> Vec<String> {
         self.datasets()
             .iter()
-            .filter(|d| d.kind == KIND)
+            .filter(|d| d.kind == KIND || d.kind == READS_KIND)
             .map(|d| d.name.clone())
             .collect()
     }
@@ -168,13 +176,20 @@ impl Sequences {
     fn new(reader: Reader, name: &str) -> Result<Sequences> {
         let dataset = reader.dataset(name)?;
         let label = |c: &str| format!("{name}/{c}");
-        if dataset.kind != KIND {
+        if dataset.kind != KIND && dataset.kind != READS_KIND {
             return Err(Error::WrongKind {
                 dataset: name.into(),
                 expected: KIND,
                 found: dataset.kind.clone(),
             });
         }
+        let optional = |column: &str| {
+            dataset
+                .columns
+                .iter()
+                .find(|c| c.name == column)
+                .map(|c| c.id)
+        };
         let id = |column: &str| -> Result<u32> {
             dataset
                 .columns
@@ -198,11 +213,14 @@ impl Sequences {
         };
         let ids = Ids {
             name: id(col::NAME)?,
-            definition: id(col::DEFINITION)?,
+            definition: optional(col::DEFINITION),
+            description: optional("description"),
             length: id(col::LENGTH)?,
             offset: id(col::OFFSET)?,
-            line_width: id(col::LINE_WIDTH)?,
-            blank_lines: id(col::BLANK_LINES)?,
+            line_width: optional(col::LINE_WIDTH),
+            blank_lines: optional(col::BLANK_LINES),
+            quality: optional("quality"),
+            mate: optional("mate"),
             flags: id(col::FLAGS)?,
             residues: match alphabet {
                 Alphabet::Nucleotide => id(col::BASES)?,
@@ -365,20 +383,76 @@ impl Sequences {
         let text = |id: u32| -> Result<String> {
             Ok(String::from_utf8_lossy(&self.reader.column_by_id(id)?.binary(r)?).into_owned())
         };
+        let name = text(self.ids.name)?;
+        let definition = match (self.ids.definition, self.ids.description) {
+            (Some(id), _) => text(id)?,
+            (None, Some(id)) => {
+                let description = text(id)?;
+                if description.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{name} {description}")
+                }
+            }
+            (None, None) => name.clone(),
+        };
+        let small = |id: Option<u32>| -> Result<u32> {
+            match id {
+                Some(id) => Ok(self.reader.column_by_id(id)?.read::<u32>(r..r + 1)?[0]),
+                None => Ok(0),
+            }
+        };
         Ok(RecordInfo {
-            name: text(self.ids.name)?,
-            definition: text(self.ids.definition)?,
+            name,
+            definition,
             length: self.records()?.length[record],
-            line_width: self
-                .reader
-                .column_by_id(self.ids.line_width)?
-                .read::<u32>(r..r + 1)?[0],
+            line_width: small(self.ids.line_width)?,
             flags: self.records()?.flags[record],
-            blank_lines: self
-                .reader
-                .column_by_id(self.ids.blank_lines)?
-                .read::<u32>(r..r + 1)?[0],
+            blank_lines: small(self.ids.blank_lines)?,
         })
+    }
+
+    /// Dataset kind: `sequences` (FASTA) or `reads` (FASTQ).
+    pub fn kind(&self) -> &'static str {
+        if self.ids.quality.is_some() {
+            READS_KIND
+        } else {
+            KIND
+        }
+    }
+
+    /// Phred qualities of read `record` (reads datasets), appended to `out`.
+    pub fn qualities_into(&self, record: usize, out: &mut Vec<u8>) -> Result<()> {
+        let Some(quality) = self.ids.quality else {
+            return Err(Error::WrongKind {
+                dataset: self.dataset.clone(),
+                expected: READS_KIND,
+                found: KIND.into(),
+            });
+        };
+        let records = self.records()?;
+        let Some(&length) = records.length.get(record) else {
+            return Err(self.no_record(record));
+        };
+        let offset = records.offset[record];
+        self.reader
+            .column_by_id(quality)?
+            .read_into(offset..offset + length, out)
+    }
+
+    /// Mate (1 or 2) of every read of a paired reads dataset; `None` when unpaired.
+    pub fn mates(&self) -> Result<Option<Vec<u8>>> {
+        match self.ids.mate {
+            Some(id) => Ok(Some(
+                self.reader.column_by_id(id)?.read(0..self.num_records)?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether this is a reads dataset with qualities.
+    pub fn has_qualities(&self) -> bool {
+        self.ids.quality.is_some()
     }
 
     /// Residues `range` (0-based, half-open) of the record named `name`.

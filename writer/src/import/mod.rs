@@ -4,10 +4,12 @@
 //! input bytes (compressed bytes for compressed input).
 
 pub mod fasta;
+pub mod fastq;
 pub mod input;
 mod nucleotide;
 
 pub use fasta::{import_fasta, Alphabet, FastaOptions, FastaSummary, NamePolicy};
+pub use fastq::{import_fastq, FastqOptions, FastqSummary, QualityBinning};
 pub use input::{open_input, Compression, Input};
 
 /// Called with (input bytes read so far, input size in bytes).

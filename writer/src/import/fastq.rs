@@ -1,0 +1,466 @@
+//! FASTQ import into a `reads` dataset (spec 13), with noodles-fastq as the
+//! parser: single files, or R1/R2 pairs interleaved as one dataset with a
+//! `mate` column. Qualities are stored losslessly as Phred values unless a
+//! binning is asked for, and the manifest records which.
+
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasher, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use gcol_format::encoding::Encoding;
+use gcol_format::manifest::{Coordinates, Provenance};
+use gcol_format::sequence::{columns as col, meta, FLAG_RNA};
+use gcol_format::PhysicalType;
+
+use super::input::{open_input, Input};
+use super::nucleotide::NucleotideStream;
+use super::{NamePolicy, Progress};
+use crate::{ColumnId, ColumnSpec, DatasetSpec, Error, Result, Writer};
+
+/// Dataset kind of FASTQ reads.
+pub const READS_KIND: &str = "reads";
+
+/// Column names specific to `reads` datasets.
+pub mod reads_columns {
+    /// Text after the name on the `@` line (without the separating whitespace).
+    pub const DESCRIPTION: &str = "description";
+    /// Phred quality per base (ASCII minus 33).
+    pub const QUALITY: &str = "quality";
+    /// 1 or 2: which file of a pair the read came from (paired datasets only).
+    pub const MATE: &str = "mate";
+}
+
+/// How qualities are stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum QualityBinning {
+    /// Exactly as read (default).
+    #[default]
+    Lossless,
+    /// Illumina's 8-level binning: 0-2→2, 3-9→6, 10-19→15, 20-24→22,
+    /// 25-29→27, 30-34→33, 35-39→37, 40+→40.
+    Illumina8,
+    /// A user table: `table[q]` replaces Phred value `q` (0..=93).
+    Table(Vec<u8>),
+}
+
+impl QualityBinning {
+    /// The mapping as a full table over Phred 0..=93, or `None` when lossless.
+    pub fn table(&self) -> Option<Vec<u8>> {
+        match self {
+            QualityBinning::Lossless => None,
+            QualityBinning::Illumina8 => Some(
+                (0u8..=93)
+                    .map(|q| match q {
+                        0..=2 => 2,
+                        3..=9 => 6,
+                        10..=19 => 15,
+                        20..=24 => 22,
+                        25..=29 => 27,
+                        30..=34 => 33,
+                        35..=39 => 37,
+                        _ => 40,
+                    })
+                    .collect(),
+            ),
+            QualityBinning::Table(t) => Some(t.clone()),
+        }
+    }
+
+    /// Parse `illumina8`, `lossless`, or ranges `lo-hi:value,...` (every
+    /// Phred value 0..=93 not covered keeps its value).
+    pub fn parse(text: &str) -> std::result::Result<QualityBinning, String> {
+        match text {
+            "lossless" | "none" => return Ok(QualityBinning::Lossless),
+            "illumina8" => return Ok(QualityBinning::Illumina8),
+            _ => {}
+        }
+        let mut table: Vec<u8> = (0..=93).collect();
+        for part in text.split(',') {
+            let (range, value) = part
+                .split_once(':')
+                .ok_or_else(|| format!("{part:?}: expected lo-hi:value"))?;
+            let value: u8 = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("{part:?}: bad value"))?;
+            let (lo, hi) = match range.split_once('-') {
+                Some((lo, hi)) => (lo.trim(), hi.trim()),
+                None => (range.trim(), range.trim()),
+            };
+            let lo: usize = lo.parse().map_err(|_| format!("{part:?}: bad range"))?;
+            let hi: usize = hi.parse().map_err(|_| format!("{part:?}: bad range"))?;
+            if lo > hi || hi > 93 || value > 93 {
+                return Err(format!("{part:?}: Phred values run from 0 to 93"));
+            }
+            table[lo..=hi].fill(value);
+        }
+        Ok(QualityBinning::Table(table))
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            QualityBinning::Lossless => "lossless".into(),
+            QualityBinning::Illumina8 => "illumina8".into(),
+            QualityBinning::Table(_) => "table".into(),
+        }
+    }
+}
+
+/// Options for [`import_fastq`].
+#[derive(Debug, Clone)]
+pub struct FastqOptions {
+    /// Dataset name.
+    pub dataset: String,
+    /// zstd level for base pages (0 = plain).
+    pub zstd_level: i32,
+    /// zstd level for quality pages.
+    pub quality_zstd_level: i32,
+    /// Packed bytes per `bases` page; quality pages hold 4x as many bytes.
+    pub page_bytes: usize,
+    /// Quality storage.
+    pub binning: QualityBinning,
+    /// Name checks.
+    pub names: NamePolicy,
+}
+
+impl FastqOptions {
+    /// Defaults: zstd 5 for bases, 9 for qualities, 64 KiB base pages, lossless, strict names.
+    pub fn new(dataset: impl Into<String>) -> FastqOptions {
+        FastqOptions {
+            dataset: dataset.into(),
+            zstd_level: 5,
+            quality_zstd_level: 9,
+            page_bytes: 64 << 10,
+            binning: QualityBinning::Lossless,
+            names: NamePolicy::Strict,
+        }
+    }
+}
+
+/// What an import produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FastqSummary {
+    /// Dataset name.
+    pub dataset: String,
+    /// Reads (both mates counted).
+    pub reads: u64,
+    /// Bases.
+    pub bases: u64,
+    /// Two input files interleaved.
+    pub paired: bool,
+}
+
+struct Columns {
+    name: ColumnId,
+    description: ColumnId,
+    length: ColumnId,
+    offset: ColumnId,
+    flags: ColumnId,
+    quality: ColumnId,
+    mate: Option<ColumnId>,
+}
+
+struct Source {
+    input: Input,
+    reader: noodles_fastq::io::Reader<Box<dyn std::io::BufRead + Send>>,
+    path: PathBuf,
+    reads: u64,
+    names: HashSet<u128>,
+}
+
+/// Read one FASTQ file, or an R1/R2 pair (`inputs.len() == 2`, reads
+/// interleaved R1, R2, R1, ...), into a new `reads` dataset of `writer`.
+pub fn import_fastq<W: Write>(
+    writer: &mut Writer<W>,
+    inputs: &[&Path],
+    options: &FastqOptions,
+    progress: Progress<'_>,
+) -> Result<FastqSummary> {
+    assert!(matches!(inputs.len(), 1 | 2), "one file, or two for a pair");
+    let paired = inputs.len() == 2;
+    let mut sources = inputs
+        .iter()
+        .map(|path| {
+            let mut input = open_input(path)?;
+            // The parser takes the stream; `input` keeps the counters and hash.
+            let stream = std::mem::replace(&mut input.reader, Box::new(EmptyRead));
+            Ok(Source {
+                reader: noodles_fastq::io::Reader::new(stream),
+                input,
+                path: path.to_path_buf(),
+                reads: 0,
+                names: HashSet::new(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let total_size: u64 = sources.iter().map(|s| s.input.size).sum();
+
+    let binning_table = options.binning.table();
+    let mut spec = DatasetSpec::new(options.dataset.clone(), READS_KIND)
+        .coordinates(Coordinates::ZeroBasedHalfOpen)
+        .metadata("source_format", "fastq")
+        .metadata(meta::ALPHABET, "nucleotide")
+        .metadata("quality_encoding", "phred")
+        .metadata("quality_binning", options.binning.describe())
+        .metadata("paired", if paired { "true" } else { "false" });
+    if let Some(table) = &binning_table {
+        spec = spec.metadata(
+            "quality_binning_table",
+            table
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+    }
+    let dataset = writer.add_dataset(spec)?;
+    let text = |name: &str| {
+        ColumnSpec::new(name, PhysicalType::Binary, "text").encoding(Encoding::PLAIN.with_zstd(5))
+    };
+    let columns = Columns {
+        name: writer.add_column(dataset, text(col::NAME))?,
+        description: writer.add_column(dataset, text(reads_columns::DESCRIPTION))?,
+        length: writer.add_column(
+            dataset,
+            ColumnSpec::new(col::LENGTH, PhysicalType::U64, "length")
+                .unit("bases")
+                .encoding(Encoding::varint().with_zstd(3)),
+        )?,
+        offset: writer.add_column(
+            dataset,
+            ColumnSpec::new(col::OFFSET, PhysicalType::U64, "offset")
+                .unit("bases")
+                .encoding(Encoding::delta_varint().with_zstd(3)),
+        )?,
+        flags: writer.add_column(
+            dataset,
+            ColumnSpec::new(col::FLAGS, PhysicalType::U8, "flags")
+                .encoding(Encoding::for_bitpack().with_zstd(3)),
+        )?,
+        quality: writer.add_column(
+            dataset,
+            ColumnSpec::new(reads_columns::QUALITY, PhysicalType::U8, "phred")
+                .encoding(Encoding::PLAIN.with_zstd(options.quality_zstd_level.max(1)))
+                .page_bytes(options.page_bytes.max(64) * 4),
+        )?,
+        mate: if paired {
+            Some(
+                writer.add_column(
+                    dataset,
+                    ColumnSpec::new(reads_columns::MATE, PhysicalType::U8, "mate")
+                        .encoding(Encoding::for_bitpack().with_zstd(3)),
+                )?,
+            )
+        } else {
+            None
+        },
+    };
+    let encoding = if options.zstd_level > 0 {
+        Encoding::PLAIN.with_zstd(options.zstd_level)
+    } else {
+        Encoding::PLAIN
+    };
+    let mut stream = NucleotideStream::new(writer, dataset, encoding, options.page_bytes)?;
+    let mut record = noodles_fastq::Record::default();
+    let mut quality = Vec::new();
+    let mut total_bases = 0u64;
+    let mut total_reads = 0u64;
+    let mut next_report = 0u64;
+    let hasher = std::collections::hash_map::RandomState::new();
+    'reads: loop {
+        for (mate, source) in sources.iter_mut().enumerate() {
+            let number = source.reads + 1;
+            let first_line = 4 * source.reads + 1;
+            let input_err = |line: u64, field: &'static str, detail: String| Error::Input {
+                path: source.path.clone(),
+                record: number,
+                line,
+                field,
+                detail,
+            };
+            let n = source.reader.read_record(&mut record).map_err(|e| {
+                let field = if e.kind() == std::io::ErrorKind::InvalidData {
+                    "record"
+                } else {
+                    "data"
+                };
+                input_err(
+                    first_line,
+                    field,
+                    format!(
+                        "cannot read a FASTQ record ({e}); the file may be truncated or malformed"
+                    ),
+                )
+            })?;
+            if n == 0 {
+                if mate == 0 {
+                    // R1 ended: R2 must end too.
+                    if paired {
+                        let mut extra = noodles_fastq::Record::default();
+                        let other = &mut sources[1];
+                        if other
+                            .reader
+                            .read_record(&mut extra)
+                            .map(|n| n > 0)
+                            .unwrap_or(false)
+                        {
+                            return Err(Error::Input {
+                                path: other.path.clone(),
+                                record: other.reads + 1,
+                                line: 4 * other.reads + 1,
+                                field: "record",
+                                detail: format!(
+                                    "the mate file has more reads than {} ({})",
+                                    sources[0].path.display(),
+                                    sources[0].reads
+                                ),
+                            });
+                        }
+                    }
+                    break 'reads;
+                }
+                return Err(input_err(
+                    first_line,
+                    "record",
+                    format!(
+                        "the file ends after {} reads, but its mate file has more",
+                        source.reads
+                    ),
+                ));
+            }
+            let name = record.name();
+            if options.names == NamePolicy::Strict {
+                if name.is_empty() {
+                    return Err(input_err(first_line, "name", "the read has no name".into()));
+                }
+                let mut h1 = hasher.build_hasher();
+                h1.write(name);
+                let mut h2 = fnv1a(name);
+                h2 ^= name.len() as u64;
+                if !source
+                    .names
+                    .insert((u128::from(h1.finish()) << 64) | u128::from(h2))
+                {
+                    return Err(input_err(
+                        first_line,
+                        "name",
+                        format!("duplicate read name {:?}", String::from_utf8_lossy(name)),
+                    ));
+                }
+            }
+            let seq = record.sequence();
+            let qual = record.quality_scores();
+            if qual.len() != seq.len() {
+                return Err(input_err(
+                    first_line + 3,
+                    "quality",
+                    format!("{} quality values for {} bases", qual.len(), seq.len()),
+                ));
+            }
+            quality.clear();
+            for &q in qual {
+                if !(b'!'..=b'~').contains(&q) {
+                    return Err(input_err(
+                        first_line + 3,
+                        "quality",
+                        format!("{:?} (byte {q:#04x}) is not a Phred+33 quality", q as char),
+                    ));
+                }
+                quality.push(q - 33);
+            }
+            if let Some(table) = &binning_table {
+                for q in &mut quality {
+                    *q = table[*q as usize];
+                }
+            }
+            let u = memchr::memchr2_iter(b'U', b'u', seq).count();
+            let rna = u > 0 && u > memchr::memchr2_iter(b'T', b't', seq).count();
+            if let Some(i) = stream.pack(writer, seq, total_bases, rna)? {
+                return Err(input_err(
+                    first_line + 1,
+                    "sequence",
+                    format!(
+                        "{:?} (byte {:#04x}) at base {} is not a nucleotide symbol",
+                        seq[i] as char,
+                        seq[i],
+                        i + 1
+                    ),
+                ));
+            }
+            writer.push_binary(columns.name, name)?;
+            writer.push_binary(columns.description, record.description())?;
+            writer.push(columns.length, &[seq.len() as u64])?;
+            writer.push(columns.offset, &[total_bases])?;
+            writer.push(columns.flags, &[if rna { FLAG_RNA } else { 0 }])?;
+            writer.push(columns.quality, &quality)?;
+            if let Some(mate_column) = columns.mate {
+                writer.push(mate_column, &[mate as u8 + 1])?;
+            }
+            total_bases += seq.len() as u64;
+            total_reads += 1;
+            source.reads += 1;
+        }
+        if total_bases >= next_report {
+            progress(sources.iter().map(|s| s.input.consumed()).sum(), total_size);
+            next_report = total_bases + (8 << 20);
+        }
+    }
+    stream.finish(writer, dataset, total_bases)?;
+    writer.set_num_rows(dataset, total_reads)?;
+    writer.set_dataset_metadata(dataset, meta::BIN_BASES, stream.bin_bases().to_string())?;
+    progress(total_size, total_size);
+    let mut options_map = BTreeMap::new();
+    options_map.insert("quality_binning".to_string(), options.binning.describe());
+    options_map.insert("zstd_level".to_string(), options.zstd_level.to_string());
+    options_map.insert("page_bytes".to_string(), options.page_bytes.to_string());
+    for source in &sources {
+        writer.add_provenance(Provenance {
+            source: source
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| source.path.display().to_string()),
+            size_bytes: source.input.size,
+            sha256: source.input.sha256(),
+            datasets: vec![options.dataset.clone()],
+            converter: format!("gcol {}", env!("CARGO_PKG_VERSION")),
+            options: options_map.clone(),
+            converted_utc: crate::now_utc(),
+        });
+    }
+    Ok(FastqSummary {
+        dataset: options.dataset.clone(),
+        reads: total_reads,
+        bases: total_bases,
+        paired,
+    })
+}
+
+/// FNV-1a: a second, independent hash of a name for duplicate detection
+/// without keeping the names.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A reader with nothing in it, to move the real one out of `Input`.
+struct EmptyRead;
+
+impl std::io::Read for EmptyRead {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Ok(0)
+    }
+}
+
+impl std::io::BufRead for EmptyRead {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        Ok(&[])
+    }
+
+    fn consume(&mut self, _: usize) {}
+}
