@@ -122,3 +122,29 @@ pub fn positions(n: u64) -> Vec<u64> {
 pub fn file_len(path: &Path) -> u64 {
     path.metadata().map(|m| m.len()).unwrap_or(0)
 }
+
+/// The shared real-data directory (`$GCOL_TEST_DATA` or `../shared/data`), if present.
+pub fn shared_data() -> Option<PathBuf> {
+    let dir = std::env::var_os("GCOL_TEST_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    dir.is_dir().then_some(dir)
+}
+
+/// A FASTA file from the shared data converted with default options, built once.
+pub fn converted_fasta(relative: &str, name: &str) -> Option<PathBuf> {
+    let source = shared_data()?.join(relative);
+    let path = fixture_dir().join(format!("{name}.gcol"));
+    if !path.exists() {
+        let mut w = Writer::create(&path, WriteOptions::default()).expect("writer");
+        gcol_writer::import::import_fasta(
+            &mut w,
+            &source,
+            &gcol_writer::import::FastaOptions::new(name),
+            &gcol_writer::import::no_progress,
+        )
+        .expect("import");
+        w.finish().expect("finish");
+    }
+    Some(path)
+}

@@ -59,7 +59,22 @@ pub(crate) fn decompress(stored: &[u8], exact: Option<u32>) -> Result<Vec<u8>> {
         Ok(n) if n == stored.len() => {}
         _ => return Err(malformed("page is not exactly one zstd frame")),
     }
-    let out = zstd::bulk::decompress(stored, size as usize)
+    // One decompression context per thread: creating one costs more than
+    // decompressing a small page.
+    thread_local! {
+        static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let out = DECOMPRESSOR
+        .with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(zstd::bulk::Decompressor::new()?);
+            }
+            slot.as_mut()
+                .expect("set above")
+                .decompress(stored, size as usize)
+        })
         .map_err(|_| malformed("frame does not decompress"))?;
     if out.len() as u64 != size {
         return Err(malformed("frame content shorter than its declared size"));

@@ -108,9 +108,18 @@ pub struct MotifHit {
     pub reverse: bool,
 }
 
+/// k-mer counts keyed by 2-bit code (see [`Sequences::kmer_counts`]).
+pub type KmerCounts = rustc_hash::FxHashMap<u64, u64>;
+
 /// Count k-mers of upper-case A/C/G/T text (the serial kernel).
-pub fn count_kmers(seq: &[u8], k: usize, canonical: bool) -> HashMap<u64, u64> {
-    let mut counts = HashMap::new();
+pub fn count_kmers(seq: &[u8], k: usize, canonical: bool) -> KmerCounts {
+    let mut counts = KmerCounts::default();
+    count_kmers_into(seq, k, canonical, &mut counts);
+    counts
+}
+
+/// Add the k-mers of `seq` to `counts`.
+pub fn count_kmers_into(seq: &[u8], k: usize, canonical: bool, counts: &mut KmerCounts) {
     let mask = if k == 32 {
         u64::MAX
     } else {
@@ -137,7 +146,6 @@ pub fn count_kmers(seq: &[u8], k: usize, canonical: bool) -> HashMap<u64, u64> {
             *counts.entry(key).or_insert(0) += 1;
         }
     }
-    counts
 }
 
 /// A k-mer key of [`Sequences::kmer_counts`] as text.
@@ -667,7 +675,7 @@ impl Sequences {
     /// symbol are skipped. Keys are 2-bit codes, first base in the highest
     /// bits (A=0, C=1, G=2, T=3); with `canonical`, the smaller of a k-mer
     /// and its reverse complement.
-    pub fn kmer_counts(&self, k: usize, canonical: bool) -> Result<HashMap<u64, u64>> {
+    pub fn kmer_counts(&self, k: usize, canonical: bool) -> Result<KmerCounts> {
         assert!((1..=32).contains(&k), "k must be 1..=32");
         let lengths = self.records()?.length.clone();
         const CHUNK: u64 = 1 << 20;
@@ -680,14 +688,27 @@ impl Sequences {
                 start += CHUNK;
             }
         }
-        jobs.par_iter()
-            .map(|(record, range)| {
+        // One group of chunks per worker thread, counted serially into one
+        // map each, then the maps merged: merging is the expensive part, so
+        // there are as few maps as threads.
+        let groups = rayon::current_num_threads().max(1);
+        let per_group = jobs.len().div_ceil(groups).max(1);
+        jobs.par_chunks(per_group)
+            .map(|group| {
+                let total: u64 = group.iter().map(|(_, r)| r.end - r.start).sum();
+                let mut counts =
+                    KmerCounts::with_capacity_and_hasher((total / 2) as usize, Default::default());
                 let mut buf = Vec::new();
-                self.fetch_record_upper_into(*record, range.clone(), &mut buf)?;
-                Ok(count_kmers(&buf, k, canonical))
+                for (record, range) in group {
+                    buf.clear();
+                    self.fetch_record_upper_into(*record, range.clone(), &mut buf)?;
+                    count_kmers_into(&buf, k, canonical, &mut counts);
+                }
+                Ok(counts)
             })
-            .try_reduce(HashMap::new, |a, b| {
+            .try_reduce(KmerCounts::default, |a, b| {
                 let (small, mut large) = if a.len() < b.len() { (a, b) } else { (b, a) };
+                large.reserve(small.len());
                 for (key, n) in small {
                     *large.entry(key).or_insert(0) += n;
                 }

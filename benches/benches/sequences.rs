@@ -1,0 +1,183 @@
+//! Sequence access and kernels (issue 4 goals): warm 1 kb and 1 Mb fetches,
+//! first fetch after open, FASTA conversion throughput, and each SIMD kernel
+//! against its scalar twin (the byte-at-a-time 256-entry-table baseline).
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use gcol_benches::{converted_fasta, shared_data};
+use gcol_format::kernels::{self, scalar, Isa};
+use gcol_reader::{EvictionPolicy, PageCache, ReadOptions, Reader};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn fetches(c: &mut Criterion) {
+    let Some(path) = converted_fasta("fasta/human_hs37_chrX_first70Mb.fa.gz", "hs37_chrX") else {
+        eprintln!("SKIPPED fetch benches: ../shared/data not found");
+        return;
+    };
+    let cache = PageCache::with_budget(1 << 30, EvictionPolicy::Lru);
+    let reader = Reader::open_with(&path, ReadOptions::default().cache(cache)).unwrap();
+    let seqs = reader.sequences("hs37_chrX").unwrap();
+    let len = seqs.length(0).unwrap();
+    // Warm: touch every page once.
+    let mut buf = Vec::new();
+    seqs.fetch_record_into(0, 0..len, &mut buf).unwrap();
+    let mut rng = Rng(42);
+    let mut group = c.benchmark_group("fetch");
+    group.bench_function("warm_1kb_random", |b| {
+        b.iter(|| {
+            let start = rng.next() % (len - 1000);
+            buf.clear();
+            seqs.fetch_record_into(0, start..start + 1000, &mut buf)
+                .unwrap();
+            buf.len()
+        })
+    });
+    group.throughput(Throughput::Elements(1_000_000));
+    group.bench_function("warm_1Mb_random", |b| {
+        b.iter(|| {
+            let start = rng.next() % (len - 1_000_000);
+            buf.clear();
+            seqs.fetch_record_into(0, start..start + 1_000_000, &mut buf)
+                .unwrap();
+            buf.len()
+        })
+    });
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("open_then_first_1kb", |b| {
+        b.iter_batched(
+            || rng.next() % (len - 1000),
+            |start| {
+                let r = Reader::open(&path).unwrap();
+                let s = r.sequences("hs37_chrX").unwrap();
+                let mut out = Vec::new();
+                s.fetch_into("X", start..start + 1000, &mut out).unwrap();
+                out
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn conversion(c: &mut Criterion) {
+    let Some(data) = shared_data() else { return };
+    let dir = gcol_benches::fixture_dir();
+    let plain = dir.join("yeast.fa");
+    if !plain.exists() {
+        let out = std::process::Command::new("gzip")
+            .arg("-dc")
+            .arg(data.join("fasta/scerevisiae_S288C_R64_16chr.fa.gz"))
+            .output()
+            .unwrap();
+        std::fs::write(&plain, out.stdout).unwrap();
+    }
+    let size = plain.metadata().unwrap().len();
+    let mut group = c.benchmark_group("convert");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(size));
+    group.bench_function("yeast_fasta_to_vec", |b| {
+        b.iter(|| {
+            let mut w =
+                gcol_writer::Writer::new(Vec::new(), gcol_writer::WriteOptions::default()).unwrap();
+            gcol_writer::import::import_fasta(
+                &mut w,
+                &plain,
+                &gcol_writer::import::FastaOptions::new("yeast"),
+                &gcol_writer::import::no_progress,
+            )
+            .unwrap();
+            w.finish().unwrap().len()
+        })
+    });
+    group.finish();
+}
+
+fn random_packed(bytes: usize) -> Vec<u8> {
+    let mut rng = Rng(7);
+    (0..bytes).map(|_| rng.next() as u8).collect()
+}
+
+fn kernels_bench(c: &mut Criterion) {
+    eprintln!("kernels: best ISA on this CPU = {:?}", kernels::detected());
+    for (label, packed_bytes) in [
+        ("in_cache_256KiB", 256 << 10),
+        ("from_memory_64MiB", 64 << 20),
+    ] {
+        let packed = random_packed(packed_bytes);
+        let bases = packed_bytes * 4;
+        let mut out = Vec::with_capacity(bases);
+        let mut group = c.benchmark_group(format!("decode_2bit/{label}"));
+        group.throughput(Throughput::Elements(bases as u64));
+        group.bench_function("scalar_table", |b| {
+            b.iter(|| {
+                out.clear();
+                scalar::decode_2bit(&packed, 0, bases, false, &mut out);
+            })
+        });
+        for isa in [Isa::Avx2, Isa::Avx512] {
+            if kernels::detected() >= isa {
+                group.bench_function(format!("{isa:?}"), |b| {
+                    b.iter(|| {
+                        out.clear();
+                        kernels::decode_2bit_with(isa, &packed, 0, bases, false, &mut out);
+                    })
+                });
+            }
+        }
+        group.finish();
+
+        let mut group = c.benchmark_group(format!("gc_counts/{label}"));
+        group.throughput(Throughput::Elements(bases as u64));
+        group.bench_function("scalar_table", |b| {
+            b.iter(|| scalar::count_2bit(&packed, 0, bases))
+        });
+        group.bench_function("popcount", |b| {
+            b.iter(|| kernels::count_2bit_with(Isa::Avx2, &packed, 0, bases))
+        });
+        group.finish();
+    }
+    let mut ascii = Vec::new();
+    scalar::decode_2bit(&random_packed(1 << 20), 0, 4 << 20, false, &mut ascii);
+    let mut group = c.benchmark_group("revcomp_4Mb");
+    group.throughput(Throughput::Elements(ascii.len() as u64));
+    let mut work = ascii.clone();
+    group.bench_function("scalar_table", |b| {
+        b.iter(|| scalar::reverse_complement(&mut work))
+    });
+    group.bench_function("Avx2", |b| {
+        b.iter(|| kernels::reverse_complement_with(Isa::Avx2, &mut work))
+    });
+    group.finish();
+    let mut group = c.benchmark_group("motif_4Mb");
+    group.throughput(Throughput::Elements(ascii.len() as u64));
+    group.bench_function("scalar_naive", |b| {
+        b.iter(|| scalar::find_motif(&ascii, b"GAATTC").len())
+    });
+    group.bench_function("memmem_simd", |b| {
+        b.iter(|| kernels::find_motif(&ascii, b"GAATTC").len())
+    });
+    group.finish();
+    if let Some(path) = converted_fasta("fasta/scerevisiae_S288C_R64_16chr.fa.gz", "yeast") {
+        let reader = Reader::open(&path).unwrap();
+        let seqs = reader.sequences("yeast").unwrap();
+        let total: u64 = seqs.lengths().unwrap().iter().sum();
+        let mut group = c.benchmark_group("kmers_yeast");
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(total));
+        group.bench_function("k21_canonical_parallel", |b| {
+            b.iter(|| seqs.kmer_counts(21, true).unwrap().len())
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, fetches, conversion, kernels_bench);
+criterion_main!(benches);
