@@ -12,3 +12,8 @@ if [ ! -d ../shared/data ] && [ -z "${GCOL_TEST_DATA:-}" ]; then
 fi
 cargo test --workspace --lib --bins --tests
 cargo test --workspace --doc
+
+# The independent reader written from spec/ (Python standard library + zstandard).
+python3 -c "import zstandard, pytest" 2>/dev/null || python3 -m pip install -q zstandard pytest
+cargo build --quiet -p gcol-tools
+GCOL_BIN="$PWD/target/debug/gcol" python3 -m pytest -W error -q tests/spec_reader

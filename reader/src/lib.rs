@@ -27,6 +27,7 @@
 
 mod cache;
 mod column;
+pub mod dump;
 mod error;
 mod page;
 mod reader;

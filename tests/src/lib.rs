@@ -11,6 +11,7 @@ use gcol_format::{crc, PhysicalType};
 use gcol_writer::demo::{write_demo, DEMO_TIMESTAMP};
 use gcol_writer::{ColumnSpec, DatasetSpec, WriteOptions, Writer};
 
+pub mod conformance;
 pub mod corpus;
 
 /// Root of this crate (`tests/`).

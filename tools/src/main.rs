@@ -7,6 +7,7 @@
 
 mod cat;
 mod convert;
+mod dump;
 mod exit;
 mod export;
 mod fetch;
@@ -188,6 +189,15 @@ enum Command {
         #[arg(long)]
         end: Option<u64>,
     },
+    /// Print every decoded value of every column as JSON (binary values as
+    /// hex), for comparing readers.
+    Dump {
+        /// The .gcol file.
+        file: PathBuf,
+        /// Only this dataset.
+        #[arg(long)]
+        dataset: Option<String>,
+    },
     /// Write a small sample file that uses every encoding (for demos and tests).
     Sample {
         /// Output path.
@@ -297,6 +307,7 @@ fn main() -> ExitCode {
             start,
             end,
         } => cat::run(&file, &dataset, &columns, start, end),
+        Command::Dump { file, dataset } => dump::run(&file, dataset.as_deref()),
         Command::Sample {
             output,
             reproducible,

@@ -234,6 +234,19 @@ impl<W: Write> Writer<W> {
         Ok(writer)
     }
 
+    /// The time to record for this write: the fixed timestamp of the options, or now (RFC 3339 UTC).
+    pub fn timestamp(&self) -> String {
+        self.options.timestamp.clone().unwrap_or_else(now_utc)
+    }
+
+    /// `name version` of the producer, as recorded for conversions.
+    pub fn converter(&self) -> String {
+        format!(
+            "{} {}",
+            self.options.producer.name, self.options.producer.version
+        )
+    }
+
     /// Bytes written so far.
     pub fn bytes_written(&self) -> u64 {
         self.offset

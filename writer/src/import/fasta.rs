@@ -376,9 +376,9 @@ pub fn import_fasta<W: Write>(
         size_bytes: input.size,
         sha256: input.sha256(),
         datasets: vec![summary.dataset.clone()],
-        converter: format!("gcol {}", env!("CARGO_PKG_VERSION")),
+        converter: writer.converter(),
         options: options_map,
-        converted_utc: crate::now_utc(),
+        converted_utc: writer.timestamp(),
     });
     Ok(summary)
 }

@@ -424,9 +424,9 @@ pub fn import_fastq<W: Write>(
             size_bytes: source.input.size,
             sha256: source.input.sha256(),
             datasets: vec![options.dataset.clone()],
-            converter: format!("gcol {}", env!("CARGO_PKG_VERSION")),
+            converter: writer.converter(),
             options: options_map.clone(),
-            converted_utc: crate::now_utc(),
+            converted_utc: writer.timestamp(),
         });
     }
     Ok(FastqSummary {

@@ -1,0 +1,18 @@
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use gcol_reader::Reader;
+
+use crate::exit::{CliResult, Failure, IO};
+
+/// `gcol dump`: every decoded value of every column as JSON.
+pub fn run(file: &Path, dataset: Option<&str>) -> CliResult {
+    let reader = Reader::open(file)?;
+    let value = gcol_reader::dump::file_json(&reader, dataset)?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    serde_json::to_writer(&mut out, &value).map_err(|e| Failure::new(IO, e.to_string()))?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
