@@ -4,24 +4,30 @@ use std::time::Instant;
 fn main() {
     let path = gcol_benches::converted_fasta("fasta/human_hs37_chrX_first70Mb.fa.gz", "hs37_chrX")
         .expect("shared data");
-    for _ in 0..3 {
+    let rounds = 2000u64;
+    let (mut open, mut lookup, mut fetch) = (0u128, 0u128, 0u128);
+    for i in 0..rounds {
         let t = Instant::now();
         let r = gcol_reader::Reader::open(&path).unwrap();
         let t_open = t.elapsed();
         let s = r.sequences("hs37_chrX").unwrap();
-        let t_seq = t.elapsed();
-        let i = s.record_index("X").unwrap();
-        let t_name = t.elapsed();
-        let len = s.length(i).unwrap();
-        let t_len = t.elapsed();
+        let rec = s.record_index("X").unwrap();
+        let _ = s.length(rec).unwrap();
+        let t_lookup = t.elapsed();
         let mut out = Vec::new();
-        s.fetch_record_into(i, 30_000_000..30_001_000, &mut out)
+        let start = (i * 7_919_993) % 69_000_000;
+        s.fetch_record_into(rec, start..start + 1000, &mut out)
             .unwrap();
         let t_fetch = t.elapsed();
-        out.clear();
-        s.fetch_record_into(i, 40_000_000..40_001_000, &mut out)
-            .unwrap();
-        let t_second = t.elapsed();
-        println!("open {t_open:?} sequences {t_seq:?} name {t_name:?} length {t_len:?} ({len}) fetch {t_fetch:?} second-page fetch {t_second:?}");
+        open += t_open.as_nanos();
+        lookup += (t_lookup - t_open).as_nanos();
+        fetch += (t_fetch - t_lookup).as_nanos();
     }
+    let n = u128::from(rounds) * 1000;
+    println!(
+        "mean: open {} us, sequences+name+length {} us, first fetch {} us",
+        open / n,
+        lookup / n,
+        fetch / n
+    );
 }

@@ -54,7 +54,7 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = ["auto", "nucleotide", "protein"])]
         alphabet: String,
         /// zstd level for base pages (0 = uncompressed, zero-copy reads).
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 9)]
         zstd_level: i32,
         /// Base page size in KiB of packed bases (4 bases per byte).
         #[arg(long, default_value_t = 64)]

@@ -821,6 +821,35 @@ impl Sequences {
             .collect()
     }
 
+    /// [`Sequences::base_counts`] of many regions, in parallel; results in input order.
+    pub fn base_counts_batch(&self, regions: &[Region]) -> Result<Vec<[u64; 6]>> {
+        regions
+            .par_iter()
+            .map(|r| self.base_counts(r.record, r.range.clone()))
+            .collect()
+    }
+
+    /// [`Sequences::find_motif`] over many regions, in parallel; results in input order.
+    pub fn find_motif_batch(
+        &self,
+        regions: &[Region],
+        pattern: &[u8],
+        both_strands: bool,
+    ) -> Result<Vec<Vec<MotifHit>>> {
+        regions
+            .par_iter()
+            .map(|r| self.find_motif(r.record, r.range.clone(), pattern, both_strands))
+            .collect()
+    }
+
+    /// GC fraction `(G + C) / (A + C + G + T)` of `range` of a record; `None`
+    /// when the range has no A, C, G or T.
+    pub fn gc_fraction(&self, record: usize, range: Range<u64>) -> Result<Option<f64>> {
+        let c = self.base_counts(record, range)?;
+        let acgt = c[0] + c[1] + c[2] + c[3];
+        Ok((acgt > 0).then(|| (c[1] + c[2]) as f64 / acgt as f64))
+    }
+
     /// Base counts of `range` of record `record`: `[A, C, G, T/U, N, other]`,
     /// case-insensitive; "other" is every ambiguity code but N, and gaps.
     pub fn base_counts(&self, record: usize, range: Range<u64>) -> Result<[u64; 6]> {

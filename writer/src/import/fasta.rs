@@ -62,13 +62,13 @@ pub struct FastaOptions {
 }
 
 impl FastaOptions {
-    /// Defaults for a dataset named `dataset`: auto alphabet, zstd level 5,
+    /// Defaults for a dataset named `dataset`: auto alphabet, zstd level 9,
     /// 64 KiB pages (262,144 bases), strict names.
     pub fn new(dataset: impl Into<String>) -> FastaOptions {
         FastaOptions {
             dataset: dataset.into(),
             alphabet: Alphabet::Auto,
-            zstd_level: 5,
+            zstd_level: 9,
             page_bytes: 64 << 10,
             names: NamePolicy::Strict,
         }

@@ -125,11 +125,11 @@ pub struct FastqOptions {
 }
 
 impl FastqOptions {
-    /// Defaults: zstd 5 for bases, 9 for qualities, 64 KiB base pages, lossless, strict names.
+    /// Defaults: zstd 9 for bases and qualities, 64 KiB base pages, lossless, strict names.
     pub fn new(dataset: impl Into<String>) -> FastqOptions {
         FastqOptions {
             dataset: dataset.into(),
-            zstd_level: 5,
+            zstd_level: 9,
             quality_zstd_level: 9,
             page_bytes: 64 << 10,
             binning: QualityBinning::Lossless,
