@@ -762,6 +762,10 @@ impl Sequences {
         range: &Range<u64>,
         mut f: impl FnMut(usize, usize, u8),
     ) -> Result<()> {
+        // No runs at all (common: no soft-masking, no N): nothing to read.
+        if self.reader.column_by_id(start_id)?.num_values() == 0 {
+            return Ok(());
+        }
         let index = Self::get_or_load(index_cell, || {
             let column = self.reader.column_by_id(index_id)?;
             column.read::<u64>(0..column.num_values())
