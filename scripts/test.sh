@@ -13,7 +13,16 @@ fi
 cargo test --workspace --lib --bins --tests
 cargo test --workspace --doc
 
-# The independent reader written from spec/ (Python standard library + zstandard).
-python3 -c "import zstandard, pytest" 2>/dev/null || python3 -m pip install -q zstandard pytest
+# Python: test dependencies (peers the tests compare against), then the
+# independent reader written from spec/ (standard library + zstandard).
+python3 -c "import zstandard, pytest, numpy, pyfaidx, pysam, Bio, mypy, maturin" 2>/dev/null ||
+    python3 -m pip install -q zstandard pytest numpy pyfaidx pysam biopython mypy maturin
 cargo build --quiet -p gcol-tools
 GCOL_BIN="$PWD/target/debug/gcol" python3 -m pytest -W error -q tests/spec_reader
+
+# The Python package: build and install the wheel (maturin), run its tests
+# (strict: warnings are errors) and check the stubs against the module.
+python3 -m pip install -q ./python
+python3 -m pytest -c python/pyproject.toml -q python/tests
+python3 -m mypy.stubtest gcol._gcol
+python3 -m mypy --strict python/gcol

@@ -1,0 +1,160 @@
+"""gcol: a columnar container format for genomics.
+
+Open a file (``gcol.open``), share a byte-budgeted page cache between files
+(``gcol.PageCache``), read sequences with Python slicing, numpy and
+Biopython, and convert FASTA/FASTQ (``gcol.convert``). Coordinates are
+0-based and half-open everywhere, as in Python slicing.
+
+    >>> import gcol
+    >>> f = gcol.open("genome.gcol")                 # doctest: +SKIP
+    >>> seqs = f["genome"]                           # doctest: +SKIP
+    >>> seqs["chr1"][1000:1010]                      # doctest: +SKIP
+    'ACGTACGTAC'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _gcol
+from ._gcol import (
+    CorruptFileError,
+    File,
+    GcolError,
+    InputFormatError,
+    NotFoundError,
+    PageBuffer,
+    PageCache,
+    Record,
+    RegionError,
+    Sequences,
+    UnsupportedVersionError,
+    kernel_isa,
+    reverse_complement,
+)
+
+if TYPE_CHECKING:
+    from Bio.SeqRecord import SeqRecord
+
+__version__: str = _gcol.__version__
+
+__all__ = [
+    "CorruptFileError",
+    "File",
+    "GcolError",
+    "InputFormatError",
+    "NotFoundError",
+    "PageBuffer",
+    "PageCache",
+    "Record",
+    "RegionError",
+    "Sequences",
+    "UnsupportedVersionError",
+    "convert",
+    "kernel_isa",
+    "open",
+    "packed_page",
+    "reverse_complement",
+    "seq_records",
+    "write_fasta",
+    "write_fastq",
+]
+
+# A forked child inherits no worker threads: the extension rebuilds its
+# thread pool on first use in the child; this hook keeps that explicit.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_gcol._after_fork)
+
+
+def open(  # noqa: A001 - mirrors builtins.open on purpose
+    path: str | os.PathLike[str],
+    cache: PageCache | None = None,
+    checksums: str = "verify",
+    readahead_pages: int = 4,
+) -> File:
+    """Open a .gcol file; reads only its tail and footer.
+
+    ``cache`` shares a :class:`PageCache` between files; ``checksums`` is
+    ``"verify"`` (default: directory blocks and pages are checked when first
+    loaded) or ``"skip"``.
+    """
+    return _gcol.open(os.fspath(path), cache, checksums, readahead_pages)
+
+
+def convert(
+    inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    *,
+    paired: bool = False,
+    names: Sequence[str] | None = None,
+    alphabet: str = "auto",
+    zstd_level: int = 9,
+    page_kib: int = 64,
+    quality_binning: str = "lossless",
+    lenient_names: bool = False,
+    progress: Callable[[int, int], object] | None = None,
+) -> list[str]:
+    """Convert FASTA/FASTQ files (plain, gzip or BGZF) into one .gcol file.
+
+    Takes the same options as ``gcol convert``; returns the dataset names.
+    ``progress(done_bytes, total_bytes)`` is called as input is read.
+    """
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    return [
+        str(n)
+        for n in _gcol.convert(
+            [os.fspath(p) for p in inputs],
+            os.fspath(output),
+            paired=paired,
+            names=list(names) if names is not None else None,
+            alphabet=alphabet,
+            zstd_level=zstd_level,
+            page_kib=page_kib,
+            quality_binning=quality_binning,
+            lenient_names=lenient_names,
+            progress=progress,
+        )
+    ]
+
+
+def packed_page(seqs: Sequences, index: int) -> np.ndarray:
+    """Page ``index`` of the residue column as a read-only numpy uint8 view
+    (no copy; the array keeps the page, and the file mapping, alive)."""
+    # PageBuffer implements the buffer protocol in C; typeshed cannot see it.
+    buffer: Any = seqs.page(index)
+    view: np.ndarray = np.frombuffer(buffer, dtype=np.uint8)
+    return view
+
+
+def seq_records(seqs: Sequences) -> Iterator[SeqRecord]:
+    """Iterate the records as Biopython ``SeqRecord`` objects, as
+    ``Bio.SeqIO.parse`` would give them (FASTQ qualities in
+    ``letter_annotations["phred_quality"]``)."""
+    from Bio.Seq import Seq
+    from Bio.SeqRecord import SeqRecord
+
+    reads = seqs.kind == "reads"
+    for i in range(len(seqs)):
+        info = seqs.record_info(i)
+        # Biopython strips trailing whitespace from title lines; do the same.
+        definition = str(info["definition"]).rstrip()
+        name = definition.split(None, 1)[0] if definition.strip() else ""
+        record = SeqRecord(Seq(str(seqs[i])), id=name, name=name, description=definition)
+        if reads:
+            record.letter_annotations["phred_quality"] = seqs.qualities(i).tolist()
+        yield record
+
+
+def write_fasta(seqs: Sequences, path: str | os.PathLike[str], width: int | None = None) -> None:
+    """Write the records as FASTA (byte-exact for uniformly wrapped input)."""
+    seqs.to_fasta(os.fspath(path), width)
+
+
+def write_fastq(seqs: Sequences, path: str | os.PathLike[str], mate: int | None = None) -> None:
+    """Write reads as FASTQ; ``mate`` keeps one mate of a paired dataset."""
+    seqs.to_fastq(os.fspath(path), mate)

@@ -1,0 +1,443 @@
+//! `gcol.open`, the file object, the shared page cache, and `gcol.convert`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use gcol_reader::{ChecksumPolicy, EvictionPolicy, PageCache, ReadOptions, Reader};
+use gcol_writer::import::{
+    import_fasta, import_fastq, open_input, Alphabet, FastaOptions, FastqOptions, NamePolicy,
+    QualityBinning,
+};
+use gcol_writer::{WriteOptions, Writer};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::sequences::PySequences;
+use crate::{reader_error, run, writer_error, InputFormatError};
+
+/// A byte-budgeted page cache shared by any number of open files.
+#[pyclass(frozen, name = "PageCache", module = "gcol._gcol")]
+pub struct PyPageCache {
+    pub(crate) inner: Arc<PageCache>,
+}
+
+#[pymethods]
+impl PyPageCache {
+    #[new]
+    #[pyo3(signature = (budget_bytes, policy="lru"))]
+    fn new(budget_bytes: u64, policy: &str) -> PyResult<Self> {
+        let policy = match policy {
+            "lru" => EvictionPolicy::Lru,
+            "s3fifo" | "s3-fifo" => EvictionPolicy::S3Fifo,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "policy must be 'lru' or 's3fifo', not {other:?}"
+                )))
+            }
+        };
+        Ok(PyPageCache {
+            inner: PageCache::with_budget(budget_bytes, policy),
+        })
+    }
+
+    /// The byte budget.
+    #[getter]
+    fn budget_bytes(&self) -> u64 {
+        self.inner.budget_bytes()
+    }
+
+    /// `"lru"` or `"s3fifo"`.
+    #[getter]
+    fn policy(&self) -> &'static str {
+        match self.inner.policy() {
+            EvictionPolicy::Lru => "lru",
+            EvictionPolicy::S3Fifo => "s3fifo",
+        }
+    }
+
+    /// Counters: hits, misses, evictions, bytes_decoded, bytes_resident,
+    /// bytes_pinned, entries, readahead_pages, readahead_hits, rejected.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let m = self.inner.metrics();
+        let d = PyDict::new(py);
+        d.set_item("hits", m.hits)?;
+        d.set_item("misses", m.misses)?;
+        d.set_item("evictions", m.evictions)?;
+        d.set_item("bytes_decoded", m.bytes_decoded)?;
+        d.set_item("bytes_resident", m.bytes_resident)?;
+        d.set_item("bytes_pinned", m.bytes_pinned)?;
+        d.set_item("entries", m.entries)?;
+        d.set_item("readahead_pages", m.readahead_pages)?;
+        d.set_item("readahead_hits", m.readahead_hits)?;
+        d.set_item("rejected", m.rejected)?;
+        Ok(d)
+    }
+
+    /// Drop every unpinned page.
+    fn clear(&self) {
+        self.inner.clear();
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "PageCache(budget_bytes={}, policy={:?})",
+            self.inner.budget_bytes(),
+            self.policy()
+        )
+    }
+}
+
+/// An open .gcol file.
+#[pyclass(frozen, name = "File", module = "gcol._gcol")]
+pub struct PyFile {
+    pub(crate) reader: Reader,
+    path: String,
+}
+
+fn json_to_py(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
+    Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
+}
+
+/// Open a .gcol file: maps it and reads only its tail and footer.
+#[pyfunction]
+#[pyo3(signature = (path, cache=None, checksums="verify", readahead_pages=4))]
+pub fn open(
+    py: Python<'_>,
+    path: PathBuf,
+    cache: Option<&Bound<'_, PyPageCache>>,
+    checksums: &str,
+    readahead_pages: u32,
+) -> PyResult<PyFile> {
+    let policy = match checksums {
+        "verify" => ChecksumPolicy::Verify,
+        "skip" => ChecksumPolicy::Skip,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "checksums must be 'verify' or 'skip', not {other:?}"
+            )))
+        }
+    };
+    let mut options = ReadOptions::default()
+        .checksums(policy)
+        .readahead_pages(readahead_pages);
+    if let Some(cache) = cache {
+        options = options.cache(cache.get().inner.clone());
+    }
+    let reader = run(py, || Reader::open_with(&path, options)).map_err(reader_error)?;
+    Ok(PyFile {
+        reader,
+        path: path.display().to_string(),
+    })
+}
+
+#[pymethods]
+impl PyFile {
+    /// Path the file was opened from.
+    #[getter]
+    fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// `(major, minor)` format version.
+    #[getter]
+    fn version(&self) -> (u16, u16) {
+        self.reader.version()
+    }
+
+    /// Dataset names, in file order.
+    #[getter]
+    fn datasets(&self) -> Vec<String> {
+        self.reader
+            .datasets()
+            .iter()
+            .map(|d| d.name.clone())
+            .collect()
+    }
+
+    /// The whole manifest as a dict (spec 5).
+    #[getter]
+    fn manifest(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let text = serde_json::to_string(self.reader.manifest())
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        json_to_py(py, &text)
+    }
+
+    /// Source files the data came from (spec 5.5), as dicts.
+    #[getter]
+    fn provenance(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let text = serde_json::to_string(&self.reader.manifest().provenance)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        json_to_py(py, &text)
+    }
+
+    /// File length in bytes.
+    fn __len__(&self) -> usize {
+        self.reader.len() as usize
+    }
+
+    /// Check every checksum and structural rule (spec 8.2); raises
+    /// `CorruptFileError` naming the offset when the file is not sound.
+    fn verify<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let reader = self.reader.clone();
+        let report = run(py, move || reader.verify(|_, _| {})).map_err(reader_error)?;
+        let d = PyDict::new(py);
+        d.set_item("pages", report.pages)?;
+        d.set_item("columns", report.columns)?;
+        d.set_item("directory_blocks", report.directory_blocks)?;
+        d.set_item("stored_bytes", report.stored_bytes)?;
+        d.set_item("decoded_bytes", report.decoded_bytes)?;
+        Ok(d)
+    }
+
+    /// The `sequences` or `reads` dataset `name`.
+    fn sequences(&self, name: &str) -> PyResult<PySequences> {
+        PySequences::open(&self.reader, name)
+    }
+
+    /// `file[name]`: the sequences or reads dataset `name`.
+    fn __getitem__(&self, name: &str) -> PyResult<PySequences> {
+        if !self.reader.datasets().iter().any(|d| d.name == name) {
+            return Err(pyo3::exceptions::PyKeyError::new_err(name.to_string()));
+        }
+        self.sequences(name)
+    }
+
+    fn __contains__(&self, name: &str) -> bool {
+        self.reader.datasets().iter().any(|d| d.name == name)
+    }
+
+    /// Every value of one column: a numpy array (a copy) for numbers, a
+    /// list of `bytes` for binary columns.
+    fn column(&self, py: Python<'_>, dataset: &str, column: &str) -> PyResult<Py<PyAny>> {
+        use gcol_format::PhysicalType as P;
+        let physical = self
+            .reader
+            .column(dataset, column)
+            .map_err(reader_error)?
+            .meta()
+            .physical_type;
+        let reader = self.reader.clone();
+        let (d, c) = (dataset.to_string(), column.to_string());
+        macro_rules! numeric {
+            ($t:ty) => {{
+                let values: Vec<$t> = run(py, move || {
+                    let col = reader.column(&d, &c)?;
+                    col.read::<$t>(0..col.num_values())
+                })
+                .map_err(reader_error)?;
+                Ok(numpy::PyArray1::from_vec(py, values).into_any().unbind())
+            }};
+        }
+        match physical {
+            P::U8 => numeric!(u8),
+            P::U16 => numeric!(u16),
+            P::U32 => numeric!(u32),
+            P::U64 => numeric!(u64),
+            P::I8 => numeric!(i8),
+            P::I16 => numeric!(i16),
+            P::I32 => numeric!(i32),
+            P::I64 => numeric!(i64),
+            P::F32 => numeric!(f32),
+            P::F64 => numeric!(f64),
+            _ => {
+                let values: Vec<Vec<u8>> = run(py, move || {
+                    let col = reader.column(&d, &c)?;
+                    let mut out = Vec::new();
+                    col.for_each_binary(0..col.num_values(), |_, v| out.push(v.to_vec()))?;
+                    Ok::<_, gcol_reader::Error>(out)
+                })
+                .map_err(reader_error)?;
+                let list =
+                    PyList::new(py, values.iter().map(|v| pyo3::types::PyBytes::new(py, v)))?;
+                Ok(list.into_any().unbind())
+            }
+        }
+    }
+
+    /// Every decoded value of every column (or of `dataset`) as plain Python
+    /// data, the same JSON shape as `gcol dump` (binary values as hex).
+    #[pyo3(signature = (dataset=None))]
+    fn dump(&self, py: Python<'_>, dataset: Option<String>) -> PyResult<Py<PyAny>> {
+        let reader = self.reader.clone();
+        let value = run(py, move || {
+            gcol_reader::dump::file_json(&reader, dataset.as_deref())
+        })
+        .map_err(reader_error)?;
+        let text =
+            serde_json::to_string(&value).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        json_to_py(py, &text)
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<gcol.File {:?}: {}>",
+            self.path,
+            self.datasets().join(", ")
+        )
+    }
+}
+
+pub(crate) struct ConvertArgs {
+    pub inputs: Vec<PathBuf>,
+    pub output: PathBuf,
+    pub paired: bool,
+    pub names: Vec<String>,
+    pub alphabet: String,
+    pub zstd_level: i32,
+    pub page_kib: usize,
+    pub quality_binning: String,
+    pub lenient_names: bool,
+}
+
+/// Dataset name from a file name, as the CLI does.
+fn dataset_name_of(path: &Path) -> String {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for ext in [".gz", ".bgz"] {
+        if let Some(s) = name.strip_suffix(ext) {
+            name = s.to_string();
+        }
+    }
+    for ext in [".fasta", ".fa", ".fna", ".faa", ".fq", ".fastq"] {
+        if let Some(s) = name.strip_suffix(ext) {
+            name = s.to_string();
+            break;
+        }
+    }
+    for suffix in ["_R1_001", "_R1", "_1"] {
+        if let Some(s) = name.strip_suffix(suffix) {
+            if !s.is_empty() {
+                return s.to_string();
+            }
+        }
+    }
+    name
+}
+
+fn is_fastq(path: &Path) -> Result<bool, gcol_writer::Error> {
+    let mut input = open_input(path)?;
+    let buf = input
+        .reader
+        .fill_buf()
+        .map_err(|source| gcol_writer::Error::Source {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'@'))
+}
+
+pub(crate) fn convert(
+    py: Python<'_>,
+    args: ConvertArgs,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Vec<Py<PyAny>>> {
+    let alphabet = match args.alphabet.as_str() {
+        "auto" => Alphabet::Auto,
+        "nucleotide" => Alphabet::Nucleotide,
+        "protein" => Alphabet::Protein,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "alphabet must be auto, nucleotide or protein, not {other:?}"
+            )))
+        }
+    };
+    let binning = QualityBinning::parse(&args.quality_binning).map_err(PyValueError::new_err)?;
+    if let Some(p) = &progress {
+        if !p.bind(py).is_callable() {
+            return Err(PyTypeError::new_err(
+                "progress must be callable(done_bytes, total_bytes)",
+            ));
+        }
+    }
+    let groups: Vec<Vec<PathBuf>> = if args.paired {
+        if !args.inputs.len().is_multiple_of(2) {
+            return Err(InputFormatError::new_err(
+                "paired=True takes FASTQ files two at a time: R1, R2, ...",
+            ));
+        }
+        args.inputs.chunks(2).map(<[PathBuf]>::to_vec).collect()
+    } else {
+        args.inputs.iter().map(|p| vec![p.clone()]).collect()
+    };
+    if !args.names.is_empty() && args.names.len() != groups.len() {
+        return Err(PyValueError::new_err(format!(
+            "{} names for {} datasets",
+            args.names.len(),
+            groups.len()
+        )));
+    }
+    let total: u64 = args
+        .inputs
+        .iter()
+        .map(|p| p.metadata().map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let names_policy = if args.lenient_names {
+        NamePolicy::Lenient
+    } else {
+        NamePolicy::Strict
+    };
+    let result: Result<Vec<String>, gcol_writer::Error> = run(py, || {
+        let report = |done: u64| {
+            if let Some(callback) = &progress {
+                Python::attach(|py| {
+                    if let Err(e) = callback.call1(py, (done, total)) {
+                        e.restore(py);
+                    }
+                });
+            }
+        };
+        let mut writer = Writer::create(&args.output, WriteOptions::default())?;
+        let mut base = 0u64;
+        let mut names = Vec::new();
+        for (i, group) in groups.iter().enumerate() {
+            let name = args
+                .names
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| dataset_name_of(&group[0]));
+            let cb = |done: u64, _: u64| report(base + done);
+            if is_fastq(&group[0])? {
+                let mut o = FastqOptions::new(name.clone());
+                o.zstd_level = args.zstd_level;
+                o.page_bytes = args.page_kib.max(1) << 10;
+                o.binning = binning.clone();
+                o.names = names_policy;
+                let paths: Vec<&Path> = group.iter().map(PathBuf::as_path).collect();
+                import_fastq(&mut writer, &paths, &o, &cb)?;
+            } else {
+                let mut o = FastaOptions::new(name.clone());
+                o.alphabet = alphabet;
+                o.zstd_level = args.zstd_level;
+                o.page_bytes = args.page_kib.max(1) << 10;
+                o.names = names_policy;
+                import_fasta(&mut writer, &group[0], &o, &cb)?;
+            }
+            base += group
+                .iter()
+                .map(|p| p.metadata().map(|m| m.len()).unwrap_or(0))
+                .sum::<u64>();
+            names.push(name);
+        }
+        writer.finish()?;
+        report(total);
+        Ok(names)
+    });
+    if let Some(err) = PyErr::take(py) {
+        return Err(err);
+    }
+    let names = result.map_err(writer_error)?;
+    let list = PyList::new(py, names)?;
+    Ok(list.iter().map(|o| o.unbind()).collect())
+}

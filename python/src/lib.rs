@@ -1,0 +1,212 @@
+//! Python bindings of gcol: the `gcol._gcol` extension module.
+//!
+//! Thin layer over `gcol-reader` and `gcol-writer`: every call that reads,
+//! decodes, converts or runs a kernel releases the GIL; parallel work runs on
+//! a rayon pool that is rebuilt after `fork()` (a forked child has no pool
+//! threads), so files and caches stay usable under `multiprocessing`.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyFileNotFoundError, PyIOError, PyValueError};
+use pyo3::prelude::*;
+
+mod buffer;
+mod file;
+mod sequences;
+
+pub use buffer::PageBuffer;
+pub use file::{PyFile, PyPageCache};
+pub use sequences::{PyRecord, PySequences};
+
+create_exception!(
+    _gcol,
+    GcolError,
+    PyException,
+    "Base class of every gcol error."
+);
+create_exception!(
+    _gcol,
+    CorruptFileError,
+    GcolError,
+    "A .gcol file breaks the spec: bad magic, checksum, bounds or encoding."
+);
+create_exception!(
+    _gcol,
+    UnsupportedVersionError,
+    GcolError,
+    "A .gcol file of a major version this gcol cannot read."
+);
+create_exception!(
+    _gcol,
+    InputFormatError,
+    GcolError,
+    "A malformed input (FASTA, FASTQ) given to convert."
+);
+create_exception!(
+    _gcol,
+    RegionError,
+    GcolError,
+    "A region outside its record, or with its end before its start."
+);
+create_exception!(
+    _gcol,
+    NotFoundError,
+    GcolError,
+    "No dataset, column or record of that name."
+);
+
+/// Map a reader error to its Python exception class, keeping the message.
+pub(crate) fn reader_error(error: gcol_reader::Error) -> PyErr {
+    use gcol_reader::Error as E;
+    let message = error.to_string();
+    match error {
+        E::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            PyFileNotFoundError::new_err(message)
+        }
+        E::Io { .. } | E::Output { .. } => PyIOError::new_err(message),
+        E::Format(gcol_format::Error::UnsupportedVersion { .. }) => {
+            UnsupportedVersionError::new_err(message)
+        }
+        E::NoSuchDataset { .. } | E::NoSuchColumn { .. } | E::NoSuchRecord { .. } => {
+            NotFoundError::new_err(message)
+        }
+        E::RegionOutOfRange { .. } | E::OutOfRange { .. } => RegionError::new_err(message),
+        E::TypeMismatch { .. } | E::WrongKind { .. } => GcolError::new_err(message),
+        _ => CorruptFileError::new_err(message),
+    }
+}
+
+/// Map a writer error to its Python exception class.
+pub(crate) fn writer_error(error: gcol_writer::Error) -> PyErr {
+    use gcol_writer::Error as E;
+    let message = error.to_string();
+    match error {
+        E::Input { .. } => InputFormatError::new_err(message),
+        E::Source { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            PyFileNotFoundError::new_err(message)
+        }
+        E::Io { .. } | E::Source { .. } => PyIOError::new_err(message),
+        _ => GcolError::new_err(message),
+    }
+}
+
+/// The rayon pool of this process, rebuilt when the process id changes
+/// (after `fork()` the child inherits the pool's state but not its threads).
+/// The pool and the process id that built it.
+type OwnedPool = Option<(u32, Arc<rayon::ThreadPool>)>;
+
+fn pool() -> Arc<rayon::ThreadPool> {
+    static POOL: OnceLock<Mutex<OwnedPool>> = OnceLock::new();
+    let cell = POOL.get_or_init(|| Mutex::new(None));
+    let mut slot = cell.lock().unwrap_or_else(|e| e.into_inner());
+    let pid = std::process::id();
+    match slot.as_ref() {
+        Some((owner, pool)) if *owner == pid => pool.clone(),
+        _ => {
+            let pool = Arc::new(
+                rayon::ThreadPoolBuilder::new()
+                    .build()
+                    .expect("thread pool"),
+            );
+            *slot = Some((pid, pool.clone()));
+            pool
+        }
+    }
+}
+
+/// Run `f` without the GIL, on this process's rayon pool.
+pub(crate) fn run<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
+    py.detach(|| pool().install(f))
+}
+
+/// Reverse-complement a DNA/RNA string or bytes (IUPAC-aware, case kept).
+#[pyfunction]
+fn reverse_complement(py: Python<'_>, seq: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    if let Ok(text) = seq.extract::<String>() {
+        let mut bytes = text.into_bytes();
+        gcol_format::kernels::reverse_complement(&mut bytes);
+        let text = String::from_utf8(bytes)
+            .map_err(|_| PyValueError::new_err("sequence must be ASCII"))?;
+        return Ok(text.into_pyobject(py)?.into_any().unbind());
+    }
+    let mut bytes: Vec<u8> = seq.extract()?;
+    gcol_format::kernels::reverse_complement(&mut bytes);
+    Ok(pyo3::types::PyBytes::new(py, &bytes).into_any().unbind())
+}
+
+/// Which SIMD instruction set the kernels use on this CPU (`GCOL_ISA` caps it).
+#[pyfunction]
+fn kernel_isa() -> &'static str {
+    match gcol_format::kernels::isa() {
+        gcol_format::kernels::Isa::Avx512 => "avx512",
+        gcol_format::kernels::Isa::Avx2 => "avx2",
+        gcol_format::kernels::Isa::Scalar => "scalar",
+    }
+}
+
+/// Convert FASTA/FASTQ files into one .gcol file (see `gcol.convert`).
+#[pyfunction]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=9, page_kib=64, quality_binning="lossless", lenient_names=false, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn convert(
+    py: Python<'_>,
+    inputs: Vec<std::path::PathBuf>,
+    output: std::path::PathBuf,
+    paired: bool,
+    names: Option<Vec<String>>,
+    alphabet: &str,
+    zstd_level: i32,
+    page_kib: usize,
+    quality_binning: &str,
+    lenient_names: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Vec<Py<PyAny>>> {
+    file::convert(
+        py,
+        file::ConvertArgs {
+            inputs,
+            output,
+            paired,
+            names: names.unwrap_or_default(),
+            alphabet: alphabet.to_string(),
+            zstd_level,
+            page_kib,
+            quality_binning: quality_binning.to_string(),
+            lenient_names,
+        },
+        progress,
+    )
+}
+
+/// Called by `os.register_at_fork(after_in_child=...)`: the next parallel
+/// call builds a fresh pool (nothing else needs resetting).
+#[pyfunction]
+fn _after_fork() {}
+
+/// The extension module.
+#[pymodule]
+fn _gcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("GcolError", py.get_type::<GcolError>())?;
+    m.add("CorruptFileError", py.get_type::<CorruptFileError>())?;
+    m.add(
+        "UnsupportedVersionError",
+        py.get_type::<UnsupportedVersionError>(),
+    )?;
+    m.add("InputFormatError", py.get_type::<InputFormatError>())?;
+    m.add("RegionError", py.get_type::<RegionError>())?;
+    m.add("NotFoundError", py.get_type::<NotFoundError>())?;
+    m.add_class::<PyFile>()?;
+    m.add_class::<PyPageCache>()?;
+    m.add_class::<PySequences>()?;
+    m.add_class::<PyRecord>()?;
+    m.add_class::<PageBuffer>()?;
+    m.add_function(wrap_pyfunction!(file::open, m)?)?;
+    m.add_function(wrap_pyfunction!(convert, m)?)?;
+    m.add_function(wrap_pyfunction!(reverse_complement, m)?)?;
+    m.add_function(wrap_pyfunction!(kernel_isa, m)?)?;
+    m.add_function(wrap_pyfunction!(_after_fork, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,537 @@
+//! Sequences and reads datasets from Python: `seqs["chr1"][1000:2000]`,
+//! fetch, batch fetch, kernels, qualities, zero-copy page views, export.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use gcol_reader::{Alphabet, Reader, Region, Sequences};
+use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PySlice, PyString};
+
+use crate::buffer::PageBuffer;
+use crate::{reader_error, run, RegionError};
+
+/// A `sequences` (FASTA) or `reads` (FASTQ) dataset.
+#[pyclass(frozen, name = "Sequences", module = "gcol._gcol")]
+pub struct PySequences {
+    pub(crate) inner: Arc<Sequences>,
+}
+
+fn ascii<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| PyValueError::new_err("sequence is not ASCII"))?;
+    Ok(PyString::new(py, text))
+}
+
+/// Resolve Python-style bounds (None, negatives) against `length`, strictly:
+/// out-of-range bounds are a `RegionError`.
+fn bounds(start: Option<i64>, end: Option<i64>, length: u64) -> PyResult<Range<u64>> {
+    let resolve = |v: i64| -> i64 {
+        if v < 0 {
+            v + length as i64
+        } else {
+            v
+        }
+    };
+    let s = resolve(start.unwrap_or(0));
+    let e = end.map(resolve).unwrap_or(length as i64);
+    if s < 0 || e < s || e as u64 > length {
+        return Err(RegionError::new_err(format!(
+            "region {}..{} is outside a record of length {length} (0-based, half-open)",
+            start.unwrap_or(0),
+            end.map_or_else(|| length.to_string(), |v| v.to_string())
+        )));
+    }
+    Ok(s as u64..e as u64)
+}
+
+impl PySequences {
+    pub(crate) fn open(reader: &Reader, name: &str) -> PyResult<PySequences> {
+        Ok(PySequences {
+            inner: Arc::new(reader.sequences(name).map_err(reader_error)?),
+        })
+    }
+
+    fn index_of(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
+        if let Ok(name) = key.extract::<&str>() {
+            return self.inner.record_index(name).map_err(reader_error);
+        }
+        if let Ok(i) = key.extract::<i64>() {
+            let n = self.inner.len() as i64;
+            let j = if i < 0 { i + n } else { i };
+            if j < 0 || j >= n {
+                return Err(PyIndexError::new_err(format!(
+                    "record {i} out of range for {n} records"
+                )));
+            }
+            return Ok(j as usize);
+        }
+        Err(PyTypeError::new_err(
+            "records are looked up by name (str) or index (int)",
+        ))
+    }
+
+    fn fetch_vec(
+        &self,
+        py: Python<'_>,
+        record: usize,
+        range: Range<u64>,
+        rc: bool,
+    ) -> PyResult<Vec<u8>> {
+        let seqs = self.inner.clone();
+        run(py, move || {
+            let mut out = Vec::with_capacity((range.end - range.start) as usize);
+            seqs.fetch_record_into(record, range, &mut out)?;
+            if rc {
+                gcol_format::kernels::reverse_complement(&mut out);
+            }
+            Ok::<_, gcol_reader::Error>(out)
+        })
+        .map_err(reader_error)
+    }
+}
+
+#[pymethods]
+impl PySequences {
+    /// Dataset name.
+    #[getter]
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    /// `"sequences"` (FASTA) or `"reads"` (FASTQ).
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+
+    /// `"nucleotide"` or `"protein"`.
+    #[getter]
+    fn alphabet(&self) -> &'static str {
+        match self.inner.alphabet() {
+            Alphabet::Nucleotide => "nucleotide",
+            Alphabet::Protein => "protein",
+        }
+    }
+
+    /// Record names in order (reads only the name column).
+    #[getter]
+    fn names(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let seqs = self.inner.clone();
+        run(py, move || seqs.names()).map_err(reader_error)
+    }
+
+    /// Record lengths (numpy uint64), without touching residue pages.
+    #[getter]
+    fn lengths<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, numpy::PyArray1<u64>>> {
+        let seqs = self.inner.clone();
+        let lengths = run(py, move || seqs.lengths()).map_err(reader_error)?;
+        Ok(numpy::PyArray1::from_vec(py, lengths))
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __contains__(&self, name: &str) -> bool {
+        self.inner.record_index(name).is_ok()
+    }
+
+    /// `seqs["chr1"]` or `seqs[0]`: one record, sliceable like a `str`.
+    fn __getitem__(&self, key: &Bound<'_, PyAny>) -> PyResult<PyRecord> {
+        let index = self.index_of(key).map_err(|e| {
+            if key.is_instance_of::<PyString>() {
+                PyKeyError::new_err(key.to_string())
+            } else {
+                e
+            }
+        })?;
+        Ok(PyRecord {
+            seqs: self.inner.clone(),
+            index,
+            length: self.inner.length(index).map_err(reader_error)?,
+        })
+    }
+
+    /// Name, definition line, length, line width, flags and blank lines of a record.
+    fn record_info<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let index = self.index_of(key)?;
+        let info = self.inner.record(index).map_err(reader_error)?;
+        let d = PyDict::new(py);
+        d.set_item("name", info.name)?;
+        d.set_item("definition", info.definition)?;
+        d.set_item("length", info.length)?;
+        d.set_item("line_width", info.line_width)?;
+        d.set_item("flags", info.flags)?;
+        d.set_item("blank_lines", info.blank_lines)?;
+        Ok(d)
+    }
+
+    /// Residues `start..end` (0-based, half-open; negatives count from the
+    /// end) of a record, as `str`.
+    #[pyo3(signature = (name, start=None, end=None, reverse_complement=false))]
+    fn fetch<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'_, PyAny>,
+        start: Option<i64>,
+        end: Option<i64>,
+        reverse_complement: bool,
+    ) -> PyResult<Bound<'py, PyString>> {
+        let index = self.index_of(name)?;
+        let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
+        let bytes = self.fetch_vec(py, index, range, reverse_complement)?;
+        ascii(py, &bytes)
+    }
+
+    /// As `fetch`, returning `bytes`.
+    #[pyo3(signature = (name, start=None, end=None, reverse_complement=false))]
+    fn fetch_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'_, PyAny>,
+        start: Option<i64>,
+        end: Option<i64>,
+        reverse_complement: bool,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let index = self.index_of(name)?;
+        let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
+        let bytes = self.fetch_vec(py, index, range, reverse_complement)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Many `(name, start, end)` regions at once, fetched in parallel.
+    #[pyo3(signature = (regions, reverse_complement=false))]
+    fn fetch_batch(
+        &self,
+        py: Python<'_>,
+        regions: Vec<(Bound<'_, PyAny>, Option<i64>, Option<i64>)>,
+        reverse_complement: bool,
+    ) -> PyResult<Vec<Py<PyString>>> {
+        let mut resolved = Vec::with_capacity(regions.len());
+        for (name, start, end) in &regions {
+            let record = self.index_of(name)?;
+            let range = bounds(
+                *start,
+                *end,
+                self.inner.length(record).map_err(reader_error)?,
+            )?;
+            resolved.push(Region { record, range });
+        }
+        let seqs = self.inner.clone();
+        let mut out = run(py, move || seqs.fetch_batch(&resolved)).map_err(reader_error)?;
+        if reverse_complement {
+            for s in &mut out {
+                gcol_format::kernels::reverse_complement(s);
+            }
+        }
+        out.iter().map(|s| Ok(ascii(py, s)?.unbind())).collect()
+    }
+
+    /// Base counts `{"A", "C", "G", "T", "N", "other"}` of a region
+    /// (case-insensitive; U counts as T), computed on the packed 2-bit words.
+    #[pyo3(signature = (name, start=None, end=None))]
+    fn counts<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'_, PyAny>,
+        start: Option<i64>,
+        end: Option<i64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let index = self.index_of(name)?;
+        let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
+        let seqs = self.inner.clone();
+        let c = run(py, move || seqs.base_counts(index, range)).map_err(reader_error)?;
+        let d = PyDict::new(py);
+        for (key, value) in ["A", "C", "G", "T", "N", "other"].iter().zip(c) {
+            d.set_item(*key, value)?;
+        }
+        Ok(d)
+    }
+
+    /// GC fraction `(G + C) / (A + C + G + T)` of a region, or `None`
+    /// when it holds no A, C, G or T.
+    #[pyo3(signature = (name, start=None, end=None))]
+    fn gc(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        start: Option<i64>,
+        end: Option<i64>,
+    ) -> PyResult<Option<f64>> {
+        let index = self.index_of(name)?;
+        let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
+        let seqs = self.inner.clone();
+        run(py, move || seqs.gc_fraction(index, range)).map_err(reader_error)
+    }
+
+    /// Exact, case-insensitive matches of `pattern` as `(name, start, strand)`
+    /// tuples (0-based starts; strand `"+"` or `"-"`), in one record or all.
+    #[pyo3(signature = (pattern, name=None, start=None, end=None, both_strands=true))]
+    fn find_motif(
+        &self,
+        py: Python<'_>,
+        pattern: &str,
+        name: Option<&Bound<'_, PyAny>>,
+        start: Option<i64>,
+        end: Option<i64>,
+        both_strands: bool,
+    ) -> PyResult<Vec<(String, u64, &'static str)>> {
+        let names = self.names(py)?;
+        let mut regions = Vec::new();
+        match name {
+            Some(name) => {
+                let index = self.index_of(name)?;
+                let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
+                regions.push(Region {
+                    record: index,
+                    range,
+                });
+            }
+            None => {
+                for index in 0..self.inner.len() {
+                    let length = self.inner.length(index).map_err(reader_error)?;
+                    regions.push(Region {
+                        record: index,
+                        range: 0..length,
+                    });
+                }
+            }
+        }
+        let seqs = self.inner.clone();
+        let pattern = pattern.as_bytes().to_vec();
+        let regions_for_run = regions.clone();
+        let hits = run(py, move || {
+            seqs.find_motif_batch(&regions_for_run, &pattern, both_strands)
+        })
+        .map_err(reader_error)?;
+        let mut out = Vec::new();
+        for (region, hits) in regions.iter().zip(hits) {
+            for h in hits {
+                out.push((
+                    names[region.record].clone(),
+                    h.position,
+                    if h.reverse { "-" } else { "+" },
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts of every k-mer (1 <= k <= 32) of A/C/G/T over all records, as
+    /// `{kmer: count}`; with `canonical`, a k-mer and its reverse complement
+    /// count together under the smaller one.
+    #[pyo3(signature = (k, canonical=false))]
+    fn kmer_counts(
+        &self,
+        py: Python<'_>,
+        k: usize,
+        canonical: bool,
+    ) -> PyResult<std::collections::HashMap<String, u64>> {
+        if !(1..=32).contains(&k) {
+            return Err(PyValueError::new_err("k must be between 1 and 32"));
+        }
+        let seqs = self.inner.clone();
+        let counts = run(py, move || seqs.kmer_counts(k, canonical)).map_err(reader_error)?;
+        Ok(counts
+            .into_iter()
+            .map(|(key, n)| (gcol_reader::sequences::kmer_text(key, k), n))
+            .collect())
+    }
+
+    /// Phred qualities of a read (numpy uint8, read-only).
+    fn qualities<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let index = self.index_of(key)?;
+        let seqs = self.inner.clone();
+        let q = run(py, move || {
+            let mut out = Vec::new();
+            seqs.qualities_into(index, &mut out)?;
+            Ok::<_, gcol_reader::Error>(out)
+        })
+        .map_err(reader_error)?;
+        let bytes = PyBytes::new(py, &q);
+        py.import("numpy")?
+            .call_method1("frombuffer", (bytes, "uint8"))
+    }
+
+    /// Mate (1 or 2) of every read of a paired reads dataset (numpy uint8), else `None`.
+    #[getter]
+    fn mates<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, numpy::PyArray1<u8>>>> {
+        let mates = self.inner.mates().map_err(reader_error)?;
+        Ok(mates.map(|m| numpy::PyArray1::from_vec(py, m)))
+    }
+
+    /// Number of pages of the residue column (`bases` or `residues`).
+    #[getter]
+    fn num_pages(&self) -> PyResult<u64> {
+        let column = if self.inner.alphabet() == Alphabet::Nucleotide {
+            "bases"
+        } else {
+            "residues"
+        };
+        Ok(self
+            .inner
+            .reader()
+            .column(self.inner.name(), column)
+            .map_err(reader_error)?
+            .num_pages())
+    }
+
+    /// Page `index` of the residue column, decoded, as a read-only buffer:
+    /// `numpy.frombuffer(seqs.page(0), numpy.uint8)` views it without copying
+    /// (packed 2-bit bases for nucleotides, first base in the high bits).
+    fn page(&self, py: Python<'_>, index: u64) -> PyResult<PageBuffer> {
+        let column = if self.inner.alphabet() == Alphabet::Nucleotide {
+            "bases"
+        } else {
+            "residues"
+        };
+        let seqs = self.inner.clone();
+        let data = run(py, move || {
+            let c = seqs.reader().column(seqs.name(), column)?;
+            Ok::<_, gcol_reader::Error>(c.page(index)?.data().clone())
+        })
+        .map_err(reader_error)?;
+        Ok(PageBuffer { data })
+    }
+
+    /// Write every record as FASTA (byte-exact for uniformly wrapped input);
+    /// `width` rewraps every record (0 = one line).
+    #[pyo3(signature = (path, width=None))]
+    fn to_fasta(
+        &self,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        width: Option<u32>,
+    ) -> PyResult<()> {
+        let seqs = self.inner.clone();
+        run(py, move || -> Result<(), PyErr> {
+            let mut file = gcol_writer::AtomicFile::create(&path).map_err(crate::writer_error)?;
+            seqs.write_fasta(&mut file, &gcol_reader::ExportOptions { width }, |_, _| {})
+                .map_err(reader_error)?;
+            file.commit().map_err(crate::writer_error)
+        })
+    }
+
+    /// Write the reads as FASTQ; `mate` keeps one mate of a paired dataset.
+    #[pyo3(signature = (path, mate=None))]
+    fn to_fastq(&self, py: Python<'_>, path: std::path::PathBuf, mate: Option<u8>) -> PyResult<()> {
+        let seqs = self.inner.clone();
+        run(py, move || -> Result<(), PyErr> {
+            let mut file = gcol_writer::AtomicFile::create(&path).map_err(crate::writer_error)?;
+            seqs.write_fastq(&mut file, mate, |_, _| {})
+                .map_err(reader_error)?;
+            file.commit().map_err(crate::writer_error)
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<gcol.Sequences {:?}: {} {} records>",
+            self.inner.name(),
+            self.inner.len(),
+            self.alphabet()
+        )
+    }
+}
+
+/// One record: `len(rec)`, `rec[a:b]` (Python slicing, returns `str`), `str(rec)`.
+#[pyclass(frozen, name = "Record", module = "gcol._gcol")]
+pub struct PyRecord {
+    seqs: Arc<Sequences>,
+    index: usize,
+    length: u64,
+}
+
+impl PyRecord {
+    fn fetch(&self, py: Python<'_>, range: Range<u64>) -> PyResult<Vec<u8>> {
+        let seqs = self.seqs.clone();
+        let index = self.index;
+        run(py, move || {
+            let mut out = Vec::new();
+            seqs.fetch_record_into(index, range, &mut out)?;
+            Ok::<_, gcol_reader::Error>(out)
+        })
+        .map_err(reader_error)
+    }
+}
+
+#[pymethods]
+impl PyRecord {
+    /// Record index in its dataset.
+    #[getter]
+    fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Record name.
+    #[getter]
+    fn name(&self) -> PyResult<String> {
+        Ok(self.seqs.record(self.index).map_err(reader_error)?.name)
+    }
+
+    fn __len__(&self) -> usize {
+        self.length as usize
+    }
+
+    /// `rec[i]` or `rec[start:stop:step]` with Python's rules (clamping,
+    /// negatives); returns `str`.
+    fn __getitem__<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyString>> {
+        let n = self.length as isize;
+        if let Ok(slice) = key.cast::<PySlice>() {
+            let idx = slice.indices(n)?;
+            if idx.step == 1 {
+                let (s, e) = (
+                    idx.start.max(0) as u64,
+                    idx.stop.max(idx.start).max(0) as u64,
+                );
+                let bytes = self.fetch(py, s..e)?;
+                return ascii(py, &bytes);
+            }
+            // Other steps: fetch the covering span once and step through it.
+            if idx.slicelength == 0 {
+                return Ok(PyString::new(py, ""));
+            }
+            let last = idx.start + (idx.slicelength as isize - 1) * idx.step;
+            let (lo, hi) = (idx.start.min(last) as u64, idx.start.max(last) as u64 + 1);
+            let span = self.fetch(py, lo..hi)?;
+            let picked: Vec<u8> = (0..idx.slicelength as isize)
+                .map(|k| span[((idx.start + k * idx.step) as u64 - lo) as usize])
+                .collect();
+            return ascii(py, &picked);
+        }
+        let i: isize = key.extract()?;
+        let j = if i < 0 { i + n } else { i };
+        if j < 0 || j >= n {
+            return Err(PyIndexError::new_err("sequence index out of range"));
+        }
+        let bytes = self.fetch(py, j as u64..j as u64 + 1)?;
+        ascii(py, &bytes)
+    }
+
+    fn __str__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        let bytes = self.fetch(py, 0..self.length)?;
+        ascii(py, &bytes)
+    }
+
+    fn __repr__(&self) -> PyResult<String> {
+        Ok(format!(
+            "<gcol.Record {:?} length {}>",
+            self.name()?,
+            self.length
+        ))
+    }
+}

@@ -1,0 +1,55 @@
+"""Shared fixtures: real data from ../shared/data (or $GCOL_TEST_DATA),
+converted once per session."""
+
+import gzip
+import os
+import pathlib
+
+import pytest
+
+import gcol
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DATA = pathlib.Path(os.environ.get("GCOL_TEST_DATA", ROOT.parent / "shared" / "data"))
+
+
+def need(relative):
+    path = DATA / relative
+    if not path.exists():
+        pytest.skip(f"SKIPPED: {path} not found (set GCOL_TEST_DATA)")
+    return path
+
+
+def plain_copy(source, directory):
+    """A decompressed copy of a (gzip/BGZF) file, for peers that need one."""
+    target = directory / source.name.removesuffix(".gz")
+    if not target.exists():
+        if source.suffix == ".gz":
+            with gzip.open(source) as f:
+                raw = f.read()
+        else:
+            raw = source.read_bytes()
+        target.write_bytes(raw)
+    return target
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("gcol")
+
+
+@pytest.fixture(scope="session")
+def converted(workdir):
+    """name -> (path of .gcol, path of the plain source)"""
+    cache = {}
+
+    def get(relative, **options):
+        key = (relative, tuple(sorted(options.items())))
+        if key not in cache:
+            source = need(relative)
+            out = workdir / (source.name.replace(".", "_") + ".gcol")
+            gcol.convert([source], out, names=["x"], **options)
+            cache[key] = (out, plain_copy(source, workdir))
+        return cache[key]
+
+    return get

@@ -1,0 +1,125 @@
+"""Files, errors, conversion options, fork safety and the GIL."""
+
+import multiprocessing
+import pathlib
+import threading
+import time
+
+import pytest
+
+import gcol
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CORRUPT = ROOT / "tests" / "data" / "corrupt"
+SAMPLE = ROOT / "examples" / "data" / "sample.fa"
+
+
+def test_open_manifest_provenance_verify(tmp_path):
+    out = tmp_path / "s.gcol"
+    seen = []
+    names = gcol.convert(SAMPLE, out, progress=lambda done, total: seen.append((done, total)))
+    assert names == ["sample"]
+    assert seen and seen[-1][0] == seen[-1][1] == SAMPLE.stat().st_size
+    with gcol.open(out) as f:
+        assert f.datasets == ["sample"] and f.version == (1, 0)
+        assert f.manifest["format"] == "gcol"
+        assert f.provenance[0]["source"] == "sample.fa"
+        assert len(f.provenance[0]["sha256"]) == 64
+        assert f.verify()["pages"] > 0
+        assert "sample" in f
+        assert isinstance(f.column("sample", "length"), type(f["sample"].lengths))
+        assert f.column("sample", "name")[0] == b"lambda_5k"
+
+
+def corrupt_cases():
+    import json
+
+    return json.loads((CORRUPT / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("case", corrupt_cases(), ids=lambda c: c["file"])
+def test_corrupt_files_raise_corrupt_file_error(case):
+    expected = gcol.UnsupportedVersionError if case["error"] == "unsupported_version" else gcol.CorruptFileError
+    with pytest.raises(expected):
+        f = gcol.open(CORRUPT / case["file"])
+        f.verify()
+
+
+def test_error_classes(tmp_path):
+    assert issubclass(gcol.CorruptFileError, gcol.GcolError)
+    with pytest.raises(FileNotFoundError):
+        gcol.open(tmp_path / "missing.gcol")
+    bad = tmp_path / "bad.fa"
+    bad.write_text(">a\nACGT\n>b\nAC9T\n")
+    with pytest.raises(gcol.InputFormatError, match=r"bad\.fa: record 2, line 4, sequence"):
+        gcol.convert(bad, tmp_path / "bad.gcol")
+    assert not (tmp_path / "bad.gcol").exists()
+    f = gcol.open(gcol.convert(SAMPLE, tmp_path / "ok.gcol") and tmp_path / "ok.gcol")
+    with pytest.raises(gcol.NotFoundError):
+        f.sequences("nope")
+    with pytest.raises(gcol.NotFoundError):
+        f["sample"].fetch("nope", 0, 1)
+
+
+def test_paired_fastq_and_binning(tmp_path):
+    r1, r2 = tmp_path / "s_R1.fq", tmp_path / "s_R2.fq"
+    r1.write_text("@a/1\nACGTN\n+\nIIII#\n@b/1\nGGCC\n+\n!!!!\n")
+    r2.write_text("@a/2\nTTGA\n+\nABCD\n@b/2\nCCAAT\n+\nEEEEE\n")
+    assert gcol.convert([r1, r2], tmp_path / "p.gcol", paired=True) == ["s"]
+    reads = gcol.open(tmp_path / "p.gcol")["s"]
+    assert reads.kind == "reads" and list(reads.mates) == [1, 2, 1, 2]
+    assert reads.qualities(0).tolist() == [40, 40, 40, 40, 2]
+    gcol.write_fastq(reads, tmp_path / "back1.fq", mate=1)
+    assert (tmp_path / "back1.fq").read_text() == r1.read_text()
+    gcol.convert(r1, tmp_path / "b.gcol", quality_binning="illumina8")
+    binned = gcol.open(tmp_path / "b.gcol")
+    assert binned.manifest["datasets"][0]["metadata"]["quality_binning"] == "illumina8"
+    assert binned["s"].qualities(0).tolist() == [40, 40, 40, 40, 2]
+
+
+def _worker(args):
+    path, name, start, end = args
+    return gcol.open(path)["sample"].fetch(name, start, end)
+
+
+def _batch_worker(path):
+    seqs = gcol.open(path)["sample"]
+    return seqs.fetch_batch([(n, 0, 50) for n in seqs.names])
+
+
+def test_multiprocessing_with_four_workers(tmp_path):
+    out = tmp_path / "s.gcol"
+    gcol.convert(SAMPLE, out)
+    seqs = gcol.open(out)["sample"]
+    # Use the parallel pool in the parent first, so forked children inherit its state.
+    expected_batch = seqs.fetch_batch([(n, 0, 50) for n in seqs.names])
+    jobs = [(str(out), n, 0, min(200, int(l))) for n, l in zip(seqs.names, seqs.lengths)] * 4
+    expected = [seqs.fetch(n, s, e) for _, n, s, e in jobs]
+    for method in ["fork", "spawn"]:
+        ctx = multiprocessing.get_context(method)
+        with ctx.Pool(4) as pool:
+            assert pool.map(_worker, jobs) == expected
+            assert pool.map(_batch_worker, [str(out)] * 4) == [expected_batch] * 4
+
+
+def test_gil_is_released_during_long_calls(tmp_path):
+    out = tmp_path / "s.gcol"
+    gcol.convert(SAMPLE, out)
+    seqs = gcol.open(out)["sample"]
+    ticks = []
+    done = threading.Event()
+
+    def tick():
+        while not done.is_set():
+            ticks.append(1)
+            time.sleep(0.0005)
+
+    t = threading.Thread(target=tick)
+    t.start()
+    try:
+        for _ in range(30):
+            seqs.kmer_counts(12)
+    finally:
+        done.set()
+        t.join()
+    assert len(ticks) > 5
