@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::sequences::PySequences;
-use crate::{reader_error, run, writer_error, InputFormatError};
+use crate::{reader_error, run, run_parallel, writer_error, InputFormatError};
 
 /// A byte-budgeted page cache shared by any number of open files.
 #[pyclass(frozen, name = "PageCache", module = "gcol._gcol")]
@@ -388,7 +388,7 @@ pub(crate) fn convert(
     } else {
         NamePolicy::Strict
     };
-    let result: Result<Vec<String>, gcol_writer::Error> = run(py, || {
+    let result: Result<Vec<String>, gcol_writer::Error> = run_parallel(py, || {
         let report = |done: u64| {
             if let Some(callback) = &progress {
                 Python::attach(|py| {

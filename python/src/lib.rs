@@ -115,8 +115,15 @@ fn pool() -> Arc<rayon::ThreadPool> {
     }
 }
 
-/// Run `f` without the GIL, on this process's rayon pool.
+/// Run `f` without the GIL on the calling thread (single fetches, opens:
+/// no thread hand-off on the hot path).
 pub(crate) fn run<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
+    py.detach(f)
+}
+
+/// Run parallel work `f` without the GIL on this process's rayon pool
+/// (rebuilt after `fork()`).
+pub(crate) fn run_parallel<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
     py.detach(|| pool().install(f))
 }
 
@@ -179,10 +186,13 @@ fn convert(
     )
 }
 
-/// Called by `os.register_at_fork(after_in_child=...)`: the next parallel
-/// call builds a fresh pool (nothing else needs resetting).
+/// Called by `os.register_at_fork(after_in_child=...)`: rayon's global pool
+/// is unusable in the child, so the reader stops using it; the next parallel
+/// call builds a fresh pool of our own.
 #[pyfunction]
-fn _after_fork() {}
+fn _after_fork() {
+    gcol_reader::fork::mark_forked();
+}
 
 /// The extension module.
 #[pymodule]

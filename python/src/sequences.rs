@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PySlice, PyString};
 
 use crate::buffer::PageBuffer;
-use crate::{reader_error, run, RegionError};
+use crate::{reader_error, run, run_parallel, RegionError};
 
 /// A `sequences` (FASTA) or `reads` (FASTQ) dataset.
 #[pyclass(frozen, name = "Sequences", module = "gcol._gcol")]
@@ -224,7 +224,8 @@ impl PySequences {
             resolved.push(Region { record, range });
         }
         let seqs = self.inner.clone();
-        let mut out = run(py, move || seqs.fetch_batch(&resolved)).map_err(reader_error)?;
+        let mut out =
+            run_parallel(py, move || seqs.fetch_batch(&resolved)).map_err(reader_error)?;
         if reverse_complement {
             for s in &mut out {
                 gcol_format::kernels::reverse_complement(s);
@@ -306,7 +307,7 @@ impl PySequences {
         let seqs = self.inner.clone();
         let pattern = pattern.as_bytes().to_vec();
         let regions_for_run = regions.clone();
-        let hits = run(py, move || {
+        let hits = run_parallel(py, move || {
             seqs.find_motif_batch(&regions_for_run, &pattern, both_strands)
         })
         .map_err(reader_error)?;
@@ -337,7 +338,8 @@ impl PySequences {
             return Err(PyValueError::new_err("k must be between 1 and 32"));
         }
         let seqs = self.inner.clone();
-        let counts = run(py, move || seqs.kmer_counts(k, canonical)).map_err(reader_error)?;
+        let counts =
+            run_parallel(py, move || seqs.kmer_counts(k, canonical)).map_err(reader_error)?;
         Ok(counts
             .into_iter()
             .map(|(key, n)| (gcol_reader::sequences::kmer_text(key, k), n))

@@ -29,6 +29,7 @@ mod cache;
 mod column;
 pub mod dump;
 mod error;
+pub mod fork;
 mod page;
 mod reader;
 pub mod sequences;

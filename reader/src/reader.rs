@@ -549,7 +549,7 @@ impl Reader {
                 }
             }
         }
-        wanted.par_iter().for_each(|&p| {
+        let load = |&p: &u64| {
             if let Ok(info) = self.page_info(p) {
                 if let Ok(data) = self.load_page(p, &info, false) {
                     self.inner
@@ -557,7 +557,12 @@ impl Reader {
                         .insert((self.inner.file_key, p), data, true);
                 }
             }
-        });
+        };
+        if crate::fork::global_pool_usable() || rayon::current_thread_index().is_some() {
+            wanted.par_iter().for_each(load);
+        } else {
+            wanted.iter().for_each(load);
+        }
     }
 
     /// Load page `page` and pin it in the cache until the returned guard drops.

@@ -91,9 +91,28 @@ pub fn decode_2bit_with(
         let bytes = &packed[start_byte..start_byte + whole_bytes];
         match isa {
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => x86::decode_avx512(bytes, rna, out),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => x86::decode_avx2(bytes, rna, out),
+            Isa::Avx512 | Isa::Avx2 => {
+                // Whole SIMD blocks in place; the last partial block through a
+                // zero-padded copy, so short fetches stay on the SIMD path.
+                let block = if isa == Isa::Avx512 { 64 } else { 32 };
+                let full = bytes.len() / block * block;
+                let simd = |chunk: &[u8], out: &mut Vec<u8>| {
+                    if isa == Isa::Avx512 {
+                        x86::decode_avx512(chunk, rna, out)
+                    } else {
+                        x86::decode_avx2(chunk, rna, out)
+                    }
+                };
+                simd(&bytes[..full], out);
+                let rest = &bytes[full..];
+                if !rest.is_empty() {
+                    let mut padded = [0u8; 64];
+                    padded[..rest.len()].copy_from_slice(rest);
+                    let mut tmp = Vec::with_capacity(256);
+                    simd(&padded[..block], &mut tmp);
+                    out.extend_from_slice(&tmp[..rest.len() * 4]);
+                }
+            }
             _ => scalar::decode_2bit(bytes, 0, whole_bytes * 4, rna, out),
         }
         done += whole_bytes * 4;

@@ -18,7 +18,14 @@ impl Lru {
         self.next_tick += 1;
     }
 
+    /// Mark `key` most recently used. Entries already among the most recent
+    /// quarter are left in place: re-stamping them would not change which
+    /// entry is evicted next, and skipping it keeps hot-page hits cheap.
     pub(crate) fn touch(&mut self, key: Key, entry: &mut Entry) {
+        let recent = (self.order.len() as u64 / 4).max(1);
+        if entry.tick + recent >= self.next_tick && self.order.len() > 4 {
+            return;
+        }
         self.order.remove(&entry.tick);
         self.insert(key, entry);
     }
