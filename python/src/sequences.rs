@@ -72,6 +72,20 @@ impl PySequences {
         ))
     }
 
+    /// Residues of a record region given Python-style bounds.
+    fn region_bytes(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        start: Option<i64>,
+        end: Option<i64>,
+        rc: bool,
+    ) -> PyResult<Vec<u8>> {
+        let index = self.index_of(name)?;
+        let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
+        self.fetch_vec(py, index, range, rc)
+    }
+
     fn fetch_vec(
         &self,
         py: Python<'_>,
@@ -183,9 +197,7 @@ impl PySequences {
         end: Option<i64>,
         reverse_complement: bool,
     ) -> PyResult<Bound<'py, PyString>> {
-        let index = self.index_of(name)?;
-        let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
-        let bytes = self.fetch_vec(py, index, range, reverse_complement)?;
+        let bytes = self.region_bytes(py, name, start, end, reverse_complement)?;
         ascii(py, &bytes)
     }
 
@@ -199,9 +211,7 @@ impl PySequences {
         end: Option<i64>,
         reverse_complement: bool,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let index = self.index_of(name)?;
-        let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
-        let bytes = self.fetch_vec(py, index, range, reverse_complement)?;
+        let bytes = self.region_bytes(py, name, start, end, reverse_complement)?;
         Ok(PyBytes::new(py, &bytes))
     }
 

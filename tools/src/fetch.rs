@@ -33,6 +33,61 @@ pub fn find(sets: &[Sequences], name: &str) -> Option<(usize, usize)> {
         .find_map(|(d, s)| s.record_index(name).ok().map(|r| (d, r)))
 }
 
+/// A record range to work on: label for output, record name, dataset and
+/// record index, 0-based half-open bounds.
+pub struct Target {
+    pub label: String,
+    pub name: String,
+    pub dataset: usize,
+    pub record: usize,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// Every record (no regions), or each region in samtools syntax.
+pub fn targets(sets: &[Sequences], regions: &[String]) -> Result<Vec<Target>, Failure> {
+    let mut out = Vec::new();
+    if regions.is_empty() {
+        for (d, set) in sets.iter().enumerate() {
+            for (r, name) in set.names()?.into_iter().enumerate() {
+                out.push(Target {
+                    label: name.clone(),
+                    name,
+                    dataset: d,
+                    record: r,
+                    start: 0,
+                    end: set.length(r)?,
+                });
+            }
+        }
+        return Ok(out);
+    }
+    for text in regions {
+        let spec = RegionSpec::parse(text, |n| find(sets, n).is_some());
+        let (d, r) = find(sets, &spec.name)
+            .ok_or_else(|| Failure::new(INVALID, format!("no sequence {:?}", spec.name)))?;
+        let (start, end) = match spec.resolve(sets[d].length(r)?) {
+            Resolved::Range { start, end, .. } => (start, end),
+            Resolved::Empty => (0, 0),
+            Resolved::Invalid => {
+                return Err(Failure::new(
+                    INVALID,
+                    format!("region {text:?} ends before it begins"),
+                ))
+            }
+        };
+        out.push(Target {
+            label: text.clone(),
+            name: spec.name,
+            dataset: d,
+            record: r,
+            start,
+            end,
+        });
+    }
+    Ok(out)
+}
+
 pub struct FetchArgs {
     pub file: PathBuf,
     pub regions: Vec<String>,

@@ -378,3 +378,50 @@ fn fastq_convert_export_and_pairs() {
         "{err}"
     );
 }
+
+#[test]
+fn motif_counts_equal_a_naive_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = converted(dir.path());
+    let text = std::fs::read_to_string(sample_fasta()).unwrap();
+    let lambda5k: String = text
+        .split('>')
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .concat()
+        .to_ascii_uppercase();
+    let count = |p: &str| {
+        (0..=lambda5k.len() - p.len())
+            .filter(|&i| &lambda5k[i..i + p.len()] == p)
+            .count()
+    };
+    let o = gcol(&[
+        "motif",
+        file.to_str().unwrap(),
+        "GCTTT",
+        "lambda_5k",
+        "--count",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let line = stdout(&o).lines().nth(1).unwrap().to_string();
+    assert_eq!(
+        line,
+        format!(
+            "lambda_5k\t{}\t{}\t{}",
+            count("GCTTT"),
+            count("AAAGC"),
+            count("GCTTT") + count("AAAGC")
+        )
+    );
+    let o = gcol(&["motif", file.to_str().unwrap(), "GCTTT", "lambda_5k:1-500"]);
+    for line in stdout(&o).lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (start, end): (usize, usize) = (f[1].parse().unwrap(), f[2].parse().unwrap());
+        let hit = &lambda5k[start..end];
+        assert!(hit == "GCTTT" || hit == "AAAGC", "{line}");
+        assert!(end <= 500);
+    }
+}

@@ -486,29 +486,13 @@ impl Sequences {
         range: Range<u64>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let records = self.records()?;
-        let Some(&length) = records.length.get(record) else {
-            return Err(self.no_record(record));
-        };
-        if range.start > range.end || range.end > length {
-            return Err(Error::RegionOutOfRange {
-                record: record as u64,
-                start: range.start,
-                end: range.end,
-                length,
-            });
-        }
-        let start = records.offset[record] + range.start;
-        let end = records.offset[record] + range.end;
+        let (start, end, rna) = self.stream_range(record, &range)?;
         match self.alphabet {
             Alphabet::Protein => self
                 .reader
                 .column_by_id(self.ids.residues)?
                 .read_into(start..end, out),
-            Alphabet::Nucleotide => {
-                let rna = records.flags[record] & FLAG_RNA != 0;
-                self.fetch_bases(start..end, rna, out)
-            }
+            Alphabet::Nucleotide => self.fetch_bases(start..end, rna, out),
         }
     }
 
@@ -857,20 +841,7 @@ impl Sequences {
     /// Base counts of `range` of record `record`: `[A, C, G, T/U, N, other]`,
     /// case-insensitive; "other" is every ambiguity code but N, and gaps.
     pub fn base_counts(&self, record: usize, range: Range<u64>) -> Result<[u64; 6]> {
-        let records = self.records()?;
-        let Some(&length) = records.length.get(record) else {
-            return Err(self.no_record(record));
-        };
-        if range.start > range.end || range.end > length {
-            return Err(Error::RegionOutOfRange {
-                record: record as u64,
-                start: range.start,
-                end: range.end,
-                length,
-            });
-        }
-        let start = records.offset[record] + range.start;
-        let end = records.offset[record] + range.end;
+        let (start, end, _) = self.stream_range(record, &range)?;
         let mut counts = [0u64; 6];
         match self.alphabet {
             Alphabet::Protein => {
