@@ -512,19 +512,24 @@ impl Reader {
 
     /// Page `page` of the directory through the cache.
     pub fn page(&self, page: u64) -> Result<Page> {
-        let info = self.page_info(page)?;
-        self.page_with_info(page, info)
-    }
-
-    pub(crate) fn page_with_info(&self, page: u64, info: PageInfo) -> Result<Page> {
-        let key = (self.inner.file_key, page);
-        let data = match self.inner.cache.get(key) {
-            Some(data) => data,
-            None => {
-                let data = self.load_page(page, &info, false)?;
-                self.inner.cache.insert(key, data, false)
+        if page < self.inner.footer.num_pages {
+            // Hit path: a cached page's entry was checked (block checksum and
+            // spec 2.4 rules) when the page was loaded, and the mapping does
+            // not change, so the 48 bytes are read without checking again.
+            if let Some(data) = self.inner.cache.get((self.inner.file_key, page)) {
+                let at = self.entry_offset(page) as usize;
+                let info = directory::view(&self.inner.data[at..at + DIR_ENTRY_LEN])[0].info();
+                let (_, column) = self.column_meta(info.column_id);
+                return Ok(Page::new(info, column.physical_type, data));
             }
-        };
+        }
+        // Miss (already counted by the lookup above): check, load, cache.
+        let info = self.page_info(page)?;
+        let data = self.load_page(page, &info, false)?;
+        let data = self
+            .inner
+            .cache
+            .insert((self.inner.file_key, page), data, false);
         let (_, column) = self.column_meta(info.column_id);
         Ok(Page::new(info, column.physical_type, data))
     }

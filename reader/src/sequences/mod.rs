@@ -84,8 +84,8 @@ pub struct Sequences {
     num_records: u64,
     records: OnceLock<Records>,
     names: OnceLock<HashMap<Vec<u8>, u32>>,
-    amb_index: OnceLock<Vec<u64>>,
-    mask_index: OnceLock<Vec<u64>>,
+    amb_index: OnceLock<RunIndex>,
+    mask_index: OnceLock<RunIndex>,
     page_values: OnceLock<u64>,
 }
 
@@ -97,6 +97,15 @@ impl std::fmt::Debug for Sequences {
             .field("records", &self.num_records)
             .finish()
     }
+}
+
+/// Run tables of at most this many runs are loaded whole on first use.
+const SMALL_RUN_TABLE: u64 = 8192;
+
+/// A run table's per-bin index, and the whole table when it is small.
+struct RunIndex {
+    index: Vec<u64>,
+    small: Option<(Vec<u64>, Vec<u32>, Vec<u8>)>,
 }
 
 /// One motif occurrence.
@@ -738,7 +747,7 @@ impl Sequences {
     #[allow(clippy::too_many_arguments)]
     fn for_each_run(
         &self,
-        index_cell: &OnceLock<Vec<u64>>,
+        index_cell: &OnceLock<RunIndex>,
         index_id: u32,
         start_id: u32,
         length_id: u32,
@@ -750,16 +759,51 @@ impl Sequences {
         if self.reader.column_by_id(start_id)?.num_values() == 0 {
             return Ok(());
         }
-        let index = Self::get_or_load(index_cell, || {
+        let table = Self::get_or_load(index_cell, || {
             let column = self.reader.column_by_id(index_id)?;
-            column.read::<u64>(0..column.num_values())
+            let index = column.read::<u64>(0..column.num_values())?;
+            let total = self.reader.column_by_id(start_id)?.num_values();
+            // Small tables (up to one page of starts) are kept whole in memory,
+            // so fetches search them without page lookups.
+            let small = if total <= SMALL_RUN_TABLE {
+                let starts = self.reader.column_by_id(start_id)?.read::<u64>(0..total)?;
+                let lengths = self.reader.column_by_id(length_id)?.read::<u32>(0..total)?;
+                let symbols = match symbol_id {
+                    Some(id) => self.reader.column_by_id(id)?.read::<u8>(0..total)?,
+                    None => Vec::new(),
+                };
+                Some((starts, lengths, symbols))
+            } else {
+                None
+            };
+            Ok(RunIndex { index, small })
         })?;
+        let index = &table.index;
         let bin = (range.start / self.bin_bases) as usize;
         let Some(&first) = index.get(bin) else {
             return Ok(());
         };
+        if let Some((starts, lengths, symbols)) = &table.small {
+            for i in first as usize..starts.len() {
+                let s = starts[i];
+                if s >= range.end {
+                    break;
+                }
+                let e = s + u64::from(lengths[i]);
+                if e > range.start {
+                    let from = (s.max(range.start) - range.start) as usize;
+                    let to = (e.min(range.end) - range.start) as usize;
+                    f(from, to, symbols.get(i).copied().unwrap_or(0));
+                }
+            }
+            return Ok(());
+        }
         let starts_col = self.reader.column_by_id(start_id)?;
         let total = starts_col.num_values();
+        if first >= total {
+            // Every run ends before this bin: nothing to read.
+            return Ok(());
+        }
         let lengths_col = self.reader.column_by_id(length_id)?;
         let symbols_col = symbol_id
             .map(|id| self.reader.column_by_id(id))
