@@ -72,37 +72,40 @@ impl PySequences {
         ))
     }
 
-    /// Residues of a record region given Python-style bounds.
-    fn region_bytes(
+    /// Fetch a region into this thread's reusable buffer (GIL released for
+    /// the fetch) and hand the bytes to `make` (GIL held) to build the result.
+    fn with_region<'py, T>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         name: &Bound<'_, PyAny>,
         start: Option<i64>,
         end: Option<i64>,
         rc: bool,
-    ) -> PyResult<Vec<u8>> {
+        make: impl FnOnce(Python<'py>, &[u8]) -> PyResult<T>,
+    ) -> PyResult<T> {
+        thread_local! {
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
         let index = self.index_of(name)?;
         let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
-        self.fetch_vec(py, index, range, rc)
-    }
-
-    fn fetch_vec(
-        &self,
-        py: Python<'_>,
-        record: usize,
-        range: Range<u64>,
-        rc: bool,
-    ) -> PyResult<Vec<u8>> {
-        let seqs = self.inner.clone();
-        run(py, move || {
-            let mut out = Vec::with_capacity((range.end - range.start) as usize);
-            seqs.fetch_record_into(record, range, &mut out)?;
+        let seqs = &*self.inner;
+        // `detach` runs the closure on this same thread, so the buffer is this thread's.
+        let mut buffer = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+        buffer.clear();
+        let result = run(py, || {
+            seqs.fetch_record_into(index, range, &mut buffer)?;
             if rc {
-                gcol_format::kernels::reverse_complement(&mut out);
+                gcol_format::kernels::reverse_complement(&mut buffer);
             }
-            Ok::<_, gcol_reader::Error>(out)
-        })
-        .map_err(reader_error)
+            Ok::<_, gcol_reader::Error>(())
+        });
+        let made = result
+            .map_err(reader_error)
+            .and_then(|()| make(py, &buffer));
+        if buffer.capacity() <= 1 << 20 {
+            BUFFER.with(|b| *b.borrow_mut() = buffer);
+        }
+        made
     }
 }
 
@@ -197,8 +200,7 @@ impl PySequences {
         end: Option<i64>,
         reverse_complement: bool,
     ) -> PyResult<Bound<'py, PyString>> {
-        let bytes = self.region_bytes(py, name, start, end, reverse_complement)?;
-        ascii(py, &bytes)
+        self.with_region(py, name, start, end, reverse_complement, ascii)
     }
 
     /// As `fetch`, returning `bytes`.
@@ -211,8 +213,9 @@ impl PySequences {
         end: Option<i64>,
         reverse_complement: bool,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = self.region_bytes(py, name, start, end, reverse_complement)?;
-        Ok(PyBytes::new(py, &bytes))
+        self.with_region(py, name, start, end, reverse_complement, |py, bytes| {
+            Ok(PyBytes::new(py, bytes))
+        })
     }
 
     /// Many `(name, start, end)` regions at once, fetched in parallel.
