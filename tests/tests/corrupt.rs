@@ -38,6 +38,16 @@ fn every_corrupt_file_gives_its_error() {
             "error": case.expected,
         }));
     }
+    // No stale files: every corrupt file on disk is a current case.
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".gcol") {
+            assert!(
+                expected.iter().any(|e| e["file"] == name.as_str()),
+                "{name} is not a case of the corpus any more; delete it"
+            );
+        }
+    }
     let json = serde_json::to_string_pretty(&expected).unwrap() + "\n";
     let path = dir.join("expected.json");
     if regenerate {

@@ -82,7 +82,7 @@ fn verify_exit_codes() {
     let o = gcol(&["verify", &corpus("padding_nonzero.gcol")]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("padding"), "{}", stderr(&o));
-    let o = gcol(&["verify", &corpus("truncated_00755.gcol")]);
+    let o = gcol(&["verify", &corpus("truncated_00758.gcol")]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("truncated"), "{}", stderr(&o));
     // Missing file: exit 3.
