@@ -148,6 +148,7 @@ fn kernel_isa() -> &'static str {
     match gcol_format::kernels::isa() {
         gcol_format::kernels::Isa::Avx512 => "avx512",
         gcol_format::kernels::Isa::Avx2 => "avx2",
+        gcol_format::kernels::Isa::Neon => "neon",
         gcol_format::kernels::Isa::Scalar => "scalar",
     }
 }

@@ -1,5 +1,6 @@
-//! Sequence kernels with runtime CPU dispatch (AVX-512BW, AVX2 on x86_64)
-//! and a safe scalar twin for each, which the tests compare against.
+//! Sequence kernels with runtime CPU dispatch (AVX-512BW and AVX2 on
+//! x86_64, NEON on aarch64) and a safe scalar twin for each, which the tests
+//! compare against.
 //!
 //! | kernel | scalar twin (the benchmark baseline) |
 //! |---|---|
@@ -11,6 +12,8 @@
 //! Set `GCOL_ISA=scalar` (or `avx2`) in the environment to cap the
 //! instruction set, for benchmarks and tests.
 
+#[cfg(target_arch = "aarch64")]
+mod neon;
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod x86;
@@ -22,6 +25,8 @@ use std::sync::OnceLock;
 pub enum Isa {
     /// Portable Rust.
     Scalar,
+    /// aarch64 NEON (Advanced SIMD).
+    Neon,
     /// x86_64 AVX2 (with POPCNT).
     Avx2,
     /// x86_64 AVX-512 F + BW (with POPCNT).
@@ -34,6 +39,7 @@ pub fn isa() -> Isa {
     *ISA.get_or_init(|| {
         let cap = match std::env::var("GCOL_ISA").as_deref() {
             Ok("scalar") => Isa::Scalar,
+            Ok("neon") => Isa::Neon,
             Ok("avx2") => Isa::Avx2,
             _ => Isa::Avx512,
         };
@@ -53,6 +59,12 @@ pub fn detected() -> Isa {
         }
         if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt") {
             return Isa::Avx2;
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        if std::arch::is_aarch64_feature_detected!("neon") {
+            return Isa::Neon;
         }
     }
     Isa::Scalar
@@ -113,6 +125,8 @@ pub fn decode_2bit_with(
                     out.extend_from_slice(&tmp[..rest.len() * 4]);
                 }
             }
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => neon::decode_neon(bytes, rna, out),
             _ => scalar::decode_2bit(bytes, 0, whole_bytes * 4, rna, out),
         }
         done += whole_bytes * 4;
@@ -166,6 +180,8 @@ pub fn reverse_complement_with(isa: Isa, seq: &mut [u8]) {
     match isa.min(detected()) {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 | Isa::Avx512 => x86::reverse_complement_avx2(seq),
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => neon::reverse_complement_neon(seq),
         _ => scalar::reverse_complement(seq),
     }
 }

@@ -7,7 +7,7 @@ fn rng(seed: &mut u64) -> u64 {
     *seed
 }
 
-const ALL: [Isa; 3] = [Isa::Scalar, Isa::Avx2, Isa::Avx512];
+const ALL: [Isa; 4] = [Isa::Scalar, Isa::Neon, Isa::Avx2, Isa::Avx512];
 
 #[test]
 fn decode_matches_scalar_at_every_offset() {
@@ -88,4 +88,11 @@ fn motif_matches_scalar() {
         );
     }
     assert_eq!(find_motif(b"AAAA", b"AA"), vec![0, 1, 2]);
+}
+
+#[cfg(target_arch = "aarch64")]
+#[test]
+fn neon_is_used_on_aarch64() {
+    // The comparisons above then exercise the NEON kernels against the scalar twins.
+    assert_eq!(detected(), Isa::Neon);
 }
