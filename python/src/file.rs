@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use gcol_reader::{ChecksumPolicy, EvictionPolicy, PageCache, ReadOptions, Reader};
 use gcol_writer::import::{
-    import_fasta, import_fastq, open_input, Alphabet, FastaOptions, FastqOptions, NamePolicy,
-    QualityBinning,
+    dataset_name, import_fasta, import_fastq, sniff_format, Alphabet, FastaOptions, FastqOptions,
+    InputFormat, NamePolicy, QualityBinning,
 };
 use gcol_writer::{WriteOptions, Writer};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -299,45 +299,6 @@ pub(crate) struct ConvertArgs {
     pub lenient_names: bool,
 }
 
-/// Dataset name from a file name, as the CLI does.
-fn dataset_name_of(path: &Path) -> String {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    for ext in [".gz", ".bgz"] {
-        if let Some(s) = name.strip_suffix(ext) {
-            name = s.to_string();
-        }
-    }
-    for ext in [".fasta", ".fa", ".fna", ".faa", ".fq", ".fastq"] {
-        if let Some(s) = name.strip_suffix(ext) {
-            name = s.to_string();
-            break;
-        }
-    }
-    for suffix in ["_R1_001", "_R1", "_1"] {
-        if let Some(s) = name.strip_suffix(suffix) {
-            if !s.is_empty() {
-                return s.to_string();
-            }
-        }
-    }
-    name
-}
-
-fn is_fastq(path: &Path) -> Result<bool, gcol_writer::Error> {
-    let mut input = open_input(path)?;
-    let buf = input
-        .reader
-        .fill_buf()
-        .map_err(|source| gcol_writer::Error::Source {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    Ok(buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'@'))
-}
-
 pub(crate) fn convert(
     py: Python<'_>,
     args: ConvertArgs,
@@ -406,9 +367,9 @@ pub(crate) fn convert(
                 .names
                 .get(i)
                 .cloned()
-                .unwrap_or_else(|| dataset_name_of(&group[0]));
+                .unwrap_or_else(|| dataset_name(&group[0], group.len() == 2));
             let cb = |done: u64, _: u64| report(base + done);
-            if is_fastq(&group[0])? {
+            if sniff_format(&group[0])? == InputFormat::Fastq {
                 let mut o = FastqOptions::new(name.clone());
                 o.zstd_level = args.zstd_level;
                 o.page_bytes = args.page_kib.max(1) << 10;

@@ -53,6 +53,18 @@ impl PySequences {
         })
     }
 
+    /// Record index and checked 0-based range for Python-style bounds.
+    fn resolve(
+        &self,
+        name: &Bound<'_, PyAny>,
+        start: Option<i64>,
+        end: Option<i64>,
+    ) -> PyResult<(usize, Range<u64>)> {
+        let index = self.index_of(name)?;
+        let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
+        Ok((index, range))
+    }
+
     fn index_of(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
         if let Ok(name) = key.extract::<&str>() {
             return self.inner.record_index(name).map_err(reader_error);
@@ -86,8 +98,7 @@ impl PySequences {
         thread_local! {
             static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        let index = self.index_of(name)?;
-        let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
+        let (index, range) = self.resolve(name, start, end)?;
         let seqs = &*self.inner;
         // `detach` runs the closure on this same thread, so the buffer is this thread's.
         let mut buffer = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
@@ -228,12 +239,7 @@ impl PySequences {
     ) -> PyResult<Vec<Py<PyString>>> {
         let mut resolved = Vec::with_capacity(regions.len());
         for (name, start, end) in &regions {
-            let record = self.index_of(name)?;
-            let range = bounds(
-                *start,
-                *end,
-                self.inner.length(record).map_err(reader_error)?,
-            )?;
+            let (record, range) = self.resolve(name, *start, *end)?;
             resolved.push(Region { record, range });
         }
         let seqs = self.inner.clone();
@@ -257,8 +263,7 @@ impl PySequences {
         start: Option<i64>,
         end: Option<i64>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let index = self.index_of(name)?;
-        let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
+        let (index, range) = self.resolve(name, start, end)?;
         let seqs = self.inner.clone();
         let c = run(py, move || seqs.base_counts(index, range)).map_err(reader_error)?;
         let d = PyDict::new(py);
@@ -278,8 +283,7 @@ impl PySequences {
         start: Option<i64>,
         end: Option<i64>,
     ) -> PyResult<Option<f64>> {
-        let index = self.index_of(name)?;
-        let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
+        let (index, range) = self.resolve(name, start, end)?;
         let seqs = self.inner.clone();
         run(py, move || seqs.gc_fraction(index, range)).map_err(reader_error)
     }
@@ -300,12 +304,8 @@ impl PySequences {
         let mut regions = Vec::new();
         match name {
             Some(name) => {
-                let index = self.index_of(name)?;
-                let range = bounds(start, end, self.inner.length(index).map_err(reader_error)?)?;
-                regions.push(Region {
-                    record: index,
-                    range,
-                });
+                let (record, range) = self.resolve(name, start, end)?;
+                regions.push(Region { record, range });
             }
             None => {
                 for index in 0..self.inner.len() {

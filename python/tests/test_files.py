@@ -71,10 +71,11 @@ def test_paired_fastq_and_binning(tmp_path):
     assert reads.qualities(0).tolist() == [40, 40, 40, 40, 2]
     gcol.write_fastq(reads, tmp_path / "back1.fq", mate=1)
     assert (tmp_path / "back1.fq").read_text() == r1.read_text()
-    gcol.convert(r1, tmp_path / "b.gcol", quality_binning="illumina8")
+    # A single file keeps its whole stem (read suffixes are stripped only for pairs, as in the CLI).
+    assert gcol.convert(r1, tmp_path / "b.gcol", quality_binning="illumina8") == ["s_R1"]
     binned = gcol.open(tmp_path / "b.gcol")
     assert binned.manifest["datasets"][0]["metadata"]["quality_binning"] == "illumina8"
-    assert binned["s"].qualities(0).tolist() == [40, 40, 40, 40, 2]
+    assert binned["s_R1"].qualities(0).tolist() == [40, 40, 40, 40, 2]
 
 
 def _worker(args):

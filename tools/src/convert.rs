@@ -1,15 +1,14 @@
 use std::collections::HashSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use gcol_writer::import::{
-    import_fasta, import_fastq, open_input, Alphabet, FastaOptions, FastqOptions, NamePolicy,
-    QualityBinning,
+    dataset_name, import_fasta, import_fastq, sniff_format, Alphabet, FastaOptions, FastqOptions,
+    InputFormat, NamePolicy, QualityBinning,
 };
 use gcol_writer::{WriteOptions, Writer};
 
-use crate::exit::{CliResult, Failure, INPUT, IO};
+use crate::exit::{CliResult, Failure, INPUT};
 use crate::progress::bytes_bar;
 
 /// Options of `gcol convert`, as parsed by clap.
@@ -40,59 +39,6 @@ struct Job {
     kind: Kind,
 }
 
-/// `sample_R1.fq.gz` -> `sample` for a pair.
-fn pair_name(path: &Path) -> String {
-    let name = dataset_name(path);
-    for suffix in ["_R1_001", "_R1", "_1", ".R1", ".1"] {
-        if let Some(stripped) = name.strip_suffix(suffix) {
-            if !stripped.is_empty() {
-                return stripped.to_string();
-            }
-        }
-    }
-    name
-}
-
-/// Dataset name from a file name: the stem without compression and format extensions.
-pub fn dataset_name(path: &Path) -> String {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "sequences".into());
-    for ext in [".gz", ".bgz", ".bgzf"] {
-        if let Some(stripped) = name.strip_suffix(ext) {
-            name = stripped.to_string();
-        }
-    }
-    for ext in [
-        ".fasta", ".fa", ".fna", ".faa", ".ffn", ".frn", ".fas", ".fq", ".fastq",
-    ] {
-        if let Some(stripped) = name.strip_suffix(ext) {
-            name = stripped.to_string();
-            break;
-        }
-    }
-    name
-}
-
-/// What an input holds, from its first non-blank byte.
-fn sniff(path: &Path) -> Result<u8, Failure> {
-    let mut input = open_input(path).map_err(Failure::from)?;
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = input
-            .reader
-            .read(&mut buf)
-            .map_err(|e| Failure::new(IO, format!("cannot read {}: {e}", path.display())))?;
-        if n == 0 {
-            return Ok(0);
-        }
-        if let Some(&b) = buf[..n].iter().find(|b| !b.is_ascii_whitespace()) {
-            return Ok(b);
-        }
-    }
-}
-
 pub fn run(args: ConvertArgs) -> CliResult {
     if !args.names.is_empty() && args.names.len() != args.inputs.len() {
         return Err(Failure::new(
@@ -106,10 +52,10 @@ pub fn run(args: ConvertArgs) -> CliResult {
     }
     let mut kinds = Vec::new();
     for input in &args.inputs {
-        kinds.push(match sniff(input)? {
-            b'>' | 0 => Kind::Fasta,
-            b'@' => Kind::Fastq,
-            other => {
+        kinds.push(match sniff_format(input)? {
+            InputFormat::Fasta | InputFormat::Empty => Kind::Fasta,
+            InputFormat::Fastq => Kind::Fastq,
+            InputFormat::Unknown(other) => {
                 return Err(Failure::new(
                     INPUT,
                     format!(
@@ -134,7 +80,7 @@ pub fn run(args: ConvertArgs) -> CliResult {
                 .names
                 .get(i)
                 .cloned()
-                .unwrap_or_else(|| pair_name(&pair[0]));
+                .unwrap_or_else(|| dataset_name(&pair[0], true));
             jobs.push(Job {
                 inputs: pair.to_vec(),
                 name,
@@ -169,7 +115,7 @@ pub fn run(args: ConvertArgs) -> CliResult {
                     .names
                     .get(i)
                     .cloned()
-                    .unwrap_or_else(|| dataset_name(input)),
+                    .unwrap_or_else(|| dataset_name(input, false)),
                 kind: kinds[i],
             });
         }

@@ -231,3 +231,85 @@ pub fn open_input(path: &Path) -> Result<Input> {
         hasher,
     })
 }
+
+/// What an input file holds, from its first non-blank byte (after decompression).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// `>`: FASTA.
+    Fasta,
+    /// `@`: FASTQ.
+    Fastq,
+    /// Nothing but whitespace.
+    Empty,
+    /// Something else; the byte found.
+    Unknown(u8),
+}
+
+/// Sniff the format of `path` (plain, gzip or BGZF).
+pub fn sniff_format(path: &Path) -> Result<InputFormat> {
+    let mut input = open_input(path)?;
+    loop {
+        let buf = input.reader.fill_buf().map_err(|source| Error::Source {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if buf.is_empty() {
+            return Ok(InputFormat::Empty);
+        }
+        if let Some(&b) = buf.iter().find(|b| !b.is_ascii_whitespace()) {
+            return Ok(match b {
+                b'>' => InputFormat::Fasta,
+                b'@' => InputFormat::Fastq,
+                other => InputFormat::Unknown(other),
+            });
+        }
+        let n = buf.len();
+        input.reader.consume(n);
+    }
+}
+
+/// Dataset name for an input: the file name without compression and format
+/// extensions; for the first file of a FASTQ pair also without its read
+/// suffix (`sample_R1.fq.gz` -> `sample`).
+pub fn dataset_name(path: &Path, pair: bool) -> String {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sequences".into());
+    for ext in [".gz", ".bgz", ".bgzf"] {
+        if let Some(stripped) = name.strip_suffix(ext) {
+            name = stripped.to_string();
+        }
+    }
+    for ext in [
+        ".fasta", ".fa", ".fna", ".faa", ".ffn", ".frn", ".fas", ".fq", ".fastq",
+    ] {
+        if let Some(stripped) = name.strip_suffix(ext) {
+            name = stripped.to_string();
+            break;
+        }
+    }
+    if pair {
+        for suffix in ["_R1_001", "_R1", "_1", ".R1", ".1"] {
+            if let Some(stripped) = name.strip_suffix(suffix) {
+                if !stripped.is_empty() {
+                    return stripped.to_string();
+                }
+            }
+        }
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dataset_names() {
+        assert_eq!(dataset_name(Path::new("/d/TAIR10.fa.gz"), false), "TAIR10");
+        assert_eq!(dataset_name(Path::new("s_R1.fastq.gz"), false), "s_R1");
+        assert_eq!(dataset_name(Path::new("s_R1_001.fq.gz"), true), "s");
+        assert_eq!(dataset_name(Path::new("_R1.fq"), true), "_R1");
+    }
+}

@@ -10,7 +10,7 @@ mod nucleotide;
 
 pub use fasta::{import_fasta, Alphabet, FastaOptions, FastaSummary, NamePolicy};
 pub use fastq::{import_fastq, FastqOptions, FastqSummary, QualityBinning};
-pub use input::{open_input, Compression, Input};
+pub use input::{dataset_name, open_input, sniff_format, Compression, Input, InputFormat};
 
 /// Called with (input bytes read so far, input size in bytes).
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
