@@ -5,7 +5,7 @@
 //! writers must not remove or change the meaning of a field within a major
 //! version.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -135,8 +135,14 @@ impl Manifest {
     /// Parse the manifest JSON found at `offset`, then check it against spec 5
     /// and a directory of `num_pages` entries.
     pub fn decode(bytes: &[u8], offset: u64, num_pages: u64) -> Result<Manifest> {
-        let manifest: Manifest = serde_json::from_slice(bytes)
-            .map_err(|source| Error::ManifestJson { offset, source })?;
+        // One UTF-8 check of the whole document (fast, vectorised), then a
+        // `str` parse, which skips serde_json's per-string re-validation.
+        let manifest: Manifest = match std::str::from_utf8(bytes) {
+            Ok(text) => serde_json::from_str(text),
+            // Let serde_json name the line and column of the bad byte.
+            Err(_) => serde_json::from_slice(bytes),
+        }
+        .map_err(|source| Error::ManifestJson { offset, source })?;
         manifest.validate(num_pages)?;
         Ok(manifest)
     }
@@ -167,25 +173,26 @@ impl Manifest {
         if self.manifest_version == 0 {
             return bad("manifest_version must be at least 1".into());
         }
-        let mut dataset_names = HashSet::new();
+        let mut dataset_names = BTreeSet::new();
         let mut next_id = 0u64;
         let mut next_page = 0u64;
         for dataset in &self.datasets {
             if !dataset_names.insert(dataset.name.as_str()) {
                 return bad(format!("dataset name {:?} appears twice", dataset.name));
             }
-            let mut column_names = HashSet::new();
+            let mut column_names = BTreeSet::new();
             for column in &dataset.columns {
-                let at = format!("column {:?} of dataset {:?}", column.name, dataset.name);
+                let at = || format!("column {:?} of dataset {:?}", column.name, dataset.name);
                 if !column_names.insert(column.name.as_str()) {
-                    return bad(format!("{at} appears twice"));
+                    return bad(format!("{} appears twice", at()));
                 }
                 if u64::from(column.id) != next_id {
-                    return bad(format!("{at} has id {}, expected {next_id}", column.id));
+                    return bad(format!("{} has id {}, expected {next_id}", at(), column.id));
                 }
                 if column.first_page != next_page {
                     return bad(format!(
-                        "{at} starts at page {}, expected {next_page} (columns own consecutive directory ranges in id order)",
+                        "{} starts at page {}, expected {next_page} (columns own consecutive directory ranges in id order)",
+                        at(),
                         column.first_page
                     ));
                 }
@@ -193,19 +200,25 @@ impl Manifest {
                     Some(end) if end <= num_pages => end,
                     _ => {
                         return bad(format!(
-                            "{at} claims pages {}+{} but the directory has {num_pages}",
-                            column.first_page, column.num_pages
+                            "{} claims pages {}+{} but the directory has {num_pages}",
+                            at(),
+                            column.first_page,
+                            column.num_pages
                         ))
                     }
                 };
                 if column.num_pages == 0 && column.num_values != 0 {
                     return bad(format!(
-                        "{at} has {} values but no pages",
+                        "{} has {} values but no pages",
+                        at(),
                         column.num_values
                     ));
                 }
                 if !column.encodings.windows(2).all(|w| w[0] < w[1]) {
-                    return bad(format!("{at}: encodings must be ascending and distinct"));
+                    return bad(format!(
+                        "{}: encodings must be ascending and distinct",
+                        at()
+                    ));
                 }
                 next_id += 1;
             }

@@ -18,10 +18,21 @@ pub struct PySequences {
     pub(crate) inner: Arc<Sequences>,
 }
 
+/// A `str` from ASCII bytes, checked once by CPython's ASCII decoder (no
+/// separate UTF-8 validation pass on our side).
 fn ascii<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|_| PyValueError::new_err("sequence is not ASCII"))?;
-    Ok(PyString::new(py, text))
+    // SAFETY: the pointer and length describe `bytes`, which outlives the
+    // call; a null `errors` means strict decoding; CPython returns a new
+    // reference or null with an exception set, which `from_owned_ptr_or_err`
+    // turns into an error.
+    unsafe {
+        let obj = pyo3::ffi::PyUnicode_DecodeASCII(
+            bytes.as_ptr().cast(),
+            bytes.len() as pyo3::ffi::Py_ssize_t,
+            std::ptr::null(),
+        );
+        Ok(Bound::from_owned_ptr_or_err(py, obj)?.cast_into_unchecked())
+    }
 }
 
 /// Resolve Python-style bounds (None, negatives) against `length`, strictly:

@@ -106,7 +106,8 @@ pub fn build_small() -> Vec<u8> {
             d,
             ColumnSpec::new("chrom", PhysicalType::Binary, "utf8")
                 .encoding(Encoding::dictionary().with_zstd(3))
-                .page_bytes(90),
+                .page_bytes(90)
+                .fixed_encoding(),
         )
         .expect("column");
     for i in 0..30u64 {

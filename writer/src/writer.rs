@@ -145,6 +145,17 @@ impl ColumnSpec {
         self
     }
 
+    /// Encode one page of this column: its encoding, or the same base
+    /// encoding without zstd when that is no larger (unless
+    /// [`ColumnSpec::fixed_encoding`]).
+    fn encode(&self, num_values: u32, decoded: &[u8]) -> gcol_format::Result<EncodedPage> {
+        if self.zstd_fallback {
+            encode_adaptive(self.encoding, self.physical, num_values, decoded)
+        } else {
+            encode_page(self.encoding, self.physical, num_values, decoded)
+        }
+    }
+
     /// Set the encoding.
     pub fn encoding(mut self, encoding: Encoding) -> ColumnSpec {
         self.encoding = encoding;
@@ -456,12 +467,7 @@ impl<W: Write> Writer<W> {
         } else {
             &state.fixed
         };
-        let result = encode_page(
-            state.spec.encoding,
-            state.spec.physical,
-            state.buffered,
-            decoded,
-        );
+        let result = state.spec.encode(state.buffered, decoded);
         state.fixed.clear();
         state.buffered = 0;
         self.scratch = layout;
@@ -477,16 +483,13 @@ impl<W: Write> Writer<W> {
     /// pages in parallel.
     pub fn encode(&self, column: ColumnId, num_values: u32, decoded: &[u8]) -> Result<EncodedPage> {
         let state = self.column(column)?;
-        encode_page(
-            state.spec.encoding,
-            state.spec.physical,
-            num_values,
-            decoded,
-        )
-        .map_err(|source| Error::Encode {
-            column: state.spec.name.clone(),
-            source,
-        })
+        state
+            .spec
+            .encode(num_values, decoded)
+            .map_err(|source| Error::Encode {
+                column: state.spec.name.clone(),
+                source,
+            })
     }
 
     /// Write a page encoded elsewhere (for example in parallel with

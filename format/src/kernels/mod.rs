@@ -70,6 +70,31 @@ pub fn detected() -> Isa {
     Isa::Scalar
 }
 
+/// Ask the CPU to start loading every cache line of `bytes` now, so the
+/// misses of a short random read overlap instead of being paid one after
+/// another (the hardware prefetcher needs a few sequential misses before it
+/// helps). A hint only: it never faults and changes no data.
+#[inline]
+pub fn prefetch(bytes: &[u8]) {
+    let start = bytes.as_ptr() as usize & !63;
+    let end = bytes.as_ptr() as usize + bytes.len();
+    let mut line = start;
+    while line < end {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: PREFETCHT0 is a hint; it does not fault on any address.
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(line as *const i8);
+        }
+        #[cfg(target_arch = "aarch64")]
+        // SAFETY: PRFM is a hint; it does not fault on any address.
+        unsafe {
+            std::arch::asm!("prfm pldl1keep, [{0}]", in(reg) line, options(nostack, readonly, preserves_flags));
+        }
+        line += 64;
+    }
+}
+
 /// Decode `n` bases starting at base `first` of `packed` (byte 0 holds bases
 /// 0..4, first base in the high bits) into upper-case ASCII appended to
 /// `out`; `rna` writes `U` for code 3.

@@ -219,6 +219,7 @@ impl PageCache {
     pub(crate) fn get(&self, key: Key) -> Option<Bytes> {
         let mut state = self.state.lock();
         let State { map, policy, .. } = &mut *state;
+        let live = map.len();
         let Some(entry) = map.get_mut(&key) else {
             drop(state);
             self.counters.misses.fetch_add(1, Ordering::Relaxed);
@@ -228,11 +229,15 @@ impl PageCache {
             entry.prefetched = false;
             self.counters.readahead_hits.fetch_add(1, Ordering::Relaxed);
         }
+        let data = entry.data.clone();
         match policy {
-            Policy::Lru(p) => p.touch(key, entry),
+            Policy::Lru(p) => {
+                if p.touch(key, entry, live) {
+                    p.compact(map);
+                }
+            }
             Policy::S3Fifo(_) => entry.freq = (entry.freq + 1).min(3),
         }
-        let data = entry.data.clone();
         drop(state);
         self.counters.hits.fetch_add(1, Ordering::Relaxed);
         Some(data)
@@ -410,6 +415,33 @@ mod tests {
             assert!(cache.contains((1, 2)));
             assert!(cache.contains((1, 1)), "{policy:?}");
             assert!(!cache.contains((1, 0)));
+        }
+    }
+
+    proptest::proptest! {
+        /// With at most four pages cached every hit re-stamps, so the cache
+        /// must evict exactly what a textbook LRU list evicts, through any
+        /// number of stale queue pairs and compactions.
+        #[test]
+        fn lru_matches_a_list_model(ops in proptest::collection::vec(0u64..7, 1..400)) {
+            let cache = PageCache::with_budget(400, EvictionPolicy::Lru);
+            let mut model: Vec<u64> = Vec::new(); // least recent first
+            for p in ops {
+                if cache.get((1, p)).is_some() {
+                    let at = model.iter().position(|&m| m == p).expect("model has it");
+                    model.remove(at);
+                } else {
+                    proptest::prop_assert!(!model.contains(&p));
+                    cache.insert((1, p), page(100), false);
+                    if model.len() == 4 {
+                        model.remove(0);
+                    }
+                }
+                model.push(p);
+                for q in 0..7 {
+                    proptest::prop_assert_eq!(cache.contains((1, q)), model.contains(&q));
+                }
+            }
         }
     }
 

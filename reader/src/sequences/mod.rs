@@ -7,7 +7,6 @@
 mod export;
 pub mod region;
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -83,7 +82,7 @@ pub struct Sequences {
     ids: Ids,
     num_records: u64,
     records: OnceLock<Records>,
-    names: OnceLock<HashMap<Vec<u8>, u32>>,
+    names: OnceLock<rustc_hash::FxHashMap<Vec<u8>, u32>>,
     amb_index: OnceLock<RunIndex>,
     mask_index: OnceLock<RunIndex>,
     page_values: OnceLock<u64>,
@@ -356,7 +355,8 @@ impl Sequences {
     /// Index of the record named `name` (the first, if names repeat).
     pub fn record_index(&self, name: &str) -> Result<usize> {
         let names = Self::get_or_load(&self.names, || {
-            let mut map = HashMap::with_capacity(self.len());
+            let mut map =
+                rustc_hash::FxHashMap::with_capacity_and_hasher(self.len(), Default::default());
             self.reader.column_by_id(self.ids.name)?.for_each_binary(
                 0..self.num_records,
                 |row, v| {
@@ -730,6 +730,9 @@ impl Sequences {
                 });
             }
             let take = range.end.min(page_end) - pos;
+            let from = (pos - page_start) as usize / 4;
+            let to = ((pos - page_start + take) as usize).div_ceil(4);
+            gcol_format::kernels::prefetch(&page.data()[from..to]);
             decode_2bit(
                 page.data(),
                 (pos - page_start) as usize,
