@@ -46,6 +46,33 @@ fn main() {
         for _ in 0..100_000 {
             std::hint::black_box(gcol_format::manifest::Manifest::decode(m, 0, 280).unwrap());
         }
+        let text = std::str::from_utf8(m).unwrap();
+        let a2 = Instant::now();
+        for _ in 0..100_000 {
+            std::hint::black_box(serde_json::from_str::<serde::de::IgnoredAny>(text).unwrap());
+        }
+        println!(
+            "json scan only (IgnoredAny): {:.1} us",
+            a2.elapsed().as_nanos() as f64 / 1e8
+        );
+        let a3 = Instant::now();
+        for _ in 0..100_000 {
+            std::hint::black_box(serde_json::from_str::<serde_json::Value>(text).unwrap());
+        }
+        println!(
+            "json to Value: {:.1} us",
+            a3.elapsed().as_nanos() as f64 / 1e8
+        );
+        let a4 = Instant::now();
+        for _ in 0..100_000 {
+            std::hint::black_box(
+                serde_json::from_str::<gcol_format::manifest::Manifest>(text).unwrap(),
+            );
+        }
+        println!(
+            "json to Manifest without validate: {:.1} us",
+            a4.elapsed().as_nanos() as f64 / 1e8
+        );
         println!(
             "manifest decode alone: {:.1} us ({} bytes)",
             a.elapsed().as_nanos() as f64 / 1e8,

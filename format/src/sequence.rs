@@ -174,6 +174,20 @@ impl Packer {
         self.bases += 4;
     }
 
+    /// Append `n` codes 0 (the placeholder under ambiguity runs).
+    pub fn push_zeros(&mut self, n: usize) {
+        let mut n = n;
+        while n > 0 && !self.is_aligned() {
+            self.push(0);
+            n -= 1;
+        }
+        self.bytes.resize(self.bytes.len() + n / 4, 0);
+        self.bases += (n / 4 * 4) as u64;
+        for _ in 0..n % 4 {
+            self.push(0);
+        }
+    }
+
     /// Flush a partial last byte (low bits zero).
     pub fn finish(&mut self) {
         if self.filled > 0 {
@@ -187,6 +201,29 @@ impl Packer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_zeros_equals_pushing_zeros() {
+        for head in 0..6 {
+            for n in 0..13 {
+                let (mut a, mut b) = (Packer::default(), Packer::default());
+                for p in [&mut a, &mut b] {
+                    for _ in 0..head {
+                        p.push(3);
+                    }
+                }
+                a.push_zeros(n);
+                for _ in 0..n {
+                    b.push(0);
+                }
+                a.push(1);
+                b.push(1);
+                a.finish();
+                b.finish();
+                assert_eq!((a.bytes, a.bases), (b.bytes, b.bases), "head {head} n {n}");
+            }
+        }
+    }
 
     #[test]
     fn pack_and_decode() {

@@ -25,7 +25,7 @@ fn conformance_files_are_reproducible_and_decode_to_their_json() {
         let committed = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
             committed == bytes,
-            "{name}: a rebuild changed bytes; a change on disk needs a spec version bump and GCOL_REGENERATE=1"
+            "{name}: a rebuild changed bytes; a format change needs a spec version bump, a change in the writer's choices GCOL_REGENERATE=1 and a CHANGELOG line"
         );
         assert_eq!(
             std::fs::read_to_string(&json_path).unwrap(),
@@ -55,8 +55,10 @@ JSON numbers (floats in shortest round-trip form; compare `f32` values as
 
 The files are built by `tests/src/conformance.rs` from fixed inputs (the
 code, and `inputs/`) with a fixed timestamp and producer. `cargo test -p
-gcol-tests --test conformance` fails if a rebuild changes one byte; a change
-to bytes on disk needs a spec version bump and `GCOL_REGENERATE=1`.
+gcol-tests --test conformance` fails if a rebuild changes one byte. A change
+to the format needs a spec version bump; a change in the writer's choices
+within the format (which encoding a page gets) needs `GCOL_REGENERATE=1` and
+a line in `CHANGELOG.md`.
 
 ";
 

@@ -5,6 +5,7 @@
 //! | kernel | scalar twin (the benchmark baseline) |
 //! |---|---|
 //! | [`decode_2bit`]: packed 2-bit → ASCII | 256-entry table from a byte to four symbols |
+//! | [`pack_2bit`]: ASCII → packed 2-bit (import) | compare with each of the four symbols |
 //! | [`count_2bit`]: A/C/G/T counts on packed words | one table lookup per base |
 //! | [`reverse_complement`]: ASCII, IUPAC-aware | byte-at-a-time 256-entry table |
 //! | [`find_motif`]: exact matches | naive comparison at every offset |
@@ -157,6 +158,142 @@ pub fn decode_2bit_with(
         done += whole_bytes * 4;
     }
     scalar::decode_2bit(packed, first + done, n - done, rna, out);
+}
+
+/// Pack the longest prefix of `seq` made of whole groups of four symbols of
+/// `alphabet` (the symbols of codes 0..4 in one case, e.g. `b"ACGT"` or
+/// `b"acgu"`) into 2-bit bytes appended to `out`, first base in the high
+/// bits. Returns the number of bases packed, a multiple of 4; the caller
+/// handles what stops it (another case, N, IUPAC, a line end).
+pub fn pack_2bit(seq: &[u8], alphabet: &[u8; 4], out: &mut Vec<u8>) -> usize {
+    pack_2bit_with(isa(), seq, alphabet, out)
+}
+
+/// [`pack_2bit`] with an explicit instruction set.
+pub fn pack_2bit_with(isa: Isa, seq: &[u8], alphabet: &[u8; 4], out: &mut Vec<u8>) -> usize {
+    PackTable::with_isa(isa, alphabet).pack(seq, out)
+}
+
+/// [`pack_2bit`] prepared for one alphabet: tables built and the
+/// instruction set chosen once, for callers that pack many short runs.
+#[derive(Debug, Clone, Copy)]
+pub struct PackTable {
+    alphabet: [u8; 4],
+    /// Code by a symbol's low nibble.
+    lut: [u8; 16],
+    /// Symbol by code (first four bytes).
+    alpha: [u8; 16],
+    /// Whether the four low nibbles are distinct (the table path works).
+    by_table: bool,
+    /// Mask applied to input bytes before they are compared with the
+    /// symbols: 0xFF exact, 0xDF either case.
+    fold: u8,
+    isa: Isa,
+}
+
+impl PackTable {
+    /// Tables for `alphabet` with the best instruction set.
+    pub fn new(alphabet: &[u8; 4]) -> PackTable {
+        PackTable::with_isa(isa(), alphabet)
+    }
+
+    /// Tables for `alphabet` with an explicit instruction set (capped at
+    /// what the CPU has).
+    pub fn with_isa(isa: Isa, alphabet: &[u8; 4]) -> PackTable {
+        let mut lut = [0u8; 16];
+        let mut alpha = [0u8; 16];
+        let mut seen = 0u16;
+        for (code, &symbol) in alphabet.iter().enumerate() {
+            lut[usize::from(symbol & 15)] = code as u8;
+            alpha[code] = symbol;
+            seen |= 1 << (symbol & 15);
+        }
+        // The table path finds a byte's code by its low nibble, then checks
+        // the byte equals that code's symbol; that needs four distinct low
+        // nibbles (true of ACGT and ACGU in either case). Otherwise: scalar.
+        let by_table = seen.count_ones() == 4;
+        PackTable {
+            alphabet: *alphabet,
+            lut,
+            alpha,
+            by_table,
+            fold: 0xFF,
+            isa: if by_table {
+                isa.min(detected())
+            } else {
+                Isa::Scalar
+            },
+        }
+    }
+
+    /// Tables for upper-case letters `alphabet` that also accept their lower
+    /// case (soft-masked bases pack to the same codes).
+    ///
+    /// # Panics
+    /// If the symbols' low nibbles are not distinct or a symbol is not an
+    /// upper-case letter.
+    pub fn any_case(alphabet: &[u8; 4]) -> PackTable {
+        let mut table = PackTable::new(alphabet);
+        assert!(
+            table.by_table && alphabet.iter().all(u8::is_ascii_uppercase),
+            "any_case needs upper-case letters with distinct low nibbles"
+        );
+        table.fold = 0xDF;
+        table
+    }
+
+    /// As [`pack_2bit`] (for [`PackTable::any_case`], either case).
+    pub fn pack(&self, seq: &[u8], out: &mut Vec<u8>) -> usize {
+        let (lut, alpha, fold) = (&self.lut, &self.alpha, self.fold);
+        let simd_done = match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => return x86::pack_avx512(seq, lut, alpha, fold, out),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => x86::pack_avx2(seq, lut, alpha, fold, out),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => neon::pack_neon(seq, lut, alpha, fold, out),
+            _ => 0,
+        };
+        let rest = &seq[simd_done..];
+        if !self.by_table {
+            return scalar::pack_2bit(rest, &self.alphabet, out);
+        }
+        // The groups after the last whole SIMD block (or all of them without
+        // SIMD), by the same table lookup one group at a time.
+        let mut done = 0;
+        for g in rest.chunks_exact(4) {
+            let c = [0, 1, 2, 3].map(|k| lut[usize::from(g[k] & 15)]);
+            if (0..4).any(|k| alpha[usize::from(c[k])] != g[k] & fold) {
+                break;
+            }
+            out.push(c[0] << 6 | c[1] << 4 | c[2] << 2 | c[3]);
+            done += 4;
+        }
+        simd_done + done
+    }
+}
+
+/// Append to `out` one word per 64 bytes of `seq` (the last word for the
+/// remainder): bit `k` of word `w` is set when `seq[64 * w + k]` is in
+/// `a..=0x7F`, which for sequence letters means lower case. Soft-masked
+/// runs are read from these bits.
+pub fn lower_case_bitmap(seq: &[u8], out: &mut Vec<u64>) {
+    lower_case_bitmap_with(isa(), seq, out)
+}
+
+/// [`lower_case_bitmap`] with an explicit instruction set.
+pub fn lower_case_bitmap_with(isa: Isa, seq: &[u8], out: &mut Vec<u64>) {
+    out.reserve(seq.len().div_ceil(64));
+    let done = match isa.min(detected()) {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => return x86::lower_case_bitmap_avx512(seq, out),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => x86::lower_case_bitmap_avx2(seq, out),
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => neon::lower_case_bitmap_neon(seq, out),
+        _ => 0,
+    };
+    scalar::lower_case_bitmap(&seq[done..], out);
 }
 
 /// Count codes (A, C, G, T) among bases `first..first + n` of `packed`,

@@ -5,6 +5,106 @@ use std::arch::aarch64::*;
 
 use super::scalar;
 
+/// ASCII → 2-bit with NEON, 32 bases per iteration (as the x86 kernels:
+/// code by low-nibble table, checked by looking the symbol back up; codes
+/// combined pairwise by shift-or and narrowing).
+pub(super) fn pack_neon(
+    seq: &[u8],
+    lut: &[u8; 16],
+    alpha: &[u8; 16],
+    fold: u8,
+    out: &mut Vec<u8>,
+) -> usize {
+    out.reserve(seq.len() / 4);
+    // SAFETY: the caller checked NEON at run time (`detected()`).
+    unsafe { pack_neon_inner(seq, lut, alpha, fold, out) }
+}
+
+#[target_feature(enable = "neon")]
+unsafe fn pack_neon_inner(
+    seq: &[u8],
+    lut: &[u8; 16],
+    alpha: &[u8; 16],
+    fold: u8,
+    out: &mut Vec<u8>,
+) -> usize {
+    let blocks = seq.len() / 32;
+    // SAFETY: loads read 32 bytes at 32 * b < seq.len() - 31; each block
+    // stores 8 bytes within the capacity reserved by `pack_neon`.
+    unsafe {
+        let lutv = vld1q_u8(lut.as_ptr());
+        let alphav = vld1q_u8(alpha.as_ptr());
+        let low = vdupq_n_u8(0x0F);
+        let foldv = vdupq_n_u8(fold);
+        let byte = vdupq_n_u16(0x00FF);
+        let mut done = 0;
+        while done < blocks {
+            let p = seq.as_ptr().add(32 * done);
+            let x0 = vld1q_u8(p);
+            let x1 = vld1q_u8(p.add(16));
+            let c0 = vqtbl1q_u8(lutv, vandq_u8(x0, low));
+            let c1 = vqtbl1q_u8(lutv, vandq_u8(x1, low));
+            let ok = vandq_u8(
+                vceqq_u8(vqtbl1q_u8(alphav, c0), vandq_u8(x0, foldv)),
+                vceqq_u8(vqtbl1q_u8(alphav, c1), vandq_u8(x1, foldv)),
+            );
+            if vminvq_u8(ok) != 0xFF {
+                break;
+            }
+            // Little-endian u16 lanes hold (first code, second code).
+            let pairs = |c: uint8x16_t| {
+                let a = vreinterpretq_u16_u8(c);
+                vmovn_u16(vorrq_u16(
+                    vshlq_n_u16::<2>(vandq_u16(a, byte)),
+                    vshrq_n_u16::<8>(a),
+                ))
+            };
+            let d = vreinterpretq_u16_u8(vcombine_u8(pairs(c0), pairs(c1)));
+            let packed = vmovn_u16(vorrq_u16(
+                vshlq_n_u16::<4>(vandq_u16(d, byte)),
+                vshrq_n_u16::<8>(d),
+            ));
+            let len = out.len();
+            vst1_u8(out.as_mut_ptr().add(len), packed);
+            out.set_len(len + 8);
+            done += 1;
+        }
+        done * 32
+    }
+}
+
+/// Lower-case bitmap with NEON: compare, keep one weight bit per lane, and
+/// add the lanes of each half into a byte. Returns the bytes covered (whole
+/// 64-byte words only).
+pub(super) fn lower_case_bitmap_neon(seq: &[u8], out: &mut Vec<u64>) -> usize {
+    // SAFETY: the caller checked NEON at run time (`detected()`).
+    unsafe { lower_case_bitmap_neon_inner(seq, out) }
+}
+
+#[target_feature(enable = "neon")]
+unsafe fn lower_case_bitmap_neon_inner(seq: &[u8], out: &mut Vec<u64>) -> usize {
+    let words = seq.len() / 64;
+    // SAFETY: each iteration loads 64 bytes at 64 * w, within seq.
+    unsafe {
+        let weights: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128];
+        let weights = vld1q_u8(weights.as_ptr());
+        // Signed compare above 0x60, as the x86 kernels.
+        let below = vdupq_n_s8(0x60);
+        for w in 0..words {
+            let mut bits = 0u64;
+            for q in 0..4 {
+                let x = vreinterpretq_s8_u8(vld1q_u8(seq.as_ptr().add(64 * w + 16 * q)));
+                let m = vandq_u8(vcgtq_s8(x, below), weights);
+                let lo = u64::from(vaddv_u8(vget_low_u8(m)));
+                let hi = u64::from(vaddv_u8(vget_high_u8(m)));
+                bits |= (lo | hi << 8) << (16 * q);
+            }
+            out.push(bits);
+        }
+    }
+    words * 64
+}
+
 /// 2-bit → ASCII with NEON: 16 packed bytes (64 bases) per iteration; the
 /// four symbols of each byte are interleaved by `vst4q_u8`.
 pub(super) fn decode_neon(bytes: &[u8], rna: bool, out: &mut Vec<u8>) {

@@ -46,6 +46,36 @@ pub fn decode_2bit(packed: &[u8], first: usize, n: usize, rna: bool, out: &mut V
     }
 }
 
+/// Pack whole groups of four symbols of `alphabet` (the symbols of codes
+/// 0..4) into 2-bit bytes, first base in the high bits, until a group holds
+/// another byte; returns the number of bases packed.
+pub fn pack_2bit(seq: &[u8], alphabet: &[u8; 4], out: &mut Vec<u8>) -> usize {
+    let mut done = 0;
+    for group in seq.chunks_exact(4) {
+        let mut byte = 0u8;
+        for &b in group {
+            let Some(code) = alphabet.iter().position(|&s| s == b) else {
+                return done;
+            };
+            byte = byte << 2 | code as u8;
+        }
+        out.push(byte);
+        done += 4;
+    }
+    done
+}
+
+/// One bit per byte (set for `a..=0x7F`), 64 bytes per word.
+pub fn lower_case_bitmap(seq: &[u8], out: &mut Vec<u64>) {
+    for chunk in seq.chunks(64) {
+        let mut bits = 0u64;
+        for (k, &b) in chunk.iter().enumerate() {
+            bits |= u64::from((b'a'..0x80).contains(&b)) << k;
+        }
+        out.push(bits);
+    }
+}
+
 /// Count A, C, G, T codes one base at a time.
 pub fn count_2bit(packed: &[u8], first: usize, n: usize) -> [u64; 4] {
     let mut counts = [0u64; 4];

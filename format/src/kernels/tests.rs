@@ -29,6 +29,112 @@ fn decode_matches_scalar_at_every_offset() {
 }
 
 #[test]
+fn pack_matches_scalar() {
+    let mut seed = 0x5EEDu64;
+    for alphabet in [b"ACGT", b"acgt", b"ACGU", b"acgu", b"ACGN"] {
+        // Runs of the alphabet broken by other bytes (N, the other case, a
+        // newline, a high byte) at random places, including none.
+        for trial in 0..200 {
+            let len = (rng(&mut seed) % 700) as usize;
+            let mut seq: Vec<u8> = (0..len)
+                .map(|_| alphabet[(rng(&mut seed) % 4) as usize])
+                .collect();
+            if trial % 3 != 0 && len > 0 {
+                let at = (rng(&mut seed) as usize) % len;
+                seq[at] = [b'N', b'a', b'T' ^ 0x20, b'\n', 0xC3, b'U'][trial % 6];
+            }
+            let mut want = b"x".to_vec();
+            let want_n = scalar::pack_2bit(&seq, alphabet, &mut want);
+            for isa in ALL {
+                let mut got = b"x".to_vec();
+                let n = pack_2bit_with(isa, &seq, alphabet, &mut got);
+                assert_eq!(
+                    (n, &got),
+                    (want_n, &want),
+                    "{isa:?} {alphabet:?} trial {trial}"
+                );
+            }
+            // Round trip through the decoder.
+            let mut back = Vec::new();
+            decode_2bit(&want[1..], 0, want_n, alphabet[3] & 0xDF == b'U', &mut back);
+            if alphabet != b"ACGN" {
+                assert!(back.eq_ignore_ascii_case(&seq[..want_n]));
+            }
+        }
+    }
+}
+
+#[test]
+fn any_case_pack_matches_scalar_on_upper_case() {
+    let mut seed = 0xCA5Eu64;
+    for alphabet in [b"ACGT", b"ACGU"] {
+        for trial in 0..300 {
+            let len = (rng(&mut seed) % 500) as usize;
+            let mut seq: Vec<u8> = (0..len)
+                .map(|_| {
+                    let b = alphabet[(rng(&mut seed) % 4) as usize];
+                    if rng(&mut seed) % 5 == 0 {
+                        b.to_ascii_lowercase()
+                    } else {
+                        b
+                    }
+                })
+                .collect();
+            if trial % 2 == 0 && len > 0 {
+                let at = (rng(&mut seed) as usize) % len;
+                seq[at] = [b'N', b'n', b'@', b'!', 0xE1, b'`'][trial % 6];
+            }
+            let upper = seq.to_ascii_uppercase();
+            let mut want = Vec::new();
+            let mut want_n = scalar::pack_2bit(&upper, alphabet, &mut want);
+            // Bytes that only upper-casing turns into a symbol are not symbols.
+            if let Some(bad) = seq
+                .iter()
+                .position(|&b| !alphabet.contains(&b.to_ascii_uppercase()))
+            {
+                want_n = want_n.min(bad / 4 * 4);
+                want.truncate(want_n / 4);
+            }
+            for isa in ALL {
+                let mut got = Vec::new();
+                let n = PackTable::with_isa(isa, alphabet);
+                let mut n = n;
+                n.fold = 0xDF;
+                let done = n.pack(&seq, &mut got);
+                assert_eq!((done, &got), (want_n, &want), "{isa:?} trial {trial}");
+            }
+        }
+    }
+}
+
+#[test]
+fn lower_case_bitmap_matches_scalar() {
+    let mut seed = 0x10CAu64;
+    for len in (0..300).chain([640, 1000, 4097]) {
+        let seq: Vec<u8> = (0..len)
+            .map(|_| {
+                [b'A', b'a', b'N', b'n', b'`', b'{', 0x80, 0xFF, b'\n']
+                    [(rng(&mut seed) % 9) as usize]
+            })
+            .collect();
+        let mut want = vec![7];
+        scalar::lower_case_bitmap(&seq, &mut want);
+        for (w, word) in want[1..].iter().enumerate() {
+            for k in 0..64 {
+                let i = 64 * w + k;
+                let lower = i < len && (b'a'..0x80).contains(&seq[i]);
+                assert_eq!(word >> k & 1 == 1, lower, "byte {i}");
+            }
+        }
+        for isa in ALL {
+            let mut got = vec![7];
+            lower_case_bitmap_with(isa, &seq, &mut got);
+            assert_eq!(got, want, "{isa:?} len {len}");
+        }
+    }
+}
+
+#[test]
 fn counts_match_scalar() {
     let mut seed = 0xABCDu64;
     let packed: Vec<u8> = (0..1000).map(|_| rng(&mut seed) as u8).collect();

@@ -5,6 +5,194 @@ use std::arch::x86_64::*;
 
 use super::scalar;
 
+/// ASCII → 2-bit with AVX2, 32 bases per iteration, while every byte of a
+/// block is one of the four symbols: the code is a table lookup on the low
+/// nibble (`lut`), checked by looking the symbol back up (`alpha`); pairs
+/// and quads of codes are then combined by two multiply-adds. Returns the
+/// bases packed (whole blocks only).
+pub(super) fn pack_avx2(
+    seq: &[u8],
+    lut: &[u8; 16],
+    alpha: &[u8; 16],
+    fold: u8,
+    out: &mut Vec<u8>,
+) -> usize {
+    out.reserve(seq.len() / 4);
+    // SAFETY: the caller checked AVX2 at run time.
+    unsafe { pack_avx2_inner(seq, lut, alpha, fold, out) }
+}
+
+#[target_feature(enable = "avx2")]
+unsafe fn pack_avx2_inner(
+    seq: &[u8],
+    lut: &[u8; 16],
+    alpha: &[u8; 16],
+    fold: u8,
+    out: &mut Vec<u8>,
+) -> usize {
+    let blocks = seq.len() / 32;
+    // SAFETY: loads read 32 bytes at 32 * b < seq.len() - 31; each stored
+    // block writes 8 bytes within the capacity reserved by `pack_avx2`
+    // (seq.len() / 4), and the length is raised only over written bytes.
+    unsafe {
+        let lutv = _mm256_broadcastsi128_si256(_mm_loadu_si128(lut.as_ptr() as *const __m128i));
+        let alphav = _mm256_broadcastsi128_si256(_mm_loadu_si128(alpha.as_ptr() as *const __m128i));
+        let low = _mm256_set1_epi8(0x0F);
+        let foldv = _mm256_set1_epi8(fold as i8);
+        // maddubs: (c0, c1) -> 4 * c0 + c1; madd: (p0, p1) -> 16 * p0 + p1.
+        let pair = _mm256_set1_epi16(0x0104);
+        let quad = _mm256_set1_epi32(0x0001_0010);
+        let gather = _mm256_setr_epi8(
+            0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1, -1, -1,
+            -1, -1, -1, -1, -1, -1, -1, -1, -1,
+        );
+        let mut done = 0;
+        while done < blocks {
+            let x = _mm256_loadu_si256(seq.as_ptr().add(32 * done) as *const __m256i);
+            let code = _mm256_shuffle_epi8(lutv, _mm256_and_si256(x, low));
+            let back = _mm256_shuffle_epi8(alphav, code);
+            if _mm256_movemask_epi8(_mm256_cmpeq_epi8(back, _mm256_and_si256(x, foldv))) != -1 {
+                break;
+            }
+            let quads = _mm256_madd_epi16(_mm256_maddubs_epi16(code, pair), quad);
+            let bytes = _mm256_shuffle_epi8(quads, gather);
+            let packed = _mm_unpacklo_epi32(
+                _mm256_castsi256_si128(bytes),
+                _mm256_extracti128_si256::<1>(bytes),
+            );
+            let len = out.len();
+            _mm_storel_epi64(out.as_mut_ptr().add(len) as *mut __m128i, packed);
+            out.set_len(len + 8);
+            done += 1;
+        }
+        done * 32
+    }
+}
+
+/// ASCII → 2-bit with AVX-512BW, 64 bases per iteration (as [`pack_avx2`];
+/// the 32-bit quads are narrowed to bytes by `vpmovdb`). Masked loads cover
+/// the last partial block, and a block that stops early still packs its
+/// valid whole groups, so no scalar tail is needed.
+pub(super) fn pack_avx512(
+    seq: &[u8],
+    lut: &[u8; 16],
+    alpha: &[u8; 16],
+    fold: u8,
+    out: &mut Vec<u8>,
+) -> usize {
+    // 16 bytes of slack: every block stores 16 bytes, of which only the
+    // valid groups are kept.
+    out.reserve(seq.len() / 4 + 16);
+    // SAFETY: the caller checked AVX-512F and AVX-512BW at run time.
+    unsafe { pack_avx512_inner(seq, lut, alpha, fold, out) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn pack_avx512_inner(
+    seq: &[u8],
+    lut: &[u8; 16],
+    alpha: &[u8; 16],
+    fold: u8,
+    out: &mut Vec<u8>,
+) -> usize {
+    // SAFETY: masked loads touch only the `take` bytes in bounds; each
+    // 16-byte store lands within the capacity reserved by `pack_avx512`
+    // (one output byte per 4 input bytes consumed so far, plus 16), and the
+    // length is raised only over the `groups` bytes that are valid.
+    unsafe {
+        let lutv = _mm512_broadcast_i32x4(_mm_loadu_si128(lut.as_ptr() as *const __m128i));
+        let alphav = _mm512_broadcast_i32x4(_mm_loadu_si128(alpha.as_ptr() as *const __m128i));
+        let low = _mm512_set1_epi8(0x0F);
+        let foldv = _mm512_set1_epi8(fold as i8);
+        let pair = _mm512_set1_epi16(0x0104);
+        let quad = _mm512_set1_epi32(0x0001_0010);
+        let mut pos = 0;
+        while seq.len() - pos >= 4 {
+            let take = (seq.len() - pos).min(64);
+            let in_bounds = if take == 64 {
+                u64::MAX
+            } else {
+                (1u64 << take) - 1
+            };
+            let x = _mm512_maskz_loadu_epi8(in_bounds, seq.as_ptr().add(pos) as *const i8);
+            let code = _mm512_shuffle_epi8(lutv, _mm512_and_si512(x, low));
+            let back = _mm512_shuffle_epi8(alphav, code);
+            let ok = _mm512_cmpeq_epi8_mask(back, _mm512_and_si512(x, foldv)) & in_bounds;
+            let valid = (!ok).trailing_zeros() as usize; // leading valid bytes
+            let groups = valid.min(take) / 4;
+            if groups == 0 {
+                break;
+            }
+            let quads = _mm512_madd_epi16(_mm512_maddubs_epi16(code, pair), quad);
+            let len = out.len();
+            _mm_storeu_si128(
+                out.as_mut_ptr().add(len) as *mut __m128i,
+                _mm512_cvtepi32_epi8(quads),
+            );
+            out.set_len(len + groups);
+            pos += groups * 4;
+            if groups * 4 < take {
+                break;
+            }
+        }
+        pos
+    }
+}
+
+/// Lower-case bitmap with AVX2: two signed compares (bytes above 0x60;
+/// bytes from 0x80 are negative and stay clear) and movemasks per word.
+/// Returns the bytes covered (whole 64-byte words only).
+pub(super) fn lower_case_bitmap_avx2(seq: &[u8], out: &mut Vec<u64>) -> usize {
+    // SAFETY: the caller checked AVX2 at run time.
+    unsafe { lower_case_bitmap_avx2_inner(seq, out) }
+}
+
+#[target_feature(enable = "avx2")]
+unsafe fn lower_case_bitmap_avx2_inner(seq: &[u8], out: &mut Vec<u64>) -> usize {
+    let words = seq.len() / 64;
+    // SAFETY: each iteration loads 64 bytes at 64 * w, within seq.
+    unsafe {
+        let below = _mm256_set1_epi8(0x60);
+        for w in 0..words {
+            let p = seq.as_ptr().add(64 * w);
+            let lo = _mm256_loadu_si256(p as *const __m256i);
+            let hi = _mm256_loadu_si256(p.add(32) as *const __m256i);
+            let lo = _mm256_movemask_epi8(_mm256_cmpgt_epi8(lo, below)) as u32;
+            let hi = _mm256_movemask_epi8(_mm256_cmpgt_epi8(hi, below)) as u32;
+            out.push(u64::from(lo) | u64::from(hi) << 32);
+        }
+    }
+    words * 64
+}
+
+/// Lower-case bitmap with AVX-512BW: one compare into a mask register per
+/// word, the last partial word through a masked load.
+pub(super) fn lower_case_bitmap_avx512(seq: &[u8], out: &mut Vec<u64>) {
+    // SAFETY: the caller checked AVX-512F and AVX-512BW at run time.
+    unsafe { lower_case_bitmap_avx512_inner(seq, out) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn lower_case_bitmap_avx512_inner(seq: &[u8], out: &mut Vec<u64>) {
+    // SAFETY: masked loads touch only the in-bounds bytes of each word.
+    unsafe {
+        let below = _mm512_set1_epi8(0x60);
+        let mut pos = 0;
+        while pos < seq.len() {
+            let take = (seq.len() - pos).min(64);
+            let in_bounds = if take == 64 {
+                u64::MAX
+            } else {
+                (1u64 << take) - 1
+            };
+            let x = _mm512_maskz_loadu_epi8(in_bounds, seq.as_ptr().add(pos) as *const i8);
+            // Signed compare, as the AVX2 kernel: bytes from 0x80 stay clear.
+            out.push(_mm512_cmpgt_epi8_mask(x, below) & in_bounds);
+            pos += take;
+        }
+    }
+}
+
 /// 2-bit → ASCII with AVX2: 32 packed bytes (128 bases) per iteration.
 pub(super) fn decode_avx2(bytes: &[u8], rna: bool, out: &mut Vec<u8>) {
     out.reserve(bytes.len() * 4);

@@ -272,6 +272,11 @@ pub fn import_fasta<W: Write>(
 
     let mut line_no = 0u64;
     let mut pending: Option<Pending> = None;
+    // The sequence buffer moves from record to record, so it grows once: for
+    // the first record it is sized from the input (capped; untouched
+    // capacity costs no memory), which spares a large record its doubling
+    // copies and page faults.
+    let mut spare_seq: Vec<u8> = Vec::with_capacity(input.size.min(1 << 30) as usize);
     let mut input_bytes = 0u64;
     let mut next_report = 0u64;
     // One line: `raw` without its LF; `lf` whether it had one.
@@ -283,9 +288,12 @@ pub fn import_fasta<W: Write>(
         };
         if line.first() == Some(&b'>') {
             if let Some(done) = pending.take() {
-                importer.finish_record(done)?;
+                importer.finish_record(&done)?;
+                spare_seq = done.seq;
             }
+            spare_seq.clear();
             pending = Some(Pending {
+                seq: std::mem::take(&mut spare_seq),
                 definition: line[1..].to_vec(),
                 header_line: line_no,
                 crlf: cr,
@@ -360,7 +368,7 @@ pub fn import_fasta<W: Write>(
         }
     }
     if let Some(done) = pending.take() {
-        importer.finish_record(done)?;
+        importer.finish_record(&done)?;
     }
     let summary = importer.finish(input_bytes)?;
     progress(input.size, input.size);
@@ -423,7 +431,7 @@ impl<W: Write> Importer<'_, W> {
         Ok(())
     }
 
-    fn finish_record(&mut self, record: Pending) -> Result<()> {
+    fn finish_record(&mut self, record: &Pending) -> Result<()> {
         let number = self.record_count + 1;
         // htslib's rule: the name is the first whitespace-delimited token.
         let definition = &record.definition;
@@ -489,12 +497,12 @@ impl<W: Write> Importer<'_, W> {
             Stream::Undecided => {}
             Stream::Protein(column) => {
                 if let Some(i) = record.seq.iter().position(|&b| !is_protein_symbol(b)) {
-                    return Err(self.bad_symbol(number, &record, i, "protein"));
+                    return Err(self.bad_symbol(number, record, i, "protein"));
                 }
                 let column = *column;
                 self.writer.push(column, &record.seq)?;
             }
-            Stream::Nucleotide(_) => self.pack_record(&record, number, &mut flags)?,
+            Stream::Nucleotide(_) => self.pack_record(record, number, &mut flags)?,
         }
         self.residues += record.seq.len() as u64;
         let r = &self.records;

@@ -76,7 +76,7 @@ impl Input {
     }
 }
 
-/// Reads its inner reader on a background thread, 4 MiB at a time, so that
+/// Reads its inner reader on a background thread, 1 MiB at a time, so that
 /// decompression and hashing overlap with parsing.
 struct ReadAhead {
     chunks: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
@@ -87,7 +87,7 @@ struct ReadAhead {
     done: bool,
 }
 
-const CHUNK: usize = 4 << 20;
+const CHUNK: usize = 1 << 20;
 
 impl ReadAhead {
     fn spawn(mut inner: Box<dyn BufRead + Send>) -> ReadAhead {

@@ -5,26 +5,12 @@
 use std::io::Write;
 
 use gcol_format::encoding::{EncodedPage, Encoding};
+use gcol_format::kernels::PackTable;
 use gcol_format::sequence::{columns as col, is_nucleotide_symbol, Packer, CODE, NOT_ACGT};
 use gcol_format::PhysicalType;
 use rayon::prelude::*;
 
 use crate::{encode_adaptive, ColumnId, ColumnSpec, DatasetId, Error, Result, Writer};
-
-/// Code of plain A/C/G/T(U) in one case for the packing fast path; 0xFF otherwise.
-const fn fast_table(symbols: &[u8; 4]) -> [u8; 256] {
-    let mut t = [0xFF; 256];
-    let mut i = 0;
-    while i < 4 {
-        t[symbols[i] as usize] = i as u8;
-        i += 1;
-    }
-    t
-}
-static FAST_UPPER_DNA: [u8; 256] = fast_table(b"ACGT");
-static FAST_UPPER_RNA: [u8; 256] = fast_table(b"ACGU");
-static FAST_LOWER_DNA: [u8; 256] = fast_table(b"acgt");
-static FAST_LOWER_RNA: [u8; 256] = fast_table(b"acgu");
 
 /// Pages of the base stream encoded together (in parallel) per batch.
 const BATCH_PAGES: usize = 16;
@@ -71,21 +57,23 @@ impl RunTable {
         Ok(())
     }
 
-    #[inline]
-    fn extend<W: Write>(
+    /// Add `len` positions from `pos` with `symbol`, joining the open run
+    /// when it ends at `pos` with the same symbol.
+    fn extend_run<W: Write>(
         &mut self,
         writer: &mut Writer<W>,
         bin: u64,
         pos: u64,
+        len: u64,
         symbol: u8,
     ) -> Result<()> {
         match &mut self.open {
-            Some(run) if run.end == pos && run.symbol == symbol => run.end += 1,
+            Some(run) if run.end == pos && run.symbol == symbol => run.end += len,
             _ => {
                 self.close(writer, bin)?;
                 self.open = Some(Run {
                     start: pos,
-                    end: pos + 1,
+                    end: pos + len,
                     symbol,
                 });
             }
@@ -94,7 +82,8 @@ impl RunTable {
     }
 }
 
-type EncodedBatch = Vec<gcol_format::Result<EncodedPage>>;
+/// Encoded pages of a batch, and the batch's buffer to reuse.
+type EncodedBatch = (Vec<gcol_format::Result<EncodedPage>>, Vec<u8>);
 
 pub(crate) struct NucleotideStream {
     bases: ColumnId,
@@ -105,6 +94,9 @@ pub(crate) struct NucleotideStream {
     page_bytes: usize,
     /// Batches being encoded on the rayon pool, oldest first; written in order.
     in_flight: std::collections::VecDeque<std::sync::mpsc::Receiver<EncodedBatch>>,
+    /// Packed-byte buffers back from encoded batches, reused so each batch
+    /// does not allocate (and page-fault) a fresh megabyte.
+    spare: Vec<Vec<u8>>,
 }
 
 impl NucleotideStream {
@@ -170,6 +162,7 @@ impl NucleotideStream {
             encoding,
             page_bytes,
             in_flight: std::collections::VecDeque::new(),
+            spare: Vec::new(),
         })
     }
 
@@ -188,76 +181,109 @@ impl NucleotideStream {
         base: u64,
         rna: bool,
     ) -> Result<Option<usize>> {
-        let exception = if rna { b'T' } else { b'U' };
         let bin = self.bin_bases();
-        let mut in_mask = false;
-        let fast = |mask: bool| match (mask, rna) {
-            (false, false) => &FAST_UPPER_DNA,
-            (false, true) => &FAST_UPPER_RNA,
-            (true, false) => &FAST_LOWER_DNA,
-            (true, true) => &FAST_LOWER_RNA,
-        };
+        // Pass 1: soft-masked (lower-case) runs, from 64-byte case bitmaps.
+        self.mask_runs(writer, seq, base, bin)?;
+        // Pass 2: 2-bit codes, either case, by the SIMD packing kernel;
+        // other symbols (N, IUPAC, the RNA/DNA exception letter) go to the
+        // ambiguity table a run at a time, with code 0 in the base stream.
+        let exception = if rna { b'T' } else { b'U' };
+        let table = PackTable::any_case(if rna { b"ACGU" } else { b"ACGT" });
         let n = seq.len();
         let mut i = 0usize;
-        let mut next_check = 1usize << 16;
         while i < n {
-            // Fast path: eight bases of plain A/C/G/T in the current case, whole bytes.
-            if i + 8 <= n && self.packer.is_aligned() {
-                let table = fast(in_mask);
-                let c: [u8; 8] = std::array::from_fn(|k| table[seq[i + k] as usize]);
-                if c.iter().fold(0u8, |acc, &v| acc | v) & 0x80 == 0 {
-                    self.packer
-                        .push_byte(c[0] << 6 | c[1] << 4 | c[2] << 2 | c[3]);
-                    self.packer
-                        .push_byte(c[4] << 6 | c[5] << 4 | c[6] << 2 | c[7]);
-                    i += 8;
+            if self.packer.is_aligned() && n - i >= 4 {
+                // At most 64 KiB of input at a time, so full batches of pages
+                // are flushed as they fill.
+                let end = n.min(i + (1 << 16));
+                let packed = table.pack(&seq[i..end], &mut self.packer.bytes);
+                if packed > 0 {
+                    self.packer.bases += packed as u64;
+                    i += packed;
+                    if self.packer.bytes.len() >= self.page_bytes * BATCH_PAGES {
+                        flush_pages(writer, self, false)?;
+                    }
                     continue;
                 }
             }
             let b = seq[i];
-            let pos = base + i as u64;
-            let lower = b >= b'a';
-            if lower != in_mask {
-                if lower {
-                    self.mask.open = Some(Run {
-                        start: pos,
-                        end: pos,
-                        symbol: 0,
-                    });
-                } else if let Some(run) = self.mask.open.as_mut() {
-                    run.end = pos;
-                    self.mask.close(writer, bin)?;
-                }
-                in_mask = lower;
-            }
             let code = CODE[b as usize];
             if code != NOT_ACGT && !(code == 3 && (b & 0xDF) == exception) {
                 self.packer.push(code);
-            } else {
-                if !is_nucleotide_symbol(b) {
-                    return Ok(Some(i));
-                }
-                self.amb.extend(writer, bin, pos, b.to_ascii_uppercase())?;
-                self.packer.push(0);
+                i += 1;
+                continue;
             }
-            i += 1;
-            if i >= next_check {
-                next_check = i + (1 << 16);
-                if self.packer.bytes.len() >= self.page_bytes * BATCH_PAGES {
-                    flush_pages(writer, self, false)?;
-                }
+            if !is_nucleotide_symbol(b) {
+                return Ok(Some(i));
+            }
+            // A run of one symbol (N runs are long) in pieces of at most
+            // 1 Mbases, so batches still flush as they fill.
+            let upper = b.to_ascii_uppercase();
+            let limit = n.min(i + (1 << 20));
+            let run = seq[i..limit]
+                .iter()
+                .position(|c| c.to_ascii_uppercase() != upper)
+                .unwrap_or(limit - i);
+            self.amb
+                .extend_run(writer, bin, base + i as u64, run as u64, upper)?;
+            self.packer.push_zeros(run);
+            i += run;
+            if self.packer.bytes.len() >= self.page_bytes * BATCH_PAGES {
+                flush_pages(writer, self, false)?;
             }
         }
         if self.packer.bytes.len() >= self.page_bytes * BATCH_PAGES {
             flush_pages(writer, self, false)?;
         }
-        let end = base + seq.len() as u64;
-        if let Some(run) = self.mask.open.as_mut() {
-            run.end = end;
-            self.mask.close(writer, bin)?;
-        }
         self.amb.close(writer, bin)?;
         Ok(None)
+    }
+
+    /// Record the lower-case runs of `seq` (stream positions from `base`)
+    /// in the mask table; a run never continues across records.
+    fn mask_runs<W: Write>(
+        &mut self,
+        writer: &mut Writer<W>,
+        seq: &[u8],
+        base: u64,
+        bin: u64,
+    ) -> Result<()> {
+        let mut previous = 0u64; // the last byte of the previous word was lower case
+        let mut words = Vec::with_capacity(1024);
+        for (c, piece) in seq.chunks(64 * 1024).enumerate() {
+            words.clear();
+            gcol_format::kernels::lower_case_bitmap(piece, &mut words);
+            for (w, &bits) in words.iter().enumerate() {
+                let len = (piece.len() - 64 * w).min(64);
+                // A set bit where the case differs from the byte before.
+                let mut edges = bits ^ ((bits << 1) | previous);
+                if len < 64 {
+                    edges &= (1u64 << len) - 1;
+                }
+                let word_start = base + (c * 64 * 1024 + 64 * w) as u64;
+                while edges != 0 {
+                    let j = edges.trailing_zeros();
+                    let pos = word_start + u64::from(j);
+                    if bits >> j & 1 == 1 {
+                        self.mask.open = Some(Run {
+                            start: pos,
+                            end: pos,
+                            symbol: 0,
+                        });
+                    } else if let Some(run) = self.mask.open.as_mut() {
+                        run.end = pos;
+                        self.mask.close(writer, bin)?;
+                    }
+                    edges &= edges - 1;
+                }
+                previous = bits >> (len - 1) & 1;
+            }
+        }
+        if let Some(run) = self.mask.open.as_mut() {
+            run.end = base + seq.len() as u64;
+            self.mask.close(writer, bin)?;
+        }
+        Ok(())
     }
 
     /// Write the last pages and the run indexes for a stream of `total` bases.
@@ -307,16 +333,20 @@ fn flush_pages<W: Write>(
         stream.packer.bytes.len() / page * page
     };
     if take > 0 {
-        let rest = stream.packer.bytes.split_off(take);
-        let batch = std::mem::replace(&mut stream.packer.bytes, rest);
+        let mut next = stream.spare.pop().unwrap_or_default();
+        next.clear();
+        next.reserve(page * (BATCH_PAGES + 1));
+        next.extend_from_slice(&stream.packer.bytes[take..]);
+        stream.packer.bytes.truncate(take);
+        let batch = std::mem::replace(&mut stream.packer.bytes, next);
         let encoding = stream.encoding;
         let (tx, rx) = std::sync::mpsc::channel();
         rayon::spawn(move || {
-            let pages: EncodedBatch = batch
+            let pages = batch
                 .par_chunks(page)
                 .map(|chunk| encode_adaptive(encoding, PhysicalType::U8, chunk.len() as u32, chunk))
                 .collect();
-            let _ = tx.send(pages);
+            let _ = tx.send((pages, batch));
         });
         stream.in_flight.push_back(rx);
     }
@@ -335,7 +365,10 @@ fn flush_pages<W: Write>(
             }
         };
         stream.in_flight.pop_front();
-        let batch = batch.expect("encoding task panicked");
+        let (batch, buffer) = batch.expect("encoding task panicked");
+        if stream.spare.len() < 2 {
+            stream.spare.push(buffer);
+        }
         for encoded in batch {
             let encoded = encoded.map_err(|source| Error::Encode {
                 column: col::BASES.into(),
