@@ -73,7 +73,7 @@ fn any_case_pack_matches_scalar_on_upper_case() {
             let mut seq: Vec<u8> = (0..len)
                 .map(|_| {
                     let b = alphabet[(rng(&mut seed) % 4) as usize];
-                    if rng(&mut seed) % 5 == 0 {
+                    if rng(&mut seed).is_multiple_of(5) {
                         b.to_ascii_lowercase()
                     } else {
                         b
