@@ -102,6 +102,9 @@ struct RecordColumns {
     flags: ColumnId,
 }
 
+/// Residues buffered before they are handed to the stream.
+const PART: usize = 1 << 20;
+
 enum Stream {
     Undecided,
     Nucleotide(Box<NucleotideStream>),
@@ -119,6 +122,10 @@ struct Pending {
     blank_lines: u32,
     irregular: bool,
     no_final_newline: bool,
+    /// Residues already handed to the stream (`seq` holds the ones after).
+    flushed: u64,
+    /// RNA or DNA, decided by the first part holding a T or a U.
+    rna: Option<bool>,
 }
 
 impl Pending {
@@ -147,6 +154,11 @@ impl Pending {
         let (last, body) = self.line_lengths.split_last().expect("non-empty");
         let uniform = body.iter().all(|&l| l == width) && *last <= width;
         (width, uniform && !self.irregular)
+    }
+
+    /// Residues of the record so far.
+    fn len(&self) -> u64 {
+        self.flushed + self.seq.len() as u64
     }
 
     /// 1-based line number of residue `i` of the sequence.
@@ -179,8 +191,9 @@ struct Importer<'w, W: Write> {
 
 /// Read the FASTA file at `path` into a new `sequences` dataset of `writer`.
 ///
-/// Memory: one record's residues (plus 4 bytes per line of it) and a batch
-/// of 16 base pages; a record of any length is accepted.
+/// Memory: 1 MiB of residues (records are streamed in parts), 4 bytes per
+/// line of the current record, and a batch of 16 base pages; a record of
+/// any length is accepted.
 pub fn import_fasta<W: Write>(
     writer: &mut Writer<W>,
     path: &Path,
@@ -272,11 +285,9 @@ pub fn import_fasta<W: Write>(
 
     let mut line_no = 0u64;
     let mut pending: Option<Pending> = None;
-    // The sequence buffer moves from record to record, so it grows once: for
-    // the first record it is sized from the input (capped; untouched
-    // capacity costs no memory), which spares a large record its doubling
-    // copies and page faults.
-    let mut spare_seq: Vec<u8> = Vec::with_capacity(input.size.min(1 << 30) as usize);
+    // The residue buffer moves from record to record and is handed to the
+    // stream whenever it holds a part, so it stays small and cache-resident.
+    let mut spare_seq: Vec<u8> = Vec::with_capacity(PART + (64 << 10));
     let mut input_bytes = 0u64;
     let mut next_report = 0u64;
     // One line: `raw` without its LF; `lf` whether it had one.
@@ -287,8 +298,8 @@ pub fn import_fasta<W: Write>(
             _ => (raw, false),
         };
         if line.first() == Some(&b'>') {
-            if let Some(done) = pending.take() {
-                importer.finish_record(&done)?;
+            if let Some(mut done) = pending.take() {
+                importer.finish_record(&mut done)?;
                 spare_seq = done.seq;
             }
             spare_seq.clear();
@@ -303,6 +314,9 @@ pub fn import_fasta<W: Write>(
         } else if let Some(record) = pending.as_mut() {
             record.add_line(line, cr);
             record.no_final_newline = !lf;
+            if record.seq.len() >= PART {
+                importer.flush_part(record, false)?;
+            }
         } else if line.is_empty() {
             // Blank lines before the first record cannot be reproduced.
             importer.exact = false;
@@ -367,8 +381,8 @@ pub fn import_fasta<W: Write>(
             next_report = input_bytes + (4 << 20);
         }
     }
-    if let Some(done) = pending.take() {
-        importer.finish_record(&done)?;
+    if let Some(mut done) = pending.take() {
+        importer.finish_record(&mut done)?;
     }
     let summary = importer.finish(input_bytes)?;
     progress(input.size, input.size);
@@ -431,10 +445,11 @@ impl<W: Write> Importer<'_, W> {
         Ok(())
     }
 
-    fn finish_record(&mut self, record: &Pending) -> Result<()> {
+    fn finish_record(&mut self, record: &mut Pending) -> Result<()> {
         let number = self.record_count + 1;
         // htslib's rule: the name is the first whitespace-delimited token.
-        let definition = &record.definition;
+        let definition = std::mem::take(&mut record.definition);
+        let definition = &definition;
         let start = definition
             .iter()
             .position(|b| !b.is_ascii_whitespace())
@@ -465,19 +480,7 @@ impl<W: Write> Importer<'_, W> {
                 ));
             }
         }
-        if matches!(self.stream, Stream::Undecided) && !record.seq.is_empty() {
-            let sample = &record.seq[..record.seq.len().min(1 << 20)];
-            let nucleotide = sample
-                .iter()
-                .filter(|&&b| {
-                    matches!(
-                        b.to_ascii_uppercase(),
-                        b'A' | b'C' | b'G' | b'T' | b'U' | b'N'
-                    )
-                })
-                .count();
-            self.decide(nucleotide * 10 >= sample.len() * 9)?;
-        }
+        self.flush_part(record, true)?;
         let (width, regular) = record.layout();
         if !regular {
             self.exact = false;
@@ -492,19 +495,11 @@ impl<W: Write> Importer<'_, W> {
         if record.no_final_newline {
             flags |= FLAG_NO_FINAL_NEWLINE;
         }
-        let offset = self.residues;
-        match &mut self.stream {
-            Stream::Undecided => {}
-            Stream::Protein(column) => {
-                if let Some(i) = record.seq.iter().position(|&b| !is_protein_symbol(b)) {
-                    return Err(self.bad_symbol(number, record, i, "protein"));
-                }
-                let column = *column;
-                self.writer.push(column, &record.seq)?;
-            }
-            Stream::Nucleotide(_) => self.pack_record(record, number, &mut flags)?,
+        if record.rna == Some(true) {
+            flags |= FLAG_RNA;
         }
-        self.residues += record.seq.len() as u64;
+        let offset = self.residues;
+        self.residues += record.len();
         let r = &self.records;
         let (name_c, def_c, len_c, off_c, width_c, blank_c, flags_c) = (
             r.name,
@@ -517,7 +512,7 @@ impl<W: Write> Importer<'_, W> {
         );
         self.writer.push_binary(name_c, name)?;
         self.writer.push_binary(def_c, definition)?;
-        self.writer.push(len_c, &[record.seq.len() as u64])?;
+        self.writer.push(len_c, &[record.len()])?;
         self.writer.push(off_c, &[offset])?;
         self.writer.push(width_c, &[width])?;
         self.writer.push(blank_c, &[record.blank_lines])?;
@@ -526,11 +521,12 @@ impl<W: Write> Importer<'_, W> {
         Ok(())
     }
 
+    /// Error for byte `i` of the record's buffered part.
     fn bad_symbol(&self, number: u64, record: &Pending, i: usize, alphabet: &str) -> Error {
         let b = record.seq[i];
         self.input_error(
             number,
-            record.line_of(i),
+            record.line_of(record.flushed as usize + i),
             "sequence",
             format!(
                 "{:?} (byte {:#04x}) is not a {alphabet} symbol{}",
@@ -545,22 +541,61 @@ impl<W: Write> Importer<'_, W> {
         )
     }
 
-    /// Pack one nucleotide record into the base stream and run tables.
-    fn pack_record(&mut self, record: &Pending, number: u64, flags: &mut u8) -> Result<()> {
-        let seq = &record.seq;
-        // RNA when U outnumbers T; the minority letter is kept as an ambiguity symbol.
-        let u = memchr::memchr2_iter(b'U', b'u', seq).count();
-        let rna = u > 0 && u > memchr::memchr2_iter(b'T', b't', seq).count();
-        if rna {
-            *flags |= FLAG_RNA;
+    /// Hand the record's buffered residues to the stream (the alphabet is
+    /// decided by the first part of the first non-empty record); with
+    /// `last`, the record ends here.
+    fn flush_part(&mut self, record: &mut Pending, last: bool) -> Result<()> {
+        let number = self.record_count + 1;
+        if matches!(self.stream, Stream::Undecided) && !record.seq.is_empty() {
+            let sample = &record.seq[..record.seq.len().min(1 << 20)];
+            let nucleotide = sample
+                .iter()
+                .filter(|&&b| {
+                    matches!(
+                        b.to_ascii_uppercase(),
+                        b'A' | b'C' | b'G' | b'T' | b'U' | b'N'
+                    )
+                })
+                .count();
+            self.decide(nucleotide * 10 >= sample.len() * 9)?;
         }
-        let base = self.residues;
-        let Stream::Nucleotide(stream) = &mut self.stream else {
-            unreachable!("called for nucleotide streams")
-        };
-        if let Some(i) = stream.pack(self.writer, seq, base, rna)? {
-            return Err(self.bad_symbol(number, record, i, "nucleotide"));
+        let base = self.residues + record.flushed;
+        match &mut self.stream {
+            Stream::Undecided => {}
+            Stream::Protein(column) => {
+                if let Some(i) = record.seq.iter().position(|&b| !is_protein_symbol(b)) {
+                    return Err(self.bad_symbol(number, record, i, "protein"));
+                }
+                let column = *column;
+                self.writer.push(column, &record.seq)?;
+            }
+            Stream::Nucleotide(stream) => {
+                let seq = &record.seq;
+                // RNA when U outnumbers T in the first part that has either
+                // (the whole record, unless it is over 1 MiB); the minority
+                // letter is kept as an ambiguity symbol. Parts before that
+                // have neither letter, so they pack alike either way.
+                if record.rna.is_none() {
+                    // U is rare in DNA, so count it first; T only needs
+                    // counting when there is a U to compare with.
+                    let u = memchr::memchr2_iter(b'U', b'u', seq).count();
+                    if u > 0 {
+                        record.rna = Some(u > memchr::memchr2_iter(b'T', b't', seq).count());
+                    } else if memchr::memchr2(b'T', b't', seq).is_some() {
+                        record.rna = Some(false);
+                    }
+                }
+                let rna = record.rna.unwrap_or(false);
+                if let Some(i) = stream.pack(self.writer, seq, base, rna)? {
+                    return Err(self.bad_symbol(number, record, i, "nucleotide"));
+                }
+                if last {
+                    stream.end_record(self.writer, base + seq.len() as u64)?;
+                }
+            }
         }
+        record.flushed += record.seq.len() as u64;
+        record.seq.clear();
         Ok(())
     }
 

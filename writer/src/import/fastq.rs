@@ -376,7 +376,7 @@ pub fn import_fastq<W: Write>(
             }
             let u = memchr::memchr2_iter(b'U', b'u', seq).count();
             let rna = u > 0 && u > memchr::memchr2_iter(b'T', b't', seq).count();
-            if let Some(i) = stream.pack(writer, seq, total_bases, rna)? {
+            if let Some(i) = stream.pack_record(writer, seq, total_bases, rna)? {
                 return Err(input_err(
                     first_line + 1,
                     "sequence",

@@ -97,6 +97,8 @@ pub(crate) struct NucleotideStream {
     /// Packed-byte buffers back from encoded batches, reused so each batch
     /// does not allocate (and page-fault) a fresh megabyte.
     spare: Vec<Vec<u8>>,
+    /// 1 when the last byte packed of the current record was lower case.
+    mask_previous: u64,
 }
 
 impl NucleotideStream {
@@ -163,6 +165,7 @@ impl NucleotideStream {
             page_bytes,
             in_flight: std::collections::VecDeque::new(),
             spare: Vec::new(),
+            mask_previous: 0,
         })
     }
 
@@ -171,7 +174,37 @@ impl NucleotideStream {
         (self.page_bytes * 4) as u64
     }
 
-    /// Append `seq`, whose first residue is stream position `base`. `rna`
+    /// Append one whole record `seq` at stream position `base`
+    /// ([`NucleotideStream::pack`] then [`NucleotideStream::end_record`]).
+    pub(crate) fn pack_record<W: Write>(
+        &mut self,
+        writer: &mut Writer<W>,
+        seq: &[u8],
+        base: u64,
+        rna: bool,
+    ) -> Result<Option<usize>> {
+        let bad = self.pack(writer, seq, base, rna)?;
+        if bad.is_none() {
+            self.end_record(writer, base + seq.len() as u64)?;
+        }
+        Ok(bad)
+    }
+
+    /// Close the record's open mask and ambiguity runs at stream position
+    /// `end` (runs never continue into the next record).
+    pub(crate) fn end_record<W: Write>(&mut self, writer: &mut Writer<W>, end: u64) -> Result<()> {
+        let bin = self.bin_bases();
+        if let Some(run) = self.mask.open.as_mut() {
+            run.end = end;
+            self.mask.close(writer, bin)?;
+        }
+        self.mask_previous = 0;
+        self.amb.close(writer, bin)
+    }
+
+    /// Append `seq`, the next part of a record, whose first residue is
+    /// stream position `base` (a record may come in several parts; runs
+    /// continue across them until [`NucleotideStream::end_record`]). `rna`
     /// makes `U` the fourth base (and `T` an ambiguity symbol). Returns the
     /// index of the first byte that is not a nucleotide symbol, if any.
     pub(crate) fn pack<W: Write>(
@@ -235,12 +268,11 @@ impl NucleotideStream {
         if self.packer.bytes.len() >= self.page_bytes * BATCH_PAGES {
             flush_pages(writer, self, false)?;
         }
-        self.amb.close(writer, bin)?;
         Ok(None)
     }
 
     /// Record the lower-case runs of `seq` (stream positions from `base`)
-    /// in the mask table; a run never continues across records.
+    /// in the mask table; the last run stays open for the next part.
     fn mask_runs<W: Write>(
         &mut self,
         writer: &mut Writer<W>,
@@ -248,7 +280,7 @@ impl NucleotideStream {
         base: u64,
         bin: u64,
     ) -> Result<()> {
-        let mut previous = 0u64; // the last byte of the previous word was lower case
+        let mut previous = self.mask_previous; // the byte before was lower case
         let mut words = Vec::with_capacity(1024);
         for (c, piece) in seq.chunks(64 * 1024).enumerate() {
             words.clear();
@@ -279,10 +311,7 @@ impl NucleotideStream {
                 previous = bits >> (len - 1) & 1;
             }
         }
-        if let Some(run) = self.mask.open.as_mut() {
-            run.end = base + seq.len() as u64;
-            self.mask.close(writer, bin)?;
-        }
+        self.mask_previous = previous;
         Ok(())
     }
 
