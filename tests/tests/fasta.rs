@@ -256,6 +256,73 @@ fn malformed_inputs_name_record_line_and_field() {
     assert_eq!((record, line, field), (0, 1, "definition line"));
 }
 
+/// A record of ~3.3 Mbases (the importer hands records to the stream in
+/// 1 MiB parts): soft-masked and N runs straddle the part boundaries, a
+/// second record is RNA whose first U comes after 2 MiB of N, and a bad
+/// symbol late in a record is reported on its own line.
+#[test]
+fn long_records_stream_in_parts() {
+    let mut seed = 99u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut seq: Vec<u8> = (0..3_300_000)
+        .map(|_| b"ACGT"[(next() % 4) as usize])
+        .collect();
+    // Parts end at the first line end at or after each 1 MiB of residues:
+    // a lower-case run, an N run and an n run straddle the three ends.
+    let (b1, b2, b3) = (1usize << 20, 2 << 20, 3 << 20);
+    for b in &mut seq[b1 - 5_000..b1 + 7_000] {
+        b.make_ascii_lowercase();
+    }
+    seq[b2 - 300..b2 + 300].fill(b'N');
+    seq[b3 - 300..b3 + 300].fill(b'n');
+    let mut rna = vec![b'N'; 2_200_000];
+    rna.extend((0..50_000).map(|_| b"ACGU"[(next() % 4) as usize]));
+    rna[2_200_100] = b'T';
+    let wrap = |s: &[u8], width: usize| {
+        let mut out = Vec::new();
+        for line in s.chunks(width) {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+        out
+    };
+    let mut text = b">big masked\n".to_vec();
+    text.extend(wrap(&seq, 61));
+    text.extend_from_slice(b">rna\n");
+    text.extend(wrap(&rna, 70));
+    let bytes = convert_text(&text, NamePolicy::Strict).unwrap();
+    let reader = Reader::from_bytes(bytes).unwrap();
+    let seqs = reader.sequences("seqs").unwrap();
+    let mut out = Vec::new();
+    seqs.write_fasta(&mut out, &ExportOptions::default(), |_, _| {})
+        .unwrap();
+    assert!(out == text, "export differs from the input");
+    let mut got = Vec::new();
+    seqs.fetch_record_into(0, 0..seq.len() as u64, &mut got)
+        .unwrap();
+    assert!(got == seq);
+    assert_ne!(
+        seqs.record(1).unwrap().flags & gcol_format::sequence::FLAG_RNA,
+        0
+    );
+    // One run each, not split where parts end: masks (acgt..., n...) and
+    // ambiguity runs (N..., n..., the RNA record's 2.2 Mb of N, its T).
+    let runs = |c: &str| reader.column("seqs", c).unwrap().num_values();
+    assert_eq!((runs("mask_start"), runs("amb_start")), (2, 4));
+    // A bad byte past 2 MiB: its line is counted from the record start.
+    let mut bad = seq.clone();
+    bad[2_500_000] = b'*';
+    let mut text = b">big\n".to_vec();
+    text.extend(wrap(&bad, 61));
+    let (record, line, field, _) = input_error(&text);
+    assert_eq!((record, line, field), (1, 2 + 2_500_000 / 61, "sequence"));
+}
+
 #[test]
 fn truncated_gzip_is_an_input_error() {
     let Some(data) = shared_data("truncated gzip input") else {
