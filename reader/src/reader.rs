@@ -148,12 +148,15 @@ impl Reader {
         let (data, map) = if len == 0 {
             (Bytes::new(), None)
         } else {
+            // The length is known: saying so spares memmap2 a second fstat.
+            let map_options = memmap2::MmapOptions::new().len(len as usize).clone();
             // SAFETY: gcol files are immutable once finished: writers build a
             // new file and rename it into place, never modifying a finished
             // file, so the mapped bytes do not change under us. A third party
             // truncating the file in place would fault (SIGBUS); the spec
             // (section 11) forbids modifying finished files in place.
-            let map = Arc::new(unsafe { Mmap::map(&file) }.map_err(io_err)?);
+            let map = unsafe { map_options.map(&file) }.map_err(io_err)?;
+            let map = Arc::new(map);
             (Bytes::from_owner(MapOwner(map.clone())), Some(map))
         };
         Reader::build(data, map, Some(path.to_path_buf()), options)
@@ -472,29 +475,45 @@ impl Reader {
         format!("{}/{}", ds.name, c.name)
     }
 
+    /// A page-level error naming the column, page and offset.
+    fn page_error(&self, page: u64, info: &PageInfo, source: gcol_format::Error) -> Error {
+        Error::Page {
+            column: self.column_label(info.column_id),
+            page,
+            offset: info.offset,
+            source: Box::new(source),
+        }
+    }
+
+    /// Check a page's stored bytes against its entry's CRC32C (per the
+    /// checksum policy, or always with `verify`).
+    fn check_stored(&self, page: u64, info: &PageInfo, stored: &[u8], verify: bool) -> Result<()> {
+        if verify || self.inner.checksums == ChecksumPolicy::Verify {
+            let actual = crc::crc32c(stored);
+            if actual != info.crc32c {
+                return Err(self.page_error(
+                    page,
+                    info,
+                    gcol_format::Error::ChecksumMismatch {
+                        region: Region::Page(page),
+                        offset: info.offset,
+                        expected: info.crc32c,
+                        actual,
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Load page `page` without the cache: checksum (per policy) and decode.
     pub(crate) fn load_page(&self, page: u64, info: &PageInfo, verify: bool) -> Result<Bytes> {
         let inner = &*self.inner;
         let stored = inner
             .data
             .slice(info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize);
-        let page_err = |source| Error::Page {
-            column: self.column_label(info.column_id),
-            page,
-            offset: info.offset,
-            source: Box::new(source),
-        };
-        if verify || inner.checksums == ChecksumPolicy::Verify {
-            let actual = crc::crc32c(&stored);
-            if actual != info.crc32c {
-                return Err(page_err(gcol_format::Error::ChecksumMismatch {
-                    region: Region::Page(page),
-                    offset: info.offset,
-                    expected: info.crc32c,
-                    actual,
-                }));
-            }
-        }
+        let page_err = |source| self.page_error(page, info, source);
+        self.check_stored(page, info, &stored, verify)?;
         let (_, column) = self.column_meta(info.column_id);
         let decoded = decode_page(
             info.encoding,
@@ -510,18 +529,25 @@ impl Reader {
         })
     }
 
+    /// Page `page` from the cache, counting a hit or a miss.
+    fn cached_page(&self, page: u64) -> Option<Page> {
+        if page >= self.inner.footer.num_pages {
+            return None;
+        }
+        // A cached page's entry was checked (block checksum and spec 2.4
+        // rules) when the page was loaded, and the mapping does not change,
+        // so the 48 bytes are read without checking again.
+        let data = self.inner.cache.get((self.inner.file_key, page))?;
+        let at = self.entry_offset(page) as usize;
+        let info = directory::view(&self.inner.data[at..at + DIR_ENTRY_LEN])[0].info();
+        let (_, column) = self.column_meta(info.column_id);
+        Some(Page::new(info, column.physical_type, data))
+    }
+
     /// Page `page` of the directory through the cache.
     pub fn page(&self, page: u64) -> Result<Page> {
-        if page < self.inner.footer.num_pages {
-            // Hit path: a cached page's entry was checked (block checksum and
-            // spec 2.4 rules) when the page was loaded, and the mapping does
-            // not change, so the 48 bytes are read without checking again.
-            if let Some(data) = self.inner.cache.get((self.inner.file_key, page)) {
-                let at = self.entry_offset(page) as usize;
-                let info = directory::view(&self.inner.data[at..at + DIR_ENTRY_LEN])[0].info();
-                let (_, column) = self.column_meta(info.column_id);
-                return Ok(Page::new(info, column.physical_type, data));
-            }
+        if let Some(hit) = self.cached_page(page) {
+            return Ok(hit);
         }
         // Miss (already counted by the lookup above): check, load, cache.
         let info = self.page_info(page)?;
@@ -532,6 +558,81 @@ impl Reader {
             .insert((self.inner.file_key, page), data, false);
         let (_, column) = self.column_meta(info.column_id);
         Ok(Page::new(info, column.physical_type, data))
+    }
+
+    /// At least the first `needed` decoded bytes of page `page`, for small
+    /// reads: when the page is not cached and is a zstd+plain frame of
+    /// several blocks (spec 7.5), only the blocks up to `needed` are decoded
+    /// before returning; the rest of the page is decoded on rayon's pool and
+    /// cached, and other readers of the page wait for that instead of
+    /// decoding it again. Otherwise (cached, another encoding, a large
+    /// read, a forked child) this is [`Reader::page`]. Returns the entry and
+    /// the bytes (a prefix of the page, or all of it).
+    pub fn page_prefix(&self, page: u64, needed: usize) -> Result<(PageInfo, Bytes)> {
+        let whole = |p: Page| (*p.info(), p.data().clone());
+        if let Some(hit) = self.cached_page(page) {
+            return Ok(whole(hit));
+        }
+        let key = (self.inner.file_key, page);
+        if let Some(pending) = self.inner.cache.completion(key) {
+            if let Some(data) = pending.wait() {
+                return Ok((self.page_info(page)?, data));
+            }
+        }
+        let info = self.page_info(page)?;
+        let decoded = info.decoded_len as usize;
+        let partial = info.encoding == gcol_format::encoding::ids::ZSTD
+            && decoded > gcol_format::encoding::zstd_frame::BLOCK_BYTES
+            && needed.saturating_mul(2) <= decoded
+            && crate::fork::global_pool_usable();
+        if !partial {
+            return Ok(whole(self.page(page)?));
+        }
+        if let Err(pending) = self.inner.cache.start_completion(key) {
+            return match pending.wait() {
+                Some(data) => Ok((info, data)),
+                None => Ok(whole(self.page(page)?)),
+            };
+        }
+        // From here this call owns the completion: every path ends it.
+        let stored = self
+            .inner
+            .data
+            .slice(info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize);
+        let started = self
+            .check_stored(page, &info, &stored, false)
+            .and_then(|()| {
+                gcol_format::encoding::zstd_frame::decompress_prefix(
+                    stored,
+                    info.decoded_len,
+                    needed,
+                )
+                .map_err(|source| self.page_error(page, &info, source))
+            });
+        let part = match started {
+            Ok(part) => part,
+            Err(e) => {
+                self.inner.cache.finish_completion(key, None);
+                return Err(e);
+            }
+        };
+        if part.is_complete() {
+            let data = part
+                .finish()
+                .map(Bytes::from)
+                .map_err(|source| self.page_error(page, &info, source));
+            self.inner
+                .cache
+                .finish_completion(key, data.as_ref().ok().cloned());
+            return Ok((info, data?));
+        }
+        let prefix = Bytes::copy_from_slice(part.prefix());
+        let cache = self.inner.cache.clone();
+        rayon::spawn(move || {
+            let data = part.finish().ok().map(Bytes::from);
+            cache.finish_completion(key, data);
+        });
+        Ok((info, prefix))
     }
 
     /// Load pages into the cache in parallel, skipping cached ones; errors are

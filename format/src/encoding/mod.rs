@@ -19,7 +19,7 @@ mod dictionary;
 mod for_bitpack;
 mod integers;
 mod varint_plain;
-mod zstd_frame;
+pub mod zstd_frame;
 
 use std::borrow::Cow;
 

@@ -214,3 +214,110 @@ fn unknown_ids() {
         );
     }
 }
+
+/// DNA-like bytes: 2-bit codes of a repetitive random sequence.
+fn dna_like(n: usize, seed: u64) -> Vec<u8> {
+    let mut s = seed;
+    let unit: Vec<u8> = (0..4096)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s as u8
+        })
+        .collect();
+    (0..n)
+        .map(|i| unit[(i * 7 + i / 5000) % unit.len()] ^ (i % 251 == 0) as u8)
+        .collect()
+}
+
+#[test]
+fn large_frames_have_blocks_and_decode_by_prefix() {
+    for n in [zstd_frame::BLOCK_BYTES + 1, 65_536, 100_000, 200_000] {
+        let content = dna_like(n, n as u64);
+        let frame = zstd_frame::compress(&content, 9);
+        // A whole-frame decode (and the page decoder) agree.
+        assert_eq!(
+            zstd_frame::decompress(&frame, Some(n as u32)).unwrap(),
+            content
+        );
+        for needed in [
+            0,
+            1,
+            1000,
+            zstd_frame::BLOCK_BYTES,
+            zstd_frame::BLOCK_BYTES + 1,
+            n,
+        ] {
+            let part = zstd_frame::decompress_prefix(&frame[..], n as u32, needed).unwrap();
+            let prefix = part.prefix();
+            assert!(prefix.len() >= needed.min(n), "n {n} needed {needed}");
+            assert_eq!(prefix, &content[..prefix.len()]);
+            // Block granularity: a small prefix does not decode the whole page.
+            if needed <= zstd_frame::BLOCK_BYTES && n > zstd_frame::BLOCK_BYTES {
+                assert!(!part.is_complete(), "n {n} needed {needed}");
+                assert!(prefix.len() <= zstd_frame::BLOCK_BYTES);
+            }
+            assert_eq!(part.finish().unwrap(), content, "n {n} needed {needed}");
+        }
+    }
+}
+
+#[test]
+fn prefix_decode_rejects_what_whole_decode_rejects() {
+    let n = 100_000;
+    let content = dna_like(n, 5);
+    let frame = zstd_frame::compress(&content, 3);
+    // Wrong declared size.
+    assert!(matches!(
+        zstd_frame::decompress_prefix(&frame[..], n as u32 + 1, 10),
+        Err(Error::DecodedLengthMismatch { .. })
+    ));
+    // Trailing bytes after the frame.
+    let mut trailing = frame.clone();
+    trailing.push(0);
+    assert!(matches!(
+        zstd_frame::decompress_prefix(&trailing[..], n as u32, 10),
+        Err(Error::MalformedPage { .. })
+    ));
+    // A damaged second block: the prefix may decode, finishing must fail
+    // (or the prefix fails); never a wrong page.
+    let mut damaged = frame.clone();
+    let at = damaged.len() * 3 / 4;
+    for b in &mut damaged[at..at + 40] {
+        *b ^= 0x5A;
+    }
+    match zstd_frame::decompress_prefix(&damaged[..], n as u32, 10) {
+        Err(e) => assert!(matches!(e, Error::MalformedPage { .. }), "{e}"),
+        Ok(part) => match part.finish() {
+            Err(e) => assert!(matches!(e, Error::MalformedPage { .. }), "{e}"),
+            Ok(out) => assert_ne!(out, content, "damage went unnoticed"),
+        },
+    }
+    // Truncated frame: the header still declares the size.
+    let cut = &frame[..frame.len() / 2];
+    assert!(zstd_frame::decompress_prefix(cut, n as u32, n).is_err());
+}
+
+#[test]
+fn prefix_decodes_from_many_threads() {
+    let content = dna_like(150_000, 11);
+    let frame = zstd_frame::compress(&content, 5);
+    std::thread::scope(|scope| {
+        for t in 0..6 {
+            let (frame, content) = (&frame, &content);
+            scope.spawn(move || {
+                for k in 0..40 {
+                    let needed = (t * 9_973 + k * 3_001) % content.len();
+                    let part =
+                        zstd_frame::decompress_prefix(&frame[..], content.len() as u32, needed)
+                            .unwrap();
+                    assert_eq!(part.prefix(), &content[..part.prefix().len()]);
+                    if k % 2 == 0 {
+                        assert_eq!(&part.finish().unwrap(), content);
+                    }
+                }
+            });
+        }
+    });
+}

@@ -1,9 +1,21 @@
 //! zstd wrapping (spec 7.5): the stored page is exactly one zstd frame whose
 //! header declares its content size; the content is the base encoding's bytes.
+//!
+//! Frames of more than [`BLOCK_BYTES`] of content are written as one zstd
+//! block per [`BLOCK_BYTES`] (a flush ends a block; matches still reach
+//! back across blocks, and on 2-bit DNA the split costs nothing measurable),
+//! so a reader can decode a page's first blocks only: see [`decompress_prefix`].
+
+use std::sync::Mutex;
+
+use zstd::zstd_safe::{self, CParameter, DCtx, InBuffer, OutBuffer, ResetDirective};
 
 use crate::{Error, Result, MAX_PAGE_BYTES};
 
 const NAME: &str = "zstd";
+
+/// Content bytes per zstd block in frames the writer makes.
+pub const BLOCK_BYTES: usize = 32 << 10;
 
 thread_local! {
     /// One compression context per thread and level: creating a context costs
@@ -13,6 +25,9 @@ thread_local! {
 }
 
 pub(crate) fn compress(bytes: &[u8], level: i32) -> Vec<u8> {
+    if bytes.len() > BLOCK_BYTES {
+        return compress_blocks(bytes, level);
+    }
     // bulk compression of a known-size input writes the content size in the frame header.
     COMPRESSOR.with(|cell| {
         let mut slot = cell.borrow_mut();
@@ -27,8 +42,54 @@ pub(crate) fn compress(bytes: &[u8], level: i32) -> Vec<u8> {
     })
 }
 
-/// Decompress one frame; `exact` is the required content size when known.
-pub(crate) fn decompress(stored: &[u8], exact: Option<u32>) -> Result<Vec<u8>> {
+thread_local! {
+    /// One streaming compression context per thread.
+    static STREAM: std::cell::RefCell<Option<zstd_safe::CCtx<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// One frame (content size declared) with a block boundary every
+/// [`BLOCK_BYTES`] of content.
+fn compress_blocks(bytes: &[u8], level: i32) -> Vec<u8> {
+    const FAIL: &str = "zstd compression of an in-memory buffer cannot fail";
+    STREAM.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let cctx = slot.get_or_insert_with(zstd_safe::CCtx::create);
+        cctx.reset(ResetDirective::SessionOnly).expect(FAIL);
+        cctx.set_parameter(CParameter::CompressionLevel(level))
+            .expect(FAIL);
+        cctx.set_pledged_src_size(Some(bytes.len() as u64))
+            .expect(FAIL);
+        let mut out = Vec::with_capacity(zstd_safe::compress_bound(bytes.len()) + 64);
+        let blocks = bytes.len().div_ceil(BLOCK_BYTES);
+        for (i, block) in bytes.chunks(BLOCK_BYTES).enumerate() {
+            let directive = if i + 1 == blocks {
+                zstd::zstd_safe::zstd_sys::ZSTD_EndDirective::ZSTD_e_end
+            } else {
+                zstd::zstd_safe::zstd_sys::ZSTD_EndDirective::ZSTD_e_flush
+            };
+            let mut input = InBuffer::around(block);
+            loop {
+                let at = out.len();
+                let mut output = OutBuffer::around_pos(&mut out, at);
+                let left = cctx
+                    .compress_stream2(&mut output, &mut input, directive)
+                    .expect(FAIL);
+                if left == 0 && input.pos() == block.len() {
+                    break;
+                }
+                // Only when the bound was too small: make room and go on.
+                let more = out.capacity() + (64 << 10);
+                out.reserve(more - out.len());
+            }
+        }
+        out
+    })
+}
+
+/// Check a frame's header against the page: one frame, declared content
+/// size within limits (and equal to `exact` when given). Returns the size.
+fn frame_size(stored: &[u8], exact: Option<u32>) -> Result<u64> {
     let malformed = |detail| Error::MalformedPage {
         encoding: NAME,
         detail,
@@ -56,9 +117,135 @@ pub(crate) fn decompress(stored: &[u8], exact: Option<u32>) -> Result<Vec<u8>> {
         }
     }
     match zstd::zstd_safe::find_frame_compressed_size(stored) {
-        Ok(n) if n == stored.len() => {}
-        _ => return Err(malformed("page is not exactly one zstd frame")),
+        Ok(n) if n == stored.len() => Ok(size),
+        _ => Err(malformed("page is not exactly one zstd frame")),
     }
+}
+
+/// Streaming decompression contexts kept for [`decompress_prefix`]: creating
+/// one (and its window buffers) costs more than decoding a block.
+static DCTX_POOL: Mutex<Vec<DCtx<'static>>> = Mutex::new(Vec::new());
+
+/// A frame decoded up to some point; [`PartialFrame::finish`] decodes the rest.
+pub struct PartialFrame<S: AsRef<[u8]>> {
+    dctx: Option<DCtx<'static>>,
+    stored: S,
+    in_pos: usize,
+    out: Vec<u8>,
+    done: usize,
+    /// zstd reported the end of the frame.
+    finished: bool,
+}
+
+impl<S: AsRef<[u8]>> PartialFrame<S> {
+    /// The content decoded so far (at least what was asked for).
+    pub fn prefix(&self) -> &[u8] {
+        &self.out[..self.done]
+    }
+
+    /// Whether the whole frame is decoded.
+    pub fn is_complete(&self) -> bool {
+        self.finished
+    }
+
+    /// Decode until at least `needed` content bytes are out (or all of it,
+    /// in which case the frame must also end exactly at the end of `stored`).
+    fn advance(&mut self, needed: usize) -> Result<()> {
+        let malformed = |detail| Error::MalformedPage {
+            encoding: NAME,
+            detail,
+            position: 0,
+        };
+        let size = self.out.len();
+        let target = needed.min(size);
+        let dctx = self.dctx.as_mut().expect("present until dropped");
+        let stored = self.stored.as_ref();
+        while self.done < target || (target == size && !self.finished) {
+            let mut input = InBuffer::around(stored);
+            input.set_pos(self.in_pos);
+            // An output window ending at `target` makes zstd stop after the
+            // block that reaches it (the rest of that block waits inside the
+            // context for the next call).
+            let mut output = OutBuffer::around_pos(&mut self.out[..target], self.done);
+            let hint = dctx
+                .decompress_stream(&mut output, &mut input)
+                .map_err(|_| malformed("frame does not decompress"))?;
+            let progressed = output.pos() > self.done || input.pos() > self.in_pos;
+            self.done = output.pos();
+            self.in_pos = input.pos();
+            if hint == 0 {
+                self.finished = true;
+                if self.done < size {
+                    return Err(malformed("frame content shorter than its declared size"));
+                }
+            } else if !progressed {
+                return Err(malformed("frame ends before its declared size"));
+            }
+        }
+        if self.finished && self.in_pos != stored.len() {
+            return Err(malformed("page is not exactly one zstd frame"));
+        }
+        Ok(())
+    }
+
+    /// Decode the rest and return the whole content.
+    pub fn finish(mut self) -> Result<Vec<u8>> {
+        let size = self.out.len();
+        self.advance(size)?;
+        Ok(std::mem::take(&mut self.out))
+    }
+}
+
+impl<S: AsRef<[u8]>> Drop for PartialFrame<S> {
+    fn drop(&mut self) {
+        if let Some(mut dctx) = self.dctx.take() {
+            // Back to the pool only in a clean state.
+            if dctx.reset(ResetDirective::SessionOnly).is_ok() {
+                let mut pool = DCTX_POOL.lock().unwrap_or_else(|e| e.into_inner());
+                if pool.len() < 8 {
+                    pool.push(dctx);
+                }
+            }
+        }
+    }
+}
+
+/// Decode a page's frame only until `needed` content bytes are out: the
+/// blocks past the one that reaches `needed` are left for
+/// [`PartialFrame::finish`]. `exact` is the page's decoded length. The same
+/// checks as a whole-frame decode apply (header, size, one frame, no
+/// trailing data), the last ones when the end is reached.
+pub fn decompress_prefix<S: AsRef<[u8]>>(
+    stored: S,
+    exact: u32,
+    needed: usize,
+) -> Result<PartialFrame<S>> {
+    let size = frame_size(stored.as_ref(), Some(exact))? as usize;
+    let dctx = DCTX_POOL
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop()
+        .unwrap_or_else(DCtx::create);
+    let mut frame = PartialFrame {
+        dctx: Some(dctx),
+        stored,
+        in_pos: 0,
+        out: vec![0u8; size],
+        done: 0,
+        finished: false,
+    };
+    frame.advance(needed)?;
+    Ok(frame)
+}
+
+/// Decompress one frame; `exact` is the required content size when known.
+pub(crate) fn decompress(stored: &[u8], exact: Option<u32>) -> Result<Vec<u8>> {
+    let malformed = |detail| Error::MalformedPage {
+        encoding: NAME,
+        detail,
+        position: 0,
+    };
+    let size = frame_size(stored, exact)?;
     // One decompression context per thread: creating one costs more than
     // decompressing a small page.
     thread_local! {

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use rustc_hash::FxHashMap;
 
 /// Cache key: a reader's file key and a page index.
@@ -119,6 +119,27 @@ pub struct PageCache {
     budget: u64,
     policy: EvictionPolicy,
     counters: Counters,
+    /// Pages being decoded in the background after a prefix was served.
+    completions: Mutex<FxHashMap<Key, Arc<Completion>>>,
+}
+
+/// A page whose decoding finishes on another thread; readers that need it
+/// meanwhile wait here instead of decoding it a second time.
+pub(crate) struct Completion {
+    page: Mutex<Option<Option<Bytes>>>,
+    ready: Condvar,
+}
+
+impl Completion {
+    /// The page once decoded (`None` if that failed: the caller then loads
+    /// it itself and reports the error).
+    pub(crate) fn wait(&self) -> Option<Bytes> {
+        let mut page = self.page.lock();
+        while page.is_none() {
+            self.ready.wait(&mut page);
+        }
+        page.clone().flatten()
+    }
 }
 
 impl std::fmt::Debug for PageCache {
@@ -148,7 +169,40 @@ impl PageCache {
             budget: options.budget_bytes,
             policy: options.policy,
             counters: Counters::default(),
+            completions: Mutex::new(FxHashMap::default()),
         })
+    }
+
+    /// The completion in flight for `key`, if any.
+    pub(crate) fn completion(&self, key: Key) -> Option<Arc<Completion>> {
+        self.completions.lock().get(&key).cloned()
+    }
+
+    /// Register a background completion of `key`: `Ok` when the caller is
+    /// now responsible for it, `Err` with the one already in flight.
+    pub(crate) fn start_completion(&self, key: Key) -> Result<(), Arc<Completion>> {
+        let mut map = self.completions.lock();
+        if let Some(existing) = map.get(&key) {
+            return Err(existing.clone());
+        }
+        map.insert(
+            key,
+            Arc::new(Completion {
+                page: Mutex::new(None),
+                ready: Condvar::new(),
+            }),
+        );
+        Ok(())
+    }
+
+    /// End the completion of `key`: cache the page (when decoded) and wake
+    /// the readers waiting for it.
+    pub(crate) fn finish_completion(&self, key: Key, page: Option<Bytes>) {
+        let page = page.map(|data| self.insert(key, data, false));
+        if let Some(completion) = self.completions.lock().remove(&key) {
+            *completion.page.lock() = Some(page);
+            completion.ready.notify_all();
+        }
     }
 
     /// A cache of `budget_bytes` with `policy`.

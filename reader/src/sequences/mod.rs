@@ -10,6 +10,7 @@ pub mod region;
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use gcol_format::directory::PageInfo;
 use gcol_format::sequence::{self as seq, columns as col, decode_2bit, meta, FLAG_RNA, KIND};
 use rayon::prelude::*;
 
@@ -714,35 +715,49 @@ impl Sequences {
         let page_values = self.page_values()?;
         let page_bases = page_values * 4;
         let column = self.reader.column_by_id(self.ids.residues)?;
+        let first_page = column.meta().first_page;
         let mut pos = range.start;
         while pos < range.end {
             let index = pos / page_bases;
-            let page = column.page(index)?;
             let page_start = index * page_bases;
-            let page_end = page_start + page.num_values() as u64 * 4;
-            if page.first_row() != index * page_values || page_end <= pos {
-                return Err(Error::InvalidEntry {
-                    page: column.meta().first_page + index,
-                    offset: 0,
-                    field: "first row",
-                    expected: format!("{} (pages of {page_values} bytes)", index * page_values),
-                    found: page.first_row().to_string(),
-                });
+            let in_page_end = range.end.min(page_start + page_bases) - page_start;
+            // A read within one page: if the page is not cached, decode only
+            // the zstd blocks that reach it (the page completes in the
+            // background). Longer reads go through the column (readahead).
+            let single = page_start <= range.start && range.end <= page_start + page_bases;
+            let (info, data) = if single && index < column.num_pages() {
+                self.reader
+                    .page_prefix(first_page + index, in_page_end.div_ceil(4) as usize)?
+            } else {
+                let page = column.page(index)?;
+                (*page.info(), page.data().clone())
+            };
+            let page_end = page_start + u64::from(info.num_values) * 4;
+            if info.first_row != index * page_values || page_end <= pos {
+                return Err(self.bad_page_row(first_page + index, index, page_values, &info));
             }
             let take = range.end.min(page_end) - pos;
             let from = (pos - page_start) as usize / 4;
             let to = ((pos - page_start + take) as usize).div_ceil(4);
-            gcol_format::kernels::prefetch(&page.data()[from..to]);
-            decode_2bit(
-                page.data(),
-                (pos - page_start) as usize,
-                take as usize,
-                rna,
-                out,
-            );
+            if to > data.len() {
+                return Err(self.bad_page_row(first_page + index, index, page_values, &info));
+            }
+            gcol_format::kernels::prefetch(&data[from..to]);
+            decode_2bit(&data, (pos - page_start) as usize, take as usize, rna, out);
             pos += take;
         }
         Ok(())
+    }
+
+    /// A bases page that is not where (or as long as) fixed-size pages put it.
+    fn bad_page_row(&self, page: u64, index: u64, page_values: u64, info: &PageInfo) -> Error {
+        Error::InvalidEntry {
+            page,
+            offset: 0,
+            field: "first row",
+            expected: format!("{} (pages of {page_values} bytes)", index * page_values),
+            found: format!("{} ({} values)", info.first_row, info.num_values),
+        }
     }
 
     /// Call `f(from, to, symbol)` (offsets relative to `range.start`) for
