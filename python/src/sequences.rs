@@ -114,6 +114,9 @@ impl PySequences {
         // `detach` runs the closure on this same thread, so the buffer is this thread's.
         let mut buffer = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
         buffer.clear();
+        // Start the memory loads of a cached page before releasing the GIL,
+        // so they overlap with the release.
+        seqs.prefetch_record(index, range.clone());
         let result = run(py, || {
             seqs.fetch_record_into(index, range, &mut buffer)?;
             if rc {
@@ -482,6 +485,7 @@ impl PyRecord {
     fn fetch(&self, py: Python<'_>, range: Range<u64>) -> PyResult<Vec<u8>> {
         let seqs = self.seqs.clone();
         let index = self.index;
+        seqs.prefetch_record(index, range.clone());
         run(py, move || {
             let mut out = Vec::new();
             seqs.fetch_record_into(index, range, &mut out)?;

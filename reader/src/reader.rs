@@ -544,6 +544,12 @@ impl Reader {
         Some(Page::new(info, column.physical_type, data))
     }
 
+    /// Page `page` if it is cached, without counting a hit or changing
+    /// its recency (for prefetch hints).
+    pub(crate) fn peek_page(&self, page: u64) -> Option<Bytes> {
+        self.inner.cache.peek((self.inner.file_key, page))
+    }
+
     /// Page `page` of the directory through the cache.
     pub fn page(&self, page: u64) -> Result<Page> {
         if let Some(hit) = self.cached_page(page) {

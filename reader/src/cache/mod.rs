@@ -297,6 +297,11 @@ impl PageCache {
         Some(data)
     }
 
+    /// A cached page, without touching counters or recency (for hints).
+    pub(crate) fn peek(&self, key: Key) -> Option<Bytes> {
+        self.state.lock().map.get(&key).map(|e| e.data.clone())
+    }
+
     /// Whether a page is cached, without touching counters or recency.
     pub(crate) fn contains(&self, key: Key) -> bool {
         self.state.lock().map.contains_key(&key)

@@ -506,6 +506,40 @@ impl Sequences {
         }
     }
 
+    /// A hint before [`Sequences::fetch_record_into`]: when the bases of
+    /// `range` sit in one page that is already cached, start loading their
+    /// cache lines now, so the memory latency overlaps with whatever the
+    /// caller does next (the Python bindings release the GIL). Never loads
+    /// a page, never fails; a bad record or range is reported by the fetch.
+    pub fn prefetch_record(&self, record: usize, range: Range<u64>) {
+        if self.alphabet != Alphabet::Nucleotide || range.is_empty() {
+            return;
+        }
+        let (Ok((start, end, _)), Ok(page_values)) =
+            (self.stream_range(record, &range), self.page_values())
+        else {
+            return;
+        };
+        let page_bases = page_values * 4;
+        let index = start / page_bases;
+        if (end - 1) / page_bases != index {
+            return;
+        }
+        let Ok(column) = self.reader.column_by_id(self.ids.residues) else {
+            return;
+        };
+        if index >= column.num_pages() {
+            return;
+        }
+        if let Some(data) = self.reader.peek_page(column.meta().first_page + index) {
+            let from = ((start - index * page_bases) / 4) as usize;
+            let to = ((end - index * page_bases).div_ceil(4) as usize).min(data.len());
+            if from < to {
+                gcol_format::kernels::prefetch(&data[from..to]);
+            }
+        }
+    }
+
     /// Packed bytes per full `bases` page.
     fn page_values(&self) -> Result<u64> {
         Self::get_or_load(&self.page_values, || {
