@@ -23,7 +23,7 @@ for g in $genomes; do
 done
 
 echo "## Size: uncompressed FASTA bytes / compressed bytes (random access kept: .2bit, bgzip, gcol)"
-printf "| genome | .2bit | bgzip -9 | zstd -19 --long | xz -9 | gcol default (zstd 5, 64 KiB) |\n|---|---|---|---|---|---|\n"
+printf "| genome | .2bit | bgzip -9 | zstd -19 --long | xz -9 | gcol default (zstd 9, 64 KiB pages, 32 KiB blocks) |\n|---|---|---|---|---|---|\n"
 for g in $genomes; do
     fa=$work/$g.fa
     raw=$(stat -c %s "$fa")
@@ -65,7 +65,7 @@ echo
 echo "## Conversion speed (hyperfine, plain FASTA in the page cache)"
 for g in $genomes; do
     fa=$work/$g.fa
-    hyperfine -N -w 1 -r 5 --export-markdown "$work/convert-$g.md" \
+    hyperfine -N -w 2 -r 15 --export-markdown "$work/convert-$g.md" \
         "$gcol convert -q $fa -o $work/h.gcol" \
         "bgzip -@2 -l 6 -c $fa" >/dev/null 2>&1 || true
     raw=$(stat -c %s "$fa")

@@ -126,13 +126,45 @@ fn frame_size(stored: &[u8], exact: Option<u32>) -> Result<u64> {
 /// one (and its window buffers) costs more than decoding a block.
 static DCTX_POOL: Mutex<Vec<DCtx<'static>>> = Mutex::new(Vec::new());
 
+/// An output window over a vector's spare capacity, ending at `limit`: zstd
+/// writes at most up to it (so a prefix decode stops there) and the vector's
+/// length follows what was written, without zero-filling first.
+struct Window<'a> {
+    vec: &'a mut Vec<u8>,
+    limit: usize,
+}
+
+// SAFETY: `capacity` never exceeds the vector's capacity, the pointer is the
+// vector's buffer, and `filled_until` is only called (by zstd-safe) for bytes
+// zstd wrote, which are below `limit`.
+unsafe impl zstd_safe::WriteBuf for Window<'_> {
+    fn as_slice(&self) -> &[u8] {
+        self.vec
+    }
+
+    fn capacity(&self) -> usize {
+        self.limit
+    }
+
+    fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.vec.as_mut_ptr()
+    }
+
+    unsafe fn filled_until(&mut self, n: usize) {
+        // SAFETY: the caller guarantees the first `n` bytes were written,
+        // and n <= limit <= capacity.
+        unsafe { self.vec.set_len(n) }
+    }
+}
+
 /// A frame decoded up to some point; [`PartialFrame::finish`] decodes the rest.
 pub struct PartialFrame<S: AsRef<[u8]>> {
     dctx: Option<DCtx<'static>>,
     stored: S,
     in_pos: usize,
+    /// Decoded so far; its capacity is the content size.
     out: Vec<u8>,
-    done: usize,
+    size: usize,
     /// zstd reported the end of the frame.
     finished: bool,
 }
@@ -140,7 +172,7 @@ pub struct PartialFrame<S: AsRef<[u8]>> {
 impl<S: AsRef<[u8]>> PartialFrame<S> {
     /// The content decoded so far (at least what was asked for).
     pub fn prefix(&self) -> &[u8] {
-        &self.out[..self.done]
+        &self.out
     }
 
     /// Whether the whole frame is decoded.
@@ -156,26 +188,30 @@ impl<S: AsRef<[u8]>> PartialFrame<S> {
             detail,
             position: 0,
         };
-        let size = self.out.len();
+        let size = self.size;
         let target = needed.min(size);
         let dctx = self.dctx.as_mut().expect("present until dropped");
         let stored = self.stored.as_ref();
-        while self.done < target || (target == size && !self.finished) {
+        while self.out.len() < target || (target == size && !self.finished) {
             let mut input = InBuffer::around(stored);
             input.set_pos(self.in_pos);
             // An output window ending at `target` makes zstd stop after the
             // block that reaches it (the rest of that block waits inside the
             // context for the next call).
-            let mut output = OutBuffer::around_pos(&mut self.out[..target], self.done);
+            let before = self.out.len();
+            let mut window = Window {
+                vec: &mut self.out,
+                limit: target,
+            };
+            let mut output = OutBuffer::around_pos(&mut window, before);
             let hint = dctx
                 .decompress_stream(&mut output, &mut input)
                 .map_err(|_| malformed("frame does not decompress"))?;
-            let progressed = output.pos() > self.done || input.pos() > self.in_pos;
-            self.done = output.pos();
+            let progressed = output.pos() > before || input.pos() > self.in_pos;
             self.in_pos = input.pos();
             if hint == 0 {
                 self.finished = true;
-                if self.done < size {
+                if self.out.len() < size {
                     return Err(malformed("frame content shorter than its declared size"));
                 }
             } else if !progressed {
@@ -190,8 +226,7 @@ impl<S: AsRef<[u8]>> PartialFrame<S> {
 
     /// Decode the rest and return the whole content.
     pub fn finish(mut self) -> Result<Vec<u8>> {
-        let size = self.out.len();
-        self.advance(size)?;
+        self.advance(self.size)?;
         Ok(std::mem::take(&mut self.out))
     }
 }
@@ -230,8 +265,8 @@ pub fn decompress_prefix<S: AsRef<[u8]>>(
         dctx: Some(dctx),
         stored,
         in_pos: 0,
-        out: vec![0u8; size],
-        done: 0,
+        out: Vec::with_capacity(size),
+        size,
         finished: false,
     };
     frame.advance(needed)?;
