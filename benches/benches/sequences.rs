@@ -158,6 +158,29 @@ fn kernels_bench(c: &mut Criterion) {
         b.iter(|| kernels::reverse_complement_with(Isa::Avx2, &mut work))
     });
     group.finish();
+    // ASCII -> 2-bit packing (import): the scalar twin compares each byte
+    // with the four symbols; the kernels check and pack 32/64 bytes at once.
+    let mut group = c.benchmark_group("pack_2bit_4Mb");
+    group.throughput(Throughput::Elements(ascii.len() as u64));
+    let mut packed_out = Vec::with_capacity(ascii.len() / 4 + 64);
+    group.bench_function("scalar_twin", |b| {
+        b.iter(|| {
+            packed_out.clear();
+            scalar::pack_2bit(&ascii, b"ACGT", &mut packed_out)
+        })
+    });
+    for isa in [Isa::Scalar, Isa::Avx2, Isa::Avx512] {
+        if kernels::detected() >= isa {
+            let table = kernels::PackTable::with_isa(isa, b"ACGT");
+            group.bench_function(format!("table_{isa:?}"), |b| {
+                b.iter(|| {
+                    packed_out.clear();
+                    table.pack(&ascii, &mut packed_out)
+                })
+            });
+        }
+    }
+    group.finish();
     let mut group = c.benchmark_group("motif_4Mb");
     group.throughput(Throughput::Elements(ascii.len() as u64));
     group.bench_function("scalar_naive", |b| {

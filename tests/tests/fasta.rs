@@ -510,7 +510,7 @@ fn cold_small_fetches_decode_each_page_once() {
         seed
     };
     // Repeats with point changes: zstd shrinks the pages, so they are
-    // stored as zstd frames of two 32 KiB blocks.
+    // stored as zstd frames of three blocks (22 KiB of content each).
     let unit: Vec<u8> = (0..5_000).map(|_| b"ACGT"[(next() % 4) as usize]).collect();
     let seq: Vec<u8> = (0..1_000_000)
         .map(|i| {

@@ -15,7 +15,7 @@ use crate::{Error, Result, MAX_PAGE_BYTES};
 const NAME: &str = "zstd";
 
 /// Content bytes per zstd block in frames the writer makes.
-pub const BLOCK_BYTES: usize = 32 << 10;
+pub const BLOCK_BYTES: usize = 22 << 10;
 
 thread_local! {
     /// One compression context per thread and level: creating a context costs

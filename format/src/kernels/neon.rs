@@ -37,6 +37,8 @@ unsafe fn pack_neon_inner(
         let low = vdupq_n_u8(0x0F);
         let foldv = vdupq_n_u8(fold);
         let byte = vdupq_n_u16(0x00FF);
+        let base = out.len();
+        let dst = out.as_mut_ptr().add(base);
         let mut done = 0;
         while done < blocks {
             let p = seq.as_ptr().add(32 * done);
@@ -64,11 +66,10 @@ unsafe fn pack_neon_inner(
                 vshlq_n_u16::<4>(vandq_u16(d, byte)),
                 vshrq_n_u16::<8>(d),
             ));
-            let len = out.len();
-            vst1_u8(out.as_mut_ptr().add(len), packed);
-            out.set_len(len + 8);
+            vst1_u8(dst.add(8 * done), packed);
             done += 1;
         }
+        out.set_len(base + 8 * done);
         done * 32
     }
 }

@@ -46,6 +46,8 @@ unsafe fn pack_avx2_inner(
             0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1, -1, -1,
             -1, -1, -1, -1, -1, -1, -1, -1, -1,
         );
+        let base = out.len();
+        let dst = out.as_mut_ptr().add(base);
         let mut done = 0;
         while done < blocks {
             let x = _mm256_loadu_si256(seq.as_ptr().add(32 * done) as *const __m256i);
@@ -60,11 +62,10 @@ unsafe fn pack_avx2_inner(
                 _mm256_castsi256_si128(bytes),
                 _mm256_extracti128_si256::<1>(bytes),
             );
-            let len = out.len();
-            _mm_storel_epi64(out.as_mut_ptr().add(len) as *mut __m128i, packed);
-            out.set_len(len + 8);
+            _mm_storel_epi64(dst.add(8 * done) as *mut __m128i, packed);
             done += 1;
         }
+        out.set_len(base + 8 * done);
         done * 32
     }
 }
@@ -95,10 +96,11 @@ unsafe fn pack_avx512_inner(
     fold: u8,
     out: &mut Vec<u8>,
 ) -> usize {
-    // SAFETY: masked loads touch only the `take` bytes in bounds; each
-    // 16-byte store lands within the capacity reserved by `pack_avx512`
-    // (one output byte per 4 input bytes consumed so far, plus 16), and the
-    // length is raised only over the `groups` bytes that are valid.
+    // SAFETY: loads touch only bytes of `seq` (whole blocks directly, the
+    // last partial block through a masked load); each 16-byte store lands
+    // within the capacity reserved by `pack_avx512` (one output byte per 4
+    // input bytes consumed so far, plus 16), and the length is set once, over
+    // the bytes of valid groups only.
     unsafe {
         let lutv = _mm512_broadcast_i32x4(_mm_loadu_si128(lut.as_ptr() as *const __m128i));
         let alphav = _mm512_broadcast_i32x4(_mm_loadu_si128(alpha.as_ptr() as *const __m128i));
@@ -106,6 +108,9 @@ unsafe fn pack_avx512_inner(
         let foldv = _mm512_set1_epi8(fold as i8);
         let pair = _mm512_set1_epi16(0x0104);
         let quad = _mm512_set1_epi32(0x0001_0010);
+        let base = out.len();
+        let dst = out.as_mut_ptr().add(base);
+        let mut written = 0;
         let mut pos = 0;
         while seq.len() - pos >= 4 {
             let take = (seq.len() - pos).min(64);
@@ -114,27 +119,32 @@ unsafe fn pack_avx512_inner(
             } else {
                 (1u64 << take) - 1
             };
-            let x = _mm512_maskz_loadu_epi8(in_bounds, seq.as_ptr().add(pos) as *const i8);
+            let src = seq.as_ptr().add(pos);
+            let x = if take == 64 {
+                _mm512_loadu_si512(src as *const __m512i)
+            } else {
+                _mm512_maskz_loadu_epi8(in_bounds, src as *const i8)
+            };
             let code = _mm512_shuffle_epi8(lutv, _mm512_and_si512(x, low));
             let back = _mm512_shuffle_epi8(alphav, code);
             let ok = _mm512_cmpeq_epi8_mask(back, _mm512_and_si512(x, foldv)) & in_bounds;
-            let valid = (!ok).trailing_zeros() as usize; // leading valid bytes
-            let groups = valid.min(take) / 4;
-            if groups == 0 {
-                break;
-            }
             let quads = _mm512_madd_epi16(_mm512_maddubs_epi16(code, pair), quad);
-            let len = out.len();
             _mm_storeu_si128(
-                out.as_mut_ptr().add(len) as *mut __m128i,
+                dst.add(written) as *mut __m128i,
                 _mm512_cvtepi32_epi8(quads),
             );
-            out.set_len(len + groups);
-            pos += groups * 4;
-            if groups * 4 < take {
-                break;
+            if ok == u64::MAX {
+                written += 16;
+                pos += 64;
+                continue;
             }
+            // Stop inside this block: keep its valid whole groups.
+            let groups = ((!ok).trailing_zeros() as usize).min(take) / 4;
+            written += groups;
+            pos += groups * 4;
+            break;
         }
+        out.set_len(base + written);
         pos
     }
 }
