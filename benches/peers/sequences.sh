@@ -23,7 +23,7 @@ for g in $genomes; do
 done
 
 echo "## Size: uncompressed FASTA bytes / compressed bytes (random access kept: .2bit, bgzip, gcol)"
-printf "| genome | .2bit | bgzip -9 | zstd -19 --long | xz -9 | gcol default (zstd 9, 64 KiB pages, 32 KiB blocks) |\n|---|---|---|---|---|---|\n"
+printf "| genome | .2bit | bgzip -9 | zstd -19 --long | xz -9 | gcol default (zstd 9, 64 KiB pages, 22 KiB blocks) |\n|---|---|---|---|---|---|\n"
 for g in $genomes; do
     fa=$work/$g.fa
     raw=$(stat -c %s "$fa")
