@@ -569,15 +569,21 @@ impl Reader {
     /// At least the first `needed` decoded bytes of page `page`, for small
     /// reads: when the page is not cached and is a zstd+plain frame of
     /// several blocks (spec 7.5), only the blocks up to `needed` are decoded
-    /// before returning; the rest of the page is decoded on rayon's pool and
-    /// cached, and other readers of the page wait for that instead of
-    /// decoding it again. Otherwise (cached, another encoding, a large
+    /// before returning; the rest of the page is decoded by the process's
+    /// completion thread and cached, and other readers of the page wait for
+    /// that instead of decoding it again. (Not rayon: a rayon worker waiting
+    /// for a completion queued behind it on its own pool would deadlock.) Otherwise (cached, another encoding, a large
     /// read, a forked child) this is [`Reader::page`]. Returns the entry and
     /// the bytes (a prefix of the page, or all of it).
     pub fn page_prefix(&self, page: u64, needed: usize) -> Result<(PageInfo, Bytes)> {
         let whole = |p: Page| (*p.info(), p.data().clone());
         if let Some(hit) = self.cached_page(page) {
             return Ok(whole(hit));
+        }
+        if !crate::fork::global_pool_usable() {
+            // A forked child: the completion thread did not come along, so
+            // completions in flight at the fork never end here; load pages whole.
+            return Ok(whole(self.page(page)?));
         }
         let key = (self.inner.file_key, page);
         if let Some(pending) = self.inner.cache.completion(key) {
@@ -589,8 +595,7 @@ impl Reader {
         let decoded = info.decoded_len as usize;
         let partial = info.encoding == gcol_format::encoding::ids::ZSTD
             && decoded > gcol_format::encoding::zstd_frame::BLOCK_BYTES
-            && needed.saturating_mul(2) <= decoded
-            && crate::fork::global_pool_usable();
+            && needed.saturating_mul(2) <= decoded;
         if !partial {
             return Ok(whole(self.page(page)?));
         }
@@ -600,12 +605,31 @@ impl Reader {
                 None => Ok(whole(self.page(page)?)),
             };
         }
-        // From here this call owns the completion: every path ends it.
+        // From here this call owns the completion: every path ends it, and
+        // the guard ends it (as failed) if anything unwinds before the
+        // background job takes it over.
+        struct Owned<'a> {
+            cache: &'a PageCache,
+            key: crate::cache::Key,
+            armed: bool,
+        }
+        impl Drop for Owned<'_> {
+            fn drop(&mut self) {
+                if self.armed {
+                    self.cache.finish_completion(self.key, None);
+                }
+            }
+        }
+        let mut owned = Owned {
+            cache: &self.inner.cache,
+            key,
+            armed: true,
+        };
         let stored = self
             .inner
             .data
             .slice(info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize);
-        let started = self
+        let part = self
             .check_stored(page, &info, &stored, false)
             .and_then(|()| {
                 gcol_format::encoding::zstd_frame::decompress_prefix(
@@ -614,19 +638,13 @@ impl Reader {
                     needed,
                 )
                 .map_err(|source| self.page_error(page, &info, source))
-            });
-        let part = match started {
-            Ok(part) => part,
-            Err(e) => {
-                self.inner.cache.finish_completion(key, None);
-                return Err(e);
-            }
-        };
+            })?;
         if part.is_complete() {
             let data = part
                 .finish()
                 .map(Bytes::from)
                 .map_err(|source| self.page_error(page, &info, source));
+            owned.armed = false;
             self.inner
                 .cache
                 .finish_completion(key, data.as_ref().ok().cloned());
@@ -634,10 +652,14 @@ impl Reader {
         }
         let prefix = Bytes::copy_from_slice(part.prefix());
         let cache = self.inner.cache.clone();
-        rayon::spawn(move || {
-            let data = part.finish().ok().map(Bytes::from);
+        owned.armed = false;
+        complete_later(Box::new(move || {
+            let data = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| part.finish()))
+                .ok()
+                .and_then(|r| r.ok())
+                .map(Bytes::from);
             cache.finish_completion(key, data);
-        });
+        }));
         Ok((info, prefix))
     }
 
@@ -697,5 +719,34 @@ impl Reader {
                 return Ok(PinnedPage::unpinned(loaded));
             }
         }
+    }
+}
+
+/// A job that finishes a page decoded in part.
+type CompletionJob = Box<dyn FnOnce() + Send>;
+
+/// Run `job` on the process's completion thread (started on first use). The
+/// thread never waits for anything but its queue, so readers may wait for
+/// its results from any thread, rayon workers included.
+fn complete_later(job: CompletionJob) {
+    static QUEUE: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<CompletionJob>>> =
+        std::sync::OnceLock::new();
+    let queue = QUEUE.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<CompletionJob>();
+        std::thread::Builder::new()
+            .name("gcol-page-completion".into())
+            .spawn(move || {
+                for job in rx {
+                    job();
+                }
+            })
+            .expect("spawn the page completion thread");
+        std::sync::Mutex::new(tx)
+    });
+    let sent = queue.lock().unwrap_or_else(|e| e.into_inner()).send(job);
+    if let Err(std::sync::mpsc::SendError(job)) = sent {
+        // The thread is gone (it cannot be, short of a panic in a job, which
+        // each job catches): finish here rather than leave waiters waiting.
+        job();
     }
 }

@@ -527,6 +527,7 @@ fn cold_small_fetches_decode_each_page_once() {
         text.push(b'\n');
     }
     let bytes = convert_text(&text, NamePolicy::Strict).unwrap();
+    batch_on_a_small_pool_does_not_deadlock(&bytes, &seq);
     for round in 0..3u64 {
         let reader = Reader::from_bytes(bytes.clone()).unwrap();
         let seqs = reader.sequences("seqs").unwrap();
@@ -570,5 +571,40 @@ fn cold_small_fetches_decode_each_page_once() {
         seqs.fetch_record_into(0, 262_144..524_288, &mut out)
             .unwrap();
         assert!(out == seq[262_144..524_288]);
+    }
+}
+
+/// Many regions in the same cold pages, fetched in parallel on a 2-thread
+/// rayon pool (as the Python bindings run `fetch_batch`): workers that wait
+/// for a page being finished in the background must not wait for work that
+/// needs a worker.
+fn batch_on_a_small_pool_does_not_deadlock(bytes: &[u8], seq: &[u8]) {
+    let reader = Reader::from_bytes(bytes.to_vec()).unwrap();
+    let regions: Vec<gcol_reader::Region> = (0..400u64)
+        .map(|k| {
+            let start = (k * 9_973) % 990_000;
+            gcol_reader::Region {
+                record: 0,
+                range: start..start + 1_000,
+            }
+        })
+        .collect();
+    let (done, finished) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let seqs = reader.sequences("seqs").unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let out = pool.install(|| seqs.fetch_batch(&regions)).unwrap();
+        let _ = done.send(());
+        (regions, out)
+    });
+    finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("fetch_batch on a 2-thread pool did not finish in 60 s (deadlock)");
+    let (regions, out) = worker.join().unwrap();
+    for (r, got) in regions.iter().zip(out) {
+        assert!(got == seq[r.range.start as usize..r.range.end as usize]);
     }
 }
