@@ -133,6 +133,9 @@ REAL_INPUTS = [
     ("fasta/uniprot_500_mmseqs2_QUERY.fasta.gz", "fasta"),
     ("fasta/htslib_test/md.fa", "fasta"),
     ("fastq/ont_pcs109_5k_cdna.fastq.gz", "fastq"),
+    # 4,000 lines of yeast chrI: one 2-bit page of 60 KB written as a zstd
+    # frame of three blocks (spec 7.5), read here by a whole-frame decoder.
+    ("fasta/scerevisiae_S288C_R64_16chr.fa.gz", "fasta-slice"),
 ]
 
 
@@ -151,6 +154,13 @@ def test_files_from_real_data_agree_with_the_rust_reader(relative, kind, tmp_pat
             lines = [next(f) for _ in range(1200)]
         source = tmp_path / "reads.fq"
         source.write_text("".join(lines))
+    if kind == "fasta-slice":
+        import gzip
+        with gzip.open(source, "rt") as f:
+            lines = [next(f) for _ in range(4000)]
+        source = tmp_path / "slice.fa"
+        source.write_text("".join(lines))
+        kind = "fasta"
     out = tmp_path / "x.gcol"
     subprocess.run([binary, "convert", "-q", str(source), "-o", str(out), "--name", "x"], check=True)
     reader = spec.GcolFile.open(out)
