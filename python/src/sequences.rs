@@ -256,15 +256,45 @@ impl PySequences {
             let (record, range) = self.resolve(name, *start, *end)?;
             resolved.push(Region { record, range });
         }
-        let seqs = self.inner.clone();
-        let mut out =
-            run_parallel(py, move || seqs.fetch_batch(&resolved)).map_err(reader_error)?;
-        if reverse_complement {
-            for s in &mut out {
-                gcol_format::kernels::reverse_complement(s);
+        // Groups of 8,192 regions: the GIL is released while a group is
+        // fetched in parallel, 256 regions to a buffer (reverse-complemented
+        // there too), then the strs are built from slices of the buffers,
+        // which the next group reuses: memory stays at one group's bases.
+        const GROUP: usize = 8192;
+        const CHUNK: usize = 256;
+        let seqs = &*self.inner;
+        let mut buffers: Vec<(Vec<u8>, Vec<usize>)> = vec![Default::default(); GROUP / CHUNK];
+        let mut out = Vec::with_capacity(regions.len());
+        for group in resolved.chunks(GROUP) {
+            run_parallel(py, || {
+                use rayon::prelude::*;
+                group
+                    .par_chunks(CHUNK)
+                    .zip(buffers.par_iter_mut())
+                    .try_for_each(|(chunk, (buffer, ends))| {
+                        buffer.clear();
+                        ends.clear();
+                        for region in chunk {
+                            let start = buffer.len();
+                            seqs.fetch_record_into(region.record, region.range.clone(), buffer)?;
+                            if reverse_complement {
+                                gcol_format::kernels::reverse_complement(&mut buffer[start..]);
+                            }
+                            ends.push(buffer.len());
+                        }
+                        Ok::<_, gcol_reader::Error>(())
+                    })
+            })
+            .map_err(reader_error)?;
+            for (buffer, ends) in buffers.iter().take(group.len().div_ceil(CHUNK)) {
+                let mut start = 0;
+                for &end in ends {
+                    out.push(ascii(py, &buffer[start..end])?.unbind());
+                    start = end;
+                }
             }
         }
-        out.iter().map(|s| Ok(ascii(py, s)?.unbind())).collect()
+        Ok(out)
     }
 
     /// Base counts `{"A", "C", "G", "T", "N", "other"}` of a region

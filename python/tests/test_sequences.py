@@ -172,3 +172,20 @@ def test_lengths_and_names_without_touching_residue_pages(converted):
     assert len(seqs.names) == 16 and int(seqs.lengths.sum()) == 12_071_326
     decoded = cache.stats()["bytes_decoded"]
     assert decoded < 200_000  # record columns only, no 64 KiB base pages
+
+
+def test_fetch_batch_over_group_boundaries_with_reverse_complement(converted):
+    # 20,000 regions: more than two of the binding's 8,192-region groups and
+    # many of its 256-region buffers; every result equals a single fetch.
+    path, _ = converted("fasta/lambda_virus.fa")
+    seqs = gcol.open(path)["x"]
+    rng = random.Random(11)
+    regions = []
+    for _ in range(20_000):
+        start = rng.randrange(0, 48_000)
+        regions.append((0, start, start + rng.randrange(0, 500)))
+    for rc in (False, True):
+        batch = seqs.fetch_batch(regions, reverse_complement=rc)
+        assert len(batch) == len(regions)
+        for (name, start, end), got in zip(regions, batch):
+            assert got == seqs.fetch(name, start, end, reverse_complement=rc)
