@@ -625,6 +625,15 @@ impl Reader {
             key,
             armed: true,
         };
+        // A completion may have ended (and cached the page) between the
+        // cache lookup above and registering this one.
+        if let Some(hit) = self.cached_page(page) {
+            owned.armed = false;
+            self.inner
+                .cache
+                .end_completion(key, Some(hit.data().clone()));
+            return Ok(whole(hit));
+        }
         let stored = self
             .inner
             .data

@@ -199,6 +199,12 @@ impl PageCache {
     /// the readers waiting for it.
     pub(crate) fn finish_completion(&self, key: Key, page: Option<Bytes>) {
         let page = page.map(|data| self.insert(key, data, false));
+        self.end_completion(key, page);
+    }
+
+    /// End the completion of `key` with `page` (already cached, or `None`)
+    /// and wake the readers waiting for it.
+    pub(crate) fn end_completion(&self, key: Key, page: Option<Bytes>) {
         if let Some(completion) = self.completions.lock().remove(&key) {
             *completion.page.lock() = Some(page);
             completion.ready.notify_all();
