@@ -80,16 +80,19 @@ fn main() {
         );
     }
     if std::env::var_os("PAGE_PHASES").is_some() {
-        // page 100 and 101 of the bases column: same directory block.
+        // Two neighbouring bases pages (same directory block), then a fetch
+        // inside the first of them.
         let mut t = [0u128; 4];
         for i in 0..rounds as u64 {
             let r = gcol_reader::Reader::open(&path).unwrap();
+            let bases = r.column("hs37_chrX", "bases").unwrap().meta().first_page;
+            let k = 93 + i % 100; // bases page within the column
             let a = Instant::now();
-            let _ = r.page_info(100 + i % 100).unwrap();
+            let _ = r.page_info(bases + k).unwrap();
             let b = Instant::now();
-            let _ = r.page(100 + i % 100).unwrap();
+            let _ = r.page(bases + k).unwrap();
             let c = Instant::now();
-            let _ = r.page(101 + i % 100).unwrap();
+            let _ = r.page(bases + k + 1).unwrap();
             let d = Instant::now();
             let s = r.sequences("hs37_chrX").unwrap();
             let d1 = Instant::now();
@@ -101,7 +104,7 @@ fn main() {
             let mut out = Vec::new();
             s.fetch_record_into(
                 0,
-                262144 * (93 + i % 100) + 5000..262144 * (93 + i % 100) + 6000,
+                262144 * k + 5000..262144 * k + 6000,
                 &mut out,
             )
             .unwrap();

@@ -76,19 +76,38 @@ impl<'r> ColumnReader<'r> {
     /// triggers readahead of the next pages when enabled.
     pub fn page(&self, index: u64) -> Result<Page> {
         let global = self.check_page(index)?;
-        let inner = &self.reader.inner;
-        let readahead = u64::from(inner.readahead);
-        if readahead > 0 {
-            let last = inner.last_page[self.meta.id as usize].swap(index, Ordering::Relaxed);
-            let sequential = index > 0 && last == index - 1;
-            let end = (index + 1 + readahead).min(self.meta.num_pages);
-            if sequential && index + 1 < end && !inner.cache.contains((inner.file_key, global + 1))
-            {
-                self.reader
-                    .prefetch((global + 1)..(self.meta.first_page + end));
-            }
-        }
+        self.note_access(index, global);
         self.reader.page(global)
+    }
+
+    /// At least the first `needed` decoded bytes of the column's page
+    /// `index` ([`Reader::page_prefix`]: a small read of an uncached zstd
+    /// page decodes only the blocks it needs), with the readahead of
+    /// [`ColumnReader::page`]. A page read in sequence after the previous
+    /// one is decoded whole: a scan needs all of it.
+    pub fn page_prefix(&self, index: u64, needed: usize) -> Result<(PageInfo, Bytes)> {
+        let global = self.check_page(index)?;
+        if self.note_access(index, global) {
+            let page = self.reader.page(global)?;
+            return Ok((*page.info(), page.data().clone()));
+        }
+        self.reader.page_prefix(global, needed)
+    }
+
+    /// Record a read of page `index` (`global` in the directory); when it
+    /// follows the previous read of this column, start readahead (if
+    /// enabled) and return true.
+    fn note_access(&self, index: u64, global: u64) -> bool {
+        let inner = &self.reader.inner;
+        let last = inner.last_page[self.meta.id as usize].swap(index, Ordering::Relaxed);
+        let sequential = index > 0 && last == index - 1;
+        let readahead = u64::from(inner.readahead);
+        let end = (index + 1 + readahead).min(self.meta.num_pages);
+        if sequential && index + 1 < end && !inner.cache.contains((inner.file_key, global + 1)) {
+            self.reader
+                .prefetch((global + 1)..(self.meta.first_page + end));
+        }
+        sequential
     }
 
     /// Pin the column's page `index` in the cache while the guard lives.

@@ -754,18 +754,10 @@ impl Sequences {
         while pos < range.end {
             let index = pos / page_bases;
             let page_start = index * page_bases;
-            let in_page_end = range.end.min(page_start + page_bases) - page_start;
-            // A read within one page: if the page is not cached, decode only
-            // the zstd blocks that reach it (the page completes in the
-            // background). Longer reads go through the column (readahead).
-            let single = page_start <= range.start && range.end <= page_start + page_bases;
-            let (info, data) = if single && index < column.num_pages() {
-                self.reader
-                    .page_prefix(first_page + index, in_page_end.div_ceil(4) as usize)?
-            } else {
-                let page = column.page(index)?;
-                (*page.info(), page.data().clone())
-            };
+            // A small read of an uncached page decodes only the zstd blocks
+            // that reach it (the column reader decides; scans get whole pages).
+            let needed = (range.end.min(page_start + page_bases) - page_start).div_ceil(4);
+            let (info, data) = column.page_prefix(index, needed as usize)?;
             let page_end = page_start + u64::from(info.num_values) * 4;
             if info.first_row != index * page_values || page_end <= pos {
                 return Err(self.bad_page_row(first_page + index, index, page_values, &info));
