@@ -102,12 +102,8 @@ fn main() {
                 println!("sequences() {:?} records {:?}", d1 - d, d2 - d1);
             }
             let mut out = Vec::new();
-            s.fetch_record_into(
-                0,
-                262144 * k + 5000..262144 * k + 6000,
-                &mut out,
-            )
-            .unwrap();
+            s.fetch_record_into(0, 262144 * k + 5000..262144 * k + 6000, &mut out)
+                .unwrap();
             let e = Instant::now();
             for (slot, d) in t.iter_mut().zip([b - a, c - b, d - c, e - d]) {
                 *slot += d.as_nanos();

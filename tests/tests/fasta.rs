@@ -502,30 +502,7 @@ fn kmer_counts_equal_a_naive_count() {
 /// decoded once, and every fetch returns the right bases.
 #[test]
 fn cold_small_fetches_decode_each_page_once() {
-    let mut seed = 7u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    // Repeats with point changes: zstd shrinks the pages, so they are
-    // stored as zstd frames of three blocks (22 KiB of content each).
-    let unit: Vec<u8> = (0..5_000).map(|_| b"ACGT"[(next() % 4) as usize]).collect();
-    let seq: Vec<u8> = (0..1_000_000)
-        .map(|i| {
-            if i % 97 == 0 {
-                b"ACGT"[(next() % 4) as usize]
-            } else {
-                unit[i % 5_000]
-            }
-        })
-        .collect();
-    let mut text = b">r\n".to_vec();
-    for line in seq.chunks(60) {
-        text.extend_from_slice(line);
-        text.push(b'\n');
-    }
+    let (text, seq) = compressible_record();
     let bytes = convert_text(&text, NamePolicy::Strict).unwrap();
     batch_on_a_small_pool_does_not_deadlock(&bytes, &seq);
     for round in 0..3u64 {
@@ -572,6 +549,53 @@ fn cold_small_fetches_decode_each_page_once() {
             .unwrap();
         assert!(out == seq[262_144..524_288]);
     }
+}
+
+/// One 1 Mb record of repeats with point changes (zstd shrinks its pages,
+/// so they are stored as zstd frames of three blocks): (FASTA text, bases).
+fn compressible_record() -> (Vec<u8>, Vec<u8>) {
+    let mut seed = 7u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let unit: Vec<u8> = (0..5_000).map(|_| b"ACGT"[(next() % 4) as usize]).collect();
+    let seq: Vec<u8> = (0..1_000_000)
+        .map(|i| {
+            if i % 97 == 0 {
+                b"ACGT"[(next() % 4) as usize]
+            } else {
+                unit[i % 5_000]
+            }
+        })
+        .collect();
+    let mut text = b">r\n".to_vec();
+    for line in seq.chunks(60) {
+        text.extend_from_slice(line);
+        text.push(b'\n');
+    }
+    (text, seq)
+}
+
+/// Reading a record in consecutive 1 kb windows is a scan: pages are read
+/// whole and readahead loads the next ones.
+#[test]
+fn small_window_scans_keep_readahead() {
+    let (text, seq) = compressible_record();
+    let bytes = convert_text(&text, NamePolicy::Strict).unwrap();
+    let reader = Reader::from_bytes(bytes).unwrap();
+    let seqs = reader.sequences("seqs").unwrap();
+    let mut out = Vec::new();
+    for start in (0..600_000u64).step_by(1_000) {
+        out.clear();
+        seqs.fetch_record_into(0, start..start + 1_000, &mut out)
+            .unwrap();
+        assert!(out == seq[start as usize..start as usize + 1_000]);
+    }
+    let m = reader.cache().metrics();
+    assert!(m.readahead_pages > 0, "{m:?}");
 }
 
 /// Many regions in the same cold pages, fetched in parallel on a 2-thread
