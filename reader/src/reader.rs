@@ -555,15 +555,39 @@ impl Reader {
         if let Some(hit) = self.cached_page(page) {
             return Ok(hit);
         }
-        // Miss (already counted by the lookup above): check, load, cache.
+        // Miss (already counted by the lookup above).
         let info = self.page_info(page)?;
-        let data = self.load_page(page, &info, false)?;
-        let data = self
-            .inner
-            .cache
-            .insert((self.inner.file_key, page), data, false);
+        let data = match self.claim(page) {
+            Claim::Ready(data) => data,
+            Claim::Load(flight) => flight.finish(self.load_page(page, &info, false), false)?,
+        };
         let (_, column) = self.column_meta(info.column_id);
         Ok(Page::new(info, column.physical_type, data))
+    }
+
+    /// After a cache miss on `page`: wait for the load of it already in
+    /// flight on another thread (whole, or a completion after a prefix),
+    /// or take on loading it, so that concurrent readers decode each page
+    /// once.
+    fn claim(&self, page: u64) -> Claim {
+        let key = (self.inner.file_key, page);
+        if !crate::fork::global_pool_usable() {
+            // A forked child: loads in flight at the fork (and the
+            // completion thread) did not come along and never end here.
+            return Claim::Load(self.inner.cache.unregistered(key));
+        }
+        match self.inner.cache.start_completion(key) {
+            Err(pending) => match pending.wait() {
+                Some(data) => Claim::Ready(data),
+                // That load failed: load it here to report the error.
+                None => Claim::Load(self.inner.cache.unregistered(key)),
+            },
+            Ok(mut flight) => match flight.cached() {
+                // Cached by a load that ended between the lookup and now.
+                Some(data) => Claim::Ready(data),
+                None => Claim::Load(flight),
+            },
+        }
     }
 
     /// At least the first `needed` decoded bytes of page `page`, for small
@@ -572,68 +596,31 @@ impl Reader {
     /// before returning; the rest of the page is decoded by the process's
     /// completion thread and cached, and other readers of the page wait for
     /// that instead of decoding it again. (Not rayon: a rayon worker waiting
-    /// for a completion queued behind it on its own pool would deadlock.) Otherwise (cached, another encoding, a large
-    /// read, a forked child) this is [`Reader::page`]. Returns the entry and
-    /// the bytes (a prefix of the page, or all of it).
+    /// for a completion queued behind it on its own pool would deadlock.)
+    /// Otherwise (cached, another encoding, a large read, a forked child)
+    /// this is [`Reader::page`]. Returns the entry and the bytes (a prefix
+    /// of the page, or all of it).
     pub fn page_prefix(&self, page: u64, needed: usize) -> Result<(PageInfo, Bytes)> {
         let whole = |p: Page| (*p.info(), p.data().clone());
         if let Some(hit) = self.cached_page(page) {
             return Ok(whole(hit));
         }
-        if !crate::fork::global_pool_usable() {
-            // A forked child: the completion thread did not come along, so
-            // completions in flight at the fork never end here; load pages whole.
-            return Ok(whole(self.page(page)?));
-        }
-        let key = (self.inner.file_key, page);
-        if let Some(pending) = self.inner.cache.completion(key) {
-            if let Some(data) = pending.wait() {
-                return Ok((self.page_info(page)?, data));
-            }
-        }
         let info = self.page_info(page)?;
         let decoded = info.decoded_len as usize;
         let partial = info.encoding == gcol_format::encoding::ids::ZSTD
             && decoded > gcol_format::encoding::zstd_frame::BLOCK_BYTES
-            && needed.saturating_mul(2) <= decoded;
-        if !partial {
-            return Ok(whole(self.page(page)?));
-        }
-        if let Err(pending) = self.inner.cache.start_completion(key) {
-            return match pending.wait() {
-                Some(data) => Ok((info, data)),
-                None => Ok(whole(self.page(page)?)),
-            };
-        }
-        // From here this call owns the completion: every path ends it, and
-        // the guard ends it (as failed) if anything unwinds before the
-        // background job takes it over.
-        struct Owned<'a> {
-            cache: &'a PageCache,
-            key: crate::cache::Key,
-            armed: bool,
-        }
-        impl Drop for Owned<'_> {
-            fn drop(&mut self) {
-                if self.armed {
-                    self.cache.finish_completion(self.key, None);
-                }
+            && needed.saturating_mul(2) <= decoded
+            && crate::fork::global_pool_usable();
+        let flight = match self.claim(page) {
+            Claim::Ready(data) => return Ok((info, data)),
+            Claim::Load(flight) if !partial => {
+                return Ok((
+                    info,
+                    flight.finish(self.load_page(page, &info, false), false)?,
+                ));
             }
-        }
-        let mut owned = Owned {
-            cache: &self.inner.cache,
-            key,
-            armed: true,
+            Claim::Load(flight) => flight,
         };
-        // A completion may have ended (and cached the page) between the
-        // cache lookup above and registering this one.
-        if let Some(hit) = self.cached_page(page) {
-            owned.armed = false;
-            self.inner
-                .cache
-                .end_completion(key, Some(hit.data().clone()));
-            return Ok(whole(hit));
-        }
         let stored = self
             .inner
             .data
@@ -653,27 +640,22 @@ impl Reader {
                 .finish()
                 .map(Bytes::from)
                 .map_err(|source| self.page_error(page, &info, source));
-            owned.armed = false;
-            self.inner
-                .cache
-                .finish_completion(key, data.as_ref().ok().cloned());
-            return Ok((info, data?));
+            return Ok((info, flight.finish(data, false)?));
         }
         let prefix = Bytes::copy_from_slice(part.prefix());
-        let cache = self.inner.cache.clone();
-        owned.armed = false;
         complete_later(Box::new(move || {
             let data = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| part.finish()))
-                .ok()
-                .and_then(|r| r.ok())
+                .map_err(|_| ())
+                .and_then(|r| r.map_err(|_| ()))
                 .map(Bytes::from);
-            cache.finish_completion(key, data);
+            let _ = flight.finish(data, false);
         }));
         Ok((info, prefix))
     }
 
-    /// Load pages into the cache in parallel, skipping cached ones; errors are
-    /// not reported here (the later read reports them).
+    /// Load pages into the cache in parallel, skipping cached ones and
+    /// ones another thread is loading; errors are not reported here (the
+    /// later read reports them).
     pub fn prefetch(&self, pages: impl IntoIterator<Item = u64>) {
         let wanted: Vec<u64> = pages
             .into_iter()
@@ -692,16 +674,24 @@ impl Reader {
                 }
             }
         }
+        let usable = crate::fork::global_pool_usable();
         let load = |&p: &u64| {
-            if let Ok(info) = self.page_info(p) {
-                if let Ok(data) = self.load_page(p, &info, false) {
-                    self.inner
-                        .cache
-                        .insert((self.inner.file_key, p), data, true);
+            let key = (self.inner.file_key, p);
+            let mut flight = if usable {
+                match self.inner.cache.start_completion(key) {
+                    Ok(flight) => flight,
+                    Err(_) => return,
+                }
+            } else {
+                self.inner.cache.unregistered(key)
+            };
+            if flight.cached().is_none() {
+                if let Ok(info) = self.page_info(p) {
+                    let _ = flight.finish(self.load_page(p, &info, false), true);
                 }
             }
         };
-        if crate::fork::global_pool_usable() || rayon::current_thread_index().is_some() {
+        if usable || rayon::current_thread_index().is_some() {
             wanted.par_iter().for_each(load);
         } else {
             wanted.iter().for_each(load);
@@ -729,6 +719,14 @@ impl Reader {
             }
         }
     }
+}
+
+/// What a reader does after a cache miss ([`Reader::claim`]).
+enum Claim {
+    /// Another thread loaded the page: here it is.
+    Ready(Bytes),
+    /// Load the page and finish this flight with it.
+    Load(crate::cache::Flight),
 }
 
 /// A job that finishes a page decoded in part.

@@ -551,6 +551,55 @@ fn cold_small_fetches_decode_each_page_once() {
     }
 }
 
+/// Threads that miss the cache on the same page at once decode it once,
+/// whether they read all of it (a whole-page load) or a small piece (a
+/// prefix, finished in the background): the first registers the load and
+/// the others wait for it.
+#[test]
+fn concurrent_misses_decode_each_page_once() {
+    let (text, seq) = compressible_record();
+    let bytes = convert_text(&text, NamePolicy::Strict).unwrap();
+    for round in 0..4u64 {
+        let reader = Reader::from_bytes(bytes.clone()).unwrap();
+        let seqs = reader.sequences("seqs").unwrap();
+        // The small columns first (with all of bases page 0, decoded whole
+        // before returning), so that only bases page 2 is missed below.
+        seqs.fetch_record_into(0, 0..262_144, &mut Vec::new())
+            .unwrap();
+        let before = reader.cache().metrics().bytes_decoded;
+        let barrier = std::sync::Barrier::new(6);
+        std::thread::scope(|scope| {
+            for t in 0..6u64 {
+                let (seqs, seq, barrier) = (&seqs, &seq, &barrier);
+                scope.spawn(move || {
+                    // Page 2 holds bases 524,288..786,432; even threads read
+                    // all of it, odd ones 1 kb near its start.
+                    let range = if (t + round) % 2 == 0 {
+                        524_288..786_432
+                    } else {
+                        524_288 + t * 1_000..524_288 + t * 1_000 + 1_000
+                    };
+                    barrier.wait();
+                    let mut out = Vec::new();
+                    seqs.fetch_record_into(0, range.clone(), &mut out).unwrap();
+                    assert!(out == seq[range.start as usize..range.end as usize]);
+                });
+            }
+        });
+        let cache = reader.cache();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while cache.metrics().bytes_decoded < before + 65_536
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // Let a second decode, if there were one, finish and be counted.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let m = cache.metrics();
+        assert_eq!(m.bytes_decoded - before, 65_536, "round {round}: {m:?}");
+    }
+}
+
 /// One 1 Mb record of repeats with point changes (zstd shrinks its pages,
 /// so they are stored as zstd frames of three blocks): (FASTA text, bases).
 fn compressible_record() -> (Vec<u8>, Vec<u8>) {

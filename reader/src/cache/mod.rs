@@ -119,11 +119,12 @@ pub struct PageCache {
     budget: u64,
     policy: EvictionPolicy,
     counters: Counters,
-    /// Pages being decoded in the background after a prefix was served.
+    /// Pages being loaded after a miss (on the reader's thread, or in the
+    /// background after a prefix was served).
     completions: Mutex<FxHashMap<Key, Arc<Completion>>>,
 }
 
-/// A page whose decoding finishes on another thread; readers that need it
+/// A page being loaded by another thread; readers that need it
 /// meanwhile wait here instead of decoding it a second time.
 pub(crate) struct Completion {
     page: Mutex<Option<Option<Bytes>>>,
@@ -139,6 +140,54 @@ impl Completion {
             self.ready.wait(&mut page);
         }
         page.clone().flatten()
+    }
+}
+
+/// The load of one page that missed the cache, registered so that other
+/// readers wait for it ([`PageCache::start_completion`]). Dropping it
+/// without finishing (an error or a panic) wakes them with nothing, and
+/// they load the page themselves.
+pub(crate) struct Flight {
+    cache: Arc<PageCache>,
+    key: Key,
+    ended: bool,
+}
+
+impl Flight {
+    /// The page, when another load cached it between the caller's lookup
+    /// and registering this one: the load ends with it.
+    pub(crate) fn cached(&mut self) -> Option<Bytes> {
+        let hit = self.cache.peek(self.key)?;
+        if !self.ended {
+            self.ended = true;
+            self.cache.end_completion(self.key, Some(hit.clone()));
+        }
+        Some(hit)
+    }
+
+    /// End the load: cache the page (when it was decoded; `prefetched`
+    /// marks readahead) and hand the cached copy to the readers waiting
+    /// (on an error they load the page themselves and report it).
+    pub(crate) fn finish<E>(
+        mut self,
+        page: Result<Bytes, E>,
+        prefetched: bool,
+    ) -> Result<Bytes, E> {
+        let page = page.map(|data| self.cache.insert(self.key, data, prefetched));
+        if !self.ended {
+            self.ended = true;
+            self.cache
+                .end_completion(self.key, page.as_ref().ok().cloned());
+        }
+        page
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.cache.end_completion(self.key, None);
+        }
     }
 }
 
@@ -173,14 +222,11 @@ impl PageCache {
         })
     }
 
-    /// The completion in flight for `key`, if any.
-    pub(crate) fn completion(&self, key: Key) -> Option<Arc<Completion>> {
-        self.completions.lock().get(&key).cloned()
-    }
-
-    /// Register a background completion of `key`: `Ok` when the caller is
-    /// now responsible for it, `Err` with the one already in flight.
-    pub(crate) fn start_completion(&self, key: Key) -> Result<(), Arc<Completion>> {
+    /// Register a load of `key` (a page that missed the cache), so that
+    /// concurrent readers of the page decode it once: `Ok` with the guard
+    /// of the load when the caller is now responsible for it, `Err` with
+    /// the load already in flight, to wait for.
+    pub(crate) fn start_completion(self: &Arc<Self>, key: Key) -> Result<Flight, Arc<Completion>> {
         let mut map = self.completions.lock();
         if let Some(existing) = map.get(&key) {
             return Err(existing.clone());
@@ -192,19 +238,26 @@ impl PageCache {
                 ready: Condvar::new(),
             }),
         );
-        Ok(())
+        Ok(Flight {
+            cache: self.clone(),
+            key,
+            ended: false,
+        })
     }
 
-    /// End the completion of `key`: cache the page (when decoded) and wake
-    /// the readers waiting for it.
-    pub(crate) fn finish_completion(&self, key: Key, page: Option<Bytes>) {
-        let page = page.map(|data| self.insert(key, data, false));
-        self.end_completion(key, page);
+    /// A load of `key` that other readers cannot see or wait for (in a
+    /// forked child, where loads in flight at the fork never end).
+    pub(crate) fn unregistered(self: &Arc<Self>, key: Key) -> Flight {
+        Flight {
+            cache: self.clone(),
+            key,
+            ended: true,
+        }
     }
 
-    /// End the completion of `key` with `page` (already cached, or `None`)
-    /// and wake the readers waiting for it.
-    pub(crate) fn end_completion(&self, key: Key, page: Option<Bytes>) {
+    /// End the load of `key` with `page` (already cached, or `None`) and
+    /// wake the readers waiting for it.
+    fn end_completion(&self, key: Key, page: Option<Bytes>) {
         if let Some(completion) = self.completions.lock().remove(&key) {
             *completion.page.lock() = Some(page);
             completion.ready.notify_all();
