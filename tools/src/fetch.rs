@@ -5,6 +5,8 @@ use gcol_format::sequence::reverse_complement;
 use gcol_reader::sequences::region::{RegionSpec, Resolved};
 use gcol_reader::{Reader, Sequences};
 
+use gcol_writer::AtomicFile;
+
 use crate::exit::{CliResult, Failure, INPUT, INVALID};
 
 /// Open the sequences datasets of a file (one, when `dataset` names it).
@@ -91,10 +93,56 @@ pub fn targets(sets: &[Sequences], regions: &[String]) -> Result<Vec<Target>, Fa
 pub struct FetchArgs {
     pub file: PathBuf,
     pub regions: Vec<String>,
+    pub region_file: Option<PathBuf>,
     pub bed: Option<PathBuf>,
     pub reverse_complement: bool,
+    pub mark_strand: MarkStrand,
     pub width: usize,
+    pub fastq: bool,
+    pub continue_on_missing: bool,
+    pub output: Option<PathBuf>,
     pub dataset: Option<String>,
+}
+
+/// What `--mark-strand` appends to each header (samtools faidx's types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkStrand {
+    /// `/rc` on reverse-complemented regions only (default).
+    Rc,
+    /// Nothing.
+    No,
+    /// `(+)` or `(-)`.
+    Sign,
+    /// The first text on the forward strand, the second on the reverse.
+    Custom(String, String),
+}
+
+impl MarkStrand {
+    /// Parse `rc`, `no`, `sign` or `custom,<pos>,<neg>`.
+    pub fn parse(text: &str) -> Result<MarkStrand, String> {
+        match text {
+            "rc" => Ok(MarkStrand::Rc),
+            "no" => Ok(MarkStrand::No),
+            "sign" => Ok(MarkStrand::Sign),
+            _ => match text.strip_prefix("custom,").and_then(|r| r.split_once(',')) {
+                Some((pos, neg)) => Ok(MarkStrand::Custom(pos.into(), neg.into())),
+                None => Err(format!(
+                    "unknown strand mark {text:?} (expected rc, no, sign or custom,<pos>,<neg>)"
+                )),
+            },
+        }
+    }
+
+    fn suffix(&self, reverse: bool) -> &str {
+        match (self, reverse) {
+            (MarkStrand::Rc, true) => "/rc",
+            (MarkStrand::Rc | MarkStrand::No, _) => "",
+            (MarkStrand::Sign, false) => "(+)",
+            (MarkStrand::Sign, true) => "(-)",
+            (MarkStrand::Custom(pos, _), false) => pos,
+            (MarkStrand::Custom(_, neg), true) => neg,
+        }
+    }
 }
 
 /// A request: header text, record name, 1-based inclusive bounds.
@@ -157,47 +205,106 @@ fn bed_requests(path: &Path) -> Result<Vec<Request>, Failure> {
     Ok(out)
 }
 
+/// Regions of a samtools region file: one per line (blank lines skipped).
+fn region_file_requests(path: &Path, sets: &[Sequences]) -> Result<Vec<Request>, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::new(
+            crate::exit::IO,
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    Ok(text
+        .lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| request(l, sets))
+        .collect())
+}
+
+fn request(text: &str, sets: &[Sequences]) -> Request {
+    Request {
+        header: text.to_string(),
+        spec: RegionSpec::parse(text, |name| find(sets, name).is_some()),
+    }
+}
+
 pub fn run(args: FetchArgs) -> CliResult {
     let sets = open_sequences(&args.file, args.dataset.as_deref())?;
-    let mut requests: Vec<Request> = args
-        .regions
-        .iter()
-        .map(|r| Request {
-            header: r.clone(),
-            spec: RegionSpec::parse(r, |name| find(&sets, name).is_some()),
-        })
-        .collect();
+    // samtools order: the region file first, then the command line.
+    let mut requests = match &args.region_file {
+        Some(path) => region_file_requests(path, &sets)?,
+        None => Vec::new(),
+    };
+    requests.extend(args.regions.iter().map(|r| request(r, &sets)));
     if let Some(bed) = &args.bed {
         requests.extend(bed_requests(bed)?);
     }
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-    let mut buf = Vec::new();
-    let mut failed = None;
-    for request in &requests {
-        let Some((d, record)) = find(&sets, &request.spec.name) else {
-            eprintln!(
-                "gcol: error: no sequence {:?} (region {:?})",
-                request.spec.name, request.header
-            );
-            failed = Some(Failure::new(
+    if args.fastq {
+        if let Some(set) = sets.iter().find(|s| !s.has_qualities()) {
+            return Err(Failure::new(
                 INVALID,
-                format!("failed to fetch {}", request.header),
+                format!(
+                    "dataset {:?} has no qualities; fetch FASTA (without --fastq)",
+                    set.name()
+                ),
             ));
+        }
+    }
+    match &args.output {
+        // Written beside the target and renamed into place when every
+        // region was fetched (or skipped with --continue).
+        Some(path) => {
+            let mut file = AtomicFile::create(path)?;
+            write_regions(&args, &sets, &requests, &mut file)?;
+            file.commit()?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+            let written = write_regions(&args, &sets, &requests, &mut out);
+            out.flush()?;
+            written?;
+        }
+    }
+    Ok(())
+}
+
+/// Write each request as FASTA (or FASTQ) to `out`. A region that names no
+/// record, or ends before it begins, gets its header (as samtools prints it)
+/// and stops the run with exit code 1, or only a warning with `--continue`.
+fn write_regions(
+    args: &FetchArgs,
+    sets: &[Sequences],
+    requests: &[Request],
+    out: &mut impl Write,
+) -> CliResult {
+    let (marker, separator) = if args.fastq { ('@', "+\n") } else { ('>', "") };
+    let suffix = args.mark_strand.suffix(args.reverse_complement);
+    let mut buf = Vec::new();
+    let mut quality = Vec::new();
+    let mut record_quality = Vec::new();
+    for request in requests {
+        writeln!(out, "{marker}{}{suffix}", request.header)?;
+        let failed = |message: String| -> CliResult {
+            if args.continue_on_missing {
+                eprintln!("gcol: warning: {message}; continuing");
+                Ok(())
+            } else {
+                Err(Failure::new(INVALID, message))
+            }
+        };
+        let Some((d, record)) = find(sets, &request.spec.name) else {
+            failed(format!(
+                "no sequence {:?} (region {:?})",
+                request.spec.name, request.header
+            ))?;
             continue;
         };
-        let length = sets[d].length(record)?;
         buf.clear();
-        match request.spec.resolve(length) {
+        quality.clear();
+        match request.spec.resolve(sets[d].length(record)?) {
             Resolved::Invalid => {
-                eprintln!(
-                    "gcol: error: region {:?} ends before it begins",
-                    request.header
-                );
-                failed = Some(Failure::new(
-                    INVALID,
-                    format!("failed to fetch {}", request.header),
-                ));
+                failed(format!("region {:?} ends before it begins", request.header))?;
                 continue;
             }
             Resolved::Empty => eprintln!("gcol: warning: zero-length sequence: {}", request.header),
@@ -210,27 +317,39 @@ pub fn run(args: FetchArgs) -> CliResult {
                     eprintln!("gcol: warning: truncated sequence: {}", request.header);
                 }
                 sets[d].fetch_record_into(record, start..end, &mut buf)?;
+                if args.fastq {
+                    record_quality.clear();
+                    sets[d].qualities_into(record, &mut record_quality)?;
+                    quality.extend(
+                        record_quality[start as usize..end as usize]
+                            .iter()
+                            .map(|q| q + 33),
+                    );
+                }
             }
         }
         if args.reverse_complement {
             reverse_complement(&mut buf);
-            writeln!(out, ">{}/rc", request.header)?;
-        } else {
-            writeln!(out, ">{}", request.header)?;
+            quality.reverse();
         }
         let width = if args.width == 0 {
             buf.len().max(1)
         } else {
             args.width
         };
-        for line in buf.chunks(width) {
-            out.write_all(line)?;
-            out.write_all(b"\n")?;
+        write_lines(out, &buf, width)?;
+        if args.fastq {
+            out.write_all(separator.as_bytes())?;
+            write_lines(out, &quality, width)?;
         }
     }
-    out.flush()?;
-    match failed {
-        Some(f) => Err(f),
-        None => Ok(()),
+    Ok(())
+}
+
+fn write_lines(out: &mut impl Write, text: &[u8], width: usize) -> std::io::Result<()> {
+    for line in text.chunks(width) {
+        out.write_all(line)?;
+        out.write_all(b"\n")?;
     }
+    Ok(())
 }

@@ -74,24 +74,49 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
-    /// Print regions as FASTA, like `samtools faidx`.
+    /// Print regions as FASTA, like `samtools faidx` (or FASTQ from reads
+    /// with `-f`, like `samtools fqidx`).
     ///
     /// Regions use samtools syntax, 1-based inclusive: `chr1`,
-    /// `chr1:1000-2000`, `chr1:1,000`, `{name:with:colons}:5-9`.
+    /// `chr1:1000-2000`, `chr1:1,000`, `{name:with:colons}:5-9`. Output is
+    /// byte-identical to samtools' for the same options, including the
+    /// header it prints for a region that names no record.
     Fetch {
         /// The .gcol file.
         file: PathBuf,
         /// Regions.
         regions: Vec<String>,
-        /// Also fetch the regions of a BED file (0-based, half-open).
+        /// File of regions in the same syntax, one per line (fetched before
+        /// those on the command line, as samtools does).
+        #[arg(short = 'r', long)]
+        region_file: Option<PathBuf>,
+        /// Also fetch the regions of a BED file (0-based, half-open; after
+        /// the others).
         #[arg(long)]
         bed: Option<PathBuf>,
-        /// Reverse-complement each region (header gets `/rc`).
+        /// Reverse-complement each region (FASTQ qualities are reversed).
         #[arg(short = 'i', long)]
         reverse_complement: bool,
+        /// Strand mark added to each header: `rc` (`/rc` on reverse-complemented
+        /// regions), `no`, `sign` (`(+)`/`(-)`) or `custom,<pos>,<neg>`.
+        #[arg(long, default_value = "rc", value_parser = fetch::MarkStrand::parse)]
+        mark_strand: fetch::MarkStrand,
         /// Residues per output line (0 = one line).
-        #[arg(short = 'n', long, default_value_t = 60)]
+        #[arg(short = 'n', long, alias = "length", default_value_t = 60)]
         width: usize,
+        /// Print FASTQ (bases and qualities) from a reads dataset, like
+        /// `samtools fqidx`.
+        #[arg(short = 'f', long)]
+        fastq: bool,
+        /// Go on after a region that names no record (warning, exit 0), as
+        /// `samtools faidx -c` does; without it such a region stops the run
+        /// with exit code 1.
+        #[arg(short = 'c', long = "continue")]
+        continue_on_missing: bool,
+        /// Write to this file (replaced only when the run succeeds) instead
+        /// of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
         /// Only look in this dataset.
         #[arg(long)]
         dataset: Option<String>,
@@ -245,16 +270,26 @@ fn main() -> ExitCode {
         Command::Fetch {
             file,
             regions,
+            region_file,
             bed,
             reverse_complement,
+            mark_strand,
             width,
+            fastq,
+            continue_on_missing,
+            output,
             dataset,
         } => fetch::run(fetch::FetchArgs {
             file,
             regions,
+            region_file,
             bed,
             reverse_complement,
+            mark_strand,
             width,
+            fastq,
+            continue_on_missing,
+            output,
             dataset,
         }),
         Command::Export {

@@ -237,6 +237,132 @@ fn fetch_matches_samtools_faidx() {
     );
 }
 
+/// samtools faidx / fqidx options (`-r`, `-c`, `--mark-strand`, `-f`,
+/// `-o`) give byte-identical output and the same exit status, including
+/// regions that name no record.
+#[test]
+fn fetch_options_match_samtools() {
+    if Command::new("samtools").arg("--version").output().is_err() {
+        eprintln!(
+            "SKIPPED fetch_options_match_samtools: samtools not installed (.ci/run installs it)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = converted(dir.path());
+    let fasta = copy_of_sample(dir.path());
+    let regions = dir.path().join("regions.txt");
+    std::fs::write(&regions, "lambda_5k:10-40\ncel-let-7\n").unwrap();
+    let fq = dir.path().join("reads.fq");
+    std::fs::write(
+        &fq,
+        "@r1 first\nACGTACGTTA\n+\nABCDEFGHIJ\n@r2\nGGGCCAN\n+\n!#%')+-\n",
+    )
+    .unwrap();
+    let reads = dir.path().join("reads.gcol");
+    let o = gcol(&[
+        "convert",
+        "-q",
+        fq.to_str().unwrap(),
+        "-o",
+        reads.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let region_file = regions.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, bool)> = vec![
+        (vec!["-r", region_file, "lambda_masked:1-30"], false),
+        (vec!["lambda_5k:1-20", "nope", "cel-lin-4"], false),
+        (vec!["-c", "lambda_5k:1-20", "nope", "cel-lin-4"], false),
+        (vec!["-i", "--mark-strand", "sign", "lambda_5k:5-70"], false),
+        (vec!["--mark-strand", "sign", "lambda_5k:5-70"], false),
+        (
+            vec!["-i", "--mark-strand", "no", "lambda_masked:3-9"],
+            false,
+        ),
+        (
+            vec!["--mark-strand", "custom,_f,_r", "-i", "cel-let-7"],
+            false,
+        ),
+        (vec!["-n", "7", "r1:2-9", "r2"], true),
+        (vec!["-i", "r1:2-9", "r2"], true),
+    ];
+    for (options, fastq) in cases {
+        let (ours_file, theirs_file, tool) = if fastq {
+            (&reads, &fq, "fqidx")
+        } else {
+            (&file, &fasta, "faidx")
+        };
+        let mut args = vec!["fetch"];
+        if fastq {
+            args.push("-f");
+        }
+        args.push(ours_file.to_str().unwrap());
+        args.extend(&options);
+        let ours = gcol(&args);
+        let theirs = Command::new("samtools")
+            .arg(tool)
+            .arg(theirs_file)
+            .args(&options)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(ours.stdout.clone()).unwrap(),
+            String::from_utf8(theirs.stdout).unwrap(),
+            "{tool} {options:?}"
+        );
+        assert_eq!(
+            ours.status.success(),
+            theirs.status.success(),
+            "{tool} {options:?}: {}",
+            stderr(&ours)
+        );
+    }
+    // -o: the file appears only when the run succeeds.
+    let out = dir.path().join("out.fa");
+    let o = gcol(&[
+        "fetch",
+        "-o",
+        out.to_str().unwrap(),
+        file.to_str().unwrap(),
+        "cel-lin-4",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let theirs = Command::new("samtools")
+        .args(["faidx", fasta.to_str().unwrap(), "cel-lin-4"])
+        .output()
+        .unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), theirs.stdout);
+    std::fs::remove_file(&out).unwrap();
+    let o = gcol(&[
+        "fetch",
+        "-o",
+        out.to_str().unwrap(),
+        file.to_str().unwrap(),
+        "cel-lin-4",
+        "nope",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("out.fa")
+            })
+            .count(),
+        0,
+        "no temporary file left behind"
+    );
+    // FASTQ from a dataset without qualities is a clear error.
+    let o = gcol(&["fetch", "-f", file.to_str().unwrap(), "cel-lin-4"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no qualities"), "{}", stderr(&o));
+}
+
 fn copy_of_sample(dir: &Path) -> PathBuf {
     let path = dir.join("sample.fa");
     if !path.exists() {
