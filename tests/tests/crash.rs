@@ -71,8 +71,17 @@ fn writer_is_poisoned_after_a_failure() {
         limit: 100,
     };
     let mut w = Writer::new(&mut sink, WriteOptions::default()).unwrap();
-    let result = write_demo(&mut w);
-    assert!(result.is_err());
+    // Pages are encoded in the background and written in turn: the failure
+    // shows when they are written.
+    let result = write_demo(&mut w).and_then(|()| w.write_pending());
+    assert!(
+        matches!(result, Err(gcol_writer::Error::Io { .. })),
+        "{result:?}"
+    );
+    assert!(matches!(
+        w.write_pending(),
+        Err(gcol_writer::Error::Poisoned)
+    ));
     assert!(matches!(w.finish(), Err(gcol_writer::Error::Poisoned)));
 }
 

@@ -75,6 +75,13 @@ pub enum Error {
         #[source]
         source: gcol_format::Error,
     },
+    /// The background task encoding a page of the column panicked (a bug;
+    /// the writer is poisoned).
+    #[error("column {column:?}: the task encoding a page panicked")]
+    EncodeTask {
+        /// Column name.
+        column: String,
+    },
     /// Values pushed to a column of another physical type.
     #[error("column {column:?} holds {expected} values, not {found}")]
     TypeMismatch {

@@ -10,9 +10,12 @@
 //! # Memory bound
 //!
 //! Each column buffers at most one page of decoded values (its `page_bytes`,
-//! 64 KiB by default, plus one value) and encoding it allocates at most the
-//! encoded page; the writer also keeps 48 bytes per written page for the page
-//! directory until `finish`. Nothing else grows with the data.
+//! 64 KiB by default, plus one value). Ended pages are encoded on the rayon
+//! pool while the caller goes on, at most 32 pages or 8 MiB of decoded bytes
+//! at once (the writer waits for the oldest beyond that), and are written in
+//! the order they were ended, so the output does not depend on timing. The
+//! writer also keeps 48 bytes per written page for the page directory until
+//! `finish`. Nothing else grows with the data.
 //!
 //! ```
 //! use gcol_writer::{ColumnSpec, DatasetSpec, Writer, WriteOptions};

@@ -1,5 +1,7 @@
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::io::Write;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
 
 use gcol_format::directory::{DirEntry, PageInfo, ENTRIES_PER_BLOCK};
 use gcol_format::encoding::{encode_page, EncodedPage, Encoding};
@@ -197,7 +199,8 @@ struct DatasetState {
 }
 
 struct ColumnState {
-    spec: ColumnSpec,
+    /// Shared with the tasks encoding the column's pages.
+    spec: Arc<ColumnSpec>,
     page_bytes: usize,
     fixed: Vec<u8>,
     binary: BinaryBuilder,
@@ -221,8 +224,47 @@ pub struct Writer<W: Write> {
     columns: Vec<ColumnState>,
     provenance: Vec<Provenance>,
     metadata: BTreeMap<String, String>,
-    scratch: Vec<u8>,
+    /// Pages being encoded on the rayon pool, in the order they are
+    /// written (the order they were submitted, so output is deterministic).
+    pending: VecDeque<Pending>,
+    /// Decoded bytes of the pages in `pending`.
+    pending_bytes: usize,
+    /// Page buffers back from encoded pages, reused for the next ones.
+    spare: Vec<Vec<u8>>,
     poisoned: bool,
+}
+
+/// A page handed to the rayon pool: its column, decoded length, and where
+/// the encoded page (and the buffer, for reuse) arrives.
+struct Pending {
+    column: usize,
+    decoded_len: usize,
+    result: Receiver<(gcol_format::Result<EncodedPage>, Vec<u8>)>,
+}
+
+/// Most pages encoding at once, and most decoded bytes among them; the
+/// writer waits for the oldest page beyond these (memory bound).
+const MAX_PENDING_PAGES: usize = 32;
+const MAX_PENDING_BYTES: usize = 8 << 20;
+
+/// Wait for a background result. A rayon worker (a writer driven from
+/// inside the pool) runs other pool work meanwhile instead of blocking a
+/// thread the result may need.
+pub(crate) fn wait<T>(result: &Receiver<T>) -> Option<T> {
+    if rayon::current_thread_index().is_none() {
+        return result.recv().ok();
+    }
+    loop {
+        match result.try_recv() {
+            Ok(value) => return Some(value),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) => {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    }
 }
 
 const ZEROS: [u8; PAGE_ALIGNMENT as usize] = [0; PAGE_ALIGNMENT as usize];
@@ -238,7 +280,9 @@ impl<W: Write> Writer<W> {
             columns: Vec::new(),
             provenance: Vec::new(),
             metadata: BTreeMap::new(),
-            scratch: Vec::new(),
+            pending: VecDeque::new(),
+            pending_bytes: 0,
+            spare: Vec::new(),
             poisoned: false,
         };
         writer.write_all(&Header::default().encode())?;
@@ -370,7 +414,7 @@ impl<W: Write> Writer<W> {
             .unwrap_or(default_page_bytes)
             .clamp(1, MAX_PAGE_BYTES as usize / 2);
         self.columns.push(ColumnState {
-            spec,
+            spec: Arc::new(spec),
             page_bytes,
             fixed: Vec::new(),
             binary: BinaryBuilder::new(),
@@ -450,32 +494,94 @@ impl<W: Write> Writer<W> {
     }
 
     /// End the column's current page now (no-op when nothing is buffered).
+    /// The page is encoded on the rayon pool while the caller goes on, and
+    /// written in turn (pages are written in the order they are ended, so
+    /// the output does not depend on timing).
     ///
     /// Importers use this to start pages at record boundaries.
     pub fn flush_column(&mut self, column: ColumnId) -> Result<()> {
+        let mut decoded = self.spare.pop().unwrap_or_default();
         let state = self.columns.get_mut(column.0).ok_or(Error::UnknownHandle {
             what: "column",
             index: column.0,
         })?;
         if state.buffered == 0 {
+            self.spare.push(decoded);
             return Ok(());
         }
-        let mut layout = std::mem::take(&mut self.scratch);
-        let decoded: &[u8] = if state.spec.physical == PhysicalType::Binary {
-            state.binary.finish_into(&mut layout);
-            &layout
+        decoded.clear();
+        if state.spec.physical == PhysicalType::Binary {
+            state.binary.finish_into(&mut decoded);
         } else {
-            &state.fixed
+            // The column keeps the spare buffer for its next page.
+            std::mem::swap(&mut decoded, &mut state.fixed);
+        }
+        let num_values = std::mem::take(&mut state.buffered);
+        let spec = state.spec.clone();
+        let (done, result) = std::sync::mpsc::channel();
+        self.pending_bytes += decoded.len();
+        self.pending.push_back(Pending {
+            column: column.0,
+            decoded_len: decoded.len(),
+            result,
+        });
+        rayon::spawn(move || {
+            let page = spec.encode(num_values, &decoded);
+            let _ = done.send((page, decoded));
+        });
+        while self.pending.len() > MAX_PENDING_PAGES || self.pending_bytes > MAX_PENDING_BYTES {
+            self.write_oldest()?;
+        }
+        Ok(())
+    }
+
+    /// Wait for every page being encoded and write it (pages still being
+    /// filled stay buffered). [`Writer::finish`] does this itself; call it
+    /// to learn of a failing sink or encoder early.
+    pub fn write_pending(&mut self) -> Result<()> {
+        if self.poisoned {
+            return Err(Error::Poisoned);
+        }
+        while !self.pending.is_empty() {
+            self.write_oldest()?;
+        }
+        Ok(())
+    }
+
+    /// Wait for the oldest page being encoded and write it.
+    fn write_oldest(&mut self) -> Result<()> {
+        let Some(pending) = self.pending.pop_front() else {
+            return Ok(());
         };
-        let result = state.spec.encode(state.buffered, decoded);
-        state.fixed.clear();
-        state.buffered = 0;
-        self.scratch = layout;
-        let page = result.map_err(|source| Error::Encode {
-            column: self.columns[column.0].spec.name.clone(),
-            source,
+        self.pending_bytes -= pending.decoded_len;
+        let name = || self.columns[pending.column].spec.name.clone();
+        let Some((page, buffer)) = wait(&pending.result) else {
+            self.poisoned = true;
+            return Err(Error::EncodeTask { column: name() });
+        };
+        if self.spare.len() < 4 {
+            self.spare.push(buffer);
+        }
+        let page = page.map_err(|source| {
+            // The column lost a page: nothing more may be written.
+            self.poisoned = true;
+            Error::Encode {
+                column: name(),
+                source,
+            }
         })?;
-        self.write_page(column.0, &page)
+        self.write_page(pending.column, &page)
+    }
+
+    /// Write every page of `column` still being encoded (and the pages
+    /// submitted before them).
+    fn drain_column(&mut self, column: usize) -> Result<()> {
+        if let Some(last) = self.pending.iter().rposition(|p| p.column == column) {
+            for _ in 0..=last {
+                self.write_oldest()?;
+            }
+        }
+        Ok(())
     }
 
     /// Encode one page of values given in their decoded layout (spec 6.1) on
@@ -497,6 +603,7 @@ impl<W: Write> Writer<W> {
     /// are flushed first so rows stay in order.
     pub fn write_encoded_page(&mut self, column: ColumnId, page: &EncodedPage) -> Result<()> {
         self.flush_column(column)?;
+        self.drain_column(column.0)?;
         self.write_page(column.0, page)
     }
 
@@ -542,6 +649,7 @@ impl<W: Write> Writer<W> {
         for column in 0..self.columns.len() {
             self.flush_column(ColumnId(column))?;
         }
+        self.write_pending()?;
         // spec 5.4: column ids follow dataset order, then column order within a dataset.
         let order: Vec<usize> = self
             .datasets

@@ -348,8 +348,9 @@ impl NucleotideStream {
 const MAX_IN_FLIGHT: usize = 2;
 
 /// Hand whole pages of packed bases to the rayon pool for encoding, so
-/// parsing continues meanwhile; write finished batches in order. With
-/// `all`, also the last partial page, and wait for every batch.
+/// parsing continues meanwhile; write batches in order once more than
+/// `MAX_IN_FLIGHT` are out. With `all`, also the last partial page, and
+/// wait for every batch.
 fn flush_pages<W: Write>(
     writer: &mut Writer<W>,
     stream: &mut NucleotideStream,
@@ -379,22 +380,20 @@ fn flush_pages<W: Write>(
         });
         stream.in_flight.push_back(rx);
     }
-    loop {
-        let must_wait = all || stream.in_flight.len() > MAX_IN_FLIGHT;
+    // Batches are written when the oldest must be waited for, never as
+    // soon as one happens to be done: the file's page order then does not
+    // depend on timing (reproducible output).
+    while all || stream.in_flight.len() > MAX_IN_FLIGHT {
         let Some(front) = stream.in_flight.front() else {
             break;
         };
-        let batch = if must_wait {
-            front.recv().ok()
-        } else {
-            match front.try_recv() {
-                Ok(batch) => Some(batch),
-                Err(std::sync::mpsc::TryRecvError::Empty) => break,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
-            }
-        };
+        let batch = crate::writer::wait(front);
         stream.in_flight.pop_front();
-        let (batch, buffer) = batch.expect("encoding task panicked");
+        let Some((batch, buffer)) = batch else {
+            return Err(Error::EncodeTask {
+                column: col::BASES.into(),
+            });
+        };
         if stream.spare.len() < 2 {
             stream.spare.push(buffer);
         }
