@@ -500,15 +500,14 @@ impl<W: Write> Writer<W> {
     ///
     /// Importers use this to start pages at record boundaries.
     pub fn flush_column(&mut self, column: ColumnId) -> Result<()> {
-        let mut decoded = self.spare.pop().unwrap_or_default();
         let state = self.columns.get_mut(column.0).ok_or(Error::UnknownHandle {
             what: "column",
             index: column.0,
         })?;
         if state.buffered == 0 {
-            self.spare.push(decoded);
             return Ok(());
         }
+        let mut decoded = self.spare.pop().unwrap_or_default();
         decoded.clear();
         if state.spec.physical == PhysicalType::Binary {
             state.binary.finish_into(&mut decoded);
