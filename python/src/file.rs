@@ -1,12 +1,12 @@
 //! `gcol.open`, the file object, the shared page cache, and `gcol.convert`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use gcol_reader::{ChecksumPolicy, EvictionPolicy, PageCache, ReadOptions, Reader};
 use gcol_writer::import::{
-    dataset_name, import_fasta, import_fastq, sniff_format, Alphabet, FastaOptions, FastqOptions,
-    InputFormat, NamePolicy, QualityBinning,
+    dataset_name, import_fasta_from, import_fastq_from, sniff_input, Alphabet, FastaOptions,
+    FastqOptions, InputFormat, NamePolicy, QualityBinning,
 };
 use gcol_writer::{WriteOptions, Writer};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -369,26 +369,29 @@ pub(crate) fn convert(
                 .cloned()
                 .unwrap_or_else(|| dataset_name(&group[0], group.len() == 2));
             let cb = |done: u64, _: u64| report(base + done);
-            if sniff_format(&group[0])? == InputFormat::Fastq {
+            // One open per input: a stream (a pipe, `/dev/stdin`) cannot be
+            // read twice, so the sniffed input is the one imported.
+            let first = sniff_input(&group[0])?;
+            let read = if first.format == InputFormat::Fastq {
                 let mut o = FastqOptions::new(name.clone());
                 o.zstd_level = args.zstd_level;
                 o.page_bytes = args.page_kib.max(1) << 10;
                 o.binning = binning.clone();
                 o.names = names_policy;
-                let paths: Vec<&Path> = group.iter().map(PathBuf::as_path).collect();
-                import_fastq(&mut writer, &paths, &o, &cb)?;
+                let mut inputs = vec![first.open()?];
+                for path in &group[1..] {
+                    inputs.push(sniff_input(path)?.open()?);
+                }
+                import_fastq_from(&mut writer, inputs, &o, &cb)?.source_bytes
             } else {
                 let mut o = FastaOptions::new(name.clone());
                 o.alphabet = alphabet;
                 o.zstd_level = args.zstd_level;
                 o.page_bytes = args.page_kib.max(1) << 10;
                 o.names = names_policy;
-                import_fasta(&mut writer, &group[0], &o, &cb)?;
-            }
-            base += group
-                .iter()
-                .map(|p| p.metadata().map(|m| m.len()).unwrap_or(0))
-                .sum::<u64>();
+                import_fasta_from(&mut writer, first.open()?, &o, &cb)?.source_bytes
+            };
+            base += read;
             names.push(name);
         }
         writer.finish()?;

@@ -1,6 +1,7 @@
 """Files, errors, conversion options, fork safety and the GIL."""
 
 import multiprocessing
+import os
 import pathlib
 import threading
 import time
@@ -35,6 +36,23 @@ def corrupt_cases():
     import json
 
     return json.loads((CORRUPT / "expected.json").read_text())
+
+
+def test_convert_reads_a_fifo_once(tmp_path):
+    """A pipe cannot be read twice: the sniffed input is the one imported."""
+    fifo = tmp_path / "in.fa"
+    os.mkfifo(fifo)
+    data = SAMPLE.read_bytes()
+    feeder = threading.Thread(target=fifo.write_bytes, args=(data,))
+    feeder.start()
+    out = tmp_path / "fifo.gcol"
+    assert gcol.convert(fifo, out, names=["piped"]) == ["piped"]
+    feeder.join()
+    back = tmp_path / "back.fa"
+    with gcol.open(out) as f:
+        f["piped"].to_fasta(str(back))
+        assert f.provenance[0]["size_bytes"] == len(data)
+    assert back.read_bytes() == data
 
 
 @pytest.mark.parametrize("case", corrupt_cases(), ids=lambda c: c["file"])

@@ -1,10 +1,10 @@
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use gcol_writer::import::{
-    dataset_name, import_fasta, import_fastq, sniff_format, Alphabet, FastaOptions, FastqOptions,
-    InputFormat, NamePolicy, QualityBinning,
+    dataset_name, import_fasta_from, import_fastq_from, is_stdin, sniff_input, Alphabet,
+    FastaOptions, FastqOptions, Input, InputFormat, NamePolicy, QualityBinning, SniffedInput,
 };
 use gcol_writer::{WriteOptions, Writer};
 
@@ -34,7 +34,7 @@ enum Kind {
 
 /// One dataset to write: its inputs (two for a FASTQ pair) and name.
 struct Job {
-    inputs: Vec<PathBuf>,
+    inputs: Vec<SniffedInput>,
     name: String,
     kind: Kind,
 }
@@ -50,9 +50,19 @@ pub fn run(args: ConvertArgs) -> CliResult {
             ),
         ));
     }
+    if args.inputs.iter().filter(|p| is_stdin(p)).count() > 1 {
+        return Err(Failure::new(
+            INPUT,
+            "standard input (-) can be given only once",
+        ));
+    }
+    // Each input is opened once to learn its format; streams (standard
+    // input, pipes) stay open for the import, files are opened again.
     let mut kinds = Vec::new();
+    let mut sniffed = Vec::new();
     for input in &args.inputs {
-        kinds.push(match sniff_format(input)? {
+        let found = sniff_input(input)?;
+        kinds.push(match found.format {
             InputFormat::Fasta | InputFormat::Empty => Kind::Fasta,
             InputFormat::Fastq => Kind::Fastq,
             InputFormat::Unknown(other) => {
@@ -66,7 +76,9 @@ pub fn run(args: ConvertArgs) -> CliResult {
                 ))
             }
         });
+        sniffed.push(found);
     }
+    let mut sniffed = sniffed.into_iter();
     let mut jobs = Vec::new();
     if args.paired {
         if !args.inputs.len().is_multiple_of(2) || kinds.iter().any(|&k| k != Kind::Fastq) {
@@ -82,7 +94,7 @@ pub fn run(args: ConvertArgs) -> CliResult {
                 .cloned()
                 .unwrap_or_else(|| dataset_name(&pair[0], true));
             jobs.push(Job {
-                inputs: pair.to_vec(),
+                inputs: sniffed.by_ref().take(2).collect(),
                 name,
                 kind: Kind::Fastq,
             });
@@ -110,7 +122,7 @@ pub fn run(args: ConvertArgs) -> CliResult {
         }
         for (i, input) in args.inputs.iter().enumerate() {
             jobs.push(Job {
-                inputs: vec![input.clone()],
+                inputs: sniffed.next().into_iter().collect(),
                 name: args
                     .names
                     .get(i)
@@ -132,11 +144,15 @@ pub fn run(args: ConvertArgs) -> CliResult {
             ));
         }
     }
-    let total: u64 = args
+    // Streams have no size ahead of time: then the bar counts bytes only.
+    let total = args
         .inputs
         .iter()
-        .map(|p| p.metadata().map(|m| m.len()).unwrap_or(0))
-        .sum();
+        .map(|p| match p.metadata() {
+            Ok(m) if m.is_file() && !is_stdin(p) => Some(m.len()),
+            _ => None,
+        })
+        .sum::<Option<u64>>();
     let bar = bytes_bar(total, args.quiet, "converting");
     let base = AtomicU64::new(0);
     let mut writer = Writer::create(&args.output, WriteOptions::default())?;
@@ -145,20 +161,27 @@ pub fn run(args: ConvertArgs) -> CliResult {
     } else {
         NamePolicy::Strict
     };
-    for job in &jobs {
+    for job in jobs {
         let offset = base.load(Ordering::Relaxed);
+        let paths: Vec<PathBuf> = job.inputs.iter().map(|i| i.path.clone()).collect();
+        let inputs = job
+            .inputs
+            .into_iter()
+            .map(SniffedInput::open)
+            .collect::<Result<Vec<Input>, _>>()?;
         let report = |done: u64, _: u64| bar.set_position(offset + done);
-        let message = match job.kind {
+        let (message, read) = match job.kind {
             Kind::Fasta => {
                 let mut options = FastaOptions::new(job.name.clone());
                 options.alphabet = args.alphabet;
                 options.zstd_level = args.zstd_level;
                 options.page_bytes = args.page_kib.max(1) << 10;
                 options.names = names;
-                let summary = import_fasta(&mut writer, &job.inputs[0], &options, &report)?;
-                format!(
+                let input = inputs.into_iter().next().expect("one input");
+                let summary = import_fasta_from(&mut writer, input, &options, &report)?;
+                let message = format!(
                     "{}: {} {} records, {} residues{}",
-                    job.inputs[0].display(),
+                    paths[0].display(),
                     summary.records,
                     summary.alphabet,
                     summary.residues,
@@ -167,7 +190,8 @@ pub fn run(args: ConvertArgs) -> CliResult {
                     } else {
                         " (irregular line layout: export will rewrap)"
                     }
-                )
+                );
+                (message, summary.source_bytes)
             }
             Kind::Fastq => {
                 let mut options = FastqOptions::new(job.name.clone());
@@ -175,11 +199,10 @@ pub fn run(args: ConvertArgs) -> CliResult {
                 options.page_bytes = args.page_kib.max(1) << 10;
                 options.binning = args.quality_binning.clone();
                 options.names = names;
-                let paths: Vec<&Path> = job.inputs.iter().map(PathBuf::as_path).collect();
-                let summary = import_fastq(&mut writer, &paths, &options, &report)?;
-                format!(
+                let summary = import_fastq_from(&mut writer, inputs, &options, &report)?;
+                let message = format!(
                     "{}: {} reads{}, {} bases",
-                    job.inputs
+                    paths
                         .iter()
                         .map(|p| p.display().to_string())
                         .collect::<Vec<_>>()
@@ -187,15 +210,11 @@ pub fn run(args: ConvertArgs) -> CliResult {
                     summary.reads,
                     if summary.paired { " (paired)" } else { "" },
                     summary.bases
-                )
+                );
+                (message, summary.source_bytes)
             }
         };
-        for input in &job.inputs {
-            base.fetch_add(
-                input.metadata().map(|m| m.len()).unwrap_or(0),
-                Ordering::Relaxed,
-            );
-        }
+        base.fetch_add(read, Ordering::Relaxed);
         if !args.quiet {
             bar.suspend(|| eprintln!("{message}"));
         }
@@ -203,6 +222,7 @@ pub fn run(args: ConvertArgs) -> CliResult {
     let len = writer.finish()?;
     bar.finish_and_clear();
     if !args.quiet {
+        let total = base.load(Ordering::Relaxed);
         let ratio = total as f64 / len.max(1) as f64;
         eprintln!(
             "wrote {} ({len} bytes; inputs {total} bytes, {ratio:.2}x)",

@@ -55,7 +55,7 @@ pub fn run(args: ExportArgs) -> CliResult {
         .iter()
         .map(|s| s.lengths().map(|l| l.iter().sum::<u64>()))
         .sum::<Result<u64, _>>()?;
-    let bar = bytes_bar(total, args.quiet, "exporting");
+    let bar = bytes_bar(Some(total), args.quiet, "exporting");
     let file = AtomicFile::create(&args.output)?;
     // `.gz` output is BGZF, readable by gzip, samtools and gcol alike.
     let mut out = if compressed {

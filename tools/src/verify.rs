@@ -10,7 +10,7 @@ pub fn run(file: &Path, quiet: bool) -> CliResult {
         file,
         ReadOptions::default().checksums(ChecksumPolicy::Verify),
     )?;
-    let bar = bytes_bar(0, quiet, "verifying");
+    let bar = bytes_bar(Some(0), quiet, "verifying");
     let report = reader.verify(|done, total| {
         bar.set_length(total);
         bar.set_position(done);

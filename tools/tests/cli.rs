@@ -1,5 +1,6 @@
 //! The CLI contract: commands, output and exit codes that scripts rely on.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -441,6 +442,74 @@ fn malformed_input_exits_4_and_leaves_nothing() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+/// Inputs that can be read only once (standard input as `-`, a FIFO as
+/// process substitution makes) are sniffed and imported from one open:
+/// every record arrives, and provenance records the bytes and hash read.
+#[test]
+fn convert_reads_standard_input_and_fifos() {
+    let dir = tempfile::tempdir().unwrap();
+    let fasta = std::fs::read(sample_fasta()).unwrap();
+    let out = dir.path().join("stdin.gcol");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gcol"))
+        .args(["convert", "-q", "-", "-o", out.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&fasta).unwrap();
+    assert!(child.wait().unwrap().success());
+    let back = dir.path().join("back.fa");
+    let o = gcol(&[
+        "export",
+        "-q",
+        out.to_str().unwrap(),
+        "-o",
+        back.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&back).unwrap(), fasta);
+    let o = gcol(&["inspect", "--json", out.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["manifest"]["datasets"][0]["name"], "stdin");
+    let provenance = &json["manifest"]["provenance"][0];
+    assert_eq!(provenance["source"], "stdin");
+    assert_eq!(provenance["size_bytes"], fasta.len() as u64);
+    // A FIFO: a writer thread feeds it while gcol reads.
+    let fifo = dir.path().join("reads.fq");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.map(|s| s.success()).unwrap_or(false) {
+        eprintln!("SKIPPED the FIFO half of convert_reads_standard_input_and_fifos: no mkfifo");
+        return;
+    }
+    let reads = "@r1\nACGTN\n+\nIIII#\n@r2 second\nGGCCA\n+\n!!!!!\n".to_string();
+    let feeder = {
+        let (fifo, reads) = (fifo.clone(), reads.clone());
+        std::thread::spawn(move || std::fs::write(fifo, reads).unwrap())
+    };
+    let out = dir.path().join("fifo.gcol");
+    let o = gcol(&[
+        "convert",
+        "-q",
+        fifo.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    feeder.join().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let back = dir.path().join("back.fq");
+    let o = gcol(&[
+        "export",
+        "-q",
+        out.to_str().unwrap(),
+        "-o",
+        back.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&back).unwrap(), reads);
+    // Standard input can be named once only.
+    let o = gcol(&["convert", "-q", "-", "-", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
 }
 
 #[test]

@@ -18,7 +18,7 @@ use gcol_format::sequence::{
 };
 use gcol_format::PhysicalType;
 
-use super::input::open_input;
+use super::input::{open_input, Input};
 use super::nucleotide::NucleotideStream;
 use super::Progress;
 use crate::{ColumnId, ColumnSpec, DatasetId, DatasetSpec, Error, Result, Writer};
@@ -90,6 +90,8 @@ pub struct FastaSummary {
     pub exact_export: bool,
     /// Decompressed input bytes.
     pub input_bytes: u64,
+    /// Bytes read from the file or stream (compressed, when it is).
+    pub source_bytes: u64,
 }
 
 struct RecordColumns {
@@ -200,7 +202,19 @@ pub fn import_fasta<W: Write>(
     options: &FastaOptions,
     progress: Progress<'_>,
 ) -> Result<FastaSummary> {
-    let mut input = open_input(path)?;
+    import_fasta_from(writer, open_input(path)?, options, progress)
+}
+
+/// [`import_fasta`] from an input already opened (a stream that was sniffed,
+/// for example: see [`super::sniff_input`]).
+pub fn import_fasta_from<W: Write>(
+    writer: &mut Writer<W>,
+    mut input: Input,
+    options: &FastaOptions,
+    progress: Progress<'_>,
+) -> Result<FastaSummary> {
+    let path = input.path.clone();
+    let path = path.as_path();
     let dataset = writer.add_dataset(
         DatasetSpec::new(options.dataset.clone(), KIND)
             .coordinates(Coordinates::ZeroBasedHalfOpen)
@@ -384,18 +398,17 @@ pub fn import_fasta<W: Write>(
     if let Some(mut done) = pending.take() {
         importer.finish_record(&mut done)?;
     }
-    let summary = importer.finish(input_bytes)?;
-    progress(input.size, input.size);
+    let mut summary = importer.finish(input_bytes)?;
+    summary.source_bytes = input.consumed();
+    progress(summary.source_bytes, input.size.max(summary.source_bytes));
     let mut options_map = BTreeMap::new();
     options_map.insert("alphabet".to_string(), summary.alphabet.to_string());
     options_map.insert("zstd_level".to_string(), options.zstd_level.to_string());
     options_map.insert("page_bytes".to_string(), options.page_bytes.to_string());
     writer.add_provenance(Provenance {
-        source: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string()),
-        size_bytes: input.size,
+        source: input.source_name(),
+        // Bytes read: the file's size, or what a stream delivered.
+        size_bytes: input.consumed(),
         sha256: input.sha256(),
         datasets: vec![summary.dataset.clone()],
         converter: writer.converter(),
@@ -638,6 +651,7 @@ impl<W: Write> Importer<'_, W> {
             alphabet,
             exact_export: self.exact,
             input_bytes,
+            source_bytes: 0,
         })
     }
 }

@@ -149,6 +149,8 @@ pub struct FastqSummary {
     pub bases: u64,
     /// Two input files interleaved.
     pub paired: bool,
+    /// Bytes read from the files or streams (compressed, when they are).
+    pub source_bytes: u64,
 }
 
 struct Columns {
@@ -177,23 +179,37 @@ pub fn import_fastq<W: Write>(
     options: &FastqOptions,
     progress: Progress<'_>,
 ) -> Result<FastqSummary> {
+    let inputs = inputs
+        .iter()
+        .map(|path| open_input(path))
+        .collect::<Result<Vec<_>>>()?;
+    import_fastq_from(writer, inputs, options, progress)
+}
+
+/// [`import_fastq`] from inputs already opened (streams that were sniffed,
+/// for example: see [`super::sniff_input`]).
+pub fn import_fastq_from<W: Write>(
+    writer: &mut Writer<W>,
+    inputs: Vec<Input>,
+    options: &FastqOptions,
+    progress: Progress<'_>,
+) -> Result<FastqSummary> {
     assert!(matches!(inputs.len(), 1 | 2), "one file, or two for a pair");
     let paired = inputs.len() == 2;
-    let mut sources = inputs
-        .iter()
-        .map(|path| {
-            let mut input = open_input(path)?;
+    let mut sources: Vec<Source> = inputs
+        .into_iter()
+        .map(|mut input| {
             // The parser takes the stream; `input` keeps the counters and hash.
             let stream = std::mem::replace(&mut input.reader, Box::new(EmptyRead));
-            Ok(Source {
+            Source {
                 reader: noodles_fastq::io::Reader::new(stream),
+                path: input.path.clone(),
                 input,
-                path: path.to_path_buf(),
                 reads: 0,
                 names: HashSet::new(),
-            })
+            }
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect();
     let total_size: u64 = sources.iter().map(|s| s.input.size).sum();
 
     let binning_table = options.binning.table();
@@ -416,12 +432,9 @@ pub fn import_fastq<W: Write>(
     options_map.insert("page_bytes".to_string(), options.page_bytes.to_string());
     for source in &sources {
         writer.add_provenance(Provenance {
-            source: source
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| source.path.display().to_string()),
-            size_bytes: source.input.size,
+            source: source.input.source_name(),
+            // Bytes read: the file's size, or what a stream delivered.
+            size_bytes: source.input.consumed(),
             sha256: source.input.sha256(),
             datasets: vec![options.dataset.clone()],
             converter: writer.converter(),
@@ -434,6 +447,7 @@ pub fn import_fastq<W: Write>(
         reads: total_reads,
         bases: total_bases,
         paired,
+        source_bytes: sources.iter().map(|s| s.input.consumed()).sum(),
     })
 }
 

@@ -58,6 +58,17 @@ pub struct Input {
 }
 
 impl Input {
+    /// The name recorded in provenance: the file name, or `stdin`.
+    pub fn source_name(&self) -> String {
+        if is_stdin(&self.path) {
+            return "stdin".into();
+        }
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.path.display().to_string())
+    }
+
     /// File bytes consumed so far.
     pub fn consumed(&self) -> u64 {
         self.consumed.load(Ordering::Relaxed)
@@ -176,20 +187,31 @@ impl BufRead for ReadAhead {
     }
 }
 
-/// Open `path`, detecting gzip and BGZF from the magic bytes.
+/// Whether `path` names standard input (`-`).
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Open `path` (`-` for standard input), detecting gzip and BGZF from the
+/// magic bytes.
 pub fn open_input(path: &Path) -> Result<Input> {
     let source_err = |source| Error::Source {
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(source_err)?;
-    let size = file.metadata().map_err(source_err)?.len();
+    let (raw, size): (Box<dyn Read + Send>, u64) = if is_stdin(path) {
+        (Box::new(io::stdin()), 0)
+    } else {
+        let file = File::open(path).map_err(source_err)?;
+        let size = file.metadata().map_err(source_err)?.len();
+        (Box::new(file), size)
+    };
     let consumed = Arc::new(AtomicU64::new(0));
     let hasher = Arc::new(Mutex::new(Sha256::new()));
     let mut buffered = BufReader::with_capacity(
         1 << 20,
         Counting {
-            inner: file,
+            inner: raw,
             count: consumed.clone(),
             hasher: hasher.clone(),
         },
@@ -245,33 +267,81 @@ pub enum InputFormat {
     Unknown(u8),
 }
 
-/// Sniff the format of `path` (plain, gzip or BGZF).
-pub fn sniff_format(path: &Path) -> Result<InputFormat> {
-    let mut input = open_input(path)?;
-    loop {
-        let buf = input.reader.fill_buf().map_err(|source| Error::Source {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        if buf.is_empty() {
-            return Ok(InputFormat::Empty);
+impl Input {
+    /// The format of the input from its first non-blank byte (after
+    /// decompression), without consuming anything but leading blank space.
+    pub fn format(&mut self) -> Result<InputFormat> {
+        loop {
+            let buf = self.reader.fill_buf().map_err(|source| Error::Source {
+                path: self.path.clone(),
+                source,
+            })?;
+            if buf.is_empty() {
+                return Ok(InputFormat::Empty);
+            }
+            if let Some(&b) = buf.iter().find(|b| !b.is_ascii_whitespace()) {
+                return Ok(match b {
+                    b'>' => InputFormat::Fasta,
+                    b'@' => InputFormat::Fastq,
+                    other => InputFormat::Unknown(other),
+                });
+            }
+            let n = buf.len();
+            self.reader.consume(n);
         }
-        if let Some(&b) = buf.iter().find(|b| !b.is_ascii_whitespace()) {
-            return Ok(match b {
-                b'>' => InputFormat::Fasta,
-                b'@' => InputFormat::Fastq,
-                other => InputFormat::Unknown(other),
-            });
-        }
-        let n = buf.len();
-        input.reader.consume(n);
     }
+}
+
+/// An input whose format is known. A regular file is opened again to be
+/// read; a stream (standard input, a pipe, a FIFO, `<(...)`) cannot be
+/// read twice, so it stays open from the sniff to the import.
+pub struct SniffedInput {
+    /// Path as given.
+    pub path: PathBuf,
+    /// What the input holds.
+    pub format: InputFormat,
+    kept: Option<Input>,
+}
+
+impl SniffedInput {
+    /// The input, ready to be read from its first byte (leading blank
+    /// space of a stream excepted).
+    pub fn open(self) -> Result<Input> {
+        match self.kept {
+            Some(input) => Ok(input),
+            None => open_input(&self.path),
+        }
+    }
+}
+
+/// Sniff the format of `path` (plain, gzip or BGZF; `-` for standard input).
+pub fn sniff_input(path: &Path) -> Result<SniffedInput> {
+    let mut input = open_input(path)?;
+    let format = input.format()?;
+    let regular = !is_stdin(path)
+        && std::fs::metadata(path)
+            .map(|m| m.is_file())
+            .unwrap_or(false);
+    Ok(SniffedInput {
+        path: path.to_path_buf(),
+        format,
+        kept: (!regular).then_some(input),
+    })
+}
+
+/// Sniff the format of `path` (plain, gzip or BGZF). For a stream (which
+/// this consumes) use [`sniff_input`] and import what it returns.
+pub fn sniff_format(path: &Path) -> Result<InputFormat> {
+    Ok(sniff_input(path)?.format)
 }
 
 /// Dataset name for an input: the file name without compression and format
 /// extensions; for the first file of a FASTQ pair also without its read
 /// suffix (`sample_R1.fq.gz` -> `sample`).
 pub fn dataset_name(path: &Path, pair: bool) -> String {
+    if is_stdin(path) {
+        return "stdin".into();
+    }
     let mut name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

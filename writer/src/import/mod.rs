@@ -8,9 +8,14 @@ pub mod fastq;
 pub mod input;
 mod nucleotide;
 
-pub use fasta::{import_fasta, Alphabet, FastaOptions, FastaSummary, NamePolicy};
-pub use fastq::{import_fastq, FastqOptions, FastqSummary, QualityBinning};
-pub use input::{dataset_name, open_input, sniff_format, Compression, Input, InputFormat};
+pub use fasta::{
+    import_fasta, import_fasta_from, Alphabet, FastaOptions, FastaSummary, NamePolicy,
+};
+pub use fastq::{import_fastq, import_fastq_from, FastqOptions, FastqSummary, QualityBinning};
+pub use input::{
+    dataset_name, is_stdin, open_input, sniff_format, sniff_input, Compression, Input, InputFormat,
+    SniffedInput,
+};
 
 /// Called with (input bytes read so far, input size in bytes).
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
