@@ -576,7 +576,7 @@ impl Reader {
             // completion thread) did not come along and never end here.
             return Claim::Load(self.inner.cache.unregistered(key));
         }
-        match self.inner.cache.start_completion(key) {
+        match self.inner.cache.start_load(key) {
             Err(pending) => match pending.wait() {
                 Some(data) => Claim::Ready(data),
                 // That load failed: load it here to report the error.
@@ -678,7 +678,7 @@ impl Reader {
         let load = |&p: &u64| {
             let key = (self.inner.file_key, p);
             let mut flight = if usable {
-                match self.inner.cache.start_completion(key) {
+                match self.inner.cache.start_load(key) {
                     Ok(flight) => flight,
                     Err(_) => return,
                 }

@@ -121,17 +121,17 @@ pub struct PageCache {
     counters: Counters,
     /// Pages being loaded after a miss (on the reader's thread, or in the
     /// background after a prefix was served).
-    completions: Mutex<FxHashMap<Key, Arc<Completion>>>,
+    loads: Mutex<FxHashMap<Key, Arc<InFlight>>>,
 }
 
 /// A page being loaded by another thread; readers that need it
 /// meanwhile wait here instead of decoding it a second time.
-pub(crate) struct Completion {
+pub(crate) struct InFlight {
     page: Mutex<Option<Option<Bytes>>>,
     ready: Condvar,
 }
 
-impl Completion {
+impl InFlight {
     /// The page once decoded (`None` if that failed: the caller then loads
     /// it itself and reports the error).
     pub(crate) fn wait(&self) -> Option<Bytes> {
@@ -144,7 +144,7 @@ impl Completion {
 }
 
 /// The load of one page that missed the cache, registered so that other
-/// readers wait for it ([`PageCache::start_completion`]). Dropping it
+/// readers wait for it ([`PageCache::start_load`]). Dropping it
 /// without finishing (an error or a panic) wakes them with nothing, and
 /// they load the page themselves.
 pub(crate) struct Flight {
@@ -160,7 +160,7 @@ impl Flight {
         let hit = self.cache.peek(self.key)?;
         if !self.ended {
             self.ended = true;
-            self.cache.end_completion(self.key, Some(hit.clone()));
+            self.cache.end_load(self.key, Some(hit.clone()));
         }
         Some(hit)
     }
@@ -176,8 +176,7 @@ impl Flight {
         let page = page.map(|data| self.cache.insert(self.key, data, prefetched));
         if !self.ended {
             self.ended = true;
-            self.cache
-                .end_completion(self.key, page.as_ref().ok().cloned());
+            self.cache.end_load(self.key, page.as_ref().ok().cloned());
         }
         page
     }
@@ -186,7 +185,7 @@ impl Flight {
 impl Drop for Flight {
     fn drop(&mut self) {
         if !self.ended {
-            self.cache.end_completion(self.key, None);
+            self.cache.end_load(self.key, None);
         }
     }
 }
@@ -218,7 +217,7 @@ impl PageCache {
             budget: options.budget_bytes,
             policy: options.policy,
             counters: Counters::default(),
-            completions: Mutex::new(FxHashMap::default()),
+            loads: Mutex::new(FxHashMap::default()),
         })
     }
 
@@ -226,14 +225,14 @@ impl PageCache {
     /// concurrent readers of the page decode it once: `Ok` with the guard
     /// of the load when the caller is now responsible for it, `Err` with
     /// the load already in flight, to wait for.
-    pub(crate) fn start_completion(self: &Arc<Self>, key: Key) -> Result<Flight, Arc<Completion>> {
-        let mut map = self.completions.lock();
+    pub(crate) fn start_load(self: &Arc<Self>, key: Key) -> Result<Flight, Arc<InFlight>> {
+        let mut map = self.loads.lock();
         if let Some(existing) = map.get(&key) {
             return Err(existing.clone());
         }
         map.insert(
             key,
-            Arc::new(Completion {
+            Arc::new(InFlight {
                 page: Mutex::new(None),
                 ready: Condvar::new(),
             }),
@@ -257,10 +256,10 @@ impl PageCache {
 
     /// End the load of `key` with `page` (already cached, or `None`) and
     /// wake the readers waiting for it.
-    fn end_completion(&self, key: Key, page: Option<Bytes>) {
-        if let Some(completion) = self.completions.lock().remove(&key) {
-            *completion.page.lock() = Some(page);
-            completion.ready.notify_all();
+    fn end_load(&self, key: Key, page: Option<Bytes>) {
+        if let Some(load) = self.loads.lock().remove(&key) {
+            *load.page.lock() = Some(page);
+            load.ready.notify_all();
         }
     }
 
