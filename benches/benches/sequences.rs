@@ -69,34 +69,59 @@ fn fetches(c: &mut Criterion) {
     group.finish();
 }
 
-fn conversion(c: &mut Criterion) {
-    let Some(data) = shared_data() else { return };
-    let dir = gcol_benches::fixture_dir();
-    let plain = dir.join("yeast.fa");
+/// A plain copy of a gzipped file of the shared data, in the fixture dir.
+fn plain_fixture(data: &std::path::Path, gz: &str, name: &str) -> std::path::PathBuf {
+    let plain = gcol_benches::fixture_dir().join(name);
     if !plain.exists() {
         let out = std::process::Command::new("gzip")
             .arg("-dc")
-            .arg(data.join("fasta/scerevisiae_S288C_R64_16chr.fa.gz"))
+            .arg(data.join(gz))
             .output()
             .unwrap();
         std::fs::write(&plain, out.stdout).unwrap();
     }
-    let size = plain.metadata().unwrap().len();
+    plain
+}
+
+fn conversion(c: &mut Criterion) {
+    let Some(data) = shared_data() else { return };
+    let fasta = plain_fixture(&data, "fasta/scerevisiae_S288C_R64_16chr.fa.gz", "yeast.fa");
+    let fastq = plain_fixture(&data, "fastq/CHM1_illumina_42k.fastq.gz", "chm1_42k.fq");
     let mut group = c.benchmark_group("convert");
     group.sample_size(10);
-    group.throughput(Throughput::Bytes(size));
+    let to_vec = |import: &dyn Fn(&mut gcol_writer::Writer<Vec<u8>>)| {
+        let mut w =
+            gcol_writer::Writer::new(Vec::new(), gcol_writer::WriteOptions::default()).unwrap();
+        import(&mut w);
+        w.finish().unwrap().len()
+    };
+    group.throughput(Throughput::Bytes(fasta.metadata().unwrap().len()));
     group.bench_function("yeast_fasta_to_vec", |b| {
         b.iter(|| {
-            let mut w =
-                gcol_writer::Writer::new(Vec::new(), gcol_writer::WriteOptions::default()).unwrap();
-            gcol_writer::import::import_fasta(
-                &mut w,
-                &plain,
-                &gcol_writer::import::FastaOptions::new("yeast"),
-                &gcol_writer::import::no_progress,
-            )
-            .unwrap();
-            w.finish().unwrap().len()
+            to_vec(&|w| {
+                gcol_writer::import::import_fasta(
+                    w,
+                    &fasta,
+                    &gcol_writer::import::FastaOptions::new("yeast"),
+                    &gcol_writer::import::no_progress,
+                )
+                .unwrap();
+            })
+        })
+    });
+    // Names, qualities and bases pages all encode in the background.
+    group.throughput(Throughput::Bytes(fastq.metadata().unwrap().len()));
+    group.bench_function("illumina_42k_fastq_to_vec", |b| {
+        b.iter(|| {
+            to_vec(&|w| {
+                gcol_writer::import::import_fastq(
+                    w,
+                    &[fastq.as_path()],
+                    &gcol_writer::import::FastqOptions::new("reads"),
+                    &gcol_writer::import::no_progress,
+                )
+                .unwrap();
+            })
         })
     });
     group.finish();
