@@ -83,10 +83,12 @@ pub(crate) fn writer_error(error: gcol_writer::Error) -> PyErr {
     let message = error.to_string();
     match error {
         E::Input { .. } => InputFormatError::new_err(message),
-        E::Source { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+        E::Source { source, .. } | E::Create { source, .. }
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
             PyFileNotFoundError::new_err(message)
         }
-        E::Io { .. } | E::Source { .. } => PyIOError::new_err(message),
+        E::Io { .. } | E::Source { .. } | E::Create { .. } => PyIOError::new_err(message),
         _ => GcolError::new_err(message),
     }
 }

@@ -43,7 +43,9 @@ impl From<gcol_reader::Error> for Failure {
 impl From<gcol_writer::Error> for Failure {
     fn from(error: gcol_writer::Error) -> Failure {
         let code = match &error {
-            gcol_writer::Error::Io { .. } | gcol_writer::Error::Source { .. } => IO,
+            gcol_writer::Error::Io { .. }
+            | gcol_writer::Error::Source { .. }
+            | gcol_writer::Error::Create { .. } => IO,
             gcol_writer::Error::Input { .. } => INPUT,
             _ => INVALID,
         };

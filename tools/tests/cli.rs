@@ -620,3 +620,24 @@ fn motif_counts_equal_a_naive_count() {
         assert!(end <= 500);
     }
 }
+
+/// An output in a directory that does not exist: exit 3 (I/O), and the
+/// message names the output and its directory.
+#[test]
+fn output_in_a_missing_directory_is_an_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("missing").join("out.gcol");
+    let o = gcol(&[
+        "convert",
+        "-q",
+        &sample_fasta(),
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains("cannot create") && err.contains("missing") && !err.contains(".out.gcol."),
+        "{err}"
+    );
+}

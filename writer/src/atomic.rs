@@ -29,9 +29,9 @@ impl AtomicFile {
             .prefix(&format!(".{name}."))
             .suffix(".tmp")
             .tempfile_in(&dir)
-            .map_err(|source| Error::Io {
-                path: Some(target.to_path_buf()),
-                offset: 0,
+            .map_err(|source| Error::Create {
+                target: target.to_path_buf(),
+                dir: dir.clone(),
                 source,
             })?;
         Ok(AtomicFile {

@@ -66,6 +66,18 @@ pub enum Error {
         /// What is wrong.
         detail: String,
     },
+    /// The output could not be started: no temporary file could be created
+    /// in the target's directory (missing, not writable, full).
+    #[error("cannot create {} (a temporary file in {} failed: {})", target.display(), dir.display(), io_reason(source))]
+    Create {
+        /// The output path.
+        target: PathBuf,
+        /// The directory the temporary file goes in.
+        dir: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Encoding a page failed.
     #[error("column {column:?}: {source}")]
     Encode {
@@ -133,4 +145,14 @@ pub enum Error {
     /// An earlier write failed; the output is unusable.
     #[error("an earlier write failed; this writer cannot continue")]
     Poisoned,
+}
+
+/// An I/O error's reason without the path tempfile appends to it (the
+/// message names the directory already; the random name would only confuse).
+fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at path \"") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
 }
