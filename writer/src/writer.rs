@@ -558,7 +558,8 @@ impl<W: Write> Writer<W> {
             self.poisoned = true;
             return Err(Error::EncodeTask { column: name() });
         };
-        if self.spare.len() < 4 {
+        // Keep a few ordinary-sized buffers (not those of huge pages).
+        if self.spare.len() < 4 && buffer.capacity() <= 4 << 20 {
             self.spare.push(buffer);
         }
         let page = page.map_err(|source| {
