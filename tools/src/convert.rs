@@ -22,6 +22,7 @@ pub struct ConvertArgs {
     pub lenient_names: bool,
     pub paired: bool,
     pub quality_binning: QualityBinning,
+    pub threads: Option<usize>,
     pub quiet: bool,
 }
 
@@ -40,6 +41,14 @@ struct Job {
 }
 
 pub fn run(args: ConvertArgs) -> CliResult {
+    if let Some(threads) = args.threads {
+        // The pool every page encoder (and the BGZF reader's worker count)
+        // uses; set before any of them starts.
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global()
+            .map_err(|e| Failure::new(2, format!("--threads: {e}")))?;
+    }
     if !args.names.is_empty() && args.names.len() != args.inputs.len() {
         return Err(Failure::new(
             INPUT,

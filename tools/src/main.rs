@@ -70,6 +70,11 @@ enum Command {
         /// `0-9:6,10-29:20,30-93:37` (lossy; recorded in the manifest).
         #[arg(long, default_value = "lossless")]
         quality_binning: String,
+        /// Worker threads for encoding pages and decompressing BGZF input,
+        /// like samtools' -@ (default: one per core); the parser and a
+        /// reading thread come on top. The output does not depend on it.
+        #[arg(short = '@', long)]
+        threads: Option<usize>,
         /// No progress bar and no summary.
         #[arg(short, long)]
         quiet: bool,
@@ -247,6 +252,7 @@ fn main() -> ExitCode {
             lenient_names,
             paired,
             quality_binning,
+            threads,
             quiet,
         } => match gcol_writer::import::QualityBinning::parse(&quality_binning) {
             Err(e) => Err(exit::Failure::new(2, format!("--quality-binning: {e}"))),
@@ -264,6 +270,7 @@ fn main() -> ExitCode {
                 lenient_names,
                 paired,
                 quality_binning,
+                threads,
                 quiet,
             }),
         },

@@ -641,3 +641,24 @@ fn output_in_a_missing_directory_is_an_io_error() {
         "{err}"
     );
 }
+
+/// `-@ N` bounds the worker threads; the file is the same byte for byte.
+#[test]
+fn convert_threads_do_not_change_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let outputs: Vec<Vec<u8>> = ["1", "2", "3"]
+        .iter()
+        .map(|threads| {
+            let out = dir.path().join(format!("t{threads}.gcol"));
+            let o = Command::new(env!("CARGO_BIN_EXE_gcol"))
+                .args(["convert", "-q", "-@", threads, &sample_fasta(), "-o"])
+                .arg(&out)
+                .env("SOURCE_DATE_EPOCH", "1700000000")
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", stderr(&o));
+            std::fs::read(out).unwrap()
+        })
+        .collect();
+    assert!(outputs.iter().all(|o| *o == outputs[0]));
+}

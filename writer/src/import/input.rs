@@ -234,10 +234,8 @@ pub fn open_input(path: &Path) -> Result<Input> {
             flate2::bufread::MultiGzDecoder::new(buffered),
         )),
         Compression::Bgzf => {
-            let workers = std::thread::available_parallelism()
-                .map(NonZero::get)
-                .unwrap_or(1)
-                .max(1);
+            // As many as the rayon pool has (the CLI's --threads sets it).
+            let workers = rayon::current_num_threads().max(1);
             Box::new(noodles_bgzf::io::MultithreadedReader::with_worker_count(
                 NonZero::new(workers).expect("at least one"),
                 buffered,
