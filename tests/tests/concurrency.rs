@@ -110,3 +110,24 @@ fn readers_survive_concurrent_replacement() {
         );
     }
 }
+
+/// A writer driven from inside a rayon pool whose only worker is the
+/// writer's own thread: pages handed to the pool must still get encoded
+/// (the writer runs pool work while it waits) and the file must equal one
+/// written outside any pool.
+#[test]
+fn writer_inside_a_one_thread_pool_finishes() {
+    let expected = build_demo();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let _ = done.send(pool.install(build_demo));
+    });
+    let inside = finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("a writer inside a one-thread pool did not finish in 60 s (deadlock)");
+    assert!(inside == expected);
+}

@@ -600,6 +600,37 @@ fn concurrent_misses_decode_each_page_once() {
     }
 }
 
+/// FASTA import inside a rayon pool whose only worker is the importer's
+/// thread (base pages and other columns are encoded on the pool): it
+/// finishes, and the bases come back.
+#[test]
+fn import_inside_a_one_thread_pool_finishes() {
+    let (mut text, seq) = compressible_record();
+    // Five records, so base batches and record pages both go to the pool.
+    for i in 0..4 {
+        text.extend_from_slice(format!(">extra{i}\n").as_bytes());
+        text.extend_from_slice(&seq[..300_000]);
+        text.push(b'\n');
+    }
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let _ = done.send(pool.install(|| convert_text(&text, NamePolicy::Strict)));
+    });
+    let bytes = finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("import inside a one-thread pool did not finish in 60 s (deadlock)")
+        .unwrap();
+    let reader = Reader::from_bytes(bytes).unwrap();
+    let seqs = reader.sequences("seqs").unwrap();
+    assert_eq!(seqs.len(), 5);
+    assert!(seqs.fetch("r", 0..seq.len() as u64).unwrap() == seq);
+    assert!(seqs.fetch("extra3", 0..300_000).unwrap() == seq[..300_000]);
+}
+
 /// One 1 Mb record of repeats with point changes (zstd shrinks its pages,
 /// so they are stored as zstd frames of three blocks): (FASTA text, bases).
 fn compressible_record() -> (Vec<u8>, Vec<u8>) {
