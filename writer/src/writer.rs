@@ -250,7 +250,7 @@ const MAX_PENDING_BYTES: usize = 8 << 20;
 /// Wait for a background result. A rayon worker (a writer driven from
 /// inside the pool) runs other pool work meanwhile instead of blocking a
 /// thread the result may need.
-pub(crate) fn wait<T>(result: &Receiver<T>) -> Option<T> {
+fn wait<T>(result: &Receiver<T>) -> Option<T> {
     if rayon::current_thread_index().is_none() {
         return result.recv().ok();
     }
@@ -516,11 +516,30 @@ impl<W: Write> Writer<W> {
             std::mem::swap(&mut decoded, &mut state.fixed);
         }
         let num_values = std::mem::take(&mut state.buffered);
-        let spec = state.spec.clone();
+        self.submit(column.0, num_values, decoded)
+    }
+
+    /// Encode a page of `num_values` values given in their decoded layout
+    /// (spec 6.1) on the rayon pool, like a page ended by
+    /// [`Writer::flush_column`] (values buffered for the column are ended
+    /// first, so rows stay in order). For importers that build whole pages
+    /// themselves, such as packed bases.
+    pub fn submit_page(&mut self, column: ColumnId, num_values: u32, decoded: &[u8]) -> Result<()> {
+        self.flush_column(column)?;
+        let mut buffer = self.spare.pop().unwrap_or_default();
+        buffer.clear();
+        buffer.extend_from_slice(decoded);
+        self.submit(column.0, num_values, buffer)
+    }
+
+    /// Hand a page to the rayon pool and, beyond the memory bound, write the
+    /// oldest pages.
+    fn submit(&mut self, column: usize, num_values: u32, decoded: Vec<u8>) -> Result<()> {
+        let spec = self.columns[column].spec.clone();
         let (done, result) = std::sync::mpsc::channel();
         self.pending_bytes += decoded.len();
         self.pending.push_back(Pending {
-            column: column.0,
+            column,
             decoded_len: decoded.len(),
             result,
         });

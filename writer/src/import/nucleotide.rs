@@ -4,15 +4,14 @@
 
 use std::io::Write;
 
-use gcol_format::encoding::{EncodedPage, Encoding};
+use gcol_format::encoding::Encoding;
 use gcol_format::kernels::PackTable;
 use gcol_format::sequence::{columns as col, is_nucleotide_symbol, Packer, CODE, NOT_ACGT};
 use gcol_format::PhysicalType;
-use rayon::prelude::*;
 
-use crate::{encode_adaptive, ColumnId, ColumnSpec, DatasetId, Error, Result, Writer};
+use crate::{ColumnId, ColumnSpec, DatasetId, Result, Writer};
 
-/// Pages of the base stream encoded together (in parallel) per batch.
+/// Pages of packed bases gathered before they are handed to the writer.
 const BATCH_PAGES: usize = 16;
 
 /// An open run (ambiguity or mask) being extended.
@@ -82,21 +81,12 @@ impl RunTable {
     }
 }
 
-/// Encoded pages of a batch, and the batch's buffer to reuse.
-type EncodedBatch = (Vec<gcol_format::Result<EncodedPage>>, Vec<u8>);
-
 pub(crate) struct NucleotideStream {
     bases: ColumnId,
     packer: Packer,
     amb: RunTable,
     mask: RunTable,
-    encoding: Encoding,
     page_bytes: usize,
-    /// Batches being encoded on the rayon pool, oldest first; written in order.
-    in_flight: std::collections::VecDeque<std::sync::mpsc::Receiver<EncodedBatch>>,
-    /// Packed-byte buffers back from encoded batches, reused so each batch
-    /// does not allocate (and page-fault) a fresh megabyte.
-    spare: Vec<Vec<u8>>,
     /// 1 when the last byte packed of the current record was lower case.
     mask_previous: u64,
 }
@@ -161,10 +151,7 @@ impl NucleotideStream {
             packer: Packer::default(),
             amb,
             mask,
-            encoding,
             page_bytes,
-            in_flight: std::collections::VecDeque::new(),
-            spare: Vec::new(),
             mask_previous: 0,
         })
     }
@@ -344,66 +331,24 @@ impl NucleotideStream {
     }
 }
 
-/// Most batches encoding at once; parsing waits for the oldest beyond this.
-const MAX_IN_FLIGHT: usize = 2;
-
-/// Hand whole pages of packed bases to the rayon pool for encoding, so
-/// parsing continues meanwhile; write batches in order once more than
-/// `MAX_IN_FLIGHT` are out. With `all`, also the last partial page, and
-/// wait for every batch.
+/// Hand the whole pages of packed bases (with `all`, also the last partial
+/// page) to the writer, which encodes them on the rayon pool while parsing
+/// goes on and writes them in order.
 fn flush_pages<W: Write>(
     writer: &mut Writer<W>,
     stream: &mut NucleotideStream,
     all: bool,
 ) -> Result<()> {
     let page = stream.page_bytes;
+    let bytes = &stream.packer.bytes;
     let take = if all {
-        stream.packer.bytes.len()
+        bytes.len()
     } else {
-        stream.packer.bytes.len() / page * page
+        bytes.len() / page * page
     };
-    if take > 0 {
-        let mut next = stream.spare.pop().unwrap_or_default();
-        next.clear();
-        next.reserve(page * (BATCH_PAGES + 1));
-        next.extend_from_slice(&stream.packer.bytes[take..]);
-        stream.packer.bytes.truncate(take);
-        let batch = std::mem::replace(&mut stream.packer.bytes, next);
-        let encoding = stream.encoding;
-        let (tx, rx) = std::sync::mpsc::channel();
-        rayon::spawn(move || {
-            let pages = batch
-                .par_chunks(page)
-                .map(|chunk| encode_adaptive(encoding, PhysicalType::U8, chunk.len() as u32, chunk))
-                .collect();
-            let _ = tx.send((pages, batch));
-        });
-        stream.in_flight.push_back(rx);
+    for chunk in bytes[..take].chunks(page) {
+        writer.submit_page(stream.bases, chunk.len() as u32, chunk)?;
     }
-    // Batches are written when the oldest must be waited for, never as
-    // soon as one happens to be done: the file's page order then does not
-    // depend on timing (reproducible output).
-    while all || stream.in_flight.len() > MAX_IN_FLIGHT {
-        let Some(front) = stream.in_flight.front() else {
-            break;
-        };
-        let batch = crate::writer::wait(front);
-        stream.in_flight.pop_front();
-        let Some((batch, buffer)) = batch else {
-            return Err(Error::EncodeTask {
-                column: col::BASES.into(),
-            });
-        };
-        if stream.spare.len() < 2 {
-            stream.spare.push(buffer);
-        }
-        for encoded in batch {
-            let encoded = encoded.map_err(|source| Error::Encode {
-                column: col::BASES.into(),
-                source,
-            })?;
-            writer.write_encoded_page(stream.bases, &encoded)?;
-        }
-    }
+    stream.packer.bytes.drain(..take);
     Ok(())
 }
