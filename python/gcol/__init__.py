@@ -96,12 +96,15 @@ def convert(
     page_kib: int = 64,
     quality_binning: str = "lossless",
     lenient_names: bool = False,
+    threads: int | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> list[str]:
     """Convert FASTA/FASTQ files (plain, gzip or BGZF) into one .gcol file.
 
     Takes the same options as ``gcol convert``; returns the dataset names.
-    ``progress(done_bytes, total_bytes)`` is called as input is read.
+    ``threads`` bounds the worker threads of this call (``-@`` of the CLI;
+    default: one per core). ``progress(done_bytes, total_bytes)`` is called
+    as input is read.
     """
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
@@ -117,6 +120,7 @@ def convert(
             page_kib=page_kib,
             quality_binning=quality_binning,
             lenient_names=lenient_names,
+            threads=threads,
             progress=progress,
         )
     ]

@@ -119,6 +119,7 @@ def convert(
     page_kib: int = 64,
     quality_binning: str = "lossless",
     lenient_names: bool = False,
+    threads: int | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> list[str]: ...
 def reverse_complement(seq: str | bytes) -> str | bytes: ...

@@ -297,6 +297,8 @@ pub(crate) struct ConvertArgs {
     pub page_kib: usize,
     pub quality_binning: String,
     pub lenient_names: bool,
+    /// Worker threads (the CLI's `-@`); `None`: the module's pool.
+    pub threads: Option<usize>,
 }
 
 pub(crate) fn convert(
@@ -349,7 +351,18 @@ pub(crate) fn convert(
     } else {
         NamePolicy::Strict
     };
-    let result: Result<Vec<String>, gcol_writer::Error> = run_parallel(py, || {
+    // A pool of the asked size for this call only (the module's pool stays).
+    let pool = match args.threads {
+        Some(0) => return Err(PyValueError::new_err("threads must be at least 1")),
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| PyValueError::new_err(format!("threads: {e}")))?,
+        ),
+        None => None,
+    };
+    let work = || {
         let report = |done: u64| {
             if let Some(callback) = &progress {
                 Python::attach(|py| {
@@ -397,7 +410,11 @@ pub(crate) fn convert(
         writer.finish()?;
         report(total);
         Ok(names)
-    });
+    };
+    let result: Result<Vec<String>, gcol_writer::Error> = match &pool {
+        Some(pool) => py.detach(|| pool.install(work)),
+        None => run_parallel(py, work),
+    };
     if let Some(err) = PyErr::take(py) {
         return Err(err);
     }

@@ -157,7 +157,7 @@ fn kernel_isa() -> &'static str {
 
 /// Convert FASTA/FASTQ files into one .gcol file (see `gcol.convert`).
 #[pyfunction]
-#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=9, page_kib=64, quality_binning="lossless", lenient_names=false, progress=None))]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=9, page_kib=64, quality_binning="lossless", lenient_names=false, threads=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert(
     py: Python<'_>,
@@ -170,6 +170,7 @@ fn convert(
     page_kib: usize,
     quality_binning: &str,
     lenient_names: bool,
+    threads: Option<usize>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Vec<Py<PyAny>>> {
     file::convert(
@@ -184,6 +185,7 @@ fn convert(
             page_kib,
             quality_binning: quality_binning.to_string(),
             lenient_names,
+            threads,
         },
         progress,
     )

@@ -55,6 +55,18 @@ def test_convert_reads_a_fifo_once(tmp_path):
     assert back.read_bytes() == data
 
 
+def test_convert_threads_bound_the_pool_not_the_output(tmp_path):
+    dumps = []
+    for threads in (1, 2, None):
+        out = tmp_path / f"t{threads}.gcol"
+        gcol.convert(SAMPLE, out, threads=threads)
+        with gcol.open(out) as f:
+            dumps.append(f.dump())
+    assert dumps[0] == dumps[1] == dumps[2]
+    with pytest.raises(ValueError, match="threads"):
+        gcol.convert(SAMPLE, tmp_path / "zero.gcol", threads=0)
+
+
 @pytest.mark.parametrize("case", corrupt_cases(), ids=lambda c: c["file"])
 def test_corrupt_files_raise_corrupt_file_error(case):
     expected = gcol.UnsupportedVersionError if case["error"] == "unsupported_version" else gcol.CorruptFileError
