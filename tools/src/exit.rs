@@ -32,6 +32,12 @@ impl Failure {
 
 impl From<gcol_reader::Error> for Failure {
     fn from(error: gcol_reader::Error) -> Failure {
+        if let gcol_reader::Error::Output { source } = &error {
+            // As for plain I/O errors below: a closed pipe ends quietly.
+            if source.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
         let code = match &error {
             gcol_reader::Error::Io { .. } | gcol_reader::Error::Output { .. } => IO,
             _ => INVALID,

@@ -19,14 +19,24 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs) -> CliResult {
+    let to_stdout = args.output.as_os_str() == "-";
     let lower = args.output.to_string_lossy().to_ascii_lowercase();
-    let compressed = lower.ends_with(".gz") || lower.ends_with(".bgz");
+    let compressed = !to_stdout && (lower.ends_with(".gz") || lower.ends_with(".bgz"));
     let stem = lower
         .trim_end_matches(".gz")
         .trim_end_matches(".bgz")
         .to_string();
+    let sets = open_sequences(&args.file, args.dataset.as_deref())?;
     let format = match args.format.as_deref() {
         Some(f) => f.to_ascii_lowercase(),
+        // Standard output: FASTQ when every dataset has qualities.
+        None if to_stdout => {
+            if sets.iter().all(|s| s.has_qualities()) {
+                "fastq".into()
+            } else {
+                "fasta".into()
+            }
+        }
         None if [".fa", ".fasta", ".fna", ".faa", ".fas"]
             .iter()
             .any(|e| stem.ends_with(e)) =>
@@ -50,18 +60,23 @@ pub fn run(args: ExportArgs) -> CliResult {
             format!("unsupported export format {format:?} (supported: fasta, fastq)"),
         ));
     }
-    let sets = open_sequences(&args.file, args.dataset.as_deref())?;
     let total: u64 = sets
         .iter()
         .map(|s| s.lengths().map(|l| l.iter().sum::<u64>()))
         .sum::<Result<u64, _>>()?;
     let bar = bytes_bar(Some(total), args.quiet, "exporting");
-    let file = AtomicFile::create(&args.output)?;
     // `.gz` output is BGZF, readable by gzip, samtools and gcol alike.
-    let mut out = if compressed {
-        Output::Bgzf(noodles_bgzf::io::Writer::new(file))
+    let mut out = if to_stdout {
+        Output::Stdout(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::io::stdout(),
+        ))
+    } else if compressed {
+        Output::Bgzf(noodles_bgzf::io::Writer::new(AtomicFile::create(
+            &args.output,
+        )?))
     } else {
-        Output::Plain(file)
+        Output::Plain(AtomicFile::create(&args.output)?)
     };
     let mut base = 0u64;
     for set in &sets {
@@ -88,10 +103,12 @@ pub fn run(args: ExportArgs) -> CliResult {
     Ok(())
 }
 
-/// The export destination: a temporary file, BGZF-compressed or not.
+/// The export destination: a temporary file, BGZF-compressed or not, or
+/// standard output.
 enum Output {
     Plain(AtomicFile),
     Bgzf(noodles_bgzf::io::Writer<AtomicFile>),
+    Stdout(std::io::BufWriter<std::io::Stdout>),
 }
 
 impl Write for Output {
@@ -99,6 +116,7 @@ impl Write for Output {
         match self {
             Output::Plain(f) => f.write(buf),
             Output::Bgzf(w) => w.write(buf),
+            Output::Stdout(w) => w.write(buf),
         }
     }
 
@@ -106,6 +124,7 @@ impl Write for Output {
         match self {
             Output::Plain(f) => f.flush(),
             Output::Bgzf(w) => w.flush(),
+            Output::Stdout(w) => w.flush(),
         }
     }
 }
@@ -115,6 +134,7 @@ fn finish(out: Output) -> CliResult {
     let file = match out {
         Output::Plain(f) => f,
         Output::Bgzf(w) => w.finish()?,
+        Output::Stdout(mut w) => return Ok(w.flush()?),
     };
     file.commit()?;
     Ok(())

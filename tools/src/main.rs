@@ -131,8 +131,11 @@ enum Command {
     Export {
         /// The .gcol file.
         file: PathBuf,
-        /// Output path; the format comes from its extension unless --format is given.
-        #[arg(short, long)]
+        /// Output path (replaced only when the export succeeds); the format
+        /// comes from its extension unless --format is given. Without it, or
+        /// with `-`, the records go to standard output (FASTQ for reads,
+        /// FASTA otherwise, unless --format says).
+        #[arg(short, long, default_value = "-")]
         output: PathBuf,
         /// Output format: fasta or fastq.
         #[arg(long)]

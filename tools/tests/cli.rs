@@ -178,6 +178,15 @@ fn convert_fetch_export_round_trip() {
         std::fs::read(&exported).unwrap(),
         std::fs::read(sample_fasta()).unwrap()
     );
+    // Without -o (or with -o -) the records go to standard output.
+    for args in [
+        vec!["export", "-q", file.to_str().unwrap()],
+        vec!["export", "-q", file.to_str().unwrap(), "-o", "-"],
+    ] {
+        let o = gcol(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(o.stdout, std::fs::read(sample_fasta()).unwrap());
+    }
     // Rewrapped export equals what seqkit-style fixed-width output would be.
     let o = gcol(&[
         "export",
@@ -551,6 +560,10 @@ fn fastq_convert_export_and_pairs() {
             std::fs::read(source).unwrap()
         );
     }
+    // To standard output, reads are FASTQ (both mates, interleaved).
+    let o = gcol(&["export", "-q", out.to_str().unwrap(), "--mate", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.stdout, std::fs::read(&r2).unwrap());
     // Reads fetch like sequences, by name.
     let o = gcol(&["fetch", out.to_str().unwrap(), "b/1:2-3"]);
     assert_eq!(stdout(&o), ">b/1:2-3\nGC\n");
