@@ -250,9 +250,9 @@ pub fn run(args: FetchArgs) -> CliResult {
             ));
         }
     }
-    match &args.output {
+    match args.output.as_ref().filter(|p| p.as_os_str() != "-") {
         // Written beside the target and renamed into place when every
-        // region was fetched (or skipped with --continue).
+        // region was fetched (or skipped with --continue); `-` is stdout.
         Some(path) => {
             let mut file = AtomicFile::create(path)?;
             write_regions(&args, &sets, &requests, &mut file)?;
