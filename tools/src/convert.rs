@@ -152,6 +152,15 @@ pub fn run(args: ConvertArgs) -> CliResult {
                 ),
             ));
         }
+        // `<(zcat x.fa.gz)` is /dev/fd/63: the dataset would be called "63".
+        let path = &job.inputs[0].path;
+        if args.names.is_empty() && !is_stdin(path) && path.starts_with("/dev/fd") && !args.quiet {
+            eprintln!(
+                "gcol: warning: dataset named {:?} after {}; use --name to choose a name",
+                job.name,
+                path.display()
+            );
+        }
     }
     // Streams have no size ahead of time: then the bar counts bytes only.
     let total = args
