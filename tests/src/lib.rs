@@ -225,3 +225,30 @@ pub fn write_file(path: &Path, bytes: &[u8]) {
     std::fs::write(&tmp, bytes).unwrap();
     std::fs::rename(&tmp, path).unwrap();
 }
+
+/// Run `work` inside a rayon pool of `threads` workers on a thread of its
+/// own, and return its result; panic naming `what` if it takes more than
+/// 60 s (a deadlock: pool work waiting for pool work).
+pub fn on_pool_within_a_minute<T: Send + 'static>(
+    threads: usize,
+    what: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a rayon pool");
+        let _ = done.send(pool.install(work));
+    });
+    match finished.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what} on a {threads}-thread pool did not finish in 60 s (deadlock)")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("{what} on a {threads}-thread pool panicked (see above)")
+        }
+    }
+}

@@ -118,16 +118,6 @@ fn readers_survive_concurrent_replacement() {
 #[test]
 fn writer_inside_a_one_thread_pool_finishes() {
     let expected = build_demo();
-    let (done, finished) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let _ = done.send(pool.install(build_demo));
-    });
-    let inside = finished
-        .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("a writer inside a one-thread pool did not finish in 60 s (deadlock)");
+    let inside = gcol_tests::on_pool_within_a_minute(1, "a writer", build_demo);
     assert!(inside == expected);
 }

@@ -262,13 +262,8 @@ fn malformed_inputs_name_record_line_and_field() {
 /// symbol late in a record is reported on its own line.
 #[test]
 fn long_records_stream_in_parts() {
-    let mut seed = 99u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = Rng(99);
+    let mut next = move || rng.next();
     let mut seq: Vec<u8> = (0..3_300_000)
         .map(|_| b"ACGT"[(next() % 4) as usize])
         .collect();
@@ -612,18 +607,10 @@ fn import_inside_a_one_thread_pool_finishes() {
         text.extend_from_slice(&seq[..300_000]);
         text.push(b'\n');
     }
-    let (done, finished) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let _ = done.send(pool.install(|| convert_text(&text, NamePolicy::Strict)));
-    });
-    let bytes = finished
-        .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("import inside a one-thread pool did not finish in 60 s (deadlock)")
-        .unwrap();
+    let bytes = gcol_tests::on_pool_within_a_minute(1, "FASTA import", move || {
+        convert_text(&text, NamePolicy::Strict)
+    })
+    .unwrap();
     let reader = Reader::from_bytes(bytes).unwrap();
     let seqs = reader.sequences("seqs").unwrap();
     assert_eq!(seqs.len(), 5);
@@ -634,13 +621,8 @@ fn import_inside_a_one_thread_pool_finishes() {
 /// One 1 Mb record of repeats with point changes (zstd shrinks its pages,
 /// so they are stored as zstd frames of three blocks): (FASTA text, bases).
 fn compressible_record() -> (Vec<u8>, Vec<u8>) {
-    let mut seed = 7u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = Rng(7);
+    let mut next = move || rng.next();
     let unit: Vec<u8> = (0..5_000).map(|_| b"ACGT"[(next() % 4) as usize]).collect();
     let seq: Vec<u8> = (0..1_000_000)
         .map(|i| {
@@ -693,21 +675,14 @@ fn batch_on_a_small_pool_does_not_deadlock(bytes: &[u8], seq: &[u8]) {
             }
         })
         .collect();
-    let (done, finished) = std::sync::mpsc::channel();
-    let worker = std::thread::spawn(move || {
-        let seqs = reader.sequences("seqs").unwrap();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
+    let (regions, out) = gcol_tests::on_pool_within_a_minute(2, "fetch_batch", move || {
+        let out = reader
+            .sequences("seqs")
+            .unwrap()
+            .fetch_batch(&regions)
             .unwrap();
-        let out = pool.install(|| seqs.fetch_batch(&regions)).unwrap();
-        let _ = done.send(());
         (regions, out)
     });
-    finished
-        .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("fetch_batch on a 2-thread pool did not finish in 60 s (deadlock)");
-    let (regions, out) = worker.join().unwrap();
     for (r, got) in regions.iter().zip(out) {
         assert!(got == seq[r.range.start as usize..r.range.end as usize]);
     }

@@ -13,6 +13,13 @@ fn gcol(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Run gcol and require success (the message shows its stderr).
+fn gcol_ok(args: &[&str]) -> Output {
+    let o = gcol(args);
+    assert!(o.status.success(), "gcol {args:?}: {}", stderr(&o));
+    o
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
@@ -23,8 +30,7 @@ fn stderr(o: &Output) -> String {
 
 fn sample(dir: &Path) -> PathBuf {
     let path = dir.join("sample.gcol");
-    let o = gcol(&["sample", "-o", path.to_str().unwrap(), "--reproducible"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    gcol_ok(&["sample", "-o", path.to_str().unwrap(), "--reproducible"]);
     path
 }
 
@@ -98,7 +104,7 @@ fn verify_exit_codes() {
 fn cat_prints_columns() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample(dir.path());
-    let o = gcol(&[
+    let o = gcol_ok(&[
         "cat",
         path.to_str().unwrap(),
         "features",
@@ -111,7 +117,6 @@ fn cat_prints_columns() {
         "--end",
         "700",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let expected: Vec<String> = demo_rows()
         .skip(600)
         .take(100)
@@ -150,14 +155,13 @@ fn sample_fasta() -> String {
 
 fn converted(dir: &Path) -> PathBuf {
     let out = dir.join("s.gcol");
-    let o = gcol(&[
+    gcol_ok(&[
         "convert",
         "-q",
         &sample_fasta(),
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     out
 }
 
@@ -166,14 +170,13 @@ fn convert_fetch_export_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let file = converted(dir.path());
     let exported = dir.path().join("back.fa");
-    let o = gcol(&[
+    gcol_ok(&[
         "export",
         "-q",
         file.to_str().unwrap(),
         "-o",
         exported.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         std::fs::read(&exported).unwrap(),
         std::fs::read(sample_fasta()).unwrap()
@@ -270,14 +273,13 @@ fn fetch_options_match_samtools() {
     )
     .unwrap();
     let reads = dir.path().join("reads.gcol");
-    let o = gcol(&[
+    gcol_ok(&[
         "convert",
         "-q",
         fq.to_str().unwrap(),
         "-o",
         reads.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let region_file = regions.to_str().unwrap();
     let cases: Vec<(Vec<&str>, bool)> = vec![
         (vec!["-r", region_file, "lambda_masked:1-30"], false),
@@ -329,14 +331,13 @@ fn fetch_options_match_samtools() {
     }
     // -o: the file appears only when the run succeeds.
     let out = dir.path().join("out.fa");
-    let o = gcol(&[
+    gcol_ok(&[
         "fetch",
         "-o",
         out.to_str().unwrap(),
         file.to_str().unwrap(),
         "cel-lin-4",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let theirs = Command::new("samtools")
         .args(["faidx", fasta.to_str().unwrap(), "cel-lin-4"])
         .output()
@@ -387,13 +388,12 @@ fn fetch_bed_and_missing_names() {
     let file = converted(dir.path());
     let bed = dir.path().join("r.bed");
     std::fs::write(&bed, "lambda_5k\t0\t10\tfirst\nlambda_masked\t500\t505\n").unwrap();
-    let o = gcol(&[
+    let o = gcol_ok(&[
         "fetch",
         file.to_str().unwrap(),
         "--bed",
         bed.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
         ">lambda_5k:1-10\nGGGCGGCGAC\n>lambda_masked:501-505\natggg\n"
@@ -407,13 +407,12 @@ fn fetch_bed_and_missing_names() {
 fn stats_counts() {
     let dir = tempfile::tempdir().unwrap();
     let file = converted(dir.path());
-    let o = gcol(&[
+    let o = gcol_ok(&[
         "stats",
         file.to_str().unwrap(),
         "lambda_masked",
         "lambda_5k:1-10",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "region\tlength\tA\tC\tG\tT\tN\tother\tgc");
@@ -469,14 +468,13 @@ fn convert_reads_standard_input_and_fifos() {
     child.stdin.take().unwrap().write_all(&fasta).unwrap();
     assert!(child.wait().unwrap().success());
     let back = dir.path().join("back.fa");
-    let o = gcol(&[
+    gcol_ok(&[
         "export",
         "-q",
         out.to_str().unwrap(),
         "-o",
         back.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(std::fs::read(&back).unwrap(), fasta);
     let o = gcol(&["inspect", "--json", out.to_str().unwrap()]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -507,14 +505,13 @@ fn convert_reads_standard_input_and_fifos() {
     feeder.join().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let back = dir.path().join("back.fq");
-    let o = gcol(&[
+    gcol_ok(&[
         "export",
         "-q",
         out.to_str().unwrap(),
         "-o",
         back.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&back).unwrap(), reads);
     // Standard input can be named once only.
     let o = gcol(&["convert", "-q", "-", "-", "-o", out.to_str().unwrap()]);
@@ -529,7 +526,7 @@ fn fastq_convert_export_and_pairs() {
     std::fs::write(&r1, "@a/1\nACGTN\n+\nIIII#\n@b/1 desc\nGGCC\n+\n!!!!\n").unwrap();
     std::fs::write(&r2, "@a/2\nTTGA\n+\nABCD\n@b/2\nCCAAT\n+\nEEEEE\n").unwrap();
     let out = dir.path().join("p.gcol");
-    let o = gcol(&[
+    gcol_ok(&[
         "convert",
         "-q",
         "--paired",
@@ -538,14 +535,13 @@ fn fastq_convert_export_and_pairs() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let o = gcol(&["inspect", "--json", out.to_str().unwrap()]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(json["manifest"]["datasets"][0]["name"], "x");
     assert_eq!(json["manifest"]["datasets"][0]["kind"], "reads");
     for (mate, source) in [("1", &r1), ("2", &r2)] {
         let back = dir.path().join(format!("back{mate}.fq"));
-        let o = gcol(&[
+        gcol_ok(&[
             "export",
             "-q",
             out.to_str().unwrap(),
@@ -554,15 +550,13 @@ fn fastq_convert_export_and_pairs() {
             "--mate",
             mate,
         ]);
-        assert!(o.status.success(), "{}", stderr(&o));
         assert_eq!(
             std::fs::read(&back).unwrap(),
             std::fs::read(source).unwrap()
         );
     }
     // To standard output, reads are FASTQ (both mates, interleaved).
-    let o = gcol(&["export", "-q", out.to_str().unwrap(), "--mate", "2"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let o = gcol_ok(&["export", "-q", out.to_str().unwrap(), "--mate", "2"]);
     assert_eq!(o.stdout, std::fs::read(&r2).unwrap());
     // Reads fetch like sequences, by name.
     let o = gcol(&["fetch", out.to_str().unwrap(), "b/1:2-3"]);
@@ -606,14 +600,13 @@ fn motif_counts_equal_a_naive_count() {
             .filter(|&i| &lambda5k[i..i + p.len()] == p)
             .count()
     };
-    let o = gcol(&[
+    let o = gcol_ok(&[
         "motif",
         file.to_str().unwrap(),
         "GCTTT",
         "lambda_5k",
         "--count",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let line = stdout(&o).lines().nth(1).unwrap().to_string();
     assert_eq!(
         line,

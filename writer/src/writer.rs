@@ -604,8 +604,9 @@ impl<W: Write> Writer<W> {
     }
 
     /// Encode one page of values given in their decoded layout (spec 6.1) on
-    /// this thread (dropping zstd when it would not make the page smaller); use with [`Writer::write_encoded_page`] to encode many
-    /// pages in parallel.
+    /// this thread (dropping zstd when it would not make the page smaller),
+    /// for [`Writer::write_encoded_page`]. To have pages encoded in
+    /// parallel, hand them to [`Writer::submit_page`] instead.
     pub fn encode(&self, column: ColumnId, num_values: u32, decoded: &[u8]) -> Result<EncodedPage> {
         let state = self.column(column)?;
         state

@@ -327,12 +327,6 @@ pub fn sniff_input(path: &Path) -> Result<SniffedInput> {
     })
 }
 
-/// Sniff the format of `path` (plain, gzip or BGZF). For a stream (which
-/// this consumes) use [`sniff_input`] and import what it returns.
-pub fn sniff_format(path: &Path) -> Result<InputFormat> {
-    Ok(sniff_input(path)?.format)
-}
-
 /// Dataset name for an input: the file name without compression and format
 /// extensions; for the first file of a FASTQ pair also without its read
 /// suffix (`sample_R1.fq.gz` -> `sample`).

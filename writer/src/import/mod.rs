@@ -13,8 +13,7 @@ pub use fasta::{
 };
 pub use fastq::{import_fastq, import_fastq_from, FastqOptions, FastqSummary, QualityBinning};
 pub use input::{
-    dataset_name, is_stdin, open_input, sniff_format, sniff_input, Compression, Input, InputFormat,
-    SniffedInput,
+    dataset_name, is_stdin, open_input, sniff_input, Compression, Input, InputFormat, SniffedInput,
 };
 
 /// Called with (input bytes read so far, input size in bytes).
