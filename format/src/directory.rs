@@ -10,7 +10,7 @@
 //! | 28 | 4 | u32 | CRC32C of the stored bytes |
 //! | 32 | 4 | u32 | column id |
 //! | 36 | 2 | u16 | encoding id |
-//! | 38 | 2 | u16 | flags, 0 in v1 |
+//! | 38 | 2 | u16 | flags: bit 0 = validity section (1.1), others zero |
 //! | 40 | 8 | u64 | reserved, zero |
 //!
 //! Fields are byte arrays so that a slice of the file can be viewed as
@@ -25,6 +25,13 @@ pub const DIR_ENTRY_LEN: usize = 48;
 
 /// Entries per checksummed directory block (spec 2.4).
 pub const ENTRIES_PER_BLOCK: u32 = 1024;
+
+/// Entry flag bit 0 (format 1.1): the page's layout starts with a validity
+/// section (spec 6.5). Only pages of nullable columns may set it.
+pub const FLAG_VALIDITY: u16 = 0x0001;
+
+/// Every entry flag bit this version knows (spec 2.4, 9).
+pub const KNOWN_FLAGS: u16 = FLAG_VALIDITY;
 
 /// One page directory entry, viewable in place.
 #[derive(Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
@@ -63,6 +70,8 @@ pub struct PageInfo {
     pub column_id: u32,
     /// Encoding id (spec 7).
     pub encoding: u16,
+    /// Flags (spec 2.4): [`FLAG_VALIDITY`] or 0.
+    pub flags: u16,
 }
 
 impl DirEntry {
@@ -77,7 +86,7 @@ impl DirEntry {
             crc32c: info.crc32c.to_le_bytes(),
             column_id: info.column_id.to_le_bytes(),
             encoding: info.encoding.to_le_bytes(),
-            flags: [0; 2],
+            flags: info.flags.to_le_bytes(),
             reserved: [0; 8],
         }
     }
@@ -94,10 +103,11 @@ impl DirEntry {
             crc32c: u32::from_le_bytes(self.crc32c),
             column_id: u32::from_le_bytes(self.column_id),
             encoding: u16::from_le_bytes(self.encoding),
+            flags: u16::from_le_bytes(self.flags),
         }
     }
 
-    /// Flags field (must be 0 in v1).
+    /// Flags field (spec 2.4: bit 0 validity, others zero).
     pub fn flags(&self) -> u16 {
         u16::from_le_bytes(self.flags)
     }
@@ -151,6 +161,7 @@ mod tests {
             crc32c: 0xAABB_CCDD,
             column_id: 13,
             encoding: 0x0101,
+            flags: 1,
         };
         let entry = DirEntry::new(&info);
         let bytes = bytemuck::bytes_of(&entry);
@@ -162,6 +173,7 @@ mod tests {
         assert_eq!(&bytes[28..32], &[0xDD, 0xCC, 0xBB, 0xAA]);
         assert_eq!(bytes[32], 13);
         assert_eq!(&bytes[36..38], &[1, 1]);
+        assert_eq!(&bytes[38..40], &[1, 0]);
         assert_eq!(view(bytes)[0].info(), info);
     }
 }

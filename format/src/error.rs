@@ -154,6 +154,12 @@ pub enum Error {
         /// Encoding id found.
         id: u16,
     },
+    /// Directory entry flags this reader does not know (spec 2.4, 9).
+    #[error("page flags {flags:#06x} include bits this reader does not know; the file needs a newer gcol")]
+    UnknownPageFlags {
+        /// Flags found.
+        flags: u16,
+    },
     /// An encoding that does not apply to the column's physical type.
     #[error("encoding {encoding} cannot encode {physical} values")]
     EncodingNotApplicable {

@@ -35,6 +35,7 @@ pub mod manifest;
 pub mod sequence;
 pub mod tail;
 mod types;
+pub mod validity;
 pub mod values;
 pub mod varint;
 
@@ -58,8 +59,10 @@ pub const MAGIC: [u8; 8] = [0x89, b'G', b'C', b'O', b'L', b'\r', b'\n', 0x1A];
 
 /// Major version this crate writes and reads: the container layout (spec 9).
 pub const MAJOR_VERSION: u16 = 1;
-/// Minor version this crate writes: encodings and manifest fields (spec 9).
-pub const MINOR_VERSION: u16 = 0;
+/// Highest minor version this crate reads and writes: encodings, manifest
+/// members, entry flags (spec 9). Writers record the lowest minor version
+/// whose features a file uses, so files without 1.1 features stay 1.0.
+pub const MINOR_VERSION: u16 = 1;
 
 /// Every page and the page directory start at a multiple of this many bytes (spec 2.3).
 pub const PAGE_ALIGNMENT: u64 = 64;

@@ -108,6 +108,74 @@ pub struct Column {
     /// Free key/value metadata.
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
+    /// Whether pages may carry validity sections (spec 6.5, format 1.1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nullable: bool,
+    /// How values form rows (spec 6.6, 6.7, format 1.1); `None` is one
+    /// value per row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<Layout>,
+}
+
+/// How a column's values form rows (spec 6.6 and 6.7). Absent from the
+/// manifest for flat columns: one value per row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Layout {
+    /// Variable-length lists (spec 6.6): the column's values are `u64` end
+    /// offsets into the column `child` of the same dataset; row `i` holds
+    /// child values `end[i-1] .. end[i]` (with `end[-1] = 0`).
+    List {
+        /// Name of the child column (a later column of the same dataset).
+        child: String,
+    },
+    /// A fixed-shape array of `shape = [rows, columns, inner]` values cut
+    /// into chunks of `chunk_shape = [chunk_rows, chunk_columns]` (times
+    /// `inner`), one page per chunk, pages in row-major chunk-grid order
+    /// (spec 6.7).
+    Chunked {
+        /// `[rows, columns, inner]`; `inner` (for example ploidy) is at least 1.
+        shape: [u64; 3],
+        /// `[chunk_rows, chunk_columns]`, each at least 1.
+        chunk_shape: [u64; 2],
+        /// Order of the values inside a chunk.
+        order: ChunkOrder,
+    },
+    /// A layout of a newer minor version: the values still read generically.
+    #[serde(other)]
+    Unknown,
+}
+
+/// Order of the values inside one chunk of a [`Layout::Chunked`] column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChunkOrder {
+    /// Row by row: value `(r, c, k)` of the chunk at `(r × chunk_columns + c) × inner + k`.
+    RowMajor,
+    /// Column by column: value `(r, c, k)` at `(c × chunk_rows + r) × inner + k`
+    /// (for genotypes: one sample's calls together).
+    ColumnMajor,
+}
+
+impl Layout {
+    /// Chunk grid of a chunked layout: `(row chunks, column chunks)`.
+    pub fn chunk_grid(&self) -> Option<(u64, u64)> {
+        match self {
+            Layout::Chunked {
+                shape, chunk_shape, ..
+            } => {
+                if shape[0] == 0 || shape[1] == 0 {
+                    return Some((0, 0));
+                }
+                Some((
+                    shape[0].div_ceil(chunk_shape[0].max(1)),
+                    shape[1].div_ceil(chunk_shape[1].max(1)),
+                ))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// One source file a dataset was converted from (spec 5.5).
@@ -162,6 +230,14 @@ impl Manifest {
     /// Number of columns in the file.
     pub fn num_columns(&self) -> usize {
         self.datasets.iter().map(|d| d.columns.len()).sum()
+    }
+
+    /// The lowest minor version (spec 9) whose features the manifest uses.
+    pub fn minor_version_needed(&self) -> u16 {
+        let uses_1_1 = self
+            .columns()
+            .any(|(_, c)| c.nullable || c.layout.is_some());
+        u16::from(uses_1_1)
     }
 
     /// Check the rules of spec 5.6.
@@ -220,6 +296,7 @@ impl Manifest {
                         at()
                     ));
                 }
+                check_layout(dataset, column)?;
                 next_id += 1;
             }
         }
@@ -229,5 +306,85 @@ impl Manifest {
             ));
         }
         Ok(())
+    }
+}
+
+/// Spec 5.6 rules for nullable, list and chunked columns (spec 6.5-6.7).
+fn check_layout(dataset: &Dataset, column: &Column) -> Result<()> {
+    let bad = |detail: String| {
+        Err(Error::ManifestInvalid {
+            detail: format!(
+                "column {:?} of dataset {:?}: {detail}",
+                column.name, dataset.name
+            ),
+        })
+    };
+    match &column.layout {
+        None | Some(Layout::Unknown) => Ok(()),
+        Some(Layout::List { child }) => {
+            if column.physical_type != PhysicalType::U64 {
+                return bad(format!(
+                    "a list column holds u64 end offsets, not {}",
+                    column.physical_type
+                ));
+            }
+            let Some(target) = dataset.columns.iter().find(|c| &c.name == child) else {
+                return bad(format!(
+                    "list child {child:?} is not a column of the dataset"
+                ));
+            };
+            if target.id <= column.id {
+                return bad(format!(
+                    "list child {child:?} must come after its list column"
+                ));
+            }
+            let parents = dataset
+                .columns
+                .iter()
+                .filter(
+                    |c| matches!(&c.layout, Some(Layout::List { child: other }) if other == child),
+                )
+                .count();
+            if parents > 1 {
+                return bad(format!("list child {child:?} belongs to {parents} lists"));
+            }
+            Ok(())
+        }
+        Some(
+            layout @ Layout::Chunked {
+                shape, chunk_shape, ..
+            },
+        ) => {
+            if column.physical_type == PhysicalType::Binary {
+                return bad("a chunked column needs a fixed-width physical type".into());
+            }
+            if shape[2] == 0 || chunk_shape[0] == 0 || chunk_shape[1] == 0 {
+                return bad("inner width and chunk dimensions must be at least 1".into());
+            }
+            let values = shape[0]
+                .checked_mul(shape[1])
+                .and_then(|v| v.checked_mul(shape[2]));
+            if values != Some(column.num_values) {
+                return bad(format!(
+                    "shape {shape:?} does not hold its {} values",
+                    column.num_values
+                ));
+            }
+            let (rows, cols) = layout.chunk_grid().expect("chunked");
+            if rows.checked_mul(cols) != Some(column.num_pages) {
+                return bad(format!(
+                    "shape {shape:?} in chunks of {chunk_shape:?} needs {} pages, found {}",
+                    rows.saturating_mul(cols),
+                    column.num_pages
+                ));
+            }
+            let chunk_values = chunk_shape[0]
+                .checked_mul(chunk_shape[1])
+                .and_then(|v| v.checked_mul(shape[2]));
+            if chunk_values.is_none_or(|v| v > u64::from(u32::MAX)) {
+                return bad("a chunk holds more than 2^32 - 1 values".into());
+            }
+            Ok(())
+        }
     }
 }

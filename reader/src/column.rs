@@ -12,9 +12,9 @@ use crate::{Error, Reader, Result};
 /// Read access to one column. Rows are value indices, 0-based.
 #[derive(Clone, Copy)]
 pub struct ColumnReader<'r> {
-    reader: &'r Reader,
-    dataset: &'r Dataset,
-    meta: &'r Column,
+    pub(crate) reader: &'r Reader,
+    pub(crate) dataset: &'r Dataset,
+    pub(crate) meta: &'r Column,
 }
 
 impl std::fmt::Debug for ColumnReader<'_> {
@@ -42,7 +42,7 @@ impl<'r> ColumnReader<'r> {
         self.dataset
     }
 
-    fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         format!("{}/{}", self.dataset.name, self.meta.name)
     }
 
@@ -154,7 +154,7 @@ impl<'r> ColumnReader<'r> {
         Ok(lo)
     }
 
-    fn expect_type(&self, requested: PhysicalType) -> Result<()> {
+    pub(crate) fn expect_type(&self, requested: PhysicalType) -> Result<()> {
         if self.meta.physical_type != requested {
             return Err(Error::TypeMismatch {
                 column: self.label(),
@@ -165,7 +165,7 @@ impl<'r> ColumnReader<'r> {
         Ok(())
     }
 
-    fn check_rows(&self, rows: &Range<u64>) -> Result<()> {
+    pub(crate) fn check_rows(&self, rows: &Range<u64>) -> Result<()> {
         if rows.start > rows.end || rows.end > self.meta.num_values {
             return Err(Error::OutOfRange {
                 column: self.label(),
@@ -176,26 +176,39 @@ impl<'r> ColumnReader<'r> {
         Ok(())
     }
 
-    /// Append the values of `rows` to `out` (reusing its allocation).
-    pub fn read_into<T: Value>(&self, rows: Range<u64>, out: &mut Vec<T>) -> Result<()> {
-        self.expect_type(T::PHYSICAL)?;
+    /// Call `f(page, from, to)` for each page holding rows of `rows`, with
+    /// the page-relative index range of those rows, in order.
+    pub(crate) fn visit_pages(
+        &self,
+        rows: Range<u64>,
+        mut f: impl FnMut(&Page, usize, usize) -> Result<()>,
+    ) -> Result<()> {
         self.check_rows(&rows)?;
         if rows.is_empty() {
             return Ok(());
         }
-        out.reserve((rows.end - rows.start) as usize);
         let mut index = self.page_for_row(rows.start)?;
         let mut row = rows.start;
         while row < rows.end {
             let page = self.page(index)?;
-            let values = page.values::<T>()?;
             let from = (row - page.first_row()) as usize;
-            let to = ((rows.end - page.first_row()) as usize).min(values.len());
-            out.extend_from_slice(&values[from..to]);
+            let to = ((rows.end - page.first_row()) as usize).min(page.num_values());
+            f(&page, from, to)?;
             row = page.first_row() + to as u64;
             index += 1;
         }
         Ok(())
+    }
+
+    /// Append the values of `rows` to `out` (reusing its allocation). Null
+    /// values of a nullable column read as zero; see [`ColumnReader::read_validity`].
+    pub fn read_into<T: Value>(&self, rows: Range<u64>, out: &mut Vec<T>) -> Result<()> {
+        self.expect_type(T::PHYSICAL)?;
+        out.reserve(rows.end.saturating_sub(rows.start) as usize);
+        self.visit_pages(rows, |page, from, to| {
+            out.extend_from_slice(&page.values::<T>()?[from..to]);
+            Ok(())
+        })
     }
 
     /// The values of `rows` as a new vector.
@@ -205,7 +218,65 @@ impl<'r> ColumnReader<'r> {
         Ok(out)
     }
 
-    /// One value of a `binary` column, sharing the page's bytes.
+    /// Whether the column may hold nulls (spec 6.5).
+    pub fn is_nullable(&self) -> bool {
+        self.meta.nullable
+    }
+
+    /// Append, for each row of `rows`, whether its value is present (true)
+    /// or null (false). Every value of a column that is not nullable is present.
+    pub fn read_validity_into(&self, rows: Range<u64>, out: &mut Vec<bool>) -> Result<()> {
+        self.visit_pages(rows, |page, from, to| {
+            match page.validity()? {
+                None => out.resize(out.len() + (to - from), true),
+                Some(validity) => out.extend((from..to).map(|i| validity.is_valid(i))),
+            }
+            Ok(())
+        })
+    }
+
+    /// Presence of each value of `rows` (true = present, false = null).
+    pub fn read_validity(&self, rows: Range<u64>) -> Result<Vec<bool>> {
+        let mut out = Vec::new();
+        self.read_validity_into(rows, &mut out)?;
+        Ok(out)
+    }
+
+    /// Number of null values in `rows`.
+    pub fn null_count(&self, rows: Range<u64>) -> Result<u64> {
+        let mut nulls = 0u64;
+        self.visit_pages(rows, |page, from, to| {
+            if let Some(validity) = page.validity()? {
+                if from == 0 && to == page.num_values() {
+                    nulls += u64::from(validity.null_count);
+                } else {
+                    nulls += (from..to).filter(|&i| !validity.is_valid(i)).count() as u64;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(nulls)
+    }
+
+    /// The values of `rows` with nulls as `None`.
+    pub fn read_option<T: Value>(&self, rows: Range<u64>) -> Result<Vec<Option<T>>> {
+        self.expect_type(T::PHYSICAL)?;
+        let mut out = Vec::with_capacity(rows.end.saturating_sub(rows.start) as usize);
+        self.visit_pages(rows, |page, from, to| {
+            let values = page.values::<T>()?;
+            match page.validity()? {
+                None => out.extend(values[from..to].iter().copied().map(Some)),
+                Some(validity) => {
+                    out.extend((from..to).map(|i| validity.is_valid(i).then_some(values[i])))
+                }
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// One value of a `binary` column, sharing the page's bytes (a null
+    /// reads as the empty string).
     pub fn binary(&self, row: u64) -> Result<Bytes> {
         self.expect_type(PhysicalType::Binary)?;
         let index = self.page_for_row(row)?;
@@ -216,26 +287,27 @@ impl<'r> ColumnReader<'r> {
         Ok(page.data().slice_ref(value))
     }
 
-    /// Call `f` with each value of `rows` of a `binary` column.
+    /// Call `f` with each value of `rows` of a `binary` column (a null as
+    /// the empty string).
     pub fn for_each_binary(&self, rows: Range<u64>, mut f: impl FnMut(u64, &[u8])) -> Result<()> {
+        self.for_each_binary_option(rows, |row, value| f(row, value.unwrap_or_default()))
+    }
+
+    /// Call `f` with each value of `rows` of a `binary` column, nulls as `None`.
+    pub fn for_each_binary_option(
+        &self,
+        rows: Range<u64>,
+        mut f: impl FnMut(u64, Option<&[u8]>),
+    ) -> Result<()> {
         self.expect_type(PhysicalType::Binary)?;
-        self.check_rows(&rows)?;
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let mut index = self.page_for_row(rows.start)?;
-        let mut row = rows.start;
-        while row < rows.end {
-            let page = self.page(index)?;
+        self.visit_pages(rows, |page, from, to| {
             let view = page.binary()?;
-            let from = (row - page.first_row()) as usize;
-            let to = ((rows.end - page.first_row()) as usize).min(view.len());
+            let validity = page.validity()?;
             for i in from..to {
-                f(page.first_row() + i as u64, view.get(i));
+                let present = validity.is_none_or(|v| v.is_valid(i));
+                f(page.first_row() + i as u64, present.then(|| view.get(i)));
             }
-            row = page.first_row() + to as u64;
-            index += 1;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }

@@ -1,9 +1,14 @@
 //! Every decoded value of a file as JSON, for comparing readers
 //! (`gcol dump`, the conformance vectors in `spec/conformance/`).
 //!
-//! Integers and floats are JSON numbers (floats in their shortest
-//! round-trip form), binary values lower-case hex strings.
+//! Integers and floats are JSON numbers (`f32` in the shortest form that
+//! reads back as the same 32-bit float, `f64` likewise), binary values
+//! lower-case hex strings, nulls `null` (spec 6.5). A list column (spec
+//! 6.6) also gets `"lists"`: each row's items (nested lists recursively),
+//! or `null`; a chunked column (spec 6.7) gets `"array"`: rows of columns
+//! of `inner` values.
 
+use gcol_format::manifest::Layout;
 use gcol_format::PhysicalType;
 use serde_json::{json, Value};
 
@@ -13,17 +18,42 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn numbers<T: gcol_format::Value + serde::Serialize>(
-    column: &ColumnReader<'_>,
-) -> Result<Vec<Value>> {
+/// Trait for JSON numbers of fixed-width values.
+trait JsonNumber: gcol_format::Value {
+    fn to_json(self) -> Value;
+}
+
+macro_rules! json_number {
+    ($($t:ty),*) => {$(
+        impl JsonNumber for $t {
+            fn to_json(self) -> Value {
+                json!(self)
+            }
+        }
+    )*};
+}
+json_number!(u8, u16, u32, u64, i8, i16, i32, i64, f64);
+
+impl JsonNumber for f32 {
+    fn to_json(self) -> Value {
+        // The shortest decimal that reads back as this f32 (95.1, not
+        // 95.0999984741211), as a JSON number.
+        match format!("{self}").parse::<f64>() {
+            Ok(shortest) if self.is_finite() => json!(shortest),
+            _ => json!(self),
+        }
+    }
+}
+
+fn numbers<T: JsonNumber>(column: &ColumnReader<'_>) -> Result<Vec<Value>> {
     Ok(column
-        .read::<T>(0..column.num_values())?
+        .read_option::<T>(0..column.num_values())?
         .into_iter()
-        .map(|v| json!(v))
+        .map(|v| v.map_or(Value::Null, JsonNumber::to_json))
         .collect())
 }
 
-/// Every value of a column, in row order.
+/// Every value of a column, in row order (nulls as `null`).
 pub fn column_values(column: &ColumnReader<'_>) -> Result<Vec<Value>> {
     match column.meta().physical_type {
         PhysicalType::U8 => numbers::<u8>(column),
@@ -38,7 +68,9 @@ pub fn column_values(column: &ColumnReader<'_>) -> Result<Vec<Value>> {
         PhysicalType::F64 => numbers::<f64>(column),
         PhysicalType::Binary => {
             let mut out = Vec::with_capacity(column.num_values() as usize);
-            column.for_each_binary(0..column.num_values(), |_, v| out.push(json!(hex(v))))?;
+            column.for_each_binary_option(0..column.num_values(), |_, v| {
+                out.push(v.map_or(Value::Null, |v| json!(hex(v))))
+            })?;
             Ok(out)
         }
         other => Err(Error::TypeMismatch {
@@ -49,8 +81,74 @@ pub fn column_values(column: &ColumnReader<'_>) -> Result<Vec<Value>> {
     }
 }
 
+/// The rows of a list column: each row's items (recursively for nested
+/// lists), or `null` for a null list.
+pub fn list_values(column: &ColumnReader<'_>) -> Result<Vec<Value>> {
+    let n = column.num_values();
+    let offsets = column.list_offsets(0..n)?;
+    let present = column.read_validity(0..n)?;
+    let child = column.list_child()?;
+    let items = match child.meta().layout {
+        Some(Layout::List { .. }) => list_values(&child)?,
+        _ => column_values(&child)?,
+    };
+    Ok(offsets
+        .windows(2)
+        .zip(present)
+        .map(|(w, present)| {
+            if present {
+                Value::Array(items[w[0] as usize..w[1] as usize].to_vec())
+            } else {
+                Value::Null
+            }
+        })
+        .collect())
+}
+
+/// A chunked column as nested arrays `[rows][columns][inner]`.
+pub fn array_values(column: &ColumnReader<'_>) -> Result<Value> {
+    let grid = column.chunk_grid()?;
+    let [rows, columns, inner] = grid.shape;
+    // Values in (row, column, inner) order, from whole chunks.
+    let mut flat = vec![Value::Null; (rows * columns * inner) as usize];
+    let values = column_values(column)?;
+    let mut start = 0usize;
+    for i in 0..grid.row_chunks {
+        for j in 0..grid.column_chunks {
+            let count = grid.chunk_values(i, j) as usize;
+            let chunk = &values[start..start + count];
+            for row in grid.rows_in(i) {
+                for col in grid.columns_in(j) {
+                    for k in 0..inner {
+                        let at = grid.index_in_chunk(i, j, row, col, k);
+                        flat[((row * columns + col) * inner + k) as usize] = chunk[at].clone();
+                    }
+                }
+            }
+            start += count;
+        }
+    }
+    let cell = inner as usize;
+    let row_len = (columns * inner) as usize;
+    Ok(Value::Array(
+        (0..rows as usize)
+            .map(|r| {
+                Value::Array(
+                    (0..columns as usize)
+                        .map(|c| {
+                            let at = r * row_len + c * cell;
+                            Value::Array(flat[at..at + cell].to_vec())
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    ))
+}
+
 /// `{"datasets": [{"name", "kind", "columns": [{"name", "physical_type", "values"}]}]}`,
-/// for every dataset or only `dataset`.
+/// for every dataset or only `dataset`; list and chunked columns add
+/// `"lists"` and `"array"`.
 pub fn file_json(reader: &Reader, dataset: Option<&str>) -> Result<Value> {
     let mut datasets = Vec::new();
     for ds in reader.datasets() {
@@ -60,11 +158,17 @@ pub fn file_json(reader: &Reader, dataset: Option<&str>) -> Result<Value> {
         let mut columns = Vec::new();
         for c in &ds.columns {
             let column = reader.column(&ds.name, &c.name)?;
-            columns.push(json!({
+            let mut entry = json!({
                 "name": c.name,
                 "physical_type": c.physical_type,
                 "values": column_values(&column)?,
-            }));
+            });
+            match c.layout {
+                Some(Layout::List { .. }) => entry["lists"] = Value::Array(list_values(&column)?),
+                Some(Layout::Chunked { .. }) => entry["array"] = array_values(&column)?,
+                _ => {}
+            }
+            columns.push(entry);
         }
         datasets.push(json!({"name": ds.name, "kind": ds.kind, "columns": columns}));
     }

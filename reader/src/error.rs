@@ -135,6 +135,27 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The file uses a feature of a newer minor version than this reader
+    /// knows (spec 9): reported when the column is read, not at open.
+    #[error("column {column:?}: {what} needs a newer gcol (file version 1.{minor}, this reader knows 1.{known})")]
+    Unsupported {
+        /// `dataset/column`.
+        column: String,
+        /// The feature.
+        what: String,
+        /// The file's minor version.
+        minor: u16,
+        /// The highest minor version this reader knows.
+        known: u16,
+    },
+    /// A list or chunked read of a column without that layout (spec 6.6, 6.7).
+    #[error("column {column:?} is not a {expected} column")]
+    WrongLayout {
+        /// `dataset/column`.
+        column: String,
+        /// The layout the call needs.
+        expected: &'static str,
+    },
     /// A typed read of a column of another physical type.
     #[error("column {column:?} holds {actual} values, not {requested}")]
     TypeMismatch {

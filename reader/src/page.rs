@@ -3,6 +3,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use gcol_format::directory::PageInfo;
+use gcol_format::directory::FLAG_VALIDITY;
+use gcol_format::validity::{self, Validity};
 use gcol_format::values::BinaryView;
 use gcol_format::{PhysicalType, Value};
 
@@ -44,9 +46,60 @@ impl Page {
         self.info.num_values as usize
     }
 
-    /// The decoded layout bytes.
+    /// The decoded layout bytes (with the validity section of a page
+    /// that has nulls, spec 6.5).
     pub fn data(&self) -> &Bytes {
         &self.data
+    }
+
+    /// Where the values' layout starts in [`Page::data`]: after the
+    /// validity section, if any.
+    fn values_start(&self) -> usize {
+        if self.info.flags & FLAG_VALIDITY == 0 {
+            return 0;
+        }
+        // Checked when the page was loaded (spec 6.5).
+        let nulls = u32::from_le_bytes(self.data[..4].try_into().expect("4 bytes"));
+        validity::section_len(self.num_values(), nulls as usize)
+    }
+
+    /// The values' decoded layout (spec 6.1), after any validity section;
+    /// null slots hold zero or the empty string.
+    pub fn value_bytes(&self) -> &[u8] {
+        &self.data[self.values_start()..]
+    }
+
+    /// The values' layout as shared bytes (zero-copy for plain pages).
+    pub fn value_data(&self) -> Bytes {
+        self.data.slice(self.values_start()..)
+    }
+
+    /// The page's validity section (spec 6.5), or `None` when no value is null.
+    pub fn validity(&self) -> Result<Option<Validity<'_>>> {
+        if self.info.flags & FLAG_VALIDITY == 0 {
+            return Ok(None);
+        }
+        Ok(Some(validity::parse_section(
+            &self.data,
+            self.num_values(),
+        )?))
+    }
+
+    /// Number of null values in the page.
+    pub fn null_count(&self) -> usize {
+        if self.info.flags & FLAG_VALIDITY == 0 {
+            return 0;
+        }
+        u32::from_le_bytes(self.data[..4].try_into().expect("4 bytes")) as usize
+    }
+
+    /// Whether value `i` of the page is present (not null).
+    pub fn is_valid(&self, i: usize) -> bool {
+        if self.info.flags & FLAG_VALIDITY == 0 {
+            return true;
+        }
+        let nulls = self.null_count();
+        nulls < self.num_values() && validity::is_set(&self.data[4..], i)
     }
 
     /// Physical type of the values.
@@ -64,9 +117,10 @@ impl Page {
                 requested: T::PHYSICAL,
             });
         }
-        Ok(match bytemuck::try_cast_slice(&self.data) {
+        let bytes = self.value_bytes();
+        Ok(match bytemuck::try_cast_slice(bytes) {
             Ok(values) => Cow::Borrowed(values),
-            Err(_) => Cow::Owned(bytemuck::pod_collect_to_vec(&self.data)),
+            Err(_) => Cow::Owned(bytemuck::pod_collect_to_vec(bytes)),
         })
     }
 
@@ -79,8 +133,19 @@ impl Page {
                 requested: PhysicalType::Binary,
             });
         }
-        Ok(BinaryView::new(&self.data, self.num_values())?)
+        Ok(BinaryView::new(self.value_bytes(), self.num_values())?)
     }
+}
+
+/// Append the layout of `num_values` zero values (empty strings for
+/// `binary`) to `out`: what a page of nulls reads as (spec 6.5).
+pub(crate) fn append_zero_values(out: &mut Vec<u8>, physical: PhysicalType, num_values: u32) {
+    let n = num_values as usize;
+    let len = match physical.width() {
+        Some(width) => n * width,
+        None => 4 * (n + 1),
+    };
+    out.resize(out.len() + len, 0);
 }
 
 /// A page pinned in the cache; unpinned when dropped.

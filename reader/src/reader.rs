@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use gcol_format::directory::{self, PageInfo, DIR_ENTRY_LEN};
-use gcol_format::encoding::{decode_page, Decoded};
+use gcol_format::encoding::{decode_page_with_flags, Decoded};
 use gcol_format::footer::{Footer, FooterHeader};
 use gcol_format::header::HEADER_LEN;
 use gcol_format::manifest::{Column, Dataset, Manifest};
@@ -413,8 +413,23 @@ impl Reader {
                 found,
             })
         };
-        if entry.flags() != 0 {
-            return bad("flags", "0".into(), entry.flags().to_string());
+        let flags = entry.flags();
+        if flags & !directory::KNOWN_FLAGS != 0 {
+            let (minor, known) = (inner.header.minor, gcol_format::MINOR_VERSION);
+            if minor > known && (info.column_id as usize) < inner.slots.len() {
+                // spec 9: a newer minor version's flag bit is unsupported, not corrupt.
+                return Err(Error::Unsupported {
+                    column: self.column_label(info.column_id),
+                    what: format!("page {page} with entry flags {flags:#06x}"),
+                    minor,
+                    known,
+                });
+            }
+            return bad(
+                "flags",
+                format!("a combination of {:#06x}", directory::KNOWN_FLAGS),
+                format!("{flags:#06x}"),
+            );
         }
         if entry.reserved() != 0 {
             return bad("reserved", "0".into(), entry.reserved().to_string());
@@ -467,6 +482,13 @@ impl Reader {
                 info.column_id.to_string(),
             );
         }
+        if flags & directory::FLAG_VALIDITY != 0 && !column.nullable {
+            return bad(
+                "flags",
+                "no validity bit: the column is not nullable".into(),
+                format!("{flags:#06x}"),
+            );
+        }
         Ok(info)
     }
 
@@ -515,18 +537,31 @@ impl Reader {
         let page_err = |source| self.page_error(page, info, source);
         self.check_stored(page, info, &stored, verify)?;
         let (_, column) = self.column_meta(info.column_id);
-        let decoded = decode_page(
+        let decoded = decode_page_with_flags(
             info.encoding,
+            info.flags,
             column.physical_type,
             info.num_values,
             info.decoded_len,
             &stored,
         )
         .map_err(page_err)?;
-        Ok(match decoded {
+        let data = match decoded {
             Decoded::Stored => stored,
             Decoded::Owned(bytes) => Bytes::from(bytes),
-        })
+        };
+        let all_null = info.flags & directory::FLAG_VALIDITY != 0
+            && gcol_format::validity::parse_section(&data, info.num_values as usize)
+                .map_err(page_err)?
+                .all_null();
+        if all_null {
+            // spec 6.5: a page of nulls stores no values; readers see zeros
+            // (or empty strings), so every page has the same decoded shape.
+            let mut full = data.to_vec();
+            crate::page::append_zero_values(&mut full, column.physical_type, info.num_values);
+            return Ok(Bytes::from(full));
+        }
+        Ok(data)
     }
 
     /// Page `page` from the cache, counting a hit or a miss.
@@ -608,6 +643,7 @@ impl Reader {
         let info = self.page_info(page)?;
         let decoded = info.decoded_len as usize;
         let partial = info.encoding == gcol_format::encoding::ids::ZSTD
+            && info.flags == 0
             && decoded > gcol_format::encoding::zstd_frame::BLOCK_BYTES
             && needed.saturating_mul(2) <= decoded
             && crate::fork::global_pool_usable();

@@ -60,15 +60,15 @@ impl Reader {
                         found: "0".into(),
                     });
                 }
-                let data = self.load_page(page, &info, true)?;
+                self.load_page(page, &info, true)?;
                 next_row += u64::from(info.num_values);
                 stored += u64::from(info.stored_len);
-                decoded += data.len() as u64;
+                decoded += u64::from(info.decoded_len);
                 encodings.insert(info.encoding);
                 extents.push((info.offset, u64::from(info.stored_len)));
                 report.pages += 1;
                 report.stored_bytes += u64::from(info.stored_len);
-                report.decoded_bytes += data.len() as u64;
+                report.decoded_bytes += u64::from(info.decoded_len);
                 progress(report.stored_bytes, total);
             }
             let check = |field: &'static str, manifest: String, directory: String| {
@@ -103,6 +103,7 @@ impl Reader {
                 format!("{:?}", column.encodings),
                 format!("{:?}", encodings.into_iter().collect::<Vec<_>>()),
             )?;
+            self.check_column_layout(dataset, column)?;
             report.columns += 1;
         }
         // spec 2.3: pages lie back to back from offset 64, each at the next

@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use gcol_format::encoding::Encoding;
+use gcol_format::manifest::ChunkOrder;
 use gcol_format::PhysicalType;
 use gcol_writer::import::{
     import_fasta, import_fastq, no_progress, FastaOptions, FastqOptions, QualityBinning,
@@ -69,6 +71,203 @@ fn reads() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// Format 1.1 value layouts (spec 6.5-6.7): nullable columns of every
+/// kind of page (some nulls, all null, none), lists of strings and of
+/// nullable integers, a list of lists, and chunked arrays in both orders.
+pub fn layouts() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let d = w
+        .add_dataset(DatasetSpec::new("sites", "table"))
+        .expect("dataset");
+    let col = |w: &mut Writer<Vec<u8>>, spec: ColumnSpec| w.add_column(d, spec).expect("column");
+    // Four values per page: a page with nulls, a page of nulls, a page without.
+    let qual = col(
+        &mut w,
+        ColumnSpec::new("qual", PhysicalType::F32, "float32")
+            .nullable()
+            .page_bytes(16)
+            .fixed_encoding(),
+    );
+    w.push_option(
+        qual,
+        &[
+            Some(1.5f32),
+            None,
+            Some(95.1),
+            None,
+            None,
+            None,
+            None,
+            None,
+            Some(7.0),
+            Some(-8.25),
+            Some(9.0),
+            Some(10.0),
+        ],
+    )
+    .expect("qual");
+    let depth = col(
+        &mut w,
+        ColumnSpec::new("depth", PhysicalType::I32, "int32")
+            .nullable()
+            .encoding(Encoding::delta_varint().with_zstd(3))
+            .fixed_encoding(),
+    );
+    w.push_option(
+        depth,
+        &[
+            Some(30i32),
+            Some(31),
+            None,
+            Some(29),
+            Some(40),
+            None,
+            Some(-1),
+            Some(35),
+            Some(35),
+            Some(36),
+            None,
+            Some(12),
+        ],
+    )
+    .expect("depth");
+    let id = col(
+        &mut w,
+        ColumnSpec::new("id", PhysicalType::Binary, "utf8")
+            .nullable()
+            .encoding(Encoding::dictionary())
+            .fixed_encoding(),
+    );
+    for v in [
+        "rs1", "", "rs3", "rs3", "", "", "rs7", "rs8", "", "rs10", "rs11", "",
+    ] {
+        w.push_binary_option(id, (!v.is_empty()).then_some(v.as_bytes()))
+            .expect("id");
+    }
+    // ALT: a nullable list of strings (row 2 null, row 3 empty).
+    let alt = col(
+        &mut w,
+        ColumnSpec::new("alt", PhysicalType::U64, "list<utf8>")
+            .nullable()
+            .list("alt.item")
+            .encoding(Encoding::delta_varint())
+            .fixed_encoding(),
+    );
+    let alt_item = col(
+        &mut w,
+        ColumnSpec::new("alt.item", PhysicalType::Binary, "utf8"),
+    );
+    // AC: a list of nullable integers (Number=A with a missing value).
+    let ac = col(
+        &mut w,
+        ColumnSpec::new("ac", PhysicalType::U64, "list<int32>").list("ac.item"),
+    );
+    let ac_item = col(
+        &mut w,
+        ColumnSpec::new("ac.item", PhysicalType::I32, "int32")
+            .nullable()
+            .encoding(Encoding::for_bitpack())
+            .fixed_encoding(),
+    );
+    // A list of lists of strings (multi-valued attributes per feature).
+    let tags = col(
+        &mut w,
+        ColumnSpec::new("tags", PhysicalType::U64, "list<list<utf8>>").list("tags.item"),
+    );
+    let tags_item = col(
+        &mut w,
+        ColumnSpec::new("tags.item", PhysicalType::U64, "list<utf8>").list("tags.item.item"),
+    );
+    let tags_leaf = col(
+        &mut w,
+        ColumnSpec::new("tags.item.item", PhysicalType::Binary, "utf8")
+            .encoding(Encoding::dictionary().with_zstd(3))
+            .fixed_encoding(),
+    );
+    let alts: [Option<&[&str]>; 12] = [
+        Some(&["A"]),
+        Some(&["C", "T"]),
+        None,
+        Some(&[]),
+        Some(&["<DEL>"]),
+        Some(&["G]1:100]"]),
+        Some(&["A", "AT", "ATT"]),
+        None,
+        Some(&["*"]),
+        Some(&["T"]),
+        Some(&["<NON_REF>"]),
+        Some(&["C"]),
+    ];
+    for (row, a) in alts.iter().enumerate() {
+        match a {
+            Some(items) => {
+                for item in *items {
+                    w.push_binary(alt_item, item.as_bytes()).expect("alt item");
+                }
+                w.end_list(alt).expect("alt");
+                let counts: Vec<Option<i32>> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(k, _)| (row % 4 != 1 || k == 0).then_some((row * 3 + k) as i32))
+                    .collect();
+                w.push_option(ac_item, &counts).expect("ac item");
+            }
+            None => w.end_list_null(alt).expect("alt null"),
+        }
+        w.end_list(ac).expect("ac");
+        for group in 0..row % 3 {
+            for k in 0..=group {
+                w.push_binary(tags_leaf, format!("t{row}.{group}.{k}").as_bytes())
+                    .expect("leaf");
+            }
+            w.end_list(tags_item).expect("tags item");
+        }
+        w.end_list(tags).expect("tags");
+    }
+    w.set_num_rows(d, 12).expect("rows");
+
+    // Genotypes: 5 sites x 3 samples x ploidy 2 in chunks of 2 x 2, row
+    // major, missing calls null; one chunk (rows 2-3, sample 2) all null.
+    let calls = w
+        .add_dataset(DatasetSpec::new("calls", "table"))
+        .expect("dataset");
+    let gt = w
+        .add_column(
+            calls,
+            ColumnSpec::new("gt", PhysicalType::I8, "genotype")
+                .nullable()
+                .chunked(3, 2, 2, 2, ChunkOrder::RowMajor)
+                .fixed_encoding(),
+        )
+        .expect("gt");
+    let dp = w
+        .add_column(
+            calls,
+            ColumnSpec::new("dp", PhysicalType::U16, "depth")
+                .chunked(3, 1, 3, 2, ChunkOrder::ColumnMajor)
+                .encoding(Encoding::for_bitpack().with_zstd(3))
+                .fixed_encoding(),
+        )
+        .expect("dp");
+    for site in 0..5i8 {
+        let mut values = Vec::new();
+        let mut present = Vec::new();
+        for sample in 0..3i8 {
+            for k in 0..2i8 {
+                let missing =
+                    (sample == 2 && (2..4).contains(&site)) || (site == 0 && sample == 1 && k == 1);
+                values.push(if missing { 0 } else { (site + sample + k) % 3 });
+                present.push(!missing);
+            }
+        }
+        w.push_rows(gt, &values, Some(&present)).expect("gt rows");
+        let depths: Vec<u16> = (0..3u16).map(|s| 10 * u16::from(site as u8) + s).collect();
+        w.push_rows(dp, &depths, None).expect("dp rows");
+    }
+    w.set_num_rows(calls, 5).expect("rows");
+    w.finish().expect("finish")
+}
+
 /// Every conformance file: (file name, what it covers, bytes).
 pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     vec![
@@ -98,6 +297,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "reads.gcol",
             "reads (13): an R1/R2 pair interleaved with a mate column, and the R1 file again with illumina8 quality binning",
             reads(),
+        ),
+        (
+            "layouts.gcol",
+            "format 1.1 value layouts (6.5-6.7): nullable f32/i32/binary columns with pages that have some nulls, only nulls and none (plain, zstd+delta-varint, dictionary), a nullable list of strings with null and empty lists, a list of nullable integers (for-bitpack), a list of lists of strings, a nullable i8 genotype array 5 x 3 x 2 in row-major 2 x 2 chunks with an all-null chunk, a u16 array in column-major 3 x 2 chunks (zstd+for-bitpack)",
+            layouts(),
         ),
     ]
 }

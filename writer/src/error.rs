@@ -142,6 +142,16 @@ pub enum Error {
         /// Limit.
         limit: u64,
     },
+    /// A call that does not fit the column's layout (spec 6.5-6.7): a null
+    /// pushed to a column that is not nullable, a list ended on a flat
+    /// column, rows of the wrong width for a chunked column.
+    #[error("column {column:?}: {detail}")]
+    Layout {
+        /// Column name.
+        column: String,
+        /// What does not fit.
+        detail: String,
+    },
     /// An earlier write failed; the output is unusable.
     #[error("an earlier write failed; this writer cannot continue")]
     Poisoned,

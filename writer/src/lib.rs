@@ -50,8 +50,8 @@ pub use error::{Error, Result};
 pub use gcol_format::Value;
 pub use provenance::{now_utc, source_provenance};
 pub use writer::{
-    encode_adaptive, ColumnId, ColumnSpec, DatasetId, DatasetSpec, WriteOptions, Writer,
-    DEFAULT_PAGE_BYTES,
+    encode_adaptive, encode_adaptive_nullable, ColumnId, ColumnLayout, ColumnSpec, DatasetId,
+    DatasetSpec, WriteOptions, Writer, DEFAULT_PAGE_BYTES,
 };
 
 pub use gcol_format as format;

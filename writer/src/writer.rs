@@ -4,9 +4,11 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 
 use gcol_format::directory::{DirEntry, PageInfo, ENTRIES_PER_BLOCK};
-use gcol_format::encoding::{encode_page, EncodedPage, Encoding};
+use gcol_format::encoding::{encode_page, encode_page_nullable, EncodedPage, Encoding};
 use gcol_format::footer::FooterHeader;
-use gcol_format::manifest::{self, Column, Coordinates, Dataset, Manifest, Producer, Provenance};
+use gcol_format::manifest::{
+    self, ChunkOrder, Column, Coordinates, Dataset, Layout, Manifest, Producer, Provenance,
+};
 use gcol_format::values::BinaryBuilder;
 use gcol_format::{
     align_up, crc, Header, PhysicalType, Tail, Value, MAX_PAGE_BYTES, PAGE_ALIGNMENT,
@@ -25,13 +27,39 @@ pub fn encode_adaptive(
     num_values: u32,
     decoded: &[u8],
 ) -> gcol_format::Result<EncodedPage> {
-    let page = encode_page(encoding, physical, num_values, decoded)?;
+    encode_adaptive_nullable(encoding, physical, num_values, None, decoded)
+}
+
+/// Encode a page with an optional presence bitmap (spec 6.5).
+fn encode_with(
+    encoding: Encoding,
+    physical: PhysicalType,
+    num_values: u32,
+    bitmap: Option<&[u8]>,
+    decoded: &[u8],
+) -> gcol_format::Result<EncodedPage> {
+    match bitmap {
+        Some(bitmap) => encode_page_nullable(encoding, physical, num_values, bitmap, decoded),
+        None => encode_page(encoding, physical, num_values, decoded),
+    }
+}
+
+/// [`encode_adaptive`] for a page that may hold nulls: `bitmap` has bit
+/// `i` set when value `i` is present (spec 6.5).
+pub fn encode_adaptive_nullable(
+    encoding: Encoding,
+    physical: PhysicalType,
+    num_values: u32,
+    bitmap: Option<&[u8]>,
+    decoded: &[u8],
+) -> gcol_format::Result<EncodedPage> {
+    let page = encode_with(encoding, physical, num_values, bitmap, decoded)?;
     if let gcol_format::encoding::Compression::Zstd { .. } = encoding.compression {
         let base = Encoding {
             base: encoding.base,
             compression: gcol_format::encoding::Compression::None,
         };
-        let plain = encode_page(base, physical, num_values, decoded)?;
+        let plain = encode_with(base, physical, num_values, bitmap, decoded)?;
         if plain.stored.len() <= page.stored.len() {
             return Ok(plain);
         }
@@ -119,6 +147,37 @@ pub struct ColumnSpec {
     pub metadata: BTreeMap<String, String>,
     /// Store a page without zstd when zstd would not make it smaller (default true).
     pub zstd_fallback: bool,
+    /// Whether values may be null (spec 6.5).
+    pub nullable: bool,
+    /// How values form rows; `None` is one value per row.
+    pub layout: Option<ColumnLayout>,
+}
+
+/// How a column's values form rows, as declared to the writer (spec 6.6, 6.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnLayout {
+    /// Variable-length lists: the column holds `u64` end offsets into the
+    /// column named `child` (added later to the same dataset); end each
+    /// row with [`Writer::end_list`] after pushing its child values.
+    List {
+        /// Name of the child column.
+        child: String,
+    },
+    /// A fixed-shape array of rows of `columns × inner` values, cut into
+    /// chunks of `chunk_rows × chunk_columns` (one page each); rows are
+    /// pushed with [`Writer::push_rows`] and counted at `finish`.
+    Chunked {
+        /// Columns per row (samples, for genotypes).
+        columns: u64,
+        /// Values per cell (ploidy), at least 1.
+        inner: u64,
+        /// Rows per chunk.
+        chunk_rows: u64,
+        /// Columns per chunk.
+        chunk_columns: u64,
+        /// Order of values inside a chunk.
+        order: ChunkOrder,
+    },
 }
 
 impl ColumnSpec {
@@ -137,7 +196,51 @@ impl ColumnSpec {
             page_bytes: None,
             metadata: BTreeMap::new(),
             zstd_fallback: true,
+            nullable: false,
+            layout: None,
         }
+    }
+
+    /// Let values be null (spec 6.5): pages with nulls carry a validity
+    /// section; pages without cost nothing extra. Makes the file 1.1.
+    pub fn nullable(mut self) -> ColumnSpec {
+        self.nullable = true;
+        self
+    }
+
+    /// Make this a list column (spec 6.6) whose items are the values of the
+    /// column `child`; the physical type must be `u64`. Makes the file 1.1.
+    pub fn list(mut self, child: impl Into<String>) -> ColumnSpec {
+        self.layout = Some(ColumnLayout::List {
+            child: child.into(),
+        });
+        self
+    }
+
+    /// Make this a chunked array column (spec 6.7) of rows of `columns ×
+    /// inner` values in chunks of `chunk_rows × chunk_columns`. Makes the
+    /// file 1.1.
+    pub fn chunked(
+        mut self,
+        columns: u64,
+        inner: u64,
+        chunk_rows: u64,
+        chunk_columns: u64,
+        order: ChunkOrder,
+    ) -> ColumnSpec {
+        self.layout = Some(ColumnLayout::Chunked {
+            columns,
+            inner,
+            chunk_rows,
+            chunk_columns,
+            order,
+        });
+        self
+    }
+
+    /// Whether the column needs format 1.1 (spec 9).
+    fn needs_minor_1(&self) -> bool {
+        self.nullable || self.layout.is_some()
     }
 
     /// Use exactly the given encoding on every page, even when zstd does not
@@ -150,11 +253,16 @@ impl ColumnSpec {
     /// Encode one page of this column: its encoding, or the same base
     /// encoding without zstd when that is no larger (unless
     /// [`ColumnSpec::fixed_encoding`]).
-    fn encode(&self, num_values: u32, decoded: &[u8]) -> gcol_format::Result<EncodedPage> {
+    fn encode(
+        &self,
+        num_values: u32,
+        bitmap: Option<&[u8]>,
+        decoded: &[u8],
+    ) -> gcol_format::Result<EncodedPage> {
         if self.zstd_fallback {
-            encode_adaptive(self.encoding, self.physical, num_values, decoded)
+            encode_adaptive_nullable(self.encoding, self.physical, num_values, bitmap, decoded)
         } else {
-            encode_page(self.encoding, self.physical, num_values, decoded)
+            encode_with(self.encoding, self.physical, num_values, bitmap, decoded)
         }
     }
 
@@ -201,10 +309,24 @@ struct DatasetState {
 struct ColumnState {
     /// Shared with the tasks encoding the column's pages.
     spec: Arc<ColumnSpec>,
+    dataset: usize,
     page_bytes: usize,
     fixed: Vec<u8>,
     binary: BinaryBuilder,
     buffered: u32,
+    /// Nullable columns: presence bits of the buffered values, and how
+    /// many of them are null.
+    bitmap: Vec<u8>,
+    buffered_nulls: u32,
+    /// Values pushed so far (written, being encoded or buffered).
+    pushed: u64,
+    /// List columns: the last end offset pushed.
+    last_end: u64,
+    /// Chunked columns: decoded bytes and presence of the rows not yet cut
+    /// into chunks, and the number of rows pushed.
+    band: Vec<u8>,
+    band_present: Vec<bool>,
+    rows: u64,
     num_values: u64,
     pages: Vec<PageInfo>,
     stored_bytes: u64,
@@ -231,6 +353,8 @@ pub struct Writer<W: Write> {
     pending_bytes: usize,
     /// Page buffers back from encoded pages, reused for the next ones.
     spare: Vec<Vec<u8>>,
+    /// Minor version in the header, once written (before the first page).
+    header_minor: Option<u16>,
     poisoned: bool,
 }
 
@@ -240,6 +364,12 @@ struct Pending {
     column: usize,
     decoded_len: usize,
     result: Receiver<(gcol_format::Result<EncodedPage>, Vec<u8>)>,
+}
+
+/// What `push_values` appends: present values, or nulls.
+enum Presence<'a> {
+    All,
+    Some(&'a [bool]),
 }
 
 /// Most pages encoding at once, and most decoded bytes among them; the
@@ -270,9 +400,11 @@ fn wait<T>(result: &Receiver<T>) -> Option<T> {
 const ZEROS: [u8; PAGE_ALIGNMENT as usize] = [0; PAGE_ALIGNMENT as usize];
 
 impl<W: Write> Writer<W> {
-    /// Start a file on `sink`: writes the 64-byte header.
+    /// Start a file on `sink`. The 64-byte header is written with the
+    /// first page (or by `finish`), carrying the lowest minor version the
+    /// columns declared so far need (spec 9).
     pub fn new(sink: W, options: WriteOptions) -> Result<Writer<W>> {
-        let mut writer = Writer {
+        let writer = Writer {
             sink,
             offset: 0,
             options,
@@ -283,10 +415,29 @@ impl<W: Write> Writer<W> {
             pending: VecDeque::new(),
             pending_bytes: 0,
             spare: Vec::new(),
+            header_minor: None,
             poisoned: false,
         };
-        writer.write_all(&Header::default().encode())?;
         Ok(writer)
+    }
+
+    /// The lowest minor version the columns declared so far need.
+    fn minor_needed(&self) -> u16 {
+        u16::from(self.columns.iter().any(|c| c.spec.needs_minor_1()))
+    }
+
+    /// Write the header before the first byte of anything else.
+    fn ensure_header(&mut self) -> Result<()> {
+        if self.header_minor.is_none() {
+            let minor = self.minor_needed();
+            let header = Header {
+                major: gcol_format::MAJOR_VERSION,
+                minor,
+            };
+            self.write_all(&header.encode())?;
+            self.header_minor = Some(minor);
+        }
+        Ok(())
     }
 
     /// The time to record for this write: the fixed timestamp of the options, or now (RFC 3339 UTC).
@@ -391,6 +542,13 @@ impl<W: Write> Writer<W> {
                 physical: spec.physical,
             });
         }
+        if spec.needs_minor_1() && self.header_minor == Some(0) {
+            return Err(Error::Layout {
+                column: spec.name,
+                detail: "a nullable, list or chunked column needs format 1.1, but the header was written as 1.0; add such columns before the first page is written".into(),
+            });
+        }
+        check_column_layout(&spec)?;
         let default_page_bytes = self.options.page_bytes;
         let index = self.columns.len();
         let state = self.dataset_mut(dataset)?;
@@ -415,10 +573,18 @@ impl<W: Write> Writer<W> {
             .clamp(1, MAX_PAGE_BYTES as usize / 2);
         self.columns.push(ColumnState {
             spec: Arc::new(spec),
+            dataset: dataset.0,
             page_bytes,
             fixed: Vec::new(),
             binary: BinaryBuilder::new(),
             buffered: 0,
+            bitmap: Vec::new(),
+            buffered_nulls: 0,
+            pushed: 0,
+            last_end: 0,
+            band: Vec::new(),
+            band_present: Vec::new(),
+            rows: 0,
             num_values: 0,
             pages: Vec::new(),
             stored_bytes: 0,
@@ -437,6 +603,84 @@ impl<W: Write> Writer<W> {
 
     /// Append fixed-width values to a column of the matching type.
     pub fn push<T: Value>(&mut self, column: ColumnId, values: &[T]) -> Result<()> {
+        self.push_values(column, values, Presence::All)
+    }
+
+    /// Append values to a nullable column: value `i` is null when
+    /// `present[i]` is false (its slot is stored as zero).
+    pub fn push_nullable<T: Value>(
+        &mut self,
+        column: ColumnId,
+        values: &[T],
+        present: &[bool],
+    ) -> Result<()> {
+        if values.len() != present.len() {
+            return Err(self.layout_error(
+                column,
+                format!(
+                    "{} values but {} presence flags",
+                    values.len(),
+                    present.len()
+                ),
+            ));
+        }
+        self.push_values(column, values, Presence::Some(present))
+    }
+
+    /// Append values or nulls to a nullable column.
+    pub fn push_option<T: Value>(&mut self, column: ColumnId, values: &[Option<T>]) -> Result<()> {
+        let present: Vec<bool> = values.iter().map(Option::is_some).collect();
+        let values: Vec<T> = values
+            .iter()
+            .map(|v| v.unwrap_or_else(<T as bytemuck::Zeroable>::zeroed))
+            .collect();
+        self.push_nullable(column, &values, &present)
+    }
+
+    /// Append `count` nulls to a nullable column (fixed-width or binary).
+    pub fn push_nulls(&mut self, column: ColumnId, count: u64) -> Result<()> {
+        let physical = self.column(column)?.spec.physical;
+        if physical == PhysicalType::Binary {
+            for _ in 0..count {
+                self.push_binary_option(column, None)?;
+            }
+            return Ok(());
+        }
+        let width = physical.width().expect("fixed width");
+        let chunk = 4096usize;
+        let zeros = vec![0u8; chunk * 8];
+        let absent = vec![false; chunk];
+        let mut left = count;
+        while left > 0 {
+            let now = left.min(chunk as u64) as usize;
+            self.push_raw(
+                column,
+                &zeros[..now * width],
+                width,
+                Presence::Some(&absent[..now]),
+            )?;
+            left -= now as u64;
+        }
+        Ok(())
+    }
+
+    fn layout_error(&self, column: ColumnId, detail: String) -> Error {
+        Error::Layout {
+            column: self
+                .columns
+                .get(column.0)
+                .map(|c| c.spec.name.clone())
+                .unwrap_or_default(),
+            detail,
+        }
+    }
+
+    fn push_values<T: Value>(
+        &mut self,
+        column: ColumnId,
+        values: &[T],
+        presence: Presence<'_>,
+    ) -> Result<()> {
         let state = self.column(column)?;
         if state.spec.physical != T::PHYSICAL {
             return Err(Error::TypeMismatch {
@@ -445,16 +689,57 @@ impl<W: Write> Writer<W> {
                 found: T::PHYSICAL,
             });
         }
-        let width = std::mem::size_of::<T>();
+        // Values are little-endian on disk; gcol-format refuses to build on big-endian hosts.
+        self.push_raw(
+            column,
+            bytemuck::cast_slice(values),
+            std::mem::size_of::<T>(),
+            presence,
+        )
+    }
+
+    /// Append fixed-width values given as bytes (`width` bytes each).
+    fn push_raw(
+        &mut self,
+        column: ColumnId,
+        bytes: &[u8],
+        width: usize,
+        presence: Presence<'_>,
+    ) -> Result<()> {
+        let state = self.column(column)?;
+        if let Some(ColumnLayout::Chunked { .. }) = state.spec.layout {
+            return Err(self.layout_error(
+                column,
+                "values of a chunked column are pushed by rows (push_rows)".into(),
+            ));
+        }
+        if let Presence::Some(present) = presence {
+            if !state.spec.nullable && present.iter().any(|p| !p) {
+                return Err(self.layout_error(
+                    column,
+                    "a null pushed to a column that is not nullable".into(),
+                ));
+            }
+        }
         let page_values = (state.page_bytes / width).max(1);
-        let mut rest = values;
+        let mut rest = bytes;
+        let mut done = 0usize;
         while !rest.is_empty() {
             let state = &mut self.columns[column.0];
             let room = page_values - state.buffered as usize;
-            let (now, later) = rest.split_at(room.min(rest.len()));
-            // Values are little-endian on disk; gcol-format refuses to build on big-endian hosts.
-            state.fixed.extend_from_slice(bytemuck::cast_slice(now));
-            state.buffered += now.len() as u32;
+            let count = room.min(rest.len() / width);
+            let (now, later) = rest.split_at(count * width);
+            state.fixed.extend_from_slice(now);
+            if state.spec.nullable {
+                let present = match presence {
+                    Presence::All => None,
+                    Presence::Some(p) => Some(&p[done..done + count]),
+                };
+                mark(state, count, present);
+            }
+            state.buffered += count as u32;
+            state.pushed += count as u64;
+            done += count;
             if state.buffered as usize >= page_values {
                 self.flush_column(column)?;
             }
@@ -465,6 +750,12 @@ impl<W: Write> Writer<W> {
 
     /// Append one value to a `binary` column.
     pub fn push_binary(&mut self, column: ColumnId, value: &[u8]) -> Result<()> {
+        self.push_binary_option(column, Some(value))
+    }
+
+    /// Append one value, or a null (`None`, stored as the empty string),
+    /// to a `binary` column (nulls need a nullable column).
+    pub fn push_binary_option(&mut self, column: ColumnId, value: Option<&[u8]>) -> Result<()> {
         let state = self.column(column)?;
         if state.spec.physical != PhysicalType::Binary {
             return Err(Error::TypeMismatch {
@@ -473,22 +764,228 @@ impl<W: Write> Writer<W> {
                 found: PhysicalType::Binary,
             });
         }
+        if value.is_none() && !state.spec.nullable {
+            return Err(self.layout_error(
+                column,
+                "a null pushed to a column that is not nullable".into(),
+            ));
+        }
+        let bytes = value.unwrap_or_default();
         let limit = u64::from(MAX_PAGE_BYTES) / 2;
-        if value.len() as u64 > limit {
+        if bytes.len() as u64 > limit {
             return Err(Error::ValueTooLarge {
                 column: state.spec.name.clone(),
-                len: value.len() as u64,
+                len: bytes.len() as u64,
                 limit,
             });
         }
-        if state.buffered > 0 && state.binary.layout_len() + value.len() + 4 > state.page_bytes {
+        if state.buffered > 0 && state.binary.layout_len() + bytes.len() + 4 > state.page_bytes {
             self.flush_column(column)?;
         }
         let state = &mut self.columns[column.0];
-        state.binary.push(value);
+        state.binary.push(bytes);
+        if state.spec.nullable {
+            mark(state, 1, Some(&[value.is_some()]));
+        }
         state.buffered += 1;
+        state.pushed += 1;
         if state.binary.layout_len() >= state.page_bytes {
             self.flush_column(column)?;
+        }
+        Ok(())
+    }
+
+    /// End one row of a list column (spec 6.6): its items are the values
+    /// pushed to the child column since the previous row ended.
+    pub fn end_list(&mut self, column: ColumnId) -> Result<()> {
+        let end = self.list_end(column)?;
+        self.columns[column.0].last_end = end;
+        self.push(column, &[end])
+    }
+
+    /// End one row of a nullable list column as null; no child values may
+    /// have been pushed for it.
+    pub fn end_list_null(&mut self, column: ColumnId) -> Result<()> {
+        let end = self.list_end(column)?;
+        if end != self.columns[column.0].last_end {
+            return Err(self.layout_error(
+                column,
+                "a null list cannot have items; push none before end_list_null".into(),
+            ));
+        }
+        self.push_nullable(column, &[end], &[false])
+    }
+
+    /// Values pushed to the child of list column `column`.
+    fn list_end(&self, column: ColumnId) -> Result<u64> {
+        let state = self.column(column)?;
+        let Some(ColumnLayout::List { child }) = &state.spec.layout else {
+            return Err(self.layout_error(column, "not a list column".into()));
+        };
+        let child = self.datasets[state.dataset]
+            .columns
+            .iter()
+            .find(|&&c| self.columns[c].spec.name == *child)
+            .ok_or_else(|| {
+                self.layout_error(
+                    column,
+                    format!("list child {child:?} has not been added to the dataset"),
+                )
+            })?;
+        Ok(self.columns[*child].pushed)
+    }
+
+    /// Append whole rows to a chunked column (spec 6.7): `values` holds
+    /// rows of `columns × inner` values in row-major order; `present`, for
+    /// nullable columns, flags each value. Rows are cut into chunks of
+    /// `chunk_rows` rows, one page per column chunk, as they fill.
+    pub fn push_rows<T: Value>(
+        &mut self,
+        column: ColumnId,
+        values: &[T],
+        present: Option<&[bool]>,
+    ) -> Result<()> {
+        let state = self.column(column)?;
+        if state.spec.physical != T::PHYSICAL {
+            return Err(Error::TypeMismatch {
+                column: state.spec.name.clone(),
+                expected: state.spec.physical,
+                found: T::PHYSICAL,
+            });
+        }
+        let Some(ColumnLayout::Chunked {
+            columns,
+            inner,
+            chunk_rows,
+            ..
+        }) = state.spec.layout
+        else {
+            return Err(self.layout_error(column, "not a chunked column".into()));
+        };
+        let row_values = (columns * inner) as usize;
+        if row_values == 0 || values.len() % row_values != 0 {
+            return Err(self.layout_error(
+                column,
+                format!(
+                    "{} values are not whole rows of {columns} x {inner}",
+                    values.len()
+                ),
+            ));
+        }
+        if let Some(present) = present {
+            if present.len() != values.len() {
+                return Err(self.layout_error(
+                    column,
+                    format!(
+                        "{} values but {} presence flags",
+                        values.len(),
+                        present.len()
+                    ),
+                ));
+            }
+            if !state.spec.nullable && present.iter().any(|p| !p) {
+                return Err(self.layout_error(
+                    column,
+                    "a null pushed to a column that is not nullable".into(),
+                ));
+            }
+        }
+        let band_values = chunk_rows as usize * row_values;
+        let mut done = 0usize;
+        while done < values.len() {
+            let state = &mut self.columns[column.0];
+            let buffered = state.band.len() / std::mem::size_of::<T>();
+            let take = (band_values - buffered).min(values.len() - done);
+            state
+                .band
+                .extend_from_slice(bytemuck::cast_slice(&values[done..done + take]));
+            if state.spec.nullable {
+                match present {
+                    Some(p) => state.band_present.extend_from_slice(&p[done..done + take]),
+                    None => state
+                        .band_present
+                        .resize(state.band_present.len() + take, true),
+                }
+            }
+            state.rows += (take / row_values) as u64;
+            state.pushed += take as u64;
+            done += take;
+            if buffered + take == band_values {
+                self.flush_band(column.0)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Cut the buffered rows of a chunked column into its column chunks and
+    /// hand one page per chunk to the encoder.
+    fn flush_band(&mut self, column: usize) -> Result<()> {
+        let state = &mut self.columns[column];
+        let Some(ColumnLayout::Chunked {
+            columns,
+            inner,
+            chunk_columns,
+            order,
+            ..
+        }) = state.spec.layout
+        else {
+            return Ok(());
+        };
+        if state.band.is_empty() {
+            return Ok(());
+        }
+        let width = state.spec.physical.width().expect("fixed width");
+        let band = std::mem::take(&mut state.band);
+        let present = std::mem::take(&mut state.band_present);
+        let nullable = state.spec.nullable;
+        let (columns, inner) = (columns as usize, inner as usize);
+        let cell = inner * width;
+        let rows = band.len() / (columns * cell);
+        let mut first = 0usize;
+        while first < columns {
+            let cols = (chunk_columns as usize).min(columns - first);
+            let count = rows * cols * inner;
+            let mut chunk = self.spare.pop().unwrap_or_default();
+            chunk.clear();
+            chunk.reserve(count * width);
+            let mut bitmap = nullable.then(|| vec![0u8; count.div_ceil(8)]);
+            let mut index = 0usize;
+            let mut copy = |r: usize, c: usize, chunk: &mut Vec<u8>| {
+                let at = (r * columns + first + c) * inner;
+                chunk.extend_from_slice(&band[at * width..(at + inner) * width]);
+                if let Some(bitmap) = bitmap.as_mut() {
+                    for k in 0..inner {
+                        if present[at + k] {
+                            gcol_format::validity::set(bitmap, index + k);
+                        }
+                    }
+                }
+                index += inner;
+            };
+            match order {
+                ChunkOrder::RowMajor => {
+                    for r in 0..rows {
+                        for c in 0..cols {
+                            copy(r, c, &mut chunk);
+                        }
+                    }
+                }
+                ChunkOrder::ColumnMajor => {
+                    for c in 0..cols {
+                        for r in 0..rows {
+                            copy(r, c, &mut chunk);
+                        }
+                    }
+                }
+            }
+            let num_values = u32::try_from(count).expect("chunk size checked at add_column");
+            self.submit(column, num_values, chunk, bitmap)?;
+            first += cols;
+        }
+        let state = &mut self.columns[column];
+        if state.band.capacity() == 0 {
+            state.band = band;
+            state.band.clear();
         }
         Ok(())
     }
@@ -516,7 +1013,10 @@ impl<W: Write> Writer<W> {
             std::mem::swap(&mut decoded, &mut state.fixed);
         }
         let num_values = std::mem::take(&mut state.buffered);
-        self.submit(column.0, num_values, decoded)
+        let bitmap = (std::mem::take(&mut state.buffered_nulls) > 0)
+            .then(|| std::mem::take(&mut state.bitmap));
+        state.bitmap.clear();
+        self.submit(column.0, num_values, decoded, bitmap)
     }
 
     /// Encode a page of `num_values` values given in their decoded layout
@@ -529,12 +1029,18 @@ impl<W: Write> Writer<W> {
         let mut buffer = self.spare.pop().unwrap_or_default();
         buffer.clear();
         buffer.extend_from_slice(decoded);
-        self.submit(column.0, num_values, buffer)
+        self.submit(column.0, num_values, buffer, None)
     }
 
     /// Hand a page to the rayon pool and, beyond the memory bound, write the
     /// oldest pages.
-    fn submit(&mut self, column: usize, num_values: u32, decoded: Vec<u8>) -> Result<()> {
+    fn submit(
+        &mut self,
+        column: usize,
+        num_values: u32,
+        decoded: Vec<u8>,
+        bitmap: Option<Vec<u8>>,
+    ) -> Result<()> {
         let spec = self.columns[column].spec.clone();
         let (done, result) = std::sync::mpsc::channel();
         self.pending_bytes += decoded.len();
@@ -544,7 +1050,7 @@ impl<W: Write> Writer<W> {
             result,
         });
         rayon::spawn(move || {
-            let page = spec.encode(num_values, &decoded);
+            let page = spec.encode(num_values, bitmap.as_deref(), &decoded);
             let _ = done.send((page, decoded));
         });
         while self.pending.len() > MAX_PENDING_PAGES || self.pending_bytes > MAX_PENDING_BYTES {
@@ -611,7 +1117,7 @@ impl<W: Write> Writer<W> {
         let state = self.column(column)?;
         state
             .spec
-            .encode(num_values, decoded)
+            .encode(num_values, None, decoded)
             .map_err(|source| Error::Encode {
                 column: state.spec.name.clone(),
                 source,
@@ -631,6 +1137,7 @@ impl<W: Write> Writer<W> {
         if page.num_values == 0 {
             return Ok(());
         }
+        self.ensure_header()?;
         debug_assert_eq!(self.offset % PAGE_ALIGNMENT, 0);
         let offset = self.offset;
         self.write_all(&page.stored)?;
@@ -645,6 +1152,7 @@ impl<W: Write> Writer<W> {
             crc32c: page.crc32c,
             column_id: 0,
             encoding: page.encoding_id,
+            flags: page.flags,
         });
         state.num_values += u64::from(page.num_values);
         state.stored_bytes += page.stored.len() as u64;
@@ -667,9 +1175,12 @@ impl<W: Write> Writer<W> {
     /// return the sink. Only now does the output become a valid file.
     pub fn finish(mut self) -> Result<W> {
         for column in 0..self.columns.len() {
+            self.flush_band(column)?;
             self.flush_column(ColumnId(column))?;
         }
+        self.check_lists()?;
         self.write_pending()?;
+        self.ensure_header()?;
         // spec 5.4: column ids follow dataset order, then column order within a dataset.
         let order: Vec<usize> = self
             .datasets
@@ -720,7 +1231,7 @@ impl<W: Write> Writer<W> {
             footer_len: footer.len() as u64,
             footer_crc32c: crc::crc32c(&footer),
             major: gcol_format::MAJOR_VERSION,
-            minor: gcol_format::MINOR_VERSION,
+            minor: self.header_minor.expect("header written"),
         };
         self.write_all(&footer)?;
         self.write_all(&tail.encode())?;
@@ -732,6 +1243,25 @@ impl<W: Write> Writer<W> {
             });
         }
         Ok(self.sink)
+    }
+
+    /// Every list's last end offset must count all of its child's values.
+    fn check_lists(&self) -> Result<()> {
+        for (index, state) in self.columns.iter().enumerate() {
+            if let Some(ColumnLayout::List { .. }) = &state.spec.layout {
+                let end = self.list_end(ColumnId(index))?;
+                if end != state.last_end {
+                    return Err(self.layout_error(
+                        ColumnId(index),
+                        format!(
+                            "{} child values were pushed after the last end_list",
+                            end - state.last_end
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn build_manifest(&self, order: &[usize]) -> Manifest {
@@ -764,6 +1294,23 @@ impl<W: Write> Writer<W> {
                             stored_bytes: c.stored_bytes,
                             decoded_bytes: c.decoded_bytes,
                             metadata: c.spec.metadata.clone(),
+                            nullable: c.spec.nullable,
+                            layout: c.spec.layout.as_ref().map(|l| match l {
+                                ColumnLayout::List { child } => Layout::List {
+                                    child: child.clone(),
+                                },
+                                ColumnLayout::Chunked {
+                                    columns,
+                                    inner,
+                                    chunk_rows,
+                                    chunk_columns,
+                                    order,
+                                } => Layout::Chunked {
+                                    shape: [c.rows, *columns, *inner],
+                                    chunk_shape: [*chunk_rows, *chunk_columns],
+                                    order: *order,
+                                },
+                            }),
                         };
                         next_id += 1;
                         next_page += c.pages.len() as u64;
@@ -783,6 +1330,65 @@ impl<W: Write> Writer<W> {
             datasets,
             provenance: self.provenance.clone(),
             metadata: self.metadata.clone(),
+        }
+    }
+}
+
+/// Record the presence of `count` values just buffered in a nullable column.
+fn mark(state: &mut ColumnState, count: usize, present: Option<&[bool]>) {
+    let from = state.buffered as usize;
+    state.bitmap.resize((from + count).div_ceil(8), 0);
+    for i in 0..count {
+        if present.is_none_or(|p| p[i]) {
+            gcol_format::validity::set(&mut state.bitmap, from + i);
+        } else {
+            state.buffered_nulls += 1;
+        }
+    }
+}
+
+/// Checks of a column's declared layout that need no other column.
+fn check_column_layout(spec: &ColumnSpec) -> Result<()> {
+    let bad = |detail: String| {
+        Err(Error::Layout {
+            column: spec.name.clone(),
+            detail,
+        })
+    };
+    match &spec.layout {
+        None => Ok(()),
+        Some(ColumnLayout::List { child }) => {
+            if spec.physical != PhysicalType::U64 {
+                return bad("a list column holds u64 end offsets".into());
+            }
+            if *child == spec.name {
+                return bad("a list cannot be its own child".into());
+            }
+            Ok(())
+        }
+        Some(ColumnLayout::Chunked {
+            columns,
+            inner,
+            chunk_rows,
+            chunk_columns,
+            ..
+        }) => {
+            let Some(width) = spec.physical.width() else {
+                return bad("a chunked column needs a fixed-width type".into());
+            };
+            if *inner == 0 || *chunk_rows == 0 || *chunk_columns == 0 || *columns == 0 {
+                return bad("columns, inner width and chunk dimensions must be at least 1".into());
+            }
+            let chunk_bytes = chunk_rows
+                .checked_mul((*chunk_columns).min(*columns))
+                .and_then(|v| v.checked_mul(*inner))
+                .and_then(|v| v.checked_mul(width as u64 + 1));
+            if chunk_bytes.is_none_or(|b| b > u64::from(MAX_PAGE_BYTES) / 2) {
+                return bad(format!(
+                    "a chunk of {chunk_rows} x {chunk_columns} x {inner} values exceeds half the page limit"
+                ));
+            }
+            Ok(())
         }
     }
 }

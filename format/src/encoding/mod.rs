@@ -24,7 +24,7 @@ pub mod zstd_frame;
 use std::borrow::Cow;
 
 use crate::values::BinaryView;
-use crate::{crc, Error, PhysicalType, Region, Result, MAX_PAGE_BYTES};
+use crate::{crc, validity, Error, PhysicalType, Region, Result, MAX_PAGE_BYTES};
 
 pub use bitpack::{pack_into, packed_len, unpack_into};
 
@@ -221,6 +221,9 @@ pub fn name_of(id: u16) -> String {
 pub struct EncodedPage {
     /// Registry id.
     pub encoding_id: u16,
+    /// Directory entry flags (spec 2.4): [`crate::directory::FLAG_VALIDITY`]
+    /// when the page starts with a validity section.
+    pub flags: u16,
     /// Bytes to write to the file.
     pub stored: Vec<u8>,
     /// Length of the decoded layout in bytes.
@@ -250,6 +253,69 @@ pub fn check_layout(physical: PhysicalType, num_values: u32, decoded: &[u8]) -> 
     Ok(())
 }
 
+fn check_applies(encoding: Encoding, physical: PhysicalType) -> Result<()> {
+    if !encoding.base.applies_to(physical) {
+        return Err(Error::EncodingNotApplicable {
+            encoding: encoding.base.name(),
+            physical: physical.name(),
+        });
+    }
+    Ok(())
+}
+
+fn check_page_limit(what: &'static str, len: usize) -> Result<()> {
+    if len as u64 > u64::from(MAX_PAGE_BYTES) {
+        return Err(Error::LimitExceeded {
+            region: Region::Page(0),
+            what,
+            found: len as u64,
+            limit: u64::from(MAX_PAGE_BYTES),
+        });
+    }
+    Ok(())
+}
+
+/// The base encoding of `num_values` values in their decoded layout.
+fn encode_base(
+    base: BaseEncoding,
+    physical: PhysicalType,
+    num_values: u32,
+    decoded: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    match base {
+        BaseEncoding::Plain => out.extend_from_slice(decoded),
+        BaseEncoding::DeltaVarint => out.extend(delta_varint::encode(physical, decoded)),
+        BaseEncoding::ForBitpack => out.extend(for_bitpack::encode(physical, decoded)),
+        BaseEncoding::Dictionary => out.extend(dictionary::encode(decoded, num_values as usize)?),
+        BaseEncoding::Varint => out.extend(varint_plain::encode(physical, decoded)),
+    }
+    Ok(())
+}
+
+fn finish_page(
+    encoding: Encoding,
+    flags: u16,
+    num_values: u32,
+    decoded_len: usize,
+    base: Vec<u8>,
+) -> Result<EncodedPage> {
+    let stored = match encoding.compression {
+        Compression::None => base,
+        Compression::Zstd { level } => zstd_frame::compress(&base, level),
+    };
+    check_page_limit("a stored length", stored.len())?;
+    check_page_limit("a decoded length", decoded_len)?;
+    Ok(EncodedPage {
+        encoding_id: encoding.id(),
+        flags,
+        crc32c: crc::crc32c(&stored),
+        stored,
+        decoded_len: decoded_len as u32,
+        num_values,
+    })
+}
+
 /// Encode one page of `num_values` values given in their decoded layout (spec 6.1).
 pub fn encode_page(
     encoding: Encoding,
@@ -257,47 +323,55 @@ pub fn encode_page(
     num_values: u32,
     decoded: &[u8],
 ) -> Result<EncodedPage> {
-    if !encoding.base.applies_to(physical) {
-        return Err(Error::EncodingNotApplicable {
-            encoding: encoding.base.name(),
-            physical: physical.name(),
-        });
-    }
-    if decoded.len() as u64 > u64::from(MAX_PAGE_BYTES) {
-        return Err(Error::LimitExceeded {
-            region: Region::Page(0),
-            what: "a decoded length",
-            found: decoded.len() as u64,
-            limit: u64::from(MAX_PAGE_BYTES),
-        });
-    }
+    check_applies(encoding, physical)?;
+    check_page_limit("a decoded length", decoded.len())?;
     check_layout(physical, num_values, decoded)?;
-    let base = match encoding.base {
-        BaseEncoding::Plain => decoded.to_vec(),
-        BaseEncoding::DeltaVarint => delta_varint::encode(physical, decoded),
-        BaseEncoding::ForBitpack => for_bitpack::encode(physical, decoded),
-        BaseEncoding::Dictionary => dictionary::encode(decoded, num_values as usize)?,
-        BaseEncoding::Varint => varint_plain::encode(physical, decoded),
-    };
-    let stored = match encoding.compression {
-        Compression::None => base,
-        Compression::Zstd { level } => zstd_frame::compress(&base, level),
-    };
-    if stored.len() as u64 > u64::from(MAX_PAGE_BYTES) {
-        return Err(Error::LimitExceeded {
-            region: Region::Page(0),
-            what: "a stored length",
-            found: stored.len() as u64,
-            limit: u64::from(MAX_PAGE_BYTES),
+    let mut base = Vec::new();
+    encode_base(encoding.base, physical, num_values, decoded, &mut base)?;
+    finish_page(encoding, 0, num_values, decoded.len(), base)
+}
+
+/// Encode one page of a nullable column (spec 6.5): `num_values` values in
+/// their decoded layout (null slots should hold zero or the empty string),
+/// and `bitmap`, whose bit `i` (LSB first) is set when value `i` is present.
+///
+/// A page without nulls is an ordinary page (flags 0, no section); a page
+/// of nulls only stores its 8-byte section and no values.
+pub fn encode_page_nullable(
+    encoding: Encoding,
+    physical: PhysicalType,
+    num_values: u32,
+    bitmap: &[u8],
+    decoded: &[u8],
+) -> Result<EncodedPage> {
+    let n = num_values as usize;
+    if bitmap.len() < validity::bitmap_len(n) {
+        return Err(Error::DecodedLengthMismatch {
+            expected: validity::bitmap_len(n) as u64,
+            actual: bitmap.len() as u64,
         });
     }
-    Ok(EncodedPage {
-        encoding_id: encoding.id(),
-        crc32c: crc::crc32c(&stored),
-        stored,
-        decoded_len: decoded.len() as u32,
+    if validity::count_nulls(bitmap, n) == 0 {
+        return encode_page(encoding, physical, num_values, decoded);
+    }
+    check_applies(encoding, physical)?;
+    check_layout(physical, num_values, decoded)?;
+    let mut base = Vec::new();
+    let nulls = validity::write_section(bitmap, n, &mut base);
+    let section = base.len();
+    let decoded_len = if nulls < n {
+        encode_base(encoding.base, physical, num_values, decoded, &mut base)?;
+        section + decoded.len()
+    } else {
+        section
+    };
+    finish_page(
+        encoding,
+        crate::directory::FLAG_VALIDITY,
         num_values,
-    })
+        decoded_len,
+        base,
+    )
 }
 
 /// The result of decoding a page.
@@ -319,7 +393,63 @@ impl Decoded {
     }
 }
 
-/// Decode one page's stored bytes into its decoded layout.
+/// Check a decoded length against `num_values` values of `physical` (6.1).
+fn check_values_len(physical: PhysicalType, num_values: u32, values_len: u64) -> Result<()> {
+    if let Some(width) = physical.width() {
+        let expected = u64::from(num_values) * width as u64;
+        if values_len != expected {
+            return Err(Error::DecodedLengthMismatch {
+                expected,
+                actual: values_len,
+            });
+        }
+    } else if values_len < 4 * (u64::from(num_values) + 1) {
+        return Err(Error::DecodedLengthMismatch {
+            expected: 4 * (u64::from(num_values) + 1),
+            actual: values_len,
+        });
+    }
+    Ok(())
+}
+
+/// Decode the base encoding of `inner` (no compression left) into the
+/// values' layout; `None` when `inner` already is that layout (plain).
+fn decode_base(
+    base: BaseEncoding,
+    physical: PhysicalType,
+    num_values: u32,
+    values_len: u32,
+    inner: &[u8],
+) -> Result<Option<Vec<u8>>> {
+    let owned = match base {
+        BaseEncoding::Plain => {
+            if inner.len() != values_len as usize {
+                return Err(Error::DecodedLengthMismatch {
+                    expected: u64::from(values_len),
+                    actual: inner.len() as u64,
+                });
+            }
+            if physical == PhysicalType::Binary {
+                BinaryView::new(inner, num_values as usize)?;
+            }
+            return Ok(None);
+        }
+        BaseEncoding::DeltaVarint => delta_varint::decode(physical, num_values, inner)?,
+        BaseEncoding::ForBitpack => for_bitpack::decode(physical, num_values, inner)?,
+        BaseEncoding::Dictionary => dictionary::decode(num_values, values_len, inner)?,
+        BaseEncoding::Varint => varint_plain::decode(physical, num_values, inner)?,
+    };
+    if owned.len() != values_len as usize {
+        return Err(Error::DecodedLengthMismatch {
+            expected: u64::from(values_len),
+            actual: owned.len() as u64,
+        });
+    }
+    Ok(Some(owned))
+}
+
+/// Decode one page's stored bytes into its decoded layout (a page without
+/// entry flags; see [`decode_page_with_flags`]).
 ///
 /// `num_values` and `decoded_len` come from the page's directory entry; no
 /// allocation exceeds `decoded_len` (itself at most [`MAX_PAGE_BYTES`]) or
@@ -331,13 +461,25 @@ pub fn decode_page(
     decoded_len: u32,
     stored: &[u8],
 ) -> Result<Decoded> {
+    decode_page_with_flags(encoding_id, 0, physical, num_values, decoded_len, stored)
+}
+
+/// Decode one page's stored bytes into its decoded layout, honouring the
+/// entry's flags: with [`crate::directory::FLAG_VALIDITY`] the layout is
+/// the validity section (spec 6.5) followed by the values' layout.
+pub fn decode_page_with_flags(
+    encoding_id: u16,
+    flags: u16,
+    physical: PhysicalType,
+    num_values: u32,
+    decoded_len: u32,
+    stored: &[u8],
+) -> Result<Decoded> {
     let encoding = Encoding::from_id(encoding_id)?;
-    if !encoding.base.applies_to(physical) {
-        return Err(Error::EncodingNotApplicable {
-            encoding: encoding.base.name(),
-            physical: physical.name(),
-        });
+    if flags & !crate::directory::KNOWN_FLAGS != 0 {
+        return Err(Error::UnknownPageFlags { flags });
     }
+    check_applies(encoding, physical)?;
     if decoded_len > MAX_PAGE_BYTES {
         return Err(Error::LimitExceeded {
             region: Region::Page(0),
@@ -346,19 +488,9 @@ pub fn decode_page(
             limit: u64::from(MAX_PAGE_BYTES),
         });
     }
-    if let Some(width) = physical.width() {
-        let expected = u64::from(num_values) * width as u64;
-        if u64::from(decoded_len) != expected {
-            return Err(Error::DecodedLengthMismatch {
-                expected,
-                actual: u64::from(decoded_len),
-            });
-        }
-    } else if u64::from(decoded_len) < 4 * (u64::from(num_values) + 1) {
-        return Err(Error::DecodedLengthMismatch {
-            expected: 4 * (u64::from(num_values) + 1),
-            actual: u64::from(decoded_len),
-        });
+    let nullable = flags & crate::directory::FLAG_VALIDITY != 0;
+    if !nullable {
+        check_values_len(physical, num_values, u64::from(decoded_len))?;
     }
     let inner: Cow<'_, [u8]> = match encoding.compression {
         Compression::None => Cow::Borrowed(stored),
@@ -367,34 +499,53 @@ pub fn decode_page(
             Cow::Owned(zstd_frame::decompress(stored, exact)?)
         }
     };
-    let owned = match encoding.base {
-        BaseEncoding::Plain => {
-            if inner.len() != decoded_len as usize {
+    let section_len = if nullable {
+        let validity = validity::parse_section(&inner, num_values as usize)?;
+        if validity.all_null() {
+            if inner.len() != validity.len || decoded_len as usize != validity.len {
                 return Err(Error::DecodedLengthMismatch {
-                    expected: u64::from(decoded_len),
-                    actual: inner.len() as u64,
+                    expected: validity.len as u64,
+                    actual: inner.len().max(decoded_len as usize) as u64,
                 });
             }
-            if physical == PhysicalType::Binary {
-                BinaryView::new(&inner, num_values as usize)?;
-            }
-            match inner {
-                Cow::Borrowed(_) => return Ok(Decoded::Stored),
-                Cow::Owned(bytes) => bytes,
-            }
+            return Ok(match inner {
+                Cow::Borrowed(_) => Decoded::Stored,
+                Cow::Owned(bytes) => Decoded::Owned(bytes),
+            });
         }
-        BaseEncoding::DeltaVarint => delta_varint::decode(physical, num_values, &inner)?,
-        BaseEncoding::ForBitpack => for_bitpack::decode(physical, num_values, &inner)?,
-        BaseEncoding::Dictionary => dictionary::decode(num_values, decoded_len, &inner)?,
-        BaseEncoding::Varint => varint_plain::decode(physical, num_values, &inner)?,
+        validity.len
+    } else {
+        0
     };
-    if owned.len() != decoded_len as usize {
-        return Err(Error::DecodedLengthMismatch {
-            expected: u64::from(decoded_len),
-            actual: owned.len() as u64,
-        });
-    }
-    Ok(Decoded::Owned(owned))
+    let values_len =
+        (decoded_len as usize)
+            .checked_sub(section_len)
+            .ok_or(Error::DecodedLengthMismatch {
+                expected: section_len as u64,
+                actual: u64::from(decoded_len),
+            })?;
+    check_values_len(physical, num_values, values_len as u64)?;
+    let values = decode_base(
+        encoding.base,
+        physical,
+        num_values,
+        values_len as u32,
+        &inner[section_len..],
+    )?;
+    Ok(match (values, inner) {
+        (None, Cow::Borrowed(_)) => Decoded::Stored,
+        (None, Cow::Owned(bytes)) => Decoded::Owned(bytes),
+        (Some(values), inner) if section_len == 0 => {
+            drop(inner);
+            Decoded::Owned(values)
+        }
+        (Some(values), inner) => {
+            let mut out = Vec::with_capacity(decoded_len as usize);
+            out.extend_from_slice(&inner[..section_len]);
+            out.extend_from_slice(&values);
+            Decoded::Owned(out)
+        }
+    })
 }
 
 #[cfg(test)]

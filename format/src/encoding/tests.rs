@@ -321,3 +321,158 @@ fn prefix_decodes_from_many_threads() {
         }
     });
 }
+
+/// Zero the null slots of a fixed-width layout, as writers must (spec 6.5).
+fn zero_nulls(physical: PhysicalType, decoded: &mut [u8], present: &[bool]) {
+    let width = physical.width().unwrap();
+    for (i, p) in present.iter().enumerate() {
+        if !p {
+            decoded[i * width..(i + 1) * width].fill(0);
+        }
+    }
+}
+
+fn bitmap_of(present: &[bool]) -> Vec<u8> {
+    let mut bitmap = vec![0u8; present.len().div_ceil(8)];
+    for (i, &p) in present.iter().enumerate() {
+        if p {
+            crate::validity::set(&mut bitmap, i);
+        }
+    }
+    bitmap
+}
+
+/// Encode with a validity bitmap under every applicable encoding, decode,
+/// and compare section and values with what spec 6.5 says.
+fn nullable_roundtrip(physical: PhysicalType, decoded: &[u8], present: &[bool]) {
+    let n = present.len() as u32;
+    let bitmap = bitmap_of(present);
+    let nulls = present.iter().filter(|p| !**p).count();
+    for encoding in all_encodings() {
+        if !encoding.base.applies_to(physical) {
+            continue;
+        }
+        let page = encode_page_nullable(encoding, physical, n, &bitmap, decoded).unwrap();
+        let back = decode_page_with_flags(
+            page.encoding_id,
+            page.flags,
+            physical,
+            n,
+            page.decoded_len,
+            &page.stored,
+        )
+        .unwrap_or_else(|e| panic!("{} {physical}: {e}", encoding.name()));
+        let bytes = back.as_bytes(&page.stored);
+        if nulls == 0 {
+            assert_eq!(page.flags, 0);
+            assert_eq!(bytes, decoded);
+            continue;
+        }
+        assert_eq!(page.flags, crate::directory::FLAG_VALIDITY);
+        let v = crate::validity::parse_section(bytes, n as usize).unwrap();
+        assert_eq!(v.null_count as usize, nulls);
+        for (i, &p) in present.iter().enumerate() {
+            assert_eq!(v.is_valid(i), p);
+        }
+        if nulls == n as usize {
+            assert_eq!(bytes.len(), 8, "a page of nulls stores no values");
+        } else {
+            assert_eq!(&bytes[v.len..], decoded, "{} {physical}", encoding.name());
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn nullable_integers_roundtrip(physical in int_types(), cells in prop::collection::vec((any::<u64>(), prop::bool::weighted(0.7)), 1..300)) {
+        let (lo, hi) = bounds(physical);
+        let values: Vec<i128> = cells.iter().map(|(v, _)| lo + (*v as i128).rem_euclid(hi - lo + 1)).collect();
+        let present: Vec<bool> = cells.iter().map(|c| c.1).collect();
+        let mut decoded = ints_to_layout(physical, &values);
+        zero_nulls(physical, &mut decoded, &present);
+        nullable_roundtrip(physical, &decoded, &present);
+    }
+
+    #[test]
+    fn nullable_binary_roundtrip(cells in prop::collection::vec((prop::collection::vec(any::<u8>(), 0..12), any::<bool>()), 1..200)) {
+        let mut builder = BinaryBuilder::new();
+        for (value, present) in &cells {
+            builder.push(if *present { value } else { &[] });
+        }
+        let mut decoded = Vec::new();
+        builder.finish_into(&mut decoded);
+        let present: Vec<bool> = cells.iter().map(|c| c.1).collect();
+        nullable_roundtrip(PhysicalType::Binary, &decoded, &present);
+    }
+}
+
+#[test]
+fn nullable_all_or_none() {
+    let decoded: Vec<u8> = bytemuck::cast_slice(&[5u32, 0, 7]).to_vec();
+    nullable_roundtrip(PhysicalType::U32, &decoded, &[true, true, true]);
+    nullable_roundtrip(PhysicalType::U32, &[0; 12], &[false, false, false]);
+    nullable_roundtrip(PhysicalType::F64, &[0; 8], &[false]);
+}
+
+#[test]
+fn spec_6_5_example() {
+    // f32 values 1.5, null, 95.1, null in a plain page.
+    let values: Vec<u8> = bytemuck::cast_slice(&[1.5f32, 0.0, 95.1, 0.0]).to_vec();
+    let page =
+        encode_page_nullable(Encoding::PLAIN, PhysicalType::F32, 4, &[0b0101], &values).unwrap();
+    let expected = [
+        0x02, 0, 0, 0, 0x05, 0, 0, 0, 0, 0, 0xc0, 0x3f, 0, 0, 0, 0, 0x33, 0x33, 0xbe, 0x42, 0, 0,
+        0, 0,
+    ];
+    assert_eq!(page.stored, expected);
+    assert_eq!((page.flags, page.decoded_len), (1, 24));
+    assert_eq!(
+        decode_page_with_flags(0, 1, PhysicalType::F32, 4, 24, &page.stored).unwrap(),
+        Decoded::Stored
+    );
+    // Four nulls: 8 bytes, whatever the encoding.
+    for encoding in [Encoding::PLAIN, Encoding::for_bitpack(), Encoding::varint()] {
+        let page = encode_page_nullable(encoding, PhysicalType::I32, 4, &[0], &[0; 16]).unwrap();
+        assert_eq!(page.stored, [4, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(page.decoded_len, 8);
+    }
+}
+
+#[test]
+fn spec_6_6_example() {
+    // End offsets 1, 3, 3, 3 with row 2 null, delta-varint.
+    let values: Vec<u8> = bytemuck::cast_slice(&[1u64, 3, 3, 3]).to_vec();
+    let page = encode_page_nullable(
+        Encoding::delta_varint(),
+        PhysicalType::U64,
+        4,
+        &[0b1011],
+        &values,
+    )
+    .unwrap();
+    assert_eq!(page.stored, [1, 0, 0, 0, 0x0b, 0, 0, 0, 2, 4, 0, 0]);
+    assert_eq!(page.decoded_len, 8 + 32);
+}
+
+#[test]
+fn malformed_validity_sections() {
+    let decode = |flags, stored: &[u8], decoded_len| {
+        decode_page_with_flags(0, flags, PhysicalType::U8, 4, decoded_len, stored)
+    };
+    // A good page: null count 1, bitmap 0b1101, values.
+    let good = [1, 0, 0, 0, 0x0d, 0, 0, 0, 9, 0, 8, 7];
+    assert!(decode(1, &good, 12).is_ok());
+    assert!(matches!(
+        decode(2, &good, 12),
+        Err(Error::UnknownPageFlags { flags: 2 })
+    ));
+    let mut bad = good;
+    bad[0] = 0; // no nulls but flagged
+    assert!(decode(1, &bad, 12).is_err());
+    let mut bad = good;
+    bad[4] = 0x1d; // unused bit set
+    assert!(decode(1, &bad, 12).is_err());
+    assert!(decode(1, &good[..10], 12).is_err()); // short values
+    assert!(decode(1, &good, 13).is_err()); // decoded length
+    assert!(decode(1, &[4, 0, 0, 0, 0, 0, 0, 0, 1], 8).is_err()); // values after all nulls
+}
