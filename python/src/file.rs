@@ -207,52 +207,73 @@ impl PyFile {
         self.reader.datasets().iter().any(|d| d.name == name)
     }
 
-    /// Every value of one column: a numpy array (a copy) for numbers, a
-    /// list of `bytes` for binary columns.
-    fn column(&self, py: Python<'_>, dataset: &str, column: &str) -> PyResult<Py<PyAny>> {
-        use gcol_format::PhysicalType as P;
-        let physical = self
-            .reader
-            .column(dataset, column)
-            .map_err(reader_error)?
-            .meta()
-            .physical_type;
-        let reader = self.reader.clone();
-        let (d, c) = (dataset.to_string(), column.to_string());
-        macro_rules! numeric {
-            ($t:ty) => {{
-                let values: Vec<$t> = run(py, move || {
-                    let col = reader.column(&d, &c)?;
-                    col.read::<$t>(0..col.num_values())
-                })
-                .map_err(reader_error)?;
-                Ok(numpy::PyArray1::from_vec(py, values).into_any().unbind())
-            }};
-        }
-        match physical {
-            P::U8 => numeric!(u8),
-            P::U16 => numeric!(u16),
-            P::U32 => numeric!(u32),
-            P::U64 => numeric!(u64),
-            P::I8 => numeric!(i8),
-            P::I16 => numeric!(i16),
-            P::I32 => numeric!(i32),
-            P::I64 => numeric!(i64),
-            P::F32 => numeric!(f32),
-            P::F64 => numeric!(f64),
-            _ => {
-                let values: Vec<Vec<u8>> = run(py, move || {
-                    let col = reader.column(&d, &c)?;
-                    let mut out = Vec::new();
-                    col.for_each_binary(0..col.num_values(), |_, v| out.push(v.to_vec()))?;
-                    Ok::<_, gcol_reader::Error>(out)
-                })
-                .map_err(reader_error)?;
-                let list =
-                    PyList::new(py, values.iter().map(|v| pyo3::types::PyBytes::new(py, v)))?;
-                Ok(list.into_any().unbind())
-            }
-        }
+    /// Every value of one column (or rows `start..end`): a numpy array (a
+    /// copy) for numbers, masked (`numpy.ma`) where a nullable column has
+    /// nulls; a list of `bytes` (`None` for nulls) for binary columns.
+    #[pyo3(signature = (dataset, column, start=None, end=None))]
+    fn column<'py>(
+        &self,
+        py: Python<'py>,
+        dataset: &str,
+        column: &str,
+        start: Option<u64>,
+        end: Option<u64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let rows = self.rows(dataset, column, start, end)?;
+        crate::columns::values(py, &self.reader, dataset, column, Some(rows))
+    }
+
+    /// Presence of each value (True) or null (False), as a numpy bool array.
+    #[pyo3(signature = (dataset, column, start=None, end=None))]
+    fn validity<'py>(
+        &self,
+        py: Python<'py>,
+        dataset: &str,
+        column: &str,
+        start: Option<u64>,
+        end: Option<u64>,
+    ) -> PyResult<Bound<'py, numpy::PyArray1<bool>>> {
+        let rows = self.rows(dataset, column, start, end)?;
+        let col = self.reader.column(dataset, column).map_err(reader_error)?;
+        let present = run(py, || col.read_validity(rows)).map_err(reader_error)?;
+        Ok(numpy::PyArray1::from_vec(py, present))
+    }
+
+    /// Each row of a list column (spec 6.6): its items as `column` gives
+    /// them (nested lists for lists of lists), or `None` for a null list.
+    #[pyo3(signature = (dataset, column, start=None, end=None))]
+    fn lists<'py>(
+        &self,
+        py: Python<'py>,
+        dataset: &str,
+        column: &str,
+        start: Option<u64>,
+        end: Option<u64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let rows = self.rows(dataset, column, start, end)?;
+        crate::columns::lists(py, &self.reader, dataset, column, Some(rows))
+    }
+
+    /// A block of a chunked column (spec 6.7) as an array of shape
+    /// `(rows, columns, inner)`, masked where values are null: rows
+    /// `rows=(start, end)` and columns `columns=(start, end)`, all by
+    /// default. Only the chunks the block touches are decoded.
+    #[pyo3(signature = (dataset, column, rows=None, columns=None))]
+    fn array<'py>(
+        &self,
+        py: Python<'py>,
+        dataset: &str,
+        column: &str,
+        rows: Option<(u64, u64)>,
+        columns: Option<(u64, u64)>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let col = self.reader.column(dataset, column).map_err(reader_error)?;
+        crate::columns::block(
+            py,
+            &col,
+            rows.map(|(a, b)| a..b),
+            columns.map(|(a, b)| a..b),
+        )
     }
 
     /// Every decoded value of every column (or of `dataset`) as plain Python
@@ -284,6 +305,30 @@ impl PyFile {
             self.path,
             self.datasets().join(", ")
         )
+    }
+}
+
+impl PyFile {
+    /// Rows `start..end` of a column (defaults: all of it).
+    fn rows(
+        &self,
+        dataset: &str,
+        column: &str,
+        start: Option<u64>,
+        end: Option<u64>,
+    ) -> PyResult<std::ops::Range<u64>> {
+        let n = self
+            .reader
+            .column(dataset, column)
+            .map_err(reader_error)?
+            .num_values();
+        let (start, end) = (start.unwrap_or(0), end.unwrap_or(n));
+        if start > end || end > n {
+            return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                "rows {start}..{end} are outside {dataset}/{column} of {n} values"
+            )));
+        }
+        Ok(start..end)
     }
 }
 

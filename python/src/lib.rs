@@ -12,6 +12,7 @@ use pyo3::exceptions::{PyException, PyFileNotFoundError, PyIOError, PyValueError
 use pyo3::prelude::*;
 
 mod buffer;
+mod columns;
 mod file;
 mod sequences;
 
@@ -65,14 +66,16 @@ pub(crate) fn reader_error(error: gcol_reader::Error) -> PyErr {
             PyFileNotFoundError::new_err(message)
         }
         E::Io { .. } | E::Output { .. } => PyIOError::new_err(message),
-        E::Format(gcol_format::Error::UnsupportedVersion { .. }) => {
+        E::Format(gcol_format::Error::UnsupportedVersion { .. }) | E::Unsupported { .. } => {
             UnsupportedVersionError::new_err(message)
         }
         E::NoSuchDataset { .. } | E::NoSuchColumn { .. } | E::NoSuchRecord { .. } => {
             NotFoundError::new_err(message)
         }
         E::RegionOutOfRange { .. } | E::OutOfRange { .. } => RegionError::new_err(message),
-        E::TypeMismatch { .. } | E::WrongKind { .. } => GcolError::new_err(message),
+        E::TypeMismatch { .. } | E::WrongKind { .. } | E::WrongLayout { .. } => {
+            GcolError::new_err(message)
+        }
         _ => CorruptFileError::new_err(message),
     }
 }

@@ -13,11 +13,34 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 DATA = pathlib.Path(os.environ.get("GCOL_TEST_DATA", ROOT.parent / "shared" / "data"))
 
 
+def skipped(what):
+    """Skip a test that cannot run `what`; with GCOL_REQUIRE_DATA=1 (as
+    .ci/run sets) fail it instead, and log it for scripts/test.sh's summary."""
+    if os.environ.get("GCOL_REQUIRE_DATA") == "1":
+        pytest.fail(f"cannot run {what}, and GCOL_REQUIRE_DATA=1 requires it")
+    log = os.environ.get("GCOL_SKIP_LOG")
+    if log:
+        with builtins_open(log, "a") as f:
+            f.write(f"python: {what}\n")
+    pytest.skip(f"SKIPPED: {what}")
+
+
+builtins_open = open
+
+
 def need(relative):
     path = DATA / relative
     if not path.exists():
-        pytest.skip(f"SKIPPED: {path} not found (set GCOL_TEST_DATA)")
+        skipped(f"{path} not found (set GCOL_TEST_DATA)")
     return path
+
+
+def need_module(name):
+    """Import a peer module, or skip (fail under GCOL_REQUIRE_DATA=1)."""
+    try:
+        return __import__(name, fromlist=["_"])
+    except ImportError:
+        skipped(f"python module {name} not installed")
 
 
 def plain_copy(source, directory):

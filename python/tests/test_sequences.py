@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import gcol
+from conftest import need_module
 
 GENOMES = [
     "fasta/lambda_virus.fa",
@@ -34,8 +35,8 @@ def random_regions(names, lengths, count, seed):
 
 @pytest.mark.parametrize("relative", GENOMES)
 def test_fetch_equals_pyfaidx_and_pysam(converted, relative):
-    pyfaidx = pytest.importorskip("pyfaidx")
-    pysam = pytest.importorskip("pysam")
+    pyfaidx = need_module("pyfaidx")
+    pysam = need_module("pysam")
     path, plain = converted(relative)
     seqs = gcol.open(path)["x"]
     names, lengths = seqs.names, seqs.lengths
@@ -86,7 +87,7 @@ def test_record_slicing_follows_python_rules(converted):
     ],
 )
 def test_seq_records_equal_biopython(converted, relative, fmt):
-    SeqIO = pytest.importorskip("Bio.SeqIO")
+    SeqIO = need_module("Bio.SeqIO")
     path, plain = converted(relative)
     ours = list(gcol.seq_records(gcol.open(path)["x"]))
     with open(plain) as handle:

@@ -5,7 +5,9 @@ Section numbers in comments refer to spec/gcol-v1.md.
 
     reader = GcolFile.open("x.gcol")      # checks magic, header, tail, footer
     reader.datasets                        # manifest datasets (5.2)
-    reader.column_values("table", "col")   # every value of a column, decoded
+    reader.column_values("table", "col")   # every value of a column, decoded (None for a null, 6.5)
+    reader.list_values("table", "col")     # a list column's rows as Python lists (6.6)
+    reader.chunked_array("table", "col")   # a chunked column as [rows][columns][K] (6.7)
     reader.verify()                        # every checksum and rule of 8.2
 """
 
@@ -30,6 +32,9 @@ INTEGER = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"}
 SIGNED = {"i8", "i16", "i32", "i64"}
 BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint"}  # 7
 COMPRESSIONS = {0: None, 1: "zstd"}  # 7
+READER_MINOR = 1  # 9: the minor version this reader implements
+FLAG_VALIDITY = 0x0001  # 2.4 entry flag bit 0 (1.1): the page starts with a validity section (6.5)
+U32_MAX = (1 << 32) - 1  # 10: values per page
 
 
 class GcolError(Exception):
@@ -146,8 +151,42 @@ def parse_binary_layout(data, n):
     return [bytes(body[offsets[i]:offsets[i + 1]]) for i in range(n)]
 
 
-def decode_page(encoding_id, physical, n, decoded_len, stored):
-    """Section 7: stored page bytes to a list of Python values."""
+def parse_validity(data, n):
+    """6.5: the validity section at the start of `data` for a page of `n` values.
+
+    Returns (valid, section_length): valid[i] is True when value i is present.
+    """
+    if len(data) < 8:
+        raise GcolError("malformed_page", "validity section shorter than 8 bytes")
+    nulls = _u32(data, 0)
+    if not 1 <= nulls <= n:
+        raise GcolError("malformed_page", f"null count {nulls} not in 1..={n}")
+    if nulls == n:  # every value null: count and 4 zero bytes, no bitmap
+        if any(data[4:8]):
+            raise GcolError("malformed_page", "padding of an all-null validity section")
+        return [False] * n, 8
+    bitmap_len = (n + 7) // 8
+    section_len = 8 * ((4 + bitmap_len + 7) // 8)
+    if len(data) < section_len:
+        raise GcolError("malformed_page", "validity section runs past the page")
+    bits = int.from_bytes(data[4:4 + bitmap_len], "little")
+    if bits >> n:
+        raise GcolError("malformed_page", "unused bitmap bits are not zero")
+    if bin(bits).count("1") != n - nulls:
+        raise GcolError("malformed_page", "bitmap does not match the null count")
+    if any(data[4 + bitmap_len:section_len]):
+        raise GcolError("malformed_page", "validity padding is not zero")
+    return [bool((bits >> i) & 1) for i in range(n)], section_len
+
+
+def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0):
+    """Sections 6.5 and 7: stored page bytes to (slots, valid).
+
+    `slots` holds the page's n values as stored, null slots included (6.5);
+    it is None for a page of nulls, which stores no values. `valid` is None
+    for a page without a validity section (flag bit 0 clear), else a list of
+    n booleans, True for a present value.
+    """
     base = BASES.get(encoding_id & 0xFF)
     compression = encoding_id >> 8
     if base is None or compression not in COMPRESSIONS:
@@ -158,7 +197,8 @@ def decode_page(encoding_id, physical, n, decoded_len, stored):
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if decoded_len > MAX_PAGE_BYTES:
         raise GcolError("limit", "decoded length above the limit")
-    if physical != "binary" and decoded_len != n * WIDTH[physical]:
+    has_validity = bool(flags & FLAG_VALIDITY)
+    if not has_validity and physical != "binary" and decoded_len != n * WIDTH[physical]:
         raise GcolError("decoded_length", "decoded length is not n x width")
     data = bytes(stored)
     if COMPRESSIONS[compression] == "zstd":  # 7.5
@@ -174,6 +214,40 @@ def decode_page(encoding_id, physical, n, decoded_len, stored):
         data = obj.decompress(data)
         if obj.unused_data or len(data) != size:
             raise GcolError("malformed_page", "not exactly one zstd frame")
+    valid = None
+    if has_validity:  # 6.5, 7: the base encoding applies to the bytes after the section
+        valid, section_len = parse_validity(data, n)
+        if not any(valid):  # a page of nulls: the 8-byte section and no values
+            if len(data) != 8:
+                raise GcolError("malformed_page", "bytes after an all-null validity section")
+            if decoded_len != 8:
+                raise GcolError("decoded_length", "a page of nulls has decoded length 8")
+            return None, valid
+        data = data[section_len:]
+        decoded_len -= section_len
+        if decoded_len < 0 or (physical != "binary" and decoded_len != n * WIDTH[physical]):
+            raise GcolError("decoded_length", "decoded length is not the section plus n x width")
+    return _decode_values(base, physical, n, decoded_len, data), valid
+
+
+def with_nulls(slots, valid, n):
+    """6.5: values with None for every null (a null slot has no other meaning)."""
+    if valid is None:
+        return slots
+    if slots is None:
+        return [None] * n
+    return [v if ok else None for v, ok in zip(slots, valid)]
+
+
+def decode_page(encoding_id, physical, n, decoded_len, stored, flags=0):
+    """Section 7: stored page bytes to a list of Python values, None for a null (6.5)."""
+    slots, valid = decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags)
+    return with_nulls(slots, valid, n)
+
+
+def _decode_values(base, physical, n, decoded_len, data):
+    """Section 7 for one base encoding: `data` (decompressed, after any
+    validity section) to n values whose layout is `decoded_len` bytes."""
     if base == "plain":  # 7.1
         if len(data) != decoded_len:
             raise GcolError("decoded_length", "plain page length")
@@ -231,6 +305,35 @@ def decode_page(encoding_id, physical, n, decoded_len, stored):
         out.append(dictionary[i])
     if total != decoded_len:
         raise GcolError("decoded_length", "dictionary page decoded length")
+    return out
+
+
+def _int_list(value, length):
+    return (isinstance(value, list) and len(value) == length
+            and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in value))
+
+
+def chunk_grid(shape, chunk_shape):
+    """6.7: the chunks of a chunked column in page order (row-major over the
+    grid) as (i, j, rows, columns)."""
+    (rows, cols, _), (r, c) = shape, chunk_shape
+    if rows == 0 or cols == 0:
+        return []
+    grid_rows, grid_cols = -(-rows // r), -(-cols // c)
+    return [(i, j, min((i + 1) * r, rows) - i * r, min((j + 1) * c, cols) - j * c)
+            for i in range(grid_rows) for j in range(grid_cols)]
+
+
+def assemble_lists(ends, items):
+    """6.6: rows from end offsets (None for a null row) and the child's items:
+    row i holds items end[i-1] .. end[i], with end[-1] = 0."""
+    out, previous = [], 0
+    for end in ends:
+        if end is None:
+            out.append(None)
+            continue
+        out.append(items[previous:end])
+        previous = end
     return out
 
 
@@ -326,12 +429,55 @@ class GcolFile:
                     raise GcolError("manifest_invalid", "values without pages")
                 if any(a >= b for a, b in zip(c["encodings"], c["encodings"][1:])):
                     raise GcolError("manifest_invalid", "encodings not ascending")
+                if not isinstance(c.get("nullable", False), bool):  # 5.4
+                    raise GcolError("manifest_invalid", f"column {c['name']}: nullable is not a boolean")
                 cnames.add(c["name"])
                 self.columns.append((ds, c))
                 next_id += 1
                 next_page += c["num_pages"]
+            self._check_layouts(ds)
         if next_page != self.num_pages:
             raise GcolError("manifest_invalid", "page ranges do not cover the directory")
+
+    def _check_layouts(self, ds):
+        """5.6: the rules for `layout` (1.1): lists (6.6) and chunked arrays (6.7)."""
+        by_name = {c["name"]: c for c in ds["columns"]}
+        children = set()
+        for c in ds["columns"]:
+            layout = c.get("layout")
+            if layout is None:
+                continue
+            where = f"column {ds['name']}/{c['name']}"
+            if not isinstance(layout, dict):
+                raise GcolError("manifest_invalid", f"{where}: layout is not an object")
+            kind = layout.get("type")
+            if kind == "list":  # 6.6
+                if c["physical_type"] != "u64":
+                    raise GcolError("manifest_invalid", f"{where}: a list column's physical type is u64")
+                child = layout.get("child")
+                if not isinstance(child, str) or child not in by_name:
+                    raise GcolError("manifest_invalid", f"{where}: child {child!r} names no column of the dataset")
+                if by_name[child]["id"] <= c["id"]:
+                    raise GcolError("manifest_invalid", f"{where}: child {child!r} does not come after its list")
+                if child in children:
+                    raise GcolError("manifest_invalid", f"{where}: child {child!r} is the child of two lists")
+                children.add(child)
+            elif kind == "chunked":  # 6.7
+                if c["physical_type"] == "binary":
+                    raise GcolError("manifest_invalid", f"{where}: a chunked column is fixed-width")
+                shape, chunk_shape = layout.get("shape"), layout.get("chunk_shape")
+                if not (_int_list(shape, 3) and _int_list(chunk_shape, 2)):
+                    raise GcolError("manifest_invalid", f"{where}: shape or chunk_shape")
+                (rows, cols, k), (r, cc) = shape, chunk_shape
+                if k == 0 or r == 0 or cc == 0:
+                    raise GcolError("manifest_invalid", f"{where}: shape[2] or a chunk_shape of 0")
+                if c["num_values"] != rows * cols * k:
+                    raise GcolError("manifest_invalid", f"{where}: num_values is not R x C x K")
+                if c["num_pages"] != len(chunk_grid(shape, chunk_shape)):
+                    raise GcolError("manifest_invalid", f"{where}: num_pages is not the number of chunks")
+                if r * cc * k > U32_MAX:
+                    raise GcolError("manifest_invalid", f"{where}: a chunk can hold more than 2^32 - 1 values")
+            # any other layout type is not an error (5.6, 9): reading the column reports it as unsupported
 
     @property
     def datasets(self):
@@ -350,8 +496,12 @@ class GcolFile:
         at = self.directory_offset + ENTRY_LEN * page
         offset, first_row, stored, decoded, n, crc, column, encoding, flags, reserved = struct.unpack_from(
             "<QQIIIIIHHQ", self.data, at)
-        if flags or reserved:
-            raise GcolError("invalid_entry:flags", f"entry {page}")
+        if reserved:
+            raise GcolError("invalid_entry:flags", f"entry {page}: reserved bytes")
+        if flags & ~FLAG_VALIDITY:  # 9: an unknown flag bit
+            if self.minor > READER_MINOR:
+                raise GcolError("unsupported", f"entry {page}: flag bits {flags:#06x} of minor version {self.minor}")
+            raise GcolError("invalid_entry:flags", f"entry {page}: unknown flag bits {flags:#06x}")
         if stored > MAX_PAGE_BYTES:
             raise GcolError("invalid_entry:stored_length", f"entry {page}")
         if decoded > MAX_PAGE_BYTES:
@@ -363,16 +513,25 @@ class GcolFile:
         c = self.columns[column][1]
         if not c["first_page"] <= page < c["first_page"] + c["num_pages"]:
             raise GcolError("invalid_entry:column_id", f"entry {page}")
+        if flags & FLAG_VALIDITY and c.get("nullable") is not True:  # 2.4
+            raise GcolError("invalid_entry:flags", f"entry {page}: validity flag on a column that is not nullable")
         return dict(offset=offset, first_row=first_row, stored_len=stored, decoded_len=decoded,
-                    num_values=n, crc32c=crc, column_id=column, encoding=encoding)
+                    num_values=n, crc32c=crc, column_id=column, encoding=encoding, flags=flags)
 
-    def page_values(self, page):
+    def page_slots(self, page):
+        """One page as (entry, slots, valid): see decode_page_slots."""
         e = self.entry(page)
         stored = self.data[e["offset"]:e["offset"] + e["stored_len"]]
         if crc32c(stored) != e["crc32c"]:
             raise GcolError("checksum:page", f"page {page}")
         physical = self.columns[e["column_id"]][1]["physical_type"]
-        return e, decode_page(e["encoding"], physical, e["num_values"], e["decoded_len"], stored)
+        slots, valid = decode_page_slots(e["encoding"], physical, e["num_values"], e["decoded_len"], stored,
+                                         e["flags"])
+        return e, slots, valid
+
+    def page_values(self, page):
+        e, slots, valid = self.page_slots(page)
+        return e, with_nulls(slots, valid, e["num_values"])
 
     def column(self, dataset, name):
         for ds, c in self.columns:
@@ -380,15 +539,107 @@ class GcolFile:
                 return c
         raise KeyError(f"{dataset}/{name}")
 
+    def _layout(self, c):
+        """5.4: None, "list" or "chunked"; an unknown layout type is unsupported (9) when read."""
+        layout = c.get("layout")
+        if layout is None:
+            return None
+        if layout.get("type") not in ("list", "chunked"):
+            raise GcolError("unsupported", f"column {c['name']}: layout type {layout.get('type')!r}")
+        return layout["type"]
+
+    def _pages(self, c):
+        """The column's pages in order as (page, entry, slots, valid), first rows checked (2.4)."""
+        self._layout(c)
+        row = 0
+        for page in range(c["first_page"], c["first_page"] + c["num_pages"]):
+            e, slots, valid = self.page_slots(page)
+            if e["first_row"] != row or e["num_values"] < 1:
+                raise GcolError("invalid_entry:first_row", f"page {page}")
+            row += e["num_values"]
+            yield page, e, slots, valid
+
     def column_values(self, dataset, name):
+        """Every value of a column in row order, None for a null (6.5). For a
+        list column these are its end offsets (6.6), for a chunked column the
+        values of its chunks in page order (6.7)."""
         c = self.column(dataset, name)
         out = []
-        for page in range(c["first_page"], c["first_page"] + c["num_pages"]):
-            e, values = self.page_values(page)
-            if e["first_row"] != len(out) or e["num_values"] < 1:
-                raise GcolError("invalid_entry:first_row", f"page {page}")
-            out.extend(values)
+        for _, e, slots, valid in self._pages(c):
+            out.extend(with_nulls(slots, valid, e["num_values"]))
         return out
+
+    def list_ends(self, dataset, name):
+        """6.6: a list column's end offsets, None for a null row, checked as 8.2
+        says: they never decrease, do not advance on a null row, and end at
+        the child's num_values."""
+        c = self.column(dataset, name)
+        if self._layout(c) != "list":
+            raise ValueError(f"column {dataset}/{name} is not a list column")
+        child = self.column(dataset, c["layout"]["child"])
+        ends, previous = [], 0  # end[-1] = 0
+        for page, e, slots, valid in self._pages(c):
+            for i in range(e["num_values"]):
+                row = e["first_row"] + i
+                if valid is not None and not valid[i]:
+                    # a null row: its slot (when the page stores one) is the previous end offset
+                    if slots is not None and slots[i] != previous:
+                        raise GcolError("inconsistent:list", f"page {page}: null row {row} advances the end offset")
+                    ends.append(None)
+                    continue
+                if slots[i] < previous:
+                    raise GcolError("inconsistent:list", f"page {page}: end offset of row {row} decreases")
+                previous = slots[i]
+                ends.append(previous)
+        if previous != child["num_values"]:
+            raise GcolError("inconsistent:list",
+                            f"column {dataset}/{name}: ends at {previous}, child has {child['num_values']} values")
+        return ends
+
+    def _rows(self, dataset, c):
+        """A column's rows: lists for a list column (6.6), else its values."""
+        if c.get("layout") is not None and self._layout(c) == "list":
+            return self.list_values(dataset, c["name"])
+        return self.column_values(dataset, c["name"])
+
+    def list_values(self, dataset, name):
+        """6.6: each row's list of child items (lists again for a list of lists),
+        None for a null row."""
+        c = self.column(dataset, name)
+        ends = self.list_ends(dataset, name)
+        child = self.column(dataset, c["layout"]["child"])
+        items = self._rows(dataset, child)
+        if len(items) != child["num_values"]:
+            raise GcolError("inconsistent", f"column {dataset}/{child['name']}: num_values")
+        return assemble_lists(ends, items)
+
+    def chunked_array(self, dataset, name):
+        """6.7: a chunked column as nested lists [row][column][k], None for a null."""
+        c = self.column(dataset, name)
+        if self._layout(c) != "chunked":
+            raise ValueError(f"column {dataset}/{name} is not a chunked column")
+        layout = c["layout"]
+        order = layout.get("order")
+        if order not in ("row-major", "column-major"):
+            raise GcolError("unsupported", f"column {dataset}/{name}: order {order!r}")
+        (rows, cols, k), (r, cc) = layout["shape"], layout["chunk_shape"]
+        grid = chunk_grid(layout["shape"], layout["chunk_shape"])
+        array = [[[None] * k for _ in range(cols)] for _ in range(rows)]
+        for (page, e, slots, valid), (i, j, rr, ccn) in zip(self._pages(c), grid):
+            if e["num_values"] != rr * ccn * k:
+                raise GcolError("inconsistent:chunk",
+                                f"page {page}: chunk ({i}, {j}) holds {e['num_values']} values, not {rr * ccn * k}")
+            for rho in range(rr):
+                for gamma in range(ccn):
+                    cell = array[i * r + rho][j * cc + gamma]
+                    for kk in range(k):
+                        if order == "row-major":
+                            index = (rho * ccn + gamma) * k + kk
+                        else:
+                            index = (gamma * rr + rho) * k + kk
+                        present = valid is None or valid[index]
+                        cell[kk] = slots[index] if present else None
+        return array
 
     def verify(self):
         """8.2: everything; raises GcolError on the first problem."""
@@ -403,9 +654,18 @@ class GcolFile:
                 decoded += e["decoded_len"]
                 encodings.add(e["encoding"])
                 extents.append((e["offset"], e["stored_len"]))
+            layout = self._layout(c)
+            if layout == "chunked":  # every chunk page holds its chunk's number of values (6.7)
+                grid = chunk_grid(c["layout"]["shape"], c["layout"]["chunk_shape"])
+                for (i, j, rr, cc), page in zip(grid, range(c["first_page"], c["first_page"] + c["num_pages"])):
+                    n = self.entry(page)["num_values"]
+                    if n != rr * cc * c["layout"]["shape"][2]:
+                        raise GcolError("inconsistent:chunk", f"page {page}: chunk ({i}, {j}) holds {n} values")
             if (len(values), stored, decoded, sorted(encodings)) != (
                     c["num_values"], c["stored_bytes"], c["decoded_bytes"], c["encodings"]):
                 raise GcolError("inconsistent", f"column {ds['name']}/{c['name']}")
+            if layout == "list":  # end offsets (6.6)
+                self.list_ends(ds["name"], c["name"])
         # 2.3 layout and zero padding
         extents.sort()
         position = HEADER_LEN

@@ -12,6 +12,7 @@ import struct
 import subprocess
 
 import pytest
+import zstandard
 
 import gcol_spec_reader as spec
 
@@ -19,6 +20,17 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONFORMANCE = ROOT / "spec" / "conformance"
 CORRUPT = ROOT / "tests" / "data" / "corrupt"
 SHARED = pathlib.Path(os.environ.get("GCOL_TEST_DATA", ROOT.parent / "shared" / "data"))
+
+
+def skipped(what):
+    """Skip; with GCOL_REQUIRE_DATA=1 (.ci/run) fail instead; log for scripts/test.sh."""
+    if os.environ.get("GCOL_REQUIRE_DATA") == "1":
+        pytest.fail(f"cannot run {what}, and GCOL_REQUIRE_DATA=1 requires it")
+    log = os.environ.get("GCOL_SKIP_LOG")
+    if log:
+        with open(log, "a") as f:
+            f.write(f"spec reader: {what}\n")
+    pytest.skip(f"SKIPPED: {what}")
 
 
 def gcol_bin():
@@ -29,6 +41,8 @@ def gcol_bin():
 
 
 def same_value(physical, ours, expected):
+    if expected is None or ours is None:  # a null (6.5) is JSON null
+        return ours is None and expected is None
     if physical == "binary":
         return ours.hex() == expected
     if physical == "f32":
@@ -36,6 +50,22 @@ def same_value(physical, ours, expected):
     if physical == "f64":
         return struct.pack("<d", ours) == struct.pack("<d", float(expected))
     return ours == expected
+
+
+def same_nested(physical, ours, expected):
+    """Lists (6.6) and arrays (6.7) compared item by item; a null list is None."""
+    if isinstance(expected, list):
+        return isinstance(ours, list) and len(ours) == len(expected) and all(
+            same_nested(physical, a, b) for a, b in zip(ours, expected))
+    return same_value(physical, ours, expected)
+
+
+def leaf_physical(reader, dataset, name):
+    """The physical type of a list's items: the innermost child (6.6)."""
+    column = reader.column(dataset, name)
+    while (column.get("layout") or {}).get("type") == "list":
+        column = reader.column(dataset, column["layout"]["child"])
+    return column["physical_type"]
 
 
 def assert_matches_dump(reader, dump):
@@ -48,6 +78,14 @@ def assert_matches_dump(reader, dump):
             assert len(values) == len(column["values"]), (ds["name"], column["name"])
             for i, (a, b) in enumerate(zip(values, column["values"])):
                 assert same_value(column["physical_type"], a, b), (ds["name"], column["name"], i, a, b)
+            if "lists" in column:
+                lists = reader.list_values(ds["name"], column["name"])
+                physical = leaf_physical(reader, ds["name"], column["name"])
+                assert same_nested(physical, lists, column["lists"]), (ds["name"], column["name"], lists)
+            if "array" in column:
+                array = reader.chunked_array(ds["name"], column["name"])
+                assert same_nested(column["physical_type"], array, column["array"]), (
+                    ds["name"], column["name"], array)
 
 
 def parse_fasta(path):
@@ -143,10 +181,10 @@ REAL_INPUTS = [
 def test_files_from_real_data_agree_with_the_rust_reader(relative, kind, tmp_path):
     source = SHARED / relative
     if not source.exists():
-        pytest.skip(f"SKIPPED: {source} not found (set GCOL_TEST_DATA)")
+        skipped(f"{source} not found (set GCOL_TEST_DATA)")
     binary = gcol_bin()
     if binary is None:
-        pytest.skip("SKIPPED: no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
     if kind == "fastq":
         # A 300-read slice keeps the pure-Python decoding quick.
         import gzip
@@ -176,3 +214,379 @@ def test_files_from_real_data_agree_with_the_rust_reader(relative, kind, tmp_pat
         assert texts == [seq for _, seq in parse_fasta(plain)]
     else:
         assert texts == [seq for _, seq, _ in parse_fastq(source)]
+
+
+# Format 1.1 value layouts (6.5-6.7), checked byte by byte against the spec's
+# examples, in files built here by the rules of section 2, and in damaged
+# copies of the conformance file layouts.gcol.
+
+def f32(x):
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def zstd_frame(content):
+    return zstandard.ZstdCompressor(write_content_size=True).compress(content)
+
+
+def test_spec_6_5_example_nullable_f32_page():
+    stored = bytes.fromhex("02 00 00 00 05 00 00 00  00 00 c0 3f 00 00 00 00  33 33 be 42 00 00 00 00")
+    assert len(stored) == 24
+    assert spec.parse_validity(stored, 4) == ([True, False, True, False], 8)
+    assert spec.decode_page(0x0000, "f32", 4, 24, stored, flags=1) == [1.5, None, f32(95.1), None]
+    slots, valid = spec.decode_page_slots(0x0000, "f32", 4, 24, stored, flags=1)
+    assert slots == [1.5, 0.0, f32(95.1), 0.0] and valid == [True, False, True, False]
+    # the same bytes without flag bit 0 are not a page of four f32 values
+    with pytest.raises(spec.GcolError) as raised:
+        spec.decode_page(0x0000, "f32", 4, 24, stored)
+    assert raised.value.kind == "decoded_length"
+    # zstd compresses the section and the values together (7.5)
+    assert spec.decode_page(0x0100, "f32", 4, 24, zstd_frame(stored), flags=1) == [1.5, None, f32(95.1), None]
+
+
+def test_spec_6_5_example_page_of_nulls():
+    stored = bytes.fromhex("04 00 00 00 00 00 00 00")
+    for encoding in (0x0000, 0x0001, 0x0002, 0x0004):
+        assert spec.decode_page(encoding, "i32", 4, 8, stored, flags=1) == [None] * 4
+    assert spec.decode_page(0x0003, "binary", 4, 8, stored, flags=1) == [None] * 4
+    assert spec.decode_page_slots(0x0000, "f32", 4, 8, stored, flags=1) == (None, [False] * 4)
+    # "17-30 with zstd": readers accept a compressed page of nulls too
+    frame = zstd_frame(stored)
+    assert 17 <= len(frame) <= 30
+    for encoding in (0x0100, 0x0101, 0x0103):
+        physical = "binary" if encoding == 0x0103 else "u16"
+        assert spec.decode_page(encoding, physical, 4, 8, frame, flags=1) == [None] * 4
+    for bad, decoded_len, kind in [
+        (stored + b"\0" * 16, 8, "malformed_page"),            # values after a page of nulls
+        (stored, 24, "decoded_length"),                        # decoded length is 8
+        (bytes.fromhex("04 00 00 00 01 00 00 00"), 8, "malformed_page"),  # padding not zero
+    ]:
+        with pytest.raises(spec.GcolError) as raised:
+            spec.decode_page(0x0000, "i32", 4, decoded_len, bad, flags=1)
+        assert raised.value.kind == kind
+
+
+@pytest.mark.parametrize("section,why", [
+    ("00000000 0f000000", "null count 0"),
+    ("05000000 00000000", "null count above n"),
+    ("02000000 07000000", "three bits set for two present values"),
+    ("02000000 15000000", "an unused bitmap bit set"),
+    ("02000000 05000100", "padding not zero"),
+])
+def test_validity_section_rules(section, why):
+    page = bytes.fromhex(section) + b"\0" * 16
+    with pytest.raises(spec.GcolError) as raised:
+        spec.decode_page(0x0000, "f32", 4, 24, page, flags=1)
+    assert raised.value.kind == "malformed_page", why
+
+
+def test_validity_section_length():
+    # 8 x ceil((4 + ceil(n / 8)) / 8): 8 bytes up to 32 values, then 16
+    for n, length in [(1, 8), (32, 8), (33, 16), (96, 16), (97, 24)]:
+        bitmap = ((1 << n) - 2).to_bytes((n + 7) // 8, "little")  # value 0 null
+        section = struct.pack("<I", 1) + bitmap
+        section += b"\0" * (length - len(section))
+        assert spec.parse_validity(section + b"\xff" * 8, n) == ([False] + [True] * (n - 1), length)
+
+
+def test_spec_6_6_example_list_page():
+    stored = bytes.fromhex("01 00 00 00 0b 00 00 00 02 04 00 00")
+    decoded_len = 8 + 4 * 8  # the section, then four u64 end offsets
+    slots, valid = spec.decode_page_slots(0x0001, "u64", 4, decoded_len, stored, flags=1)
+    assert slots == [1, 3, 3, 3] and valid == [True, True, False, True]
+    ends = spec.decode_page(0x0001, "u64", 4, decoded_len, stored, flags=1)
+    assert ends == [1, 3, None, 3]
+    assert spec.assemble_lists(ends, [b"A", b"C", b"T"]) == [[b"A"], [b"C", b"T"], None, []]
+
+
+def test_spec_6_7_example_chunk_grid():
+    grid = spec.chunk_grid([5, 3, 2], [2, 2])
+    assert [(i, j) for i, j, _, _ in grid] == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1)]
+    assert [rows * cols * 2 for _, _, rows, cols in grid] == [8, 4, 8, 4, 4, 2]
+    assert spec.chunk_grid([0, 3, 2], [2, 2]) == [] and spec.chunk_grid([5, 0, 2], [2, 2]) == []
+
+
+# A writer of section 2, for small hand-made files.
+
+def _align(n):
+    return (n + 63) // 64 * 64
+
+
+def build_gcol(datasets, minor=1):
+    """datasets: [{"name", "columns": [{"name", "physical_type", "pages": [(encoding, flags, n,
+    decoded_len, stored)], and optional "nullable", "layout"}]}] -> the bytes of a .gcol file."""
+    body = bytearray(64)
+    entries = bytearray()
+    manifest_datasets, column_id, page_index = [], 0, 0
+    for ds in datasets:
+        columns = []
+        for c in ds["columns"]:
+            first_row = stored_bytes = decoded_bytes = 0
+            for encoding, flags, n, decoded_len, stored in c["pages"]:
+                offset = len(body)
+                body += stored
+                body += bytes(_align(len(body)) - len(body))
+                entries += struct.pack("<QQIIIIIHHQ", offset, first_row, len(stored), decoded_len, n,
+                                       spec.crc32c(stored), column_id, encoding, flags, 0)
+                first_row += n
+                stored_bytes += len(stored)
+                decoded_bytes += decoded_len
+            column = {"id": column_id, "name": c["name"], "physical_type": c["physical_type"],
+                      "logical_type": c.get("logical_type", "x"), "num_values": first_row,
+                      "first_page": page_index, "num_pages": len(c["pages"]),
+                      "encodings": sorted({p[0] for p in c["pages"]}), "stored_bytes": stored_bytes,
+                      "decoded_bytes": decoded_bytes, "metadata": {}}
+            for key in ("nullable", "layout"):
+                if key in c:
+                    column[key] = c[key]
+            columns.append(column)
+            column_id += 1
+            page_index += len(c["pages"])
+        manifest_datasets.append({"name": ds["name"], "kind": "table", "columns": columns, "metadata": {}})
+    manifest = {"format": "gcol", "manifest_version": 1, "created_utc": "2026-01-01T00:00:00Z",
+                "modified_utc": "2026-01-01T00:00:00Z", "producer": {"name": "test", "version": "0"},
+                "datasets": manifest_datasets, "provenance": [], "metadata": {}}
+    directory_offset = len(body)
+    body += entries
+    body += bytes(_align(len(body)) - len(body))
+    body[0:60] = (spec.MAGIC + struct.pack("<HHI", 1, minor, 0)).ljust(60, b"\0")
+    body[60:64] = struct.pack("<I", spec.crc32c(body[0:60]))
+    return seal(body, directory_offset, page_index, manifest)
+
+
+def seal(body, directory_offset, num_pages, manifest):
+    """Append footer (2.5) and tail (2.6) to header, pages and directory."""
+    minor = struct.unpack_from("<H", body, 10)[0]
+    footer_offset = len(body)
+    blocks = [body[directory_offset + 48 * first:directory_offset + 48 * min(first + 1024, num_pages)]
+              for first in range(0, num_pages, 1024)]
+    manifest_bytes = manifest if isinstance(manifest, bytes) else json.dumps(manifest).encode()
+    footer = struct.pack("<QQIIQ", directory_offset, num_pages, 1024, len(blocks), len(manifest_bytes))
+    footer += bytes(32) + b"".join(struct.pack("<I", spec.crc32c(b)) for b in blocks) + manifest_bytes
+    tail = struct.pack("<QQIHH", footer_offset, len(footer), spec.crc32c(footer), 1, minor) + spec.MAGIC
+    return bytes(body) + footer + tail
+
+
+def reseal(data, manifest=None, minor=None, entries=None):
+    """A copy of a valid file with a new manifest, minor version or entry
+    fields ({page: {field: value}}), every checksum made to match again, so
+    only the rule under test can reject it."""
+    data = bytearray(data)
+    footer_offset, footer_len = struct.unpack_from("<QQ", data, len(data) - 32)
+    directory_offset, num_pages = struct.unpack_from("<QQ", data, footer_offset)
+    if manifest is None:  # the same manifest bytes
+        blocks = struct.unpack_from("<I", data, footer_offset + 20)[0]
+        manifest = bytes(data[footer_offset + 64 + 4 * blocks:footer_offset + footer_len])
+    fields = ["offset", "first_row", "stored_len", "decoded_len", "num_values", "crc32c", "column_id",
+              "encoding", "flags", "reserved"]
+    for page, changes in (entries or {}).items():
+        at = directory_offset + 48 * page
+        entry = dict(zip(fields, struct.unpack_from("<QQIIIIIHHQ", data, at)))
+        entry.update(changes)
+        struct.pack_into("<QQIIIIIHHQ", data, at, *(entry[f] for f in fields))
+    if minor is not None:
+        struct.pack_into("<H", data, 10, minor)
+        struct.pack_into("<I", data, 60, spec.crc32c(data[0:60]))
+    return seal(data[:footer_offset], directory_offset, num_pages, manifest)
+
+
+def open_and_read_all(data):
+    """Open, verify and read every list and array, as a user of the reader would."""
+    reader = spec.GcolFile(data)
+    reader.verify()
+    for ds in reader.datasets:
+        for c in ds["columns"]:
+            kind = (c.get("layout") or {}).get("type")
+            if kind == "list":
+                reader.list_values(ds["name"], c["name"])
+            elif kind == "chunked":
+                reader.chunked_array(ds["name"], c["name"])
+    return reader
+
+
+def assert_rejected(data, kind, at_open=False):
+    with pytest.raises(spec.GcolError) as raised:
+        reader = spec.GcolFile(data)
+        assert not at_open, "opened a file that must fail at open"
+        open_and_read_all(data)
+    assert raised.value.kind == kind, str(raised.value)
+
+
+def alt_dataset(list_page=None, child_pages=None):
+    """The ALT example of 6.6 as a file: the list page from the spec's hex."""
+    child = bytes.fromhex("00000000 01000000 02000000 03000000") + b"ACT"
+    return [{"name": "sites", "columns": [
+        {"name": "alt", "physical_type": "u64", "nullable": True,
+         "layout": {"type": "list", "child": "alt.item"},
+         "pages": list_page or [(0x0001, 1, 4, 40, bytes.fromhex("01000000 0b000000 02040000"))]},
+        {"name": "alt.item", "physical_type": "binary", "pages": child_pages or [(0x0000, 0, 3, 19, child)]},
+    ]}]
+
+
+def test_spec_6_6_example_in_a_file():
+    reader = open_and_read_all(build_gcol(alt_dataset()))
+    assert reader.minor == 1
+    assert reader.column_values("sites", "alt") == [1, 3, None, 3]
+    assert reader.list_values("sites", "alt") == [[b"A"], [b"C", b"T"], None, []]
+
+
+def test_list_of_lists_and_chunked_arrays_in_a_file():
+    u64 = lambda *v: struct.pack(f"<{len(v)}Q", *v)
+    u16 = lambda *v: struct.pack(f"<{len(v)}H", *v)
+    datasets = [{"name": "t", "columns": [
+        # rows [[1], [2, 3]], [], [[]]: outer ends 2, 2, 3; inner ends 1, 3, 3
+        {"name": "outer", "physical_type": "u64", "layout": {"type": "list", "child": "inner"},
+         "pages": [(0, 0, 2, 16, u64(2, 2)), (0, 0, 1, 8, u64(3))]},
+        {"name": "inner", "physical_type": "u64", "layout": {"type": "list", "child": "leaf"},
+         "pages": [(0, 0, 3, 24, u64(1, 3, 3))]},
+        {"name": "leaf", "physical_type": "u16", "pages": [(0, 0, 3, 6, u16(1, 2, 3))]},
+        # 3 rows x 2 columns x K=1, chunks of 2 x 1, column-major inside a chunk
+        {"name": "cm", "physical_type": "u16", "nullable": True,
+         "layout": {"type": "chunked", "shape": [3, 2, 1], "chunk_shape": [2, 1], "order": "column-major"},
+         "pages": [(0, 0, 2, 4, u16(0, 10)), (0, 1, 2, 12, bytes.fromhex("01000000 01000000") + u16(1, 0)),
+                   (0, 1, 1, 8, bytes.fromhex("01000000 00000000")), (0, 0, 1, 2, u16(21))]},
+        {"name": "empty", "physical_type": "f64",
+         "layout": {"type": "chunked", "shape": [0, 4, 2], "chunk_shape": [2, 2], "order": "row-major"},
+         "pages": []},
+    ]}]
+    reader = open_and_read_all(build_gcol(datasets))
+    assert reader.list_values("t", "outer") == [[[1], [2, 3]], [], [[]]]
+    assert reader.chunked_array("t", "cm") == [[[0], [1]], [[10], [None]], [[None], [21]]]
+    assert reader.chunked_array("t", "empty") == []
+
+
+@pytest.mark.parametrize("change,kind", [
+    # 8.2: end offsets never decrease, do not advance on a null row, end at the child's num_values
+    ([(0, 1, 4, 40, bytes.fromhex("01000000 0b000000") + struct.pack("<4Q", 2, 1, 1, 3))], "inconsistent:list"),
+    ([(0, 1, 4, 40, bytes.fromhex("01000000 0b000000") + struct.pack("<4Q", 1, 2, 3, 3))], "inconsistent:list"),
+    ([(0, 1, 4, 40, bytes.fromhex("01000000 0b000000") + struct.pack("<4Q", 1, 2, 2, 2))], "inconsistent:list"),
+    # a page of the nullable list with flag bit 0 but no null
+    ([(0, 1, 4, 40, bytes.fromhex("00000000 0f000000") + struct.pack("<4Q", 1, 3, 3, 3))], "malformed_page"),
+])
+def test_list_rules_in_a_file(change, kind):
+    assert_rejected(build_gcol(alt_dataset(list_page=change)), kind)
+
+
+LAYOUTS = (CONFORMANCE / "layouts.gcol").read_bytes()
+
+
+def layouts_entry(page):
+    reader = spec.GcolFile(LAYOUTS)
+    return reader, reader.entry(page)
+
+
+def test_resealing_alone_changes_nothing():
+    assert reseal(LAYOUTS) == LAYOUTS
+
+
+def test_validity_flag_on_a_column_that_is_not_nullable():
+    reader, entry = layouts_entry(6)
+    assert reader.columns[entry["column_id"]][1]["name"] == "alt.item"
+    assert "nullable" not in reader.columns[entry["column_id"]][1]
+    assert_rejected(reseal(LAYOUTS, entries={6: {"flags": 1}}), "invalid_entry:flags")
+
+
+@pytest.mark.parametrize("bit", [0x0002, 0x0100, 0x8000])
+def test_unknown_entry_flag_bit(bit):
+    _, entry = layouts_entry(0)
+    assert entry["flags"] == 1
+    # in a 1.1 file an unknown bit is corruption; in a 1.2 file it is a feature this reader lacks (9)
+    assert_rejected(reseal(LAYOUTS, entries={0: {"flags": 1 | bit}}), "invalid_entry:flags")
+    newer = reseal(LAYOUTS, entries={0: {"flags": 1 | bit}}, minor=2)
+    reader = spec.GcolFile(newer)  # not at open
+    assert reader.column_values("sites", "depth")[:3] == [30, 31, None]  # other columns still read
+    assert_rejected(newer, "unsupported")
+
+
+def test_minor_version_2_without_new_features_reads():
+    reader = open_and_read_all(reseal(LAYOUTS, minor=2))
+    assert reader.minor == 2
+
+
+def test_layout_type_unknown_is_unsupported_when_read():
+    manifest = spec.GcolFile(LAYOUTS).manifest
+    manifest["datasets"][1]["columns"][1]["layout"] = {"type": "sparse", "anything": [1]}
+    reader = spec.GcolFile(reseal(LAYOUTS, manifest=manifest))  # not an error at open (5.6)
+    assert reader.chunked_array("calls", "gt")[0][0] == [0, 1]
+    with pytest.raises(spec.GcolError) as raised:
+        reader.column_values("calls", "dp")
+    assert raised.value.kind == "unsupported"
+
+
+def _column(manifest, dataset, name):
+    ds = next(d for d in manifest["datasets"] if d["name"] == dataset)
+    return next(c for c in ds["columns"] if c["name"] == name)
+
+
+def _set(dataset, name, **changes):
+    def change(manifest):
+        _column(manifest, dataset, name).update(changes)
+    return change
+
+
+def _set_layout(dataset, name, **changes):
+    def change(manifest):
+        _column(manifest, dataset, name)["layout"].update(changes)
+    return change
+
+
+@pytest.mark.parametrize("change", [
+    _set("sites", "ac", physical_type="u32"),                          # a list is u64
+    _set_layout("sites", "ac", child="nothing"),                       # child names no column
+    _set_layout("sites", "ac", child="depth"),                         # child before its list
+    _set_layout("sites", "ac", child="ac"),                            # child is the list itself
+    _set_layout("sites", "tags", child="alt.item"),                    # child of two lists
+    _set_layout("sites", "ac", child=None),                            # no child
+    _set("calls", "dp", physical_type="binary"),                       # chunked binary
+    _set_layout("calls", "gt", shape=[5, 3, 0]),                       # K = 0
+    _set_layout("calls", "gt", chunk_shape=[0, 2]),                    # r = 0
+    _set_layout("calls", "gt", chunk_shape=[2, 0]),                    # c = 0
+    _set_layout("calls", "gt", shape=[5, 3, 1]),                       # num_values is not R x C x K
+    _set_layout("calls", "gt", shape=[6, 3, 2], chunk_shape=[2, 2]),   # 36 values
+    _set_layout("calls", "gt", chunk_shape=[3, 2]),                    # 4 chunks, 6 pages
+    _set_layout("calls", "gt", shape=[5, 3, 2], chunk_shape=[1 << 16, 1 << 15]),  # 2^32 values a chunk
+    _set_layout("calls", "gt", shape=[5, 3]),                          # shape of two numbers
+    _set("sites", "qual", nullable="yes"),                             # nullable is a boolean
+])
+def test_layout_manifest_rules(change):
+    manifest = spec.GcolFile(LAYOUTS).manifest
+    change(manifest)
+    assert_rejected(reseal(LAYOUTS, manifest=manifest), "manifest_invalid", at_open=True)
+
+
+def test_chunk_page_holds_its_chunks_number_of_values():
+    # the last chunk of gt, (2, 1), holds 1 x 1 x 2 values; make its page hold one
+    reader, entry = layouts_entry(17)
+    assert (entry["num_values"], reader.columns[entry["column_id"]][1]["name"]) == (2, "gt")
+    offset = entry["offset"]
+    data = bytearray(LAYOUTS)
+    data[offset + 1] = 0  # the dropped value's byte becomes padding
+    damaged = reseal(data, entries={17: {"num_values": 1, "stored_len": 1, "decoded_len": 1,
+                                         "crc32c": spec.crc32c(data[offset:offset + 1])}})
+    assert_rejected(damaged, "inconsistent:chunk")
+    with pytest.raises(spec.GcolError) as raised:
+        spec.GcolFile(damaged).chunked_array("calls", "gt")
+    assert raised.value.kind == "inconsistent:chunk"
+
+
+def test_list_end_offsets_in_the_conformance_file():
+    # ac is a plain u64 page: make row 1's end offset 0 (below row 0's 1)
+    reader, entry = layouts_entry(7)
+    assert reader.columns[entry["column_id"]][1]["name"] == "ac"
+    data = bytearray(LAYOUTS)
+    struct.pack_into("<Q", data, entry["offset"] + 8, 0)
+    crc = spec.crc32c(data[entry["offset"]:entry["offset"] + entry["stored_len"]])
+    damaged = reseal(data, entries={7: {"crc32c": crc}})
+    assert_rejected(damaged, "inconsistent:list")
+    with pytest.raises(spec.GcolError) as raised:
+        spec.GcolFile(damaged).list_values("sites", "ac")
+    assert raised.value.kind == "inconsistent:list"
+
+
+def test_layouts_file_uses_every_1_1_feature():
+    reader = spec.GcolFile(LAYOUTS)
+    assert (reader.major, reader.minor) == (1, 1)
+    flagged = {reader.columns[reader.entry(p)["column_id"]][1]["name"]
+               for p in range(reader.num_pages) if reader.entry(p)["flags"] & 1}
+    assert flagged == {"qual", "depth", "id", "alt", "ac.item", "gt"}
+    all_null = [p for p in range(reader.num_pages) if reader.page_slots(p)[1] is None]
+    assert [reader.entry(p)["decoded_len"] for p in all_null] == [8, 8]

@@ -24,8 +24,30 @@ pub fn data_dir() -> PathBuf {
     crate_dir().join("data")
 }
 
+/// Say that a test could not run `what` (missing data or peer tool):
+/// print `SKIPPED ...`, and append it to the file `$GCOL_SKIP_LOG` (which
+/// `scripts/test.sh` prints at the end, since cargo hides a passing test's
+/// output). With `GCOL_REQUIRE_DATA=1` (as `.ci/run` sets) this fails the
+/// test instead: CI cannot pass by skipping.
+pub fn skipped(what: &str) {
+    if std::env::var("GCOL_REQUIRE_DATA").as_deref() == Ok("1") {
+        panic!("cannot run {what}, and GCOL_REQUIRE_DATA=1 requires it");
+    }
+    eprintln!("SKIPPED {what}");
+    if let Some(log) = std::env::var_os("GCOL_SKIP_LOG") {
+        use std::io::Write;
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+        {
+            let _ = writeln!(file, "rust: {what}");
+        }
+    }
+}
+
 /// The shared real-data directory: `$GCOL_TEST_DATA`, else `../shared/data`
-/// beside the repository. `None` (with a message naming `what`) when absent.
+/// beside the repository. `None` (after [`skipped`] names `what`) when absent.
 pub fn shared_data(what: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("GCOL_TEST_DATA")
         .map(PathBuf::from)
@@ -33,12 +55,26 @@ pub fn shared_data(what: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "SKIPPED {what}: shared data not found at {} (set GCOL_TEST_DATA)",
+        skipped(&format!(
+            "{what}: shared data not found at {} (set GCOL_TEST_DATA)",
             dir.display()
-        );
+        ));
         None
     }
+}
+
+/// Whether a peer tool runs (`tool --version`); when not, [`skipped`] names the test.
+pub fn have_tool(tool: &str, test: &str) -> bool {
+    let ok = std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        skipped(&format!(
+            "{test}: {tool} not installed (.ci/run installs it)"
+        ));
+    }
+    ok
 }
 
 /// Options for golden files: fixed timestamp and producer, so the bytes

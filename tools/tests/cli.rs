@@ -226,17 +226,15 @@ fn fetch_matches_samtools_faidx() {
     let mut rc_args = vec!["fetch", "-i", "-n", "50", file.to_str().unwrap()];
     rc_args.extend(regions);
     let ours_rc = gcol(&rc_args);
-    let Ok(theirs) = Command::new("samtools")
+    if !gcol_tests::have_tool("samtools", "fetch_matches_samtools_faidx") {
+        return;
+    }
+    let theirs = Command::new("samtools")
         .arg("faidx")
         .arg(copy_of_sample(dir.path()))
         .args(regions)
         .output()
-    else {
-        eprintln!(
-            "SKIPPED fetch_matches_samtools_faidx: samtools not installed (.ci/run installs it)"
-        );
-        return;
-    };
+        .unwrap();
     assert_eq!(stdout(&ours), String::from_utf8(theirs.stdout).unwrap());
     let theirs_rc = Command::new("samtools")
         .args(["faidx", "-i", "-n", "50"])
@@ -255,10 +253,7 @@ fn fetch_matches_samtools_faidx() {
 /// regions that name no record.
 #[test]
 fn fetch_options_match_samtools() {
-    if Command::new("samtools").arg("--version").output().is_err() {
-        eprintln!(
-            "SKIPPED fetch_options_match_samtools: samtools not installed (.ci/run installs it)"
-        );
+    if !gcol_tests::have_tool("samtools", "fetch_options_match_samtools") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -486,7 +481,7 @@ fn convert_reads_standard_input_and_fifos() {
     let fifo = dir.path().join("reads.fq");
     let made = Command::new("mkfifo").arg(&fifo).status();
     if !made.map(|s| s.success()).unwrap_or(false) {
-        eprintln!("SKIPPED the FIFO half of convert_reads_standard_input_and_fifos: no mkfifo");
+        gcol_tests::skipped("the FIFO half of convert_reads_standard_input_and_fifos: no mkfifo");
         return;
     }
     let reads = "@r1\nACGTN\n+\nIIII#\n@r2 second\nGGCCA\n+\n!!!!!\n".to_string();

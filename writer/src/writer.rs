@@ -863,7 +863,7 @@ impl<W: Write> Writer<W> {
             return Err(self.layout_error(column, "not a chunked column".into()));
         };
         let row_values = (columns * inner) as usize;
-        if row_values == 0 || values.len() % row_values != 0 {
+        if row_values == 0 || !values.len().is_multiple_of(row_values) {
             return Err(self.layout_error(
                 column,
                 format!(

@@ -9,6 +9,41 @@ fn rng(seed: &mut u64) -> u64 {
 
 const ALL: [Isa; 4] = [Isa::Scalar, Isa::Neon, Isa::Avx2, Isa::Avx512];
 
+/// Whether this CPU runs `isa`'s kernels (else the `_with` functions fall
+/// back to a lower one, and that ISA's code is not tested here).
+fn runs(isa: Isa) -> bool {
+    let best = detected();
+    match isa {
+        Isa::Scalar => true,
+        Isa::Neon => best == Isa::Neon,
+        Isa::Avx2 | Isa::Avx512 => best != Isa::Neon && isa <= best,
+    }
+}
+
+#[test]
+fn instruction_sets_tested() {
+    for isa in ALL {
+        if runs(isa) {
+            eprintln!("kernel tests run {isa:?} against the scalar twins");
+        } else {
+            // Not a failure: another CPU (or qemu, for NEON) tests it. Logged
+            // for the summary of scripts/test.sh.
+            let line = format!("kernel tests: {isa:?} not run, this CPU lacks it");
+            eprintln!("SKIPPED {line}");
+            if let Some(log) = std::env::var_os("GCOL_SKIP_LOG") {
+                use std::io::Write;
+                if let Ok(mut file) = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(log)
+                {
+                    let _ = writeln!(file, "rust: {line}");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn decode_matches_scalar_at_every_offset() {
     let mut seed = 0x1234_5678u64;
