@@ -188,6 +188,16 @@ pub enum Error {
         /// Length produced.
         actual: u64,
     },
+    /// A dataset does not have the columns its kind needs (spec 12, 13).
+    #[error("dataset {dataset:?} is not a valid {kind} dataset: {detail}")]
+    Schema {
+        /// Dataset name.
+        dataset: String,
+        /// Its kind.
+        kind: &'static str,
+        /// What is missing or wrong.
+        detail: String,
+    },
     /// The manifest is not valid JSON for the schema.
     #[error("manifest at offset {offset} is not valid: {source}")]
     ManifestJson {

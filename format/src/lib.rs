@@ -32,6 +32,7 @@ pub mod footer;
 pub mod header;
 pub mod kernels;
 pub mod manifest;
+pub mod schema;
 pub mod sequence;
 pub mod tail;
 mod types;

@@ -240,6 +240,34 @@ impl Manifest {
         u16::from(uses_1_1)
     }
 
+    /// Spec 9: a file's minor version must cover the features its manifest
+    /// uses, and a file no newer than this crate may use nothing it does not
+    /// know (an unknown layout `type`).
+    pub fn check_version(&self, minor: u16) -> Result<()> {
+        let needed = self.minor_version_needed();
+        if needed > minor {
+            return Err(Error::ManifestInvalid {
+                detail: format!(
+                    "the file says version 1.{minor} but uses nullable, list or chunked columns of version 1.{needed} (spec 9)"
+                ),
+            });
+        }
+        if minor <= crate::MINOR_VERSION {
+            if let Some((d, c)) = self
+                .columns()
+                .find(|(_, c)| matches!(c.layout, Some(Layout::Unknown)))
+            {
+                return Err(Error::ManifestInvalid {
+                    detail: format!(
+                        "column {:?} of dataset {:?} has a layout type unknown in version 1.{minor} (spec 9)",
+                        c.name, d.name
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Check the rules of spec 5.6.
     pub fn validate(&self, num_pages: u64) -> Result<()> {
         let bad = |detail: String| Err(Error::ManifestInvalid { detail });

@@ -1,68 +1,14 @@
-//! `sequences` datasets (spec 12): column names, flags, the 2-bit code, and
-//! the scalar sequence kernels that SIMD kernels are tested against.
+//! The 2-bit nucleotide code of `sequences` and `reads` datasets (spec
+//! 12.3), and the scalar sequence kernels that SIMD kernels are tested
+//! against. Names and flags are in [`crate::schema::sequences`].
 //!
 //! Bases are packed four to a byte, first base in the two most significant
 //! bits, with A=0, C=1, G=2, T(U)=3, so the complement of a code `c` is
 //! `3 - c`. Positions that are not A, C, G or T hold code 0 and are
 //! described by ambiguity runs; lower-case positions by mask runs.
 
-/// Dataset kind.
-pub const KIND: &str = "sequences";
-
-/// Column names of a `sequences` dataset (spec 12.2 to 12.4).
-pub mod columns {
-    /// Record name: the first whitespace-delimited token of the definition line.
-    pub const NAME: &str = "name";
-    /// The definition line after `>`, without its line ending.
-    pub const DEFINITION: &str = "definition";
-    /// Residues in the record.
-    pub const LENGTH: &str = "length";
-    /// Index of the record's first residue in the dataset's residue stream.
-    pub const OFFSET: &str = "offset";
-    /// Residues per full line (0 for an empty record).
-    pub const LINE_WIDTH: &str = "line_width";
-    /// Empty lines after the record's sequence lines.
-    pub const BLANK_LINES: &str = "blank_lines";
-    /// Record flags (`FLAG_*`).
-    pub const FLAGS: &str = "flags";
-    /// Packed 2-bit bases (nucleotide datasets).
-    pub const BASES: &str = "bases";
-    /// Residue bytes as written (protein and other alphabets).
-    pub const RESIDUES: &str = "residues";
-    /// Ambiguity runs: start position in the residue stream.
-    pub const AMB_START: &str = "amb_start";
-    /// Ambiguity runs: length.
-    pub const AMB_LENGTH: &str = "amb_length";
-    /// Ambiguity runs: upper-case symbol.
-    pub const AMB_SYMBOL: &str = "amb_symbol";
-    /// Per bin: index of the first ambiguity run ending after the bin's start.
-    pub const AMB_INDEX: &str = "amb_index";
-    /// Lower-case (soft-mask) runs: start.
-    pub const MASK_START: &str = "mask_start";
-    /// Lower-case runs: length.
-    pub const MASK_LENGTH: &str = "mask_length";
-    /// Per bin: index of the first mask run ending after the bin's start.
-    pub const MASK_INDEX: &str = "mask_index";
-}
-
-/// Metadata keys of a `sequences` dataset.
-pub mod meta {
-    /// `nucleotide` or `protein`.
-    pub const ALPHABET: &str = "alphabet";
-    /// Bases per run-index bin (and per full `bases` page).
-    pub const BIN_BASES: &str = "bin_bases";
-    /// `true` when export reproduces the input byte for byte.
-    pub const EXACT_EXPORT: &str = "exact_export";
-}
-
-/// Record lines end with CR LF.
-pub const FLAG_CRLF: u8 = 1;
-/// The record is RNA: code 3 means U.
-pub const FLAG_RNA: u8 = 2;
-/// Sequence lines were not uniformly wrapped; export rewraps at `line_width`.
-pub const FLAG_IRREGULAR: u8 = 4;
-/// The input ended without a line ending after this record.
-pub const FLAG_NO_FINAL_NEWLINE: u8 = 8;
+// Kind, column names, metadata keys and record flags live in
+// `crate::schema::sequences`; this module keeps the 2-bit code itself.
 
 /// Invalid-code marker in [`CODE`].
 pub const NOT_ACGT: u8 = 0xFF;

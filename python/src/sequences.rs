@@ -432,15 +432,9 @@ impl PySequences {
     /// Number of pages of the residue column (`bases` or `residues`).
     #[getter]
     fn num_pages(&self) -> PyResult<u64> {
-        let column = if self.inner.alphabet() == Alphabet::Nucleotide {
-            "bases"
-        } else {
-            "residues"
-        };
         Ok(self
             .inner
-            .reader()
-            .column(self.inner.name(), column)
+            .residue_column()
             .map_err(reader_error)?
             .num_pages())
     }
@@ -449,14 +443,9 @@ impl PySequences {
     /// `numpy.frombuffer(seqs.page(0), numpy.uint8)` views it without copying
     /// (packed 2-bit bases for nucleotides, first base in the high bits).
     fn page(&self, py: Python<'_>, index: u64) -> PyResult<PageBuffer> {
-        let column = if self.inner.alphabet() == Alphabet::Nucleotide {
-            "bases"
-        } else {
-            "residues"
-        };
         let seqs = self.inner.clone();
         let data = run(py, move || {
-            let c = seqs.reader().column(seqs.name(), column)?;
+            let c = seqs.residue_column()?;
             Ok::<_, gcol_reader::Error>(c.page(index)?.data().clone())
         })
         .map_err(reader_error)?;

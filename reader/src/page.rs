@@ -58,9 +58,9 @@ impl Page {
         if self.info.flags & FLAG_VALIDITY == 0 {
             return 0;
         }
-        // Checked when the page was loaded (spec 6.5).
-        let nulls = u32::from_le_bytes(self.data[..4].try_into().expect("4 bytes"));
-        validity::section_len(self.num_values(), nulls as usize)
+        // Checked when the page was loaded (spec 6.5); a page of nulls was
+        // given its bitmap and zero values then.
+        validity::section_len(self.num_values(), true)
     }
 
     /// The values' decoded layout (spec 6.1), after any validity section;
@@ -82,6 +82,7 @@ impl Page {
         Ok(Some(validity::parse_section(
             &self.data,
             self.num_values(),
+            true,
         )?))
     }
 
@@ -98,8 +99,7 @@ impl Page {
         if self.info.flags & FLAG_VALIDITY == 0 {
             return true;
         }
-        let nulls = self.null_count();
-        nulls < self.num_values() && validity::is_set(&self.data[4..], i)
+        validity::is_set(&self.data[4..], i)
     }
 
     /// Physical type of the values.

@@ -8,7 +8,7 @@ use gcol_format::directory::{self, PageInfo, DIR_ENTRY_LEN};
 use gcol_format::encoding::{decode_page_with_flags, Decoded};
 use gcol_format::footer::{Footer, FooterHeader};
 use gcol_format::header::HEADER_LEN;
-use gcol_format::manifest::{Column, Dataset, Manifest};
+use gcol_format::manifest::{Column, Dataset, Layout, Manifest};
 use gcol_format::tail::TAIL_LEN;
 use gcol_format::{crc, Header, Region, Tail, MAX_PAGE_BYTES, PAGE_ALIGNMENT};
 use memmap2::Mmap;
@@ -215,6 +215,7 @@ impl Reader {
         let footer = Footer::decode(footer_bytes, tail.footer_offset)?;
         let manifest_offset = tail.footer_offset + tail.footer_len - footer.header.manifest_len;
         let manifest = Manifest::decode(footer.manifest, manifest_offset, footer.header.num_pages)?;
+        manifest.check_version(header.minor)?;
         let slots = manifest
             .datasets
             .iter()
@@ -537,6 +538,7 @@ impl Reader {
         let page_err = |source| self.page_error(page, info, source);
         self.check_stored(page, info, &stored, verify)?;
         let (_, column) = self.column_meta(info.column_id);
+        let keep_values = matches!(column.layout, Some(Layout::List { .. }));
         let decoded = decode_page_with_flags(
             info.encoding,
             info.flags,
@@ -544,20 +546,25 @@ impl Reader {
             info.num_values,
             info.decoded_len,
             &stored,
+            keep_values,
         )
         .map_err(page_err)?;
         let data = match decoded {
             Decoded::Stored => stored,
             Decoded::Owned(bytes) => Bytes::from(bytes),
         };
-        let all_null = info.flags & directory::FLAG_VALIDITY != 0
-            && gcol_format::validity::parse_section(&data, info.num_values as usize)
+        let omitted = info.flags & directory::FLAG_VALIDITY != 0
+            && gcol_format::validity::parse_section(&data, info.num_values as usize, keep_values)
                 .map_err(page_err)?
-                .all_null();
-        if all_null {
-            // spec 6.5: a page of nulls stores no values; readers see zeros
-            // (or empty strings), so every page has the same decoded shape.
-            let mut full = data.to_vec();
+                .values_omitted();
+        if omitted {
+            // spec 6.5: a page of nulls stores no values. Readers see it as
+            // an all-zero bitmap and zeros (or empty strings), so every
+            // page with a validity section has the same decoded shape.
+            let n = info.num_values as usize;
+            let mut full = Vec::new();
+            full.extend_from_slice(&info.num_values.to_le_bytes());
+            full.resize(gcol_format::validity::section_len(n, true), 0);
             crate::page::append_zero_values(&mut full, column.physical_type, info.num_values);
             return Ok(Bytes::from(full));
         }

@@ -151,17 +151,19 @@ def parse_binary_layout(data, n):
     return [bytes(body[offsets[i]:offsets[i + 1]]) for i in range(n)]
 
 
-def parse_validity(data, n):
+def parse_validity(data, n, keep=False):
     """6.5: the validity section at the start of `data` for a page of `n` values.
 
     Returns (valid, section_length): valid[i] is True when value i is present.
+    `keep` is True for list columns, whose pages of nulls keep their bitmap
+    and values (6.5, 6.6).
     """
     if len(data) < 8:
         raise GcolError("malformed_page", "validity section shorter than 8 bytes")
     nulls = _u32(data, 0)
     if not 1 <= nulls <= n:
         raise GcolError("malformed_page", f"null count {nulls} not in 1..={n}")
-    if nulls == n:  # every value null: count and 4 zero bytes, no bitmap
+    if nulls == n and not keep:  # a page of nulls: count and 4 zero bytes, no bitmap
         if any(data[4:8]):
             raise GcolError("malformed_page", "padding of an all-null validity section")
         return [False] * n, 8
@@ -179,7 +181,7 @@ def parse_validity(data, n):
     return [bool((bits >> i) & 1) for i in range(n)], section_len
 
 
-def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0):
+def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0, keep=False):
     """Sections 6.5 and 7: stored page bytes to (slots, valid).
 
     `slots` holds the page's n values as stored, null slots included (6.5);
@@ -216,8 +218,8 @@ def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0):
             raise GcolError("malformed_page", "not exactly one zstd frame")
     valid = None
     if has_validity:  # 6.5, 7: the base encoding applies to the bytes after the section
-        valid, section_len = parse_validity(data, n)
-        if not any(valid):  # a page of nulls: the 8-byte section and no values
+        valid, section_len = parse_validity(data, n, keep)
+        if not any(valid) and not keep:  # a page of nulls: the 8-byte section and no values
             if len(data) != 8:
                 raise GcolError("malformed_page", "bytes after an all-null validity section")
             if decoded_len != 8:
@@ -438,6 +440,10 @@ class GcolFile:
             self._check_layouts(ds)
         if next_page != self.num_pages:
             raise GcolError("manifest_invalid", "page ranges do not cover the directory")
+        # 9: the minor version covers the features used (minor 1: nullable true, layout)
+        uses_1_1 = any(c.get("nullable") is True or c.get("layout") is not None for _, c in self.columns)
+        if uses_1_1 and self.minor < 1:
+            raise GcolError("manifest_invalid", "a 1.0 file with nullable or layout columns")
 
     def _check_layouts(self, ds):
         """5.6: the rules for `layout` (1.1): lists (6.6) and chunked arrays (6.7)."""
@@ -461,6 +467,8 @@ class GcolFile:
                     raise GcolError("manifest_invalid", f"{where}: child {child!r} does not come after its list")
                 if child in children:
                     raise GcolError("manifest_invalid", f"{where}: child {child!r} is the child of two lists")
+                if (by_name[child].get("layout") or {}).get("type") == "chunked":
+                    raise GcolError("manifest_invalid", f"{where}: child {child!r} is a chunked column")
                 children.add(child)
             elif kind == "chunked":  # 6.7
                 if c["physical_type"] == "binary":
@@ -477,7 +485,11 @@ class GcolFile:
                     raise GcolError("manifest_invalid", f"{where}: num_pages is not the number of chunks")
                 if r * cc * k > U32_MAX:
                     raise GcolError("manifest_invalid", f"{where}: a chunk can hold more than 2^32 - 1 values")
-            # any other layout type is not an error (5.6, 9): reading the column reports it as unsupported
+                if layout.get("order") not in ("row-major", "column-major"):
+                    raise GcolError("manifest_invalid", f"{where}: order {layout.get('order')!r}")
+            elif self.minor <= READER_MINOR:  # 9: unknown in a file no newer than this reader
+                raise GcolError("manifest_invalid", f"{where}: layout type {kind!r} unknown in version 1.{self.minor}")
+            # else a newer minor version's layout: reading the column reports it as unsupported (9)
 
     @property
     def datasets(self):
@@ -524,9 +536,11 @@ class GcolFile:
         stored = self.data[e["offset"]:e["offset"] + e["stored_len"]]
         if crc32c(stored) != e["crc32c"]:
             raise GcolError("checksum:page", f"page {page}")
-        physical = self.columns[e["column_id"]][1]["physical_type"]
+        column = self.columns[e["column_id"]][1]
+        physical = column["physical_type"]
+        keep = (column.get("layout") or {}).get("type") == "list"  # 6.5: list pages of nulls keep values
         slots, valid = decode_page_slots(e["encoding"], physical, e["num_values"], e["decoded_len"], stored,
-                                         e["flags"])
+                                         e["flags"], keep)
         return e, slots, valid
 
     def page_values(self, page):
@@ -549,8 +563,8 @@ class GcolFile:
         return layout["type"]
 
     def _pages(self, c):
-        """The column's pages in order as (page, entry, slots, valid), first rows checked (2.4)."""
-        self._layout(c)
+        """The column's pages in order as (page, entry, slots, valid), first rows checked (2.4).
+        Flat values decode whatever the layout (9)."""
         row = 0
         for page in range(c["first_page"], c["first_page"] + c["num_pages"]):
             e, slots, valid = self.page_slots(page)

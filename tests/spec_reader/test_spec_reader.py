@@ -474,15 +474,20 @@ def layouts_entry(page):
     return reader, reader.entry(page)
 
 
+def first_page(dataset, name):
+    return spec.GcolFile(LAYOUTS).column(dataset, name)["first_page"]
+
+
 def test_resealing_alone_changes_nothing():
     assert reseal(LAYOUTS) == LAYOUTS
 
 
 def test_validity_flag_on_a_column_that_is_not_nullable():
-    reader, entry = layouts_entry(6)
+    page = first_page("sites", "alt.item")
+    reader, entry = layouts_entry(page)
     assert reader.columns[entry["column_id"]][1]["name"] == "alt.item"
     assert "nullable" not in reader.columns[entry["column_id"]][1]
-    assert_rejected(reseal(LAYOUTS, entries={6: {"flags": 1}}), "invalid_entry:flags")
+    assert_rejected(reseal(LAYOUTS, entries={page: {"flags": 1}}), "invalid_entry:flags")
 
 
 @pytest.mark.parametrize("bit", [0x0002, 0x0100, 0x8000])
@@ -502,14 +507,25 @@ def test_minor_version_2_without_new_features_reads():
     assert reader.minor == 2
 
 
-def test_layout_type_unknown_is_unsupported_when_read():
+def test_layout_type_unknown_is_corrupt_in_1_1_and_unsupported_in_1_2():
     manifest = spec.GcolFile(LAYOUTS).manifest
     manifest["datasets"][1]["columns"][1]["layout"] = {"type": "sparse", "anything": [1]}
-    reader = spec.GcolFile(reseal(LAYOUTS, manifest=manifest))  # not an error at open (5.6)
-    assert reader.chunked_array("calls", "gt")[0][0] == [0, 1]
     with pytest.raises(spec.GcolError) as raised:
-        reader.column_values("calls", "dp")
+        spec.GcolFile(reseal(LAYOUTS, manifest=manifest))
+    assert raised.value.kind == "manifest_invalid"
+    # 9: in a newer file the column still decodes as flat values; only its layout is unsupported.
+    reader = spec.GcolFile(reseal(LAYOUTS, manifest=manifest, minor=2))
+    assert reader.chunked_array("calls", "gt")[0][0] == [0, 1]
+    assert reader.column_values("calls", "dp")[:3] == [0, 10, 20]
+    with pytest.raises(spec.GcolError) as raised:
+        reader.chunked_array("calls", "dp")
     assert raised.value.kind == "unsupported"
+
+
+def test_minor_version_must_cover_the_features_used():
+    with pytest.raises(spec.GcolError) as raised:
+        spec.GcolFile(reseal(LAYOUTS, minor=0))
+    assert raised.value.kind == "manifest_invalid"
 
 
 def _column(manifest, dataset, name):
@@ -555,12 +571,13 @@ def test_layout_manifest_rules(change):
 
 def test_chunk_page_holds_its_chunks_number_of_values():
     # the last chunk of gt, (2, 1), holds 1 x 1 x 2 values; make its page hold one
-    reader, entry = layouts_entry(17)
+    page = first_page("calls", "gt") + 5
+    reader, entry = layouts_entry(page)
     assert (entry["num_values"], reader.columns[entry["column_id"]][1]["name"]) == (2, "gt")
     offset = entry["offset"]
     data = bytearray(LAYOUTS)
     data[offset + 1] = 0  # the dropped value's byte becomes padding
-    damaged = reseal(data, entries={17: {"num_values": 1, "stored_len": 1, "decoded_len": 1,
+    damaged = reseal(data, entries={page: {"num_values": 1, "stored_len": 1, "decoded_len": 1,
                                          "crc32c": spec.crc32c(data[offset:offset + 1])}})
     assert_rejected(damaged, "inconsistent:chunk")
     with pytest.raises(spec.GcolError) as raised:
@@ -570,16 +587,30 @@ def test_chunk_page_holds_its_chunks_number_of_values():
 
 def test_list_end_offsets_in_the_conformance_file():
     # ac is a plain u64 page: make row 1's end offset 0 (below row 0's 1)
-    reader, entry = layouts_entry(7)
+    page = first_page("sites", "ac")
+    reader, entry = layouts_entry(page)
     assert reader.columns[entry["column_id"]][1]["name"] == "ac"
     data = bytearray(LAYOUTS)
     struct.pack_into("<Q", data, entry["offset"] + 8, 0)
     crc = spec.crc32c(data[entry["offset"]:entry["offset"] + entry["stored_len"]])
-    damaged = reseal(data, entries={7: {"crc32c": crc}})
+    damaged = reseal(data, entries={page: {"crc32c": crc}})
     assert_rejected(damaged, "inconsistent:list")
     with pytest.raises(spec.GcolError) as raised:
         spec.GcolFile(damaged).list_values("sites", "ac")
     assert raised.value.kind == "inconsistent:list"
+
+
+def test_pages_of_null_lists_keep_their_end_offsets():
+    # alt has one row per page: rows 2 and 7 are null, pages of nulls that
+    # still store the previous end offset (6.5, 6.6).
+    reader = spec.GcolFile(LAYOUTS)
+    first = first_page("sites", "alt")
+    for row in (2, 7):
+        entry = reader.entry(first + row)
+        assert entry["flags"] == 1 and entry["decoded_len"] == 8 + 8
+        _, slots, valid = reader.page_slots(first + row)
+        assert valid == [False] and slots is not None
+    assert reader.list_ends("sites", "alt")[1:4] == [3, None, 3]
 
 
 def test_layouts_file_uses_every_1_1_feature():

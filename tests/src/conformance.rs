@@ -151,6 +151,7 @@ pub fn layouts() -> Vec<u8> {
             .nullable()
             .list("alt.item")
             .encoding(Encoding::delta_varint())
+            .page_bytes(8)
             .fixed_encoding(),
     );
     let alt_item = col(
@@ -300,7 +301,7 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ),
         (
             "layouts.gcol",
-            "format 1.1 value layouts (6.5-6.7): nullable f32/i32/binary columns with pages that have some nulls, only nulls and none (plain, zstd+delta-varint, dictionary), a nullable list of strings with null and empty lists, a list of nullable integers (for-bitpack), a list of lists of strings, a nullable i8 genotype array 5 x 3 x 2 in row-major 2 x 2 chunks with an all-null chunk, a u16 array in column-major 3 x 2 chunks (zstd+for-bitpack)",
+            "format 1.1 value layouts (6.5-6.7): nullable f32/i32/binary columns with pages that have some nulls, only nulls and none (plain, zstd+delta-varint, dictionary), a nullable list of strings with null and empty lists, one row per page (pages of null lists keep their end offsets), a list of nullable integers (for-bitpack), a list of lists of strings, a nullable i8 genotype array 5 x 3 x 2 in row-major 2 x 2 chunks with an all-null chunk, a u16 array in column-major 3 x 2 chunks (zstd+for-bitpack)",
             layouts(),
         ),
     ]

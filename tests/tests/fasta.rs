@@ -301,7 +301,7 @@ fn long_records_stream_in_parts() {
         .unwrap();
     assert!(got == seq);
     assert_ne!(
-        seqs.record(1).unwrap().flags & gcol_format::sequence::FLAG_RNA,
+        seqs.record(1).unwrap().flags & gcol_format::schema::sequences::FLAG_RNA,
         0
     );
     // One run each, not split where parts end: masks (acgt..., n...) and

@@ -152,6 +152,13 @@ pub enum Error {
         /// What does not fit.
         detail: String,
     },
+    /// The manifest the writer built breaks a rule of spec 5.6 (a list
+    /// whose child is missing or chunked, ...): nothing is written.
+    #[error("the file would be invalid: {source}")]
+    Manifest {
+        /// The rule broken.
+        source: gcol_format::Error,
+    },
     /// An earlier write failed; the output is unusable.
     #[error("an earlier write failed; this writer cannot continue")]
     Poisoned,

@@ -27,7 +27,7 @@ pub fn encode_adaptive(
     num_values: u32,
     decoded: &[u8],
 ) -> gcol_format::Result<EncodedPage> {
-    encode_adaptive_nullable(encoding, physical, num_values, None, decoded)
+    encode_adaptive_nullable(encoding, physical, num_values, None, decoded, false)
 }
 
 /// Encode a page with an optional presence bitmap (spec 6.5).
@@ -37,29 +37,34 @@ fn encode_with(
     num_values: u32,
     bitmap: Option<&[u8]>,
     decoded: &[u8],
+    keep_values: bool,
 ) -> gcol_format::Result<EncodedPage> {
     match bitmap {
-        Some(bitmap) => encode_page_nullable(encoding, physical, num_values, bitmap, decoded),
+        Some(bitmap) => {
+            encode_page_nullable(encoding, physical, num_values, bitmap, decoded, keep_values)
+        }
         None => encode_page(encoding, physical, num_values, decoded),
     }
 }
 
 /// [`encode_adaptive`] for a page that may hold nulls: `bitmap` has bit
-/// `i` set when value `i` is present (spec 6.5).
+/// `i` set when value `i` is present (spec 6.5); `keep_values` for list
+/// columns, whose pages of nulls keep their end offsets.
 pub fn encode_adaptive_nullable(
     encoding: Encoding,
     physical: PhysicalType,
     num_values: u32,
     bitmap: Option<&[u8]>,
     decoded: &[u8],
+    keep_values: bool,
 ) -> gcol_format::Result<EncodedPage> {
-    let page = encode_with(encoding, physical, num_values, bitmap, decoded)?;
+    let page = encode_with(encoding, physical, num_values, bitmap, decoded, keep_values)?;
     if let gcol_format::encoding::Compression::Zstd { .. } = encoding.compression {
         let base = Encoding {
             base: encoding.base,
             compression: gcol_format::encoding::Compression::None,
         };
-        let plain = encode_with(base, physical, num_values, bitmap, decoded)?;
+        let plain = encode_with(base, physical, num_values, bitmap, decoded, keep_values)?;
         if plain.stored.len() <= page.stored.len() {
             return Ok(plain);
         }
@@ -201,6 +206,16 @@ impl ColumnSpec {
         }
     }
 
+    /// A column as its kind's schema defines it (name, physical and
+    /// logical type, unit), plain-encoded until [`ColumnSpec::encoding`].
+    pub fn of(def: &gcol_format::schema::ColumnDef) -> ColumnSpec {
+        let spec = ColumnSpec::new(def.name, def.physical, def.logical_type);
+        match def.unit {
+            Some(unit) => spec.unit(unit),
+            None => spec,
+        }
+    }
+
     /// Let values be null (spec 6.5): pages with nulls carry a validity
     /// section; pages without cost nothing extra. Makes the file 1.1.
     pub fn nullable(mut self) -> ColumnSpec {
@@ -259,10 +274,25 @@ impl ColumnSpec {
         bitmap: Option<&[u8]>,
         decoded: &[u8],
     ) -> gcol_format::Result<EncodedPage> {
+        let keep = matches!(self.layout, Some(ColumnLayout::List { .. }));
         if self.zstd_fallback {
-            encode_adaptive_nullable(self.encoding, self.physical, num_values, bitmap, decoded)
+            encode_adaptive_nullable(
+                self.encoding,
+                self.physical,
+                num_values,
+                bitmap,
+                decoded,
+                keep,
+            )
         } else {
-            encode_with(self.encoding, self.physical, num_values, bitmap, decoded)
+            encode_with(
+                self.encoding,
+                self.physical,
+                num_values,
+                bitmap,
+                decoded,
+                keep,
+            )
         }
     }
 
@@ -1217,6 +1247,10 @@ impl<W: Write> Writer<W> {
         let footer_offset = self.offset;
 
         let manifest = self.build_manifest(&order);
+        manifest
+            .validate(num_pages)
+            .and_then(|()| manifest.check_version(self.header_minor.expect("header written")))
+            .map_err(|source| Error::Manifest { source })?;
         let manifest_bytes = manifest.encode();
         let footer_header =
             FooterHeader::new(directory_offset, num_pages, manifest_bytes.len() as u64);

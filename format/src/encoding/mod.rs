@@ -332,17 +332,20 @@ pub fn encode_page(
 }
 
 /// Encode one page of a nullable column (spec 6.5): `num_values` values in
-/// their decoded layout (null slots should hold zero or the empty string),
-/// and `bitmap`, whose bit `i` (LSB first) is set when value `i` is present.
+/// their decoded layout (null slots should hold zero, the empty string, or
+/// in a list column the previous end offset), and `bitmap`, whose bit `i`
+/// (LSB first) is set when value `i` is present.
 ///
-/// A page without nulls is an ordinary page (flags 0, no section); a page
-/// of nulls only stores its 8-byte section and no values.
+/// A page without nulls is an ordinary page (flags 0, no section). A page
+/// of nulls only stores its 8-byte section and no values, unless
+/// `keep_values` (list columns, whose null rows keep their end offsets).
 pub fn encode_page_nullable(
     encoding: Encoding,
     physical: PhysicalType,
     num_values: u32,
     bitmap: &[u8],
     decoded: &[u8],
+    keep_values: bool,
 ) -> Result<EncodedPage> {
     let n = num_values as usize;
     if bitmap.len() < validity::bitmap_len(n) {
@@ -357,9 +360,9 @@ pub fn encode_page_nullable(
     check_applies(encoding, physical)?;
     check_layout(physical, num_values, decoded)?;
     let mut base = Vec::new();
-    let nulls = validity::write_section(bitmap, n, &mut base);
+    let nulls = validity::write_section(bitmap, n, keep_values, &mut base);
     let section = base.len();
-    let decoded_len = if nulls < n {
+    let decoded_len = if validity::has_bitmap(n, nulls, keep_values) {
         encode_base(encoding.base, physical, num_values, decoded, &mut base)?;
         section + decoded.len()
     } else {
@@ -461,12 +464,21 @@ pub fn decode_page(
     decoded_len: u32,
     stored: &[u8],
 ) -> Result<Decoded> {
-    decode_page_with_flags(encoding_id, 0, physical, num_values, decoded_len, stored)
+    decode_page_with_flags(
+        encoding_id,
+        0,
+        physical,
+        num_values,
+        decoded_len,
+        stored,
+        false,
+    )
 }
 
 /// Decode one page's stored bytes into its decoded layout, honouring the
 /// entry's flags: with [`crate::directory::FLAG_VALIDITY`] the layout is
-/// the validity section (spec 6.5) followed by the values' layout.
+/// the validity section (spec 6.5) followed by the values' layout (none in
+/// a page of nulls, unless `keep_values`: pages of list columns).
 pub fn decode_page_with_flags(
     encoding_id: u16,
     flags: u16,
@@ -474,6 +486,7 @@ pub fn decode_page_with_flags(
     num_values: u32,
     decoded_len: u32,
     stored: &[u8],
+    keep_values: bool,
 ) -> Result<Decoded> {
     let encoding = Encoding::from_id(encoding_id)?;
     if flags & !crate::directory::KNOWN_FLAGS != 0 {
@@ -500,8 +513,8 @@ pub fn decode_page_with_flags(
         }
     };
     let section_len = if nullable {
-        let validity = validity::parse_section(&inner, num_values as usize)?;
-        if validity.all_null() {
+        let validity = validity::parse_section(&inner, num_values as usize, keep_values)?;
+        if validity.values_omitted() {
             if inner.len() != validity.len || decoded_len as usize != validity.len {
                 return Err(Error::DecodedLengthMismatch {
                     expected: validity.len as u64,

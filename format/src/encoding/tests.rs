@@ -345,6 +345,11 @@ fn bitmap_of(present: &[bool]) -> Vec<u8> {
 /// Encode with a validity bitmap under every applicable encoding, decode,
 /// and compare section and values with what spec 6.5 says.
 fn nullable_roundtrip(physical: PhysicalType, decoded: &[u8], present: &[bool]) {
+    nullable_roundtrip_keep(physical, decoded, present, false);
+    nullable_roundtrip_keep(physical, decoded, present, true);
+}
+
+fn nullable_roundtrip_keep(physical: PhysicalType, decoded: &[u8], present: &[bool], keep: bool) {
     let n = present.len() as u32;
     let bitmap = bitmap_of(present);
     let nulls = present.iter().filter(|p| !**p).count();
@@ -352,7 +357,7 @@ fn nullable_roundtrip(physical: PhysicalType, decoded: &[u8], present: &[bool]) 
         if !encoding.base.applies_to(physical) {
             continue;
         }
-        let page = encode_page_nullable(encoding, physical, n, &bitmap, decoded).unwrap();
+        let page = encode_page_nullable(encoding, physical, n, &bitmap, decoded, keep).unwrap();
         let back = decode_page_with_flags(
             page.encoding_id,
             page.flags,
@@ -360,6 +365,7 @@ fn nullable_roundtrip(physical: PhysicalType, decoded: &[u8], present: &[bool]) 
             n,
             page.decoded_len,
             &page.stored,
+            keep,
         )
         .unwrap_or_else(|e| panic!("{} {physical}: {e}", encoding.name()));
         let bytes = back.as_bytes(&page.stored);
@@ -369,12 +375,12 @@ fn nullable_roundtrip(physical: PhysicalType, decoded: &[u8], present: &[bool]) 
             continue;
         }
         assert_eq!(page.flags, crate::directory::FLAG_VALIDITY);
-        let v = crate::validity::parse_section(bytes, n as usize).unwrap();
+        let v = crate::validity::parse_section(bytes, n as usize, keep).unwrap();
         assert_eq!(v.null_count as usize, nulls);
         for (i, &p) in present.iter().enumerate() {
             assert_eq!(v.is_valid(i), p);
         }
-        if nulls == n as usize {
+        if nulls == n as usize && !keep {
             assert_eq!(bytes.len(), 8, "a page of nulls stores no values");
         } else {
             assert_eq!(&bytes[v.len..], decoded, "{} {physical}", encoding.name());
@@ -418,8 +424,15 @@ fn nullable_all_or_none() {
 fn spec_6_5_example() {
     // f32 values 1.5, null, 95.1, null in a plain page.
     let values: Vec<u8> = bytemuck::cast_slice(&[1.5f32, 0.0, 95.1, 0.0]).to_vec();
-    let page =
-        encode_page_nullable(Encoding::PLAIN, PhysicalType::F32, 4, &[0b0101], &values).unwrap();
+    let page = encode_page_nullable(
+        Encoding::PLAIN,
+        PhysicalType::F32,
+        4,
+        &[0b0101],
+        &values,
+        false,
+    )
+    .unwrap();
     let expected = [
         0x02, 0, 0, 0, 0x05, 0, 0, 0, 0, 0, 0xc0, 0x3f, 0, 0, 0, 0, 0x33, 0x33, 0xbe, 0x42, 0, 0,
         0, 0,
@@ -427,12 +440,13 @@ fn spec_6_5_example() {
     assert_eq!(page.stored, expected);
     assert_eq!((page.flags, page.decoded_len), (1, 24));
     assert_eq!(
-        decode_page_with_flags(0, 1, PhysicalType::F32, 4, 24, &page.stored).unwrap(),
+        decode_page_with_flags(0, 1, PhysicalType::F32, 4, 24, &page.stored, false).unwrap(),
         Decoded::Stored
     );
     // Four nulls: 8 bytes, whatever the encoding.
     for encoding in [Encoding::PLAIN, Encoding::for_bitpack(), Encoding::varint()] {
-        let page = encode_page_nullable(encoding, PhysicalType::I32, 4, &[0], &[0; 16]).unwrap();
+        let page =
+            encode_page_nullable(encoding, PhysicalType::I32, 4, &[0], &[0; 16], false).unwrap();
         assert_eq!(page.stored, [4, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(page.decoded_len, 8);
     }
@@ -448,16 +462,29 @@ fn spec_6_6_example() {
         4,
         &[0b1011],
         &values,
+        true,
     )
     .unwrap();
     assert_eq!(page.stored, [1, 0, 0, 0, 0x0b, 0, 0, 0, 2, 4, 0, 0]);
     assert_eq!(page.decoded_len, 8 + 32);
+    // A page of null lists keeps its end offsets (all 5, the previous end).
+    let ends: Vec<u8> = bytemuck::cast_slice(&[5u64, 5]).to_vec();
+    let page = encode_page_nullable(
+        Encoding::delta_varint(),
+        PhysicalType::U64,
+        2,
+        &[0],
+        &ends,
+        true,
+    )
+    .unwrap();
+    assert_eq!(page.stored, [2, 0, 0, 0, 0, 0, 0, 0, 10, 0]);
 }
 
 #[test]
 fn malformed_validity_sections() {
     let decode = |flags, stored: &[u8], decoded_len| {
-        decode_page_with_flags(0, flags, PhysicalType::U8, 4, decoded_len, stored)
+        decode_page_with_flags(0, flags, PhysicalType::U8, 4, decoded_len, stored, false)
     };
     // A good page: null count 1, bitmap 0b1101, values.
     let good = [1, 0, 0, 0, 0x0d, 0, 0, 0, 9, 0, 8, 7];

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use gcol_format::sequence::{FLAG_CRLF, FLAG_NO_FINAL_NEWLINE};
+use gcol_format::schema::sequences::{FLAG_CRLF, FLAG_NO_FINAL_NEWLINE};
 
 use super::Sequences;
 use crate::{Error, Result};

@@ -11,7 +11,9 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use gcol_format::directory::PageInfo;
-use gcol_format::sequence::{self as seq, columns as col, decode_2bit, meta, FLAG_RNA, KIND};
+use gcol_format::schema::reads;
+use gcol_format::schema::sequences::{columns as col, meta, FLAG_RNA, KIND};
+use gcol_format::sequence::{self as seq, decode_2bit};
 use rayon::prelude::*;
 
 use crate::{Error, Reader, Result};
@@ -19,7 +21,7 @@ use crate::{Error, Reader, Result};
 pub use export::ExportOptions;
 
 /// Dataset kind of FASTQ reads (spec 13).
-pub const READS_KIND: &str = "reads";
+pub const READS_KIND: &str = reads::KIND;
 
 /// Residue alphabet of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +43,7 @@ pub struct RecordInfo {
     pub length: u64,
     /// Residues per full line in the source (0 for an empty record).
     pub line_width: u32,
-    /// Flags (`gcol_format::sequence::FLAG_*`).
+    /// Flags (`gcol_format::schema::sequences::FLAG_*`).
     pub flags: u8,
     /// Empty lines after the sequence in the source.
     pub blank_lines: u32,
@@ -193,51 +195,41 @@ impl Sequences {
     fn new(reader: Reader, name: &str) -> Result<Sequences> {
         let dataset = reader.dataset(name)?;
         let label = |c: &str| format!("{name}/{c}");
-        if dataset.kind != KIND && dataset.kind != READS_KIND {
-            return Err(Error::WrongKind {
-                dataset: name.into(),
-                expected: KIND,
-                found: dataset.kind.clone(),
-            });
-        }
-        let optional = |column: &str| {
-            dataset
-                .columns
-                .iter()
-                .find(|c| c.name == column)
-                .map(|c| c.id)
-        };
-        let id = |column: &str| -> Result<u32> {
-            dataset
-                .columns
-                .iter()
-                .find(|c| c.name == column)
-                .map(|c| c.id)
-                .ok_or_else(|| Error::NoSuchColumn {
+        let schema = match dataset.kind.as_str() {
+            KIND => &gcol_format::schema::sequences::SCHEMA,
+            READS_KIND => &reads::SCHEMA,
+            _ => {
+                return Err(Error::WrongKind {
                     dataset: name.into(),
-                    column: column.into(),
-                    available: dataset.columns.iter().map(|c| c.name.clone()).collect(),
+                    expected: KIND,
+                    found: dataset.kind.clone(),
                 })
+            }
         };
+        // spec 12, 13: the kind's columns with their types, or a clear error.
+        let binding = schema.bind(dataset)?;
         let alphabet = match dataset.metadata.get(meta::ALPHABET).map(String::as_str) {
             Some("protein") => Alphabet::Protein,
-            Some("nucleotide") | None => Alphabet::Nucleotide,
-            Some(other) => {
-                return Err(Error::Format(gcol_format::Error::ManifestInvalid {
-                    detail: format!("{}: unknown alphabet {other:?}", label("metadata")),
-                }))
-            }
+            _ => Alphabet::Nucleotide,
+        };
+        let optional = |column: &str| binding.id(column);
+        let id = |column: &str| -> Result<u32> {
+            binding.id(column).ok_or_else(|| Error::NoSuchColumn {
+                dataset: name.into(),
+                column: column.into(),
+                available: dataset.columns.iter().map(|c| c.name.clone()).collect(),
+            })
         };
         let ids = Ids {
             name: id(col::NAME)?,
             definition: optional(col::DEFINITION),
-            description: optional("description"),
+            description: optional(reads::columns::DESCRIPTION),
             length: id(col::LENGTH)?,
             offset: id(col::OFFSET)?,
             line_width: optional(col::LINE_WIDTH),
             blank_lines: optional(col::BLANK_LINES),
-            quality: optional("quality"),
-            mate: optional("mate"),
+            quality: optional(reads::columns::QUALITY),
+            mate: optional(reads::columns::MATE),
             flags: id(col::FLAGS)?,
             residues: match alphabet {
                 Alphabet::Nucleotide => id(col::BASES)?,
@@ -296,6 +288,12 @@ impl Sequences {
     /// Dataset name.
     pub fn name(&self) -> &str {
         &self.dataset
+    }
+
+    /// The residue column: `bases` (2-bit, spec 12.3) for nucleotides,
+    /// `residues` (bytes, spec 12.5) for proteins.
+    pub fn residue_column(&self) -> Result<crate::ColumnReader<'_>> {
+        self.reader.column_by_id(self.ids.residues)
     }
 
     /// The alphabet.

@@ -12,11 +12,10 @@ use std::path::Path;
 
 use gcol_format::encoding::Encoding;
 use gcol_format::manifest::{Coordinates, Provenance};
-use gcol_format::sequence::{
-    columns as col, is_protein_symbol, meta, FLAG_CRLF, FLAG_IRREGULAR, FLAG_NO_FINAL_NEWLINE,
-    FLAG_RNA, KIND,
+use gcol_format::schema::sequences::{
+    columns as col, meta, FLAG_CRLF, FLAG_IRREGULAR, FLAG_NO_FINAL_NEWLINE, FLAG_RNA, KIND, SCHEMA,
 };
-use gcol_format::PhysicalType;
+use gcol_format::sequence::is_protein_symbol;
 
 use super::input::{open_input, Input};
 use super::nucleotide::NucleotideStream;
@@ -218,65 +217,23 @@ pub fn import_fasta_from<W: Write>(
     let dataset = writer.add_dataset(
         DatasetSpec::new(options.dataset.clone(), KIND)
             .coordinates(Coordinates::ZeroBasedHalfOpen)
-            .metadata("source_format", "fasta"),
+            .metadata(meta::SOURCE_FORMAT, "fasta"),
     )?;
-    let text = |name: &str, logical: &str| {
-        ColumnSpec::new(name, PhysicalType::Binary, logical).encoding(Encoding::PLAIN.with_zstd(3))
-    };
-    let ints = |name: &str, physical: PhysicalType, logical: &str, encoding: Encoding| {
-        ColumnSpec::new(name, physical, logical).encoding(encoding)
-    };
+    let column =
+        |name: &str, encoding: Encoding| ColumnSpec::of(SCHEMA.column(name)).encoding(encoding);
+    let text = |name: &str| column(name, Encoding::PLAIN.with_zstd(3));
+    let small = Encoding::for_bitpack().with_zstd(3);
     let records = RecordColumns {
-        name: writer.add_column(dataset, text(col::NAME, "text"))?,
-        definition: writer.add_column(dataset, text(col::DEFINITION, "text"))?,
-        length: writer.add_column(
-            dataset,
-            ints(
-                col::LENGTH,
-                PhysicalType::U64,
-                "length",
-                Encoding::for_bitpack().with_zstd(3),
-            )
-            .unit("bases"),
-        )?,
+        name: writer.add_column(dataset, text(col::NAME))?,
+        definition: writer.add_column(dataset, text(col::DEFINITION))?,
+        length: writer.add_column(dataset, column(col::LENGTH, small))?,
         offset: writer.add_column(
             dataset,
-            ints(
-                col::OFFSET,
-                PhysicalType::U64,
-                "offset",
-                Encoding::delta_varint().with_zstd(3),
-            )
-            .unit("bases"),
+            column(col::OFFSET, Encoding::delta_varint().with_zstd(3)),
         )?,
-        line_width: writer.add_column(
-            dataset,
-            ints(
-                col::LINE_WIDTH,
-                PhysicalType::U32,
-                "line_width",
-                Encoding::for_bitpack().with_zstd(3),
-            )
-            .unit("bases"),
-        )?,
-        blank_lines: writer.add_column(
-            dataset,
-            ints(
-                col::BLANK_LINES,
-                PhysicalType::U32,
-                "count",
-                Encoding::for_bitpack().with_zstd(3),
-            ),
-        )?,
-        flags: writer.add_column(
-            dataset,
-            ints(
-                col::FLAGS,
-                PhysicalType::U8,
-                "flags",
-                Encoding::for_bitpack().with_zstd(3),
-            ),
-        )?,
+        line_width: writer.add_column(dataset, column(col::LINE_WIDTH, small))?,
+        blank_lines: writer.add_column(dataset, column(col::BLANK_LINES, small))?,
+        flags: writer.add_column(dataset, column(col::FLAGS, small))?,
     };
     let mut importer = Importer {
         writer,
@@ -449,7 +406,7 @@ impl<W: Write> Importer<'_, W> {
             Stream::Protein(
                 self.writer.add_column(
                     dataset,
-                    ColumnSpec::new(col::RESIDUES, PhysicalType::U8, "ascii")
+                    ColumnSpec::of(SCHEMA.column(col::RESIDUES))
                         .encoding(encoding)
                         .page_bytes(page_bytes),
                 )?,

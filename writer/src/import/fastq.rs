@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use gcol_format::encoding::Encoding;
 use gcol_format::manifest::{Coordinates, Provenance};
-use gcol_format::sequence::{columns as col, meta, FLAG_RNA};
-use gcol_format::PhysicalType;
+use gcol_format::schema::reads::{self, columns as reads_columns, meta as reads_meta, SCHEMA};
+use gcol_format::schema::sequences::{columns as col, meta, FLAG_RNA};
 
 use super::input::{open_input, Input};
 use super::nucleotide::NucleotideStream;
@@ -19,17 +19,7 @@ use super::{NamePolicy, Progress};
 use crate::{ColumnId, ColumnSpec, DatasetSpec, Error, Result, Writer};
 
 /// Dataset kind of FASTQ reads.
-pub const READS_KIND: &str = "reads";
-
-/// Column names specific to `reads` datasets.
-pub mod reads_columns {
-    /// Text after the name on the `@` line (without the separating whitespace).
-    pub const DESCRIPTION: &str = "description";
-    /// Phred quality per base (ASCII minus 33).
-    pub const QUALITY: &str = "quality";
-    /// 1 or 2: which file of a pair the read came from (paired datasets only).
-    pub const MATE: &str = "mate";
-}
+pub const READS_KIND: &str = reads::KIND;
 
 /// How qualities are stored.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -215,14 +205,14 @@ pub fn import_fastq_from<W: Write>(
     let binning_table = options.binning.table();
     let mut spec = DatasetSpec::new(options.dataset.clone(), READS_KIND)
         .coordinates(Coordinates::ZeroBasedHalfOpen)
-        .metadata("source_format", "fastq")
+        .metadata(meta::SOURCE_FORMAT, "fastq")
         .metadata(meta::ALPHABET, "nucleotide")
-        .metadata("quality_encoding", "phred")
-        .metadata("quality_binning", options.binning.describe())
-        .metadata("paired", if paired { "true" } else { "false" });
+        .metadata(reads_meta::QUALITY_ENCODING, "phred")
+        .metadata(reads_meta::QUALITY_BINNING, options.binning.describe())
+        .metadata(reads_meta::PAIRED, if paired { "true" } else { "false" });
     if let Some(table) = &binning_table {
         spec = spec.metadata(
-            "quality_binning_table",
+            reads_meta::QUALITY_BINNING_TABLE,
             table
                 .iter()
                 .map(u8::to_string)
@@ -231,43 +221,34 @@ pub fn import_fastq_from<W: Write>(
         );
     }
     let dataset = writer.add_dataset(spec)?;
-    let text = |name: &str| {
-        ColumnSpec::new(name, PhysicalType::Binary, "text").encoding(Encoding::PLAIN.with_zstd(5))
-    };
+    let column = |name: &str| ColumnSpec::of(SCHEMA.column(name));
+    let text = |name: &str| column(name).encoding(Encoding::PLAIN.with_zstd(5));
     let columns = Columns {
         name: writer.add_column(dataset, text(col::NAME))?,
         description: writer.add_column(dataset, text(reads_columns::DESCRIPTION))?,
         length: writer.add_column(
             dataset,
-            ColumnSpec::new(col::LENGTH, PhysicalType::U64, "length")
-                .unit("bases")
-                .encoding(Encoding::varint().with_zstd(3)),
+            column(col::LENGTH).encoding(Encoding::varint().with_zstd(3)),
         )?,
         offset: writer.add_column(
             dataset,
-            ColumnSpec::new(col::OFFSET, PhysicalType::U64, "offset")
-                .unit("bases")
-                .encoding(Encoding::delta_varint().with_zstd(3)),
+            column(col::OFFSET).encoding(Encoding::delta_varint().with_zstd(3)),
         )?,
         flags: writer.add_column(
             dataset,
-            ColumnSpec::new(col::FLAGS, PhysicalType::U8, "flags")
-                .encoding(Encoding::for_bitpack().with_zstd(3)),
+            column(col::FLAGS).encoding(Encoding::for_bitpack().with_zstd(3)),
         )?,
         quality: writer.add_column(
             dataset,
-            ColumnSpec::new(reads_columns::QUALITY, PhysicalType::U8, "phred")
+            column(reads_columns::QUALITY)
                 .encoding(Encoding::PLAIN.with_zstd(options.quality_zstd_level.max(1)))
                 .page_bytes(options.page_bytes.max(64) * 4),
         )?,
         mate: if paired {
-            Some(
-                writer.add_column(
-                    dataset,
-                    ColumnSpec::new(reads_columns::MATE, PhysicalType::U8, "mate")
-                        .encoding(Encoding::for_bitpack().with_zstd(3)),
-                )?,
-            )
+            Some(writer.add_column(
+                dataset,
+                column(reads_columns::MATE).encoding(Encoding::for_bitpack().with_zstd(3)),
+            )?)
         } else {
             None
         },

@@ -6,8 +6,8 @@ use std::io::Write;
 
 use gcol_format::encoding::Encoding;
 use gcol_format::kernels::PackTable;
-use gcol_format::sequence::{columns as col, is_nucleotide_symbol, Packer, CODE, NOT_ACGT};
-use gcol_format::PhysicalType;
+use gcol_format::schema::sequences::{columns as col, SCHEMA};
+use gcol_format::sequence::{is_nucleotide_symbol, Packer, CODE, NOT_ACGT};
 
 use crate::{ColumnId, ColumnSpec, DatasetId, Result, Writer};
 
@@ -101,21 +101,21 @@ impl NucleotideStream {
         page_bytes: usize,
     ) -> Result<NucleotideStream> {
         let page_bytes = page_bytes.max(64);
+        // The stream's columns are the same in `reads` (spec 13).
+        let column = |name: &str| ColumnSpec::of(SCHEMA.column(name));
         let runs = |name: &str| {
-            ColumnSpec::new(name, PhysicalType::U64, "position")
-                .unit("bases")
+            column(name)
                 .encoding(Encoding::delta_varint().with_zstd(3))
                 .page_bytes(64 << 10)
         };
         let lengths = |name: &str| {
-            ColumnSpec::new(name, PhysicalType::U32, "length")
-                .unit("bases")
+            column(name)
                 .encoding(Encoding::varint().with_zstd(3))
                 .page_bytes(32 << 10)
         };
         let bases = writer.add_column(
             dataset,
-            ColumnSpec::new(col::BASES, PhysicalType::U8, "dna2bit")
+            column(col::BASES)
                 .encoding(encoding)
                 .page_bytes(page_bytes)
                 .metadata(
@@ -129,7 +129,7 @@ impl NucleotideStream {
             symbol: Some(
                 writer.add_column(
                     dataset,
-                    ColumnSpec::new(col::AMB_SYMBOL, PhysicalType::U8, "ascii")
+                    column(col::AMB_SYMBOL)
                         .encoding(Encoding::PLAIN.with_zstd(3))
                         .page_bytes(16 << 10),
                 )?,
@@ -321,7 +321,7 @@ impl NucleotideStream {
             }
             let column = writer.add_column(
                 dataset,
-                ColumnSpec::new(name, PhysicalType::U64, "run_index")
+                ColumnSpec::of(SCHEMA.column(name))
                     .encoding(Encoding::delta_varint().with_zstd(3))
                     .page_bytes(8 << 10),
             )?;
