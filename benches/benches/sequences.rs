@@ -99,11 +99,11 @@ fn conversion(c: &mut Criterion) {
     group.bench_function("yeast_fasta_to_vec", |b| {
         b.iter(|| {
             to_vec(&|w| {
-                gcol_writer::import::import_fasta(
+                gcol_import::import_fasta(
                     w,
                     &fasta,
-                    &gcol_writer::import::FastaOptions::new("yeast"),
-                    &gcol_writer::import::no_progress,
+                    &gcol_import::FastaOptions::new("yeast"),
+                    &gcol_import::no_progress,
                 )
                 .unwrap();
             })
@@ -114,11 +114,11 @@ fn conversion(c: &mut Criterion) {
     group.bench_function("illumina_42k_fastq_to_vec", |b| {
         b.iter(|| {
             to_vec(&|w| {
-                gcol_writer::import::import_fastq(
+                gcol_import::import_fastq(
                     w,
                     &[fastq.as_path()],
-                    &gcol_writer::import::FastqOptions::new("reads"),
-                    &gcol_writer::import::no_progress,
+                    &gcol_import::FastqOptions::new("reads"),
+                    &gcol_import::no_progress,
                 )
                 .unwrap();
             })

@@ -137,11 +137,11 @@ pub fn converted_fasta(relative: &str, name: &str) -> Option<PathBuf> {
     let path = fixture_dir().join(format!("{name}.gcol"));
     if !path.exists() {
         let mut w = Writer::create(&path, WriteOptions::default()).expect("writer");
-        gcol_writer::import::import_fasta(
+        gcol_import::import_fasta(
             &mut w,
             &source,
-            &gcol_writer::import::FastaOptions::new(name),
-            &gcol_writer::import::no_progress,
+            &gcol_import::FastaOptions::new(name),
+            &gcol_import::no_progress,
         )
         .expect("import");
         w.finish().expect("finish");

@@ -18,7 +18,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::{crc, Error, Region, Result};
+use crate::{crc, Error, FilePart, Result};
 
 /// Size of one directory entry in bytes.
 pub const DIR_ENTRY_LEN: usize = 48;
@@ -137,7 +137,7 @@ pub fn check_block(block: u64, bytes: &[u8], offset: u64, expected: u32) -> Resu
     let actual = crc::crc32c(bytes);
     if actual != expected {
         return Err(Error::ChecksumMismatch {
-            region: Region::DirectoryBlock(block),
+            part: FilePart::DirectoryBlock(block),
             offset,
             expected,
             actual,

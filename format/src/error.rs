@@ -6,7 +6,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// The part of a file a checksum or bound refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Region {
+pub enum FilePart {
     /// The 64-byte header at offset 0 (spec 2.2).
     Header,
     /// The fixed 32-byte tail at the end of the file (spec 2.6).
@@ -19,30 +19,30 @@ pub enum Region {
     Page(u64),
 }
 
-impl fmt::Display for Region {
+impl fmt::Display for FilePart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Region::Header => f.write_str("header"),
-            Region::Tail => f.write_str("tail"),
-            Region::Footer => f.write_str("footer"),
-            Region::DirectoryBlock(b) => write!(f, "page directory block {b}"),
-            Region::Page(p) => write!(f, "page {p}"),
+            FilePart::Header => f.write_str("header"),
+            FilePart::Tail => f.write_str("tail"),
+            FilePart::Footer => f.write_str("footer"),
+            FilePart::DirectoryBlock(b) => write!(f, "page directory block {b}"),
+            FilePart::Page(p) => write!(f, "page {p}"),
         }
     }
 }
 
 /// Everything that can be wrong with `.gcol` bytes.
 ///
-/// Variants locate the problem: a file offset, the region, and what was
+/// Variants locate the problem: a file offset, the part of the file, and what was
 /// expected against what was found.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Fewer bytes than a structure needs.
-    #[error("truncated {region}: needed {needed} bytes at offset {offset}, file has {file_len}")]
+    #[error("truncated {part}: needed {needed} bytes at offset {offset}, file has {file_len}")]
     Truncated {
-        /// Region being read.
-        region: Region,
+        /// FilePart being read.
+        part: FilePart,
         /// Offset the structure starts at.
         offset: u64,
         /// Bytes the structure needs.
@@ -51,10 +51,10 @@ pub enum Error {
         file_len: u64,
     },
     /// The 8 magic bytes at the start or end are wrong.
-    #[error("bad magic in {region} at offset {offset}: expected {expected:02x?}, found {found:02x?}; not a .gcol file, or truncated or modified in transfer")]
+    #[error("bad magic in {part} at offset {offset}: expected {expected:02x?}, found {found:02x?}; not a .gcol file, or truncated or modified in transfer")]
     BadMagic {
         /// Header or tail.
-        region: Region,
+        part: FilePart,
         /// Offset of the magic.
         offset: u64,
         /// Bytes expected.
@@ -63,10 +63,10 @@ pub enum Error {
         found: [u8; 8],
     },
     /// A major version this reader cannot read.
-    #[error("unsupported .gcol version {major}.{minor} in {region}: this reader supports major version {supported}; upgrade gcol")]
+    #[error("unsupported .gcol version {major}.{minor} in {part}: this reader supports major version {supported}; upgrade gcol")]
     UnsupportedVersion {
         /// Where the version was read.
-        region: Region,
+        part: FilePart,
         /// Major version found.
         major: u16,
         /// Minor version found.
@@ -87,10 +87,10 @@ pub enum Error {
         tail_minor: u16,
     },
     /// A CRC32C did not match.
-    #[error("checksum mismatch in {region} at offset {offset}: expected crc32c {expected:#010x}, computed {actual:#010x}")]
+    #[error("checksum mismatch in {part} at offset {offset}: expected crc32c {expected:#010x}, computed {actual:#010x}")]
     ChecksumMismatch {
-        /// Region covered by the checksum.
-        region: Region,
+        /// FilePart covered by the checksum.
+        part: FilePart,
         /// Offset where the covered bytes start.
         offset: u64,
         /// Checksum stored in the file.
@@ -99,10 +99,10 @@ pub enum Error {
         actual: u32,
     },
     /// An offset/length pair points outside where the spec allows.
-    #[error("{region} out of bounds: offset {offset} + length {len} is outside the allowed range {lower}..{upper}")]
+    #[error("{part} out of bounds: offset {offset} + length {len} is outside the allowed range {lower}..{upper}")]
     OutOfBounds {
-        /// Region whose bounds are wrong.
-        region: Region,
+        /// FilePart whose bounds are wrong.
+        part: FilePart,
         /// Offset found.
         offset: u64,
         /// Length found.
@@ -113,20 +113,20 @@ pub enum Error {
         upper: u64,
     },
     /// A structure is not aligned as the spec requires.
-    #[error("{region} at offset {offset} is not aligned to {alignment} bytes")]
+    #[error("{part} at offset {offset} is not aligned to {alignment} bytes")]
     Misaligned {
-        /// Region.
-        region: Region,
+        /// FilePart.
+        part: FilePart,
         /// Offset found.
         offset: u64,
         /// Required alignment.
         alignment: u64,
     },
     /// A length beyond a limit of the spec (spec 10).
-    #[error("{region} claims {what} of {found}, above the limit of {limit}")]
+    #[error("{part} claims {what} of {found}, above the limit of {limit}")]
     LimitExceeded {
-        /// Region.
-        region: Region,
+        /// FilePart.
+        part: FilePart,
         /// The quantity.
         what: &'static str,
         /// Value found.
@@ -135,10 +135,10 @@ pub enum Error {
         limit: u64,
     },
     /// A field that must hold a specific value (reserved zeros, flags) does not.
-    #[error("{region}: field {field} at offset {offset} must be {expected}, found {found}")]
+    #[error("{part}: field {field} at offset {offset} must be {expected}, found {found}")]
     InvalidField {
-        /// Region.
-        region: Region,
+        /// FilePart.
+        part: FilePart,
         /// Field name as in the spec.
         field: &'static str,
         /// Absolute offset of the field (0 when not known).

@@ -16,7 +16,7 @@
 
 use crate::directory::{DIR_ENTRY_LEN, ENTRIES_PER_BLOCK};
 use crate::header::HEADER_LEN;
-use crate::{Error, Region, Result, PAGE_ALIGNMENT};
+use crate::{Error, FilePart, Result, PAGE_ALIGNMENT};
 
 /// Size of the fixed footer header in bytes.
 pub const FOOTER_HEADER_LEN: usize = 64;
@@ -89,7 +89,7 @@ impl<'a> Footer<'a> {
     pub fn decode(bytes: &'a [u8], footer_offset: u64) -> Result<Footer<'a>> {
         let field_err =
             |field: &'static str, at: u64, expected: String, found: String| Error::InvalidField {
-                region: Region::Footer,
+                part: FilePart::Footer,
                 field,
                 offset: footer_offset + at,
                 expected,
@@ -97,7 +97,7 @@ impl<'a> Footer<'a> {
             };
         let Some(h) = bytes.get(..FOOTER_HEADER_LEN) else {
             return Err(Error::Truncated {
-                region: Region::Footer,
+                part: FilePart::Footer,
                 offset: footer_offset,
                 needed: FOOTER_HEADER_LEN as u64,
                 file_len: bytes.len() as u64,
@@ -157,7 +157,7 @@ impl<'a> Footer<'a> {
         }
         if !header.directory_offset.is_multiple_of(PAGE_ALIGNMENT) {
             return Err(Error::Misaligned {
-                region: Region::DirectoryBlock(0),
+                part: FilePart::DirectoryBlock(0),
                 offset: header.directory_offset,
                 alignment: PAGE_ALIGNMENT,
             });
@@ -168,7 +168,7 @@ impl<'a> Footer<'a> {
             || dir_end.is_none_or(|end| end > footer_offset)
         {
             return Err(Error::OutOfBounds {
-                region: Region::DirectoryBlock(0),
+                part: FilePart::DirectoryBlock(0),
                 offset: header.directory_offset,
                 len: dir_len.unwrap_or(u64::MAX),
                 lower: HEADER_LEN as u64,

@@ -9,7 +9,7 @@
 //! | 16 | 44 | bytes | reserved, zero |
 //! | 60 | 4 | u32 | CRC32C of bytes 0..60 |
 
-use crate::{crc, Error, Region, Result, MAGIC, MAJOR_VERSION, MINOR_VERSION};
+use crate::{crc, Error, FilePart, Result, MAGIC, MAJOR_VERSION, MINOR_VERSION};
 
 /// Size of the header in bytes.
 pub const HEADER_LEN: usize = 64;
@@ -50,7 +50,7 @@ impl Header {
     pub fn decode(bytes: &[u8], file_len: u64) -> Result<Header> {
         let Some(bytes) = bytes.get(..HEADER_LEN) else {
             return Err(Error::Truncated {
-                region: Region::Header,
+                part: FilePart::Header,
                 offset: 0,
                 needed: HEADER_LEN as u64,
                 file_len,
@@ -59,7 +59,7 @@ impl Header {
         let found: [u8; 8] = bytes[0..8].try_into().expect("8 bytes");
         if found != MAGIC {
             return Err(Error::BadMagic {
-                region: Region::Header,
+                part: FilePart::Header,
                 offset: 0,
                 expected: MAGIC,
                 found,
@@ -69,7 +69,7 @@ impl Header {
         let actual = crc::crc32c(&bytes[0..60]);
         if stored != actual {
             return Err(Error::ChecksumMismatch {
-                region: Region::Header,
+                part: FilePart::Header,
                 offset: 0,
                 expected: stored,
                 actual,
@@ -79,7 +79,7 @@ impl Header {
         let minor = u16::from_le_bytes([bytes[10], bytes[11]]);
         if major != MAJOR_VERSION {
             return Err(Error::UnsupportedVersion {
-                region: Region::Header,
+                part: FilePart::Header,
                 major,
                 minor,
                 supported: MAJOR_VERSION,
@@ -88,7 +88,7 @@ impl Header {
         let flags = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes"));
         if flags != 0 {
             return Err(Error::InvalidField {
-                region: Region::Header,
+                part: FilePart::Header,
                 field: "flags",
                 offset: 12,
                 expected: "0".into(),
@@ -97,7 +97,7 @@ impl Header {
         }
         if let Some(i) = bytes[16..60].iter().position(|&b| b != 0) {
             return Err(Error::InvalidField {
-                region: Region::Header,
+                part: FilePart::Header,
                 field: "reserved",
                 offset: 16 + i as u64,
                 expected: "0".into(),

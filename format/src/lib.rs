@@ -41,7 +41,7 @@ pub mod values;
 pub mod varint;
 
 pub use directory::DirEntry;
-pub use error::{Error, Region, Result};
+pub use error::{Error, FilePart, Result};
 pub use footer::FooterHeader;
 pub use header::Header;
 pub use manifest::Manifest;

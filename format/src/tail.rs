@@ -10,7 +10,7 @@
 //! | 24 | 8 | bytes | magic |
 
 use crate::header::HEADER_LEN;
-use crate::{Error, Region, Result, MAGIC, MAJOR_VERSION, MAX_FOOTER_BYTES, PAGE_ALIGNMENT};
+use crate::{Error, FilePart, Result, MAGIC, MAJOR_VERSION, MAX_FOOTER_BYTES, PAGE_ALIGNMENT};
 
 /// Size of the tail in bytes.
 pub const TAIL_LEN: usize = 32;
@@ -49,7 +49,7 @@ impl Tail {
         let min_len = (HEADER_LEN + TAIL_LEN) as u64;
         if file_len < min_len || bytes.len() != TAIL_LEN {
             return Err(Error::Truncated {
-                region: Region::Tail,
+                part: FilePart::Tail,
                 offset: file_len.saturating_sub(TAIL_LEN as u64),
                 needed: min_len,
                 file_len,
@@ -59,7 +59,7 @@ impl Tail {
         let found: [u8; 8] = bytes[24..32].try_into().expect("8 bytes");
         if found != MAGIC {
             return Err(Error::BadMagic {
-                region: Region::Tail,
+                part: FilePart::Tail,
                 offset: tail_offset + 24,
                 expected: MAGIC,
                 found,
@@ -75,7 +75,7 @@ impl Tail {
         };
         if tail.major != MAJOR_VERSION {
             return Err(Error::UnsupportedVersion {
-                region: Region::Tail,
+                part: FilePart::Tail,
                 major: tail.major,
                 minor: tail.minor,
                 supported: MAJOR_VERSION,
@@ -83,7 +83,7 @@ impl Tail {
         }
         if tail.footer_len > MAX_FOOTER_BYTES {
             return Err(Error::LimitExceeded {
-                region: Region::Footer,
+                part: FilePart::Footer,
                 what: "a length",
                 found: tail.footer_len,
                 limit: MAX_FOOTER_BYTES,
@@ -93,7 +93,7 @@ impl Tail {
         let end = tail.footer_offset.checked_add(tail.footer_len);
         if tail.footer_offset < HEADER_LEN as u64 || end != Some(tail_offset) {
             return Err(Error::OutOfBounds {
-                region: Region::Footer,
+                part: FilePart::Footer,
                 offset: tail.footer_offset,
                 len: tail.footer_len,
                 lower: HEADER_LEN as u64,
@@ -102,7 +102,7 @@ impl Tail {
         }
         if !tail.footer_offset.is_multiple_of(PAGE_ALIGNMENT) {
             return Err(Error::Misaligned {
-                region: Region::Footer,
+                part: FilePart::Footer,
                 offset: tail.footer_offset,
                 alignment: PAGE_ALIGNMENT,
             });

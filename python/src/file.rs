@@ -3,12 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use gcol_import::{Alphabet, ConvertOptions, Event, NamePolicy, QualityBinning};
 use gcol_reader::{ChecksumPolicy, EvictionPolicy, PageCache, ReadOptions, Reader};
-use gcol_writer::import::{
-    dataset_name, import_fasta_from, import_fastq_from, sniff_input, Alphabet, FastaOptions,
-    FastqOptions, InputFormat, NamePolicy, QualityBinning,
-};
-use gcol_writer::{WriteOptions, Writer};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -346,21 +342,22 @@ pub(crate) struct ConvertArgs {
     pub threads: Option<usize>,
 }
 
+/// Map an import-layer error to its Python exception class.
+fn import_error(error: gcol_import::Error) -> PyErr {
+    match error {
+        gcol_import::Error::Usage { .. } => PyValueError::new_err(error.to_string()),
+        gcol_import::Error::Write(e) => writer_error(e),
+        other => InputFormatError::new_err(other.to_string()),
+    }
+}
+
+/// `gcol.convert`: the same [`gcol_import::convert`] as `gcol convert`.
 pub(crate) fn convert(
     py: Python<'_>,
     args: ConvertArgs,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Vec<Py<PyAny>>> {
-    let alphabet = match args.alphabet.as_str() {
-        "auto" => Alphabet::Auto,
-        "nucleotide" => Alphabet::Nucleotide,
-        "protein" => Alphabet::Protein,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "alphabet must be auto, nucleotide or protein, not {other:?}"
-            )))
-        }
-    };
+    let alphabet = Alphabet::parse(&args.alphabet).map_err(PyValueError::new_err)?;
     let binning = QualityBinning::parse(&args.quality_binning).map_err(PyValueError::new_err)?;
     if let Some(p) = &progress {
         if !p.bind(py).is_callable() {
@@ -369,46 +366,20 @@ pub(crate) fn convert(
             ));
         }
     }
-    let groups: Vec<Vec<PathBuf>> = if args.paired {
-        if !args.inputs.len().is_multiple_of(2) {
-            return Err(InputFormatError::new_err(
-                "paired=True takes FASTQ files two at a time: R1, R2, ...",
-            ));
-        }
-        args.inputs.chunks(2).map(<[PathBuf]>::to_vec).collect()
-    } else {
-        args.inputs.iter().map(|p| vec![p.clone()]).collect()
-    };
-    if !args.names.is_empty() && args.names.len() != groups.len() {
-        return Err(PyValueError::new_err(format!(
-            "{} names for {} datasets",
-            args.names.len(),
-            groups.len()
-        )));
+    let mut options = ConvertOptions::new(args.inputs, args.output);
+    options.names = args.names;
+    options.paired = args.paired;
+    options.alphabet = alphabet;
+    options.zstd_level = args.zstd_level;
+    options.page_kib = args.page_kib;
+    options.binning = binning;
+    options.threads = args.threads;
+    if args.lenient_names {
+        options.names_policy = NamePolicy::Lenient;
     }
-    let total: u64 = args
-        .inputs
-        .iter()
-        .map(|p| p.metadata().map(|m| m.len()).unwrap_or(0))
-        .sum();
-    let names_policy = if args.lenient_names {
-        NamePolicy::Lenient
-    } else {
-        NamePolicy::Strict
-    };
-    // A pool of the asked size for this call only (the module's pool stays).
-    let pool = match args.threads {
-        Some(0) => return Err(PyValueError::new_err("threads must be at least 1")),
-        Some(n) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| PyValueError::new_err(format!("threads: {e}")))?,
-        ),
-        None => None,
-    };
+    let mut warnings = Vec::new();
     let work = || {
-        let report = |done: u64| {
+        let report = |done: u64, total: u64| {
             if let Some(callback) = &progress {
                 Python::attach(|py| {
                     if let Err(e) = callback.call1(py, (done, total)) {
@@ -417,53 +388,33 @@ pub(crate) fn convert(
                 });
             }
         };
-        let mut writer = Writer::create(&args.output, WriteOptions::default())?;
-        let mut base = 0u64;
-        let mut names = Vec::new();
-        for (i, group) in groups.iter().enumerate() {
-            let name = args
-                .names
-                .get(i)
-                .cloned()
-                .unwrap_or_else(|| dataset_name(&group[0], group.len() == 2));
-            let cb = |done: u64, _: u64| report(base + done);
-            // One open per input: a stream (a pipe, `/dev/stdin`) cannot be
-            // read twice, so the sniffed input is the one imported.
-            let first = sniff_input(&group[0])?;
-            let read = if first.format == InputFormat::Fastq {
-                let mut o = FastqOptions::new(name.clone());
-                o.zstd_level = args.zstd_level;
-                o.page_bytes = args.page_kib.max(1) << 10;
-                o.binning = binning.clone();
-                o.names = names_policy;
-                let mut inputs = vec![first.open()?];
-                for path in &group[1..] {
-                    inputs.push(sniff_input(path)?.open()?);
-                }
-                import_fastq_from(&mut writer, inputs, &o, &cb)?.source_bytes
-            } else {
-                let mut o = FastaOptions::new(name.clone());
-                o.alphabet = alphabet;
-                o.zstd_level = args.zstd_level;
-                o.page_bytes = args.page_kib.max(1) << 10;
-                o.names = names_policy;
-                import_fasta_from(&mut writer, first.open()?, &o, &cb)?.source_bytes
-            };
-            base += read;
-            names.push(name);
-        }
-        writer.finish()?;
-        report(total);
-        Ok(names)
+        let mut events = |event: Event<'_>| {
+            if let Event::Warning(text) = event {
+                warnings.push(text);
+            }
+        };
+        gcol_import::convert(&options, &report, &mut events)
     };
-    let result: Result<Vec<String>, gcol_writer::Error> = match &pool {
-        Some(pool) => py.detach(|| pool.install(work)),
-        None => run_parallel(py, work),
+    // With `threads`, convert runs on a pool of its own; else on the
+    // module's pool (rebuilt after fork).
+    let result = if options.threads.is_some() {
+        py.detach(work)
+    } else {
+        run_parallel(py, work)
     };
     if let Some(err) = PyErr::take(py) {
         return Err(err);
     }
-    let names = result.map_err(writer_error)?;
-    let list = PyList::new(py, names)?;
+    let summary = result.map_err(import_error)?;
+    for text in warnings {
+        let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+        PyErr::warn(
+            py,
+            &category,
+            &std::ffi::CString::new(text).unwrap_or_default(),
+            1,
+        )?;
+    }
+    let list = PyList::new(py, summary.datasets.iter().map(|d| d.name.clone()))?;
     Ok(list.iter().map(|o| o.unbind()).collect())
 }

@@ -108,6 +108,25 @@ def test_paired_fastq_and_binning(tmp_path):
     assert binned["s_R1"].qualities(0).tolist() == [40, 40, 40, 40, 2]
 
 
+def test_convert_plans_like_the_cli(tmp_path):
+    """gcol.convert is the same import layer as `gcol convert`: same plans, same messages."""
+    r1, r2 = tmp_path / "x_R1.fq", tmp_path / "x_R2.fq"
+    r1.write_text("@a/1\nACGT\n+\nIIII\n")
+    r2.write_text("@a/2\nTTGA\n+\nABCD\n")
+    assert gcol.convert([r1, r2], tmp_path / "p.gcol", paired=True, names=["pair"]) == ["pair"]
+    fa = tmp_path / "y.fa"
+    fa.write_text(">y\nACGT\n")
+    with pytest.raises(gcol.InputFormatError, match="y.fa: paired inputs must be FASTQ, this is FASTA"):
+        gcol.convert([r1, fa], tmp_path / "q.gcol", paired=True)
+    with pytest.raises(ValueError, match="2 dataset names for 1 datasets"):
+        gcol.convert([r1, r2], tmp_path / "q.gcol", paired=True, names=["a", "b"])
+    vcf = tmp_path / "v.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n")
+    with pytest.raises(gcol.InputFormatError, match="VCF input is recognised"):
+        gcol.convert(vcf, tmp_path / "q.gcol")
+    assert not (tmp_path / "q.gcol").exists()
+
+
 def _worker(args):
     path, name, start, end = args
     return gcol.open(path)["sample"].fetch(name, start, end)

@@ -10,7 +10,7 @@ use gcol_format::footer::{Footer, FooterHeader};
 use gcol_format::header::HEADER_LEN;
 use gcol_format::manifest::{Column, Dataset, Layout, Manifest};
 use gcol_format::tail::TAIL_LEN;
-use gcol_format::{crc, Header, Region, Tail, MAX_PAGE_BYTES, PAGE_ALIGNMENT};
+use gcol_format::{crc, FilePart, Header, Tail, MAX_PAGE_BYTES, PAGE_ALIGNMENT};
 use memmap2::Mmap;
 use rayon::prelude::*;
 
@@ -183,7 +183,7 @@ impl Reader {
         let header = Header::decode(&data, file_len)?;
         if file_len < (HEADER_LEN + TAIL_LEN) as u64 {
             return Err(gcol_format::Error::Truncated {
-                region: Region::Tail,
+                part: FilePart::Tail,
                 offset: file_len,
                 needed: (HEADER_LEN + TAIL_LEN) as u64,
                 file_len,
@@ -205,7 +205,7 @@ impl Reader {
         let actual = crc::crc32c(footer_bytes);
         if actual != tail.footer_crc32c {
             return Err(gcol_format::Error::ChecksumMismatch {
-                region: Region::Footer,
+                part: FilePart::Footer,
                 offset: tail.footer_offset,
                 expected: tail.footer_crc32c,
                 actual,
@@ -518,7 +518,7 @@ impl Reader {
                     page,
                     info,
                     gcol_format::Error::ChecksumMismatch {
-                        region: Region::Page(page),
+                        part: FilePart::Page(page),
                         offset: info.offset,
                         expected: info.crc32c,
                         actual,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use gcol_format::encoding::Encoding;
 use gcol_format::manifest::ChunkOrder;
 use gcol_format::PhysicalType;
-use gcol_writer::import::{
+use gcol_import::{
     import_fasta, import_fastq, no_progress, FastaOptions, FastqOptions, QualityBinning,
 };
 use gcol_writer::{ColumnSpec, DatasetSpec, Writer};

@@ -2,7 +2,7 @@
 //! class a reader must report (spec 8). The files are committed under
 //! `tests/data/corrupt/` for other readers (see spec/conformance).
 
-use gcol_format::{Error as F, Region};
+use gcol_format::{Error as F, FilePart};
 use gcol_reader::{Error as R, Reader};
 
 use crate::{build_small, fix_checksums, read_everything, Layout};
@@ -21,28 +21,28 @@ pub struct Case {
     pub stage: &'static str,
 }
 
-fn region(r: &Region) -> &'static str {
+fn region(r: &FilePart) -> &'static str {
     match r {
-        Region::Header => "header",
-        Region::Tail => "tail",
-        Region::Footer => "footer",
-        Region::DirectoryBlock(_) => "directory",
-        Region::Page(_) => "page",
+        FilePart::Header => "header",
+        FilePart::Tail => "tail",
+        FilePart::Footer => "footer",
+        FilePart::DirectoryBlock(_) => "directory",
+        FilePart::Page(_) => "page",
         _ => "other",
     }
 }
 
 fn classify_format(e: &F) -> String {
     match e {
-        F::Truncated { region: r, .. } => format!("truncated:{}", region(r)),
-        F::BadMagic { region: r, .. } => format!("bad_magic:{}", region(r)),
+        F::Truncated { part: r, .. } => format!("truncated:{}", region(r)),
+        F::BadMagic { part: r, .. } => format!("bad_magic:{}", region(r)),
         F::UnsupportedVersion { .. } => "unsupported_version".into(),
         F::VersionMismatch { .. } => "version_mismatch".into(),
-        F::ChecksumMismatch { region: r, .. } => format!("checksum:{}", region(r)),
-        F::OutOfBounds { region: r, .. } => format!("out_of_bounds:{}", region(r)),
-        F::Misaligned { region: r, .. } => format!("misaligned:{}", region(r)),
-        F::LimitExceeded { region: r, .. } => format!("limit:{}", region(r)),
-        F::InvalidField { region: r, .. } => format!("invalid_field:{}", region(r)),
+        F::ChecksumMismatch { part: r, .. } => format!("checksum:{}", region(r)),
+        F::OutOfBounds { part: r, .. } => format!("out_of_bounds:{}", region(r)),
+        F::Misaligned { part: r, .. } => format!("misaligned:{}", region(r)),
+        F::LimitExceeded { part: r, .. } => format!("limit:{}", region(r)),
+        F::InvalidField { part: r, .. } => format!("invalid_field:{}", region(r)),
         F::UnknownEncoding { .. } => "unknown_encoding".into(),
         F::EncodingNotApplicable { .. } => "encoding_not_applicable".into(),
         F::MalformedPage { .. } => "malformed_page".into(),

@@ -7,9 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use gcol_import::{import_fasta, no_progress, FastaOptions, NamePolicy};
 use gcol_reader::{ExportOptions, Reader};
 use gcol_tests::shared_data;
-use gcol_writer::import::{import_fasta, no_progress, FastaOptions, NamePolicy};
 use gcol_writer::{WriteOptions, Writer};
 use proptest::prelude::*;
 

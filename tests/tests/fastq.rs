@@ -6,9 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use gcol_import::{import_fastq, no_progress, FastqOptions, QualityBinning};
 use gcol_reader::Reader;
 use gcol_tests::shared_data;
-use gcol_writer::import::{import_fastq, no_progress, FastqOptions, QualityBinning};
 use gcol_writer::{WriteOptions, Writer};
 
 fn fastq_files() -> Vec<PathBuf> {

@@ -257,26 +257,29 @@ fn main() -> ExitCode {
             quality_binning,
             threads,
             quiet,
-        } => match gcol_writer::import::QualityBinning::parse(&quality_binning) {
-            Err(e) => Err(exit::Failure::new(2, format!("--quality-binning: {e}"))),
-            Ok(quality_binning) => convert::run(convert::ConvertArgs {
-                inputs,
-                output,
-                names,
-                alphabet: match alphabet.as_str() {
-                    "nucleotide" => gcol_writer::import::Alphabet::Nucleotide,
-                    "protein" => gcol_writer::import::Alphabet::Protein,
-                    _ => gcol_writer::import::Alphabet::Auto,
-                },
-                zstd_level,
-                page_kib,
-                lenient_names,
-                paired,
-                quality_binning,
-                threads,
-                quiet,
-            }),
-        },
+        } => {
+            let binning = gcol_import::QualityBinning::parse(&quality_binning)
+                .map_err(|e| exit::Failure::new(2, format!("--quality-binning: {e}")));
+            let alphabet = gcol_import::Alphabet::parse(&alphabet)
+                .map_err(|e| exit::Failure::new(2, format!("--alphabet: {e}")));
+            match (binning, alphabet) {
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(binning), Ok(alphabet)) => {
+                    let mut options = gcol_import::ConvertOptions::new(inputs, output);
+                    options.names = names;
+                    options.paired = paired;
+                    options.alphabet = alphabet;
+                    options.zstd_level = zstd_level;
+                    options.page_kib = page_kib;
+                    options.binning = binning;
+                    options.threads = threads;
+                    if lenient_names {
+                        options.names_policy = gcol_import::NamePolicy::Lenient;
+                    }
+                    convert::run(&options, quiet)
+                }
+            }
+        }
         Command::Fetch {
             file,
             regions,

@@ -508,9 +508,99 @@ fn convert_reads_standard_input_and_fifos() {
         back.to_str().unwrap(),
     ]);
     assert_eq!(std::fs::read_to_string(&back).unwrap(), reads);
-    // Standard input can be named once only.
+    // Standard input can be named once only (a usage error).
     let o = gcol(&["convert", "-q", "-", "-", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// The import layer plans datasets the same way for every caller: a pair
+/// takes one name, a pair must be FASTQ, and formats gcol recognises but
+/// does not convert yet are named (SAM and FASTQ both start with `@`).
+#[test]
+fn convert_plans_pairs_names_and_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let r1 = path("x_R1.fq");
+    let r2 = path("x_R2.fq");
+    std::fs::write(&r1, "@a/1\nACGT\n+\nIIII\n").unwrap();
+    std::fs::write(&r2, "@a/2\nTTGA\n+\nABCD\n").unwrap();
+    let out = path("p.gcol");
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    gcol_ok(&[
+        "convert",
+        "-q",
+        "--paired",
+        "--name",
+        "pair",
+        &s(&r1),
+        &s(&r2),
+        "-o",
+        &s(&out),
+    ]);
+    let o = gcol(&["inspect", "--json", &s(&out)]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["manifest"]["datasets"][0]["name"], "pair");
+    // Two names for one pair: a usage error, nothing written.
+    let other = path("q.gcol");
+    let o = gcol(&[
+        "convert",
+        "-q",
+        "--paired",
+        "--name",
+        "a",
+        "--name",
+        "b",
+        &s(&r1),
+        &s(&r2),
+        "-o",
+        &s(&other),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("2 dataset names for 1 datasets"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!other.exists());
+    // A FASTA file in a pair: exit 4, the file and its format named.
+    let fa = path("y.fa");
+    std::fs::write(&fa, ">y\nACGT\n").unwrap();
+    let o = gcol(&[
+        "convert",
+        "-q",
+        "--paired",
+        &s(&r1),
+        &s(&fa),
+        "-o",
+        &s(&other),
+    ]);
     assert_eq!(o.status.code(), Some(4));
+    assert!(
+        stderr(&o).contains("y.fa: paired inputs must be FASTQ, this is FASTA"),
+        "{}",
+        stderr(&o)
+    );
+    // Recognised formats that this version does not convert.
+    for (name, text, format) in [
+        ("a.sam", "@HD\tVN:1.6\n@SQ\tSN:c\tLN:4\n", "SAM"),
+        (
+            "b.vcf",
+            "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+            "VCF",
+        ),
+        ("c.gff", "##gff-version 3\n", "GFF3"),
+    ] {
+        let input = path(name);
+        std::fs::write(&input, text).unwrap();
+        let o = gcol(&["convert", "-q", &s(&input), "-o", &s(&other)]);
+        assert_eq!(o.status.code(), Some(4));
+        let err = stderr(&o);
+        assert!(
+            err.contains(name) && err.contains(&format!("{format} input is recognised")),
+            "{err}"
+        );
+        assert!(!other.exists());
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@ use gcol_format::PhysicalType;
 impl Error {
     /// For an input error raised while reading, name the line after the
     /// `lines` already read.
-    pub(crate) fn with_line_after(self, lines: u64) -> Error {
+    pub fn with_line_after(self, lines: u64) -> Error {
         match self {
             Error::Input {
                 path,

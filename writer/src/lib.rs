@@ -41,14 +41,13 @@
 mod atomic;
 pub mod demo;
 mod error;
-pub mod import;
 mod provenance;
 mod writer;
 
 pub use atomic::{AtomicFile, FileWriter};
 pub use error::{Error, Result};
 pub use gcol_format::Value;
-pub use provenance::{now_utc, source_provenance};
+pub use provenance::now_utc;
 pub use writer::{
     encode_adaptive, encode_adaptive_nullable, ColumnId, ColumnLayout, ColumnSpec, DatasetId,
     DatasetSpec, WriteOptions, Writer, DEFAULT_PAGE_BYTES,

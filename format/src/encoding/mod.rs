@@ -24,7 +24,7 @@ pub mod zstd_frame;
 use std::borrow::Cow;
 
 use crate::values::BinaryView;
-use crate::{crc, validity, Error, PhysicalType, Region, Result, MAX_PAGE_BYTES};
+use crate::{crc, validity, Error, FilePart, PhysicalType, Result, MAX_PAGE_BYTES};
 
 pub use bitpack::{pack_into, packed_len, unpack_into};
 
@@ -266,7 +266,7 @@ fn check_applies(encoding: Encoding, physical: PhysicalType) -> Result<()> {
 fn check_page_limit(what: &'static str, len: usize) -> Result<()> {
     if len as u64 > u64::from(MAX_PAGE_BYTES) {
         return Err(Error::LimitExceeded {
-            region: Region::Page(0),
+            part: FilePart::Page(0),
             what,
             found: len as u64,
             limit: u64::from(MAX_PAGE_BYTES),
@@ -495,7 +495,7 @@ pub fn decode_page_with_flags(
     check_applies(encoding, physical)?;
     if decoded_len > MAX_PAGE_BYTES {
         return Err(Error::LimitExceeded {
-            region: Region::Page(0),
+            part: FilePart::Page(0),
             what: "a decoded length",
             found: u64::from(decoded_len),
             limit: u64::from(MAX_PAGE_BYTES),

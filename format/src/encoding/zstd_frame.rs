@@ -102,7 +102,7 @@ fn frame_size(stored: &[u8], exact: Option<u32>) -> Result<u64> {
     };
     if size > u64::from(MAX_PAGE_BYTES) {
         return Err(Error::LimitExceeded {
-            region: crate::Region::Page(0),
+            part: crate::FilePart::Page(0),
             what: "a zstd content size",
             found: size,
             limit: u64::from(MAX_PAGE_BYTES),

@@ -13,10 +13,10 @@ use gcol_format::manifest::{Coordinates, Provenance};
 use gcol_format::schema::reads::{self, columns as reads_columns, meta as reads_meta, SCHEMA};
 use gcol_format::schema::sequences::{columns as col, meta, FLAG_RNA};
 
-use super::input::{open_input, Input};
-use super::nucleotide::NucleotideStream;
-use super::{NamePolicy, Progress};
-use crate::{ColumnId, ColumnSpec, DatasetSpec, Error, Result, Writer};
+use crate::input::{open_input, Input};
+use crate::nucleotide::NucleotideStream;
+use crate::{NamePolicy, Progress};
+use gcol_writer::{ColumnId, ColumnSpec, DatasetSpec, Error, Result, Writer};
 
 /// Dataset kind of FASTQ reads.
 pub const READS_KIND: &str = reads::KIND;

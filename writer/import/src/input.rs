@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
-use crate::{Error, Result};
+use crate::detect::{detect, SourceFormat};
+
+use gcol_writer::{Error, Result};
 
 /// How an input is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,37 +254,20 @@ pub fn open_input(path: &Path) -> Result<Input> {
     })
 }
 
-/// What an input file holds, from its first non-blank byte (after decompression).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputFormat {
-    /// `>`: FASTA.
-    Fasta,
-    /// `@`: FASTQ.
-    Fastq,
-    /// Nothing but whitespace.
-    Empty,
-    /// Something else; the byte found.
-    Unknown(u8),
-}
-
 impl Input {
-    /// The format of the input from its first non-blank byte (after
-    /// decompression), without consuming anything but leading blank space.
-    pub fn format(&mut self) -> Result<InputFormat> {
+    /// The format of the input from its first bytes after decompression
+    /// ([`crate::detect`]), consuming nothing but leading blank space.
+    pub fn format(&mut self) -> Result<SourceFormat> {
         loop {
             let buf = self.reader.fill_buf().map_err(|source| Error::Source {
                 path: self.path.clone(),
                 source,
             })?;
             if buf.is_empty() {
-                return Ok(InputFormat::Empty);
+                return Ok(SourceFormat::Empty);
             }
-            if let Some(&b) = buf.iter().find(|b| !b.is_ascii_whitespace()) {
-                return Ok(match b {
-                    b'>' => InputFormat::Fasta,
-                    b'@' => InputFormat::Fastq,
-                    other => InputFormat::Unknown(other),
-                });
+            if buf.iter().any(|b| !b.is_ascii_whitespace()) {
+                return Ok(detect(buf));
             }
             let n = buf.len();
             self.reader.consume(n);
@@ -297,7 +282,7 @@ pub struct SniffedInput {
     /// Path as given.
     pub path: PathBuf,
     /// What the input holds.
-    pub format: InputFormat,
+    pub format: SourceFormat,
     kept: Option<Input>,
 }
 

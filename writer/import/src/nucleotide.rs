@@ -9,7 +9,7 @@ use gcol_format::kernels::PackTable;
 use gcol_format::schema::sequences::{columns as col, SCHEMA};
 use gcol_format::sequence::{is_nucleotide_symbol, Packer, CODE, NOT_ACGT};
 
-use crate::{ColumnId, ColumnSpec, DatasetId, Result, Writer};
+use gcol_writer::{ColumnId, ColumnSpec, DatasetId, Result, Writer};
 
 /// Pages of packed bases gathered before they are handed to the writer.
 const BATCH_PAGES: usize = 16;

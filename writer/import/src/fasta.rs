@@ -17,10 +17,10 @@ use gcol_format::schema::sequences::{
 };
 use gcol_format::sequence::is_protein_symbol;
 
-use super::input::{open_input, Input};
-use super::nucleotide::NucleotideStream;
 use super::Progress;
-use crate::{ColumnId, ColumnSpec, DatasetId, DatasetSpec, Error, Result, Writer};
+use crate::input::{open_input, Input};
+use crate::nucleotide::NucleotideStream;
+use gcol_writer::{ColumnId, ColumnSpec, DatasetId, DatasetSpec, Error, Result, Writer};
 
 /// Which alphabet to store the records in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,6 +33,20 @@ pub enum Alphabet {
     Nucleotide,
     /// Protein or any other letters: residue bytes as written, zstd-compressed.
     Protein,
+}
+
+impl Alphabet {
+    /// `auto`, `nucleotide` or `protein`, as the CLI and Python take it.
+    pub fn parse(text: &str) -> std::result::Result<Alphabet, String> {
+        match text {
+            "auto" => Ok(Alphabet::Auto),
+            "nucleotide" => Ok(Alphabet::Nucleotide),
+            "protein" => Ok(Alphabet::Protein),
+            other => Err(format!(
+                "alphabet must be auto, nucleotide or protein, not {other:?}"
+            )),
+        }
+    }
 }
 
 /// What to do with records whose name is empty or repeats an earlier one.

@@ -1,0 +1,392 @@
+//! Conversion of source files into one `.gcol` file: input detection,
+//! dataset planning and naming, import, atomic write. `gcol convert` and
+//! Python's `gcol.convert` call [`convert`] and nothing else, so they
+//! behave alike and fail with the same messages.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use gcol_writer::{WriteOptions, Writer};
+
+use crate::detect::SourceFormat;
+use crate::input::{dataset_name, is_stdin, sniff_input, SniffedInput};
+use crate::{
+    import_fasta_from, import_fastq_from, Alphabet, FastaOptions, FastqOptions, NamePolicy,
+    Progress, QualityBinning,
+};
+
+/// What to convert, and how.
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    /// Input paths (`-` for standard input, at most once).
+    pub inputs: Vec<PathBuf>,
+    /// Output `.gcol` path (written under a temporary name, then renamed).
+    pub output: PathBuf,
+    /// Dataset names, one per dataset (per input, or per pair when
+    /// `paired`); empty: named after the files.
+    pub names: Vec<String>,
+    /// FASTQ inputs come in pairs (R1 R2 ...), each pair one dataset.
+    pub paired: bool,
+    /// Residue alphabet of FASTA inputs.
+    pub alphabet: Alphabet,
+    /// zstd level of base pages (0: plain, zero-copy reads).
+    pub zstd_level: i32,
+    /// Base page size in KiB of packed bases.
+    pub page_kib: usize,
+    /// FASTQ quality binning.
+    pub binning: QualityBinning,
+    /// Whether empty or repeated record names are refused.
+    pub names_policy: NamePolicy,
+    /// Worker threads (a pool of that size for this conversion), or the
+    /// caller's rayon pool.
+    pub threads: Option<usize>,
+    /// File-level writer options.
+    pub write: WriteOptions,
+}
+
+impl ConvertOptions {
+    /// Defaults of `gcol convert`: auto alphabet, zstd level 9, 64 KiB
+    /// pages, lossless qualities, strict names.
+    pub fn new(inputs: Vec<PathBuf>, output: impl Into<PathBuf>) -> ConvertOptions {
+        ConvertOptions {
+            inputs,
+            output: output.into(),
+            names: Vec::new(),
+            paired: false,
+            alphabet: Alphabet::Auto,
+            zstd_level: 9,
+            page_kib: 64,
+            binning: QualityBinning::Lossless,
+            names_policy: NamePolicy::Strict,
+            threads: None,
+            write: WriteOptions::default(),
+        }
+    }
+}
+
+/// Why a conversion did not happen.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Options that do not fit together (the number of names, standard
+    /// input twice, zero threads, two datasets of one name).
+    #[error("{detail}")]
+    Usage {
+        /// What does not fit.
+        detail: String,
+    },
+    /// An input that cannot be converted: unrecognised, a format this
+    /// version does not convert yet, or the wrong format for `paired`.
+    #[error("{}: {detail}", path.display())]
+    Input {
+        /// The input.
+        path: PathBuf,
+        /// What it holds and why that does not do.
+        detail: String,
+    },
+    /// Reading, parsing or writing failed (a malformed record names its
+    /// file, record, line and field).
+    #[error(transparent)]
+    Write(#[from] gcol_writer::Error),
+}
+
+/// Result alias of [`convert`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What one dataset became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetReport {
+    /// Dataset name.
+    pub name: String,
+    /// Its source files (two for a pair).
+    pub sources: Vec<PathBuf>,
+    /// Their format.
+    pub format: SourceFormat,
+    /// Records (FASTA) or reads (FASTQ, both mates).
+    pub records: u64,
+    /// Residues or bases.
+    pub residues: u64,
+    /// `nucleotide` or `protein`.
+    pub alphabet: &'static str,
+    /// A FASTQ pair, interleaved.
+    pub paired: bool,
+    /// FASTA whose export reproduces the input byte for byte.
+    pub exact_export: bool,
+    /// Bytes read from the sources (compressed, when they are).
+    pub source_bytes: u64,
+}
+
+impl DatasetReport {
+    /// One line for users: `reads_R1.fq + reads_R2.fq: 40 reads (paired), 6040 bases`.
+    pub fn message(&self) -> String {
+        let sources = self
+            .sources
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        match self.format {
+            SourceFormat::Fastq => format!(
+                "{sources}: {} reads{}, {} bases",
+                self.records,
+                if self.paired { " (paired)" } else { "" },
+                self.residues
+            ),
+            _ => format!(
+                "{sources}: {} {} records, {} residues{}",
+                self.records,
+                self.alphabet,
+                self.residues,
+                if self.exact_export {
+                    ""
+                } else {
+                    " (irregular line layout: export will rewrap)"
+                }
+            ),
+        }
+    }
+}
+
+/// What [`convert`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConvertSummary {
+    /// The datasets, in file order.
+    pub datasets: Vec<DatasetReport>,
+    /// Bytes read from all inputs.
+    pub input_bytes: u64,
+    /// Bytes of the `.gcol` file.
+    pub output_bytes: u64,
+}
+
+impl ConvertSummary {
+    /// One line for users: `wrote out.gcol (N bytes; inputs M bytes, R.RRx)`.
+    pub fn message(&self, output: &Path) -> String {
+        let ratio = self.input_bytes as f64 / self.output_bytes.max(1) as f64;
+        format!(
+            "wrote {} ({} bytes; inputs {} bytes, {ratio:.2}x)",
+            output.display(),
+            self.output_bytes,
+            self.input_bytes
+        )
+    }
+}
+
+/// Something to tell the user while converting.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A doubtful choice made for the user (a dataset named after `/dev/fd/63`).
+    Warning(String),
+    /// A dataset was written.
+    Dataset(&'a DatasetReport),
+}
+
+/// Total size of the inputs in bytes, when every one is a regular file
+/// (streams have no size ahead of time).
+pub fn input_size(inputs: &[PathBuf]) -> Option<u64> {
+    inputs
+        .iter()
+        .map(|p| match p.metadata() {
+            Ok(m) if m.is_file() && !is_stdin(p) => Some(m.len()),
+            _ => None,
+        })
+        .sum()
+}
+
+/// One dataset to write.
+struct Job {
+    name: String,
+    format: SourceFormat,
+    inputs: Vec<SniffedInput>,
+}
+
+fn usage(detail: impl Into<String>) -> Error {
+    Error::Usage {
+        detail: detail.into(),
+    }
+}
+
+/// Open and recognise every input once, group pairs, and name datasets.
+fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Vec<Job>> {
+    if options.inputs.is_empty() {
+        return Err(usage("no inputs"));
+    }
+    if options.inputs.iter().filter(|p| is_stdin(p)).count() > 1 {
+        return Err(usage("standard input (-) can be given only once"));
+    }
+    let group_size = if options.paired { 2 } else { 1 };
+    if !options.inputs.len().is_multiple_of(group_size) {
+        return Err(usage(
+            "paired FASTQ files come two at a time: R1 R2 [R1 R2 ...]",
+        ));
+    }
+    let groups = options.inputs.len() / group_size;
+    if !options.names.is_empty() && options.names.len() != groups {
+        return Err(usage(format!(
+            "{} dataset names for {} datasets (one per input{})",
+            options.names.len(),
+            groups,
+            if options.paired { " pair" } else { "" }
+        )));
+    }
+    let mut sniffed = Vec::new();
+    for path in &options.inputs {
+        let input = sniff_input(path)?;
+        match input.format {
+            SourceFormat::Unknown => {
+                return Err(Error::Input {
+                    path: path.clone(),
+                    detail: "unrecognised input; expected FASTA ('>') or FASTQ ('@'), plain, gzip or BGZF".into(),
+                })
+            }
+            format if !format.convertible() => {
+                return Err(Error::Input {
+                    path: path.clone(),
+                    detail: format!(
+                        "{format} input is recognised, but this version of gcol converts only FASTA and FASTQ"
+                    ),
+                })
+            }
+            SourceFormat::Fastq => {}
+            format if options.paired => {
+                return Err(Error::Input {
+                    path: path.clone(),
+                    detail: format!("paired inputs must be FASTQ, this is {format}"),
+                })
+            }
+            _ => {}
+        }
+        sniffed.push(input);
+    }
+    let mut jobs = Vec::new();
+    let mut sniffed = sniffed.into_iter();
+    let mut seen = HashSet::new();
+    for (i, paths) in options.inputs.chunks(group_size).enumerate() {
+        let inputs: Vec<SniffedInput> = sniffed.by_ref().take(group_size).collect();
+        let format = match inputs[0].format {
+            SourceFormat::Fastq => SourceFormat::Fastq,
+            // An empty input becomes an empty sequences dataset.
+            _ => SourceFormat::Fasta,
+        };
+        let name = match options.names.get(i) {
+            Some(name) => name.clone(),
+            None => {
+                let name = dataset_name(&paths[0], options.paired);
+                // `<(zcat x.fa.gz)` is /dev/fd/63: the dataset would be called "63".
+                if !is_stdin(&paths[0]) && paths[0].starts_with("/dev/fd") {
+                    events(Event::Warning(format!(
+                        "dataset named {name:?} after {}; give a dataset name to choose one",
+                        paths[0].display()
+                    )));
+                }
+                name
+            }
+        };
+        if !seen.insert(name.clone()) {
+            return Err(usage(format!(
+                "two inputs would both become dataset {name:?}; give dataset names"
+            )));
+        }
+        jobs.push(Job {
+            name,
+            format,
+            inputs,
+        });
+    }
+    Ok(jobs)
+}
+
+/// Convert `options.inputs` into `options.output`: each input (or FASTQ
+/// pair) becomes one dataset. `progress(done, total)` counts input bytes
+/// read (`total` 0 when an input is a stream); `events` hears warnings and
+/// each dataset written. On any error nothing is left at the output path
+/// (an existing file there is untouched).
+pub fn convert(
+    options: &ConvertOptions,
+    progress: Progress<'_>,
+    events: &mut (dyn FnMut(Event<'_>) + Send),
+) -> Result<ConvertSummary> {
+    match options.threads {
+        Some(0) => Err(usage("threads must be at least 1")),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| usage(format!("threads: {e}")))?;
+            pool.install(|| convert_here(options, progress, events))
+        }
+        None => convert_here(options, progress, events),
+    }
+}
+
+fn convert_here(
+    options: &ConvertOptions,
+    progress: Progress<'_>,
+    events: &mut (dyn FnMut(Event<'_>) + Send),
+) -> Result<ConvertSummary> {
+    let jobs = plan(options, events)?;
+    let total = input_size(&options.inputs).unwrap_or(0);
+    let mut writer = Writer::create(&options.output, options.write.clone())?;
+    let page_bytes = options.page_kib.max(1) << 10;
+    let mut base = 0u64;
+    let mut datasets = Vec::new();
+    for job in jobs {
+        let sources: Vec<PathBuf> = job.inputs.iter().map(|i| i.path.clone()).collect();
+        let inputs = job
+            .inputs
+            .into_iter()
+            .map(SniffedInput::open)
+            .collect::<gcol_writer::Result<Vec<_>>>()?;
+        let report = |done: u64, _: u64| progress(base + done, total);
+        let dataset = match job.format {
+            SourceFormat::Fastq => {
+                let mut o = FastqOptions::new(job.name.clone());
+                o.zstd_level = options.zstd_level;
+                o.page_bytes = page_bytes;
+                o.binning = options.binning.clone();
+                o.names = options.names_policy;
+                let s = import_fastq_from(&mut writer, inputs, &o, &report)?;
+                DatasetReport {
+                    name: job.name,
+                    sources,
+                    format: job.format,
+                    records: s.reads,
+                    residues: s.bases,
+                    alphabet: "nucleotide",
+                    paired: s.paired,
+                    exact_export: true,
+                    source_bytes: s.source_bytes,
+                }
+            }
+            _ => {
+                let mut o = FastaOptions::new(job.name.clone());
+                o.alphabet = options.alphabet;
+                o.zstd_level = options.zstd_level;
+                o.page_bytes = page_bytes;
+                o.names = options.names_policy;
+                let input = inputs.into_iter().next().expect("one input");
+                let s = import_fasta_from(&mut writer, input, &o, &report)?;
+                DatasetReport {
+                    name: job.name,
+                    sources,
+                    format: job.format,
+                    records: s.records,
+                    residues: s.residues,
+                    alphabet: s.alphabet,
+                    paired: false,
+                    exact_export: s.exact_export,
+                    source_bytes: s.source_bytes,
+                }
+            }
+        };
+        base += dataset.source_bytes;
+        events(Event::Dataset(&dataset));
+        datasets.push(dataset);
+    }
+    let output_bytes = writer.finish()?;
+    progress(base, total.max(base));
+    Ok(ConvertSummary {
+        datasets,
+        input_bytes: base,
+        output_bytes,
+    })
+}

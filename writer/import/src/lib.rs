@@ -1,0 +1,34 @@
+//! The one import layer of gcol: what an input holds ([`detect`]), which
+//! datasets the inputs become, and [`convert`], which `gcol convert` and
+//! Python's `gcol.convert` both call, so they behave alike and fail with
+//! the same messages. The importers below it ([`import_fasta`],
+//! [`import_fastq`]) write datasets into any [`gcol_writer::Writer`].
+//!
+//! Each importer reads its input once, streaming, and reports progress in
+//! input bytes (compressed bytes for compressed input). The field parsers
+//! (noodles) are dependencies of this crate, not of the writer.
+
+pub mod convert;
+pub mod detect;
+pub mod fasta;
+pub mod fastq;
+pub mod input;
+mod nucleotide;
+
+pub use convert::{
+    convert, input_size, ConvertOptions, ConvertSummary, DatasetReport, Error, Event,
+};
+pub use detect::{detect, SourceFormat};
+pub use fasta::{
+    import_fasta, import_fasta_from, Alphabet, FastaOptions, FastaSummary, NamePolicy,
+};
+pub use fastq::{import_fastq, import_fastq_from, FastqOptions, FastqSummary, QualityBinning};
+pub use input::{
+    dataset_name, is_stdin, open_input, sniff_input, Compression, Input, SniffedInput,
+};
+
+/// Called with (input bytes read so far, input size in bytes).
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// A progress callback that does nothing.
+pub fn no_progress(_done: u64, _total: u64) {}
