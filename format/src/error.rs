@@ -86,6 +86,27 @@ pub enum Error {
         /// Tail minor.
         tail_minor: u16,
     },
+    /// A `manifest_version` other than the one this crate reads (spec 5.1).
+    #[error(
+        "unsupported manifest_version {found}: this reader reads version {supported}; upgrade gcol"
+    )]
+    UnsupportedManifestVersion {
+        /// Version found.
+        found: u64,
+        /// Version supported.
+        supported: u32,
+    },
+    /// A feature of a newer minor version that this crate does not know
+    /// (spec 9): not corruption, but nothing this reader can read.
+    #[error("{what} of format version 1.{minor}: this reader knows 1.{known}; upgrade gcol")]
+    Unsupported {
+        /// The feature.
+        what: String,
+        /// The file's minor version.
+        minor: u16,
+        /// The highest minor version this crate knows.
+        known: u16,
+    },
     /// A CRC32C did not match.
     #[error("checksum mismatch in {part} at offset {offset}: expected crc32c {expected:#010x}, computed {actual:#010x}")]
     ChecksumMismatch {

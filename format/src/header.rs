@@ -86,6 +86,14 @@ impl Header {
             });
         }
         let flags = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes"));
+        if flags != 0 && minor > MINOR_VERSION {
+            // spec 2.2: a later minor version may define header flags.
+            return Err(Error::Unsupported {
+                what: format!("header flags {flags:#x}"),
+                minor,
+                known: MINOR_VERSION,
+            });
+        }
         if flags != 0 {
             return Err(Error::InvalidField {
                 part: FilePart::Header,

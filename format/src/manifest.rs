@@ -206,7 +206,10 @@ impl Manifest {
         // One UTF-8 check of the whole document (fast, vectorised), then a
         // `str` parse, which skips serde_json's per-string re-validation.
         let manifest: Manifest = match std::str::from_utf8(bytes) {
-            Ok(text) => serde_json::from_str(text),
+            // spec 5.1: no member name twice in any object (serde would
+            // keep the last of a map's repeated keys without a word).
+            Ok(text) => serde_json::from_str::<unique::UniqueNames>(text)
+                .and_then(|_| serde_json::from_str(text)),
             // Let serde_json name the line and column of the bad byte.
             Err(_) => serde_json::from_slice(bytes),
         }
@@ -274,8 +277,11 @@ impl Manifest {
         if self.format != FORMAT_NAME {
             return bad(format!("format is {:?}, expected \"gcol\"", self.format));
         }
-        if self.manifest_version == 0 {
-            return bad("manifest_version must be at least 1".into());
+        if self.manifest_version != MANIFEST_VERSION {
+            return Err(Error::UnsupportedManifestVersion {
+                found: u64::from(self.manifest_version),
+                supported: MANIFEST_VERSION,
+            });
         }
         let mut dataset_names = BTreeSet::new();
         let mut next_id = 0u64;
@@ -414,5 +420,118 @@ fn check_layout(dataset: &Dataset, column: &Column) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// A JSON walk that fails on a member name repeated in one object (spec 5.1).
+mod unique {
+    use std::collections::HashSet;
+    use std::fmt;
+
+    use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    /// Any JSON value whose objects never repeat a member name.
+    pub(super) struct UniqueNames;
+
+    impl<'de> Deserialize<'de> for UniqueNames {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_any(Walk)
+        }
+    }
+
+    struct Walk;
+
+    impl<'de> Visitor<'de> for Walk {
+        type Value = UniqueNames;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueNames, A::Error> {
+            let mut names = HashSet::new();
+            while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if !names.insert(name.clone()) {
+                    return Err(de::Error::custom(format!(
+                        "member {name:?} appears twice in one object"
+                    )));
+                }
+                map.next_value::<UniqueNames>()?;
+            }
+            Ok(UniqueNames)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueNames, A::Error> {
+            while seq.next_element::<UniqueNames>()?.is_some() {}
+            Ok(UniqueNames)
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<UniqueNames, E> {
+            Ok(UniqueNames)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<UniqueNames, E> {
+            Ok(UniqueNames)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<UniqueNames, E> {
+            Ok(UniqueNames)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<UniqueNames, E> {
+            Ok(UniqueNames)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<UniqueNames, E> {
+            Ok(UniqueNames)
+        }
+        fn visit_unit<E>(self) -> Result<UniqueNames, E> {
+            Ok(UniqueNames)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> String {
+        r#"{"format":"gcol","manifest_version":1,"created_utc":"t","modified_utc":"t","producer":{"name":"p","version":"v"},"datasets":[],"metadata":{"a":"1"}}"#.into()
+    }
+
+    #[test]
+    fn json_corner_cases() {
+        assert!(Manifest::decode(sample().as_bytes(), 0, 0).is_ok());
+        // Whitespace around the object is fine; a BOM is not.
+        assert!(Manifest::decode(format!(" {} \n", sample()).as_bytes(), 0, 0).is_ok());
+        assert!(Manifest::decode(format!("\u{feff}{}", sample()).as_bytes(), 0, 0).is_err());
+        // A repeated member name, at the top or inside metadata.
+        let twice = sample().replace(r#""metadata":{"a":"1"}"#, r#""metadata":{"a":"1","a":"2"}"#);
+        let e = Manifest::decode(twice.as_bytes(), 0, 0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("appears twice"), "{e}");
+        let twice = sample().replace(r#""format":"gcol","#, r#""format":"gcol","format":"gcol","#);
+        assert!(Manifest::decode(twice.as_bytes(), 0, 0).is_err());
+        // 5.0 is not an integer; manifest_version 2 is unsupported.
+        let float = sample().replace(r#""manifest_version":1"#, r#""manifest_version":1.0"#);
+        assert!(matches!(
+            Manifest::decode(float.as_bytes(), 0, 0),
+            Err(Error::ManifestJson { .. })
+        ));
+        let two = sample().replace(r#""manifest_version":1"#, r#""manifest_version":2"#);
+        assert!(matches!(
+            Manifest::decode(two.as_bytes(), 0, 0),
+            Err(Error::UnsupportedManifestVersion { found: 2, .. })
+        ));
+        // Integers above 2^53 are read exactly.
+        let big = sample().replace(
+            r#""datasets":[]"#,
+            r#""datasets":[{"name":"d","kind":"k","num_rows":18446744073709551615,"columns":[]}]"#,
+        );
+        let m = Manifest::decode(big.as_bytes(), 0, 0).unwrap();
+        assert_eq!(m.datasets[0].num_rows, Some(u64::MAX));
+        // A missing required member.
+        let missing = sample().replace(r#""producer":{"name":"p","version":"v"},"#, "");
+        assert!(matches!(
+            Manifest::decode(missing.as_bytes(), 0, 0),
+            Err(Error::ManifestJson { .. })
+        ));
     }
 }

@@ -66,9 +66,12 @@ pub(crate) fn reader_error(error: gcol_reader::Error) -> PyErr {
             PyFileNotFoundError::new_err(message)
         }
         E::Io { .. } | E::Output { .. } => PyIOError::new_err(message),
-        E::Format(gcol_format::Error::UnsupportedVersion { .. }) | E::Unsupported { .. } => {
-            UnsupportedVersionError::new_err(message)
-        }
+        E::Format(
+            gcol_format::Error::UnsupportedVersion { .. }
+            | gcol_format::Error::UnsupportedManifestVersion { .. }
+            | gcol_format::Error::Unsupported { .. },
+        )
+        | E::Unsupported { .. } => UnsupportedVersionError::new_err(message),
         E::NoSuchDataset { .. } | E::NoSuchColumn { .. } | E::NoSuchRecord { .. } => {
             NotFoundError::new_err(message)
         }

@@ -498,8 +498,30 @@ impl Reader {
         format!("{}/{}", ds.name, c.name)
     }
 
-    /// A page-level error naming the column, page and offset.
+    /// A page-level error naming the column, page and offset. An unknown
+    /// encoding id or flag in a file of a newer minor version is
+    /// unsupported, not corrupt (spec 9).
     fn page_error(&self, page: u64, info: &PageInfo, source: gcol_format::Error) -> Error {
+        let (minor, known) = (self.inner.header.minor, gcol_format::MINOR_VERSION);
+        if minor > known {
+            let what = match &source {
+                gcol_format::Error::UnknownEncoding { id } => {
+                    Some(format!("page {page}: encoding id {id:#06x}"))
+                }
+                gcol_format::Error::UnknownPageFlags { flags } => {
+                    Some(format!("page {page}: entry flags {flags:#06x}"))
+                }
+                _ => None,
+            };
+            if let Some(what) = what {
+                return Error::Unsupported {
+                    column: self.column_label(info.column_id),
+                    what,
+                    minor,
+                    known,
+                };
+            }
+        }
         Error::Page {
             column: self.column_label(info.column_id),
             page,

@@ -339,6 +339,19 @@ def assemble_lists(ends, items):
     return out
 
 
+def _unique_members(pairs):
+    """5.1: a member name appears at most once in an object."""
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        raise ValueError("a member name appears twice in one object")
+    return dict(pairs)
+
+
+def _no_floats(text):
+    """5.1: the manifest holds integers only (no 5.0, 5e0, NaN)."""
+    raise ValueError(f"not an integer: {text}")
+
+
 class GcolFile:
     """A .gcol file read by the rules of section 8.1."""
 
@@ -363,6 +376,8 @@ class GcolFile:
         self.major, self.minor = _u16(d, 8), _u16(d, 10)
         if self.major != 1:
             raise GcolError("unsupported_version", f"major {self.major}")
+        if _u32(d, 12) != 0 and self.minor > READER_MINOR:  # 2.2: header flags of a newer minor version
+            raise GcolError("unsupported", f"header flags {_u32(d, 12):#x} of version 1.{self.minor}")
         if _u32(d, 12) != 0 or any(d[16:60]):
             raise GcolError("invalid_field:header", "flags or reserved bytes")
         # step 2: tail
@@ -407,7 +422,8 @@ class GcolFile:
         self.footer_offset = footer_offset
         manifest_bytes = bytes(footer[FOOTER_HEADER_LEN + 4 * num_blocks:])
         try:
-            self.manifest = json.loads(manifest_bytes.decode("utf-8"))
+            self.manifest = json.loads(manifest_bytes.decode("utf-8"), object_pairs_hook=_unique_members,
+                                       parse_float=_no_floats, parse_constant=_no_floats)
         except (UnicodeDecodeError, ValueError) as e:
             raise GcolError("manifest_json", str(e)) from None
         self._check_manifest()
@@ -417,6 +433,8 @@ class GcolFile:
         m = self.manifest
         if m.get("format") != "gcol":
             raise GcolError("manifest_invalid", f"format {m.get('format')!r}")
+        if m.get("manifest_version") != 1:  # 5.1
+            raise GcolError("unsupported_version", f"manifest_version {m.get('manifest_version')!r}")
         names, next_id, next_page = set(), 0, 0
         self.columns = []
         for ds in m["datasets"]:
@@ -735,3 +753,40 @@ def records_text(reader, dataset):
             text.append(b + 32 if lower[p] and 65 <= b <= 90 else b)
         out.append(text.decode("ascii"))
     return out
+
+
+def export_fasta(reader, dataset):
+    """12.6: the FASTA text of a sequences dataset, as bytes."""
+    texts = records_text(reader, dataset)
+    definitions = reader.column_values(dataset, "definition")
+    widths = reader.column_values(dataset, "line_width")
+    blanks = reader.column_values(dataset, "blank_lines")
+    flags = reader.column_values(dataset, "flags")
+    out = bytearray()
+    for text, definition, width, blank, flag in zip(texts, definitions, widths, blanks, flags):
+        eol = b"\r\n" if flag & 1 else b"\n"
+        lines = [b">" + bytes(definition)]
+        if text:
+            w = width or len(text)
+            lines += [text[i:i + w].encode("ascii") for i in range(0, len(text), w)]
+        lines += [b""] * blank
+        record = eol.join(lines) + eol
+        if flag & 8:  # no line ending after the record's last line
+            record = record[:-len(eol)]
+        out += record
+    return bytes(out)
+
+
+def export_fastq(reader, dataset):
+    """13: the FASTQ text of a reads dataset (both mates interleaved), as bytes."""
+    texts = records_text(reader, dataset)
+    names = reader.column_values(dataset, "name")
+    descriptions = reader.column_values(dataset, "description")
+    offsets = reader.column_values(dataset, "offset")
+    lengths = reader.column_values(dataset, "length")
+    quality = reader.column_values(dataset, "quality")
+    out = bytearray()
+    for text, name, description, o, n in zip(texts, names, descriptions, offsets, lengths):
+        out += b"@" + bytes(name) + (b" " + bytes(description) if description else b"") + b"\n"
+        out += text.encode("ascii") + b"\n+\n" + bytes(q + 33 for q in quality[o:o + n]) + b"\n"
+    return bytes(out)

@@ -269,6 +269,18 @@ pub fn layouts() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+fn reads_edge() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    import_fastq(
+        &mut w,
+        &[&input("edge.fq")],
+        &FastqOptions::new("edge"),
+        &no_progress,
+    )
+    .expect("edge reads");
+    w.finish().expect("finish")
+}
+
 /// Every conformance file: (file name, what it covers, bytes).
 pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     vec![
@@ -281,7 +293,7 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ("many_pages.gcol", "1,500 pages: two directory blocks, the second partial", many_pages()),
         (
             "sequences_dna.gcol",
-            "sequences (12): DNA with soft-masked runs, an N run, IUPAC codes, RNA records (U), three line widths; base pages stored plain where zstd would not shrink them (7.5)",
+            "sequences (12): DNA with soft-masked runs, an N run, IUPAC codes, RNA records (U), two line widths; base pages stored plain where zstd would not shrink them (7.5)",
             fasta(&input("dna.fa"), "dna", 5, 64 << 10),
         ),
         (
@@ -298,6 +310,16 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "reads.gcol",
             "reads (13): an R1/R2 pair interleaved with a mate column, and the R1 file again with illumina8 quality binning",
             reads(),
+        ),
+        (
+            "sequences_edge.gcol",
+            "sequences (12): CR LF and LF records in one file, blank lines after a record, a zero-length record, an irregularly wrapped record (flag bit 2), no final newline (flag bit 3), gaps (-), N runs, lower case, RNA",
+            fasta(&input("edge.fa"), "edge", 5, 64 << 10),
+        ),
+        (
+            "reads_edge.gcol",
+            "reads (13): descriptions (with two spaces inside), N, lower case, an RNA read (U), a one-base read, qualities ! and ~",
+            reads_edge(),
         ),
         (
             "layouts.gcol",

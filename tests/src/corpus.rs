@@ -49,6 +49,8 @@ fn classify_format(e: &F) -> String {
         F::DecodedLengthMismatch { .. } => "decoded_length".into(),
         F::ManifestJson { .. } => "manifest_json".into(),
         F::ManifestInvalid { .. } => "manifest_invalid".into(),
+        F::UnsupportedManifestVersion { .. } => "unsupported_version".into(),
+        F::Unsupported { .. } => "unsupported".into(),
         _ => "other".into(),
     }
 }
@@ -64,6 +66,7 @@ pub fn classify(e: &R) -> String {
         R::InvalidEntry { field, .. } => format!("invalid_entry:{}", field.replace(' ', "_")),
         R::Layout { .. } => "layout".into(),
         R::Inconsistent { .. } => "inconsistent".into(),
+        R::Unsupported { .. } => "unsupported".into(),
         R::Io { .. } => "io".into(),
         _ => "other".into(),
     }

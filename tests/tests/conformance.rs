@@ -50,8 +50,13 @@ const README_HEAD: &str = "# Conformance vectors
 Small `.gcol` files that together use every structure and every encoding id
 of [the v1 spec](../gcol-v1.md), each with a JSON file giving its decoded
 content: every column of every dataset, in row order, integers and floats as
-JSON numbers (floats in shortest round-trip form; compare `f32` values as
-32-bit floats) and binary values as lower-case hex.
+JSON numbers (floats in shortest round-trip form, `f32` in the shortest form
+that reads back as the same 32-bit float; compare `f32` values as 32-bit
+floats), binary values as lower-case hex, and nulls (spec 6.5) as `null`.
+`values` are the column's flat values: for a list column (6.6) its end
+offsets, for a chunked column (6.7) its chunks' values in page order. A list
+column also has `lists` (each row's items, nested for lists of lists, or
+`null`), a chunked column `array` (`[row][column][inner]`).
 
 The files are built by `tests/src/conformance.rs` from fixed inputs (the
 code, and `inputs/`) with a fixed timestamp and producer. `cargo test -p
