@@ -9,10 +9,17 @@
 //! | 8 | 8 | u64 | number of pages (directory entries) |
 //! | 16 | 4 | u32 | entries per directory block (1024 in v1) |
 //! | 20 | 4 | u32 | number of directory blocks |
-//! | 24 | 8 | u64 | manifest length in bytes |
-//! | 32 | 32 | bytes | reserved, zero |
+//! | 24 | 8 | u64 | manifest region length in bytes |
+//! | 32 | 4 | u32 | footer flags: bit 0 (1.1) the manifest region is one zstd frame |
+//! | 36 | 4 | bytes | reserved, zero |
+//! | 40 | 8 | u64 | inline length (1.1): bytes of inline pages ending the manifest region's content |
+//! | 48 | 16 | bytes | reserved, zero |
 //!
-//! Then `number of blocks` u32 CRC32Cs, then the manifest (UTF-8 JSON).
+//! Then `number of blocks` u32 CRC32Cs, then the manifest region: the
+//! manifest (UTF-8 JSON) followed by the inline pages of tiny columns,
+//! compressed as one zstd frame when flag bit 0 is set.
+
+use std::borrow::Cow;
 
 use crate::directory::{DIR_ENTRY_LEN, ENTRIES_PER_BLOCK};
 use crate::header::HEADER_LEN;
@@ -32,8 +39,34 @@ pub struct FooterHeader {
     pub entries_per_block: u32,
     /// Number of directory blocks.
     pub num_blocks: u32,
-    /// Manifest length in bytes.
+    /// Length of the manifest region (stored, compressed or not) in bytes.
     pub manifest_len: u64,
+    /// Footer flags ([`FOOTER_FLAG_ZSTD`]).
+    pub flags: u32,
+    /// Bytes of inline pages at the end of the manifest region's content.
+    pub inline_len: u64,
+}
+
+/// Footer flag bit 0 (format 1.1): the manifest region is one zstd frame.
+pub const FOOTER_FLAG_ZSTD: u32 = 1;
+
+/// The manifest region, decompressed and split (spec 2.5).
+#[derive(Debug, Clone)]
+pub struct ManifestRegion<'a> {
+    content: Cow<'a, [u8]>,
+    inline_len: usize,
+}
+
+impl<'a> ManifestRegion<'a> {
+    /// The manifest JSON.
+    pub fn json(&self) -> &[u8] {
+        &self.content[..self.content.len() - self.inline_len]
+    }
+
+    /// The inline pages (spec 2.5, 5.4).
+    pub fn inline(&self) -> &[u8] {
+        &self.content[self.content.len() - self.inline_len..]
+    }
 }
 
 /// A footer split into its parts, borrowing the file's bytes.
@@ -43,7 +76,7 @@ pub struct Footer<'a> {
     pub header: FooterHeader,
     /// Raw block checksums (`4 * num_blocks` bytes).
     pub block_crcs: &'a [u8],
-    /// Manifest JSON bytes.
+    /// The manifest region as stored (see [`Footer::region`]).
     pub manifest: &'a [u8],
 }
 
@@ -56,6 +89,8 @@ impl FooterHeader {
             entries_per_block: ENTRIES_PER_BLOCK,
             num_blocks: num_pages.div_ceil(u64::from(ENTRIES_PER_BLOCK)) as u32,
             manifest_len,
+            flags: 0,
+            inline_len: 0,
         }
     }
 
@@ -67,6 +102,8 @@ impl FooterHeader {
         out[16..20].copy_from_slice(&self.entries_per_block.to_le_bytes());
         out[20..24].copy_from_slice(&self.num_blocks.to_le_bytes());
         out[24..32].copy_from_slice(&self.manifest_len.to_le_bytes());
+        out[32..36].copy_from_slice(&self.flags.to_le_bytes());
+        out[40..48].copy_from_slice(&self.inline_len.to_le_bytes());
         out
     }
 
@@ -111,13 +148,25 @@ impl<'a> Footer<'a> {
             entries_per_block: u32_at(16),
             num_blocks: u32_at(20),
             manifest_len: u64_at(24),
+            flags: u32_at(32),
+            inline_len: u64_at(40),
         };
-        if let Some(i) = h[32..64].iter().position(|&b| b != 0) {
+        for (from, to) in [(36, 40), (48, 64)] {
+            if let Some(i) = h[from..to].iter().position(|&b| b != 0) {
+                return Err(field_err(
+                    "reserved",
+                    (from + i) as u64,
+                    "0".into(),
+                    format!("{:#04x}", h[from + i]),
+                ));
+            }
+        }
+        if header.flags & !FOOTER_FLAG_ZSTD != 0 {
             return Err(field_err(
-                "reserved",
-                32 + i as u64,
-                "0".into(),
-                format!("{:#04x}", h[32 + i]),
+                "flags",
+                32,
+                format!("a combination of {FOOTER_FLAG_ZSTD:#x}"),
+                format!("{:#x}", header.flags),
             ));
         }
         if header.entries_per_block != ENTRIES_PER_BLOCK {
@@ -183,9 +232,73 @@ impl<'a> Footer<'a> {
         })
     }
 
+    /// The manifest region decompressed (when footer flag bit 0 is set; the
+    /// frame's content size must be declared and at most
+    /// [`crate::MAX_FOOTER_BYTES`]) and split into manifest and inline pages.
+    pub fn region(&self) -> Result<ManifestRegion<'a>> {
+        let content: Cow<'a, [u8]> = if self.header.flags & FOOTER_FLAG_ZSTD != 0 {
+            Cow::Owned(crate::encoding::zstd_frame::decompress_limited(
+                self.manifest,
+                crate::MAX_FOOTER_BYTES,
+            )?)
+        } else {
+            Cow::Borrowed(self.manifest)
+        };
+        if self.header.inline_len > content.len() as u64 {
+            return Err(Error::InvalidField {
+                part: FilePart::Footer,
+                field: "inline length",
+                offset: 40,
+                expected: format!("at most the manifest region's {} bytes", content.len()),
+                found: self.header.inline_len.to_string(),
+            });
+        }
+        Ok(ManifestRegion {
+            inline_len: self.header.inline_len as usize,
+            content,
+        })
+    }
+
     /// Stored CRC32C of directory block `block`.
     pub fn block_crc(&self, block: u64) -> u32 {
         let at = block as usize * 4;
         u32::from_le_bytes(self.block_crcs[at..at + 4].try_into().expect("4 bytes"))
     }
+}
+
+/// The whole footer (spec 2.5): header, directory block checksums, and the
+/// manifest region made of `manifest` (JSON) and `inline` (inline pages),
+/// as one zstd frame when `compress` is set and that is smaller.
+pub fn assemble(
+    directory_offset: u64,
+    num_pages: u64,
+    block_crcs: &[u32],
+    manifest: &[u8],
+    inline: &[u8],
+    compress: bool,
+) -> Vec<u8> {
+    let mut content = Vec::with_capacity(manifest.len() + inline.len());
+    content.extend_from_slice(manifest);
+    content.extend_from_slice(inline);
+    let mut flags = 0;
+    if compress {
+        // The manifest is small and read at every open: spend effort on it.
+        let level = if content.len() < (1 << 20) { 19 } else { 3 };
+        let compressed = crate::encoding::zstd_frame::compress(&content, level);
+        if compressed.len() < content.len() {
+            content = compressed;
+            flags |= FOOTER_FLAG_ZSTD;
+        }
+    }
+    let mut header = FooterHeader::new(directory_offset, num_pages, content.len() as u64);
+    header.flags = flags;
+    header.inline_len = inline.len() as u64;
+    debug_assert_eq!(block_crcs.len(), header.num_blocks as usize);
+    let mut footer = Vec::with_capacity(FOOTER_HEADER_LEN + 4 * block_crcs.len() + content.len());
+    footer.extend_from_slice(&header.encode());
+    for crc in block_crcs {
+        footer.extend_from_slice(&crc.to_le_bytes());
+    }
+    footer.extend_from_slice(&content);
+    footer
 }

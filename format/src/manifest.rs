@@ -79,10 +79,23 @@ pub struct Dataset {
     pub metadata: BTreeMap<String, String>,
 }
 
+/// Value of an omitted `id` or `first_page` before [`Manifest::decode`]
+/// fills it in (spec 5.4: both follow from the column's position).
+const IMPLIED: u64 = u64::MAX;
+
+fn implied_u32() -> u32 {
+    u32::MAX
+}
+
+fn implied_u64() -> u64 {
+    IMPLIED
+}
+
 /// One column and where its pages are in the directory (spec 5.4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     /// Column id: its position in the file-wide list of columns (datasets in order, then columns in order).
+    #[serde(default = "implied_u32")]
     pub id: u32,
     /// Unique name within the dataset.
     pub name: String,
@@ -94,16 +107,22 @@ pub struct Column {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// Number of values.
+    #[serde(default)]
     pub num_values: u64,
     /// Index of the column's first entry in the page directory.
+    #[serde(default = "implied_u64")]
     pub first_page: u64,
     /// Number of directory entries (pages) of the column.
+    #[serde(default)]
     pub num_pages: u64,
     /// Encoding ids used by the column's pages, ascending.
+    #[serde(default)]
     pub encodings: Vec<u16>,
     /// Sum of stored page lengths in bytes.
+    #[serde(default)]
     pub stored_bytes: u64,
     /// Sum of decoded page lengths in bytes.
+    #[serde(default)]
     pub decoded_bytes: u64,
     /// Free key/value metadata.
     #[serde(default)]
@@ -115,6 +134,38 @@ pub struct Column {
     /// value per row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<Layout>,
+    /// The column's one page, stored in the footer instead of the page
+    /// area (spec 5.4, format 1.1): tiny columns cost no directory entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inline: Option<InlinePage>,
+}
+
+/// A column's only page, kept among the inline pages at the end of the
+/// manifest region (spec 2.5, 5.4). Its stored length is the column's
+/// `stored_bytes`, its decoded length `decoded_bytes`, its number of
+/// values `num_values`; the footer's CRC32C covers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InlinePage {
+    /// Offset of its stored bytes within the inline pages: they lie back
+    /// to back in column order, so it may be omitted (implied).
+    #[serde(default = "implied_u64")]
+    pub offset: u64,
+    /// Its encoding id (spec 7).
+    pub encoding: u16,
+    /// Its entry flags (spec 2.4), 0 when absent.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub flags: u16,
+}
+
+fn is_zero(v: &u16) -> bool {
+    *v == 0
+}
+
+impl Column {
+    /// Pages of the column: its directory entries, plus its inline page.
+    pub fn total_pages(&self) -> u64 {
+        self.num_pages + u64::from(self.inline.is_some())
+    }
 }
 
 /// How a column's values form rows (spec 6.6 and 6.7). Absent from the
@@ -214,6 +265,8 @@ impl Manifest {
             Err(_) => serde_json::from_slice(bytes),
         }
         .map_err(|source| Error::ManifestJson { offset, source })?;
+        let mut manifest = manifest;
+        manifest.fill_implied();
         manifest.validate(num_pages)?;
         Ok(manifest)
     }
@@ -221,6 +274,112 @@ impl Manifest {
     /// Serialise to compact JSON.
     pub fn encode(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("manifest serialisation cannot fail")
+    }
+
+    /// Serialise without the members that follow from others (spec 5.4,
+    /// format 1.1): each column's `id` and `first_page`, empty
+    /// `metadata`, and zero `num_values`, `num_pages`, `stored_bytes`,
+    /// `decoded_bytes` and empty `encodings`; empty top-level
+    /// `provenance` and `metadata`.
+    pub fn encode_compact(&self) -> Vec<u8> {
+        let mut value = serde_json::to_value(self).expect("manifest serialisation cannot fail");
+        let drop_empty = |object: &mut serde_json::Map<String, serde_json::Value>,
+                          keys: &[&str]| {
+            for key in keys {
+                let empty = match object.get(*key) {
+                    Some(serde_json::Value::Number(n)) => n.as_u64() == Some(0),
+                    Some(serde_json::Value::Array(a)) => a.is_empty(),
+                    Some(serde_json::Value::Object(o)) => o.is_empty(),
+                    _ => false,
+                };
+                if empty {
+                    object.remove(*key);
+                }
+            }
+        };
+        let top = value.as_object_mut().expect("an object");
+        drop_empty(top, &["provenance", "metadata"]);
+        for dataset in top["datasets"].as_array_mut().expect("an array") {
+            let dataset = dataset.as_object_mut().expect("an object");
+            drop_empty(dataset, &["metadata"]);
+            for column in dataset["columns"].as_array_mut().expect("an array") {
+                let column = column.as_object_mut().expect("an object");
+                column.remove("id");
+                column.remove("first_page");
+                if let Some(inline) = column.get_mut("inline").and_then(|v| v.as_object_mut()) {
+                    // Back to back in column order: the offset is implied.
+                    inline.remove("offset");
+                    // Its one encoding is the inline page's.
+                    column.remove("encodings");
+                }
+                drop_empty(
+                    column,
+                    &[
+                        "metadata",
+                        "num_values",
+                        "num_pages",
+                        "stored_bytes",
+                        "decoded_bytes",
+                        "encodings",
+                    ],
+                );
+            }
+        }
+        serde_json::to_vec(&value).expect("manifest serialisation cannot fail")
+    }
+
+    /// Give omitted `id`s and `first_page`s (spec 5.4) their values, and an
+    /// inline column its one encoding.
+    fn fill_implied(&mut self) {
+        let mut next_id = 0u32;
+        let mut next_page = 0u64;
+        let mut next_inline = 0u64;
+        for dataset in &mut self.datasets {
+            for column in &mut dataset.columns {
+                if column.id == u32::MAX {
+                    column.id = next_id;
+                }
+                if column.first_page == IMPLIED {
+                    column.first_page = next_page;
+                }
+                if let Some(inline) = column.inline.as_mut() {
+                    if column.encodings.is_empty() {
+                        column.encodings.push(inline.encoding);
+                    }
+                    if inline.offset == IMPLIED {
+                        inline.offset = next_inline;
+                    }
+                    next_inline = next_inline.saturating_add(column.stored_bytes);
+                }
+                next_id = next_id.wrapping_add(1);
+                next_page = next_page.saturating_add(column.num_pages);
+            }
+        }
+    }
+
+    /// Spec 5.4: inline pages lie back to back in column order and fill the
+    /// footer's `inline_len` bytes exactly.
+    pub fn check_inline(&self, inline_len: u64) -> Result<()> {
+        let mut next = 0u64;
+        for (dataset, column) in self.columns() {
+            if let Some(inline) = column.inline {
+                if inline.offset != next {
+                    return Err(Error::ManifestInvalid {
+                        detail: format!(
+                            "column {:?} of dataset {:?}: inline page at {}, expected {next} (inline pages lie back to back in column order)",
+                            column.name, dataset.name, inline.offset
+                        ),
+                    });
+                }
+                next = next.saturating_add(column.stored_bytes);
+            }
+        }
+        if next != inline_len {
+            return Err(Error::ManifestInvalid {
+                detail: format!("inline pages hold {next} bytes but the footer says {inline_len}"),
+            });
+        }
+        Ok(())
     }
 
     /// All columns of all datasets, in column-id order.
@@ -239,7 +398,7 @@ impl Manifest {
     pub fn minor_version_needed(&self) -> u16 {
         let uses_1_1 = self
             .columns()
-            .any(|(_, c)| c.nullable || c.layout.is_some());
+            .any(|(_, c)| c.nullable || c.layout.is_some() || c.inline.is_some());
         u16::from(uses_1_1)
     }
 
@@ -317,12 +476,27 @@ impl Manifest {
                         ))
                     }
                 };
-                if column.num_pages == 0 && column.num_values != 0 {
+                if column.num_pages == 0 && column.inline.is_none() && column.num_values != 0 {
                     return bad(format!(
                         "{} has {} values but no pages",
                         at(),
                         column.num_values
                     ));
+                }
+                if let Some(inline) = column.inline {
+                    if column.num_pages != 0
+                        || column.num_values == 0
+                        || column.num_values > u64::from(u32::MAX)
+                        || column.encodings != [inline.encoding]
+                        || column.stored_bytes > u64::from(crate::MAX_PAGE_BYTES)
+                        || column.decoded_bytes > u64::from(crate::MAX_PAGE_BYTES)
+                        || matches!(column.layout, Some(Layout::Chunked { .. }))
+                    {
+                        return bad(format!(
+                            "{}: an inline page is the column's only page (no directory pages, 1 to 2^32 - 1 values, encodings [its encoding], lengths within the page limit, not chunked)",
+                            at()
+                        ));
+                    }
                 }
                 if !column.encodings.windows(2).all(|w| w[0] < w[1]) {
                     return bad(format!(

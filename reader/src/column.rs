@@ -51,18 +51,23 @@ impl<'r> ColumnReader<'r> {
         self.meta.num_values
     }
 
-    /// Number of pages.
+    /// Number of pages (directory pages, or its one inline page).
     pub fn num_pages(&self) -> u64 {
-        self.meta.num_pages
+        self.meta.total_pages()
     }
 
-    fn check_page(&self, index: u64) -> Result<u64> {
-        if index >= self.meta.num_pages {
+    /// The page number (in [`Reader::page`]'s numbering) of the column's
+    /// page `index`: its directory entry, or its inline page.
+    pub(crate) fn check_page(&self, index: u64) -> Result<u64> {
+        if index >= self.num_pages() {
             return Err(Error::OutOfRange {
                 column: self.label(),
                 index,
-                len: self.meta.num_pages,
+                len: self.num_pages(),
             });
+        }
+        if self.meta.inline.is_some() {
+            return Ok(self.reader.inline_page_index(self.meta.id));
         }
         Ok(self.meta.first_page + index)
     }
@@ -103,6 +108,9 @@ impl<'r> ColumnReader<'r> {
         let sequential = index > 0 && last == index - 1;
         let readahead = u64::from(inner.readahead);
         let end = (index + 1 + readahead).min(self.meta.num_pages);
+        if self.meta.inline.is_some() {
+            return false;
+        }
         if sequential && index + 1 < end && !inner.cache.contains((inner.file_key, global + 1)) {
             self.reader
                 .prefetch((global + 1)..(self.meta.first_page + end));
@@ -117,6 +125,13 @@ impl<'r> ColumnReader<'r> {
 
     /// Load pages `range` (column-relative) into the cache in parallel.
     pub fn prefetch(&self, range: Range<u64>) {
+        if self.meta.inline.is_some() {
+            if range.contains(&0) {
+                self.reader
+                    .prefetch([self.reader.inline_page_index(self.meta.id)]);
+            }
+            return;
+        }
         let end = range.end.min(self.meta.num_pages);
         let start = range.start.min(end);
         self.reader
@@ -132,7 +147,7 @@ impl<'r> ColumnReader<'r> {
                 len: self.meta.num_values,
             });
         }
-        let (mut lo, mut hi) = (0u64, self.meta.num_pages);
+        let (mut lo, mut hi) = (0u64, self.num_pages());
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
             if self.page_info(mid)?.first_row <= row {

@@ -99,6 +99,8 @@ pub(crate) struct Inner {
     block_crcs_offset: u64,
     block_ok: Box<[AtomicBool]>,
     pub(crate) manifest: Manifest,
+    /// The inline pages (spec 2.5), addressed by [`Reader::inline_page_index`].
+    inline: Bytes,
     pub(crate) slots: Vec<ColumnSlot>,
     pub(crate) cache: Arc<PageCache>,
     pub(crate) file_key: u64,
@@ -214,8 +216,20 @@ impl Reader {
         }
         let footer = Footer::decode(footer_bytes, tail.footer_offset)?;
         let manifest_offset = tail.footer_offset + tail.footer_len - footer.header.manifest_len;
-        let manifest = Manifest::decode(footer.manifest, manifest_offset, footer.header.num_pages)?;
+        // spec 2.5: the manifest region, decompressed when its flag says so,
+        // is the manifest followed by the inline pages of tiny columns.
+        let region = footer.region()?;
+        let manifest = Manifest::decode(region.json(), manifest_offset, footer.header.num_pages)?;
         manifest.check_version(header.minor)?;
+        manifest.check_inline(footer.header.inline_len)?;
+        if (footer.header.flags != 0 || footer.header.inline_len != 0) && header.minor < 1 {
+            return Err(gcol_format::Error::ManifestInvalid {
+                detail: "a compressed manifest region or inline pages in a 1.0 file (spec 9)"
+                    .into(),
+            }
+            .into());
+        }
+        let inline = Bytes::copy_from_slice(region.inline());
         let slots = manifest
             .datasets
             .iter()
@@ -241,6 +255,7 @@ impl Reader {
             last_page: (0..slots.len()).map(|_| AtomicU64::new(u64::MAX)).collect(),
             slots,
             manifest,
+            inline,
             data,
             map,
             path,
@@ -390,10 +405,43 @@ impl Reader {
         self.inner.footer.directory_offset + page * DIR_ENTRY_LEN as u64
     }
 
+    /// The page number of column `column_id`'s inline page (spec 5.4): past
+    /// the directory's `num_pages` entries, so inline pages share the page
+    /// cache and every page API with directory pages.
+    pub fn inline_page_index(&self, column_id: u32) -> u64 {
+        self.inner.footer.num_pages + u64::from(column_id)
+    }
+
+    /// The entry of an inline page number, as the manifest describes it.
+    fn inline_info(&self, page: u64) -> Option<PageInfo> {
+        let id = page.checked_sub(self.inner.footer.num_pages)?;
+        let id = u32::try_from(id)
+            .ok()
+            .filter(|&id| (id as usize) < self.inner.slots.len())?;
+        let (_, column) = self.column_meta(id);
+        let inline = column.inline?;
+        Some(PageInfo {
+            offset: inline.offset,
+            first_row: 0,
+            stored_len: column.stored_bytes as u32,
+            decoded_len: column.decoded_bytes as u32,
+            num_values: column.num_values as u32,
+            crc32c: 0,
+            column_id: id,
+            encoding: inline.encoding,
+            flags: inline.flags,
+        })
+    }
+
     /// Directory entry `page`, checked against spec 2.4's rules that need no
     /// other entry. Reads 48 bytes of the mapping (and checks the block once).
+    /// Page numbers past the directory are inline pages
+    /// ([`Reader::inline_page_index`]).
     pub fn page_info(&self, page: u64) -> Result<PageInfo> {
         let inner = &*self.inner;
+        if let Some(info) = self.inline_info(page) {
+            return Ok(info);
+        }
         if page >= inner.footer.num_pages {
             return Err(Error::OutOfRange {
                 column: "(page directory)".into(),
@@ -554,11 +602,19 @@ impl Reader {
     /// Load page `page` without the cache: checksum (per policy) and decode.
     pub(crate) fn load_page(&self, page: u64, info: &PageInfo, verify: bool) -> Result<Bytes> {
         let inner = &*self.inner;
-        let stored = inner
-            .data
-            .slice(info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize);
         let page_err = |source| self.page_error(page, info, source);
-        self.check_stored(page, info, &stored, verify)?;
+        let stored = if page >= inner.footer.num_pages {
+            // An inline page: the footer's CRC32C covered it at open.
+            inner
+                .inline
+                .slice(info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize)
+        } else {
+            let stored = inner
+                .data
+                .slice(info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize);
+            self.check_stored(page, info, &stored, verify)?;
+            stored
+        };
         let (_, column) = self.column_meta(info.column_id);
         let keep_values = matches!(column.layout, Some(Layout::List { .. }));
         let decoded = decode_page_with_flags(
@@ -596,7 +652,10 @@ impl Reader {
     /// Page `page` from the cache, counting a hit or a miss.
     fn cached_page(&self, page: u64) -> Option<Page> {
         if page >= self.inner.footer.num_pages {
-            return None;
+            let info = self.inline_info(page)?;
+            let data = self.inner.cache.get((self.inner.file_key, page))?;
+            let (_, column) = self.column_meta(info.column_id);
+            return Some(Page::new(info, column.physical_type, data));
         }
         // A cached page's entry was checked (block checksum and spec 2.4
         // rules) when the page was loaded, and the mapping does not change,

@@ -71,6 +71,19 @@ impl Reader {
                 report.decoded_bytes += u64::from(info.decoded_len);
                 progress(report.stored_bytes, total);
             }
+            if column.inline.is_some() {
+                // spec 5.4: the inline page, covered by the footer CRC32C.
+                let page = self.inline_page_index(column.id);
+                let info = self.page_info(page)?;
+                self.load_page(page, &info, true)?;
+                next_row += u64::from(info.num_values);
+                stored += u64::from(info.stored_len);
+                decoded += u64::from(info.decoded_len);
+                encodings.insert(info.encoding);
+                report.pages += 1;
+                report.stored_bytes += u64::from(info.stored_len);
+                report.decoded_bytes += u64::from(info.decoded_len);
+            }
             let check = |field: &'static str, manifest: String, directory: String| {
                 if manifest == directory {
                     Ok(())

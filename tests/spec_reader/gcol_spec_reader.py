@@ -406,8 +406,13 @@ class GcolFile:
         self.directory_offset = _u64(footer, 0)
         self.num_pages = _u64(footer, 8)
         epb, num_blocks, manifest_len = _u32(footer, 16), _u32(footer, 20), _u64(footer, 24)
-        if any(footer[32:64]):
+        footer_flags, inline_len = _u32(footer, 32), _u64(footer, 40)  # 2.5 (1.1)
+        if any(footer[36:40]) or any(footer[48:64]):
             raise GcolError("invalid_field:footer", "reserved bytes")
+        if footer_flags & ~1:
+            raise GcolError("invalid_field:footer", f"footer flags {footer_flags:#x}")
+        if (footer_flags or inline_len) and self.minor < 1:
+            raise GcolError("manifest_invalid", "a 1.1 footer in a 1.0 file")
         if epb != ENTRIES_PER_BLOCK:
             raise GcolError("invalid_field:footer", f"entries per block {epb}")
         if num_blocks != (self.num_pages + epb - 1) // epb:
@@ -420,7 +425,26 @@ class GcolFile:
             raise GcolError("out_of_bounds:directory", "directory outside the file")
         self.block_crcs = [_u32(footer, FOOTER_HEADER_LEN + 4 * b) for b in range(num_blocks)]
         self.footer_offset = footer_offset
-        manifest_bytes = bytes(footer[FOOTER_HEADER_LEN + 4 * num_blocks:])
+        region = bytes(footer[FOOTER_HEADER_LEN + 4 * num_blocks:])
+        if footer_flags & 1:  # 2.5: one zstd frame, content size declared, at most MAX_FOOTER_BYTES
+            try:
+                size = zstandard.get_frame_parameters(region).content_size
+            except zstandard.ZstdError:
+                raise GcolError("invalid_field:footer", "manifest region is not a zstd frame") from None
+            if size == zstandard.CONTENTSIZE_UNKNOWN:
+                raise GcolError("invalid_field:footer", "manifest region frame without content size")
+            if size > MAX_FOOTER_BYTES:
+                raise GcolError("limit:footer", "manifest region content size")
+            obj = zstandard.ZstdDecompressor().decompressobj()
+            content = obj.decompress(region)
+            if obj.unused_data or len(content) != size:
+                raise GcolError("invalid_field:footer", "manifest region is not exactly one frame")
+        else:
+            content = region
+        if inline_len > len(content):
+            raise GcolError("invalid_field:footer", "inline length beyond the manifest region")
+        self.inline = content[len(content) - inline_len:]
+        manifest_bytes = content[:len(content) - inline_len]
         try:
             self.manifest = json.loads(manifest_bytes.decode("utf-8"), object_pairs_hook=_unique_members,
                                        parse_float=_no_floats, parse_constant=_no_floats)
@@ -435,8 +459,24 @@ class GcolFile:
             raise GcolError("manifest_invalid", f"format {m.get('format')!r}")
         if m.get("manifest_version") != 1:  # 5.1
             raise GcolError("unsupported_version", f"manifest_version {m.get('manifest_version')!r}")
-        names, next_id, next_page = set(), 0, 0
+        names, next_id, next_page, next_inline = set(), 0, 0, 0
         self.columns = []
+        for ds in m["datasets"]:
+            for c in ds["columns"]:  # 5.4 (1.1): members that follow from others may be omitted
+                c.setdefault("id", next_id)
+                c.setdefault("first_page", next_page)
+                for member in ("num_values", "num_pages", "stored_bytes", "decoded_bytes"):
+                    c.setdefault(member, 0)
+                inline = c.get("inline")
+                if inline is not None:
+                    c.setdefault("encodings", [inline.get("encoding")])
+                    inline.setdefault("offset", next_inline)
+                    inline.setdefault("flags", 0)
+                    next_inline += c["stored_bytes"]
+                c.setdefault("encodings", [])
+                next_id += 1
+                next_page += c["num_pages"] if isinstance(c["num_pages"], int) else 0
+        next_id, next_page, next_inline = 0, 0, 0
         for ds in m["datasets"]:
             if ds["name"] in names:
                 raise GcolError("manifest_invalid", f"dataset {ds['name']} twice")
@@ -445,8 +485,18 @@ class GcolFile:
             for c in ds["columns"]:
                 if c["name"] in cnames or c["id"] != next_id or c["first_page"] != next_page:
                     raise GcolError("manifest_invalid", f"column {c['name']}")
-                if c["num_pages"] == 0 and c["num_values"] != 0:
+                inline = c.get("inline")
+                if c["num_pages"] == 0 and c["num_values"] != 0 and inline is None:
                     raise GcolError("manifest_invalid", "values without pages")
+                if inline is not None:  # 5.4, 5.6
+                    if (c["num_pages"] != 0 or not 1 <= c["num_values"] < 1 << 32
+                            or c["encodings"] != [inline["encoding"]]
+                            or c["stored_bytes"] > MAX_PAGE_BYTES or c["decoded_bytes"] > MAX_PAGE_BYTES
+                            or (c.get("layout") or {}).get("type") == "chunked"):
+                        raise GcolError("manifest_invalid", f"column {c['name']}: inline page rules")
+                    if inline["offset"] != next_inline:
+                        raise GcolError("manifest_invalid", f"column {c['name']}: inline pages not back to back")
+                    next_inline += c["stored_bytes"]
                 if any(a >= b for a, b in zip(c["encodings"], c["encodings"][1:])):
                     raise GcolError("manifest_invalid", "encodings not ascending")
                 if not isinstance(c.get("nullable", False), bool):  # 5.4
@@ -458,8 +508,11 @@ class GcolFile:
             self._check_layouts(ds)
         if next_page != self.num_pages:
             raise GcolError("manifest_invalid", "page ranges do not cover the directory")
+        if next_inline != len(self.inline):
+            raise GcolError("manifest_invalid", "inline pages do not fill the inline length")
         # 9: the minor version covers the features used (minor 1: nullable true, layout)
-        uses_1_1 = any(c.get("nullable") is True or c.get("layout") is not None for _, c in self.columns)
+        uses_1_1 = any(c.get("nullable") is True or c.get("layout") is not None or c.get("inline") is not None
+                       for _, c in self.columns)
         if uses_1_1 and self.minor < 1:
             raise GcolError("manifest_invalid", "a 1.0 file with nullable or layout columns")
 
@@ -583,6 +636,16 @@ class GcolFile:
     def _pages(self, c):
         """The column's pages in order as (page, entry, slots, valid), first rows checked (2.4).
         Flat values decode whatever the layout (9)."""
+        inline = c.get("inline")
+        if inline is not None:  # 5.4: the column's one page, among the inline pages (2.5)
+            stored = self.inline[inline["offset"]:inline["offset"] + c["stored_bytes"]]
+            keep = (c.get("layout") or {}).get("type") == "list"
+            slots, valid = decode_page_slots(inline["encoding"], c["physical_type"], c["num_values"],
+                                             c["decoded_bytes"], stored, inline["flags"], keep)
+            e = dict(first_row=0, num_values=c["num_values"], stored_len=c["stored_bytes"],
+                     decoded_len=c["decoded_bytes"], encoding=inline["encoding"], flags=inline["flags"])
+            yield None, e, slots, valid
+            return
         row = 0
         for page in range(c["first_page"], c["first_page"] + c["num_pages"]):
             e, slots, valid = self.page_slots(page)
@@ -686,6 +749,9 @@ class GcolFile:
                 decoded += e["decoded_len"]
                 encodings.add(e["encoding"])
                 extents.append((e["offset"], e["stored_len"]))
+            if c.get("inline") is not None:  # 5.4: decoded by column_values above
+                stored, decoded = c["stored_bytes"], c["decoded_bytes"]
+                encodings.add(c["inline"]["encoding"])
             layout = self._layout(c)
             if layout == "chunked":  # every chunk page holds its chunk's number of values (6.7)
                 grid = chunk_grid(c["layout"]["shape"], c["layout"]["chunk_shape"])

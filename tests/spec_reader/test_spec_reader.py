@@ -661,3 +661,17 @@ def test_edge_reads_export_byte_for_byte():
     source = CONFORMANCE / "inputs" / "edge.fq"
     assert spec.export_fastq(reader, "edge") == source.read_bytes()
     assert reader.column_values("edge", "flags")[1] & 2  # the RNA read
+
+
+def test_compact_file_reads_like_its_1_0_twin():
+    """2.5 and 5.4: the same FASTA in the small-file layout (inline pages,
+    compressed manifest region, implied members) reads to the same records."""
+    compact = spec.GcolFile.open(CONFORMANCE / "compact.gcol")
+    twin = spec.GcolFile.open(CONFORMANCE / "sequences_edge.gcol")
+    assert (compact.minor, twin.minor) == (1, 0)
+    assert spec.export_fasta(compact, "edge") == spec.export_fasta(twin, "edge")
+    inline = [c["name"] for ds, c in compact.columns if c.get("inline") is not None]
+    assert {"name", "definition", "score", "tags", "tags.item"} <= set(inline)
+    assert "big" not in inline and "wide" not in inline
+    assert compact.list_values("tiny", "tags") == [[b"a", b"b"], [], [b"c"]]
+    assert compact.column_values("tiny", "score") == [0.5, None, -2.0]

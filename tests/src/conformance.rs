@@ -281,6 +281,68 @@ fn reads_edge() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// The small-file layout (format 1.1): tiny columns inline in the footer,
+/// a compressed manifest region without implied members.
+fn compact() -> Vec<u8> {
+    let options = gcol_writer::WriteOptions {
+        compact: true,
+        ..golden_options()
+    };
+    let mut w = Writer::new(Vec::new(), options).expect("vec");
+    let mut fasta = FastaOptions::new("edge");
+    fasta.zstd_level = 5;
+    import_fasta(&mut w, &input("edge.fa"), &fasta, &no_progress).expect("import");
+    let d = w
+        .add_dataset(DatasetSpec::new("tiny", "table"))
+        .expect("dataset");
+    let score = w
+        .add_column(
+            d,
+            ColumnSpec::new("score", PhysicalType::F64, "float64").nullable(),
+        )
+        .expect("score");
+    w.push_option(score, &[Some(0.5f64), None, Some(-2.0)])
+        .expect("score");
+    let tags = w
+        .add_column(
+            d,
+            ColumnSpec::new("tags", PhysicalType::U64, "list<utf8>").list("tags.item"),
+        )
+        .expect("tags");
+    let item = w
+        .add_column(
+            d,
+            ColumnSpec::new("tags.item", PhysicalType::Binary, "utf8"),
+        )
+        .expect("item");
+    for row in [&["a", "b"][..], &[], &["c"]] {
+        for t in row {
+            w.push_binary(item, t.as_bytes()).expect("item");
+        }
+        w.end_list(tags).expect("tags");
+    }
+    // Two pages: stays in the page area.
+    let big = w
+        .add_column(
+            d,
+            ColumnSpec::new("big", PhysicalType::U32, "uint32")
+                .page_bytes(16)
+                .encoding(Encoding::delta_varint()),
+        )
+        .expect("big");
+    w.push(big, &[1u32, 2, 3, 4, 5, 6]).expect("big");
+    // A single page too large to go inline.
+    let wide = w
+        .add_column(
+            d,
+            ColumnSpec::new("wide", PhysicalType::U8, "uint8").fixed_encoding(),
+        )
+        .expect("wide");
+    w.push(wide, &[7u8; 300]).expect("wide");
+    w.set_num_rows(d, 3).expect("rows");
+    w.finish().expect("finish")
+}
+
 /// Every conformance file: (file name, what it covers, bytes).
 pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     vec![
@@ -320,6 +382,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "reads_edge.gcol",
             "reads (13): descriptions (with two spaces inside), N, lower case, an RNA read (U), a one-base read, qualities ! and ~",
             reads_edge(),
+        ),
+        (
+            "compact.gcol",
+            "the small-file layout (2.5, 5.4, 1.1): tiny columns inline in the footer (plain where that is smaller; a nullable f64 with its validity section, a list and its items), a manifest without implied members, the manifest region one zstd frame; a two-page column and a 300-byte page stay in the page area",
+            compact(),
         ),
         (
             "layouts.gcol",

@@ -86,6 +86,9 @@ pub fn golden_options() -> WriteOptions {
             name: "gcol".into(),
             version: "test-vector".into(),
         },
+        // The 1.0 golden and conformance files keep the 1.0 layout; the
+        // compact one has a conformance file of its own.
+        compact: false,
         ..WriteOptions::default()
     }
 }

@@ -347,3 +347,73 @@ fn layout_rules_catch_damage_behind_valid_checksums() {
         "{chunk}"
     );
 }
+
+/// The small-file layout (spec 2.5, 5.4): tiny columns inline in the
+/// footer, read through every API like directory pages.
+#[test]
+fn inline_pages_read_like_directory_pages() {
+    let options = gcol_writer::WriteOptions {
+        compact: true,
+        ..golden_options()
+    };
+    let mut w = Writer::new(Vec::new(), options).unwrap();
+    let d = w.add_dataset(DatasetSpec::new("t", "table")).unwrap();
+    let small = w
+        .add_column(
+            d,
+            ColumnSpec::new("small", PhysicalType::I32, "int32").nullable(),
+        )
+        .unwrap();
+    w.push_option(small, &[Some(1i32), None, Some(3)]).unwrap();
+    let name = w
+        .add_column(d, ColumnSpec::new("name", PhysicalType::Binary, "utf8"))
+        .unwrap();
+    w.push_binary(name, b"chr1").unwrap();
+    let many = w
+        .add_column(
+            d,
+            ColumnSpec::new("many", PhysicalType::U16, "uint16").page_bytes(8),
+        )
+        .unwrap();
+    w.push(many, &(0..20u16).collect::<Vec<_>>()).unwrap();
+    let bytes = w.finish().unwrap();
+    let reader = Reader::from_bytes(bytes.clone()).unwrap();
+    assert_eq!(reader.version(), (1, 1));
+    assert_eq!(reader.num_pages(), 5, "only `many` has directory pages");
+    let report = reader.verify(|_, _| {}).unwrap();
+    assert_eq!(report.pages, 7);
+    let col = reader.column("t", "small").unwrap();
+    assert!(col.meta().inline.is_some());
+    assert_eq!(col.num_pages(), 1);
+    assert_eq!(
+        col.read_option::<i32>(0..3).unwrap(),
+        [Some(1), None, Some(3)]
+    );
+    assert_eq!(col.read_option::<i32>(1..3).unwrap(), [None, Some(3)]);
+    let pinned = col.pin_page(0).unwrap();
+    assert_eq!(pinned.num_values(), 3);
+    assert_eq!(
+        &reader.column("t", "name").unwrap().binary(0).unwrap()[..],
+        b"chr1"
+    );
+    assert_eq!(
+        reader
+            .column("t", "many")
+            .unwrap()
+            .read::<u16>(0..20)
+            .unwrap(),
+        (0..20u16).collect::<Vec<_>>()
+    );
+    // The cache serves the inline page the second time.
+    let before = reader.cache().metrics().misses;
+    col.read::<i32>(0..3).unwrap();
+    assert_eq!(reader.cache().metrics().misses, before);
+    // A damaged inline length (checksums fixed): refused at open.
+    let mut bad = bytes;
+    let layout = Layout::of(&bad);
+    let at = layout.footer_offset + 40;
+    bad[at..at + 8].copy_from_slice(&9999u64.to_le_bytes());
+    fix_checksums(&mut bad);
+    let e = Reader::from_bytes(bad).unwrap_err().to_string();
+    assert!(e.contains("inline length"), "{e}");
+}

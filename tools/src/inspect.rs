@@ -119,7 +119,11 @@ pub fn run(file: &Path, json: bool) -> CliResult {
                 c.logical_type,
                 c.unit.as_deref().unwrap_or("-"),
                 c.num_values,
-                c.num_pages,
+                if c.inline.is_some() {
+                    "inline".to_string()
+                } else {
+                    c.num_pages.to_string()
+                },
                 human(c.stored_bytes),
                 human(c.decoded_bytes),
                 ratio,

@@ -49,7 +49,7 @@ fn inspect_text_and_json() {
     assert!(o.status.success());
     let text = stdout(&o);
     for needle in [
-        "gcol 1.0",
+        "gcol 1.1",
         "dataset \"features\"",
         "zstd+dictionary",
         "for-bitpack",
@@ -63,7 +63,16 @@ fn inspect_text_and_json() {
     assert_eq!(json["version"]["major"], 1);
     assert_eq!(json["manifest"]["datasets"][0]["name"], "features");
     assert_eq!(json["manifest"]["datasets"][0]["num_rows"], DEMO_ROWS);
-    assert_eq!(json["num_pages"].as_u64().unwrap(), 52);
+    // 52 pages, 13 of them tiny enough to go inline in the footer (spec 5.4).
+    assert_eq!(json["num_pages"].as_u64().unwrap(), 39);
+    let inline = json["manifest"]["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["columns"].as_array().unwrap())
+        .filter(|c| c.get("inline").is_some())
+        .count();
+    assert_eq!(inline, 13);
 }
 
 #[test]

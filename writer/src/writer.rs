@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use gcol_format::directory::{DirEntry, PageInfo, ENTRIES_PER_BLOCK};
 use gcol_format::encoding::{encode_page, encode_page_nullable, EncodedPage, Encoding};
-use gcol_format::footer::FooterHeader;
 use gcol_format::manifest::{
     self, ChunkOrder, Column, Coordinates, Dataset, Layout, Manifest, Producer, Provenance,
 };
@@ -81,7 +80,16 @@ pub struct WriteOptions {
     pub timestamp: Option<String>,
     /// Producer recorded in the manifest.
     pub producer: Producer,
+    /// Small-file layout (format 1.1, on by default): a column whose only
+    /// page stores at most [`INLINE_PAGE_BYTES`] goes inline in the footer
+    /// (no directory entry, no padding), the manifest omits members that
+    /// follow from others, and the manifest region is zstd-compressed.
+    /// Off, files without other 1.1 features stay 1.0.
+    pub compact: bool,
 }
+
+/// Largest stored page kept inline in the footer (spec 5.4) by a compact writer.
+pub const INLINE_PAGE_BYTES: usize = 256;
 
 impl Default for WriteOptions {
     fn default() -> Self {
@@ -92,6 +100,7 @@ impl Default for WriteOptions {
                 name: "gcol".into(),
                 version: env!("CARGO_PKG_VERSION").into(),
             },
+            compact: true,
         }
     }
 }
@@ -352,6 +361,9 @@ struct ColumnState {
     pushed: u64,
     /// List columns: the last end offset pushed.
     last_end: u64,
+    /// Compact files: the column's first page while it may still become
+    /// its only page, and so go inline (spec 5.4).
+    held: Option<EncodedPage>,
     /// Chunked columns: decoded bytes and presence of the rows not yet cut
     /// into chunks, and the number of rows pushed.
     band: Vec<u8>,
@@ -451,9 +463,10 @@ impl<W: Write> Writer<W> {
         Ok(writer)
     }
 
-    /// The lowest minor version the columns declared so far need.
+    /// The lowest minor version the columns declared so far (and the
+    /// compact layout) need.
     fn minor_needed(&self) -> u16 {
-        u16::from(self.columns.iter().any(|c| c.spec.needs_minor_1()))
+        u16::from(self.options.compact || self.columns.iter().any(|c| c.spec.needs_minor_1()))
     }
 
     /// Write the header before the first byte of anything else.
@@ -468,6 +481,11 @@ impl<W: Write> Writer<W> {
             self.header_minor = Some(minor);
         }
         Ok(())
+    }
+
+    /// The options this writer was made with.
+    pub fn options(&self) -> &WriteOptions {
+        &self.options
     }
 
     /// The time to record for this write: the fixed timestamp of the options, or now (RFC 3339 UTC).
@@ -612,6 +630,7 @@ impl<W: Write> Writer<W> {
             buffered_nulls: 0,
             pushed: 0,
             last_end: 0,
+            held: None,
             band: Vec::new(),
             band_present: Vec::new(),
             rows: 0,
@@ -1167,15 +1186,50 @@ impl<W: Write> Writer<W> {
         if page.num_values == 0 {
             return Ok(());
         }
+        let state = &mut self.columns[column];
+        let first = state.num_values == 0;
+        let chunked = matches!(state.spec.layout, Some(ColumnLayout::Chunked { .. }));
+        let held;
+        let page = if self.options.compact
+            && first
+            && !chunked
+            && page.stored.len() <= INLINE_PAGE_BYTES
+        {
+            // Maybe the column's only page: keep it back (spec 5.4), as
+            // plain when that is smaller (no padding hides a few bytes now).
+            held = if state.spec.zstd_fallback {
+                smallest_inline(state.spec.physical, page)
+            } else {
+                page.clone()
+            };
+            state.held = Some(held.clone());
+            &held
+        } else {
+            if let Some(held) = state.held.take() {
+                self.place_page(column, &held, 0)?;
+            }
+            let first_row = self.columns[column].num_values;
+            self.place_page(column, page, first_row)?;
+            page
+        };
+        let state = &mut self.columns[column];
+        state.num_values += u64::from(page.num_values);
+        state.stored_bytes += page.stored.len() as u64;
+        state.decoded_bytes += u64::from(page.decoded_len);
+        state.encodings.insert(page.encoding_id);
+        Ok(())
+    }
+
+    /// Write a page in the page area and record its directory entry.
+    fn place_page(&mut self, column: usize, page: &EncodedPage, first_row: u64) -> Result<()> {
         self.ensure_header()?;
         debug_assert_eq!(self.offset % PAGE_ALIGNMENT, 0);
         let offset = self.offset;
         self.write_all(&page.stored)?;
         self.pad_to_alignment()?;
-        let state = &mut self.columns[column];
-        state.pages.push(PageInfo {
+        self.columns[column].pages.push(PageInfo {
             offset,
-            first_row: state.num_values,
+            first_row,
             stored_len: page.stored.len() as u32,
             decoded_len: page.decoded_len,
             num_values: page.num_values,
@@ -1184,10 +1238,6 @@ impl<W: Write> Writer<W> {
             encoding: page.encoding_id,
             flags: page.flags,
         });
-        state.num_values += u64::from(page.num_values);
-        state.stored_bytes += page.stored.len() as u64;
-        state.decoded_bytes += u64::from(page.decoded_len);
-        state.encodings.insert(page.encoding_id);
         Ok(())
     }
 
@@ -1246,20 +1296,25 @@ impl<W: Write> Writer<W> {
         self.pad_to_alignment()?;
         let footer_offset = self.offset;
 
-        let manifest = self.build_manifest(&order);
+        let (manifest, inline) = self.build_manifest(&order);
         manifest
             .validate(num_pages)
             .and_then(|()| manifest.check_version(self.header_minor.expect("header written")))
+            .and_then(|()| manifest.check_inline(inline.len() as u64))
             .map_err(|source| Error::Manifest { source })?;
-        let manifest_bytes = manifest.encode();
-        let footer_header =
-            FooterHeader::new(directory_offset, num_pages, manifest_bytes.len() as u64);
-        let mut footer = Vec::with_capacity(64 + 4 * block_crcs.len() + manifest_bytes.len());
-        footer.extend_from_slice(&footer_header.encode());
-        for crc in &block_crcs {
-            footer.extend_from_slice(&crc.to_le_bytes());
-        }
-        footer.extend_from_slice(&manifest_bytes);
+        let manifest_bytes = if self.options.compact {
+            manifest.encode_compact()
+        } else {
+            manifest.encode()
+        };
+        let footer = gcol_format::footer::assemble(
+            directory_offset,
+            num_pages,
+            &block_crcs,
+            &manifest_bytes,
+            &inline,
+            self.options.compact,
+        );
         let tail = Tail {
             footer_offset,
             footer_len: footer.len() as u64,
@@ -1298,10 +1353,12 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
-    fn build_manifest(&self, order: &[usize]) -> Manifest {
+    /// The manifest, and the inline pages it points into (spec 5.4).
+    fn build_manifest(&self, order: &[usize]) -> (Manifest, Vec<u8>) {
         let timestamp = self.options.timestamp.clone().unwrap_or_else(now_utc);
         let mut next_id = 0u32;
         let mut next_page = 0u64;
+        let mut inline = Vec::new();
         let datasets = self
             .datasets
             .iter()
@@ -1328,6 +1385,15 @@ impl<W: Write> Writer<W> {
                             stored_bytes: c.stored_bytes,
                             decoded_bytes: c.decoded_bytes,
                             metadata: c.spec.metadata.clone(),
+                            inline: c.held.as_ref().map(|page| {
+                                let offset = inline.len() as u64;
+                                inline.extend_from_slice(&page.stored);
+                                gcol_format::manifest::InlinePage {
+                                    offset,
+                                    encoding: page.encoding_id,
+                                    flags: page.flags,
+                                }
+                            }),
                             nullable: c.spec.nullable,
                             layout: c.spec.layout.as_ref().map(|l| match l {
                                 ColumnLayout::List { child } => Layout::List {
@@ -1355,7 +1421,7 @@ impl<W: Write> Writer<W> {
             })
             .collect();
         debug_assert_eq!(next_id as usize, order.len());
-        Manifest {
+        let manifest = Manifest {
             format: manifest::FORMAT_NAME.into(),
             manifest_version: manifest::MANIFEST_VERSION,
             created_utc: timestamp.clone(),
@@ -1364,7 +1430,37 @@ impl<W: Write> Writer<W> {
             datasets,
             provenance: self.provenance.clone(),
             metadata: self.metadata.clone(),
-        }
+        };
+        (manifest, inline)
+    }
+}
+
+/// `page`, or the same values stored plain when that is smaller (tiny
+/// pages: a frame-of-reference header costs more than one value).
+fn smallest_inline(physical: PhysicalType, page: &EncodedPage) -> EncodedPage {
+    let plain = gcol_format::encoding::decode_page_with_flags(
+        page.encoding_id,
+        page.flags,
+        physical,
+        page.num_values,
+        page.decoded_len,
+        &page.stored,
+        false,
+    )
+    .ok()
+    .filter(|_| page.flags == 0)
+    .and_then(|decoded| {
+        encode_page(
+            Encoding::PLAIN,
+            physical,
+            page.num_values,
+            decoded.as_bytes(&page.stored),
+        )
+        .ok()
+    });
+    match plain {
+        Some(plain) if plain.stored.len() < page.stored.len() => plain,
+        _ => page.clone(),
     }
 }
 

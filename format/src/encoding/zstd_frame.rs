@@ -274,6 +274,40 @@ pub fn decompress_prefix<S: AsRef<[u8]>>(
 }
 
 /// Decompress one frame; `exact` is the required content size when known.
+/// Decompress the footer's manifest region (spec 2.5): exactly one frame
+/// with a declared content size of at most `limit` bytes.
+pub(crate) fn decompress_limited(stored: &[u8], limit: u64) -> Result<Vec<u8>> {
+    let bad = |detail: &str| Error::InvalidField {
+        part: crate::FilePart::Footer,
+        field: "manifest region",
+        offset: 0,
+        expected: "one zstd frame with its content size".into(),
+        found: detail.into(),
+    };
+    let size = match zstd::zstd_safe::get_frame_content_size(stored) {
+        Ok(Some(size)) => size,
+        Ok(None) => return Err(bad("a frame without its content size")),
+        Err(_) => return Err(bad("no zstd frame")),
+    };
+    if size > limit {
+        return Err(Error::LimitExceeded {
+            part: crate::FilePart::Footer,
+            what: "a manifest region content size",
+            found: size,
+            limit,
+        });
+    }
+    if zstd::zstd_safe::find_frame_compressed_size(stored).ok() != Some(stored.len()) {
+        return Err(bad("not exactly one frame"));
+    }
+    let out = zstd::bulk::decompress(stored, size as usize)
+        .map_err(|_| bad("a frame that does not decompress"))?;
+    if out.len() as u64 != size {
+        return Err(bad("content shorter than its declared size"));
+    }
+    Ok(out)
+}
+
 pub(crate) fn decompress(stored: &[u8], exact: Option<u32>) -> Result<Vec<u8>> {
     let malformed = |detail| Error::MalformedPage {
         encoding: NAME,

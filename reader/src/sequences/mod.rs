@@ -529,7 +529,10 @@ impl Sequences {
         if index >= column.num_pages() {
             return;
         }
-        if let Some(data) = self.reader.peek_page(column.meta().first_page + index) {
+        let Ok(page) = column.check_page(index) else {
+            return;
+        };
+        if let Some(data) = self.reader.peek_page(page) {
             let from = ((start - index * page_bases) / 4) as usize;
             let to = ((end - index * page_bases).div_ceil(4) as usize).min(data.len());
             if from < to {

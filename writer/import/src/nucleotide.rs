@@ -113,16 +113,16 @@ impl NucleotideStream {
                 .encoding(Encoding::varint().with_zstd(3))
                 .page_bytes(32 << 10)
         };
-        let bases = writer.add_column(
-            dataset,
-            column(col::BASES)
-                .encoding(encoding)
-                .page_bytes(page_bytes)
-                .metadata(
-                    "packing",
-                    "4 bases per byte, first base in the high bits; A=0 C=1 G=2 T/U=3",
-                ),
-        )?;
+        let mut bases = column(col::BASES).encoding(encoding).page_bytes(page_bytes);
+        if !writer.options().compact {
+            // A reminder for 1.0 readers; spec 12.3 says it, and compact
+            // (small-file) manifests leave it out.
+            bases = bases.metadata(
+                "packing",
+                "4 bases per byte, first base in the high bits; A=0 C=1 G=2 T/U=3",
+            );
+        }
+        let bases = writer.add_column(dataset, bases)?;
         let amb = RunTable {
             start: writer.add_column(dataset, runs(col::AMB_START))?,
             length: writer.add_column(dataset, lengths(col::AMB_LENGTH))?,
