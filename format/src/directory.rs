@@ -124,6 +124,117 @@ impl std::fmt::Debug for DirEntry {
     }
 }
 
+/// What is wrong with a directory entry (spec 2.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryProblem {
+    /// A field breaks a rule: its name as in the spec, what the rule
+    /// needs, what was found.
+    Invalid {
+        /// Field name.
+        field: &'static str,
+        /// What the spec requires.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+    /// Flag bits a newer minor version defines (spec 9): unsupported, not
+    /// corrupt.
+    Unsupported {
+        /// The flags found.
+        flags: u16,
+    },
+}
+
+/// Check entry `page` against spec 2.4's rules that need no other entry:
+/// flags (known, and the validity bit only in a nullable column), reserved
+/// zero, lengths within the page limit, the page inside `64 ..
+/// directory_offset` on a multiple of 64, and the column id naming the
+/// column whose page range holds `page`. `minor` is the file's minor
+/// version; `column` looks a column up by id.
+pub fn check_entry<'m>(
+    entry: &DirEntry,
+    page: u64,
+    directory_offset: u64,
+    minor: u16,
+    column: impl Fn(u32) -> Option<&'m crate::manifest::Column>,
+) -> std::result::Result<PageInfo, EntryProblem> {
+    use crate::{MAX_PAGE_BYTES, PAGE_ALIGNMENT};
+    let info = entry.info();
+    let bad = |field: &'static str, expected: String, found: String| {
+        Err(EntryProblem::Invalid {
+            field,
+            expected,
+            found,
+        })
+    };
+    let flags = entry.flags();
+    if flags & !KNOWN_FLAGS != 0 {
+        if minor > crate::MINOR_VERSION {
+            return Err(EntryProblem::Unsupported { flags });
+        }
+        return bad(
+            "flags",
+            format!("a combination of {KNOWN_FLAGS:#06x}"),
+            format!("{flags:#06x}"),
+        );
+    }
+    if entry.reserved() != 0 {
+        return bad("reserved", "0".into(), entry.reserved().to_string());
+    }
+    if info.stored_len > MAX_PAGE_BYTES {
+        return bad(
+            "stored length",
+            format!("at most {MAX_PAGE_BYTES}"),
+            info.stored_len.to_string(),
+        );
+    }
+    if info.decoded_len > MAX_PAGE_BYTES {
+        return bad(
+            "decoded length",
+            format!("at most {MAX_PAGE_BYTES}"),
+            info.decoded_len.to_string(),
+        );
+    }
+    let header = crate::header::HEADER_LEN as u64;
+    let end = info.offset.checked_add(u64::from(info.stored_len));
+    if info.offset < header || end.is_none_or(|e| e > directory_offset) {
+        return bad(
+            "page offset",
+            format!("a page inside {header}..{directory_offset}"),
+            format!("{}+{}", info.offset, info.stored_len),
+        );
+    }
+    if !info.offset.is_multiple_of(PAGE_ALIGNMENT) {
+        return bad(
+            "page offset",
+            format!("a multiple of {PAGE_ALIGNMENT}"),
+            info.offset.to_string(),
+        );
+    }
+    let Some(owner) = column(info.column_id) else {
+        return bad(
+            "column id",
+            "the id of a column".into(),
+            info.column_id.to_string(),
+        );
+    };
+    if page < owner.first_page || page >= owner.first_page + owner.num_pages {
+        return bad(
+            "column id",
+            "the column whose page range holds this entry".into(),
+            info.column_id.to_string(),
+        );
+    }
+    if flags & FLAG_VALIDITY != 0 && !owner.nullable {
+        return bad(
+            "flags",
+            "no validity bit: the column is not nullable".into(),
+            format!("{flags:#06x}"),
+        );
+    }
+    Ok(info)
+}
+
 /// View a byte slice of whole entries as entries, without copying.
 pub fn view(bytes: &[u8]) -> &[DirEntry] {
     // Entries have alignment 1, so the cast only fails on a partial entry.

@@ -155,6 +155,17 @@ pub enum Error {
         /// Limit from spec 10.
         limit: u64,
     },
+    /// A page (its decoded length, or its zstd frame's content size) beyond
+    /// `MAX_PAGE_BYTES` (spec 10). The reader adds which page and where.
+    #[error("the page claims {what} of {found}, above the limit of {limit}")]
+    PageLimit {
+        /// The quantity.
+        what: &'static str,
+        /// Value found.
+        found: u64,
+        /// Limit from spec 10.
+        limit: u64,
+    },
     /// A field that must hold a specific value (reserved zeros, flags) does not.
     #[error("{part}: field {field} at offset {offset} must be {expected}, found {found}")]
     InvalidField {
@@ -227,10 +238,12 @@ pub enum Error {
         /// Parser error (names line and column).
         source: serde_json::Error,
     },
-    /// The manifest parsed but breaks a rule of spec 5.
-    #[error("manifest is inconsistent: {detail}")]
+    /// The manifest parsed but breaks a rule of the spec.
+    #[error("manifest breaks rule {rule}: {detail}")]
     ManifestInvalid {
-        /// Which rule and where.
+        /// The spec section and the rule (`5.6 dataset names are unique`).
+        rule: &'static str,
+        /// Where, and what was found.
         detail: String,
     },
 }

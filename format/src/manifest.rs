@@ -365,8 +365,9 @@ impl Manifest {
             if let Some(inline) = column.inline {
                 if inline.offset != next {
                     return Err(Error::ManifestInvalid {
+                        rule: "5.4 inline pages lie back to back in column order",
                         detail: format!(
-                            "column {:?} of dataset {:?}: inline page at {}, expected {next} (inline pages lie back to back in column order)",
+                            "column {:?} of dataset {:?}: inline page at {}, expected {next}",
                             column.name, dataset.name, inline.offset
                         ),
                     });
@@ -376,6 +377,7 @@ impl Manifest {
         }
         if next != inline_len {
             return Err(Error::ManifestInvalid {
+                rule: "5.4 inline pages fill the inline length",
                 detail: format!("inline pages hold {next} bytes but the footer says {inline_len}"),
             });
         }
@@ -409,8 +411,9 @@ impl Manifest {
         let needed = self.minor_version_needed();
         if needed > minor {
             return Err(Error::ManifestInvalid {
+                rule: "9 the minor version covers the features used",
                 detail: format!(
-                    "the file says version 1.{minor} but uses nullable, list or chunked columns of version 1.{needed} (spec 9)"
+                    "the file says version 1.{minor} but uses features of version 1.{needed}"
                 ),
             });
         }
@@ -420,8 +423,9 @@ impl Manifest {
                 .find(|(_, c)| matches!(c.layout, Some(Layout::Unknown)))
             {
                 return Err(Error::ManifestInvalid {
+                    rule: "9 nothing unknown in a file no newer than the reader",
                     detail: format!(
-                        "column {:?} of dataset {:?} has a layout type unknown in version 1.{minor} (spec 9)",
+                        "column {:?} of dataset {:?} has a layout type unknown in version 1.{minor}",
                         c.name, d.name
                     ),
                 });
@@ -432,9 +436,12 @@ impl Manifest {
 
     /// Check the rules of spec 5.6.
     pub fn validate(&self, num_pages: u64) -> Result<()> {
-        let bad = |detail: String| Err(Error::ManifestInvalid { detail });
+        let bad = |rule: &'static str, detail: String| Err(Error::ManifestInvalid { rule, detail });
         if self.format != FORMAT_NAME {
-            return bad(format!("format is {:?}, expected \"gcol\"", self.format));
+            return bad(
+                "5.1 format is \"gcol\"",
+                format!("format is {:?}", self.format),
+            );
         }
         if self.manifest_version != MANIFEST_VERSION {
             return Err(Error::UnsupportedManifestVersion {
@@ -447,41 +454,55 @@ impl Manifest {
         let mut next_page = 0u64;
         for dataset in &self.datasets {
             if !dataset_names.insert(dataset.name.as_str()) {
-                return bad(format!("dataset name {:?} appears twice", dataset.name));
+                return bad(
+                    "5.6 dataset names are unique",
+                    format!("dataset name {:?} appears twice", dataset.name),
+                );
             }
             let mut column_names = BTreeSet::new();
             for column in &dataset.columns {
                 let at = || format!("column {:?} of dataset {:?}", column.name, dataset.name);
                 if !column_names.insert(column.name.as_str()) {
-                    return bad(format!("{} appears twice", at()));
+                    return bad(
+                        "5.6 column names are unique in a dataset",
+                        format!("{} appears twice", at()),
+                    );
                 }
                 if u64::from(column.id) != next_id {
-                    return bad(format!("{} has id {}, expected {next_id}", at(), column.id));
+                    return bad(
+                        "5.6 column ids are 0, 1, 2, ... in order",
+                        format!("{} has id {}, expected {next_id}", at(), column.id),
+                    );
                 }
                 if column.first_page != next_page {
-                    return bad(format!(
-                        "{} starts at page {}, expected {next_page} (columns own consecutive directory ranges in id order)",
-                        at(),
-                        column.first_page
-                    ));
+                    return bad(
+                        "5.6 columns own consecutive page ranges in id order",
+                        format!(
+                            "{} starts at page {}, expected {next_page}",
+                            at(),
+                            column.first_page
+                        ),
+                    );
                 }
                 next_page = match column.first_page.checked_add(column.num_pages) {
                     Some(end) if end <= num_pages => end,
                     _ => {
-                        return bad(format!(
-                            "{} claims pages {}+{} but the directory has {num_pages}",
-                            at(),
-                            column.first_page,
-                            column.num_pages
-                        ))
+                        return bad(
+                            "5.6 page ranges lie within the directory",
+                            format!(
+                                "{} claims pages {}+{} but the directory has {num_pages}",
+                                at(),
+                                column.first_page,
+                                column.num_pages
+                            ),
+                        )
                     }
                 };
                 if column.num_pages == 0 && column.inline.is_none() && column.num_values != 0 {
-                    return bad(format!(
-                        "{} has {} values but no pages",
-                        at(),
-                        column.num_values
-                    ));
+                    return bad(
+                        "5.6 a column with values has pages",
+                        format!("{} has {} values but no pages", at(), column.num_values),
+                    );
                 }
                 if let Some(inline) = column.inline {
                     if column.num_pages != 0
@@ -492,26 +513,27 @@ impl Manifest {
                         || column.decoded_bytes > u64::from(crate::MAX_PAGE_BYTES)
                         || matches!(column.layout, Some(Layout::Chunked { .. }))
                     {
-                        return bad(format!(
-                            "{}: an inline page is the column's only page (no directory pages, 1 to 2^32 - 1 values, encodings [its encoding], lengths within the page limit, not chunked)",
+                        return bad("5.4 an inline page is the column's only page", format!(
+                            "{}: no directory pages, 1 to 2^32 - 1 values, encodings [its encoding], lengths within the page limit, not chunked",
                             at()
                         ));
                     }
                 }
                 if !column.encodings.windows(2).all(|w| w[0] < w[1]) {
-                    return bad(format!(
-                        "{}: encodings must be ascending and distinct",
-                        at()
-                    ));
+                    return bad(
+                        "5.4 encodings are strictly ascending",
+                        format!("{}: {:?}", at(), column.encodings),
+                    );
                 }
                 check_layout(dataset, column)?;
                 next_id += 1;
             }
         }
         if next_page != num_pages {
-            return bad(format!(
-                "columns own {next_page} pages but the directory has {num_pages}"
-            ));
+            return bad(
+                "5.6 page ranges cover the directory",
+                format!("columns own {next_page} pages but the directory has {num_pages}"),
+            );
         }
         Ok(())
     }
@@ -519,8 +541,13 @@ impl Manifest {
 
 /// Spec 5.6 rules for nullable, list and chunked columns (spec 6.5-6.7).
 fn check_layout(dataset: &Dataset, column: &Column) -> Result<()> {
+    let rule = match column.layout {
+        Some(Layout::List { .. }) => "5.6 and 6.6 list columns",
+        _ => "5.6 and 6.7 chunked columns",
+    };
     let bad = |detail: String| {
         Err(Error::ManifestInvalid {
+            rule,
             detail: format!(
                 "column {:?} of dataset {:?}: {detail}",
                 column.name, dataset.name

@@ -10,7 +10,7 @@ use gcol_format::footer::{Footer, FooterHeader};
 use gcol_format::header::HEADER_LEN;
 use gcol_format::manifest::{Column, Dataset, Layout, Manifest};
 use gcol_format::tail::TAIL_LEN;
-use gcol_format::{crc, FilePart, Header, Tail, MAX_PAGE_BYTES, PAGE_ALIGNMENT};
+use gcol_format::{crc, FilePart, Header, Tail};
 use memmap2::Mmap;
 use rayon::prelude::*;
 
@@ -224,8 +224,8 @@ impl Reader {
         manifest.check_inline(footer.header.inline_len)?;
         if (footer.header.flags != 0 || footer.header.inline_len != 0) && header.minor < 1 {
             return Err(gcol_format::Error::ManifestInvalid {
-                detail: "a compressed manifest region or inline pages in a 1.0 file (spec 9)"
-                    .into(),
+                rule: "9 the minor version covers the features used",
+                detail: "a compressed manifest region or inline pages in a 1.0 file".into(),
             }
             .into());
         }
@@ -452,93 +452,42 @@ impl Reader {
         self.ensure_block(page / u64::from(inner.footer.entries_per_block))?;
         let at = self.entry_offset(page);
         let entry = directory::view(&inner.data[at as usize..at as usize + DIR_ENTRY_LEN])[0];
-        let info = entry.info();
-        let bad = |field: &'static str, expected: String, found: String| {
-            Err(Error::InvalidEntry {
+        // spec 2.4, checked by gcol-format.
+        let slots = &inner.slots;
+        let lookup = |id: u32| slots.get(id as usize).map(|_| self.column_meta(id).1);
+        directory::check_entry(
+            &entry,
+            page,
+            inner.footer.directory_offset,
+            inner.header.minor,
+            lookup,
+        )
+        .map_err(|problem| match problem {
+            directory::EntryProblem::Invalid {
+                field,
+                expected,
+                found,
+            } => Error::InvalidEntry {
                 page,
                 offset: at,
                 field,
                 expected,
                 found,
-            })
-        };
-        let flags = entry.flags();
-        if flags & !directory::KNOWN_FLAGS != 0 {
-            let (minor, known) = (inner.header.minor, gcol_format::MINOR_VERSION);
-            if minor > known && (info.column_id as usize) < inner.slots.len() {
-                // spec 9: a newer minor version's flag bit is unsupported, not corrupt.
-                return Err(Error::Unsupported {
-                    column: self.column_label(info.column_id),
+            },
+            directory::EntryProblem::Unsupported { flags } => {
+                let id = entry.info().column_id;
+                Error::Unsupported {
+                    column: if (id as usize) < slots.len() {
+                        self.column_label(id)
+                    } else {
+                        format!("(column id {id})")
+                    },
                     what: format!("page {page} with entry flags {flags:#06x}"),
-                    minor,
-                    known,
-                });
+                    minor: inner.header.minor,
+                    known: gcol_format::MINOR_VERSION,
+                }
             }
-            return bad(
-                "flags",
-                format!("a combination of {:#06x}", directory::KNOWN_FLAGS),
-                format!("{flags:#06x}"),
-            );
-        }
-        if entry.reserved() != 0 {
-            return bad("reserved", "0".into(), entry.reserved().to_string());
-        }
-        if info.stored_len > MAX_PAGE_BYTES {
-            return bad(
-                "stored length",
-                format!("at most {MAX_PAGE_BYTES}"),
-                info.stored_len.to_string(),
-            );
-        }
-        if info.decoded_len > MAX_PAGE_BYTES {
-            return bad(
-                "decoded length",
-                format!("at most {MAX_PAGE_BYTES}"),
-                info.decoded_len.to_string(),
-            );
-        }
-        let end = info.offset.checked_add(u64::from(info.stored_len));
-        if info.offset < HEADER_LEN as u64 || end.is_none_or(|e| e > inner.footer.directory_offset)
-        {
-            return bad(
-                "page offset",
-                format!(
-                    "a page inside {HEADER_LEN}..{}",
-                    inner.footer.directory_offset
-                ),
-                format!("{}+{}", info.offset, info.stored_len),
-            );
-        }
-        if !info.offset.is_multiple_of(PAGE_ALIGNMENT) {
-            return bad(
-                "page offset",
-                format!("a multiple of {PAGE_ALIGNMENT}"),
-                info.offset.to_string(),
-            );
-        }
-        if info.column_id as usize >= inner.slots.len() {
-            return bad(
-                "column id",
-                format!("below {}", inner.slots.len()),
-                info.column_id.to_string(),
-            );
-        }
-        let (_, column) = self.column_meta(info.column_id);
-        if page < column.first_page || page >= column.first_page + column.num_pages {
-            return bad(
-                "column id",
-                "the column whose page range holds this entry".into(),
-                info.column_id.to_string(),
-            );
-        }
-        if flags & directory::FLAG_VALIDITY != 0 && !column.nullable {
-            return bad(
-                "flags",
-                "no validity bit: the column is not nullable".into(),
-                format!("{flags:#06x}"),
-            );
-        }
-        Ok(info)
+        })
     }
 
     fn column_label(&self, id: u32) -> String {

@@ -42,6 +42,7 @@ fn classify_format(e: &F) -> String {
         F::OutOfBounds { part: r, .. } => format!("out_of_bounds:{}", region(r)),
         F::Misaligned { part: r, .. } => format!("misaligned:{}", region(r)),
         F::LimitExceeded { part: r, .. } => format!("limit:{}", region(r)),
+        F::PageLimit { .. } => "limit:page".into(),
         F::InvalidField { part: r, .. } => format!("invalid_field:{}", region(r)),
         F::UnknownEncoding { .. } => "unknown_encoding".into(),
         F::EncodingNotApplicable { .. } => "encoding_not_applicable".into(),

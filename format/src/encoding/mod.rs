@@ -24,7 +24,7 @@ pub mod zstd_frame;
 use std::borrow::Cow;
 
 use crate::values::BinaryView;
-use crate::{crc, validity, Error, FilePart, PhysicalType, Result, MAX_PAGE_BYTES};
+use crate::{crc, validity, Error, PhysicalType, Result, MAX_PAGE_BYTES};
 
 pub use bitpack::{pack_into, packed_len, unpack_into};
 
@@ -265,8 +265,7 @@ fn check_applies(encoding: Encoding, physical: PhysicalType) -> Result<()> {
 
 fn check_page_limit(what: &'static str, len: usize) -> Result<()> {
     if len as u64 > u64::from(MAX_PAGE_BYTES) {
-        return Err(Error::LimitExceeded {
-            part: FilePart::Page(0),
+        return Err(Error::PageLimit {
             what,
             found: len as u64,
             limit: u64::from(MAX_PAGE_BYTES),
@@ -494,8 +493,7 @@ pub fn decode_page_with_flags(
     }
     check_applies(encoding, physical)?;
     if decoded_len > MAX_PAGE_BYTES {
-        return Err(Error::LimitExceeded {
-            part: FilePart::Page(0),
+        return Err(Error::PageLimit {
             what: "a decoded length",
             found: u64::from(decoded_len),
             limit: u64::from(MAX_PAGE_BYTES),

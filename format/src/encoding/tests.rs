@@ -182,7 +182,7 @@ fn bombs_are_refused_before_allocation() {
     assert!(matches!(err, Error::MalformedPage { .. }), "{err}");
     // A decoded length over the cap.
     let err = decode_page(ids::PLAIN, PhysicalType::U8, u32::MAX, u32::MAX, &[]).unwrap_err();
-    assert!(matches!(err, Error::LimitExceeded { .. }), "{err}");
+    assert!(matches!(err, Error::PageLimit { .. }), "{err}");
     // A zstd frame claiming more content than the cap.
     let mut frame = zstd_frame::compress(&[0u8; 16], 3);
     // Overwrite with a frame whose header declares 1 GiB: build it by compressing nothing and patching is fragile,

@@ -101,8 +101,7 @@ fn frame_size(stored: &[u8], exact: Option<u32>) -> Result<u64> {
         Err(_) => return Err(malformed("not a zstd frame")),
     };
     if size > u64::from(MAX_PAGE_BYTES) {
-        return Err(Error::LimitExceeded {
-            part: crate::FilePart::Page(0),
+        return Err(Error::PageLimit {
             what: "a zstd content size",
             found: size,
             limit: u64::from(MAX_PAGE_BYTES),

@@ -261,9 +261,11 @@ impl Sequences {
                 .filter(|&b| b > 0 && b % 4 == 0)
                 .ok_or_else(|| {
                     Error::Format(gcol_format::Error::ManifestInvalid {
+                        rule: "12.1 bin_bases is a positive multiple of 4",
                         detail: format!(
-                            "{}: bin_bases must be a positive multiple of 4",
-                            label("metadata")
+                            "{}: {:?}",
+                            label("metadata"),
+                            dataset.metadata.get(meta::BIN_BASES)
                         ),
                     })
                 })?,
