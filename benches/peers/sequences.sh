@@ -17,9 +17,13 @@ cargo build --quiet --release -p gcol-tools
 gcol=$PWD/target/release/gcol
 quick=${1:-}
 
-genomes="athaliana_TAIR10_chr1 scerevisiae_S288C_R64_16chr human_hs37_chrX_first70Mb"
+genomes="athaliana_TAIR10_chr1 scerevisiae_S288C_R64_16chr human_hs37_chrX_first70Mb lambda_virus"
 for g in $genomes; do
-    [ -f "$work/$g.fa" ] || gzip -dc "$data/fasta/$g.fa.gz" > "$work/$g.fa"
+    if [ -f "$data/fasta/$g.fa" ]; then
+        cp "$data/fasta/$g.fa" "$work/$g.fa"
+    else
+        [ -f "$work/$g.fa" ] || gzip -dc "$data/fasta/$g.fa.gz" > "$work/$g.fa"
+    fi
 done
 
 echo "## Size: uncompressed FASTA bytes / compressed bytes (random access kept: .2bit, bgzip, gcol)"
