@@ -7,15 +7,7 @@ use gcol_benches::{converted_fasta, shared_data};
 use gcol_format::kernels::{self, scalar, Isa};
 use gcol_reader::{EvictionPolicy, PageCache, ReadOptions, Reader};
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use gcol_tests::Rng;
 
 fn fetches(c: &mut Criterion) {
     let Some(path) = converted_fasta("fasta/human_hs37_chrX_first70Mb.fa.gz", "hs37_chrX") else {

@@ -22,11 +22,11 @@ fn main() {
         let crc = gcol_format::crc::crc32c(footer);
         std::hint::black_box(crc);
         let e = Instant::now();
-        let manifest = gcol_format::manifest::Manifest::decode(
-            &footer[footer.windows(9).position(|w| w == b"{\"format\"").unwrap()..],
-            0,
-            280,
-        );
+        // The manifest region, decompressed when compact (spec 2.5).
+        let parts = gcol_format::footer::Footer::decode(footer, 0).unwrap();
+        let region = parts.region().unwrap();
+        let manifest =
+            gcol_format::manifest::Manifest::decode(region.json(), 0, parts.header.num_pages);
         std::hint::black_box(&manifest);
         assert!(manifest.is_ok(), "{manifest:?}");
         let f = Instant::now();

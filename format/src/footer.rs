@@ -258,12 +258,6 @@ impl<'a> Footer<'a> {
             content,
         })
     }
-
-    /// Stored CRC32C of directory block `block`.
-    pub fn block_crc(&self, block: u64) -> u32 {
-        let at = block as usize * 4;
-        u32::from_le_bytes(self.block_crcs[at..at + 4].try_into().expect("4 bytes"))
-    }
 }
 
 /// The whole footer (spec 2.5): header, directory block checksums, and the

@@ -38,7 +38,7 @@ pub mod tail;
 mod types;
 pub mod validity;
 pub mod values;
-pub mod varint;
+pub(crate) mod varint;
 
 pub use directory::DirEntry;
 pub use error::{Error, FilePart, Result};

@@ -112,14 +112,6 @@ impl Packer {
         self.filled == 0
     }
 
-    /// Append one whole byte of four codes; only when [`Packer::is_aligned`].
-    #[inline]
-    pub fn push_byte(&mut self, packed: u8) {
-        debug_assert!(self.filled == 0);
-        self.bytes.push(packed);
-        self.bases += 4;
-    }
-
     /// Append `n` codes 0 (the placeholder under ambiguity runs).
     pub fn push_zeros(&mut self, n: usize) {
         let mut n = n;

@@ -97,14 +97,16 @@ def convert(
     quality_binning: str = "lossless",
     lenient_names: bool = False,
     threads: int | None = None,
+    compact: bool = True,
     progress: Callable[[int, int], object] | None = None,
 ) -> list[str]:
     """Convert FASTA/FASTQ files (plain, gzip or BGZF) into one .gcol file.
 
     Takes the same options as ``gcol convert``; returns the dataset names.
     ``threads`` bounds the worker threads of this call (``-@`` of the CLI;
-    default: one per core). ``progress(done_bytes, total_bytes)`` is called
-    as input is read.
+    default: one per core). ``compact=False`` writes the 1.0 layout (the
+    CLI's ``--no-compact``) for gcol 1.0 readers. ``progress(done_bytes,
+    total_bytes)`` is called as input is read.
     """
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
@@ -121,6 +123,7 @@ def convert(
             quality_binning=quality_binning,
             lenient_names=lenient_names,
             threads=threads,
+            compact=compact,
             progress=progress,
         )
     ]

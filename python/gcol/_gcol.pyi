@@ -135,6 +135,7 @@ def convert(
     quality_binning: str = "lossless",
     lenient_names: bool = False,
     threads: int | None = None,
+    compact: bool = True,
     progress: Callable[[int, int], object] | None = None,
 ) -> list[str]: ...
 def reverse_complement(seq: str | bytes) -> str | bytes: ...

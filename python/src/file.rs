@@ -277,10 +277,7 @@ impl PyFile {
     #[pyo3(signature = (dataset=None))]
     fn dump(&self, py: Python<'_>, dataset: Option<String>) -> PyResult<Py<PyAny>> {
         let reader = self.reader.clone();
-        let value = run(py, move || {
-            gcol_reader::dump::file_json(&reader, dataset.as_deref())
-        })
-        .map_err(reader_error)?;
+        let value = run(py, move || reader.dump_json(dataset.as_deref())).map_err(reader_error)?;
         let text =
             serde_json::to_string(&value).map_err(|e| PyValueError::new_err(e.to_string()))?;
         json_to_py(py, &text)
@@ -340,6 +337,8 @@ pub(crate) struct ConvertArgs {
     pub lenient_names: bool,
     /// Worker threads (the CLI's `-@`); `None`: the module's pool.
     pub threads: Option<usize>,
+    /// The small-file layout (the CLI's `--no-compact` turns it off).
+    pub compact: bool,
 }
 
 /// Map an import-layer error to its Python exception class.
@@ -374,6 +373,7 @@ pub(crate) fn convert(
     options.page_kib = args.page_kib;
     options.binning = binning;
     options.threads = args.threads;
+    options.write.compact = args.compact;
     if args.lenient_names {
         options.names_policy = NamePolicy::Lenient;
     }

@@ -163,7 +163,7 @@ fn kernel_isa() -> &'static str {
 
 /// Convert FASTA/FASTQ files into one .gcol file (see `gcol.convert`).
 #[pyfunction]
-#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=9, page_kib=64, quality_binning="lossless", lenient_names=false, threads=None, progress=None))]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=9, page_kib=64, quality_binning="lossless", lenient_names=false, threads=None, compact=true, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert(
     py: Python<'_>,
@@ -177,6 +177,7 @@ fn convert(
     quality_binning: &str,
     lenient_names: bool,
     threads: Option<usize>,
+    compact: bool,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Vec<Py<PyAny>>> {
     file::convert(
@@ -192,6 +193,7 @@ fn convert(
             quality_binning: quality_binning.to_string(),
             lenient_names,
             threads,
+            compact,
         },
         progress,
     )
@@ -202,7 +204,7 @@ fn convert(
 /// call builds a fresh pool of our own.
 #[pyfunction]
 fn _after_fork() {
-    gcol_reader::fork::mark_forked();
+    gcol_reader::mark_forked();
 }
 
 /// The extension module.

@@ -146,6 +146,15 @@ pub fn array_values(column: &ColumnReader<'_>) -> Result<Value> {
     ))
 }
 
+impl Reader {
+    /// Every decoded value of every dataset (or of `dataset`) as JSON, for
+    /// comparing readers (`gcol dump`, the conformance vectors): see
+    /// [`file_json`].
+    pub fn dump_json(&self, dataset: Option<&str>) -> Result<Value> {
+        file_json(self, dataset)
+    }
+}
+
 /// `{"datasets": [{"name", "kind", "columns": [{"name", "physical_type", "values"}]}]}`,
 /// for every dataset or only `dataset`; list and chunked columns add
 /// `"lists"` and `"array"`.

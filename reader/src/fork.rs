@@ -16,6 +16,6 @@ pub fn mark_forked() {
 }
 
 /// Whether work may be handed to rayon's global pool.
-pub fn global_pool_usable() -> bool {
+pub(crate) fn global_pool_usable() -> bool {
     !FORKED.load(Ordering::Relaxed)
 }

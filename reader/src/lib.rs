@@ -27,9 +27,9 @@
 
 mod cache;
 mod column;
-pub mod dump;
+mod dump;
 mod error;
-pub mod fork;
+mod fork;
 mod layout;
 mod page;
 mod reader;
@@ -39,6 +39,7 @@ mod verify;
 pub use cache::{CacheMetrics, CacheOptions, EvictionPolicy, PageCache};
 pub use column::ColumnReader;
 pub use error::{Error, Result};
+pub use fork::mark_forked;
 pub use layout::ChunkGrid;
 pub use page::{Page, PinnedPage};
 pub use reader::{ChecksumPolicy, ReadOptions, Reader};

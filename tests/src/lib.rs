@@ -77,6 +77,22 @@ pub fn have_tool(tool: &str, test: &str) -> bool {
     ok
 }
 
+/// The one pseudo-random generator of the tests and benches (xorshift64):
+/// deterministic, so a failure reproduces. `Rng(seed)` with a non-zero seed.
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
 /// Options for golden files: fixed timestamp and producer, so the bytes
 /// change only when the format does.
 pub fn golden_options() -> WriteOptions {

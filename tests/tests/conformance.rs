@@ -14,9 +14,7 @@ fn conformance_files_are_reproducible_and_decode_to_their_json() {
         let path = dir.join(name);
         let reader = Reader::from_bytes(bytes.clone()).unwrap();
         reader.verify(|_, _| {}).unwrap();
-        let json = serde_json::to_string(&gcol_reader::dump::file_json(&reader, None).unwrap())
-            .unwrap()
-            + "\n";
+        let json = serde_json::to_string(&reader.dump_json(None).unwrap()).unwrap() + "\n";
         let json_path = path.with_extension("json");
         if regenerate {
             write_file(&path, &bytes);

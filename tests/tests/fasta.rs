@@ -112,15 +112,7 @@ fn parse_plain(text: &[u8]) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use gcol_tests::Rng;
 
 #[test]
 fn random_fetches_equal_samtools_faidx() {

@@ -125,8 +125,8 @@ proptest! {
     ) {
         let order = if column_major { ChunkOrder::ColumnMajor } else { ChunkOrder::RowMajor };
         let total = (rows * columns * inner) as usize;
-        let mut state = seed | 1;
-        let mut next = || { state ^= state << 13; state ^= state >> 7; state ^= state << 17; state };
+        let mut rng = gcol_tests::Rng(seed | 1);
+        let mut next = || rng.next();
         let values: Vec<i16> = (0..total).map(|_| (next() % 7) as i16 - 3).collect();
         let present: Vec<bool> = (0..total).map(|_| next() % 5 != 0).collect();
         let values: Vec<i16> = values.iter().zip(&present).map(|(v, p)| if *p { *v } else { 0 }).collect();

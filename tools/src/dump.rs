@@ -8,7 +8,7 @@ use crate::exit::{CliResult, Failure, IO};
 /// `gcol dump`: every decoded value of every column as JSON.
 pub fn run(file: &Path, dataset: Option<&str>) -> CliResult {
     let reader = Reader::open(file)?;
-    let value = gcol_reader::dump::file_json(&reader, dataset)?;
+    let value = reader.dump_json(dataset)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     serde_json::to_writer(&mut out, &value).map_err(|e| Failure::new(IO, e.to_string()))?;

@@ -75,6 +75,11 @@ enum Command {
         /// reading thread come on top. The output does not depend on it.
         #[arg(short = '@', long)]
         threads: Option<usize>,
+        /// Write the 1.0 layout (every column in the page area, the manifest
+        /// uncompressed) so that gcol 1.0 readers can read the file; by
+        /// default tiny columns go inline in a compressed footer (spec 2.5).
+        #[arg(long)]
+        no_compact: bool,
         /// No progress bar and no summary.
         #[arg(short, long)]
         quiet: bool,
@@ -256,6 +261,7 @@ fn main() -> ExitCode {
             paired,
             quality_binning,
             threads,
+            no_compact,
             quiet,
         } => {
             let binning = gcol_import::QualityBinning::parse(&quality_binning)
@@ -273,6 +279,7 @@ fn main() -> ExitCode {
                     options.page_kib = page_kib;
                     options.binning = binning;
                     options.threads = threads;
+                    options.write.compact = !no_compact;
                     if lenient_names {
                         options.names_policy = gcol_import::NamePolicy::Lenient;
                     }

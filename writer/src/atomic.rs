@@ -68,11 +68,6 @@ impl AtomicFile {
         }
         Ok(())
     }
-
-    /// Path of the temporary file.
-    pub fn temp_path(&self) -> &Path {
-        self.file.get_ref().path()
-    }
 }
 
 impl Write for AtomicFile {

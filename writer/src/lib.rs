@@ -39,6 +39,7 @@
 //! The byte layout is specified in `spec/` at the repository root.
 
 mod atomic;
+#[doc(hidden)] // `gcol sample` and the golden files; not API.
 pub mod demo;
 mod error;
 mod provenance;

@@ -501,11 +501,6 @@ impl<W: Write> Writer<W> {
         )
     }
 
-    /// Bytes written so far.
-    pub fn bytes_written(&self) -> u64 {
-        self.offset
-    }
-
     fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
         if self.poisoned {
             return Err(Error::Poisoned);

@@ -15,6 +15,7 @@
 
 #[cfg(target_arch = "aarch64")]
 mod neon;
+#[doc(hidden)] // The portable twins SIMD kernels are tested and benched against; not API.
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod x86;

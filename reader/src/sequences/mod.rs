@@ -122,13 +122,6 @@ pub struct MotifHit {
 /// k-mer counts keyed by 2-bit code (see [`Sequences::kmer_counts`]).
 pub type KmerCounts = rustc_hash::FxHashMap<u64, u64>;
 
-/// Count k-mers of upper-case A/C/G/T text (the serial kernel).
-pub fn count_kmers(seq: &[u8], k: usize, canonical: bool) -> KmerCounts {
-    let mut counts = KmerCounts::default();
-    count_kmers_into(seq, k, canonical, &mut counts);
-    counts
-}
-
 /// Add the k-mers of `seq` to `counts`.
 pub fn count_kmers_into(seq: &[u8], k: usize, canonical: bool, counts: &mut KmerCounts) {
     let mask = if k == 32 {
@@ -897,14 +890,6 @@ impl Sequences {
                 self.fetch_record_into(r.record, r.range.clone(), &mut out)?;
                 Ok(out)
             })
-            .collect()
-    }
-
-    /// [`Sequences::base_counts`] of many regions, in parallel; results in input order.
-    pub fn base_counts_batch(&self, regions: &[Region]) -> Result<Vec<[u64; 6]>> {
-        regions
-            .par_iter()
-            .map(|r| self.base_counts(r.record, r.range.clone()))
             .collect()
     }
 

@@ -47,19 +47,34 @@ impl<R: Read> Read for Counting<R> {
 /// An opened input: a decompressed byte stream plus what it came from.
 pub struct Input {
     /// Decompressed bytes.
-    pub reader: Box<dyn BufRead + Send>,
+    pub(crate) reader: Box<dyn BufRead + Send>,
     /// Path as given.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Compression detected.
-    pub compression: Compression,
+    pub(crate) compression: Compression,
     /// Size of the file in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
     /// File bytes consumed so far.
-    pub consumed: Arc<AtomicU64>,
+    pub(crate) consumed: Arc<AtomicU64>,
     hasher: Arc<Mutex<Sha256>>,
 }
 
 impl Input {
+    /// The path as given (`-` for standard input).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The compression found (none, gzip or BGZF).
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// Size of the file in bytes (0 for a stream).
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
     /// The name recorded in provenance: the file name, or `stdin`.
     pub fn source_name(&self) -> String {
         if is_stdin(&self.path) {
