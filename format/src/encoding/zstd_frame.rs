@@ -273,6 +273,24 @@ pub fn decompress_prefix<S: AsRef<[u8]>>(
 }
 
 /// Decompress one frame; `exact` is the required content size when known.
+/// Run `f` with this thread's decompression context: creating one costs
+/// more than decompressing a small page (or a manifest).
+fn with_decompressor<T>(
+    f: impl FnOnce(&mut zstd::bulk::Decompressor<'static>) -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    thread_local! {
+        static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Decompressor::new()?);
+        }
+        f(slot.as_mut().expect("set above"))
+    })
+}
+
 /// Decompress the footer's manifest region (spec 2.5): exactly one frame
 /// with a declared content size of at most `limit` bytes.
 pub(crate) fn decompress_limited(stored: &[u8], limit: u64) -> Result<Vec<u8>> {
@@ -299,7 +317,7 @@ pub(crate) fn decompress_limited(stored: &[u8], limit: u64) -> Result<Vec<u8>> {
     if zstd::zstd_safe::find_frame_compressed_size(stored).ok() != Some(stored.len()) {
         return Err(bad("not exactly one frame"));
     }
-    let out = zstd::bulk::decompress(stored, size as usize)
+    let out = with_decompressor(|d| d.decompress(stored, size as usize))
         .map_err(|_| bad("a frame that does not decompress"))?;
     if out.len() as u64 != size {
         return Err(bad("content shorter than its declared size"));
@@ -314,22 +332,7 @@ pub(crate) fn decompress(stored: &[u8], exact: Option<u32>) -> Result<Vec<u8>> {
         position: 0,
     };
     let size = frame_size(stored, exact)?;
-    // One decompression context per thread: creating one costs more than
-    // decompressing a small page.
-    thread_local! {
-        static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
-            const { std::cell::RefCell::new(None) };
-    }
-    let out = DECOMPRESSOR
-        .with(|cell| {
-            let mut slot = cell.borrow_mut();
-            if slot.is_none() {
-                *slot = Some(zstd::bulk::Decompressor::new()?);
-            }
-            slot.as_mut()
-                .expect("set above")
-                .decompress(stored, size as usize)
-        })
+    let out = with_decompressor(|d| d.decompress(stored, size as usize))
         .map_err(|_| malformed("frame does not decompress"))?;
     if out.len() as u64 != size {
         return Err(malformed("frame content shorter than its declared size"));
