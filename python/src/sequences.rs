@@ -4,6 +4,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use gcol_format::coords::Interval;
 use gcol_reader::{Alphabet, Reader, Region, Sequences};
 use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -228,6 +229,42 @@ impl PySequences {
         self.with_region(py, name, start, end, reverse_complement, ascii)
     }
 
+    /// A samtools-style region string, `chr1:1,000-2,000` (1-based,
+    /// inclusive; also `chr1`, `chr1:1000`, `chr1:-500`, `{a:b}:1-5`), parsed
+    /// as `gcol fetch` and `samtools faidx` parse it; a region past the
+    /// record's end is clipped, one ending before it begins is a
+    /// `RegionError`.
+    #[pyo3(signature = (region, reverse_complement=false))]
+    fn region<'py>(
+        &self,
+        py: Python<'py>,
+        region: &str,
+        reverse_complement: bool,
+    ) -> PyResult<Bound<'py, PyString>> {
+        use gcol_format::coords::region::{RegionSpec, Resolved};
+        let spec = RegionSpec::parse(region, |n| self.inner.record_index(n).is_ok());
+        let record = self.inner.record_index(&spec.name).map_err(reader_error)?;
+        let length = self.inner.length(record).map_err(reader_error)?;
+        let (start, end) = match spec.resolve(length) {
+            Resolved::Within { interval, .. } => (interval.start(), interval.end()),
+            Resolved::Empty => (0, 0),
+            Resolved::Invalid => {
+                return Err(RegionError::new_err(format!(
+                    "region {region:?} ends before it begins"
+                )))
+            }
+        };
+        let name = pyo3::types::PyInt::new(py, record as u64).into_any();
+        self.with_region(
+            py,
+            &name,
+            Some(start as i64),
+            Some(end as i64),
+            reverse_complement,
+            ascii,
+        )
+    }
+
     /// As `fetch`, returning `bytes`.
     #[pyo3(signature = (name, start=None, end=None, reverse_complement=false))]
     fn fetch_bytes<'py>(
@@ -254,7 +291,7 @@ impl PySequences {
         let mut resolved = Vec::with_capacity(regions.len());
         for (name, start, end) in &regions {
             let (record, range) = self.resolve(name, *start, *end)?;
-            resolved.push(Region { record, range });
+            resolved.push(region(record, range));
         }
         // Groups of 8,192 regions: the GIL is released while a group is
         // fetched in parallel, 256 regions to a buffer (reverse-complemented
@@ -276,7 +313,11 @@ impl PySequences {
                         ends.clear();
                         for region in chunk {
                             let start = buffer.len();
-                            seqs.fetch_record_into(region.record, region.range.clone(), buffer)?;
+                            seqs.fetch_record_into(
+                                region.record,
+                                region.interval.as_range(),
+                                buffer,
+                            )?;
                             if reverse_complement {
                                 gcol_format::kernels::reverse_complement(&mut buffer[start..]);
                             }
@@ -349,15 +390,12 @@ impl PySequences {
         match name {
             Some(name) => {
                 let (record, range) = self.resolve(name, start, end)?;
-                regions.push(Region { record, range });
+                regions.push(region(record, range));
             }
             None => {
                 for index in 0..self.inner.len() {
                     let length = self.inner.length(index).map_err(reader_error)?;
-                    regions.push(Region {
-                        record: index,
-                        range: 0..length,
-                    });
+                    regions.push(region(index, 0..length));
                 }
             }
         }
@@ -582,5 +620,13 @@ impl PyRecord {
             self.name()?,
             self.length
         ))
+    }
+}
+
+/// A record's region from a range `bounds` made valid (start <= end).
+fn region(record: usize, range: Range<u64>) -> Region {
+    Region {
+        record,
+        interval: Interval::try_from(range).unwrap_or_default(),
     }
 }

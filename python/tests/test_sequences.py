@@ -190,3 +190,24 @@ def test_fetch_batch_over_group_boundaries_with_reverse_complement(converted):
         assert len(batch) == len(regions)
         for (name, start, end), got in zip(regions, batch):
             assert got == seqs.fetch(name, start, end, reverse_complement=rc)
+
+
+def test_samtools_region_strings(tmp_path):
+    """1-based inclusive region strings at the edge, parsed as gcol fetch parses them."""
+    fa = tmp_path / "r.fa"
+    fa.write_text(">chr1 x\nACGTACGTAA\n>a:b\nGGGCCC\n")
+    out = tmp_path / "r.gcol"
+    gcol.convert(fa, out)
+    seqs = gcol.open(out)["r"]
+    assert seqs.region("chr1:2-4") == seqs.fetch("chr1", 1, 4) == "CGT"
+    assert seqs.region("chr1:1,000-2,000") == ""
+    assert seqs.region("chr1:9-20") == "AA"
+    assert seqs.region("chr1") == "ACGTACGTAA"
+    assert seqs.region("chr1:-3") == "ACG"
+    assert seqs.region("a:b") == "GGGCCC"
+    assert seqs.region("{a:b}:2-3") == "GG"
+    assert seqs.region("chr1:2-4", reverse_complement=True) == "ACG"
+    with pytest.raises(gcol.RegionError):
+        seqs.region("chr1:5-3")
+    with pytest.raises(gcol.NotFoundError):
+        seqs.region("chr9:1-3")

@@ -662,7 +662,7 @@ fn batch_on_a_small_pool_does_not_deadlock(bytes: &[u8], seq: &[u8]) {
             let start = (k * 9_973) % 990_000;
             gcol_reader::Region {
                 record: 0,
-                range: start..start + 1_000,
+                interval: gcol_format::coords::Interval::new(start, start + 1_000).unwrap(),
             }
         })
         .collect();
@@ -675,6 +675,6 @@ fn batch_on_a_small_pool_does_not_deadlock(bytes: &[u8], seq: &[u8]) {
         (regions, out)
     });
     for (r, got) in regions.iter().zip(out) {
-        assert!(got == seq[r.range.start as usize..r.range.end as usize]);
+        assert!(got == seq[r.interval.start() as usize..r.interval.end() as usize]);
     }
 }

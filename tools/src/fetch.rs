@@ -1,8 +1,8 @@
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use gcol_format::coords::region::{RegionSpec, Resolved};
 use gcol_format::sequence::reverse_complement;
-use gcol_reader::sequences::region::{RegionSpec, Resolved};
 use gcol_reader::{Reader, Sequences};
 
 use gcol_writer::AtomicFile;
@@ -69,7 +69,7 @@ pub fn targets(sets: &[Sequences], regions: &[String]) -> Result<Vec<Target>, Fa
         let (d, r) = find(sets, &spec.name)
             .ok_or_else(|| Failure::new(INVALID, format!("no sequence {:?}", spec.name)))?;
         let (start, end) = match spec.resolve(sets[d].length(r)?) {
-            Resolved::Range { start, end, .. } => (start, end),
+            Resolved::Within { interval, .. } => (interval.start(), interval.end()),
             Resolved::Empty => (0, 0),
             Resolved::Invalid => {
                 return Err(Failure::new(
@@ -151,53 +151,62 @@ struct Request {
     spec: RegionSpec,
 }
 
+/// Regions of a BED file (0-based half-open), parsed by noodles-bed;
+/// blank, `track` and `browser` lines are skipped first, as samtools does.
 fn bed_requests(path: &Path) -> Result<Vec<Request>, Failure> {
-    let file = std::fs::File::open(path).map_err(|e| {
+    let text = std::fs::read(path).map_err(|e| {
         Failure::new(
             crate::exit::IO,
             format!("cannot read {}: {e}", path.display()),
         )
     })?;
-    let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| {
-            Failure::new(
-                crate::exit::IO,
-                format!("cannot read {}: {e}", path.display()),
-            )
-        })?;
-        if line.trim().is_empty()
-            || line.starts_with('#')
-            || line.starts_with("track")
-            || line.starts_with("browser")
+    // The records noodles reads, and the line number of each in the file.
+    let mut kept = Vec::new();
+    let mut line_numbers = Vec::new();
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        let blank = line.iter().all(u8::is_ascii_whitespace);
+        if blank
+            || line.starts_with(b"#")
+            || line.starts_with(b"track")
+            || line.starts_with(b"browser")
         {
             continue;
         }
-        let fields: Vec<&str> = line.split('\t').collect();
+        kept.extend_from_slice(line);
+        kept.push(b'\n');
+        line_numbers.push(i + 1);
+    }
+    let mut reader = noodles_bed::io::Reader::<3, _>::new(&kept[..]);
+    let mut record = noodles_bed::Record::default();
+    let mut out = Vec::new();
+    for &line in &line_numbers {
         let bad =
-            |what: &str| Failure::new(INPUT, format!("{}: line {}: {what}", path.display(), i + 1));
-        if fields.len() < 3 {
-            return Err(bad(
-                "a BED line needs chrom, start and end separated by tabs",
-            ));
-        }
-        let start: u64 = fields[1]
-            .trim()
-            .parse()
-            .map_err(|_| bad("start is not a number"))?;
-        let end: u64 = fields[2]
-            .trim()
-            .parse()
-            .map_err(|_| bad("end is not a number"))?;
-        if end < start {
-            return Err(bad("end is before start"));
-        }
-        // BED is 0-based half-open; the header uses samtools' 1-based form.
+            |what: String| Failure::new(INPUT, format!("{}: line {line}: {what}", path.display()));
+        reader.read_record(&mut record).map_err(|e| {
+            bad(format!(
+                "not a BED line (chrom, start, end separated by tabs): {e}"
+            ))
+        })?;
+        let name = record.reference_sequence_name().to_string();
+        // noodles gives 1-based positions: BED start + 1, and BED end.
+        let begin = record
+            .feature_start()
+            .map_err(|e| bad(format!("start: {e}")))?
+            .get() as u64;
+        let end = match record.feature_end() {
+            Some(end) => end.map_err(|e| bad(format!("end: {e}")))?.get() as u64,
+            None => begin - 1,
+        };
+        let Some(interval) = gcol_format::coords::Interval::from_one_based(begin, end) else {
+            return Err(bad("end is before start".into()));
+        };
+        // The header uses samtools' 1-based form.
+        let (begin, end) = interval.to_one_based();
         out.push(Request {
-            header: format!("{}:{}-{}", fields[0], start + 1, end),
+            header: format!("{name}:{begin}-{end}"),
             spec: RegionSpec {
-                name: fields[0].to_string(),
-                begin: Some(start + 1),
+                name,
+                begin: Some(begin),
                 end: Some(end),
             },
         });
@@ -308,11 +317,11 @@ fn write_regions(
                 continue;
             }
             Resolved::Empty => eprintln!("gcol: warning: zero-length sequence: {}", request.header),
-            Resolved::Range {
-                start,
-                end,
+            Resolved::Within {
+                interval,
                 truncated,
             } => {
+                let (start, end) = (interval.start(), interval.end());
                 if truncated {
                     eprintln!("gcol: warning: truncated sequence: {}", request.header);
                 }

@@ -391,7 +391,11 @@ fn fetch_bed_and_missing_names() {
     let dir = tempfile::tempdir().unwrap();
     let file = converted(dir.path());
     let bed = dir.path().join("r.bed");
-    std::fs::write(&bed, "lambda_5k\t0\t10\tfirst\nlambda_masked\t500\t505\n").unwrap();
+    std::fs::write(
+        &bed,
+        "track name=t\nbrowser position x\n# a comment\n\nlambda_5k\t0\t10\tfirst\nlambda_masked\t500\t505\n",
+    )
+    .unwrap();
     let o = gcol_ok(&[
         "fetch",
         file.to_str().unwrap(),
@@ -405,6 +409,16 @@ fn fetch_bed_and_missing_names() {
     let o = gcol(&["fetch", file.to_str().unwrap(), "nope:1-5"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no sequence \"nope\""));
+    // A malformed BED line: exit 4, the file and line named.
+    std::fs::write(&bed, "lambda_5k\t0\t10\n\nlambda_5k\tten\t20\n").unwrap();
+    let o = gcol(&[
+        "fetch",
+        file.to_str().unwrap(),
+        "--bed",
+        bed.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stderr(&o).contains("r.bed: line 3"), "{}", stderr(&o));
 }
 
 #[test]

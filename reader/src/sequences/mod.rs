@@ -5,11 +5,11 @@
 //! returns the first ten bases.
 
 mod export;
-pub mod region;
 
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use gcol_format::coords::Interval;
 use gcol_format::directory::PageInfo;
 use gcol_format::schema::reads;
 use gcol_format::schema::sequences::{columns as col, meta, FLAG_RNA, KIND};
@@ -159,13 +159,13 @@ pub fn kmer_text(key: u64, k: usize) -> String {
         .collect()
 }
 
-/// A region of one record, 0-based half-open.
+/// A region of one record: its index and a 0-based half-open interval.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {
     /// Record index.
     pub record: usize,
-    /// Residue range within the record.
-    pub range: Range<u64>,
+    /// Residues within the record (0-based, half-open).
+    pub interval: Interval,
 }
 
 impl Reader {
@@ -885,9 +885,8 @@ impl Sequences {
         regions
             .par_iter()
             .map(|r| {
-                let mut out =
-                    Vec::with_capacity((r.range.end.saturating_sub(r.range.start)) as usize);
-                self.fetch_record_into(r.record, r.range.clone(), &mut out)?;
+                let mut out = Vec::with_capacity(r.interval.len() as usize);
+                self.fetch_record_into(r.record, r.interval.as_range(), &mut out)?;
                 Ok(out)
             })
             .collect()
@@ -902,7 +901,7 @@ impl Sequences {
     ) -> Result<Vec<Vec<MotifHit>>> {
         regions
             .par_iter()
-            .map(|r| self.find_motif(r.record, r.range.clone(), pattern, both_strands))
+            .map(|r| self.find_motif(r.record, r.interval.as_range(), pattern, both_strands))
             .collect()
     }
 

@@ -1,6 +1,10 @@
 //! samtools-style region strings: `chr1`, `chr1:1000`, `chr1:1,000-2,000`,
 //! `chr1:-500`, `{name:with:colons}:10-20`. Positions in the string are
-//! 1-based and inclusive, as in samtools; the parsed result is 0-based.
+//! 1-based and inclusive, as in samtools; the parsed result is 0-based
+//! half-open ([`super::Interval`]). Used at the edges only: the CLI's
+//! arguments and region files, and Python's string regions.
+
+use super::Interval;
 
 /// A parsed region: a record name and 1-based inclusive bounds as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,13 +20,11 @@ pub struct RegionSpec {
 /// What a region resolves to against a record of known length.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolved {
-    /// 0-based half-open range within the record; `truncated` when the
-    /// region ran past the record's end (samtools warns and clips).
-    Range {
-        /// 0-based start.
-        start: u64,
-        /// 0-based exclusive end.
-        end: u64,
+    /// The 0-based half-open interval within the record; `truncated` when
+    /// the region ran past the record's end (samtools warns and clips).
+    Within {
+        /// The positions selected.
+        interval: Interval,
         /// The region was clipped at the record's end.
         truncated: bool,
     },
@@ -109,9 +111,8 @@ impl RegionSpec {
         if start >= clipped {
             return Resolved::Empty;
         }
-        Resolved::Range {
-            start,
-            end: clipped,
+        Resolved::Within {
+            interval: Interval::new(start, clipped).expect("start < clipped"),
             truncated: end > length,
         }
     }
@@ -194,17 +195,15 @@ mod tests {
         };
         assert_eq!(
             r(Some(3), Some(14)).resolve(33),
-            Resolved::Range {
-                start: 2,
-                end: 14,
+            Resolved::Within {
+                interval: Interval::new(2, 14).unwrap(),
                 truncated: false
             }
         );
         assert_eq!(
             r(Some(30), Some(40)).resolve(33),
-            Resolved::Range {
-                start: 29,
-                end: 33,
+            Resolved::Within {
+                interval: Interval::new(29, 33).unwrap(),
                 truncated: true
             }
         );
@@ -214,9 +213,8 @@ mod tests {
         assert_eq!(r(None, None).resolve(0), Resolved::Empty);
         assert_eq!(
             r(Some(33), Some(33)).resolve(33),
-            Resolved::Range {
-                start: 32,
-                end: 33,
+            Resolved::Within {
+                interval: Interval::new(32, 33).unwrap(),
                 truncated: false
             }
         );
