@@ -13,6 +13,25 @@ use pyo3::types::{PyBytes, PyList, PySlice};
 
 use crate::{reader_error, run};
 
+/// `$body!(T)` for the Rust type of a numeric physical type, else `$other`.
+macro_rules! for_numeric {
+    ($physical:expr, $body:ident, $other:expr) => {
+        match $physical {
+            P::U8 => $body!(u8),
+            P::U16 => $body!(u16),
+            P::U32 => $body!(u32),
+            P::U64 => $body!(u64),
+            P::I8 => $body!(i8),
+            P::I16 => $body!(i16),
+            P::I32 => $body!(i32),
+            P::I64 => $body!(i64),
+            P::F32 => $body!(f32),
+            P::F64 => $body!(f64),
+            _ => $other,
+        }
+    };
+}
+
 /// `numpy.ma.masked_array(values, mask=~present)`.
 fn masked<'py>(
     py: Python<'py>,
@@ -65,17 +84,7 @@ pub(crate) fn values<'py>(
         }};
     }
     match physical {
-        P::U8 => numeric!(u8),
-        P::U16 => numeric!(u16),
-        P::U32 => numeric!(u32),
-        P::U64 => numeric!(u64),
-        P::I8 => numeric!(i8),
-        P::I16 => numeric!(i16),
-        P::I32 => numeric!(i32),
-        P::I64 => numeric!(i64),
-        P::F32 => numeric!(f32),
-        P::F64 => numeric!(f64),
-        _ => {
+        P::Binary => {
             let values: Vec<Option<Vec<u8>>> = run(py, move || {
                 let col = reader.column(&d, &c)?;
                 let mut out = Vec::new();
@@ -89,6 +98,11 @@ pub(crate) fn values<'py>(
                 .collect();
             Ok(PyList::new(py, items)?.into_any())
         }
+        other => for_numeric!(
+            other,
+            numeric,
+            Err(PyValueError::new_err(format!("columns of {other} values")))
+        ),
     }
 }
 
@@ -163,19 +177,12 @@ pub(crate) fn block<'py>(
             }
         }};
     }
-    match col.meta().physical_type {
-        P::U8 => numeric!(u8),
-        P::U16 => numeric!(u16),
-        P::U32 => numeric!(u32),
-        P::U64 => numeric!(u64),
-        P::I8 => numeric!(i8),
-        P::I16 => numeric!(i16),
-        P::I32 => numeric!(i32),
-        P::I64 => numeric!(i64),
-        P::F32 => numeric!(f32),
-        P::F64 => numeric!(f64),
-        other => Err(PyValueError::new_err(format!(
-            "a chunked column of {other} values"
-        ))),
-    }
+    let physical = col.meta().physical_type;
+    for_numeric!(
+        physical,
+        numeric,
+        Err(PyValueError::new_err(format!(
+            "a chunked column of {physical} values"
+        )))
+    )
 }

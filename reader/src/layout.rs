@@ -128,31 +128,31 @@ impl<'r> ColumnReader<'r> {
 
     /// The lists of `rows` with fixed-width items, a null list as `None`.
     pub fn read_lists<T: Value>(&self, rows: Range<u64>) -> Result<Vec<Option<Vec<T>>>> {
-        let offsets = self.list_offsets(rows.clone())?;
-        let present = self.read_validity(rows)?;
-        let child = self.list_child()?;
-        let items = child.read::<T>(offsets[0]..offsets[offsets.len() - 1])?;
-        let base = offsets[0];
-        Ok(offsets
-            .windows(2)
-            .zip(present)
-            .map(|(w, present)| {
-                present.then(|| items[(w[0] - base) as usize..(w[1] - base) as usize].to_vec())
-            })
-            .collect())
+        self.lists_with(rows, |child, items| child.read::<T>(items))
     }
 
     /// The lists of `rows` of a `binary` child, a null list as `None`
     /// (null items read as empty strings).
     pub fn read_binary_lists(&self, rows: Range<u64>) -> Result<Vec<Option<Vec<Vec<u8>>>>> {
+        self.lists_with(rows, |child, items| {
+            let mut out = Vec::new();
+            child.for_each_binary(items, |_, v| out.push(v.to_vec()))?;
+            Ok(out)
+        })
+    }
+
+    /// Rows of lists: end offsets and validity of `rows`, and the child's
+    /// items they span read once by `read_items`, cut per row.
+    fn lists_with<I: Clone>(
+        &self,
+        rows: Range<u64>,
+        read_items: impl FnOnce(&ColumnReader<'r>, Range<u64>) -> Result<Vec<I>>,
+    ) -> Result<Vec<Option<Vec<I>>>> {
         let offsets = self.list_offsets(rows.clone())?;
         let present = self.read_validity(rows)?;
         let child = self.list_child()?;
-        let mut items = Vec::new();
-        child.for_each_binary(offsets[0]..offsets[offsets.len() - 1], |_, v| {
-            items.push(v.to_vec())
-        })?;
         let base = offsets[0];
+        let items = read_items(&child, base..offsets[offsets.len() - 1])?;
         Ok(offsets
             .windows(2)
             .zip(present)

@@ -46,6 +46,23 @@ pub struct ColumnDef {
     pub presence: Presence,
 }
 
+/// A [`ColumnDef`] in a `const` table.
+pub(crate) const fn def(
+    name: &'static str,
+    physical: PhysicalType,
+    logical_type: &'static str,
+    unit: Option<&'static str>,
+    presence: Presence,
+) -> ColumnDef {
+    ColumnDef {
+        name,
+        physical,
+        logical_type,
+        unit,
+        presence,
+    }
+}
+
 /// The schema of one dataset kind.
 #[derive(Debug)]
 pub struct Schema {

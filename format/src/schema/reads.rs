@@ -3,7 +3,7 @@
 //! dataset, Phred qualities, and mates.
 
 use super::sequences::{columns as seq, STREAM};
-use super::{ColumnDef, Presence, Schema};
+use super::{def, Presence, Schema};
 use crate::PhysicalType;
 
 /// Dataset kind.
@@ -30,22 +30,6 @@ pub mod meta {
     pub const QUALITY_BINNING: &str = "quality_binning";
     /// 94 comma-separated Phred values: the value stored for each input value.
     pub const QUALITY_BINNING_TABLE: &str = "quality_binning_table";
-}
-
-const fn def(
-    name: &'static str,
-    physical: PhysicalType,
-    logical_type: &'static str,
-    unit: Option<&'static str>,
-    presence: Presence,
-) -> ColumnDef {
-    ColumnDef {
-        name,
-        physical,
-        logical_type,
-        unit,
-        presence,
-    }
 }
 
 /// The `reads` schema.

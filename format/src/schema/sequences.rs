@@ -2,7 +2,7 @@
 //! stream (2-bit bases with ambiguity and soft-mask runs, or residue bytes
 //! for proteins), and the record columns that make export byte-exact.
 
-use super::{ColumnDef, Presence, Schema};
+use super::{def, ColumnDef, Presence, Schema};
 use crate::PhysicalType;
 
 /// Dataset kind.
@@ -64,22 +64,6 @@ pub const FLAG_RNA: u8 = 2;
 pub const FLAG_IRREGULAR: u8 = 4;
 /// The input ended without a line ending after this record.
 pub const FLAG_NO_FINAL_NEWLINE: u8 = 8;
-
-const fn def(
-    name: &'static str,
-    physical: PhysicalType,
-    logical_type: &'static str,
-    unit: Option<&'static str>,
-    presence: Presence,
-) -> ColumnDef {
-    ColumnDef {
-        name,
-        physical,
-        logical_type,
-        unit,
-        presence,
-    }
-}
 
 const BASES: Option<&str> = Some("bases");
 
