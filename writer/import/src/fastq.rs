@@ -16,7 +16,7 @@ use gcol_format::schema::sequences::{columns as col, meta, FLAG_RNA};
 use crate::input::{open_input, Input};
 use crate::nucleotide::NucleotideStream;
 use crate::{NamePolicy, Progress};
-use gcol_writer::{ColumnId, ColumnSpec, DatasetSpec, Error, Result, Writer};
+use gcol_writer::{ColumnId, ColumnSpec, DatasetId, DatasetSpec, Error, Result, Writer};
 
 /// Dataset kind of FASTQ reads.
 pub const READS_KIND: &str = reads::KIND;
@@ -203,6 +203,144 @@ pub fn import_fastq_from<W: Write>(
     let total_size: u64 = sources.iter().map(|s| s.input.size).sum();
 
     let binning_table = options.binning.table();
+    let (dataset, columns) = add_dataset(writer, options, paired, binning_table.as_ref())?;
+    let encoding = if options.zstd_level > 0 {
+        Encoding::PLAIN.with_zstd(options.zstd_level)
+    } else {
+        Encoding::PLAIN
+    };
+    let mut stream = NucleotideStream::new(writer, dataset, encoding, options.page_bytes)?;
+    let mut record = noodles_fastq::Record::default();
+    let mut quality = Vec::new();
+    let mut total_bases = 0u64;
+    let mut total_reads = 0u64;
+    let mut next_report = 0u64;
+    let hasher = std::collections::hash_map::RandomState::new();
+    'reads: loop {
+        for (mate, source) in sources.iter_mut().enumerate() {
+            let number = source.reads + 1;
+            let first_line = 4 * source.reads + 1;
+            let input_err = |line: u64, field: &'static str, detail: String| Error::Input {
+                path: source.path.clone(),
+                record: number,
+                line,
+                field,
+                detail,
+            };
+            let n = source.reader.read_record(&mut record).map_err(|e| {
+                let field = if e.kind() == std::io::ErrorKind::InvalidData {
+                    "record"
+                } else {
+                    "data"
+                };
+                input_err(
+                    first_line,
+                    field,
+                    format!(
+                        "cannot read a FASTQ record ({e}); the file may be truncated or malformed"
+                    ),
+                )
+            })?;
+            if n == 0 {
+                if mate == 0 {
+                    if paired {
+                        check_mate_ended(&mut sources)?;
+                    }
+                    break 'reads;
+                }
+                return Err(input_err(
+                    first_line,
+                    "record",
+                    format!(
+                        "the file ends after {} reads, but its mate file has more",
+                        source.reads
+                    ),
+                ));
+            }
+            let name = record.name();
+            if options.names == NamePolicy::Strict {
+                if name.is_empty() {
+                    return Err(input_err(first_line, "name", "the read has no name".into()));
+                }
+                let mut h1 = hasher.build_hasher();
+                h1.write(name);
+                let mut h2 = fnv1a(name);
+                h2 ^= name.len() as u64;
+                if !source
+                    .names
+                    .insert((u128::from(h1.finish()) << 64) | u128::from(h2))
+                {
+                    return Err(input_err(
+                        first_line,
+                        "name",
+                        format!("duplicate read name {:?}", String::from_utf8_lossy(name)),
+                    ));
+                }
+            }
+            let seq = record.sequence();
+            let qual = record.quality_scores();
+            if qual.len() != seq.len() {
+                return Err(input_err(
+                    first_line + 3,
+                    "quality",
+                    format!("{} quality values for {} bases", qual.len(), seq.len()),
+                ));
+            }
+            phred_values(qual, binning_table.as_ref(), &mut quality)
+                .map_err(|detail| input_err(first_line + 3, "quality", detail))?;
+            let u = memchr::memchr2_iter(b'U', b'u', seq).count();
+            let rna = u > 0 && u > memchr::memchr2_iter(b'T', b't', seq).count();
+            if let Some(i) = stream.pack_record(writer, seq, total_bases, rna)? {
+                return Err(input_err(
+                    first_line + 1,
+                    "sequence",
+                    format!(
+                        "{:?} (byte {:#04x}) at base {} is not a nucleotide symbol",
+                        seq[i] as char,
+                        seq[i],
+                        i + 1
+                    ),
+                ));
+            }
+            writer.push_binary(columns.name, name)?;
+            writer.push_binary(columns.description, record.description())?;
+            writer.push(columns.length, &[seq.len() as u64])?;
+            writer.push(columns.offset, &[total_bases])?;
+            writer.push(columns.flags, &[if rna { FLAG_RNA } else { 0 }])?;
+            writer.push(columns.quality, &quality)?;
+            if let Some(mate_column) = columns.mate {
+                writer.push(mate_column, &[mate as u8 + 1])?;
+            }
+            total_bases += seq.len() as u64;
+            total_reads += 1;
+            source.reads += 1;
+        }
+        if total_bases >= next_report {
+            progress(sources.iter().map(|s| s.input.consumed()).sum(), total_size);
+            next_report = total_bases + (8 << 20);
+        }
+    }
+    stream.finish(writer, dataset, total_bases)?;
+    writer.set_num_rows(dataset, total_reads)?;
+    writer.set_dataset_metadata(dataset, meta::BIN_BASES, stream.bin_bases().to_string())?;
+    progress(total_size, total_size);
+    record_provenance(writer, &sources, options);
+    Ok(FastqSummary {
+        dataset: options.dataset.clone(),
+        reads: total_reads,
+        bases: total_bases,
+        paired,
+        source_bytes: sources.iter().map(|s| s.input.consumed()).sum(),
+    })
+}
+
+/// The reads dataset (spec 13) with its metadata and record columns.
+fn add_dataset<W: Write>(
+    writer: &mut Writer<W>,
+    options: &FastqOptions,
+    paired: bool,
+    binning_table: Option<&Vec<u8>>,
+) -> Result<(DatasetId, Columns)> {
     let mut spec = DatasetSpec::new(options.dataset.clone(), READS_KIND)
         .coordinates(Coordinates::ZeroBasedHalfOpen)
         .metadata(meta::SOURCE_FORMAT, "fastq")
@@ -210,7 +348,7 @@ pub fn import_fastq_from<W: Write>(
         .metadata(reads_meta::QUALITY_ENCODING, "phred")
         .metadata(reads_meta::QUALITY_BINNING, options.binning.describe())
         .metadata(reads_meta::PAIRED, if paired { "true" } else { "false" });
-    if let Some(table) = &binning_table {
+    if let Some(table) = binning_table {
         spec = spec.metadata(
             reads_meta::QUALITY_BINNING_TABLE,
             table
@@ -253,165 +391,65 @@ pub fn import_fastq_from<W: Write>(
             None
         },
     };
-    let encoding = if options.zstd_level > 0 {
-        Encoding::PLAIN.with_zstd(options.zstd_level)
-    } else {
-        Encoding::PLAIN
-    };
-    let mut stream = NucleotideStream::new(writer, dataset, encoding, options.page_bytes)?;
-    let mut record = noodles_fastq::Record::default();
-    let mut quality = Vec::new();
-    let mut total_bases = 0u64;
-    let mut total_reads = 0u64;
-    let mut next_report = 0u64;
-    let hasher = std::collections::hash_map::RandomState::new();
-    'reads: loop {
-        for (mate, source) in sources.iter_mut().enumerate() {
-            let number = source.reads + 1;
-            let first_line = 4 * source.reads + 1;
-            let input_err = |line: u64, field: &'static str, detail: String| Error::Input {
-                path: source.path.clone(),
-                record: number,
-                line,
-                field,
-                detail,
-            };
-            let n = source.reader.read_record(&mut record).map_err(|e| {
-                let field = if e.kind() == std::io::ErrorKind::InvalidData {
-                    "record"
-                } else {
-                    "data"
-                };
-                input_err(
-                    first_line,
-                    field,
-                    format!(
-                        "cannot read a FASTQ record ({e}); the file may be truncated or malformed"
-                    ),
-                )
-            })?;
-            if n == 0 {
-                if mate == 0 {
-                    // R1 ended: R2 must end too.
-                    if paired {
-                        let mut extra = noodles_fastq::Record::default();
-                        let other = &mut sources[1];
-                        if other
-                            .reader
-                            .read_record(&mut extra)
-                            .map(|n| n > 0)
-                            .unwrap_or(false)
-                        {
-                            return Err(Error::Input {
-                                path: other.path.clone(),
-                                record: other.reads + 1,
-                                line: 4 * other.reads + 1,
-                                field: "record",
-                                detail: format!(
-                                    "the mate file has more reads than {} ({})",
-                                    sources[0].path.display(),
-                                    sources[0].reads
-                                ),
-                            });
-                        }
-                    }
-                    break 'reads;
-                }
-                return Err(input_err(
-                    first_line,
-                    "record",
-                    format!(
-                        "the file ends after {} reads, but its mate file has more",
-                        source.reads
-                    ),
-                ));
-            }
-            let name = record.name();
-            if options.names == NamePolicy::Strict {
-                if name.is_empty() {
-                    return Err(input_err(first_line, "name", "the read has no name".into()));
-                }
-                let mut h1 = hasher.build_hasher();
-                h1.write(name);
-                let mut h2 = fnv1a(name);
-                h2 ^= name.len() as u64;
-                if !source
-                    .names
-                    .insert((u128::from(h1.finish()) << 64) | u128::from(h2))
-                {
-                    return Err(input_err(
-                        first_line,
-                        "name",
-                        format!("duplicate read name {:?}", String::from_utf8_lossy(name)),
-                    ));
-                }
-            }
-            let seq = record.sequence();
-            let qual = record.quality_scores();
-            if qual.len() != seq.len() {
-                return Err(input_err(
-                    first_line + 3,
-                    "quality",
-                    format!("{} quality values for {} bases", qual.len(), seq.len()),
-                ));
-            }
-            quality.clear();
-            for &q in qual {
-                if !(b'!'..=b'~').contains(&q) {
-                    return Err(input_err(
-                        first_line + 3,
-                        "quality",
-                        format!("{:?} (byte {q:#04x}) is not a Phred+33 quality", q as char),
-                    ));
-                }
-                quality.push(q - 33);
-            }
-            if let Some(table) = &binning_table {
-                for q in &mut quality {
-                    *q = table[*q as usize];
-                }
-            }
-            let u = memchr::memchr2_iter(b'U', b'u', seq).count();
-            let rna = u > 0 && u > memchr::memchr2_iter(b'T', b't', seq).count();
-            if let Some(i) = stream.pack_record(writer, seq, total_bases, rna)? {
-                return Err(input_err(
-                    first_line + 1,
-                    "sequence",
-                    format!(
-                        "{:?} (byte {:#04x}) at base {} is not a nucleotide symbol",
-                        seq[i] as char,
-                        seq[i],
-                        i + 1
-                    ),
-                ));
-            }
-            writer.push_binary(columns.name, name)?;
-            writer.push_binary(columns.description, record.description())?;
-            writer.push(columns.length, &[seq.len() as u64])?;
-            writer.push(columns.offset, &[total_bases])?;
-            writer.push(columns.flags, &[if rna { FLAG_RNA } else { 0 }])?;
-            writer.push(columns.quality, &quality)?;
-            if let Some(mate_column) = columns.mate {
-                writer.push(mate_column, &[mate as u8 + 1])?;
-            }
-            total_bases += seq.len() as u64;
-            total_reads += 1;
-            source.reads += 1;
-        }
-        if total_bases >= next_report {
-            progress(sources.iter().map(|s| s.input.consumed()).sum(), total_size);
-            next_report = total_bases + (8 << 20);
-        }
+    Ok((dataset, columns))
+}
+
+/// R1 ended: R2 must end too (spec 13: the files of a pair hold as many reads).
+fn check_mate_ended(sources: &mut [Source]) -> Result<()> {
+    let mut extra = noodles_fastq::Record::default();
+    let (first, rest) = sources.split_at_mut(1);
+    let other = &mut rest[0];
+    if other
+        .reader
+        .read_record(&mut extra)
+        .map(|n| n > 0)
+        .unwrap_or(false)
+    {
+        return Err(Error::Input {
+            path: other.path.clone(),
+            record: other.reads + 1,
+            line: 4 * other.reads + 1,
+            field: "record",
+            detail: format!(
+                "the mate file has more reads than {} ({})",
+                first[0].path.display(),
+                first[0].reads
+            ),
+        });
     }
-    stream.finish(writer, dataset, total_bases)?;
-    writer.set_num_rows(dataset, total_reads)?;
-    writer.set_dataset_metadata(dataset, meta::BIN_BASES, stream.bin_bases().to_string())?;
-    progress(total_size, total_size);
+    Ok(())
+}
+
+/// Phred values of a quality line (bytes `!`..`~` minus 33), binned by
+/// `table` when given, into `out` (cleared first).
+fn phred_values(
+    qual: &[u8],
+    table: Option<&Vec<u8>>,
+    out: &mut Vec<u8>,
+) -> std::result::Result<(), String> {
+    out.clear();
+    for &q in qual {
+        if !(b'!'..=b'~').contains(&q) {
+            return Err(format!(
+                "{:?} (byte {q:#04x}) is not a Phred+33 quality",
+                q as char
+            ));
+        }
+        out.push(match table {
+            Some(table) => table[(q - 33) as usize],
+            None => q - 33,
+        });
+    }
+    Ok(())
+}
+
+/// One provenance entry per source file (spec 5.5).
+fn record_provenance<W: Write>(writer: &mut Writer<W>, sources: &[Source], options: &FastqOptions) {
     let mut options_map = BTreeMap::new();
     options_map.insert("quality_binning".to_string(), options.binning.describe());
     options_map.insert("zstd_level".to_string(), options.zstd_level.to_string());
     options_map.insert("page_bytes".to_string(), options.page_bytes.to_string());
-    for source in &sources {
+    for source in sources {
         writer.add_provenance(Provenance {
             source: source.input.source_name(),
             // Bytes read: the file's size, or what a stream delivered.
@@ -423,13 +461,6 @@ pub fn import_fastq_from<W: Write>(
             converted_utc: writer.timestamp(),
         });
     }
-    Ok(FastqSummary {
-        dataset: options.dataset.clone(),
-        reads: total_reads,
-        bases: total_bases,
-        paired,
-        source_bytes: sources.iter().map(|s| s.input.consumed()).sum(),
-    })
 }
 
 /// FNV-1a: a second, independent hash of a name for duplicate detection
