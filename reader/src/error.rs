@@ -156,6 +156,12 @@ pub enum Error {
         /// The layout the call needs.
         expected: &'static str,
     },
+    /// Arrow refused an array built from a page (feature `arrow`).
+    #[error("arrow: {detail}")]
+    Arrow {
+        /// What Arrow said.
+        detail: String,
+    },
     /// A typed read of a column of another physical type.
     #[error("column {column:?} holds {actual} values, not {requested}")]
     TypeMismatch {

@@ -25,6 +25,8 @@
 //!
 //! The byte layout is specified in `spec/` at the repository root.
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 mod cache;
 mod column;
 mod dump;
