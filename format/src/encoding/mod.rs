@@ -26,7 +26,7 @@ use std::borrow::Cow;
 use crate::values::BinaryView;
 use crate::{crc, validity, Error, PhysicalType, Result, MAX_PAGE_BYTES};
 
-pub use bitpack::{pack_into, packed_len, unpack_into};
+pub(crate) use bitpack::packed_len;
 
 /// A base encoding: how values become bytes before compression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
