@@ -102,6 +102,9 @@ pub struct Column {
     /// Physical layout of decoded values.
     pub physical_type: PhysicalType,
     /// Meaning of the values (`uint64`, `utf8`, `position`, `dna2bit`, ...).
+    /// A compact manifest (1.1) may omit it, with `unit`, for a column its
+    /// kind's schema defines; reading fills both in from the schema.
+    #[serde(default)]
     pub logical_type: String,
     /// Unit of the values (`bases`, `bytes`, `phred`, ...), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -302,8 +305,23 @@ impl Manifest {
         for dataset in top["datasets"].as_array_mut().expect("an array") {
             let dataset = dataset.as_object_mut().expect("an object");
             drop_empty(dataset, &["metadata"]);
+            let schema = dataset["kind"].as_str().and_then(crate::schema::for_kind);
             for column in dataset["columns"].as_array_mut().expect("an array") {
                 let column = column.as_object_mut().expect("an object");
+                // The kind's schema says what the column means (5.4).
+                let def = schema.and_then(|s| {
+                    s.columns
+                        .iter()
+                        .find(|d| column.get("name").and_then(|n| n.as_str()) == Some(d.name))
+                });
+                if let Some(def) = def {
+                    let logical = column.get("logical_type").and_then(|v| v.as_str());
+                    let unit = column.get("unit").and_then(|v| v.as_str());
+                    if logical == Some(def.logical_type) && unit == def.unit {
+                        column.remove("logical_type");
+                        column.remove("unit");
+                    }
+                }
                 column.remove("id");
                 column.remove("first_page");
                 if let Some(inline) = column.get_mut("inline").and_then(|v| v.as_object_mut()) {
@@ -335,7 +353,17 @@ impl Manifest {
         let mut next_page = 0u64;
         let mut next_inline = 0u64;
         for dataset in &mut self.datasets {
+            let schema = crate::schema::for_kind(&dataset.kind);
             for column in &mut dataset.columns {
+                if column.logical_type.is_empty() {
+                    // spec 5.4: omitted together, from the kind's schema.
+                    if let Some(def) =
+                        schema.and_then(|s| s.columns.iter().find(|d| d.name == column.name))
+                    {
+                        column.logical_type = def.logical_type.to_string();
+                        column.unit = def.unit.map(str::to_string);
+                    }
+                }
                 if column.id == u32::MAX {
                     column.id = next_id;
                 }

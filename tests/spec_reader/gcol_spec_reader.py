@@ -339,6 +339,21 @@ def assemble_lists(ends, items):
     return out
 
 
+# 12.2, 12.3, 12.5, 13: each column's logical type and unit, which a 1.1
+# manifest may leave out for these kinds (5.4).
+_STREAM = {"bases": ("dna2bit", None), "amb_start": ("position", "bases"), "amb_length": ("length", "bases"),
+           "amb_symbol": ("ascii", None), "mask_start": ("position", "bases"), "mask_length": ("length", "bases"),
+           "amb_index": ("run_index", None), "mask_index": ("run_index", None)}
+KIND_COLUMNS = {
+    "sequences": {"name": ("text", None), "definition": ("text", None), "length": ("length", "bases"),
+                  "offset": ("offset", "bases"), "line_width": ("line_width", "bases"),
+                  "blank_lines": ("count", None), "flags": ("flags", None), "residues": ("ascii", None), **_STREAM},
+    "reads": {"name": ("text", None), "description": ("text", None), "length": ("length", "bases"),
+              "offset": ("offset", "bases"), "flags": ("flags", None), "quality": ("phred", None),
+              "mate": ("mate", None), **_STREAM},
+}
+
+
 def _unique_members(pairs):
     """5.1: a member name appears at most once in an object."""
     names = [name for name, _ in pairs]
@@ -463,6 +478,11 @@ class GcolFile:
         self.columns = []
         for ds in m["datasets"]:
             for c in ds["columns"]:  # 5.4 (1.1): members that follow from others may be omitted
+                if "logical_type" not in c and c.get("name") in KIND_COLUMNS.get(ds.get("kind"), {}):
+                    logical, unit = KIND_COLUMNS[ds["kind"]][c["name"]]
+                    c["logical_type"] = logical
+                    if unit is not None:
+                        c["unit"] = unit
                 c.setdefault("id", next_id)
                 c.setdefault("first_page", next_page)
                 for member in ("num_values", "num_pages", "stored_bytes", "decoded_bytes"):

@@ -674,4 +674,7 @@ def test_compact_file_reads_like_its_1_0_twin():
     assert {"name", "definition", "score", "tags", "tags.item"} <= set(inline)
     assert "big" not in inline and "wide" not in inline
     assert compact.list_values("tiny", "tags") == [[b"a", b"b"], [], [b"c"]]
+    # Logical types and units left out of the compact manifest come from 12.2-12.3.
+    described = lambda r: {c["name"]: (c["logical_type"], c.get("unit")) for ds, c in r.columns if ds["name"] == "edge"}
+    assert described(compact) == described(twin)
     assert compact.column_values("tiny", "score") == [0.5, None, -2.0]
