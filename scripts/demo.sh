@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 out="${1:-target/demo}"
 mkdir -p "$out"
 cargo build --quiet --release -p gcol-tools
-gcol=target/release/gcol
+gcol="${CARGO_TARGET_DIR:-target}/release/gcol"
 input=examples/data/sample.fa
 
 echo "== convert $input"

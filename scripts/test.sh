@@ -34,7 +34,7 @@ cargo test --workspace --doc
 python3 -c "import zstandard, pytest, numpy, pyfaidx, pysam, Bio, mypy, maturin" 2>/dev/null ||
     python3 -m pip install -q zstandard pytest numpy pyfaidx pysam biopython mypy maturin
 cargo build --quiet -p gcol-tools
-GCOL_BIN="$PWD/target/debug/gcol" python3 -m pytest -W error -q tests/spec_reader
+GCOL_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/gcol" python3 -m pytest -W error -q tests/spec_reader
 
 # The Python package: build and install the wheel (maturin), run its tests
 # (strict: warnings are errors) and check the stubs against the module.
