@@ -230,26 +230,16 @@ impl Sequences {
                     pos += take;
                 }
                 // Ambiguity positions hold code 0 (A): move them to N / other.
-                let (amb_start, amb_length, amb_symbol, amb_index) =
-                    self.ids.amb.expect("nucleotide");
-                self.for_each_run(
-                    &self.amb_index,
-                    amb_index,
-                    amb_start,
-                    amb_length,
-                    Some(amb_symbol),
-                    &(start..end),
-                    |from, to, symbol| {
-                        let n = (to - from) as u64;
-                        counts[0] -= n;
-                        match symbol {
-                            b'N' => counts[4] += n,
-                            // A minority T in RNA or U in DNA is still that base.
-                            b'T' | b'U' => counts[3] += n,
-                            _ => counts[5] += n,
-                        }
-                    },
-                )?;
+                self.for_each_ambiguity_run(&(start..end), |from, to, symbol| {
+                    let n = (to - from) as u64;
+                    counts[0] -= n;
+                    match symbol {
+                        b'N' => counts[4] += n,
+                        // A minority T in RNA or U in DNA is still that base.
+                        b'T' | b'U' => counts[3] += n,
+                        _ => counts[5] += n,
+                    }
+                })?;
             }
         }
         Ok(counts)

@@ -128,18 +128,9 @@ impl Sequences {
         let first = out.len();
         self.decode_packed(range.clone(), rna, out)?;
         let dest = &mut out[first..];
-        let (amb_start, amb_length, amb_symbol, amb_index) = self.ids.amb.expect("nucleotide");
-        self.for_each_run(
-            &self.amb_index,
-            amb_index,
-            amb_start,
-            amb_length,
-            Some(amb_symbol),
-            &range,
-            |from, to, symbol| {
-                dest[from..to].fill(symbol);
-            },
-        )?;
+        self.for_each_ambiguity_run(&range, |from, to, symbol| {
+            dest[from..to].fill(symbol);
+        })?;
         if mask {
             let (mask_start, mask_length, mask_index) = self.ids.mask.expect("nucleotide");
             self.for_each_run(
@@ -258,6 +249,24 @@ impl Sequences {
             expected: format!("{} (pages of {page_values} bytes)", index * page_values),
             found: format!("{} ({} values)", info.first_row, info.num_values),
         }
+    }
+
+    /// [`Sequences::for_each_run`] over the ambiguity runs (spec 12.4 step 2).
+    pub(super) fn for_each_ambiguity_run(
+        &self,
+        range: &Range<u64>,
+        f: impl FnMut(usize, usize, u8),
+    ) -> Result<()> {
+        let (start, length, symbol, index) = self.ids.amb.expect("nucleotide");
+        self.for_each_run(
+            &self.amb_index,
+            index,
+            start,
+            length,
+            Some(symbol),
+            range,
+            f,
+        )
     }
 
     /// Call `f(from, to, symbol)` (offsets relative to `range.start`) for
