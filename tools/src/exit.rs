@@ -1,5 +1,19 @@
 //! Mapping errors to messages and stable exit codes.
 
+/// `println!` to standard output inside a function returning
+/// [`CliResult`]: a closed pipe (`gcol inspect f | head -2`) ends the
+/// process quietly with exit 0, as every command does; another write error
+/// is an I/O failure.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(error) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            return Err($crate::exit::Failure::from(error));
+        }
+    }};
+}
+pub(crate) use outln;
+
 use std::process::ExitCode;
 
 /// A failure with its exit code.

@@ -4,6 +4,7 @@ use gcol_format::encoding::name_of;
 use gcol_reader::Reader;
 use serde::Serialize;
 
+use crate::exit::outln;
 use crate::exit::CliResult;
 
 #[derive(Serialize)]
@@ -52,33 +53,35 @@ pub fn run(file: &Path, json: bool) -> CliResult {
             manifest_bytes: reader.footer().manifest_len,
             manifest,
         };
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).expect("serialisable")
         );
         return Ok(());
     }
-    println!("file:      {} ({})", file.display(), human(reader.len()));
-    println!(
+    outln!("file:      {} ({})", file.display(), human(reader.len()));
+    outln!(
         "format:    gcol {major}.{minor}, manifest version {}",
         manifest.manifest_version
     );
-    println!(
+    outln!(
         "producer:  {} {}",
-        manifest.producer.name, manifest.producer.version
+        manifest.producer.name,
+        manifest.producer.version
     );
-    println!(
+    outln!(
         "created:   {}   modified: {}",
-        manifest.created_utc, manifest.modified_utc
+        manifest.created_utc,
+        manifest.modified_utc
     );
-    println!(
+    outln!(
         "pages:     {} (footer {}, manifest {})",
         reader.num_pages(),
         human(reader.tail().footer_len),
         human(reader.footer().manifest_len)
     );
     for dataset in &manifest.datasets {
-        println!();
+        outln!();
         let mut extra = Vec::new();
         if let Some(rows) = dataset.num_rows {
             extra.push(format!("{rows} rows"));
@@ -92,18 +95,26 @@ pub fn run(file: &Path, json: bool) -> CliResult {
                 .to_string(),
             );
         }
-        println!(
+        outln!(
             "dataset {:?}: {} ({})",
             dataset.name,
             dataset.kind,
             extra.join(", ")
         );
         for (k, v) in &dataset.metadata {
-            println!("  {k}: {v}");
+            outln!("  {k}: {v}");
         }
-        println!(
+        outln!(
             "  {:<16} {:<7} {:<10} {:<6} {:>10} {:>6} {:>10} {:>10} {:>6}  encodings",
-            "column", "type", "logical", "unit", "values", "pages", "stored", "decoded", "ratio"
+            "column",
+            "type",
+            "logical",
+            "unit",
+            "values",
+            "pages",
+            "stored",
+            "decoded",
+            "ratio"
         );
         for c in &dataset.columns {
             let ratio = if c.stored_bytes == 0 {
@@ -112,7 +123,7 @@ pub fn run(file: &Path, json: bool) -> CliResult {
                 format!("{:.2}", c.decoded_bytes as f64 / c.stored_bytes as f64)
             };
             let encodings: Vec<String> = c.encodings.iter().map(|&id| name_of(id)).collect();
-            println!(
+            outln!(
                 "  {:<16} {:<7} {:<10} {:<6} {:>10} {:>6} {:>10} {:>10} {:>6}  {}",
                 c.name,
                 c.physical_type.name(),
@@ -132,10 +143,10 @@ pub fn run(file: &Path, json: bool) -> CliResult {
         }
     }
     if !manifest.provenance.is_empty() {
-        println!();
-        println!("provenance:");
+        outln!();
+        outln!("provenance:");
         for p in &manifest.provenance {
-            println!(
+            outln!(
                 "  {} ({} bytes, sha256 {}) -> {} by {} at {}",
                 p.source,
                 p.size_bytes,
@@ -145,15 +156,15 @@ pub fn run(file: &Path, json: bool) -> CliResult {
                 p.converted_utc
             );
             for (k, v) in &p.options {
-                println!("    {k} = {v}");
+                outln!("    {k} = {v}");
             }
         }
     }
     if !manifest.metadata.is_empty() {
-        println!();
-        println!("metadata:");
+        outln!();
+        outln!("metadata:");
         for (k, v) in &manifest.metadata {
-            println!("  {k}: {v}");
+            outln!("  {k}: {v}");
         }
     }
     Ok(())

@@ -2,6 +2,7 @@ use std::path::Path;
 
 use gcol_reader::{ChecksumPolicy, ReadOptions, Reader};
 
+use crate::exit::outln;
 use crate::exit::CliResult;
 use crate::progress::bytes_bar;
 
@@ -18,7 +19,7 @@ pub fn run(file: &Path, quiet: bool) -> CliResult {
     bar.finish_and_clear();
     let report = report?;
     if !quiet {
-        println!(
+        outln!(
             "{}: ok (gcol {}.{}, {} datasets, {} columns, {} pages, {} directory blocks, {} stored bytes checked, {} decoded)",
             file.display(),
             reader.version().0,

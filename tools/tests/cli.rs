@@ -776,3 +776,43 @@ fn convert_threads_do_not_change_the_output() {
         .collect();
     assert!(outputs.iter().all(|o| *o == outputs[0]));
 }
+
+/// Every command ends quietly with exit 0 when its standard output is a
+/// pipe nobody reads (`gcol inspect f | head -2`): the read end is closed
+/// before the command starts, so its first write fails.
+#[test]
+fn every_command_ends_quietly_on_a_closed_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = converted(dir.path());
+    let f = file.to_str().unwrap();
+    let bed = dir.path().join("r.bed");
+    std::fs::write(&bed, "lambda_5k\t0\t10\n").unwrap();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["inspect", f],
+        vec!["inspect", "--json", f],
+        vec!["dump", f],
+        vec!["verify", f],
+        vec!["cat", f, "sample", "name", "length"],
+        vec!["stats", f],
+        vec!["motif", f, "GG"],
+        vec!["fetch", f, "lambda_5k"],
+        vec!["fetch", f, "--bed", bed.to_str().unwrap()],
+        vec!["export", f],
+        vec!["--help"],
+        vec!["convert", "--help"],
+        vec!["--version"],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_gcol"))
+            .args(&args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "gcol {args:?}: {err}");
+        assert!(err.is_empty(), "gcol {args:?} printed: {err}");
+    }
+}
