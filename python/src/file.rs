@@ -345,6 +345,9 @@ pub(crate) struct ConvertArgs {
 fn import_error(error: gcol_import::Error) -> PyErr {
     match error {
         gcol_import::Error::Usage { .. } => PyValueError::new_err(error.to_string()),
+        gcol_import::Error::Output { .. } => {
+            pyo3::exceptions::PyIsADirectoryError::new_err(error.to_string())
+        }
         gcol_import::Error::Write(e) => writer_error(e),
         other => InputFormatError::new_err(other.to_string()),
     }

@@ -48,6 +48,13 @@ fn bounds(start: Option<i64>, end: Option<i64>, length: u64) -> PyResult<Range<u
     };
     let s = resolve(start.unwrap_or(0));
     let e = end.map(resolve).unwrap_or(length as i64);
+    if s >= 0 && e >= 0 && e < s {
+        return Err(RegionError::new_err(format!(
+            "region {}..{}: the end is before the start (0-based, half-open)",
+            start.unwrap_or(0),
+            end.map_or_else(|| length.to_string(), |v| v.to_string())
+        )));
+    }
     if s < 0 || e < s || e as u64 > length {
         return Err(RegionError::new_err(format!(
             "region {}..{} is outside a record of length {length} (0-based, half-open)",

@@ -211,3 +211,16 @@ def test_samtools_region_strings(tmp_path):
         seqs.region("chr1:5-3")
     with pytest.raises(gcol.NotFoundError):
         seqs.region("chr9:1-3")
+
+
+def test_end_before_start_says_so(tmp_path):
+    """Issue 11 defect 8: a reversed region names the problem, not the record length."""
+    fa = tmp_path / "r.fa"
+    fa.write_text(">chr1\nACGTACGTAA\n")
+    out = tmp_path / "r.gcol"
+    gcol.convert(fa, out)
+    seqs = gcol.open(out)["r"]
+    with pytest.raises(gcol.RegionError, match="the end is before the start"):
+        seqs.fetch("chr1", 5, 3)
+    with pytest.raises(gcol.RegionError, match="outside a record of length 10"):
+        seqs.fetch("chr1", 5, 30)

@@ -146,7 +146,14 @@ impl Reader {
             source,
         };
         let file = File::open(path).map_err(io_err)?;
-        let len = file.metadata().map_err(io_err)?.len();
+        let metadata = file.metadata().map_err(io_err)?;
+        if metadata.is_dir() {
+            // Mapping a directory says "No such device": say what it is.
+            return Err(io_err(std::io::Error::other(
+                "it is a directory, not a .gcol file",
+            )));
+        }
+        let len = metadata.len();
         let (data, map) = if len == 0 {
             (Bytes::new(), None)
         } else {

@@ -11,6 +11,7 @@ impl From<gcol_import::Error> for Failure {
         match error {
             gcol_import::Error::Usage { .. } => Failure::new(2, error.to_string()),
             gcol_import::Error::Input { .. } => Failure::new(INPUT, error.to_string()),
+            gcol_import::Error::Output { .. } => Failure::new(crate::exit::IO, error.to_string()),
             gcol_import::Error::Write(e) => e.into(),
             other => Failure::new(INPUT, other.to_string()),
         }

@@ -238,7 +238,11 @@ fn request(text: &str, sets: &[Sequences]) -> Request {
 }
 
 pub fn run(args: FetchArgs) -> CliResult {
-    let sets = open_sequences(&args.file, args.dataset.as_deref())?;
+    let mut sets = open_sequences(&args.file, args.dataset.as_deref())?;
+    if args.fastq && args.dataset.is_none() && sets.iter().any(|s| s.has_qualities()) {
+        // FASTQ needs qualities: look names up in the reads datasets only.
+        sets.retain(|s| s.has_qualities());
+    }
     // samtools order: the region file first, then the command line.
     let mut requests = match &args.region_file {
         Some(path) => region_file_requests(path, &sets)?,

@@ -816,3 +816,56 @@ fn every_command_ends_quietly_on_a_closed_pipe() {
         assert!(err.is_empty(), "gcol {args:?} printed: {err}");
     }
 }
+
+/// Clear messages where users hit unclear ones (issue 11 defect 6) and
+/// `fetch -f` choosing the dataset with qualities (defect 11).
+#[test]
+fn clear_messages_for_directories_foreign_files_and_fastq_fetch() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = gcol(&["inspect", d]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("it is a directory, not a .gcol file"),
+        "{}",
+        stderr(&o)
+    );
+    // Output into a directory: refused before any input is read.
+    let o = gcol(&["convert", "-q", &sample_fasta(), "-o", d]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("it is a directory"), "{}", stderr(&o));
+    let png = dir.path().join("pic.png");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let out = dir.path().join("x.gcol");
+    let o = gcol(&[
+        "convert",
+        "-q",
+        png.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        stderr(&o).contains("PNG input, not a sequence file"),
+        "{}",
+        stderr(&o)
+    );
+    // A sequences and a reads dataset holding the same name: -f wants qualities.
+    let fa = dir.path().join("seqs.fa");
+    std::fs::write(&fa, ">read0\nACGTACGT\n").unwrap();
+    let fq = dir.path().join("reads.fq");
+    std::fs::write(&fq, "@read0\nACGT\n+\nIIII\n").unwrap();
+    let both = dir.path().join("both.gcol");
+    gcol_ok(&[
+        "convert",
+        "-q",
+        fa.to_str().unwrap(),
+        fq.to_str().unwrap(),
+        "-o",
+        both.to_str().unwrap(),
+    ]);
+    let o = gcol_ok(&["fetch", "-f", both.to_str().unwrap(), "read0"]);
+    assert_eq!(stdout(&o), "@read0\nACGT\n+\nIIII\n");
+    let o = gcol_ok(&["fetch", both.to_str().unwrap(), "read0"]);
+    assert_eq!(stdout(&o), ">read0\nACGTACGT\n");
+}

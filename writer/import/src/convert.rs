@@ -84,6 +84,14 @@ pub enum Error {
         /// What it holds and why that does not do.
         detail: String,
     },
+    /// The output path cannot be written (checked before any input is read).
+    #[error("cannot write {}: {detail}", path.display())]
+    Output {
+        /// The output path.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
     /// Reading, parsing or writing failed (a malformed record names its
     /// file, record, line and field).
     #[error(transparent)]
@@ -238,6 +246,14 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
                     detail: "unrecognised input; expected FASTA ('>') or FASTQ ('@'), plain, gzip or BGZF".into(),
                 })
             }
+            SourceFormat::Foreign(name) => {
+                return Err(Error::Input {
+                    path: path.clone(),
+                    detail: format!(
+                        "{name} input, not a sequence file gcol reads; it converts FASTA and FASTQ, plain, gzip or BGZF"
+                    ),
+                })
+            }
             format if !format.convertible() => {
                 return Err(Error::Input {
                     path: path.clone(),
@@ -323,6 +339,12 @@ fn convert_here(
     progress: Progress<'_>,
     events: &mut (dyn FnMut(Event<'_>) + Send),
 ) -> Result<ConvertSummary> {
+    if options.output.is_dir() {
+        return Err(Error::Output {
+            path: options.output.clone(),
+            detail: "it is a directory; give a file name such as OUT.gcol".into(),
+        });
+    }
     let jobs = plan(options, events)?;
     let total = input_size(&options.inputs).unwrap_or(0);
     let mut writer = Writer::create(&options.output, options.write.clone())?;

@@ -46,6 +46,10 @@ pub enum SourceFormat {
     Tsv,
     /// Nothing but blank space.
     Empty,
+    /// A file format that holds no sequence data, or a compression gcol
+    /// does not read (PNG, PDF, ZIP, xz, zstd, bzip2, a `.gcol` file):
+    /// named so the error can say what it is.
+    Foreign(&'static str),
     /// None of the above.
     Unknown,
 }
@@ -79,6 +83,7 @@ impl SourceFormat {
             SourceFormat::Csv => "CSV",
             SourceFormat::Tsv => "TSV",
             SourceFormat::Empty => "empty",
+            SourceFormat::Foreign(name) => name,
             SourceFormat::Unknown => "unknown",
         }
     }
@@ -122,6 +127,20 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// BGZF layer is removed); `head` should hold a few KiB when the input has
 /// them. Leading blank space is skipped for text formats.
 pub fn detect(head: &[u8]) -> SourceFormat {
+    const FOREIGN: [(&[u8], &str); 9] = [
+        (b"\x89GCOL\r\n\x1a", "a .gcol file"),
+        (b"\x89PNG\r\n\x1a\n", "PNG"),
+        (b"%PDF-", "PDF"),
+        (b"PK\x03\x04", "ZIP"),
+        (b"\xfd7zXZ\x00", "xz-compressed"),
+        (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
+        (b"BZh", "bzip2-compressed"),
+        (b"GIF8", "GIF"),
+        (b"\xff\xd8\xff", "JPEG"),
+    ];
+    if let Some((_, name)) = FOREIGN.iter().find(|(magic, _)| head.starts_with(magic)) {
+        return SourceFormat::Foreign(name);
+    }
     if head.starts_with(b"CRAM") {
         return SourceFormat::Cram;
     }
@@ -278,6 +297,14 @@ mod tests {
             assert_eq!(detect(head), want, "{:?}", String::from_utf8_lossy(head));
         }
         assert_eq!(detect(b"hello world"), SourceFormat::Unknown);
+        assert_eq!(
+            detect(b"\x89PNG\r\n\x1a\n\0\0"),
+            SourceFormat::Foreign("PNG")
+        );
+        assert_eq!(
+            detect(b"\xfd7zXZ\x00\x00"),
+            SourceFormat::Foreign("xz-compressed")
+        );
         assert_eq!(detect(b""), SourceFormat::Empty);
         assert!(SourceFormat::Fastq.convertible() && !SourceFormat::Vcf.convertible());
     }
