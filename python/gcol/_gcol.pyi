@@ -135,6 +135,7 @@ def convert(
     page_kib: int = 64,
     quality_binning: str = "lossless",
     lenient_names: bool = False,
+    strict_names: bool = False,
     threads: int | None = None,
     compact: bool = True,
     progress: Callable[[int, int], object] | None = None,

@@ -335,6 +335,7 @@ pub(crate) struct ConvertArgs {
     pub page_kib: usize,
     pub quality_binning: String,
     pub lenient_names: bool,
+    pub strict_names: bool,
     /// Worker threads (the CLI's `-@`); `None`: the module's pool.
     pub threads: Option<usize>,
     /// The small-file layout (the CLI's `--no-compact` turns it off).
@@ -368,6 +369,11 @@ pub(crate) fn convert(
             ));
         }
     }
+    if args.lenient_names && args.strict_names {
+        return Err(PyValueError::new_err(
+            "lenient_names and strict_names cannot both be set",
+        ));
+    }
     let mut options = ConvertOptions::new(args.inputs, args.output);
     options.names = args.names;
     options.paired = args.paired;
@@ -378,7 +384,12 @@ pub(crate) fn convert(
     options.threads = args.threads;
     options.write.compact = args.compact;
     if args.lenient_names {
-        options.names_policy = NamePolicy::Lenient;
+        options.fasta_names = NamePolicy::Lenient;
+        options.fastq_names = NamePolicy::Lenient;
+    }
+    if args.strict_names {
+        options.fasta_names = NamePolicy::Strict;
+        options.fastq_names = NamePolicy::Strict;
     }
     let mut warnings = Vec::new();
     let work = || {

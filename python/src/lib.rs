@@ -163,7 +163,7 @@ fn kernel_isa() -> &'static str {
 
 /// Convert FASTA/FASTQ files into one .gcol file (see `gcol.convert`).
 #[pyfunction]
-#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=9, page_kib=64, quality_binning="lossless", lenient_names=false, threads=None, compact=true, progress=None))]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=9, page_kib=64, quality_binning="lossless", lenient_names=false, strict_names=false, threads=None, compact=true, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert(
     py: Python<'_>,
@@ -176,6 +176,7 @@ fn convert(
     page_kib: usize,
     quality_binning: &str,
     lenient_names: bool,
+    strict_names: bool,
     threads: Option<usize>,
     compact: bool,
     progress: Option<Py<PyAny>>,
@@ -192,6 +193,7 @@ fn convert(
             page_kib,
             quality_binning: quality_binning.to_string(),
             lenient_names,
+            strict_names,
             threads,
             compact,
         },

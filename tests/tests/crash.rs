@@ -35,7 +35,13 @@ fn write_demo_to(limit: usize) -> (Result<(), gcol_writer::Error>, Vec<u8>) {
         limit,
     };
     let result = (|| {
-        let mut w = Writer::new(&mut sink, WriteOptions::default())?;
+        // A fixed timestamp: the compressed manifest's size must not change
+        // between the full run and the failing ones.
+        let options = WriteOptions {
+            timestamp: Some(gcol_writer::demo::DEMO_TIMESTAMP.into()),
+            ..WriteOptions::default()
+        };
+        let mut w = Writer::new(&mut sink, options)?;
         write_demo(&mut w)?;
         w.finish().map(|_| ())
     })();
@@ -52,7 +58,9 @@ fn failing_sink_never_yields_a_valid_file() {
     limits.extend(total - 100..total);
     for limit in limits {
         let (result, partial) = write_demo_to(limit);
-        let err = result.expect_err("writer must report the failing sink");
+        let err = result.expect_err(&format!(
+            "writer must report the failing sink at {limit} of {total}"
+        ));
         assert!(
             matches!(err, gcol_writer::Error::Io { .. }),
             "limit {limit}: {err}"

@@ -59,9 +59,14 @@ enum Command {
         /// Base page size in KiB of packed bases (4 bases per byte).
         #[arg(long, default_value_t = 64)]
         page_kib: usize,
-        /// Keep records with empty or repeated names (fetch finds the first).
-        #[arg(long)]
+        /// Keep FASTA records with empty or repeated names (fetch finds the
+        /// first). Repeated FASTQ read names are kept anyway.
+        #[arg(long, conflicts_with = "strict_names")]
         lenient_names: bool,
+        /// Refuse repeated FASTQ read names too (checked in bounded memory:
+        /// sorted runs of name hashes, merged at the end).
+        #[arg(long)]
+        strict_names: bool,
         /// FASTQ inputs come in pairs (R1 R2 ...); each pair becomes one
         /// dataset with reads interleaved and a mate column.
         #[arg(long)]
@@ -258,6 +263,7 @@ fn main() -> ExitCode {
             zstd_level,
             page_kib,
             lenient_names,
+            strict_names,
             paired,
             quality_binning,
             threads,
@@ -281,7 +287,12 @@ fn main() -> ExitCode {
                     options.threads = threads;
                     options.write.compact = !no_compact;
                     if lenient_names {
-                        options.names_policy = gcol_import::NamePolicy::Lenient;
+                        options.fasta_names = gcol_import::NamePolicy::Lenient;
+                        options.fastq_names = gcol_import::NamePolicy::Lenient;
+                    }
+                    if strict_names {
+                        options.fasta_names = gcol_import::NamePolicy::Strict;
+                        options.fastq_names = gcol_import::NamePolicy::Strict;
                     }
                     convert::run(&options, quiet)
                 }

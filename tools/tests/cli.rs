@@ -869,3 +869,61 @@ fn clear_messages_for_directories_foreign_files_and_fastq_fetch() {
     let o = gcol_ok(&["fetch", both.to_str().unwrap(), "read0"]);
     assert_eq!(stdout(&o), ">read0\nACGTACGT\n");
 }
+
+/// Repeated read names are kept by default (interleaved pairs and
+/// `samtools fastq` output repeat them); `--strict-names` refuses them
+/// naming both reads; FASTA duplicates are refused with the way out named
+/// (issue 11 defect 4).
+#[test]
+fn repeated_read_names_are_kept_unless_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let fq = dir.path().join("pairs.fq");
+    std::fs::write(
+        &fq,
+        "@r1\nACGT\n+\nIIII\n@r1\nTTGA\n+\nABCD\n@r2\nGG\n+\nII\n",
+    )
+    .unwrap();
+    let out = dir.path().join("p.gcol");
+    let (fq_s, out_s) = (fq.to_str().unwrap(), out.to_str().unwrap());
+    gcol_ok(&["convert", "-q", fq_s, "-o", out_s]);
+    let o = gcol_ok(&["export", "-q", out_s]);
+    assert_eq!(o.stdout, std::fs::read(&fq).unwrap());
+    // The first record of a name is the one fetched.
+    let o = gcol_ok(&["fetch", out_s, "r1"]);
+    assert_eq!(stdout(&o), ">r1\nACGT\n");
+    let strict = dir.path().join("s.gcol");
+    let o = gcol(&[
+        "convert",
+        "-q",
+        "--strict-names",
+        fq_s,
+        "-o",
+        strict.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    let err = stderr(&o);
+    assert!(
+        err.contains("record 2") && err.contains("repeats the name of read 1"),
+        "{err}"
+    );
+    assert!(!strict.exists());
+    let fa = dir.path().join("d.fa");
+    std::fs::write(&fa, ">a\nAC\n>a\nGT\n").unwrap();
+    let o = gcol(&[
+        "convert",
+        "-q",
+        fa.to_str().unwrap(),
+        "-o",
+        strict.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stderr(&o).contains("--lenient-names"), "{}", stderr(&o));
+    gcol_ok(&[
+        "convert",
+        "-q",
+        "--lenient-names",
+        fa.to_str().unwrap(),
+        "-o",
+        strict.to_str().unwrap(),
+    ]);
+}

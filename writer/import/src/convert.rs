@@ -35,8 +35,11 @@ pub struct ConvertOptions {
     pub page_kib: usize,
     /// FASTQ quality binning.
     pub binning: QualityBinning,
-    /// Whether empty or repeated record names are refused.
-    pub names_policy: NamePolicy,
+    /// FASTA: empty or repeated record names are refused (default) or kept.
+    pub fasta_names: NamePolicy,
+    /// FASTQ: repeated read names are kept (default, as in interleaved
+    /// pairs and `samtools fastq` output) or refused.
+    pub fastq_names: NamePolicy,
     /// Worker threads (a pool of that size for this conversion), or the
     /// caller's rayon pool.
     pub threads: Option<usize>,
@@ -57,7 +60,8 @@ impl ConvertOptions {
             zstd_level: 9,
             page_kib: 64,
             binning: QualityBinning::Lossless,
-            names_policy: NamePolicy::Strict,
+            fasta_names: NamePolicy::Strict,
+            fastq_names: NamePolicy::Lenient,
             threads: None,
             write: WriteOptions::default(),
         }
@@ -365,7 +369,7 @@ fn convert_here(
                 o.zstd_level = options.zstd_level;
                 o.page_bytes = page_bytes;
                 o.binning = options.binning.clone();
-                o.names = options.names_policy;
+                o.names = options.fastq_names;
                 let s = import_fastq_from(&mut writer, inputs, &o, &report)?;
                 DatasetReport {
                     name: job.name,
@@ -384,7 +388,7 @@ fn convert_here(
                 o.alphabet = options.alphabet;
                 o.zstd_level = options.zstd_level;
                 o.page_bytes = page_bytes;
-                o.names = options.names_policy;
+                o.names = options.fasta_names;
                 let input = inputs.into_iter().next().expect("one input");
                 let s = import_fasta_from(&mut writer, input, &o, &report)?;
                 DatasetReport {

@@ -449,7 +449,7 @@ impl<W: Write> Importer<'_, W> {
                     number,
                     record.header_line,
                     "name",
-                    "the record has no name (use lenient names to keep it)".into(),
+                    "the record has no name (--lenient-names, or lenient_names=True in Python, keeps it)".into(),
                 ));
             }
             if !self.names.insert(name.to_vec()) {
@@ -458,7 +458,7 @@ impl<W: Write> Importer<'_, W> {
                     record.header_line,
                     "name",
                     format!(
-                        "duplicate record name {:?} (use lenient names to keep it)",
+                        "duplicate record name {:?} (--lenient-names, or lenient_names=True in Python, keeps it; fetch then finds the first)",
                         String::from_utf8_lossy(name)
                     ),
                 ));

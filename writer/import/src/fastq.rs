@@ -3,8 +3,7 @@
 //! `mate` column. Qualities are stored losslessly as Phred values unless a
 //! binning is asked for, and the manifest records which.
 
-use std::collections::{BTreeMap, HashSet};
-use std::hash::{BuildHasher, Hasher};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -14,6 +13,7 @@ use gcol_format::schema::reads::{self, columns as reads_columns, meta as reads_m
 use gcol_format::schema::sequences::{columns as col, meta, FLAG_RNA};
 
 use crate::input::{open_input, Input};
+use crate::names::{NameCheck, Repeat};
 use crate::nucleotide::NucleotideStream;
 use crate::{NamePolicy, Progress};
 use gcol_writer::{ColumnId, ColumnSpec, DatasetId, DatasetSpec, Error, Result, Writer};
@@ -115,7 +115,9 @@ pub struct FastqOptions {
 }
 
 impl FastqOptions {
-    /// Defaults: zstd 9 for bases and qualities, 64 KiB base pages, lossless, strict names.
+    /// Defaults: zstd 9 for bases and qualities, 64 KiB base pages, lossless;
+    /// repeated read names kept (interleaved pairs and `samtools fastq`
+    /// output repeat them), as every peer does.
     pub fn new(dataset: impl Into<String>) -> FastqOptions {
         FastqOptions {
             dataset: dataset.into(),
@@ -123,7 +125,7 @@ impl FastqOptions {
             quality_zstd_level: 9,
             page_bytes: 64 << 10,
             binning: QualityBinning::Lossless,
-            names: NamePolicy::Strict,
+            names: NamePolicy::Lenient,
         }
     }
 }
@@ -158,7 +160,8 @@ struct Source {
     reader: noodles_fastq::io::Reader<Box<dyn std::io::BufRead + Send>>,
     path: PathBuf,
     reads: u64,
-    names: HashSet<u128>,
+    /// Strict names: the bounded repeated-name check.
+    names: Option<NameCheck>,
 }
 
 /// Read one FASTQ file, or an R1/R2 pair (`inputs.len() == 2`, reads
@@ -196,7 +199,7 @@ pub fn import_fastq_from<W: Write>(
                 path: input.path.clone(),
                 input,
                 reads: 0,
-                names: HashSet::new(),
+                names: (options.names == NamePolicy::Strict).then(NameCheck::default),
             }
         })
         .collect();
@@ -215,7 +218,6 @@ pub fn import_fastq_from<W: Write>(
     let mut total_bases = 0u64;
     let mut total_reads = 0u64;
     let mut next_report = 0u64;
-    let hasher = std::collections::hash_map::RandomState::new();
     'reads: loop {
         for (mate, source) in sources.iter_mut().enumerate() {
             let number = source.reads + 1;
@@ -258,23 +260,15 @@ pub fn import_fastq_from<W: Write>(
                 ));
             }
             let name = record.name();
-            if options.names == NamePolicy::Strict {
+            if let Some(names) = source.names.as_mut() {
                 if name.is_empty() {
                     return Err(input_err(first_line, "name", "the read has no name".into()));
                 }
-                let mut h1 = hasher.build_hasher();
-                h1.write(name);
-                let mut h2 = fnv1a(name);
-                h2 ^= name.len() as u64;
-                if !source
-                    .names
-                    .insert((u128::from(h1.finish()) << 64) | u128::from(h2))
-                {
-                    return Err(input_err(
-                        first_line,
-                        "name",
-                        format!("duplicate read name {:?}", String::from_utf8_lossy(name)),
-                    ));
+                let repeat = names.insert(name, number).map_err(|e| {
+                    input_err(first_line, "name", format!("cannot check names: {e}"))
+                })?;
+                if let Some(repeat) = repeat {
+                    return Err(repeated(&source.path, repeat));
                 }
             }
             let seq = record.sequence();
@@ -318,6 +312,17 @@ pub fn import_fastq_from<W: Write>(
         if total_bases >= next_report {
             progress(sources.iter().map(|s| s.input.consumed()).sum(), total_size);
             next_report = total_bases + (8 << 20);
+        }
+    }
+    for source in &mut sources {
+        if let Some(names) = source.names.take() {
+            let repeat = names.finish().map_err(|e| Error::Source {
+                path: source.path.clone(),
+                source: e,
+            })?;
+            if let Some(repeat) = repeat {
+                return Err(repeated(&source.path, repeat));
+            }
         }
     }
     stream.finish(writer, dataset, total_bases)?;
@@ -463,15 +468,18 @@ fn record_provenance<W: Write>(writer: &mut Writer<W>, sources: &[Source], optio
     }
 }
 
-/// FNV-1a: a second, independent hash of a name for duplicate detection
-/// without keeping the names.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+/// The error for a read whose name repeats an earlier one (strict names).
+fn repeated(path: &std::path::Path, repeat: Repeat) -> Error {
+    Error::Input {
+        path: path.to_path_buf(),
+        record: repeat.again,
+        line: 4 * (repeat.again - 1) + 1,
+        field: "name",
+        detail: format!(
+            "the read repeats the name of read {} (strict names; repeated read names are kept without --strict-names)",
+            repeat.first
+        ),
     }
-    h
 }
 
 /// A reader with nothing in it, to move the real one out of `Input`.

@@ -13,6 +13,7 @@ pub mod detect;
 pub mod fasta;
 pub mod fastq;
 pub mod input;
+mod names;
 mod nucleotide;
 
 pub use convert::{
