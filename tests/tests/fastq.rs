@@ -166,7 +166,10 @@ fn illumina_binning_is_recorded() {
 fn error_of(text: &[u8]) -> (u64, u64, &'static str, String) {
     let mut file = tempfile::NamedTempFile::new().unwrap();
     file.write_all(text).unwrap();
-    match convert(&[file.path()], &FastqOptions::new("x")) {
+    // Strict names, so that a repeated name is an error too.
+    let mut options = FastqOptions::new("x");
+    options.names = gcol_import::NamePolicy::Strict;
+    match convert(&[file.path()], &options) {
         Err(gcol_writer::Error::Input {
             record,
             line,
@@ -186,8 +189,9 @@ fn malformed_reads_name_record_line_and_field() {
     assert!(detail.contains("3 quality values for 4 bases"), "{detail}");
     let (record, line, field, _) = error_of(&[&good[..], b"@r2\nAC9T\n+\nIIII\n"].concat());
     assert_eq!((record, line, field), (2, 6, "sequence"));
-    let (record, line, field, _) = error_of(&[&good[..], b"@r1\nACGT\n+\nIIII\n"].concat());
+    let (record, line, field, detail) = error_of(&[&good[..], b"@r1\nACGT\n+\nIIII\n"].concat());
     assert_eq!((record, line, field), (2, 5, "name"));
+    assert!(detail.contains("repeats the name of read 1"), "{detail}");
     let (record, _, field, _) = error_of(&[&good[..], b"r2\nACGT\n+\nIIII\n"].concat());
     assert_eq!((record, field), (2, "record"));
     let (record, line, field, _) = error_of(&[&good[..], b"@r2\nACGT\n+\nII\x07I\n"].concat());
