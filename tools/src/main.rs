@@ -252,7 +252,24 @@ enum Command {
     },
 }
 
+/// On SIGINT, SIGTERM or SIGHUP (Ctrl-C, a job scheduler, a closed
+/// terminal): delete the temporary files being written, then exit 128 +
+/// the signal (130, 143, 129), so an interrupted `convert` or `export`
+/// leaves nothing behind.
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                gcol_writer::remove_temporaries();
+                std::process::exit(128 + signal);
+            }
+        });
+    }
+}
+
 fn main() -> ExitCode {
+    clean_up_on_signals();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Convert {

@@ -2,6 +2,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::SystemTime;
 
 use tempfile::NamedTempFile;
 
@@ -9,9 +11,68 @@ use crate::{Error, Result, WriteOptions, Writer};
 
 /// A temporary file in the target's directory that becomes the target only
 /// on [`AtomicFile::commit`]; dropped uncommitted, it is deleted.
+///
+/// The temporary (`.NAME.XXXXXX.tmp`) is locked while it is written and
+/// listed for [`remove_temporaries`] (which a signal handler calls before
+/// exiting); creating one also removes stale temporaries of the same target
+/// left by a killed writer: unlocked, and older than this process.
 pub struct AtomicFile {
-    file: BufWriter<NamedTempFile>,
+    /// Taken by `commit`.
+    file: Option<BufWriter<NamedTempFile>>,
     target: PathBuf,
+    temp: PathBuf,
+}
+
+/// Temporaries being written by this process.
+fn live() -> &'static Mutex<Vec<PathBuf>> {
+    static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    &LIVE
+}
+
+/// When this process started (near enough: the first file it wrote).
+fn started() -> SystemTime {
+    static STARTED: OnceLock<SystemTime> = OnceLock::new();
+    *STARTED.get_or_init(SystemTime::now)
+}
+
+/// Delete every temporary this process is writing: for a signal handler
+/// (SIGINT, SIGTERM, SIGHUP) that then exits, so an interrupted `convert`
+/// or `export` leaves nothing behind. Safe to call from any thread.
+pub fn remove_temporaries() {
+    let paths = std::mem::take(&mut *live().lock().unwrap_or_else(|e| e.into_inner()));
+    for path in paths {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Remove temporaries named for `name` in `dir` that no live writer holds
+/// (a writer keeps its temporary locked) and that are older than this
+/// process: what a SIGKILL or a power cut left behind. Best effort.
+fn remove_stale(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if !file_name.starts_with(&prefix) || !file_name.ends_with(".tmp") {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified < started());
+        if !old {
+            continue;
+        }
+        let Ok(file) = File::open(entry.path()) else {
+            continue;
+        };
+        if file.try_lock().is_ok() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 impl AtomicFile {
@@ -25,6 +86,8 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".into());
+        started();
+        remove_stale(&dir, &name);
         let file = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".tmp")
@@ -34,22 +97,33 @@ impl AtomicFile {
                 dir: dir.clone(),
                 source,
             })?;
+        // Held until the file is renamed or deleted: a later writer's stale
+        // sweep skips it. Best effort (some filesystems lack locks).
+        let _ = file.as_file().try_lock();
+        let temp = file.path().to_path_buf();
+        live()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(temp.clone());
         Ok(AtomicFile {
-            file: BufWriter::with_capacity(1 << 20, file),
+            file: Some(BufWriter::with_capacity(1 << 20, file)),
             target: target.to_path_buf(),
+            temp,
         })
     }
 
     /// Flush, fsync, make readable by others, rename over the target, and
     /// fsync the directory so the rename survives a crash.
-    pub fn commit(self) -> Result<()> {
-        let target = self.target;
+    pub fn commit(mut self) -> Result<()> {
+        forget_temp(&self.temp);
+        let target = std::mem::take(&mut self.target);
+        let file = self.file.take().expect("committed once");
         let io_err = |source| Error::Io {
             path: Some(target.clone()),
             offset: 0,
             source,
         };
-        let temp = self.file.into_inner().map_err(|e| io_err(e.into_error()))?;
+        let temp = file.into_inner().map_err(|e| io_err(e.into_error()))?;
         temp.as_file().sync_all().map_err(io_err)?;
         #[cfg(unix)]
         {
@@ -70,17 +144,23 @@ impl AtomicFile {
     }
 }
 
+impl AtomicFile {
+    fn out(&mut self) -> &mut BufWriter<NamedTempFile> {
+        self.file.as_mut().expect("not committed")
+    }
+}
+
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.write(buf)
+        self.out().write(buf)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.file.write_all(buf)
+        self.out().write_all(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
+        self.out().flush()
     }
 }
 
@@ -124,6 +204,8 @@ impl FileWriter {
         let file = self.writer.finish().map_err(|e| with_path(e, &path))?;
         let len = file
             .file
+            .as_ref()
+            .expect("not committed")
             .get_ref()
             .as_file()
             .metadata()
@@ -149,5 +231,20 @@ impl Deref for FileWriter {
 impl DerefMut for FileWriter {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.writer
+    }
+}
+
+/// Stop listing `temp` for [`remove_temporaries`].
+fn forget_temp(temp: &Path) {
+    live()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|p| p != temp);
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        // Uncommitted: NamedTempFile deletes the file itself.
+        forget_temp(&self.temp);
     }
 }

@@ -45,7 +45,7 @@ mod error;
 mod provenance;
 mod writer;
 
-pub use atomic::{AtomicFile, FileWriter};
+pub use atomic::{remove_temporaries, AtomicFile, FileWriter};
 pub use error::{Error, Result};
 pub use gcol_format::Value;
 pub use provenance::now_utc;
