@@ -15,6 +15,7 @@ Biopython, and convert FASTA/FASTQ (``gcol.convert``). Coordinates are
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -111,24 +112,45 @@ def convert(
     """
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
-    return [
-        str(n)
-        for n in _gcol.convert(
-            [os.fspath(p) for p in inputs],
-            os.fspath(output),
-            paired=paired,
-            names=list(names) if names is not None else None,
-            alphabet=alphabet,
-            zstd_level=zstd_level,
-            page_kib=page_kib,
-            quality_binning=quality_binning,
-            lenient_names=lenient_names,
-            strict_names=strict_names,
-            threads=threads,
-            compact=compact,
-            progress=progress,
-        )
-    ]
+    token = _gcol.CancelToken()
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["names"] = _gcol.convert(
+                [os.fspath(p) for p in inputs],
+                os.fspath(output),
+                paired=paired,
+                names=list(names) if names is not None else None,
+                alphabet=alphabet,
+                zstd_level=zstd_level,
+                page_kib=page_kib,
+                quality_binning=quality_binning,
+                lenient_names=lenient_names,
+                strict_names=strict_names,
+                threads=threads,
+                compact=compact,
+                cancel=token,
+                progress=progress,
+            )
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = error
+
+    # The conversion runs in a thread so that this one stays able to take
+    # Ctrl-C: then it stops the conversion, which leaves nothing behind,
+    # and raises KeyboardInterrupt.
+    worker = threading.Thread(target=work, name="gcol-convert", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+    except KeyboardInterrupt:
+        token.cancel()
+        worker.join()
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return [str(n) for n in outcome["names"]]
 
 
 def packed_page(seqs: Sequences, index: int) -> np.ndarray:

@@ -325,6 +325,35 @@ impl PyFile {
     }
 }
 
+/// A flag another thread sets to stop a long call (`gcol.convert` waits in
+/// the main thread and sets it on Ctrl-C).
+#[pyclass(frozen, name = "CancelToken", module = "gcol._gcol")]
+pub struct PyCancelToken {
+    pub(crate) flag: Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[pymethods]
+impl PyCancelToken {
+    #[new]
+    fn new() -> Self {
+        PyCancelToken {
+            flag: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
+    }
+
+    /// Ask the call holding this token to stop (it raises `KeyboardInterrupt`
+    /// and leaves no output).
+    fn cancel(&self) {
+        self.flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether `cancel` was called.
+    #[getter]
+    fn cancelled(&self) -> bool {
+        self.flag.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 pub(crate) struct ConvertArgs {
     pub inputs: Vec<PathBuf>,
     pub output: PathBuf,
@@ -340,6 +369,8 @@ pub(crate) struct ConvertArgs {
     pub threads: Option<usize>,
     /// The small-file layout (the CLI's `--no-compact` turns it off).
     pub compact: bool,
+    /// Set to stop the conversion.
+    pub cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Map an import-layer error to its Python exception class.
@@ -348,6 +379,11 @@ fn import_error(error: gcol_import::Error) -> PyErr {
         gcol_import::Error::Usage { .. } => PyValueError::new_err(error.to_string()),
         gcol_import::Error::Output { .. } => {
             pyo3::exceptions::PyIsADirectoryError::new_err(error.to_string())
+        }
+        gcol_import::Error::Write(gcol_writer::Error::Interrupted) => {
+            pyo3::exceptions::PyKeyboardInterrupt::new_err(
+                "conversion interrupted; nothing was written",
+            )
         }
         gcol_import::Error::Write(e) => writer_error(e),
         other => InputFormatError::new_err(other.to_string()),
@@ -383,6 +419,7 @@ pub(crate) fn convert(
     options.binning = binning;
     options.threads = args.threads;
     options.write.compact = args.compact;
+    options.cancel = args.cancel.clone();
     if args.lenient_names {
         options.fasta_names = NamePolicy::Lenient;
         options.fastq_names = NamePolicy::Lenient;

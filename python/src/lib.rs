@@ -163,7 +163,7 @@ fn kernel_isa() -> &'static str {
 
 /// Convert FASTA/FASTQ files into one .gcol file (see `gcol.convert`).
 #[pyfunction]
-#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=9, page_kib=64, quality_binning="lossless", lenient_names=false, strict_names=false, threads=None, compact=true, progress=None))]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=9, page_kib=64, quality_binning="lossless", lenient_names=false, strict_names=false, threads=None, compact=true, cancel=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert(
     py: Python<'_>,
@@ -179,6 +179,7 @@ fn convert(
     strict_names: bool,
     threads: Option<usize>,
     compact: bool,
+    cancel: Option<PyRef<'_, file::PyCancelToken>>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Vec<Py<PyAny>>> {
     file::convert(
@@ -196,6 +197,7 @@ fn convert(
             strict_names,
             threads,
             compact,
+            cancel: cancel.map(|c| c.flag.clone()),
         },
         progress,
     )
@@ -225,6 +227,7 @@ fn _gcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
     m.add_class::<PyFile>()?;
     m.add_class::<PyPageCache>()?;
+    m.add_class::<file::PyCancelToken>()?;
     m.add_class::<PySequences>()?;
     m.add_class::<PyRecord>()?;
     m.add_class::<PageBuffer>()?;

@@ -988,7 +988,11 @@ fn interrupts_leave_nothing_behind() {
             std::fs::remove_file(&out).unwrap();
             continue;
         }
-        eprintln!("SIG{signal}: exit {:?} after {:?}", status.code(), start.elapsed());
+        eprintln!(
+            "SIG{signal}: exit {:?} after {:?}",
+            status.code(),
+            start.elapsed()
+        );
         assert_eq!(status.code(), Some(code), "SIG{signal}");
         assert_eq!(temporaries(dir.path()), Vec::<String>::new(), "SIG{signal}");
         assert!(!out.exists());

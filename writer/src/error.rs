@@ -159,6 +159,10 @@ pub enum Error {
         /// The rule broken.
         source: gcol_format::Error,
     },
+    /// The caller asked the conversion to stop (Ctrl-C in Python); nothing
+    /// was written.
+    #[error("interrupted; nothing was written")]
+    Interrupted,
     /// An earlier write failed; the output is unusable.
     #[error("an earlier write failed; this writer cannot continue")]
     Poisoned,

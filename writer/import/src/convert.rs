@@ -45,6 +45,9 @@ pub struct ConvertOptions {
     pub threads: Option<usize>,
     /// File-level writer options.
     pub write: WriteOptions,
+    /// Set by another thread to stop: the conversion ends with
+    /// [`gcol_writer::Error::Interrupted`] and leaves nothing behind.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl ConvertOptions {
@@ -64,6 +67,7 @@ impl ConvertOptions {
             fastq_names: NamePolicy::Lenient,
             threads: None,
             write: WriteOptions::default(),
+            cancel: None,
         }
     }
 }
@@ -370,6 +374,7 @@ fn convert_here(
                 o.page_bytes = page_bytes;
                 o.binning = options.binning.clone();
                 o.names = options.fastq_names;
+                o.cancel = options.cancel.clone();
                 let s = import_fastq_from(&mut writer, inputs, &o, &report)?;
                 DatasetReport {
                     name: job.name,
@@ -389,6 +394,7 @@ fn convert_here(
                 o.zstd_level = options.zstd_level;
                 o.page_bytes = page_bytes;
                 o.names = options.fasta_names;
+                o.cancel = options.cancel.clone();
                 let input = inputs.into_iter().next().expect("one input");
                 let s = import_fasta_from(&mut writer, input, &o, &report)?;
                 DatasetReport {

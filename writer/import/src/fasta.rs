@@ -72,6 +72,8 @@ pub struct FastaOptions {
     pub page_bytes: usize,
     /// Name checks.
     pub names: NamePolicy,
+    /// Set by another thread to stop the import ([`gcol_writer::Error::Interrupted`]).
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl FastaOptions {
@@ -84,6 +86,7 @@ impl FastaOptions {
             zstd_level: 9,
             page_bytes: 64 << 10,
             names: NamePolicy::Strict,
+            cancel: None,
         }
     }
 }
@@ -362,6 +365,7 @@ pub fn import_fasta_from<W: Write>(
         input.reader.consume(used);
         input_bytes += used as u64;
         if input_bytes >= next_report {
+            crate::check_cancel(importer.options.cancel.as_ref())?;
             progress(input.consumed(), input.size);
             next_report = input_bytes + (4 << 20);
         }

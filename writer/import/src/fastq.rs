@@ -112,6 +112,8 @@ pub struct FastqOptions {
     pub binning: QualityBinning,
     /// Name checks.
     pub names: NamePolicy,
+    /// Set by another thread to stop the import ([`gcol_writer::Error::Interrupted`]).
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl FastqOptions {
@@ -126,6 +128,7 @@ impl FastqOptions {
             page_bytes: 64 << 10,
             binning: QualityBinning::Lossless,
             names: NamePolicy::Lenient,
+            cancel: None,
         }
     }
 }
@@ -310,6 +313,7 @@ pub fn import_fastq_from<W: Write>(
             source.reads += 1;
         }
         if total_bases >= next_report {
+            crate::check_cancel(options.cancel.as_ref())?;
             progress(sources.iter().map(|s| s.input.consumed()).sum(), total_size);
             next_report = total_bases + (8 << 20);
         }

@@ -33,3 +33,13 @@ pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 /// A progress callback that does nothing.
 pub fn no_progress(_done: u64, _total: u64) {}
+
+/// Stop with [`gcol_writer::Error::Interrupted`] when `cancel` is set.
+pub(crate) fn check_cancel(
+    cancel: Option<&std::sync::Arc<std::sync::atomic::AtomicBool>>,
+) -> gcol_writer::Result<()> {
+    if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+        return Err(gcol_writer::Error::Interrupted);
+    }
+    Ok(())
+}
