@@ -6,7 +6,7 @@ from typing import Any, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["__version__", "GcolError", "CorruptFileError", "UnsupportedVersionError", "InputFormatError", "RegionError", "NotFoundError", "File", "PageCache", "Sequences", "Record", "PageBuffer", "open", "convert", "reverse_complement", "kernel_isa", "_after_fork"]
+__all__ = ["__version__", "GcolError", "CorruptFileError", "UnsupportedVersionError", "InputFormatError", "RegionError", "NotFoundError", "File", "PageCache", "Sequences", "Record", "PageBuffer", "CancelToken", "open", "convert", "reverse_complement", "kernel_isa", "_after_fork"]
 __version__: str
 
 class GcolError(Exception): ...
@@ -125,7 +125,7 @@ class File:
 
 @final
 class CancelToken:
-    def __init__(self) -> None: ...
+    def __new__(cls) -> CancelToken: ...
     def cancel(self) -> None: ...
     @property
     def cancelled(self) -> bool: ...

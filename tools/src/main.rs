@@ -214,7 +214,7 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
-    /// Print the values of one column, one per line.
+    /// Print the values of one or more columns, tab-separated, one row per line.
     ///
     /// Rows are 0-based and half-open: `--start 10 --end 20` prints rows 10..19.
     Cat {

@@ -411,6 +411,13 @@ fn convert_here(
             }
         };
         base += dataset.source_bytes;
+        if dataset.records == 0 {
+            events(Event::Warning(format!(
+                "{} holds no records: dataset {:?} is empty",
+                dataset.sources[0].display(),
+                dataset.name
+            )));
+        }
         events(Event::Dataset(&dataset));
         datasets.push(dataset);
     }
