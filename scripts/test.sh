@@ -16,13 +16,25 @@ fi
 mkdir -p target
 export GCOL_SKIP_LOG="$PWD/target/skipped.log"
 : > "$GCOL_SKIP_LOG"
+# Everything below is also kept in target/test-output.log for the summary.
+output="$PWD/target/test-output.log"
+exec > >(tee "$output") 2>&1
 summary() {
+    local status=$?
     echo
     if [ -s "$GCOL_SKIP_LOG" ]; then
         echo "== SKIPPED: $(sort -u "$GCOL_SKIP_LOG" | wc -l) kinds of test could not run:"
         sort -u "$GCOL_SKIP_LOG" | sed 's/^/   /'
+    fi
+    local rust python
+    rust=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$output" | awk '{s += $4} END {print s + 0}')
+    python=$(grep -Eo '^[0-9]+ passed' "$output" | awk '{s += $1} END {print s + 0}')
+    local skipped
+    skipped=$(sort -u "$GCOL_SKIP_LOG" | wc -l)
+    if [ "$status" -eq 0 ]; then
+        echo "== all tests passed: $rust Rust, $python Python (spec reader and package); $skipped kinds skipped"
     else
-        echo "== nothing skipped"
+        echo "== FAILED (exit $status) after $rust Rust and $python Python tests passed; see above"
     fi
 }
 trap summary EXIT

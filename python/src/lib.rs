@@ -79,6 +79,7 @@ pub(crate) fn reader_error(error: gcol_reader::Error) -> PyErr {
         E::TypeMismatch { .. } | E::WrongKind { .. } | E::WrongLayout { .. } => {
             GcolError::new_err(message)
         }
+        E::BadPattern { .. } => PyValueError::new_err(message),
         _ => CorruptFileError::new_err(message),
     }
 }

@@ -224,3 +224,17 @@ def test_end_before_start_says_so(tmp_path):
         seqs.fetch("chr1", 5, 3)
     with pytest.raises(gcol.RegionError, match="outside a record of length 10"):
         seqs.fetch("chr1", 5, 30)
+
+
+def test_motif_patterns_like_the_cli(tmp_path):
+    """Issue 11 defect 7: the same validation and messages as `gcol motif`."""
+    fa = tmp_path / "m.fa"
+    fa.write_text(">s\nGAATTCGATTCAAA\n")
+    out = tmp_path / "m.gcol"
+    gcol.convert(fa, out)
+    seqs = gcol.open(out)["m"]
+    assert seqs.find_motif("GANTTC", both_strands=False) == [("s", 0, "+")]
+    with pytest.raises(ValueError, match="motif pattern \"GA-TC\": '-' is not a nucleotide or IUPAC code"):
+        seqs.find_motif("GA-TC")
+    with pytest.raises(ValueError, match="it is empty"):
+        seqs.find_motif("")

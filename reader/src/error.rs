@@ -156,6 +156,14 @@ pub enum Error {
         /// The layout the call needs.
         expected: &'static str,
     },
+    /// A motif pattern that cannot be searched for.
+    #[error("motif pattern {pattern:?}: {detail}")]
+    BadPattern {
+        /// The pattern as given.
+        pattern: String,
+        /// Why it is refused.
+        detail: String,
+    },
     /// Arrow refused an array built from a page (feature `arrow`).
     #[error("arrow: {detail}")]
     Arrow {

@@ -81,13 +81,16 @@ fn readers_survive_concurrent_replacement() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.gcol");
     let stress = env!("CARGO_BIN_EXE_gcol-stress");
+    // Children's counts go to pipes, not the test run's output.
     let status = Command::new(stress)
         .args(["write", path.to_str().unwrap(), "1"])
+        .stdout(std::process::Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());
     let writer = Command::new(stress)
         .args(["write", path.to_str().unwrap(), "60"])
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let readers: Vec<_> = (0..2)

@@ -1,7 +1,7 @@
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use crate::exit::{CliResult, Failure, INVALID};
+use crate::exit::{CliResult, Failure};
 use crate::fetch::{open_sequences, targets};
 
 pub struct MotifArgs {
@@ -14,13 +14,13 @@ pub struct MotifArgs {
 }
 
 pub fn run(args: MotifArgs) -> CliResult {
-    if args.pattern.is_empty() || !args.pattern.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(Failure::new(
-            INVALID,
-            format!("pattern {:?} must be letters only", args.pattern),
-        ));
-    }
     let sets = open_sequences(&args.file, args.dataset.as_deref())?;
+    // The reader's check, so the CLI and Python refuse the same patterns
+    // with the same message (a usage error here).
+    for set in &sets {
+        set.check_pattern(args.pattern.as_bytes())
+            .map_err(|e| Failure::new(2, e.to_string()))?;
+    }
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.count {

@@ -1021,3 +1021,38 @@ fn interrupts_leave_nothing_behind() {
     assert!(held.exists(), "a live writer's temporary was removed");
     drop(lock);
 }
+
+/// Motif patterns: IUPAC codes match the bases they stand for, and a
+/// pattern that cannot be searched is refused with the same message as in
+/// Python (issue 11 defect 7).
+#[test]
+fn motif_patterns_iupac_and_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let fa = dir.path().join("m.fa");
+    std::fs::write(&fa, ">s\nGAATTCGATTCAAA\n").unwrap();
+    let out = dir.path().join("m.gcol");
+    gcol_ok(&[
+        "convert",
+        "-q",
+        fa.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let f = out.to_str().unwrap();
+    let o = gcol_ok(&["motif", f, "GANTTC", "--forward-only"]);
+    assert_eq!(stdout(&o), "s\t0\t6\t+\n");
+    let o = gcol_ok(&["motif", f, "GRWTTC", "--forward-only"]);
+    assert_eq!(stdout(&o), "s\t0\t6\t+\n");
+    let o = gcol_ok(&["motif", f, "NNN", "--count", "--forward-only"]);
+    assert_eq!(
+        stdout(&o),
+        "region\tforward\treverse\ttotal\ns\t12\t0\t12\n"
+    );
+    let o = gcol(&["motif", f, "GA-TC"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("motif pattern \"GA-TC\": '-' is not a nucleotide or IUPAC code"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -8,7 +8,7 @@ use gcol_format::sequence as seq;
 use rayon::prelude::*;
 
 use super::{Alphabet, Region, Sequences};
-use crate::Result;
+use crate::{Error, Result};
 
 /// One motif occurrence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +72,11 @@ impl Sequences {
         pattern: &[u8],
         both_strands: bool,
     ) -> Result<Vec<MotifHit>> {
-        let forward = pattern.to_ascii_uppercase();
+        let forward = self.check_pattern(pattern)?;
         let mut reverse = forward.clone();
         gcol_format::kernels::reverse_complement(&mut reverse);
+        let degenerate =
+            self.alphabet == Alphabet::Nucleotide && forward.iter().any(|b| !b"ACGTU".contains(b));
         let search_reverse =
             both_strands && self.alphabet == Alphabet::Nucleotide && reverse != forward;
         self.stream_range(record, &range)?;
@@ -91,14 +93,21 @@ impl Sequences {
             let end = (start + CHUNK + k - 1).min(range.end);
             buf.clear();
             self.fetch_record_upper_into(record, start..end, &mut buf)?;
-            for p in gcol_format::kernels::find_motif(&buf, &forward) {
+            let find = |needle: &[u8]| -> Vec<usize> {
+                if degenerate {
+                    find_degenerate(&buf, needle)
+                } else {
+                    gcol_format::kernels::find_motif(&buf, needle)
+                }
+            };
+            for p in find(&forward) {
                 hits.push(MotifHit {
                     position: start + p as u64,
                     reverse: false,
                 });
             }
             if search_reverse {
-                for p in gcol_format::kernels::find_motif(&buf, &reverse) {
+                for p in find(&reverse) {
                     hits.push(MotifHit {
                         position: start + p as u64,
                         reverse: true,
@@ -109,6 +118,34 @@ impl Sequences {
         }
         hits.sort_by_key(|h| (h.position, h.reverse));
         Ok(hits)
+    }
+
+    /// The pattern of a motif search, upper-cased, or why it cannot be one:
+    /// empty; for nucleotides a symbol other than A C G T U and the IUPAC
+    /// codes R Y K M S W B D H V N; for proteins anything but letters and `*`.
+    pub fn check_pattern(&self, pattern: &[u8]) -> Result<Vec<u8>> {
+        let bad = |detail: String| Error::BadPattern {
+            pattern: String::from_utf8_lossy(pattern).into_owned(),
+            detail,
+        };
+        if pattern.is_empty() {
+            return Err(bad("it is empty".into()));
+        }
+        let upper = pattern.to_ascii_uppercase();
+        let allowed: &dyn Fn(u8) -> bool = match self.alphabet {
+            Alphabet::Nucleotide => &|b: u8| iupac_bases(b) != 0,
+            Alphabet::Protein => &|b: u8| b.is_ascii_uppercase() || b == b'*',
+        };
+        if let Some(&b) = upper.iter().find(|&&b| !allowed(b)) {
+            return Err(bad(match self.alphabet {
+                Alphabet::Nucleotide => format!(
+                    "{:?} is not a nucleotide or IUPAC code (A C G T U R Y K M S W B D H V N)",
+                    b as char
+                ),
+                Alphabet::Protein => format!("{:?} is not a residue letter", b as char),
+            }));
+        }
+        Ok(upper)
     }
 
     /// Counts of every k-mer (1 <= k <= 32) of A/C/G/T over all records,
@@ -243,5 +280,61 @@ impl Sequences {
             }
         }
         Ok(counts)
+    }
+}
+
+/// The bases an upper-case nucleotide symbol stands for, as bits A=1 C=2
+/// G=4 T(U)=8; 0 for anything else (IUPAC).
+fn iupac_bases(symbol: u8) -> u8 {
+    match symbol {
+        b'A' => 1,
+        b'C' => 2,
+        b'G' => 4,
+        b'T' | b'U' => 8,
+        b'R' => 1 | 4,
+        b'Y' => 2 | 8,
+        b'K' => 4 | 8,
+        b'M' => 1 | 2,
+        b'S' => 2 | 4,
+        b'W' => 1 | 8,
+        b'B' => 2 | 4 | 8,
+        b'D' => 1 | 4 | 8,
+        b'H' => 1 | 2 | 8,
+        b'V' => 1 | 2 | 4,
+        b'N' => 1 | 2 | 4 | 8,
+        _ => 0,
+    }
+}
+
+/// Start positions in `text` where every symbol stands for bases within
+/// the pattern's code at that place (`N` in the pattern matches anything
+/// but a gap; an `N` in the sequence only an `N` in the pattern).
+fn find_degenerate(text: &[u8], pattern: &[u8]) -> Vec<usize> {
+    let codes: Vec<u8> = pattern.iter().map(|&b| iupac_bases(b)).collect();
+    if text.len() < codes.len() {
+        return Vec::new();
+    }
+    (0..=text.len() - codes.len())
+        .filter(|&i| {
+            codes.iter().enumerate().all(|(j, &code)| {
+                let bases = iupac_bases(text[i + j]);
+                bases != 0 && bases & !code == 0
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn degenerate_motifs() {
+        assert_eq!(find_degenerate(b"GAATTCGATTC", b"GANTTC"), vec![0]);
+        assert_eq!(find_degenerate(b"GAATTCGATTC", b"GRWTTC"), vec![0]);
+        assert_eq!(find_degenerate(b"ACGTN", b"N"), vec![0, 1, 2, 3, 4]);
+        assert_eq!(find_degenerate(b"ANA", b"AAA"), Vec::<usize>::new());
+        assert_eq!(find_degenerate(b"A-A", b"ANA"), Vec::<usize>::new());
+        assert_eq!(find_degenerate(b"ACGU", b"ACGT"), vec![0]);
     }
 }
