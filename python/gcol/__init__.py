@@ -57,6 +57,7 @@ __all__ = [
     "UnsupportedVersionError",
     "convert",
     "kernel_isa",
+    "kmer_strings",
     "open",
     "packed_page",
     "reverse_complement",
@@ -151,6 +152,15 @@ def convert(
     if "error" in outcome:
         raise outcome["error"]
     return [str(n) for n in outcome["names"]]
+
+
+def kmer_strings(codes: Sequence[int] | np.ndarray, k: int) -> list[str]:
+    """The k-mers that ``Sequences.kmer_counts`` codes stand for (2 bits per
+    base, first base in the highest bits, A=0 C=1 G=2 T=3)."""
+    out = []
+    for code in np.asarray(codes, dtype=np.uint64).tolist():
+        out.append("".join("ACGT"[(code >> (2 * (k - 1 - i))) & 3] for i in range(k)))
+    return out
 
 
 def packed_page(seqs: Sequences, index: int) -> np.ndarray:

@@ -426,26 +426,53 @@ impl PySequences {
         Ok(out)
     }
 
-    /// Counts of every k-mer (1 <= k <= 32) of A/C/G/T over all records, as
-    /// `{kmer: count}`; with `canonical`, a k-mer and its reverse complement
-    /// count together under the smaller one.
-    #[pyo3(signature = (k, canonical=false))]
-    fn kmer_counts(
+    /// Every distinct k-mer (k in 1..=32) of the dataset, or of `region`
+    /// (a samtools string such as `chr1:1-1,000,000`), seen at least
+    /// `min_count` times, as two numpy arrays sorted by code: `codes`
+    /// (uint64: 2 bits per base, first base highest, A=0 C=1 G=2 T=3) and
+    /// `counts` (uint32). With `canonical`, a k-mer and its reverse
+    /// complement count together under the smaller code. Memory: 12 bytes
+    /// per distinct k-mer. `gcol.kmer_strings(codes, k)` spells codes out.
+    #[pyo3(signature = (k, canonical=false, region=None, min_count=1))]
+    fn kmer_counts<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         k: usize,
         canonical: bool,
-    ) -> PyResult<std::collections::HashMap<String, u64>> {
+        region: Option<&str>,
+        min_count: u32,
+    ) -> PyResult<KmerArrays<'py>> {
         if !(1..=32).contains(&k) {
             return Err(PyValueError::new_err("k must be between 1 and 32"));
         }
+        let region = match region {
+            None => None,
+            Some(text) => {
+                use gcol_format::coords::region::{RegionSpec, Resolved};
+                let spec = RegionSpec::parse(text, |n| self.inner.record_index(n).is_ok());
+                let record = self.inner.record_index(&spec.name).map_err(reader_error)?;
+                let length = self.inner.length(record).map_err(reader_error)?;
+                let interval = match spec.resolve(length) {
+                    Resolved::Within { interval, .. } => interval,
+                    Resolved::Empty => Interval::default(),
+                    Resolved::Invalid => {
+                        return Err(RegionError::new_err(format!(
+                            "region {text:?} ends before it begins"
+                        )))
+                    }
+                };
+                Some(Region { record, interval })
+            }
+        };
         let seqs = self.inner.clone();
-        let counts =
-            run_parallel(py, move || seqs.kmer_counts(k, canonical)).map_err(reader_error)?;
-        Ok(counts
-            .into_iter()
-            .map(|(key, n)| (gcol_reader::sequences::kmer_text(key, k), n))
-            .collect())
+        let table = run_parallel(py, move || {
+            seqs.kmer_table(k, canonical, region.as_ref(), min_count)
+        })
+        .map_err(reader_error)?;
+        Ok((
+            numpy::PyArray1::from_vec(py, table.codes),
+            numpy::PyArray1::from_vec(py, table.counts),
+        ))
     }
 
     /// Phred qualities of a read (numpy uint8, read-only).
@@ -629,6 +656,12 @@ impl PyRecord {
         ))
     }
 }
+
+/// `kmer_counts`' result: codes and counts.
+type KmerArrays<'py> = (
+    Bound<'py, numpy::PyArray1<u64>>,
+    Bound<'py, numpy::PyArray1<u32>>,
+);
 
 /// A record's region from a range `bounds` made valid (start <= end).
 fn region(record: usize, range: Range<u64>) -> Region {

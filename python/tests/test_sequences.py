@@ -122,11 +122,17 @@ def test_kernels_equal_plain_python_counts(converted):
     name = seqs.names[0]
     text = str(seqs[name])
     expected = collections.Counter(text[i:i + 6] for i in range(len(text) - 5) if set(text[i:i + 6]) <= set("ACGT"))
-    whole = seqs.kmer_counts(6)
-    # kmer_counts covers every record; recount the first record alone for comparison.
+    # One record through `region`, equal to a plain count; numpy arrays sorted by code.
+    codes, counts = seqs.kmer_counts(6, region=name)
+    assert codes.dtype == np.uint64 and counts.dtype == np.uint32
+    assert (np.diff(codes.astype(np.int64)) > 0).all()
+    assert dict(zip(gcol.kmer_strings(codes, 6), counts.tolist())) == dict(expected)
+    frequent = {k: v for k, v in expected.items() if v >= 3}
+    codes, counts = seqs.kmer_counts(6, region=name, min_count=3)
+    assert dict(zip(gcol.kmer_strings(codes, 6), counts.tolist())) == frequent
+    whole_codes, whole_counts = seqs.kmer_counts(6)
+    assert int(whole_counts.sum()) >= sum(expected.values())
     single = gcol.open(path)["x"]
-    assert sum(whole.values()) >= sum(expected.values())
-    assert all(whole[k] >= v for k, v in expected.items())
     assert gcol.reverse_complement("ACGTRYKMn") == "nKMRYACGT"
     assert single.gc(name) is not None
 

@@ -22,8 +22,10 @@ pub struct MotifHit {
 /// k-mer counts keyed by 2-bit code (see [`Sequences::kmer_counts`]).
 pub type KmerCounts = rustc_hash::FxHashMap<u64, u64>;
 
-/// Add the k-mers of `seq` to `counts`.
-pub fn count_kmers_into(seq: &[u8], k: usize, canonical: bool, counts: &mut KmerCounts) {
+/// Call `f` with the 2-bit code of every k-mer of `seq` (A/C/G/T, either
+/// RNA or DNA; k-mers spanning another symbol are skipped), or with
+/// `canonical` the smaller of it and its reverse complement.
+fn for_each_kmer(seq: &[u8], k: usize, canonical: bool, mut f: impl FnMut(u64)) {
     let mask = if k == 32 {
         u64::MAX
     } else {
@@ -46,9 +48,85 @@ pub fn count_kmers_into(seq: &[u8], k: usize, canonical: bool, counts: &mut Kmer
         rev = (rev >> 2) | ((3 - code) << shift);
         valid += 1;
         if valid >= k {
-            let key = if canonical { fwd.min(rev) } else { fwd };
-            *counts.entry(key).or_insert(0) += 1;
+            f(if canonical { fwd.min(rev) } else { fwd });
         }
+    }
+}
+
+/// Add the k-mers of `seq` to `counts`.
+pub fn count_kmers_into(seq: &[u8], k: usize, canonical: bool, counts: &mut KmerCounts) {
+    for_each_kmer(seq, k, canonical, |key| {
+        *counts.entry(key).or_insert(0) += 1
+    });
+}
+
+/// Distinct k-mers and their counts, sorted by code: 12 bytes per
+/// distinct k-mer ([`Sequences::kmer_table`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KmerTable {
+    /// 2-bit codes, first base in the highest bits (A=0 C=1 G=2 T=3), ascending.
+    pub codes: Vec<u64>,
+    /// Occurrences of each code (saturating at `u32::MAX`).
+    pub counts: Vec<u32>,
+}
+
+impl KmerTable {
+    /// Sorted codes with repeats into distinct codes and counts.
+    fn from_sorted(codes: &[u64]) -> KmerTable {
+        let mut table = KmerTable::default();
+        for &code in codes {
+            match table.codes.last() {
+                Some(&last) if last == code => {
+                    let n = table.counts.last_mut().expect("paired");
+                    *n = n.saturating_add(1);
+                }
+                _ => {
+                    table.codes.push(code);
+                    table.counts.push(1);
+                }
+            }
+        }
+        table
+    }
+
+    /// Merge two tables (linear in their sizes).
+    fn merge(a: KmerTable, b: KmerTable) -> KmerTable {
+        if a.codes.is_empty() {
+            return b;
+        }
+        if b.codes.is_empty() {
+            return a;
+        }
+        let mut out = KmerTable {
+            codes: Vec::with_capacity(a.codes.len() + b.codes.len()),
+            counts: Vec::with_capacity(a.codes.len() + b.codes.len()),
+        };
+        let (mut i, mut j) = (0, 0);
+        while i < a.codes.len() && j < b.codes.len() {
+            match a.codes[i].cmp(&b.codes[j]) {
+                std::cmp::Ordering::Less => {
+                    out.codes.push(a.codes[i]);
+                    out.counts.push(a.counts[i]);
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.codes.push(b.codes[j]);
+                    out.counts.push(b.counts[j]);
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    out.codes.push(a.codes[i]);
+                    out.counts.push(a.counts[i].saturating_add(b.counts[j]));
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.codes.extend_from_slice(&a.codes[i..]);
+        out.counts.extend_from_slice(&a.counts[i..]);
+        out.codes.extend_from_slice(&b.codes[j..]);
+        out.counts.extend_from_slice(&b.counts[j..]);
+        out
     }
 }
 
@@ -146,6 +224,73 @@ impl Sequences {
             }));
         }
         Ok(upper)
+    }
+
+    /// Every distinct k-mer (1 <= k <= 32) of `region` (or of every record)
+    /// with its count, sorted by code, k-mers seen fewer than `min_count`
+    /// times left out. Chunks of 1 Mb are sorted in parallel into runs of
+    /// distinct codes and counts, which are merged pairwise: memory is 12
+    /// bytes per distinct k-mer (twice that while the last merge runs), not
+    /// a hash map entry per k-mer.
+    pub fn kmer_table(
+        &self,
+        k: usize,
+        canonical: bool,
+        region: Option<&Region>,
+        min_count: u32,
+    ) -> Result<KmerTable> {
+        if !(1..=32).contains(&k) {
+            return Err(Error::BadPattern {
+                pattern: format!("k = {k}"),
+                detail: "k must be between 1 and 32".into(),
+            });
+        }
+        let spans: Vec<(usize, Range<u64>)> = match region {
+            Some(r) => {
+                self.stream_range(r.record, &r.interval.as_range())?;
+                vec![(r.record, r.interval.as_range())]
+            }
+            None => {
+                let lengths = self.records()?.length.clone();
+                lengths
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &n)| (i, 0..n))
+                    .collect()
+            }
+        };
+        const CHUNK: u64 = 1 << 20;
+        let mut jobs = Vec::new();
+        for (record, span) in spans {
+            let mut start = span.start;
+            while start + k as u64 <= span.end {
+                let end = (start + CHUNK + k as u64 - 1).min(span.end);
+                jobs.push((record, start..end));
+                start += CHUNK;
+            }
+        }
+        let table = jobs
+            .par_iter()
+            .map(|(record, range)| {
+                let mut buf = Vec::new();
+                self.fetch_record_upper_into(*record, range.clone(), &mut buf)?;
+                let mut codes = Vec::with_capacity(buf.len());
+                for_each_kmer(&buf, k, canonical, |code| codes.push(code));
+                codes.sort_unstable();
+                Ok::<_, Error>(KmerTable::from_sorted(&codes))
+            })
+            .try_reduce(KmerTable::default, |a, b| Ok(KmerTable::merge(a, b)))?;
+        if min_count <= 1 {
+            return Ok(table);
+        }
+        let mut kept = KmerTable::default();
+        for (code, n) in table.codes.into_iter().zip(table.counts) {
+            if n >= min_count {
+                kept.codes.push(code);
+                kept.counts.push(n);
+            }
+        }
+        Ok(kept)
     }
 
     /// Counts of every k-mer (1 <= k <= 32) of A/C/G/T over all records,
