@@ -130,6 +130,8 @@ pub struct DatasetReport {
     pub exact_export: bool,
     /// Bytes read from the sources (compressed, when they are).
     pub source_bytes: u64,
+    /// The sources' bytes after decompression.
+    pub uncompressed_bytes: u64,
 }
 
 impl DatasetReport {
@@ -168,21 +170,26 @@ impl DatasetReport {
 pub struct ConvertSummary {
     /// The datasets, in file order.
     pub datasets: Vec<DatasetReport>,
-    /// Bytes read from all inputs.
+    /// Bytes read from all inputs (compressed, when they are).
     pub input_bytes: u64,
+    /// The inputs' bytes after decompression.
+    pub uncompressed_bytes: u64,
     /// Bytes of the `.gcol` file.
     pub output_bytes: u64,
 }
 
 impl ConvertSummary {
-    /// One line for users: `wrote out.gcol (N bytes; inputs M bytes, R.RRx)`.
+    /// One line for users: the output's size against the bytes read and
+    /// the uncompressed input (a gzip or BGZF input is smaller than what it
+    /// holds, so the ratio is taken against the uncompressed bytes).
     pub fn message(&self, output: &Path) -> String {
-        let ratio = self.input_bytes as f64 / self.output_bytes.max(1) as f64;
+        let ratio = self.uncompressed_bytes as f64 / self.output_bytes.max(1) as f64;
         format!(
-            "wrote {} ({} bytes; inputs {} bytes, {ratio:.2}x)",
+            "wrote {} ({} bytes; read {} bytes, {} uncompressed: {ratio:.2}x smaller)",
             output.display(),
             self.output_bytes,
-            self.input_bytes
+            self.input_bytes,
+            self.uncompressed_bytes
         )
     }
 }
@@ -358,6 +365,7 @@ fn convert_here(
     let mut writer = Writer::create(&options.output, options.write.clone())?;
     let page_bytes = options.page_kib.max(1) << 10;
     let mut base = 0u64;
+    let mut uncompressed = 0u64;
     let mut datasets = Vec::new();
     for job in jobs {
         let sources: Vec<PathBuf> = job.inputs.iter().map(|i| i.path.clone()).collect();
@@ -386,6 +394,7 @@ fn convert_here(
                     paired: s.paired,
                     exact_export: true,
                     source_bytes: s.source_bytes,
+                    uncompressed_bytes: s.input_bytes,
                 }
             }
             _ => {
@@ -407,10 +416,12 @@ fn convert_here(
                     paired: false,
                     exact_export: s.exact_export,
                     source_bytes: s.source_bytes,
+                    uncompressed_bytes: s.input_bytes,
                 }
             }
         };
         base += dataset.source_bytes;
+        uncompressed += dataset.uncompressed_bytes;
         if dataset.records == 0 {
             events(Event::Warning(format!(
                 "{} holds no records: dataset {:?} is empty",
@@ -426,6 +437,7 @@ fn convert_here(
     Ok(ConvertSummary {
         datasets,
         input_bytes: base,
+        uncompressed_bytes: uncompressed,
         output_bytes,
     })
 }

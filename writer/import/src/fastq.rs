@@ -146,6 +146,8 @@ pub struct FastqSummary {
     pub paired: bool,
     /// Bytes read from the files or streams (compressed, when they are).
     pub source_bytes: u64,
+    /// FASTQ bytes after decompression.
+    pub input_bytes: u64,
 }
 
 struct Columns {
@@ -220,6 +222,7 @@ pub fn import_fastq_from<W: Write>(
     let mut quality = Vec::new();
     let mut total_bases = 0u64;
     let mut total_reads = 0u64;
+    let mut total_input = 0u64;
     let mut next_report = 0u64;
     'reads: loop {
         for (mate, source) in sources.iter_mut().enumerate() {
@@ -262,6 +265,7 @@ pub fn import_fastq_from<W: Write>(
                     ),
                 ));
             }
+            total_input += n as u64;
             let name = record.name();
             if let Some(names) = source.names.as_mut() {
                 if name.is_empty() {
@@ -340,6 +344,7 @@ pub fn import_fastq_from<W: Write>(
         bases: total_bases,
         paired,
         source_bytes: sources.iter().map(|s| s.input.consumed()).sum(),
+        input_bytes: total_input,
     })
 }
 
