@@ -53,13 +53,6 @@ fn for_each_kmer(seq: &[u8], k: usize, canonical: bool, mut f: impl FnMut(u64)) 
     }
 }
 
-/// Add the k-mers of `seq` to `counts`.
-pub fn count_kmers_into(seq: &[u8], k: usize, canonical: bool, counts: &mut KmerCounts) {
-    for_each_kmer(seq, k, canonical, |key| {
-        *counts.entry(key).or_insert(0) += 1
-    });
-}
-
 /// Distinct k-mers and their counts, sorted by code: 12 bytes per
 /// distinct k-mer ([`Sequences::kmer_table`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -293,50 +286,17 @@ impl Sequences {
         Ok(kept)
     }
 
-    /// Counts of every k-mer (1 <= k <= 32) of A/C/G/T over all records,
-    /// computed in parallel over 1 Mb chunks; k-mers spanning any other
-    /// symbol are skipped. Keys are 2-bit codes, first base in the highest
-    /// bits (A=0, C=1, G=2, T=3); with `canonical`, the smaller of a k-mer
-    /// and its reverse complement.
+    /// Counts of every k-mer (1 <= k <= 32) of A/C/G/T over all records
+    /// as a map: [`Sequences::kmer_table`] (which holds them in 12 bytes
+    /// per distinct k-mer) keyed by 2-bit code.
     pub fn kmer_counts(&self, k: usize, canonical: bool) -> Result<KmerCounts> {
-        assert!((1..=32).contains(&k), "k must be 1..=32");
-        let lengths = self.records()?.length.clone();
-        const CHUNK: u64 = 1 << 20;
-        let mut jobs = Vec::new();
-        for (record, &len) in lengths.iter().enumerate() {
-            let mut start = 0;
-            while start + k as u64 <= len {
-                let end = (start + CHUNK + k as u64 - 1).min(len);
-                jobs.push((record, start..end));
-                start += CHUNK;
-            }
-        }
-        // One group of chunks per worker thread, counted serially into one
-        // map each, then the maps merged: merging is the expensive part, so
-        // there are as few maps as threads.
-        let groups = rayon::current_num_threads().max(1);
-        let per_group = jobs.len().div_ceil(groups).max(1);
-        jobs.par_chunks(per_group)
-            .map(|group| {
-                let total: u64 = group.iter().map(|(_, r)| r.end - r.start).sum();
-                let mut counts =
-                    KmerCounts::with_capacity_and_hasher((total / 2) as usize, Default::default());
-                let mut buf = Vec::new();
-                for (record, range) in group {
-                    buf.clear();
-                    self.fetch_record_upper_into(*record, range.clone(), &mut buf)?;
-                    count_kmers_into(&buf, k, canonical, &mut counts);
-                }
-                Ok(counts)
-            })
-            .try_reduce(KmerCounts::default, |a, b| {
-                let (small, mut large) = if a.len() < b.len() { (a, b) } else { (b, a) };
-                large.reserve(small.len());
-                for (key, n) in small {
-                    *large.entry(key).or_insert(0) += n;
-                }
-                Ok(large)
-            })
+        let table = self.kmer_table(k, canonical, None, 1)?;
+        Ok(table
+            .codes
+            .into_iter()
+            .zip(table.counts)
+            .map(|(code, n)| (code, u64::from(n)))
+            .collect())
     }
 
     /// Fetch many regions in parallel; results in input order.

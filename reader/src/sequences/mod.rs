@@ -16,7 +16,7 @@ use gcol_format::schema::sequences::{columns as col, meta, KIND};
 
 use crate::{Error, Reader, Result};
 
-pub use analytics::{count_kmers_into, kmer_text, KmerCounts, KmerTable, MotifHit};
+pub use analytics::{kmer_text, KmerCounts, KmerTable, MotifHit};
 pub use export::ExportOptions;
 use fetch::RunIndex;
 
