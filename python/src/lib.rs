@@ -8,7 +8,9 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyFileNotFoundError, PyIOError, PyValueError};
+use pyo3::exceptions::{
+    PyException, PyFileNotFoundError, PyIOError, PyKeyboardInterrupt, PyRuntimeError, PyValueError,
+};
 use pyo3::prelude::*;
 
 mod buffer;
@@ -80,6 +82,7 @@ pub(crate) fn reader_error(error: gcol_reader::Error) -> PyErr {
             GcolError::new_err(message)
         }
         E::BadPattern { .. } => PyValueError::new_err(message),
+        E::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
         _ => CorruptFileError::new_err(message),
     }
 }
@@ -128,6 +131,72 @@ fn pool() -> Arc<rayon::ThreadPool> {
 /// no thread hand-off on the hot path).
 pub(crate) fn run<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
     py.detach(f)
+}
+
+/// Run long work `f(cancel)` on this process's rayon pool while the
+/// calling thread waits without the GIL, checking for signals every 50 ms:
+/// on Ctrl-C (or any signal whose handler raises) `cancel` is set, `f` is
+/// waited for (it stops at its next check and cleans up), and the
+/// handler's exception (`KeyboardInterrupt`) is returned.
+pub(crate) fn run_interruptible<T: Send>(
+    py: Python<'_>,
+    f: impl FnOnce(&std::sync::atomic::AtomicBool) -> T + Send,
+) -> PyResult<T> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let cancel = AtomicBool::new(false);
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|scope| {
+        let cancel = &cancel;
+        let pool = pool();
+        scope.spawn(move || {
+            let _ = tx.send(pool.install(|| f(cancel)));
+        });
+        let mut rx = rx;
+        loop {
+            // The receiver moves into the GIL-free wait and back (it is not Sync).
+            let (received, back) =
+                py.detach(move || (rx.recv_timeout(Duration::from_millis(50)), rx));
+            rx = back;
+            match received {
+                Ok(value) => return Ok(value),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if let Err(interrupt) = py.check_signals() {
+                        cancel.store(true, Ordering::Relaxed);
+                        // Wait for the work to stop (its result is dropped).
+                        let _ = py.detach(move || rx.recv());
+                        return Err(interrupt);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(PyRuntimeError::new_err(
+                        "the worker thread ended without a result",
+                    ))
+                }
+            }
+        }
+    })
+}
+
+/// An output whose writes fail once `cancel` is set, so an export stops
+/// at its next write (and its uncommitted temporary file is removed).
+pub(crate) struct CancellableWrite<'a, W> {
+    pub inner: W,
+    pub cancel: &'a std::sync::atomic::AtomicBool,
+}
+
+impl<W: std::io::Write> std::io::Write for CancellableWrite<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            // Not ErrorKind::Interrupted: write_all would retry that.
+            return Err(std::io::Error::other("interrupted"));
+        }
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Run parallel work `f` without the GIL on this process's rayon pool

@@ -184,8 +184,8 @@ impl PySequences {
         self.inner.len()
     }
 
-    fn __contains__(&self, name: &str) -> bool {
-        self.inner.record_index(name).is_ok()
+    fn __contains__(&self, name: &str) -> PyResult<bool> {
+        Ok(self.inner.find(name).map_err(reader_error)?.is_some())
     }
 
     /// `seqs["chr1"]` or `seqs[0]`: one record, sliceable like a `str`.
@@ -248,8 +248,9 @@ impl PySequences {
         region: &str,
         reverse_complement: bool,
     ) -> PyResult<Bound<'py, PyString>> {
-        use gcol_format::coords::region::{RegionSpec, Resolved};
-        let spec = RegionSpec::parse(region, |n| self.inner.record_index(n).is_ok());
+        use gcol_format::coords::region::Resolved;
+        let spec = gcol_reader::parse_region(std::slice::from_ref(&self.inner), region)
+            .map_err(reader_error)?;
         let record = self.inner.record_index(&spec.name).map_err(reader_error)?;
         let length = self.inner.length(record).map_err(reader_error)?;
         let (start, end) = match spec.resolve(length) {
@@ -310,6 +311,8 @@ impl PySequences {
         let mut buffers: Vec<(Vec<u8>, Vec<usize>)> = vec![Default::default(); GROUP / CHUNK];
         let mut out = Vec::with_capacity(regions.len());
         for group in resolved.chunks(GROUP) {
+            // Ctrl-C between groups raises KeyboardInterrupt.
+            py.check_signals()?;
             run_parallel(py, || {
                 use rayon::prelude::*;
                 group
@@ -448,8 +451,9 @@ impl PySequences {
         let region = match region {
             None => None,
             Some(text) => {
-                use gcol_format::coords::region::{RegionSpec, Resolved};
-                let spec = RegionSpec::parse(text, |n| self.inner.record_index(n).is_ok());
+                use gcol_format::coords::region::Resolved;
+                let spec = gcol_reader::parse_region(std::slice::from_ref(&self.inner), text)
+                    .map_err(reader_error)?;
                 let record = self.inner.record_index(&spec.name).map_err(reader_error)?;
                 let length = self.inner.length(record).map_err(reader_error)?;
                 let interval = match spec.resolve(length) {
@@ -464,10 +468,10 @@ impl PySequences {
                 Some(Region { record, interval })
             }
         };
-        let seqs = self.inner.clone();
-        let table = run_parallel(py, move || {
-            seqs.kmer_table(k, canonical, region.as_ref(), min_count)
-        })
+        let seqs = &*self.inner;
+        let table = crate::run_interruptible(py, move |cancel| {
+            seqs.kmer_table_cancellable(k, canonical, region.as_ref(), min_count, cancel)
+        })?
         .map_err(reader_error)?;
         Ok((
             numpy::PyArray1::from_vec(py, table.codes),
@@ -533,25 +537,41 @@ impl PySequences {
         path: std::path::PathBuf,
         width: Option<u32>,
     ) -> PyResult<()> {
-        let seqs = self.inner.clone();
-        run(py, move || -> Result<(), PyErr> {
+        let seqs = &*self.inner;
+        let file = crate::run_interruptible(py, move |cancel| -> PyResult<_> {
             let mut file = gcol_writer::AtomicFile::create(&path).map_err(crate::writer_error)?;
-            seqs.write_fasta(&mut file, &gcol_reader::ExportOptions { width }, |_, _| {})
+            let mut out = crate::CancellableWrite {
+                inner: &mut file,
+                cancel,
+            };
+            seqs.write_fasta(&mut out, &gcol_reader::ExportOptions { width }, |_, _| {})
                 .map_err(reader_error)?;
-            file.commit().map_err(crate::writer_error)
-        })
+            Ok(file)
+        })??;
+        // Committed here, after a last check: a Ctrl-C that came as the
+        // export ended leaves no output (dropping the file removes it).
+        py.check_signals()?;
+        run(py, move || file.commit()).map_err(crate::writer_error)
     }
 
     /// Write the reads as FASTQ; `mate` keeps one mate of a paired dataset.
     #[pyo3(signature = (path, mate=None))]
     fn to_fastq(&self, py: Python<'_>, path: std::path::PathBuf, mate: Option<u8>) -> PyResult<()> {
-        let seqs = self.inner.clone();
-        run(py, move || -> Result<(), PyErr> {
+        let seqs = &*self.inner;
+        let file = crate::run_interruptible(py, move |cancel| -> PyResult<_> {
             let mut file = gcol_writer::AtomicFile::create(&path).map_err(crate::writer_error)?;
-            seqs.write_fastq(&mut file, mate, |_, _| {})
+            let mut out = crate::CancellableWrite {
+                inner: &mut file,
+                cancel,
+            };
+            seqs.write_fastq(&mut out, mate, |_, _| {})
                 .map_err(reader_error)?;
-            file.commit().map_err(crate::writer_error)
-        })
+            Ok(file)
+        })??;
+        // Committed here, after a last check: a Ctrl-C that came as the
+        // export ended leaves no output (dropping the file removes it).
+        py.check_signals()?;
+        run(py, move || file.commit()).map_err(crate::writer_error)
     }
 
     fn __repr__(&self) -> String {

@@ -3,12 +3,14 @@
 import multiprocessing
 import os
 import pathlib
+import re
 import threading
 import time
 
 import pytest
 
 import gcol
+from conftest import need
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CORRUPT = ROOT / "tests" / "data" / "corrupt"
@@ -210,3 +212,100 @@ def test_ctrl_c_stops_convert_and_leaves_nothing(tmp_path):
     assert code == 42
     assert not out.exists()
     assert list(tmp_path.glob("*.tmp")) == [] and list(tmp_path.glob(".*.tmp")) == []
+
+
+
+@pytest.mark.parametrize("call", ["to_fasta", "kmer_counts"])
+def test_ctrl_c_stops_export_and_kmer_counts(tmp_path, call):
+    """Issue 11 defect 3: Ctrl-C during a long read-side call (an export, a
+    k-mer count) stops it and raises KeyboardInterrupt; an export leaves
+    neither its output nor a temporary."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import numpy as np
+
+    fa = tmp_path / "big.fa"
+    rng = np.random.default_rng(11)
+    with open(fa, "wb") as f:
+        for record in range(2):
+            f.write(f">r{record}\n".encode())
+            bases = np.frombuffer(b"ACGT", dtype=np.uint8)[rng.integers(0, 4, 32_000_000)]
+            lines = bases.reshape(-1, 80)
+            f.write(b"\n".join(line.tobytes() for line in lines) + b"\n")
+    src = tmp_path / "big.gcol"
+    gcol.convert(str(fa), str(src))
+    out = tmp_path / "x.fa"
+    action = {
+        "to_fasta": f"s.to_fasta({str(out)!r})",
+        "kmer_counts": "s.kmer_counts(31)",
+    }[call]
+    script = (
+        "import sys, gcol\n"
+        f"s = gcol.open({str(src)!r}).sequences('big')\n"
+        "print('start', flush=True)\n"
+        "try:\n"
+        f"    {action}\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(42)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "start"
+    deadline = time.time() + 0.3
+    while time.time() < deadline and not list(tmp_path.glob(".x.fa.*.tmp")):
+        time.sleep(0.002)
+    child.send_signal(signal.SIGINT)
+    code = child.wait(timeout=60)
+    child.stdout.close()
+    assert code == 42, "the call finished before the signal, or did not stop"
+    assert not out.exists()
+    assert list(tmp_path.glob(".*.tmp")) == []
+
+# ../shared/data/corrupt-crafted: damaged pages and directory blocks, and
+# values edited with every checksum recomputed. Each reading call raises
+# CorruptFileError naming the damage: never a crash, a hang, or wrong or
+# empty results.
+CRAFTED = [
+    ("name_flip", "small", "seqA", "checksum mismatch in page 0"),
+    ("dir_flip", "small", "seqA", "checksum mismatch in page directory block 0"),
+    ("panic_first_row", "seqs", "r3", "18446744073709551615"),
+    ("abort_alloc", "reads", "r3", "num_values = 9007199254740992"),
+    ("panic_capacity", "seqs", "r3", "num_values = 9223372036854775808"),
+    ("hang_stats", "seqs", "r3", "offset 600054 is not the sum"),
+]
+
+
+@pytest.mark.parametrize("name,dataset,record,needle", CRAFTED)
+def test_crafted_corrupt_files_raise(name, dataset, record, needle, tmp_path):
+    path = need(f"corrupt-crafted/{name}.gcol")
+    with pytest.raises(gcol.CorruptFileError, match=re.escape(needle)):
+        gcol.open(str(path)).verify()
+    with pytest.raises(gcol.CorruptFileError, match=re.escape(needle)):
+        gcol.open(str(path)).dump()
+
+    def calls(f):
+        s = f.sequences(dataset)
+        if "checksum" in needle:  # the name page itself is damaged
+            yield lambda: record in s
+        yield lambda: s.fetch(record, 0, 5)
+        yield lambda: s.region(f"{record}:1-5")
+        yield lambda: s.fetch_batch([(record, 0, 5)])
+        yield lambda: s.counts(record)
+        yield lambda: s.find_motif("ACGT")
+        yield lambda: s.kmer_counts(5, region=record)
+        yield lambda: s.to_fasta(str(tmp_path / "x.fa"))
+
+    f = gcol.open(str(path))
+    try:
+        f.sequences(dataset)
+    except gcol.CorruptFileError as e:
+        # Refused when the dataset is opened (its columns' counts are
+        # checked against the directory first): nothing else to call.
+        assert needle in str(e)
+        return
+    for call in calls(f):
+        with pytest.raises(gcol.CorruptFileError):
+            call()
+    assert not (tmp_path / "x.fa").exists()

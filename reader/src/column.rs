@@ -9,6 +9,14 @@ use gcol_format::{PhysicalType, Value};
 use crate::page::{Page, PinnedPage};
 use crate::{Error, Reader, Result};
 
+/// Room to reserve for `rows` values before reading them: the count, up
+/// to 16 Mi (a count taken from a damaged file must not size an
+/// allocation before the pages holding the values have been checked;
+/// past the cap the vector grows as values arrive).
+pub(crate) fn reserve_len(rows: &Range<u64>) -> usize {
+    rows.end.saturating_sub(rows.start).min(1 << 24) as usize
+}
+
 /// Read access to one column. Rows are value indices, 0-based.
 #[derive(Clone, Copy)]
 pub struct ColumnReader<'r> {
@@ -206,6 +214,19 @@ impl<'r> ColumnReader<'r> {
         let mut row = rows.start;
         while row < rows.end {
             let page = self.page(index)?;
+            // spec 2.4: each page starts where the previous one ended (the
+            // first was found holding `rows.start`); checked here so an
+            // edited entry is an error, not an index past a page.
+            if page.first_row() > row || row - page.first_row() >= page.num_values() as u64 {
+                let global = self.check_page(index)?;
+                return Err(Error::InvalidEntry {
+                    page: global,
+                    offset: self.reader.entry_offset(global),
+                    field: "first row",
+                    expected: format!("a range holding row {row}"),
+                    found: format!("{}+{}", page.first_row(), page.num_values()),
+                });
+            }
             let from = (row - page.first_row()) as usize;
             let to = ((rows.end - page.first_row()) as usize).min(page.num_values());
             f(&page, from, to)?;
@@ -219,7 +240,7 @@ impl<'r> ColumnReader<'r> {
     /// values of a nullable column read as zero; see [`ColumnReader::read_validity`].
     pub fn read_into<T: Value>(&self, rows: Range<u64>, out: &mut Vec<T>) -> Result<()> {
         self.expect_type(T::PHYSICAL)?;
-        out.reserve(rows.end.saturating_sub(rows.start) as usize);
+        out.reserve(reserve_len(&rows));
         self.visit_pages(rows, |page, from, to| {
             out.extend_from_slice(&page.values::<T>()?[from..to]);
             Ok(())
@@ -276,7 +297,7 @@ impl<'r> ColumnReader<'r> {
     /// The values of `rows` with nulls as `None`.
     pub fn read_option<T: Value>(&self, rows: Range<u64>) -> Result<Vec<Option<T>>> {
         self.expect_type(T::PHYSICAL)?;
-        let mut out = Vec::with_capacity(rows.end.saturating_sub(rows.start) as usize);
+        let mut out = Vec::with_capacity(reserve_len(&rows));
         self.visit_pages(rows, |page, from, to| {
             let values = page.values::<T>()?;
             match page.validity()? {

@@ -67,7 +67,7 @@ pub fn column_values(column: &ColumnReader<'_>) -> Result<Vec<Value>> {
         PhysicalType::F32 => numbers::<f32>(column),
         PhysicalType::F64 => numbers::<f64>(column),
         PhysicalType::Binary => {
-            let mut out = Vec::with_capacity(column.num_values() as usize);
+            let mut out = Vec::with_capacity(crate::column::reserve_len(&(0..column.num_values())));
             column.for_each_binary_option(0..column.num_values(), |_, v| {
                 out.push(v.map_or(Value::Null, |v| json!(hex(v))))
             })?;
@@ -110,8 +110,9 @@ pub fn array_values(column: &ColumnReader<'_>) -> Result<Value> {
     let grid = column.chunk_grid()?;
     let [rows, columns, inner] = grid.shape;
     // Values in (row, column, inner) order, from whole chunks.
-    let mut flat = vec![Value::Null; (rows * columns * inner) as usize];
+    // Sized by the values read (the grid's shape is checked against them).
     let values = column_values(column)?;
+    let mut flat = vec![Value::Null; values.len()];
     let mut start = 0usize;
     for i in 0..grid.row_chunks {
         for j in 0..grid.column_chunks {
@@ -151,6 +152,10 @@ impl Reader {
     /// comparing readers (`gcol dump`, the conformance vectors): see
     /// [`file_json`].
     pub fn dump_json(&self, dataset: Option<&str>) -> Result<Value> {
+        // Values are printed as stored; a dataset whose record table breaks
+        // its kind's invariants is reported instead (spec 8.4).
+        self.check_columns()?;
+        self.check_datasets(false, &mut crate::VerifyReport::default())?;
         file_json(self, dataset)
     }
 }

@@ -170,6 +170,22 @@ pub enum Error {
         /// What Arrow said.
         detail: String,
     },
+    /// A dataset value breaking an invariant of its kind (spec 8.4).
+    #[error("column {column:?}, row {row}: {detail} (spec {rule})")]
+    Invariant {
+        /// `dataset/column`.
+        column: String,
+        /// The row (value index) where the invariant breaks.
+        row: u64,
+        /// The spec section stating the invariant.
+        rule: &'static str,
+        /// What was found.
+        detail: String,
+    },
+    /// The caller's cancel flag was set (Ctrl-C in Python); nothing was
+    /// returned.
+    #[error("interrupted")]
+    Interrupted,
     /// A typed read of a column of another physical type.
     #[error("column {column:?} holds {actual} values, not {requested}")]
     TypeMismatch {

@@ -92,7 +92,7 @@ impl<'r> ColumnReader<'r> {
             return Err(self.wrong_layout("list"));
         }
         self.check_rows(&rows)?;
-        let mut out = Vec::with_capacity((rows.end - rows.start) as usize + 1);
+        let mut out = Vec::with_capacity(crate::column::reserve_len(&rows) + 1);
         out.push(if rows.start == 0 {
             0
         } else {

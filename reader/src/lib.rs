@@ -45,7 +45,10 @@ pub use fork::mark_forked;
 pub use layout::ChunkGrid;
 pub use page::{Page, PinnedPage};
 pub use reader::{ChecksumPolicy, ReadOptions, Reader};
-pub use sequences::{Alphabet, ExportOptions, MotifHit, RecordInfo, Region, Sequences, READS_KIND};
+pub use sequences::{
+    find_record, parse_region, Alphabet, ExportOptions, InvariantReport, MotifHit, RecordInfo,
+    Region, Sequences, READS_KIND,
+};
 pub use verify::VerifyReport;
 
 pub use gcol_format as format;

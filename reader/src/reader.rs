@@ -108,6 +108,8 @@ pub(crate) struct Inner {
     pub(crate) readahead: u32,
     /// Last page index read per column, for sequential detection.
     pub(crate) last_page: Box<[AtomicU64]>,
+    /// Columns whose manifest counts were checked against the directory.
+    column_ok: Box<[AtomicBool]>,
 }
 
 /// A `.gcol` file opened for random access. Cheap to clone; clones share
@@ -260,6 +262,7 @@ impl Reader {
             footer: footer.header,
             block_ok: (0..num_blocks).map(|_| AtomicBool::new(false)).collect(),
             last_page: (0..slots.len()).map(|_| AtomicU64::new(u64::MAX)).collect(),
+            column_ok: (0..slots.len()).map(|_| AtomicBool::new(false)).collect(),
             slots,
             manifest,
             inline,
@@ -356,6 +359,7 @@ impl Reader {
                 column: column.into(),
                 available: ds.columns.iter().map(|c| c.name.clone()).collect(),
             })?;
+        self.ensure_column(meta.id)?;
         Ok(ColumnReader::new(self, ds, meta))
     }
 
@@ -371,7 +375,84 @@ impl Reader {
                 len: self.inner.slots.len() as u64,
             })?;
         let ds = &self.inner.manifest.datasets[slot.dataset];
+        self.ensure_column(id)?;
         Ok(ColumnReader::new(self, ds, &ds.columns[slot.column]))
+    }
+
+    /// Check once, before a column is read, that its manifest value count
+    /// agrees with the ends of its page run in the directory (first page at
+    /// row 0, last page ending at `num_values`): two directory entries, so
+    /// a count edited in the manifest (or an entry of a directory block
+    /// that fails its checksum) is reported before anything is sized by
+    /// it. [`Reader::verify`] checks every entry.
+    fn ensure_column(&self, id: u32) -> Result<()> {
+        let ok = &self.inner.column_ok[id as usize];
+        if ok.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.check_column_ends(id)?;
+        ok.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// The check of [`Reader::ensure_column`], every time.
+    pub(crate) fn check_column_ends(&self, id: u32) -> Result<()> {
+        let (dataset, column) = self.column_meta(id);
+        let pages = column.total_pages();
+        if pages == 0 {
+            return match column.num_values {
+                0 => Ok(()),
+                _ => Err(Error::Inconsistent {
+                    column: format!("{}/{}", dataset.name, column.name),
+                    field: "num_values",
+                    manifest: column.num_values.to_string(),
+                    directory: "no pages".into(),
+                }),
+            };
+        }
+        let global = |index: u64| {
+            if column.inline.is_some() {
+                self.inline_page_index(id)
+            } else {
+                column.first_page + index
+            }
+        };
+        let first = self.page_info(global(0))?;
+        if first.first_row != 0 {
+            return Err(Error::InvalidEntry {
+                page: global(0),
+                offset: self.entry_offset(global(0)),
+                field: "first row",
+                expected: "0".into(),
+                found: first.first_row.to_string(),
+            });
+        }
+        let last = self.page_info(global(pages - 1))?;
+        let end = last.first_row.checked_add(u64::from(last.num_values));
+        if end != Some(column.num_values) {
+            return Err(Error::Inconsistent {
+                column: format!("{}/{}", dataset.name, column.name),
+                field: "num_values",
+                manifest: column.num_values.to_string(),
+                directory: format!(
+                    "a last page (entry {}) at first row {} with {} values",
+                    global(pages - 1),
+                    last.first_row,
+                    last.num_values
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Check every column's value count against the ends of its page run
+    /// ([`Reader::ensure_column`]): two directory entries per column, so
+    /// cheap enough for `inspect`.
+    pub fn check_columns(&self) -> Result<()> {
+        for id in 0..self.inner.slots.len() as u32 {
+            self.ensure_column(id)?;
+        }
+        Ok(())
     }
 
     pub(crate) fn column_meta(&self, id: u32) -> (&Dataset, &Column) {

@@ -17,16 +17,60 @@ pub struct VerifyReport {
     pub stored_bytes: u64,
     /// Decoded bytes produced.
     pub decoded_bytes: u64,
+    /// Datasets whose kind's invariants were checked.
+    pub datasets: u64,
+    /// Records (and reads) whose table entries were checked.
+    pub records: u64,
+    /// Ambiguity and mask runs checked (deep verification only).
+    pub runs: u64,
+}
+
+impl Reader {
+    /// Check the invariants of every dataset of a kind this reader knows
+    /// (spec 8.4). Always: each `sequences` and `reads` record table
+    /// (offsets the running sums of lengths; residue and quality columns
+    /// holding exactly that stream), what every read is sized by. With
+    /// `deep`, every invariant: each run, run index value, page size,
+    /// padding bit, flag and mate.
+    pub fn check_datasets(&self, deep: bool, report: &mut VerifyReport) -> Result<()> {
+        for name in self.sequence_datasets() {
+            let set = self.sequences(&name)?;
+            if deep {
+                let checked = set.check_invariants()?;
+                report.runs += checked.runs;
+            } else {
+                set.lengths()?;
+            }
+            report.records += set.len() as u64;
+            report.datasets += 1;
+        }
+        Ok(())
+    }
 }
 
 impl Reader {
     /// Check every checksum and structural rule of spec 8.2, whatever the
     /// checksum policy: all directory blocks, every page's CRC32C and full
-    /// decode, page layout and padding, and the manifest's column statistics.
+    /// decode, page layout and padding, and the manifest's column
+    /// statistics; then the record tables of every dataset
+    /// ([`Reader::check_datasets`]), and with `deep` every invariant of
+    /// spec 8.4.
     ///
     /// `progress(done, total)` is called with stored bytes checked so far.
     /// Pages are decoded without going through the cache.
-    pub fn verify(&self, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
+    pub fn verify_with(&self, deep: bool, progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
+        let mut report = self.verify_structure(progress)?;
+        self.check_datasets(deep, &mut report)?;
+        Ok(report)
+    }
+
+    /// [`Reader::verify_with`] without the deep checks.
+    pub fn verify(&self, progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
+        self.verify_with(false, progress)
+    }
+
+    /// The checksum and structure part of [`Reader::verify_with`] (spec 8.2).
+    pub fn verify_structure(&self, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
         let footer = *self.footer();
         let mut report = VerifyReport::default();
         for block in 0..u64::from(footer.num_blocks) {

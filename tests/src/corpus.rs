@@ -68,6 +68,7 @@ pub fn classify(e: &R) -> String {
         R::Layout { .. } => "layout".into(),
         R::Inconsistent { .. } => "inconsistent".into(),
         R::Unsupported { .. } => "unsupported".into(),
+        R::Invariant { .. } => "invariant".into(),
         R::Io { .. } => "io".into(),
         _ => "other".into(),
     }

@@ -29,10 +29,15 @@ pub fn open_sequences(file: &Path, dataset: Option<&str>) -> Result<Vec<Sequence
 }
 
 /// Find a record by name across datasets: (dataset index, record index).
-pub fn find(sets: &[Sequences], name: &str) -> Option<(usize, usize)> {
-    sets.iter()
-        .enumerate()
-        .find_map(|(d, s)| s.record_index(name).ok().map(|r| (d, r)))
+/// A name page that cannot be read is an error, never a missing name.
+pub fn find(sets: &[Sequences], name: &str) -> Result<Option<(usize, usize)>, Failure> {
+    Ok(gcol_reader::find_record(sets, name)?)
+}
+
+/// Parse a region in samtools syntax, asking the datasets whether a name
+/// with a colon is itself a record (an error reading the names is returned).
+pub fn parse_region(sets: &[Sequences], text: &str) -> Result<RegionSpec, Failure> {
+    Ok(gcol_reader::parse_region(sets, text)?)
 }
 
 /// A record range to work on: label for output, record name, dataset and
@@ -65,8 +70,8 @@ pub fn targets(sets: &[Sequences], regions: &[String]) -> Result<Vec<Target>, Fa
         return Ok(out);
     }
     for text in regions {
-        let spec = RegionSpec::parse(text, |n| find(sets, n).is_some());
-        let (d, r) = find(sets, &spec.name)
+        let spec = parse_region(sets, text)?;
+        let (d, r) = find(sets, &spec.name)?
             .ok_or_else(|| Failure::new(INVALID, format!("no sequence {:?}", spec.name)))?;
         let (start, end) = match spec.resolve(sets[d].length(r)?) {
             Resolved::Within { interval, .. } => (interval.start(), interval.end()),
@@ -222,19 +227,18 @@ fn region_file_requests(path: &Path, sets: &[Sequences]) -> Result<Vec<Request>,
             format!("cannot read {}: {e}", path.display()),
         )
     })?;
-    Ok(text
-        .lines()
+    text.lines()
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .filter(|l| !l.trim().is_empty())
         .map(|l| request(l, sets))
-        .collect())
+        .collect()
 }
 
-fn request(text: &str, sets: &[Sequences]) -> Request {
-    Request {
+fn request(text: &str, sets: &[Sequences]) -> Result<Request, Failure> {
+    Ok(Request {
         header: text.to_string(),
-        spec: RegionSpec::parse(text, |name| find(sets, name).is_some()),
-    }
+        spec: parse_region(sets, text)?,
+    })
 }
 
 pub fn run(args: FetchArgs) -> CliResult {
@@ -248,7 +252,9 @@ pub fn run(args: FetchArgs) -> CliResult {
         Some(path) => region_file_requests(path, &sets)?,
         None => Vec::new(),
     };
-    requests.extend(args.regions.iter().map(|r| request(r, &sets)));
+    for r in &args.regions {
+        requests.push(request(r, &sets)?);
+    }
     if let Some(bed) = &args.bed {
         requests.extend(bed_requests(bed)?);
     }
@@ -306,7 +312,7 @@ fn write_regions(
                 Err(Failure::new(INVALID, message))
             }
         };
-        let Some((d, record)) = find(sets, &request.spec.name) else {
+        let Some((d, record)) = find(sets, &request.spec.name)? else {
             failed(format!(
                 "no sequence {:?} (region {:?})",
                 request.spec.name, request.header

@@ -41,6 +41,8 @@ fn human(bytes: u64) -> String {
 
 pub fn run(file: &Path, json: bool) -> CliResult {
     let reader = Reader::open(file)?;
+    // Counts shown below are checked against the directory first.
+    reader.check_columns()?;
     let manifest = reader.manifest();
     let (major, minor) = reader.version();
     if json {

@@ -205,14 +205,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check every checksum and structural rule; exit 0 when sound, 1 with
-    /// the offset and what was expected when not.
+    /// Check every checksum and structural rule, and each dataset's record
+    /// table; exit 0 when sound, 1 with the offset (or dataset, column and
+    /// row) and what was expected when not.
     Verify {
         /// The .gcol file.
         file: PathBuf,
         /// No progress bar and no success message.
         #[arg(short, long)]
         quiet: bool,
+        /// Also check every invariant of each dataset's kind (spec 8.4):
+        /// every ambiguity and mask run, run index, page size, padding bit,
+        /// flag and mate. Reads the run tables whole.
+        #[arg(long)]
+        deep: bool,
     },
     /// Print the values of one or more columns, tab-separated, one row per line.
     ///
@@ -382,7 +388,7 @@ fn main() -> ExitCode {
             dataset,
         }),
         Command::Inspect { file, json } => inspect::run(&file, json),
-        Command::Verify { file, quiet } => verify::run(&file, quiet),
+        Command::Verify { file, quiet, deep } => verify::run(&file, quiet, deep),
         Command::Cat {
             file,
             dataset,

@@ -6,13 +6,13 @@ use crate::exit::outln;
 use crate::exit::CliResult;
 use crate::progress::bytes_bar;
 
-pub fn run(file: &Path, quiet: bool) -> CliResult {
+pub fn run(file: &Path, quiet: bool, deep: bool) -> CliResult {
     let reader = Reader::open_with(
         file,
         ReadOptions::default().checksums(ChecksumPolicy::Verify),
     )?;
     let bar = bytes_bar(Some(0), quiet, "verifying");
-    let report = reader.verify(|done, total| {
+    let report = reader.verify_with(deep, |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     });
@@ -20,8 +20,9 @@ pub fn run(file: &Path, quiet: bool) -> CliResult {
     let report = report?;
     if !quiet {
         outln!(
-            "{}: ok (gcol {}.{}, {} datasets, {} columns, {} pages, {} directory blocks, {} stored bytes checked, {} decoded)",
+            "{}: ok{} (gcol {}.{}, {} datasets, {} columns, {} pages, {} directory blocks, {} stored bytes checked, {} decoded, {} records{})",
             file.display(),
+            if deep { ", deep" } else { "" },
             reader.version().0,
             reader.version().1,
             reader.datasets().len(),
@@ -29,7 +30,13 @@ pub fn run(file: &Path, quiet: bool) -> CliResult {
             report.pages,
             report.directory_blocks,
             report.stored_bytes,
-            report.decoded_bytes
+            report.decoded_bytes,
+            report.records,
+            if deep {
+                format!(", {} runs", report.runs)
+            } else {
+                String::new()
+            }
         );
     }
     Ok(())

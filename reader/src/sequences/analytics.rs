@@ -3,6 +3,7 @@
 //! regions fetched in parallel.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use gcol_format::sequence as seq;
 use rayon::prelude::*;
@@ -232,6 +233,19 @@ impl Sequences {
         region: Option<&Region>,
         min_count: u32,
     ) -> Result<KmerTable> {
+        self.kmer_table_cancellable(k, canonical, region, min_count, &AtomicBool::new(false))
+    }
+
+    /// [`Sequences::kmer_table`], stopping with [`Error::Interrupted`]
+    /// once `cancel` is set (checked before each 1 Mb run).
+    pub fn kmer_table_cancellable(
+        &self,
+        k: usize,
+        canonical: bool,
+        region: Option<&Region>,
+        min_count: u32,
+        cancel: &AtomicBool,
+    ) -> Result<KmerTable> {
         if !(1..=32).contains(&k) {
             return Err(Error::BadPattern {
                 pattern: format!("k = {k}"),
@@ -265,6 +279,9 @@ impl Sequences {
         let table = jobs
             .par_iter()
             .map(|(record, range)| {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(Error::Interrupted);
+                }
                 let mut buf = Vec::new();
                 self.fetch_record_upper_into(*record, range.clone(), &mut buf)?;
                 let mut codes = Vec::with_capacity(buf.len());

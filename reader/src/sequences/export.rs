@@ -21,9 +21,9 @@ fn out_err(source: std::io::Error) -> Error {
 
 impl Sequences {
     /// Definition lines (after `>` or `@`) of every record.
-    fn definitions(&self) -> Result<Vec<Vec<u8>>> {
+    pub(super) fn definitions(&self) -> Result<Vec<Vec<u8>>> {
         let n = self.num_records;
-        let mut names = Vec::with_capacity(n as usize);
+        let mut names = Vec::with_capacity(crate::column::reserve_len(&(0..n)));
         let id = self.ids.definition.unwrap_or(self.ids.name);
         self.reader
             .column_by_id(id)?
@@ -114,6 +114,9 @@ impl Sequences {
             None => vec![0; n as usize],
         };
         let definitions = self.definitions()?;
+        // The names are the definitions' first tokens (spec 12.2): checked,
+        // so a damaged name page or an edited name is never exported past.
+        self.check_names(&definitions)?;
         let mut buf = Vec::new();
         for record in 0..n as usize {
             let flags = self.records()?.flags[record];

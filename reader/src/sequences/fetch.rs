@@ -303,7 +303,9 @@ impl Sequences {
             } else {
                 None
             };
-            Ok(RunIndex { index, small })
+            let table = RunIndex { index, small };
+            self.check_run_table(&table, index_id, start_id, total)?;
+            Ok(table)
         })?;
         let index = &table.index;
         let bin = (range.start / self.bin_bases) as usize;
@@ -335,6 +337,8 @@ impl Sequences {
         let symbols_col = symbol_id
             .map(|id| self.reader.column_by_id(id))
             .transpose()?;
+        let stream = self.stream_len()?;
+        let mut previous_end = 0u64;
         let mut row = first;
         let mut starts: Vec<u64> = Vec::new();
         let mut lengths = Vec::new();
@@ -350,12 +354,32 @@ impl Sequences {
             if let Some(c) = &symbols_col {
                 c.read_into::<u8>(row..to, &mut symbols)?;
             }
+            if lengths.len() != starts.len()
+                || symbols_col.is_some() && symbols.len() != starts.len()
+            {
+                return Err(self.invariant(
+                    &lengths_col.meta().name,
+                    lengths_col.num_values(),
+                    "12.3",
+                    format!("run columns hold different numbers of values ({total} starts)"),
+                ));
+            }
             for i in 0..starts.len() {
                 let s = starts[i];
+                // spec 12.3, checked as each run is met (the table is not
+                // read whole): sorted, disjoint, inside the stream.
+                let e = self.check_run(
+                    start_id,
+                    row + i as u64,
+                    s,
+                    lengths[i],
+                    previous_end,
+                    stream,
+                )?;
+                previous_end = e;
                 if s >= range.end {
                     return Ok(());
                 }
-                let e = s + u64::from(lengths[i]);
                 if e > range.start {
                     let from = (s.max(range.start) - range.start) as usize;
                     let to = (e.min(range.end) - range.start) as usize;

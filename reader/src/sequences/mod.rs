@@ -5,11 +5,13 @@
 //! returns the first ten bases.
 
 mod analytics;
+mod check;
 mod export;
 mod fetch;
 
 use std::sync::OnceLock;
 
+use gcol_format::coords::region::RegionSpec;
 use gcol_format::coords::Interval;
 use gcol_format::schema::reads;
 use gcol_format::schema::sequences::{columns as col, meta, KIND};
@@ -17,6 +19,7 @@ use gcol_format::schema::sequences::{columns as col, meta, KIND};
 use crate::{Error, Reader, Result};
 
 pub use analytics::{kmer_text, KmerCounts, KmerTable, MotifHit};
+pub use check::InvariantReport;
 pub use export::ExportOptions;
 use fetch::RunIndex;
 
@@ -108,6 +111,31 @@ pub struct Region {
     pub record: usize,
     /// Residues within the record (0-based, half-open).
     pub interval: Interval,
+}
+
+/// Find a record by name across datasets: (dataset index, record index)
+/// of the first dataset holding it, `None` when none does. A name page
+/// that cannot be read is an error, not a missing name.
+pub fn find_record(sets: &[Sequences], name: &str) -> Result<Option<(usize, usize)>> {
+    for (d, set) in sets.iter().enumerate() {
+        if let Some(record) = set.find(name)? {
+            return Ok(Some((d, record)));
+        }
+    }
+    Ok(None)
+}
+
+/// Parse a region in samtools syntax (`name`, `name:begin-end`, `{name}`)
+/// against the record names of `sets` (a name holding a colon is taken
+/// whole when a record has it). The name indexes load first, so a damaged
+/// name page is an error here, never a missing name.
+pub fn parse_region(sets: &[Sequences], text: &str) -> Result<RegionSpec> {
+    for set in sets {
+        set.find("")?;
+    }
+    Ok(RegionSpec::parse(text, |name| {
+        matches!(find_record(sets, name), Ok(Some(_)))
+    }))
 }
 
 impl Reader {
@@ -206,6 +234,11 @@ impl Sequences {
                 })?,
             Alphabet::Protein => 0,
         };
+        // Every column's value count against its pages' ends (two directory
+        // entries each), before anything is sized by one.
+        for column in &dataset.columns {
+            reader.column_by_id(column.id)?;
+        }
         let num_records = reader.column_by_id(ids.length)?.num_values();
         Ok(Sequences {
             reader,
@@ -264,17 +297,32 @@ impl Sequences {
     fn records(&self) -> Result<&Records> {
         Self::get_or_load(&self.records, || {
             let n = self.num_records;
-            Ok(Records {
+            let records = Records {
                 offset: self.reader.column_by_id(self.ids.offset)?.read(0..n)?,
                 length: self.reader.column_by_id(self.ids.length)?.read(0..n)?,
                 flags: self.reader.column_by_id(self.ids.flags)?.read(0..n)?,
-            })
+            };
+            for (id, len) in [
+                (self.ids.offset, records.offset.len()),
+                (self.ids.flags, records.flags.len()),
+            ] {
+                if len as u64 != n {
+                    return Err(self.invariant(
+                        &self.column_name(id),
+                        len as u64,
+                        "12.2",
+                        format!("holds {len} values for {n} records"),
+                    ));
+                }
+            }
+            self.check_records(&records)?;
+            Ok(records)
         })
     }
 
     /// Record names in order (reads only the name column).
     pub fn names(&self) -> Result<Vec<String>> {
-        let mut out = Vec::with_capacity(self.len());
+        let mut out = Vec::with_capacity(crate::column::reserve_len(&(0..self.num_records)));
         self.reader
             .column_by_id(self.ids.name)?
             .for_each_binary(0..self.num_records, |_, v| {
@@ -290,9 +338,21 @@ impl Sequences {
 
     /// Index of the record named `name` (the first, if names repeat).
     pub fn record_index(&self, name: &str) -> Result<usize> {
+        self.find(name)?.ok_or_else(|| Error::NoSuchRecord {
+            dataset: self.dataset.clone(),
+            name: name.into(),
+        })
+    }
+
+    /// Index of the record named `name`, `None` when no record has that
+    /// name. An error means the names could not be read (a damaged page):
+    /// never taken for a missing name.
+    pub fn find(&self, name: &str) -> Result<Option<usize>> {
         let names = Self::get_or_load(&self.names, || {
-            let mut map =
-                rustc_hash::FxHashMap::with_capacity_and_hasher(self.len(), Default::default());
+            let mut map = rustc_hash::FxHashMap::with_capacity_and_hasher(
+                crate::column::reserve_len(&(0..self.num_records)),
+                Default::default(),
+            );
             self.reader.column_by_id(self.ids.name)?.for_each_binary(
                 0..self.num_records,
                 |row, v| {
@@ -301,13 +361,7 @@ impl Sequences {
             )?;
             Ok(map)
         })?;
-        names
-            .get(name.as_bytes())
-            .map(|&i| i as usize)
-            .ok_or_else(|| Error::NoSuchRecord {
-                dataset: self.dataset.clone(),
-                name: name.into(),
-            })
+        Ok(names.get(name.as_bytes()).map(|&i| i as usize))
     }
 
     /// Length in residues of record `record`.
