@@ -23,7 +23,8 @@ fn main() {
         std::hint::black_box(crc);
         let e = Instant::now();
         // The manifest region, decompressed when compact (spec 2.5).
-        let parts = gcol_format::footer::Footer::decode(footer, 0).unwrap();
+        let parts =
+            gcol_format::footer::Footer::decode(footer, (len - 32 - footer_len) as u64).unwrap();
         let region = parts.region().unwrap();
         let manifest =
             gcol_format::manifest::Manifest::decode(region.json(), 0, parts.header.num_pages);

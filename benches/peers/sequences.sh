@@ -27,7 +27,7 @@ for g in $genomes; do
 done
 
 echo "## Size: uncompressed FASTA bytes / compressed bytes (random access kept: .2bit, bgzip, gcol)"
-printf "| genome | .2bit | bgzip -9 | zstd -19 --long | xz -9 | gcol default (zstd 9, 64 KiB pages, 22 KiB blocks) |\n|---|---|---|---|---|---|\n"
+printf "| genome | .2bit | bgzip -9 | zstd -19 --long | xz -9 | gcol default (zstd 9, 128 KiB pages, 22 KiB blocks) |\n|---|---|---|---|---|---|\n"
 for g in $genomes; do
     fa=$work/$g.fa
     raw=$(stat -c %s "$fa")
@@ -46,13 +46,36 @@ for g in $genomes; do
 done
 
 echo
+echo "## Size: proteins, a small genome and collections of overlapping records"
+python3 benches/peers/make_collections.py "$work"
+for p in athaliana_TAIR10_chr1_protein.faa uniprot_20k_mmseqs2_DB.fasta; do
+    [ -f "$work/$p" ] || gzip -dc "$data/fasta/$p.gz" > "$work/$p"
+done
+printf "| file | kind | MB | .2bit | bgzip -9 | zstd -19 --long | xz -9 | gcol default |\n|---|---|---|---|---|---|---|---|\n"
+for f in lambda_virus.fa athaliana_TAIR10_chr1_protein.faa uniprot_20k_mmseqs2_DB.fasta transcripts.fa upstream.fa windows.fa; do
+    fa=$work/$f
+    raw=$(stat -c %s "$fa")
+    case $f in
+        *.faa|uniprot*) kind=protein; twobit=- ;;
+        lambda*) kind="small genome"; [ -f "$fa.2bit" ] || python3 ../shared/tools/fa2twobit.py "$fa" "$fa.2bit" >/dev/null; twobit=$(python3 -c "print(f'{$raw/$(stat -c %s "$fa.2bit"):.3f}')") ;;
+        *) kind=collection; [ -f "$fa.2bit" ] || python3 ../shared/tools/fa2twobit.py "$fa" "$fa.2bit" >/dev/null; twobit=$(python3 -c "print(f'{$raw/$(stat -c %s "$fa.2bit"):.3f}')") ;;
+    esac
+    r() { python3 -c "print(f'{$raw/$1:.3f}')"; }
+    bgz=$(bgzip -@2 -l 9 -c "$fa" | wc -c)
+    zst=$(zstd -q -19 --long -T2 -c "$fa" | wc -c)
+    if [ -z "$quick" ]; then xzr=$(r "$(xz -9 -T2 -c "$fa" | wc -c)"); else xzr=-; fi
+    "$gcol" convert -q "$fa" -o "$work/c.gcol"
+    echo "| $f | $kind | $(python3 -c "print(f'{$raw/1e6:.1f}')") | $twobit | $(r "$bgz") | $(r "$zst") | $xzr | $(r "$(stat -c %s "$work/c.gcol")") |"
+done
+
+echo
 echo "## gcol ratio by zstd level and page size"
 printf "| genome | level | page | ratio | masks+ambiguity bits/base |\n|---|---|---|---|---|\n"
 for g in $genomes; do
     fa=$work/$g.fa
     raw=$(stat -c %s "$fa")
     for level in 0 3 5 9 19; do
-        for kib in 64 256; do
+        for kib in 64 128 256; do
             "$gcol" convert -q "$fa" -o "$work/t.gcol" --zstd-level $level --page-kib $kib
             "$gcol" inspect --json "$work/t.gcol" | python3 -c "
 import json, sys
@@ -83,6 +106,14 @@ for line in open(path):
         print(f"{g}: {cells[1]}: {mean_ms:.1f} ms = {raw / 1e6 / (mean_ms / 1000):.0f} MB/s")
 PY
 done
+
+echo
+echo "## One 1 kb fetch as a process (open, fetch, exit), hyperfine"
+g=human_hs37_chrX_first70Mb
+[ -f "$work/$g.fa.fai" ] || samtools faidx "$work/$g.fa"
+hyperfine -N -w 20 -r 300 \
+    "$gcol fetch $work/$g.gcol X:30000001-30001000" \
+    "samtools faidx $work/$g.fa X:30000001-30001000" 2>&1 | grep -E "Benchmark|Time|±" || true
 
 echo
 echo "## Batch fetch of 10,000 random 1 kb regions (same regions, output compared)"

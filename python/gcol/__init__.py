@@ -80,7 +80,10 @@ def open(  # noqa: A001 - mirrors builtins.open on purpose
 ) -> File:
     """Open a .gcol file; reads only its tail and footer.
 
-    ``cache`` shares a :class:`PageCache` between files; ``checksums`` is
+    ``cache`` gives the file a :class:`PageCache` of your choosing; without
+    one, every file opened shares the process-wide cache (256 MiB, LRU), so
+    reopening a file finds the pages an earlier handle decoded, and a parsed
+    manifest is reused when the footer is byte-identical. ``checksums`` is
     ``"verify"`` (default: directory blocks and pages are checked when first
     loaded) or ``"skip"``.
     """
@@ -95,7 +98,7 @@ def convert(
     names: Sequence[str] | None = None,
     alphabet: str = "auto",
     zstd_level: int = 9,
-    page_kib: int = 64,
+    page_kib: int = 128,
     quality_binning: str = "lossless",
     lenient_names: bool = False,
     strict_names: bool = False,

@@ -141,7 +141,7 @@ def convert(
     names: list[str] | None = None,
     alphabet: str = "auto",
     zstd_level: int = 9,
-    page_kib: int = 64,
+    page_kib: int = 128,
     quality_binning: str = "lossless",
     lenient_names: bool = False,
     strict_names: bool = False,

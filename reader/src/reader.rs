@@ -35,12 +35,18 @@ pub enum ChecksumPolicy {
 pub struct ReadOptions {
     /// Checksum policy.
     pub checksums: ChecksumPolicy,
-    /// Cache to share with other readers; `None` gives this reader a private
-    /// 64 MiB LRU cache.
+    /// Cache to share with other readers; `None` uses the process-wide
+    /// [`default_cache`] (256 MiB, LRU).
     pub cache: Option<Arc<PageCache>>,
     /// Pages to load ahead when a column is read sequentially (0 = off).
     /// They are decoded in parallel with the requested page.
     pub readahead_pages: u32,
+    /// Whether a small read of an uncached zstd page decodes only the
+    /// blocks it needs and leaves the rest of the page to a background
+    /// thread (true, the default: the page is cached whole for the next
+    /// read). A one-shot process (a CLI fetch) turns it off: the page is
+    /// decoded in the calling thread and no thread is started.
+    pub background_completion: bool,
 }
 
 impl Default for ReadOptions {
@@ -49,11 +55,18 @@ impl Default for ReadOptions {
             checksums: ChecksumPolicy::Verify,
             cache: None,
             readahead_pages: 4,
+            background_completion: true,
         }
     }
 }
 
 impl ReadOptions {
+    /// See [`ReadOptions::background_completion`].
+    pub fn background_completion(mut self, on: bool) -> ReadOptions {
+        self.background_completion = on;
+        self
+    }
+
     /// Share `cache`.
     pub fn cache(mut self, cache: Arc<PageCache>) -> ReadOptions {
         self.cache = Some(cache);
@@ -98,7 +111,7 @@ pub(crate) struct Inner {
     pub(crate) footer: FooterHeader,
     block_crcs_offset: u64,
     block_ok: Box<[AtomicBool]>,
-    pub(crate) manifest: Manifest,
+    pub(crate) manifest: Arc<Manifest>,
     /// The inline pages (spec 2.5), addressed by [`Reader::inline_page_index`].
     inline: Bytes,
     pub(crate) slots: Vec<ColumnSlot>,
@@ -106,6 +119,7 @@ pub(crate) struct Inner {
     pub(crate) file_key: u64,
     pub(crate) checksums: ChecksumPolicy,
     pub(crate) readahead: u32,
+    background_completion: bool,
     /// Last page index read per column, for sequential detection.
     pub(crate) last_page: Box<[AtomicU64]>,
     /// Columns whose manifest counts were checked against the directory.
@@ -130,6 +144,85 @@ impl std::fmt::Debug for Reader {
 }
 
 static NEXT_FILE_KEY: AtomicU64 = AtomicU64::new(1);
+
+/// The page cache of readers opened without one: one per process, 256 MiB,
+/// LRU, so reopening a file (a script or handler that opens it per request)
+/// finds the pages an earlier reader decoded.
+pub fn default_cache() -> Arc<PageCache> {
+    static CACHE: std::sync::OnceLock<Arc<PageCache>> = std::sync::OnceLock::new();
+    CACHE
+        .get_or_init(|| {
+            PageCache::new(CacheOptions {
+                budget_bytes: 256 << 20,
+                ..CacheOptions::default()
+            })
+        })
+        .clone()
+}
+
+/// Who a file is, for sharing cache entries: device, inode, size and
+/// modification time (gcol files are replaced, never modified in place).
+fn file_identity(metadata: &std::fs::Metadata) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mut h = rustc_hash::FxHasher::default();
+        std::hash::Hash::hash(
+            &(
+                metadata.dev(),
+                metadata.ino(),
+                metadata.size(),
+                metadata.mtime(),
+                metadata.mtime_nsec(),
+            ),
+            &mut h,
+        );
+        Some(std::hash::Hasher::finish(&h))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        None
+    }
+}
+
+/// Parsed manifests of footers seen before, so reopening a file skips the
+/// manifest's decompression and JSON parse (most of an open). An entry is
+/// used only for a footer equal byte for byte (whose CRC32C was checked) in
+/// a file of the same minor version.
+mod manifest_cache {
+    use std::sync::{Arc, Mutex};
+
+    use bytes::Bytes;
+    use gcol_format::manifest::Manifest;
+
+    type Entry = (Vec<u8>, u16, Arc<Manifest>, Bytes);
+    /// Footers kept (the oldest goes first).
+    const ENTRIES: usize = 32;
+    /// Larger footers are not kept (their parse dwarfs the comparison).
+    const MAX_FOOTER: usize = 1 << 20;
+
+    static CACHE: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+
+    pub(super) fn get(footer: &[u8], minor: u16) -> Option<(Arc<Manifest>, Bytes)> {
+        let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .iter()
+            .find(|(f, m, _, _)| *m == minor && f.as_slice() == footer)
+            .map(|(_, _, manifest, inline)| (manifest.clone(), inline.clone()))
+    }
+
+    pub(super) fn put(footer: &[u8], minor: u16, parsed: &(Arc<Manifest>, Bytes)) {
+        if footer.len() > MAX_FOOTER {
+            return;
+        }
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= ENTRIES {
+            cache.remove(0);
+        }
+        cache.push((footer.to_vec(), minor, parsed.0.clone(), parsed.1.clone()));
+    }
+}
 
 impl Reader {
     /// Map and open the file at `path` with default options.
@@ -170,7 +263,8 @@ impl Reader {
             let map = Arc::new(map);
             (Bytes::from_owner(MapOwner(map.clone())), Some(map))
         };
-        Reader::build(data, map, Some(path.to_path_buf()), options)
+        let identity = file_identity(&metadata);
+        Reader::build(data, map, Some(path.to_path_buf()), identity, options)
     }
 
     /// Open a file held in memory.
@@ -180,13 +274,14 @@ impl Reader {
 
     /// Open a file held in memory, with options.
     pub fn from_bytes_with(bytes: impl Into<Bytes>, options: ReadOptions) -> Result<Reader> {
-        Reader::build(bytes.into(), None, None, options)
+        Reader::build(bytes.into(), None, None, None, options)
     }
 
     fn build(
         data: Bytes,
         map: Option<Arc<Mmap>>,
         path: Option<PathBuf>,
+        identity: Option<u64>,
         options: ReadOptions,
     ) -> Result<Reader> {
         let file_len = data.len() as u64;
@@ -224,21 +319,31 @@ impl Reader {
             .into());
         }
         let footer = Footer::decode(footer_bytes, tail.footer_offset)?;
-        let manifest_offset = tail.footer_offset + tail.footer_len - footer.header.manifest_len;
-        // spec 2.5: the manifest region, decompressed when its flag says so,
-        // is the manifest followed by the inline pages of tiny columns.
-        let region = footer.region()?;
-        let manifest = Manifest::decode(region.json(), manifest_offset, footer.header.num_pages)?;
-        manifest.check_version(header.minor)?;
-        manifest.check_inline(footer.header.inline_len)?;
-        if (footer.header.flags != 0 || footer.header.inline_len != 0) && header.minor < 1 {
-            return Err(gcol_format::Error::ManifestInvalid {
-                rule: "9 the minor version covers the features used",
-                detail: "a compressed manifest region or inline pages in a 1.0 file".into(),
+        let (manifest, inline) = match manifest_cache::get(footer_bytes, header.minor) {
+            Some(parsed) => parsed,
+            None => {
+                let manifest_offset =
+                    tail.footer_offset + tail.footer_len - footer.header.manifest_len;
+                // spec 2.5: the manifest region, decompressed when its flag
+                // says so, is the manifest followed by the inline pages of
+                // tiny columns.
+                let region = footer.region()?;
+                let manifest =
+                    Manifest::decode(region.json(), manifest_offset, footer.header.num_pages)?;
+                manifest.check_version(header.minor)?;
+                manifest.check_inline(footer.header.inline_len)?;
+                if (footer.header.flags != 0 || footer.header.inline_len != 0) && header.minor < 1 {
+                    return Err(gcol_format::Error::ManifestInvalid {
+                        rule: "9 the minor version covers the features used",
+                        detail: "a compressed manifest region or inline pages in a 1.0 file".into(),
+                    }
+                    .into());
+                }
+                let parsed = (Arc::new(manifest), Bytes::copy_from_slice(region.inline()));
+                manifest_cache::put(footer_bytes, header.minor, &parsed);
+                parsed
             }
-            .into());
-        }
-        let inline = Bytes::copy_from_slice(region.inline());
+        };
         let slots = manifest
             .datasets
             .iter()
@@ -251,12 +356,21 @@ impl Reader {
             })
             .collect::<Vec<_>>();
         let num_blocks = footer.header.num_blocks as usize;
-        let cache = options.cache.unwrap_or_else(|| {
-            PageCache::new(CacheOptions {
-                budget_bytes: 64 << 20,
-                ..CacheOptions::default()
-            })
-        });
+        let cache = options.cache.unwrap_or_else(default_cache);
+        // Pages of the same file (same device, inode, size, modification
+        // time and footer) share cache entries across readers; a file held
+        // in memory, or replaced, gets keys of its own. The checksum policy
+        // is part of the key: pages loaded unchecked never reach a reader
+        // that checks.
+        let file_key = match identity {
+            Some(id) => {
+                let mut h = rustc_hash::FxHasher::default();
+                std::hash::Hash::hash(&(id, tail.footer_crc32c, tail.footer_len), &mut h);
+                std::hash::Hash::hash(&(options.checksums == ChecksumPolicy::Verify), &mut h);
+                std::hash::Hasher::finish(&h) | 1 << 63
+            }
+            None => NEXT_FILE_KEY.fetch_add(1, Ordering::Relaxed),
+        };
         let inner = Inner {
             block_crcs_offset: tail.footer_offset + gcol_format::footer::FOOTER_HEADER_LEN as u64,
             footer: footer.header,
@@ -272,9 +386,10 @@ impl Reader {
             header,
             tail,
             cache,
-            file_key: NEXT_FILE_KEY.fetch_add(1, Ordering::Relaxed),
+            file_key,
             checksums: options.checksums,
             readahead: options.readahead_pages,
+            background_completion: options.background_completion,
         };
         Ok(Reader {
             inner: Arc::new(inner),
@@ -771,6 +886,7 @@ impl Reader {
             && info.flags == 0
             && decoded > gcol_format::encoding::zstd_frame::BLOCK_BYTES
             && needed.saturating_mul(2) <= decoded
+            && self.inner.background_completion
             && crate::fork::global_pool_usable();
         let flight = match self.claim(page) {
             Claim::Ready(data) => return Ok((info, data)),

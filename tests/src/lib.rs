@@ -307,3 +307,15 @@ pub fn on_pool_within_a_minute<T: Send + 'static>(
         }
     }
 }
+
+/// A reader of `bytes` with a page cache of its own (64 MiB, LRU): tests
+/// that read cache metrics must not share the process-wide default cache
+/// with the tests running beside them.
+pub fn reader_with_own_cache(bytes: Vec<u8>) -> gcol_reader::Reader {
+    let cache = gcol_reader::PageCache::new(gcol_reader::CacheOptions {
+        budget_bytes: 64 << 20,
+        ..gcol_reader::CacheOptions::default()
+    });
+    gcol_reader::Reader::from_bytes_with(bytes, gcol_reader::ReadOptions::default().cache(cache))
+        .expect("a valid file")
+}

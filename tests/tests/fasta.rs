@@ -492,7 +492,7 @@ fn cold_small_fetches_decode_each_page_once() {
     let bytes = convert_text(&text, NamePolicy::Strict).unwrap();
     batch_on_a_small_pool_does_not_deadlock(&bytes, &seq);
     for round in 0..3u64 {
-        let reader = Reader::from_bytes(bytes.clone()).unwrap();
+        let reader = gcol_tests::reader_with_own_cache(bytes.clone());
         let seqs = reader.sequences("seqs").unwrap();
         let bases = reader.column("seqs", "bases").unwrap();
         let page = bases.meta().first_page + 1;
@@ -546,7 +546,7 @@ fn concurrent_misses_decode_each_page_once() {
     let (text, seq) = compressible_record();
     let bytes = convert_text(&text, NamePolicy::Strict).unwrap();
     for round in 0..4u64 {
-        let reader = Reader::from_bytes(bytes.clone()).unwrap();
+        let reader = gcol_tests::reader_with_own_cache(bytes.clone());
         let seqs = reader.sequences("seqs").unwrap();
         // The small columns first (with all of bases page 0, decoded whole
         // before returning), so that only bases page 2 is missed below.
@@ -638,7 +638,7 @@ fn compressible_record() -> (Vec<u8>, Vec<u8>) {
 fn small_window_scans_keep_readahead() {
     let (text, seq) = compressible_record();
     let bytes = convert_text(&text, NamePolicy::Strict).unwrap();
-    let reader = Reader::from_bytes(bytes).unwrap();
+    let reader = gcol_tests::reader_with_own_cache(bytes);
     let seqs = reader.sequences("seqs").unwrap();
     let mut out = Vec::new();
     for start in (0..600_000u64).step_by(1_000) {

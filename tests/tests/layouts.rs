@@ -193,7 +193,7 @@ fn one_chunk_decodes_one_page() {
     for _ in 0..1000 {
         w.push_rows(c, &row, None).unwrap();
     }
-    let reader = Reader::from_bytes(w.finish().unwrap()).unwrap();
+    let reader = gcol_tests::reader_with_own_cache(w.finish().unwrap());
     let col = reader.column("g", "gt").unwrap();
     assert_eq!(col.num_pages(), 100);
     let before = reader.cache().metrics();
@@ -377,7 +377,7 @@ fn inline_pages_read_like_directory_pages() {
         .unwrap();
     w.push(many, &(0..20u16).collect::<Vec<_>>()).unwrap();
     let bytes = w.finish().unwrap();
-    let reader = Reader::from_bytes(bytes.clone()).unwrap();
+    let reader = gcol_tests::reader_with_own_cache(bytes.clone());
     assert_eq!(reader.version(), (1, 1));
     assert_eq!(reader.num_pages(), 5, "only `many` has directory pages");
     let report = reader.verify(|_, _| {}).unwrap();

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use gcol_format::coords::region::{RegionSpec, Resolved};
 use gcol_format::sequence::reverse_complement;
-use gcol_reader::{Reader, Sequences};
+use gcol_reader::{ReadOptions, Reader, Sequences};
 
 use gcol_writer::AtomicFile;
 
@@ -11,7 +11,16 @@ use crate::exit::{CliResult, Failure, INPUT, INVALID};
 
 /// Open the sequences datasets of a file (one, when `dataset` names it).
 pub fn open_sequences(file: &Path, dataset: Option<&str>) -> Result<Vec<Sequences>, Failure> {
-    let reader = Reader::open(file)?;
+    open_sequences_with(file, dataset, ReadOptions::default())
+}
+
+/// [`open_sequences`] with reader options.
+pub fn open_sequences_with(
+    file: &Path,
+    dataset: Option<&str>,
+    options: ReadOptions,
+) -> Result<Vec<Sequences>, Failure> {
+    let reader = Reader::open_with(file, options)?;
     let names = match dataset {
         Some(name) => vec![name.to_string()],
         None => reader.sequence_datasets(),
@@ -242,7 +251,11 @@ fn request(text: &str, sets: &[Sequences]) -> Result<Request, Failure> {
 }
 
 pub fn run(args: FetchArgs) -> CliResult {
-    let mut sets = open_sequences(&args.file, args.dataset.as_deref())?;
+    // A few regions from a one-shot process: decode their pages here and
+    // start no background thread (it would finish pages nobody reads).
+    let few = args.regions.len() <= 4 && args.region_file.is_none() && args.bed.is_none();
+    let options = ReadOptions::default().background_completion(!few);
+    let mut sets = open_sequences_with(&args.file, args.dataset.as_deref(), options)?;
     if args.fastq && args.dataset.is_none() && sets.iter().any(|s| s.has_qualities()) {
         // FASTQ needs qualities: look names up in the reads datasets only.
         sets.retain(|s| s.has_qualities());

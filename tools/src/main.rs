@@ -57,7 +57,7 @@ enum Command {
         #[arg(long, default_value_t = 9)]
         zstd_level: i32,
         /// Base page size in KiB of packed bases (4 bases per byte).
-        #[arg(long, default_value_t = 64)]
+        #[arg(long, default_value_t = gcol_import::DEFAULT_PAGE_KIB)]
         page_kib: usize,
         /// Keep FASTA records with empty or repeated names (fetch finds the
         /// first). Repeated FASTQ read names are kept anyway.
@@ -261,7 +261,9 @@ enum Command {
 /// On SIGINT, SIGTERM or SIGHUP (Ctrl-C, a job scheduler, a closed
 /// terminal): delete the temporary files being written, then exit 128 +
 /// the signal (130, 143, 129), so an interrupted `convert` or `export`
-/// leaves nothing behind.
+/// leaves nothing behind. Installed when the first temporary is created
+/// (commands that write nothing keep the default handlers and start no
+/// thread).
 fn clean_up_on_signals() {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
@@ -275,7 +277,7 @@ fn clean_up_on_signals() {
 }
 
 fn main() -> ExitCode {
-    clean_up_on_signals();
+    gcol_writer::on_first_temporary(clean_up_on_signals);
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Convert {

@@ -35,6 +35,17 @@ fn started() -> SystemTime {
     *STARTED.get_or_init(SystemTime::now)
 }
 
+/// A function to run once, before this process creates its first
+/// temporary: the CLI installs its signal handlers there, so commands that
+/// write nothing start no handler thread.
+static FIRST_TEMPORARY: OnceLock<fn()> = OnceLock::new();
+
+/// Run `hook` once, just before the first [`AtomicFile`] is created (a
+/// second call is ignored).
+pub fn on_first_temporary(hook: fn()) {
+    let _ = FIRST_TEMPORARY.set(hook);
+}
+
 /// Delete every temporary this process is writing: for a signal handler
 /// (SIGINT, SIGTERM, SIGHUP) that then exits, so an interrupted `convert`
 /// or `export` leaves nothing behind. Safe to call from any thread.
@@ -87,6 +98,10 @@ impl AtomicFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".into());
         started();
+        static HOOK_RAN: std::sync::Once = std::sync::Once::new();
+        if let Some(hook) = FIRST_TEMPORARY.get() {
+            HOOK_RAN.call_once(hook);
+        }
         remove_stale(&dir, &name);
         let file = tempfile::Builder::new()
             .prefix(&format!(".{name}."))

@@ -45,7 +45,7 @@ mod error;
 mod provenance;
 mod writer;
 
-pub use atomic::{remove_temporaries, AtomicFile, FileWriter};
+pub use atomic::{on_first_temporary, remove_temporaries, AtomicFile, FileWriter};
 pub use error::{Error, Result};
 pub use gcol_format::Value;
 pub use provenance::now_utc;

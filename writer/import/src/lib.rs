@@ -18,6 +18,7 @@ mod nucleotide;
 
 pub use convert::{
     convert, input_size, ConvertOptions, ConvertSummary, DatasetReport, Error, Event,
+    DEFAULT_PAGE_KIB,
 };
 pub use detect::{detect, SourceFormat};
 pub use fasta::{
