@@ -253,6 +253,16 @@ pub struct Provenance {
     pub converted_utc: String,
 }
 
+/// The lowest minor version (spec 9) a dataset's metadata needs: 2 for a
+/// protein residue stream in `clustered` order (12.5), else 0.
+pub fn dataset_minor_needed(metadata: &BTreeMap<String, String>) -> u16 {
+    use crate::schema::sequences::meta::{CLUSTERED, RESIDUE_ORDER};
+    match metadata.get(RESIDUE_ORDER).map(String::as_str) {
+        Some(CLUSTERED) => 2,
+        _ => 0,
+    }
+}
+
 impl Manifest {
     /// Parse the manifest JSON found at `offset`, then check it against spec 5
     /// and a directory of `num_pages` entries.
@@ -429,7 +439,13 @@ impl Manifest {
         let uses_1_1 = self
             .columns()
             .any(|(_, c)| c.nullable || c.layout.is_some() || c.inline.is_some());
-        u16::from(uses_1_1)
+        let datasets = self
+            .datasets
+            .iter()
+            .map(|d| dataset_minor_needed(&d.metadata))
+            .max()
+            .unwrap_or(0);
+        u16::from(uses_1_1).max(datasets)
     }
 
     /// Spec 9: a file's minor version must cover the features its manifest

@@ -97,7 +97,7 @@ def convert(
     paired: bool = False,
     names: Sequence[str] | None = None,
     alphabet: str = "auto",
-    zstd_level: int = 9,
+    zstd_level: int | None = None,
     page_kib: int = 128,
     quality_binning: str = "lossless",
     lenient_names: bool = False,
@@ -109,9 +109,13 @@ def convert(
     """Convert FASTA/FASTQ files (plain, gzip or BGZF) into one .gcol file.
 
     Takes the same options as ``gcol convert``; returns the dataset names.
+    ``zstd_level`` (default: 9 for bases, 15 for protein residues) applies
+    to every residue page when given.
     ``threads`` bounds the worker threads of this call (``-@`` of the CLI;
     default: one per core). ``compact=False`` writes the 1.0 layout (the
-    CLI's ``--no-compact``) for gcol 1.0 readers. ``progress(done_bytes,
+    CLI's ``--no-compact``: protein residues in record order, no inline
+    columns) for gcol 1.0 readers; by default similar proteins are stored
+    together (format 1.2). ``progress(done_bytes,
     total_bytes)`` is called as input is read.
     """
     if isinstance(inputs, (str, os.PathLike)):

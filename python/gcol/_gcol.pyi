@@ -140,7 +140,7 @@ def convert(
     paired: bool = False,
     names: list[str] | None = None,
     alphabet: str = "auto",
-    zstd_level: int = 9,
+    zstd_level: int | None = None,
     page_kib: int = 128,
     quality_binning: str = "lossless",
     lenient_names: bool = False,

@@ -367,7 +367,7 @@ pub(crate) struct ConvertArgs {
     pub paired: bool,
     pub names: Vec<String>,
     pub alphabet: String,
-    pub zstd_level: i32,
+    pub zstd_level: Option<i32>,
     pub page_kib: usize,
     pub quality_binning: String,
     pub lenient_names: bool,
@@ -421,7 +421,7 @@ pub(crate) fn convert(
     options.names = args.names;
     options.paired = args.paired;
     options.alphabet = alphabet;
-    options.zstd_level = args.zstd_level;
+    options.set_zstd_level(args.zstd_level);
     options.page_kib = args.page_kib;
     options.binning = binning;
     options.threads = args.threads;

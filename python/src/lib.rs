@@ -233,7 +233,7 @@ fn kernel_isa() -> &'static str {
 
 /// Convert FASTA/FASTQ files into one .gcol file (see `gcol.convert`).
 #[pyfunction]
-#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=9, page_kib=gcol_import::DEFAULT_PAGE_KIB, quality_binning="lossless", lenient_names=false, strict_names=false, threads=None, compact=true, cancel=None, progress=None))]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=gcol_import::DEFAULT_PAGE_KIB, quality_binning="lossless", lenient_names=false, strict_names=false, threads=None, compact=true, cancel=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert(
     py: Python<'_>,
@@ -242,7 +242,7 @@ fn convert(
     paired: bool,
     names: Option<Vec<String>>,
     alphabet: &str,
-    zstd_level: i32,
+    zstd_level: Option<i32>,
     page_kib: usize,
     quality_binning: &str,
     lenient_names: bool,

@@ -32,7 +32,7 @@ INTEGER = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"}
 SIGNED = {"i8", "i16", "i32", "i64"}
 BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint"}  # 7
 COMPRESSIONS = {0: None, 1: "zstd"}  # 7
-READER_MINOR = 1  # 9: the minor version this reader implements
+READER_MINOR = 2  # 9: the minor version this reader implements
 FLAG_VALIDITY = 0x0001  # 2.4 entry flag bit 0 (1.1): the page starts with a validity section (6.5)
 U32_MAX = (1 << 32) - 1  # 10: values per page
 
@@ -535,6 +535,10 @@ class GcolFile:
                        for _, c in self.columns)
         if uses_1_1 and self.minor < 1:
             raise GcolError("manifest_invalid", "a 1.0 file with nullable or layout columns")
+        # 9, 12.5: minor 2 adds protein residues in clustered order
+        clustered = any((ds.get("metadata") or {}).get("residue_order") == "clustered" for ds in self.manifest["datasets"])
+        if clustered and self.minor < 2:
+            raise GcolError("manifest_invalid", "residue_order clustered in a file older than 1.2")
 
     def _check_layouts(self, ds):
         """5.6: the rules for `layout` (1.1): lists (6.6) and chunked arrays (6.7)."""

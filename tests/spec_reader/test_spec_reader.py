@@ -494,27 +494,27 @@ def test_validity_flag_on_a_column_that_is_not_nullable():
 def test_unknown_entry_flag_bit(bit):
     _, entry = layouts_entry(0)
     assert entry["flags"] == 1
-    # in a 1.1 file an unknown bit is corruption; in a 1.2 file it is a feature this reader lacks (9)
+    # in a 1.1 file an unknown bit is corruption; in a newer file it is a feature this reader lacks (9)
     assert_rejected(reseal(LAYOUTS, entries={0: {"flags": 1 | bit}}), "invalid_entry:flags")
-    newer = reseal(LAYOUTS, entries={0: {"flags": 1 | bit}}, minor=2)
+    newer = reseal(LAYOUTS, entries={0: {"flags": 1 | bit}}, minor=spec.READER_MINOR + 1)
     reader = spec.GcolFile(newer)  # not at open
     assert reader.column_values("sites", "depth")[:3] == [30, 31, None]  # other columns still read
     assert_rejected(newer, "unsupported")
 
 
-def test_minor_version_2_without_new_features_reads():
-    reader = open_and_read_all(reseal(LAYOUTS, minor=2))
-    assert reader.minor == 2
+def test_newer_minor_version_without_new_features_reads():
+    reader = open_and_read_all(reseal(LAYOUTS, minor=spec.READER_MINOR + 1))
+    assert reader.minor == spec.READER_MINOR + 1
 
 
-def test_layout_type_unknown_is_corrupt_in_1_1_and_unsupported_in_1_2():
+def test_layout_type_unknown_is_corrupt_in_1_1_and_unsupported_in_a_newer_file():
     manifest = spec.GcolFile(LAYOUTS).manifest
     manifest["datasets"][1]["columns"][1]["layout"] = {"type": "sparse", "anything": [1]}
     with pytest.raises(spec.GcolError) as raised:
         spec.GcolFile(reseal(LAYOUTS, manifest=manifest))
     assert raised.value.kind == "manifest_invalid"
     # 9: in a newer file the column still decodes as flat values; only its layout is unsupported.
-    reader = spec.GcolFile(reseal(LAYOUTS, manifest=manifest, minor=2))
+    reader = spec.GcolFile(reseal(LAYOUTS, manifest=manifest, minor=spec.READER_MINOR + 1))
     assert reader.chunked_array("calls", "gt")[0][0] == [0, 1]
     assert reader.column_values("calls", "dp")[:3] == [0, 10, 20]
     with pytest.raises(spec.GcolError) as raised:

@@ -307,7 +307,7 @@ fn header_minor(bytes: &mut [u8], minor: u16) {
 fn layout_rules_catch_damage_behind_valid_checksums() {
     assert!(edited(|_, _| {}).is_ok());
     // Page 3 is depth's first page: an unknown flag bit is corruption in a
-    // 1.1 file, unsupported in a 1.2 file.
+    // 1.1 file, unsupported in a file newer than this reader.
     let unknown = edited(|b, l| entry_flags(b, l, 3, 0x0003)).unwrap_err();
     assert!(
         matches!(unknown, Error::InvalidEntry { field: "flags", .. }),
@@ -315,7 +315,7 @@ fn layout_rules_catch_damage_behind_valid_checksums() {
     );
     let newer = edited(|b, l| {
         entry_flags(b, l, 3, 0x0003);
-        header_minor(b, 2);
+        header_minor(b, gcol_format::MINOR_VERSION + 1);
     })
     .unwrap_err();
     assert!(matches!(newer, Error::Unsupported { .. }), "{newer}");

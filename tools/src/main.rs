@@ -53,9 +53,11 @@ enum Command {
         /// Residue alphabet: auto, nucleotide (2-bit) or protein (bytes).
         #[arg(long, default_value = "auto", value_parser = ["auto", "nucleotide", "protein"])]
         alphabet: String,
-        /// zstd level for base pages (0 = uncompressed, zero-copy reads).
-        #[arg(long, default_value_t = 9)]
-        zstd_level: i32,
+        /// zstd level of residue pages (0 = uncompressed, zero-copy reads);
+        /// default 9 for bases, 15 for protein residues (they compress less,
+        /// and slower levels pay there).
+        #[arg(long)]
+        zstd_level: Option<i32>,
         /// Base page size in KiB of packed bases (4 bases per byte).
         #[arg(long, default_value_t = gcol_import::DEFAULT_PAGE_KIB)]
         page_kib: usize,
@@ -81,8 +83,10 @@ enum Command {
         #[arg(short = '@', long)]
         threads: Option<usize>,
         /// Write the 1.0 layout (every column in the page area, the manifest
-        /// uncompressed) so that gcol 1.0 readers can read the file; by
-        /// default tiny columns go inline in a compressed footer (spec 2.5).
+        /// uncompressed, protein residues in record order) so that gcol 1.0
+        /// readers can read the file; by default tiny columns go inline in a
+        /// compressed footer (spec 2.5) and similar proteins are stored
+        /// together (spec 12.5, format 1.2).
         #[arg(long)]
         no_compact: bool,
         /// No progress bar and no summary.
@@ -306,7 +310,7 @@ fn main() -> ExitCode {
                     options.names = names;
                     options.paired = paired;
                     options.alphabet = alphabet;
-                    options.zstd_level = zstd_level;
+                    options.set_zstd_level(zstd_level);
                     options.page_kib = page_kib;
                     options.binning = binning;
                     options.threads = threads;

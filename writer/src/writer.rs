@@ -466,7 +466,14 @@ impl<W: Write> Writer<W> {
     /// The lowest minor version the columns declared so far (and the
     /// compact layout) need.
     fn minor_needed(&self) -> u16 {
+        let datasets = self
+            .datasets
+            .iter()
+            .map(|d| gcol_format::manifest::dataset_minor_needed(&d.spec.metadata))
+            .max()
+            .unwrap_or(0);
         u16::from(self.options.compact || self.columns.iter().any(|c| c.spec.needs_minor_1()))
+            .max(datasets)
     }
 
     /// Write the header before the first byte of anything else.
@@ -560,10 +567,19 @@ impl<W: Write> Writer<W> {
         key: impl Into<String>,
         value: impl Into<String>,
     ) -> Result<()> {
-        self.dataset_mut(dataset)?
-            .spec
-            .metadata
-            .insert(key.into(), value.into());
+        let header_minor = self.header_minor;
+        let state = self.dataset_mut(dataset)?;
+        state.spec.metadata.insert(key.into(), value.into());
+        let needed = gcol_format::manifest::dataset_minor_needed(&state.spec.metadata);
+        if header_minor.is_some_and(|minor| minor < needed) {
+            return Err(Error::Layout {
+                column: state.spec.name.clone(),
+                detail: format!(
+                    "this metadata needs format 1.{needed}, but the header was written as 1.{}; set it before the first page is written",
+                    header_minor.unwrap_or(0)
+                ),
+            });
+        }
         Ok(())
     }
 

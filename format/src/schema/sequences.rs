@@ -54,6 +54,12 @@ pub mod meta {
     pub const EXACT_EXPORT: &str = "exact_export";
     /// `fasta` (or `fastq` for reads).
     pub const SOURCE_FORMAT: &str = "source_format";
+    /// `clustered` when the residue stream holds records grouped by
+    /// similarity, not in record order (spec 12.5; format 1.2); absent
+    /// (or `input`) when offsets are the running sums of lengths.
+    pub const RESIDUE_ORDER: &str = "residue_order";
+    /// The value of [`RESIDUE_ORDER`] for a grouped stream.
+    pub const CLUSTERED: &str = "clustered";
 }
 
 /// Record lines end with CR LF.

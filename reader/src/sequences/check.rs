@@ -52,21 +52,14 @@ impl Sequences {
         self.reader.column_meta(id).1.name.clone()
     }
 
-    /// Spec 12.2, 12.3, 12.5, 13: `offset` is the running sum of `length`,
-    /// and the residue (and quality) columns hold exactly that stream.
-    /// Returns the stream length `S`.
+    /// Spec 12.2, 12.3, 12.5, 13: `offset` is the running sum of `length`
+    /// (in a protein stream of `clustered` order, the records' ranges tile
+    /// the stream in another order), and the residue (and quality) columns
+    /// hold exactly that stream. Returns the stream length `S`.
     pub(super) fn check_records(&self, records: &Records) -> Result<u64> {
         let offset_col = self.column_name(self.ids.offset);
         let mut sum = 0u64;
-        for (i, (&offset, &length)) in records.offset.iter().zip(&records.length).enumerate() {
-            if offset != sum {
-                return Err(self.invariant(
-                    &offset_col,
-                    i as u64,
-                    "12.2",
-                    format!("offset {offset} is not the sum of the lengths before it ({sum})"),
-                ));
-            }
+        for (i, &length) in records.length.iter().enumerate() {
             sum = sum.checked_add(length).ok_or_else(|| {
                 self.invariant(
                     &self.column_name(self.ids.length),
@@ -75,6 +68,43 @@ impl Sequences {
                     format!("length {length} overflows the stream"),
                 )
             })?;
+        }
+        if self.clustered {
+            // Sorted by offset, the non-empty ranges follow each other from 0.
+            let mut order: Vec<usize> = (0..records.offset.len())
+                .filter(|&i| records.length[i] > 0)
+                .collect();
+            order.sort_unstable_by_key(|&i| records.offset[i]);
+            let mut next = 0u64;
+            for i in order {
+                if records.offset[i] != next {
+                    return Err(self.invariant(
+                        &offset_col,
+                        i as u64,
+                        "12.5",
+                        format!(
+                            "offset {} leaves a gap or an overlap in the residue stream (expected {next})",
+                            records.offset[i]
+                        ),
+                    ));
+                }
+                next += records.length[i];
+            }
+        } else {
+            let mut running = 0u64;
+            for (i, (&offset, &length)) in records.offset.iter().zip(&records.length).enumerate() {
+                if offset != running {
+                    return Err(self.invariant(
+                        &offset_col,
+                        i as u64,
+                        "12.2",
+                        format!(
+                            "offset {offset} is not the sum of the lengths before it ({running})"
+                        ),
+                    ));
+                }
+                running += length;
+            }
         }
         let residues = self.reader.column_by_id(self.ids.residues)?;
         let (stored, expected, rule) = match self.alphabet {
@@ -238,10 +268,7 @@ impl Sequences {
     /// Bases (or residues) in the stream: the sum of the record lengths.
     pub(super) fn stream_len(&self) -> Result<u64> {
         let records = self.records()?;
-        Ok(match records.offset.last() {
-            Some(&offset) => offset + records.length.last().copied().unwrap_or(0),
-            None => 0,
-        })
+        Ok(records.length.iter().sum())
     }
 
     /// Check every invariant of spec 8.4 for this dataset: the record table

@@ -92,6 +92,8 @@ pub struct Sequences {
     amb_index: OnceLock<RunIndex>,
     mask_index: OnceLock<RunIndex>,
     page_values: OnceLock<u64>,
+    /// Protein residues stored in `clustered` order (spec 12.5).
+    clustered: bool,
 }
 
 impl std::fmt::Debug for Sequences {
@@ -240,6 +242,20 @@ impl Sequences {
             reader.column_by_id(column.id)?;
         }
         let num_records = reader.column_by_id(ids.length)?.num_values();
+        let clustered = match dataset
+            .metadata
+            .get(meta::RESIDUE_ORDER)
+            .map(String::as_str)
+        {
+            None | Some("input") => false,
+            Some(meta::CLUSTERED) if alphabet == Alphabet::Protein => true,
+            Some(other) => {
+                return Err(Error::Format(gcol_format::Error::ManifestInvalid {
+                    rule: "12.5 residue_order is input, or clustered for proteins",
+                    detail: format!("{}: {other:?}", label("metadata")),
+                }))
+            }
+        };
         Ok(Sequences {
             reader,
             dataset: name.into(),
@@ -252,6 +268,7 @@ impl Sequences {
             amb_index: OnceLock::new(),
             mask_index: OnceLock::new(),
             page_values: OnceLock::new(),
+            clustered,
         })
     }
 

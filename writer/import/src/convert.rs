@@ -38,6 +38,9 @@ pub struct ConvertOptions {
     pub alphabet: Alphabet,
     /// zstd level of base pages (0: plain, zero-copy reads).
     pub zstd_level: i32,
+    /// zstd level of protein residue pages; `None`: the importer's default
+    /// ([`crate::fasta::PROTEIN_ZSTD_LEVEL`]).
+    pub protein_zstd_level: Option<i32>,
     /// Base page size in KiB of packed bases.
     pub page_kib: usize,
     /// FASTQ quality binning.
@@ -58,6 +61,16 @@ pub struct ConvertOptions {
 }
 
 impl ConvertOptions {
+    /// The zstd level asked for (`--zstd-level`, `zstd_level=`): bases,
+    /// record columns and protein residues all use it; `None` keeps the
+    /// defaults (9, and [`crate::fasta::PROTEIN_ZSTD_LEVEL`] for proteins).
+    pub fn set_zstd_level(&mut self, level: Option<i32>) {
+        if let Some(level) = level {
+            self.zstd_level = level;
+            self.protein_zstd_level = Some(level);
+        }
+    }
+
     /// Defaults of `gcol convert`: auto alphabet, zstd level 9, 64 KiB
     /// pages, lossless qualities, strict names.
     pub fn new(inputs: Vec<PathBuf>, output: impl Into<PathBuf>) -> ConvertOptions {
@@ -68,6 +81,7 @@ impl ConvertOptions {
             paired: false,
             alphabet: Alphabet::Auto,
             zstd_level: 9,
+            protein_zstd_level: None,
             page_kib: DEFAULT_PAGE_KIB,
             binning: QualityBinning::Lossless,
             fasta_names: NamePolicy::Strict,
@@ -408,9 +422,14 @@ fn convert_here(
                 let mut o = FastaOptions::new(job.name.clone());
                 o.alphabet = options.alphabet;
                 o.zstd_level = options.zstd_level;
+                if let Some(level) = options.protein_zstd_level {
+                    o.protein_zstd_level = level;
+                }
                 o.page_bytes = page_bytes;
                 o.names = options.fasta_names;
                 o.cancel = options.cancel.clone();
+                // The 1.0 layout is for old readers: residues in record order.
+                o.cluster_protein = options.write.compact;
                 let input = inputs.into_iter().next().expect("one input");
                 let s = import_fasta_from(&mut writer, input, &o, &report)?;
                 DatasetReport {

@@ -8,6 +8,7 @@
 //! input bytes (compressed bytes for compressed input). The field parsers
 //! (noodles) are dependencies of this crate, not of the writer.
 
+mod cluster;
 pub mod convert;
 pub mod detect;
 pub mod fasta;
