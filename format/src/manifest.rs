@@ -253,13 +253,26 @@ pub struct Provenance {
     pub converted_utc: String,
 }
 
-/// The lowest minor version (spec 9) a dataset's metadata needs: 2 for a
-/// protein residue stream in `clustered` order (12.5), else 0.
-pub fn dataset_minor_needed(metadata: &BTreeMap<String, String>) -> u16 {
-    use crate::schema::sequences::meta::{CLUSTERED, RESIDUE_ORDER};
-    match metadata.get(RESIDUE_ORDER).map(String::as_str) {
-        Some(CLUSTERED) => 2,
-        _ => 0,
+/// The lowest minor version (spec 9) a dataset needs for what its kind,
+/// metadata and columns use: 2 for a protein residue stream in `clustered`
+/// order (12.5) and for a `sequences` dataset without a `name` column
+/// (names taken from the definitions, 12.2), else 0.
+pub fn dataset_minor_needed(
+    kind: &str,
+    metadata: &BTreeMap<String, String>,
+    has_column: impl Fn(&str) -> bool,
+) -> u16 {
+    use crate::schema::sequences::{
+        columns::NAME,
+        meta::{CLUSTERED, RESIDUE_ORDER},
+        KIND,
+    };
+    let clustered = metadata.get(RESIDUE_ORDER).map(String::as_str) == Some(CLUSTERED);
+    let derived_names = kind == KIND && !has_column(NAME);
+    if clustered || derived_names {
+        2
+    } else {
+        0
     }
 }
 
@@ -442,10 +455,25 @@ impl Manifest {
         let datasets = self
             .datasets
             .iter()
-            .map(|d| dataset_minor_needed(&d.metadata))
+            .map(|d| {
+                dataset_minor_needed(&d.kind, &d.metadata, |c| {
+                    d.columns.iter().any(|x| x.name == c)
+                })
+            })
             .max()
             .unwrap_or(0);
-        u16::from(uses_1_1).max(datasets)
+        let encodings = self
+            .columns()
+            .flat_map(|(_, c)| {
+                c.encodings
+                    .iter()
+                    .copied()
+                    .chain(c.inline.map(|i| i.encoding))
+            })
+            .map(crate::encoding::ids::minor_of)
+            .max()
+            .unwrap_or(0);
+        u16::from(uses_1_1).max(datasets).max(encodings)
     }
 
     /// Spec 9: a file's minor version must cover the features its manifest

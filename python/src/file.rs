@@ -222,6 +222,20 @@ impl PyFile {
         start: Option<u64>,
         end: Option<u64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if column == gcol_format::schema::sequences::columns::NAME
+            && self.reader.column(dataset, column).is_err()
+            && self.reader.sequence_datasets().iter().any(|d| d == dataset)
+        {
+            // Names taken from the definitions (spec 12.2, format 1.2).
+            let seqs = self.reader.sequences(dataset).map_err(reader_error)?;
+            let names = run(py, || seqs.names()).map_err(reader_error)?;
+            let n = names.len() as u64;
+            let (s, e) = (start.unwrap_or(0).min(n), end.unwrap_or(n).min(n));
+            let items = names[s as usize..e.max(s) as usize]
+                .iter()
+                .map(|name| pyo3::types::PyBytes::new(py, name.as_bytes()));
+            return Ok(PyList::new(py, items)?.into_any());
+        }
         let rows = self.rows(dataset, column, start, end)?;
         crate::columns::values(py, &self.reader, dataset, column, Some(rows))
     }

@@ -24,7 +24,7 @@ def test_open_manifest_provenance_verify(tmp_path):
     assert names == ["sample"]
     assert seen and seen[-1][0] == seen[-1][1] == SAMPLE.stat().st_size
     with gcol.open(out) as f:
-        assert f.datasets == ["sample"] and f.version == (1, 1)  # the small-file layout (spec 2.5)
+        assert f.datasets == ["sample"] and f.version == (1, 2)  # small-file layout (2.5), no name column (12.2)
         assert f.manifest["format"] == "gcol"
         assert f.provenance[0]["source"] == "sample.fa"
         assert len(f.provenance[0]["sha256"]) == 64

@@ -30,7 +30,7 @@ WIDTH = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "i8": 1, "i16": 2, "i32": 4, "i6
 STRUCT = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", "i32": "i", "i64": "q", "f32": "f", "f64": "d"}
 INTEGER = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"}
 SIGNED = {"i8", "i16", "i32", "i64"}
-BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint"}  # 7
+BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint", 5: "lengths"}  # 7
 COMPRESSIONS = {0: None, 1: "zstd"}  # 7
 READER_MINOR = 2  # 9: the minor version this reader implements
 FLAG_VALIDITY = 0x0001  # 2.4 entry flag bit 0 (1.1): the page starts with a validity section (6.5)
@@ -195,7 +195,7 @@ def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0, ke
         raise GcolError("unknown_encoding", f"encoding id {encoding_id:#06x}")
     if base in ("delta-varint", "for-bitpack", "varint") and physical not in INTEGER:
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
-    if base == "dictionary" and physical != "binary":
+    if base in ("dictionary", "lengths") and physical != "binary":
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if decoded_len > MAX_PAGE_BYTES:
         raise GcolError("limit", "decoded length above the limit")
@@ -273,6 +273,22 @@ def _decode_values(base, physical, n, decoded_len, data):
             values.append(_narrow(physical, value))
         if pos != len(data):
             raise GcolError("malformed_page", "bytes after the last varint")
+        return values
+    if base == "lengths":  # 7.7 (minor 2)
+        lengths, pos = [], 0
+        for _ in range(n):
+            length, pos = read_varint(data, pos)
+            lengths.append(length)
+        if sum(lengths) > decoded_len - 4 * (n + 1):
+            raise GcolError("malformed_page", "lengths add up to more than the decoded length")
+        if len(data) - pos != sum(lengths):
+            raise GcolError("malformed_page", "the values' bytes do not fill the page")
+        values = []
+        for length in lengths:
+            values.append(bytes(data[pos:pos + length]))
+            pos += length
+        if 4 * (n + 1) + sum(lengths) != decoded_len:
+            raise GcolError("decoded_length", "lengths page decodes to another length")
         return values
     if base == "for-bitpack":  # 7.3
         if len(data) < 9:
@@ -535,10 +551,15 @@ class GcolFile:
                        for _, c in self.columns)
         if uses_1_1 and self.minor < 1:
             raise GcolError("manifest_invalid", "a 1.0 file with nullable or layout columns")
-        # 9, 12.5: minor 2 adds protein residues in clustered order
-        clustered = any((ds.get("metadata") or {}).get("residue_order") == "clustered" for ds in self.manifest["datasets"])
-        if clustered and self.minor < 2:
-            raise GcolError("manifest_invalid", "residue_order clustered in a file older than 1.2")
+        # 9: minor 2 adds the lengths encoding (7.7), protein residues in
+        # clustered order (12.5) and sequences datasets without a name column (12.2)
+        datasets = self.manifest["datasets"]
+        clustered = any((ds.get("metadata") or {}).get("residue_order") == "clustered" for ds in datasets)
+        no_names = any(ds.get("kind") == "sequences" and all(c["name"] != "name" for c in ds["columns"]) for ds in datasets)
+        lengths = any(e & 0xFF == 5 for _, c in self.columns
+                      for e in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else []))
+        if (clustered or no_names or lengths) and self.minor < 2:
+            raise GcolError("manifest_invalid", "a minor-2 feature (lengths, clustered residues, no name column) in an older file")
 
     def _check_layouts(self, ds):
         """5.6: the rules for `layout` (1.1): lists (6.6) and chunked arrays (6.7)."""

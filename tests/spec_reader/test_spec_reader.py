@@ -112,7 +112,7 @@ def test_every_encoding_is_covered():
         reader = spec.GcolFile.open(CONFORMANCE / name)
         for _, column in reader.columns:
             seen.update(column["encodings"])
-    assert seen == {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104}
+    assert seen == {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105}
 
 
 @pytest.mark.parametrize("name", CONFORMANCE_FILES)

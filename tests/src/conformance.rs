@@ -47,10 +47,16 @@ fn many_pages() -> Vec<u8> {
 }
 
 fn fasta(path: &Path, name: &str, level: i32, page_bytes: usize) -> Vec<u8> {
+    fasta_minor(path, name, level, page_bytes, gcol_format::MINOR_VERSION)
+}
+
+/// [`fasta`] using features of format minor versions up to `minor` only.
+fn fasta_minor(path: &Path, name: &str, level: i32, page_bytes: usize, minor: u16) -> Vec<u8> {
     let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
     let mut options = FastaOptions::new(name);
     options.zstd_level = level;
     options.page_bytes = page_bytes;
+    options.format_minor = minor;
     import_fasta(&mut w, path, &options, &no_progress).expect("import");
     w.finish().expect("finish")
 }
@@ -291,6 +297,8 @@ fn compact() -> Vec<u8> {
     let mut w = Writer::new(Vec::new(), options).expect("vec");
     let mut fasta = FastaOptions::new("edge");
     fasta.zstd_level = 5;
+    // The 1.1 small-file layout of the same input as sequences_edge (1.0).
+    fasta.format_minor = 1;
     import_fasta(&mut w, &input("edge.fa"), &fasta, &no_progress).expect("import");
     let d = w
         .add_dataset(DatasetSpec::new("tiny", "table"))
@@ -355,7 +363,7 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ("many_pages.gcol", "1,500 pages: two directory blocks, the second partial", many_pages()),
         (
             "sequences_dna.gcol",
-            "sequences (12): DNA with soft-masked runs, an N run, IUPAC codes, RNA records (U), two line widths; base pages stored plain where zstd would not shrink them (7.5)",
+            "sequences (12): DNA with soft-masked runs, an N run, IUPAC codes, RNA records (U), two line widths; base pages stored plain where zstd would not shrink them (7.5); format 1.2: no `name` column (names from the definitions, 12.2), definitions in `lengths` (7.7)",
             fasta(&input("dna.fa"), "dna", 5, 64 << 10),
         ),
         (
@@ -365,7 +373,7 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ),
         (
             "sequences_protein.gcol",
-            "sequences (12.5): protein residues, unwrapped long lines",
+            "sequences (12.5): protein residues, unwrapped long lines; format 1.2, `residue_order` `clustered`: the last record (a fragment of the second) is stored beside the second, so `offset` is not the running sum of `length`",
             fasta(&input("protein.fa"), "protein", 5, 64 << 10),
         ),
         (
@@ -375,8 +383,8 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ),
         (
             "sequences_edge.gcol",
-            "sequences (12): CR LF and LF records in one file, blank lines after a record, a zero-length record, an irregularly wrapped record (flag bit 2), no final newline (flag bit 3), gaps (-), N runs, lower case, RNA",
-            fasta(&input("edge.fa"), "edge", 5, 64 << 10),
+            "sequences (12), format 1.0: CR LF and LF records in one file, blank lines after a record, a zero-length record, an irregularly wrapped record (flag bit 2), no final newline (flag bit 3), gaps (-), N runs, lower case, RNA",
+            fasta_minor(&input("edge.fa"), "edge", 5, 64 << 10, 0),
         ),
         (
             "reads_edge.gcol",

@@ -695,7 +695,7 @@ fn protein_residues_are_grouped_and_read_back_exactly() {
     let stored = |cluster: bool| {
         let mut w = Writer::new(Vec::new(), WriteOptions::default()).unwrap();
         let mut options = FastaOptions::new("seqs");
-        options.cluster_protein = cluster;
+        options.format_minor = if cluster { 2 } else { 1 };
         import_fasta(&mut w, &path, &options, &no_progress).unwrap();
         w.finish().unwrap()
     };

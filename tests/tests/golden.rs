@@ -122,9 +122,13 @@ fn demo_decodes_to_its_inputs() {
         .columns()
         .flat_map(|(_, c)| c.encodings.clone())
         .collect();
+    // The demo is a 1.1 file: every id of the 1.0/1.1 registry.
+    let ids = gcol_format::encoding::ids::ALL;
     assert_eq!(
         encodings.into_iter().collect::<Vec<_>>(),
-        gcol_format::encoding::ids::ALL
+        ids.into_iter()
+            .filter(|&id| gcol_format::encoding::ids::minor_of(id) <= 1)
+            .collect::<Vec<_>>()
     );
 }
 

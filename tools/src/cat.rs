@@ -49,6 +49,45 @@ fn column_text(column: &ColumnReader<'_>, start: u64, end: u64) -> Result<Vec<St
     }
 }
 
+/// A column to print: stored, or the record names of a `sequences`
+/// dataset that takes them from its definitions (spec 12.2, format 1.2).
+enum Source<'r> {
+    Stored(ColumnReader<'r>),
+    Names(Vec<String>),
+}
+
+impl<'r> Source<'r> {
+    fn open(reader: &'r Reader, dataset: &str, column: &str) -> Result<Source<'r>, Failure> {
+        match reader.column(dataset, column) {
+            Ok(c) => Ok(Source::Stored(c)),
+            Err(gcol_reader::Error::NoSuchColumn { .. })
+                if column == gcol_format::schema::sequences::columns::NAME
+                    && reader.sequence_datasets().iter().any(|d| d == dataset) =>
+            {
+                Ok(Source::Names(reader.sequences(dataset)?.names()?))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn rows(&self) -> u64 {
+        match self {
+            Source::Stored(c) => c.num_values(),
+            Source::Names(names) => names.len() as u64,
+        }
+    }
+
+    fn text(&self, start: u64, end: u64) -> Result<Vec<String>, Failure> {
+        match self {
+            Source::Stored(c) => column_text(c, start, end),
+            Source::Names(names) => Ok(names[start as usize..end as usize]
+                .iter()
+                .map(|n| n.escape_debug().to_string())
+                .collect()),
+        }
+    }
+}
+
 pub fn run(
     file: &Path,
     dataset: &str,
@@ -59,9 +98,9 @@ pub fn run(
     let reader = Reader::open(file)?;
     let readers = columns
         .iter()
-        .map(|c| reader.column(dataset, c))
+        .map(|c| Source::open(&reader, dataset, c))
         .collect::<Result<Vec<_>, _>>()?;
-    let rows = readers.iter().map(|c| c.num_values()).min().unwrap_or(0);
+    let rows = readers.iter().map(Source::rows).min().unwrap_or(0);
     let end = end.unwrap_or(rows);
     if start > end || end > rows {
         return Err(Failure::new(
@@ -78,7 +117,7 @@ pub fn run(
         let to = (row + chunk).min(end);
         let texts = readers
             .iter()
-            .map(|c| column_text(c, row, to))
+            .map(|c| c.text(row, to))
             .collect::<Result<Vec<_>, _>>()?;
         for i in 0..(to - row) as usize {
             let line: Vec<&str> = texts.iter().map(|t| t[i].as_str()).collect();

@@ -267,6 +267,12 @@ impl ColumnSpec {
         self.nullable || self.layout.is_some()
     }
 
+    /// The lowest minor version this column's declaration needs (spec 9).
+    fn minor_needed(&self) -> u16 {
+        u16::from(self.needs_minor_1())
+            .max(gcol_format::encoding::ids::minor_of(self.encoding.id()))
+    }
+
     /// Use exactly the given encoding on every page, even when zstd does not
     /// help (golden files and conformance vectors need every encoding id).
     pub fn fixed_encoding(mut self) -> ColumnSpec {
@@ -469,11 +475,20 @@ impl<W: Write> Writer<W> {
         let datasets = self
             .datasets
             .iter()
-            .map(|d| gcol_format::manifest::dataset_minor_needed(&d.spec.metadata))
+            .map(|d| {
+                gcol_format::manifest::dataset_minor_needed(&d.spec.kind, &d.spec.metadata, |c| {
+                    d.column_names.contains(c)
+                })
+            })
             .max()
             .unwrap_or(0);
-        u16::from(self.options.compact || self.columns.iter().any(|c| c.spec.needs_minor_1()))
-            .max(datasets)
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| c.spec.minor_needed())
+            .max()
+            .unwrap_or(0);
+        u16::from(self.options.compact).max(columns).max(datasets)
     }
 
     /// Write the header before the first byte of anything else.
@@ -570,7 +585,11 @@ impl<W: Write> Writer<W> {
         let header_minor = self.header_minor;
         let state = self.dataset_mut(dataset)?;
         state.spec.metadata.insert(key.into(), value.into());
-        let needed = gcol_format::manifest::dataset_minor_needed(&state.spec.metadata);
+        let needed = gcol_format::manifest::dataset_minor_needed(
+            &state.spec.kind,
+            &state.spec.metadata,
+            |c| state.column_names.contains(c),
+        );
         if header_minor.is_some_and(|minor| minor < needed) {
             return Err(Error::Layout {
                 column: state.spec.name.clone(),
@@ -601,10 +620,13 @@ impl<W: Write> Writer<W> {
                 physical: spec.physical,
             });
         }
-        if spec.needs_minor_1() && self.header_minor == Some(0) {
+        if let Some(minor) = self.header_minor.filter(|&m| m < spec.minor_needed()) {
             return Err(Error::Layout {
+                detail: format!(
+                    "a column with this layout or encoding needs format 1.{}, but the header was written as 1.{minor}; add such columns before the first page is written",
+                    spec.minor_needed()
+                ),
                 column: spec.name,
-                detail: "a nullable, list or chunked column needs format 1.1, but the header was written as 1.0; add such columns before the first page is written".into(),
             });
         }
         check_column_layout(&spec)?;

@@ -11,13 +11,15 @@
 //! | `0x0002` | for-bitpack | integers |
 //! | `0x0003` | dictionary | binary |
 //! | `0x0004` | varint | integers |
-//! | `0x0100`..`0x0104` | zstd around the base encoding | as the base encoding |
+//! | `0x0005` | lengths (format 1.2) | binary |
+//! | `0x0100`..`0x0105` | zstd around the base encoding | as the base encoding |
 
 mod bitpack;
 mod delta_varint;
 mod dictionary;
 mod for_bitpack;
 mod integers;
+mod lengths;
 mod varint_plain;
 pub mod zstd_frame;
 
@@ -41,6 +43,9 @@ pub enum BaseEncoding {
     Dictionary,
     /// Each value as a (zigzag for signed types) LEB128 varint (spec 7.6).
     Varint,
+    /// Binary values as varint byte lengths, then their bytes (spec 7.7;
+    /// format 1.2).
+    Lengths,
 }
 
 /// Compression wrapped around a base encoding.
@@ -76,21 +81,34 @@ pub mod ids {
     pub const DICTIONARY: u16 = 0x0003;
     /// `varint`.
     pub const VARINT: u16 = 0x0004;
+    /// `lengths` (format 1.2).
+    pub const LENGTHS: u16 = 0x0005;
     /// High byte for zstd compression.
     pub const ZSTD: u16 = 0x0100;
     /// Every id in the v1 registry, ascending.
-    pub const ALL: [u16; 10] = [
+    pub const ALL: [u16; 12] = [
         PLAIN,
         DELTA_VARINT,
         FOR_BITPACK,
         DICTIONARY,
         VARINT,
+        LENGTHS,
         ZSTD | PLAIN,
         ZSTD | DELTA_VARINT,
         ZSTD | FOR_BITPACK,
         ZSTD | DICTIONARY,
         ZSTD | VARINT,
+        ZSTD | LENGTHS,
     ];
+
+    /// The lowest minor version (spec 9) that has `id` in its registry.
+    pub fn minor_of(id: u16) -> u16 {
+        if id & 0xFF == LENGTHS {
+            2
+        } else {
+            0
+        }
+    }
 }
 
 impl BaseEncoding {
@@ -101,6 +119,7 @@ impl BaseEncoding {
             BaseEncoding::ForBitpack => ids::FOR_BITPACK,
             BaseEncoding::Dictionary => ids::DICTIONARY,
             BaseEncoding::Varint => ids::VARINT,
+            BaseEncoding::Lengths => ids::LENGTHS,
         }
     }
 
@@ -111,6 +130,7 @@ impl BaseEncoding {
             BaseEncoding::ForBitpack => "for-bitpack",
             BaseEncoding::Dictionary => "dictionary",
             BaseEncoding::Varint => "varint",
+            BaseEncoding::Lengths => "lengths",
         }
     }
 
@@ -121,7 +141,7 @@ impl BaseEncoding {
             BaseEncoding::DeltaVarint | BaseEncoding::ForBitpack | BaseEncoding::Varint => {
                 physical.is_integer()
             }
-            BaseEncoding::Dictionary => physical == PhysicalType::Binary,
+            BaseEncoding::Dictionary | BaseEncoding::Lengths => physical == PhysicalType::Binary,
         }
     }
 }
@@ -165,6 +185,14 @@ impl Encoding {
         }
     }
 
+    /// `lengths` (binary; spec 7.7, format 1.2).
+    pub fn lengths() -> Encoding {
+        Encoding {
+            base: BaseEncoding::Lengths,
+            compression: Compression::None,
+        }
+    }
+
     /// The same base encoding wrapped in zstd at `level`.
     pub fn with_zstd(self, level: i32) -> Encoding {
         Encoding {
@@ -190,6 +218,7 @@ impl Encoding {
             2 => BaseEncoding::ForBitpack,
             3 => BaseEncoding::Dictionary,
             4 => BaseEncoding::Varint,
+            5 => BaseEncoding::Lengths,
             _ => return Err(Error::UnknownEncoding { id }),
         };
         let compression = match id >> 8 {
@@ -288,6 +317,7 @@ fn encode_base(
         BaseEncoding::ForBitpack => out.extend(for_bitpack::encode(physical, decoded)),
         BaseEncoding::Dictionary => out.extend(dictionary::encode(decoded, num_values as usize)?),
         BaseEncoding::Varint => out.extend(varint_plain::encode(physical, decoded)),
+        BaseEncoding::Lengths => out.extend(lengths::encode(decoded, num_values as usize)?),
     }
     Ok(())
 }
@@ -440,6 +470,7 @@ fn decode_base(
         BaseEncoding::ForBitpack => for_bitpack::decode(physical, num_values, inner)?,
         BaseEncoding::Dictionary => dictionary::decode(num_values, values_len, inner)?,
         BaseEncoding::Varint => varint_plain::decode(physical, num_values, inner)?,
+        BaseEncoding::Lengths => lengths::decode(num_values, values_len, inner)?,
     };
     if owned.len() != values_len as usize {
         return Err(Error::DecodedLengthMismatch {

@@ -208,7 +208,7 @@ fn varint_hand_vector() {
 
 #[test]
 fn unknown_ids() {
-    for id in [0x0005u16, 0x0200, 0xFFFF, 0x01FF] {
+    for id in [0x0006u16, 0x0106, 0x0200, 0xFFFF, 0x01FF] {
         assert!(
             matches!(decode_page(id, PhysicalType::U8, 0, 0, &[]), Err(Error::UnknownEncoding { id: found }) if found == id)
         );

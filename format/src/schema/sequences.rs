@@ -143,7 +143,7 @@ pub static SCHEMA: Schema = Schema {
             PhysicalType::Binary,
             "text",
             None,
-            Presence::Required,
+            Presence::Optional,
         ),
         def(
             columns::DEFINITION,

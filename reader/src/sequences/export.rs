@@ -24,7 +24,10 @@ impl Sequences {
     pub(super) fn definitions(&self) -> Result<Vec<Vec<u8>>> {
         let n = self.num_records;
         let mut names = Vec::with_capacity(crate::column::reserve_len(&(0..n)));
-        let id = self.ids.definition.unwrap_or(self.ids.name);
+        let id = match (self.ids.definition, self.ids.name) {
+            (Some(id), _) | (None, Some(id)) => id,
+            (None, None) => unreachable!("checked when the dataset was opened"),
+        };
         self.reader
             .column_by_id(id)?
             .for_each_binary(0..n, |_, v| names.push(v.to_vec()))?;

@@ -61,7 +61,9 @@ struct Records {
 /// Column ids of a sequences dataset.
 #[derive(Debug, Clone, Copy)]
 struct Ids {
-    name: u32,
+    /// Absent in a FASTA dataset whose names are its definitions' first
+    /// tokens (spec 12.2, format 1.2).
+    name: Option<u32>,
     /// `sequences`: the definition line.
     definition: Option<u32>,
     /// `reads`: text after the name.
@@ -186,7 +188,7 @@ impl Sequences {
             })
         };
         let ids = Ids {
-            name: id(col::NAME)?,
+            name: optional(col::NAME),
             definition: optional(col::DEFINITION),
             description: optional(reads::columns::DESCRIPTION),
             length: id(col::LENGTH)?,
@@ -240,6 +242,13 @@ impl Sequences {
         // entries each), before anything is sized by one.
         for column in &dataset.columns {
             reader.column_by_id(column.id)?;
+        }
+        if ids.name.is_none() && ids.definition.is_none() {
+            return Err(Error::NoSuchColumn {
+                dataset: name.into(),
+                column: col::NAME.into(),
+                available: dataset.columns.iter().map(|c| c.name.clone()).collect(),
+            });
         }
         let num_records = reader.column_by_id(ids.length)?.num_values();
         let clustered = match dataset
@@ -337,15 +346,28 @@ impl Sequences {
         })
     }
 
-    /// Record names in order (reads only the name column).
+    /// Record names in order (reads only the name column, or the
+    /// definitions when names are their first tokens).
     pub fn names(&self) -> Result<Vec<String>> {
         let mut out = Vec::with_capacity(crate::column::reserve_len(&(0..self.num_records)));
-        self.reader
-            .column_by_id(self.ids.name)?
-            .for_each_binary(0..self.num_records, |_, v| {
-                out.push(String::from_utf8_lossy(v).into_owned())
-            })?;
+        self.for_each_name(|_, v| out.push(String::from_utf8_lossy(v).into_owned()))?;
         Ok(out)
+    }
+
+    /// Call `f(row, name)` for every record: from the `name` column, or
+    /// (spec 12.2, format 1.2) the first token of each definition.
+    fn for_each_name(&self, mut f: impl FnMut(u64, &[u8])) -> Result<()> {
+        match (self.ids.name, self.ids.definition) {
+            (Some(id), _) => self
+                .reader
+                .column_by_id(id)?
+                .for_each_binary(0..self.num_records, f),
+            (None, Some(id)) => self
+                .reader
+                .column_by_id(id)?
+                .for_each_binary(0..self.num_records, |row, v| f(row, check::first_token(v))),
+            (None, None) => unreachable!("checked when the dataset was opened"),
+        }
     }
 
     /// Record lengths in residues (reads only the length column).
@@ -370,12 +392,9 @@ impl Sequences {
                 crate::column::reserve_len(&(0..self.num_records)),
                 Default::default(),
             );
-            self.reader.column_by_id(self.ids.name)?.for_each_binary(
-                0..self.num_records,
-                |row, v| {
-                    map.entry(v.to_vec()).or_insert(row as u32);
-                },
-            )?;
+            self.for_each_name(|row, v| {
+                map.entry(v.to_vec()).or_insert(row as u32);
+            })?;
             Ok(map)
         })?;
         Ok(names.get(name.as_bytes()).map(|&i| i as usize))
@@ -407,7 +426,14 @@ impl Sequences {
         let text = |id: u32| -> Result<String> {
             Ok(String::from_utf8_lossy(&self.reader.column_by_id(id)?.binary(r)?).into_owned())
         };
-        let name = text(self.ids.name)?;
+        let name = match (self.ids.name, self.ids.definition) {
+            (Some(id), _) => text(id)?,
+            (None, Some(id)) => {
+                let definition = self.reader.column_by_id(id)?.binary(r)?;
+                String::from_utf8_lossy(check::first_token(&definition)).into_owned()
+            }
+            (None, None) => unreachable!("checked when the dataset was opened"),
+        };
         let definition = match (self.ids.definition, self.ids.description) {
             (Some(id), _) => text(id)?,
             (None, Some(id)) => {

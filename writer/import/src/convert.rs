@@ -61,9 +61,21 @@ pub struct ConvertOptions {
 }
 
 impl ConvertOptions {
+    /// The highest format minor version the output may need: the newest
+    /// (grouped proteins, derived names, `lengths` text), or 0 with
+    /// `write.compact` off (the 1.0 layout, for old readers).
+    pub fn format_minor(&self) -> u16 {
+        if self.write.compact {
+            gcol_format::MINOR_VERSION
+        } else {
+            0
+        }
+    }
+
     /// The zstd level asked for (`--zstd-level`, `zstd_level=`): bases,
-    /// record columns and protein residues all use it; `None` keeps the
-    /// defaults (9, and [`crate::fasta::PROTEIN_ZSTD_LEVEL`] for proteins).
+    /// protein residues and definition lines all use it; `None` keeps the
+    /// defaults (9 for bases, [`crate::fasta::PROTEIN_ZSTD_LEVEL`] for
+    /// protein residues, [`crate::fasta::TEXT_ZSTD_LEVEL`] for definitions).
     pub fn set_zstd_level(&mut self, level: Option<i32>) {
         if let Some(level) = level {
             self.zstd_level = level;
@@ -71,8 +83,9 @@ impl ConvertOptions {
         }
     }
 
-    /// Defaults of `gcol convert`: auto alphabet, zstd level 9, 64 KiB
-    /// pages, lossless qualities, strict names.
+    /// Defaults of `gcol convert`: auto alphabet, zstd level 9 (15 for
+    /// protein residues), 128 KiB pages, lossless qualities, strict names,
+    /// the newest format features.
     pub fn new(inputs: Vec<PathBuf>, output: impl Into<PathBuf>) -> ConvertOptions {
         ConvertOptions {
             inputs,
@@ -404,6 +417,7 @@ fn convert_here(
                 o.binning = options.binning.clone();
                 o.names = options.fastq_names;
                 o.cancel = options.cancel.clone();
+                o.format_minor = options.format_minor();
                 let s = import_fastq_from(&mut writer, inputs, &o, &report)?;
                 DatasetReport {
                     name: job.name,
@@ -424,12 +438,12 @@ fn convert_here(
                 o.zstd_level = options.zstd_level;
                 if let Some(level) = options.protein_zstd_level {
                     o.protein_zstd_level = level;
+                    o.text_zstd_level = level.max(1);
                 }
                 o.page_bytes = page_bytes;
                 o.names = options.fasta_names;
                 o.cancel = options.cancel.clone();
-                // The 1.0 layout is for old readers: residues in record order.
-                o.cluster_protein = options.write.compact;
+                o.format_minor = options.format_minor();
                 let input = inputs.into_iter().next().expect("one input");
                 let s = import_fasta_from(&mut writer, input, &o, &report)?;
                 DatasetReport {

@@ -65,7 +65,12 @@ pub enum NamePolicy {
 pub const PROTEIN_ZSTD_LEVEL: i32 = 15;
 
 /// Page size of the record columns (names, definitions, lengths, ...).
-pub const RECORD_PAGE_BYTES: usize = 1 << 20;
+pub const RECORD_PAGE_BYTES: usize = 4 << 20;
+
+/// Default zstd level of the definition (and name) column: definition
+/// lines are a small share of a file, read whole, and compress well with
+/// a slow level (UniProt, 4 MiB pages: 511 KB at level 9, 487 KB at 15).
+pub const TEXT_ZSTD_LEVEL: i32 = 15;
 
 /// Options for [`import_fasta`].
 #[derive(Debug, Clone)]
@@ -81,17 +86,22 @@ pub struct FastaOptions {
     /// set): proteins compress less and are read less per byte than bases,
     /// so they get a slower, stronger level.
     pub protein_zstd_level: i32,
+    /// zstd level of the definition and name columns ([`TEXT_ZSTD_LEVEL`]
+    /// unless set).
+    pub text_zstd_level: i32,
     /// Packed bytes per `bases` page (4 bases per byte); residue pages use the same byte size.
     pub page_bytes: usize,
     /// Name checks.
     pub names: NamePolicy,
     /// Set by another thread to stop the import ([`gcol_writer::Error::Interrupted`]).
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
-    /// Store protein residues grouped by similarity (spec 12.5,
-    /// `residue_order` `clustered`, a format 1.2 feature: the file needs a
-    /// 1.2 reader); false keeps them in record order. Nucleotide datasets
-    /// are always in record order.
-    pub cluster_protein: bool,
+    /// The highest format minor version the dataset may need (spec 9;
+    /// default [`gcol_format::MINOR_VERSION`]). From 2: protein residues
+    /// grouped by similarity (12.5, `residue_order` `clustered`), no
+    /// `name` column (names are the definitions' first tokens, 12.2), and
+    /// text columns in the `lengths` encoding (7.7). Below 2 the dataset
+    /// reads with 1.0/1.1 readers.
+    pub format_minor: u16,
 }
 
 impl FastaOptions {
@@ -103,10 +113,11 @@ impl FastaOptions {
             alphabet: Alphabet::Auto,
             zstd_level: 9,
             protein_zstd_level: PROTEIN_ZSTD_LEVEL,
+            text_zstd_level: TEXT_ZSTD_LEVEL,
             page_bytes: 64 << 10,
             names: NamePolicy::Strict,
             cancel: None,
-            cluster_protein: true,
+            format_minor: gcol_format::MINOR_VERSION,
         }
     }
 }
@@ -131,7 +142,8 @@ pub struct FastaSummary {
 }
 
 struct RecordColumns {
-    name: ColumnId,
+    /// Absent unless `name_column` (names are the definitions' first tokens).
+    name: Option<ColumnId>,
     definition: ColumnId,
     length: ColumnId,
     offset: ColumnId,
@@ -269,19 +281,29 @@ pub fn import_fasta_from<W: Write>(
     )?;
     // Record columns are read whole (the name index, the record table,
     // export), so they go in large pages: a definition line shares most of
-    // its text with lines far from it, which 64 KiB pages never see (A.
-    // thaliana proteins: definitions 169 KB in 64 KiB pages at level 3,
-    // 99 KB in 1 MiB pages at level 9; xz -9 85 KB).
+    // its text with lines far from it, which 64 KiB pages never see (UniProt
+    // definitions: 854 KB in 64 KiB pages at level 3; as `lengths`, 580 KB
+    // in 1 MiB pages at level 9, 487 KB in 4 MiB pages at level 15; xz -9
+    // 427 KB).
     let column = |name: &str, encoding: Encoding| {
         ColumnSpec::of(SCHEMA.column(name))
             .encoding(encoding)
             .page_bytes(RECORD_PAGE_BYTES)
     };
-    let text_level = options.zstd_level.clamp(3, 19);
-    let text = |name: &str| column(name, Encoding::PLAIN.with_zstd(text_level));
+    let text_level = options.text_zstd_level.clamp(1, 22);
+    let text_base = if options.format_minor >= 2 {
+        Encoding::lengths()
+    } else {
+        Encoding::PLAIN
+    };
+    let text = |name: &str| column(name, text_base.with_zstd(text_level));
     let small = Encoding::for_bitpack().with_zstd(3);
     let records = RecordColumns {
-        name: writer.add_column(dataset, text(col::NAME))?,
+        name: if options.format_minor < 2 {
+            Some(writer.add_column(dataset, text(col::NAME))?)
+        } else {
+            None
+        },
         definition: writer.add_column(dataset, text(col::DEFINITION))?,
         length: writer.add_column(dataset, column(col::LENGTH, small))?,
         offset: writer.add_column(
@@ -473,7 +495,7 @@ impl<W: Write> Importer<'_, W> {
                 page_bytes,
             )?))
         } else {
-            if self.options.cluster_protein {
+            if self.options.format_minor >= 2 {
                 // Before any page: the header must say 1.2 (spec 9).
                 self.writer
                     .set_dataset_metadata(dataset, meta::RESIDUE_ORDER, meta::CLUSTERED)?;
@@ -492,7 +514,7 @@ impl<W: Write> Importer<'_, W> {
 
     /// Whether residues are held for grouping.
     fn clustering(&self) -> bool {
-        self.options.cluster_protein && matches!(self.stream, Stream::Protein(_))
+        self.options.format_minor >= 2 && matches!(self.stream, Stream::Protein(_))
     }
 
     /// Group the held records, write their residues in group order and
@@ -587,7 +609,9 @@ impl<W: Write> Importer<'_, W> {
             r.blank_lines,
             r.flags,
         );
-        self.writer.push_binary(name_c, name)?;
+        if let Some(name_c) = name_c {
+            self.writer.push_binary(name_c, name)?;
+        }
         self.writer.push_binary(def_c, definition)?;
         self.writer.push(len_c, &[record.len()])?;
         if self.clustering() {
@@ -652,7 +676,7 @@ impl<W: Write> Importer<'_, W> {
                     return Err(self.bad_symbol(number, record, i, "protein"));
                 }
                 let column = *column;
-                if self.options.cluster_protein {
+                if self.options.format_minor >= 2 {
                     self.held.extend_from_slice(&record.seq);
                 } else {
                     self.writer.push(column, &record.seq)?;

@@ -114,6 +114,10 @@ pub struct FastqOptions {
     pub names: NamePolicy,
     /// Set by another thread to stop the import ([`gcol_writer::Error::Interrupted`]).
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The highest format minor version the dataset may need (spec 9;
+    /// default [`gcol_format::MINOR_VERSION`]): from 2, names and
+    /// descriptions in the `lengths` encoding (7.7).
+    pub format_minor: u16,
 }
 
 impl FastqOptions {
@@ -129,6 +133,7 @@ impl FastqOptions {
             binning: QualityBinning::Lossless,
             names: NamePolicy::Lenient,
             cancel: None,
+            format_minor: gcol_format::MINOR_VERSION,
         }
     }
 }
@@ -374,7 +379,12 @@ fn add_dataset<W: Write>(
     }
     let dataset = writer.add_dataset(spec)?;
     let column = |name: &str| ColumnSpec::of(SCHEMA.column(name));
-    let text = |name: &str| column(name).encoding(Encoding::PLAIN.with_zstd(5));
+    let text_base = if options.format_minor >= 2 {
+        Encoding::lengths()
+    } else {
+        Encoding::PLAIN
+    };
+    let text = |name: &str| column(name).encoding(text_base.with_zstd(5));
     let columns = Columns {
         name: writer.add_column(dataset, text(col::NAME))?,
         description: writer.add_column(dataset, text(reads_columns::DESCRIPTION))?,
