@@ -186,6 +186,38 @@ fn file_identity(metadata: &std::fs::Metadata) -> Option<u64> {
     }
 }
 
+/// Mappings of files opened recently, by identity (device, inode, size,
+/// modification time): reopening one (a script or handler that opens the
+/// file per request) maps nothing, and its pages already mapped fault
+/// nothing; closing a reader unmaps nothing while the entry lives. A
+/// replaced file has a new inode, so a new entry; at most [`ENTRIES`] are
+/// kept (the oldest goes first).
+mod map_cache {
+    use std::sync::{Arc, Mutex};
+
+    use memmap2::Mmap;
+
+    const ENTRIES: usize = 8;
+
+    static CACHE: Mutex<Vec<(u64, Arc<Mmap>)>> = Mutex::new(Vec::new());
+
+    pub(super) fn get(identity: u64) -> Option<Arc<Mmap>> {
+        let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .iter()
+            .find(|(id, _)| *id == identity)
+            .map(|(_, map)| map.clone())
+    }
+
+    pub(super) fn put(identity: u64, map: &Arc<Mmap>) {
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= ENTRIES {
+            cache.remove(0);
+        }
+        cache.push((identity, map.clone()));
+    }
+}
+
 /// Parsed manifests of footers seen before, so reopening a file skips the
 /// manifest's decompression and JSON parse (most of an open). An entry is
 /// used only for a footer equal byte for byte (whose CRC32C was checked) in
@@ -249,21 +281,30 @@ impl Reader {
             )));
         }
         let len = metadata.len();
+        let identity = file_identity(&metadata);
         let (data, map) = if len == 0 {
             (Bytes::new(), None)
         } else {
-            // The length is known: saying so spares memmap2 a second fstat.
-            let map_options = memmap2::MmapOptions::new().len(len as usize).clone();
-            // SAFETY: gcol files are immutable once finished: writers build a
-            // new file and rename it into place, never modifying a finished
-            // file, so the mapped bytes do not change under us. A third party
-            // truncating the file in place would fault (SIGBUS); the spec
-            // (section 11) forbids modifying finished files in place.
-            let map = unsafe { map_options.map(&file) }.map_err(io_err)?;
-            let map = Arc::new(map);
+            let map = match identity.and_then(map_cache::get) {
+                Some(map) => map,
+                None => {
+                    // The length is known: saying so spares memmap2 a second fstat.
+                    let map_options = memmap2::MmapOptions::new().len(len as usize).clone();
+                    // SAFETY: gcol files are immutable once finished: writers
+                    // build a new file and rename it into place, never
+                    // modifying a finished file, so the mapped bytes do not
+                    // change under us. A third party truncating the file in
+                    // place would fault (SIGBUS); the spec (section 11)
+                    // forbids modifying finished files in place.
+                    let map = Arc::new(unsafe { map_options.map(&file) }.map_err(io_err)?);
+                    if let Some(id) = identity {
+                        map_cache::put(id, &map);
+                    }
+                    map
+                }
+            };
             (Bytes::from_owner(MapOwner(map.clone())), Some(map))
         };
-        let identity = file_identity(&metadata);
         Reader::build(data, map, Some(path.to_path_buf()), identity, options)
     }
 
