@@ -124,3 +124,40 @@ fn writer_inside_a_one_thread_pool_finishes() {
     let inside = gcol_tests::on_pool_within_a_minute(1, "a writer", build_demo);
     assert!(inside == expected);
 }
+
+/// Reopening a path reuses a parsed manifest, a mapping and decoded pages
+/// only for the same file: after an atomic replace (new inode) every
+/// reopen reads the new content, in the same process, through the shared
+/// default cache; and a reader that skips checksums never hands its pages
+/// to one that checks them.
+#[test]
+fn reopen_after_replace_reads_the_new_file() {
+    use gcol_import::{import_fasta, no_progress, FastaOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.gcol");
+    let write = |seq: &str| {
+        let fa = dir.path().join("in.fa");
+        std::fs::write(&fa, format!(">chr1 test\n{seq}\n")).unwrap();
+        let mut w = gcol_writer::Writer::create(&path, Default::default()).unwrap();
+        import_fasta(&mut w, &fa, &FastaOptions::new("s"), &no_progress).unwrap();
+        w.finish().unwrap();
+    };
+    let fetch = |options: ReadOptions| {
+        let reader = Reader::open_with(&path, options).unwrap();
+        let seqs = reader.sequences("s").unwrap();
+        String::from_utf8(seqs.fetch("chr1", 0..8).unwrap()).unwrap()
+    };
+    // Same length, same name: only the content tells them apart.
+    write("ACGTACGTAC");
+    for _ in 0..3 {
+        assert_eq!(fetch(ReadOptions::default()), "ACGTACGT");
+    }
+    write("TTTTGGGGCC");
+    for _ in 0..3 {
+        assert_eq!(fetch(ReadOptions::default()), "TTTTGGGG");
+        assert_eq!(
+            fetch(ReadOptions::default().checksums(gcol_reader::ChecksumPolicy::Skip)),
+            "TTTTGGGG"
+        );
+    }
+}
