@@ -231,9 +231,13 @@ fn kernel_isa() -> &'static str {
     }
 }
 
+// The signature's literal default (a text signature shows literals only)
+// is the import layer's default page size.
+const _: () = assert!(gcol_import::DEFAULT_PAGE_KIB == 128);
+
 /// Convert FASTA/FASTQ files into one .gcol file (see `gcol.convert`).
 #[pyfunction]
-#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=gcol_import::DEFAULT_PAGE_KIB, quality_binning="lossless", lenient_names=false, strict_names=false, threads=None, compact=true, cancel=None, progress=None))]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=128, quality_binning="lossless", lenient_names=false, strict_names=false, threads=None, compact=true, cancel=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert(
     py: Python<'_>,
