@@ -70,6 +70,20 @@ impl Sequences {
             })?;
         }
         if self.clustered {
+            // An empty record's offset is any position in the stream.
+            if let Some(i) = (0..records.offset.len())
+                .find(|&i| records.length[i] == 0 && records.offset[i] > sum)
+            {
+                return Err(self.invariant(
+                    &offset_col,
+                    i as u64,
+                    "12.5",
+                    format!(
+                        "offset {} of an empty record is past the stream of {sum} residues",
+                        records.offset[i]
+                    ),
+                ));
+            }
             // Sorted by offset, the non-empty ranges follow each other from 0.
             let mut order: Vec<usize> = (0..records.offset.len())
                 .filter(|&i| records.length[i] > 0)
@@ -619,6 +633,61 @@ mod tests {
                 fetched.is_err() || exported.is_err(),
                 "{needle}: neither fetch nor export noticed"
             );
+        }
+    }
+
+    /// A protein dataset in `clustered` order (spec 12.5): records `ab`,
+    /// `cde`, `` (empty) stored as `cde` then `ab`, with `offsets`.
+    fn clustered(offsets: [u64; 3]) -> Reader {
+        let mut w = Writer::new(Vec::new(), WriteOptions::default()).unwrap();
+        let d = w
+            .add_dataset(
+                DatasetSpec::new("p", SCHEMA.kind)
+                    .metadata(meta::ALPHABET, "protein")
+                    .metadata(meta::RESIDUE_ORDER, meta::CLUSTERED),
+            )
+            .unwrap();
+        let c = |w: &mut Writer<Vec<u8>>, name: &str| {
+            w.add_column(d, ColumnSpec::of(SCHEMA.column(name)))
+                .unwrap()
+        };
+        let definition = c(&mut w, col::DEFINITION);
+        for def in ["a x", "b y", "c z"] {
+            w.push_binary(definition, def.as_bytes()).unwrap();
+        }
+        let length = c(&mut w, col::LENGTH);
+        w.push(length, &[2u64, 3, 0]).unwrap();
+        let offset = c(&mut w, col::OFFSET);
+        w.push(offset, &offsets).unwrap();
+        for (name, value) in [(col::LINE_WIDTH, 60u32), (col::BLANK_LINES, 0)] {
+            let id = c(&mut w, name);
+            w.push(id, &[value; 3]).unwrap();
+        }
+        let flags = c(&mut w, col::FLAGS);
+        w.push(flags, &[0u8; 3]).unwrap();
+        let residues = c(&mut w, col::RESIDUES);
+        w.push(residues, b"CDEAB").unwrap();
+        Reader::from_bytes(w.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn clustered_offsets_tile_the_stream() {
+        let reader = clustered([3, 0, 5]);
+        assert_eq!(reader.version(), (1, 2));
+        let set = reader.sequences("p").unwrap();
+        assert_eq!(set.fetch("a", 0..2).unwrap(), b"AB");
+        assert_eq!(set.fetch("b", 0..3).unwrap(), b"CDE");
+        assert_eq!(set.names().unwrap(), ["a", "b", "c"]);
+        reader.verify_with(true, |_, _| {}).unwrap();
+        for (offsets, needle) in [
+            ([2, 0, 5], "gap or an overlap"),
+            ([3, 1, 5], "gap or an overlap"),
+            ([3, 0, 6], "empty record is past the stream"),
+        ] {
+            let err = clustered(offsets)
+                .verify_with(false, |_, _| {})
+                .unwrap_err();
+            assert!(err.to_string().contains(needle), "{offsets:?}: {err}");
         }
     }
 
