@@ -98,7 +98,9 @@ pub(crate) fn writer_error(error: gcol_writer::Error) -> PyErr {
         {
             PyFileNotFoundError::new_err(message)
         }
-        E::Io { .. } | E::Source { .. } | E::Create { .. } => PyIOError::new_err(message),
+        E::Io { .. } | E::Source { .. } | E::Create { .. } | E::Busy { .. } => {
+            PyIOError::new_err(message)
+        }
         _ => GcolError::new_err(message),
     }
 }

@@ -124,3 +124,34 @@ fn finished_path_writer_replaces_atomically() {
     Reader::open(&path).unwrap().verify(|_, _| {}).unwrap();
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+/// One writer per path: while one writes (its temporary locked), a second
+/// writer of the same path is refused with an error naming the first
+/// writer's process; once the first is done, the path is free again.
+#[test]
+fn a_second_writer_of_one_path_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.gcol");
+    let first = gcol_writer::Writer::create(&path, gcol_writer::WriteOptions::default()).unwrap();
+    match gcol_writer::Writer::create(&path, gcol_writer::WriteOptions::default()) {
+        Err(gcol_writer::Error::Busy { pid, other, .. }) => {
+            assert_eq!(pid, Some(std::process::id()));
+            assert!(other.exists());
+            let message = gcol_writer::Error::Busy {
+                target: path.clone(),
+                other,
+                pid,
+            }
+            .to_string();
+            assert!(message.contains(&format!("pid {}", std::process::id())), "{message}");
+        }
+        Err(other) => panic!("expected Busy, got {other}"),
+        Ok(_) => panic!("two writers of one path"),
+    }
+    // Another path in the same directory is free.
+    gcol_writer::Writer::create(dir.path().join("two.gcol"), Default::default()).unwrap();
+    first.finish().unwrap();
+    let again = gcol_writer::Writer::create(&path, Default::default()).unwrap();
+    again.finish().unwrap();
+    assert!(Reader::open(&path).is_ok());
+}

@@ -65,7 +65,8 @@ impl From<gcol_writer::Error> for Failure {
         let code = match &error {
             gcol_writer::Error::Io { .. }
             | gcol_writer::Error::Source { .. }
-            | gcol_writer::Error::Create { .. } => IO,
+            | gcol_writer::Error::Create { .. }
+            | gcol_writer::Error::Busy { .. } => IO,
             gcol_writer::Error::Input { .. } => INPUT,
             _ => INVALID,
         };

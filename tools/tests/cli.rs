@@ -998,9 +998,10 @@ fn interrupts_leave_nothing_behind() {
         assert!(!out.exists());
     }
     // A stale temporary (as SIGKILL leaves) is removed by the next write;
-    // one that a live writer holds locked stays.
+    // one that a live writer holds locked stays, and stops a second writer
+    // of the same path (issue 16: one writer per path, naming the other).
     let stale = dir.path().join(".out.gcol.stale1.tmp");
-    let held = dir.path().join(".out.gcol.held01.tmp");
+    let held = dir.path().join(".out.gcol.4242.held01.tmp");
     for path in [&stale, &held] {
         let f = std::fs::File::create(path).unwrap();
         f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
@@ -1010,16 +1011,29 @@ fn interrupts_leave_nothing_behind() {
     lock.lock().unwrap();
     let small = dir.path().join("small.fa");
     std::fs::write(&small, ">a\nACGT\n").unwrap();
-    gcol_ok(&[
+    let out = dir.path().join("out.gcol");
+    let convert = [
         "convert",
         "-q",
         small.to_str().unwrap(),
         "-o",
-        dir.path().join("out.gcol").to_str().unwrap(),
-    ]);
+        out.to_str().unwrap(),
+    ];
+    let o = gcol(&convert);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("being written by another writer (pid 4242)"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!stale.exists(), "stale temporary left");
     assert!(held.exists(), "a live writer's temporary was removed");
+    assert!(!out.exists());
+    assert_eq!(temporaries(dir.path()), vec![".out.gcol.4242.held01.tmp"]);
+    // The other writer gone, its temporary is stale: the write goes ahead.
     drop(lock);
+    gcol_ok(&convert);
+    assert!(out.exists() && !held.exists());
 }
 
 /// Motif patterns: IUPAC codes match the bases they stand for, and a

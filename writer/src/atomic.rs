@@ -86,6 +86,33 @@ fn remove_stale(dir: &Path, name: &str) {
     }
 }
 
+/// A temporary of `name` in `dir`, other than `own`, whose lock another
+/// writer holds: its path and the pid in its name.
+fn other_writer(dir: &Path, name: &str, own: &Path) -> Option<(PathBuf, Option<u32>)> {
+    let prefix = format!(".{name}.");
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if !file_name.starts_with(&prefix)
+            || !file_name.ends_with(".tmp")
+            || Some(entry.file_name().as_os_str()) == own.file_name()
+        {
+            continue;
+        }
+        let Ok(file) = File::open(entry.path()) else {
+            continue;
+        };
+        if matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)) {
+            let pid = file_name[prefix.len()..]
+                .split('.')
+                .next()
+                .and_then(|p| p.parse().ok());
+            return Some((entry.path(), pid));
+        }
+    }
+    None
+}
+
 impl AtomicFile {
     /// Create the temporary file beside `target`.
     pub fn create(target: &Path) -> Result<AtomicFile> {
@@ -103,8 +130,9 @@ impl AtomicFile {
             HOOK_RAN.call_once(hook);
         }
         remove_stale(&dir, &name);
+        // `.NAME.PID.XXXXXX.tmp`: the pid names this writer to another one.
         let file = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&format!(".{name}.{}.", std::process::id()))
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|source| Error::Create {
@@ -116,6 +144,16 @@ impl AtomicFile {
         // sweep skips it. Best effort (some filesystems lack locks).
         let _ = file.as_file().try_lock();
         let temp = file.path().to_path_buf();
+        // One writer per path: another writer's temporary of the same target
+        // that is still locked means it is writing (two that start at once
+        // both see each other and both stop, which is safe).
+        if let Some((other, pid)) = other_writer(&dir, &name, &temp) {
+            return Err(Error::Busy {
+                target: target.to_path_buf(),
+                other,
+                pid,
+            });
+        }
         live()
             .lock()
             .unwrap_or_else(|e| e.into_inner())

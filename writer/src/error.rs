@@ -78,6 +78,17 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Another writer is writing the same output (it holds the lock on
+    /// its temporary file): two writers must not race on one path.
+    #[error("{} is being written by another writer{} (its temporary {}); wait for it to finish or stop it", target.display(), pid.map(|p| format!(" (pid {p})")).unwrap_or_default(), other.display())]
+    Busy {
+        /// The output path.
+        target: PathBuf,
+        /// The other writer's temporary file.
+        other: PathBuf,
+        /// The other writer's process id, from its temporary's name.
+        pid: Option<u32>,
+    },
     /// Encoding a page failed.
     #[error("column {column:?}: {source}")]
     Encode {
