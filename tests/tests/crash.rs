@@ -143,7 +143,10 @@ fn a_second_writer_of_one_path_is_refused() {
                 pid,
             }
             .to_string();
-            assert!(message.contains(&format!("pid {}", std::process::id())), "{message}");
+            assert!(
+                message.contains(&format!("pid {}", std::process::id())),
+                "{message}"
+            );
         }
         Err(other) => panic!("expected Busy, got {other}"),
         Ok(_) => panic!("two writers of one path"),

@@ -456,7 +456,11 @@ impl Sequences {
             name,
             definition,
             length: self.records()?.length[record],
-            line_width: small(self.ids.line_width)?,
+            // 0 with residues: the record is on one line (spec 12.2).
+            line_width: match small(self.ids.line_width)? {
+                0 => u32::try_from(self.records()?.length[record]).unwrap_or(u32::MAX),
+                width => width,
+            },
             flags: self.records()?.flags[record],
             blank_lines: small(self.ids.blank_lines)?,
         })

@@ -623,6 +623,14 @@ impl<W: Write> Importer<'_, W> {
         } else {
             self.writer.push(off_c, &[offset])?;
         }
+        // A record on one line stores width 0 (spec 12.2, 12.6: export then
+        // takes its length): unwrapped files (UniProt) then store a column of
+        // zeros instead of a copy of `length`.
+        let width = if regular && u64::from(width) == record.len() {
+            0
+        } else {
+            width
+        };
         self.writer.push(width_c, &[width])?;
         self.writer.push(blank_c, &[record.blank_lines])?;
         self.writer.push(flags_c, &[flags])?;
