@@ -309,3 +309,44 @@ def test_crafted_corrupt_files_raise(name, dataset, record, needle, tmp_path):
         with pytest.raises(gcol.CorruptFileError):
             call()
     assert not (tmp_path / "x.fa").exists()
+
+
+def test_sigkill_during_python_convert_leaves_old_or_new(tmp_path):
+    """Issue 16: gcol.convert killed (SIGKILL) at random moments while it
+    replaces a valid file leaves the old file or the new one, either
+    verifying; the next write sweeps the temporaries the kills left."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import numpy as np
+
+    big = tmp_path / "big.fa"
+    rng = np.random.default_rng(3)
+    bases = np.frombuffer(b"ACGT", dtype=np.uint8)[rng.integers(0, 4, 6_000_000)]
+    big.write_bytes(b">new\n" + b"\n".join(line.tobytes() for line in bases.reshape(-1, 60)) + b"\n")
+    small = tmp_path / "small.fa"
+    small.write_text(">old\nACGTACGT\n")
+    out = tmp_path / "out.gcol"
+    gcol.convert(str(small), str(out))
+    script = f"import gcol; print('go', flush=True); gcol.convert({str(big)!r}, {str(out)!r})"
+    pick = random.Random(9)
+    seen = {"small": 0, "big": 0}
+    for _ in range(20):
+        child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "go"
+        time.sleep(pick.uniform(0, 0.15))
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+        child.stdout.close()
+        with gcol.open(out) as f:
+            f.verify()
+            name = f.datasets[0]
+        seen[name] += 1
+        if name == "big":
+            gcol.convert(str(small), str(out))
+    assert sum(seen.values()) == 20
+    gcol.convert(str(small), str(out))
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -1176,3 +1176,76 @@ fn crafted_corrupt_files_fail_every_reading_command() {
         dir.join("good_for_corruption.gcol").to_str().unwrap(),
     ]);
 }
+
+/// Crash safety under SIGKILL (issue 16): `gcol convert` is killed at
+/// random moments, 100 times, while it replaces a valid file. After each
+/// kill the path holds the old file or the new one, and either passes
+/// `verify`; the next write removes every temporary the kills left.
+#[test]
+fn sigkill_during_replace_leaves_old_or_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.fa");
+    {
+        // ~6 MB: about 20-40 ms to convert in a debug test run's release
+        // binary, so kills land before, during and after the rename.
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+        let mut rng = gcol_tests::Rng(11);
+        writeln!(f, ">new").unwrap();
+        for _ in 0..100_000 {
+            let line: String = (0..60)
+                .map(|_| b"ACGT"[(rng.next() % 4) as usize] as char)
+                .collect();
+            writeln!(f, "{line}").unwrap();
+        }
+    }
+    let small = dir.path().join("small.fa");
+    std::fs::write(&small, ">old\nACGTACGT\n").unwrap();
+    let out = dir.path().join("out.gcol");
+    let convert = |input: &Path| {
+        gcol_ok(&[
+            "convert",
+            "-q",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    convert(&small);
+    let mut rng = gcol_tests::Rng(5);
+    let (mut old, mut new) = (0, 0);
+    for round in 0..100 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gcol"))
+            .args([
+                "convert",
+                "-q",
+                big.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(rng.next() % 40_000));
+        let _ = child.kill(); // SIGKILL (it may have finished already)
+        child.wait().unwrap();
+        gcol_ok(&["verify", "-q", out.to_str().unwrap()]);
+        let reader = gcol_reader::Reader::open(&out).unwrap();
+        match reader.datasets()[0].name.as_str() {
+            "small" => old += 1,
+            "big" => {
+                new += 1;
+                convert(&small); // back to the old file for the next round
+            }
+            other => panic!("round {round}: dataset {other:?}"),
+        }
+    }
+    eprintln!("100 SIGKILLs during a replace: {old} left the old file, {new} the new one");
+    // The next write into the directory sweeps the temporaries kills left.
+    convert(&small);
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporaries left: {left:?}");
+}
