@@ -933,32 +933,37 @@ fn repeated_read_names_are_kept_unless_strict() {
 /// (unlocked, older than the next writer) is removed by the next write into
 /// that directory, and one a live writer holds is not (issue 11 defect 2).
 #[cfg(unix)]
+/// A FASTA file of random bases: one record per name, `lines` lines of 60.
+fn random_fasta(path: &Path, names: &[&str], lines: usize, seed: u64) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut rng = gcol_tests::Rng(seed);
+    for name in names {
+        writeln!(f, ">{name}").unwrap();
+        for _ in 0..lines {
+            let line: String = (0..60)
+                .map(|_| b"ACGT"[(rng.next() % 4) as usize] as char)
+                .collect();
+            writeln!(f, "{line}").unwrap();
+        }
+    }
+}
+
+/// Names of the temporary files (`*.tmp`) in `dir`.
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
 #[test]
 fn interrupts_leave_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     // ~48 MB of FASTA: long enough to interrupt in the middle.
     let big = dir.path().join("big.fa");
-    {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
-        let mut rng = gcol_tests::Rng(7);
-        for record in 0..4 {
-            writeln!(f, ">r{record}").unwrap();
-            for _ in 0..200_000 {
-                let line: String = (0..60)
-                    .map(|_| b"ACGT"[(rng.next() % 4) as usize] as char)
-                    .collect();
-                writeln!(f, "{line}").unwrap();
-            }
-        }
-    }
-    let temporaries = |dir: &Path| -> Vec<String> {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".tmp"))
-            .collect()
-    };
+    random_fasta(&big, &["r0", "r1", "r2", "r3"], 200_000, 7);
     for (signal, code) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
         let out = dir.path().join("out.gcol");
         let mut child = Command::new(env!("CARGO_BIN_EXE_gcol"))
@@ -1184,20 +1189,10 @@ fn crafted_corrupt_files_fail_every_reading_command() {
 #[test]
 fn sigkill_during_replace_leaves_old_or_new() {
     let dir = tempfile::tempdir().unwrap();
+    // ~6 MB: tens of ms to convert, so kills land before, during and
+    // after the rename.
     let big = dir.path().join("big.fa");
-    {
-        // ~6 MB: about 20-40 ms to convert in a debug test run's release
-        // binary, so kills land before, during and after the rename.
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
-        let mut rng = gcol_tests::Rng(11);
-        writeln!(f, ">new").unwrap();
-        for _ in 0..100_000 {
-            let line: String = (0..60)
-                .map(|_| b"ACGT"[(rng.next() % 4) as usize] as char)
-                .collect();
-            writeln!(f, "{line}").unwrap();
-        }
-    }
+    random_fasta(&big, &["new"], 100_000, 11);
     let small = dir.path().join("small.fa");
     std::fs::write(&small, ">old\nACGTACGT\n").unwrap();
     let out = dir.path().join("out.gcol");
@@ -1241,11 +1236,5 @@ fn sigkill_during_replace_leaves_old_or_new() {
     eprintln!("100 SIGKILLs during a replace: {old} left the old file, {new} the new one");
     // The next write into the directory sweeps the temporaries kills left.
     convert(&small);
-    let left: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".tmp"))
-        .collect();
-    assert!(left.is_empty(), "temporaries left: {left:?}");
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
 }

@@ -56,61 +56,60 @@ pub fn remove_temporaries() {
     }
 }
 
+/// The temporaries of target `name` in `dir` (`.NAME.*.tmp`): each entry
+/// with the part of its file name after `.NAME.`.
+fn temporaries(dir: &Path, name: &str) -> Vec<(std::fs::DirEntry, String)> {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let rest = file_name.strip_prefix(&prefix)?;
+            rest.ends_with(".tmp").then(|| (entry, rest.to_string()))
+        })
+        .collect()
+}
+
+/// Whether another open file description holds the lock on `path`;
+/// `None` when that cannot be told (no file, no locks on this filesystem).
+fn held(path: &Path) -> Option<bool> {
+    let file = File::open(path).ok()?;
+    match file.try_lock() {
+        Ok(()) => Some(false),
+        Err(std::fs::TryLockError::WouldBlock) => Some(true),
+        Err(std::fs::TryLockError::Error(_)) => None,
+    }
+}
+
 /// Remove temporaries named for `name` in `dir` that no live writer holds
 /// (a writer keeps its temporary locked) and that are older than this
 /// process: what a SIGKILL or a power cut left behind. Best effort.
 fn remove_stale(dir: &Path, name: &str) {
-    let prefix = format!(".{name}.");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let file_name = file_name.to_string_lossy();
-        if !file_name.starts_with(&prefix) || !file_name.ends_with(".tmp") {
-            continue;
-        }
+    for (entry, _) in temporaries(dir, name) {
         let old = entry
             .metadata()
             .and_then(|m| m.modified())
             .is_ok_and(|modified| modified < started());
-        if !old {
-            continue;
-        }
-        let Ok(file) = File::open(entry.path()) else {
-            continue;
-        };
-        if file.try_lock().is_ok() {
+        if old && held(&entry.path()) == Some(false) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
 }
 
 /// A temporary of `name` in `dir`, other than `own`, whose lock another
-/// writer holds: its path and the pid in its name.
+/// writer holds: its path and the pid in its name (`.NAME.PID.XXXXXX.tmp`).
 fn other_writer(dir: &Path, name: &str, own: &Path) -> Option<(PathBuf, Option<u32>)> {
-    let prefix = format!(".{name}.");
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let file_name = entry.file_name();
-        let file_name = file_name.to_string_lossy();
-        if !file_name.starts_with(&prefix)
-            || !file_name.ends_with(".tmp")
-            || Some(entry.file_name().as_os_str()) == own.file_name()
-        {
-            continue;
-        }
-        let Ok(file) = File::open(entry.path()) else {
-            continue;
-        };
-        if matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)) {
-            let pid = file_name[prefix.len()..]
-                .split('.')
-                .next()
-                .and_then(|p| p.parse().ok());
-            return Some((entry.path(), pid));
-        }
-    }
-    None
+    temporaries(dir, name)
+        .into_iter()
+        .filter(|(entry, _)| Some(entry.file_name().as_os_str()) != own.file_name())
+        .find(|(entry, _)| held(&entry.path()) == Some(true))
+        .map(|(entry, rest)| {
+            let pid = rest.split('.').next().and_then(|p| p.parse().ok());
+            (entry.path(), pid)
+        })
 }
 
 impl AtomicFile {

@@ -281,10 +281,10 @@ impl Sequences {
         }
     }
 
-    /// Bases (or residues) in the stream: the sum of the record lengths.
+    /// Bases (or residues) in the stream: the sum of the record lengths
+    /// (computed once, when the record table loads; fetches ask for it).
     pub(super) fn stream_len(&self) -> Result<u64> {
-        let records = self.records()?;
-        Ok(records.length.iter().sum())
+        Ok(self.records()?.stream)
     }
 
     /// Check every invariant of spec 8.4 for this dataset: the record table

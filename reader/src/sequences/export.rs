@@ -59,7 +59,7 @@ impl Sequences {
         let n = self.num_records as usize;
         let definitions = self.definitions()?;
         let mates = self.mates()?;
-        let total: u64 = self.records()?.length.iter().sum();
+        let total = self.stream_len()?;
         let mut done = 0u64;
         let mut seq = Vec::new();
         let mut qual = Vec::new();
@@ -106,7 +106,7 @@ impl Sequences {
         mut progress: impl FnMut(u64, u64),
     ) -> Result<()> {
         let n = self.num_records;
-        let total: u64 = self.records()?.length.iter().sum();
+        let total = self.stream_len()?;
         let mut done = 0u64;
         let widths: Vec<u32> = match self.ids.line_width {
             Some(id) => self.reader.column_by_id(id)?.read(0..n)?,

@@ -56,6 +56,8 @@ struct Records {
     offset: Vec<u64>,
     length: Vec<u64>,
     flags: Vec<u8>,
+    /// Residues in the stream (the sum of `length`), checked at load.
+    stream: u64,
 }
 
 /// Column ids of a sequences dataset.
@@ -323,10 +325,11 @@ impl Sequences {
     fn records(&self) -> Result<&Records> {
         Self::get_or_load(&self.records, || {
             let n = self.num_records;
-            let records = Records {
+            let mut records = Records {
                 offset: self.reader.column_by_id(self.ids.offset)?.read(0..n)?,
                 length: self.reader.column_by_id(self.ids.length)?.read(0..n)?,
                 flags: self.reader.column_by_id(self.ids.flags)?.read(0..n)?,
+                stream: 0,
             };
             for (id, len) in [
                 (self.ids.offset, records.offset.len()),
@@ -341,7 +344,7 @@ impl Sequences {
                     ));
                 }
             }
-            self.check_records(&records)?;
+            records.stream = self.check_records(&records)?;
             Ok(records)
         })
     }
@@ -368,6 +371,12 @@ impl Sequences {
                 .for_each_binary(0..self.num_records, |row, v| f(row, check::first_token(v))),
             (None, None) => unreachable!("checked when the dataset was opened"),
         }
+    }
+
+    /// Residues in the dataset: the sum of the record lengths (loads and
+    /// checks the record table, spec 8.4).
+    pub fn residue_count(&self) -> Result<u64> {
+        self.stream_len()
     }
 
     /// Record lengths in residues (reads only the length column).
