@@ -33,6 +33,7 @@ pub mod footer;
 pub mod header;
 pub mod kernels;
 pub mod manifest;
+pub mod panic;
 pub mod schema;
 pub mod sequence;
 pub mod tail;

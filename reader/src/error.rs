@@ -156,6 +156,13 @@ pub enum Error {
         /// The layout the call needs.
         expected: &'static str,
     },
+    /// A query that cannot be answered as asked (an unknown sample, a
+    /// malformed region).
+    #[error("{detail}")]
+    Usage {
+        /// What is wrong, for users.
+        detail: String,
+    },
     /// A motif pattern that cannot be searched for.
     #[error("motif pattern {pattern:?}: {detail}")]
     BadPattern {

@@ -36,6 +36,7 @@ mod layout;
 mod page;
 mod reader;
 pub mod sequences;
+pub mod variants;
 mod verify;
 
 pub use cache::{CacheMetrics, CacheOptions, EvictionPolicy, PageCache};
@@ -49,6 +50,7 @@ pub use sequences::{
     find_record, parse_region, Alphabet, ExportOptions, InvariantReport, MotifHit, RecordInfo,
     Region, Sequences, READS_KIND,
 };
+pub use variants::{Variants, VcfRegion};
 pub use verify::VerifyReport;
 
 pub use gcol_format as format;

@@ -54,6 +54,7 @@ impl From<gcol_reader::Error> for Failure {
         }
         let code = match &error {
             gcol_reader::Error::Io { .. } | gcol_reader::Error::Output { .. } => IO,
+            gcol_reader::Error::Usage { .. } => 2,
             _ => INVALID,
         };
         Failure::new(code, error.to_string())

@@ -9,6 +9,7 @@
 
 pub mod reads;
 pub mod sequences;
+pub mod variants;
 
 use std::collections::BTreeMap;
 
@@ -75,7 +76,7 @@ pub struct Schema {
 }
 
 /// Every kind with a schema module.
-pub const SCHEMAS: [&Schema; 2] = [&sequences::SCHEMA, &reads::SCHEMA];
+pub const SCHEMAS: [&Schema; 3] = [&sequences::SCHEMA, &reads::SCHEMA, &variants::SCHEMA];
 
 /// The schema of `kind`, or `None` for kinds read generically.
 pub fn for_kind(kind: &str) -> Option<&'static Schema> {

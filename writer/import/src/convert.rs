@@ -11,8 +11,8 @@ use gcol_writer::{WriteOptions, Writer};
 use crate::detect::SourceFormat;
 use crate::input::{dataset_name, is_stdin, sniff_input, SniffedInput};
 use crate::{
-    import_fasta_from, import_fastq_from, Alphabet, FastaOptions, FastqOptions, NamePolicy,
-    Progress, QualityBinning,
+    import_fasta_from, import_fastq_from, import_vcf, Alphabet, FastaOptions, FastqOptions,
+    NamePolicy, Progress, QualityBinning, VcfOptions,
 };
 
 /// Default page size of the residue stream, in KiB of packed bases (four
@@ -152,8 +152,10 @@ pub struct DatasetReport {
     pub sources: Vec<PathBuf>,
     /// Their format.
     pub format: SourceFormat,
-    /// Records (FASTA) or reads (FASTQ, both mates).
+    /// Records (FASTA, VCF) or reads (FASTQ, both mates).
     pub records: u64,
+    /// Samples (VCF); 0 for sequences.
+    pub samples: u64,
     /// Residues or bases.
     pub residues: u64,
     /// `nucleotide` or `protein`.
@@ -178,6 +180,10 @@ impl DatasetReport {
             .collect::<Vec<_>>()
             .join(" + ");
         match self.format {
+            SourceFormat::Vcf | SourceFormat::Bcf => format!(
+                "{sources}: {} variants, {} samples",
+                self.records, self.samples
+            ),
             SourceFormat::Fastq => format!(
                 "{sources}: {} reads{}, {} bases",
                 self.records,
@@ -292,14 +298,14 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             SourceFormat::Unknown => {
                 return Err(Error::Input {
                     path: path.clone(),
-                    detail: "unrecognised input; expected FASTA ('>') or FASTQ ('@'), plain, gzip or BGZF".into(),
+                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF') or BCF, plain, gzip or BGZF".into(),
                 })
             }
             SourceFormat::Foreign(name) => {
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{name} input, not a sequence file gcol reads; it converts FASTA and FASTQ, plain, gzip or BGZF"
+                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF and BCF, plain, gzip or BGZF"
                     ),
                 })
             }
@@ -307,7 +313,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{format} input is recognised, but this version of gcol converts only FASTA and FASTQ"
+                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF and BCF"
                     ),
                 })
             }
@@ -329,6 +335,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
         let inputs: Vec<SniffedInput> = sniffed.by_ref().take(group_size).collect();
         let format = match inputs[0].format {
             SourceFormat::Fastq => SourceFormat::Fastq,
+            f @ (SourceFormat::Vcf | SourceFormat::Bcf) => f,
             // An empty input becomes an empty sequences dataset.
             _ => SourceFormat::Fasta,
         };
@@ -403,6 +410,56 @@ fn convert_here(
     let mut datasets = Vec::new();
     for job in jobs {
         let sources: Vec<PathBuf> = job.inputs.iter().map(|i| i.path.clone()).collect();
+        if matches!(job.format, SourceFormat::Vcf | SourceFormat::Bcf) {
+            let path = &sources[0];
+            if is_stdin(path) || !path.is_file() {
+                return Err(Error::Input {
+                    path: path.clone(),
+                    detail: "VCF and BCF are read twice (to check order and size the genotype arrays first); give a file, not a stream".into(),
+                });
+            }
+            let mut o = VcfOptions::new(job.name.clone());
+            o.zstd_level = options.zstd_level;
+            o.cancel = options.cancel.clone();
+            let report = |done: u64, _: u64| progress(base + done, total);
+            let mut warnings = Vec::new();
+            let s = import_vcf(
+                &mut writer,
+                path,
+                job.format == SourceFormat::Bcf,
+                &o,
+                &report,
+                &mut |w| warnings.push(w),
+            )?;
+            for w in warnings {
+                events(Event::Warning(w));
+            }
+            let dataset = DatasetReport {
+                name: job.name,
+                sources,
+                format: job.format,
+                records: s.records,
+                samples: s.samples,
+                residues: 0,
+                alphabet: "",
+                paired: false,
+                exact_export: true,
+                source_bytes: s.source_bytes,
+                uncompressed_bytes: s.text_bytes,
+            };
+            base += dataset.source_bytes;
+            uncompressed += dataset.uncompressed_bytes;
+            if dataset.records == 0 {
+                events(Event::Warning(format!(
+                    "{} holds no records: dataset {:?} has no variants",
+                    dataset.sources[0].display(),
+                    dataset.name
+                )));
+            }
+            events(Event::Dataset(&dataset));
+            datasets.push(dataset);
+            continue;
+        }
         let inputs = job
             .inputs
             .into_iter()
@@ -424,6 +481,7 @@ fn convert_here(
                     sources,
                     format: job.format,
                     records: s.reads,
+                    samples: 0,
                     residues: s.bases,
                     alphabet: "nucleotide",
                     paired: s.paired,
@@ -451,6 +509,7 @@ fn convert_here(
                     sources,
                     format: job.format,
                     records: s.records,
+                    samples: 0,
                     residues: s.residues,
                     alphabet: s.alphabet,
                     paired: false,

@@ -60,7 +60,11 @@ impl SourceFormat {
     pub fn convertible(self) -> bool {
         matches!(
             self,
-            SourceFormat::Fasta | SourceFormat::Fastq | SourceFormat::Empty
+            SourceFormat::Fasta
+                | SourceFormat::Fastq
+                | SourceFormat::Vcf
+                | SourceFormat::Bcf
+                | SourceFormat::Empty
         )
     }
 
@@ -306,6 +310,7 @@ mod tests {
             SourceFormat::Foreign("xz-compressed")
         );
         assert_eq!(detect(b""), SourceFormat::Empty);
-        assert!(SourceFormat::Fastq.convertible() && !SourceFormat::Vcf.convertible());
+        assert!(SourceFormat::Fastq.convertible() && SourceFormat::Vcf.convertible());
+        assert!(!SourceFormat::Bam.convertible());
     }
 }

@@ -1,0 +1,551 @@
+//! Reading `variants` datasets (spec 14): sites as columns, regions through
+//! the contig table and the sorted positions, genotypes as dense arrays,
+//! and VCF text equal to what `bcftools view` prints.
+
+mod block;
+mod export;
+mod text;
+
+use std::ops::Range;
+
+use gcol_format::manifest::{Dataset, Layout};
+use gcol_format::schema::variants::{columns as col, meta, KIND, SCHEMA};
+use gcol_format::schema::Binding;
+use gcol_format::PhysicalType;
+
+use crate::{ColumnReader, Error, Reader, Result};
+
+pub use block::{FormatValues, InfoValues, SiteBlock};
+pub use export::{write_vcf, VcfExport, VcfOutput};
+pub use text::{VcfWriteOptions, VcfWriter};
+
+/// How one INFO field is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InfoKind {
+    /// `Flag`: u8 0/1.
+    Flag,
+    /// One Integer per record (nullable i32).
+    Int,
+    /// One Float per record (nullable f32).
+    Float,
+    /// Lists of Integers.
+    IntList,
+    /// Lists of Floats.
+    FloatList,
+    /// Text as written (String, Character).
+    Text,
+}
+
+/// An INFO field of the dataset.
+#[derive(Debug, Clone)]
+pub struct InfoField {
+    /// Its ID.
+    pub id: String,
+    /// Its column.
+    pub column: String,
+    /// How it is stored.
+    pub kind: InfoKind,
+}
+
+/// How one FORMAT field is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatKind {
+    /// Genotypes: allele indexes (i8 or i16) and phase bits.
+    Gt,
+    /// Integers (nullable i32).
+    Int,
+    /// Floats (nullable f32).
+    Float,
+    /// Text bytes, zero padded.
+    Text,
+}
+
+/// A FORMAT field of the dataset.
+#[derive(Debug, Clone)]
+pub struct FormatField {
+    /// Its ID.
+    pub id: String,
+    /// Its column.
+    pub column: String,
+    /// How it is stored.
+    pub kind: FormatKind,
+    /// Values per sample (ploidy for GT, bytes for text).
+    pub width: usize,
+    /// Per-cell value counts are stored (`<column>/count`).
+    pub counts: bool,
+}
+
+/// A region of a contig: 1-based inclusive positions, as bcftools takes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VcfRegion {
+    /// Contig name.
+    pub contig: String,
+    /// First position (1-based), or 1.
+    pub start: u64,
+    /// Last position (inclusive), or `u64::MAX` for the contig's end.
+    pub end: u64,
+}
+
+impl VcfRegion {
+    /// Parse `chr`, `chr:pos`, `chr:beg-end`, `chr:beg-` (commas in
+    /// numbers allowed, as in samtools and bcftools).
+    pub fn parse(text: &str) -> Result<VcfRegion> {
+        let bad = |detail: &str| Error::Usage {
+            detail: format!("region {text:?}: {detail}"),
+        };
+        let (contig, range) = match text.rsplit_once(':') {
+            Some((c, r))
+                if !r.is_empty()
+                    && r.bytes()
+                        .all(|b| b.is_ascii_digit() || b == b',' || b == b'-') =>
+            {
+                (c, Some(r))
+            }
+            _ => (text, None),
+        };
+        if contig.is_empty() {
+            return Err(bad("no contig name"));
+        }
+        let number = |s: &str| -> Result<u64> {
+            s.replace(',', "")
+                .parse::<u64>()
+                .map_err(|_| bad("positions must be whole numbers"))
+        };
+        let (start, end) = match range {
+            None => (1, u64::MAX),
+            Some(r) => match r.split_once('-') {
+                None => {
+                    let p = number(r)?;
+                    (p, p)
+                }
+                Some((a, "")) => (number(a)?, u64::MAX),
+                Some((a, b)) => (number(a)?, number(b)?),
+            },
+        };
+        if start == 0 {
+            return Err(bad("positions are 1-based"));
+        }
+        if end < start {
+            return Err(bad("the end is before the start"));
+        }
+        Ok(VcfRegion {
+            contig: contig.to_string(),
+            start,
+            end,
+        })
+    }
+}
+
+/// A `variants` dataset bound to its columns.
+#[derive(Debug)]
+pub struct Variants<'r> {
+    reader: &'r Reader,
+    dataset: &'r Dataset,
+    binding: Binding,
+    header: Vec<u8>,
+    samples: Vec<String>,
+    contigs: Vec<String>,
+    contig_ends: Vec<u64>,
+    infos: Vec<InfoField>,
+    formats: Vec<FormatField>,
+    num_sites: u64,
+}
+
+impl<'r> Variants<'r> {
+    /// Bind dataset `name` of `reader`.
+    pub fn open(reader: &'r Reader, name: &str) -> Result<Variants<'r>> {
+        let dataset = reader.dataset(name)?;
+        let binding = SCHEMA.bind(dataset)?;
+        let column = |n: &str| reader.column(name, n);
+        let header = column(col::HEADER)?.binary(0)?.to_vec();
+        let text = |c: ColumnReader<'_>| -> Result<Vec<String>> {
+            let mut out = Vec::new();
+            c.for_each_binary(0..c.num_values(), |_, v| {
+                out.push(String::from_utf8_lossy(v).into_owned())
+            })?;
+            Ok(out)
+        };
+        let samples = text(column(col::SAMPLE)?)?;
+        let contigs = text(column(col::CONTIG)?)?;
+        let ends_column = column(col::CONTIG_END)?;
+        let contig_ends: Vec<u64> = ends_column.read(0..ends_column.num_values())?;
+        let num_sites = column(col::POS)?.num_values();
+        if contig_ends.len() != contigs.len()
+            || contig_ends.windows(2).any(|w| w[0] > w[1])
+            || contig_ends.last().copied().unwrap_or(0) != num_sites
+        {
+            return Err(Error::Invariant {
+                column: format!("{name}/{}", col::CONTIG_END),
+                row: 0,
+                rule: "14.2 contig ends",
+                detail: format!(
+                    "{} contigs, {} ends, {num_sites} sites: the ends must rise to the number of sites",
+                    contigs.len(),
+                    contig_ends.len()
+                ),
+            });
+        }
+        let mut infos = Vec::new();
+        let mut formats = Vec::new();
+        for c in &dataset.columns {
+            if let Some(id) = c.name.strip_prefix(col::INFO_PREFIX) {
+                if id.contains('/') {
+                    continue;
+                }
+                let list = matches!(c.layout, Some(Layout::List { .. }));
+                let child_type = |child: &str| {
+                    dataset
+                        .columns
+                        .iter()
+                        .find(|x| x.name == child)
+                        .map(|x| x.physical_type)
+                };
+                let kind = match (c.physical_type, list) {
+                    (PhysicalType::U8, false) => InfoKind::Flag,
+                    (PhysicalType::I32 | PhysicalType::I64, false) => InfoKind::Int,
+                    (PhysicalType::F32, false) => InfoKind::Float,
+                    (PhysicalType::Binary, false) => InfoKind::Text,
+                    (PhysicalType::U64, true) => {
+                        match child_type(&format!("{}{}", c.name, col::ITEM_SUFFIX)) {
+                            Some(PhysicalType::I32 | PhysicalType::I64) => InfoKind::IntList,
+                            Some(PhysicalType::F32) => InfoKind::FloatList,
+                            other => {
+                                return Err(schema_error(
+                                    dataset,
+                                    format!("INFO column {:?} has items of type {other:?}", c.name),
+                                ))
+                            }
+                        }
+                    }
+                    (other, _) => {
+                        return Err(schema_error(
+                            dataset,
+                            format!("INFO column {:?} holds {other} values", c.name),
+                        ))
+                    }
+                };
+                infos.push(InfoField {
+                    id: id.to_string(),
+                    column: c.name.clone(),
+                    kind,
+                });
+            } else if let Some(id) = c.name.strip_prefix(col::FORMAT_PREFIX) {
+                if id.contains('/') {
+                    continue;
+                }
+                let Some(Layout::Chunked { shape, .. }) = &c.layout else {
+                    return Err(schema_error(
+                        dataset,
+                        format!("FORMAT column {:?} is not a chunked array", c.name),
+                    ));
+                };
+                if shape[0] != num_sites || shape[1] != samples.len() as u64 {
+                    return Err(schema_error(
+                        dataset,
+                        format!(
+                            "FORMAT column {:?} has shape {shape:?}, expected {num_sites} sites x {} samples",
+                            c.name,
+                            samples.len()
+                        ),
+                    ));
+                }
+                let kind = match (id, c.physical_type) {
+                    ("GT", PhysicalType::I8 | PhysicalType::I16) => FormatKind::Gt,
+                    (_, PhysicalType::I32) => FormatKind::Int,
+                    (_, PhysicalType::F32) => FormatKind::Float,
+                    (_, PhysicalType::U8) => FormatKind::Text,
+                    (_, other) => {
+                        return Err(schema_error(
+                            dataset,
+                            format!("FORMAT column {:?} holds {other} values", c.name),
+                        ))
+                    }
+                };
+                let counts_name = format!("{}{}", c.name, col::COUNT_SUFFIX);
+                formats.push(FormatField {
+                    id: id.to_string(),
+                    column: c.name.clone(),
+                    kind,
+                    width: shape[2] as usize,
+                    counts: dataset.columns.iter().any(|x| x.name == counts_name),
+                });
+            }
+        }
+        Ok(Variants {
+            reader,
+            dataset,
+            binding,
+            header,
+            samples,
+            contigs,
+            contig_ends,
+            infos,
+            formats,
+            num_sites,
+        })
+    }
+
+    /// Whether `dataset` is a variants dataset.
+    pub fn is_variants(dataset: &Dataset) -> bool {
+        dataset.kind == KIND
+    }
+
+    /// The reader.
+    pub fn reader(&self) -> &'r Reader {
+        self.reader
+    }
+
+    /// The dataset's manifest entry.
+    pub fn dataset(&self) -> &'r Dataset {
+        self.dataset
+    }
+
+    /// Column `name` of the dataset.
+    pub fn column(&self, name: &str) -> Result<ColumnReader<'r>> {
+        match self.binding.id(name) {
+            Some(id) => self.reader.column_by_id(id),
+            None => self.reader.column(&self.dataset.name, name),
+        }
+    }
+
+    /// The VCF header text, as imported (undeclared fields declared).
+    pub fn header(&self) -> &[u8] {
+        &self.header
+    }
+
+    /// Sample names.
+    pub fn samples(&self) -> &[String] {
+        &self.samples
+    }
+
+    /// Contigs with records, in record order.
+    pub fn contigs(&self) -> &[String] {
+        &self.contigs
+    }
+
+    /// Number of sites (records).
+    pub fn num_sites(&self) -> u64 {
+        self.num_sites
+    }
+
+    /// INFO fields with a column.
+    pub fn infos(&self) -> &[InfoField] {
+        &self.infos
+    }
+
+    /// FORMAT fields with a column.
+    pub fn formats(&self) -> &[FormatField] {
+        &self.formats
+    }
+
+    /// The source format (`vcf` or `bcf`).
+    pub fn source_format(&self) -> &str {
+        self.dataset
+            .metadata
+            .get(meta::SOURCE_FORMAT)
+            .map_or("vcf", String::as_str)
+    }
+
+    /// Rows of contig `i`.
+    pub fn contig_rows(&self, i: usize) -> Range<u64> {
+        let start = if i == 0 { 0 } else { self.contig_ends[i - 1] };
+        start..self.contig_ends[i]
+    }
+
+    /// Index of sample `name`.
+    pub fn sample_index(&self, name: &str) -> Option<usize> {
+        self.samples.iter().position(|s| s == name)
+    }
+
+    /// Indexes of `names`, in the order given; an unknown name is an error
+    /// (as `bcftools view -s` without `--force-samples`).
+    pub fn sample_indexes(&self, names: &[String]) -> Result<Vec<usize>> {
+        names
+            .iter()
+            .map(|n| {
+                self.sample_index(n).ok_or_else(|| Error::Usage {
+                    detail: format!(
+                        "no sample {n:?} in dataset {:?} ({} samples)",
+                        self.dataset.name,
+                        self.samples.len()
+                    ),
+                })
+            })
+            .collect()
+    }
+
+    /// The first row in `rows` whose POS is at least `pos` (rows are sorted
+    /// by POS within a contig). Reads only the pages the search visits.
+    fn lower_bound(&self, rows: Range<u64>, pos: u64) -> Result<u64> {
+        let column = self.column(col::POS)?;
+        let (mut lo, mut hi) = (rows.start, rows.end);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let v: Vec<u64> = column.read(mid..mid + 1)?;
+            if v[0] < pos {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// Rows overlapping `region`, in file order: a record covers POS to
+    /// POS + rlen − 1, where rlen is INFO/END − POS + 1 when END is set and
+    /// the length of REF otherwise (as htslib computes it). An unknown
+    /// contig has no rows.
+    pub fn region_rows(&self, region: &VcfRegion) -> Result<Vec<u64>> {
+        let Some(i) = self.contigs.iter().position(|c| *c == region.contig) else {
+            return Ok(Vec::new());
+        };
+        let rows = self.contig_rows(i);
+        let first = self.lower_bound(rows.clone(), region.start)?;
+        let last = if region.end == u64::MAX {
+            rows.end
+        } else {
+            self.lower_bound(first..rows.end, region.end.saturating_add(1))?
+        };
+        // Records starting before the region may reach into it.
+        let mut out = Vec::new();
+        if first > rows.start {
+            let pos: Vec<u64> = self.column(col::POS)?.read(rows.start..first)?;
+            let ends = self.record_ends(rows.start..first, &pos)?;
+            out.extend(
+                (rows.start..first)
+                    .zip(ends)
+                    .filter(|&(_, end)| end >= region.start)
+                    .map(|(row, _)| row),
+            );
+        }
+        out.extend(first..last);
+        Ok(out)
+    }
+
+    /// Last position covered by each record of `rows` (`pos` their POS).
+    fn record_ends(&self, rows: Range<u64>, pos: &[u64]) -> Result<Vec<u64>> {
+        let mut ends = Vec::with_capacity(pos.len());
+        self.column(col::REF)?
+            .for_each_binary(rows.clone(), |i, r| {
+                ends.push(pos[(i - rows.start) as usize] + (r.len() as u64).max(1) - 1)
+            })?;
+        if let Some(end) = self
+            .infos
+            .iter()
+            .find(|f| f.id == "END" && f.kind == InfoKind::Int)
+        {
+            let values = block::int_options(&self.column(&end.column)?, rows)?;
+            for ((e, v), p) in ends.iter_mut().zip(values).zip(pos) {
+                if let Some(v) = v {
+                    // rlen = END - POS + 1, so the last base is END.
+                    *e = (v.max(0) as u64).max(*p);
+                }
+            }
+        }
+        Ok(ends)
+    }
+
+    /// Rows of several regions, each row once, in file order.
+    pub fn regions_rows(&self, regions: &[VcfRegion]) -> Result<Vec<u64>> {
+        let mut rows = Vec::new();
+        for r in regions {
+            rows.extend(self.region_rows(r)?);
+        }
+        rows.sort_unstable();
+        rows.dedup();
+        Ok(rows)
+    }
+
+    /// Site columns and, for `samples`, FORMAT values of `rows`.
+    pub fn block(&self, rows: Range<u64>, samples: Option<&[usize]>) -> Result<SiteBlock> {
+        SiteBlock::read(self, rows, samples)
+    }
+
+    /// Genotypes of `rows` × `samples` (all when `None`) as a dense array
+    /// `[site][sample][ploidy]` of allele indexes (−1 missing, −2 past the
+    /// call's ploidy), with the phase of each call (true when every
+    /// separator is `|`), and the ploidy.
+    pub fn genotypes(
+        &self,
+        rows: Range<u64>,
+        samples: Option<&[usize]>,
+    ) -> Result<(Vec<i16>, Vec<bool>, usize)> {
+        let Some(field) = self.formats.iter().find(|f| f.kind == FormatKind::Gt) else {
+            return Ok((Vec::new(), Vec::new(), 0));
+        };
+        let all: Vec<usize>;
+        let samples = match samples {
+            Some(s) => s,
+            None => {
+                all = (0..self.samples.len()).collect();
+                &all
+            }
+        };
+        let ploidy = field.width;
+        let n = samples.len();
+        let sites = (rows.end - rows.start) as usize;
+        let mut alleles = vec![0i16; sites * n * ploidy];
+        let mut phased = vec![false; sites * n];
+        let gt = self.column(&field.column)?;
+        let phase = self.column(col::GT_PHASE)?;
+        for (o, &s) in samples.iter().enumerate() {
+            let s = s as u64;
+            let values: Vec<i16> = match gt.meta().physical_type {
+                PhysicalType::I8 => gt
+                    .read_block::<i8>(rows.clone(), s..s + 1)?
+                    .0
+                    .into_iter()
+                    .map(i16::from)
+                    .collect(),
+                _ => gt.read_block::<i16>(rows.clone(), s..s + 1)?.0,
+            };
+            let bits: Vec<u8> = phase.read_block::<u8>(rows.clone(), s..s + 1)?.0;
+            for r in 0..sites {
+                let cell = (r * n + o) * ploidy;
+                alleles[cell..cell + ploidy].copy_from_slice(&values[r * ploidy..(r + 1) * ploidy]);
+                let p = values[r * ploidy..(r + 1) * ploidy]
+                    .iter()
+                    .take_while(|&&a| a != -2)
+                    .count();
+                let mask = if p > 1 { (1u8 << (p - 1)) - 1 } else { 0 };
+                phased[r * n + o] = if p > 1 {
+                    bits[r] & mask == mask
+                } else {
+                    bits[r] & 0x80 != 0
+                };
+            }
+        }
+        Ok((alleles, phased, ploidy))
+    }
+}
+
+fn schema_error(dataset: &Dataset, detail: String) -> Error {
+    Error::Format(gcol_format::Error::Schema {
+        dataset: dataset.name.clone(),
+        kind: KIND,
+        detail,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_parse_as_bcftools_takes_them() {
+        let r = VcfRegion::parse("20:1,000,000-1,100,000").unwrap();
+        assert_eq!(
+            (r.contig.as_str(), r.start, r.end),
+            ("20", 1_000_000, 1_100_000)
+        );
+        let r = VcfRegion::parse("chrX").unwrap();
+        assert_eq!((r.start, r.end), (1, u64::MAX));
+        let r = VcfRegion::parse("HLA-A*01:01:01:01").unwrap();
+        assert_eq!(r.contig, "HLA-A*01:01:01");
+        assert_eq!((r.start, r.end), (1, 1));
+        let r = VcfRegion::parse("1:5-").unwrap();
+        assert_eq!((r.start, r.end), (5, u64::MAX));
+        assert!(VcfRegion::parse("1:0-5").is_err());
+        assert!(VcfRegion::parse("1:9-5").is_err());
+    }
+}

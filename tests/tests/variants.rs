@@ -1,0 +1,342 @@
+//! Variants against bcftools: every VCF and BCF under ../shared/data/vcf
+//! converts, and what gcol prints back, read by `bcftools view`, equals
+//! `bcftools view` of the source (every site, INFO field and sample
+//! value); region and sample queries equal `bcftools view -r/-s`; BCF and
+//! BGZF exports are read by bcftools; unsorted and malformed inputs are
+//! refused with messages that name the record.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use gcol_import::vcf::{import_vcf, VcfOptions};
+use gcol_reader::variants::{write_vcf, VcfExport, VcfOutput, VcfWriteOptions};
+use gcol_reader::{Reader, Variants, VcfRegion};
+use gcol_tests::{have_tool, shared_data};
+use gcol_writer::{WriteOptions, Writer};
+
+/// Inputs gcol refuses on purpose, with the words the message must hold.
+const REFUSED: [(&str, &str); 4] = [
+    // Deliberately unsorted (SOURCES.md): refused with how to sort.
+    ("svtools_lmerge_output_gt_3s_bnd.vcf.gz", "bcftools sort"),
+    ("svtools_sv_classifier_training_17s.vcf.gz", "not sorted"),
+    // `GT:GT`: htslib prints garbage for it; a repeated key is an error.
+    ("noroundtrip.vcf", "GT appears twice"),
+    // noodles-bcf cannot decode a value type of this file yet.
+    ("tabix_vcf_file.bcf", "convert the file to VCF first"),
+];
+
+fn vcf_files(what: &str) -> Vec<PathBuf> {
+    let Some(data) = shared_data(what) else {
+        return Vec::new();
+    };
+    if !have_tool("bcftools", what) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut dirs = vec![data.join("vcf")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.to_string_lossy().to_string();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if [".vcf", ".vcf.gz", ".bcf", ".bgz"]
+                .iter()
+                .any(|e| name.ends_with(e))
+            {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn convert(path: &Path) -> Result<Vec<u8>, gcol_writer::Error> {
+    let mut w = Writer::new(Vec::new(), WriteOptions::default())?;
+    let bcf = path.to_string_lossy().ends_with(".bcf");
+    let options = VcfOptions::new("v");
+    import_vcf(&mut w, path, bcf, &options, &|_, _| {}, &mut |_| {})?;
+    w.finish()
+}
+
+/// `bcftools view` (extra arguments first) of a file or of stdin bytes.
+fn bcftools_view(args: &[&str], input: Result<&Path, &[u8]>) -> String {
+    let mut cmd = Command::new("bcftools");
+    cmd.arg("view").arg("--no-version").args(args);
+    let out = match input {
+        Ok(path) => cmd.arg(path).output().unwrap(),
+        Err(bytes) => {
+            let mut child = cmd
+                .arg("-")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            let bytes = bytes.to_vec();
+            let feeder = std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = stdin.write_all(&bytes);
+            });
+            let out = child.wait_with_output().unwrap();
+            feeder.join().unwrap();
+            out
+        }
+    };
+    assert!(
+        out.status.success(),
+        "bcftools view {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn export(bytes: Vec<u8>, export: &VcfExport, kind: VcfOutput) -> Vec<u8> {
+    let reader = Reader::from_bytes(bytes).unwrap();
+    let variants = Variants::open(&reader, "v").unwrap();
+    write_vcf(&variants, export, kind, Vec::new()).unwrap()
+}
+
+fn everything() -> VcfExport {
+    VcfExport {
+        header: true,
+        ..VcfExport::default()
+    }
+}
+
+#[test]
+fn every_vcf_and_bcf_reads_back_as_bcftools_reads_the_source() {
+    let files = vcf_files("variants round trips against bcftools");
+    let mut checked = 0;
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let converted = convert(path);
+        if let Some((_, words)) = REFUSED.iter().find(|(n, _)| *n == name) {
+            let e = converted.expect_err(&name).to_string();
+            assert!(e.contains(words), "{name}: {e}");
+            assert!(e.contains("record "), "{name}: {e}");
+            continue;
+        }
+        let bytes = converted.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text = export(bytes, &everything(), VcfOutput::Vcf);
+        // Records only: bcftools adds ##contig lines from an index it finds
+        // beside the source, which a stream has not.
+        let ours = bcftools_view(&["-H"], Err(&text));
+        let theirs = bcftools_view(&["-H"], Ok(path));
+        assert!(ours == theirs, "{name}: records differ from bcftools'");
+        checked += 1;
+    }
+    if !files.is_empty() {
+        assert!(checked >= 35, "only {checked} files checked");
+    }
+}
+
+#[test]
+fn plain_vcf_reads_back_byte_for_byte() {
+    let Some(data) = shared_data("byte-exact VCF export") else {
+        return;
+    };
+    let path = data.join("vcf/1000g_chr20_nygc30x_mixedphase_203s.vcf.gz");
+    let bytes = convert(&path).unwrap();
+    let text = export(bytes, &everything(), VcfOutput::Vcf);
+    let out = Command::new("gzip").arg("-dc").arg(&path).output().unwrap();
+    assert!(
+        text == out.stdout,
+        "export differs from the decompressed source"
+    );
+}
+
+#[test]
+fn regions_and_samples_equal_bcftools_view() {
+    let files = vcf_files("region and sample queries against bcftools");
+    if files.is_empty() {
+        return;
+    }
+    let data = shared_data("region queries").unwrap().join("vcf");
+    let cases: [(&str, &[&str], &str); 4] = [
+        (
+            "1000g_chr20_nygc30x_phased_300s.vcf.gz",
+            &["20:1000000-1100000", "20:2500000-2500100"],
+            "HG00097,HG00096,NA06986",
+        ),
+        (
+            "1000g_chr20_nygc30x_mixedphase_203s.vcf.gz",
+            &["20:1500000-1600000"],
+            "NA12878,NA06989",
+        ),
+        // gVCF blocks: records starting before a region reach into it by END.
+        (
+            "bio2zarr_tests/NA12878.prod.chr20snippet.g.vcf.gz",
+            &["20:60050-60100", "20:61000"],
+            "NA12878",
+        ),
+        (
+            "bio2zarr_tests/CEUTrio.20.21.gatk3.4.g.vcf.bgz",
+            &["20:10001000-10002000", "21"],
+            "NA12878",
+        ),
+    ];
+    for (file, regions, samples) in cases {
+        let path = data.join(file);
+        let bytes = convert(&path).unwrap();
+        let reader = Reader::from_bytes(bytes.clone()).unwrap();
+        let variants = Variants::open(&reader, "v").unwrap();
+        let parsed: Vec<VcfRegion> = regions
+            .iter()
+            .map(|r| VcfRegion::parse(r).unwrap())
+            .collect();
+        let rows = variants.regions_rows(&parsed).unwrap();
+        let names: Vec<String> = samples.split(',').map(String::from).collect();
+        let chosen = variants.sample_indexes(&names).unwrap();
+        // Regions alone, samples alone, both.
+        for (with_rows, with_samples) in [(true, false), (false, true), (true, true)] {
+            let export = VcfExport {
+                rows: with_rows.then(|| rows.clone()),
+                write: VcfWriteOptions {
+                    samples: with_samples.then(|| chosen.clone()),
+                    update_ac_an: true,
+                },
+                header: true,
+                header_only: false,
+            };
+            let text = write_vcf(&variants, &export, VcfOutput::Vcf, Vec::new()).unwrap();
+            let ours = bcftools_view(&["-H"], Err(&text));
+            let region_list = regions.join(",");
+            let mut args = vec!["-H"];
+            if with_rows {
+                args.extend(["-r", region_list.as_str()]);
+            }
+            if with_samples {
+                args.extend(["-s", samples]);
+            }
+            let theirs = bcftools_view(&args, Ok(&path));
+            assert!(
+                ours == theirs,
+                "{file} {args:?}: {} lines against bcftools' {}",
+                ours.lines().count(),
+                theirs.lines().count()
+            );
+        }
+    }
+}
+
+#[test]
+fn bgzf_and_bcf_exports_read_in_bcftools() {
+    let files = vcf_files("BCF and BGZF export against bcftools");
+    if files.is_empty() {
+        return;
+    }
+    let data = shared_data("BCF export").unwrap().join("vcf");
+    // noodles' BCF encoder panics on missing INFO values (field_type_combos
+    // has them): BCF export says so and names the way out.
+    for (file, kinds) in [
+        (
+            "1000g_chr20_nygc30x_mixedphase_203s.bcf",
+            &[VcfOutput::VcfGz, VcfOutput::Bcf][..],
+        ),
+        (
+            "bio2zarr_tests/field_type_combos.vcf.gz",
+            &[VcfOutput::VcfGz][..],
+        ),
+        ("sgkit_tests/all_fields.vcf", &[VcfOutput::VcfGz][..]),
+        (
+            "bio2zarr_tests/sample.vcf.gz",
+            &[VcfOutput::VcfGz, VcfOutput::Bcf][..],
+        ),
+    ] {
+        let path = data.join(file);
+        let theirs = bcftools_view(&["-H"], Ok(&path));
+        for &kind in kinds {
+            let bytes = convert(&path).unwrap();
+            let out = export(bytes, &everything(), kind);
+            let dir = tempfile::tempdir().unwrap();
+            let name = if kind == VcfOutput::Bcf {
+                "x.bcf"
+            } else {
+                "x.vcf.gz"
+            };
+            let target = dir.path().join(name);
+            std::fs::write(&target, &out).unwrap();
+            let ours = bcftools_view(&["-H"], Ok(&target));
+            assert!(ours == theirs, "{file} as {kind:?}");
+            // BGZF output is indexable.
+            let index = Command::new("bcftools")
+                .args(["index", "-f"])
+                .arg(&target)
+                .output()
+                .unwrap();
+            assert!(
+                index.status.success(),
+                "{file} {kind:?}: {}",
+                String::from_utf8_lossy(&index.stderr)
+            );
+        }
+    }
+    let bytes = convert(&data.join("bio2zarr_tests/field_type_combos.vcf.gz")).unwrap();
+    let reader = Reader::from_bytes(bytes).unwrap();
+    let variants = Variants::open(&reader, "v").unwrap();
+    let e = write_vcf(&variants, &everything(), VcfOutput::Bcf, Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("export VCF (.vcf.gz) instead"), "{e}");
+}
+
+#[test]
+fn malformed_records_name_file_record_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "##fileformat=VCFv4.2\n##contig=<ID=1>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n##INFO=<ID=DP,Number=1,Type=Integer,Description=\"d\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n";
+    let cases = [
+        (
+            "1\t5\t.\tA\tC\t.\t.\t.\tGT\t0/1\n",
+            "record 1, line 6, columns: 1 sample columns, the header names 2 samples",
+        ),
+        (
+            "1\tx\t.\tA\tC\t.\t.\t.\tGT\t0/1\t0/0\n",
+            "line 6, POS: \"x\" is not a position",
+        ),
+        (
+            "1\t5\t.\tA\tC\t.\t.\tDP=3.5\tGT\t0/1\t0/0\n",
+            "line 6, INFO: DP: \"3.5\" is not an Integer",
+        ),
+        (
+            "1\t5\t.\tA\tC\t.\t.\t.\tGT\t0/1\t0/y\n",
+            "line 6, GT: \"0/y\" is not a genotype",
+        ),
+        (
+            "1\t5\t.\tA\tC\t.\t.\t.\tGT\t0/1\t0/0\n1\t4\t.\tA\tC\t.\t.\t.\tGT\t0/1\t0/0\n",
+            "record 2, line 7, POS: 4 after 5",
+        ),
+        ("1\t5\t.\tA\n", "4 tab-separated columns"),
+    ];
+    for (i, (records, expected)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("bad{i}.vcf"));
+        std::fs::write(&path, format!("{header}{records}")).unwrap();
+        let e = convert(&path).unwrap_err().to_string();
+        assert!(e.contains(expected), "case {i}: {e}");
+        assert!(e.contains(&format!("bad{i}.vcf")), "case {i}: {e}");
+    }
+}
+
+#[test]
+fn genotype_arrays_match_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.vcf");
+    std::fs::write(
+        &path,
+        "##fileformat=VCFv4.2\n##contig=<ID=1>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\tC\n1\t5\t.\tA\tC,G\t.\t.\t.\tGT\t0|1\t2/.\t1\n1\t9\t.\tA\tC\t.\t.\t.\tGT\t./.\t1|1/0\t.\n",
+    )
+    .unwrap();
+    let reader = Reader::from_bytes(convert(&path).unwrap()).unwrap();
+    let v = Variants::open(&reader, "v").unwrap();
+    let (alleles, phased, ploidy) = v.genotypes(0..2, None).unwrap();
+    assert_eq!(ploidy, 3);
+    assert_eq!(
+        alleles,
+        [0, 1, -2, 2, -1, -2, 1, -2, -2, -1, -1, -2, 1, 1, 0, -1, -2, -2]
+    );
+    assert_eq!(phased, [true, false, false, false, false, false]);
+    let (alleles, _, _) = v.genotypes(1..2, Some(&[2, 0])).unwrap();
+    assert_eq!(alleles, [-1, -2, -2, -1, -1, -2]);
+}

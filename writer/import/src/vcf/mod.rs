@@ -1,0 +1,1254 @@
+//! VCF and BCF into a `variants` dataset (spec 14).
+//!
+//! Two passes over the input. The first checks the records (column counts,
+//! contigs contiguous, positions sorted) and sizes the arrays: the largest
+//! ploidy and allele index, how many values each FORMAT field holds per
+//! sample at most, which INFO fields ever hold more than one value, and
+//! which fields the header does not declare (declared then, as bcftools
+//! does, with a warning). Nothing is written when it fails. The second
+//! pass parses every field and writes the columns; records in are counted
+//! against records out.
+//!
+//! Genotypes are parsed here from the sample bytes (noodles' generic
+//! per-sample API is an order of magnitude slower on wide files).
+
+mod header;
+mod source;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use gcol_format::encoding::Encoding;
+use gcol_format::manifest::{ChunkOrder, Coordinates, Provenance};
+use gcol_format::schema::variants::{self, columns as col, meta, GT_END, GT_MISSING};
+use gcol_format::PhysicalType;
+use gcol_writer::{ColumnId, ColumnSpec, DatasetSpec, Error, Result, Writer};
+
+pub use header::{FieldDef, VcfHeader, VcfType};
+use source::Source;
+
+use crate::Progress;
+
+/// Default variants per chunk of a FORMAT array.
+pub const CHUNK_VARIANTS: u64 = 10_000;
+/// Default samples per chunk of a FORMAT array.
+pub const CHUNK_SAMPLES: u64 = 1_000;
+/// Decoded bytes a chunk may reach before its variant count is lowered
+/// (fields with many values per sample).
+const CHUNK_BYTES: u64 = 16 << 20;
+/// Largest ploidy (the phase bits of one call fit one byte).
+pub const MAX_PLOIDY: usize = 7;
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct VcfOptions {
+    /// Dataset name.
+    pub dataset: String,
+    /// zstd level of every column.
+    pub zstd_level: i32,
+    /// Variants per chunk of FORMAT arrays.
+    pub chunk_variants: u64,
+    /// Samples per chunk of FORMAT arrays.
+    pub chunk_samples: u64,
+    /// Set to stop.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl VcfOptions {
+    /// Defaults: zstd 9, chunks of 10,000 variants × 1,000 samples.
+    pub fn new(dataset: impl Into<String>) -> VcfOptions {
+        VcfOptions {
+            dataset: dataset.into(),
+            zstd_level: 9,
+            chunk_variants: CHUNK_VARIANTS,
+            chunk_samples: CHUNK_SAMPLES,
+            cancel: None,
+        }
+    }
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone, Default)]
+pub struct VcfSummary {
+    /// Dataset name.
+    pub dataset: String,
+    /// Records (sites).
+    pub records: u64,
+    /// Samples.
+    pub samples: u64,
+    /// Contigs with records.
+    pub contigs: u64,
+    /// Input bytes (compressed, when it is).
+    pub source_bytes: u64,
+    /// Bytes of VCF text (for BCF: of the records as VCF text).
+    pub text_bytes: u64,
+    /// Fields the header did not declare (declared as bcftools does).
+    pub undeclared: Vec<String>,
+}
+
+/// Per-field facts from the first pass.
+#[derive(Debug, Clone, Default)]
+struct FieldStat {
+    seen: bool,
+    /// Some record holds more than one value (INFO numbers).
+    multi: bool,
+    /// Most values in one sample's cell (FORMAT numbers), or bytes (text).
+    max_count: usize,
+    /// A cell ends in a missing value after others (`1,.`): counts are stored.
+    needs_count: bool,
+    /// An Integer INFO value needs 64 bits (END of a long contig).
+    wide: bool,
+}
+
+/// The first pass's findings.
+#[derive(Debug, Default)]
+struct Scan {
+    records: u64,
+    info: Vec<FieldStat>,
+    format: Vec<FieldStat>,
+    max_ploidy: usize,
+    max_allele: i64,
+}
+
+/// Field lookup by ID.
+struct Fields {
+    info: HashMap<Vec<u8>, usize>,
+    format: HashMap<Vec<u8>, usize>,
+}
+
+impl Fields {
+    fn of(header: &VcfHeader) -> Fields {
+        Fields {
+            info: header
+                .infos
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.id.as_bytes().to_vec(), i))
+                .collect(),
+            format: header
+                .formats
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.id.as_bytes().to_vec(), i))
+                .collect(),
+        }
+    }
+}
+
+/// A record line cut into its columns.
+struct Line<'a> {
+    fixed: [&'a [u8]; 8],
+    format: Option<&'a [u8]>,
+    samples: Vec<&'a [u8]>,
+}
+
+/// Names the input, record and line of an error.
+#[derive(Clone)]
+struct Here<'a> {
+    path: &'a Path,
+    record: u64,
+    line: u64,
+}
+
+impl Here<'_> {
+    fn err(&self, field: &'static str, detail: impl Into<String>) -> Error {
+        Error::Input {
+            path: self.path.to_path_buf(),
+            record: self.record,
+            line: self.line,
+            field,
+            detail: detail.into(),
+        }
+    }
+}
+
+const FIXED_NAMES: [&str; 8] = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"];
+
+fn split_line<'a>(line: &'a [u8], header: &VcfHeader, here: &Here<'_>) -> Result<Line<'a>> {
+    let mut parts = line.split(|&b| b == b'\t');
+    let mut fixed: [&[u8]; 8] = [&[]; 8];
+    for (i, slot) in fixed.iter_mut().enumerate() {
+        *slot = parts.next().ok_or_else(|| {
+            here.err(
+                "columns",
+                format!(
+                    "{} tab-separated columns, a record needs at least 8 (missing {})",
+                    i, FIXED_NAMES[i]
+                ),
+            )
+        })?;
+    }
+    let format = parts.next();
+    let samples: Vec<&[u8]> = parts.collect();
+    let expected = header.samples.len();
+    if samples.len() != expected {
+        return Err(here.err(
+            "columns",
+            format!(
+                "{} sample columns, the header names {expected} samples",
+                samples.len()
+            ),
+        ));
+    }
+    if format.is_some() && !header.has_format && expected == 0 {
+        return Err(here.err(
+            "columns",
+            "a FORMAT column, but the header's #CHROM line has none",
+        ));
+    }
+    if expected > 0 && format.is_none() {
+        return Err(here.err("FORMAT", "missing, the header names samples"));
+    }
+    Ok(Line {
+        fixed,
+        format,
+        samples,
+    })
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn parse_pos(bytes: &[u8], here: &Here<'_>) -> Result<u64> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&p| p < 1 << 62)
+        .ok_or_else(|| here.err("POS", format!("{:?} is not a position", text(bytes))))
+}
+
+fn alt_count(alt: &[u8]) -> usize {
+    if alt == b"." {
+        0
+    } else {
+        memchr::memchr_iter(b',', alt).count() + 1
+    }
+}
+
+/// Items of INFO `key=value` pairs (`key` alone for a flag).
+fn info_pairs(info: &[u8]) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+    let none = info == b"." || info.is_empty();
+    info.split(|&b| b == b';')
+        .filter(move |s| !none && !s.is_empty())
+        .map(|pair| match memchr::memchr(b'=', pair) {
+            Some(i) => (&pair[..i], Some(&pair[i + 1..])),
+            None => (pair, None),
+        })
+}
+
+/// Parse a GT value into `alleles` (padded with [`GT_END`]) and its phase
+/// byte. Returns the ploidy.
+fn parse_gt(value: &[u8], alleles: &mut [i32], here: &Here<'_>) -> Result<(usize, u8)> {
+    let bad = |detail: String| here.err("GT", detail);
+    let mut phase = 0u8;
+    let mut v = value;
+    if let Some(&first) = v.first() {
+        if first == b'|' {
+            phase |= variants::PHASE_LEADING;
+            v = &v[1..];
+        } else if first == b'/' {
+            phase |= 0x40;
+            v = &v[1..];
+        }
+    }
+    let mut ploidy = 0usize;
+    let mut i = 0usize;
+    loop {
+        let start = i;
+        while i < v.len() && v[i] != b'/' && v[i] != b'|' {
+            i += 1;
+        }
+        let allele = &v[start..i];
+        if ploidy >= alleles.len() {
+            return Err(bad(format!(
+                "{:?} has more than {} alleles",
+                text(value),
+                alleles.len()
+            )));
+        }
+        alleles[ploidy] = if allele == b"." {
+            i32::from(GT_MISSING)
+        } else {
+            std::str::from_utf8(allele)
+                .ok()
+                .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|s| s.parse::<i32>().ok())
+                .filter(|&a| a <= i32::from(i16::MAX))
+                .ok_or_else(|| bad(format!("{:?} is not a genotype", text(value))))?
+        };
+        ploidy += 1;
+        if i >= v.len() {
+            break;
+        }
+        if v[i] == b'|' {
+            if ploidy > 6 {
+                return Err(bad(format!(
+                    "{:?}: ploidy above {MAX_PLOIDY} is not supported",
+                    text(value)
+                )));
+            }
+            phase |= 1 << (ploidy - 1);
+        }
+        i += 1;
+    }
+    for slot in &mut alleles[ploidy..] {
+        *slot = i32::from(GT_END);
+    }
+    Ok((ploidy, phase))
+}
+
+/// Count of comma-separated values and whether the last of several is `.`.
+fn count_values(value: &[u8]) -> (usize, bool) {
+    let count = memchr::memchr_iter(b',', value).count() + 1;
+    let trailing_missing = count > 1 && value.ends_with(b",.");
+    (count, trailing_missing)
+}
+
+/// The first pass: check order, declare undeclared fields, size arrays.
+fn scan(
+    path: &Path,
+    source: &mut Source,
+    header: &mut VcfHeader,
+    options: &VcfOptions,
+    progress: &dyn Fn(u64, u64),
+    warn: &mut dyn FnMut(String),
+) -> Result<Scan> {
+    let mut out = Scan::default();
+    let mut fields = Fields::of(header);
+    let mut lines = header.lines;
+    let mut line = Vec::new();
+    let mut contigs: HashMap<Vec<u8>, u64> = HashMap::new();
+    let mut current: Option<Vec<u8>> = None;
+    let mut last_pos = 0u64;
+    let mut alleles = [0i32; MAX_PLOIDY];
+    let mut keys: Vec<usize> = Vec::new();
+    let mut next_report = 0u64;
+    while source.next_line(&mut line, &mut lines)? {
+        out.records += 1;
+        let here = Here {
+            path,
+            record: out.records,
+            line: lines,
+        };
+        if out.records >= next_report {
+            crate::check_cancel(options.cancel.as_ref())?;
+            let (done, total) = source.position();
+            progress(done / 2, total);
+            next_report = out.records + 4096;
+        }
+        let l = split_line(&line, header, &here)?;
+        let chrom = l.fixed[0];
+        let pos = parse_pos(l.fixed[1], &here)?;
+        if current.as_deref() != Some(chrom) {
+            if let Some(first) = contigs.get(chrom) {
+                return Err(here.err(
+                    "CHROM",
+                    format!(
+                        "records of {:?} are not together (its first record is record {first}): the input is not sorted; sort it with `bcftools sort -Oz -o sorted.vcf.gz {}`",
+                        text(chrom),
+                        path.display()
+                    ),
+                ));
+            }
+            contigs.insert(chrom.to_vec(), out.records);
+            current = Some(chrom.to_vec());
+        } else if pos < last_pos {
+            return Err(here.err(
+                "POS",
+                format!(
+                    "{pos} after {last_pos} on {:?}: the input is not sorted; sort it with `bcftools sort -Oz -o sorted.vcf.gz {}`",
+                    text(chrom),
+                    path.display()
+                ),
+            ));
+        }
+        last_pos = pos;
+        let n_alt = alt_count(l.fixed[4]);
+        out.max_allele = out.max_allele.max(n_alt as i64);
+        // INFO.
+        keys.clear();
+        for (key, value) in info_pairs(l.fixed[7]) {
+            let index = match fields.info.get(key) {
+                Some(&i) => i,
+                None => {
+                    let id = text(key);
+                    warn(format!(
+                        "{}: INFO/{id} is not declared in the header; declared as {} (as bcftools does)",
+                        path.display(),
+                        if value.is_none() { "a Flag" } else { "Type=String, Number=1" }
+                    ));
+                    header.declare(true, &id, value.is_none());
+                    fields.info.insert(key.to_vec(), header.infos.len() - 1);
+                    header.infos.len() - 1
+                }
+            };
+            if keys.contains(&index) {
+                return Err(here.err("INFO", format!("{} appears twice", text(key))));
+            }
+            keys.push(index);
+            if out.info.len() < header.infos.len() {
+                out.info.resize(header.infos.len(), FieldStat::default());
+            }
+            let stat = &mut out.info[index];
+            stat.seen = true;
+            let def = &header.infos[index];
+            if matches!(def.ty, VcfType::Integer | VcfType::Float) {
+                if let Some(value) = value {
+                    stat.multi |= memchr::memchr(b',', value).is_some();
+                    if def.ty == VcfType::Integer {
+                        for item in value.split(|&b| b == b',') {
+                            if let Some(v) = parse_i64(item, &here, "INFO", &def.id)? {
+                                stat.wide |= !fits_i32(v);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // FORMAT.
+        let Some(format) = l.format else { continue };
+        keys.clear();
+        if format != b"." {
+            for key in format.split(|&b| b == b':') {
+                let index = match fields.format.get(key) {
+                    Some(&i) => i,
+                    None => {
+                        let id = text(key);
+                        warn(format!(
+                            "{}: FORMAT/{id} is not declared in the header; declared as Type=String, Number=1 (as bcftools does)",
+                            path.display()
+                        ));
+                        header.declare(false, &id, false);
+                        fields.format.insert(key.to_vec(), header.formats.len() - 1);
+                        header.formats.len() - 1
+                    }
+                };
+                if keys.contains(&index) {
+                    return Err(here.err("FORMAT", format!("{} appears twice", text(key))));
+                }
+                keys.push(index);
+            }
+        }
+        if out.format.len() < header.formats.len() {
+            out.format
+                .resize(header.formats.len(), FieldStat::default());
+        }
+        for &k in &keys {
+            out.format[k].seen = true;
+        }
+        for sample in &l.samples {
+            for (value, &k) in sample.split(|&b| b == b':').zip(&keys) {
+                let def = &header.formats[k];
+                let stat = &mut out.format[k];
+                if def.id == "GT" {
+                    let (ploidy, _) = parse_gt(value, &mut alleles, &here)?;
+                    out.max_ploidy = out.max_ploidy.max(ploidy);
+                    for &a in &alleles[..ploidy] {
+                        out.max_allele = out.max_allele.max(i64::from(a));
+                    }
+                } else if def.ty.is_text() || def.ty == VcfType::Flag {
+                    stat.max_count = stat.max_count.max(value.len());
+                } else {
+                    let (count, trailing) = count_values(value);
+                    stat.max_count = stat.max_count.max(count);
+                    stat.needs_count |= trailing;
+                }
+            }
+        }
+    }
+    out.info.resize(header.infos.len(), FieldStat::default());
+    out.format
+        .resize(header.formats.len(), FieldStat::default());
+    Ok(out)
+}
+
+/// How an INFO field is stored.
+enum InfoColumn {
+    Flag(ColumnId),
+    Int(ColumnId, bool),
+    Float(ColumnId),
+    IntList(ColumnId, ColumnId, bool),
+    FloatList(ColumnId, ColumnId),
+    Text(ColumnId),
+}
+
+/// How a FORMAT field is stored, with its row buffers.
+struct FormatColumn {
+    def: usize,
+    column: ColumnId,
+    count: Option<ColumnId>,
+    width: usize,
+    kind: FormatKind,
+    counts: Vec<u16>,
+    present: Vec<bool>,
+}
+
+enum FormatKind {
+    Gt {
+        phase: ColumnId,
+        alleles: Vec<i32>,
+        phases: Vec<u8>,
+        wide: bool,
+    },
+    Int(Vec<i32>),
+    Float(Vec<f32>),
+    Text(Vec<u8>),
+}
+
+fn int_type(wide: bool) -> PhysicalType {
+    if wide {
+        PhysicalType::I64
+    } else {
+        PhysicalType::I32
+    }
+}
+
+fn zstd(encoding: Encoding, level: i32) -> Encoding {
+    if level > 0 {
+        encoding.with_zstd(level)
+    } else {
+        encoding
+    }
+}
+
+/// An Integer value (`.` or nothing: missing). Values below −2^31 + 8 or
+/// above 2^31 − 1 need 64 bits (BCF reserves the lowest eight 32-bit values).
+fn parse_i64(item: &[u8], here: &Here<'_>, field: &'static str, id: &str) -> Result<Option<i64>> {
+    if item == b"." || item.is_empty() {
+        return Ok(None);
+    }
+    std::str::from_utf8(item)
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| here.err(field, format!("{id}: {:?} is not an Integer", text(item))))
+}
+
+fn fits_i32(v: i64) -> bool {
+    v > i64::from(i32::MIN) + 7 && v <= i64::from(i32::MAX)
+}
+
+fn parse_int(item: &[u8], here: &Here<'_>, field: &'static str, id: &str) -> Result<Option<i32>> {
+    match parse_i64(item, here, field, id)? {
+        None => Ok(None),
+        Some(v) if fits_i32(v) => Ok(Some(v as i32)),
+        Some(_) => Err(here.err(
+            field,
+            format!("{id}: {:?} is outside the 32-bit Integer range", text(item)),
+        )),
+    }
+}
+
+fn parse_float(item: &[u8], here: &Here<'_>, field: &'static str, id: &str) -> Result<Option<f32>> {
+    if item == b"." || item.is_empty() {
+        return Ok(None);
+    }
+    std::str::from_utf8(item)
+        .ok()
+        .and_then(|s| s.parse::<f32>().ok())
+        .map(Some)
+        .ok_or_else(|| here.err(field, format!("{id}: {:?} is not a Float", text(item))))
+}
+
+/// Import the VCF or BCF at `path` as one `variants` dataset.
+pub fn import_vcf<W: Write>(
+    writer: &mut Writer<W>,
+    path: &Path,
+    bcf: bool,
+    options: &VcfOptions,
+    progress: Progress<'_>,
+    warn: &mut dyn FnMut(String),
+) -> Result<VcfSummary> {
+    // Pass 1.
+    let (mut source, mut header) = Source::open(path, bcf)?;
+    let scan = scan(path, &mut source, &mut header, options, progress, warn)?;
+    let undeclared: Vec<String> = header
+        .infos
+        .iter()
+        .map(|d| (d, "INFO"))
+        .chain(header.formats.iter().map(|d| (d, "FORMAT")))
+        .filter(|(d, _)| d.synthesized)
+        .map(|(d, kind)| format!("{kind}/{}", d.id))
+        .collect();
+    if scan.max_ploidy > MAX_PLOIDY {
+        return Err(Error::Input {
+            path: path.to_path_buf(),
+            record: 0,
+            line: 0,
+            field: "GT",
+            detail: format!(
+                "ploidy {} is above the {MAX_PLOIDY} supported",
+                scan.max_ploidy
+            ),
+        });
+    }
+    let level = options.zstd_level;
+    let samples = header.samples.len() as u64;
+
+    // Columns.
+    let dataset = writer.add_dataset(
+        DatasetSpec::new(options.dataset.clone(), variants::KIND)
+            .coordinates(Coordinates::OneBasedInclusive)
+            .metadata(meta::SOURCE_FORMAT, if bcf { "bcf" } else { "vcf" }),
+    )?;
+    let schema = &variants::SCHEMA;
+    let spec = |name: &str| ColumnSpec::of(schema.column(name));
+    let c_header = writer.add_column(
+        dataset,
+        spec(col::HEADER).encoding(zstd(Encoding::PLAIN, 19)),
+    )?;
+    let c_sample = writer.add_column(
+        dataset,
+        spec(col::SAMPLE).encoding(zstd(Encoding::lengths(), level)),
+    )?;
+    let c_contig = writer.add_column(
+        dataset,
+        spec(col::CONTIG).encoding(zstd(Encoding::lengths(), level)),
+    )?;
+    let c_contig_end = writer.add_column(
+        dataset,
+        spec(col::CONTIG_END).encoding(zstd(Encoding::delta_varint(), level)),
+    )?;
+    let c_pos = writer.add_column(
+        dataset,
+        spec(col::POS).encoding(zstd(Encoding::delta_varint(), level)),
+    )?;
+    let c_id = writer.add_column(
+        dataset,
+        spec(col::ID)
+            .nullable()
+            .encoding(zstd(Encoding::lengths(), level)),
+    )?;
+    let c_ref = writer.add_column(
+        dataset,
+        spec(col::REF).encoding(zstd(Encoding::lengths(), level)),
+    )?;
+    let c_alt = writer.add_column(
+        dataset,
+        spec(col::ALT)
+            .list(col::ALT_ITEM)
+            .encoding(zstd(Encoding::delta_varint(), level)),
+    )?;
+    let c_alt_item = writer.add_column(
+        dataset,
+        spec(col::ALT_ITEM).encoding(zstd(Encoding::lengths(), level)),
+    )?;
+    let c_qual = writer.add_column(
+        dataset,
+        spec(col::QUAL)
+            .nullable()
+            .encoding(zstd(Encoding::PLAIN, level)),
+    )?;
+    let c_filter = writer.add_column(
+        dataset,
+        spec(col::FILTER)
+            .nullable()
+            .list(col::FILTER_ITEM)
+            .encoding(zstd(Encoding::delta_varint(), level)),
+    )?;
+    let c_filter_item = writer.add_column(
+        dataset,
+        spec(col::FILTER_ITEM).encoding(zstd(Encoding::dictionary(), level)),
+    )?;
+    let c_info_keys = writer.add_column(
+        dataset,
+        spec(col::INFO_KEYS).encoding(zstd(Encoding::dictionary(), level)),
+    )?;
+    let c_format_keys = writer.add_column(
+        dataset,
+        spec(col::FORMAT_KEYS)
+            .nullable()
+            .encoding(zstd(Encoding::dictionary(), level)),
+    )?;
+    let described = |spec: ColumnSpec, def: &FieldDef| {
+        spec.metadata(meta::VCF_NUMBER, def.number.clone())
+            .metadata(meta::VCF_TYPE, def.ty.name())
+    };
+    let mut info_columns: Vec<Option<InfoColumn>> = Vec::new();
+    for (i, def) in header.infos.iter().enumerate() {
+        if !scan.info[i].seen {
+            info_columns.push(None);
+            continue;
+        }
+        let name = format!("{}{}", col::INFO_PREFIX, def.id);
+        let item = format!("{name}{}", col::ITEM_SUFFIX);
+        let column = match (def.ty, scan.info[i].multi) {
+            (VcfType::Flag, _) => InfoColumn::Flag(
+                writer.add_column(
+                    dataset,
+                    described(
+                        ColumnSpec::new(&name, PhysicalType::U8, "flag")
+                            .encoding(zstd(Encoding::PLAIN, level)),
+                        def,
+                    ),
+                )?,
+            ),
+            (VcfType::Integer, false) => InfoColumn::Int(
+                writer.add_column(
+                    dataset,
+                    described(
+                        ColumnSpec::new(&name, int_type(scan.info[i].wide), "vcf-integer")
+                            .nullable()
+                            .encoding(zstd(Encoding::varint(), level)),
+                        def,
+                    ),
+                )?,
+                scan.info[i].wide,
+            ),
+            (VcfType::Float, false) => InfoColumn::Float(
+                writer.add_column(
+                    dataset,
+                    described(
+                        ColumnSpec::new(&name, PhysicalType::F32, "vcf-float")
+                            .nullable()
+                            .encoding(zstd(Encoding::PLAIN, level)),
+                        def,
+                    ),
+                )?,
+            ),
+            (VcfType::Integer | VcfType::Float, true) => {
+                let list = writer.add_column(
+                    dataset,
+                    described(
+                        ColumnSpec::new(&name, PhysicalType::U64, "list")
+                            .nullable()
+                            .list(&item)
+                            .encoding(zstd(Encoding::delta_varint(), level)),
+                        def,
+                    ),
+                )?;
+                if def.ty == VcfType::Integer {
+                    let wide = scan.info[i].wide;
+                    let child = writer.add_column(
+                        dataset,
+                        ColumnSpec::new(&item, int_type(wide), "vcf-integer")
+                            .nullable()
+                            .encoding(zstd(Encoding::varint(), level)),
+                    )?;
+                    InfoColumn::IntList(list, child, wide)
+                } else {
+                    let child = writer.add_column(
+                        dataset,
+                        ColumnSpec::new(&item, PhysicalType::F32, "vcf-float")
+                            .nullable()
+                            .encoding(zstd(Encoding::PLAIN, level)),
+                    )?;
+                    InfoColumn::FloatList(list, child)
+                }
+            }
+            (VcfType::Character | VcfType::String, _) => InfoColumn::Text(
+                writer.add_column(
+                    dataset,
+                    described(
+                        ColumnSpec::new(&name, PhysicalType::Binary, "text")
+                            .nullable()
+                            .encoding(zstd(Encoding::lengths(), level)),
+                        def,
+                    ),
+                )?,
+            ),
+        };
+        info_columns.push(Some(column));
+    }
+    let chunk_samples = options.chunk_samples.max(1).min(samples.max(1));
+    let chunk_rows = |inner: u64, width: u64| -> u64 {
+        (CHUNK_BYTES / (chunk_samples * inner * width).max(1))
+            .clamp(1, options.chunk_variants.max(1))
+    };
+    let mut format_columns: Vec<FormatColumn> = Vec::new();
+    let mut format_of: Vec<Option<usize>> = vec![None; header.formats.len()];
+    if samples > 0 {
+        for (i, def) in header.formats.iter().enumerate() {
+            let stat = &scan.format[i];
+            if !stat.seen {
+                continue;
+            }
+            let name = format!("{}{}", col::FORMAT_PREFIX, def.id);
+            let n = samples as usize;
+            let chunked = |spec: ColumnSpec, inner: u64, width: u64| {
+                spec.chunked(
+                    samples,
+                    inner,
+                    chunk_rows(inner, width),
+                    chunk_samples,
+                    ChunkOrder::ColumnMajor,
+                )
+            };
+            let (column, count, width, kind) = if def.id == "GT" {
+                let ploidy = scan.max_ploidy.max(1);
+                let wide = scan.max_allele > i64::from(i8::MAX);
+                let physical = if wide {
+                    PhysicalType::I16
+                } else {
+                    PhysicalType::I8
+                };
+                let column = writer.add_column(
+                    dataset,
+                    described(
+                        chunked(
+                            ColumnSpec::new(&name, physical, "allele-index"),
+                            ploidy as u64,
+                            if wide { 2 } else { 1 },
+                        )
+                        .encoding(zstd(Encoding::PLAIN, level)),
+                        def,
+                    ),
+                )?;
+                let phase = writer.add_column(
+                    dataset,
+                    chunked(ColumnSpec::of(schema.column(col::GT_PHASE)), 1, 1)
+                        .encoding(zstd(Encoding::PLAIN, level)),
+                )?;
+                (
+                    column,
+                    None,
+                    ploidy,
+                    FormatKind::Gt {
+                        phase,
+                        alleles: vec![0; n * ploidy],
+                        phases: vec![0; n],
+                        wide,
+                    },
+                )
+            } else if def.ty.is_text() || def.ty == VcfType::Flag {
+                let width = stat.max_count.max(1);
+                let column = writer.add_column(
+                    dataset,
+                    described(
+                        chunked(
+                            ColumnSpec::new(&name, PhysicalType::U8, "text-bytes"),
+                            width as u64,
+                            1,
+                        )
+                        .encoding(zstd(Encoding::PLAIN, level)),
+                        def,
+                    ),
+                )?;
+                (column, None, width, FormatKind::Text(vec![0; n * width]))
+            } else {
+                let width = stat.max_count.max(1);
+                let int = def.ty == VcfType::Integer;
+                let column = writer.add_column(
+                    dataset,
+                    described(
+                        chunked(
+                            if int {
+                                ColumnSpec::new(&name, PhysicalType::I32, "vcf-integer")
+                                    .encoding(zstd(Encoding::varint(), level))
+                            } else {
+                                ColumnSpec::new(&name, PhysicalType::F32, "vcf-float")
+                                    .encoding(zstd(Encoding::PLAIN, level))
+                            },
+                            width as u64,
+                            4,
+                        )
+                        .nullable(),
+                        def,
+                    ),
+                )?;
+                let count = if stat.needs_count {
+                    Some(
+                        writer.add_column(
+                            dataset,
+                            chunked(
+                                ColumnSpec::new(
+                                    format!("{name}{}", col::COUNT_SUFFIX),
+                                    PhysicalType::U16,
+                                    "count",
+                                ),
+                                1,
+                                2,
+                            )
+                            .encoding(zstd(Encoding::PLAIN, level)),
+                        )?,
+                    )
+                } else {
+                    None
+                };
+                let kind = if int {
+                    FormatKind::Int(vec![0; n * width])
+                } else {
+                    FormatKind::Float(vec![0.0; n * width])
+                };
+                (column, count, width, kind)
+            };
+            format_of[i] = Some(format_columns.len());
+            format_columns.push(FormatColumn {
+                def: i,
+                column,
+                count,
+                width,
+                kind,
+                counts: vec![0; if stat.needs_count { n } else { 0 }],
+                present: vec![false; n * width],
+            });
+        }
+    }
+
+    // Pass 2.
+    let (mut source, _) = Source::open(path, bcf)?;
+    let fields = Fields::of(&header);
+    let mut lines = header.lines;
+    let mut line = Vec::new();
+    let mut records = 0u64;
+    let mut text_bytes = 0u64;
+    let mut contig_names: Vec<Vec<u8>> = Vec::new();
+    let mut contig_ends: Vec<u64> = Vec::new();
+    let mut keys: Vec<usize> = Vec::new();
+    let mut info_order: Vec<u8> = Vec::new();
+    let mut gt_buf = [0i32; MAX_PLOIDY];
+    let mut ints: Vec<Option<i64>> = Vec::new();
+    let mut floats: Vec<Option<f32>> = Vec::new();
+    let mut next_report = 0u64;
+    while source.next_line(&mut line, &mut lines)? {
+        records += 1;
+        text_bytes += line.len() as u64 + 1;
+        let here = Here {
+            path,
+            record: records,
+            line: lines,
+        };
+        if records >= next_report {
+            crate::check_cancel(options.cancel.as_ref())?;
+            let (done, total) = source.position();
+            progress(total / 2 + done / 2, total);
+            next_report = records + 4096;
+        }
+        let l = split_line(&line, &header, &here)?;
+        if contig_names.last().map(Vec::as_slice) != Some(l.fixed[0]) {
+            if !contig_names.is_empty() {
+                contig_ends.push(records - 1);
+            }
+            contig_names.push(l.fixed[0].to_vec());
+        }
+        writer.push(c_pos, &[parse_pos(l.fixed[1], &here)?])?;
+        let id = l.fixed[2];
+        writer.push_binary_option(c_id, (id != b".").then_some(id))?;
+        writer.push_binary(c_ref, l.fixed[3])?;
+        if l.fixed[4] != b"." {
+            for allele in l.fixed[4].split(|&b| b == b',') {
+                writer.push_binary(c_alt_item, allele)?;
+            }
+        }
+        writer.end_list(c_alt)?;
+        let qual = l.fixed[5];
+        let qual = if qual == b"." {
+            None
+        } else {
+            Some(parse_float(qual, &here, "QUAL", "QUAL")?.unwrap_or(0.0))
+        };
+        writer.push_option(c_qual, &[qual])?;
+        if l.fixed[6] == b"." {
+            writer.end_list_null(c_filter)?;
+        } else {
+            for f in l.fixed[6].split(|&b| b == b';') {
+                writer.push_binary(c_filter_item, f)?;
+            }
+            writer.end_list(c_filter)?;
+        }
+        // INFO.
+        let mut info_values: Vec<Option<&[u8]>> = vec![None; header.infos.len()];
+        info_order.clear();
+        let mut flags_seen = Vec::new();
+        for (key, value) in info_pairs(l.fixed[7]) {
+            let index = *fields
+                .info
+                .get(key)
+                .ok_or_else(|| here.err("INFO", format!("{} changed between passes", text(key))))?;
+            if !info_order.is_empty() {
+                info_order.push(b';');
+            }
+            info_order.extend_from_slice(key);
+            match value {
+                Some(v) => info_values[index] = Some(v),
+                None => flags_seen.push(index),
+            }
+        }
+        writer.push_binary(c_info_keys, &info_order)?;
+        for (i, column) in info_columns.iter().enumerate() {
+            let Some(column) = column else { continue };
+            let id = &header.infos[i].id;
+            let value = info_values[i];
+            match column {
+                InfoColumn::Flag(c) => {
+                    let set = flags_seen.contains(&i) || value.is_some();
+                    writer.push(*c, &[u8::from(set)])?;
+                }
+                InfoColumn::Int(c, wide) => {
+                    let v = match value {
+                        Some(v) => parse_i64(v, &here, "INFO", id)?,
+                        None => None,
+                    };
+                    if *wide {
+                        writer.push_option(*c, &[v])?;
+                    } else {
+                        writer.push_option(*c, &[v.map(|v| v as i32)])?;
+                    }
+                }
+                InfoColumn::Float(c) => {
+                    let v = match value {
+                        Some(v) => parse_float(v, &here, "INFO", id)?,
+                        None => None,
+                    };
+                    writer.push_option(*c, &[v])?;
+                }
+                InfoColumn::IntList(list, child, wide) => match value {
+                    Some(v) => {
+                        ints.clear();
+                        for item in v.split(|&b| b == b',') {
+                            ints.push(parse_i64(item, &here, "INFO", id)?);
+                        }
+                        if *wide {
+                            writer.push_option(*child, &ints)?;
+                        } else {
+                            let narrow: Vec<Option<i32>> =
+                                ints.iter().map(|v| v.map(|v| v as i32)).collect();
+                            writer.push_option(*child, &narrow)?;
+                        }
+                        writer.end_list(*list)?;
+                    }
+                    None => writer.end_list_null(*list)?,
+                },
+                InfoColumn::FloatList(list, child) => match value {
+                    Some(v) => {
+                        floats.clear();
+                        for item in v.split(|&b| b == b',') {
+                            floats.push(parse_float(item, &here, "INFO", id)?);
+                        }
+                        writer.push_option(*child, &floats)?;
+                        writer.end_list(*list)?;
+                    }
+                    None => writer.end_list_null(*list)?,
+                },
+                InfoColumn::Text(c) => writer.push_binary_option(*c, value)?,
+            }
+        }
+        // FORMAT.
+        writer.push_binary_option(c_format_keys, l.format)?;
+        if samples == 0 {
+            continue;
+        }
+        keys.clear();
+        let format = l.format.unwrap_or(b".");
+        if format != b"." {
+            for key in format.split(|&b| b == b':') {
+                let i = *fields.format.get(key).ok_or_else(|| {
+                    here.err("FORMAT", format!("{} changed between passes", text(key)))
+                })?;
+                keys.push(format_of[i].expect("a FORMAT field in use has a column"));
+            }
+        }
+        for fc in &mut format_columns {
+            fc.present.iter_mut().for_each(|p| *p = false);
+            fc.counts.iter_mut().for_each(|c| *c = 0);
+            match &mut fc.kind {
+                FormatKind::Gt {
+                    alleles, phases, ..
+                } => {
+                    alleles.iter_mut().for_each(|a| *a = i32::from(GT_END));
+                    phases.iter_mut().for_each(|p| *p = 0);
+                }
+                FormatKind::Int(v) => v.iter_mut().for_each(|x| *x = 0),
+                FormatKind::Float(v) => v.iter_mut().for_each(|x| *x = 0.0),
+                FormatKind::Text(v) => v.iter_mut().for_each(|x| *x = 0),
+            }
+        }
+        for (s, sample) in l.samples.iter().enumerate() {
+            for (value, &k) in sample.split(|&b| b == b':').zip(&keys) {
+                let fc = &mut format_columns[k];
+                let width = fc.width;
+                let id = &header.formats[fc.def].id;
+                match &mut fc.kind {
+                    FormatKind::Gt {
+                        alleles, phases, ..
+                    } => {
+                        let (ploidy, phase) = parse_gt(value, &mut gt_buf, &here)?;
+                        alleles[s * width..s * width + ploidy].copy_from_slice(&gt_buf[..ploidy]);
+                        phases[s] = phase;
+                    }
+                    FormatKind::Text(v) => {
+                        v[s * width..s * width + value.len()].copy_from_slice(value);
+                    }
+                    FormatKind::Int(v) => {
+                        let mut n = 0;
+                        for (j, item) in value.split(|&b| b == b',').enumerate() {
+                            if let Some(x) = parse_int(item, &here, "FORMAT", id)? {
+                                v[s * width + j] = x;
+                                fc.present[s * width + j] = true;
+                            }
+                            n = j + 1;
+                        }
+                        if !fc.counts.is_empty() {
+                            fc.counts[s] = n as u16;
+                        }
+                    }
+                    FormatKind::Float(v) => {
+                        let mut n = 0;
+                        for (j, item) in value.split(|&b| b == b',').enumerate() {
+                            if let Some(x) = parse_float(item, &here, "FORMAT", id)? {
+                                v[s * width + j] = x;
+                                fc.present[s * width + j] = true;
+                            }
+                            n = j + 1;
+                        }
+                        if !fc.counts.is_empty() {
+                            fc.counts[s] = n as u16;
+                        }
+                    }
+                }
+            }
+        }
+        for fc in &format_columns {
+            match &fc.kind {
+                FormatKind::Gt {
+                    phase,
+                    alleles,
+                    phases,
+                    wide,
+                } => {
+                    if *wide {
+                        let v: Vec<i16> = alleles.iter().map(|&a| a as i16).collect();
+                        writer.push_rows(fc.column, &v, None)?;
+                    } else {
+                        let v: Vec<i8> = alleles.iter().map(|&a| a as i8).collect();
+                        writer.push_rows(fc.column, &v, None)?;
+                    }
+                    writer.push_rows(*phase, phases, None)?;
+                }
+                FormatKind::Int(v) => writer.push_rows(fc.column, v, Some(&fc.present))?,
+                FormatKind::Float(v) => writer.push_rows(fc.column, v, Some(&fc.present))?,
+                FormatKind::Text(v) => writer.push_rows(fc.column, v, None)?,
+            }
+            if let Some(count) = fc.count {
+                writer.push_rows(count, &fc.counts, None)?;
+            }
+        }
+    }
+    if records != scan.records {
+        return Err(Error::Input {
+            path: path.to_path_buf(),
+            record: records,
+            line: lines,
+            field: "records",
+            detail: format!(
+                "{} records on the first pass, {records} on the second: the input changed while it was read",
+                scan.records
+            ),
+        });
+    }
+    if !contig_names.is_empty() {
+        contig_ends.push(records);
+    }
+    writer.push_binary(c_header, &header.text)?;
+    for sample in &header.samples {
+        writer.push_binary(c_sample, sample)?;
+    }
+    for name in &contig_names {
+        writer.push_binary(c_contig, name)?;
+    }
+    writer.push(c_contig_end, &contig_ends)?;
+    writer.set_num_rows(dataset, records)?;
+    let (source_bytes, size) = source.position();
+    progress(size.max(source_bytes), size.max(source_bytes));
+    let sha256 = match source.sha256() {
+        Some(h) => h,
+        None => file_sha256(path)?,
+    };
+    let mut options_map = BTreeMap::new();
+    options_map.insert("zstd_level".to_string(), level.to_string());
+    options_map.insert(
+        "chunk_variants".to_string(),
+        options.chunk_variants.to_string(),
+    );
+    options_map.insert(
+        "chunk_samples".to_string(),
+        options.chunk_samples.to_string(),
+    );
+    writer.add_provenance(Provenance {
+        source: source_name(path),
+        size_bytes: std::fs::metadata(path)
+            .map(|m| m.len())
+            .unwrap_or(source_bytes),
+        sha256,
+        datasets: vec![options.dataset.clone()],
+        converter: writer.converter(),
+        options: options_map,
+        converted_utc: writer.timestamp(),
+    });
+    Ok(VcfSummary {
+        dataset: options.dataset.clone(),
+        records,
+        samples,
+        contigs: contig_names.len() as u64,
+        source_bytes: std::fs::metadata(path)
+            .map(|m| m.len())
+            .unwrap_or(source_bytes),
+        text_bytes: text_bytes + header.text.len() as u64,
+        undeclared,
+    })
+}
+
+fn source_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn file_sha256(path: &Path) -> Result<String> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path).map_err(|source| Error::Source {
+        path: PathBuf::from(path),
+        source,
+    })?;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(|source| Error::Source {
+        path: PathBuf::from(path),
+        source,
+    })?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn here() -> Here<'static> {
+        Here {
+            path: Path::new("t.vcf"),
+            record: 1,
+            line: 5,
+        }
+    }
+
+    #[test]
+    fn genotypes_parse_with_phase_and_ploidy() {
+        let mut a = [0i32; MAX_PLOIDY];
+        assert_eq!(parse_gt(b"0|1", &mut a, &here()).unwrap(), (2, 1));
+        assert_eq!(&a[..3], [0, 1, -2]);
+        assert_eq!(parse_gt(b"./.", &mut a, &here()).unwrap(), (2, 0));
+        assert_eq!(&a[..2], [-1, -1]);
+        assert_eq!(parse_gt(b".", &mut a, &here()).unwrap(), (1, 0));
+        assert_eq!(&a[..2], [-1, -2]);
+        assert_eq!(parse_gt(b"1/2|12", &mut a, &here()).unwrap(), (3, 2));
+        assert_eq!(&a[..3], [1, 2, 12]);
+        assert_eq!(parse_gt(b"|1", &mut a, &here()).unwrap(), (1, 0x80));
+        let e = parse_gt(b"0/x", &mut a, &here()).unwrap_err().to_string();
+        assert!(e.contains("line 5, GT: \"0/x\" is not a genotype"), "{e}");
+        assert!(parse_gt(b"0/1/0/1/0/1/0/1", &mut a, &here()).is_err());
+    }
+
+    #[test]
+    fn value_counts_note_trailing_missing() {
+        assert_eq!(count_values(b"1,2"), (2, false));
+        assert_eq!(count_values(b"1,."), (2, true));
+        assert_eq!(count_values(b"."), (1, false));
+    }
+}
