@@ -34,6 +34,7 @@ from ._gcol import (
     RegionError,
     Sequences,
     UnsupportedVersionError,
+    Variants,
     kernel_isa,
     reverse_complement,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "RegionError",
     "Sequences",
     "UnsupportedVersionError",
+    "Variants",
     "convert",
     "kernel_isa",
     "kmer_strings",
@@ -206,3 +208,22 @@ def write_fasta(seqs: Sequences, path: str | os.PathLike[str], width: int | None
 def write_fastq(seqs: Sequences, path: str | os.PathLike[str], mate: int | None = None) -> None:
     """Write reads as FASTQ; ``mate`` keeps one mate of a paired dataset."""
     seqs.to_fastq(os.fspath(path), mate)
+
+
+def _sites_frame(columns: dict[str, Any]) -> Any:
+    """Build the DataFrame of ``Variants.sites`` from its columns: numbers
+    come as ``(values, mask)`` numpy pairs and become pandas nullable arrays
+    (mask true where the VCF has ``.``)."""
+    import pandas as pd  # type: ignore[import-untyped]
+
+    frame: dict[str, Any] = {}
+    for name, value in columns.items():
+        if isinstance(value, tuple):
+            values, mask = value
+            if values.dtype.kind == "f":
+                frame[name] = pd.arrays.FloatingArray(values, mask)
+            else:
+                frame[name] = pd.arrays.IntegerArray(values, mask)
+        else:
+            frame[name] = value
+    return pd.DataFrame(frame)

@@ -198,12 +198,21 @@ impl PyFile {
         PySequences::open(&self.reader, name)
     }
 
-    /// `file[name]`: the sequences or reads dataset `name`.
-    fn __getitem__(&self, name: &str) -> PyResult<PySequences> {
-        if !self.reader.datasets().iter().any(|d| d.name == name) {
+    /// The `variants` dataset `name`.
+    fn variants(&self, name: &str) -> PyResult<crate::PyVariants> {
+        crate::PyVariants::open(&self.reader, name)
+    }
+
+    /// `file[name]`: the dataset `name` (`Sequences` for sequences and
+    /// reads, `Variants` for variants).
+    fn __getitem__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let Some(dataset) = self.reader.datasets().iter().find(|d| d.name == name) else {
             return Err(pyo3::exceptions::PyKeyError::new_err(name.to_string()));
+        };
+        if gcol_reader::Variants::is_variants(dataset) {
+            return Ok(Bound::new(py, self.variants(name)?)?.into_any());
         }
-        self.sequences(name)
+        Ok(Bound::new(py, self.sequences(name)?)?.into_any())
     }
 
     fn __contains__(&self, name: &str) -> bool {

@@ -17,10 +17,12 @@ mod buffer;
 mod columns;
 mod file;
 mod sequences;
+mod variants;
 
 pub use buffer::PageBuffer;
 pub use file::{PyFile, PyPageCache};
 pub use sequences::{PyRecord, PySequences};
+pub use variants::PyVariants;
 
 create_exception!(
     _gcol,
@@ -305,6 +307,7 @@ fn _gcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPageCache>()?;
     m.add_class::<file::PyCancelToken>()?;
     m.add_class::<PySequences>()?;
+    m.add_class::<PyVariants>()?;
     m.add_class::<PyRecord>()?;
     m.add_class::<PageBuffer>()?;
     m.add_function(wrap_pyfunction!(file::open, m)?)?;

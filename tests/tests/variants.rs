@@ -340,3 +340,69 @@ fn genotype_arrays_match_the_text() {
     let (alleles, _, _) = v.genotypes(1..2, Some(&[2, 0])).unwrap();
     assert_eq!(alleles, [-1, -2, -2, -1, -1, -2]);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    /// Random genotype matrices (missing alleles, mixed ploidy 1-3, phased
+    /// and unphased, up to 4 ALT alleles, small chunks so calls cross chunk
+    /// edges) come back from `genotypes` exactly as generated.
+    #[test]
+    fn random_genotype_matrices_round_trip(
+        seed in 1u64..u64::MAX,
+        sites in 1usize..40,
+        samples in 1usize..9,
+    ) {
+        let mut rng = gcol_tests::Rng(seed);
+        let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=1>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT");
+        for s in 0..samples {
+            text.push_str(&format!("\tS{s}"));
+        }
+        text.push('\n');
+        let mut expected: Vec<Vec<(Vec<i16>, bool)>> = Vec::new();
+        for site in 0..sites {
+            let n_alt = 1 + (rng.next() % 4) as usize;
+            let alts: Vec<&str> = ["C", "G", "T", "CA"][..n_alt].to_vec();
+            text.push_str(&format!("1\t{}\t.\tA\t{}\t.\t.\t.\tGT", site + 1, alts.join(",")));
+            let mut row = Vec::new();
+            for _ in 0..samples {
+                let ploidy = 1 + (rng.next() % 3) as usize;
+                let phased = rng.next().is_multiple_of(2);
+                let alleles: Vec<i16> = (0..ploidy)
+                    .map(|_| match rng.next() % 6 {
+                        0 => -1,
+                        r => (r as i16 - 1) % (n_alt as i16 + 1),
+                    })
+                    .collect();
+                let call: Vec<String> = alleles
+                    .iter()
+                    .map(|&a| if a < 0 { ".".into() } else { a.to_string() })
+                    .collect();
+                text.push('\t');
+                text.push_str(&call.join(if phased { "|" } else { "/" }));
+                row.push((alleles, phased && ploidy > 1));
+            }
+            text.push('\n');
+            expected.push(row);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.vcf");
+        std::fs::write(&path, text).unwrap();
+        let mut w = Writer::new(Vec::new(), WriteOptions::default()).unwrap();
+        let mut options = VcfOptions::new("v");
+        options.chunk_variants = 7;
+        options.chunk_samples = 3;
+        import_vcf(&mut w, &path, false, &options, &|_, _| {}, &mut |_| {}).unwrap();
+        let reader = Reader::from_bytes(w.finish().unwrap()).unwrap();
+        let v = Variants::open(&reader, "v").unwrap();
+        let (alleles, phased, ploidy) = v.genotypes(0..sites as u64, None).unwrap();
+        for (i, row) in expected.iter().enumerate() {
+            for (s, (call, phase)) in row.iter().enumerate() {
+                let cell = &alleles[(i * samples + s) * ploidy..(i * samples + s + 1) * ploidy];
+                let ours: Vec<i16> = cell.iter().copied().take_while(|&a| a != -2).collect();
+                proptest::prop_assert_eq!(&ours, call);
+                proptest::prop_assert!(cell[ours.len()..].iter().all(|&a| a == -2));
+                proptest::prop_assert_eq!(phased[i * samples + s], *phase);
+            }
+        }
+    }
+}

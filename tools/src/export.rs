@@ -10,6 +10,9 @@ use crate::progress::bytes_bar;
 
 pub struct ExportArgs {
     pub file: PathBuf,
+    pub regions: Vec<String>,
+    pub samples: Option<String>,
+    pub samples_file: Option<PathBuf>,
     pub output: PathBuf,
     pub format: Option<String>,
     pub dataset: Option<String>,
@@ -18,7 +21,79 @@ pub struct ExportArgs {
     pub quiet: bool,
 }
 
+/// Whether the export is of a variants dataset (the one named, or the
+/// file's only dataset kind).
+fn is_variants(args: &ExportArgs) -> Result<bool, Failure> {
+    let reader = gcol_reader::Reader::open(&args.file)?;
+    let datasets = reader.datasets();
+    Ok(match &args.dataset {
+        Some(name) => datasets
+            .iter()
+            .any(|d| d.name == *name && gcol_reader::Variants::is_variants(d)),
+        None => !datasets.is_empty() && datasets.iter().all(gcol_reader::Variants::is_variants),
+    })
+}
+
+/// Variants to VCF, BGZF VCF or BCF, through the library's one writer.
+fn run_variants(args: &ExportArgs) -> CliResult {
+    use gcol_reader::variants::{write_vcf, VcfExport, VcfOutput, VcfWriteOptions};
+    let reader = gcol_reader::Reader::open(&args.file)?;
+    let variants = crate::view::open_variants(&reader, args.dataset.as_deref())?;
+    let samples = crate::view::choose_samples(
+        &variants,
+        args.samples.as_deref(),
+        args.samples_file.as_deref(),
+    )?;
+    let rows = crate::view::choose_rows(&variants, &args.regions, None, None)?;
+    let to_stdout = args.output.as_os_str() == "-";
+    let kind = match args
+        .format
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("vcf") => VcfOutput::Vcf,
+        Some("vcf.gz" | "vcf.bgz" | "z") => VcfOutput::VcfGz,
+        Some("bcf") => VcfOutput::Bcf,
+        Some(other) => {
+            return Err(Failure::new(
+                INPUT,
+                format!(
+                "unsupported export format {other:?} for variants (supported: vcf, vcf.gz, bcf)"
+            ),
+            ))
+        }
+        None if to_stdout => VcfOutput::Vcf,
+        None => VcfOutput::from_path(&args.output),
+    };
+    let export = VcfExport {
+        rows,
+        write: VcfWriteOptions {
+            samples,
+            update_ac_an: true,
+        },
+        header: true,
+        header_only: false,
+    };
+    if to_stdout {
+        let stdout = std::io::stdout();
+        write_vcf(&variants, &export, kind, stdout.lock())?.flush()?;
+    } else {
+        write_vcf(&variants, &export, kind, AtomicFile::create(&args.output)?)?.commit()?;
+    }
+    Ok(())
+}
+
 pub fn run(args: ExportArgs) -> CliResult {
+    if is_variants(&args)? {
+        return run_variants(&args);
+    }
+    if !args.regions.is_empty() || args.samples.is_some() || args.samples_file.is_some() {
+        return Err(Failure::new(
+            2,
+            "regions and samples select variants; for sequences use `gcol fetch`",
+        ));
+    }
     let to_stdout = args.output.as_os_str() == "-";
     let lower = args.output.to_string_lossy().to_ascii_lowercase();
     let compressed = !to_stdout && (lower.ends_with(".gz") || lower.ends_with(".bgz"));

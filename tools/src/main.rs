@@ -141,18 +141,28 @@ enum Command {
         #[arg(long)]
         dataset: Option<String>,
     },
-    /// Export sequences to FASTA (byte-exact for uniformly wrapped input) or
-    /// reads to FASTQ.
+    /// Export sequences to FASTA (byte-exact for uniformly wrapped input),
+    /// reads to FASTQ, or variants to VCF, BGZF VCF or BCF (by the output's
+    /// extension: .vcf, .vcf.gz, .bcf), optionally for regions and samples.
     Export {
         /// The .gcol file.
         file: PathBuf,
+        /// Variants only: regions (`chr`, `chr:beg-end`, 1-based inclusive).
+        regions: Vec<String>,
+        /// Variants only: comma-separated samples to keep (`^A,B` keeps all
+        /// others); AC and AN are recomputed as `bcftools view -s` does.
+        #[arg(short = 's', long)]
+        samples: Option<String>,
+        /// Variants only: file of samples to keep, one per line.
+        #[arg(short = 'S', long)]
+        samples_file: Option<PathBuf>,
         /// Output path (replaced only when the export succeeds); the format
         /// comes from its extension unless --format is given. Without it, or
         /// with `-`, the records go to standard output (FASTQ for reads,
         /// FASTA otherwise, unless --format says).
         #[arg(short, long, default_value = "-")]
         output: PathBuf,
-        /// Output format: fasta or fastq.
+        /// Output format: fasta, fastq, vcf, vcf.gz or bcf.
         #[arg(long)]
         format: Option<String>,
         /// Paired reads: write only mate 1 or 2.
@@ -406,6 +416,9 @@ fn main() -> ExitCode {
         }),
         Command::Export {
             file,
+            regions,
+            samples,
+            samples_file,
             output,
             format,
             dataset,
@@ -414,6 +427,9 @@ fn main() -> ExitCode {
             quiet,
         } => export::run(export::ExportArgs {
             file,
+            regions,
+            samples,
+            samples_file,
             output,
             format,
             dataset,

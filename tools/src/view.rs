@@ -29,10 +29,7 @@ pub struct ViewArgs {
 }
 
 /// The variants dataset of `file` (`dataset`, or the only one).
-pub fn open_variants<'r>(
-    reader: &'r Reader,
-    dataset: Option<&str>,
-) -> Result<Variants<'r>, Failure> {
+pub fn open_variants(reader: &Reader, dataset: Option<&str>) -> Result<Variants, Failure> {
     let names: Vec<&str> = reader
         .datasets()
         .iter()
@@ -77,7 +74,7 @@ fn read_list(path: &Path) -> Result<Vec<String>, Failure> {
 
 /// Sample indexes from `-s A,B` / `-S FILE` (`^` excludes, as in bcftools).
 pub fn choose_samples(
-    variants: &Variants<'_>,
+    variants: &Variants,
     list: Option<&str>,
     file: Option<&Path>,
 ) -> Result<Option<Vec<usize>>, Failure> {
@@ -121,7 +118,7 @@ pub fn choose_samples(
 /// Rows of the regions given on the command line, `-r` and `-R` (`None`:
 /// every record).
 pub fn choose_rows(
-    variants: &Variants<'_>,
+    variants: &Variants,
     regions: &[String],
     list: Option<&str>,
     file: Option<&Path>,

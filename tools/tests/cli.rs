@@ -1238,3 +1238,70 @@ fn sigkill_during_replace_leaves_old_or_new() {
     convert(&small);
     assert_eq!(temporaries(dir.path()), Vec::<String>::new());
 }
+
+#[test]
+fn view_prints_what_bcftools_view_prints() {
+    let Some(data) = gcol_tests::shared_data("gcol view against bcftools view") else {
+        return;
+    };
+    if !gcol_tests::have_tool("bcftools", "gcol view against bcftools view") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let source = data.join("vcf/1000g_chr20_nygc30x_phased_300s.vcf.gz");
+    let file = dir.path().join("v.gcol");
+    let (src, out) = (source.to_str().unwrap(), file.to_str().unwrap());
+    gcol_ok(&["convert", "-q", src, "-o", out]);
+    let bcftools = |args: &[&str]| {
+        let o = Command::new("bcftools")
+            .arg("view")
+            .arg("--no-version")
+            .args(args)
+            .arg(src)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        o.stdout
+    };
+    for args in [
+        &["-H", "-r", "20:1000000-1050000", "-s", "HG00097,HG00096"][..],
+        &["-H", "-G", "-r", "20:2000000-2001000"][..],
+        &["-h", "-s", "^HG00096"][..],
+        &["-H", "-I", "-s", "NA06986", "-r", "20:1500000-1500500"][..],
+    ] {
+        let mut ours = vec!["view", out];
+        ours.extend_from_slice(args);
+        assert_eq!(gcol_ok(&ours).stdout, bcftools(args), "{args:?}");
+    }
+    // An unknown sample is a usage error; an unsorted input is refused
+    // before anything is written, with how to sort it.
+    let o = gcol(&["view", out, "-s", "nobody"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no sample \"nobody\""));
+    let unsorted = data.join("vcf/sv/svtools_sv_classifier_training_17s.vcf.gz");
+    let bad = dir.path().join("bad.gcol");
+    let o = gcol(&[
+        "convert",
+        unsorted.to_str().unwrap(),
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bcftools sort"));
+    assert!(!bad.exists());
+    // export by extension: BGZF VCF that bcftools reads back.
+    let gz = dir.path().join("e.vcf.gz");
+    gcol_ok(&[
+        "export",
+        out,
+        "-o",
+        gz.to_str().unwrap(),
+        "20:1000000-1050000",
+    ]);
+    let o = Command::new("bcftools")
+        .args(["view", "-H"])
+        .arg(&gz)
+        .output()
+        .unwrap();
+    assert_eq!(o.stdout, bcftools(&["-H", "-r", "20:1000000-1050000"]));
+}

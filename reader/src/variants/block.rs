@@ -167,7 +167,7 @@ impl SiteBlock {
     /// Read `rows` of `variants`, with FORMAT values for `samples` (none
     /// when `None`).
     pub fn read(
-        variants: &Variants<'_>,
+        variants: &Variants,
         rows: Range<u64>,
         samples: Option<&[usize]>,
     ) -> Result<SiteBlock> {

@@ -54,7 +54,7 @@ pub struct VcfExport {
     pub header_only: bool,
 }
 
-fn text(variants: &Variants<'_>, export: &VcfExport, out: &mut dyn Write) -> Result<()> {
+fn text(variants: &Variants, export: &VcfExport, out: &mut dyn Write) -> Result<()> {
     let writer = VcfWriter::new(variants, &export.write);
     if export.header || export.header_only {
         writer.write_header(out)?;
@@ -75,7 +75,7 @@ fn io_err(source: io::Error) -> Error {
 /// Write `export` of `variants` to `out` as `kind`; returns `out` (for a
 /// temporary file to be committed).
 pub fn write_vcf<W: Write>(
-    variants: &Variants<'_>,
+    variants: &Variants,
     export: &VcfExport,
     kind: VcfOutput,
     out: W,
@@ -97,7 +97,7 @@ pub fn write_vcf<W: Write>(
 
 /// BCF through noodles: the VCF text of each block of records is parsed by
 /// noodles' VCF reader and written by its BCF writer.
-fn bcf<W: Write>(variants: &Variants<'_>, export: &VcfExport, out: W) -> Result<W> {
+fn bcf<W: Write>(variants: &Variants, export: &VcfExport, out: W) -> Result<W> {
     use noodles_vcf::variant::io::Write as _;
     let writer = VcfWriter::new(variants, &export.write);
     let mut header_text = Vec::new();

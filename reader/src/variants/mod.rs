@@ -138,9 +138,9 @@ impl VcfRegion {
 
 /// A `variants` dataset bound to its columns.
 #[derive(Debug)]
-pub struct Variants<'r> {
-    reader: &'r Reader,
-    dataset: &'r Dataset,
+pub struct Variants {
+    reader: Reader,
+    dataset: Dataset,
     binding: Binding,
     header: Vec<u8>,
     samples: Vec<String>,
@@ -151,9 +151,10 @@ pub struct Variants<'r> {
     num_sites: u64,
 }
 
-impl<'r> Variants<'r> {
-    /// Bind dataset `name` of `reader`.
-    pub fn open(reader: &'r Reader, name: &str) -> Result<Variants<'r>> {
+impl Variants {
+    /// Bind dataset `name` of `reader` (the reader is cloned: clones share
+    /// the mapping and the page cache).
+    pub fn open(reader: &Reader, name: &str) -> Result<Variants> {
         let dataset = reader.dataset(name)?;
         let binding = SCHEMA.bind(dataset)?;
         let column = |n: &str| reader.column(name, n);
@@ -272,8 +273,8 @@ impl<'r> Variants<'r> {
             }
         }
         Ok(Variants {
-            reader,
-            dataset,
+            reader: reader.clone(),
+            dataset: dataset.clone(),
             binding,
             header,
             samples,
@@ -291,17 +292,17 @@ impl<'r> Variants<'r> {
     }
 
     /// The reader.
-    pub fn reader(&self) -> &'r Reader {
-        self.reader
+    pub fn reader(&self) -> &Reader {
+        &self.reader
     }
 
     /// The dataset's manifest entry.
-    pub fn dataset(&self) -> &'r Dataset {
-        self.dataset
+    pub fn dataset(&self) -> &Dataset {
+        &self.dataset
     }
 
     /// Column `name` of the dataset.
-    pub fn column(&self, name: &str) -> Result<ColumnReader<'r>> {
+    pub fn column(&self, name: &str) -> Result<ColumnReader<'_>> {
         match self.binding.id(name) {
             Some(id) => self.reader.column_by_id(id),
             None => self.reader.column(&self.dataset.name, name),
@@ -516,6 +517,68 @@ impl<'r> Variants<'r> {
             }
         }
         Ok((alleles, phased, ploidy))
+    }
+}
+
+/// Consecutive runs of ascending `rows`.
+pub fn row_runs(rows: &[u64]) -> Vec<Range<u64>> {
+    let mut out: Vec<Range<u64>> = Vec::new();
+    for &r in rows {
+        match out.last_mut() {
+            Some(last) if last.end == r => last.end = r + 1,
+            _ => out.push(r..r + 1),
+        }
+    }
+    out
+}
+
+impl Variants {
+    /// [`Variants::genotypes`] of any ascending rows (a region's).
+    pub fn genotypes_of(
+        &self,
+        rows: &[u64],
+        samples: Option<&[usize]>,
+    ) -> Result<(Vec<i16>, Vec<bool>, usize)> {
+        let mut alleles = Vec::new();
+        let mut phased = Vec::new();
+        let mut ploidy = 0;
+        for run in row_runs(rows) {
+            let (a, p, k) = self.genotypes(run, samples)?;
+            alleles.extend(a);
+            phased.extend(p);
+            ploidy = k;
+        }
+        Ok((alleles, phased, ploidy))
+    }
+
+    /// Allele counts of the called alleles of `samples` (all when `None`)
+    /// at each of `rows`: a `[site][allele]` array with `width` = the most
+    /// alleles any of the sites has (REF first; zero past a site's alleles),
+    /// and the number of alleles of each site.
+    pub fn allele_counts(
+        &self,
+        rows: &[u64],
+        samples: Option<&[usize]>,
+    ) -> Result<(Vec<u32>, usize, Vec<u32>)> {
+        let mut n_alleles = Vec::with_capacity(rows.len());
+        for run in row_runs(rows) {
+            let lists = self.column(col::ALT)?.list_offsets(run)?;
+            n_alleles.extend(lists.windows(2).map(|w| (w[1] - w[0]) as u32 + 1));
+        }
+        let width = n_alleles.iter().copied().max().unwrap_or(1) as usize;
+        let mut counts = vec![0u32; rows.len() * width];
+        let (alleles, _, ploidy) = self.genotypes_of(rows, samples)?;
+        if ploidy > 0 {
+            let per_site = alleles.len() / rows.len().max(1);
+            for (site, calls) in alleles.chunks(per_site.max(1)).enumerate() {
+                for &a in calls {
+                    if a >= 0 && (a as usize) < width {
+                        counts[site * width + a as usize] += 1;
+                    }
+                }
+            }
+        }
+        Ok((counts, width, n_alleles))
     }
 }
 

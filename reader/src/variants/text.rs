@@ -25,8 +25,8 @@ pub struct VcfWriteOptions {
 }
 
 /// Writes VCF text of a [`Variants`] dataset.
-pub struct VcfWriter<'a, 'r> {
-    variants: &'a Variants<'r>,
+pub struct VcfWriter<'a> {
+    variants: &'a Variants,
     samples: Vec<usize>,
     subset: bool,
     format_column: bool,
@@ -68,9 +68,9 @@ fn joined<T>(out: &mut Vec<u8>, items: &[T], sep: u8, mut f: impl FnMut(&mut Vec
     }
 }
 
-impl<'a, 'r> VcfWriter<'a, 'r> {
+impl<'a> VcfWriter<'a> {
     /// A writer of `variants` with `options`.
-    pub fn new(variants: &'a Variants<'r>, options: &VcfWriteOptions) -> VcfWriter<'a, 'r> {
+    pub fn new(variants: &'a Variants, options: &VcfWriteOptions) -> VcfWriter<'a> {
         let all = variants.samples().len();
         let (samples, subset) = match &options.samples {
             Some(s) => (s.clone(), true),

@@ -344,7 +344,7 @@ pub fn dataset_name(path: &Path, pair: bool) -> String {
         }
     }
     for ext in [
-        ".fasta", ".fa", ".fna", ".faa", ".ffn", ".frn", ".fas", ".fq", ".fastq",
+        ".fasta", ".fa", ".fna", ".faa", ".ffn", ".frn", ".fas", ".fq", ".fastq", ".vcf", ".bcf",
     ] {
         if let Some(stripped) = name.strip_suffix(ext) {
             name = stripped.to_string();

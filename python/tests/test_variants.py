@@ -1,0 +1,121 @@
+"""Variants from Python against cyvcf2 (htslib): sites, genotypes, phase,
+allele counts, regions and samples, and VCF export read back by cyvcf2."""
+
+import numpy as np
+import pytest
+
+import gcol
+
+from conftest import need, need_module
+
+FILES = [
+    "vcf/1000g_chr20_nygc30x_mixedphase_203s.vcf.gz",
+    "vcf/bio2zarr_tests/mixed_ploidy.vcf.gz",
+    "vcf/bio2zarr_tests/triploid.vcf.gz",
+    "vcf/bio2zarr_tests/sample.vcf.gz",
+    "vcf/sgkit_tests/simple.output.mixed_depth.likelihoods.vcf",
+]
+# (all_fields.vcf and sample_all_missing_gts.vcf.gz stop cyvcf2's genotype
+# parser; tests/tests/variants.rs checks them against bcftools.)
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    out = {}
+
+    def get(relative):
+        if relative not in out:
+            source = need(relative)
+            target = tmp_path_factory.mktemp("variants") / "v.gcol"
+            gcol.convert([source], target, names=["v"])
+            out[relative] = (source, gcol.open(target)["v"])
+        return out[relative]
+
+    return get
+
+
+def cyvcf2_calls(path, samples=None, region=None):
+    cyvcf2 = need_module("cyvcf2")
+    vcf = cyvcf2.VCF(str(path), samples=samples, gts012=False)
+    records = vcf(region) if region else vcf
+    return [(v.POS, v.genotypes) for v in records]
+
+
+@pytest.mark.parametrize("relative", FILES)
+def test_genotypes_and_phase_equal_cyvcf2(converted, relative):
+    source, v = converted(relative)
+    calls = cyvcf2_calls(source)
+    gt = v.genotypes()
+    phased = v.phased()
+    assert gt.shape[0] == len(calls) == len(v)
+    assert gt.dtype == np.int8
+    for i, (_, genotypes) in enumerate(calls):
+        for s, call in enumerate(genotypes):
+            alleles, phase = call[:-1], call[-1]
+            ours = [a for a in gt[i, s] if a != -2]
+            # cyvcf2 gives -1 for a missing allele, as gcol does.
+            assert ours == alleles, (relative, i, s)
+            if len(alleles) > 1:
+                assert bool(phased[i, s]) == bool(phase), (relative, i, s)
+
+
+def test_sites_equal_cyvcf2(converted):
+    cyvcf2 = need_module("cyvcf2")
+    source, v = converted("vcf/1000g_chr20_nygc30x_mixedphase_203s.vcf.gz")
+    sites = v.sites()
+    records = list(cyvcf2.VCF(str(source)))
+    assert len(sites) == len(records)
+    assert list(sites.columns[:7]) == ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER"]
+    assert (sites["POS"].to_numpy() == [r.POS for r in records]).all()
+    assert list(sites["ID"]) == [r.ID for r in records]
+    assert list(sites["REF"]) == [r.REF for r in records]
+    assert list(sites["ALT"]) == [r.ALT for r in records]
+    assert np.allclose(sites["QUAL"].to_numpy(dtype=float), [r.QUAL for r in records])
+    assert list(sites["INFO/AC"]) == [r.INFO["AC"] for r in records]
+    assert str(sites["INFO/AC"].dtype) in ("Int32", "Int64")
+
+
+def test_regions_samples_and_counts(converted):
+    source, v = converted("vcf/1000g_chr20_nygc30x_phased_300s.vcf.gz")
+    region = "20:1000000-1100000"
+    samples = ["HG00097", "NA06986"]
+    calls = cyvcf2_calls(source, samples=samples, region=region)
+    gt = v.genotypes(region, samples)
+    assert gt.shape == (len(calls), 2, 2)
+    for i, (pos, genotypes) in enumerate(calls):
+        assert [list(gt[i, s]) for s in range(2)] == [c[:-1] for c in genotypes]
+    # A (contig, start, end) tuple is 0-based, half-open.
+    assert (v.rows(("20", 999_999, 1_100_000)) == v.rows(region)).all()
+    counts, n_alleles = v.allele_counts(region)
+    full = v.genotypes(region)
+    assert (counts[:, 1] == (full == 1).sum(axis=(1, 2))).all()
+    assert (counts.sum(axis=1) == (full >= 0).sum(axis=(1, 2))).all()
+    # INFO/AC of the file equals the ALT count over every sample.
+    sites = v.sites(region)
+    assert (counts[:, 1] == sites["INFO/AC"].to_numpy()).all()
+    freq = v.allele_frequencies(region)
+    assert np.allclose(freq.sum(axis=1), 1.0)
+    with pytest.raises(KeyError):
+        v.genotypes(region, ["nobody"])
+    with pytest.raises(gcol.RegionError):
+        v.rows("20:9-5")
+
+
+def test_to_vcf_reads_back_in_cyvcf2(converted, tmp_path):
+    cyvcf2 = need_module("cyvcf2")
+    source, v = converted("vcf/1000g_chr20_nygc30x_mixedphase_203s.vcf.gz")
+    target = tmp_path / "out.vcf.gz"
+    v.to_vcf(target, region="20:1500000-1600000", samples=["NA12878"])
+    ours = [(r.POS, r.genotypes, r.INFO.get("AN")) for r in cyvcf2.VCF(str(target))]
+    theirs = cyvcf2_calls(source, samples=["NA12878"], region="20:1500000-1600000")
+    assert [(p, g) for p, g, _ in ours] == theirs
+    # AN recomputed for the one sample, as bcftools view -s does.
+    assert all(an == 2 for _, _, an in ours)
+
+
+def test_dataset_is_variants(converted):
+    _, v = converted("vcf/bio2zarr_tests/triploid.vcf.gz")
+    assert isinstance(v, gcol.Variants)
+    assert "GT" in v.format_fields
+    assert v.header.startswith("##fileformat=VCF")
+    assert v.genotypes().shape[2] == 3
