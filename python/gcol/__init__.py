@@ -108,7 +108,7 @@ def convert(
     compact: bool = True,
     progress: Callable[[int, int], object] | None = None,
 ) -> list[str]:
-    """Convert FASTA/FASTQ files (plain, gzip or BGZF) into one .gcol file.
+    """Convert FASTA, FASTQ, VCF and BCF files (plain, gzip or BGZF) into one .gcol file.
 
     Takes the same options as ``gcol convert``; returns the dataset names.
     ``zstd_level`` (default: 9 for bases, 15 for protein residues) applies

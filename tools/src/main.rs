@@ -39,8 +39,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Convert FASTA and FASTQ files (plain, gzip or BGZF) into one .gcol
-    /// file; each input (or FASTQ pair) becomes a dataset named after the file.
+    /// Convert FASTA, FASTQ, VCF and BCF files (plain, gzip or BGZF) into one
+    /// .gcol file; each input (or FASTQ pair) becomes a dataset named after
+    /// the file. A VCF must be sorted (contigs together, POS rising).
     Convert {
         /// Input files.
         #[arg(required = true)]
