@@ -30,9 +30,9 @@ WIDTH = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "i8": 1, "i16": 2, "i32": 4, "i6
 STRUCT = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", "i32": "i", "i64": "q", "f32": "f", "f64": "d"}
 INTEGER = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"}
 SIGNED = {"i8", "i16", "i32", "i64"}
-BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint", 5: "lengths"}  # 7
+BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint", 5: "lengths", 6: "decimal"}  # 7
 COMPRESSIONS = {0: None, 1: "zstd"}  # 7
-READER_MINOR = 2  # 9: the minor version this reader implements
+READER_MINOR = 3  # 9: the minor version this reader implements
 FLAG_VALIDITY = 0x0001  # 2.4 entry flag bit 0 (1.1): the page starts with a validity section (6.5)
 U32_MAX = (1 << 32) - 1  # 10: values per page
 
@@ -197,6 +197,8 @@ def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0, ke
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if base in ("dictionary", "lengths") and physical != "binary":
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
+    if base == "decimal" and physical not in ("f32", "f64"):
+        raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if decoded_len > MAX_PAGE_BYTES:
         raise GcolError("limit", "decoded length above the limit")
     has_validity = bool(flags & FLAG_VALIDITY)
@@ -289,6 +291,27 @@ def _decode_values(base, physical, n, decoded_len, data):
             pos += length
         if 4 * (n + 1) + sum(lengths) != decoded_len:
             raise GcolError("decoded_length", "lengths page decodes to another length")
+        return values
+    if base == "decimal":  # 7.8 (minor 3)
+        if not data:
+            raise GcolError("malformed_page", "no scale byte")
+        scale, delta = data[0] & 0x7F, bool(data[0] & 0x80)
+        if scale > 18:
+            raise GcolError("malformed_page", "scale above 18")
+        values, pos, m = [], 1, 0
+        for _ in range(n):
+            code, pos = read_varint(data, pos)
+            step = unzigzag(code)
+            m = (m + step if delta else step)
+            m = (m + (1 << 63)) % (1 << 64) - (1 << 63)  # 64-bit signed arithmetic
+            if abs(m) > 1 << 53:
+                raise GcolError("malformed_page", "an integer beyond 2^53")
+            value = float(m) / float(10 ** scale)  # both exact; one correctly rounded division
+            if physical == "f32":
+                value = struct.unpack("<f", struct.pack("<f", value))[0]  # round to binary32
+            values.append(value)
+        if pos != len(data):
+            raise GcolError("malformed_page", "bytes after the last varint")
         return values
     if base == "for-bitpack":  # 7.3
         if len(data) < 9:
@@ -560,6 +583,11 @@ class GcolFile:
                       for e in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else []))
         if (clustered or no_names or lengths) and self.minor < 2:
             raise GcolError("manifest_invalid", "a minor-2 feature (lengths, clustered residues, no name column) in an older file")
+        # 9: minor 3 adds the decimal encoding (7.8)
+        decimal = any(e & 0xFF == 6 for _, c in self.columns
+                      for e in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else []))
+        if decimal and self.minor < 3:
+            raise GcolError("manifest_invalid", "a minor-3 feature (decimal) in an older file")
 
     def _check_layouts(self, ds):
         """5.6: the rules for `layout` (1.1): lists (6.6) and chunked arrays (6.7)."""
@@ -900,4 +928,170 @@ def export_fastq(reader, dataset):
     for text, name, description, o, n in zip(texts, names, descriptions, offsets, lengths):
         out += b"@" + bytes(name) + (b" " + bytes(description) if description else b"") + b"\n"
         out += text.encode("ascii") + b"\n+\n" + bytes(q + 33 for q in quality[o:o + n]) + b"\n"
+    return bytes(out)
+
+
+# 14: variants datasets
+def shortest_f32(x):
+    """14.5: the shortest decimal text that reads back as the same binary32.
+
+    The digits are the fewest (1..9 significant) that round trip through
+    binary32; they are written without an exponent for magnitudes from
+    1e-4 up to 1e15 (as VCF writers print QUAL and floats), else as %g does.
+    """
+    if x != x:
+        return "nan"
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    bits = struct.pack("<f", x)
+    for p in range(1, 10):
+        text = format(x, f".{p - 1}e")
+        if struct.pack("<f", float(text)) == bits:
+            break
+    mantissa, exponent = text.split("e")
+    exponent = int(exponent)
+    sign = "-" if mantissa.startswith("-") else ""
+    digits = mantissa.lstrip("-").replace(".", "").rstrip("0") or "0"
+    if digits == "0":
+        return sign + "0"
+    if not -4 <= exponent < 15:
+        return format(float(text), f".{len(digits)}g")
+    if exponent >= 0:
+        whole = digits[:exponent + 1].ljust(exponent + 1, "0")
+        fraction = digits[exponent + 1:]
+    else:
+        whole, fraction = "0", "0" * (-exponent - 1) + digits
+    return sign + whole + ("." + fraction if fraction else "")
+
+
+def _vcf_number(physical, value):
+    """One INFO/FORMAT/QUAL number as VCF text (14.5); None is `.`."""
+    if value is None:
+        return "."
+    if physical == "f32":
+        return shortest_f32(value)
+    if physical == "f64":
+        return repr(value).removesuffix(".0")
+    return str(value)
+
+
+def variants_vcf(reader, dataset):
+    """14.5: the VCF text (header and records) of a variants dataset, as bytes,
+    from the columns of 14.2-14.4 alone."""
+    ds = next(d for d in reader.datasets if d["name"] == dataset)
+    columns = {c["name"]: c for c in ds["columns"]}
+
+    def layout(name):
+        return (columns[name].get("layout") or {}).get("type")
+
+    header = reader.column_values(dataset, "header")[0]
+    samples = reader.column_values(dataset, "sample")
+    contigs = reader.column_values(dataset, "contig")
+    contig_ends = reader.column_values(dataset, "contig_end")
+    pos = reader.column_values(dataset, "pos")
+    ids = reader.column_values(dataset, "id")
+    if "id/rs" in columns:  # 14.2: `rs` and the number when it is not null
+        ids = [b"rs%d" % n if n is not None else i
+               for i, n in zip(ids, reader.column_values(dataset, "id/rs"))]
+    refs = reader.column_values(dataset, "ref")
+    alts = reader.list_values(dataset, "alt")
+    quals = reader.column_values(dataset, "qual")
+    filters = reader.list_values(dataset, "filter")
+    info_keys = reader.column_values(dataset, "info_keys")
+    format_keys = reader.column_values(dataset, "format_keys")
+    rows = len(pos)
+
+    # 14.1: rows contig_end[i-1] .. contig_end[i] are the records of contig[i]
+    chrom, start = [], 0
+    for name, end in zip(contigs, contig_ends):
+        chrom += [name] * (end - start)
+        start = end
+
+    # 14.3: INFO columns, one row per record
+    info = {}
+    for name, c in columns.items():
+        if not name.startswith("info/") or name.count("/") != 1:
+            continue
+        vcf_type = (c.get("metadata") or {}).get("vcf_type")
+        if layout(name) == "list":
+            leaf = columns[c["layout"]["child"]]["physical_type"]
+            info[name[5:]] = (vcf_type, "list", leaf, reader.list_values(dataset, name))
+        else:
+            info[name[5:]] = (vcf_type, "value", c["physical_type"], reader.column_values(dataset, name))
+
+    # 14.4: FORMAT arrays [row][column][k]
+    fmt = {}
+    for name, c in columns.items():
+        if name.startswith("format/") and layout(name) == "chunked":
+            fmt[name[7:]] = reader.chunked_array(dataset, name)
+
+    def info_text(key):
+        column = info.get(key.decode())
+        if column is None:
+            raise GcolError("inconsistent", f"INFO key {key!r} has no column")
+        vcf_type, shape, physical, values = column
+        if vcf_type == "Flag":
+            return key
+        value = values[r]
+        if shape == "list":
+            text = "." if value is None else ",".join(_vcf_number(physical, v) for v in value)
+        elif physical == "binary":
+            return key + b"=" + (b"." if value is None else bytes(value))
+        else:
+            text = _vcf_number(physical, value)
+        return key + b"=" + text.encode()
+
+    def gt_text(s):
+        ploidy = int(columns["format/GT"]["metadata"]["ploidy"])
+        alleles = [fmt["GT"][r][s * ploidy + k][0] for k in range(ploidy)]
+        phase = fmt["GT/phase"][r][s][0] if "GT/phase" in fmt else 0
+        alleles = alleles[:alleles.index(-2)] if -2 in alleles else alleles
+        if not alleles:
+            return "."
+        text = "|" if phase & 0x80 else "/" if phase & 0x40 else ""
+        for k, a in enumerate(alleles):
+            if k:
+                text += "|" if phase >> (k - 1) & 1 else "/"
+            text += "." if a == -1 else str(a)
+        return text
+
+    def sample_text(key, s):
+        name = key.decode()
+        if name == "GT" and "GT" in fmt:
+            return gt_text(s).encode()
+        array = fmt.get(name)
+        if array is None:
+            return b"."
+        c = columns["format/" + name]
+        cell = array[r][s]
+        if c["physical_type"] == "u8" and (c.get("metadata") or {}).get("vcf_type") in ("String", "Character", "Flag"):
+            text = bytes(cell).split(b"\0", 1)[0]
+            return text or b"."
+        if name + "/count" in fmt:
+            count = fmt[name + "/count"][r][s][0]
+        else:
+            present = [k for k, v in enumerate(cell) if v is not None]
+            count = present[-1] + 1 if present else 1
+        if count == 0:
+            return b"."
+        return ",".join(_vcf_number(c["physical_type"], v) for v in cell[:count]).encode()
+
+    out = bytearray(bytes(header))
+    for r in range(rows):
+        fields = [
+            bytes(chrom[r]),
+            str(pos[r]).encode(),
+            b"." if ids[r] is None else bytes(ids[r]),
+            bytes(refs[r]),
+            b",".join(bytes(a) for a in alts[r]) or b".",
+            _vcf_number("f32", quals[r]).encode(),
+            b"." if filters[r] is None else b";".join(bytes(f) for f in filters[r]),
+            b";".join(info_text(k) for k in bytes(info_keys[r]).split(b";")) if info_keys[r] else b".",
+        ]
+        if format_keys[r] is not None:
+            keys = bytes(format_keys[r]).split(b":")
+            fields.append(bytes(format_keys[r]))
+            for s in range(len(samples)):
+                fields.append(b":".join(sample_text(k, s) for k in keys))
+        out += b"\t".join(fields) + b"\n"
     return bytes(out)

@@ -112,7 +112,8 @@ def test_every_encoding_is_covered():
         reader = spec.GcolFile.open(CONFORMANCE / name)
         for _, column in reader.columns:
             seen.update(column["encodings"])
-    assert seen == {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105}
+    assert seen == {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006,
+                    0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106}
 
 
 @pytest.mark.parametrize("name", CONFORMANCE_FILES)
@@ -152,6 +153,49 @@ def test_reads_reconstruct_their_fastq_inputs():
     offsets = reader.column_values("binned", "offset")
     for (_, _, qual), o in zip(r1, offsets):
         assert quality[o:o + len(qual)] == [table[ord(c) - 33] for c in qual]
+
+
+def test_variants_reconstruct_their_vcf_input():
+    reader = spec.GcolFile.open(CONFORMANCE / "variants.gcol")
+    ours = spec.variants_vcf(reader, "calls")
+    assert ours == (CONFORMANCE / "inputs" / "variants.vcf").read_bytes()
+
+
+@pytest.mark.parametrize("value,text", [
+    (29.0, "29"), (3.5, "3.5"), (48.5, "48.5"), (0.017, "0.017"), (4.70307, "4.70307"),
+    (100.0, "100"), (0.1, "0.1"), (-0.0025, "-0.0025"), (1234567.0, "1234567"),
+])
+def test_variants_shortest_binary32_text(value, text):
+    assert spec.shortest_f32(f32(value)) == text
+    assert f32(float(text)) == f32(value)
+
+
+def test_spec_14_4_example_gt_and_phase():
+    # GT 0|1 1/1, 0|0 ./., 1 0/2: P = 2, shape [3, 4, 1], one column-major chunk
+    gt = spec.decode_page(0x0000, "i8", 12, 12, bytes.fromhex("00 00 01 01 00 fe 01 ff 00 01 ff 02"))
+    phase = spec.decode_page(0x0000, "u8", 6, 6, bytes.fromhex("01 01 00 00 00 00"))
+    rows = 3
+    haplotype = [[gt[column * rows + row] for column in range(4)] for row in range(rows)]  # (gamma x rr + rho)
+    assert haplotype == [[0, 1, 1, 1], [0, 0, -1, -1], [1, -2, 0, 2]]
+    assert [[phase[sample * rows + row] for sample in range(2)] for row in range(rows)] == [[1, 0], [1, 0], [0, 0]]
+
+
+def test_spec_7_8_decimal_examples():
+    # 1.5, 2.25: scale 2, integers 150, 225 as they are (zigzag 300, 450)
+    assert spec.decode_page(0x0006, "f32", 2, 8, bytes.fromhex("02 AC 02 C2 03")) == [1.5, 2.25]
+    # 1.5, 1.51, 1.52: delta-coded (bit 7), zigzag of +150, +1, +1
+    assert spec.decode_page(0x0006, "f32", 3, 12, bytes.fromhex("82 AC 02 02 02")) == [1.5, f32(1.51), f32(1.52)]
+    assert spec.decode_page(0x0006, "f64", 3, 24, bytes.fromhex("82 AC 02 02 02")) == [1.5, 1.51, 1.52]
+    assert spec.decode_page(0x0106, "f32", 2, 8, zstd_frame(bytes.fromhex("02 AC 02 C2 03"))) == [1.5, 2.25]
+    for bad, why in [("13 00 00", "scale above 18"), ("02 AC", "ends inside a varint"),
+                     ("02 AC 02 C2 03 00", "bytes after the n-th varint"),
+                     ("00 82 80 80 80 80 80 80 20 00", "|m| = 2^53 + 1")]:
+        with pytest.raises(spec.GcolError) as raised:
+            spec.decode_page(0x0006, "f32", 2, 8, bytes.fromhex(bad))
+        assert raised.value.kind == "malformed_page", why
+    with pytest.raises(spec.GcolError) as raised:
+        spec.decode_page(0x0006, "i32", 2, 8, bytes.fromhex("02 AC 02 C2 03"))
+    assert raised.value.kind == "encoding_not_applicable"
 
 
 EXPECTED_CORRUPT = json.loads((CORRUPT / "expected.json").read_text())

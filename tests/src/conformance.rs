@@ -351,6 +351,55 @@ fn compact() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// A variants dataset (spec 14) of a small VCF, uncompressed (so its pages
+/// show `decimal` and `for-bitpack` bytes), and a table of f32 and f64
+/// decimals under zstd.
+fn variants() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let mut options = gcol_import::vcf::VcfOptions::new("calls");
+    options.zstd_level = 0;
+    options.chunk_variants = 4;
+    options.chunk_samples = 2;
+    gcol_import::vcf::import_vcf(
+        &mut w,
+        &input("variants.vcf"),
+        false,
+        &options,
+        &no_progress,
+        &mut |_| {},
+    )
+    .expect("import");
+    let d = w
+        .add_dataset(DatasetSpec::new("decimals", "table"))
+        .expect("dataset");
+    let map = w
+        .add_column(
+            d,
+            ColumnSpec::new("cm", PhysicalType::F64, "float64")
+                .encoding(Encoding::decimal().with_zstd(3))
+                .fixed_encoding(),
+        )
+        .expect("cm");
+    w.push(map, &[0.0f64, 0.125, 4.70307, 4.70374, 1234.5])
+        .expect("cm");
+    let af = w
+        .add_column(
+            d,
+            ColumnSpec::new("af", PhysicalType::F32, "float32")
+                .nullable()
+                .encoding(Encoding::decimal().with_zstd(3))
+                .fixed_encoding(),
+        )
+        .expect("af");
+    w.push_option(
+        af,
+        &[Some(0.5f32), None, Some(0.00198807), Some(-1.0), Some(29.0)],
+    )
+    .expect("af");
+    w.set_num_rows(d, 5).expect("rows");
+    w.finish().expect("finish")
+}
+
 /// Every conformance file: (file name, what it covers, bytes).
 pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     vec![
@@ -395,6 +444,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "compact.gcol",
             "the small-file layout (2.5, 5.4, 1.1): tiny columns inline in the footer (plain where that is smaller; a nullable f64 with its validity section, a list and its items), a manifest without implied members, the manifest region one zstd frame; a two-page column and a 300-byte page stay in the page area",
             compact(),
+        ),
+        (
+            "variants.gcol",
+            "variants (14) of inputs/variants.vcf: two contigs, a flag, integer, float, list and text INFO fields, an INFO/END span, FILTER lists and `.`, FORMAT GT with mixed ploidy (1 to 3), phased, unphased and missing alleles, AD with `1,.` (a count array), a float and a text FORMAT field, 4 x 2 chunks; format 1.3: `decimal` (7.8) floats, plain and under zstd (f32 with nulls, f64)",
+            variants(),
         ),
         (
             "layouts.gcol",

@@ -57,7 +57,32 @@ pub fn encode_adaptive_nullable(
     decoded: &[u8],
     keep_values: bool,
 ) -> gcol_format::Result<EncodedPage> {
-    let page = encode_with(encoding, physical, num_values, bitmap, decoded, keep_values)?;
+    // A float page that is not all short decimals is stored plain.
+    let encoding = match encoding.base {
+        gcol_format::encoding::BaseEncoding::Decimal
+            if gcol_format::encoding::decimal::scale_for(physical, decoded).is_none() =>
+        {
+            Encoding {
+                base: gcol_format::encoding::BaseEncoding::Plain,
+                ..encoding
+            }
+        }
+        _ => encoding,
+    };
+    let mut page = encode_with(encoding, physical, num_values, bitmap, decoded, keep_values)?;
+    if encoding.base == gcol_format::encoding::BaseEncoding::Decimal {
+        // Decimals of many digits (allele frequencies) compress worse than
+        // their binary32 bytes: keep the smaller.
+        let plain = Encoding {
+            base: gcol_format::encoding::BaseEncoding::Plain,
+            ..encoding
+        };
+        let other =
+            encode_adaptive_nullable(plain, physical, num_values, bitmap, decoded, keep_values)?;
+        if other.stored.len() < page.stored.len() {
+            page = other;
+        }
+    }
     if let gcol_format::encoding::Compression::Zstd { .. } = encoding.compression {
         let base = Encoding {
             base: encoding.base,

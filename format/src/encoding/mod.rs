@@ -12,9 +12,11 @@
 //! | `0x0003` | dictionary | binary |
 //! | `0x0004` | varint | integers |
 //! | `0x0005` | lengths (format 1.2) | binary |
-//! | `0x0100`..`0x0105` | zstd around the base encoding | as the base encoding |
+//! | `0x0006` | decimal (format 1.3) | f32, f64 |
+//! | `0x0100`..`0x0106` | zstd around the base encoding | as the base encoding |
 
 mod bitpack;
+pub mod decimal;
 mod delta_varint;
 mod dictionary;
 mod for_bitpack;
@@ -46,6 +48,8 @@ pub enum BaseEncoding {
     /// Binary values as varint byte lengths, then their bytes (spec 7.7;
     /// format 1.2).
     Lengths,
+    /// Floats as scaled decimal integers, delta-coded (spec 7.8; format 1.3).
+    Decimal,
 }
 
 /// Compression wrapped around a base encoding.
@@ -83,30 +87,34 @@ pub mod ids {
     pub const VARINT: u16 = 0x0004;
     /// `lengths` (format 1.2).
     pub const LENGTHS: u16 = 0x0005;
+    /// `decimal` (format 1.3).
+    pub const DECIMAL: u16 = 0x0006;
     /// High byte for zstd compression.
     pub const ZSTD: u16 = 0x0100;
     /// Every id in the v1 registry, ascending.
-    pub const ALL: [u16; 12] = [
+    pub const ALL: [u16; 14] = [
         PLAIN,
         DELTA_VARINT,
         FOR_BITPACK,
         DICTIONARY,
         VARINT,
         LENGTHS,
+        DECIMAL,
         ZSTD | PLAIN,
         ZSTD | DELTA_VARINT,
         ZSTD | FOR_BITPACK,
         ZSTD | DICTIONARY,
         ZSTD | VARINT,
         ZSTD | LENGTHS,
+        ZSTD | DECIMAL,
     ];
 
     /// The lowest minor version (spec 9) that has `id` in its registry.
     pub fn minor_of(id: u16) -> u16 {
-        if id & 0xFF == LENGTHS {
-            2
-        } else {
-            0
+        match id & 0xFF {
+            LENGTHS => 2,
+            DECIMAL => 3,
+            _ => 0,
         }
     }
 }
@@ -120,6 +128,7 @@ impl BaseEncoding {
             BaseEncoding::Dictionary => ids::DICTIONARY,
             BaseEncoding::Varint => ids::VARINT,
             BaseEncoding::Lengths => ids::LENGTHS,
+            BaseEncoding::Decimal => ids::DECIMAL,
         }
     }
 
@@ -131,6 +140,7 @@ impl BaseEncoding {
             BaseEncoding::Dictionary => "dictionary",
             BaseEncoding::Varint => "varint",
             BaseEncoding::Lengths => "lengths",
+            BaseEncoding::Decimal => "decimal",
         }
     }
 
@@ -142,6 +152,7 @@ impl BaseEncoding {
                 physical.is_integer()
             }
             BaseEncoding::Dictionary | BaseEncoding::Lengths => physical == PhysicalType::Binary,
+            BaseEncoding::Decimal => matches!(physical, PhysicalType::F32 | PhysicalType::F64),
         }
     }
 }
@@ -193,6 +204,14 @@ impl Encoding {
         }
     }
 
+    /// `decimal` (floats; spec 7.8, format 1.3).
+    pub fn decimal() -> Encoding {
+        Encoding {
+            base: BaseEncoding::Decimal,
+            compression: Compression::None,
+        }
+    }
+
     /// The same base encoding wrapped in zstd at `level`.
     pub fn with_zstd(self, level: i32) -> Encoding {
         Encoding {
@@ -219,6 +238,7 @@ impl Encoding {
             3 => BaseEncoding::Dictionary,
             4 => BaseEncoding::Varint,
             5 => BaseEncoding::Lengths,
+            6 => BaseEncoding::Decimal,
             _ => return Err(Error::UnknownEncoding { id }),
         };
         let compression = match id >> 8 {
@@ -318,6 +338,7 @@ fn encode_base(
         BaseEncoding::Dictionary => out.extend(dictionary::encode(decoded, num_values as usize)?),
         BaseEncoding::Varint => out.extend(varint_plain::encode(physical, decoded)),
         BaseEncoding::Lengths => out.extend(lengths::encode(decoded, num_values as usize)?),
+        BaseEncoding::Decimal => out.extend(decimal::encode(physical, decoded)?),
     }
     Ok(())
 }
@@ -471,6 +492,7 @@ fn decode_base(
         BaseEncoding::Dictionary => dictionary::decode(num_values, values_len, inner)?,
         BaseEncoding::Varint => varint_plain::decode(physical, num_values, inner)?,
         BaseEncoding::Lengths => lengths::decode(num_values, values_len, inner)?,
+        BaseEncoding::Decimal => decimal::decode(physical, num_values, inner)?,
     };
     if owned.len() != values_len as usize {
         return Err(Error::DecodedLengthMismatch {

@@ -5,9 +5,9 @@
 //! (`contig`, `contig_end`): the rows of contig `i` are `contig_end[i-1] ..
 //! contig_end[i]`, since records of a contig are contiguous and sorted by
 //! position. Each FORMAT field is a chunked array of variants × samples ×
-//! values (`format/<ID>`); genotypes are `format/GT` (allele indexes, −1
-//! for a missing allele, −2 after the call's last allele) with their phase
-//! in `format/GT/phase`.
+//! values (`format/<ID>`); genotypes are `format/GT`, variants × haplotypes
+//! (samples × ploidy) of allele indexes (−1 for a missing allele, −2 after
+//! the call's last allele) with their phase in `format/GT/phase`.
 
 use super::{def, Presence, Schema};
 use crate::PhysicalType;
@@ -27,8 +27,10 @@ pub mod columns {
     pub const CONTIG_END: &str = "contig_end";
     /// POS, 1-based.
     pub const POS: &str = "pos";
-    /// ID text (null for `.`).
+    /// ID text (null for `.`, and for IDs in [`ID_RS`]).
     pub const ID: &str = "id";
+    /// The number of IDs written `rs` + digits (null for the others).
+    pub const ID_RS: &str = "id/rs";
     /// REF allele.
     pub const REF: &str = "ref";
     /// ALT alleles: a list column (empty for `.`).
@@ -68,6 +70,8 @@ pub mod meta {
     pub const VCF_NUMBER: &str = "vcf_number";
     /// Column metadata: the field's VCF `Type`.
     pub const VCF_TYPE: &str = "vcf_type";
+    /// Metadata of `format/GT`: the largest ploidy, `K` (spec 14.4).
+    pub const PLOIDY: &str = "ploidy";
 }
 
 /// Allele index stored after a call's last allele (mixed ploidy).
@@ -123,6 +127,13 @@ pub static SCHEMA: Schema = Schema {
             "text",
             None,
             Presence::Required,
+        ),
+        def(
+            columns::ID_RS,
+            PhysicalType::U64,
+            "rs-number",
+            None,
+            Presence::Optional,
         ),
         def(
             columns::REF,

@@ -101,6 +101,20 @@ fn option_lists<T: gcol_format::Value>(
         .collect())
 }
 
+/// IDs: the `id` text, or `rs` and the number of `id/rs` (spec 14.2).
+fn ids(v: &Variants, rows: Range<u64>) -> Result<Vec<Option<Vec<u8>>>> {
+    let mut ids = binary_options(&v.column(col::ID)?, rows.clone())?;
+    if v.binding.id(col::ID_RS).is_some() {
+        let numbers = v.column(col::ID_RS)?.read_option::<u64>(rows)?;
+        for (id, n) in ids.iter_mut().zip(numbers) {
+            if let Some(n) = n {
+                *id = Some(format!("rs{n}").into_bytes());
+            }
+        }
+    }
+    Ok(ids)
+}
+
 /// Integers of an i32 or i64 column, widened.
 pub(crate) fn int_options(column: &ColumnReader<'_>, rows: Range<u64>) -> Result<Vec<Option<i64>>> {
     Ok(match column.meta().physical_type {
@@ -202,13 +216,16 @@ impl SiteBlock {
                 let w = field.width;
                 format.push(match field.kind {
                     FormatKind::Gt => {
+                        // One value per haplotype (spec 14.4).
+                        let haplotypes: Vec<usize> =
+                            samples.iter().flat_map(|&s| s * w..(s + 1) * w).collect();
                         let alleles = match c.meta().physical_type {
-                            PhysicalType::I8 => gather::<i8>(&c, rows.clone(), &samples, w)?
+                            PhysicalType::I8 => gather::<i8>(&c, rows.clone(), &haplotypes, 1)?
                                 .0
                                 .into_iter()
                                 .map(i16::from)
                                 .collect(),
-                            _ => gather::<i16>(&c, rows.clone(), &samples, w)?.0,
+                            _ => gather::<i16>(&c, rows.clone(), &haplotypes, 1)?.0,
                         };
                         let phase = v.column(col::GT_PHASE)?;
                         let (bits, _) = gather::<u8>(&phase, rows.clone(), &samples, 1)?;
@@ -237,7 +254,7 @@ impl SiteBlock {
         Ok(SiteBlock {
             contig,
             pos,
-            id: binary_options(&v.column(col::ID)?, rows.clone())?,
+            id: ids(v, rows.clone())?,
             reference: binaries(&v.column(col::REF)?, rows.clone())?,
             alt,
             qual: v.column(col::QUAL)?.read_option(rows.clone())?,

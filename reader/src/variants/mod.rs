@@ -141,7 +141,7 @@ impl VcfRegion {
 pub struct Variants {
     reader: Reader,
     dataset: Dataset,
-    binding: Binding,
+    pub(crate) binding: Binding,
     header: Vec<u8>,
     samples: Vec<String>,
     contigs: Vec<String>,
@@ -240,7 +240,17 @@ impl Variants {
                         format!("FORMAT column {:?} is not a chunked array", c.name),
                     ));
                 };
-                if shape[0] != num_sites || shape[1] != samples.len() as u64 {
+                // GT is records × haplotypes (samples × ploidy), one value each.
+                let gt = id == "GT";
+                let per_sample = if gt && !samples.is_empty() {
+                    shape[1] / samples.len() as u64
+                } else {
+                    1
+                };
+                if shape[0] != num_sites
+                    || shape[1] != samples.len() as u64 * per_sample
+                    || (gt && (shape[2] != 1 || per_sample == 0))
+                {
                     return Err(schema_error(
                         dataset,
                         format!(
@@ -267,7 +277,7 @@ impl Variants {
                     id: id.to_string(),
                     column: c.name.clone(),
                     kind,
-                    width: shape[2] as usize,
+                    width: if gt { per_sample } else { shape[2] } as usize,
                     counts: dataset.columns.iter().any(|x| x.name == counts_name),
                 });
             }
@@ -491,14 +501,15 @@ impl Variants {
         let phase = self.column(col::GT_PHASE)?;
         for (o, &s) in samples.iter().enumerate() {
             let s = s as u64;
+            let haplotypes = s * ploidy as u64..(s + 1) * ploidy as u64;
             let values: Vec<i16> = match gt.meta().physical_type {
                 PhysicalType::I8 => gt
-                    .read_block::<i8>(rows.clone(), s..s + 1)?
+                    .read_block::<i8>(rows.clone(), haplotypes)?
                     .0
                     .into_iter()
                     .map(i16::from)
                     .collect(),
-                _ => gt.read_block::<i16>(rows.clone(), s..s + 1)?.0,
+                _ => gt.read_block::<i16>(rows.clone(), haplotypes)?.0,
             };
             let bits: Vec<u8> = phase.read_block::<u8>(rows.clone(), s..s + 1)?.0;
             for r in 0..sites {

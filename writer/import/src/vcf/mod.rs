@@ -33,7 +33,7 @@ use source::Source;
 use crate::Progress;
 
 /// Default variants per chunk of a FORMAT array.
-pub const CHUNK_VARIANTS: u64 = 10_000;
+pub const CHUNK_VARIANTS: u64 = 4_096;
 /// Default samples per chunk of a FORMAT array.
 pub const CHUNK_SAMPLES: u64 = 1_000;
 /// Decoded bytes a chunk may reach before its variant count is lowered
@@ -58,7 +58,7 @@ pub struct VcfOptions {
 }
 
 impl VcfOptions {
-    /// Defaults: zstd 9, chunks of 10,000 variants × 1,000 samples.
+    /// Defaults: zstd 9, chunks of 4,096 variants × 1,000 samples.
     pub fn new(dataset: impl Into<String>) -> VcfOptions {
         VcfOptions {
             dataset: dataset.into(),
@@ -111,6 +111,8 @@ struct Scan {
     format: Vec<FieldStat>,
     max_ploidy: usize,
     max_allele: i64,
+    /// Some ID is `rs` and a number (stored as the number, spec 14.2).
+    rs_ids: bool,
 }
 
 /// Field lookup by ID.
@@ -301,6 +303,20 @@ fn parse_gt(value: &[u8], alleles: &mut [i32], here: &Here<'_>) -> Result<(usize
     Ok((ploidy, phase))
 }
 
+/// The number of an ID written `rs` + decimal digits without leading zeros
+/// (a dbSNP reference SNP), which is stored as that number.
+fn rs_number(id: &[u8]) -> Option<u64> {
+    let digits = id.strip_prefix(b"rs")?;
+    if digits.is_empty()
+        || digits.len() > 19
+        || !digits.iter().all(u8::is_ascii_digit)
+        || (digits[0] == b'0' && digits.len() > 1)
+    {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
 /// Count of comma-separated values and whether the last of several is `.`.
 fn count_values(value: &[u8]) -> (usize, bool) {
     let count = memchr::memchr_iter(b',', value).count() + 1;
@@ -369,6 +385,7 @@ fn scan(
         last_pos = pos;
         let n_alt = alt_count(l.fixed[4]);
         out.max_allele = out.max_allele.max(n_alt as i64);
+        out.rs_ids |= rs_number(l.fixed[2]).is_some();
         // INFO.
         keys.clear();
         for (key, value) in info_pairs(l.fixed[7]) {
@@ -623,6 +640,18 @@ pub fn import_vcf<W: Write>(
             .nullable()
             .encoding(zstd(Encoding::lengths(), level)),
     )?;
+    let c_rs = if scan.rs_ids {
+        Some(
+            writer.add_column(
+                dataset,
+                spec(col::ID_RS)
+                    .nullable()
+                    .encoding(zstd(Encoding::varint(), level)),
+            )?,
+        )
+    } else {
+        None
+    };
     let c_ref = writer.add_column(
         dataset,
         spec(col::REF).encoding(zstd(Encoding::lengths(), level)),
@@ -641,7 +670,7 @@ pub fn import_vcf<W: Write>(
         dataset,
         spec(col::QUAL)
             .nullable()
-            .encoding(zstd(Encoding::PLAIN, level)),
+            .encoding(zstd(Encoding::decimal(), level)),
     )?;
     let c_filter = writer.add_column(
         dataset,
@@ -705,7 +734,7 @@ pub fn import_vcf<W: Write>(
                     described(
                         ColumnSpec::new(&name, PhysicalType::F32, "vcf-float")
                             .nullable()
-                            .encoding(zstd(Encoding::PLAIN, level)),
+                            .encoding(zstd(Encoding::decimal(), level)),
                         def,
                     ),
                 )?,
@@ -735,7 +764,7 @@ pub fn import_vcf<W: Write>(
                         dataset,
                         ColumnSpec::new(&item, PhysicalType::F32, "vcf-float")
                             .nullable()
-                            .encoding(zstd(Encoding::PLAIN, level)),
+                            .encoding(zstd(Encoding::decimal(), level)),
                     )?;
                     InfoColumn::FloatList(list, child)
                 }
@@ -786,22 +815,31 @@ pub fn import_vcf<W: Write>(
                 } else {
                     PhysicalType::I8
                 };
+                // Haplotype-major: the array is records × (samples ×
+                // ploidy) with one value per cell, so each haplotype's
+                // alleles are consecutive in a chunk (spec 14.4); on 1000
+                // Genomes calls that halves the zstd size of the bits.
+                let width = if wide { 2 } else { 1 };
                 let column = writer.add_column(
                     dataset,
                     described(
-                        chunked(
-                            ColumnSpec::new(&name, physical, "allele-index"),
-                            ploidy as u64,
-                            if wide { 2 } else { 1 },
-                        )
-                        .encoding(zstd(Encoding::PLAIN, level)),
+                        ColumnSpec::new(&name, physical, "allele-index")
+                            .chunked(
+                                samples * ploidy as u64,
+                                1,
+                                chunk_rows(ploidy as u64, width),
+                                chunk_samples * ploidy as u64,
+                                ChunkOrder::ColumnMajor,
+                            )
+                            .metadata(meta::PLOIDY, ploidy.to_string())
+                            .encoding(zstd(Encoding::for_bitpack(), level)),
                         def,
                     ),
                 )?;
                 let phase = writer.add_column(
                     dataset,
                     chunked(ColumnSpec::of(schema.column(col::GT_PHASE)), 1, 1)
-                        .encoding(zstd(Encoding::PLAIN, level)),
+                        .encoding(zstd(Encoding::for_bitpack(), level)),
                 )?;
                 (
                     column,
@@ -841,7 +879,7 @@ pub fn import_vcf<W: Write>(
                                     .encoding(zstd(Encoding::varint(), level))
                             } else {
                                 ColumnSpec::new(&name, PhysicalType::F32, "vcf-float")
-                                    .encoding(zstd(Encoding::PLAIN, level))
+                                    .encoding(zstd(Encoding::decimal(), level))
                             },
                             width as u64,
                             4,
@@ -927,7 +965,18 @@ pub fn import_vcf<W: Write>(
         }
         writer.push(c_pos, &[parse_pos(l.fixed[1], &here)?])?;
         let id = l.fixed[2];
-        writer.push_binary_option(c_id, (id != b".").then_some(id))?;
+        match (c_rs, rs_number(id)) {
+            (Some(c_rs), Some(n)) => {
+                writer.push_option(c_rs, &[Some(n)])?;
+                writer.push_binary_option(c_id, None)?;
+            }
+            (c_rs, _) => {
+                if let Some(c_rs) = c_rs {
+                    writer.push_option::<u64>(c_rs, &[None])?;
+                }
+                writer.push_binary_option(c_id, (id != b".").then_some(id))?;
+            }
+        }
         writer.push_binary(c_ref, l.fixed[3])?;
         if l.fixed[4] != b"." {
             for allele in l.fixed[4].split(|&b| b == b',') {
@@ -1243,6 +1292,23 @@ mod tests {
         let e = parse_gt(b"0/x", &mut a, &here()).unwrap_err().to_string();
         assert!(e.contains("line 5, GT: \"0/x\" is not a genotype"), "{e}");
         assert!(parse_gt(b"0/1/0/1/0/1/0/1", &mut a, &here()).is_err());
+    }
+
+    #[test]
+    fn rs_ids_are_numbers_written_one_way() {
+        assert_eq!(rs_number(b"rs6054257"), Some(6054257));
+        assert_eq!(rs_number(b"rs0"), Some(0));
+        for id in [
+            &b"rs"[..],
+            b"rs01",
+            b"rs1;rs2",
+            b"RS1",
+            b"rs1a",
+            b"rs99999999999999999999",
+            b".",
+        ] {
+            assert_eq!(rs_number(id), None, "{:?}", String::from_utf8_lossy(id));
+        }
     }
 
     #[test]
