@@ -406,3 +406,38 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn summary_equals_bcftools_stats() {
+    let files = vcf_files("variant summary against bcftools stats");
+    let mut checked = 0;
+    for path in &files {
+        let Ok(bytes) = convert(path) else { continue };
+        let out = Command::new("bcftools")
+            .arg("stats")
+            .arg(path)
+            .output()
+            .unwrap();
+        let theirs: String = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("SN\t"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        if theirs.is_empty() {
+            // bcftools stats refuses this file (its FORMAT/PL count).
+            continue;
+        }
+        let reader = Reader::from_bytes(bytes).unwrap();
+        let variants = Variants::open(&reader, "v").unwrap();
+        assert_eq!(
+            variants.summary(None).unwrap().sn_lines(),
+            theirs,
+            "{}",
+            path.display()
+        );
+        checked += 1;
+    }
+    if !files.is_empty() {
+        assert!(checked >= 35, "only {checked} files checked");
+    }
+}

@@ -251,10 +251,12 @@ enum Command {
         #[arg(long)]
         count: bool,
     },
-    /// Base composition per record or region: length, A, C, G, T, N, other, GC.
+    /// Base composition per record or region: length, A, C, G, T, N, other,
+    /// GC; for a variants dataset, the summary numbers of `bcftools stats`.
     ///
     /// GC = (G + C) / (A + C + G + T), case-insensitive; "other" counts
-    /// IUPAC codes other than N, and gaps.
+    /// IUPAC codes other than N, and gaps. For variants, regions select
+    /// records as `gcol view` does.
     Stats {
         /// The .gcol file.
         file: PathBuf,

@@ -3,34 +3,78 @@
 //! reference, bit-packed at that width.
 
 use super::bitpack::{pack_into, unpack_into};
-use super::integers::{less, load, store};
+use super::integers::store;
 use crate::{Error, PhysicalType, Result};
 
 const NAME: &str = "for-bitpack";
 
 pub(crate) fn encode(physical: PhysicalType, decoded: &[u8]) -> Vec<u8> {
-    let width = physical.width().expect("integer type");
-    let n = decoded.len() / width;
-    let mut reference = 0u64;
-    for i in 0..n {
-        let value = load(physical, decoded, i);
-        if i == 0 || less(physical, value, reference) {
-            reference = value;
+    // The type is matched once per page, not per value (genotype pages
+    // hold millions of values); each arm is its own monomorphic loop.
+    let b = decoded;
+    match physical {
+        PhysicalType::U8 => encode_with(b.len(), false, |i| u64::from(b[i])),
+        PhysicalType::I8 => encode_with(b.len(), true, |i| b[i] as i8 as i64 as u64),
+        PhysicalType::U16 => encode_with(b.len() / 2, false, |i| {
+            u64::from(u16::from_le_bytes([b[2 * i], b[2 * i + 1]]))
+        }),
+        PhysicalType::I16 => encode_with(b.len() / 2, true, |i| {
+            i16::from_le_bytes([b[2 * i], b[2 * i + 1]]) as i64 as u64
+        }),
+        PhysicalType::U32 => encode_with(b.len() / 4, false, |i| {
+            u64::from(u32::from_le_bytes(
+                b[4 * i..4 * i + 4].try_into().expect("4 bytes"),
+            ))
+        }),
+        PhysicalType::I32 => encode_with(b.len() / 4, true, |i| {
+            i32::from_le_bytes(b[4 * i..4 * i + 4].try_into().expect("4 bytes")) as i64 as u64
+        }),
+        PhysicalType::U64 => encode_with(b.len() / 8, false, |i| {
+            u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes"))
+        }),
+        PhysicalType::I64 => encode_with(b.len() / 8, true, |i| {
+            u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes"))
+        }),
+        PhysicalType::F32 | PhysicalType::F64 | PhysicalType::Binary => {
+            unreachable!("for-bitpack applies to integer types only")
         }
     }
+}
+
+/// Encode `n` widened values given by `get`.
+#[inline(always)]
+fn encode_with(n: usize, signed: bool, get: impl Fn(usize) -> u64) -> Vec<u8> {
+    let reference = if signed {
+        (0..n).map(|i| get(i) as i64).min().unwrap_or(0) as u64
+    } else {
+        (0..n).map(&get).min().unwrap_or(0)
+    };
     let max_delta = (0..n)
-        .map(|i| load(physical, decoded, i).wrapping_sub(reference))
+        .map(|i| get(i).wrapping_sub(reference))
         .max()
         .unwrap_or(0);
     let bit_width = 64 - max_delta.leading_zeros();
     let mut out = Vec::with_capacity(9 + super::packed_len(n, bit_width));
     out.extend_from_slice(&reference.to_le_bytes());
     out.push(bit_width as u8);
-    pack_into(
-        (0..n).map(|i| load(physical, decoded, i).wrapping_sub(reference)),
-        bit_width,
-        &mut out,
-    );
+    if bit_width == 1 {
+        // One bit per value (biallelic genotypes): eight values a byte.
+        let mut i = 0;
+        while i < n {
+            let mut byte = 0u8;
+            for k in 0..8.min(n - i) {
+                byte |= ((get(i + k).wrapping_sub(reference) & 1) as u8) << k;
+            }
+            out.push(byte);
+            i += 8;
+        }
+    } else {
+        pack_into(
+            (0..n).map(|i| get(i).wrapping_sub(reference)),
+            bit_width,
+            &mut out,
+        );
+    }
     out
 }
 

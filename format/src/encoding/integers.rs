@@ -59,13 +59,3 @@ pub(crate) fn store(
     out.extend_from_slice(&value.to_le_bytes()[..width]);
     Ok(())
 }
-
-/// Whether `a < b` in the order of `physical` (signed or unsigned).
-#[inline]
-pub(crate) fn less(physical: PhysicalType, a: u64, b: u64) -> bool {
-    if physical.is_signed() {
-        (a as i64) < (b as i64)
-    } else {
-        a < b
-    }
-}

@@ -4,6 +4,7 @@
 
 mod block;
 mod export;
+mod stats;
 mod text;
 
 use std::ops::Range;
@@ -17,6 +18,7 @@ use crate::{ColumnReader, Error, Reader, Result};
 
 pub use block::{FormatValues, InfoValues, SiteBlock};
 pub use export::{write_vcf, VcfExport, VcfOutput};
+pub use stats::VariantSummary;
 pub use text::{VcfWriteOptions, VcfWriter};
 
 /// How one INFO field is stored.

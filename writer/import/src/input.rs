@@ -29,17 +29,20 @@ pub enum Compression {
 struct Counting<R> {
     inner: R,
     count: Arc<AtomicU64>,
-    hasher: Arc<Mutex<Sha256>>,
+    /// `None` for a read whose digest nobody needs (a first pass).
+    hasher: Option<Arc<Mutex<Sha256>>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.fetch_add(n as u64, Ordering::Relaxed);
-        self.hasher
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .update(&buf[..n]);
+        if let Some(hasher) = &self.hasher {
+            hasher
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .update(&buf[..n]);
+        }
         Ok(n)
     }
 }
@@ -212,6 +215,11 @@ pub fn is_stdin(path: &Path) -> bool {
 /// Open `path` (`-` for standard input), detecting gzip and BGZF from the
 /// magic bytes.
 pub fn open_input(path: &Path) -> Result<Input> {
+    open_input_with(path, true)
+}
+
+/// [`open_input`], hashing the bytes read (for provenance) or not.
+pub(crate) fn open_input_with(path: &Path, hash: bool) -> Result<Input> {
     let source_err = |source| Error::Source {
         path: path.to_path_buf(),
         source,
@@ -230,7 +238,7 @@ pub fn open_input(path: &Path) -> Result<Input> {
         Counting {
             inner: raw,
             count: consumed.clone(),
-            hasher: hasher.clone(),
+            hasher: hash.then(|| hasher.clone()),
         },
     );
     let head = buffered.fill_buf().map_err(source_err)?;

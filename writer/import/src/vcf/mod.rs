@@ -243,28 +243,41 @@ fn info_pairs(info: &[u8]) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
 }
 
 /// Parse a GT value into `alleles` (padded with [`GT_END`]) and its phase
-/// byte. Returns the ploidy.
+/// byte. Returns the ploidy. The common diploid call of one-digit alleles
+/// (`0|1`) takes a fast path.
 fn parse_gt(value: &[u8], alleles: &mut [i32], here: &Here<'_>) -> Result<(usize, u8)> {
+    if let [a, sep, b] = *value {
+        if a.is_ascii_digit()
+            && b.is_ascii_digit()
+            && (sep == b'|' || sep == b'/')
+            && alleles.len() >= 2
+        {
+            alleles[0] = i32::from(a - b'0');
+            alleles[1] = i32::from(b - b'0');
+            for slot in &mut alleles[2..] {
+                *slot = i32::from(GT_END);
+            }
+            return Ok((2, u8::from(sep == b'|')));
+        }
+    }
     let bad = |detail: String| here.err("GT", detail);
+    let not_gt = || bad(format!("{:?} is not a genotype", text(value)));
     let mut phase = 0u8;
     let mut v = value;
-    if let Some(&first) = v.first() {
-        if first == b'|' {
+    match v.first() {
+        Some(b'|') => {
             phase |= variants::PHASE_LEADING;
             v = &v[1..];
-        } else if first == b'/' {
+        }
+        Some(b'/') => {
             phase |= 0x40;
             v = &v[1..];
         }
+        _ => {}
     }
     let mut ploidy = 0usize;
     let mut i = 0usize;
     loop {
-        let start = i;
-        while i < v.len() && v[i] != b'/' && v[i] != b'|' {
-            i += 1;
-        }
-        let allele = &v[start..i];
         if ploidy >= alleles.len() {
             return Err(bad(format!(
                 "{:?} has more than {} alleles",
@@ -272,28 +285,38 @@ fn parse_gt(value: &[u8], alleles: &mut [i32], here: &Here<'_>) -> Result<(usize
                 alleles.len()
             )));
         }
-        alleles[ploidy] = if allele == b"." {
-            i32::from(GT_MISSING)
+        if v.get(i) == Some(&b'.') {
+            alleles[ploidy] = i32::from(GT_MISSING);
+            i += 1;
         } else {
-            std::str::from_utf8(allele)
-                .ok()
-                .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|s| s.parse::<i32>().ok())
-                .filter(|&a| a <= i32::from(i16::MAX))
-                .ok_or_else(|| bad(format!("{:?} is not a genotype", text(value))))?
-        };
-        ploidy += 1;
-        if i >= v.len() {
-            break;
-        }
-        if v[i] == b'|' {
-            if ploidy > 6 {
-                return Err(bad(format!(
-                    "{:?}: ploidy above {MAX_PLOIDY} is not supported",
-                    text(value)
-                )));
+            let start = i;
+            let mut allele = 0i32;
+            while let Some(&d) = v.get(i).filter(|d| d.is_ascii_digit()) {
+                allele = allele * 10 + i32::from(d - b'0');
+                if allele > i32::from(i16::MAX) {
+                    return Err(not_gt());
+                }
+                i += 1;
             }
-            phase |= 1 << (ploidy - 1);
+            if i == start {
+                return Err(not_gt());
+            }
+            alleles[ploidy] = allele;
+        }
+        ploidy += 1;
+        match v.get(i) {
+            None => break,
+            Some(b'|') => {
+                if ploidy > 6 {
+                    return Err(bad(format!(
+                        "{:?}: ploidy above {MAX_PLOIDY} is not supported",
+                        text(value)
+                    )));
+                }
+                phase |= 1 << (ploidy - 1);
+            }
+            Some(b'/') => {}
+            Some(_) => return Err(not_gt()),
         }
         i += 1;
     }
@@ -581,7 +604,7 @@ pub fn import_vcf<W: Write>(
     warn: &mut dyn FnMut(String),
 ) -> Result<VcfSummary> {
     // Pass 1.
-    let (mut source, mut header) = Source::open(path, bcf)?;
+    let (mut source, mut header) = Source::open(path, bcf, false)?;
     let scan = scan(path, &mut source, &mut header, options, progress, warn)?;
     let undeclared: Vec<String> = header
         .infos
@@ -928,7 +951,7 @@ pub fn import_vcf<W: Write>(
     }
 
     // Pass 2.
-    let (mut source, _) = Source::open(path, bcf)?;
+    let (mut source, _) = Source::open(path, bcf, true)?;
     let fields = Fields::of(&header);
     let mut lines = header.lines;
     let mut line = Vec::new();

@@ -12,7 +12,7 @@ use gcol_writer::{Error, Result};
 use noodles_vcf::variant::io::Write as _;
 
 use super::header::VcfHeader;
-use crate::input::{open_input, Input};
+use crate::input::{open_input_with, Input};
 
 /// Where record lines come from.
 pub(crate) enum Source {
@@ -98,8 +98,9 @@ fn strip_idx(text: &[u8]) -> Vec<u8> {
 }
 
 impl Source {
-    /// Open `path` and read its header.
-    pub(crate) fn open(path: &Path, bcf: bool) -> Result<(Source, VcfHeader)> {
+    /// Open `path` and read its header; `hash`: compute the SHA-256 of the
+    /// bytes read (the pass that records provenance).
+    pub(crate) fn open(path: &Path, bcf: bool, hash: bool) -> Result<(Source, VcfHeader)> {
         if bcf {
             let text = bcf_header_text(path)?;
             let header_parsed = VcfHeader::parse(path, text)?;
@@ -127,7 +128,7 @@ impl Source {
                 header_parsed,
             ));
         }
-        let input = open_input(path)?;
+        let input = open_input_with(path, hash)?;
         let mut source = Source::Text {
             input,
             carry: Vec::new(),
