@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use gcol_reader::variants::{
-    write_vcf, InfoKind, InfoValues, VcfExport, VcfOutput, VcfWriteOptions,
+    write_vcf, GenotypeValues, InfoKind, InfoValues, VcfExport, VcfOutput, VcfWriteOptions,
 };
 use gcol_reader::{Reader, Variants, VcfRegion};
 use numpy::{PyArray1, PyArrayMethods};
@@ -76,13 +76,14 @@ impl PyVariants {
         py: Python<'_>,
         region: Option<&Bound<'_, PyAny>>,
         samples: Option<Vec<String>>,
-    ) -> PyResult<(Vec<i16>, Vec<bool>, usize, usize)> {
+    ) -> PyResult<(GenotypeValues, Vec<bool>, usize, usize)> {
         let rows = self.select(region)?;
         let chosen = self.samples_arg(samples)?;
         let n = chosen.as_ref().map_or(self.inner.samples().len(), Vec::len);
         let inner = self.inner.clone();
         let (alleles, phased, ploidy) =
-            run(py, move || inner.genotypes_of(&rows, chosen.as_deref())).map_err(reader_error)?;
+            run(py, move || inner.genotypes_of_any(&rows, chosen.as_deref()))
+                .map_err(reader_error)?;
         Ok((alleles, phased, ploidy, n))
     }
 
@@ -381,18 +382,16 @@ impl PyVariants {
         samples: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (alleles, _, ploidy, n) = self.calls(py, region, samples)?;
-        let sites = if n == 0 || ploidy == 0 {
-            0
-        } else {
-            alleles.len() / (n * ploidy)
+        let len = match &alleles {
+            GenotypeValues::I8(v) => v.len(),
+            GenotypeValues::I16(v) => v.len(),
         };
+        let sites = len.checked_div(n * ploidy).unwrap_or(0);
         let shape = [sites, n, ploidy];
-        if alleles.iter().all(|&a| a <= i16::from(i8::MAX)) {
-            let narrow: Vec<i8> = alleles.iter().map(|&a| a as i8).collect();
-            Ok(PyArray1::from_vec(py, narrow).reshape(shape)?.into_any())
-        } else {
-            Ok(PyArray1::from_vec(py, alleles).reshape(shape)?.into_any())
-        }
+        Ok(match alleles {
+            GenotypeValues::I8(v) => PyArray1::from_vec(py, v).reshape(shape)?.into_any(),
+            GenotypeValues::I16(v) => PyArray1::from_vec(py, v).reshape(shape)?.into_any(),
+        })
     }
 
     /// Phase of each call of `region` × `samples`: a bool array `(sites,

@@ -483,8 +483,24 @@ impl Variants {
         rows: Range<u64>,
         samples: Option<&[usize]>,
     ) -> Result<(Vec<i16>, Vec<bool>, usize)> {
+        let (alleles, phased, ploidy) = self.genotypes_any(rows, samples)?;
+        let alleles = match alleles {
+            GenotypeValues::I8(v) => v.into_iter().map(i16::from).collect(),
+            GenotypeValues::I16(v) => v,
+        };
+        Ok((alleles, phased, ploidy))
+    }
+
+    /// [`Variants::genotypes`] in the stored width (i8, or i16 when an
+    /// allele index passes 127): each chunk is decoded once and its
+    /// haplotype runs copied out.
+    pub fn genotypes_any(
+        &self,
+        rows: Range<u64>,
+        samples: Option<&[usize]>,
+    ) -> Result<(GenotypeValues, Vec<bool>, usize)> {
         let Some(field) = self.formats.iter().find(|f| f.kind == FormatKind::Gt) else {
-            return Ok((Vec::new(), Vec::new(), 0));
+            return Ok((GenotypeValues::I8(Vec::new()), Vec::new(), 0));
         };
         let all: Vec<usize>;
         let samples = match samples {
@@ -495,42 +511,123 @@ impl Variants {
             }
         };
         let ploidy = field.width;
-        let n = samples.len();
-        let sites = (rows.end - rows.start) as usize;
-        let mut alleles = vec![0i16; sites * n * ploidy];
-        let mut phased = vec![false; sites * n];
         let gt = self.column(&field.column)?;
-        let phase = self.column(col::GT_PHASE)?;
-        for (o, &s) in samples.iter().enumerate() {
-            let s = s as u64;
-            let haplotypes = s * ploidy as u64..(s + 1) * ploidy as u64;
-            let values: Vec<i16> = match gt.meta().physical_type {
-                PhysicalType::I8 => gt
-                    .read_block::<i8>(rows.clone(), haplotypes)?
-                    .0
-                    .into_iter()
-                    .map(i16::from)
-                    .collect(),
-                _ => gt.read_block::<i16>(rows.clone(), haplotypes)?.0,
-            };
-            let bits: Vec<u8> = phase.read_block::<u8>(rows.clone(), s..s + 1)?.0;
-            for r in 0..sites {
-                let cell = (r * n + o) * ploidy;
-                alleles[cell..cell + ploidy].copy_from_slice(&values[r * ploidy..(r + 1) * ploidy]);
-                let p = values[r * ploidy..(r + 1) * ploidy]
-                    .iter()
-                    .take_while(|&&a| a != -2)
-                    .count();
-                let mask = if p > 1 { (1u8 << (p - 1)) - 1 } else { 0 };
-                phased[r * n + o] = if p > 1 {
-                    bits[r] & mask == mask
-                } else {
-                    bits[r] & 0x80 != 0
-                };
+        let alleles = match gt.meta().physical_type {
+            PhysicalType::I8 => {
+                GenotypeValues::I8(gather_haplotypes::<i8>(&gt, rows.clone(), samples, ploidy)?)
             }
-        }
+            _ => GenotypeValues::I16(gather_haplotypes::<i16>(
+                &gt,
+                rows.clone(),
+                samples,
+                ploidy,
+            )?),
+        };
+        let bits = gather_haplotypes::<u8>(&self.column(col::GT_PHASE)?, rows, samples, 1)?;
+        let calls = |cell: usize| -> usize {
+            let call = cell * ploidy..(cell + 1) * ploidy;
+            match &alleles {
+                GenotypeValues::I8(v) => v[call].iter().take_while(|&&a| a != -2).count(),
+                GenotypeValues::I16(v) => v[call].iter().take_while(|&&a| a != -2).count(),
+            }
+        };
+        let phased = bits
+            .iter()
+            .enumerate()
+            .map(|(cell, &b)| {
+                let p = calls(cell);
+                if p > 1 {
+                    let mask = (1u8 << (p - 1)) - 1;
+                    b & mask == mask
+                } else {
+                    b & 0x80 != 0
+                }
+            })
+            .collect();
         Ok((alleles, phased, ploidy))
     }
+}
+
+/// Genotype allele indexes in their stored width.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GenotypeValues {
+    /// i8 (allele indexes up to 127).
+    I8(Vec<i8>),
+    /// i16.
+    I16(Vec<i16>),
+}
+
+/// `[site][sample][k]` values of a chunked array whose array column
+/// `s × ploidy + k` holds value `k` of sample `s` (GT, spec 14.4; phase with
+/// ploidy 1), for `rows` and `samples`: every chunk the selection meets is
+/// decoded once, and each column's run of rows in it copied out.
+fn gather_haplotypes<T: gcol_format::Value + Copy>(
+    column: &ColumnReader<'_>,
+    rows: Range<u64>,
+    samples: &[usize],
+    ploidy: usize,
+) -> Result<Vec<T>> {
+    let n = samples.len();
+    let sites = (rows.end - rows.start) as usize;
+    let mut out = vec![T::zeroed(); sites * n * ploidy];
+    if sites == 0 || n == 0 {
+        return Ok(out);
+    }
+    let grid = column.chunk_grid()?;
+    let (cr, cc) = (grid.chunk_shape[0], grid.chunk_shape[1]);
+    if grid.order != gcol_format::manifest::ChunkOrder::ColumnMajor || grid.shape[2] != 1 {
+        // Not the layout this writer makes: the generic path.
+        for (o, &s) in samples.iter().enumerate() {
+            let cols = (s * ploidy) as u64..((s + 1) * ploidy) as u64;
+            let (v, _) = column.read_block::<T>(rows.clone(), cols)?;
+            for r in 0..sites {
+                let to = (r * n + o) * ploidy;
+                out[to..to + ploidy].copy_from_slice(&v[r * ploidy..(r + 1) * ploidy]);
+            }
+        }
+        return Ok(out);
+    }
+    // Output slots of each array column, grouped by chunk column.
+    let mut by_chunk: std::collections::BTreeMap<u64, Vec<(u64, usize)>> = Default::default();
+    for (o, &s) in samples.iter().enumerate() {
+        for k in 0..ploidy {
+            let c = (s * ploidy + k) as u64;
+            if c >= grid.shape[1] {
+                return Err(Error::Usage {
+                    detail: format!("sample {s} is beyond the genotype array"),
+                });
+            }
+            by_chunk
+                .entry(c / cc)
+                .or_default()
+                .push((c, o * ploidy + k));
+        }
+    }
+    let stride = n * ploidy;
+    for i in rows.start / cr..rows.end.div_ceil(cr) {
+        let chunk_rows = grid.rows_in(i);
+        let (from, to) = (
+            chunk_rows.start.max(rows.start),
+            chunk_rows.end.min(rows.end),
+        );
+        let height = (chunk_rows.end - chunk_rows.start) as usize;
+        for (&j, columns) in &by_chunk {
+            let page = column.chunk(i, j)?;
+            let values = page.values::<T>()?;
+            let first_column = grid.columns_in(j).start;
+            for &(c, slot) in columns {
+                let base = (c - first_column) as usize * height;
+                let run = &values[base + (from - chunk_rows.start) as usize
+                    ..base + (to - chunk_rows.start) as usize];
+                let mut at = (from - rows.start) as usize * stride + slot;
+                for &v in run {
+                    out[at] = v;
+                    at += stride;
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Consecutive runs of ascending `rows`.
@@ -552,16 +649,49 @@ impl Variants {
         rows: &[u64],
         samples: Option<&[usize]>,
     ) -> Result<(Vec<i16>, Vec<bool>, usize)> {
-        let mut alleles = Vec::new();
+        let (alleles, phased, ploidy) = self.genotypes_of_any(rows, samples)?;
+        let alleles = match alleles {
+            GenotypeValues::I8(v) => v.into_iter().map(i16::from).collect(),
+            GenotypeValues::I16(v) => v,
+        };
+        Ok((alleles, phased, ploidy))
+    }
+
+    /// [`Variants::genotypes_any`] of any ascending rows.
+    pub fn genotypes_of_any(
+        &self,
+        rows: &[u64],
+        samples: Option<&[usize]>,
+    ) -> Result<(GenotypeValues, Vec<bool>, usize)> {
+        let runs = row_runs(rows);
+        if runs.len() == 1 {
+            return self.genotypes_any(runs[0].clone(), samples);
+        }
         let mut phased = Vec::new();
         let mut ploidy = 0;
-        for run in row_runs(rows) {
-            let (a, p, k) = self.genotypes(run, samples)?;
-            alleles.extend(a);
+        let mut out: Option<GenotypeValues> = None;
+        for run in runs {
+            let (a, p, k) = self.genotypes_any(run, samples)?;
             phased.extend(p);
             ploidy = k;
+            out = Some(match (out, a) {
+                (None, a) => a,
+                (Some(GenotypeValues::I8(mut x)), GenotypeValues::I8(y)) => {
+                    x.extend(y);
+                    GenotypeValues::I8(x)
+                }
+                (Some(GenotypeValues::I16(mut x)), GenotypeValues::I16(y)) => {
+                    x.extend(y);
+                    GenotypeValues::I16(x)
+                }
+                _ => unreachable!("one column, one width"),
+            });
         }
-        Ok((alleles, phased, ploidy))
+        Ok((
+            out.unwrap_or(GenotypeValues::I8(Vec::new())),
+            phased,
+            ploidy,
+        ))
     }
 
     /// Allele counts of the called alleles of `samples` (all when `None`)
@@ -580,15 +710,28 @@ impl Variants {
         }
         let width = n_alleles.iter().copied().max().unwrap_or(1) as usize;
         let mut counts = vec![0u32; rows.len() * width];
-        let (alleles, _, ploidy) = self.genotypes_of(rows, samples)?;
-        if ploidy > 0 {
-            let per_site = alleles.len() / rows.len().max(1);
+        let (alleles, _, ploidy) = self.genotypes_of_any(rows, samples)?;
+        fn count<T: Copy + Into<i32>>(
+            alleles: &[T],
+            sites: usize,
+            width: usize,
+            counts: &mut [u32],
+        ) {
+            let per_site = alleles.len() / sites.max(1);
             for (site, calls) in alleles.chunks(per_site.max(1)).enumerate() {
+                let row = &mut counts[site * width..(site + 1) * width];
                 for &a in calls {
+                    let a: i32 = a.into();
                     if a >= 0 && (a as usize) < width {
-                        counts[site * width + a as usize] += 1;
+                        row[a as usize] += 1;
                     }
                 }
+            }
+        }
+        if ploidy > 0 {
+            match &alleles {
+                GenotypeValues::I8(v) => count(v, rows.len(), width, &mut counts),
+                GenotypeValues::I16(v) => count(v, rows.len(), width, &mut counts),
             }
         }
         Ok((counts, width, n_alleles))
