@@ -104,6 +104,9 @@ pub(crate) fn decode(physical: PhysicalType, num_values: u32, stored: &[u8]) -> 
             position: 9,
         });
     }
+    if let Some(out) = decode_bytes(physical, num_values as usize, reference, bit_width, packed)? {
+        return Ok(out);
+    }
     let mut out = Vec::with_capacity(num_values as usize * width);
     let mut failure = None;
     unpack_into(packed, num_values as usize, bit_width, |delta| match store(
@@ -127,4 +130,70 @@ pub(crate) fn decode(physical: PhysicalType, num_values: u32, stored: &[u8]) -> 
         })
     })?;
     Ok(out)
+}
+
+/// The fast path of one-byte types at widths up to 8 whose every possible
+/// value fits (genotype pages): a byte at a time, without a check per
+/// value. `None` when it does not apply.
+fn decode_bytes(
+    physical: PhysicalType,
+    n: usize,
+    reference: u64,
+    bit_width: u32,
+    packed: &[u8],
+) -> Result<Option<Vec<u8>>> {
+    let (low, high) = match physical {
+        PhysicalType::I8 => (-128i64, 127i64),
+        PhysicalType::U8 => (0, 255),
+        _ => return Ok(None),
+    };
+    let base = reference as i64;
+    if bit_width > 8 || base < low || base + (1 << bit_width) - 1 > high {
+        return Ok(None);
+    }
+    if bit_width == 0 {
+        // Every value is the reference (a page of phased calls).
+        return Ok(Some(vec![base as u8; n]));
+    }
+    if physical == PhysicalType::U8 && reference > 255 {
+        return Ok(None);
+    }
+    let offset = base as u8;
+    let mut out = vec![0u8; n];
+    let w = bit_width as usize;
+    let mask = ((1u16 << w) - 1) as u8;
+    if 8 % w == 0 {
+        // 1, 2, 4 or 8 bits: whole values in each byte.
+        let per_byte = 8 / w;
+        for (k, chunk) in out.chunks_mut(per_byte).enumerate() {
+            let byte = packed[k];
+            for (i, slot) in chunk.iter_mut().enumerate() {
+                *slot = offset.wrapping_add((byte >> (i * w)) & mask);
+            }
+        }
+    } else {
+        let mut acc = 0u32;
+        let mut bits = 0usize;
+        let mut pos = 0usize;
+        for slot in out.iter_mut() {
+            if bits < w {
+                acc |= u32::from(packed[pos]) << bits;
+                pos += 1;
+                bits += 8;
+            }
+            *slot = offset.wrapping_add(acc as u8 & mask);
+            acc >>= w;
+            bits -= w;
+        }
+    }
+    // Padding bits after the last value must be zero (spec 6.4).
+    let used = n * w;
+    if used % 8 != 0 && packed[packed.len() - 1] >> (used % 8) != 0 {
+        return Err(Error::MalformedPage {
+            encoding: NAME,
+            detail: "padding bits after the last value are not zero",
+            position: 9 + packed.len() as u64 - 1,
+        });
+    }
+    Ok(Some(out))
 }

@@ -216,19 +216,19 @@ impl SiteBlock {
                 let w = field.width;
                 format.push(match field.kind {
                     FormatKind::Gt => {
-                        // One value per haplotype (spec 14.4).
-                        let haplotypes: Vec<usize> =
-                            samples.iter().flat_map(|&s| s * w..(s + 1) * w).collect();
-                        let alleles = match c.meta().physical_type {
-                            PhysicalType::I8 => gather::<i8>(&c, rows.clone(), &haplotypes, 1)?
-                                .0
-                                .into_iter()
-                                .map(i16::from)
-                                .collect(),
-                            _ => gather::<i16>(&c, rows.clone(), &haplotypes, 1)?.0,
+                        // One value per haplotype (spec 14.4), chunk by chunk.
+                        let alleles: Vec<i16> = match c.meta().physical_type {
+                            PhysicalType::I8 => {
+                                super::gather_haplotypes::<i8>(&c, rows.clone(), &samples, w)?
+                                    .into_iter()
+                                    .map(i16::from)
+                                    .collect()
+                            }
+                            _ => super::gather_haplotypes::<i16>(&c, rows.clone(), &samples, w)?,
                         };
                         let phase = v.column(col::GT_PHASE)?;
-                        let (bits, _) = gather::<u8>(&phase, rows.clone(), &samples, 1)?;
+                        let bits =
+                            super::gather_haplotypes::<u8>(&phase, rows.clone(), &samples, 1)?;
                         FormatValues::Gt(alleles, bits)
                     }
                     FormatKind::Int => {

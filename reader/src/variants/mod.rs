@@ -561,7 +561,7 @@ pub enum GenotypeValues {
 /// `s × ploidy + k` holds value `k` of sample `s` (GT, spec 14.4; phase with
 /// ploidy 1), for `rows` and `samples`: every chunk the selection meets is
 /// decoded once, and each column's run of rows in it copied out.
-fn gather_haplotypes<T: gcol_format::Value + Copy>(
+pub(crate) fn gather_haplotypes<T: gcol_format::Value + Copy>(
     column: &ColumnReader<'_>,
     rows: Range<u64>,
     samples: &[usize],
