@@ -188,7 +188,7 @@ fn decode_bytes(
     }
     // Padding bits after the last value must be zero (spec 6.4).
     let used = n * w;
-    if used % 8 != 0 && packed[packed.len() - 1] >> (used % 8) != 0 {
+    if !used.is_multiple_of(8) && packed[packed.len() - 1] >> (used % 8) != 0 {
         return Err(Error::MalformedPage {
             encoding: NAME,
             detail: "padding bits after the last value are not zero",
