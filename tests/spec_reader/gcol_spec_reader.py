@@ -1025,6 +1025,18 @@ def variants_vcf(reader, dataset):
         if name.startswith("format/") and layout(name) == "chunked":
             fmt[name[7:]] = reader.chunked_array(dataset, name)
 
+    # 14.3: derived AC and AN, computed from format/GT over all samples
+    derived = [d for d in (ds.get("metadata") or {}).get("derived_info", "").split(",") if d]
+    for name in derived:
+        counts = []
+        for r in range(rows):
+            called = [a for cell in fmt["GT"][r] for a in cell if a >= 0]
+            if name == "AN":
+                counts.append(len(called))
+            else:
+                counts.append([called.count(k) for k in range(1, len(alts[r] or []) + 1)])
+        info[name] = ("Integer", "list" if name == "AC" else "value", "i64", counts)
+
     def info_text(key):
         column = info.get(key.decode())
         if column is None:

@@ -70,6 +70,9 @@ pub mod meta {
     pub const VCF_NUMBER: &str = "vcf_number";
     /// Column metadata: the field's VCF `Type`.
     pub const VCF_TYPE: &str = "vcf_type";
+    /// INFO fields derived from the genotypes, comma-separated (`AC`,
+    /// `AN`): they have no column (spec 14.3).
+    pub const DERIVED_INFO: &str = "derived_info";
     /// Metadata of `format/GT`: the largest ploidy, `K` (spec 14.4).
     pub const PLOIDY: &str = "ploidy";
 }
@@ -199,5 +202,5 @@ pub static SCHEMA: Schema = Schema {
             Presence::Optional,
         ),
     ],
-    metadata: &[meta::SOURCE_FORMAT],
+    metadata: &[meta::SOURCE_FORMAT, meta::DERIVED_INFO],
 };

@@ -101,6 +101,42 @@ fn option_lists<T: gcol_format::Value>(
         .collect())
 }
 
+/// AN and AC of every record of `rows` from the genotypes of all samples
+/// (spec 14.3): called alleles, and the calls of each ALT allele.
+fn allele_counts(
+    v: &Variants,
+    rows: Range<u64>,
+    alt: &[Vec<Vec<u8>>],
+) -> Result<(Vec<i64>, Vec<Vec<i64>>)> {
+    let (alleles, _, _) = v.genotypes_any(rows, None)?;
+    let sites = alt.len();
+    let mut an = vec![0i64; sites];
+    let mut ac: Vec<Vec<i64>> = alt.iter().map(|a| vec![0; a.len()]).collect();
+    let mut count = |site: usize, a: i64| {
+        if a >= 0 {
+            an[site] += 1;
+            if a >= 1 && (a as usize) <= ac[site].len() {
+                ac[site][a as usize - 1] += 1;
+            }
+        }
+    };
+    match alleles {
+        super::GenotypeValues::I8(x) => {
+            let per = x.len() / sites.max(1);
+            for (i, &a) in x.iter().enumerate() {
+                count(i / per.max(1), i64::from(a));
+            }
+        }
+        super::GenotypeValues::I16(x) => {
+            let per = x.len() / sites.max(1);
+            for (i, &a) in x.iter().enumerate() {
+                count(i / per.max(1), i64::from(a));
+            }
+        }
+    }
+    Ok((an, ac))
+}
+
 /// IDs: the `id` text, or `rs` and the number of `id/rs` (spec 14.2).
 fn ids(v: &Variants, rows: Range<u64>) -> Result<Vec<Option<Vec<u8>>>> {
     let mut ids = binary_options(&v.column(col::ID)?, rows.clone())?;
@@ -191,12 +227,29 @@ impl SiteBlock {
             .clone()
             .map(|row| v.contig_ends.partition_point(|&end| end <= row))
             .collect();
-        let alt = binary_lists(&v.column(col::ALT)?, rows.clone())?
+        let alt: Vec<Vec<Vec<u8>>> = binary_lists(&v.column(col::ALT)?, rows.clone())?
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect();
         let mut info = Vec::with_capacity(v.infos.len());
+        let mut derived: Option<(Vec<i64>, Vec<Vec<i64>>)> = None;
         for field in &v.infos {
+            if field.derived {
+                if derived.is_none() {
+                    derived = Some(allele_counts(v, rows.clone(), &alt)?);
+                }
+                let (an, ac) = derived.as_ref().expect("computed");
+                info.push(if field.id == "AN" {
+                    InfoValues::Int(an.iter().map(|&n| Some(n)).collect())
+                } else {
+                    InfoValues::IntList(
+                        ac.iter()
+                            .map(|c| Some(c.iter().map(|&x| Some(x)).collect()))
+                            .collect(),
+                    )
+                });
+                continue;
+            }
             let c = v.column(&field.column)?;
             info.push(match field.kind {
                 InfoKind::Flag => InfoValues::Flag(c.read(rows.clone())?),

@@ -43,10 +43,12 @@ pub enum InfoKind {
 pub struct InfoField {
     /// Its ID.
     pub id: String,
-    /// Its column.
+    /// Its column (empty when derived).
     pub column: String,
     /// How it is stored.
     pub kind: InfoKind,
+    /// Computed from the genotypes (`AC`, `AN`; spec 14.3), with no column.
+    pub derived: bool,
 }
 
 /// How one FORMAT field is stored.
@@ -231,6 +233,7 @@ impl Variants {
                     id: id.to_string(),
                     column: c.name.clone(),
                     kind,
+                    derived: false,
                 });
             } else if let Some(id) = c.name.strip_prefix(col::FORMAT_PREFIX) {
                 if id.contains('/') {
@@ -281,6 +284,32 @@ impl Variants {
                     kind,
                     width: if gt { per_sample } else { shape[2] } as usize,
                     counts: dataset.columns.iter().any(|x| x.name == counts_name),
+                });
+            }
+        }
+        if let Some(list) = dataset.metadata.get(meta::DERIVED_INFO) {
+            for id in list.split(',').filter(|s| !s.is_empty()) {
+                let kind = match id {
+                    "AC" => InfoKind::IntList,
+                    "AN" => InfoKind::Int,
+                    other => {
+                        return Err(schema_error(
+                            dataset,
+                            format!("derived INFO field {other:?} (only AC and AN are derived)"),
+                        ))
+                    }
+                };
+                if !formats.iter().any(|f| f.kind == FormatKind::Gt) {
+                    return Err(schema_error(
+                        dataset,
+                        format!("INFO/{id} is derived from genotypes, but there are none"),
+                    ));
+                }
+                infos.push(InfoField {
+                    id: id.to_string(),
+                    column: String::new(),
+                    kind,
+                    derived: true,
                 });
             }
         }

@@ -113,6 +113,11 @@ struct Scan {
     max_allele: i64,
     /// Some ID is `rs` and a number (stored as the number, spec 14.2).
     rs_ids: bool,
+    /// INFO/AC (Number=A) equals the ALT allele counts of the genotypes on
+    /// every record that has it: stored as derived (spec 14.3).
+    derive_ac: bool,
+    /// INFO/AN (Number=1) equals the number of called alleles likewise.
+    derive_an: bool,
 }
 
 /// Field lookup by ID.
@@ -366,6 +371,16 @@ fn scan(
     let mut alleles = [0i32; MAX_PLOIDY];
     let mut keys: Vec<usize> = Vec::new();
     let mut next_report = 0u64;
+    // Whatever the declared Number, the check below compares the text.
+    let declared = |id: &str| {
+        header
+            .infos
+            .iter()
+            .any(|d| d.id == id && d.ty == VcfType::Integer)
+    };
+    out.derive_ac = declared("AC");
+    out.derive_an = declared("AN");
+    let mut counts: Vec<i64> = Vec::new();
     while source.next_line(&mut line, &mut lines)? {
         out.records += 1;
         let here = Here {
@@ -411,7 +426,13 @@ fn scan(
         out.rs_ids |= rs_number(l.fixed[2]).is_some();
         // INFO.
         keys.clear();
+        let (mut ac_text, mut an_text): (Option<&[u8]>, Option<&[u8]>) = (None, None);
         for (key, value) in info_pairs(l.fixed[7]) {
+            match key {
+                b"AC" => ac_text = Some(value.unwrap_or(b"")),
+                b"AN" => an_text = Some(value.unwrap_or(b"")),
+                _ => {}
+            }
             let index = match fields.info.get(key) {
                 Some(&i) => i,
                 None => {
@@ -450,7 +471,11 @@ fn scan(
             }
         }
         // FORMAT.
-        let Some(format) = l.format else { continue };
+        let Some(format) = l.format else {
+            out.derive_ac &= ac_text.is_none();
+            out.derive_an &= an_text.is_none();
+            continue;
+        };
         keys.clear();
         if format != b"." {
             for key in format.split(|&b| b == b':') {
@@ -480,6 +505,9 @@ fn scan(
         for &k in &keys {
             out.format[k].seen = true;
         }
+        let has_gt = keys.iter().any(|&k| header.formats[k].id == "GT");
+        counts.clear();
+        counts.resize(n_alt + 1, 0);
         for sample in &l.samples {
             for (value, &k) in sample.split(|&b| b == b':').zip(&keys) {
                 let def = &header.formats[k];
@@ -489,6 +517,9 @@ fn scan(
                     out.max_ploidy = out.max_ploidy.max(ploidy);
                     for &a in &alleles[..ploidy] {
                         out.max_allele = out.max_allele.max(i64::from(a));
+                        if a >= 0 && (a as usize) < counts.len() {
+                            counts[a as usize] += 1;
+                        }
                     }
                 } else if def.ty.is_text() || def.ty == VcfType::Flag {
                     stat.max_count = stat.max_count.max(value.len());
@@ -498,6 +529,15 @@ fn scan(
                     stat.needs_count |= trailing;
                 }
             }
+        }
+        // AC and AN equal to what the genotypes give can be derived.
+        if let Some(text) = an_text {
+            let an: i64 = counts.iter().sum();
+            out.derive_an &= has_gt && text == an.to_string().as_bytes();
+        }
+        if let Some(text) = ac_text {
+            let derived: Vec<String> = counts[1..].iter().map(i64::to_string).collect();
+            out.derive_ac &= has_gt && n_alt > 0 && text == derived.join(",").as_bytes();
         }
     }
     out.info.resize(header.infos.len(), FieldStat::default());
@@ -721,7 +761,18 @@ pub fn import_vcf<W: Write>(
             .metadata(meta::VCF_TYPE, def.ty.name())
     };
     let mut info_columns: Vec<Option<InfoColumn>> = Vec::new();
+    let mut derived = Vec::new();
     for (i, def) in header.infos.iter().enumerate() {
+        let derive = match def.id.as_str() {
+            "AC" => scan.derive_ac,
+            "AN" => scan.derive_an,
+            _ => false,
+        };
+        if derive && scan.info[i].seen && samples > 0 {
+            derived.push(def.id.clone());
+            info_columns.push(None);
+            continue;
+        }
         if !scan.info[i].seen {
             info_columns.push(None);
             continue;
@@ -1214,6 +1265,9 @@ pub fn import_vcf<W: Write>(
     }
     if !contig_names.is_empty() {
         contig_ends.push(records);
+    }
+    if !derived.is_empty() {
+        writer.set_dataset_metadata(dataset, meta::DERIVED_INFO, derived.join(","))?;
     }
     writer.push_binary(c_header, &header.text)?;
     for sample in &header.samples {
