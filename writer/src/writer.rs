@@ -96,6 +96,87 @@ pub fn encode_adaptive_nullable(
     Ok(page)
 }
 
+/// How a band of rows of a chunked column is laid out, to cut its chunks.
+#[derive(Clone, Copy)]
+struct BandGeometry {
+    columns: usize,
+    inner: usize,
+    width: usize,
+    rows: usize,
+    order: ChunkOrder,
+    nullable: bool,
+}
+
+impl BandGeometry {
+    /// The decoded bytes (and presence bitmap) of the chunk of columns
+    /// `first .. first + cols` of `band`, in the column's chunk order.
+    fn chunk(
+        &self,
+        band: &[u8],
+        present: &[bool],
+        first: usize,
+        cols: usize,
+    ) -> (Vec<u8>, Option<Vec<u8>>) {
+        let BandGeometry {
+            columns,
+            inner,
+            width,
+            rows,
+            order,
+            nullable,
+        } = *self;
+        let cell = inner * width;
+        let count = rows * cols * inner;
+        let mut chunk = Vec::with_capacity(count * width);
+        let mut bitmap = nullable.then(|| vec![0u8; count.div_ceil(8)]);
+        if order == ChunkOrder::ColumnMajor && cell == 1 && !nullable {
+            // Transposed in tiles of 64 columns: each row's 64 bytes are
+            // read together and written to 64 runs (genotype arrays).
+            chunk.resize(count, 0);
+            for tile in (0..cols).step_by(64) {
+                let tile_end = (tile + 64).min(cols);
+                for r in 0..rows {
+                    let from = &band[r * columns + first + tile..r * columns + first + tile_end];
+                    for (k, &v) in from.iter().enumerate() {
+                        chunk[(tile + k) * rows + r] = v;
+                    }
+                }
+            }
+            return (chunk, bitmap);
+        }
+        let mut index = 0usize;
+        let mut copy = |r: usize, c: usize, chunk: &mut Vec<u8>| {
+            let at = (r * columns + first + c) * inner;
+            chunk.extend_from_slice(&band[at * width..(at + inner) * width]);
+            if let Some(bitmap) = bitmap.as_mut() {
+                for k in 0..inner {
+                    if present[at + k] {
+                        gcol_format::validity::set(bitmap, index + k);
+                    }
+                }
+            }
+            index += inner;
+        };
+        match order {
+            ChunkOrder::RowMajor => {
+                for r in 0..rows {
+                    for c in 0..cols {
+                        copy(r, c, &mut chunk);
+                    }
+                }
+            }
+            ChunkOrder::ColumnMajor => {
+                for c in 0..cols {
+                    for r in 0..rows {
+                        copy(r, c, &mut chunk);
+                    }
+                }
+            }
+        }
+        (chunk, bitmap)
+    }
+}
+
 /// Options for a whole file.
 #[derive(Debug, Clone)]
 pub struct WriteOptions {
@@ -1042,57 +1123,27 @@ impl<W: Write> Writer<W> {
             return Ok(());
         }
         let width = state.spec.physical.width().expect("fixed width");
-        let band = std::mem::take(&mut state.band);
-        let present = std::mem::take(&mut state.band_present);
-        let nullable = state.spec.nullable;
-        let (columns, inner) = (columns as usize, inner as usize);
-        let cell = inner * width;
-        let rows = band.len() / (columns * cell);
+        let band = Arc::new(std::mem::take(&mut state.band));
+        let present = Arc::new(std::mem::take(&mut state.band_present));
+        let band_geometry = BandGeometry {
+            columns: columns as usize,
+            inner: inner as usize,
+            width,
+            rows: band.len() / (columns as usize * inner as usize * width),
+            order,
+            nullable: state.spec.nullable,
+        };
         let mut first = 0usize;
-        while first < columns {
-            let cols = (chunk_columns as usize).min(columns - first);
-            let count = rows * cols * inner;
-            let mut chunk = self.spare.pop().unwrap_or_default();
-            chunk.clear();
-            chunk.reserve(count * width);
-            let mut bitmap = nullable.then(|| vec![0u8; count.div_ceil(8)]);
-            let mut index = 0usize;
-            let mut copy = |r: usize, c: usize, chunk: &mut Vec<u8>| {
-                let at = (r * columns + first + c) * inner;
-                chunk.extend_from_slice(&band[at * width..(at + inner) * width]);
-                if let Some(bitmap) = bitmap.as_mut() {
-                    for k in 0..inner {
-                        if present[at + k] {
-                            gcol_format::validity::set(bitmap, index + k);
-                        }
-                    }
-                }
-                index += inner;
-            };
-            match order {
-                ChunkOrder::RowMajor => {
-                    for r in 0..rows {
-                        for c in 0..cols {
-                            copy(r, c, &mut chunk);
-                        }
-                    }
-                }
-                ChunkOrder::ColumnMajor => {
-                    for c in 0..cols {
-                        for r in 0..rows {
-                            copy(r, c, &mut chunk);
-                        }
-                    }
-                }
-            }
+        while first < band_geometry.columns {
+            let cols = (chunk_columns as usize).min(band_geometry.columns - first);
+            let count = band_geometry.rows * cols * band_geometry.inner;
             let num_values = u32::try_from(count).expect("chunk size checked at add_column");
-            self.submit(column, num_values, chunk, bitmap)?;
+            let (band, present) = (band.clone(), present.clone());
+            // The chunk is cut out of the band by the worker that encodes it.
+            self.submit_with(column, num_values, count * width, move || {
+                band_geometry.chunk(&band, &present, first, cols)
+            })?;
             first += cols;
-        }
-        let state = &mut self.columns[column];
-        if state.band.capacity() == 0 {
-            state.band = band;
-            state.band.clear();
         }
         Ok(())
     }
@@ -1141,22 +1192,25 @@ impl<W: Write> Writer<W> {
 
     /// Hand a page to the rayon pool and, beyond the memory bound, write the
     /// oldest pages.
-    fn submit(
+    /// [`Writer::submit`] of a page whose decoded bytes `build` makes on
+    /// the worker (`decoded_len` of them).
+    fn submit_with(
         &mut self,
         column: usize,
         num_values: u32,
-        decoded: Vec<u8>,
-        bitmap: Option<Vec<u8>>,
+        decoded_len: usize,
+        build: impl FnOnce() -> (Vec<u8>, Option<Vec<u8>>) + Send + 'static,
     ) -> Result<()> {
         let spec = self.columns[column].spec.clone();
         let (done, result) = std::sync::mpsc::channel();
-        self.pending_bytes += decoded.len();
+        self.pending_bytes += decoded_len;
         self.pending.push_back(Pending {
             column,
-            decoded_len: decoded.len(),
+            decoded_len,
             result,
         });
         rayon::spawn(move || {
+            let (decoded, bitmap) = build();
             let page = spec.encode(num_values, bitmap.as_deref(), &decoded);
             let _ = done.send((page, decoded));
         });
@@ -1164,6 +1218,17 @@ impl<W: Write> Writer<W> {
             self.write_oldest()?;
         }
         Ok(())
+    }
+
+    fn submit(
+        &mut self,
+        column: usize,
+        num_values: u32,
+        decoded: Vec<u8>,
+        bitmap: Option<Vec<u8>>,
+    ) -> Result<()> {
+        let len = decoded.len();
+        self.submit_with(column, num_values, len, move || (decoded, bitmap))
     }
 
     /// Wait for every page being encoded and write it (pages still being

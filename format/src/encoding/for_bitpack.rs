@@ -57,16 +57,19 @@ fn encode_with(n: usize, signed: bool, get: impl Fn(usize) -> u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(9 + super::packed_len(n, bit_width));
     out.extend_from_slice(&reference.to_le_bytes());
     out.push(bit_width as u8);
-    if bit_width == 1 {
-        // One bit per value (biallelic genotypes): eight values a byte.
+    if matches!(bit_width, 1 | 2 | 4 | 8) {
+        // Whole values in each byte (genotypes: 1 bit biallelic, 2 bits
+        // with a third allele or a missing call).
+        let w = bit_width as usize;
+        let per_byte = 8 / w;
         let mut i = 0;
         while i < n {
             let mut byte = 0u8;
-            for k in 0..8.min(n - i) {
-                byte |= ((get(i + k).wrapping_sub(reference) & 1) as u8) << k;
+            for k in 0..per_byte.min(n - i) {
+                byte |= (get(i + k).wrapping_sub(reference) as u8) << (k * w);
             }
             out.push(byte);
-            i += 8;
+            i += per_byte;
         }
     } else {
         pack_into(

@@ -556,27 +556,149 @@ enum InfoColumn {
     Text(ColumnId),
 }
 
-/// How a FORMAT field is stored, with its row buffers.
+/// Records read and parsed at a time in the second pass.
+const BATCH_LINES: usize = 2048;
+/// Bytes of VCF text read and parsed at a time in the second pass.
+const BATCH_BYTES: usize = 16 << 20;
+
+/// One record's values of one FORMAT field, for all samples.
+enum CellRow {
+    /// Allele indexes of at most 127, and phase bytes.
+    Gt8(Vec<i8>, Vec<u8>),
+    Gt16(Vec<i16>, Vec<u8>),
+    Int(Vec<i32>, Vec<bool>, Vec<u16>),
+    Float(Vec<f32>, Vec<bool>, Vec<u16>),
+    Text(Vec<u8>),
+}
+
+/// Parse the sample columns of one record into a row per FORMAT column
+/// (absent values as spec 14.4 says).
+fn parse_cells(
+    columns: &[FormatColumn],
+    fields: &Fields,
+    format_of: &[Option<usize>],
+    header: &VcfHeader,
+    l: &Line<'_>,
+    samples: usize,
+    here: &Here<'_>,
+) -> Result<Vec<CellRow>> {
+    let mut rows: Vec<CellRow> = columns
+        .iter()
+        .map(|fc| {
+            let w = fc.width;
+            let counts = if fc.count.is_some() { samples } else { 0 };
+            match fc.kind {
+                FormatKind::Gt { wide: false, .. } => {
+                    CellRow::Gt8(vec![GT_END as i8; samples * w], vec![0; samples])
+                }
+                FormatKind::Gt { wide: true, .. } => {
+                    CellRow::Gt16(vec![GT_END; samples * w], vec![0; samples])
+                }
+                FormatKind::Int => CellRow::Int(
+                    vec![0; samples * w],
+                    vec![false; samples * w],
+                    vec![0; counts],
+                ),
+                FormatKind::Float => CellRow::Float(
+                    vec![0.0; samples * w],
+                    vec![false; samples * w],
+                    vec![0; counts],
+                ),
+                FormatKind::Text => CellRow::Text(vec![0; samples * w]),
+            }
+        })
+        .collect();
+    if samples == 0 {
+        return Ok(rows);
+    }
+    let format = l.format.unwrap_or(b".");
+    if format == b"." {
+        return Ok(rows);
+    }
+    let mut keys: Vec<usize> = Vec::with_capacity(8);
+    for key in format.split(|&b| b == b':') {
+        let i = *fields
+            .format
+            .get(key)
+            .ok_or_else(|| here.err("FORMAT", format!("{} changed between passes", text(key))))?;
+        keys.push(format_of[i].expect("a FORMAT field in use has a column"));
+    }
+    let mut gt_buf = [0i32; MAX_PLOIDY];
+    for (s, sample) in l.samples.iter().enumerate() {
+        for (value, &k) in sample.split(|&b| b == b':').zip(&keys) {
+            let fc = &columns[k];
+            let width = fc.width;
+            let id = &header.formats[fc.def].id;
+            match &mut rows[k] {
+                CellRow::Gt8(alleles, phases) => {
+                    let (ploidy, phase) = parse_gt(value, &mut gt_buf, here)?;
+                    for (slot, &a) in alleles[s * width..s * width + ploidy]
+                        .iter_mut()
+                        .zip(&gt_buf)
+                    {
+                        *slot = a as i8;
+                    }
+                    phases[s] = phase;
+                }
+                CellRow::Gt16(alleles, phases) => {
+                    let (ploidy, phase) = parse_gt(value, &mut gt_buf, here)?;
+                    for (slot, &a) in alleles[s * width..s * width + ploidy]
+                        .iter_mut()
+                        .zip(&gt_buf)
+                    {
+                        *slot = a as i16;
+                    }
+                    phases[s] = phase;
+                }
+                CellRow::Text(v) => {
+                    v[s * width..s * width + value.len()].copy_from_slice(value);
+                }
+                CellRow::Int(v, present, counts) => {
+                    let mut n = 0;
+                    for (j, item) in value.split(|&b| b == b',').enumerate() {
+                        if let Some(x) = parse_int(item, here, "FORMAT", id)? {
+                            v[s * width + j] = x;
+                            present[s * width + j] = true;
+                        }
+                        n = j + 1;
+                    }
+                    if !counts.is_empty() {
+                        counts[s] = n as u16;
+                    }
+                }
+                CellRow::Float(v, present, counts) => {
+                    let mut n = 0;
+                    for (j, item) in value.split(|&b| b == b',').enumerate() {
+                        if let Some(x) = parse_float(item, here, "FORMAT", id)? {
+                            v[s * width + j] = x;
+                            present[s * width + j] = true;
+                        }
+                        n = j + 1;
+                    }
+                    if !counts.is_empty() {
+                        counts[s] = n as u16;
+                    }
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// How a FORMAT field is stored.
 struct FormatColumn {
     def: usize,
     column: ColumnId,
     count: Option<ColumnId>,
     width: usize,
     kind: FormatKind,
-    counts: Vec<u16>,
-    present: Vec<bool>,
 }
 
 enum FormatKind {
-    Gt {
-        phase: ColumnId,
-        alleles: Vec<i32>,
-        phases: Vec<u8>,
-        wide: bool,
-    },
-    Int(Vec<i32>),
-    Float(Vec<f32>),
-    Text(Vec<u8>),
+    Gt { phase: ColumnId, wide: bool },
+    Int,
+    Float,
+    Text,
 }
 
 fn int_type(wide: bool) -> PhysicalType {
@@ -871,7 +993,6 @@ pub fn import_vcf<W: Write>(
                 continue;
             }
             let name = format!("{}{}", col::FORMAT_PREFIX, def.id);
-            let n = samples as usize;
             let chunked = |spec: ColumnSpec, inner: u64, width: u64| {
                 spec.chunked(
                     samples,
@@ -915,17 +1036,7 @@ pub fn import_vcf<W: Write>(
                     chunked(ColumnSpec::of(schema.column(col::GT_PHASE)), 1, 1)
                         .encoding(zstd(Encoding::for_bitpack(), level)),
                 )?;
-                (
-                    column,
-                    None,
-                    ploidy,
-                    FormatKind::Gt {
-                        phase,
-                        alleles: vec![0; n * ploidy],
-                        phases: vec![0; n],
-                        wide,
-                    },
-                )
+                (column, None, ploidy, FormatKind::Gt { phase, wide })
             } else if def.ty.is_text() || def.ty == VcfType::Flag {
                 let width = stat.max_count.max(1);
                 let column = writer.add_column(
@@ -940,7 +1051,7 @@ pub fn import_vcf<W: Write>(
                         def,
                     ),
                 )?;
-                (column, None, width, FormatKind::Text(vec![0; n * width]))
+                (column, None, width, FormatKind::Text)
             } else {
                 let width = stat.max_count.max(1);
                 let int = def.ty == VcfType::Integer;
@@ -982,9 +1093,9 @@ pub fn import_vcf<W: Write>(
                     None
                 };
                 let kind = if int {
-                    FormatKind::Int(vec![0; n * width])
+                    FormatKind::Int
                 } else {
-                    FormatKind::Float(vec![0.0; n * width])
+                    FormatKind::Float
                 };
                 (column, count, width, kind)
             };
@@ -995,8 +1106,6 @@ pub fn import_vcf<W: Write>(
                 count,
                 width,
                 kind,
-                counts: vec![0; if stat.needs_count { n } else { 0 }],
-                present: vec![false; n * width],
             });
         }
     }
@@ -1010,247 +1119,229 @@ pub fn import_vcf<W: Write>(
     let mut text_bytes = 0u64;
     let mut contig_names: Vec<Vec<u8>> = Vec::new();
     let mut contig_ends: Vec<u64> = Vec::new();
-    let mut keys: Vec<usize> = Vec::new();
     let mut info_order: Vec<u8> = Vec::new();
-    let mut gt_buf = [0i32; MAX_PLOIDY];
     let mut ints: Vec<Option<i64>> = Vec::new();
     let mut floats: Vec<Option<f32>> = Vec::new();
     let mut next_report = 0u64;
-    while source.next_line(&mut line, &mut lines)? {
-        records += 1;
-        text_bytes += line.len() as u64 + 1;
-        let here = Here {
-            path,
-            record: records,
-            line: lines,
-        };
-        if records >= next_report {
-            crate::check_cancel(options.cancel.as_ref())?;
-            let (done, total) = source.position();
-            progress(total / 2 + done / 2, total);
-            next_report = records + 4096;
+    let mut batch: Vec<(Vec<u8>, u64)> = Vec::new();
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    loop {
+        // A batch of lines; their sample columns are parsed in parallel
+        // (most of the work on wide files), the rest in order.
+        spare.extend(batch.drain(..).map(|(mut l, _)| {
+            l.clear();
+            l
+        }));
+        let mut batch_bytes = 0usize;
+        while batch.len() < BATCH_LINES && batch_bytes < BATCH_BYTES {
+            if !source.next_line(&mut line, &mut lines)? {
+                break;
+            }
+            batch_bytes += line.len();
+            let mut owned = spare.pop().unwrap_or_default();
+            owned.extend_from_slice(&line);
+            batch.push((owned, lines));
         }
-        let l = split_line(&line, &header, &here)?;
-        if contig_names.last().map(Vec::as_slice) != Some(l.fixed[0]) {
-            if !contig_names.is_empty() {
-                contig_ends.push(records - 1);
-            }
-            contig_names.push(l.fixed[0].to_vec());
+        if batch.is_empty() {
+            break;
         }
-        writer.push(c_pos, &[parse_pos(l.fixed[1], &here)?])?;
-        let id = l.fixed[2];
-        match (c_rs, rs_number(id)) {
-            (Some(c_rs), Some(n)) => {
-                writer.push_option(c_rs, &[Some(n)])?;
-                writer.push_binary_option(c_id, None)?;
-            }
-            (c_rs, _) => {
-                if let Some(c_rs) = c_rs {
-                    writer.push_option::<u64>(c_rs, &[None])?;
-                }
-                writer.push_binary_option(c_id, (id != b".").then_some(id))?;
-            }
-        }
-        writer.push_binary(c_ref, l.fixed[3])?;
-        if l.fixed[4] != b"." {
-            for allele in l.fixed[4].split(|&b| b == b',') {
-                writer.push_binary(c_alt_item, allele)?;
-            }
-        }
-        writer.end_list(c_alt)?;
-        let qual = l.fixed[5];
-        let qual = if qual == b"." {
-            None
-        } else {
-            Some(parse_float(qual, &here, "QUAL", "QUAL")?.unwrap_or(0.0))
-        };
-        writer.push_option(c_qual, &[qual])?;
-        if l.fixed[6] == b"." {
-            writer.end_list_null(c_filter)?;
-        } else {
-            for f in l.fixed[6].split(|&b| b == b';') {
-                writer.push_binary(c_filter_item, f)?;
-            }
-            writer.end_list(c_filter)?;
-        }
-        // INFO.
-        let mut info_values: Vec<Option<&[u8]>> = vec![None; header.infos.len()];
-        info_order.clear();
-        let mut flags_seen = Vec::new();
-        for (key, value) in info_pairs(l.fixed[7]) {
-            let index = *fields
-                .info
-                .get(key)
-                .ok_or_else(|| here.err("INFO", format!("{} changed between passes", text(key))))?;
-            if !info_order.is_empty() {
-                info_order.push(b';');
-            }
-            info_order.extend_from_slice(key);
-            match value {
-                Some(v) => info_values[index] = Some(v),
-                None => flags_seen.push(index),
-            }
-        }
-        writer.push_binary(c_info_keys, &info_order)?;
-        for (i, column) in info_columns.iter().enumerate() {
-            let Some(column) = column else { continue };
-            let id = &header.infos[i].id;
-            let value = info_values[i];
-            match column {
-                InfoColumn::Flag(c) => {
-                    let set = flags_seen.contains(&i) || value.is_some();
-                    writer.push(*c, &[u8::from(set)])?;
-                }
-                InfoColumn::Int(c, wide) => {
-                    let v = match value {
-                        Some(v) => parse_i64(v, &here, "INFO", id)?,
-                        None => None,
+        let first_record = records;
+        let parsed: Vec<Result<Vec<CellRow>>> = {
+            use rayon::prelude::*;
+            let layouts = &format_columns;
+            batch
+                .par_iter()
+                .enumerate()
+                .map(|(i, (line, line_no))| {
+                    let here = Here {
+                        path,
+                        record: first_record + i as u64 + 1,
+                        line: *line_no,
                     };
-                    if *wide {
-                        writer.push_option(*c, &[v])?;
-                    } else {
-                        writer.push_option(*c, &[v.map(|v| v as i32)])?;
-                    }
-                }
-                InfoColumn::Float(c) => {
-                    let v = match value {
-                        Some(v) => parse_float(v, &here, "INFO", id)?,
-                        None => None,
-                    };
-                    writer.push_option(*c, &[v])?;
-                }
-                InfoColumn::IntList(list, child, wide) => match value {
-                    Some(v) => {
-                        ints.clear();
-                        for item in v.split(|&b| b == b',') {
-                            ints.push(parse_i64(item, &here, "INFO", id)?);
-                        }
-                        if *wide {
-                            writer.push_option(*child, &ints)?;
-                        } else {
-                            let narrow: Vec<Option<i32>> =
-                                ints.iter().map(|v| v.map(|v| v as i32)).collect();
-                            writer.push_option(*child, &narrow)?;
-                        }
-                        writer.end_list(*list)?;
-                    }
-                    None => writer.end_list_null(*list)?,
-                },
-                InfoColumn::FloatList(list, child) => match value {
-                    Some(v) => {
-                        floats.clear();
-                        for item in v.split(|&b| b == b',') {
-                            floats.push(parse_float(item, &here, "INFO", id)?);
-                        }
-                        writer.push_option(*child, &floats)?;
-                        writer.end_list(*list)?;
-                    }
-                    None => writer.end_list_null(*list)?,
-                },
-                InfoColumn::Text(c) => writer.push_binary_option(*c, value)?,
+                    let l = split_line(line, &header, &here)?;
+                    parse_cells(
+                        layouts,
+                        &fields,
+                        &format_of,
+                        &header,
+                        &l,
+                        samples as usize,
+                        &here,
+                    )
+                })
+                .collect()
+        };
+        for ((line, line_no), cells) in batch.iter().zip(parsed.into_iter().map(Some)) {
+            let cells: Option<Result<Vec<CellRow>>> = cells;
+            records += 1;
+            text_bytes += line.len() as u64 + 1;
+            let here = Here {
+                path,
+                record: records,
+                line: *line_no,
+            };
+            if records >= next_report {
+                crate::check_cancel(options.cancel.as_ref())?;
+                let (done, total) = source.position();
+                progress(total / 2 + done / 2, total);
+                next_report = records + 4096;
             }
-        }
-        // FORMAT.
-        writer.push_binary_option(c_format_keys, l.format)?;
-        if samples == 0 {
-            continue;
-        }
-        keys.clear();
-        let format = l.format.unwrap_or(b".");
-        if format != b"." {
-            for key in format.split(|&b| b == b':') {
-                let i = *fields.format.get(key).ok_or_else(|| {
-                    here.err("FORMAT", format!("{} changed between passes", text(key)))
+            let l = split_line(line, &header, &here)?;
+            if contig_names.last().map(Vec::as_slice) != Some(l.fixed[0]) {
+                if !contig_names.is_empty() {
+                    contig_ends.push(records - 1);
+                }
+                contig_names.push(l.fixed[0].to_vec());
+            }
+            writer.push(c_pos, &[parse_pos(l.fixed[1], &here)?])?;
+            let id = l.fixed[2];
+            match (c_rs, rs_number(id)) {
+                (Some(c_rs), Some(n)) => {
+                    writer.push_option(c_rs, &[Some(n)])?;
+                    writer.push_binary_option(c_id, None)?;
+                }
+                (c_rs, _) => {
+                    if let Some(c_rs) = c_rs {
+                        writer.push_option::<u64>(c_rs, &[None])?;
+                    }
+                    writer.push_binary_option(c_id, (id != b".").then_some(id))?;
+                }
+            }
+            writer.push_binary(c_ref, l.fixed[3])?;
+            if l.fixed[4] != b"." {
+                for allele in l.fixed[4].split(|&b| b == b',') {
+                    writer.push_binary(c_alt_item, allele)?;
+                }
+            }
+            writer.end_list(c_alt)?;
+            let qual = l.fixed[5];
+            let qual = if qual == b"." {
+                None
+            } else {
+                Some(parse_float(qual, &here, "QUAL", "QUAL")?.unwrap_or(0.0))
+            };
+            writer.push_option(c_qual, &[qual])?;
+            if l.fixed[6] == b"." {
+                writer.end_list_null(c_filter)?;
+            } else {
+                for f in l.fixed[6].split(|&b| b == b';') {
+                    writer.push_binary(c_filter_item, f)?;
+                }
+                writer.end_list(c_filter)?;
+            }
+            // INFO.
+            let mut info_values: Vec<Option<&[u8]>> = vec![None; header.infos.len()];
+            info_order.clear();
+            let mut flags_seen = Vec::new();
+            for (key, value) in info_pairs(l.fixed[7]) {
+                let index = *fields.info.get(key).ok_or_else(|| {
+                    here.err("INFO", format!("{} changed between passes", text(key)))
                 })?;
-                keys.push(format_of[i].expect("a FORMAT field in use has a column"));
-            }
-        }
-        for fc in &mut format_columns {
-            fc.present.iter_mut().for_each(|p| *p = false);
-            fc.counts.iter_mut().for_each(|c| *c = 0);
-            match &mut fc.kind {
-                FormatKind::Gt {
-                    alleles, phases, ..
-                } => {
-                    alleles.iter_mut().for_each(|a| *a = i32::from(GT_END));
-                    phases.iter_mut().for_each(|p| *p = 0);
+                if !info_order.is_empty() {
+                    info_order.push(b';');
                 }
-                FormatKind::Int(v) => v.iter_mut().for_each(|x| *x = 0),
-                FormatKind::Float(v) => v.iter_mut().for_each(|x| *x = 0.0),
-                FormatKind::Text(v) => v.iter_mut().for_each(|x| *x = 0),
+                info_order.extend_from_slice(key);
+                match value {
+                    Some(v) => info_values[index] = Some(v),
+                    None => flags_seen.push(index),
+                }
             }
-        }
-        for (s, sample) in l.samples.iter().enumerate() {
-            for (value, &k) in sample.split(|&b| b == b':').zip(&keys) {
-                let fc = &mut format_columns[k];
-                let width = fc.width;
-                let id = &header.formats[fc.def].id;
-                match &mut fc.kind {
-                    FormatKind::Gt {
-                        alleles, phases, ..
-                    } => {
-                        let (ploidy, phase) = parse_gt(value, &mut gt_buf, &here)?;
-                        alleles[s * width..s * width + ploidy].copy_from_slice(&gt_buf[..ploidy]);
-                        phases[s] = phase;
+            writer.push_binary(c_info_keys, &info_order)?;
+            for (i, column) in info_columns.iter().enumerate() {
+                let Some(column) = column else { continue };
+                let id = &header.infos[i].id;
+                let value = info_values[i];
+                match column {
+                    InfoColumn::Flag(c) => {
+                        let set = flags_seen.contains(&i) || value.is_some();
+                        writer.push(*c, &[u8::from(set)])?;
                     }
-                    FormatKind::Text(v) => {
-                        v[s * width..s * width + value.len()].copy_from_slice(value);
+                    InfoColumn::Int(c, wide) => {
+                        let v = match value {
+                            Some(v) => parse_i64(v, &here, "INFO", id)?,
+                            None => None,
+                        };
+                        if *wide {
+                            writer.push_option(*c, &[v])?;
+                        } else {
+                            writer.push_option(*c, &[v.map(|v| v as i32)])?;
+                        }
                     }
-                    FormatKind::Int(v) => {
-                        let mut n = 0;
-                        for (j, item) in value.split(|&b| b == b',').enumerate() {
-                            if let Some(x) = parse_int(item, &here, "FORMAT", id)? {
-                                v[s * width + j] = x;
-                                fc.present[s * width + j] = true;
+                    InfoColumn::Float(c) => {
+                        let v = match value {
+                            Some(v) => parse_float(v, &here, "INFO", id)?,
+                            None => None,
+                        };
+                        writer.push_option(*c, &[v])?;
+                    }
+                    InfoColumn::IntList(list, child, wide) => match value {
+                        Some(v) => {
+                            ints.clear();
+                            for item in v.split(|&b| b == b',') {
+                                ints.push(parse_i64(item, &here, "INFO", id)?);
                             }
-                            n = j + 1;
-                        }
-                        if !fc.counts.is_empty() {
-                            fc.counts[s] = n as u16;
-                        }
-                    }
-                    FormatKind::Float(v) => {
-                        let mut n = 0;
-                        for (j, item) in value.split(|&b| b == b',').enumerate() {
-                            if let Some(x) = parse_float(item, &here, "FORMAT", id)? {
-                                v[s * width + j] = x;
-                                fc.present[s * width + j] = true;
+                            if *wide {
+                                writer.push_option(*child, &ints)?;
+                            } else {
+                                let narrow: Vec<Option<i32>> =
+                                    ints.iter().map(|v| v.map(|v| v as i32)).collect();
+                                writer.push_option(*child, &narrow)?;
                             }
-                            n = j + 1;
+                            writer.end_list(*list)?;
                         }
-                        if !fc.counts.is_empty() {
-                            fc.counts[s] = n as u16;
+                        None => writer.end_list_null(*list)?,
+                    },
+                    InfoColumn::FloatList(list, child) => match value {
+                        Some(v) => {
+                            floats.clear();
+                            for item in v.split(|&b| b == b',') {
+                                floats.push(parse_float(item, &here, "INFO", id)?);
+                            }
+                            writer.push_option(*child, &floats)?;
+                            writer.end_list(*list)?;
                         }
-                    }
+                        None => writer.end_list_null(*list)?,
+                    },
+                    InfoColumn::Text(c) => writer.push_binary_option(*c, value)?,
                 }
             }
-        }
-        for fc in &format_columns {
-            match &fc.kind {
-                FormatKind::Gt {
-                    phase,
-                    alleles,
-                    phases,
-                    wide,
-                } => {
-                    if *wide {
-                        let v: Vec<i16> = alleles.iter().map(|&a| a as i16).collect();
-                        writer.push_rows(fc.column, &v, None)?;
-                    } else {
-                        let v: Vec<i8> = alleles.iter().map(|&a| a as i8).collect();
-                        writer.push_rows(fc.column, &v, None)?;
-                    }
-                    writer.push_rows(*phase, phases, None)?;
-                }
-                FormatKind::Int(v) => writer.push_rows(fc.column, v, Some(&fc.present))?,
-                FormatKind::Float(v) => writer.push_rows(fc.column, v, Some(&fc.present))?,
-                FormatKind::Text(v) => writer.push_rows(fc.column, v, None)?,
+            // FORMAT.
+            writer.push_binary_option(c_format_keys, l.format)?;
+            if samples == 0 {
+                continue;
             }
-            if let Some(count) = fc.count {
-                writer.push_rows(count, &fc.counts, None)?;
+            let cells = cells.expect("parsed with its line")?;
+            for (fc, cells) in format_columns.iter().zip(cells) {
+                match (&fc.kind, cells) {
+                    (FormatKind::Gt { phase, .. }, CellRow::Gt8(alleles, phases)) => {
+                        writer.push_rows(fc.column, &alleles, None)?;
+                        writer.push_rows(*phase, &phases, None)?;
+                    }
+                    (FormatKind::Gt { phase, .. }, CellRow::Gt16(alleles, phases)) => {
+                        writer.push_rows(fc.column, &alleles, None)?;
+                        writer.push_rows(*phase, &phases, None)?;
+                    }
+                    (FormatKind::Int, CellRow::Int(v, present, counts)) => {
+                        writer.push_rows(fc.column, &v, Some(&present))?;
+                        if let Some(c) = fc.count {
+                            writer.push_rows(c, &counts, None)?;
+                        }
+                    }
+                    (FormatKind::Float, CellRow::Float(v, present, counts)) => {
+                        writer.push_rows(fc.column, &v, Some(&present))?;
+                        if let Some(c) = fc.count {
+                            writer.push_rows(c, &counts, None)?;
+                        }
+                    }
+                    (FormatKind::Text, CellRow::Text(v)) => {
+                        writer.push_rows(fc.column, &v, None)?
+                    }
+                    _ => unreachable!("cells are parsed per column kind"),
+                }
             }
         }
     }
+
     if records != scan.records {
         return Err(Error::Input {
             path: path.to_path_buf(),
