@@ -227,3 +227,36 @@ def _sites_frame(columns: dict[str, Any]) -> Any:
         else:
             frame[name] = value
     return pd.DataFrame(frame)
+
+
+def _sites_arrow(columns: dict[str, Any]) -> Any:
+    """The pyarrow Table of ``Variants.arrow_sites``: ``(values, mask)``
+    pairs become arrays with nulls, lists stay lists."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    arrays = {}
+    for name, value in columns.items():
+        if isinstance(value, tuple):
+            values, mask = value
+            arrays[name] = pa.array(values, mask=mask)
+        elif isinstance(value, np.ndarray):
+            arrays[name] = pa.array(value)
+        elif name in ("ALT", "FILTER"):
+            arrays[name] = pa.array(value, type=pa.list_(pa.string()))
+        else:
+            arrays[name] = pa.array(value)
+    return pa.table(arrays)
+
+
+def _genotypes_arrow(chrom: list[str], pos: Any, names: list[str], gt: Any) -> Any:
+    """The pyarrow Table of ``Variants.arrow_genotypes``: one fixed-size
+    list column per sample, built from the numpy array without a copy per
+    call."""
+    import pyarrow as pa
+
+    sites, n, ploidy = gt.shape
+    arrays = {"CHROM": pa.array(chrom, type=pa.string()), "POS": pa.array(pos)}
+    for s, name in enumerate(names):
+        flat = pa.array(np.ascontiguousarray(gt[:, s, :]).reshape(-1))
+        arrays[name] = pa.FixedSizeListArray.from_arrays(flat, ploidy) if ploidy else pa.nulls(sites)
+    return pa.table(arrays)

@@ -343,6 +343,54 @@ impl PyVariants {
             .call1((columns,))
     }
 
+    /// Sites of `region` as a pyarrow Table (typed INFO columns, lists for
+    /// ALT and FILTER, nulls where the VCF has `.`).
+    #[pyo3(signature = (region=None))]
+    fn arrow_sites<'py>(
+        &self,
+        py: Python<'py>,
+        region: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let columns = self._sites(py, region)?;
+        py.import("gcol")?
+            .getattr("_sites_arrow")?
+            .call1((columns,))
+    }
+
+    /// Genotypes of `region` × `samples` as a pyarrow Table: CHROM, POS,
+    /// then one column per sample of fixed-size lists of `ploidy` int8
+    /// allele indexes (−1 missing, −2 past the call's ploidy).
+    #[pyo3(signature = (region=None, samples=None))]
+    fn arrow_genotypes<'py>(
+        &self,
+        py: Python<'py>,
+        region: Option<&Bound<'py, PyAny>>,
+        samples: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let names = samples
+            .clone()
+            .unwrap_or_else(|| self.inner.samples().to_vec());
+        let sites = self._sites(py, region)?;
+        let chrom = sites.get_item("CHROM")?;
+        let pos = sites.get_item("POS")?;
+        let gt = self.genotypes(py, region, samples)?;
+        py.import("gcol")?
+            .getattr("_genotypes_arrow")?
+            .call1((chrom, pos, names, gt))
+    }
+
+    /// The Arrow C stream of every site (the PyCapsule protocol): pandas,
+    /// polars, pyarrow and DuckDB read it (`pyarrow.table(variants)`).
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let table = self.arrow_sites(py, None)?;
+        table.call_method1("__arrow_c_stream__", (requested_schema,))
+    }
+
     /// Allele frequencies of `region` × `samples`: a float64 array `(sites,
     /// max alleles)`, each count over the site's called alleles (NaN where
     /// none is called).

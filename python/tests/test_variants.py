@@ -119,3 +119,27 @@ def test_dataset_is_variants(converted):
     assert "GT" in v.format_fields
     assert v.header.startswith("##fileformat=VCF")
     assert v.genotypes().shape[2] == 3
+
+
+def test_arrow_streams_of_sites_and_genotypes(converted):
+    pa = need_module("pyarrow")
+    _, v = converted("vcf/1000g_chr20_nygc30x_mixedphase_203s.vcf.gz")
+    # The Arrow C stream protocol: pyarrow reads the Variants object itself.
+    table = pa.table(v)
+    sites = v.sites()
+    assert table.num_rows == len(sites) == len(v)
+    assert table.column("POS").to_pylist() == sites["POS"].tolist()
+    assert table.column("ALT").to_pylist() == list(sites["ALT"])
+    assert table.column("INFO/AC").to_pylist() == sites["INFO/AC"].tolist()
+    region = "20:1500000-1600000"
+    gt_table = v.arrow_genotypes(region, ["NA12878", "NA06989"])
+    gt = v.genotypes(region, ["NA12878", "NA06989"])
+    assert gt_table.column_names == ["CHROM", "POS", "NA12878", "NA06989"]
+    assert gt_table.column("NA12878").to_pylist() == gt[:, 0, :].tolist()
+    # QUAL is null where the VCF has '.', as cyvcf2 reads it.
+    cyvcf2 = need_module("cyvcf2")
+    source, small = converted("vcf/bio2zarr_tests/sample.vcf.gz")
+    quals = small.arrow_sites().column("QUAL").to_pylist()
+    expected = [r.QUAL for r in cyvcf2.VCF(str(source))]
+    assert None in expected
+    assert quals == expected

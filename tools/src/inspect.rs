@@ -106,6 +106,48 @@ pub fn run(file: &Path, json: bool) -> CliResult {
         for (k, v) in &dataset.metadata {
             outln!("  {k}: {v}");
         }
+        if gcol_reader::Variants::is_variants(dataset) {
+            let variants = gcol_reader::Variants::open(&reader, &dataset.name)?;
+            outln!(
+                "  variants: {} sites, {} samples, {} contigs ({}); INFO {}; FORMAT {}",
+                variants.num_sites(),
+                variants.samples().len(),
+                variants.contigs().len(),
+                variants.contigs().join(", "),
+                variants
+                    .infos()
+                    .iter()
+                    .map(|f| if f.derived {
+                        format!("{} (derived)", f.id)
+                    } else {
+                        f.id.clone()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(","),
+                variants
+                    .formats()
+                    .iter()
+                    .map(|f| f.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            for c in &dataset.columns {
+                if let Some(gcol_format::manifest::Layout::Chunked {
+                    shape, chunk_shape, ..
+                }) = &c.layout
+                {
+                    outln!(
+                        "  chunks of {}: {} x {} of [{} x {} x {}]",
+                        c.name,
+                        chunk_shape[0],
+                        chunk_shape[1],
+                        shape[0],
+                        shape[1],
+                        shape[2]
+                    );
+                }
+            }
+        }
         outln!(
             "  {:<16} {:<7} {:<10} {:<6} {:>10} {:>6} {:>10} {:>10} {:>6}  encodings",
             "column",

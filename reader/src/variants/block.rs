@@ -241,6 +241,8 @@ impl SiteBlock {
                 let (an, ac) = derived.as_ref().expect("computed");
                 info.push(if field.id == "AN" {
                     InfoValues::Int(an.iter().map(|&n| Some(n)).collect())
+                } else if field.kind == InfoKind::Int {
+                    InfoValues::Int(ac.iter().map(|c| c.first().copied()).collect())
                 } else {
                     InfoValues::IntList(
                         ac.iter()
