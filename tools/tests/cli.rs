@@ -1284,6 +1284,24 @@ fn view_prints_what_bcftools_view_prints() {
     assert_eq!(o.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&o.stderr).contains("bcftools sort"));
     assert!(!bad.exists());
+    // A VCF stream (standard input) is copied aside and read twice; the
+    // copy is removed.
+    let streamed = dir.path().join("stream.gcol");
+    let o = Command::new(env!("CARGO_BIN_EXE_gcol"))
+        .args(["convert", "-q", "-", "-o", streamed.to_str().unwrap()])
+        .stdin(std::fs::File::open(&source).unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        gcol_ok(&["view", "-H", streamed.to_str().unwrap()]).stdout,
+        bcftools(&["-H"])
+    );
+    assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .contains(".gcol-stream-")));
     // export by extension: BGZF VCF that bcftools reads back.
     let gz = dir.path().join("e.vcf.gz");
     gcol_ok(&[

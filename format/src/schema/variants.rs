@@ -73,6 +73,8 @@ pub mod meta {
     /// INFO fields derived from the genotypes, comma-separated (`AC`,
     /// `AN`): they have no column (spec 14.3).
     pub const DERIVED_INFO: &str = "derived_info";
+    /// The most ALT alleles of any record (decimal).
+    pub const MAX_ALT_ALLELES: &str = "max_alt_alleles";
     /// Metadata of `format/GT`: the largest ploidy, `K` (spec 14.4).
     pub const PLOIDY: &str = "ploidy";
 }
@@ -202,5 +204,9 @@ pub static SCHEMA: Schema = Schema {
             Presence::Optional,
         ),
     ],
-    metadata: &[meta::SOURCE_FORMAT, meta::DERIVED_INFO],
+    metadata: &[
+        meta::SOURCE_FORMAT,
+        meta::DERIVED_INFO,
+        meta::MAX_ALT_ALLELES,
+    ],
 };

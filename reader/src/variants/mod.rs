@@ -289,12 +289,14 @@ impl Variants {
         }
         if let Some(list) = dataset.metadata.get(meta::DERIVED_INFO) {
             for id in list.split(',').filter(|s| !s.is_empty()) {
-                // AC is one value per ALT allele; declared Number=1 (a
-                // biallelic file) it reads as one value per record.
-                let number_one = header
-                    .split(|&b| b == b'\n')
-                    .find(|l| l.starts_with(format!("##INFO=<ID={id},").as_bytes()))
-                    .is_some_and(|l| l.windows(9).any(|w| w == b"Number=1,"));
+                // AC is one value per ALT allele; in a file where no record
+                // has two ALT alleles it reads as one value per record, as
+                // a stored AC would (spec 14.3).
+                let number_one = dataset
+                    .metadata
+                    .get(meta::MAX_ALT_ALLELES)
+                    .and_then(|m| m.parse::<u64>().ok())
+                    .is_some_and(|m| m <= 1);
                 let kind = match id {
                     "AC" if number_one => InfoKind::Int,
                     "AC" => InfoKind::IntList,

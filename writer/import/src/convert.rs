@@ -411,14 +411,51 @@ fn convert_here(
     for job in jobs {
         let sources: Vec<PathBuf> = job.inputs.iter().map(|i| i.path.clone()).collect();
         if matches!(job.format, SourceFormat::Vcf | SourceFormat::Bcf) {
-            let path = &sources[0];
-            if is_stdin(path) || !path.is_file() {
-                return Err(Error::Input {
-                    path: path.clone(),
-                    detail: "VCF and BCF are read twice (to check order and size the genotype arrays first); give a file, not a stream".into(),
+            let given = sources[0].clone();
+            // VCF is read twice (the first pass checks order and sizes the
+            // arrays): a stream is first copied, decompressed, to a
+            // temporary file beside the output (removed afterwards).
+            let mut spool = None;
+            if is_stdin(&given) || !given.is_file() {
+                if job.format == SourceFormat::Bcf {
+                    return Err(Error::Input {
+                        path: given,
+                        detail: "BCF is read twice; give a file, not a stream (or stream VCF: `bcftools view in.bcf | gcol convert - -o out.gcol`)".into(),
+                    });
+                }
+                let dir = match options.output.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                let mut file = tempfile::Builder::new()
+                    .prefix(".gcol-stream-")
+                    .suffix(".vcf.tmp")
+                    .tempfile_in(&dir)
+                    .map_err(|e| Error::Output {
+                        path: options.output.clone(),
+                        detail: format!("cannot copy the stream to {}: {e}", dir.display()),
+                    })?;
+                let mut input = job.inputs.into_iter().next().expect("one input").open()?;
+                std::io::copy(&mut input.reader, &mut file).map_err(|source| {
+                    gcol_writer::Error::Source {
+                        path: given.clone(),
+                        source,
+                    }
+                })?;
+                spool = Some(file);
+            }
+            let path = spool
+                .as_ref()
+                .map_or_else(|| given.clone(), |f| f.path().to_path_buf());
+            let path = &path;
+            let mut o = VcfOptions::new(job.name.clone());
+            if spool.is_some() {
+                o.source_name = Some(if is_stdin(&given) {
+                    "stdin".into()
+                } else {
+                    given.display().to_string()
                 });
             }
-            let mut o = VcfOptions::new(job.name.clone());
             o.zstd_level = options.zstd_level;
             o.cancel = options.cancel.clone();
             let report = |done: u64, _: u64| progress(base + done, total);

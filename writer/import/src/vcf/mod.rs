@@ -55,6 +55,9 @@ pub struct VcfOptions {
     pub chunk_samples: u64,
     /// Set to stop.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Name recorded in provenance instead of the file's (a stream that
+    /// was copied to a temporary file).
+    pub source_name: Option<String>,
 }
 
 impl VcfOptions {
@@ -66,6 +69,7 @@ impl VcfOptions {
             chunk_variants: CHUNK_VARIANTS,
             chunk_samples: CHUNK_SAMPLES,
             cancel: None,
+            source_name: None,
         }
     }
 }
@@ -113,6 +117,8 @@ struct Scan {
     max_allele: i64,
     /// Some ID is `rs` and a number (stored as the number, spec 14.2).
     rs_ids: bool,
+    /// The most ALT alleles of a record.
+    max_alts: usize,
     /// INFO/AC (Number=A) equals the ALT allele counts of the genotypes on
     /// every record that has it: stored as derived (spec 14.3).
     derive_ac: bool,
@@ -424,6 +430,7 @@ fn scan(
         let n_alt = alt_count(l.fixed[4]);
         out.max_allele = out.max_allele.max(n_alt as i64);
         out.rs_ids |= rs_number(l.fixed[2]).is_some();
+        out.max_alts = out.max_alts.max(n_alt);
         // INFO.
         keys.clear();
         let (mut ac_text, mut an_text): (Option<&[u8]>, Option<&[u8]>) = (None, None);
@@ -795,7 +802,8 @@ pub fn import_vcf<W: Write>(
     let dataset = writer.add_dataset(
         DatasetSpec::new(options.dataset.clone(), variants::KIND)
             .coordinates(Coordinates::OneBasedInclusive)
-            .metadata(meta::SOURCE_FORMAT, if bcf { "bcf" } else { "vcf" }),
+            .metadata(meta::SOURCE_FORMAT, if bcf { "bcf" } else { "vcf" })
+            .metadata(meta::MAX_ALT_ALLELES, scan.max_alts.to_string()),
     )?;
     let schema = &variants::SCHEMA;
     let spec = |name: &str| ColumnSpec::of(schema.column(name));
@@ -1386,7 +1394,10 @@ pub fn import_vcf<W: Write>(
         options.chunk_samples.to_string(),
     );
     writer.add_provenance(Provenance {
-        source: source_name(path),
+        source: options
+            .source_name
+            .clone()
+            .unwrap_or_else(|| source_name(path)),
         size_bytes: std::fs::metadata(path)
             .map(|m| m.len())
             .unwrap_or(source_bytes),
