@@ -108,31 +108,18 @@ fn allele_counts(
     rows: Range<u64>,
     alt: &[Vec<Vec<u8>>],
 ) -> Result<(Vec<i64>, Vec<Vec<i64>>)> {
-    let (alleles, _, _) = v.genotypes_any(rows, None)?;
-    let sites = alt.len();
-    let mut an = vec![0i64; sites];
-    let mut ac: Vec<Vec<i64>> = alt.iter().map(|a| vec![0; a.len()]).collect();
-    let mut count = |site: usize, a: i64| {
-        if a >= 0 {
-            an[site] += 1;
-            if a >= 1 && (a as usize) <= ac[site].len() {
-                ac[site][a as usize - 1] += 1;
-            }
-        }
-    };
-    match alleles {
-        super::GenotypeValues::I8(x) => {
-            let per = x.len() / sites.max(1);
-            for (i, &a) in x.iter().enumerate() {
-                count(i / per.max(1), i64::from(a));
-            }
-        }
-        super::GenotypeValues::I16(x) => {
-            let per = x.len() / sites.max(1);
-            for (i, &a) in x.iter().enumerate() {
-                count(i / per.max(1), i64::from(a));
-            }
-        }
+    let rows: Vec<u64> = rows.collect();
+    let (counts, width, _) = v.allele_counts(&rows, None)?;
+    let mut an = Vec::with_capacity(alt.len());
+    let mut ac = Vec::with_capacity(alt.len());
+    for (site, alleles) in alt.iter().enumerate() {
+        let row = &counts[site * width..(site + 1) * width];
+        an.push(row.iter().map(|&c| i64::from(c)).sum());
+        ac.push(
+            (1..=alleles.len())
+                .map(|k| row.get(k).map_or(0, |&c| i64::from(c)))
+                .collect(),
+        );
     }
     Ok((an, ac))
 }
@@ -221,6 +208,18 @@ impl SiteBlock {
         rows: Range<u64>,
         samples: Option<&[usize]>,
     ) -> Result<SiteBlock> {
+        Self::read_with(variants, rows, samples, true)
+    }
+
+    /// [`SiteBlock::read`]; `derived`: compute derived INFO fields (AC, AN
+    /// from every sample's genotypes), else leave them null (a caller that
+    /// recomputes them for a sample subset).
+    pub fn read_with(
+        variants: &Variants,
+        rows: Range<u64>,
+        samples: Option<&[usize]>,
+        derived_fields: bool,
+    ) -> Result<SiteBlock> {
         let v = variants;
         let pos: Vec<u64> = v.column(col::POS)?.read(rows.clone())?;
         let contig = rows
@@ -234,6 +233,15 @@ impl SiteBlock {
         let mut info = Vec::with_capacity(v.infos.len());
         let mut derived: Option<(Vec<i64>, Vec<Vec<i64>>)> = None;
         for field in &v.infos {
+            if field.derived && !derived_fields {
+                let n = (rows.end - rows.start) as usize;
+                info.push(if field.kind == InfoKind::Int {
+                    InfoValues::Int(vec![None; n])
+                } else {
+                    InfoValues::IntList(vec![None; n])
+                });
+                continue;
+            }
             if field.derived {
                 if derived.is_none() {
                     derived = Some(allele_counts(v, rows.clone(), &alt)?);

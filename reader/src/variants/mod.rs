@@ -653,19 +653,85 @@ pub(crate) fn gather_haplotypes<T: gcol_format::Value + Copy>(
             let page = column.chunk(i, j)?;
             let values = page.values::<T>()?;
             let first_column = grid.columns_in(j).start;
-            for &(c, slot) in columns {
-                let base = (c - first_column) as usize * height;
-                let run = &values[base + (from - chunk_rows.start) as usize
-                    ..base + (to - chunk_rows.start) as usize];
-                let mut at = (from - rows.start) as usize * stride + slot;
-                for &v in run {
-                    out[at] = v;
-                    at += stride;
+            // Tiles of 64 haplotypes: each record's values of a tile are
+            // written side by side, read from 64 runs.
+            let (skip, take) = ((from - chunk_rows.start) as usize, (to - from) as usize);
+            for tile in columns.chunks(64) {
+                let runs: Vec<(&[T], usize)> = tile
+                    .iter()
+                    .map(|&(c, slot)| {
+                        let base = (c - first_column) as usize * height + skip;
+                        (&values[base..base + take], slot)
+                    })
+                    .collect();
+                let out_base = (from - rows.start) as usize * stride;
+                for r in 0..take {
+                    let row = &mut out[out_base + r * stride..out_base + (r + 1) * stride];
+                    for &(run, slot) in &runs {
+                        row[slot] = run[r];
+                    }
                 }
             }
         }
     }
     Ok(out)
+}
+
+/// Add to `counts` (`[site][allele]`, `width` alleles a site) the allele
+/// indexes of haplotype columns `haplotypes` over `rows`, walking each
+/// chunk's haplotype runs once (no genotype array is built).
+fn count_haplotypes<T: gcol_format::Value + Copy + Into<i32>>(
+    column: &ColumnReader<'_>,
+    rows: Range<u64>,
+    haplotypes: &[u64],
+    width: usize,
+    counts: &mut [u32],
+) -> Result<()> {
+    let grid = column.chunk_grid()?;
+    let (cr, cc) = (grid.chunk_shape[0], grid.chunk_shape[1]);
+    if grid.order != gcol_format::manifest::ChunkOrder::ColumnMajor || grid.shape[2] != 1 {
+        for &h in haplotypes {
+            let (v, _) = column.read_block::<T>(rows.clone(), h..h + 1)?;
+            for (site, &a) in v.iter().enumerate() {
+                let a: i32 = a.into();
+                if a >= 0 && (a as usize) < width {
+                    counts[site * width + a as usize] += 1;
+                }
+            }
+        }
+        return Ok(());
+    }
+    let mut by_chunk: std::collections::BTreeMap<u64, Vec<u64>> = Default::default();
+    for &h in haplotypes {
+        by_chunk.entry(h / cc).or_default().push(h);
+    }
+    for i in rows.start / cr..rows.end.div_ceil(cr) {
+        let chunk_rows = grid.rows_in(i);
+        let (from, to) = (
+            chunk_rows.start.max(rows.start),
+            chunk_rows.end.min(rows.end),
+        );
+        let height = (chunk_rows.end - chunk_rows.start) as usize;
+        let skip = (from - chunk_rows.start) as usize;
+        let take = (to - from) as usize;
+        let out =
+            &mut counts[(from - rows.start) as usize * width..(to - rows.start) as usize * width];
+        for (&j, hs) in &by_chunk {
+            let page = column.chunk(i, j)?;
+            let values = page.values::<T>()?;
+            let first = grid.columns_in(j).start;
+            for &h in hs {
+                let base = (h - first) as usize * height + skip;
+                for (site, &a) in values[base..base + take].iter().enumerate() {
+                    let a: i32 = a.into();
+                    if a >= 0 && (a as usize) < width {
+                        out[site * width + a as usize] += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Consecutive runs of ascending `rows`.
@@ -748,29 +814,32 @@ impl Variants {
         }
         let width = n_alleles.iter().copied().max().unwrap_or(1) as usize;
         let mut counts = vec![0u32; rows.len() * width];
-        let (alleles, _, ploidy) = self.genotypes_of_any(rows, samples)?;
-        fn count<T: Copy + Into<i32>>(
-            alleles: &[T],
-            sites: usize,
-            width: usize,
-            counts: &mut [u32],
-        ) {
-            let per_site = alleles.len() / sites.max(1);
-            for (site, calls) in alleles.chunks(per_site.max(1)).enumerate() {
-                let row = &mut counts[site * width..(site + 1) * width];
-                for &a in calls {
-                    let a: i32 = a.into();
-                    if a >= 0 && (a as usize) < width {
-                        row[a as usize] += 1;
-                    }
-                }
+        let Some(field) = self.formats.iter().find(|f| f.kind == FormatKind::Gt) else {
+            return Ok((counts, width, n_alleles));
+        };
+        let ploidy = field.width as u64;
+        let all: Vec<usize>;
+        let samples = match samples {
+            Some(s) => s,
+            None => {
+                all = (0..self.samples.len()).collect();
+                &all
             }
-        }
-        if ploidy > 0 {
-            match &alleles {
-                GenotypeValues::I8(v) => count(v, rows.len(), width, &mut counts),
-                GenotypeValues::I16(v) => count(v, rows.len(), width, &mut counts),
+        };
+        let haplotypes: Vec<u64> = samples
+            .iter()
+            .flat_map(|&s| s as u64 * ploidy..(s as u64 + 1) * ploidy)
+            .collect();
+        let gt = self.column(&field.column)?;
+        let mut site = 0usize;
+        for run in row_runs(rows) {
+            let n = (run.end - run.start) as usize;
+            let out = &mut counts[site * width..(site + n) * width];
+            match gt.meta().physical_type {
+                PhysicalType::I8 => count_haplotypes::<i8>(&gt, run, &haplotypes, width, out)?,
+                _ => count_haplotypes::<i16>(&gt, run, &haplotypes, width, out)?,
             }
+            site += n;
         }
         Ok((counts, width, n_alleles))
     }

@@ -154,9 +154,14 @@ impl<'a> VcfWriter<'a> {
             while j < rows.len() && rows[j] == rows[j - 1] + 1 && j - i < BLOCK_SITES {
                 j += 1;
             }
-            let block = self.variants.block(
+            // With AC and AN recomputed for the kept samples, the derived
+            // ones (from every sample) are not needed: records that have
+            // them have genotypes (spec 14.3), so the update replaces them.
+            let block = super::SiteBlock::read_with(
+                self.variants,
                 first..rows[j - 1] + 1,
                 self.format_column.then_some(self.samples.as_slice()),
+                self.update.is_none(),
             )?;
             for r in 0..block.len() {
                 self.record(&block, r, &mut buf);
