@@ -22,7 +22,7 @@ cargo build --quiet --release -p gcol-tools
 gcol=$PWD/target/release/gcol
 quick=${1:-}
 
-cp "$data/vcf/1000g_chr20_nygc30x_phased_300s.vcf.gz" "$work/g300.vcf.gz"
+[ -f "$work/g300.vcf.gz" ] || cp -p "$data/vcf/1000g_chr20_nygc30x_phased_300s.vcf.gz" "$work/g300.vcf.gz"
 if [ ! -f "$work/cohort.vcf.gz" ]; then
     python3 ../shared/tools/gen-cohort.py "$work/cohort.vcf" >/dev/null
     bgzip -@2 -f "$work/cohort.vcf"
@@ -65,7 +65,7 @@ done
 
 echo
 echo "## gcol columns of the 300-sample file (stored bytes)"
-"$gcol" inspect "$work/g300.gcol" | awk '/^  [a-z]/ && $1 != "column" {print "| " $1 " | " $7 " " $8 " |"}' | sed '1i | column | stored |\n|---|---|'
+"$gcol" inspect "$work/g300.gcol" | awk '/^  [a-z]/ && NF >= 9 && $1 != "column" {print "| " $1 " | " $7 " " $8 " |"}' | sed '1i | column | stored |\n|---|---|'
 
 echo
 echo "## Process times (hyperfine, ms): 100 kb region and one sample's genotypes"

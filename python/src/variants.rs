@@ -76,14 +76,16 @@ impl PyVariants {
         py: Python<'_>,
         region: Option<&Bound<'_, PyAny>>,
         samples: Option<Vec<String>>,
+        with_phase: bool,
     ) -> PyResult<(GenotypeValues, Vec<bool>, usize, usize)> {
         let rows = self.select(region)?;
         let chosen = self.samples_arg(samples)?;
         let n = chosen.as_ref().map_or(self.inner.samples().len(), Vec::len);
         let inner = self.inner.clone();
-        let (alleles, phased, ploidy) =
-            run(py, move || inner.genotypes_of_any(&rows, chosen.as_deref()))
-                .map_err(reader_error)?;
+        let (alleles, phased, ploidy) = run(py, move || {
+            inner.genotypes_of_any(&rows, chosen.as_deref(), with_phase)
+        })
+        .map_err(reader_error)?;
         Ok((alleles, phased, ploidy, n))
     }
 
@@ -429,7 +431,7 @@ impl PyVariants {
         region: Option<&Bound<'py, PyAny>>,
         samples: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (alleles, _, ploidy, n) = self.calls(py, region, samples)?;
+        let (alleles, _, ploidy, n) = self.calls(py, region, samples, false)?;
         let len = match &alleles {
             GenotypeValues::I8(v) => v.len(),
             GenotypeValues::I16(v) => v.len(),
@@ -451,7 +453,7 @@ impl PyVariants {
         region: Option<&Bound<'py, PyAny>>,
         samples: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (_, phased, _, n) = self.calls(py, region, samples)?;
+        let (_, phased, _, n) = self.calls(py, region, samples, true)?;
         let sites = phased.len().checked_div(n).unwrap_or(0);
         Ok(PyArray1::from_vec(py, phased)
             .reshape([sites, n])?

@@ -521,7 +521,7 @@ impl Variants {
         rows: Range<u64>,
         samples: Option<&[usize]>,
     ) -> Result<(Vec<i16>, Vec<bool>, usize)> {
-        let (alleles, phased, ploidy) = self.genotypes_any(rows, samples)?;
+        let (alleles, phased, ploidy) = self.genotypes_any(rows, samples, true)?;
         let alleles = match alleles {
             GenotypeValues::I8(v) => v.into_iter().map(i16::from).collect(),
             GenotypeValues::I16(v) => v,
@@ -531,11 +531,13 @@ impl Variants {
 
     /// [`Variants::genotypes`] in the stored width (i8, or i16 when an
     /// allele index passes 127): each chunk is decoded once and its
-    /// haplotype runs copied out.
+    /// haplotype runs copied out. The phase is computed only `with_phase`
+    /// (else empty).
     pub fn genotypes_any(
         &self,
         rows: Range<u64>,
         samples: Option<&[usize]>,
+        with_phase: bool,
     ) -> Result<(GenotypeValues, Vec<bool>, usize)> {
         let Some(field) = self.formats.iter().find(|f| f.kind == FormatKind::Gt) else {
             return Ok((GenotypeValues::I8(Vec::new()), Vec::new(), 0));
@@ -561,6 +563,9 @@ impl Variants {
                 ploidy,
             )?),
         };
+        if !with_phase {
+            return Ok((alleles, Vec::new(), ploidy));
+        }
         let bits = gather_haplotypes::<u8>(&self.column(col::GT_PHASE)?, rows, samples, 1)?;
         let calls = |cell: usize| -> usize {
             let call = cell * ploidy..(cell + 1) * ploidy;
@@ -753,7 +758,7 @@ impl Variants {
         rows: &[u64],
         samples: Option<&[usize]>,
     ) -> Result<(Vec<i16>, Vec<bool>, usize)> {
-        let (alleles, phased, ploidy) = self.genotypes_of_any(rows, samples)?;
+        let (alleles, phased, ploidy) = self.genotypes_of_any(rows, samples, true)?;
         let alleles = match alleles {
             GenotypeValues::I8(v) => v.into_iter().map(i16::from).collect(),
             GenotypeValues::I16(v) => v,
@@ -766,16 +771,17 @@ impl Variants {
         &self,
         rows: &[u64],
         samples: Option<&[usize]>,
+        with_phase: bool,
     ) -> Result<(GenotypeValues, Vec<bool>, usize)> {
         let runs = row_runs(rows);
         if runs.len() == 1 {
-            return self.genotypes_any(runs[0].clone(), samples);
+            return self.genotypes_any(runs[0].clone(), samples, with_phase);
         }
         let mut phased = Vec::new();
         let mut ploidy = 0;
         let mut out: Option<GenotypeValues> = None;
         for run in runs {
-            let (a, p, k) = self.genotypes_any(run, samples)?;
+            let (a, p, k) = self.genotypes_any(run, samples, with_phase)?;
             phased.extend(p);
             ploidy = k;
             out = Some(match (out, a) {
