@@ -49,7 +49,10 @@ fn allele_type(reference: &[u8], alt: &[u8]) -> u8 {
     if alt.first() == Some(&b'<') {
         return OTHER;
     }
-    if matches!(alt.first(), Some(b'[' | b']')) {
+    if matches!(alt.first(), Some(b'[' | b']'))
+        || (alt.len() > 1 && (alt[0] == b'.' || alt[alt.len() - 1] == b'.'))
+    {
+        // Breakends, and single breakends (`.G`, `G.`).
         return BND;
     }
     let bracket = alt.contains(&b'[') || alt.contains(&b']');
@@ -168,7 +171,9 @@ mod tests {
         assert_eq!(allele_type(b"G", b"G]17:198982]"), BND);
         assert_eq!(allele_type(b"G", b".G"), BND);
         assert_eq!(allele_type(b"G", b"*"), OVERLAP);
-        assert_eq!(allele_type(b"AC", b"C"), OTHER);
+        // After the common prefix and suffix: AC/C is a deletion; AG/T differ
+        // in length with nothing in common, a complex allele.
+        assert_eq!(allele_type(b"AC", b"C"), INDEL);
         assert_eq!(allele_type(b"AG", b"T"), OTHER);
         assert_eq!(allele_type(b"ACC", b"A"), INDEL);
     }
