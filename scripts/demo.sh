@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job on bundled data: convert a FASTA file, then query it.
+# The main job on bundled data: convert a FASTA file and a VCF file, then
+# query them.
 # Usage: bash scripts/demo.sh [OUTPUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,3 +25,15 @@ echo "== stats"
 echo "== export and compare with the input"
 "$gcol" export "$out/sample.gcol" -o "$out/sample.out.fa"
 cmp "$input" "$out/sample.out.fa" && echo "export is byte-identical to $input"
+
+vcf=examples/data/sample.vcf
+echo "== convert $vcf (variants)"
+"$gcol" convert "$vcf" -o "$out/calls.gcol"
+"$gcol" verify "$out/calls.gcol"
+echo "== view a region for two samples, as bcftools view -H -r -s prints it"
+"$gcol" view -H "$out/calls.gcol" -r 20:1010000-1012000 -s HG00096,NA06985
+echo "== stats (bcftools stats SN lines)"
+"$gcol" stats "$out/calls.gcol"
+echo "== export and compare with the input"
+"$gcol" export "$out/calls.gcol" -o "$out/calls.out.vcf"
+cmp "$vcf" "$out/calls.out.vcf" && echo "export is byte-identical to $vcf"

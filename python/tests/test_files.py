@@ -122,9 +122,15 @@ def test_convert_plans_like_the_cli(tmp_path):
         gcol.convert([r1, fa], tmp_path / "q.gcol", paired=True)
     with pytest.raises(ValueError, match="2 dataset names for 1 datasets"):
         gcol.convert([r1, r2], tmp_path / "q.gcol", paired=True, names=["a", "b"])
+    sam = tmp_path / "a.sam"
+    sam.write_text("@HD\tVN:1.6\n@SQ\tSN:c\tLN:4\n")
+    with pytest.raises(gcol.InputFormatError, match="SAM input is recognised"):
+        gcol.convert(sam, tmp_path / "q.gcol")
+    assert not (tmp_path / "q.gcol").exists()
+    # A VCF without its #CHROM line: the message names file, line and field.
     vcf = tmp_path / "v.vcf"
     vcf.write_text("##fileformat=VCFv4.2\n")
-    with pytest.raises(gcol.InputFormatError, match="VCF input is recognised"):
+    with pytest.raises(gcol.InputFormatError, match=r"v.vcf: record 0, line 1, #CHROM line: the header has no #CHROM line"):
         gcol.convert(vcf, tmp_path / "q.gcol")
     assert not (tmp_path / "q.gcol").exists()
 
