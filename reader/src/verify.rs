@@ -45,6 +45,15 @@ impl Reader {
             report.records += set.len() as u64;
             report.datasets += 1;
         }
+        for dataset in self.datasets() {
+            if crate::Variants::is_variants(dataset) {
+                // Opening checks the contig table (spec 14.6).
+                let variants = crate::Variants::open(self, &dataset.name)?;
+                let checked = variants.check_invariants(deep)?;
+                report.records += checked.records;
+                report.datasets += 1;
+            }
+        }
         Ok(())
     }
 }

@@ -441,3 +441,103 @@ fn summary_equals_bcftools_stats() {
         assert!(checked >= 35, "only {checked} files checked");
     }
 }
+
+/// A variants dataset written column by column (not through the importer),
+/// with `pos` and GT values chosen by the test.
+fn handmade(pos: &[u64], gt: &[i8]) -> Vec<u8> {
+    use gcol_format::encoding::Encoding;
+    use gcol_format::manifest::{ChunkOrder, Coordinates};
+    use gcol_format::schema::variants::{columns as col, SCHEMA};
+    use gcol_writer::{ColumnSpec, DatasetSpec};
+    let mut w = Writer::new(Vec::new(), WriteOptions::default()).unwrap();
+    let d = w
+        .add_dataset(DatasetSpec::new("v", "variants").coordinates(Coordinates::OneBasedInclusive))
+        .unwrap();
+    let spec = |name: &str| ColumnSpec::of(SCHEMA.column(name));
+    let header = b"##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\n";
+    let c = w.add_column(d, spec(col::HEADER)).unwrap();
+    w.push_binary(c, header).unwrap();
+    let c = w.add_column(d, spec(col::SAMPLE)).unwrap();
+    w.push_binary(c, b"A").unwrap();
+    let c = w.add_column(d, spec(col::CONTIG)).unwrap();
+    w.push_binary(c, b"1").unwrap();
+    let c = w.add_column(d, spec(col::CONTIG_END)).unwrap();
+    w.push(c, &[pos.len() as u64]).unwrap();
+    let c = w
+        .add_column(d, spec(col::POS).encoding(Encoding::delta_varint()))
+        .unwrap();
+    w.push(c, pos).unwrap();
+    let id = w.add_column(d, spec(col::ID).nullable()).unwrap();
+    let reference = w.add_column(d, spec(col::REF)).unwrap();
+    let alt = w.add_column(d, spec(col::ALT).list(col::ALT_ITEM)).unwrap();
+    let alt_item = w.add_column(d, spec(col::ALT_ITEM)).unwrap();
+    let qual = w.add_column(d, spec(col::QUAL).nullable()).unwrap();
+    let filter = w
+        .add_column(d, spec(col::FILTER).nullable().list(col::FILTER_ITEM))
+        .unwrap();
+    w.add_column(d, spec(col::FILTER_ITEM)).unwrap();
+    let info = w.add_column(d, spec(col::INFO_KEYS)).unwrap();
+    let format = w.add_column(d, spec(col::FORMAT_KEYS).nullable()).unwrap();
+    for _ in pos {
+        w.push_binary_option(id, None).unwrap();
+        w.push_binary(reference, b"A").unwrap();
+        w.push_binary(alt_item, b"C").unwrap();
+        w.end_list(alt).unwrap();
+        w.push_option::<f32>(qual, &[None]).unwrap();
+        w.end_list_null(filter).unwrap();
+        w.push_binary(info, b"").unwrap();
+        w.push_binary_option(format, Some(b"GT")).unwrap();
+    }
+    let g = w
+        .add_column(
+            d,
+            ColumnSpec::new(col::GT, gcol_format::PhysicalType::I8, "allele-index")
+                .chunked(2, 1, 4, 2, ChunkOrder::ColumnMajor)
+                .metadata("ploidy", "2"),
+        )
+        .unwrap();
+    let p = w
+        .add_column(
+            d,
+            spec(col::GT_PHASE).chunked(1, 1, 4, 1, ChunkOrder::ColumnMajor),
+        )
+        .unwrap();
+    w.push_rows(g, gt, None).unwrap();
+    w.push_rows(p, &vec![0u8; pos.len()], None).unwrap();
+    w.set_num_rows(d, pos.len() as u64).unwrap();
+    w.finish().unwrap()
+}
+
+#[test]
+fn deep_verification_names_broken_variants_invariants() {
+    // A sound dataset verifies, deep or not, and prints as VCF.
+    let good = Reader::from_bytes(handmade(&[3, 5], &[0, 1, -1, -2])).unwrap();
+    good.verify_with(true, |_, _| {}).unwrap();
+    let v = Variants::open(&good, "v").unwrap();
+    let text = write_vcf(&v, &VcfExport::default(), VcfOutput::Vcf, Vec::new()).unwrap();
+    assert_eq!(
+        String::from_utf8(text).unwrap(),
+        "1\t3\t.\tA\tC\t.\t.\t.\tGT\t0/1\n1\t5\t.\tA\tC\t.\t.\t.\tGT\t.\n"
+    );
+    // POS going back within a contig: caught by verify.
+    let e = Reader::from_bytes(handmade(&[5, 3], &[0, 1, 0, 0]))
+        .unwrap()
+        .verify_with(false, |_, _| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("v/pos") && e.contains("row 1") && e.contains("POS 3 after 5"),
+        "{e}"
+    );
+    // An allele after the call's end, and an index past the ALT alleles:
+    // caught by deep verification only.
+    for gt in [[0i8, 1, -2, 1], [0, 1, 0, 2]] {
+        let r = Reader::from_bytes(handmade(&[3, 5], &gt)).unwrap();
+        r.verify_with(false, |_, _| {}).unwrap();
+        let e = r.verify_with(true, |_, _| {}).unwrap_err().to_string();
+        assert!(
+            e.contains("v/format/GT") && e.contains("row 1") && e.contains("spec 14.4"),
+            "{e}"
+        );
+    }
+}

@@ -18,7 +18,7 @@ use crate::{ColumnReader, Error, Reader, Result};
 
 pub use block::{FormatValues, InfoValues, SiteBlock};
 pub use export::{write_vcf, VcfExport, VcfOutput};
-pub use stats::VariantSummary;
+pub use stats::{VariantSummary, VariantsChecked};
 pub use text::{VcfWriteOptions, VcfWriter};
 
 /// How one INFO field is stored.

@@ -178,3 +178,111 @@ mod tests {
         assert_eq!(allele_type(b"ACC", b"A"), INDEL);
     }
 }
+
+/// What checking a variants dataset's invariants covered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VariantsChecked {
+    /// Records.
+    pub records: u64,
+    /// Genotype calls (cells) checked, with `deep`.
+    pub calls: u64,
+}
+
+impl Variants {
+    /// Check the invariants of spec 14.6 (the contig table was checked at
+    /// open): positions never decrease within a contig, contig names are
+    /// distinct, and with `deep` every genotype value is −2, −1 or an
+    /// allele index of the record, with −2 only after the call's alleles.
+    /// An error names the column and row.
+    pub fn check_invariants(&self, deep: bool) -> Result<VariantsChecked> {
+        let name = &self.dataset().name;
+        let bad =
+            |column: &str, row: u64, rule: &'static str, detail: String| crate::Error::Invariant {
+                column: format!("{name}/{column}"),
+                row,
+                rule,
+                detail,
+            };
+        let mut seen = std::collections::HashSet::new();
+        for (i, contig) in self.contigs().iter().enumerate() {
+            if !seen.insert(contig) {
+                return Err(bad(
+                    "contig",
+                    i as u64,
+                    "14.6",
+                    format!("contig {contig:?} appears twice: its records must be together"),
+                ));
+            }
+            let rows = self.contig_rows(i);
+            let pos = self.column("pos")?;
+            let mut last = 0u64;
+            for start in (rows.start..rows.end).step_by(1 << 16) {
+                let end = (start + (1 << 16)).min(rows.end);
+                let values: Vec<u64> = pos.read(start..end)?;
+                for (k, &p) in values.iter().enumerate() {
+                    if p < last {
+                        return Err(bad(
+                            "pos",
+                            start + k as u64,
+                            "14.6",
+                            format!("POS {p} after {last} on {contig:?}: positions must not decrease within a contig"),
+                        ));
+                    }
+                    last = p;
+                }
+            }
+        }
+        let mut checked = VariantsChecked {
+            records: self.num_sites(),
+            calls: 0,
+        };
+        let Some(field) = self
+            .formats()
+            .iter()
+            .find(|f| f.kind == super::FormatKind::Gt)
+        else {
+            return Ok(checked);
+        };
+        if !deep {
+            return Ok(checked);
+        }
+        let ploidy = field.width;
+        for start in (0..self.num_sites()).step_by(4096) {
+            let end = (start + 4096).min(self.num_sites());
+            let alts = self.column("alt")?.list_offsets(start..end)?;
+            let (alleles, _, _) = self.genotypes(start..end, None)?;
+            let n = self.samples().len();
+            for site in 0..(end - start) as usize {
+                let n_alt = (alts[site + 1] - alts[site]) as i16;
+                for s in 0..n {
+                    let call = &alleles[(site * n + s) * ploidy..(site * n + s + 1) * ploidy];
+                    let mut ended = false;
+                    for &a in call {
+                        let ok = match a {
+                            -2 => {
+                                ended = true;
+                                true
+                            }
+                            _ if ended => false,
+                            -1 => true,
+                            a => a >= 0 && a <= n_alt,
+                        };
+                        if !ok {
+                            return Err(bad(
+                                &field.column,
+                                start + site as u64,
+                                "14.4",
+                                format!(
+                                    "sample {:?}: call {call:?} (allele indexes up to {n_alt}, -1 missing, -2 only after the alleles)",
+                                    self.samples()[s]
+                                ),
+                            ));
+                        }
+                    }
+                    checked.calls += 1;
+                }
+            }
+        }
+        Ok(checked)
+    }
+}
