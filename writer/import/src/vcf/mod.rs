@@ -358,7 +358,71 @@ fn count_values(value: &[u8]) -> (usize, bool) {
     (count, trailing_missing)
 }
 
+/// What the sequential part of the first pass found on one line, for the
+/// parallel part.
+struct LineKeys {
+    /// FORMAT field indexes of the line, in order (`None`: no FORMAT column).
+    keys: Option<Vec<usize>>,
+    n_alt: usize,
+    ac_text: Option<Vec<u8>>,
+    an_text: Option<Vec<u8>>,
+}
+
+/// What the sample columns of one line showed.
+#[derive(Default)]
+struct SampleStats {
+    max_ploidy: usize,
+    max_allele: i64,
+    /// `(field, most values or bytes in a cell, a cell ends in `.`)`.
+    fields: Vec<(usize, usize, bool)>,
+    /// Calls of each allele (REF first).
+    counts: Vec<i64>,
+}
+
+/// The sample columns of one line: ploidy, allele indexes and counts,
+/// values per cell of each FORMAT field.
+fn scan_samples(
+    l: &Line<'_>,
+    keys: &[usize],
+    n_alt: usize,
+    header: &VcfHeader,
+    here: &Here<'_>,
+) -> Result<SampleStats> {
+    let mut out = SampleStats {
+        fields: keys.iter().map(|&k| (k, 0, false)).collect(),
+        counts: vec![0; n_alt + 1],
+        ..SampleStats::default()
+    };
+    let mut alleles = [0i32; MAX_PLOIDY];
+    for sample in &l.samples {
+        for ((value, &k), field) in sample.split(|&b| b == b':').zip(keys).zip(&mut out.fields) {
+            let def = &header.formats[k];
+            if def.id == "GT" {
+                let (ploidy, _) = parse_gt(value, &mut alleles, here)?;
+                out.max_ploidy = out.max_ploidy.max(ploidy);
+                for &a in &alleles[..ploidy] {
+                    out.max_allele = out.max_allele.max(i64::from(a));
+                    if a >= 0 && (a as usize) < out.counts.len() {
+                        out.counts[a as usize] += 1;
+                    }
+                }
+            } else if def.ty.is_text() || def.ty == VcfType::Flag {
+                field.1 = field.1.max(value.len());
+            } else {
+                let (count, trailing) = count_values(value);
+                field.1 = field.1.max(count);
+                field.2 |= trailing;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The first pass: check order, declare undeclared fields, size arrays.
+/// Lines are read in batches; the fixed columns, INFO and FORMAT keys are
+/// checked in order (they may declare fields), the sample columns in
+/// parallel, and the findings merged in order, so the first error in the
+/// file is the one reported.
 fn scan(
     path: &Path,
     source: &mut Source,
@@ -374,9 +438,6 @@ fn scan(
     let mut contigs: HashMap<Vec<u8>, u64> = HashMap::new();
     let mut current: Option<Vec<u8>> = None;
     let mut last_pos = 0u64;
-    let mut alleles = [0i32; MAX_PLOIDY];
-    let mut keys: Vec<usize> = Vec::new();
-    let mut next_report = 0u64;
     // Whatever the declared Number, the check below compares the text.
     let declared = |id: &str| {
         header
@@ -386,171 +447,243 @@ fn scan(
     };
     out.derive_ac = declared("AC");
     out.derive_an = declared("AN");
-    let mut counts: Vec<i64> = Vec::new();
-    while source.next_line(&mut line, &mut lines)? {
-        out.records += 1;
-        let here = Here {
-            path,
-            record: out.records,
-            line: lines,
-        };
-        if out.records >= next_report {
-            crate::check_cancel(options.cancel.as_ref())?;
-            let (done, total) = source.position();
-            progress(done / 2, total);
-            next_report = out.records + 4096;
-        }
-        let l = split_line(&line, header, &here)?;
-        let chrom = l.fixed[0];
-        let pos = parse_pos(l.fixed[1], &here)?;
-        if current.as_deref() != Some(chrom) {
-            if let Some(first) = contigs.get(chrom) {
-                return Err(here.err(
-                    "CHROM",
-                    format!(
-                        "records of {:?} are not together (its first record is record {first}): the input is not sorted; sort it with `bcftools sort -Oz -o sorted.vcf.gz {}`",
-                        text(chrom),
-                        path.display()
-                    ),
-                ));
+    let mut batch: Vec<(Vec<u8>, u64)> = Vec::new();
+    loop {
+        batch.clear();
+        let mut batch_bytes = 0usize;
+        while batch.len() < BATCH_LINES && batch_bytes < BATCH_BYTES {
+            if !source.next_line(&mut line, &mut lines)? {
+                break;
             }
-            contigs.insert(chrom.to_vec(), out.records);
-            current = Some(chrom.to_vec());
-        } else if pos < last_pos {
-            return Err(here.err(
-                "POS",
-                format!(
-                    "{pos} after {last_pos} on {:?}: the input is not sorted; sort it with `bcftools sort -Oz -o sorted.vcf.gz {}`",
-                    text(chrom),
-                    path.display()
-                ),
-            ));
+            batch_bytes += line.len();
+            batch.push((line.clone(), lines));
         }
-        last_pos = pos;
-        let n_alt = alt_count(l.fixed[4]);
-        out.max_allele = out.max_allele.max(n_alt as i64);
-        out.rs_ids |= rs_number(l.fixed[2]).is_some();
-        out.max_alts = out.max_alts.max(n_alt);
-        // INFO.
-        keys.clear();
-        let (mut ac_text, mut an_text): (Option<&[u8]>, Option<&[u8]>) = (None, None);
-        for (key, value) in info_pairs(l.fixed[7]) {
-            match key {
-                b"AC" => ac_text = Some(value.unwrap_or(b"")),
-                b"AN" => an_text = Some(value.unwrap_or(b"")),
-                _ => {}
-            }
-            let index = match fields.info.get(key) {
-                Some(&i) => i,
-                None => {
-                    let id = text(key);
-                    warn(format!(
-                        "{}: INFO/{id} is not declared in the header; declared as {} (as bcftools does)",
-                        path.display(),
-                        if value.is_none() { "a Flag" } else { "Type=String, Number=1" }
-                    ));
-                    header.declare(true, &id, value.is_none());
-                    fields.info.insert(key.to_vec(), header.infos.len() - 1);
-                    header.infos.len() - 1
-                }
+        if batch.is_empty() {
+            break;
+        }
+        crate::check_cancel(options.cancel.as_ref())?;
+        let (done, total) = source.position();
+        progress(done / 2, total);
+        let first_record = out.records;
+        // In order: everything but the samples; stops at the first error.
+        let mut prepared: Vec<LineKeys> = Vec::with_capacity(batch.len());
+        let mut failure = None;
+        for (i, (text_line, line_no)) in batch.iter().enumerate() {
+            let here = Here {
+                path,
+                record: first_record + i as u64 + 1,
+                line: *line_no,
             };
-            if keys.contains(&index) {
-                return Err(here.err("INFO", format!("{} appears twice", text(key))));
-            }
-            keys.push(index);
-            if out.info.len() < header.infos.len() {
-                out.info.resize(header.infos.len(), FieldStat::default());
-            }
-            let stat = &mut out.info[index];
-            stat.seen = true;
-            let def = &header.infos[index];
-            if matches!(def.ty, VcfType::Integer | VcfType::Float) {
-                if let Some(value) = value {
-                    stat.multi |= memchr::memchr(b',', value).is_some();
-                    if def.ty == VcfType::Integer {
-                        for item in value.split(|&b| b == b',') {
-                            if let Some(v) = parse_i64(item, &here, "INFO", &def.id)? {
-                                stat.wide |= !fits_i32(v);
-                            }
-                        }
-                    }
+            match scan_fixed(
+                text_line,
+                &here,
+                header,
+                &mut fields,
+                &mut out,
+                &mut contigs,
+                &mut current,
+                &mut last_pos,
+                path,
+                warn,
+            ) {
+                Ok(k) => prepared.push(k),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
                 }
             }
         }
-        // FORMAT.
-        let Some(format) = l.format else {
-            out.derive_ac &= ac_text.is_none();
-            out.derive_an &= an_text.is_none();
-            continue;
+        // In parallel: the sample columns of the lines before any error.
+        let stats: Vec<Result<Option<SampleStats>>> = {
+            use rayon::prelude::*;
+            let header = &*header;
+            batch[..prepared.len()]
+                .par_iter()
+                .zip(&prepared)
+                .enumerate()
+                .map(|(i, ((text_line, line_no), k))| {
+                    let Some(keys) = &k.keys else { return Ok(None) };
+                    let here = Here {
+                        path,
+                        record: first_record + i as u64 + 1,
+                        line: *line_no,
+                    };
+                    let l = split_line(text_line, header, &here)?;
+                    scan_samples(&l, keys, k.n_alt, header, &here).map(Some)
+                })
+                .collect()
         };
-        keys.clear();
-        if format != b"." {
-            for key in format.split(|&b| b == b':') {
-                let index = match fields.format.get(key) {
-                    Some(&i) => i,
-                    None => {
-                        let id = text(key);
-                        warn(format!(
-                            "{}: FORMAT/{id} is not declared in the header; declared as Type=String, Number=1 (as bcftools does)",
-                            path.display()
-                        ));
-                        header.declare(false, &id, false);
-                        fields.format.insert(key.to_vec(), header.formats.len() - 1);
-                        header.formats.len() - 1
-                    }
-                };
-                if keys.contains(&index) {
-                    return Err(here.err("FORMAT", format!("{} appears twice", text(key))));
-                }
-                keys.push(index);
-            }
-        }
         if out.format.len() < header.formats.len() {
             out.format
                 .resize(header.formats.len(), FieldStat::default());
         }
-        for &k in &keys {
-            out.format[k].seen = true;
-        }
-        let has_gt = keys.iter().any(|&k| header.formats[k].id == "GT");
-        counts.clear();
-        counts.resize(n_alt + 1, 0);
-        for sample in &l.samples {
-            for (value, &k) in sample.split(|&b| b == b':').zip(&keys) {
-                let def = &header.formats[k];
-                let stat = &mut out.format[k];
-                if def.id == "GT" {
-                    let (ploidy, _) = parse_gt(value, &mut alleles, &here)?;
-                    out.max_ploidy = out.max_ploidy.max(ploidy);
-                    for &a in &alleles[..ploidy] {
-                        out.max_allele = out.max_allele.max(i64::from(a));
-                        if a >= 0 && (a as usize) < counts.len() {
-                            counts[a as usize] += 1;
-                        }
-                    }
-                } else if def.ty.is_text() || def.ty == VcfType::Flag {
-                    stat.max_count = stat.max_count.max(value.len());
-                } else {
-                    let (count, trailing) = count_values(value);
-                    stat.max_count = stat.max_count.max(count);
-                    stat.needs_count |= trailing;
-                }
+        for (k, stats) in prepared.iter().zip(stats) {
+            out.records += 1;
+            let Some(stats) = stats? else {
+                out.derive_ac &= k.ac_text.is_none();
+                out.derive_an &= k.an_text.is_none();
+                continue;
+            };
+            out.max_ploidy = out.max_ploidy.max(stats.max_ploidy);
+            out.max_allele = out.max_allele.max(stats.max_allele);
+            let keys = k.keys.as_deref().unwrap_or_default();
+            for &f in keys {
+                out.format[f].seen = true;
+            }
+            for &(f, count, trailing) in &stats.fields {
+                let stat = &mut out.format[f];
+                stat.max_count = stat.max_count.max(count);
+                stat.needs_count |= trailing;
+            }
+            // AC and AN equal to what the genotypes give can be derived.
+            let has_gt = keys.iter().any(|&f| header.formats[f].id == "GT");
+            if let Some(text) = &k.an_text {
+                let an: i64 = stats.counts.iter().sum();
+                out.derive_an &= has_gt && *text == an.to_string().as_bytes();
+            }
+            if let Some(text) = &k.ac_text {
+                let derived: Vec<String> = stats.counts[1..].iter().map(i64::to_string).collect();
+                out.derive_ac &= has_gt && k.n_alt > 0 && *text == derived.join(",").as_bytes();
             }
         }
-        // AC and AN equal to what the genotypes give can be derived.
-        if let Some(text) = an_text {
-            let an: i64 = counts.iter().sum();
-            out.derive_an &= has_gt && text == an.to_string().as_bytes();
-        }
-        if let Some(text) = ac_text {
-            let derived: Vec<String> = counts[1..].iter().map(i64::to_string).collect();
-            out.derive_ac &= has_gt && n_alt > 0 && text == derived.join(",").as_bytes();
+        if let Some(e) = failure {
+            return Err(e);
         }
     }
     out.info.resize(header.infos.len(), FieldStat::default());
     out.format
         .resize(header.formats.len(), FieldStat::default());
     Ok(out)
+}
+
+/// The first pass over one line's fixed columns, INFO and FORMAT keys.
+#[allow(clippy::too_many_arguments)]
+fn scan_fixed(
+    text_line: &[u8],
+    here: &Here<'_>,
+    header: &mut VcfHeader,
+    fields: &mut Fields,
+    out: &mut Scan,
+    contigs: &mut HashMap<Vec<u8>, u64>,
+    current: &mut Option<Vec<u8>>,
+    last_pos: &mut u64,
+    path: &Path,
+    warn: &mut dyn FnMut(String),
+) -> Result<LineKeys> {
+    let l = split_line(text_line, header, here)?;
+    let chrom = l.fixed[0];
+    let pos = parse_pos(l.fixed[1], here)?;
+    if current.as_deref() != Some(chrom) {
+        if let Some(first) = contigs.get(chrom) {
+            return Err(here.err(
+                "CHROM",
+                format!(
+                    "records of {:?} are not together (its first record is record {first}): the input is not sorted; sort it with `bcftools sort -Oz -o sorted.vcf.gz {}`",
+                    text(chrom),
+                    path.display()
+                ),
+            ));
+        }
+        contigs.insert(chrom.to_vec(), here.record);
+        *current = Some(chrom.to_vec());
+    } else if pos < *last_pos {
+        return Err(here.err(
+            "POS",
+            format!(
+                "{pos} after {last_pos} on {:?}: the input is not sorted; sort it with `bcftools sort -Oz -o sorted.vcf.gz {}`",
+                text(chrom),
+                path.display()
+            ),
+        ));
+    }
+    *last_pos = pos;
+    let n_alt = alt_count(l.fixed[4]);
+    out.max_allele = out.max_allele.max(n_alt as i64);
+    out.rs_ids |= rs_number(l.fixed[2]).is_some();
+    out.max_alts = out.max_alts.max(n_alt);
+    // INFO.
+    let mut keys: Vec<usize> = Vec::new();
+    let (mut ac_text, mut an_text) = (None, None);
+    for (key, value) in info_pairs(l.fixed[7]) {
+        match key {
+            b"AC" => ac_text = Some(value.unwrap_or(b"").to_vec()),
+            b"AN" => an_text = Some(value.unwrap_or(b"").to_vec()),
+            _ => {}
+        }
+        let index = match fields.info.get(key) {
+            Some(&i) => i,
+            None => {
+                let id = text(key);
+                warn(format!(
+                    "{}: INFO/{id} is not declared in the header; declared as {} (as bcftools does)",
+                    path.display(),
+                    if value.is_none() { "a Flag" } else { "Type=String, Number=1" }
+                ));
+                header.declare(true, &id, value.is_none());
+                fields.info.insert(key.to_vec(), header.infos.len() - 1);
+                header.infos.len() - 1
+            }
+        };
+        if keys.contains(&index) {
+            return Err(here.err("INFO", format!("{} appears twice", text(key))));
+        }
+        keys.push(index);
+        if out.info.len() < header.infos.len() {
+            out.info.resize(header.infos.len(), FieldStat::default());
+        }
+        let stat = &mut out.info[index];
+        stat.seen = true;
+        let def = &header.infos[index];
+        if matches!(def.ty, VcfType::Integer | VcfType::Float) {
+            if let Some(value) = value {
+                stat.multi |= memchr::memchr(b',', value).is_some();
+                if def.ty == VcfType::Integer {
+                    for item in value.split(|&b| b == b',') {
+                        if let Some(v) = parse_i64(item, here, "INFO", &def.id)? {
+                            stat.wide |= !fits_i32(v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // FORMAT keys.
+    let Some(format) = l.format else {
+        return Ok(LineKeys {
+            keys: None,
+            n_alt,
+            ac_text,
+            an_text,
+        });
+    };
+    keys.clear();
+    if format != b"." {
+        for key in format.split(|&b| b == b':') {
+            let index = match fields.format.get(key) {
+                Some(&i) => i,
+                None => {
+                    let id = text(key);
+                    warn(format!(
+                        "{}: FORMAT/{id} is not declared in the header; declared as Type=String, Number=1 (as bcftools does)",
+                        path.display()
+                    ));
+                    header.declare(false, &id, false);
+                    fields.format.insert(key.to_vec(), header.formats.len() - 1);
+                    header.formats.len() - 1
+                }
+            };
+            if keys.contains(&index) {
+                return Err(here.err("FORMAT", format!("{} appears twice", text(key))));
+            }
+            keys.push(index);
+        }
+    }
+    Ok(LineKeys {
+        keys: Some(keys),
+        n_alt,
+        ac_text,
+        an_text,
+    })
 }
 
 /// How an INFO field is stored.
