@@ -400,6 +400,7 @@ fn scan_samples(
             if def.id == "GT" {
                 let (ploidy, _) = parse_gt(value, &mut alleles, here)?;
                 out.max_ploidy = out.max_ploidy.max(ploidy);
+                // An index past the ALT alleles is kept (htslib keeps it).
                 for &a in &alleles[..ploidy] {
                     out.max_allele = out.max_allele.max(i64::from(a));
                     if a >= 0 && (a as usize) < out.counts.len() {
