@@ -135,10 +135,14 @@ impl BandGeometry {
             chunk.resize(count, 0);
             for tile in (0..cols).step_by(64) {
                 let tile_end = (tile + 64).min(cols);
-                for r in 0..rows {
-                    let from = &band[r * columns + first + tile..r * columns + first + tile_end];
-                    for (k, &v) in from.iter().enumerate() {
-                        chunk[(tile + k) * rows + r] = v;
+                for block in (0..rows).step_by(64) {
+                    let block_end = (block + 64).min(rows);
+                    // 64 x 64 bytes: 64 source lines read, 64 runs written.
+                    for c in tile..tile_end {
+                        let out = &mut chunk[c * rows + block..c * rows + block_end];
+                        for (k, slot) in out.iter_mut().enumerate() {
+                            *slot = band[(block + k) * columns + first + c];
+                        }
                     }
                 }
             }

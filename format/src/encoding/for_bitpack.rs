@@ -13,8 +13,7 @@ pub(crate) fn encode(physical: PhysicalType, decoded: &[u8]) -> Vec<u8> {
     // hold millions of values); each arm is its own monomorphic loop.
     let b = decoded;
     match physical {
-        PhysicalType::U8 => encode_with(b.len(), false, |i| u64::from(b[i])),
-        PhysicalType::I8 => encode_with(b.len(), true, |i| b[i] as i8 as i64 as u64),
+        PhysicalType::U8 | PhysicalType::I8 => encode_bytes(physical, b),
         PhysicalType::U16 => encode_with(b.len() / 2, false, |i| {
             u64::from(u16::from_le_bytes([b[2 * i], b[2 * i + 1]]))
         }),
@@ -39,6 +38,47 @@ pub(crate) fn encode(physical: PhysicalType, decoded: &[u8]) -> Vec<u8> {
             unreachable!("for-bitpack applies to integer types only")
         }
     }
+}
+
+/// One-byte values (genotype and phase pages): min and max over the slice,
+/// then whole values packed into each byte at widths 1, 2, 4 and 8.
+fn encode_bytes(physical: PhysicalType, b: &[u8]) -> Vec<u8> {
+    let signed = physical == PhysicalType::I8;
+    let (low, high) = if signed {
+        let low = b.iter().map(|&x| x as i8).min().unwrap_or(0);
+        let high = b.iter().map(|&x| x as i8).max().unwrap_or(0);
+        (i64::from(low), i64::from(high))
+    } else {
+        let low = b.iter().copied().min().unwrap_or(0);
+        let high = b.iter().copied().max().unwrap_or(0);
+        (i64::from(low), i64::from(high))
+    };
+    let span = (high - low) as u64;
+    let bit_width = 64 - span.leading_zeros();
+    if !matches!(bit_width, 0 | 1 | 2 | 4 | 8) {
+        return if signed {
+            encode_with(b.len(), true, |i| b[i] as i8 as i64 as u64)
+        } else {
+            encode_with(b.len(), false, |i| u64::from(b[i]))
+        };
+    }
+    let reference = low as u64;
+    let mut out = Vec::with_capacity(9 + super::packed_len(b.len(), bit_width));
+    out.extend_from_slice(&reference.to_le_bytes());
+    out.push(bit_width as u8);
+    if bit_width == 0 {
+        return out;
+    }
+    let w = bit_width as usize;
+    let offset = low as u8;
+    for group in b.chunks(8 / w) {
+        let mut byte = 0u8;
+        for (k, &v) in group.iter().enumerate() {
+            byte |= v.wrapping_sub(offset) << (k * w);
+        }
+        out.push(byte);
+    }
+    out
 }
 
 /// Encode `n` widened values given by `get`.
