@@ -65,7 +65,7 @@ done
 
 echo
 echo "## gcol columns of the 300-sample file (stored bytes)"
-"$gcol" inspect "$work/g300.gcol" | awk '/^  [a-z]/ && NF >= 9 && $1 != "column" {print "| " $1 " | " $7 " " $8 " |"}' | sed '1i | column | stored |\n|---|---|'
+"$gcol" inspect "$work/g300.gcol" | awk '$2 ~ /^(u8|u16|u32|u64|i8|i16|i32|i64|f32|f64|binary)$/ {print "| " $1 " | " $7 " " $8 " |"}' | sed '1i | column | stored |\n|---|---|'
 
 echo
 echo "## Process times (hyperfine, ms): 100 kb region and one sample's genotypes"
