@@ -55,8 +55,25 @@ fn put_float(out: &mut Vec<u8>, v: f32) {
     }
 }
 
+/// Decimal text of an integer: single digits (allele indexes, most
+/// counts) without the formatting machinery.
 fn put_int(out: &mut Vec<u8>, v: i64) {
-    let _ = write!(out, "{v}");
+    if (0..10).contains(&v) {
+        out.push(b'0' + v as u8);
+        return;
+    }
+    let mut digits = [0u8; 20];
+    let mut n = v.unsigned_abs();
+    let mut at = digits.len();
+    while n > 0 {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    if v < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 fn joined<T>(out: &mut Vec<u8>, items: &[T], sep: u8, mut f: impl FnMut(&mut Vec<u8>, &T)) {
@@ -467,5 +484,29 @@ impl<'a> VcfWriter<'a> {
     /// Whether a sample subset was asked for.
     pub fn is_subset(&self) -> bool {
         self.subset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn integers_print_as_rust_prints_them() {
+        for v in [
+            0i64,
+            7,
+            9,
+            10,
+            99,
+            -1,
+            -10,
+            123_456,
+            i64::MIN,
+            i64::MAX,
+            i64::from(i32::MIN),
+        ] {
+            let mut out = Vec::new();
+            super::put_int(&mut out, v);
+            assert_eq!(String::from_utf8(out).unwrap(), v.to_string());
+        }
     }
 }
