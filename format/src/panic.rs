@@ -7,7 +7,7 @@ thread_local!(static QUIET: Cell<bool> = const { Cell::new(false) });
 static HOOK: Once = Once::new();
 
 /// Run `f`, turning a panic inside it into its message, without printing
-/// it. noodles' BCF codec panics (`todo!()`) on some valid values it does
+/// it. noodles' BCF codec panics (an unfinished branch) on some valid values it does
 /// not handle yet; a conversion or export must fail with a message instead.
 pub fn catch_quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     HOOK.call_once(|| {

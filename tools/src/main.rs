@@ -187,49 +187,7 @@ enum Command {
     /// samples are printed in the order given and INFO/AC and INFO/AN are
     /// recomputed from their genotypes, unless -I.
     #[command(disable_help_flag = true)]
-    View {
-        /// The .gcol file.
-        file: PathBuf,
-        /// Regions (`chr`, `chr:pos`, `chr:beg-end`).
-        regions: Vec<String>,
-        /// Comma-separated regions.
-        #[arg(short = 'r', long = "regions")]
-        region_list: Option<String>,
-        /// File of regions: `chr:beg-end` per line, or tab-separated CHROM, BEG, END.
-        #[arg(short = 'R', long)]
-        regions_file: Option<PathBuf>,
-        /// Comma-separated samples to keep (`^A,B` keeps all others).
-        #[arg(short = 's', long)]
-        samples: Option<String>,
-        /// File of samples to keep, one per line (`^FILE` excludes them).
-        #[arg(short = 'S', long)]
-        samples_file: Option<PathBuf>,
-        /// Do not print the header.
-        #[arg(short = 'H', long)]
-        no_header: bool,
-        /// Print only the header.
-        #[arg(short = 'h', long)]
-        header_only: bool,
-        /// Drop genotypes: no FORMAT column and no samples.
-        #[arg(short = 'G', long)]
-        drop_genotypes: bool,
-        /// Keep INFO/AC and INFO/AN as stored when samples are chosen.
-        #[arg(short = 'I', long)]
-        no_update: bool,
-        /// Output file (replaced only when the run succeeds); default: standard output.
-        #[arg(short = 'o', long)]
-        output: Option<PathBuf>,
-        /// Output type: v (VCF), z (BGZF-compressed VCF) or b (BCF); default
-        /// from the output name, else v.
-        #[arg(short = 'O', long)]
-        output_type: Option<String>,
-        /// The variants dataset (needed when the file has several).
-        #[arg(long)]
-        dataset: Option<String>,
-        /// Print help.
-        #[arg(long, action = clap::ArgAction::Help)]
-        help: Option<bool>,
-    },
+    View(view::ViewArgs),
     /// Find exact occurrences of a motif on both strands (case-insensitive).
     ///
     /// Prints BED lines (name, 0-based start, end, strand), or with --count
@@ -440,36 +398,7 @@ fn main() -> ExitCode {
             mate,
             quiet,
         }),
-        Command::View {
-            file,
-            regions,
-            region_list,
-            regions_file,
-            samples,
-            samples_file,
-            no_header,
-            header_only,
-            drop_genotypes,
-            no_update,
-            output,
-            output_type,
-            dataset,
-            help: _,
-        } => view::run(view::ViewArgs {
-            file,
-            regions,
-            region_list,
-            regions_file,
-            samples,
-            samples_file,
-            no_header,
-            header_only,
-            drop_genotypes,
-            no_update,
-            output,
-            output_type,
-            dataset,
-        }),
+        Command::View(args) => view::run(args),
         Command::Motif {
             file,
             pattern,

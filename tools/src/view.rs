@@ -12,20 +12,50 @@ use crate::exit::{CliResult, Failure, INVALID};
 /// Exit code of a usage error.
 const USAGE: u8 = 2;
 
+/// The arguments of `gcol view` (see its help in `main.rs`).
+#[derive(clap::Args)]
 pub struct ViewArgs {
+    /// The .gcol file.
     pub file: PathBuf,
+    /// Regions (`chr`, `chr:pos`, `chr:beg-end`).
     pub regions: Vec<String>,
+    /// Comma-separated regions.
+    #[arg(short = 'r', long = "regions")]
     pub region_list: Option<String>,
+    /// File of regions: `chr:beg-end` per line, or tab-separated CHROM, BEG, END.
+    #[arg(short = 'R', long)]
     pub regions_file: Option<PathBuf>,
+    /// Comma-separated samples to keep (`^A,B` keeps all others).
+    #[arg(short = 's', long)]
     pub samples: Option<String>,
+    /// File of samples to keep, one per line (`^FILE` excludes them).
+    #[arg(short = 'S', long)]
     pub samples_file: Option<PathBuf>,
+    /// Do not print the header.
+    #[arg(short = 'H', long)]
     pub no_header: bool,
+    /// Print only the header.
+    #[arg(short = 'h', long)]
     pub header_only: bool,
+    /// Drop genotypes: no FORMAT column and no samples.
+    #[arg(short = 'G', long)]
     pub drop_genotypes: bool,
+    /// Keep INFO/AC and INFO/AN as stored when samples are chosen.
+    #[arg(short = 'I', long)]
     pub no_update: bool,
+    /// Output file (replaced only when the run succeeds); default: standard output.
+    #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
+    /// Output type: v (VCF), z (BGZF-compressed VCF) or b (BCF); default
+    /// from the output name, else v.
+    #[arg(short = 'O', long)]
     pub output_type: Option<String>,
+    /// The variants dataset (needed when the file has several).
+    #[arg(long)]
     pub dataset: Option<String>,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
 }
 
 /// The variants dataset of `file` (`dataset`, or the only one).

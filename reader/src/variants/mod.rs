@@ -522,11 +522,7 @@ impl Variants {
         samples: Option<&[usize]>,
     ) -> Result<(Vec<i16>, Vec<bool>, usize)> {
         let (alleles, phased, ploidy) = self.genotypes_any(rows, samples, true)?;
-        let alleles = match alleles {
-            GenotypeValues::I8(v) => v.into_iter().map(i16::from).collect(),
-            GenotypeValues::I16(v) => v,
-        };
-        Ok((alleles, phased, ploidy))
+        Ok((alleles.into_i16(), phased, ploidy))
     }
 
     /// [`Variants::genotypes`] in the stored width (i8, or i16 when an
@@ -598,6 +594,16 @@ pub enum GenotypeValues {
     I8(Vec<i8>),
     /// i16.
     I16(Vec<i16>),
+}
+
+impl GenotypeValues {
+    /// The values widened to i16.
+    pub fn into_i16(self) -> Vec<i16> {
+        match self {
+            GenotypeValues::I8(v) => v.into_iter().map(i16::from).collect(),
+            GenotypeValues::I16(v) => v,
+        }
+    }
 }
 
 /// `[site][sample][k]` values of a chunked array whose array column
@@ -759,11 +765,7 @@ impl Variants {
         samples: Option<&[usize]>,
     ) -> Result<(Vec<i16>, Vec<bool>, usize)> {
         let (alleles, phased, ploidy) = self.genotypes_of_any(rows, samples, true)?;
-        let alleles = match alleles {
-            GenotypeValues::I8(v) => v.into_iter().map(i16::from).collect(),
-            GenotypeValues::I16(v) => v,
-        };
-        Ok((alleles, phased, ploidy))
+        Ok((alleles.into_i16(), phased, ploidy))
     }
 
     /// [`Variants::genotypes_any`] of any ascending rows.

@@ -410,157 +410,78 @@ fn convert_here(
     let mut datasets = Vec::new();
     for job in jobs {
         let sources: Vec<PathBuf> = job.inputs.iter().map(|i| i.path.clone()).collect();
-        if matches!(job.format, SourceFormat::Vcf | SourceFormat::Bcf) {
-            let given = sources[0].clone();
-            // VCF is read twice (the first pass checks order and sizes the
-            // arrays): a stream is first copied, decompressed, to a
-            // temporary file beside the output (removed afterwards).
-            let mut spool = None;
-            if is_stdin(&given) || !given.is_file() {
-                if job.format == SourceFormat::Bcf {
-                    return Err(Error::Input {
-                        path: given,
-                        detail: "BCF is read twice; give a file, not a stream (or stream VCF: `bcftools view in.bcf | gcol convert - -o out.gcol`)".into(),
-                    });
-                }
-                let dir = match options.output.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                    _ => PathBuf::from("."),
-                };
-                let mut file = tempfile::Builder::new()
-                    .prefix(".gcol-stream-")
-                    .suffix(".vcf.tmp")
-                    .tempfile_in(&dir)
-                    .map_err(|e| Error::Output {
-                        path: options.output.clone(),
-                        detail: format!("cannot copy the stream to {}: {e}", dir.display()),
-                    })?;
-                let mut input = job.inputs.into_iter().next().expect("one input").open()?;
-                std::io::copy(&mut input.reader, &mut file).map_err(|source| {
-                    gcol_writer::Error::Source {
-                        path: given.clone(),
-                        source,
-                    }
-                })?;
-                spool = Some(file);
-            }
-            let path = spool
-                .as_ref()
-                .map_or_else(|| given.clone(), |f| f.path().to_path_buf());
-            let path = &path;
-            let mut o = VcfOptions::new(job.name.clone());
-            if spool.is_some() {
-                o.source_name = Some(if is_stdin(&given) {
-                    "stdin".into()
-                } else {
-                    given.display().to_string()
-                });
-            }
-            o.zstd_level = options.zstd_level;
-            o.cancel = options.cancel.clone();
-            let report = |done: u64, _: u64| progress(base + done, total);
-            let mut warnings = Vec::new();
-            let s = import_vcf(
-                &mut writer,
-                path,
-                job.format == SourceFormat::Bcf,
-                &o,
-                &report,
-                &mut |w| warnings.push(w),
-            )?;
-            for w in warnings {
-                events(Event::Warning(w));
-            }
-            let dataset = DatasetReport {
-                name: job.name,
-                sources,
-                format: job.format,
-                records: s.records,
-                samples: s.samples,
-                residues: 0,
-                alphabet: "",
-                paired: false,
-                exact_export: true,
-                source_bytes: s.source_bytes,
-                uncompressed_bytes: s.text_bytes,
-            };
-            base += dataset.source_bytes;
-            uncompressed += dataset.uncompressed_bytes;
-            if dataset.records == 0 {
-                events(Event::Warning(format!(
-                    "{} holds no records: dataset {:?} has no variants",
-                    dataset.sources[0].display(),
-                    dataset.name
-                )));
-            }
-            events(Event::Dataset(&dataset));
-            datasets.push(dataset);
-            continue;
-        }
-        let inputs = job
-            .inputs
-            .into_iter()
-            .map(SniffedInput::open)
-            .collect::<gcol_writer::Result<Vec<_>>>()?;
         let report = |done: u64, _: u64| progress(base + done, total);
-        let dataset = match job.format {
-            SourceFormat::Fastq => {
-                let mut o = FastqOptions::new(job.name.clone());
-                o.zstd_level = options.zstd_level;
-                o.page_bytes = page_bytes;
-                o.binning = options.binning.clone();
-                o.names = options.fastq_names;
-                o.cancel = options.cancel.clone();
-                o.format_minor = options.format_minor();
-                let s = import_fastq_from(&mut writer, inputs, &o, &report)?;
-                DatasetReport {
-                    name: job.name,
-                    sources,
-                    format: job.format,
-                    records: s.reads,
-                    samples: 0,
-                    residues: s.bases,
-                    alphabet: "nucleotide",
-                    paired: s.paired,
-                    exact_export: true,
-                    source_bytes: s.source_bytes,
-                    uncompressed_bytes: s.input_bytes,
+        let dataset = if matches!(job.format, SourceFormat::Vcf | SourceFormat::Bcf) {
+            variants_job(job, sources, options, &mut writer, &report, events)?
+        } else {
+            let inputs = job
+                .inputs
+                .into_iter()
+                .map(SniffedInput::open)
+                .collect::<gcol_writer::Result<Vec<_>>>()?;
+            match job.format {
+                SourceFormat::Fastq => {
+                    let mut o = FastqOptions::new(job.name.clone());
+                    o.zstd_level = options.zstd_level;
+                    o.page_bytes = page_bytes;
+                    o.binning = options.binning.clone();
+                    o.names = options.fastq_names;
+                    o.cancel = options.cancel.clone();
+                    o.format_minor = options.format_minor();
+                    let s = import_fastq_from(&mut writer, inputs, &o, &report)?;
+                    DatasetReport {
+                        name: job.name,
+                        sources,
+                        format: job.format,
+                        records: s.reads,
+                        samples: 0,
+                        residues: s.bases,
+                        alphabet: "nucleotide",
+                        paired: s.paired,
+                        exact_export: true,
+                        source_bytes: s.source_bytes,
+                        uncompressed_bytes: s.input_bytes,
+                    }
                 }
-            }
-            _ => {
-                let mut o = FastaOptions::new(job.name.clone());
-                o.alphabet = options.alphabet;
-                o.zstd_level = options.zstd_level;
-                if let Some(level) = options.protein_zstd_level {
-                    o.protein_zstd_level = level;
-                    o.text_zstd_level = level.max(1);
-                }
-                o.page_bytes = page_bytes;
-                o.names = options.fasta_names;
-                o.cancel = options.cancel.clone();
-                o.format_minor = options.format_minor();
-                let input = inputs.into_iter().next().expect("one input");
-                let s = import_fasta_from(&mut writer, input, &o, &report)?;
-                DatasetReport {
-                    name: job.name,
-                    sources,
-                    format: job.format,
-                    records: s.records,
-                    samples: 0,
-                    residues: s.residues,
-                    alphabet: s.alphabet,
-                    paired: false,
-                    exact_export: s.exact_export,
-                    source_bytes: s.source_bytes,
-                    uncompressed_bytes: s.input_bytes,
+                _ => {
+                    let mut o = FastaOptions::new(job.name.clone());
+                    o.alphabet = options.alphabet;
+                    o.zstd_level = options.zstd_level;
+                    if let Some(level) = options.protein_zstd_level {
+                        o.protein_zstd_level = level;
+                        o.text_zstd_level = level.max(1);
+                    }
+                    o.page_bytes = page_bytes;
+                    o.names = options.fasta_names;
+                    o.cancel = options.cancel.clone();
+                    o.format_minor = options.format_minor();
+                    let input = inputs.into_iter().next().expect("one input");
+                    let s = import_fasta_from(&mut writer, input, &o, &report)?;
+                    DatasetReport {
+                        name: job.name,
+                        sources,
+                        format: job.format,
+                        records: s.records,
+                        samples: 0,
+                        residues: s.residues,
+                        alphabet: s.alphabet,
+                        paired: false,
+                        exact_export: s.exact_export,
+                        source_bytes: s.source_bytes,
+                        uncompressed_bytes: s.input_bytes,
+                    }
                 }
             }
         };
         base += dataset.source_bytes;
         uncompressed += dataset.uncompressed_bytes;
         if dataset.records == 0 {
+            let what = match dataset.format {
+                SourceFormat::Vcf | SourceFormat::Bcf => "has no variants",
+                _ => "is empty",
+            };
             events(Event::Warning(format!(
-                "{} holds no records: dataset {:?} is empty",
+                "{} holds no records: dataset {:?} {what}",
                 dataset.sources[0].display(),
                 dataset.name
             )));
@@ -575,5 +496,87 @@ fn convert_here(
         input_bytes: base,
         uncompressed_bytes: uncompressed,
         output_bytes,
+    })
+}
+
+/// Import one VCF or BCF job (spec 14). VCF is read twice (the first pass
+/// checks order and sizes the arrays): a stream is first copied,
+/// decompressed, to a temporary file beside the output (removed afterwards).
+fn variants_job(
+    job: Job,
+    sources: Vec<PathBuf>,
+    options: &ConvertOptions,
+    writer: &mut gcol_writer::FileWriter,
+    report: Progress<'_>,
+    events: &mut (dyn FnMut(Event<'_>) + Send),
+) -> Result<DatasetReport> {
+    let given = sources[0].clone();
+    let mut spool = None;
+    if is_stdin(&given) || !given.is_file() {
+        if job.format == SourceFormat::Bcf {
+            return Err(Error::Input {
+                    path: given,
+                    detail: "BCF is read twice; give a file, not a stream (or stream VCF: `bcftools view in.bcf | gcol convert - -o out.gcol`)".into(),
+                });
+        }
+        let dir = match options.output.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut file = tempfile::Builder::new()
+            .prefix(".gcol-stream-")
+            .suffix(".vcf.tmp")
+            .tempfile_in(&dir)
+            .map_err(|e| Error::Output {
+                path: options.output.clone(),
+                detail: format!("cannot copy the stream to {}: {e}", dir.display()),
+            })?;
+        let mut input = job.inputs.into_iter().next().expect("one input").open()?;
+        std::io::copy(&mut input.reader, &mut file).map_err(|source| {
+            gcol_writer::Error::Source {
+                path: given.clone(),
+                source,
+            }
+        })?;
+        spool = Some(file);
+    }
+    let path = spool
+        .as_ref()
+        .map_or_else(|| given.clone(), |f| f.path().to_path_buf());
+    let path = &path;
+    let mut o = VcfOptions::new(job.name.clone());
+    if spool.is_some() {
+        o.source_name = Some(if is_stdin(&given) {
+            "stdin".into()
+        } else {
+            given.display().to_string()
+        });
+    }
+    o.zstd_level = options.zstd_level;
+    o.cancel = options.cancel.clone();
+    let mut warnings = Vec::new();
+    let s = import_vcf(
+        writer,
+        path,
+        job.format == SourceFormat::Bcf,
+        &o,
+        report,
+        &mut |w| warnings.push(w),
+    )?;
+    for w in warnings {
+        events(Event::Warning(w));
+    }
+    Ok(DatasetReport {
+        name: job.name,
+        sources,
+        format: job.format,
+        records: s.records,
+        samples: s.samples,
+        residues: 0,
+        alphabet: "",
+        paired: false,
+        exact_export: true,
+        source_bytes: s.source_bytes,
+        uncompressed_bytes: s.text_bytes,
     })
 }
