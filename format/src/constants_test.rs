@@ -32,6 +32,6 @@ fn on_disk_constants_are_pinned() {
             0x0104, 0x0105, 0x0106
         ]
     );
-    assert_eq!(crate::MINOR_VERSION, 3);
+    assert_eq!(crate::MINOR_VERSION, 4);
     assert_eq!(crate::manifest::MANIFEST_VERSION, 1);
 }

@@ -269,7 +269,11 @@ pub fn dataset_minor_needed(
     };
     let clustered = metadata.get(RESIDUE_ORDER).map(String::as_str) == Some(CLUSTERED);
     let derived_names = kind == KIND && !has_column(NAME);
-    if clustered || derived_names {
+    let coded_ref = kind == crate::schema::variants::KIND
+        && has_column(crate::schema::variants::columns::REF_LEN);
+    if coded_ref {
+        4
+    } else if clustered || derived_names {
         2
     } else {
         0

@@ -106,6 +106,7 @@ def convert(
     strict_names: bool = False,
     threads: int | None = None,
     compact: bool = True,
+    reference: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> list[str]:
     """Convert FASTA, FASTQ, VCF and BCF files (plain, gzip or BGZF) into one .gcol file.
@@ -117,7 +118,10 @@ def convert(
     default: one per core). ``compact=False`` writes the 1.0 layout (the
     CLI's ``--no-compact``: protein residues in record order, no inline
     columns) for gcol 1.0 readers; by default similar proteins are stored
-    together (format 1.2). ``progress(done_bytes,
+    together (format 1.2). ``reference`` (``--reference``) is the FASTA or
+    .gcol file that VCF/BCF REF alleles are checked against; when it is one
+    of the inputs (or, with none given, when there is exactly one FASTA
+    input), REF is stored only where it differs from it. ``progress(done_bytes,
     total_bytes)`` is called as input is read.
     """
     if isinstance(inputs, (str, os.PathLike)):
@@ -140,6 +144,7 @@ def convert(
                 strict_names=strict_names,
                 threads=threads,
                 compact=compact,
+                reference=os.fspath(reference) if reference is not None else None,
                 cancel=token,
                 progress=progress,
             )

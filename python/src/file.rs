@@ -399,6 +399,8 @@ pub(crate) struct ConvertArgs {
     pub threads: Option<usize>,
     /// The small-file layout (the CLI's `--no-compact` turns it off).
     pub compact: bool,
+    /// `--reference` of VCF/BCF inputs.
+    pub reference: Option<PathBuf>,
     /// Set to stop the conversion.
     pub cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -449,6 +451,7 @@ pub(crate) fn convert(
     options.binning = binning;
     options.threads = args.threads;
     options.write.compact = args.compact;
+    options.reference = args.reference;
     options.cancel = args.cancel.clone();
     if args.lenient_names {
         options.fasta_names = NamePolicy::Lenient;

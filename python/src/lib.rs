@@ -241,7 +241,7 @@ const _: () = assert!(gcol_import::DEFAULT_PAGE_KIB == 128);
 
 /// Convert FASTA/FASTQ files into one .gcol file (see `gcol.convert`).
 #[pyfunction]
-#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=128, quality_binning="lossless", lenient_names=false, strict_names=false, threads=None, compact=true, cancel=None, progress=None))]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=128, quality_binning="lossless", lenient_names=false, strict_names=false, threads=None, compact=true, reference=None, cancel=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert(
     py: Python<'_>,
@@ -257,6 +257,7 @@ fn convert(
     strict_names: bool,
     threads: Option<usize>,
     compact: bool,
+    reference: Option<std::path::PathBuf>,
     cancel: Option<PyRef<'_, file::PyCancelToken>>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Vec<Py<PyAny>>> {
@@ -275,6 +276,7 @@ fn convert(
             strict_names,
             threads,
             compact,
+            reference,
             cancel: cancel.map(|c| c.flag.clone()),
         },
         progress,

@@ -196,6 +196,39 @@ impl PyVariants {
         )
     }
 
+    /// The reference REF was checked against (as `gcol inspect` reports
+    /// it), or None: `dataset` (the sequences dataset REF is coded
+    /// against, or None when REF is text), `source`, `contigs` (name,
+    /// length, MD5), `stored_bytes` of the REF columns, `text_bytes` (REF
+    /// as zstd text), `saved_bytes`, and `mismatches`: (contig, POS, REF,
+    /// the reference's bases or None).
+    fn reference<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(r) = self.inner.reference_report().map_err(reader_error)? else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("dataset", r.link.dataset.clone())?;
+        d.set_item("source", r.link.source.clone())?;
+        d.set_item("contigs", r.link.contigs.clone())?;
+        d.set_item("stored_bytes", r.stored_bytes)?;
+        d.set_item("text_bytes", r.link.text_bytes)?;
+        d.set_item("saved_bytes", r.saved_bytes())?;
+        let mismatches: Vec<(String, u64, String, Option<String>)> = r
+            .mismatches
+            .iter()
+            .map(|m| {
+                (
+                    m.contig.clone(),
+                    m.pos,
+                    text(&m.allele),
+                    m.expected.as_deref().map(text),
+                )
+            })
+            .collect();
+        d.set_item("mismatches", mismatches)?;
+        Ok(Some(d))
+    }
+
     /// Row indexes of the records overlapping `region` (see `sites`).
     #[pyo3(signature = (region=None))]
     fn rows<'py>(

@@ -175,3 +175,52 @@ def test_genotypes_positions_and_fields_equal_vcf_zarr(converted, relative, tmp_
     ploidy = (gt >= -1).sum(axis=2)
     # Zarr marks a haploid call phased; gcol's phase is about separators.
     assert (phased[ploidy > 1] == z["call_genotype_phased"][:][ploidy > 1]).all()
+
+
+def test_ref_coded_against_the_reference_in_the_file(tmp_path):
+    """A VCF whose REF alleles come from ce.fa (two changed on purpose)
+    converts with ce.fa: REF is coded against it, reads back as cyvcf2
+    reads the VCF, and the two changed alleles are the mismatches."""
+    cyvcf2 = need_module("cyvcf2")
+    fasta = need("bam/htslib_test/ce.fa")
+    contigs, name = {}, None
+    for line in fasta.read_text().splitlines():
+        if line.startswith(">"):
+            name = line[1:].split()[0]
+            contigs[name] = []
+        elif line.strip():
+            contigs[name].append(line.strip().upper())
+    contigs = {k: "".join(v) for k, v in contigs.items()}
+    lines = ["##fileformat=VCFv4.2"]
+    lines += [f"##contig=<ID={k},length={len(v)}>" for k, v in contigs.items()]
+    lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
+    changed = []
+    for contig, seq in contigs.items():
+        for k, pos in enumerate(range(10, len(seq), len(seq) // 7)):
+            ref = seq[pos - 1 : pos - 1 + 1 + k % 4]
+            if k == 3:
+                ref = ("C" if ref[0] == "A" else "A") + ref[1:]
+                changed.append((contig, pos))
+            lines.append(f"{contig}\t{pos}\t.\t{ref}\t<DEL>\t.\t.\t.")
+    vcf = tmp_path / "calls.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.gcol"
+    with pytest.warns(UserWarning, match="REF mismatch at") as warned:
+        gcol.convert([fasta, vcf], out)
+    assert len(warned) == len(changed)
+    f = gcol.open(out)
+    assert f.version == (1, 4)
+    calls = f["calls"]
+    report = calls.reference()
+    assert report["dataset"] == "ce"
+    assert [(m[0], m[1]) for m in report["mismatches"]] == changed
+    assert all(m[3] is not None and m[2] != m[3] for m in report["mismatches"])
+    assert {c[0] for c in report["contigs"]} == set(contigs)
+    assert list(calls.sites()["REF"]) == [v.REF for v in cyvcf2.VCF(str(vcf))]
+    back = tmp_path / "back.vcf"
+    calls.to_vcf(back)
+    assert back.read_bytes() == vcf.read_bytes()
+    # With no reference, there is no report.
+    plain = tmp_path / "plain.gcol"
+    gcol.convert([vcf], plain)
+    assert gcol.open(plain)["calls"].reference() is None

@@ -9,9 +9,12 @@ Section numbers in comments refer to spec/gcol-v1.md.
     reader.list_values("table", "col")     # a list column's rows as Python lists (6.6)
     reader.chunked_array("table", "col")   # a chunked column as [rows][columns][K] (6.7)
     reader.verify()                        # every checksum and rule of 8.2
+    records_text(reader, "seqs")           # a sequences dataset's records (12.4, 12.5)
+    variants_vcf(reader, "calls")          # a variants dataset as VCF text (14.5), REF as 14.7
 """
 
 import json
+import re
 import struct
 
 import zstandard
@@ -32,7 +35,7 @@ INTEGER = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"}
 SIGNED = {"i8", "i16", "i32", "i64"}
 BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint", 5: "lengths", 6: "decimal"}  # 7
 COMPRESSIONS = {0: None, 1: "zstd"}  # 7
-READER_MINOR = 3  # 9: the minor version this reader implements
+READER_MINOR = 4  # 9: the minor version this reader implements
 FLAG_VALIDITY = 0x0001  # 2.4 entry flag bit 0 (1.1): the page starts with a validity section (6.5)
 U32_MAX = (1 << 32) - 1  # 10: values per page
 
@@ -588,6 +591,12 @@ class GcolFile:
                       for e in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else []))
         if decimal and self.minor < 3:
             raise GcolError("manifest_invalid", "a minor-3 feature (decimal) in an older file")
+        # 9: minor 4 adds a variants dataset with a ref/len column (REF coded against a reference, 14.7)
+        coded_ref = [ds["name"] for ds in datasets
+                     if ds.get("kind") == "variants" and any(c["name"] == "ref/len" for c in ds["columns"])]
+        if coded_ref and self.minor < 4:
+            raise GcolError("manifest_invalid", f"a minor-4 feature (ref/len in variants dataset {coded_ref[0]!r}, "
+                                                f"14.7) in a 1.{self.minor} file")
 
     def _check_layouts(self, ds):
         """5.6: the rules for `layout` (1.1): lists (6.6) and chunked arrays (6.7)."""
@@ -894,6 +903,16 @@ def records_text(reader, dataset):
     return out
 
 
+def record_names(reader, dataset):
+    """12.2: each record's name: the `name` column, or, without it (minor 2),
+    the first token of `definition`: skip spaces and tabs, then take bytes up
+    to the next space, tab or end."""
+    ds = _dataset(reader, dataset)
+    if any(c["name"] == "name" for c in ds["columns"]):
+        return [bytes(v) for v in reader.column_values(dataset, "name")]
+    return [re.match(rb"[ \t]*([^ \t]*)", bytes(d)).group(1) for d in reader.column_values(dataset, "definition")]
+
+
 def export_fasta(reader, dataset):
     """12.6: the FASTA text of a sequences dataset, as bytes."""
     texts = records_text(reader, dataset)
@@ -932,6 +951,79 @@ def export_fastq(reader, dataset):
 
 
 # 14: variants datasets
+def _dataset(reader, dataset):
+    for ds in reader.datasets:
+        if ds["name"] == dataset:
+            return ds
+    raise KeyError(dataset)
+
+
+def variant_contigs(reader, dataset):
+    """14.1: each record's contig name: rows contig_end[i-1] .. contig_end[i]
+    are the records of contig[i]."""
+    chrom, start = [], 0
+    for name, end in zip(reader.column_values(dataset, "contig"), reader.column_values(dataset, "contig_end")):
+        chrom += [bytes(name)] * (end - start)
+        start = end
+    return chrom
+
+
+def variants_ref(reader, dataset):
+    """14.2, 14.7: each record's REF as bytes.
+
+    Either the `ref` column, or (minor 4) REF coded against a reference:
+    `ref/differs` where it is not null, else the `ref/len` bases of the
+    record named like the contig in the `sequences` dataset that the
+    metadata `reference` names, from 0-based offset POS - 1, upper-cased.
+    """
+    ds = _dataset(reader, dataset)
+    columns = {c["name"] for c in ds["columns"]}
+    where = f"variants dataset {dataset!r}"
+    if "ref/len" not in columns:
+        if "ref/differs" in columns:
+            raise GcolError("inconsistent:ref", f"{where}: ref/differs without ref/len (14.7)")
+        return [bytes(v) for v in reader.column_values(dataset, "ref")]
+    if "ref" in columns:
+        raise GcolError("inconsistent:ref", f"{where}: both ref and ref/len; a coded REF has no ref column (14.7)")
+    if "ref/differs" not in columns:
+        raise GcolError("inconsistent:ref", f"{where}: ref/len without ref/differs (14.7)")
+    lengths = reader.column_values(dataset, "ref/len")
+    differs = reader.column_values(dataset, "ref/differs")
+    pos = reader.column_values(dataset, "pos")
+    chrom = variant_contigs(reader, dataset)
+    if not len(lengths) == len(differs) == len(pos) == len(chrom):
+        raise GcolError("inconsistent:ref", f"{where}: ref/len, ref/differs, pos and the contig rows "
+                                            f"have {len(lengths)}, {len(differs)}, {len(pos)}, {len(chrom)} values")
+    reference = (ds.get("metadata") or {}).get("reference")
+    target = next((d for d in reader.datasets if d["name"] == reference), None)
+    if target is None or target.get("kind") != "sequences":
+        raise GcolError("inconsistent:ref", f"{where}: metadata reference {reference!r} names no sequences dataset")
+    contigs = {}  # name -> upper-cased bases, the first record of that name
+    if any(d is None for d in differs):
+        for name, text in zip(record_names(reader, reference), records_text(reader, reference)):
+            if name not in contigs:
+                contigs[name] = text.encode("ascii").upper()  # only a-z change (14.7)
+    out = []
+    for row, (length, stored, p, contig) in enumerate(zip(lengths, differs, pos, chrom)):
+        if stored is not None:
+            if len(stored) != length:
+                raise GcolError("inconsistent:ref", f"{where}: row {row}: ref/differs has {len(stored)} bytes, "
+                                                    f"ref/len says {length}")
+            out.append(bytes(stored))
+            continue
+        bases = contigs.get(contig)
+        if bases is None:
+            raise GcolError("inconsistent:ref", f"{where}: row {row}: null ref/differs, but reference "
+                                                f"{reference!r} has no record {contig.decode(errors='replace')!r}")
+        if p == 0:
+            raise GcolError("inconsistent:ref", f"{where}: row {row}: null ref/differs at POS 0")
+        if p - 1 + length > len(bases):
+            raise GcolError("inconsistent:ref", f"{where}: row {row}: REF {contig.decode(errors='replace')}:"
+                                                f"{p}+{length} passes the record's end ({len(bases)} bases)")
+        out.append(bases[p - 1:p - 1 + length])
+    return out
+
+
 def shortest_f32(x):
     """14.5: the shortest decimal text that reads back as the same binary32.
 
@@ -986,14 +1078,12 @@ def variants_vcf(reader, dataset):
 
     header = reader.column_values(dataset, "header")[0]
     samples = reader.column_values(dataset, "sample")
-    contigs = reader.column_values(dataset, "contig")
-    contig_ends = reader.column_values(dataset, "contig_end")
     pos = reader.column_values(dataset, "pos")
     ids = reader.column_values(dataset, "id")
     if "id/rs" in columns:  # 14.2: `rs` and the number when it is not null
         ids = [b"rs%d" % n if n is not None else i
                for i, n in zip(ids, reader.column_values(dataset, "id/rs"))]
-    refs = reader.column_values(dataset, "ref")
+    refs = variants_ref(reader, dataset)  # 14.2 `ref`, or coded against a reference (14.7)
     alts = reader.list_values(dataset, "alt")
     quals = reader.column_values(dataset, "qual")
     filters = reader.list_values(dataset, "filter")
@@ -1001,11 +1091,7 @@ def variants_vcf(reader, dataset):
     format_keys = reader.column_values(dataset, "format_keys")
     rows = len(pos)
 
-    # 14.1: rows contig_end[i-1] .. contig_end[i] are the records of contig[i]
-    chrom, start = [], 0
-    for name, end in zip(contigs, contig_ends):
-        chrom += [name] * (end - start)
-        start = end
+    chrom = variant_contigs(reader, dataset)  # 14.1
 
     # 14.3: INFO columns, one row per record
     info = {}

@@ -5,6 +5,7 @@ Run: python3 -m pytest tests/spec_reader (needs `zstandard`; the real-data
 tests also need a built `gcol` binary, found at $GCOL_BIN or target/*/gcol).
 """
 
+import hashlib
 import json
 import os
 import pathlib
@@ -159,6 +160,65 @@ def test_variants_reconstruct_their_vcf_input():
     reader = spec.GcolFile.open(CONFORMANCE / "variants.gcol")
     ours = spec.variants_vcf(reader, "calls")
     assert ours == (CONFORMANCE / "inputs" / "variants.vcf").read_bytes()
+
+
+def test_variants_with_ref_coded_against_a_reference_reconstruct_their_vcf_input():
+    """14.7: REF from ref/differs, else from the sequences dataset `ref`."""
+    reader = spec.GcolFile.open(CONFORMANCE / "variants_ref.gcol")
+    assert (reader.major, reader.minor) == (1, 4)
+    calls = next(d for d in reader.datasets if d["name"] == "calls")
+    columns = {c["name"] for c in calls["columns"]}
+    assert {"ref/len", "ref/differs"} <= columns and "ref" not in columns
+    assert calls["metadata"]["reference"] == "ref"
+    ours = spec.variants_vcf(reader, "calls")
+    assert ours == (CONFORMANCE / "inputs" / "variants_ref.vcf").read_bytes()
+    # some REFs really come from the reference (null ref/differs), some are stored
+    differs = reader.column_values("calls", "ref/differs")
+    assert None in differs and any(d is not None for d in differs)
+
+
+def test_variants_ref_reference_link_metadata_and_mismatches():
+    """14.7: reference_contigs gives each contig used (that the reference
+    holds) with its length and the MD5 of its upper-case bases, and
+    ref/mismatch the rows whose REF differs from the reference ignoring
+    case, whose contig the reference lacks or whose bases pass its end."""
+    reader = spec.GcolFile.open(CONFORMANCE / "variants_ref.gcol")
+    metadata = next(d for d in reader.datasets if d["name"] == "calls")["metadata"]
+    assert metadata["reference_source"] == "ref"
+    reference = dict(zip(spec.record_names(reader, "ref"),
+                         (t.upper().encode() for t in spec.records_text(reader, "ref"))))
+    assert set(reference) == {b"chr1", b"chr2"}
+    assert reference[b"chr1"] == b"ACGTACGTACGGACGTTTNNACGT"  # lower case (mask runs) upper-cased, N kept
+    used = list(dict.fromkeys(c for c in spec.variant_contigs(reader, "calls") if c in reference))
+    expected = "".join(f"{name.decode()}\t{len(reference[name])}\t{hashlib.md5(reference[name]).hexdigest()}\n"
+                       for name in used)
+    assert metadata["reference_contigs"] == expected
+    listed = [line.split("\t") for line in metadata["reference_contigs"].splitlines()]
+    lengths = dict(zip(spec.record_names(reader, "ref"), reader.column_values("ref", "length")))
+    for name, length, md5 in listed:
+        assert int(length) == lengths[name.encode()]
+        assert md5 == hashlib.md5(reference[name.encode()]).hexdigest()
+    # ref/mismatch, recomputed from the decoded REFs
+    refs = spec.variants_ref(reader, "calls")
+    mismatches = []
+    for row, (ref, contig, pos) in enumerate(zip(refs, spec.variant_contigs(reader, "calls"),
+                                                 reader.column_values("calls", "pos"))):
+        bases = reference.get(contig)
+        if bases is None or pos - 1 + len(ref) > len(bases) or bases[pos - 1:pos - 1 + len(ref)] != ref.upper():
+            mismatches.append(row)
+    assert reader.column_values("calls", "ref/mismatch") == mismatches == [2, 6, 8]
+
+
+def test_ref_len_needs_minor_version_4():
+    """9: a variants dataset with ref/len is a minor-4 feature; a file that
+    says 1.3 is corrupt (checked at open, from the manifest)."""
+    data = (CONFORMANCE / "variants_ref.gcol").read_bytes()
+    assert reseal(data) == data
+    with pytest.raises(spec.GcolError) as raised:
+        spec.GcolFile(reseal(data, minor=3))
+    assert raised.value.kind == "manifest_invalid"
+    assert "minor-4" in str(raised.value)
+    assert spec.GcolFile(reseal(data, minor=5)).minor == 5  # a newer file that uses nothing newer reads
 
 
 @pytest.mark.parametrize("value,text", [
@@ -357,7 +417,8 @@ def _align(n):
 
 def build_gcol(datasets, minor=1):
     """datasets: [{"name", "columns": [{"name", "physical_type", "pages": [(encoding, flags, n,
-    decoded_len, stored)], and optional "nullable", "layout"}]}] -> the bytes of a .gcol file."""
+    decoded_len, stored)], and optional "nullable", "layout"}], and optional "kind" (default
+    "table") and "metadata"}] -> the bytes of a .gcol file."""
     body = bytearray(64)
     entries = bytearray()
     manifest_datasets, column_id, page_index = [], 0, 0
@@ -385,7 +446,8 @@ def build_gcol(datasets, minor=1):
             columns.append(column)
             column_id += 1
             page_index += len(c["pages"])
-        manifest_datasets.append({"name": ds["name"], "kind": "table", "columns": columns, "metadata": {}})
+        manifest_datasets.append({"name": ds["name"], "kind": ds.get("kind", "table"), "columns": columns,
+                                  "metadata": ds.get("metadata", {})})
     manifest = {"format": "gcol", "manifest_version": 1, "created_utc": "2026-01-01T00:00:00Z",
                 "modified_utc": "2026-01-01T00:00:00Z", "producer": {"name": "test", "version": "0"},
                 "datasets": manifest_datasets, "provenance": [], "metadata": {}}
@@ -722,3 +784,114 @@ def test_compact_file_reads_like_its_1_0_twin():
     described = lambda r: {c["name"]: (c["logical_type"], c.get("unit")) for ds, c in r.columns if ds["name"] == "edge"}
     assert described(compact) == described(twin)
     assert compact.column_values("tiny", "score") == [0.5, None, -2.0]
+
+
+# 14.7: REF coded against a reference, the spec's example byte by byte.
+
+def test_spec_14_7_example_pages():
+    # ref/len, u32 varint (7.6): 1, 3, 1
+    assert spec.decode_page(0x0004, "u32", 3, 12, bytes.fromhex("01 03 01")) == [1, 3, 1]
+    # ref/differs, binary lengths (7.7) after a validity section (6.5): two nulls, then G
+    section = bytes.fromhex("02 00 00 00 04 00 00 00")
+    assert spec.parse_validity(section, 3) == ([False, False, True], 8)
+    stored = section + bytes.fromhex("00 00 01") + b"G"
+    assert stored[-1:] == bytes.fromhex("47")
+    decoded_len = 8 + 4 * (3 + 1) + 1
+    assert spec.decode_page(0x0005, "binary", 3, decoded_len, stored, flags=1) == [None, None, b"G"]
+    assert spec.decode_page_slots(0x0005, "binary", 3, decoded_len, stored, flags=1) == (
+        [b"", b"", b"G"], [False, False, True])
+    # ref/mismatch, u64 delta-varint (7.2): row 2 (zigzag 4)
+    assert spec.decode_page(0x0001, "u64", 1, 8, bytes.fromhex("04")) == [2]
+
+
+def _plain_binary(*values):
+    offsets = [0]
+    for v in values:
+        offsets.append(offsets[-1] + len(v))
+    return struct.pack(f"<{len(offsets)}I", *offsets) + b"".join(values)
+
+
+def _u32s(*v):
+    return struct.pack(f"<{len(v)}I", *v)
+
+
+def _u64s(*v):
+    return struct.pack(f"<{len(v)}Q", *v)
+
+
+def ref_example(pos=(2, 5, 8), lengths=None, contig=b"chr1", reference="ref", minor=4):
+    """The example of 14.7 as a file: dataset `ref` holds chr1 ACGTACGTAC; a
+    variants dataset has POS 2 REF C, POS 5 REF ACG, POS 8 REF G (the
+    reference has T there), its REF columns stored as the spec's hex. Pass
+    `lengths` to store other ref/len values (plain)."""
+    def column(name, physical, pages, **more):
+        return {"name": name, "physical_type": physical, "pages": pages, **more}
+
+    sequences = {"name": "ref", "kind": "sequences", "metadata": {
+        "alphabet": "nucleotide", "bin_bases": "4096", "exact_export": "true", "source_format": "fasta"},
+        "columns": [
+            column("definition", "binary", [(0, 0, 1, 17, _plain_binary(b"chr1 test"))]),
+            column("length", "u64", [(0, 0, 1, 8, _u64s(10))]),
+            column("offset", "u64", [(0, 0, 1, 8, _u64s(0))]),
+            column("line_width", "u32", [(0, 0, 1, 4, _u32s(10))]),
+            column("blank_lines", "u32", [(0, 0, 1, 4, _u32s(0))]),
+            column("flags", "u8", [(0, 0, 1, 1, b"\0")]),
+            # A C G T A C G T A C: codes 0 1 2 3 0 1 2 3 0 1, first base in the high bits (12.3)
+            column("bases", "u8", [(0, 0, 3, 3, bytes.fromhex("1b 1b 10"))]),
+            column("amb_start", "u64", []), column("amb_length", "u32", []), column("amb_symbol", "u8", []),
+            column("mask_start", "u64", []), column("mask_length", "u32", []),
+            column("amb_index", "u64", [(0, 0, 2, 16, _u64s(0, 0))]),
+            column("mask_index", "u64", [(0, 0, 2, 16, _u64s(0, 0))]),
+        ]}
+    differs = bytes.fromhex("02 00 00 00 04 00 00 00  00 00 01 47")
+    ref_len = (0x0004, 0, 3, 12, bytes.fromhex("01 03 01")) if lengths is None else (0, 0, 3, 12, _u32s(*lengths))
+    variants = {"name": "calls", "kind": "variants",
+                "metadata": {"source_format": "vcf", "reference": reference, "reference_source": "ref"},
+                "columns": [
+                    column("contig", "binary", [(0, 0, 1, 8 + len(contig), _plain_binary(contig))]),
+                    column("contig_end", "u64", [(0, 0, 1, 8, _u64s(3))]),
+                    column("pos", "u64", [(0, 0, 3, 24, _u64s(*pos))]),
+                    column("ref/len", "u32", [ref_len]),
+                    column("ref/differs", "binary", [(0x0005, 1, 3, 25, differs)], nullable=True),
+                    column("ref/mismatch", "u64", [(0x0001, 0, 1, 8, bytes.fromhex("04"))]),
+                ]}
+    return build_gcol([sequences, variants], minor=minor)
+
+
+def test_spec_14_7_example_in_a_file():
+    reader = open_and_read_all(ref_example())
+    assert reader.minor == 4
+    assert spec.records_text(reader, "ref") == ["ACGTACGTAC"]
+    assert spec.record_names(reader, "ref") == [b"chr1"]
+    assert reader.column_values("calls", "ref/len") == [1, 3, 1]
+    assert reader.column_values("calls", "ref/differs") == [None, None, b"G"]
+    assert reader.column_values("calls", "ref/mismatch") == [2]
+    # Decoded, REF is C, ACG (offsets 1 and 4 of chr1) and G.
+    assert spec.variants_ref(reader, "calls") == [b"C", b"ACG", b"G"]
+    # bases that end exactly at the record's end are fine: POS 8 + 3 bases = offsets 7 .. 10
+    assert spec.variants_ref(spec.GcolFile(ref_example(pos=(2, 8, 8))), "calls") == [b"C", b"TAC", b"G"]
+
+
+@pytest.mark.parametrize("change,why", [
+    (dict(contig=b"chr9"), "a null ref/differs where the reference lacks the contig"),
+    (dict(pos=(0, 5, 8)), "a null ref/differs at POS 0"),
+    (dict(pos=(2, 9, 9)), "a null ref/differs whose bases pass the record's end (offsets 8 .. 11 of 10)"),
+    (dict(lengths=(1, 3, 2)), "ref/len is the byte length of REF, also where ref/differs holds it"),
+    (dict(reference="nothing"), "metadata reference names no dataset"),
+    (dict(reference="calls"), "metadata reference names a dataset that is not sequences"),
+])
+def test_ref_against_a_reference_corruption(change, why):
+    reader = open_and_read_all(ref_example(**change))  # the container is valid; REF is not
+    with pytest.raises(spec.GcolError) as raised:
+        spec.variants_ref(reader, "calls")
+    assert raised.value.kind == "inconsistent:ref", why
+
+
+def test_ref_len_in_a_minor_3_file_is_corrupt():
+    with pytest.raises(spec.GcolError) as raised:
+        spec.GcolFile(ref_example(minor=3))
+    assert raised.value.kind == "manifest_invalid"
+    # only in a variants dataset: a table column of that name is no feature
+    table = [{"name": "t", "columns": [{"name": "ref/len", "physical_type": "u32",
+                                        "pages": [(0, 0, 1, 4, _u32s(1))]}]}]
+    assert spec.GcolFile(build_gcol(table, minor=3)).column_values("t", "ref/len") == [1]

@@ -400,6 +400,32 @@ fn variants() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// A reference and a VCF whose REF alleles are coded against it (spec
+/// 14.7), uncompressed.
+fn variants_ref() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let fa = input("variants_ref.fa");
+    let mut fasta = FastaOptions::new("ref");
+    fasta.zstd_level = 0;
+    import_fasta(&mut w, &fa, &fasta, &no_progress).expect("fasta");
+    let mut options = gcol_import::vcf::VcfOptions::new("calls");
+    options.zstd_level = 0;
+    options.reference = Some(gcol_import::ReferenceSpec {
+        path: fa,
+        dataset: Some("ref".into()),
+    });
+    gcol_import::vcf::import_vcf(
+        &mut w,
+        &input("variants_ref.vcf"),
+        false,
+        &options,
+        &no_progress,
+        &mut |_| {},
+    )
+    .expect("import");
+    w.finish().expect("finish")
+}
+
 /// Every conformance file: (file name, what it covers, bytes).
 pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     vec![
@@ -449,6 +475,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "variants.gcol",
             "variants (14) of inputs/variants.vcf: two contigs, a flag, integer, float, list and text INFO fields, an INFO/END span, FILTER lists and `.`, FORMAT GT with mixed ploidy (1 to 3), phased, unphased and missing alleles, AD with `1,.` (a count array), a float and a text FORMAT field, 4 x 2 chunks; format 1.3: `decimal` (7.8) floats, plain and under zstd (f32 with nulls, f64)",
             variants(),
+        ),
+        (
+            "variants_ref.gcol",
+            "variants (14.7, format 1.4) of inputs/variants_ref.vcf with REF coded against the sequences dataset of inputs/variants_ref.fa: REF equal to the reference (one base, several, over soft-masked lower case and N), a mismatch, a lower-case REF (stored, not a mismatch), a REF past the contig's end and a contig the reference lacks (stored and listed in `ref/mismatch`), the reference link metadata with MD5s",
+            variants_ref(),
         ),
         (
             "layouts.gcol",

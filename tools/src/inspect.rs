@@ -104,6 +104,9 @@ pub fn run(file: &Path, json: bool) -> CliResult {
             extra.join(", ")
         );
         for (k, v) in &dataset.metadata {
+            if k == gcol_format::schema::variants::meta::REFERENCE_CONTIGS {
+                continue;
+            }
             outln!("  {k}: {v}");
         }
         if gcol_reader::Variants::is_variants(dataset) {
@@ -131,6 +134,40 @@ pub fn run(file: &Path, json: bool) -> CliResult {
                     .collect::<Vec<_>>()
                     .join(",")
             );
+            if let Some(r) = variants.reference_report()? {
+                let how = match &r.link.dataset {
+                    Some(d) => format!("REF coded against dataset {d:?}"),
+                    None => format!("REF checked against {} and kept as text", r.link.source),
+                };
+                outln!(
+                    "  reference: {how}; REF columns {} (as text {}, saved {}); {} mismatches",
+                    human(r.stored_bytes),
+                    r.link.text_bytes.map_or("-".into(), human),
+                    if r.saved_bytes() < 0 {
+                        format!("-{}", human(r.saved_bytes().unsigned_abs()))
+                    } else {
+                        human(r.saved_bytes() as u64)
+                    },
+                    r.mismatches.len()
+                );
+                for (name, length, md5) in &r.link.contigs {
+                    outln!("    contig {name}: {length} bases, md5 {md5}");
+                }
+                for m in &r.mismatches {
+                    outln!(
+                        "    mismatch {}:{} REF {} reference {}",
+                        m.contig,
+                        m.pos,
+                        String::from_utf8_lossy(&m.allele),
+                        match &m.expected {
+                            Some(e) if e.is_empty() => "(past the contig's end)".to_string(),
+                            Some(e) => String::from_utf8_lossy(e).into_owned(),
+                            None if r.link.dataset.is_some() => "(contig absent)".to_string(),
+                            None => "(not in this file)".to_string(),
+                        }
+                    );
+                }
+            }
             for c in &dataset.columns {
                 if let Some(gcol_format::manifest::Layout::Chunked {
                     shape, chunk_shape, ..

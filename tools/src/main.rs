@@ -79,6 +79,15 @@ enum Command {
         /// `0-9:6,10-29:20,30-93:37` (lossy; recorded in the manifest).
         #[arg(long, default_value = "lossless")]
         quality_binning: String,
+        /// Reference of VCF/BCF inputs (FASTA, plain/gzip/BGZF, or .gcol):
+        /// every REF is checked against it, mismatches are reported and
+        /// listed by `gcol inspect`. When the reference is also an input
+        /// (`gcol convert ref.fa calls.vcf.gz --reference ref.fa`), REF is
+        /// stored only where it differs from that dataset; otherwise REF
+        /// stays text, so the file never needs another one. With no
+        /// --reference, a conversion with one FASTA input uses it.
+        #[arg(long, value_name = "FASTA|GCOL")]
+        reference: Option<PathBuf>,
         /// Worker threads for encoding pages and decompressing BGZF input,
         /// like samtools' -@ (default: one per core); the parser and a
         /// reading thread come on top. The output does not depend on it.
@@ -318,6 +327,7 @@ fn main() -> ExitCode {
             strict_names,
             paired,
             quality_binning,
+            reference,
             threads,
             no_compact,
             quiet,
@@ -338,6 +348,7 @@ fn main() -> ExitCode {
                     options.binning = binning;
                     options.threads = threads;
                     options.write.compact = !no_compact;
+                    options.reference = reference;
                     if lenient_names {
                         options.fasta_names = gcol_import::NamePolicy::Lenient;
                         options.fastq_names = gcol_import::NamePolicy::Lenient;

@@ -1318,3 +1318,66 @@ fn view_prints_what_bcftools_view_prints() {
         .unwrap();
     assert_eq!(o.stdout, bcftools(&["-H", "-r", "20:1000000-1050000"]));
 }
+
+#[test]
+fn convert_with_a_reference_reports_mismatches_in_inspect() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/conformance/inputs");
+    let fa = root.join("variants_ref.fa");
+    let vcf = root.join("variants_ref.vcf");
+    let file = dir.path().join("v.gcol");
+    let (fa, vcf, out) = (
+        fa.to_str().unwrap(),
+        vcf.to_str().unwrap(),
+        file.to_str().unwrap(),
+    );
+    let o = gcol_ok(&[
+        "convert",
+        fa,
+        vcf,
+        "--name",
+        "genome",
+        "--name",
+        "calls",
+        "--reference",
+        fa,
+        "-o",
+        out,
+    ]);
+    let warned = stderr(&o);
+    assert!(
+        warned.contains("REF mismatch at chr1:8 REF G but the reference has T"),
+        "{warned}"
+    );
+    assert!(
+        warned.contains("contig chr3 is not in the reference"),
+        "{warned}"
+    );
+    let shown = stdout(&gcol_ok(&["inspect", out]));
+    assert!(
+        shown.contains("reference: REF coded against dataset \"genome\""),
+        "{shown}"
+    );
+    for line in [
+        "mismatch chr1:8 REF G reference T",
+        "mismatch chr1:24 REF TA reference T",
+        "mismatch chr3:1 REF A reference (contig absent)",
+        "contig chr1: 24 bases, md5 ",
+    ] {
+        assert!(shown.contains(line), "{line} not in {shown}");
+    }
+    let back = dir.path().join("back.vcf");
+    gcol_ok(&[
+        "export",
+        out,
+        "--dataset",
+        "calls",
+        "-o",
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(vcf).unwrap());
+    // Usage errors exit 2 or name the input.
+    let o = gcol(&["convert", vcf, "--reference", "/nonexistent.fa", "-o", out]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("/nonexistent.fa"), "{}", stderr(&o));
+}

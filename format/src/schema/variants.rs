@@ -31,8 +31,17 @@ pub mod columns {
     pub const ID: &str = "id";
     /// The number of IDs written `rs` + digits (null for the others).
     pub const ID_RS: &str = "id/rs";
-    /// REF allele.
+    /// REF allele (absent when REF is coded against a reference: then
+    /// [`REF_LEN`] and [`REF_DIFFERS`], spec 14.7).
     pub const REF: &str = "ref";
+    /// Length of each REF allele, when REF is coded against a reference.
+    pub const REF_LEN: &str = "ref/len";
+    /// REF text where it is not the reference's upper-case bases at POS
+    /// (null where it is), when REF is coded against a reference.
+    pub const REF_DIFFERS: &str = "ref/differs";
+    /// Rows whose REF differs from the reference (ignoring case) or lies
+    /// outside it, ascending; present whenever a reference was used.
+    pub const REF_MISMATCH: &str = "ref/mismatch";
     /// ALT alleles: a list column (empty for `.`).
     pub const ALT: &str = "alt";
     /// Items of [`ALT`].
@@ -77,6 +86,16 @@ pub mod meta {
     pub const MAX_ALT_ALLELES: &str = "max_alt_alleles";
     /// Metadata of `format/GT`: the largest ploidy, `K` (spec 14.4).
     pub const PLOIDY: &str = "ploidy";
+    /// The `sequences` dataset of this file REF is coded against (spec 14.7).
+    pub const REFERENCE: &str = "reference";
+    /// The reference REF was checked against, as given (a file name, or
+    /// the dataset of this file).
+    pub const REFERENCE_SOURCE: &str = "reference_source";
+    /// The reference contigs used, one per line: name, tab, length, tab,
+    /// MD5 of the upper-case bases (lower-case hex).
+    pub const REFERENCE_CONTIGS: &str = "reference_contigs";
+    /// Bytes REF would take as text (zstd), to report what coding saved.
+    pub const REFERENCE_TEXT_BYTES: &str = "reference_text_bytes";
 }
 
 /// Allele index stored after a call's last allele (mixed ploidy).
@@ -145,7 +164,28 @@ pub static SCHEMA: Schema = Schema {
             PhysicalType::Binary,
             "allele",
             None,
-            Presence::Required,
+            Presence::Optional,
+        ),
+        def(
+            columns::REF_LEN,
+            PhysicalType::U32,
+            "length",
+            Some("bases"),
+            Presence::Optional,
+        ),
+        def(
+            columns::REF_DIFFERS,
+            PhysicalType::Binary,
+            "allele",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::REF_MISMATCH,
+            PhysicalType::U64,
+            "row",
+            None,
+            Presence::Optional,
         ),
         def(
             columns::ALT,

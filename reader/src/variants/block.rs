@@ -318,7 +318,7 @@ impl SiteBlock {
             contig,
             pos,
             id: ids(v, rows.clone())?,
-            reference: binaries(&v.column(col::REF)?, rows.clone())?,
+            reference: v.ref_alleles(rows.clone())?,
             alt,
             qual: v.column(col::QUAL)?.read_option(rows.clone())?,
             filter: binary_lists(&v.column(col::FILTER)?, rows.clone())?,

@@ -4,6 +4,7 @@
 
 mod block;
 mod export;
+mod reference;
 mod stats;
 mod text;
 
@@ -18,6 +19,7 @@ use crate::{ColumnReader, Error, Reader, Result};
 
 pub use block::{FormatValues, InfoValues, SiteBlock};
 pub use export::{write_vcf, VcfExport, VcfOutput};
+pub use reference::{RefMismatch, ReferenceLink, ReferenceReport};
 pub use stats::{VariantSummary, VariantsChecked};
 pub use text::{VcfWriteOptions, VcfWriter};
 
@@ -153,6 +155,7 @@ pub struct Variants {
     infos: Vec<InfoField>,
     formats: Vec<FormatField>,
     num_sites: u64,
+    ref_storage: reference::RefStorage,
 }
 
 impl Variants {
@@ -333,6 +336,7 @@ impl Variants {
             infos,
             formats,
             num_sites,
+            ref_storage: reference::RefStorage::open(reader, dataset)?,
         })
     }
 
@@ -475,11 +479,12 @@ impl Variants {
 
     /// Last position covered by each record of `rows` (`pos` their POS).
     fn record_ends(&self, rows: Range<u64>, pos: &[u64]) -> Result<Vec<u64>> {
-        let mut ends = Vec::with_capacity(pos.len());
-        self.column(col::REF)?
-            .for_each_binary(rows.clone(), |i, r| {
-                ends.push(pos[(i - rows.start) as usize] + (r.len() as u64).max(1) - 1)
-            })?;
+        let mut ends: Vec<u64> = self
+            .ref_lengths(rows.clone())?
+            .into_iter()
+            .zip(pos)
+            .map(|(n, p)| p + n.max(1) - 1)
+            .collect();
         if let Some(end) = self
             .infos
             .iter()

@@ -233,6 +233,7 @@ impl Variants {
                 }
             }
         }
+        self.check_reference(deep)?;
         let mut checked = VariantsChecked {
             records: self.num_sites(),
             calls: 0,

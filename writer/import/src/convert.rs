@@ -55,6 +55,12 @@ pub struct ConvertOptions {
     pub threads: Option<usize>,
     /// File-level writer options.
     pub write: WriteOptions,
+    /// The reference of VCF/BCF inputs (`--reference`, spec 14.7): a FASTA
+    /// or `.gcol` file. When it is also an input of this conversion (or,
+    /// with none given, when the conversion has exactly one FASTA input),
+    /// REF is coded against that dataset; otherwise REF is checked against
+    /// it and kept as text, so the output never needs another file.
+    pub reference: Option<PathBuf>,
     /// Set by another thread to stop: the conversion ends with
     /// [`gcol_writer::Error::Interrupted`] and leaves nothing behind.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -101,6 +107,7 @@ impl ConvertOptions {
             fastq_names: NamePolicy::Lenient,
             threads: None,
             write: WriteOptions::default(),
+            reference: None,
             cancel: None,
         }
     }
@@ -367,6 +374,59 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
     Ok(jobs)
 }
 
+/// The reference of the variants jobs (spec 14.7): `--reference` (coded
+/// against when it is a FASTA input of this conversion, else checked), or
+/// the one FASTA input when the conversion has variants and exactly one.
+fn reference_of(options: &ConvertOptions, jobs: &[Job]) -> Result<Option<crate::ReferenceSpec>> {
+    if !jobs
+        .iter()
+        .any(|j| matches!(j.format, SourceFormat::Vcf | SourceFormat::Bcf))
+    {
+        if let Some(r) = &options.reference {
+            return Err(Error::Input {
+                path: r.clone(),
+                detail: "--reference is for VCF and BCF inputs, and there are none".into(),
+            });
+        }
+        return Ok(None);
+    }
+    let fasta: Vec<&Job> = jobs
+        .iter()
+        .filter(|j| j.format == SourceFormat::Fasta && j.inputs.len() == 1)
+        .collect();
+    let same_file = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    match &options.reference {
+        Some(r) => {
+            if is_stdin(r) {
+                return Err(usage("--reference must be a file, not standard input"));
+            }
+            if !r.is_file() {
+                return Err(Error::Input {
+                    path: r.clone(),
+                    detail: "the reference is not a file".into(),
+                });
+            }
+            let input = fasta.iter().find(|j| same_file(&j.inputs[0].path, r));
+            Ok(Some(crate::ReferenceSpec {
+                path: r.clone(),
+                dataset: input.map(|j| j.name.clone()),
+            }))
+        }
+        None => match fasta.as_slice() {
+            [one] if !is_stdin(&one.inputs[0].path) && one.inputs[0].path.is_file() => {
+                Ok(Some(crate::ReferenceSpec {
+                    path: one.inputs[0].path.clone(),
+                    dataset: Some(one.name.clone()),
+                }))
+            }
+            _ => Ok(None),
+        },
+    }
+}
+
 /// Convert `options.inputs` into `options.output`: each input (or FASTQ
 /// pair) becomes one dataset. `progress(done, total)` counts input bytes
 /// read (`total` 0 when an input is a stream); `events` hears warnings and
@@ -402,6 +462,7 @@ fn convert_here(
         });
     }
     let jobs = plan(options, events)?;
+    let reference = reference_of(options, &jobs)?;
     let total = input_size(&options.inputs).unwrap_or(0);
     let mut writer = Writer::create(&options.output, options.write.clone())?;
     let page_bytes = options.page_kib.max(1) << 10;
@@ -412,7 +473,15 @@ fn convert_here(
         let sources: Vec<PathBuf> = job.inputs.iter().map(|i| i.path.clone()).collect();
         let report = |done: u64, _: u64| progress(base + done, total);
         let dataset = if matches!(job.format, SourceFormat::Vcf | SourceFormat::Bcf) {
-            variants_job(job, sources, options, &mut writer, &report, events)?
+            variants_job(
+                job,
+                sources,
+                options,
+                reference.clone(),
+                &mut writer,
+                &report,
+                events,
+            )?
         } else {
             let inputs = job
                 .inputs
@@ -506,6 +575,7 @@ fn variants_job(
     job: Job,
     sources: Vec<PathBuf>,
     options: &ConvertOptions,
+    reference: Option<crate::ReferenceSpec>,
     writer: &mut gcol_writer::FileWriter,
     report: Progress<'_>,
     events: &mut (dyn FnMut(Event<'_>) + Send),
@@ -554,6 +624,7 @@ fn variants_job(
     }
     o.zstd_level = options.zstd_level;
     o.cancel = options.cancel.clone();
+    o.reference = reference;
     let mut warnings = Vec::new();
     let s = import_vcf(
         writer,

@@ -16,6 +16,7 @@ pub mod fastq;
 pub mod input;
 mod names;
 mod nucleotide;
+pub mod reference;
 pub mod vcf;
 
 pub use convert::{
@@ -30,7 +31,7 @@ pub use fastq::{import_fastq, import_fastq_from, FastqOptions, FastqSummary, Qua
 pub use input::{
     dataset_name, is_stdin, open_input, sniff_input, Compression, Input, SniffedInput,
 };
-pub use vcf::{import_vcf, VcfOptions, VcfSummary};
+pub use vcf::{import_vcf, ReferenceSpec, VcfOptions, VcfSummary};
 
 /// Called with (input bytes read so far, input size in bytes).
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);

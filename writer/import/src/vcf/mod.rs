@@ -13,6 +13,7 @@
 //! per-sample API is an order of magnitude slower on wide files).
 
 mod header;
+mod refcode;
 mod source;
 
 use std::collections::{BTreeMap, HashMap};
@@ -58,6 +59,19 @@ pub struct VcfOptions {
     /// Name recorded in provenance instead of the file's (a stream that
     /// was copied to a temporary file).
     pub source_name: Option<String>,
+    /// The reference REF is checked against (spec 14.7).
+    pub reference: Option<ReferenceSpec>,
+}
+
+/// A reference for REF alleles (spec 14.7).
+#[derive(Debug, Clone)]
+pub struct ReferenceSpec {
+    /// A FASTA or `.gcol` file.
+    pub path: PathBuf,
+    /// The `sequences` dataset of the output that holds this reference:
+    /// REF is then stored only where it differs. `None`: REF is checked
+    /// and kept as text (the file stays readable without the reference).
+    pub dataset: Option<String>,
 }
 
 impl VcfOptions {
@@ -70,6 +84,7 @@ impl VcfOptions {
             chunk_samples: CHUNK_SAMPLES,
             cancel: None,
             source_name: None,
+            reference: None,
         }
     }
 }
@@ -979,10 +994,7 @@ pub fn import_vcf<W: Write>(
     } else {
         None
     };
-    let c_ref = writer.add_column(
-        dataset,
-        spec(col::REF).encoding(zstd(Encoding::lengths(), level)),
-    )?;
+    let mut c_ref = refcode::RefCoder::add(writer, dataset, options.reference.as_ref(), level)?;
     let c_alt = writer.add_column(
         dataset,
         spec(col::ALT)
@@ -1335,7 +1347,8 @@ pub fn import_vcf<W: Write>(
                 }
                 contig_names.push(l.fixed[0].to_vec());
             }
-            writer.push(c_pos, &[parse_pos(l.fixed[1], &here)?])?;
+            let pos = parse_pos(l.fixed[1], &here)?;
+            writer.push(c_pos, &[pos])?;
             let id = l.fixed[2];
             match (c_rs, rs_number(id)) {
                 (Some(c_rs), Some(n)) => {
@@ -1349,7 +1362,7 @@ pub fn import_vcf<W: Write>(
                     writer.push_binary_option(c_id, (id != b".").then_some(id))?;
                 }
             }
-            writer.push_binary(c_ref, l.fixed[3])?;
+            c_ref.push(writer, l.fixed[0], pos, l.fixed[3], &here)?;
             if l.fixed[4] != b"." {
                 for allele in l.fixed[4].split(|&b| b == b',') {
                     writer.push_binary(c_alt_item, allele)?;
@@ -1502,6 +1515,7 @@ pub fn import_vcf<W: Write>(
     if !derived.is_empty() {
         writer.set_dataset_metadata(dataset, meta::DERIVED_INFO, derived.join(","))?;
     }
+    c_ref.finish(writer, dataset, warn)?;
     writer.push_binary(c_header, &header.text)?;
     for sample in &header.samples {
         writer.push_binary(c_sample, sample)?;

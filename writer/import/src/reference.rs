@@ -1,0 +1,260 @@
+//! Reference sequences for variant import (spec 14.7): the bases REF
+//! alleles are checked against and, when the reference is a dataset of the
+//! same file, coded against.
+//!
+//! A reference is a FASTA file (plain, gzip or BGZF) or a `.gcol` file with
+//! a `sequences` dataset. Contigs are loaded one at a time, upper case, in
+//! the order the variants ask for them: a FASTA is read forward (variants
+//! and reference usually list contigs in one order), and read again from
+//! the start only when a contig lies behind the current position. Memory
+//! is one contig (250 MB for human chr1).
+
+use std::collections::HashSet;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use md5::{Digest, Md5};
+
+use crate::input::{open_input_with, Input};
+use gcol_writer::{Error, Result};
+
+/// A contig the variants used: name, length and MD5 of its upper-case
+/// bases (as SAM's `@SQ M5` and VCF's `##contig=<...,md5=...>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContigDigest {
+    /// Contig name.
+    pub name: String,
+    /// Length in bases.
+    pub length: u64,
+    /// MD5 (lower-case hex) of the upper-case bases.
+    pub md5: String,
+}
+
+enum Source {
+    Fasta {
+        input: Option<Input>,
+        /// A header line read but not yet used (the next record's).
+        pending: Option<Vec<u8>>,
+        /// Every record name, once a full pass has seen them all.
+        names: Option<HashSet<Vec<u8>>>,
+        /// Names seen in the current pass.
+        seen: HashSet<Vec<u8>>,
+    },
+    Gcol(Vec<gcol_reader::sequences::Sequences>),
+}
+
+/// Reference bases, one contig at a time.
+pub struct Reference {
+    path: PathBuf,
+    source: Source,
+    current: Option<(Vec<u8>, Option<Vec<u8>>)>,
+    /// Contigs loaded, in order of first use.
+    pub used: Vec<ContigDigest>,
+}
+
+impl std::fmt::Debug for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reference")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn source_error(path: &Path, detail: String) -> Error {
+    Error::Source {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, detail),
+    }
+}
+
+impl Reference {
+    /// Open a FASTA or `.gcol` reference (told apart by content).
+    pub fn open(path: &Path) -> Result<Reference> {
+        let mut head = [0u8; 8];
+        let read = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .map_err(|source| Error::Source {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let source = if read == 8 && head == gcol_format::MAGIC {
+            let reader = gcol_reader::Reader::open(path)
+                .map_err(|e| source_error(path, format!("cannot open as a reference: {e}")))?;
+            let sets = reader
+                .sequence_datasets()
+                .iter()
+                .map(|name| reader.sequences(name))
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| source_error(path, e.to_string()))?;
+            if sets.is_empty() {
+                return Err(source_error(
+                    path,
+                    "holds no sequences dataset to use as the reference".into(),
+                ));
+            }
+            Source::Gcol(sets)
+        } else {
+            Source::Fasta {
+                input: None,
+                pending: None,
+                names: None,
+                seen: HashSet::new(),
+            }
+        };
+        Ok(Reference {
+            path: path.to_path_buf(),
+            source,
+            current: None,
+            used: Vec::new(),
+        })
+    }
+
+    /// The path given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Upper-case bases of contig `name`, `None` when the reference lacks it.
+    pub fn contig(&mut self, name: &[u8]) -> Result<Option<&[u8]>> {
+        if self.current.as_ref().map(|c| c.0.as_slice()) != Some(name) {
+            let bases = match &mut self.source {
+                Source::Gcol(sets) => load_gcol(&self.path, sets, name)?,
+                Source::Fasta {
+                    input,
+                    pending,
+                    names,
+                    seen,
+                } => load_fasta(&self.path, input, pending, names, seen, name)?,
+            };
+            if let Some(b) = &bases {
+                let name_text = String::from_utf8_lossy(name).into_owned();
+                if !self.used.iter().any(|u| u.name == name_text) {
+                    let md5: String = Md5::digest(b).iter().map(|x| format!("{x:02x}")).collect();
+                    self.used.push(ContigDigest {
+                        name: name_text,
+                        length: b.len() as u64,
+                        md5,
+                    });
+                }
+            }
+            self.current = Some((name.to_vec(), bases));
+        }
+        Ok(self.current.as_ref().and_then(|c| c.1.as_deref()))
+    }
+}
+
+fn load_gcol(
+    path: &Path,
+    sets: &[gcol_reader::sequences::Sequences],
+    name: &[u8],
+) -> Result<Option<Vec<u8>>> {
+    let name = String::from_utf8_lossy(name);
+    let found = gcol_reader::sequences::find_record(sets, &name)
+        .map_err(|e| source_error(path, e.to_string()))?;
+    let Some((d, record)) = found else {
+        return Ok(None);
+    };
+    let set = &sets[d];
+    let length = set
+        .length(record)
+        .map_err(|e| source_error(path, e.to_string()))?;
+    let mut out = Vec::with_capacity(length as usize);
+    set.fetch_record_upper_into(record, 0..length, &mut out)
+        .map_err(|e| source_error(path, e.to_string()))?;
+    Ok(Some(out))
+}
+
+/// The record name of a FASTA header line: up to the first blank.
+fn header_name(line: &[u8]) -> &[u8] {
+    let text = line[1..].strip_suffix(b"\n").unwrap_or(&line[1..]);
+    let text = text.strip_suffix(b"\r").unwrap_or(text);
+    let end = text
+        .iter()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+fn load_fasta(
+    path: &Path,
+    input: &mut Option<Input>,
+    pending: &mut Option<Vec<u8>>,
+    names: &mut Option<HashSet<Vec<u8>>>,
+    seen: &mut HashSet<Vec<u8>>,
+    name: &[u8],
+) -> Result<Option<Vec<u8>>> {
+    if names.as_ref().is_some_and(|n| !n.contains(name)) {
+        return Ok(None);
+    }
+    let io = |source| Error::Source {
+        path: path.to_path_buf(),
+        source,
+    };
+    // At most two passes: from where the last contig ended to the end,
+    // then from the start.
+    for pass in 0..2 {
+        if input.is_none() {
+            *input = Some(open_input_with(path, false)?);
+            *pending = None;
+            seen.clear();
+        }
+        let reader = &mut input.as_mut().expect("opened").reader;
+        let mut line = Vec::new();
+        loop {
+            let header = match pending.take() {
+                Some(h) => h,
+                None => {
+                    line.clear();
+                    if reader.read_until(b'\n', &mut line).map_err(io)? == 0 {
+                        break;
+                    }
+                    if line.first() != Some(&b'>') {
+                        if line.iter().all(u8::is_ascii_whitespace) {
+                            continue;
+                        }
+                        if seen.is_empty() {
+                            return Err(source_error(
+                                path,
+                                "is not FASTA (no `>` header line first); give a FASTA or .gcol reference".into(),
+                            ));
+                        }
+                        continue;
+                    }
+                    std::mem::take(&mut line)
+                }
+            };
+            let this = header_name(&header).to_vec();
+            seen.insert(this.clone());
+            let wanted = this == name;
+            let mut bases = Vec::new();
+            loop {
+                line.clear();
+                if reader.read_until(b'\n', &mut line).map_err(io)? == 0 {
+                    break;
+                }
+                if line.first() == Some(&b'>') {
+                    *pending = Some(std::mem::take(&mut line));
+                    break;
+                }
+                if wanted {
+                    bases.extend(
+                        line.iter()
+                            .filter(|b| !b.is_ascii_whitespace())
+                            .map(u8::to_ascii_uppercase),
+                    );
+                }
+            }
+            if wanted {
+                return Ok(Some(bases));
+            }
+        }
+        // End of the file: the input was read from its start, so every
+        // name has been seen.
+        *names = Some(std::mem::take(seen));
+        *input = None;
+        if names.as_ref().is_some_and(|n| !n.contains(name)) || pass == 1 {
+            return Ok(None);
+        }
+    }
+    Ok(None)
+}
