@@ -214,6 +214,42 @@ impl<'r> ColumnReader<'r> {
         Ok(page)
     }
 
+    /// Chunk `(i, j)` kept packed (see [`crate::Reader::packed_page`]), or
+    /// `None` when it is not a `for-bitpack` page of a one-byte type
+    /// without nulls, or is decoded in the cache already: then use
+    /// [`ColumnReader::chunk`].
+    pub fn packed_chunk(&self, i: u64, j: u64) -> Result<Option<crate::PackedPage>> {
+        let grid = self.chunk_grid()?;
+        if i >= grid.row_chunks || j >= grid.column_chunks {
+            return Ok(None);
+        }
+        let page = self.check_page(grid.page_of(i, j))?;
+        if self.reader.page_info(page)?.num_values as u64 != grid.chunk_values(i, j) {
+            return Ok(None);
+        }
+        self.reader.packed_page(page)
+    }
+
+    /// Runs `(start, len)` of chunk `(i, j)`'s values of a one-byte type,
+    /// streamed without decoding or caching the page
+    /// ([`crate::Reader::packed_runs`]); `None` when that does not apply.
+    pub fn chunk_runs(
+        &self,
+        i: u64,
+        j: u64,
+        runs: &[(usize, usize)],
+    ) -> Result<Option<Vec<Vec<u8>>>> {
+        let grid = self.chunk_grid()?;
+        if i >= grid.row_chunks || j >= grid.column_chunks {
+            return Ok(None);
+        }
+        let page = self.check_page(grid.page_of(i, j))?;
+        if self.reader.page_info(page)?.num_values as u64 != grid.chunk_values(i, j) {
+            return Ok(None);
+        }
+        self.reader.packed_runs(page, runs)
+    }
+
     /// Values of rows `rows` and columns `columns` of a chunked column, in
     /// row-major order (`row`, `column`, `inner`), with their presence
     /// (true unless null). Only the chunks that intersect the block are

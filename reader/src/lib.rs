@@ -44,7 +44,7 @@ pub use column::ColumnReader;
 pub use error::{Error, Result};
 pub use fork::mark_forked;
 pub use layout::ChunkGrid;
-pub use page::{Page, PinnedPage};
+pub use page::{PackedPage, Page, PinnedPage};
 pub use reader::{default_cache, ChecksumPolicy, ReadOptions, Reader};
 pub use sequences::{
     find_record, parse_region, Alphabet, ExportOptions, InvariantReport, MotifHit, RecordInfo,

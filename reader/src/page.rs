@@ -187,3 +187,35 @@ impl Drop for PinnedPage {
         }
     }
 }
+
+/// A page of a one-byte integer column stored `for-bitpack` (spec 7.3),
+/// kept packed (after zstd): runs of it unpack without decoding the page
+/// (`Reader::packed_page`). Cached at an eighth of the decoded size for
+/// 1-bit genotype pages.
+#[derive(Debug, Clone)]
+pub struct PackedPage {
+    physical: PhysicalType,
+    num_values: u32,
+    data: Bytes,
+}
+
+impl PackedPage {
+    pub(crate) fn new(physical: PhysicalType, num_values: u32, data: Bytes) -> Option<PackedPage> {
+        gcol_format::encoding::for_bitpack::PackedBytes::parse(physical, num_values, &data)?;
+        Some(PackedPage {
+            physical,
+            num_values,
+            data,
+        })
+    }
+
+    /// The packed values.
+    pub fn view(&self) -> gcol_format::encoding::for_bitpack::PackedBytes<'_> {
+        gcol_format::encoding::for_bitpack::PackedBytes::parse(
+            self.physical,
+            self.num_values,
+            &self.data,
+        )
+        .expect("checked when made")
+    }
+}

@@ -10,14 +10,17 @@ use gcol_format::footer::{Footer, FooterHeader};
 use gcol_format::header::HEADER_LEN;
 use gcol_format::manifest::{Column, Dataset, Layout, Manifest};
 use gcol_format::tail::TAIL_LEN;
-use gcol_format::{crc, FilePart, Header, Tail};
+use gcol_format::{crc, FilePart, Header, PhysicalType, Tail};
 use memmap2::Mmap;
 use rayon::prelude::*;
 
 use crate::cache::{CacheOptions, PageCache};
 use crate::column::ColumnReader;
-use crate::page::{Page, PinnedPage};
+use crate::page::{PackedPage, Page, PinnedPage};
 use crate::{Error, Result};
+
+/// Cache key bit of a page kept packed ([`Reader::packed_page`]).
+const PACKED_KEY: u64 = 1 << 63;
 
 /// When checksums are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -864,6 +867,152 @@ impl Reader {
     /// its recency (for prefetch hints).
     pub(crate) fn peek_page(&self, page: u64) -> Option<Bytes> {
         self.inner.cache.peek((self.inner.file_key, page))
+    }
+
+    /// Page `page` kept packed, when it is a `for-bitpack` page without
+    /// nulls of a one-byte integer column (genotypes, phase bits) and its
+    /// decoded form is not cached already: the stored bytes checked and
+    /// decompressed, cached under their own key at their packed size.
+    /// `None`: read [`Reader::page`] instead.
+    pub fn packed_page(&self, page: u64) -> Result<Option<PackedPage>> {
+        let inner = &*self.inner;
+        let info = self.page_info(page)?;
+        let (_, column) = self.column_meta(info.column_id);
+        let physical = column.physical_type;
+        let Ok(encoding) = gcol_format::encoding::Encoding::from_id(info.encoding) else {
+            return Ok(None);
+        };
+        if encoding.base != gcol_format::encoding::BaseEncoding::ForBitpack
+            || info.flags != 0
+            || !matches!(physical, PhysicalType::I8 | PhysicalType::U8)
+            || inner.cache.contains((inner.file_key, page))
+        {
+            return Ok(None);
+        }
+        let key = (inner.file_key, page | PACKED_KEY);
+        if let Some(data) = inner.cache.get(key) {
+            return Ok(PackedPage::new(physical, info.num_values, data));
+        }
+        let range = info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize;
+        let stored = if page >= inner.footer.num_pages {
+            inner.inline.slice(range)
+        } else {
+            let stored = inner.data.slice(range);
+            self.check_stored(page, &info, &stored, false)?;
+            stored
+        };
+        let data = match encoding.compression {
+            gcol_format::encoding::Compression::None => stored,
+            gcol_format::encoding::Compression::Zstd { .. } => Bytes::from(
+                gcol_format::encoding::zstd_frame::decompress(&stored, None)
+                    .map_err(|source| self.page_error(page, &info, source))?,
+            ),
+        };
+        let Some(packed) = PackedPage::new(physical, info.num_values, data.clone()) else {
+            return Ok(None);
+        };
+        inner.cache.insert(key, data, false);
+        Ok(Some(packed))
+    }
+
+    /// Values `start .. start + len` of each run of `runs` in page `page` of
+    /// a one-byte `for-bitpack` column (as stored bytes: `i8` as its byte),
+    /// for reads that want a small part of a large page (one sample's
+    /// genotypes): from the cached page when there is one, else streamed
+    /// through a reused zstd context, keeping only the runs' bytes (nothing
+    /// is cached, and no memory of the page's size is touched). `None`:
+    /// read the page whole instead.
+    pub fn packed_runs(&self, page: u64, runs: &[(usize, usize)]) -> Result<Option<Vec<Vec<u8>>>> {
+        use gcol_format::encoding::for_bitpack::PackedBytes;
+        let inner = &*self.inner;
+        if inner.cache.contains((inner.file_key, page))
+            || inner.cache.contains((inner.file_key, page | PACKED_KEY))
+        {
+            return Ok(None);
+        }
+        let info = self.page_info(page)?;
+        let (_, column) = self.column_meta(info.column_id);
+        let physical = column.physical_type;
+        let Ok(encoding) = gcol_format::encoding::Encoding::from_id(info.encoding) else {
+            return Ok(None);
+        };
+        if encoding.base != gcol_format::encoding::BaseEncoding::ForBitpack
+            || encoding.compression == gcol_format::encoding::Compression::None
+            || info.flags != 0
+            || page >= inner.footer.num_pages
+            || !matches!(physical, PhysicalType::I8 | PhysicalType::U8)
+            || runs.iter().any(|&(s, n)| s + n > info.num_values as usize)
+        {
+            return Ok(None);
+        }
+        let range = info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize;
+        let stored = inner.data.slice(range);
+        self.check_stored(page, &info, &stored, false)?;
+        // The frame header (9 bytes), then each run's bytes as they pass.
+        let mut header = Vec::with_capacity(9);
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        let mut bytes: Vec<Vec<u8>> = vec![Vec::new(); runs.len()];
+        let mut usable = true;
+        gcol_format::encoding::zstd_frame::decompress_visit(&stored, None, |at, piece| {
+            if !usable {
+                return;
+            }
+            let mut piece_at = at;
+            let mut piece = piece;
+            if header.len() < 9 {
+                let n = (9 - header.len()).min(piece.len());
+                header.extend_from_slice(&piece[..n]);
+                piece = &piece[n..];
+                piece_at += n;
+                if header.len() < 9 {
+                    return;
+                }
+                let width = header[8] as usize;
+                if !matches!(width, 0 | 1 | 2 | 4 | 8) {
+                    usable = false;
+                    return;
+                }
+                spans = runs
+                    .iter()
+                    .map(|&(s, n)| (9 + s * width / 8, 9 + ((s + n) * width).div_ceil(8)))
+                    .collect();
+            }
+            let end = piece_at + piece.len();
+            for (k, &(from, to)) in spans.iter().enumerate() {
+                let (a, b) = (from.max(piece_at), to.min(end));
+                if a < b {
+                    bytes[k].extend_from_slice(&piece[a - piece_at..b - piece_at]);
+                }
+            }
+        })
+        .map_err(|source| self.page_error(page, &info, source))?;
+        if !usable || header.len() < 9 {
+            return Ok(None);
+        }
+        let width = u32::from(header[8]);
+        let mut frame = header.clone();
+        let mut out = Vec::with_capacity(runs.len());
+        for (k, &(start, len)) in runs.iter().enumerate() {
+            let first_value = if width == 0 {
+                start
+            } else {
+                (start * width as usize / 8) * 8 / width as usize
+            };
+            let covered = (start + len) - first_value;
+            frame.truncate(9);
+            frame.extend_from_slice(&bytes[k]);
+            let expected = gcol_format::encoding::for_bitpack::packed_len(covered, width);
+            if frame.len() - 9 != expected {
+                return Ok(None);
+            }
+            let Some(view) = PackedBytes::parse(physical, covered as u32, &frame) else {
+                return Ok(None);
+            };
+            let mut values = vec![0u8; len];
+            view.unpack(start - first_value, &mut values);
+            out.push(values);
+        }
+        Ok(Some(out))
     }
 
     /// Page `page` of the directory through the cache.

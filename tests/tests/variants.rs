@@ -404,6 +404,87 @@ proptest::proptest! {
                 proptest::prop_assert_eq!(phased[i * samples + s], *phase);
             }
         }
+        // Allele counts of a sub-range equal the calls' own.
+        let first = (seed % sites as u64) as usize;
+        let rows: Vec<u64> = (first as u64..sites as u64).collect();
+        let (counts, width, _) = v.allele_counts(&rows, None).unwrap();
+        for (k, row) in expected[first..].iter().enumerate() {
+            let mut want = vec![0u32; width];
+            for (call, _) in row {
+                for &a in call {
+                    if a >= 0 {
+                        want[a as usize] += 1;
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(&counts[k * width..(k + 1) * width], &want[..]);
+        }
+    }
+
+    /// Biallelic diploid calls without missing alleles are stored at one
+    /// bit per haplotype and kept packed when read: genotypes and allele
+    /// counts of any rows and samples (past 255 haplotypes, runs starting
+    /// off a byte boundary) equal the calls.
+    #[test]
+    fn one_bit_genotype_pages_read_packed(
+        seed in 1u64..u64::MAX,
+        sites in 1usize..90,
+        samples in 1usize..300,
+        chunk_variants in 9u64..70,
+    ) {
+        let mut rng = gcol_tests::Rng(seed);
+        let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=1>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT");
+        for s in 0..samples {
+            text.push_str(&format!("\tS{s}"));
+        }
+        text.push('\n');
+        let mut calls = Vec::new();
+        for site in 0..sites {
+            text.push_str(&format!("1\t{}\t.\tA\tC\t.\t.\t.\tGT", site + 1));
+            let density = rng.next() % 100;
+            for _ in 0..samples {
+                let a = [(rng.next() % 100 < density) as i16, (rng.next() % 100 < density) as i16];
+                text.push_str(&format!("\t{}|{}", a[0], a[1]));
+                calls.push(a);
+            }
+            text.push('\n');
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.vcf");
+        std::fs::write(&path, text).unwrap();
+        let mut w = Writer::new(Vec::new(), WriteOptions::default()).unwrap();
+        let mut options = VcfOptions::new("v");
+        options.chunk_variants = chunk_variants;
+        import_vcf(&mut w, &path, false, &options, &|_, _| {}, &mut |_| {}).unwrap();
+        let reader = Reader::from_bytes(w.finish().unwrap()).unwrap();
+        let v = Variants::open(&reader, "v").unwrap();
+        let first = (seed % sites as u64) as usize;
+        // One sample first, from pages not yet cached: its runs are
+        // streamed out of each page.
+        let one = [samples - 1];
+        let (alleles, _, _) = v.genotypes(first as u64..sites as u64, Some(&one)).unwrap();
+        for site in first..sites {
+            let at = (site - first) * 2;
+            proptest::prop_assert_eq!(&alleles[at..at + 2], &calls[site * samples + one[0]][..]);
+        }
+        let chosen: Vec<usize> = (0..samples).filter(|s| (seed >> (s % 61)) & 1 == 1 || *s == 0).collect();
+        let (alleles, _, ploidy) = v.genotypes(first as u64..sites as u64, Some(&chosen)).unwrap();
+        proptest::prop_assert_eq!(ploidy, 2);
+        for site in first..sites {
+            for (o, &s) in chosen.iter().enumerate() {
+                let at = ((site - first) * chosen.len() + o) * 2;
+                proptest::prop_assert_eq!(&alleles[at..at + 2], &calls[site * samples + s][..]);
+            }
+        }
+        let rows: Vec<u64> = (first as u64..sites as u64).collect();
+        let (counts, width, _) = v.allele_counts(&rows, None).unwrap();
+        proptest::prop_assert_eq!(width, 2);
+        for site in first..sites {
+            let ones: u32 = (0..samples).map(|s| calls[site * samples + s].iter().sum::<i16>() as u32).sum();
+            let k = site - first;
+            proptest::prop_assert_eq!(counts[2 * k + 1], ones);
+            proptest::prop_assert_eq!(counts[2 * k], 2 * samples as u32 - ones);
+        }
     }
 }
 

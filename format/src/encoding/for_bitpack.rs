@@ -2,6 +2,7 @@
 //! two's complement), a bit width (u8, 0..=64), then every value minus the
 //! reference, bit-packed at that width.
 
+pub use super::bitpack::packed_len;
 use super::bitpack::{pack_into, unpack_into};
 use super::integers::store;
 use crate::{Error, PhysicalType, Result};
@@ -239,4 +240,263 @@ fn decode_bytes(
         });
     }
     Ok(Some(out))
+}
+
+/// A `for-bitpack` page of a one-byte type (`i8`, `u8`) kept packed (spec
+/// 7.3): frame of reference, width, and the packed values, checked so that
+/// every value a width can hold fits the type. Runs of it unpack without
+/// decoding the page ([`PackedBytes::unpack`]); a 1-bit page counts set
+/// values by popcount ([`PackedBytes::count_ones`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PackedBytes<'a> {
+    /// The frame of reference as the type's value (`i8` as its byte).
+    pub offset: u8,
+    /// Bit width, 0..=8.
+    pub width: u32,
+    /// Number of values.
+    pub len: usize,
+    /// The packed values (`ceil(len × width / 8)` bytes).
+    pub packed: &'a [u8],
+}
+
+/// Bytewise `a + b` modulo 256 in each byte (no carry between bytes).
+fn add_bytes(a: u64, b: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    ((a & !HIGH) + (b & !HIGH)) ^ ((a ^ b) & HIGH)
+}
+
+/// Byte `b` spread to eight bytes, byte `i` holding bit `i` of `b` (a
+/// little-endian u64): eight 1-bit values at once.
+pub fn spread1(b: u8) -> u64 {
+    SPREAD1[b as usize]
+}
+
+/// Spread table of width 1: byte `b` to eight bytes, byte `i` = bit `i`.
+static SPREAD1: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut v = 0u64;
+        let mut i = 0;
+        while i < 8 {
+            v |= (((b >> i) & 1) as u64) << (8 * i);
+            i += 1;
+        }
+        t[b] = v;
+        b += 1;
+    }
+    t
+};
+
+/// Spread table of width 2: byte `b` to four bytes, byte `i` = bits `2i..2i+2`.
+static SPREAD2: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut v = 0u32;
+        let mut i = 0;
+        while i < 4 {
+            v |= (((b >> (2 * i)) & 3) as u32) << (8 * i);
+            i += 1;
+        }
+        t[b] = v;
+        b += 1;
+    }
+    t
+};
+
+impl<'a> PackedBytes<'a> {
+    /// View the stored bytes of a `for-bitpack` page (after zstd) of
+    /// `num_values` values of `physical`; `None` when it is not a one-byte
+    /// type at a width up to 8 whose values all fit (then decode the page).
+    pub fn parse(physical: PhysicalType, num_values: u32, stored: &'a [u8]) -> Option<Self> {
+        let (low, high) = match physical {
+            PhysicalType::I8 => (-128i64, 127i64),
+            PhysicalType::U8 => (0, 255),
+            _ => return None,
+        };
+        if stored.len() < 9 {
+            return None;
+        }
+        let reference = u64::from_le_bytes(stored[0..8].try_into().expect("8 bytes"));
+        let width = u32::from(stored[8]);
+        let base = match physical {
+            PhysicalType::U8 if reference > 255 => return None,
+            PhysicalType::U8 => reference as i64,
+            _ => reference as i64,
+        };
+        if width > 8 || base < low || base + (1i64 << width) - 1 > high {
+            return None;
+        }
+        let packed = &stored[9..];
+        if packed.len() != super::packed_len(num_values as usize, width) {
+            return None;
+        }
+        Some(PackedBytes {
+            offset: base as u8,
+            width,
+            len: num_values as usize,
+            packed,
+        })
+    }
+
+    /// Write values `start .. start + out.len()` to `out`.
+    pub fn unpack(&self, start: usize, out: &mut [u8]) {
+        let len = out.len();
+        assert!(start + len <= self.len, "run past the page");
+        let w = self.width as usize;
+        let offset = self.offset;
+        match w {
+            0 => out.fill(offset),
+            8 => {
+                for (o, &b) in out.iter_mut().zip(&self.packed[start..start + len]) {
+                    *o = b.wrapping_add(offset);
+                }
+            }
+            1 | 2 | 4 => {
+                let per = 8 / w;
+                let mask = ((1u16 << w) - 1) as u8;
+                // Head up to a byte boundary, whole bytes, then the tail.
+                let head = ((per - start % per) % per).min(len);
+                let value = |i: usize| -> u8 {
+                    let bit = i * w;
+                    ((self.packed[bit >> 3] >> (bit & 7)) & mask).wrapping_add(offset)
+                };
+                for (k, o) in out[..head].iter_mut().enumerate() {
+                    *o = value(start + k);
+                }
+                let body = (len - head) / per;
+                let first = (start + head) / per;
+                let add = u64::from_ne_bytes([offset; 8]);
+                let dest = &mut out[head..head + body * per];
+                let bytes = &self.packed[first..first + body];
+                match w {
+                    1 => {
+                        for (chunk, &b) in dest.chunks_exact_mut(8).zip(bytes) {
+                            let v = add_bytes(SPREAD1[b as usize], add);
+                            chunk.copy_from_slice(&v.to_le_bytes());
+                        }
+                    }
+                    2 => {
+                        for (chunk, &b) in dest.chunks_exact_mut(4).zip(bytes) {
+                            let v = add_bytes(u64::from(SPREAD2[b as usize]), add) as u32;
+                            chunk.copy_from_slice(&v.to_le_bytes());
+                        }
+                    }
+                    _ => {
+                        for (chunk, &b) in dest.chunks_exact_mut(2).zip(bytes) {
+                            chunk[0] = (b & 15).wrapping_add(offset);
+                            chunk[1] = (b >> 4).wrapping_add(offset);
+                        }
+                    }
+                }
+                for (k, o) in out.iter_mut().enumerate().skip(head + body * per) {
+                    *o = value(start + k);
+                }
+            }
+            _ => {
+                let mask = (1u32 << w) - 1;
+                for (k, o) in out.iter_mut().enumerate() {
+                    let bit = (start + k) * w;
+                    let byte = bit >> 3;
+                    let lo = u32::from(self.packed[byte]);
+                    let hi = u32::from(*self.packed.get(byte + 1).unwrap_or(&0));
+                    let v = ((lo | hi << 8) >> (bit & 7)) & mask;
+                    *o = (v as u8).wrapping_add(offset);
+                }
+            }
+        }
+    }
+
+    /// Number of packed values equal to `offset + 1` among `start .. start
+    /// + len`, for a 1-bit page: a popcount of the run's bits.
+    pub fn count_ones(&self, start: usize, len: usize) -> Option<u64> {
+        if self.width != 1 {
+            return None;
+        }
+        assert!(start + len <= self.len, "run past the page");
+        let (mut i, end) = (start, start + len);
+        let mut n = 0u64;
+        while i < end && i % 64 != 0 {
+            n += u64::from((self.packed[i >> 3] >> (i & 7)) & 1);
+            i += 1;
+        }
+        while i + 64 <= end {
+            let at = i >> 3;
+            let word = u64::from_le_bytes(self.packed[at..at + 8].try_into().expect("8 bytes"));
+            n += u64::from(word.count_ones());
+            i += 64;
+        }
+        while i < end {
+            n += u64::from((self.packed[i >> 3] >> (i & 7)) & 1);
+            i += 1;
+        }
+        Some(n)
+    }
+}
+
+#[cfg(test)]
+mod packed_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any run unpacks to the values the full decoder gives, and a
+        /// 1-bit run's popcount counts its values above the reference.
+        #[test]
+        fn runs_unpack_as_the_page_decodes(
+            values in prop::collection::vec(-3i8..=5, 0..700),
+            shift in -120i8..=120,
+            signed in any::<bool>(),
+            cut in any::<(usize, usize)>(),
+        ) {
+            let values: Vec<i8> = values.iter().map(|v| v.saturating_add(shift)).collect();
+            let (physical, bytes): (PhysicalType, Vec<u8>) = if signed {
+                (PhysicalType::I8, values.iter().map(|&v| v as u8).collect())
+            } else {
+                (PhysicalType::U8, values.iter().map(|&v| v.unsigned_abs()).collect())
+            };
+            let stored = encode(physical, &bytes);
+            let decoded = decode(physical, bytes.len() as u32, &stored).unwrap();
+            prop_assert_eq!(&decoded, &bytes);
+            // A width whose range passes the type's (119..=127 at 4 bits)
+            // is left to the full decoder.
+            let Some(packed) = PackedBytes::parse(physical, bytes.len() as u32, &stored) else {
+                let high = if signed { 127 } else { 255 };
+                prop_assert!(
+                    i64::from(stored[8]) > 0
+                        && stored[0] as i8 as i64 + (1i64 << stored[8]) - 1 > high
+                        || !signed && stored[0] as i64 + (1i64 << stored[8]) - 1 > high
+                );
+                return Ok(());
+            };
+            let start = if bytes.is_empty() { 0 } else { cut.0 % bytes.len() };
+            let len = (bytes.len() - start).min(cut.1 % 300);
+            let mut out = vec![0u8; len];
+            packed.unpack(start, &mut out);
+            prop_assert_eq!(&out[..], &bytes[start..start + len]);
+            if let Some(n) = packed.count_ones(start, len) {
+                let above = bytes[start..start + len].iter().filter(|&&b| b != packed.offset).count();
+                prop_assert_eq!(n, above as u64);
+            }
+        }
+    }
+
+    #[test]
+    fn every_width_unpacks_long_runs() {
+        for width in 0..=8u32 {
+            let n = 1000usize;
+            let max = if width == 0 { 0 } else { (1u32 << width) - 1 };
+            let bytes: Vec<u8> = (0..n)
+                .map(|i| ((i as u32 * 7 + 3) % (max + 1)) as u8)
+                .collect();
+            let stored = encode(PhysicalType::U8, &bytes);
+            let packed = PackedBytes::parse(PhysicalType::U8, n as u32, &stored).unwrap();
+            for start in [0, 1, 3, 7, 8, 13, 64, 65] {
+                let mut out = vec![0u8; n - start];
+                packed.unpack(start, &mut out);
+                assert_eq!(out, bytes[start..], "width {width} start {start}");
+            }
+        }
+    }
 }

@@ -19,7 +19,7 @@ mod bitpack;
 pub mod decimal;
 mod delta_varint;
 mod dictionary;
-mod for_bitpack;
+pub mod for_bitpack;
 mod integers;
 mod lengths;
 mod varint_plain;

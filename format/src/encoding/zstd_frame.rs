@@ -272,6 +272,61 @@ pub fn decompress_prefix<S: AsRef<[u8]>>(
     Ok(frame)
 }
 
+/// Stream a page's frame through this thread's reused context and a
+/// reused 64 KiB buffer, handing each piece of content to `sink(offset,
+/// bytes)` in order; nothing of the page's size is allocated, so reading a
+/// few runs of a large page touches no fresh memory. The same checks as a
+/// whole-frame decode apply. Returns the content size.
+pub fn decompress_visit(
+    stored: &[u8],
+    exact: Option<u32>,
+    mut sink: impl FnMut(usize, &[u8]),
+) -> Result<usize> {
+    const PIECE: usize = 64 << 10;
+    thread_local! {
+        static STREAMING: std::cell::RefCell<Option<(DCtx<'static>, Vec<u8>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let size = frame_size(stored, exact)? as usize;
+    let malformed = |detail| Error::MalformedPage {
+        encoding: NAME,
+        detail,
+        position: 0,
+    };
+    STREAMING.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let (dctx, buf) = slot.get_or_insert_with(|| (DCtx::create(), vec![0u8; PIECE]));
+        dctx.reset(ResetDirective::SessionOnly)
+            .map_err(|_| malformed("context reset failed"))?;
+        let mut input = InBuffer::around(stored);
+        let mut done = 0usize;
+        loop {
+            let mut output = OutBuffer::around(&mut buf[..]);
+            let hint = dctx
+                .decompress_stream(&mut output, &mut input)
+                .map_err(|_| malformed("a frame that does not decompress"))?;
+            let n = output.pos();
+            if done + n > size {
+                return Err(malformed("content longer than its declared size"));
+            }
+            if n > 0 {
+                sink(done, &buf[..n]);
+                done += n;
+            }
+            if hint == 0 {
+                break;
+            }
+            if n == 0 && input.pos() == stored.len() {
+                return Err(malformed("frame ends before its content does"));
+            }
+        }
+        if done != size || input.pos() != stored.len() {
+            return Err(malformed("content shorter than its declared size"));
+        }
+        Ok(size)
+    })
+}
+
 /// Decompress one frame; `exact` is the required content size when known.
 /// Run `f` with this thread's decompression context: creating one costs
 /// more than decompressing a small page (or a manifest).
@@ -325,7 +380,9 @@ pub(crate) fn decompress_limited(stored: &[u8], limit: u64) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-pub(crate) fn decompress(stored: &[u8], exact: Option<u32>) -> Result<Vec<u8>> {
+/// Decompress a page's one zstd frame (spec 7.5), its content size declared
+/// and at most [`crate::MAX_PAGE_BYTES`] (exactly `exact` when given).
+pub fn decompress(stored: &[u8], exact: Option<u32>) -> Result<Vec<u8>> {
     let malformed = |detail| Error::MalformedPage {
         encoding: NAME,
         detail,

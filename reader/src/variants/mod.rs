@@ -666,12 +666,58 @@ pub(crate) fn gather_haplotypes<T: gcol_format::Value + Copy>(
         );
         let height = (chunk_rows.end - chunk_rows.start) as usize;
         for (&j, columns) in &by_chunk {
+            let first_column = grid.columns_in(j).start;
+            let (skip, take) = ((from - chunk_rows.start) as usize, (to - from) as usize);
+            let out_base = (from - rows.start) as usize * stride;
+            // A few haplotypes of a page not in the cache (one sample's):
+            // streamed, keeping only their runs.
+            let chunk_columns = grid.columns_in(j);
+            if std::mem::size_of::<T>() == 1
+                && columns.len() as u64 * 8 <= chunk_columns.end - chunk_columns.start
+            {
+                let runs: Vec<(usize, usize)> = columns
+                    .iter()
+                    .map(|&(c, _)| ((c - first_column) as usize * height + skip, take))
+                    .collect();
+                if let Some(values) = column.chunk_runs(i, j, &runs)? {
+                    for (run, &(_, slot)) in values.iter().zip(columns) {
+                        let run: &[T] = bytemuck::cast_slice(run);
+                        for (r, &v) in run.iter().enumerate() {
+                            out[out_base + r * stride + slot] = v;
+                        }
+                    }
+                    continue;
+                }
+            }
+            // One-byte values kept packed: only the runs asked for are
+            // unpacked (a region's), 64 haplotypes at a time.
+            let packed = if std::mem::size_of::<T>() == 1 {
+                column.packed_chunk(i, j)?
+            } else {
+                None
+            };
+            if let Some(packed) = packed {
+                let view = packed.view();
+                let mut scratch = vec![0u8; 64 * take];
+                for tile in columns.chunks(64) {
+                    for (t, &(c, _)) in tile.iter().enumerate() {
+                        let base = (c - first_column) as usize * height + skip;
+                        view.unpack(base, &mut scratch[t * take..(t + 1) * take]);
+                    }
+                    let values: &[T] = bytemuck::cast_slice(&scratch);
+                    for r in 0..take {
+                        let row = &mut out[out_base + r * stride..out_base + (r + 1) * stride];
+                        for (t, &(_, slot)) in tile.iter().enumerate() {
+                            row[slot] = values[t * take + r];
+                        }
+                    }
+                }
+                continue;
+            }
             let page = column.chunk(i, j)?;
             let values = page.values::<T>()?;
-            let first_column = grid.columns_in(j).start;
             // Tiles of 64 haplotypes: each record's values of a tile are
             // written side by side, read from 64 runs.
-            let (skip, take) = ((from - chunk_rows.start) as usize, (to - from) as usize);
             for tile in columns.chunks(64) {
                 let runs: Vec<(&[T], usize)> = tile
                     .iter()
@@ -680,7 +726,6 @@ pub(crate) fn gather_haplotypes<T: gcol_format::Value + Copy>(
                         (&values[base..base + take], slot)
                     })
                     .collect();
-                let out_base = (from - rows.start) as usize * stride;
                 for r in 0..take {
                     let row = &mut out[out_base + r * stride..out_base + (r + 1) * stride];
                     for &(run, slot) in &runs {
@@ -733,9 +778,22 @@ fn count_haplotypes<T: gcol_format::Value + Copy + Into<i32>>(
         let out =
             &mut counts[(from - rows.start) as usize * width..(to - rows.start) as usize * width];
         for (&j, hs) in &by_chunk {
+            let first = grid.columns_in(j).start;
+            let packed = if std::mem::size_of::<T>() == 1 {
+                column.packed_chunk(i, j)?
+            } else {
+                None
+            };
+            if let Some(packed) = packed {
+                let bases: Vec<usize> = hs
+                    .iter()
+                    .map(|&h| (h - first) as usize * height + skip)
+                    .collect();
+                count_packed(&packed.view(), &bases, take, width, out);
+                continue;
+            }
             let page = column.chunk(i, j)?;
             let values = page.values::<T>()?;
-            let first = grid.columns_in(j).start;
             for &h in hs {
                 let base = (h - first) as usize * height + skip;
                 for (site, &a) in values[base..base + take].iter().enumerate() {
@@ -748,6 +806,77 @@ fn count_haplotypes<T: gcol_format::Value + Copy + Into<i32>>(
         }
     }
     Ok(())
+}
+
+/// Add to `out` (`[site][allele]`, `width` alleles a site) the allele
+/// indexes of the packed runs starting at `bases`, `take` values each (one
+/// haplotype's sites). Biallelic 1-bit pages (values 0 and 1) count their
+/// 1s eight sites at a time in byte lanes (no per-value branch); a page of
+/// one value adds the run length; others unpack and count.
+fn count_packed(
+    view: &gcol_format::encoding::for_bitpack::PackedBytes<'_>,
+    bases: &[usize],
+    take: usize,
+    width: usize,
+    out: &mut [u32],
+) {
+    use gcol_format::encoding::for_bitpack::spread1;
+    let offset = i32::from(view.offset as i8);
+    if view.width == 0 {
+        if offset >= 0 && (offset as usize) < width {
+            for site in 0..take {
+                out[site * width + offset as usize] += bases.len() as u32;
+            }
+        }
+        return;
+    }
+    if view.width == 1 && offset == 0 && width >= 2 {
+        let packed = view.packed;
+        let bit = |i: usize| u64::from((packed[i >> 3] >> (i & 7)) & 1);
+        let groups = take / 8;
+        let mut ones = vec![0u32; take];
+        let mut lanes = vec![0u64; groups + 1];
+        // Byte lanes count to 255 at most: flush every 255 haplotypes.
+        for group in bases.chunks(255) {
+            lanes.fill(0);
+            for &base in group {
+                let s = base & 7;
+                let a = base >> 3;
+                if s == 0 {
+                    for (lane, &b) in lanes.iter_mut().zip(&packed[a..a + groups]) {
+                        *lane += spread1(b);
+                    }
+                } else {
+                    for (q, lane) in lanes[..groups].iter_mut().enumerate() {
+                        let pair = u16::from(packed[a + q]) | u16::from(packed[a + q + 1]) << 8;
+                        *lane += spread1((pair >> s) as u8);
+                    }
+                }
+                for k in groups * 8..take {
+                    lanes[k / 8] += bit(base + k) << (8 * (k % 8));
+                }
+            }
+            for (k, one) in ones.iter_mut().enumerate() {
+                *one += ((lanes[k / 8] >> (8 * (k % 8))) & 0xFF) as u32;
+            }
+        }
+        let n = bases.len() as u32;
+        for (site, &one) in ones.iter().enumerate() {
+            out[site * width] += n - one;
+            out[site * width + 1] += one;
+        }
+        return;
+    }
+    let mut run = vec![0u8; take];
+    for &base in bases {
+        view.unpack(base, &mut run);
+        for (site, &a) in run.iter().enumerate() {
+            let a = i32::from(a as i8);
+            if a >= 0 && (a as usize) < width {
+                out[site * width + a as usize] += 1;
+            }
+        }
+    }
 }
 
 /// Consecutive runs of ascending `rows`.
