@@ -421,16 +421,17 @@ proptest::proptest! {
         }
     }
 
-    /// Biallelic diploid calls without missing alleles are stored at one
-    /// bit per haplotype and kept packed when read: genotypes and allele
-    /// counts of any rows and samples (past 255 haplotypes, runs starting
-    /// off a byte boundary) equal the calls.
+    /// Biallelic diploid calls are stored at one bit per haplotype (two
+    /// with a third allele or missing alleles) and kept packed when read:
+    /// genotypes and allele counts of any rows and samples (past 255
+    /// haplotypes, runs starting off a byte boundary) equal the calls.
     #[test]
     fn one_bit_genotype_pages_read_packed(
         seed in 1u64..u64::MAX,
         sites in 1usize..90,
         samples in 1usize..300,
         chunk_variants in 9u64..70,
+        alphabet in 0usize..3,
     ) {
         let mut rng = gcol_tests::Rng(seed);
         let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=1>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT");
@@ -440,11 +441,23 @@ proptest::proptest! {
         text.push('\n');
         let mut calls = Vec::new();
         for site in 0..sites {
-            text.push_str(&format!("1\t{}\t.\tA\tC\t.\t.\t.\tGT", site + 1));
+            // 1-bit pages (0/1), 2-bit pages of three alleles (0/1/2) or
+            // of missing and two alleles (-1/0/1).
+            let alts = if alphabet == 1 { "C,G" } else { "C" };
+            text.push_str(&format!("1\t{}\t.\tA\t{alts}\t.\t.\t.\tGT", site + 1));
             let density = rng.next() % 100;
+            let mut allele = || -> i16 {
+                let called = (rng.next() % 100 < density) as i16;
+                match alphabet {
+                    1 if called == 1 => 1 + (rng.next() % 2) as i16,
+                    2 if rng.next() % 10 == 0 => -1,
+                    _ => called,
+                }
+            };
             for _ in 0..samples {
-                let a = [(rng.next() % 100 < density) as i16, (rng.next() % 100 < density) as i16];
-                text.push_str(&format!("\t{}|{}", a[0], a[1]));
+                let a = [allele(), allele()];
+                let text_of = |x: i16| if x < 0 { ".".to_string() } else { x.to_string() };
+                text.push_str(&format!("\t{}|{}", text_of(a[0]), text_of(a[1])));
                 calls.push(a);
             }
             text.push('\n');
@@ -476,14 +489,28 @@ proptest::proptest! {
                 proptest::prop_assert_eq!(&alleles[at..at + 2], &calls[site * samples + s][..]);
             }
         }
+        // Every sample: whole tiles transposed in 8 x 8 blocks.
+        let (all, _, _) = v.genotypes(first as u64..sites as u64, None).unwrap();
+        for site in first..sites {
+            for s in 0..samples {
+                let at = ((site - first) * samples + s) * 2;
+                proptest::prop_assert_eq!(&all[at..at + 2], &calls[site * samples + s][..]);
+            }
+        }
         let rows: Vec<u64> = (first as u64..sites as u64).collect();
         let (counts, width, _) = v.allele_counts(&rows, None).unwrap();
-        proptest::prop_assert_eq!(width, 2);
+        proptest::prop_assert_eq!(width, if alphabet == 1 { 3 } else { 2 });
         for site in first..sites {
-            let ones: u32 = (0..samples).map(|s| calls[site * samples + s].iter().sum::<i16>() as u32).sum();
+            let mut want = vec![0u32; width];
+            for s in 0..samples {
+                for &a in &calls[site * samples + s] {
+                    if a >= 0 {
+                        want[a as usize] += 1;
+                    }
+                }
+            }
             let k = site - first;
-            proptest::prop_assert_eq!(counts[2 * k + 1], ones);
-            proptest::prop_assert_eq!(counts[2 * k], 2 * samples as u32 - ones);
+            proptest::prop_assert_eq!(&counts[k * width..(k + 1) * width], &want[..]);
         }
     }
 }

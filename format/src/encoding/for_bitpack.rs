@@ -271,6 +271,31 @@ pub fn spread1(b: u8) -> u64 {
     SPREAD1[b as usize]
 }
 
+/// Bit planes of a byte of four 2-bit values, each spread to four bytes of
+/// a little-endian u32 (byte `i` for value `i`): the low bits, the high
+/// bits, and whether the value is 3. Counting them over many bytes gives
+/// how often each of the four values occurs.
+pub fn planes2(b: u8) -> [u32; 3] {
+    PLANES2[b as usize]
+}
+
+static PLANES2: [[u32; 3]; 256] = {
+    let mut t = [[0u32; 3]; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut i = 0;
+        while i < 4 {
+            let v = (b >> (2 * i)) & 3;
+            t[b][0] |= ((v & 1) as u32) << (8 * i);
+            t[b][1] |= ((v >> 1) as u32) << (8 * i);
+            t[b][2] |= ((v == 3) as u32) << (8 * i);
+            i += 1;
+        }
+        b += 1;
+    }
+    t
+};
+
 /// Spread table of width 1: byte `b` to eight bytes, byte `i` = bit `i`.
 static SPREAD1: [u64; 256] = {
     let mut t = [0u64; 256];

@@ -623,7 +623,7 @@ pub(crate) fn gather_haplotypes<T: gcol_format::Value + Copy>(
 ) -> Result<Vec<T>> {
     let n = samples.len();
     let sites = (rows.end - rows.start) as usize;
-    let mut out = vec![T::zeroed(); sites * n * ploidy];
+    let mut out = large_zeroed::<T>(sites * n * ploidy);
     if sites == 0 || n == 0 {
         return Ok(out);
     }
@@ -658,84 +658,218 @@ pub(crate) fn gather_haplotypes<T: gcol_format::Value + Copy>(
         }
     }
     let stride = n * ploidy;
+    // Row chunks fill disjoint rows of the output: decoded in parallel.
+    let mut parts = Vec::new();
+    let mut rest = &mut out[..];
     for i in rows.start / cr..rows.end.div_ceil(cr) {
         let chunk_rows = grid.rows_in(i);
         let (from, to) = (
             chunk_rows.start.max(rows.start),
             chunk_rows.end.min(rows.end),
         );
+        let (part, tail) = rest.split_at_mut((to - from) as usize * stride);
+        parts.push((i, from, to, part));
+        rest = tail;
+    }
+    let fill = |(i, from, to, out): (u64, u64, u64, &mut [T])| -> Result<()> {
+        let chunk_rows = grid.rows_in(i);
         let height = (chunk_rows.end - chunk_rows.start) as usize;
+        let (skip, take) = ((from - chunk_rows.start) as usize, (to - from) as usize);
         for (&j, columns) in &by_chunk {
-            let first_column = grid.columns_in(j).start;
-            let (skip, take) = ((from - chunk_rows.start) as usize, (to - from) as usize);
-            let out_base = (from - rows.start) as usize * stride;
-            // A few haplotypes of a page not in the cache (one sample's):
-            // streamed, keeping only their runs.
-            let chunk_columns = grid.columns_in(j);
-            if std::mem::size_of::<T>() == 1
-                && columns.len() as u64 * 8 <= chunk_columns.end - chunk_columns.start
-            {
-                let runs: Vec<(usize, usize)> = columns
-                    .iter()
-                    .map(|&(c, _)| ((c - first_column) as usize * height + skip, take))
-                    .collect();
-                if let Some(values) = column.chunk_runs(i, j, &runs)? {
-                    for (run, &(_, slot)) in values.iter().zip(columns) {
-                        let run: &[T] = bytemuck::cast_slice(run);
-                        for (r, &v) in run.iter().enumerate() {
-                            out[out_base + r * stride + slot] = v;
-                        }
-                    }
-                    continue;
-                }
+            gather_chunk(
+                column,
+                &grid,
+                (i, j),
+                columns,
+                height,
+                skip,
+                take,
+                stride,
+                out,
+            )?;
+        }
+        Ok(())
+    };
+    if parts.len() > 1 && samples.len() * ploidy * sites >= 1 << 20 {
+        use rayon::prelude::*;
+        parts.into_par_iter().try_for_each(fill)?;
+    } else {
+        parts.into_iter().try_for_each(fill)?;
+    }
+    Ok(out)
+}
+
+/// Transpose an 8 x 8 byte matrix held as eight little-endian rows.
+fn transpose8(m: &mut [u64; 8]) {
+    const LO32: u64 = 0x0000_0000_FFFF_FFFF;
+    const LO16: u64 = 0x0000_FFFF_0000_FFFF;
+    const LO8: u64 = 0x00FF_00FF_00FF_00FF;
+    for i in 0..4 {
+        let (a, b) = (m[i], m[i + 4]);
+        m[i] = (a & LO32) | (b << 32);
+        m[i + 4] = (a >> 32) | (b & !LO32);
+    }
+    for i in [0, 1, 4, 5] {
+        let (a, b) = (m[i], m[i + 2]);
+        m[i] = (a & LO16) | ((b & LO16) << 16);
+        m[i + 2] = ((a >> 16) & LO16) | (b & !LO16);
+    }
+    for i in [0, 2, 4, 6] {
+        let (a, b) = (m[i], m[i + 1]);
+        m[i] = (a & LO8) | ((b & LO8) << 8);
+        m[i + 1] = ((a >> 8) & LO8) | (b & !LO8);
+    }
+}
+
+/// Write `scratch` (`haplotypes` runs of `h` values) transposed into
+/// `out` rows `r0 ..` at slots `slot0 ..` (`stride` bytes a row), in 8 x 8
+/// blocks; returns the rows and haplotypes written (multiples of 8), the
+/// rest left to the caller.
+fn transpose_tile(
+    scratch: &[u8],
+    h: usize,
+    haplotypes: usize,
+    out: &mut [u8],
+    stride: usize,
+    r0: usize,
+    slot0: usize,
+) -> (usize, usize) {
+    let (rows, cols) = (h / 8 * 8, haplotypes / 8 * 8);
+    let mut m = [0u64; 8];
+    for t in (0..cols).step_by(8) {
+        for r in (0..rows).step_by(8) {
+            for (a, row) in m.iter_mut().enumerate() {
+                let at = (t + a) * h + r;
+                *row = u64::from_le_bytes(scratch[at..at + 8].try_into().expect("8 bytes"));
             }
-            // One-byte values kept packed: only the runs asked for are
-            // unpacked (a region's), 64 haplotypes at a time.
-            let packed = if std::mem::size_of::<T>() == 1 {
-                column.packed_chunk(i, j)?
-            } else {
-                None
-            };
-            if let Some(packed) = packed {
-                let view = packed.view();
-                let mut scratch = vec![0u8; 64 * take];
-                for tile in columns.chunks(64) {
-                    for (t, &(c, _)) in tile.iter().enumerate() {
-                        let base = (c - first_column) as usize * height + skip;
-                        view.unpack(base, &mut scratch[t * take..(t + 1) * take]);
-                    }
-                    let values: &[T] = bytemuck::cast_slice(&scratch);
-                    for r in 0..take {
-                        let row = &mut out[out_base + r * stride..out_base + (r + 1) * stride];
-                        for (t, &(_, slot)) in tile.iter().enumerate() {
-                            row[slot] = values[t * take + r];
-                        }
-                    }
-                }
-                continue;
+            transpose8(&mut m);
+            for (b, row) in m.iter().enumerate() {
+                let at = (r0 + r + b) * stride + slot0 + t;
+                out[at..at + 8].copy_from_slice(&row.to_le_bytes());
             }
-            let page = column.chunk(i, j)?;
-            let values = page.values::<T>()?;
-            // Tiles of 64 haplotypes: each record's values of a tile are
-            // written side by side, read from 64 runs.
-            for tile in columns.chunks(64) {
-                let runs: Vec<(&[T], usize)> = tile
-                    .iter()
-                    .map(|&(c, slot)| {
-                        let base = (c - first_column) as usize * height + skip;
-                        (&values[base..base + take], slot)
-                    })
-                    .collect();
-                for r in 0..take {
-                    let row = &mut out[out_base + r * stride..out_base + (r + 1) * stride];
-                    for &(run, slot) in &runs {
-                        row[slot] = run[r];
-                    }
+        }
+    }
+    (rows, cols)
+}
+
+/// A zeroed vector; a large one (8 MiB or more) asks Linux for huge pages
+/// (`MADV_HUGEPAGE`), so that filling it faults 512 times less often (a
+/// whole cohort's genotypes are hundreds of MB; on a VM each 4 KiB fault
+/// costs microseconds).
+fn large_zeroed<T: gcol_format::Value>(len: usize) -> Vec<T> {
+    let out = vec![T::zeroed(); len];
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let bytes = len * std::mem::size_of::<T>();
+        if bytes >= 4 * HUGE {
+            let start = out.as_ptr() as usize;
+            let first = start.next_multiple_of(HUGE);
+            let end = (start + bytes) / HUGE * HUGE;
+            if end > first {
+                // SAFETY: the range lies inside the vector's allocation,
+                // which lives until the call returns; MADV_HUGEPAGE is
+                // advice and changes no contents (calloc's zero pages
+                // are not yet touched, or are zero).
+                unsafe {
+                    libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
                 }
             }
         }
     }
-    Ok(out)
+    out
+}
+
+/// Values of chunk `(i, j)` of `rows skip .. skip + take` (of a chunk of
+/// `height` rows) for the array columns `columns` (column, output slot),
+/// written to `out` (`take` rows of `stride` slots).
+#[allow(clippy::too_many_arguments)]
+fn gather_chunk<T: gcol_format::Value + Copy>(
+    column: &ColumnReader<'_>,
+    grid: &crate::ChunkGrid,
+    (i, j): (u64, u64),
+    columns: &[(u64, usize)],
+    height: usize,
+    skip: usize,
+    take: usize,
+    stride: usize,
+    out: &mut [T],
+) -> Result<()> {
+    let chunk_columns = grid.columns_in(j);
+    let first_column = chunk_columns.start;
+    let base_of = |c: u64| (c - first_column) as usize * height + skip;
+    // A few haplotypes of a page not in the cache (one sample's): streamed,
+    // keeping only their runs.
+    if std::mem::size_of::<T>() == 1
+        && columns.len() as u64 * 8 <= chunk_columns.end - chunk_columns.start
+    {
+        let runs: Vec<(usize, usize)> = columns.iter().map(|&(c, _)| (base_of(c), take)).collect();
+        if let Some(values) = column.chunk_runs(i, j, &runs)? {
+            for (run, &(_, slot)) in values.iter().zip(columns) {
+                let run: &[T] = bytemuck::cast_slice(run);
+                for (r, &v) in run.iter().enumerate() {
+                    out[r * stride + slot] = v;
+                }
+            }
+            return Ok(());
+        }
+    }
+    // One-byte values kept packed: tiles of 64 haplotypes x 256 records
+    // unpacked into a scratch that stays in L1, then written row by row.
+    let packed = if std::mem::size_of::<T>() == 1 {
+        column.packed_chunk(i, j)?
+    } else {
+        None
+    };
+    if let Some(packed) = packed {
+        const ROWS: usize = 256;
+        let view = packed.view();
+        let mut scratch = vec![0u8; 64 * ROWS];
+        for tile in columns.chunks(64) {
+            for r0 in (0..take).step_by(ROWS) {
+                let h = ROWS.min(take - r0);
+                for (t, &(c, _)) in tile.iter().enumerate() {
+                    view.unpack(base_of(c) + r0, &mut scratch[t * h..(t + 1) * h]);
+                }
+                let consecutive = tile.windows(2).all(|w| w[1].1 == w[0].1 + 1);
+                let done = if consecutive {
+                    // All samples in order (a whole array): 8 x 8 byte
+                    // blocks transposed in registers.
+                    let out_bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
+                    transpose_tile(&scratch, h, tile.len(), out_bytes, stride, r0, tile[0].1)
+                } else {
+                    (0, 0)
+                };
+                let values: &[T] = bytemuck::cast_slice(&scratch[..tile.len() * h]);
+                for r in 0..h {
+                    let row = &mut out[(r0 + r) * stride..(r0 + r + 1) * stride];
+                    // Rows the blocks wrote need only their last columns.
+                    let from = if r < done.0 { done.1 } else { 0 };
+                    for (t, &(_, slot)) in tile.iter().enumerate().skip(from) {
+                        row[slot] = values[t * h + r];
+                    }
+                }
+            }
+        }
+        return Ok(());
+    }
+    let page = column.chunk(i, j)?;
+    let values = page.values::<T>()?;
+    // Tiles of 64 haplotypes: each record's values of a tile are written
+    // side by side, read from 64 runs.
+    for tile in columns.chunks(64) {
+        let runs: Vec<(&[T], usize)> = tile
+            .iter()
+            .map(|&(c, slot)| (&values[base_of(c)..base_of(c) + take], slot))
+            .collect();
+        for r in 0..take {
+            let row = &mut out[r * stride..(r + 1) * stride];
+            for &(run, slot) in &runs {
+                row[slot] = run[r];
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Add to `counts` (`[site][allele]`, `width` alleles a site) the allele
@@ -766,17 +900,24 @@ fn count_haplotypes<T: gcol_format::Value + Copy + Into<i32>>(
     for &h in haplotypes {
         by_chunk.entry(h / cc).or_default().push(h);
     }
+    // Row chunks count into disjoint rows of `counts`: in parallel.
+    let mut parts = Vec::new();
+    let mut rest = &mut counts[..];
     for i in rows.start / cr..rows.end.div_ceil(cr) {
         let chunk_rows = grid.rows_in(i);
         let (from, to) = (
             chunk_rows.start.max(rows.start),
             chunk_rows.end.min(rows.end),
         );
+        let (part, tail) = rest.split_at_mut((to - from) as usize * width);
+        parts.push((i, from, to, part));
+        rest = tail;
+    }
+    let count = |(i, from, to, out): (u64, u64, u64, &mut [u32])| -> Result<()> {
+        let chunk_rows = grid.rows_in(i);
         let height = (chunk_rows.end - chunk_rows.start) as usize;
         let skip = (from - chunk_rows.start) as usize;
         let take = (to - from) as usize;
-        let out =
-            &mut counts[(from - rows.start) as usize * width..(to - rows.start) as usize * width];
         for (&j, hs) in &by_chunk {
             let first = grid.columns_in(j).start;
             let packed = if std::mem::size_of::<T>() == 1 {
@@ -804,15 +945,24 @@ fn count_haplotypes<T: gcol_format::Value + Copy + Into<i32>>(
                 }
             }
         }
+        Ok(())
+    };
+    if parts.len() > 1 && haplotypes.len() * (rows.end - rows.start) as usize >= 1 << 20 {
+        use rayon::prelude::*;
+        parts.into_par_iter().try_for_each(count)?;
+    } else {
+        parts.into_iter().try_for_each(count)?;
     }
     Ok(())
 }
 
 /// Add to `out` (`[site][allele]`, `width` alleles a site) the allele
 /// indexes of the packed runs starting at `bases`, `take` values each (one
-/// haplotype's sites). Biallelic 1-bit pages (values 0 and 1) count their
-/// 1s eight sites at a time in byte lanes (no per-value branch); a page of
-/// one value adds the run length; others unpack and count.
+/// haplotype's sites). Pages of 1 and 2 bits (biallelic or triallelic
+/// calls, with or without missing alleles) count each site's values in
+/// byte lanes, eight or four sites per add, from bit-plane tables (no
+/// per-value branch); a page of one value adds the run length; others
+/// unpack and count.
 fn count_packed(
     view: &gcol_format::encoding::for_bitpack::PackedBytes<'_>,
     bases: &[usize],
@@ -820,63 +970,127 @@ fn count_packed(
     width: usize,
     out: &mut [u32],
 ) {
-    use gcol_format::encoding::for_bitpack::spread1;
     let offset = i32::from(view.offset as i8);
-    if view.width == 0 {
-        if offset >= 0 && (offset as usize) < width {
+    let n = bases.len() as u32;
+    let mut add = |raw: usize, per_site: &dyn Fn(usize) -> u32| {
+        let a = offset + raw as i32;
+        if a >= 0 && (a as usize) < width {
             for site in 0..take {
-                out[site * width + offset as usize] += bases.len() as u32;
+                out[site * width + a as usize] += per_site(site);
             }
         }
-        return;
+    };
+    match view.width {
+        0 => add(0, &|_| n),
+        1 => {
+            let [ones, _, _] = count_planes(view.packed, 1, bases, take);
+            add(0, &|s| n - ones[s]);
+            add(1, &|s| ones[s]);
+        }
+        2 => {
+            let [low, high, both] = count_planes(view.packed, 2, bases, take);
+            let one = |s: usize| low[s] - both[s];
+            let two = |s: usize| high[s] - both[s];
+            add(0, &|s| n - one(s) - two(s) - both[s]);
+            add(1, &one);
+            add(2, &two);
+            add(3, &|s| both[s]);
+        }
+        _ => {
+            let mut run = vec![0u8; take];
+            for &base in bases {
+                view.unpack(base, &mut run);
+                for (site, &a) in run.iter().enumerate() {
+                    let a = i32::from(a as i8);
+                    if a >= 0 && (a as usize) < width {
+                        out[site * width + a as usize] += 1;
+                    }
+                }
+            }
+        }
     }
-    if view.width == 1 && offset == 0 && width >= 2 {
-        let packed = view.packed;
-        let bit = |i: usize| u64::from((packed[i >> 3] >> (i & 7)) & 1);
-        let groups = take / 8;
-        let mut ones = vec![0u32; take];
-        let mut lanes = vec![0u64; groups + 1];
-        // Byte lanes count to 255 at most: flush every 255 haplotypes.
-        for group in bases.chunks(255) {
-            lanes.fill(0);
-            for &base in group {
-                let s = base & 7;
-                let a = base >> 3;
-                if s == 0 {
-                    for (lane, &b) in lanes.iter_mut().zip(&packed[a..a + groups]) {
+}
+
+/// Per-site sums over the runs at `bases` (`take` values of `w` bits each,
+/// w = 1 or 2) of each bit plane: for w = 1 the values; for w = 2 the low
+/// bits, the high bits and the values equal to 3. Sums run in byte lanes
+/// (a u64 holds eight sites' counts at w = 1, a u32 four at w = 2),
+/// flushed every 255 runs before a lane could overflow.
+fn count_planes(packed: &[u8], w: usize, bases: &[usize], take: usize) -> [Vec<u32>; 3] {
+    use gcol_format::encoding::for_bitpack::{planes2, spread1};
+    let per = 8 / w;
+    let groups = take / per;
+    let planes = if w == 1 { 1 } else { 3 };
+    let mut sums: [Vec<u32>; 3] = [vec![0; take], vec![0; take], vec![0; take]];
+    let mut lanes = vec![vec![0u64; groups + 1]; planes];
+    let value =
+        |i: usize| -> usize { ((packed[(i * w) >> 3] >> ((i * w) & 7)) as usize) & ((1 << w) - 1) };
+    for group in bases.chunks(255) {
+        for l in &mut lanes {
+            l.fill(0);
+        }
+        for &base in group {
+            let shift = (base * w) & 7;
+            let first = (base * w) >> 3;
+            let byte = |q: usize| -> u8 {
+                if shift == 0 {
+                    packed[first + q]
+                } else {
+                    let pair = u16::from(packed[first + q]) | u16::from(packed[first + q + 1]) << 8;
+                    (pair >> shift) as u8
+                }
+            };
+            if shift == 0 {
+                // Aligned runs (every run of a whole chunk): straight
+                // over the bytes.
+                let bytes = &packed[first..first + groups];
+                if w == 1 {
+                    for (lane, &b) in lanes[0][..groups].iter_mut().zip(bytes) {
                         *lane += spread1(b);
                     }
                 } else {
-                    for (q, lane) in lanes[..groups].iter_mut().enumerate() {
-                        let pair = u16::from(packed[a + q]) | u16::from(packed[a + q + 1]) << 8;
-                        *lane += spread1((pair >> s) as u8);
+                    let (head, rest) = lanes.split_at_mut(1);
+                    let (mid, tail) = rest.split_at_mut(1);
+                    for (q, &b) in bytes.iter().enumerate() {
+                        let [x, y, z] = planes2(b);
+                        head[0][q] += u64::from(x);
+                        mid[0][q] += u64::from(y);
+                        tail[0][q] += u64::from(z);
                     }
                 }
-                for k in groups * 8..take {
-                    lanes[k / 8] += bit(base + k) << (8 * (k % 8));
+            } else if w == 1 {
+                for (q, lane) in lanes[0][..groups].iter_mut().enumerate() {
+                    *lane += spread1(byte(q));
+                }
+            } else {
+                let (head, rest) = lanes.split_at_mut(1);
+                let (mid, tail) = rest.split_at_mut(1);
+                for q in 0..groups {
+                    let [a, b, c] = planes2(byte(q));
+                    head[0][q] += u64::from(a);
+                    mid[0][q] += u64::from(b);
+                    tail[0][q] += u64::from(c);
                 }
             }
-            for (k, one) in ones.iter_mut().enumerate() {
-                *one += ((lanes[k / 8] >> (8 * (k % 8))) & 0xFF) as u32;
+            for k in groups * per..take {
+                let v = value(base + k);
+                let lane_shift = 8 * (k % per);
+                if w == 1 {
+                    lanes[0][k / per] += (v as u64) << lane_shift;
+                } else {
+                    lanes[0][k / per] += ((v & 1) as u64) << lane_shift;
+                    lanes[1][k / per] += ((v >> 1) as u64) << lane_shift;
+                    lanes[2][k / per] += u64::from(v == 3) << lane_shift;
+                }
             }
         }
-        let n = bases.len() as u32;
-        for (site, &one) in ones.iter().enumerate() {
-            out[site * width] += n - one;
-            out[site * width + 1] += one;
-        }
-        return;
-    }
-    let mut run = vec![0u8; take];
-    for &base in bases {
-        view.unpack(base, &mut run);
-        for (site, &a) in run.iter().enumerate() {
-            let a = i32::from(a as i8);
-            if a >= 0 && (a as usize) < width {
-                out[site * width + a as usize] += 1;
+        for (p, l) in lanes.iter().enumerate() {
+            for (k, sum) in sums[p].iter_mut().enumerate() {
+                *sum += ((l[k / per] >> (8 * (k % per))) & 0xFF) as u32;
             }
         }
     }
+    sums
 }
 
 /// Consecutive runs of ascending `rows`.
