@@ -450,7 +450,7 @@ proptest::proptest! {
                 let called = (rng.next() % 100 < density) as i16;
                 match alphabet {
                     1 if called == 1 => 1 + (rng.next() % 2) as i16,
-                    2 if rng.next() % 10 == 0 => -1,
+                    2 if rng.next().is_multiple_of(10) => -1,
                     _ => called,
                 }
             };
