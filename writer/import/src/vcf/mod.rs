@@ -170,7 +170,47 @@ impl Fields {
 struct Line<'a> {
     fixed: [&'a [u8]; 8],
     format: Option<&'a [u8]>,
-    samples: Vec<&'a [u8]>,
+    /// The sample columns, tab-separated (counted against the header).
+    rest: &'a [u8],
+}
+
+impl<'a> Line<'a> {
+    /// The sample columns.
+    fn samples(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let rest = self.rest;
+        let mut start = 0usize;
+        let mut ends = memchr::memchr_iter(b'\t', rest).chain(std::iter::once(rest.len()));
+        std::iter::from_fn(move || {
+            let end = ends.next()?;
+            let field = &rest[start..end];
+            start = end + 1;
+            Some(field)
+        })
+        .take(if rest.is_empty() { 0 } else { usize::MAX })
+    }
+
+    /// Whether the samples are all written `a|b` or `a/b` with one-digit
+    /// alleles under FORMAT `GT` (phased panels, simulated cohorts): then
+    /// `diploid_gt` reads them by position, without splitting.
+    fn fixed_gt(&self, samples: usize) -> bool {
+        self.format == Some(b"GT") && samples > 0 && self.rest.len() == samples * 4 - 1
+    }
+}
+
+/// Allele indexes and phase of `n` samples laid out `a|b\t` (see
+/// [`Line::fixed_gt`]); `false` (nothing to rely on written) when a sample
+/// is not two one-digit alleles with `|` or `/`.
+fn diploid_gt(rest: &[u8], n: usize, mut put: impl FnMut(usize, u8, u8, bool)) -> bool {
+    for s in 0..n {
+        let at = 4 * s;
+        let (a, sep, b) = (rest[at], rest[at + 1], rest[at + 2]);
+        let tab_ok = s + 1 == n || rest[at + 3] == b'\t';
+        if !(a.is_ascii_digit() && b.is_ascii_digit() && (sep == b'|' || sep == b'/') && tab_ok) {
+            return false;
+        }
+        put(s, a - b'0', b - b'0', sep == b'|');
+    }
+    true
 }
 
 /// Names the input, record and line of an error.
@@ -196,29 +236,47 @@ impl Here<'_> {
 const FIXED_NAMES: [&str; 8] = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"];
 
 fn split_line<'a>(line: &'a [u8], header: &VcfHeader, here: &Here<'_>) -> Result<Line<'a>> {
-    let mut parts = line.split(|&b| b == b'\t');
+    // The eight fixed columns and FORMAT by their tabs; the sample columns
+    // stay one slice.
     let mut fixed: [&[u8]; 8] = [&[]; 8];
+    let mut start = 0usize;
+    let mut tabs = memchr::memchr_iter(b'\t', line);
     for (i, slot) in fixed.iter_mut().enumerate() {
-        *slot = parts.next().ok_or_else(|| {
-            here.err(
-                "columns",
-                format!(
-                    "{} tab-separated columns, a record needs at least 8 (missing {})",
-                    i, FIXED_NAMES[i]
-                ),
-            )
-        })?;
+        let end = match tabs.next() {
+            Some(t) => t,
+            None if i == 7 => line.len(),
+            None => {
+                return Err(here.err(
+                    "columns",
+                    format!(
+                        "{} tab-separated columns, a record needs at least 8 (missing {})",
+                        i + 1,
+                        FIXED_NAMES[i + 1]
+                    ),
+                ))
+            }
+        };
+        *slot = &line[start..end];
+        start = end + 1;
     }
-    let format = parts.next();
-    let samples: Vec<&[u8]> = parts.collect();
+    let (format, rest, with_samples) = if start > line.len() {
+        (None, &[][..], false)
+    } else {
+        match tabs.next() {
+            Some(t) => (Some(&line[start..t]), &line[t + 1..], true),
+            None => (Some(&line[start..]), &[][..], false),
+        }
+    };
     let expected = header.samples.len();
-    if samples.len() != expected {
+    let found = if with_samples {
+        memchr::memchr_iter(b'\t', rest).count() + 1
+    } else {
+        0
+    };
+    if found != expected {
         return Err(here.err(
             "columns",
-            format!(
-                "{} sample columns, the header names {expected} samples",
-                samples.len()
-            ),
+            format!("{found} sample columns, the header names {expected} samples"),
         ));
     }
     if format.is_some() && !header.has_format && expected == 0 {
@@ -233,7 +291,7 @@ fn split_line<'a>(line: &'a [u8], header: &VcfHeader, here: &Here<'_>) -> Result
     Ok(Line {
         fixed,
         format,
-        samples,
+        rest,
     })
 }
 
@@ -408,8 +466,26 @@ fn scan_samples(
         counts: vec![0; n_alt + 1],
         ..SampleStats::default()
     };
+    let n = header.samples.len();
+    if keys.len() == 1 && header.formats[keys[0]].id == "GT" && l.fixed_gt(n) {
+        let (mut max_allele, counts) = (0u8, &mut out.counts);
+        let fast = diploid_gt(l.rest, n, |_, a, b, _| {
+            max_allele = max_allele.max(a).max(b);
+            for x in [a, b] {
+                if let Some(c) = counts.get_mut(usize::from(x)) {
+                    *c += 1;
+                }
+            }
+        });
+        if fast {
+            out.max_ploidy = 2;
+            out.max_allele = i64::from(max_allele);
+            return Ok(out);
+        }
+        out.counts.iter_mut().for_each(|c| *c = 0);
+    }
     let mut alleles = [0i32; MAX_PLOIDY];
-    for sample in &l.samples {
+    for sample in l.samples() {
         for ((value, &k), field) in sample.split(|&b| b == b':').zip(keys).zip(&mut out.fields) {
             let def = &header.formats[k];
             if def.id == "GT" {
@@ -779,8 +855,23 @@ fn parse_cells(
             .ok_or_else(|| here.err("FORMAT", format!("{} changed between passes", text(key))))?;
         keys.push(format_of[i].expect("a FORMAT field in use has a column"));
     }
+    if let ([k], true) = (keys.as_slice(), l.fixed_gt(samples)) {
+        let width = columns[*k].width;
+        if let CellRow::Gt8(alleles, phases) = &mut rows[*k] {
+            if width >= 2
+                && diploid_gt(l.rest, samples, |s, a, b, phased| {
+                    alleles[s * width] = a as i8;
+                    alleles[s * width + 1] = b as i8;
+                    phases[s] = u8::from(phased);
+                })
+            {
+                return Ok(rows);
+            }
+            // A sample the layout did not fit: every value again, below.
+        }
+    }
     let mut gt_buf = [0i32; MAX_PLOIDY];
-    for (s, sample) in l.samples.iter().enumerate() {
+    for (s, sample) in l.samples().enumerate() {
         for (value, &k) in sample.split(|&b| b == b':').zip(&keys) {
             let fc = &columns[k];
             let width = fc.width;
@@ -1619,6 +1710,53 @@ mod tests {
         let e = parse_gt(b"0/x", &mut a, &here()).unwrap_err().to_string();
         assert!(e.contains("line 5, GT: \"0/x\" is not a genotype"), "{e}");
         assert!(parse_gt(b"0/1/0/1/0/1/0/1", &mut a, &here()).is_err());
+    }
+
+    #[test]
+    fn fixed_layout_genotypes_read_by_position_or_not_at_all() {
+        let mut got = Vec::new();
+        assert!(diploid_gt(b"0|1\t1/0\t2|2", 3, |s, a, b, p| got.push((s, a, b, p))));
+        assert_eq!(got, [(0, 0, 1, true), (1, 1, 0, false), (2, 2, 2, true)]);
+        for bad in [&b"0|1\t.|0\t1|1"[..], b"0|1\t0-1\t1|1", b"0|1 1|0\t1|1"] {
+            assert!(!diploid_gt(bad, 3, |_, _, _, _| {}), "{bad:?}");
+        }
+        let header = VcfHeader::parse(
+            Path::new("t.vcf"),
+            b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n"
+                .to_vec(),
+        )
+        .unwrap();
+        let l = split_line(b"1\t5\t.\tA\tC\t.\t.\t.\tGT\t0|1\t1|1", &header, &here()).unwrap();
+        assert!(l.fixed_gt(2));
+        assert_eq!(l.samples().collect::<Vec<_>>(), [&b"0|1"[..], b"1|1"]);
+        let l = split_line(
+            b"1\t5\t.\tA\tC\t.\t.\t.\tGT:DP\t0|1:3\t1|1:4",
+            &header,
+            &here(),
+        )
+        .unwrap();
+        assert!(!l.fixed_gt(2));
+        for (line, words) in [
+            (
+                &b"1\t5\t.\tA\tC\t.\t.\t.\tGT\t0|1"[..],
+                "1 sample columns, the header names 2",
+            ),
+            (
+                b"1\t5\t.\tA\tC\t.\t.\t.\tGT\t0|1\t1|1\t0|0",
+                "3 sample columns",
+            ),
+            (
+                b"1\t5\t.\tA",
+                "4 tab-separated columns, a record needs at least 8 (missing ALT)",
+            ),
+            (b"1\t5\t.\tA\tC\t.\t.\t.", "0 sample columns"),
+        ] {
+            let e = split_line(line, &header, &here())
+                .err()
+                .expect("refused")
+                .to_string();
+            assert!(e.contains(words), "{e}");
+        }
     }
 
     #[test]
