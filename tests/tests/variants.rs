@@ -15,14 +15,12 @@ use gcol_tests::{have_tool, shared_data};
 use gcol_writer::{WriteOptions, Writer};
 
 /// Inputs gcol refuses on purpose, with the words the message must hold.
-const REFUSED: [(&str, &str); 4] = [
+const REFUSED: [(&str, &str); 3] = [
     // Deliberately unsorted (SOURCES.md): refused with how to sort.
     ("svtools_lmerge_output_gt_3s_bnd.vcf.gz", "bcftools sort"),
     ("svtools_sv_classifier_training_17s.vcf.gz", "not sorted"),
     // `GT:GT`: htslib prints garbage for it; a repeated key is an error.
     ("noroundtrip.vcf", "GT appears twice"),
-    // noodles-bcf cannot decode a value type of this file yet.
-    ("tabix_vcf_file.bcf", "convert the file to VCF first"),
 ];
 
 fn vcf_files(what: &str) -> Vec<PathBuf> {
@@ -695,6 +693,57 @@ proptest::proptest! {
             Err(e) => {
                 let e = e.to_string();
                 proptest::prop_assert!(e.contains("m.vcf"), "{}", e);
+            }
+        }
+    }
+
+    /// Bytes of a BCF's records changed, cut or repeated (the file left
+    /// uncompressed, which the reader takes too) never panic the BCF
+    /// decoder: it converts, or fails naming the file and record.
+    #[test]
+    fn mutated_bcf_never_panics(
+        edits in proptest::collection::vec((0usize..4, 0usize..1 << 16, 0u8..=255), 1..6),
+    ) {
+        let Some(data) = shared_data("mutated BCF") else {
+            return Ok(());
+        };
+        let mut raw = Vec::new();
+        {
+            use std::io::Read;
+            let file = std::fs::File::open(data.join("vcf/htslib_test/tabix_vcf_file.bcf")).unwrap();
+            noodles_bgzf::io::Reader::new(file).read_to_end(&mut raw).unwrap();
+        }
+        // Records start after the magic, the length and the header text.
+        let header_end = 9 + u32::from_le_bytes(raw[5..9].try_into().unwrap()) as usize;
+        let mut bytes = raw.clone();
+        for (kind, at, byte) in edits {
+            if bytes.len() <= header_end {
+                break;
+            }
+            let at = header_end + at % (bytes.len() - header_end);
+            match kind {
+                0 => bytes[at] = byte,
+                1 => {
+                    bytes.remove(at);
+                }
+                2 => {
+                    let piece = bytes[at..(at + 40).min(bytes.len())].to_vec();
+                    bytes.splice(at..at, piece);
+                }
+                _ => bytes.truncate(at),
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.bcf");
+        std::fs::write(&path, &bytes).unwrap();
+        match convert(&path) {
+            Ok(out) => {
+                let reader = Reader::from_bytes(out).unwrap();
+                reader.verify_with(true, |_, _| {}).unwrap();
+            }
+            Err(e) => {
+                let e = e.to_string();
+                proptest::prop_assert!(e.contains("m.bcf"), "{}", e);
             }
         }
     }

@@ -12,6 +12,7 @@
 //! Genotypes are parsed here from the sample bytes (noodles' generic
 //! per-sample API is an order of magnitude slower on wide files).
 
+mod bcf;
 mod header;
 mod refcode;
 mod source;

@@ -1,16 +1,14 @@
 //! Record lines of a VCF (plain, gzip or BGZF) or BCF input.
 //!
-//! VCF text is framed into lines here; BCF records are decoded by noodles
-//! and written back as VCF text lines by noodles' VCF writer, so both
-//! formats go through one field parser.
+//! VCF text is framed into lines here; BCF records are decoded into VCF
+//! text lines ([`super::bcf`]), so both formats go through one field parser.
 
-use std::fs::File;
-use std::io::{BufRead, Read};
-use std::path::{Path, PathBuf};
+use std::io::BufRead;
+use std::path::Path;
 
 use gcol_writer::{Error, Result};
-use noodles_vcf::variant::io::Write as _;
 
+use super::bcf::BcfSource;
 use super::header::VcfHeader;
 use crate::input::{open_input_with, Input};
 
@@ -18,14 +16,8 @@ use crate::input::{open_input_with, Input};
 pub(crate) enum Source {
     /// VCF text.
     Text { input: Input, carry: Vec<u8> },
-    /// BCF, through noodles.
-    Bcf {
-        path: PathBuf,
-        reader: Box<noodles_bcf::io::Reader<noodles_bgzf::io::Reader<File>>>,
-        header: Box<noodles_vcf::Header>,
-        record: noodles_bcf::Record,
-        size: u64,
-    },
+    /// BCF records, as VCF text.
+    Bcf(Box<BcfSource>),
 }
 
 fn read_error(path: &Path, line: u64, e: impl std::fmt::Display) -> Error {
@@ -38,95 +30,13 @@ fn read_error(path: &Path, line: u64, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// The raw header text of a BCF file (its `l_text` bytes, trailing NULs
-/// dropped, ending in a newline).
-fn bcf_header_text(path: &Path) -> Result<Vec<u8>> {
-    let file = File::open(path).map_err(|source| Error::Source {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut reader = noodles_bgzf::io::Reader::new(file);
-    let mut magic = [0u8; 9];
-    reader
-        .read_exact(&mut magic)
-        .map_err(|e| read_error(path, 0, e))?;
-    if &magic[..3] != b"BCF" || magic[3] != 2 {
-        return Err(read_error(path, 0, "no BCF2 magic"));
-    }
-    let len = u32::from_le_bytes(magic[5..9].try_into().expect("4 bytes")) as usize;
-    if len > 1 << 30 {
-        return Err(read_error(
-            path,
-            0,
-            format!("header length {len} is too large"),
-        ));
-    }
-    let mut text = vec![0u8; len];
-    reader
-        .read_exact(&mut text)
-        .map_err(|e| read_error(path, 0, e))?;
-    while text.last() == Some(&0) {
-        text.pop();
-    }
-    if text.last() != Some(&b'\n') {
-        text.push(b'\n');
-    }
-    Ok(strip_idx(&text))
-}
-
-/// The header without BCF's `,IDX=n` attributes: they number the string
-/// dictionary of that one BCF file (bcftools drops them from VCF output
-/// too), and a BCF written later numbers its own.
-fn strip_idx(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        if text[i..].starts_with(b",IDX=") {
-            let mut j = i + 5;
-            while j < text.len() && text[j].is_ascii_digit() {
-                j += 1;
-            }
-            if j > i + 5 && matches!(text.get(j), Some(b',' | b'>')) {
-                i = j;
-                continue;
-            }
-        }
-        out.push(text[i]);
-        i += 1;
-    }
-    out
-}
-
 impl Source {
     /// Open `path` and read its header; `hash`: compute the SHA-256 of the
     /// bytes read (the pass that records provenance).
     pub(crate) fn open(path: &Path, bcf: bool, hash: bool) -> Result<(Source, VcfHeader)> {
         if bcf {
-            let text = bcf_header_text(path)?;
-            let header_parsed = VcfHeader::parse(path, text)?;
-            let file = File::open(path).map_err(|source| Error::Source {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-            let mut reader = Box::new(noodles_bcf::io::Reader::new(file));
-            let header = reader.read_header().map_err(|e| Error::Input {
-                path: path.to_path_buf(),
-                record: 0,
-                line: 0,
-                field: "header",
-                detail: format!("the BCF header cannot be read: {e}"),
-            })?;
-            return Ok((
-                Source::Bcf {
-                    path: path.to_path_buf(),
-                    reader,
-                    header: Box::new(header),
-                    record: noodles_bcf::Record::default(),
-                    size,
-                },
-                header_parsed,
-            ));
+            let (source, header) = BcfSource::open(path, hash)?;
+            return Ok((Source::Bcf(Box::new(source)), header));
         }
         let input = open_input_with(path, hash)?;
         let mut source = Source::Text {
@@ -218,41 +128,11 @@ impl Source {
                     return Ok(true);
                 }
             },
-            Source::Bcf {
-                path,
-                reader,
-                header,
-                record,
-                ..
-            } => {
-                let n = reader
-                    .read_record(record)
-                    .map_err(|e| read_error(path, *lines + 1, e))?;
-                if n == 0 {
+            Source::Bcf(bcf) => {
+                if !bcf.next_line(out)? {
                     return Ok(false);
                 }
                 *lines += 1;
-                let undecodable = |detail: String| {
-                    Error::Input {
-                    path: path.clone(),
-                    record: *lines,
-                    line: 0,
-                    field: "record",
-                    detail: format!(
-                        "the BCF record cannot be decoded ({detail}); convert the file to VCF first (`bcftools view -Oz -o in.vcf.gz {}`) and convert that",
-                        path.display()
-                    ),
-                }
-                };
-                let written = gcol_format::panic::catch_quietly(|| {
-                    let mut writer = noodles_vcf::io::Writer::new(&mut *out);
-                    writer.write_variant_record(header, record)
-                })
-                .map_err(|p| undecodable(format!("noodles: {p}")))?;
-                written.map_err(|e| undecodable(e.to_string()))?;
-                if out.last() == Some(&b'\n') {
-                    out.pop();
-                }
                 Ok(true)
             }
         }
@@ -262,9 +142,7 @@ impl Source {
     pub(crate) fn position(&self) -> (u64, u64) {
         match self {
             Source::Text { input, .. } => (input.consumed(), input.size()),
-            Source::Bcf { reader, size, .. } => {
-                (reader.get_ref().virtual_position().compressed(), *size)
-            }
+            Source::Bcf(bcf) => bcf.position(),
         }
     }
 
@@ -272,19 +150,7 @@ impl Source {
     pub(crate) fn sha256(&self) -> Option<String> {
         match self {
             Source::Text { input, .. } => Some(input.sha256()),
-            Source::Bcf { .. } => None,
+            Source::Bcf(bcf) => Some(bcf.input.sha256()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn idx_attributes_are_dropped() {
-        let text = b"##INFO=<ID=AC,Number=A,Type=Integer,Description=\"x,IDX=2\",IDX=3>\n##FILTER=<ID=PASS,IDX=0,Description=\"p\">\n";
-        assert_eq!(
-            super::strip_idx(text),
-            b"##INFO=<ID=AC,Number=A,Type=Integer,Description=\"x,IDX=2\">\n##FILTER=<ID=PASS,Description=\"p\">\n"
-        );
     }
 }
