@@ -379,6 +379,15 @@ impl BcfSource {
         if cur.at != self.indiv.len() {
             return Err("bytes left after the FORMAT fields".into());
         }
+        if let [(true, INT8, 2, bytes)] = fields.as_slice() {
+            // Diploid GT alone (phased panels, cohorts): two bytes a sample.
+            out.reserve(n_sample * 4);
+            for cell in bytes.chunks_exact(2) {
+                out.push(b'\t');
+                put_gt8(out, cell);
+            }
+            return Ok(());
+        }
         for sample in 0..n_sample {
             out.push(b'\t');
             for (k, (gt, ty, count, bytes)) in fields.iter().enumerate() {
