@@ -8,7 +8,7 @@ use gcol_reader::variants::{
     write_vcf, GenotypeValues, InfoKind, InfoValues, VcfExport, VcfOutput, VcfWriteOptions,
 };
 use gcol_reader::{Reader, Variants, VcfRegion};
-use numpy::{PyArray1, PyArrayMethods};
+use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -408,7 +408,7 @@ impl PyVariants {
         let sites = self._sites(py, region)?;
         let chrom = sites.get_item("CHROM")?;
         let pos = sites.get_item("POS")?;
-        let gt = self.genotypes(py, region, samples)?;
+        let gt = self.genotypes(py, region, samples, None)?;
         py.import("gcol")?
             .getattr("_genotypes_arrow")?
             .call1((chrom, pos, names, gt))
@@ -456,14 +456,54 @@ impl PyVariants {
 
     /// Genotypes of `region` × `samples` as a numpy array `(sites, samples,
     /// ploidy)` of allele indexes: −1 for a missing allele, −2 past a
-    /// call's ploidy (int8; int16 when an allele index passes 127).
-    #[pyo3(signature = (region=None, samples=None))]
+    /// call's ploidy (int8; int16 when an allele index passes 127). With
+    /// `out` (a C-contiguous int8 array of that shape), the genotypes are
+    /// written into it and it is returned: repeated reads reuse one array.
+    #[pyo3(signature = (region=None, samples=None, out=None))]
     fn genotypes<'py>(
         &self,
         py: Python<'py>,
         region: Option<&Bound<'py, PyAny>>,
         samples: Option<Vec<String>>,
+        out: Option<Bound<'py, numpy::PyArray3<i8>>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(array) = out {
+            let rows = self.select(region)?;
+            let chosen = self.samples_arg(samples)?;
+            let n = chosen.as_ref().map_or(self.inner.samples().len(), Vec::len);
+            let ploidy = self
+                .inner
+                .formats()
+                .iter()
+                .find(|f| f.kind == gcol_reader::variants::FormatKind::Gt)
+                .map_or(0, |f| f.width);
+            if array.shape() != [rows.len(), n, ploidy] {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "out has shape {:?}; these genotypes need ({}, {n}, {ploidy})",
+                    array.shape(),
+                    rows.len()
+                )));
+            }
+            if !array.is_c_contiguous() {
+                return Err(PyTypeError::new_err(
+                    "out must be a C-contiguous int8 array (np.empty(shape, dtype=np.int8))",
+                ));
+            }
+            {
+                let mut view = array
+                    .try_readwrite()
+                    .map_err(|e| PyTypeError::new_err(format!("out must be writable: {e}")))?;
+                let slice = view
+                    .as_slice_mut()
+                    .map_err(|_| PyTypeError::new_err("out must be a C-contiguous int8 array"))?;
+                let inner = self.inner.clone();
+                run(py, move || {
+                    inner.genotypes_into(&rows, chosen.as_deref(), slice)
+                })
+                .map_err(reader_error)?;
+            }
+            return Ok(array.into_any());
+        }
         let (alleles, _, ploidy, n) = self.calls(py, region, samples, false)?;
         let len = match &alleles {
             GenotypeValues::I8(v) => v.len(),

@@ -224,3 +224,20 @@ def test_ref_coded_against_the_reference_in_the_file(tmp_path):
     plain = tmp_path / "plain.gcol"
     gcol.convert([vcf], plain)
     assert gcol.open(plain)["calls"].reference() is None
+
+
+def test_genotypes_into_a_reused_array(converted):
+    _, v = converted("vcf/1000g_chr20_nygc30x_mixedphase_203s.vcf.gz")
+    region = "20:1000000-1200000"
+    fresh = v.genotypes(region, ["NA06994", "NA07000"])
+    out = np.full(fresh.shape, 99, dtype=np.int8)
+    assert v.genotypes(region, ["NA06994", "NA07000"], out=out) is out
+    assert (out == fresh).all()
+    everything = v.genotypes()
+    reused = np.empty_like(everything)
+    v.genotypes(out=reused)
+    assert (reused == everything).all()
+    with pytest.raises(ValueError, match="shape"):
+        v.genotypes(region, out=np.empty((1, 1, 2), dtype=np.int8))
+    with pytest.raises(TypeError):
+        v.genotypes(out=np.empty(everything.shape[::-1], dtype=np.int8).T)

@@ -621,11 +621,33 @@ pub(crate) fn gather_haplotypes<T: gcol_format::Value + Copy>(
     samples: &[usize],
     ploidy: usize,
 ) -> Result<Vec<T>> {
+    let sites = (rows.end - rows.start) as usize;
+    let mut out = large_zeroed::<T>(sites * samples.len() * ploidy);
+    gather_haplotypes_into(column, rows, samples, ploidy, &mut out)?;
+    Ok(out)
+}
+
+/// [`gather_haplotypes`] into `out` (`rows × samples × ploidy` values).
+pub(crate) fn gather_haplotypes_into<T: gcol_format::Value + Copy>(
+    column: &ColumnReader<'_>,
+    rows: Range<u64>,
+    samples: &[usize],
+    ploidy: usize,
+    out: &mut [T],
+) -> Result<()> {
     let n = samples.len();
     let sites = (rows.end - rows.start) as usize;
-    let mut out = large_zeroed::<T>(sites * n * ploidy);
+    if out.len() != sites * n * ploidy {
+        return Err(Error::Usage {
+            detail: format!(
+                "the output holds {} values, {sites} sites x {n} samples x {ploidy} need {}",
+                out.len(),
+                sites * n * ploidy
+            ),
+        });
+    }
     if sites == 0 || n == 0 {
-        return Ok(out);
+        return Ok(());
     }
     let grid = column.chunk_grid()?;
     let (cr, cc) = (grid.chunk_shape[0], grid.chunk_shape[1]);
@@ -639,7 +661,7 @@ pub(crate) fn gather_haplotypes<T: gcol_format::Value + Copy>(
                 out[to..to + ploidy].copy_from_slice(&v[r * ploidy..(r + 1) * ploidy]);
             }
         }
-        return Ok(out);
+        return Ok(());
     }
     // Output slots of each array column, grouped by chunk column.
     let mut by_chunk: std::collections::BTreeMap<u64, Vec<(u64, usize)>> = Default::default();
@@ -660,7 +682,7 @@ pub(crate) fn gather_haplotypes<T: gcol_format::Value + Copy>(
     let stride = n * ploidy;
     // Row chunks fill disjoint rows of the output: decoded in parallel.
     let mut parts = Vec::new();
-    let mut rest = &mut out[..];
+    let mut rest = &mut *out;
     for i in rows.start / cr..rows.end.div_ceil(cr) {
         let chunk_rows = grid.rows_in(i);
         let (from, to) = (
@@ -690,13 +712,17 @@ pub(crate) fn gather_haplotypes<T: gcol_format::Value + Copy>(
         }
         Ok(())
     };
-    if parts.len() > 1 && samples.len() * ploidy * sites >= 1 << 20 {
+    // (Not in a forked child: rayon's global pool did not come along.)
+    if parts.len() > 1
+        && samples.len() * ploidy * sites >= 1 << 20
+        && crate::fork::global_pool_usable()
+    {
         use rayon::prelude::*;
         parts.into_par_iter().try_for_each(fill)?;
     } else {
         parts.into_iter().try_for_each(fill)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Transpose an 8 x 8 byte matrix held as eight little-endian rows.
@@ -947,7 +973,10 @@ fn count_haplotypes<T: gcol_format::Value + Copy + Into<i32>>(
         }
         Ok(())
     };
-    if parts.len() > 1 && haplotypes.len() * (rows.end - rows.start) as usize >= 1 << 20 {
+    if parts.len() > 1
+        && haplotypes.len() * (rows.end - rows.start) as usize >= 1 << 20
+        && crate::fork::global_pool_usable()
+    {
         use rayon::prelude::*;
         parts.into_par_iter().try_for_each(count)?;
     } else {
@@ -1152,6 +1181,54 @@ impl Variants {
             phased,
             ploidy,
         ))
+    }
+
+    /// [`Variants::genotypes_of`] into `out` (`rows × samples × ploidy`
+    /// allele indexes, i8: the stored width must be i8), so that repeated
+    /// reads reuse one array; returns the ploidy.
+    pub fn genotypes_into(
+        &self,
+        rows: &[u64],
+        samples: Option<&[usize]>,
+        out: &mut [i8],
+    ) -> Result<usize> {
+        let Some(field) = self.formats.iter().find(|f| f.kind == FormatKind::Gt) else {
+            return Ok(0);
+        };
+        let all: Vec<usize>;
+        let samples = match samples {
+            Some(s) => s,
+            None => {
+                all = (0..self.samples.len()).collect();
+                &all
+            }
+        };
+        let gt = self.column(&field.column)?;
+        if gt.meta().physical_type != PhysicalType::I8 {
+            return Err(Error::Usage {
+                detail: "genotypes are stored as i16 (an allele index above 127): read them into an int16 array".into(),
+            });
+        }
+        let ploidy = field.width;
+        let per_site = samples.len() * ploidy;
+        if out.len() != rows.len() * per_site {
+            return Err(Error::Usage {
+                detail: format!(
+                    "the output holds {} values, {} sites x {} samples x {ploidy} need {}",
+                    out.len(),
+                    rows.len(),
+                    samples.len(),
+                    rows.len() * per_site
+                ),
+            });
+        }
+        let mut at = 0;
+        for run in row_runs(rows) {
+            let n = (run.end - run.start) as usize * per_site;
+            gather_haplotypes_into::<i8>(&gt, run, samples, ploidy, &mut out[at..at + n])?;
+            at += n;
+        }
+        Ok(ploidy)
     }
 
     /// Allele counts of the called alleles of `samples` (all when `None`)
