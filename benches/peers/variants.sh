@@ -3,8 +3,9 @@
 # vcf2zarr, gcol), conversion speed in MB/s of VCF text (gcol convert,
 # bcftools view -Ob, vcf2zarr), and process times of a 100 kb region query
 # and of one sample's genotypes (gcol view vs bcftools view, same output
-# checked), then the in-process figures of python_variants.py (warm region
-# query, one sample, genotype decode and allele counts, against cyvcf2).
+# checked), plink2 --freq on the cohort, then the in-process figures of
+# python_variants.py (warm region query, one sample, genotype decode and
+# allele counts, against cyvcf2 and VCF Zarr).
 #
 # Files: the 1000 Genomes chr20 300-sample VCF of ../shared/data and the
 # standard simulated cohort (../shared/tools/gen-cohort.py: 2,000 samples,
@@ -68,6 +69,27 @@ echo "## gcol columns of the 300-sample file (stored bytes)"
 "$gcol" inspect "$work/g300.gcol" | awk '$2 ~ /^(u8|u16|u32|u64|i8|i16|i32|i64|f32|f64|binary)$/ {print "| " $1 " | " $7 " " $8 " |"}' | sed '1i | column | stored |\n|---|---|'
 
 echo
+echo "## REF against an in-file reference (300-sample file)"
+# No chr20 reference ships with the data: one is made whose bases agree
+# with every REF (random elsewhere), as the real GRCh38 would.
+python3 - "$work" <<'PY'
+import random, subprocess, sys
+work = sys.argv[1]
+refs = subprocess.run(["bcftools", "query", "-f", "%POS\t%REF\n", f"{work}/g300.vcf.gz"],
+                      capture_output=True, text=True, check=True).stdout.split()
+random.seed(7)
+end = max(int(p) + len(r) for p, r in zip(refs[::2], refs[1::2])) + 1000
+seq = bytearray(random.choice(b"ACGT") for _ in range(end))
+for p, r in zip(refs[::2], refs[1::2]):
+    seq[int(p) - 1:int(p) - 1 + len(r)] = r.encode()
+with open(f"{work}/g300_ref.fa", "w") as f:
+    f.write(">20\n")
+    f.writelines(seq[i:i + 60].decode() + "\n" for i in range(0, len(seq), 60))
+PY
+"$gcol" convert -q "$work/g300_ref.fa" "$work/g300.vcf.gz" --name ref --name g300 -o "$work/g300_ref.gcol"
+"$gcol" inspect "$work/g300_ref.gcol" | grep -E '^  reference: REF'
+
+echo
 echo "## Process times (hyperfine, ms): 100 kb region and one sample's genotypes"
 bcftools index -f "$work/g300.bcf"
 bcftools index -f "$work/cohort.bcf"
@@ -87,6 +109,14 @@ for f in g300 cohort; do
     echo "### $f: region $region"; cat "$work/$f-region.md"
     echo "### $f: sample $sample, all sites"; cat "$work/$f-sample.md"
 done
+
+if command -v plink2 >/dev/null; then
+    [ -f "$work/cohort.pgen" ] || plink2 --vcf "$work/cohort.vcf.gz" --make-pgen --out "$work/cohort" --threads 2 >/dev/null
+    hyperfine -N -w 1 -r 5 --export-markdown "$work/plink2-freq.md" \
+        -n "plink2 --freq (cohort, whole process)" "plink2 --pfile $work/cohort --freq --threads 2 --out $work/plink2-freq" >/dev/null
+    echo "### plink2 allele frequencies of the cohort (process time; gcol's in-process allele counts are below)"
+    cat "$work/plink2-freq.md"
+fi
 
 echo
 echo "## In process (python_variants.py)"
