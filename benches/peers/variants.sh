@@ -36,20 +36,24 @@ done
 
 mb() { python3 -c "print(f'{$1/1e6:.3f}')"; }
 size() { du -sb "$1" | cut -f1; }
+mean_secs() { # mean seconds of 3 runs (after one warm-up) of a command
+    hyperfine -N -w 1 -r 3 --export-json "$work/t.json" "$*" >/dev/null 2>&1
+    python3 -c "import json; print(json.load(open('$work/t.json'))['results'][0]['mean'])"
+}
 secs() { # seconds of one run of a command
     local t0 t1
     t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
     python3 -c "print($t1 - $t0)"
 }
 
-echo "## Size (MB) and conversion speed (MB/s of VCF text, one run each, 2 cores)"
+echo "## Size (MB) and conversion speed (MB/s of VCF text; gcol and bcftools mean of 3 runs, vcf2zarr one run; 2 cores)"
 printf "| file | sites x samples | VCF text | VCF.gz | BCF | VCF Zarr | gcol | gcol/BCF | gcol/Zarr | convert gcol | bcftools -Ob | vcf2zarr |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 for f in $files; do
     vcf=$work/$f.vcf
     text=$(stat -c %s "$vcf")
     shape="$(bcftools index -n "$work/$f.vcf.gz" 2>/dev/null || zgrep -vc '^#' "$work/$f.vcf.gz") x $(bcftools query -l "$work/$f.vcf.gz" | wc -l)"
-    t_gcol=$(secs "$gcol" convert -q "$work/$f.vcf.gz" -o "$work/$f.gcol")
-    t_bcf=$(secs bcftools view --threads 2 -Ob -o "$work/$f.bcf" "$work/$f.vcf.gz")
+    t_gcol=$(mean_secs "$gcol" convert -q "$work/$f.vcf.gz" -o "$work/$f.gcol")
+    t_bcf=$(mean_secs bcftools view --threads 2 -Ob -o "$work/$f.bcf" "$work/$f.vcf.gz")
     if [ -z "$quick" ]; then
         rm -rf "$work/$f.vcz" "$work/$f.icf"
         t_zarr=$(secs sh -c "vcf2zarr explode -p 2 -f '$work/$f.vcf.gz' '$work/$f.icf' && vcf2zarr encode -p 2 -f '$work/$f.icf' '$work/$f.vcz'")
