@@ -1,0 +1,9 @@
+//! Import arbitrary bytes as BCF (uncompressed BCF is read too, so the
+//! bytes reach the record decoder directly), then read it back.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    gcol_fuzz_support::import(data, true);
+});
