@@ -17,8 +17,15 @@ pub fn import(data: &[u8], bcf: bool) {
         return;
     };
     let options = gcol_import::VcfOptions::new("v");
-    if gcol_import::import_vcf(&mut writer, file.path(), bcf, &options, &|_, _| {}, &mut |_| {})
-        .is_err()
+    if gcol_import::import_vcf(
+        &mut writer,
+        file.path(),
+        bcf,
+        &options,
+        &|_, _| {},
+        &mut |_| {},
+    )
+    .is_err()
     {
         return;
     }
@@ -26,7 +33,9 @@ pub fn import(data: &[u8], bcf: bool) {
         return;
     };
     let reader = gcol_reader::Reader::from_bytes(bytes).expect("a file the writer finished opens");
-    reader.verify_with(true, |_, _| {}).expect("a converted file verifies");
+    reader
+        .verify_with(true, |_, _| {})
+        .expect("a converted file verifies");
     let variants = gcol_reader::Variants::open(&reader, "v").expect("the dataset opens");
     let export = gcol_reader::variants::VcfExport {
         header: true,
