@@ -158,3 +158,102 @@ fn a_second_writer_of_one_path_is_refused() {
     again.finish().unwrap();
     assert!(Reader::open(&path).is_ok());
 }
+
+/// Write with `import` into a sink that fails after `limit` bytes.
+fn import_to(
+    limit: usize,
+    import: &dyn Fn(&mut Writer<&mut FailingSink>) -> Result<(), gcol_writer::Error>,
+) -> (Result<(), gcol_writer::Error>, Vec<u8>) {
+    let mut sink = FailingSink {
+        data: Vec::new(),
+        limit,
+    };
+    let result = (|| {
+        let options = WriteOptions {
+            timestamp: Some(gcol_writer::demo::DEMO_TIMESTAMP.into()),
+            ..WriteOptions::default()
+        };
+        let mut w = Writer::new(&mut sink, options)?;
+        import(&mut w)?;
+        w.finish().map(|_| ())
+    })();
+    (result, sink.data)
+}
+
+/// Every importer (FASTA, FASTQ, VCF with its reference in the file) into a
+/// sink that fails at every offset, in steps: each failure is reported as
+/// an I/O error, and no partial output opens as a valid file.
+#[test]
+fn failing_sink_under_every_importer_never_yields_a_valid_file() {
+    let inputs = gcol_tests::crate_dir().join("../spec/conformance/inputs");
+    let fasta = inputs.join("variants_ref.fa");
+    let vcf = inputs.join("variants_ref.vcf");
+    let fastq = inputs.join("edge.fq");
+    type Import<'a> =
+        Box<dyn Fn(&mut Writer<&mut FailingSink>) -> Result<(), gcol_writer::Error> + 'a>;
+    let importers: Vec<(&str, Import)> = vec![
+        (
+            "fasta",
+            Box::new(|w| {
+                gcol_import::import_fasta(
+                    w,
+                    &fasta,
+                    &gcol_import::FastaOptions::new("ref"),
+                    &|_, _| {},
+                )
+                .map(|_| ())
+            }),
+        ),
+        (
+            "fastq",
+            Box::new(|w| {
+                gcol_import::import_fastq(
+                    w,
+                    &[&fastq],
+                    &gcol_import::FastqOptions::new("reads"),
+                    &|_, _| {},
+                )
+                .map(|_| ())
+            }),
+        ),
+        (
+            "vcf",
+            Box::new(|w| {
+                gcol_import::import_fasta(
+                    w,
+                    &fasta,
+                    &gcol_import::FastaOptions::new("ref"),
+                    &|_, _| {},
+                )?;
+                let mut options = gcol_import::VcfOptions::new("calls");
+                options.reference = Some(gcol_import::ReferenceSpec {
+                    path: fasta.clone(),
+                    dataset: Some("ref".into()),
+                });
+                gcol_import::import_vcf(w, &vcf, false, &options, &|_, _| {}, &mut |_| {})
+                    .map(|_| ())
+            }),
+        ),
+    ];
+    for (name, import) in &importers {
+        let (ok, full) = import_to(usize::MAX, import.as_ref());
+        ok.unwrap();
+        Reader::from_bytes(full.clone()).expect("the full output opens");
+        let total = full.len();
+        let mut limits: Vec<usize> = (0..100).collect();
+        limits.extend((100..total).step_by(31));
+        limits.extend(total.saturating_sub(40)..total);
+        for limit in limits {
+            let (result, partial) = import_to(limit, import.as_ref());
+            let err = result.expect_err(&format!("{name}: the sink failing at {limit} of {total}"));
+            assert!(
+                matches!(err, gcol_writer::Error::Io { .. }),
+                "{name}, limit {limit}: {err}"
+            );
+            assert!(
+                Reader::from_bytes(partial).is_err(),
+                "{name}, limit {limit}: a partial write opened as a valid file"
+            );
+        }
+    }
+}
