@@ -32,6 +32,7 @@ mod column;
 mod dump;
 mod error;
 mod fork;
+mod hash;
 mod layout;
 mod page;
 mod reader;

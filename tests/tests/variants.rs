@@ -748,3 +748,32 @@ proptest::proptest! {
         }
     }
 }
+
+/// A variants dataset's content hash does not depend on its chunk shapes
+/// or zstd level, and changes with one genotype.
+#[test]
+fn content_hash_ignores_chunks() {
+    let path = gcol_tests::crate_dir().join("../spec/conformance/inputs/variants.vcf");
+    let hash = |chunk_variants: u64, chunk_samples: u64, level: i32, file: &Path| {
+        let mut w = Writer::new(Vec::new(), WriteOptions::default()).unwrap();
+        let mut options = VcfOptions::new("v");
+        options.chunk_variants = chunk_variants;
+        options.chunk_samples = chunk_samples;
+        options.zstd_level = level;
+        import_vcf(&mut w, file, false, &options, &|_, _| {}, &mut |_| {}).unwrap();
+        Reader::from_bytes(w.finish().unwrap())
+            .unwrap()
+            .content_hash("v")
+            .unwrap()
+    };
+    let base = hash(4096, 1000, 9, &path);
+    assert_eq!(hash(2, 1, 0, &path), base);
+    assert_eq!(hash(3, 2, 3, &path), base);
+    let dir = tempfile::tempdir().unwrap();
+    let changed = dir.path().join("c.vcf");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("0|0:10,0", "0|1:10,0", 1);
+    std::fs::write(&changed, text).unwrap();
+    assert_ne!(hash(4096, 1000, 9, &changed), base);
+}

@@ -16,6 +16,9 @@ struct Report<'a> {
     footer_bytes: u64,
     manifest_bytes: u64,
     manifest: &'a gcol_format::Manifest,
+    /// Content hash of each dataset (with `--hash`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_hashes: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Serialize)]
@@ -39,7 +42,7 @@ fn human(bytes: u64) -> String {
     }
 }
 
-pub fn run(file: &Path, json: bool) -> CliResult {
+pub fn run(file: &Path, json: bool, hash: bool) -> CliResult {
     let reader = Reader::open(file)?;
     // Counts shown below are checked against the directory first.
     reader.check_columns()?;
@@ -54,6 +57,17 @@ pub fn run(file: &Path, json: bool) -> CliResult {
             footer_bytes: reader.tail().footer_len,
             manifest_bytes: reader.footer().manifest_len,
             manifest,
+            content_hashes: if hash {
+                Some(
+                    manifest
+                        .datasets
+                        .iter()
+                        .map(|d| Ok((d.name.clone(), reader.content_hash(&d.name)?)))
+                        .collect::<gcol_reader::Result<_>>()?,
+                )
+            } else {
+                None
+            },
         };
         outln!(
             "{}",
@@ -103,6 +117,9 @@ pub fn run(file: &Path, json: bool) -> CliResult {
             dataset.kind,
             extra.join(", ")
         );
+        if hash {
+            outln!("  content: sha256 {}", reader.content_hash(&dataset.name)?);
+        }
         for (k, v) in &dataset.metadata {
             if k == gcol_format::schema::variants::meta::REFERENCE_CONTIGS {
                 continue;

@@ -247,6 +247,12 @@ enum Command {
         /// Print JSON (stable field names) instead of text.
         #[arg(long)]
         json: bool,
+        /// Also print each dataset's content hash: SHA-256 of its decoded
+        /// values, the same whatever the page sizes, encodings, compression
+        /// or chunk shapes, so two labs can confirm they hold the same data.
+        /// Decodes every page.
+        #[arg(long)]
+        hash: bool,
     },
     /// Check every checksum and structural rule, and each dataset's record
     /// table; exit 0 when sound, 1 with the offset (or dataset, column and
@@ -441,7 +447,7 @@ fn main() -> ExitCode {
             regions,
             dataset,
         }),
-        Command::Inspect { file, json } => inspect::run(&file, json),
+        Command::Inspect { file, json, hash } => inspect::run(&file, json, hash),
         Command::Verify { file, quiet, deep } => verify::run(&file, quiet, deep),
         Command::Cat {
             file,

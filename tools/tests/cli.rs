@@ -1438,3 +1438,51 @@ fn sigkill_during_vcf_convert_leaves_old_or_new() {
     write_old();
     assert_eq!(temporaries(dir.path()), Vec::<String>::new());
 }
+
+/// `inspect --hash`: the same data converted with other page sizes and zstd
+/// levels (plain pages too) hashes alike; other data does not.
+#[test]
+fn content_hashes_ignore_layout_and_compression() {
+    let dir = tempfile::tempdir().unwrap();
+    let fa = dir.path().join("g.fa");
+    random_fasta(&fa, &["a", "b"], 20_000, 3);
+    let hash_of = |extra: &[&str], input: &Path, name: &str| -> String {
+        let out = dir.path().join(format!("{name}.gcol"));
+        let mut args = vec![
+            "convert",
+            "-q",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        gcol_ok(&args);
+        let shown = stdout(&gcol_ok(&["inspect", "--hash", out.to_str().unwrap()]));
+        let line = shown
+            .lines()
+            .find(|l| l.trim_start().starts_with("content: sha256 "))
+            .unwrap_or_else(|| panic!("no content line in {shown}"));
+        let json = stdout(&gcol_ok(&[
+            "inspect",
+            "--json",
+            "--hash",
+            out.to_str().unwrap(),
+        ]));
+        let hash = line
+            .trim_start()
+            .trim_start_matches("content: sha256 ")
+            .to_string();
+        assert!(json.contains(&hash), "{json}");
+        hash
+    };
+    let base = hash_of(&[], &fa, "base");
+    assert_eq!(base.len(), 64);
+    assert_eq!(
+        hash_of(&["--page-kib", "4", "--zstd-level", "1"], &fa, "small"),
+        base
+    );
+    assert_eq!(hash_of(&["--zstd-level", "0"], &fa, "plain"), base);
+    let other = dir.path().join("other.fa");
+    random_fasta(&other, &["a", "b"], 20_000, 4);
+    assert_ne!(hash_of(&[], &other, "other"), base);
+}
