@@ -177,6 +177,15 @@ impl PyFile {
     /// dataset's kind too (spec 8.4: runs, run indexes, page sizes,
     /// padding, flags, mates). Raises `CorruptFileError` naming the offset,
     /// or the dataset, column and row, when the file is not sound.
+    /// Content hash of dataset `name` (spec 8.5): SHA-256 of its decoded
+    /// values, equal across files that hold the same data whatever their
+    /// page sizes, encodings or compression (as `gcol inspect --hash`).
+    fn content_hash(&self, py: Python<'_>, name: &str) -> PyResult<String> {
+        let reader = self.reader.clone();
+        let name = name.to_string();
+        run(py, move || reader.content_hash(&name)).map_err(reader_error)
+    }
+
     #[pyo3(signature = (deep = false))]
     fn verify<'py>(&self, py: Python<'py>, deep: bool) -> PyResult<Bound<'py, PyDict>> {
         let reader = self.reader.clone();

@@ -356,3 +356,30 @@ def test_sigkill_during_python_convert_leaves_old_or_new(tmp_path):
     assert sum(seen.values()) == 20
     gcol.convert(str(small), str(out))
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_content_hash_matches_the_cli_and_ignores_compression(tmp_path):
+    import hashlib
+    import subprocess
+
+    a, b = tmp_path / "a.gcol", tmp_path / "b.gcol"
+    gcol.convert(SAMPLE, a)
+    gcol.convert(SAMPLE, b, zstd_level=1, page_kib=1)
+    with gcol.open(a) as fa, gcol.open(b) as fb:
+        h = fa.content_hash("sample")
+        assert len(h) == 64 and int(h, 16) >= 0
+        assert fb.content_hash("sample") == h
+        with pytest.raises(gcol.NotFoundError, match="no dataset"):
+            fa.content_hash("nothing")
+    gcol_bin = os.environ.get("GCOL_BIN")
+    if gcol_bin:
+        shown = subprocess.run([gcol_bin, "inspect", "--hash", str(a)], capture_output=True, text=True, check=True)
+        assert f"content: sha256 {h}" in shown.stdout
+    # A different file (other bases) hashes differently.
+    other = tmp_path / "other.fa"
+    other.write_text(SAMPLE.read_text().replace("ACGT", "TGCA", 1))
+    c = tmp_path / "c.gcol"
+    gcol.convert(other, c, names=["sample"])
+    with gcol.open(c) as fc:
+        assert fc.content_hash("sample") != h
+    assert hashlib.sha256(b"").hexdigest() != h
