@@ -35,6 +35,7 @@ from ._gcol import (
     Sequences,
     UnsupportedVersionError,
     Variants,
+    copy,
     kernel_isa,
     reverse_complement,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "UnsupportedVersionError",
     "Variants",
     "convert",
+    "copy",
     "kernel_isa",
     "kmer_strings",
     "open",

@@ -1,12 +1,13 @@
 """Type stubs of the gcol._gcol extension module."""
 
+import os
 from collections.abc import Callable
 from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["__version__", "GcolError", "CorruptFileError", "UnsupportedVersionError", "InputFormatError", "RegionError", "NotFoundError", "File", "PageCache", "Sequences", "Variants", "Record", "PageBuffer", "CancelToken", "open", "convert", "reverse_complement", "kernel_isa", "_after_fork"]
+__all__ = ["__version__", "GcolError", "CorruptFileError", "UnsupportedVersionError", "InputFormatError", "RegionError", "NotFoundError", "File", "PageCache", "Sequences", "Variants", "Record", "PageBuffer", "CancelToken", "open", "convert", "copy", "reverse_complement", "kernel_isa", "_after_fork"]
 __version__: str
 
 class GcolError(Exception): ...
@@ -189,6 +190,7 @@ def convert(
     cancel: CancelToken | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> list[str]: ...
+def copy(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> dict[str, object]: ...
 def reverse_complement(seq: str | bytes) -> str | bytes: ...
 def kernel_isa() -> str: ...
 def _after_fork() -> None: ...

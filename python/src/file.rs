@@ -431,6 +431,29 @@ fn import_error(error: gcol_import::Error) -> PyErr {
     }
 }
 
+/// `gcol.copy`: the same verified copy as `gcol copy`.
+#[pyfunction]
+pub(crate) fn copy(
+    py: Python<'_>,
+    source: PathBuf,
+    destination: PathBuf,
+) -> PyResult<Bound<'_, PyDict>> {
+    let summary = run(py, || {
+        gcol_import::copy_verified(&source, &destination, &|_, _| {})
+    })
+    .map_err(|e| match e {
+        gcol_import::Error::Input { .. } => crate::CorruptFileError::new_err(e.to_string()),
+        gcol_import::Error::Output { .. } => pyo3::exceptions::PyOSError::new_err(e.to_string()),
+        other => import_error(other),
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("destination", summary.destination.display().to_string())?;
+    d.set_item("bytes", summary.bytes)?;
+    d.set_item("pages", summary.pages)?;
+    d.set_item("datasets", summary.datasets)?;
+    Ok(d)
+}
+
 /// `gcol.convert`: the same [`gcol_import::convert`] as `gcol convert`.
 pub(crate) fn convert(
     py: Python<'_>,

@@ -314,6 +314,7 @@ fn _gcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PageBuffer>()?;
     m.add_function(wrap_pyfunction!(file::open, m)?)?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;
+    m.add_function(wrap_pyfunction!(file::copy, m)?)?;
     m.add_function(wrap_pyfunction!(reverse_complement, m)?)?;
     m.add_function(wrap_pyfunction!(kernel_isa, m)?)?;
     m.add_function(wrap_pyfunction!(_after_fork, m)?)?;

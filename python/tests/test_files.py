@@ -383,3 +383,20 @@ def test_content_hash_matches_the_cli_and_ignores_compression(tmp_path):
     with gcol.open(c) as fc:
         assert fc.content_hash("sample") != h
     assert hashlib.sha256(b"").hexdigest() != h
+
+
+def test_copy_is_a_verified_backup(tmp_path):
+    src = tmp_path / "s.gcol"
+    gcol.convert(SAMPLE, src)
+    dst = tmp_path / "backup.gcol"
+    done = gcol.copy(src, dst)
+    assert done["destination"] == str(dst) and done["pages"] > 0
+    assert dst.read_bytes() == src.read_bytes()
+    damaged = tmp_path / "damaged.gcol"
+    data = bytearray(src.read_bytes())
+    data[200] ^= 0x40
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(gcol.CorruptFileError, match="not copied"):
+        gcol.copy(damaged, dst)
+    assert dst.read_bytes() == src.read_bytes()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

@@ -7,6 +7,7 @@
 
 mod cat;
 mod convert;
+mod copy;
 mod dump;
 mod exit;
 mod export;
@@ -269,6 +270,19 @@ enum Command {
         #[arg(long)]
         deep: bool,
     },
+    /// Copy a .gcol file as a verified backup: every checksum of the source
+    /// is checked, the copy is written beside DST, read back and checked the
+    /// same way, and only then renamed to DST. A damaged source leaves DST
+    /// untouched (exit 1). Restore with the same command the other way.
+    Copy {
+        /// The .gcol file to copy.
+        source: PathBuf,
+        /// Destination file, or a directory to copy into.
+        destination: PathBuf,
+        /// No progress bar and no summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Print the values of one or more columns, tab-separated, one row per line.
     ///
     /// Rows are 0-based and half-open: `--start 10 --end 20` prints rows 10..19.
@@ -449,6 +463,11 @@ fn main() -> ExitCode {
         }),
         Command::Inspect { file, json, hash } => inspect::run(&file, json, hash),
         Command::Verify { file, quiet, deep } => verify::run(&file, quiet, deep),
+        Command::Copy {
+            source,
+            destination,
+            quiet,
+        } => copy::run(&source, &destination, quiet),
         Command::Cat {
             file,
             dataset,

@@ -197,6 +197,12 @@ impl AtomicFile {
 }
 
 impl AtomicFile {
+    /// The temporary's path (complete only after [`Write::flush`]), for a
+    /// caller that checks what it wrote before [`AtomicFile::commit`].
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
+    }
+
     fn out(&mut self) -> &mut BufWriter<NamedTempFile> {
         self.file.as_mut().expect("not committed")
     }

@@ -10,6 +10,7 @@
 
 mod cluster;
 pub mod convert;
+pub mod copy;
 pub mod detect;
 pub mod fasta;
 pub mod fastq;
@@ -23,6 +24,7 @@ pub use convert::{
     convert, input_size, ConvertOptions, ConvertSummary, DatasetReport, Error, Event,
     DEFAULT_PAGE_KIB,
 };
+pub use copy::{copy_verified, CopySummary};
 pub use detect::{detect, SourceFormat};
 pub use fasta::{
     import_fasta, import_fasta_from, Alphabet, FastaOptions, FastaSummary, NamePolicy,
