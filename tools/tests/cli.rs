@@ -1535,3 +1535,92 @@ fn copy_verifies_source_and_copy() {
     let o = gcol(&["copy", f, f]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+/// Concurrent access (issue 16): reader threads in this process (sharing
+/// one page cache) and `gcol fetch` processes read one path while another
+/// process replaces it again and again with a file of other contents.
+/// Every read sees one whole version, old or new: the same bytes as a
+/// single-threaded read of that version.
+#[test]
+fn readers_see_one_version_while_the_file_is_replaced() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.fa"), dir.path().join("b.fa"));
+    random_fasta(&a, &["chr"], 20_000, 21);
+    random_fasta(&b, &["chr"], 20_000, 22);
+    let out = dir.path().join("shared.gcol");
+    let convert = |input: &Path| {
+        gcol_ok(&[
+            "convert",
+            "-q",
+            input.to_str().unwrap(),
+            "--name",
+            "chr",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    // What a single-threaded read of each version gives.
+    let expected: Vec<Vec<u8>> = [&a, &b]
+        .iter()
+        .map(|input| {
+            convert(input);
+            gcol_ok(&["fetch", out.to_str().unwrap(), "chr:1-1200000"]).stdout
+        })
+        .collect();
+    assert_ne!(expected[0], expected[1]);
+    let stop = AtomicBool::new(false);
+    let (mut reads, mut replacements) = (0u64, 0u64);
+    std::thread::scope(|scope| {
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut n = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        let reader = gcol_reader::Reader::open(&out).unwrap();
+                        let seqs = reader.sequences("chr").unwrap();
+                        let bases = seqs.fetch("chr", 0..1_200_000).unwrap();
+                        let text: Vec<u8> = bases
+                            .chunks(60)
+                            .flat_map(|l| l.iter().copied().chain(std::iter::once(b'\n')))
+                            .collect();
+                        let body: Vec<u8> = expected[0]
+                            .splitn(2, |&c| c == b'\n')
+                            .nth(1)
+                            .unwrap()
+                            .to_vec();
+                        let other: Vec<u8> = expected[1]
+                            .splitn(2, |&c| c == b'\n')
+                            .nth(1)
+                            .unwrap()
+                            .to_vec();
+                        assert!(text == body || text == other, "a read mixed two versions");
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        let processes = scope.spawn(|| {
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let o = gcol_ok(&["fetch", out.to_str().unwrap(), "chr:1-1200000"]);
+                assert!(
+                    o.stdout == expected[0] || o.stdout == expected[1],
+                    "a fetch process mixed two versions"
+                );
+                n += 1;
+            }
+            n
+        });
+        for round in 0..20 {
+            convert(if round % 2 == 0 { &a } else { &b });
+            replacements += 1;
+        }
+        stop.store(true, Ordering::Relaxed);
+        reads =
+            readers.into_iter().map(|r| r.join().unwrap()).sum::<u64>() + processes.join().unwrap();
+    });
+    eprintln!("{reads} reads during {replacements} replacements, each of one whole version");
+    assert!(reads > 0);
+}
