@@ -23,8 +23,8 @@ use sha2::{Digest, Sha256};
 
 use crate::{Reader, Result};
 
-/// Rows of a chunked array hashed at a time.
-const BAND_ROWS: u64 = 4096;
+/// Values of a chunked array hashed at a time (whole rows, at least one).
+const BAND_VALUES: u64 = 1 << 22;
 
 impl Reader {
     /// The content hash of dataset `name` (lower-case hex SHA-256).
@@ -58,61 +58,72 @@ impl Reader {
             h.update(b"\0");
             let column = self.column(name, &meta.name)?;
             h.update(column.num_values().to_le_bytes());
-            let mut presence: Vec<u8> = Vec::new();
             let nullable = column.is_nullable();
-            if let Some(Layout::Chunked { shape, .. }) = &meta.layout {
-                for start in (0..shape[0]).step_by(BAND_ROWS as usize) {
-                    let rows = start..(start + BAND_ROWS).min(shape[0]);
-                    macro_rules! band {
-                        ($t:ty) => {{
-                            let (values, present) =
-                                column.read_block::<$t>(rows.clone(), 0..shape[1])?;
-                            h.update(bytemuck::cast_slice::<$t, u8>(&values));
-                            if nullable {
-                                presence.extend(present.iter().map(|&p| u8::from(p)));
-                            }
-                        }};
-                    }
-                    match meta.physical_type {
-                        PhysicalType::I8 => band!(i8),
-                        PhysicalType::U8 => band!(u8),
-                        PhysicalType::I16 => band!(i16),
-                        PhysicalType::U16 => band!(u16),
-                        PhysicalType::I32 => band!(i32),
-                        PhysicalType::U32 => band!(u32),
-                        PhysicalType::I64 => band!(i64),
-                        PhysicalType::U64 => band!(u64),
-                        PhysicalType::F32 => band!(f32),
-                        PhysicalType::F64 => band!(f64),
-                        other => {
-                            return Err(crate::Error::Usage {
-                                detail: format!(
-                                    "column {:?}: a chunked array of {other} values",
-                                    meta.name
-                                ),
-                            })
-                        }
-                    }
+            // Values first, then (nullable) presence: two passes, so that
+            // memory stays one band or page whatever the column's size.
+            for presence_pass in [false, true] {
+                if presence_pass && !nullable {
+                    break;
                 }
-            } else {
-                for p in 0..column.num_pages() {
-                    let page = column.page(p)?;
-                    if meta.physical_type == PhysicalType::Binary {
-                        let view = page.binary()?;
-                        for i in 0..page.num_values() {
-                            let v = view.get(i);
-                            h.update((v.len() as u32).to_le_bytes());
-                            h.update(v);
+                if let Some(Layout::Chunked { shape, .. }) = &meta.layout {
+                    let band_rows = (BAND_VALUES / (shape[1] * shape[2]).max(1)).max(1);
+                    for start in (0..shape[0]).step_by(band_rows as usize) {
+                        let rows = start..(start + band_rows).min(shape[0]);
+                        macro_rules! band {
+                            ($t:ty) => {{
+                                let (values, present) =
+                                    column.read_block::<$t>(rows.clone(), 0..shape[1])?;
+                                if presence_pass {
+                                    let bytes: Vec<u8> =
+                                        present.iter().map(|&p| u8::from(p)).collect();
+                                    h.update(&bytes);
+                                } else {
+                                    h.update(bytemuck::cast_slice::<$t, u8>(&values));
+                                }
+                            }};
                         }
-                    } else {
-                        h.update(page.value_bytes());
+                        match meta.physical_type {
+                            PhysicalType::I8 => band!(i8),
+                            PhysicalType::U8 => band!(u8),
+                            PhysicalType::I16 => band!(i16),
+                            PhysicalType::U16 => band!(u16),
+                            PhysicalType::I32 => band!(i32),
+                            PhysicalType::U32 => band!(u32),
+                            PhysicalType::I64 => band!(i64),
+                            PhysicalType::U64 => band!(u64),
+                            PhysicalType::F32 => band!(f32),
+                            PhysicalType::F64 => band!(f64),
+                            other => {
+                                return Err(crate::Error::Usage {
+                                    detail: format!(
+                                        "column {:?}: a chunked array of {other} values",
+                                        meta.name
+                                    ),
+                                })
+                            }
+                        }
                     }
-                    if nullable {
-                        presence.extend((0..page.num_values()).map(|i| u8::from(page.is_valid(i))));
+                } else {
+                    for p in 0..column.num_pages() {
+                        let page = column.page(p)?;
+                        if presence_pass {
+                            let bytes: Vec<u8> = (0..page.num_values())
+                                .map(|i| u8::from(page.is_valid(i)))
+                                .collect();
+                            h.update(&bytes);
+                        } else if meta.physical_type == PhysicalType::Binary {
+                            let view = page.binary()?;
+                            for i in 0..page.num_values() {
+                                let v = view.get(i);
+                                h.update((v.len() as u32).to_le_bytes());
+                                h.update(v);
+                            }
+                        } else {
+                            h.update(page.value_bytes());
+                        }
                     }
                 }
             }
-            h.update(&presence);
         }
         Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }

@@ -953,43 +953,53 @@ impl Reader {
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut bytes: Vec<Vec<u8>> = vec![Vec::new(); runs.len()];
         let mut usable = true;
-        gcol_format::encoding::zstd_frame::decompress_visit(&stored, None, |at, piece| {
-            if !usable {
-                return;
-            }
-            let mut piece_at = at;
-            let mut piece = piece;
-            if header.len() < 9 {
-                let n = (9 - header.len()).min(piece.len());
-                header.extend_from_slice(&piece[..n]);
-                piece = &piece[n..];
-                piece_at += n;
+        let content =
+            gcol_format::encoding::zstd_frame::decompress_visit(&stored, None, |at, piece| {
+                if !usable {
+                    return;
+                }
+                let mut piece_at = at;
+                let mut piece = piece;
                 if header.len() < 9 {
-                    return;
+                    let n = (9 - header.len()).min(piece.len());
+                    header.extend_from_slice(&piece[..n]);
+                    piece = &piece[n..];
+                    piece_at += n;
+                    if header.len() < 9 {
+                        return;
+                    }
+                    let width = header[8] as usize;
+                    if !matches!(width, 0 | 1 | 2 | 4 | 8) {
+                        usable = false;
+                        return;
+                    }
+                    spans = runs
+                        .iter()
+                        .map(|&(s, n)| (9 + s * width / 8, 9 + ((s + n) * width).div_ceil(8)))
+                        .collect();
                 }
-                let width = header[8] as usize;
-                if !matches!(width, 0 | 1 | 2 | 4 | 8) {
-                    usable = false;
-                    return;
+                let end = piece_at + piece.len();
+                for (k, &(from, to)) in spans.iter().enumerate() {
+                    let (a, b) = (from.max(piece_at), to.min(end));
+                    if a < b {
+                        bytes[k].extend_from_slice(&piece[a - piece_at..b - piece_at]);
+                    }
                 }
-                spans = runs
-                    .iter()
-                    .map(|&(s, n)| (9 + s * width / 8, 9 + ((s + n) * width).div_ceil(8)))
-                    .collect();
-            }
-            let end = piece_at + piece.len();
-            for (k, &(from, to)) in spans.iter().enumerate() {
-                let (a, b) = (from.max(piece_at), to.min(end));
-                if a < b {
-                    bytes[k].extend_from_slice(&piece[a - piece_at..b - piece_at]);
-                }
-            }
-        })
-        .map_err(|source| self.page_error(page, &info, source))?;
-        if !usable || header.len() < 9 {
+            })
+            .map_err(|source| self.page_error(page, &info, source))?;
+        let width = u32::from(header.get(8).copied().unwrap_or(0));
+        // A page of another length is left to the full decoder, which
+        // reports it.
+        if !usable
+            || header.len() < 9
+            || content
+                != 9 + gcol_format::encoding::for_bitpack::packed_len(
+                    info.num_values as usize,
+                    width,
+                )
+        {
             return Ok(None);
         }
-        let width = u32::from(header[8]);
         let mut frame = header.clone();
         let mut out = Vec::with_capacity(runs.len());
         for (k, &(start, len)) in runs.iter().enumerate() {

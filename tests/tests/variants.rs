@@ -777,3 +777,32 @@ fn content_hash_ignores_chunks() {
     std::fs::write(&changed, text).unwrap();
     assert_ne!(hash(4096, 1000, 9, &changed), base);
 }
+
+/// A BCF record without FORMAT fields (VCF `.`, which htslib writes with no
+/// FORMAT and `.` samples) reads back as bcftools reads it.
+#[test]
+fn bcf_records_without_format_fields_read_back() {
+    if shared_data("BCF without FORMAT").is_none() || !have_tool("bcftools", "BCF without FORMAT") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let vcf = dir.path().join("f.vcf");
+    std::fs::write(
+        &vcf,
+        "##fileformat=VCFv4.2\n##contig=<ID=1>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n1\t5\t.\tA\tC\t.\t.\t.\tGT\t0|1\t1|1\n1\t9\t.\tG\tT\t.\t.\t.\t.\t.\t.\n",
+    )
+    .unwrap();
+    let bcf = dir.path().join("f.bcf");
+    let o = Command::new("bcftools")
+        .args(["view", "--no-version", "-Ob", "-o"])
+        .arg(&bcf)
+        .arg(&vcf)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ours = export(convert(&bcf).unwrap(), &everything(), VcfOutput::Vcf);
+    assert_eq!(
+        bcftools_view(&["-H"], Err(&ours)),
+        bcftools_view(&["-H"], Ok(&bcf))
+    );
+}

@@ -357,6 +357,12 @@ impl<'a> PackedBytes<'a> {
         if packed.len() != super::packed_len(num_values as usize, width) {
             return None;
         }
+        // Padding bits after the last value must be zero (as the full
+        // decoder requires): otherwise the full decoder reports the page.
+        let used = (num_values as usize * width as usize) % 8;
+        if used != 0 && packed.last().is_some_and(|&b| b >> used != 0) {
+            return None;
+        }
         Some(PackedBytes {
             offset: base as u8,
             width,

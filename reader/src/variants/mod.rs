@@ -650,6 +650,7 @@ pub(crate) fn gather_haplotypes_into<T: gcol_format::Value + Copy>(
         return Ok(());
     }
     let grid = column.chunk_grid()?;
+    check_rows(column, &grid, &rows)?;
     let (cr, cc) = (grid.chunk_shape[0], grid.chunk_shape[1]);
     if grid.order != gcol_format::manifest::ChunkOrder::ColumnMajor || grid.shape[2] != 1 {
         // Not the layout this writer makes: the generic path.
@@ -721,6 +722,18 @@ pub(crate) fn gather_haplotypes_into<T: gcol_format::Value + Copy>(
         parts.into_par_iter().try_for_each(fill)?;
     } else {
         parts.into_iter().try_for_each(fill)?;
+    }
+    Ok(())
+}
+
+/// Rows past the array are an error, not a panic.
+fn check_rows(column: &ColumnReader<'_>, grid: &crate::ChunkGrid, rows: &Range<u64>) -> Result<()> {
+    if rows.start > rows.end || rows.end > grid.shape[0] {
+        return Err(Error::OutOfRange {
+            column: column.meta().name.clone(),
+            index: rows.end,
+            len: grid.shape[0],
+        });
     }
     Ok(())
 }
@@ -909,6 +922,14 @@ fn count_haplotypes<T: gcol_format::Value + Copy + Into<i32>>(
     counts: &mut [u32],
 ) -> Result<()> {
     let grid = column.chunk_grid()?;
+    check_rows(column, &grid, &rows)?;
+    if let Some(&h) = haplotypes.iter().find(|&&h| h >= grid.shape[1]) {
+        return Err(Error::OutOfRange {
+            column: column.meta().name.clone(),
+            index: h,
+            len: grid.shape[1],
+        });
+    }
     let (cr, cc) = (grid.chunk_shape[0], grid.chunk_shape[1]);
     if grid.order != gcol_format::manifest::ChunkOrder::ColumnMajor || grid.shape[2] != 1 {
         for &h in haplotypes {

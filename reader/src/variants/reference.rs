@@ -184,7 +184,15 @@ impl Variants {
             seqs.fetch_record_upper_into(w.record, w.start..w.end, &mut bases)?;
             for (i, s, n) in w.wanted {
                 let from = (s - w.start) as usize;
-                out[i] = Some(bases[from..from + n as usize].to_vec());
+                let got = bases
+                    .get(from..from + n as usize)
+                    .ok_or_else(|| Error::Invariant {
+                        column: col::REF_DIFFERS.to_string(),
+                        row: i as u64,
+                        rule: "14.7 coded REF",
+                        detail: format!("the reference has no bases at {s}+{n}"),
+                    })?;
+                out[i] = Some(got.to_vec());
             }
             Ok(())
         };
@@ -217,7 +225,12 @@ impl Variants {
             let start = pos[i]
                 .checked_sub(1)
                 .ok_or_else(|| bad("POS 0 with a null REF".into()))?;
-            let end = start + u64::from(lengths[i]);
+            let end = start.checked_add(u64::from(lengths[i])).ok_or_else(|| {
+                bad(format!(
+                    "POS {} and a REF of {} bases overflow",
+                    pos[i], lengths[i]
+                ))
+            })?;
             if end > seqs.length(record)? {
                 return Err(bad(format!(
                     "REF is null but {}:{}+{} passes the reference contig's end",
@@ -226,7 +239,11 @@ impl Variants {
             }
             let want = (i, start, u64::from(lengths[i]));
             match &mut window {
-                Some(w) if w.record == record && start <= w.end + WINDOW_GAP => {
+                Some(w)
+                    if w.record == record
+                        && start >= w.start
+                        && start <= w.end.saturating_add(WINDOW_GAP) =>
+                {
                     w.end = w.end.max(end);
                     w.wanted.push(want);
                 }

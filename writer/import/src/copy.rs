@@ -6,7 +6,7 @@
 //! damaged source, or a copy that does not read back, leaves the
 //! destination untouched. Restoring is the same command the other way.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use gcol_writer::AtomicFile;
@@ -59,40 +59,28 @@ pub fn copy_verified(
             });
         }
     }
+    // One mapping serves the check and the copy: the bytes copied are the
+    // bytes checked, even if the path is replaced meanwhile.
     let reader = gcol_reader::Reader::open(source).map_err(|e| corrupt(source, e))?;
     let size = reader.len();
     let total = size.saturating_mul(3);
+    let scaled =
+        |done: u64, all: u64| (u128::from(done) * u128::from(size) / u128::from(all.max(1))) as u64;
     let checked = reader
-        .verify(|done, all| progress(done * size / all.max(1), total))
+        .verify(|done, all| progress(scaled(done, all), total))
         .map_err(|e| corrupt(source, e))?;
-    drop(reader);
     let mut out = AtomicFile::create(&destination)?;
-    let mut input =
-        std::fs::File::open(source).map_err(|source_err| gcol_writer::Error::Source {
-            path: source.to_path_buf(),
-            source: source_err,
-        })?;
-    let mut buf = vec![0u8; 1 << 20];
     let mut copied = 0u64;
-    loop {
-        let n = input
-            .read(&mut buf)
-            .map_err(|e| gcol_writer::Error::Source {
-                path: source.to_path_buf(),
-                source: e,
-            })?;
-        if n == 0 {
-            break;
-        }
-        out.write_all(&buf[..n])
-            .map_err(|e| gcol_writer::Error::Io {
-                path: Some(destination.clone()),
-                offset: copied,
-                source: e,
-            })?;
-        copied += n as u64;
-        progress(size + copied.min(size), total);
+    for piece in reader.bytes().chunks(1 << 20) {
+        out.write_all(piece).map_err(|e| gcol_writer::Error::Io {
+            path: Some(destination.clone()),
+            offset: copied,
+            source: e,
+        })?;
+        copied += piece.len() as u64;
+        progress(size + copied, total);
     }
+    drop(reader);
     out.flush().map_err(|e| gcol_writer::Error::Io {
         path: Some(destination.clone()),
         offset: copied,
@@ -110,7 +98,7 @@ pub fn copy_verified(
         detail: format!("the copy does not read back ({e}); nothing was written"),
     })?;
     let again = copy
-        .verify(|done, all| progress(2 * size + done * size / all.max(1), total))
+        .verify(|done, all| progress(2 * size + scaled(done, all), total))
         .map_err(|e| Error::Output {
             path: destination.clone(),
             detail: format!("the copy does not verify ({e}); nothing was written"),

@@ -168,6 +168,12 @@ fn load_gcol(
 fn header_name(line: &[u8]) -> &[u8] {
     let text = line[1..].strip_suffix(b"\n").unwrap_or(&line[1..]);
     let text = text.strip_suffix(b"\r").unwrap_or(text);
+    // Blanks after `>` are skipped, as the FASTA importer does (12.2).
+    let skip = text
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    let text = &text[skip..];
     let end = text
         .iter()
         .position(|b| b.is_ascii_whitespace())
@@ -224,8 +230,10 @@ fn load_fasta(
                 }
             };
             let this = header_name(&header).to_vec();
-            seen.insert(this.clone());
-            let wanted = this == name;
+            // The first record of a name is the one readers find (a
+            // repeated name, kept with lenient names, is skipped).
+            let wanted = this == name && !seen.contains(&this);
+            seen.insert(this);
             let mut bases = Vec::new();
             loop {
                 line.clear();

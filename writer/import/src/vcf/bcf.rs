@@ -98,7 +98,14 @@ fn attributes(line: &str) -> Vec<(String, String)> {
 
 /// The string and contig dictionaries of a BCF header (section 6.2.1): `IDX`
 /// where given; else in order of first appearance, `PASS` first.
-fn dictionaries(text: &str) -> (Vec<Option<String>>, Vec<Option<String>>) {
+/// Entries of a dictionary by index (`None`: an index no line takes).
+type Dictionary = Vec<Option<String>>;
+
+fn dictionaries(text: &str) -> std::result::Result<(Dictionary, Dictionary), String> {
+    // An index past the number of header lines names no entry htslib
+    // would write (it numbers entries in order): refused before any
+    // allocation it would size.
+    let bound = text.lines().count() + 1;
     fn place(dict: &mut Vec<Option<String>>, index: usize, id: &str) {
         if dict.len() <= index {
             dict.resize(index + 1, None);
@@ -125,10 +132,17 @@ fn dictionaries(text: &str) -> (Vec<Option<String>>, Vec<Option<String>>) {
         else {
             continue;
         };
-        let idx = attrs
-            .iter()
-            .find(|(k, _)| k == "IDX")
-            .and_then(|(_, v)| v.parse::<usize>().ok());
+        let idx = match attrs.iter().find(|(k, _)| k == "IDX") {
+            Some((_, v)) => match v.parse::<usize>() {
+                Ok(i) if i < bound => Some(i),
+                _ => {
+                    return Err(format!(
+                        "IDX={v} of {id:?} is not an index this header can have"
+                    ))
+                }
+            },
+            None => None,
+        };
         if contig {
             let at = idx.unwrap_or(contigs.len());
             place(&mut contigs, at, &id);
@@ -140,7 +154,7 @@ fn dictionaries(text: &str) -> (Vec<Option<String>>, Vec<Option<String>>) {
             strings.push(Some(id));
         }
     }
-    (strings, contigs)
+    Ok((strings, contigs))
 }
 
 impl BcfSource {
@@ -163,11 +177,18 @@ impl BcfSource {
                 format!("header length {len} is too large"),
             ));
         }
-        let mut text = vec![0u8; len];
-        input
-            .reader
-            .read_exact(&mut text)
+        let mut text = Vec::new();
+        let got = (&mut input.reader)
+            .take(len as u64)
+            .read_to_end(&mut text)
             .map_err(|e| read_error(path, 0, format!("cannot read the header ({e})")))?;
+        if got != len {
+            return Err(read_error(
+                path,
+                0,
+                format!("the header ends after {got} of {len} bytes"),
+            ));
+        }
         while text.last() == Some(&0) {
             text.pop();
         }
@@ -175,7 +196,8 @@ impl BcfSource {
             text.push(b'\n');
         }
         let raw = String::from_utf8_lossy(&text).into_owned();
-        let (strings, contigs) = dictionaries(&raw);
+        let (strings, contigs) =
+            dictionaries(&raw).map_err(|detail| read_error(path, 0, detail))?;
         let parsed = VcfHeader::parse(path, strip_idx(&text))?;
         let gt = strings.iter().position(|s| s.as_deref() == Some("GT"));
         let mut flags = vec![false; strings.len()];
@@ -348,11 +370,18 @@ impl BcfSource {
             put_values(out, &value);
         }
         if n_fmt == 0 {
-            return if cur.at == s.len() {
-                Ok(())
-            } else {
-                Err("bytes left after the INFO fields".into())
-            };
+            if cur.at != s.len() {
+                return Err("bytes left after the INFO fields".into());
+            }
+            // No FORMAT field (VCF `.`): htslib writes `.` for FORMAT and
+            // for every sample.
+            if self.samples > 0 {
+                out.extend_from_slice(b"\t.");
+                for _ in 0..self.samples {
+                    out.extend_from_slice(b"\t.");
+                }
+            }
+            return Ok(());
         }
         if cur.at != s.len() {
             return Err("bytes left after the INFO fields".into());
@@ -452,12 +481,24 @@ impl<'a> Cursor<'a> {
         if count < 15 {
             return Ok((ty, count));
         }
-        match self.value()? {
-            Values::Ints(v) if v.len() == 1 && v[0].is_some_and(|c| c >= 0) => {
-                Ok((ty, v[0].expect("checked") as usize))
-            }
-            _ => Err("a value count that is not one non-negative integer".into()),
-        }
+        // The count follows as one typed integer, read here directly (a
+        // nested descriptor of count 15 again would be a malformed value).
+        let inner = self.take(1)?[0];
+        let size = match (inner & 0x0F, inner >> 4) {
+            (INT8, 1) => 1,
+            (INT16, 1) => 2,
+            (INT32, 1) => 4,
+            _ => return Err("a value count that is not one integer".into()),
+        };
+        let bytes = self.take(size)?;
+        let count = match size {
+            1 => i64::from(bytes[0] as i8),
+            2 => i64::from(i16::from_le_bytes([bytes[0], bytes[1]])),
+            _ => i64::from(i32::from_le_bytes(bytes.try_into().expect("4 bytes"))),
+        };
+        usize::try_from(count)
+            .map(|c| (ty, c))
+            .map_err(|_| format!("a negative value count ({count})"))
     }
 
     fn value(&mut self) -> std::result::Result<Values<'a>, String> {
@@ -681,13 +722,20 @@ mod tests {
     #[test]
     fn dictionaries_follow_idx_or_first_appearance() {
         let text = "##fileformat=VCFv4.2\n##FILTER=<ID=q10,Description=\"a, \\\"b\\\"\">\n##INFO=<ID=DP,Number=1,Type=Integer,Description=\"d\">\n##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"d\">\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n##contig=<ID=1,length=5>\n##contig=<ID=X>\n";
-        let (strings, contigs) = dictionaries(text);
+        let (strings, contigs) = dictionaries(text).unwrap();
         let names: Vec<_> = strings.iter().map(|s| s.as_deref().unwrap()).collect();
         assert_eq!(names, ["PASS", "q10", "DP", "GT"]);
         assert_eq!(contigs, [Some("1".to_string()), Some("X".to_string())]);
-        let (strings, _) =
-            dictionaries("##INFO=<ID=AF,Number=A,Type=Float,Description=\"x\",IDX=4>\n");
-        assert_eq!(strings[4].as_deref(), Some("AF"));
+        let (strings, _) = dictionaries(
+            "##INFO=<ID=AF,Number=A,Type=Float,Description=\"x\",IDX=1>\n##INFO=<ID=B,Number=A,Type=Float,Description=\"x\",IDX=4>\n\n\n\n",
+        )
+        .unwrap();
+        assert!(dictionaries(
+            "##INFO=<ID=AF,Number=1,Type=Float,Description=\"x\",IDX=99999999999>\n"
+        )
+        .is_err());
+        assert_eq!(strings[1].as_deref(), Some("AF"));
+        assert_eq!(strings[4].as_deref(), Some("B"));
         assert_eq!(strings[0].as_deref(), Some("PASS"));
     }
 
@@ -710,5 +758,27 @@ mod tests {
         let mut out = Vec::new();
         put_values(&mut out, &v);
         assert_eq!(out, b"5,.");
+    }
+}
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+
+    /// A run of count-15 descriptors is one malformed value, not a stack
+    /// of nested reads.
+    #[test]
+    fn nested_counts_are_refused_without_recursion() {
+        let data = vec![0xF1u8; 100_000];
+        let mut cur = Cursor { data: &data, at: 0 };
+        assert!(cur.value().is_err());
+        // A count given as int16 300: 300 int8 values follow.
+        let mut data = vec![0xF1, 0x12, 0x2C, 0x01];
+        data.extend(std::iter::repeat_n(7u8, 300));
+        let mut cur = Cursor { data: &data, at: 0 };
+        match cur.value().unwrap() {
+            Values::Ints(v) => assert_eq!(v.len(), 300),
+            _ => panic!("integers"),
+        }
     }
 }

@@ -173,6 +173,9 @@ struct Line<'a> {
     format: Option<&'a [u8]>,
     /// The sample columns, tab-separated (counted against the header).
     rest: &'a [u8],
+    /// Whether a tab follows FORMAT (then `rest` holds at least one sample
+    /// column, maybe empty).
+    with_samples: bool,
 }
 
 impl<'a> Line<'a> {
@@ -187,7 +190,7 @@ impl<'a> Line<'a> {
             start = end + 1;
             Some(field)
         })
-        .take(if rest.is_empty() { 0 } else { usize::MAX })
+        .take(if self.with_samples { usize::MAX } else { 0 })
     }
 
     /// Whether the samples are all written `a|b` or `a/b` with one-digit
@@ -293,6 +296,7 @@ fn split_line<'a>(line: &'a [u8], header: &VcfHeader, here: &Here<'_>) -> Result
         fixed,
         format,
         rest,
+        with_samples,
     })
 }
 
@@ -1737,6 +1741,9 @@ mod tests {
         )
         .unwrap();
         assert!(!l.fixed_gt(2));
+        // An empty last sample column is a column (and not a genotype).
+        let l = split_line(b"1\t5\t.\tA\tC\t.\t.\t.\tGT\t0|1\t", &header, &here()).unwrap();
+        assert_eq!(l.samples().collect::<Vec<_>>(), [&b"0|1"[..], b""]);
         for (line, words) in [
             (
                 &b"1\t5\t.\tA\tC\t.\t.\t.\tGT\t0|1"[..],
