@@ -219,15 +219,22 @@ impl<'r> ColumnReader<'r> {
     /// without nulls, or is decoded in the cache already: then use
     /// [`ColumnReader::chunk`].
     pub fn packed_chunk(&self, i: u64, j: u64) -> Result<Option<crate::PackedPage>> {
+        match self.whole_chunk_page(i, j)? {
+            Some(page) => self.reader.packed_page(page),
+            None => Ok(None),
+        }
+    }
+
+    /// The directory page of chunk `(i, j)` when it holds the chunk's
+    /// number of values (else the decoding paths report it).
+    fn whole_chunk_page(&self, i: u64, j: u64) -> Result<Option<u64>> {
         let grid = self.chunk_grid()?;
         if i >= grid.row_chunks || j >= grid.column_chunks {
             return Ok(None);
         }
         let page = self.check_page(grid.page_of(i, j))?;
-        if self.reader.page_info(page)?.num_values as u64 != grid.chunk_values(i, j) {
-            return Ok(None);
-        }
-        self.reader.packed_page(page)
+        let whole = self.reader.page_info(page)?.num_values as u64 == grid.chunk_values(i, j);
+        Ok(whole.then_some(page))
     }
 
     /// Runs `(start, len)` of chunk `(i, j)`'s values of a one-byte type,
@@ -239,15 +246,10 @@ impl<'r> ColumnReader<'r> {
         j: u64,
         runs: &[(usize, usize)],
     ) -> Result<Option<Vec<Vec<u8>>>> {
-        let grid = self.chunk_grid()?;
-        if i >= grid.row_chunks || j >= grid.column_chunks {
-            return Ok(None);
+        match self.whole_chunk_page(i, j)? {
+            Some(page) => self.reader.packed_runs(page, runs),
+            None => Ok(None),
         }
-        let page = self.check_page(grid.page_of(i, j))?;
-        if self.reader.page_info(page)?.num_values as u64 != grid.chunk_values(i, j) {
-            return Ok(None);
-        }
-        self.reader.packed_runs(page, runs)
     }
 
     /// Values of rows `rows` and columns `columns` of a chunked column, in

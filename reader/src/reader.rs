@@ -869,6 +869,24 @@ impl Reader {
         self.inner.cache.peek((self.inner.file_key, page))
     }
 
+    /// Entry, physical type and encoding of page `page` when it can be read
+    /// packed: `for-bitpack`, no nulls, a one-byte integer type.
+    fn packable(
+        &self,
+        page: u64,
+    ) -> Result<Option<(PageInfo, PhysicalType, gcol_format::encoding::Encoding)>> {
+        let info = self.page_info(page)?;
+        let (_, column) = self.column_meta(info.column_id);
+        let physical = column.physical_type;
+        let Ok(encoding) = gcol_format::encoding::Encoding::from_id(info.encoding) else {
+            return Ok(None);
+        };
+        let packable = encoding.base == gcol_format::encoding::BaseEncoding::ForBitpack
+            && info.flags == 0
+            && matches!(physical, PhysicalType::I8 | PhysicalType::U8);
+        Ok(packable.then_some((info, physical, encoding)))
+    }
+
     /// Page `page` kept packed, when it is a `for-bitpack` page without
     /// nulls of a one-byte integer column (genotypes, phase bits) and its
     /// decoded form is not cached already: the stored bytes checked and
@@ -876,17 +894,10 @@ impl Reader {
     /// `None`: read [`Reader::page`] instead.
     pub fn packed_page(&self, page: u64) -> Result<Option<PackedPage>> {
         let inner = &*self.inner;
-        let info = self.page_info(page)?;
-        let (_, column) = self.column_meta(info.column_id);
-        let physical = column.physical_type;
-        let Ok(encoding) = gcol_format::encoding::Encoding::from_id(info.encoding) else {
+        let Some((info, physical, encoding)) = self.packable(page)? else {
             return Ok(None);
         };
-        if encoding.base != gcol_format::encoding::BaseEncoding::ForBitpack
-            || info.flags != 0
-            || !matches!(physical, PhysicalType::I8 | PhysicalType::U8)
-            || inner.cache.contains((inner.file_key, page))
-        {
+        if inner.cache.contains((inner.file_key, page)) {
             return Ok(None);
         }
         let key = (inner.file_key, page | PACKED_KEY);
@@ -930,17 +941,11 @@ impl Reader {
         {
             return Ok(None);
         }
-        let info = self.page_info(page)?;
-        let (_, column) = self.column_meta(info.column_id);
-        let physical = column.physical_type;
-        let Ok(encoding) = gcol_format::encoding::Encoding::from_id(info.encoding) else {
+        let Some((info, physical, encoding)) = self.packable(page)? else {
             return Ok(None);
         };
-        if encoding.base != gcol_format::encoding::BaseEncoding::ForBitpack
-            || encoding.compression == gcol_format::encoding::Compression::None
-            || info.flags != 0
+        if encoding.compression == gcol_format::encoding::Compression::None
             || page >= inner.footer.num_pages
-            || !matches!(physical, PhysicalType::I8 | PhysicalType::U8)
             || runs.iter().any(|&(s, n)| s + n > info.num_values as usize)
         {
             return Ok(None);

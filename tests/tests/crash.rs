@@ -30,22 +30,7 @@ impl Write for FailingSink {
 }
 
 fn write_demo_to(limit: usize) -> (Result<(), gcol_writer::Error>, Vec<u8>) {
-    let mut sink = FailingSink {
-        data: Vec::new(),
-        limit,
-    };
-    let result = (|| {
-        // A fixed timestamp: the compressed manifest's size must not change
-        // between the full run and the failing ones.
-        let options = WriteOptions {
-            timestamp: Some(gcol_writer::demo::DEMO_TIMESTAMP.into()),
-            ..WriteOptions::default()
-        };
-        let mut w = Writer::new(&mut sink, options)?;
-        write_demo(&mut w)?;
-        w.finish().map(|_| ())
-    })();
-    (result, sink.data)
+    import_to(limit, &|w| write_demo(w))
 }
 
 #[test]
@@ -169,6 +154,8 @@ fn import_to(
         limit,
     };
     let result = (|| {
+        // A fixed timestamp: the compressed manifest's size must not change
+        // between the full run and the failing ones.
         let options = WriteOptions {
             timestamp: Some(gcol_writer::demo::DEMO_TIMESTAMP.into()),
             ..WriteOptions::default()

@@ -11,6 +11,20 @@ use crate::{Error, PhysicalType, Result};
 
 const NAME: &str = "decimal";
 
+/// Append `v` as VCF text writes a Float: the shortest decimal that reads
+/// back as the same binary32, without an exponent (`29`, `3.5`,
+/// `0.00198807`), and `NaN`, `Inf`, `-Inf` as htslib writes them.
+pub fn put_f32_text(out: &mut Vec<u8>, v: f32) {
+    use std::io::Write;
+    if v.is_nan() {
+        out.extend_from_slice(b"NaN");
+    } else if v.is_infinite() {
+        out.extend_from_slice(if v > 0.0 { b"Inf" } else { b"-Inf" });
+    } else {
+        let _ = write!(out, "{v}");
+    }
+}
+
 /// Largest scale a page may declare.
 pub const MAX_SCALE: u8 = 18;
 /// Largest magnitude of `m` (binary64 holds every integer up to it exactly).

@@ -407,6 +407,14 @@ impl Variants {
         start..self.contig_ends[i]
     }
 
+    /// `samples`, or every sample in order when `None`.
+    fn samples_or_all<'a>(&self, samples: Option<&'a [usize]>) -> std::borrow::Cow<'a, [usize]> {
+        match samples {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned((0..self.samples.len()).collect()),
+        }
+    }
+
     /// Index of sample `name`.
     pub fn sample_index(&self, name: &str) -> Option<usize> {
         self.samples.iter().position(|s| s == name)
@@ -543,14 +551,8 @@ impl Variants {
         let Some(field) = self.formats.iter().find(|f| f.kind == FormatKind::Gt) else {
             return Ok((GenotypeValues::I8(Vec::new()), Vec::new(), 0));
         };
-        let all: Vec<usize>;
-        let samples = match samples {
-            Some(s) => s,
-            None => {
-                all = (0..self.samples.len()).collect();
-                &all
-            }
-        };
+        let samples = self.samples_or_all(samples);
+        let samples: &[usize] = &samples;
         let ploidy = field.width;
         let gt = self.column(&field.column)?;
         let alleles = match gt.meta().physical_type {
@@ -651,7 +653,7 @@ pub(crate) fn gather_haplotypes_into<T: gcol_format::Value + Copy>(
     }
     let grid = column.chunk_grid()?;
     check_rows(column, &grid, &rows)?;
-    let (cr, cc) = (grid.chunk_shape[0], grid.chunk_shape[1]);
+    let cc = grid.chunk_shape[1];
     if grid.order != gcol_format::manifest::ChunkOrder::ColumnMajor || grid.shape[2] != 1 {
         // Not the layout this writer makes: the generic path.
         for (o, &s) in samples.iter().enumerate() {
@@ -681,23 +683,7 @@ pub(crate) fn gather_haplotypes_into<T: gcol_format::Value + Copy>(
         }
     }
     let stride = n * ploidy;
-    // Row chunks fill disjoint rows of the output: decoded in parallel.
-    let mut parts = Vec::new();
-    let mut rest = &mut *out;
-    for i in rows.start / cr..rows.end.div_ceil(cr) {
-        let chunk_rows = grid.rows_in(i);
-        let (from, to) = (
-            chunk_rows.start.max(rows.start),
-            chunk_rows.end.min(rows.end),
-        );
-        let (part, tail) = rest.split_at_mut((to - from) as usize * stride);
-        parts.push((i, from, to, part));
-        rest = tail;
-    }
-    let fill = |(i, from, to, out): (u64, u64, u64, &mut [T])| -> Result<()> {
-        let chunk_rows = grid.rows_in(i);
-        let height = (chunk_rows.end - chunk_rows.start) as usize;
-        let (skip, take) = ((from - chunk_rows.start) as usize, (to - from) as usize);
+    let fill = |(i, height, skip, take, out): (u64, usize, usize, usize, &mut [T])| -> Result<()> {
         for (&j, columns) in &by_chunk {
             gather_chunk(
                 column,
@@ -713,17 +699,49 @@ pub(crate) fn gather_haplotypes_into<T: gcol_format::Value + Copy>(
         }
         Ok(())
     };
-    // (Not in a forked child: rayon's global pool did not come along.)
-    if parts.len() > 1
-        && samples.len() * ploidy * sites >= 1 << 20
-        && crate::fork::global_pool_usable()
-    {
-        use rayon::prelude::*;
-        parts.into_par_iter().try_for_each(fill)?;
-    } else {
-        parts.into_iter().try_for_each(fill)?;
+    by_row_chunks(&grid, &rows, stride, out, samples.len() * ploidy, fill)
+}
+
+/// Split `out` (`stride` slots a row of `rows`) at the chunk rows of
+/// `grid` and run `f(i, height, skip, take, part)` on each row chunk `i`
+/// (`height` rows, of which `skip ..` `skip + take` are wanted): in
+/// parallel when there is enough work (`per_row` values a row), but not in
+/// a forked child, where rayon's global pool did not come along.
+fn by_row_chunks<T: Send>(
+    grid: &crate::ChunkGrid,
+    rows: &Range<u64>,
+    stride: usize,
+    out: &mut [T],
+    per_row: usize,
+    f: impl Fn((u64, usize, usize, usize, &mut [T])) -> Result<()> + Sync + Send,
+) -> Result<()> {
+    let cr = grid.chunk_shape[0];
+    let mut parts = Vec::new();
+    let mut rest = out;
+    for i in rows.start / cr..rows.end.div_ceil(cr) {
+        let chunk_rows = grid.rows_in(i);
+        let (from, to) = (
+            chunk_rows.start.max(rows.start),
+            chunk_rows.end.min(rows.end),
+        );
+        let (part, tail) = rest.split_at_mut((to - from) as usize * stride);
+        let height = (chunk_rows.end - chunk_rows.start) as usize;
+        parts.push((
+            i,
+            height,
+            (from - chunk_rows.start) as usize,
+            (to - from) as usize,
+            part,
+        ));
+        rest = tail;
     }
-    Ok(())
+    let work = per_row * (rows.end - rows.start) as usize;
+    if parts.len() > 1 && work >= 1 << 20 && crate::fork::global_pool_usable() {
+        use rayon::prelude::*;
+        parts.into_par_iter().try_for_each(&f)
+    } else {
+        parts.into_iter().try_for_each(f)
+    }
 }
 
 /// Rows past the array are an error, not a panic.
@@ -930,7 +948,7 @@ fn count_haplotypes<T: gcol_format::Value + Copy + Into<i32>>(
             len: grid.shape[1],
         });
     }
-    let (cr, cc) = (grid.chunk_shape[0], grid.chunk_shape[1]);
+    let cc = grid.chunk_shape[1];
     if grid.order != gcol_format::manifest::ChunkOrder::ColumnMajor || grid.shape[2] != 1 {
         for &h in haplotypes {
             let (v, _) = column.read_block::<T>(rows.clone(), h..h + 1)?;
@@ -947,63 +965,38 @@ fn count_haplotypes<T: gcol_format::Value + Copy + Into<i32>>(
     for &h in haplotypes {
         by_chunk.entry(h / cc).or_default().push(h);
     }
-    // Row chunks count into disjoint rows of `counts`: in parallel.
-    let mut parts = Vec::new();
-    let mut rest = &mut counts[..];
-    for i in rows.start / cr..rows.end.div_ceil(cr) {
-        let chunk_rows = grid.rows_in(i);
-        let (from, to) = (
-            chunk_rows.start.max(rows.start),
-            chunk_rows.end.min(rows.end),
-        );
-        let (part, tail) = rest.split_at_mut((to - from) as usize * width);
-        parts.push((i, from, to, part));
-        rest = tail;
-    }
-    let count = |(i, from, to, out): (u64, u64, u64, &mut [u32])| -> Result<()> {
-        let chunk_rows = grid.rows_in(i);
-        let height = (chunk_rows.end - chunk_rows.start) as usize;
-        let skip = (from - chunk_rows.start) as usize;
-        let take = (to - from) as usize;
-        for (&j, hs) in &by_chunk {
-            let first = grid.columns_in(j).start;
-            let packed = if std::mem::size_of::<T>() == 1 {
-                column.packed_chunk(i, j)?
-            } else {
-                None
-            };
-            if let Some(packed) = packed {
-                let bases: Vec<usize> = hs
-                    .iter()
-                    .map(|&h| (h - first) as usize * height + skip)
-                    .collect();
-                count_packed(&packed.view(), &bases, take, width, out);
-                continue;
-            }
-            let page = column.chunk(i, j)?;
-            let values = page.values::<T>()?;
-            for &h in hs {
-                let base = (h - first) as usize * height + skip;
-                for (site, &a) in values[base..base + take].iter().enumerate() {
-                    let a: i32 = a.into();
-                    if a >= 0 && (a as usize) < width {
-                        out[site * width + a as usize] += 1;
+    let count =
+        |(i, height, skip, take, out): (u64, usize, usize, usize, &mut [u32])| -> Result<()> {
+            for (&j, hs) in &by_chunk {
+                let first = grid.columns_in(j).start;
+                let packed = if std::mem::size_of::<T>() == 1 {
+                    column.packed_chunk(i, j)?
+                } else {
+                    None
+                };
+                if let Some(packed) = packed {
+                    let bases: Vec<usize> = hs
+                        .iter()
+                        .map(|&h| (h - first) as usize * height + skip)
+                        .collect();
+                    count_packed(&packed.view(), &bases, take, width, out);
+                    continue;
+                }
+                let page = column.chunk(i, j)?;
+                let values = page.values::<T>()?;
+                for &h in hs {
+                    let base = (h - first) as usize * height + skip;
+                    for (site, &a) in values[base..base + take].iter().enumerate() {
+                        let a: i32 = a.into();
+                        if a >= 0 && (a as usize) < width {
+                            out[site * width + a as usize] += 1;
+                        }
                     }
                 }
             }
-        }
-        Ok(())
-    };
-    if parts.len() > 1
-        && haplotypes.len() * (rows.end - rows.start) as usize >= 1 << 20
-        && crate::fork::global_pool_usable()
-    {
-        use rayon::prelude::*;
-        parts.into_par_iter().try_for_each(count)?;
-    } else {
-        parts.into_iter().try_for_each(count)?;
-    }
-    Ok(())
+            Ok(())
+        };
+    by_row_chunks(&grid, &rows, width, counts, haplotypes.len(), count)
 }
 
 /// Add to `out` (`[site][allele]`, `width` alleles a site) the allele
@@ -1216,14 +1209,8 @@ impl Variants {
         let Some(field) = self.formats.iter().find(|f| f.kind == FormatKind::Gt) else {
             return Ok(0);
         };
-        let all: Vec<usize>;
-        let samples = match samples {
-            Some(s) => s,
-            None => {
-                all = (0..self.samples.len()).collect();
-                &all
-            }
-        };
+        let samples = self.samples_or_all(samples);
+        let samples: &[usize] = &samples;
         let gt = self.column(&field.column)?;
         if gt.meta().physical_type != PhysicalType::I8 {
             return Err(Error::Usage {
@@ -1272,14 +1259,8 @@ impl Variants {
             return Ok((counts, width, n_alleles));
         };
         let ploidy = field.width as u64;
-        let all: Vec<usize>;
-        let samples = match samples {
-            Some(s) => s,
-            None => {
-                all = (0..self.samples.len()).collect();
-                &all
-            }
-        };
+        let samples = self.samples_or_all(samples);
+        let samples: &[usize] = &samples;
         let haplotypes: Vec<u64> = samples
             .iter()
             .flat_map(|&s| s as u64 * ploidy..(s as u64 + 1) * ploidy)

@@ -316,24 +316,31 @@ impl Variants {
             .filter(|c| [col::REF, col::REF_LEN, col::REF_DIFFERS].contains(&c.name.as_str()))
             .map(|c| c.stored_bytes)
             .sum();
+        let rows = self.ref_mismatches()?;
+        if let Some(&row) = rows.iter().find(|&&r| r >= self.num_sites) {
+            return Err(Error::Invariant {
+                column: format!("{}/{}", self.dataset.name, col::REF_MISMATCH),
+                row,
+                rule: "14.7 mismatch rows",
+                detail: format!("row {row} is past the {} sites", self.num_sites),
+            });
+        }
+        // POS and REF read once per run of consecutive rows.
+        let (mut positions, mut alleles) = (Vec::new(), Vec::new());
+        for run in super::row_runs(&rows) {
+            positions.extend(self.column(col::POS)?.read::<u64>(run.clone())?);
+            alleles.extend(self.ref_alleles(run)?);
+        }
         let mut mismatches = Vec::new();
-        for row in self.ref_mismatches()? {
-            if row >= self.num_sites {
-                return Err(Error::Invariant {
-                    column: format!("{}/{}", self.dataset.name, col::REF_MISMATCH),
-                    row,
-                    rule: "14.7 mismatch rows",
-                    detail: format!("row {row} is past the {} sites", self.num_sites),
-                });
-            }
+        for ((&row, pos), allele) in rows.iter().zip(positions).zip(alleles) {
             let contig = self.contigs[self.contig_of(row)].clone();
-            let pos: Vec<u64> = self.column(col::POS)?.read(row..row + 1)?;
-            let allele = self.ref_alleles(row..row + 1)?.remove(0);
             let expected = match self.reference_sequences() {
                 Some(seqs) => match seqs.find(&contig)? {
                     Some(record) => {
-                        let start = pos[0].saturating_sub(1);
-                        let end = (start + allele.len() as u64).min(seqs.length(record)?);
+                        let start = pos.saturating_sub(1);
+                        let end = start
+                            .saturating_add(allele.len() as u64)
+                            .min(seqs.length(record)?);
                         let mut out = Vec::new();
                         if start < end {
                             seqs.fetch_record_upper_into(record, start..end, &mut out)?;
@@ -346,7 +353,7 @@ impl Variants {
             };
             mismatches.push(RefMismatch {
                 contig,
-                pos: pos[0],
+                pos,
                 allele,
                 expected,
             });

@@ -45,15 +45,7 @@ fn out_err(source: std::io::Error) -> Error {
     Error::Output { source }
 }
 
-fn put_float(out: &mut Vec<u8>, v: f32) {
-    if v.is_nan() {
-        out.extend_from_slice(b"NaN");
-    } else if v.is_infinite() {
-        out.extend_from_slice(if v > 0.0 { b"Inf" } else { b"-Inf" });
-    } else {
-        let _ = write!(out, "{v}");
-    }
-}
+use gcol_format::encoding::decimal::put_f32_text as put_float;
 
 /// Decimal text of an integer: single digits (allele indexes, most
 /// counts) without the formatting machinery.

@@ -572,16 +572,7 @@ fn trim_nul(t: &[u8]) -> &[u8] {
     &t[..end]
 }
 
-fn put_float(out: &mut Vec<u8>, v: f32) {
-    use std::io::Write;
-    if v.is_nan() {
-        out.extend_from_slice(b"NaN");
-    } else if v.is_infinite() {
-        out.extend_from_slice(if v > 0.0 { b"Inf" } else { b"-Inf" });
-    } else {
-        let _ = write!(out, "{v}");
-    }
-}
+use gcol_format::encoding::decimal::put_f32_text as put_float;
 
 fn put_text_or_dot(out: &mut Vec<u8>, v: &Values<'_>) {
     match v {
