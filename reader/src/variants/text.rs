@@ -9,6 +9,7 @@ use std::io::Write;
 use super::block::{FormatValues, InfoValues, SiteBlock};
 use super::{FormatKind, Variants};
 use crate::{Error, Result};
+use gcol_format::encoding::decimal::put_f32_text as put_float;
 
 /// Sites read and written at a time.
 const BLOCK_SITES: usize = 4096;
@@ -44,8 +45,6 @@ const AN_LINE: &str = "##INFO=<ID=AN,Number=1,Type=Integer,Description=\"Total n
 fn out_err(source: std::io::Error) -> Error {
     Error::Output { source }
 }
-
-use gcol_format::encoding::decimal::put_f32_text as put_float;
 
 /// Decimal text of an integer: single digits (allele indexes, most
 /// counts) without the formatting machinery.

@@ -15,6 +15,7 @@ use gcol_writer::{Error, Result};
 
 use super::header::VcfHeader;
 use crate::input::{open_input_with, Input};
+use gcol_format::encoding::decimal::put_f32_text as put_float;
 
 /// Type codes of typed values (section 6.3.3).
 const MISSING_TYPE: u8 = 0;
@@ -571,8 +572,6 @@ fn trim_nul(t: &[u8]) -> &[u8] {
     let end = t.iter().position(|&b| b == 0).unwrap_or(t.len());
     &t[..end]
 }
-
-use gcol_format::encoding::decimal::put_f32_text as put_float;
 
 fn put_text_or_dot(out: &mut Vec<u8>, v: &Values<'_>) {
     match v {
