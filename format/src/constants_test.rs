@@ -24,14 +24,17 @@ fn on_disk_constants_are_pinned() {
     assert_eq!(crate::MAX_PAGE_BYTES, 67_108_864);
     assert_eq!(crate::MAX_FOOTER_BYTES, 268_435_456);
     // Ids never change meaning; 0x0005 and 0x0105 (`lengths`) came with
-    // 1.2, 0x0006 and 0x0106 (`decimal`) with 1.3.
+    // 1.2, 0x0006 and 0x0106 (`decimal`) with 1.3, 0x0007
+    // (`quality-model`, no zstd form) with 1.5.
     assert_eq!(
         ids::ALL,
         [
-            0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0100, 0x0101, 0x0102, 0x0103,
-            0x0104, 0x0105, 0x0106
+            0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0100, 0x0101, 0x0102,
+            0x0103, 0x0104, 0x0105, 0x0106
         ]
     );
-    assert_eq!(crate::MINOR_VERSION, 4);
+    assert_eq!(crate::encoding::arith::STEP, 4);
+    assert_eq!(crate::encoding::arith::MAX_TOTAL, 65_504);
+    assert_eq!(crate::MINOR_VERSION, 5);
     assert_eq!(crate::manifest::MANIFEST_VERSION, 1);
 }

@@ -11,6 +11,7 @@ use gcol_format::manifest::ChunkOrder;
 use gcol_format::PhysicalType;
 use gcol_import::{
     import_fasta, import_fastq, no_progress, FastaOptions, FastqOptions, QualityBinning,
+    ReadCompression,
 };
 use gcol_writer::{ColumnSpec, DatasetSpec, Writer};
 
@@ -64,16 +65,37 @@ fn fasta_minor(path: &Path, name: &str, level: i32, page_bytes: usize, minor: u1
 fn reads() -> Vec<u8> {
     let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
     let (r1, r2) = (input("reads_R1.fq"), input("reads_R2.fq"));
-    import_fastq(
-        &mut w,
-        &[&r1, &r2],
-        &FastqOptions::new("pair"),
-        &no_progress,
-    )
-    .expect("pair");
+    let mut pair = FastqOptions::new("pair");
+    pair.compression = ReadCompression::Fast;
+    import_fastq(&mut w, &[&r1, &r2], &pair, &no_progress).expect("pair");
     let mut binned = FastqOptions::new("binned");
     binned.binning = QualityBinning::Illumina8;
+    binned.compression = ReadCompression::Fast;
     import_fastq(&mut w, &[&r1], &binned, &no_progress).expect("binned");
+    w.finish().expect("finish")
+}
+
+/// Format 1.5 `quality-model` pages (spec 7.10): the pair with pages of
+/// 64 values (100-base reads cut into segments of 64 and 36, variable
+/// lengths), the R1 file binned (fixed lengths, 8 symbols), and the edge
+/// reads (a one-base read, qualities ! and ~).
+fn reads_quality() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let (r1, r2) = (input("reads_R1.fq"), input("reads_R2.fq"));
+    let mut pair = FastqOptions::new("pair");
+    pair.quality_page_values = 64;
+    import_fastq(&mut w, &[&r1, &r2], &pair, &no_progress).expect("pair");
+    let mut binned = FastqOptions::new("binned");
+    binned.binning = QualityBinning::Illumina8;
+    binned.compression = ReadCompression::Archive;
+    import_fastq(&mut w, &[&r1], &binned, &no_progress).expect("binned");
+    import_fastq(
+        &mut w,
+        &[&input("edge.fq")],
+        &FastqOptions::new("edge"),
+        &no_progress,
+    )
+    .expect("edge");
     w.finish().expect("finish")
 }
 
@@ -280,7 +302,10 @@ fn reads_edge() -> Vec<u8> {
     import_fastq(
         &mut w,
         &[&input("edge.fq")],
-        &FastqOptions::new("edge"),
+        &FastqOptions {
+            compression: ReadCompression::Fast,
+            ..FastqOptions::new("edge")
+        },
         &no_progress,
     )
     .expect("edge reads");
@@ -460,6 +485,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "sequences_edge.gcol",
             "sequences (12), format 1.0: CR LF and LF records in one file, blank lines after a record, a zero-length record, an irregularly wrapped record (flag bit 2), no final newline (flag bit 3), gaps (-), N runs, lower case, RNA",
             fasta_minor(&input("edge.fa"), "edge", 5, 64 << 10, 0),
+        ),
+        (
+            "reads_quality.gcol",
+            "reads (13), format 1.5: qualities as `quality-model` pages (7.9, 7.10): the R1/R2 pair in pages of 64 values (100-base reads cut into segments of 64 and 36), the R1 file with illumina8 binning (fixed segment length, parameters chosen per page), the edge reads (segments of varying length, a one-base read, qualities ! and ~)",
+            reads_quality(),
         ),
         (
             "reads_edge.gcol",

@@ -1224,6 +1224,33 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
+    /// Encode a page of `column` on the rayon pool with `job` (for
+    /// encodings that need more than the values, such as the read
+    /// boundaries of `quality-model` pages), written in turn like every
+    /// submitted page. Values buffered for the column are ended first.
+    pub fn submit_encoded(
+        &mut self,
+        column: ColumnId,
+        decoded_len: usize,
+        job: impl FnOnce() -> gcol_format::Result<EncodedPage> + Send + 'static,
+    ) -> Result<()> {
+        self.flush_column(column)?;
+        let (done, result) = std::sync::mpsc::channel();
+        self.pending_bytes += decoded_len;
+        self.pending.push_back(Pending {
+            column: column.0,
+            decoded_len,
+            result,
+        });
+        rayon::spawn(move || {
+            let _ = done.send((job(), Vec::new()));
+        });
+        while self.pending.len() > MAX_PENDING_PAGES || self.pending_bytes > MAX_PENDING_BYTES {
+            self.write_oldest()?;
+        }
+        Ok(())
+    }
+
     fn submit(
         &mut self,
         column: usize,

@@ -15,6 +15,7 @@
 //! | `0x0006` | decimal (format 1.3) | f32, f64 |
 //! | `0x0100`..`0x0106` | zstd around the base encoding | as the base encoding |
 
+pub mod arith;
 mod bitpack;
 pub mod decimal;
 mod delta_varint;
@@ -22,6 +23,7 @@ mod dictionary;
 pub mod for_bitpack;
 mod integers;
 mod lengths;
+pub mod quality_model;
 mod varint_plain;
 pub mod zstd_frame;
 
@@ -50,6 +52,9 @@ pub enum BaseEncoding {
     Lengths,
     /// Floats as scaled decimal integers, delta-coded (spec 7.8; format 1.3).
     Decimal,
+    /// Quality values through an adaptive context model and a range coder
+    /// (spec 7.10; format 1.5). Never wrapped in zstd.
+    QualityModel,
 }
 
 /// Compression wrapped around a base encoding.
@@ -89,10 +94,12 @@ pub mod ids {
     pub const LENGTHS: u16 = 0x0005;
     /// `decimal` (format 1.3).
     pub const DECIMAL: u16 = 0x0006;
+    /// `quality-model` (format 1.5; no zstd form).
+    pub const QUALITY_MODEL: u16 = 0x0007;
     /// High byte for zstd compression.
     pub const ZSTD: u16 = 0x0100;
     /// Every id in the v1 registry, ascending.
-    pub const ALL: [u16; 14] = [
+    pub const ALL: [u16; 15] = [
         PLAIN,
         DELTA_VARINT,
         FOR_BITPACK,
@@ -100,6 +107,7 @@ pub mod ids {
         VARINT,
         LENGTHS,
         DECIMAL,
+        QUALITY_MODEL,
         ZSTD | PLAIN,
         ZSTD | DELTA_VARINT,
         ZSTD | FOR_BITPACK,
@@ -114,6 +122,7 @@ pub mod ids {
         match id & 0xFF {
             LENGTHS => 2,
             DECIMAL => 3,
+            QUALITY_MODEL => 5,
             _ => 0,
         }
     }
@@ -129,6 +138,7 @@ impl BaseEncoding {
             BaseEncoding::Varint => ids::VARINT,
             BaseEncoding::Lengths => ids::LENGTHS,
             BaseEncoding::Decimal => ids::DECIMAL,
+            BaseEncoding::QualityModel => ids::QUALITY_MODEL,
         }
     }
 
@@ -141,6 +151,7 @@ impl BaseEncoding {
             BaseEncoding::Varint => "varint",
             BaseEncoding::Lengths => "lengths",
             BaseEncoding::Decimal => "decimal",
+            BaseEncoding::QualityModel => "quality-model",
         }
     }
 
@@ -153,7 +164,13 @@ impl BaseEncoding {
             }
             BaseEncoding::Dictionary | BaseEncoding::Lengths => physical == PhysicalType::Binary,
             BaseEncoding::Decimal => matches!(physical, PhysicalType::F32 | PhysicalType::F64),
+            BaseEncoding::QualityModel => physical == PhysicalType::U8,
         }
+    }
+
+    /// Whether this base encoding codes its own entropy (no zstd form).
+    pub fn is_entropy_coded(self) -> bool {
+        matches!(self, BaseEncoding::QualityModel)
     }
 }
 
@@ -212,8 +229,20 @@ impl Encoding {
         }
     }
 
-    /// The same base encoding wrapped in zstd at `level`.
+    /// `quality-model` (u8 quality values; spec 7.10, format 1.5).
+    pub fn quality_model() -> Encoding {
+        Encoding {
+            base: BaseEncoding::QualityModel,
+            compression: Compression::None,
+        }
+    }
+
+    /// The same base encoding wrapped in zstd at `level` (entropy-coded
+    /// encodings stay as they are: they have no zstd form).
     pub fn with_zstd(self, level: i32) -> Encoding {
+        if self.base.is_entropy_coded() {
+            return self;
+        }
         Encoding {
             base: self.base,
             compression: Compression::Zstd { level },
@@ -239,11 +268,12 @@ impl Encoding {
             4 => BaseEncoding::Varint,
             5 => BaseEncoding::Lengths,
             6 => BaseEncoding::Decimal,
+            7 => BaseEncoding::QualityModel,
             _ => return Err(Error::UnknownEncoding { id }),
         };
         let compression = match id >> 8 {
             0 => Compression::None,
-            1 => Compression::Zstd { level: 3 },
+            1 if !base.is_entropy_coded() => Compression::Zstd { level: 3 },
             _ => return Err(Error::UnknownEncoding { id }),
         };
         Ok(Encoding { base, compression })
@@ -339,6 +369,9 @@ fn encode_base(
         BaseEncoding::Varint => out.extend(varint_plain::encode(physical, decoded)),
         BaseEncoding::Lengths => out.extend(lengths::encode(decoded, num_values as usize)?),
         BaseEncoding::Decimal => out.extend(decimal::encode(physical, decoded)?),
+        BaseEncoding::QualityModel => {
+            out.extend(quality_model::encode(decoded, &[num_values], None)?)
+        }
     }
     Ok(())
 }
@@ -379,6 +412,25 @@ pub fn encode_page(
     let mut base = Vec::new();
     encode_base(encoding.base, physical, num_values, decoded, &mut base)?;
     finish_page(encoding, 0, num_values, decoded.len(), base)
+}
+
+/// Encode one `quality-model` page (spec 7.10) of `u8` values cut into
+/// reads of `segments` values each, so that each read's values are coded
+/// from the start of the read; `params` `None` tries the candidates.
+pub fn encode_quality_page(
+    values: &[u8],
+    segments: &[u32],
+    params: Option<quality_model::Params>,
+) -> Result<EncodedPage> {
+    check_page_limit("a decoded length", values.len())?;
+    let base = quality_model::encode(values, segments, params)?;
+    finish_page(
+        Encoding::quality_model(),
+        0,
+        values.len() as u32,
+        values.len(),
+        base,
+    )
 }
 
 /// Encode one page of a nullable column (spec 6.5): `num_values` values in
@@ -493,6 +545,7 @@ fn decode_base(
         BaseEncoding::Varint => varint_plain::decode(physical, num_values, inner)?,
         BaseEncoding::Lengths => lengths::decode(num_values, values_len, inner)?,
         BaseEncoding::Decimal => decimal::decode(physical, num_values, inner)?,
+        BaseEncoding::QualityModel => quality_model::decode(num_values, inner)?,
     };
     if owned.len() != values_len as usize {
         return Err(Error::DecodedLengthMismatch {

@@ -12,7 +12,7 @@ use crate::detect::SourceFormat;
 use crate::input::{dataset_name, is_stdin, sniff_input, SniffedInput};
 use crate::{
     import_fasta_from, import_fastq_from, import_vcf, Alphabet, FastaOptions, FastqOptions,
-    NamePolicy, Progress, QualityBinning, VcfOptions,
+    NamePolicy, Progress, QualityBinning, ReadCompression, VcfOptions,
 };
 
 /// Default page size of the residue stream, in KiB of packed bases (four
@@ -45,6 +45,8 @@ pub struct ConvertOptions {
     pub page_kib: usize,
     /// FASTQ quality binning.
     pub binning: QualityBinning,
+    /// FASTQ: speed against size (`--compression fast|default|archive`).
+    pub compression: ReadCompression,
     /// FASTA: empty or repeated record names are refused (default) or kept.
     pub fasta_names: NamePolicy,
     /// FASTQ: repeated read names are kept (default, as in interleaved
@@ -103,6 +105,7 @@ impl ConvertOptions {
             protein_zstd_level: None,
             page_kib: DEFAULT_PAGE_KIB,
             binning: QualityBinning::Lossless,
+            compression: ReadCompression::Default,
             fasta_names: NamePolicy::Strict,
             fastq_names: NamePolicy::Lenient,
             threads: None,
@@ -494,6 +497,7 @@ fn convert_here(
                     o.zstd_level = options.zstd_level;
                     o.page_bytes = page_bytes;
                     o.binning = options.binning.clone();
+                    o.compression = options.compression;
                     o.names = options.fastq_names;
                     o.cancel = options.cancel.clone();
                     o.format_minor = options.format_minor();

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use gcol_format::encoding::Encoding;
+use gcol_format::encoding::{quality_model, Encoding};
 use gcol_format::manifest::{Coordinates, Provenance};
 use gcol_format::schema::reads::{self, columns as reads_columns, meta as reads_meta, SCHEMA};
 use gcol_format::schema::sequences::{columns as col, meta, FLAG_RNA};
@@ -97,6 +97,51 @@ impl QualityBinning {
     }
 }
 
+/// How hard reads are compressed (`--compression`): speed against size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadCompression {
+    /// Qualities as zstd pages (the format 1.0 layout): fastest to write.
+    Fast,
+    /// Qualities through the `quality-model` encoding (spec 7.10), its
+    /// parameters chosen on the first page, 512 Ki values per page.
+    #[default]
+    Default,
+    /// As default, with the parameters chosen again for every page and 1
+    /// Mi values per page.
+    Archive,
+}
+
+impl ReadCompression {
+    /// Parse `fast`, `default` or `archive`.
+    pub fn parse(text: &str) -> std::result::Result<ReadCompression, String> {
+        match text {
+            "fast" => Ok(ReadCompression::Fast),
+            "default" => Ok(ReadCompression::Default),
+            "archive" => Ok(ReadCompression::Archive),
+            _ => Err(format!(
+                "{text:?}: expected fast, default or archive"
+            )),
+        }
+    }
+
+    /// The name `parse` reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReadCompression::Fast => "fast",
+            ReadCompression::Default => "default",
+            ReadCompression::Archive => "archive",
+        }
+    }
+
+    /// Quality values per `quality-model` page.
+    fn quality_page_values(self) -> usize {
+        match self {
+            ReadCompression::Archive => 1 << 20,
+            _ => 1 << 19,
+        }
+    }
+}
+
 /// Options for [`import_fastq`].
 #[derive(Debug, Clone)]
 pub struct FastqOptions {
@@ -110,6 +155,11 @@ pub struct FastqOptions {
     pub page_bytes: usize,
     /// Quality storage.
     pub binning: QualityBinning,
+    /// Speed against size; `quality-model` pages need `format_minor` 5.
+    pub compression: ReadCompression,
+    /// Quality values per `quality-model` page; 0: the compression level's
+    /// (512 Ki, or 1 Mi for archive).
+    pub quality_page_values: usize,
     /// Name checks.
     pub names: NamePolicy,
     /// Set by another thread to stop the import ([`gcol_writer::Error::Interrupted`]).
@@ -131,6 +181,8 @@ impl FastqOptions {
             quality_zstd_level: 9,
             page_bytes: 64 << 10,
             binning: QualityBinning::Lossless,
+            compression: ReadCompression::Default,
+            quality_page_values: 0,
             names: NamePolicy::Lenient,
             cancel: None,
             format_minor: gcol_format::MINOR_VERSION,
@@ -163,6 +215,95 @@ struct Columns {
     flags: ColumnId,
     quality: ColumnId,
     mate: Option<ColumnId>,
+}
+
+/// Quality values cut into `quality-model` pages at read boundaries
+/// (spec 7.10), or pushed to a zstd column as they come (`fast`, or a file
+/// for format readers before 1.5).
+struct QualityPages {
+    column: ColumnId,
+    /// `None`: zstd pages through the writer's own buffering.
+    model: Option<ModelPages>,
+}
+
+struct ModelPages {
+    page_values: usize,
+    values: Vec<u8>,
+    segments: Vec<u32>,
+    /// Chosen on the first page (default), or `None` for every page (archive).
+    params: Option<quality_model::Params>,
+    search_every_page: bool,
+    first: bool,
+}
+
+impl QualityPages {
+    fn new(column: ColumnId, options: &FastqOptions) -> QualityPages {
+        let model = (options.format_minor >= 5 && options.compression != ReadCompression::Fast)
+            .then(|| ModelPages {
+                page_values: match options.quality_page_values {
+                    0 => options.compression.quality_page_values(),
+                    n => n,
+                },
+                values: Vec::new(),
+                segments: Vec::new(),
+                params: None,
+                search_every_page: options.compression == ReadCompression::Archive,
+                first: true,
+            });
+        QualityPages { column, model }
+    }
+
+    fn push<W: Write>(&mut self, writer: &mut Writer<W>, quality: &[u8]) -> Result<()> {
+        let Some(page_values) = self.model.as_ref().map(|m| m.page_values) else {
+            return writer.push(self.column, quality);
+        };
+        let mut rest = quality;
+        loop {
+            // A page ends before a read that would not fit, and a read
+            // longer than a page is cut into page-sized segments.
+            let buffered = self.model.as_ref().map_or(0, |m| m.values.len());
+            if buffered > 0 && buffered + rest.len() > page_values {
+                self.flush(writer)?;
+            }
+            let model = self.model.as_mut().expect("model pages");
+            let now = rest.len().min(model.page_values);
+            model.values.extend_from_slice(&rest[..now]);
+            model.segments.push(now as u32);
+            rest = &rest[now..];
+            if rest.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
+    fn flush<W: Write>(&mut self, writer: &mut Writer<W>) -> Result<()> {
+        let Some(model) = self.model.as_mut() else {
+            return writer.flush_column(self.column);
+        };
+        if model.values.is_empty() {
+            return Ok(());
+        }
+        let values = std::mem::take(&mut model.values);
+        let segments = std::mem::take(&mut model.segments);
+        if model.first && !model.search_every_page {
+            // Choose the parameters once, on the first page.
+            model.params = Some(quality_model::choose(&values, &segments));
+        }
+        model.first = false;
+        let params = if model.search_every_page {
+            None
+        } else {
+            model.params
+        };
+        let len = values.len();
+        writer.submit_encoded(self.column, len, move || {
+            gcol_format::encoding::encode_quality_page(&values, &segments, params)
+        })
+    }
+
+    fn finish<W: Write>(&mut self, writer: &mut Writer<W>) -> Result<()> {
+        self.flush(writer)
+    }
 }
 
 struct Source {
@@ -225,6 +366,7 @@ pub fn import_fastq_from<W: Write>(
     let mut stream = NucleotideStream::new(writer, dataset, encoding, options.page_bytes)?;
     let mut record = noodles_fastq::Record::default();
     let mut quality = Vec::new();
+    let mut quality_pages = QualityPages::new(columns.quality, options);
     let mut total_bases = 0u64;
     let mut total_reads = 0u64;
     let mut total_input = 0u64;
@@ -313,7 +455,7 @@ pub fn import_fastq_from<W: Write>(
             writer.push(columns.length, &[seq.len() as u64])?;
             writer.push(columns.offset, &[total_bases])?;
             writer.push(columns.flags, &[if rna { FLAG_RNA } else { 0 }])?;
-            writer.push(columns.quality, &quality)?;
+            quality_pages.push(writer, &quality)?;
             if let Some(mate_column) = columns.mate {
                 writer.push(mate_column, &[mate as u8 + 1])?;
             }
@@ -338,6 +480,7 @@ pub fn import_fastq_from<W: Write>(
             }
         }
     }
+    quality_pages.finish(writer)?;
     stream.finish(writer, dataset, total_bases)?;
     writer.set_num_rows(dataset, total_reads)?;
     writer.set_dataset_metadata(dataset, meta::BIN_BASES, stream.bin_bases().to_string())?;
@@ -403,7 +546,13 @@ fn add_dataset<W: Write>(
         quality: writer.add_column(
             dataset,
             column(reads_columns::QUALITY)
-                .encoding(Encoding::PLAIN.with_zstd(options.quality_zstd_level.max(1)))
+                .encoding(
+                    if options.format_minor >= 5 && options.compression != ReadCompression::Fast {
+                        Encoding::quality_model()
+                    } else {
+                        Encoding::PLAIN.with_zstd(options.quality_zstd_level.max(1))
+                    },
+                )
                 .page_bytes(options.page_bytes.max(64) * 4),
         )?,
         mate: if paired {
@@ -471,6 +620,15 @@ fn phred_values(
 fn record_provenance<W: Write>(writer: &mut Writer<W>, sources: &[Source], options: &FastqOptions) {
     let mut options_map = BTreeMap::new();
     options_map.insert("quality_binning".to_string(), options.binning.describe());
+    options_map.insert(
+        "compression".to_string(),
+        if options.format_minor >= 5 {
+            options.compression.name()
+        } else {
+            ReadCompression::Fast.name()
+        }
+        .to_string(),
+    );
     options_map.insert("zstd_level".to_string(), options.zstd_level.to_string());
     options_map.insert("page_bytes".to_string(), options.page_bytes.to_string());
     for source in sources {

@@ -29,7 +29,9 @@ pub use detect::{detect, SourceFormat};
 pub use fasta::{
     import_fasta, import_fasta_from, Alphabet, FastaOptions, FastaSummary, NamePolicy,
 };
-pub use fastq::{import_fastq, import_fastq_from, FastqOptions, FastqSummary, QualityBinning};
+pub use fastq::{
+    import_fastq, import_fastq_from, FastqOptions, FastqSummary, QualityBinning, ReadCompression,
+};
 pub use input::{
     dataset_name, is_stdin, open_input, sniff_input, Compression, Input, SniffedInput,
 };

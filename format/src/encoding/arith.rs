@@ -1,0 +1,432 @@
+//! The range coder and adaptive frequency models shared by the
+//! context-model encodings (spec 7.9): `quality-model` (7.10),
+//! `name-tokens` (7.11) and `arith` (7.12).
+//!
+//! The coder is the carry-propagating range coder that CRAMcodecs section
+//! 3 describes for its arithmetic coders (32-bit range, 64-bit low, one
+//! cached byte and a run of pending `0xFF` bytes); the models are adaptive
+//! frequency tables kept roughly sorted by frequency, as CRAMcodecs'
+//! `ModelCreate`/`ModelEncode`/`ModelDecode` are, with the increment and
+//! limit written down in spec 7.9. Written here, not taken from a crate:
+//! noodles-cram keeps its coders private, and the decoder must report
+//! malformed input (a value past the model's total, a read past the page)
+//! instead of trusting it.
+
+use crate::{Error, Result};
+
+/// Added to a symbol's frequency each time it is coded.
+pub const STEP: u16 = 4;
+/// When a model's total passes this, every frequency is halved (rounding up).
+pub const MAX_TOTAL: u32 = (1 << 16) - 32;
+/// Renormalise when the range falls below this.
+const TOP: u32 = 1 << 24;
+
+/// Range encoder writing to a byte vector.
+pub struct RangeEncoder {
+    low: u64,
+    range: u32,
+    cache: u8,
+    pending: u64,
+    out: Vec<u8>,
+}
+
+impl Default for RangeEncoder {
+    fn default() -> Self {
+        RangeEncoder::new(Vec::new())
+    }
+}
+
+impl RangeEncoder {
+    /// A coder appending to `out`.
+    pub fn new(out: Vec<u8>) -> RangeEncoder {
+        RangeEncoder {
+            low: 0,
+            range: u32::MAX,
+            cache: 0,
+            pending: 0,
+            out,
+        }
+    }
+
+    /// Code the interval `[cum, cum + freq)` of `total` (`total` at most 2^16).
+    #[inline]
+    pub fn encode(&mut self, cum: u32, freq: u32, total: u32) {
+        let r = self.range / total;
+        self.low += u64::from(r) * u64::from(cum);
+        self.range = r * freq;
+        while self.range < TOP {
+            self.range <<= 8;
+            self.shift_low();
+        }
+    }
+
+    #[inline]
+    fn shift_low(&mut self) {
+        if self.low < 0xFF00_0000 || self.low >= 1 << 32 {
+            let carry = (self.low >> 32) as u8;
+            self.out.push(self.cache.wrapping_add(carry));
+            for _ in 0..self.pending {
+                self.out.push(0xFFu8.wrapping_add(carry));
+            }
+            self.pending = 0;
+            self.cache = (self.low >> 24) as u8;
+        } else {
+            self.pending += 1;
+        }
+        self.low = (self.low << 8) & 0xFFFF_FFFF;
+    }
+
+    /// Flush the coder and return its bytes (the first is always 0).
+    pub fn finish(mut self) -> Vec<u8> {
+        for _ in 0..5 {
+            self.shift_low();
+        }
+        self.out
+    }
+}
+
+/// Range decoder over a page's coded bytes.
+pub struct RangeDecoder<'a> {
+    code: u32,
+    range: u32,
+    src: &'a [u8],
+    pos: usize,
+    overrun: bool,
+    name: &'static str,
+}
+
+impl<'a> RangeDecoder<'a> {
+    /// Start decoding `src`; `name` is the encoding named in errors.
+    pub fn new(src: &'a [u8], name: &'static str) -> Result<RangeDecoder<'a>> {
+        if src.len() < 5 {
+            return Err(Error::MalformedPage {
+                encoding: name,
+                detail: "coded stream shorter than 5 bytes",
+                position: src.len() as u64,
+            });
+        }
+        if src[0] != 0 {
+            return Err(Error::MalformedPage {
+                encoding: name,
+                detail: "coded stream does not start with a zero byte",
+                position: 0,
+            });
+        }
+        Ok(RangeDecoder {
+            code: u32::from_be_bytes([src[1], src[2], src[3], src[4]]),
+            range: u32::MAX,
+            src,
+            pos: 5,
+            overrun: false,
+            name,
+        })
+    }
+
+    /// The scaled value for a model of `total`: the caller finds the symbol
+    /// whose interval holds it, then calls [`RangeDecoder::consume`].
+    #[inline]
+    pub fn target(&mut self, total: u32) -> Result<u32> {
+        self.range /= total;
+        let value = self.code / self.range;
+        if value >= total {
+            return Err(Error::MalformedPage {
+                encoding: self.name,
+                detail: "coded value past the model's total",
+                position: self.pos as u64,
+            });
+        }
+        Ok(value)
+    }
+
+    /// Remove the interval `[cum, cum + freq)` found for the last target.
+    #[inline]
+    pub fn consume(&mut self, cum: u32, freq: u32) {
+        self.code -= cum * self.range;
+        self.range *= freq;
+        while self.range < TOP {
+            self.range <<= 8;
+            let byte = match self.src.get(self.pos) {
+                Some(&b) => b,
+                None => {
+                    self.overrun = true;
+                    0
+                }
+            };
+            self.pos += 1;
+            self.code = (self.code << 8) | u32::from(byte);
+        }
+    }
+
+    /// Check that decoding read every byte and no more.
+    pub fn finish(self) -> Result<()> {
+        if self.overrun || self.pos != self.src.len() {
+            return Err(Error::MalformedPage {
+                encoding: self.name,
+                detail: if self.overrun {
+                    "coded stream ends early"
+                } else {
+                    "bytes after the coded stream"
+                },
+                position: self.pos.min(self.src.len()) as u64,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A set of adaptive frequency models over one alphabet of `nsym` symbols
+/// (0 .. nsym), one per context, created on first use.
+///
+/// Each entry packs a frequency (bits 8..) and its symbol (bits 0..8), so
+/// the search walks one array.
+pub struct Models {
+    nsym: usize,
+    /// Per context, `nsym` entries in their current order.
+    entries: Vec<u32>,
+    /// Per context, the sum of its frequencies; 0 until first used.
+    totals: Vec<u32>,
+    /// Contexts in use, to reset them cheaply for the next page.
+    touched: Vec<u32>,
+}
+
+impl Models {
+    /// `contexts` models of `nsym` (1..=256) symbols each.
+    pub fn new(contexts: usize, nsym: usize) -> Models {
+        debug_assert!((1..=256).contains(&nsym));
+        Models {
+            nsym,
+            entries: vec![0; contexts * nsym],
+            totals: vec![0; contexts],
+            touched: Vec::new(),
+        }
+    }
+
+    /// Number of contexts.
+    pub fn contexts(&self) -> usize {
+        self.totals.len()
+    }
+
+    /// Symbols per model.
+    pub fn nsym(&self) -> usize {
+        self.nsym
+    }
+
+    /// Forget every model (they start again as on creation).
+    pub fn reset(&mut self) {
+        for &ctx in &self.touched {
+            self.totals[ctx as usize] = 0;
+        }
+        self.touched.clear();
+    }
+
+    /// Whether context `ctx` has been used since the last reset.
+    #[inline]
+    pub fn is_open(&self, ctx: usize) -> bool {
+        self.totals[ctx] != 0
+    }
+
+    /// The frequency of each symbol in context `ctx` (opening it).
+    pub fn frequencies(&mut self, ctx: usize, out: &mut [u32]) {
+        let base = self.open(ctx);
+        for &e in &self.entries[base..base + self.nsym] {
+            out[(e & 0xFF) as usize] = e >> 8;
+        }
+    }
+
+    /// Open context `ctx` with the symbols in `order` at frequencies
+    /// `freqs` (by symbol, each at least 1, summing to at most
+    /// [`MAX_TOTAL`]) instead of the flat start.
+    pub fn open_with(&mut self, ctx: usize, order: &[u8], freqs: &[u32]) {
+        let base = ctx * self.nsym;
+        let mut total = 0;
+        for (e, &sym) in self.entries[base..base + self.nsym].iter_mut().zip(order) {
+            let f = freqs[sym as usize];
+            *e = (f << 8) | u32::from(sym);
+            total += f;
+        }
+        if self.totals[ctx] == 0 {
+            self.touched.push(ctx as u32);
+        }
+        self.totals[ctx] = total;
+    }
+
+    /// The symbols of context `ctx` in their current order.
+    pub fn order(&self, ctx: usize, out: &mut [u8]) {
+        let base = ctx * self.nsym;
+        for (o, &e) in out.iter_mut().zip(&self.entries[base..base + self.nsym]) {
+            *o = e as u8;
+        }
+    }
+
+    #[inline]
+    fn open(&mut self, ctx: usize) -> usize {
+        let base = ctx * self.nsym;
+        if self.totals[ctx] == 0 {
+            for (i, e) in self.entries[base..base + self.nsym].iter_mut().enumerate() {
+                *e = (1 << 8) | i as u32;
+            }
+            self.totals[ctx] = self.nsym as u32;
+            self.touched.push(ctx as u32);
+        }
+        base
+    }
+
+    #[inline]
+    fn update(&mut self, ctx: usize, base: usize, i: usize) {
+        let entries = &mut self.entries[base..base + self.nsym];
+        entries[i] += u32::from(STEP) << 8;
+        let mut total = self.totals[ctx] + u32::from(STEP);
+        if total > MAX_TOTAL {
+            total = 0;
+            for e in entries.iter_mut() {
+                let f = *e >> 8;
+                let f = f - (f >> 1);
+                *e = (f << 8) | (*e & 0xFF);
+                total += f;
+            }
+        }
+        self.totals[ctx] = total;
+        if i > 0 && entries[i] >> 8 > entries[i - 1] >> 8 {
+            entries.swap(i, i - 1);
+        }
+    }
+
+    /// Code `sym` (< nsym) with the model of context `ctx`.
+    #[inline]
+    pub fn encode(&mut self, rc: &mut RangeEncoder, ctx: usize, sym: u8) {
+        let base = self.open(ctx);
+        let entries = &self.entries[base..base + self.nsym];
+        let mut cum = 0u32;
+        let mut i = 0;
+        while entries[i] as u8 != sym {
+            cum += entries[i] >> 8;
+            i += 1;
+        }
+        rc.encode(cum, entries[i] >> 8, self.totals[ctx]);
+        self.update(ctx, base, i);
+    }
+
+    /// Update the model of context `ctx` as if `sym` had been coded.
+    #[inline]
+    pub fn observe(&mut self, ctx: usize, sym: u8) {
+        let base = self.open(ctx);
+        let entries = &self.entries[base..base + self.nsym];
+        let mut i = 0;
+        while entries[i] as u8 != sym {
+            i += 1;
+        }
+        self.update(ctx, base, i);
+    }
+
+    /// Decode one symbol with the model of context `ctx`.
+    #[inline]
+    pub fn decode(&mut self, rc: &mut RangeDecoder<'_>, ctx: usize) -> Result<u8> {
+        let base = self.open(ctx);
+        let target = rc.target(self.totals[ctx])?;
+        let entries = &self.entries[base..base + self.nsym];
+        let mut cum = 0u32;
+        let mut i = 0;
+        // The target is below the total, so the walk ends inside the table.
+        let mut f = entries[0] >> 8;
+        while cum + f <= target {
+            cum += f;
+            i += 1;
+            f = entries[i] >> 8;
+        }
+        rc.consume(cum, f);
+        let sym = entries[i] as u8;
+        self.update(ctx, base, i);
+        Ok(sym)
+    }
+}
+
+/// Code an unsigned value of up to 32 bits as four bytes, low byte first,
+/// each with its own context `first_ctx + k` of a 256-symbol model set.
+#[inline]
+pub fn encode_u32(models: &mut Models, rc: &mut RangeEncoder, first_ctx: usize, value: u32) {
+    for (k, byte) in value.to_le_bytes().into_iter().enumerate() {
+        models.encode(rc, first_ctx + k, byte);
+    }
+}
+
+/// Inverse of [`encode_u32`].
+#[inline]
+pub fn decode_u32(models: &mut Models, rc: &mut RangeDecoder<'_>, first_ctx: usize) -> Result<u32> {
+    let mut bytes = [0u8; 4];
+    for (k, byte) in bytes.iter_mut().enumerate() {
+        *byte = models.decode(rc, first_ctx + k)?;
+    }
+    Ok(u32::from_le_bytes(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_contexts() {
+        let data: Vec<u8> = (0..20_000u32)
+            .map(|i| ((i * 7919) % 13 + (i % 3)) as u8)
+            .collect();
+        let mut models = Models::new(4, 16);
+        let mut rc = RangeEncoder::default();
+        for (i, &b) in data.iter().enumerate() {
+            models.encode(&mut rc, i % 4, b);
+        }
+        let bytes = rc.finish();
+        assert_eq!(bytes[0], 0);
+        assert!(bytes.len() < data.len() / 2, "{}", bytes.len());
+        let mut models = Models::new(4, 16);
+        let mut rd = RangeDecoder::new(&bytes, "test").unwrap();
+        for (i, &b) in data.iter().enumerate() {
+            assert_eq!(models.decode(&mut rd, i % 4).unwrap(), b);
+        }
+        rd.finish().unwrap();
+    }
+
+    #[test]
+    fn empty_stream_is_five_zero_bytes() {
+        assert_eq!(RangeEncoder::default().finish(), vec![0; 5]);
+    }
+
+    #[test]
+    fn truncated_and_padded_streams_are_refused() {
+        let mut models = Models::new(1, 256);
+        let mut rc = RangeEncoder::default();
+        for b in 0..=255u8 {
+            models.encode(&mut rc, 0, b);
+        }
+        let bytes = rc.finish();
+        let decode = |bytes: &[u8]| -> Result<()> {
+            let mut models = Models::new(1, 256);
+            let mut rd = RangeDecoder::new(bytes, "test")?;
+            for _ in 0..256 {
+                models.decode(&mut rd, 0)?;
+            }
+            rd.finish()
+        };
+        decode(&bytes).unwrap();
+        assert!(decode(&bytes[..bytes.len() - 1]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode(&longer).is_err());
+    }
+
+    #[test]
+    fn carries_propagate() {
+        // Long runs of the most likely symbol drive low towards 0xFF.. runs.
+        let mut models = Models::new(1, 2);
+        let mut rc = RangeEncoder::default();
+        let data: Vec<u8> = (0..200_000).map(|i| u8::from(i % 997 == 0)).collect();
+        for &b in &data {
+            models.encode(&mut rc, 0, b);
+        }
+        let bytes = rc.finish();
+        let mut models = Models::new(1, 2);
+        let mut rd = RangeDecoder::new(&bytes, "test").unwrap();
+        for &b in &data {
+            assert_eq!(models.decode(&mut rd, 0).unwrap(), b);
+        }
+        rd.finish().unwrap();
+    }
+}

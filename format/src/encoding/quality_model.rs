@@ -1,0 +1,472 @@
+//! `quality-model` (spec 7.10, format 1.5), for `u8` columns of quality
+//! values: an adaptive context model in the class of CRAM 3.1's
+//! fqzcomp_qual (CRAMcodecs section 6) driving the range coder of
+//! [`super::arith`]. Each value is coded with the model selected by the
+//! previous values of its read, its position in the read and how much the
+//! read's values have varied so far. A page holds whole reads (segments)
+//! and their lengths, so it decodes without its neighbours.
+
+use super::arith::{decode_u32, encode_u32, Models, RangeDecoder, RangeEncoder};
+use crate::varint::{read_u64, write_u64};
+use crate::{Error, Result};
+
+const NAME: &str = "quality-model";
+
+/// Header flag: every segment has the same length (the last may be shorter).
+const FLAG_FIXED: u8 = 1;
+/// Largest number of context bits (qbits + pbits + dbits).
+pub const MAX_CONTEXT_BITS: u32 = 20;
+/// Largest number of model entries, contexts x symbols (64 MiB of state).
+pub const MAX_MODEL_ENTRIES: usize = 1 << 24;
+
+/// The context parameters of a page (spec 7.10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    /// Bits of the history of previous values.
+    pub qbits: u8,
+    /// How far the history moves for each value.
+    pub qshift: u8,
+    /// Bits of the position bucket.
+    pub pbits: u8,
+    /// Position is divided by 2^pshift before it is capped.
+    pub pshift: u8,
+    /// Bits of the variation bucket.
+    pub dbits: u8,
+    /// Variation is divided by 2^dshift before its bit length is taken.
+    pub dshift: u8,
+}
+
+impl Params {
+    fn context_bits(&self) -> u32 {
+        u32::from(self.qbits) + u32::from(self.pbits) + u32::from(self.dbits)
+    }
+
+    fn check(&self, m: usize) -> std::result::Result<(), &'static str> {
+        if self.context_bits() <= MAX_CONTEXT_BITS && (m << self.context_bits()) > MAX_MODEL_ENTRIES {
+            return Err("more than 2^24 model entries (contexts x symbols)");
+        }
+        if self.qbits > 16 || self.pbits > 8 || self.dbits > 8 {
+            return Err("context field wider than its limit");
+        }
+        if self.context_bits() > MAX_CONTEXT_BITS {
+            return Err("more than 20 context bits");
+        }
+        if self.qshift > 8 || self.pshift > 15 || self.dshift > 15 {
+            return Err("shift larger than its limit");
+        }
+        Ok(())
+    }
+
+    /// Candidate parameters for an alphabet of `m` symbols and segments of
+    /// at most `max_len` values, best first for typical data.
+    pub fn candidates(m: usize, max_len: usize) -> Vec<Params> {
+        let b = bit_len(m.saturating_sub(1) as u64).max(1) as u8;
+        // Position buckets spread over the longest read.
+        let pshift = |pbits: u8| -> u8 {
+            let span = (max_len.max(1) as u64 - 1) >> pbits;
+            bit_len(span) as u8
+        };
+        let mut out = Vec::new();
+        for (qbits, qshift, pbits, dbits) in [
+            (2 * b, b, 0u8, 4u8),
+            (2 * b, b, 4, 3),
+            (b, b, 0, 0),
+            (b, b, 2, 2),
+            (2 * b, b, 0, 0),
+        ] {
+            let qbits = qbits.min(16);
+            let p = Params {
+                qbits,
+                qshift: qshift.min(8),
+                pbits,
+                pshift: pshift(pbits),
+                dbits,
+                dshift: 0,
+            };
+            if p.check(m.max(1)).is_ok() && !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
+}
+
+/// Bit length of `x` (0 for 0).
+#[inline]
+fn bit_len(x: u64) -> u32 {
+    64 - x.leading_zeros()
+}
+
+/// Context state while coding one segment.
+struct Walker {
+    params: Params,
+    qmask: u32,
+    pmax: u32,
+    dmax: u32,
+    qctx: u32,
+    prev: u32,
+    delta: u32,
+    pos: u32,
+}
+
+impl Walker {
+    fn new(params: Params) -> Walker {
+        Walker {
+            params,
+            qmask: (1u32 << params.qbits) - 1,
+            pmax: (1u32 << params.pbits) - 1,
+            dmax: (1u32 << params.dbits) - 1,
+            qctx: 0,
+            prev: 0,
+            delta: 0,
+            pos: 0,
+        }
+    }
+
+    #[inline]
+    fn start_segment(&mut self) {
+        self.qctx = 0;
+        self.prev = 0;
+        self.delta = 0;
+        self.pos = 0;
+    }
+
+    #[inline]
+    fn context(&self) -> usize {
+        let p = &self.params;
+        let pos = (self.pos >> p.pshift).min(self.pmax);
+        let delta = bit_len(u64::from(self.delta >> p.dshift)).min(self.dmax);
+        (self.qctx | (pos << p.qbits) | (delta << (p.qbits + p.pbits))) as usize
+    }
+
+    #[inline]
+    fn push(&mut self, q: u32) {
+        if self.pos > 0 {
+            self.delta = self.delta.saturating_add(q.abs_diff(self.prev));
+        }
+        self.prev = q;
+        self.qctx = ((self.qctx << self.params.qshift) + q) & self.qmask;
+        self.pos = self.pos.saturating_add(1);
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<Models>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Run `f` with a model set of `contexts` x `nsym`, reused across pages of
+/// one thread (a fresh set costs page faults on every use).
+fn with_models<T>(contexts: usize, nsym: usize, f: impl FnOnce(&mut Models) -> T) -> T {
+    let mut models = SCRATCH
+        .with(|s| {
+            let mut s = s.borrow_mut();
+            let i = s
+                .iter()
+                .position(|m| m.contexts() == contexts && m.nsym() == nsym)?;
+            Some(s.swap_remove(i))
+        })
+        .unwrap_or_else(|| Models::new(contexts, nsym));
+    models.reset();
+    let out = f(&mut models);
+    models.reset();
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() >= 4 {
+            s.remove(0);
+        }
+        s.push(models);
+    });
+    out
+}
+
+/// Encode `values` cut into `segments` (lengths summing to the number of
+/// values; zero lengths are skipped) with `params`, or with the best of
+/// [`Params::candidates`] when `None`.
+pub fn encode(values: &[u8], segments: &[u32], params: Option<Params>) -> Result<Vec<u8>> {
+    let total: u64 = segments.iter().map(|&s| u64::from(s)).sum();
+    if total != values.len() as u64 {
+        return Err(Error::DecodedLengthMismatch {
+            expected: values.len() as u64,
+            actual: total,
+        });
+    }
+    let segments: Vec<u32> = segments.iter().copied().filter(|&s| s > 0).collect();
+    let mut present = [false; 256];
+    for &v in values {
+        present[v as usize] = true;
+    }
+    let table: Vec<u8> = (0..=255u8).filter(|&v| present[v as usize]).collect();
+    let max_len = segments.iter().copied().max().unwrap_or(0) as usize;
+    match params {
+        Some(p) => encode_with(values, &segments, &table, p),
+        None => {
+            let mut best: Option<Vec<u8>> = None;
+            for p in Params::candidates(table.len(), max_len) {
+                let out = encode_with(values, &segments, &table, p)?;
+                if best.as_ref().is_none_or(|b| out.len() < b.len()) {
+                    best = Some(out);
+                }
+            }
+            best.map_or_else(|| encode_with(values, &segments, &table, DEFAULT), Ok)
+        }
+    }
+}
+
+/// The candidate (of [`Params::candidates`]) that codes `values` cut into
+/// `segments` smallest.
+pub fn choose(values: &[u8], segments: &[u32]) -> Params {
+    let mut present = [false; 256];
+    for &v in values {
+        present[v as usize] = true;
+    }
+    let m = present.iter().filter(|&&p| p).count();
+    let max_len = segments.iter().copied().max().unwrap_or(0) as usize;
+    let mut best = (usize::MAX, DEFAULT);
+    for p in Params::candidates(m, max_len) {
+        if let Ok(out) = encode(values, segments, Some(p)) {
+            if out.len() < best.0 {
+                best = (out.len(), p);
+            }
+        }
+    }
+    best.1
+}
+
+/// Parameters used when no candidate applies (an empty page).
+const DEFAULT: Params = Params {
+    qbits: 12,
+    qshift: 6,
+    pbits: 4,
+    pshift: 3,
+    dbits: 3,
+    dshift: 0,
+};
+
+fn encode_with(values: &[u8], segments: &[u32], table: &[u8], params: Params) -> Result<Vec<u8>> {
+    params.check(table.len().max(1)).map_err(|detail| Error::MalformedPage {
+        encoding: NAME,
+        detail,
+        position: 0,
+    })?;
+    let mut index = [0u8; 256];
+    for (i, &v) in table.iter().enumerate() {
+        index[v as usize] = i as u8;
+    }
+    let fixed = segments.len() > 1
+        && segments[..segments.len() - 1]
+            .iter()
+            .all(|&s| s == segments[0])
+        && segments[segments.len() - 1] <= segments[0];
+    let mut out = Vec::with_capacity(values.len() / 2 + 64);
+    out.push(if fixed || segments.len() <= 1 {
+        FLAG_FIXED
+    } else {
+        0
+    });
+    let m = table.len().max(1);
+    out.push((m - 1) as u8);
+    if table.is_empty() {
+        out.push(0);
+    } else {
+        out.extend_from_slice(table);
+    }
+    out.extend_from_slice(&[
+        params.qbits,
+        params.qshift,
+        params.pbits,
+        params.pshift,
+        params.dbits,
+        params.dshift,
+    ]);
+    let fixed_len = if fixed || segments.len() <= 1 {
+        segments.first().copied().unwrap_or(0)
+    } else {
+        0
+    };
+    if fixed || segments.len() <= 1 {
+        write_u64(&mut out, u64::from(fixed_len));
+    }
+    let contexts = 1usize << params.context_bits();
+    let variable = !(fixed || segments.len() <= 1);
+    let coded = with_models(contexts, m, |models| {
+        let mut lengths = variable.then(|| Models::new(4, 256));
+        let mut rc = RangeEncoder::new(out);
+        let mut walker = Walker::new(params);
+        let mut at = 0usize;
+        for &len in segments {
+            if let Some(lengths) = lengths.as_mut() {
+                encode_u32(lengths, &mut rc, 0, len);
+            }
+            walker.start_segment();
+            for &v in &values[at..at + len as usize] {
+                let q = index[v as usize];
+                let ctx = walker.context();
+                models.encode(&mut rc, ctx, q);
+                walker.push(u32::from(q));
+            }
+            at += len as usize;
+        }
+        rc.finish()
+    });
+    Ok(coded)
+}
+
+/// Decode a page of `num_values` values.
+pub fn decode(num_values: u32, stored: &[u8]) -> Result<Vec<u8>> {
+    let malformed = |detail, position: usize| Error::MalformedPage {
+        encoding: NAME,
+        detail,
+        position: position as u64,
+    };
+    let n = num_values as usize;
+    if stored.len() < 2 {
+        return Err(malformed("page shorter than its header", stored.len()));
+    }
+    let flags = stored[0];
+    if flags & !FLAG_FIXED != 0 {
+        return Err(malformed("unknown header flags", 0));
+    }
+    let m = usize::from(stored[1]) + 1;
+    let mut pos = 2;
+    let table = stored
+        .get(pos..pos + m)
+        .ok_or_else(|| malformed("page ends inside the symbol table", stored.len()))?;
+    if table.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(malformed("symbol table not strictly rising", pos));
+    }
+    pos += m;
+    let p = stored
+        .get(pos..pos + 6)
+        .ok_or_else(|| malformed("page ends inside the parameters", stored.len()))?;
+    let params = Params {
+        qbits: p[0],
+        qshift: p[1],
+        pbits: p[2],
+        pshift: p[3],
+        dbits: p[4],
+        dshift: p[5],
+    };
+    params.check(m).map_err(|detail| malformed(detail, pos))?;
+    pos += 6;
+    let fixed = flags & FLAG_FIXED != 0;
+    let fixed_len = if fixed {
+        let start = pos;
+        let len = read_u64(stored, &mut pos)
+            .map_err(|_| malformed("bad segment length varint", start))?;
+        if len > u64::from(u32::MAX) || (len == 0 && n > 0) {
+            return Err(malformed("segment length out of range", start));
+        }
+        len as u32
+    } else {
+        0
+    };
+    let contexts = 1usize << params.context_bits();
+    let mut out = Vec::with_capacity(n);
+    with_models(contexts, m, |models| -> Result<()> {
+        let mut lengths = (!fixed).then(|| Models::new(4, 256));
+        let mut rd = RangeDecoder::new(&stored[pos..], NAME)?;
+        let mut walker = Walker::new(params);
+        while out.len() < n {
+            let len = match lengths.as_mut() {
+                Some(lengths) => {
+                    let len = decode_u32(lengths, &mut rd, 0)? as usize;
+                    if len == 0 || len > n - out.len() {
+                        return Err(malformed("segment length out of range", pos));
+                    }
+                    len
+                }
+                None => (fixed_len as usize).min(n - out.len()),
+            };
+            walker.start_segment();
+            for _ in 0..len {
+                let q = models.decode(&mut rd, walker.context())?;
+                if usize::from(q) >= m {
+                    return Err(malformed("symbol past the table", pos));
+                }
+                out.push(table[usize::from(q)]);
+                walker.push(u32::from(q));
+            }
+        }
+        rd.finish()
+    })?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reads(seed: u64, count: usize, len: impl Fn(usize) -> usize) -> (Vec<u8>, Vec<u32>) {
+        let mut x = seed;
+        let mut values = Vec::new();
+        let mut segments = Vec::new();
+        for r in 0..count {
+            let l = len(r);
+            let mut q: i32 = 38;
+            for _ in 0..l {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let step = ((x >> 33) % 7) as i32 - 3;
+                q = (q + step).clamp(2, 41);
+                values.push(q as u8);
+            }
+            segments.push(l as u32);
+        }
+        (values, segments)
+    }
+
+    #[test]
+    fn round_trips_fixed_and_variable() {
+        for (values, segments) in [
+            reads(1, 300, |_| 100),
+            reads(2, 300, |r| 1 + (r * 37) % 500),
+            reads(3, 1, |_| 5000),
+            reads(4, 0, |_| 0),
+        ] {
+            let page = encode(&values, &segments, None).unwrap();
+            assert_eq!(decode(values.len() as u32, &page).unwrap(), values);
+            if !values.is_empty() {
+                assert!(page.len() < values.len(), "{} >= {}", page.len(), values.len());
+            }
+        }
+    }
+
+    #[test]
+    fn every_value_and_empty_segments() {
+        let values: Vec<u8> = (0..=255u8).chain((0..=93u8).rev()).collect();
+        let segments = [0, 100, 0, 156, 94];
+        let page = encode(&values, &segments, None).unwrap();
+        assert_eq!(decode(values.len() as u32, &page).unwrap(), values);
+    }
+
+    #[test]
+    fn wrong_counts_are_refused() {
+        let (values, segments) = reads(5, 20, |r| 10 + r);
+        let page = encode(&values, &segments, None).unwrap();
+        assert!(decode(values.len() as u32 - 1, &page).is_err());
+        assert!(decode(values.len() as u32 + 1, &page).is_err());
+        assert!(encode(&values, &segments[1..], None).is_err());
+    }
+}
+
+#[cfg(test)]
+mod spec_example {
+    use super::*;
+
+    /// The example of spec 7.10: two reads, `40 40 38` and `40 2`.
+    #[test]
+    fn spec_example_bytes() {
+        let values = [40u8, 40, 38, 40, 2];
+        let params = Params {
+            qbits: 4,
+            qshift: 2,
+            pbits: 1,
+            pshift: 1,
+            dbits: 1,
+            dshift: 0,
+        };
+        let page = encode(&values, &[3, 2], Some(params)).unwrap();
+        let hex: Vec<String> = page.iter().map(|b| format!("{b:02X}")).collect();
+        println!("{}", hex.join(" "));
+        assert_eq!(decode(5, &page).unwrap(), values);
+    }
+}
