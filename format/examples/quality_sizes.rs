@@ -31,7 +31,10 @@ fn main() {
     }
     let m = {
         let mut seen = [false; 256];
-        quals.iter().flatten().for_each(|&v| seen[v as usize] = true);
+        quals
+            .iter()
+            .flatten()
+            .for_each(|&v| seen[v as usize] = true);
         seen.iter().filter(|&&s| s).count()
     };
     let max_len = quals.iter().map(Vec::len).max().unwrap_or(0);
@@ -42,12 +45,25 @@ fn main() {
         .sum();
     let enc = t.elapsed();
     println!("{} values, {} pages of {page}, best-of-candidates {best} bytes ({:.3} bits/value), search {:?}", total, pages.len(), best as f64 * 8.0 / total as f64, enc);
-    for p in Params::candidates(m, max_len).into_iter().chain(std::env::args().nth(2).map(|s| {
-        let v: Vec<u8> = s.split(',').map(|x| x.parse().unwrap()).collect();
-        Params { qbits: v[0], qshift: v[1], pbits: v[2], pshift: v[3], dbits: v[4], dshift: v[5] }
-    })) {
+    for p in Params::candidates(m, max_len)
+        .into_iter()
+        .chain(std::env::args().nth(2).map(|s| {
+            let v: Vec<u8> = s.split(',').map(|x| x.parse().unwrap()).collect();
+            Params {
+                qbits: v[0],
+                qshift: v[1],
+                pbits: v[2],
+                pshift: v[3],
+                dbits: v[4],
+                dshift: v[5],
+            }
+        }))
+    {
         let t = std::time::Instant::now();
-        let encoded: Vec<Vec<u8>> = pages.iter().map(|(v, s)| quality_model::encode(v, s, Some(p)).unwrap()).collect();
+        let encoded: Vec<Vec<u8>> = pages
+            .iter()
+            .map(|(v, s)| quality_model::encode(v, s, Some(p)).unwrap())
+            .collect();
         let et = t.elapsed();
         let t = std::time::Instant::now();
         for (e, (v, _)) in encoded.iter().zip(&pages) {
@@ -56,6 +72,10 @@ fn main() {
         }
         let dt = t.elapsed();
         let size: usize = encoded.iter().map(Vec::len).sum();
-        println!("{p:?}: {size} bytes, encode {:.0} MB/s, decode {:.0} MB/s", total as f64 / et.as_secs_f64() / 1e6, total as f64 / dt.as_secs_f64() / 1e6);
+        println!(
+            "{p:?}: {size} bytes, encode {:.0} MB/s, decode {:.0} MB/s",
+            total as f64 / et.as_secs_f64() / 1e6,
+            total as f64 / dt.as_secs_f64() / 1e6
+        );
     }
 }

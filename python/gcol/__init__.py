@@ -104,6 +104,7 @@ def convert(
     zstd_level: int | None = None,
     page_kib: int = 128,
     quality_binning: str = "lossless",
+    compression: str = "default",
     lenient_names: bool = False,
     strict_names: bool = False,
     threads: int | None = None,
@@ -123,7 +124,11 @@ def convert(
     together (format 1.2). ``reference`` (``--reference``) is the FASTA or
     .gcol file that VCF/BCF REF alleles are checked against; when it is one
     of the inputs (or, with none given, when there is exactly one FASTA
-    input), REF is stored only where it differs from it. ``progress(done_bytes,
+    input), REF is stored only where it differs from it. ``compression``
+    (``--compression``) trades speed against size for FASTQ: ``"default"``
+    codes qualities with a context model (format 1.5), ``"archive"``
+    chooses the model for every page, ``"fast"`` keeps zstd pages.
+    ``progress(done_bytes,
     total_bytes)`` is called as input is read.
     """
     if isinstance(inputs, (str, os.PathLike)):
@@ -142,6 +147,7 @@ def convert(
                 zstd_level=zstd_level,
                 page_kib=page_kib,
                 quality_binning=quality_binning,
+                compression=compression,
                 lenient_names=lenient_names,
                 strict_names=strict_names,
                 threads=threads,

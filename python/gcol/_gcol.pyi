@@ -182,6 +182,7 @@ def convert(
     zstd_level: int | None = None,
     page_kib: int = 128,
     quality_binning: str = "lossless",
+    compression: str = "default",
     lenient_names: bool = False,
     strict_names: bool = False,
     threads: int | None = None,

@@ -402,6 +402,8 @@ pub(crate) struct ConvertArgs {
     pub zstd_level: Option<i32>,
     pub page_kib: usize,
     pub quality_binning: String,
+    /// `--compression`: fast, default or archive.
+    pub compression: String,
     pub lenient_names: bool,
     pub strict_names: bool,
     /// Worker threads (the CLI's `-@`); `None`: the module's pool.
@@ -462,6 +464,8 @@ pub(crate) fn convert(
 ) -> PyResult<Vec<Py<PyAny>>> {
     let alphabet = Alphabet::parse(&args.alphabet).map_err(PyValueError::new_err)?;
     let binning = QualityBinning::parse(&args.quality_binning).map_err(PyValueError::new_err)?;
+    let compression = gcol_import::ReadCompression::parse(&args.compression)
+        .map_err(|e| PyValueError::new_err(format!("compression: {e}")))?;
     if let Some(p) = &progress {
         if !p.bind(py).is_callable() {
             return Err(PyTypeError::new_err(
@@ -481,6 +485,7 @@ pub(crate) fn convert(
     options.set_zstd_level(args.zstd_level);
     options.page_kib = args.page_kib;
     options.binning = binning;
+    options.compression = compression;
     options.threads = args.threads;
     options.write.compact = args.compact;
     options.reference = args.reference;

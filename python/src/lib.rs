@@ -241,7 +241,7 @@ const _: () = assert!(gcol_import::DEFAULT_PAGE_KIB == 128);
 
 /// Convert FASTA/FASTQ files into one .gcol file (see `gcol.convert`).
 #[pyfunction]
-#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=128, quality_binning="lossless", lenient_names=false, strict_names=false, threads=None, compact=true, reference=None, cancel=None, progress=None))]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=128, quality_binning="lossless", compression="default", lenient_names=false, strict_names=false, threads=None, compact=true, reference=None, cancel=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert(
     py: Python<'_>,
@@ -253,6 +253,7 @@ fn convert(
     zstd_level: Option<i32>,
     page_kib: usize,
     quality_binning: &str,
+    compression: &str,
     lenient_names: bool,
     strict_names: bool,
     threads: Option<usize>,
@@ -272,6 +273,7 @@ fn convert(
             zstd_level,
             page_kib,
             quality_binning: quality_binning.to_string(),
+            compression: compression.to_string(),
             lenient_names,
             strict_names,
             threads,

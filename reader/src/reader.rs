@@ -1087,8 +1087,10 @@ impl Reader {
         }
         let info = self.page_info(page)?;
         let decoded = info.decoded_len as usize;
+        // Inline pages (spec 5.4) live in the footer: read them whole.
         let partial = info.encoding == gcol_format::encoding::ids::ZSTD
             && info.flags == 0
+            && page < self.inner.footer.num_pages
             && decoded > gcol_format::encoding::zstd_frame::BLOCK_BYTES
             && needed.saturating_mul(2) <= decoded
             && self.inner.background_completion

@@ -10,6 +10,7 @@ Section numbers in comments refer to spec/gcol-v1.md.
     reader.chunked_array("table", "col")   # a chunked column as [rows][columns][K] (6.7)
     reader.verify()                        # every checksum and rule of 8.2
     records_text(reader, "seqs")           # a sequences dataset's records (12.4, 12.5)
+    decode_page(0x0007, "u8", n, n, b)     # one page; quality-model pages as 7.9 and 7.10
     variants_vcf(reader, "calls")          # a variants dataset as VCF text (14.5), REF as 14.7
 """
 
@@ -33,9 +34,11 @@ WIDTH = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "i8": 1, "i16": 2, "i32": 4, "i6
 STRUCT = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", "i32": "i", "i64": "q", "f32": "f", "f64": "d"}
 INTEGER = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"}
 SIGNED = {"i8", "i16", "i32", "i64"}
-BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint", 5: "lengths", 6: "decimal"}  # 7
+BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint", 5: "lengths", 6: "decimal",
+         7: "quality-model"}  # 7
 COMPRESSIONS = {0: None, 1: "zstd"}  # 7
-READER_MINOR = 4  # 9: the minor version this reader implements
+NO_ZSTD_FORM = {"quality-model"}  # 7: codes its own entropy; 0x0107 is not in the registry
+READER_MINOR = 5  # 9: the minor version this reader implements
 FLAG_VALIDITY = 0x0001  # 2.4 entry flag bit 0 (1.1): the page starts with a validity section (6.5)
 U32_MAX = (1 << 32) - 1  # 10: values per page
 
@@ -194,13 +197,15 @@ def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0, ke
     """
     base = BASES.get(encoding_id & 0xFF)
     compression = encoding_id >> 8
-    if base is None or compression not in COMPRESSIONS:
+    if base is None or compression not in COMPRESSIONS or (compression and base in NO_ZSTD_FORM):
         raise GcolError("unknown_encoding", f"encoding id {encoding_id:#06x}")
     if base in ("delta-varint", "for-bitpack", "varint") and physical not in INTEGER:
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if base in ("dictionary", "lengths") and physical != "binary":
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if base == "decimal" and physical not in ("f32", "f64"):
+        raise GcolError("encoding_not_applicable", f"{base} on {physical}")
+    if base == "quality-model" and physical != "u8":
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if decoded_len > MAX_PAGE_BYTES:
         raise GcolError("limit", "decoded length above the limit")
@@ -316,6 +321,8 @@ def _decode_values(base, physical, n, decoded_len, data):
         if pos != len(data):
             raise GcolError("malformed_page", "bytes after the last varint")
         return values
+    if base == "quality-model":  # 7.10 (minor 5)
+        return decode_quality_model(data, n)
     if base == "for-bitpack":  # 7.3
         if len(data) < 9:
             raise GcolError("malformed_page", "short frame header")
@@ -350,6 +357,168 @@ def _decode_values(base, physical, n, decoded_len, data):
     if total != decoded_len:
         raise GcolError("decoded_length", "dictionary page decoded length")
     return out
+
+
+# 7.9 range coder and adaptive models (minor 5)
+RC_STEP = 4  # 7.9: a coded symbol's frequency grows by STEP
+RC_MAX_TOTAL = 65504  # 7.9: above this total every frequency is halved
+RC_BOTTOM = 1 << 24  # 7.9: renormalise while range < 2^24
+
+
+class RangeDecoder:
+    """7.9: the decoder of a coded stream `s`."""
+
+    def __init__(self, s):
+        if len(s) < 5:
+            raise GcolError("malformed_page", f"range coder stream of {len(s)} bytes, at least 5 needed")
+        if s[0] != 0:
+            raise GcolError("malformed_page", f"range coder stream starts with {s[0]:#04x}, not 0")
+        self.s = s
+        self.code = int.from_bytes(s[1:5], "big")
+        self.range = 0xFFFFFFFF
+        self.i = 5
+
+    def decode(self, model):
+        """One symbol with `model` (an AdaptiveModel), which it then updates."""
+        total = model.total
+        rng = self.range // total  # step 1
+        v = self.code // rng
+        if v >= total:
+            raise GcolError("malformed_page", f"range coder value {v} >= model total {total}")
+        k, cum, freq = model.find(v)  # step 2
+        code = self.code - cum * rng  # step 3
+        rng *= freq
+        s, i = self.s, self.i
+        while rng < RC_BOTTOM:  # step 4
+            if i >= len(s):
+                raise GcolError("malformed_page", "range coder reads past the end of its stream")
+            rng = (rng << 8) & 0xFFFFFFFF
+            code = ((code << 8) + s[i]) & 0xFFFFFFFF
+            i += 1
+        self.code, self.range, self.i = code, rng, i
+        return model.update(k)
+
+    def finish(self):
+        """7.9: after the page's last symbol every byte of the stream is used."""
+        if self.i != len(self.s):
+            raise GcolError("malformed_page", f"{len(self.s) - self.i} bytes left over after the range coder stream")
+
+
+class AdaptiveModel:
+    """7.9: n entries (symbol, frequency) in a current order, and their total."""
+
+    __slots__ = ("symbols", "freqs", "total")
+
+    def __init__(self, n):
+        self.symbols = list(range(n))
+        self.freqs = [1] * n
+        self.total = n
+
+    def find(self, v):
+        """The first entry k whose running sum (entries 0..=k) exceeds v: (k, cum, freq)."""
+        cum = 0
+        for k, f in enumerate(self.freqs):
+            if cum + f > v:
+                return k, cum, f
+            cum += f
+        raise GcolError("malformed_page", "no model entry holds the value")  # unreachable: v < total
+
+    def update(self, k):
+        """After coding entry k: grow, maybe halve, maybe swap with k - 1. Returns its symbol."""
+        freqs = self.freqs
+        symbol = self.symbols[k]
+        freqs[k] += RC_STEP
+        self.total += RC_STEP
+        if self.total > RC_MAX_TOTAL:
+            for j, f in enumerate(freqs):
+                freqs[j] = f - f // 2
+            self.total = sum(freqs)
+        if k > 0 and freqs[k] > freqs[k - 1]:
+            freqs[k - 1], freqs[k] = freqs[k], freqs[k - 1]
+            self.symbols[k - 1], self.symbols[k] = symbol, self.symbols[k - 1]
+        return symbol
+
+
+def decode_number(decoder, byte_models):
+    """7.9 "bytes of a number": a 32-bit number as 4 little-endian bytes, byte j with model j."""
+    value = 0
+    for j in range(4):
+        if byte_models[j] is None:
+            byte_models[j] = AdaptiveModel(256)
+        value |= decoder.decode(byte_models[j]) << (8 * j)
+    return value
+
+
+QUALITY_FLAG_FIXED = 0x01  # 7.10 flags bit 0: fixed segment length
+
+
+def decode_quality_model(data, n):
+    """7.10: a quality-model page of n u8 values."""
+    def malformed(why):
+        return GcolError("malformed_page", f"quality-model: {why}")
+
+    if len(data) < 2:
+        raise malformed("page ends inside the header")
+    flags, m = data[0], data[1] + 1
+    if flags & ~QUALITY_FLAG_FIXED:
+        raise malformed(f"unknown flag bits {flags:#04x}")
+    pos = 2
+    if len(data) < pos + m + 6:
+        raise malformed("page ends inside the header")
+    table = bytes(data[pos:pos + m])
+    pos += m
+    if any(a >= b for a, b in zip(table, table[1:])):
+        raise malformed("value table is not strictly rising")
+    qbits, qshift, pbits, pshift, dbits, dshift = data[pos:pos + 6]
+    pos += 6
+    bits = qbits + pbits + dbits
+    if (qbits > 16 or pbits > 8 or dbits > 8 or bits > 20 or qshift > 8 or pshift > 15 or dshift > 15
+            or m << bits > 1 << 24):
+        raise malformed(f"parameters qbits {qbits} qshift {qshift} pbits {pbits} pshift {pshift} "
+                        f"dbits {dbits} dshift {dshift} with m {m} beyond the limits")
+    fixed = None
+    if flags & QUALITY_FLAG_FIXED:
+        fixed, pos = read_varint(data, pos)
+        if fixed == 0 and n != 0:
+            raise malformed("fixed segment length 0")
+    decoder = RangeDecoder(bytes(data[pos:]))
+
+    models = {}  # context -> AdaptiveModel, created on first use in the page (7.9)
+    length_models = [None] * 4  # the segment lengths' byte model set (7.9, 7.10)
+    h_mask = (1 << qbits) - 1
+    p_max = (1 << pbits) - 1
+    d_max = (1 << dbits) - 1
+    d_sat = (1 << 32) - 1
+    out = bytearray()
+    done = 0
+    while done < n:
+        if fixed is not None:
+            length = min(fixed, n - done)
+        else:
+            length = decode_number(decoder, length_models)
+            if length == 0:
+                raise malformed(f"segment length 0 after {done} values")
+            if length > n - done:
+                raise malformed(f"segment length {length} after {done} values passes the page's {n}")
+        h = d = p = prev = 0
+        for _ in range(length):
+            ctx = (h | min(p >> pshift, p_max) << qbits
+                   | min((d >> dshift).bit_length(), d_max) << (qbits + pbits))
+            model = models.get(ctx)
+            if model is None:
+                model = models[ctx] = AdaptiveModel(m)
+            q = decoder.decode(model)
+            if q >= m:
+                raise malformed(f"symbol {q} >= m {m}")  # unreachable: the models have m symbols
+            out.append(table[q])
+            if p > 0:
+                d = min(d + abs(q - prev), d_sat)
+            prev = q
+            h = ((h << qshift) + q) & h_mask
+            p += 1
+        done += length
+    decoder.finish()
+    return list(out)
 
 
 def _int_list(value, length):
@@ -591,6 +760,12 @@ class GcolFile:
                       for e in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else []))
         if decimal and self.minor < 3:
             raise GcolError("manifest_invalid", "a minor-3 feature (decimal) in an older file")
+        # 9: minor 5 adds the quality-model encoding (7.9, 7.10); it has no zstd form
+        quality = [f"{ds['name']}/{c['name']}" for ds, c in self.columns
+                   if 0x0007 in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else [])]
+        if quality and self.minor < 5:
+            raise GcolError("manifest_invalid", f"a minor-5 feature (quality-model in column {quality[0]!r}, 7.10) "
+                                                f"in a 1.{self.minor} file")
         # 9: minor 4 adds a variants dataset with a ref/len column (REF coded against a reference, 14.7)
         coded_ref = [ds["name"] for ds in datasets
                      if ds.get("kind") == "variants" and any(c["name"] == "ref/len" for c in ds["columns"])]

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gcol_import::{import_fastq, no_progress, FastqOptions, QualityBinning};
+use gcol_import::{import_fastq, no_progress, FastqOptions, QualityBinning, ReadCompression};
 use gcol_reader::Reader;
 use gcol_tests::shared_data;
 use gcol_writer::{WriteOptions, Writer};
@@ -226,4 +226,146 @@ fn truncated_gzip_fastq_is_an_input_error() {
         }
         other => panic!("expected an input error, got {:?}", other.map(|_| ())),
     }
+}
+
+/// FASTQ text of `reads` (name, bases, Phred values).
+fn fastq_text(reads: &[(String, Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    let mut text = Vec::new();
+    for (name, bases, quals) in reads {
+        text.extend_from_slice(format!("@{name}\n").as_bytes());
+        text.extend_from_slice(bases);
+        text.extend_from_slice(b"\n+\n");
+        text.extend(quals.iter().map(|q| q + 33));
+        text.push(b'\n');
+    }
+    text
+}
+
+/// Convert FASTQ text with `options` and export it again.
+fn round_trip_text(text: &[u8], options: &FastqOptions) -> (Vec<u8>, Reader) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reads.fq");
+    std::fs::write(&path, text).unwrap();
+    let bytes = convert(&[&path], options).unwrap();
+    let file = dir.path().join("reads.gcol");
+    std::fs::write(&file, &bytes).unwrap();
+    let reader = Reader::open(&file).unwrap();
+    reader.verify(|_, _| {}).unwrap();
+    let mut out = Vec::new();
+    reader
+        .sequences(&options.dataset)
+        .unwrap()
+        .write_fastq(&mut out, None, |_, _| {})
+        .unwrap();
+    (out, reader)
+}
+
+/// `quality-model` pages (spec 7.10) at every compression level and at
+/// small page sizes: every Phred value 0..=93, empty reads, a one-base
+/// read, a read of 1,000,000 bases (cut into segments across pages),
+/// pairs with `/1` `/2` and identical names; the export equals the input
+/// byte for byte.
+#[test]
+fn quality_model_edge_cases_round_trip() {
+    let mut x = 7u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut reads = Vec::new();
+    reads.push(("all".to_string(), vec![b'A'; 94], (0..=93u8).collect()));
+    reads.push(("empty".to_string(), Vec::new(), Vec::new()));
+    reads.push(("one".to_string(), b"C".to_vec(), vec![93]));
+    for i in 0..50 {
+        let len = (next() % 300) as usize;
+        let bases: Vec<u8> = (0..len).map(|_| b"ACGT"[(next() % 4) as usize]).collect();
+        let quals: Vec<u8> = (0..len).map(|_| (next() % 42) as u8).collect();
+        reads.push((format!("pair{i}/1"), bases.clone(), quals.clone()));
+        reads.push((
+            format!("pair{i}/2"),
+            bases,
+            quals.iter().rev().copied().collect(),
+        ));
+        reads.push(("same".to_string(), b"GG".to_vec(), vec![2, 40]));
+    }
+    let long: Vec<u8> = (0..1_000_000)
+        .map(|i| (i % 7 + (next() % 3) as usize) as u8 * 5)
+        .collect();
+    reads.push(("long".to_string(), vec![b'T'; long.len()], long));
+    reads.push((
+        "last".to_string(),
+        b"ACGTN".to_vec(),
+        vec![0, 10, 20, 30, 40],
+    ));
+    let text = fastq_text(&reads);
+    for (compression, page_values) in [
+        (ReadCompression::Default, 0),
+        (ReadCompression::Archive, 0),
+        (ReadCompression::Default, 100),
+        (ReadCompression::Default, 1),
+        (ReadCompression::Fast, 0),
+    ] {
+        let mut options = FastqOptions::new("reads");
+        options.compression = compression;
+        options.quality_page_values = page_values;
+        let (out, reader) = round_trip_text(&text, &options);
+        assert!(
+            out == text,
+            "{compression:?} pages of {page_values}: export differs"
+        );
+        let encodings = &reader.manifest().datasets[0]
+            .columns
+            .iter()
+            .find(|c| c.name == "quality")
+            .unwrap()
+            .encodings;
+        let model = encodings.contains(&gcol_format::encoding::ids::QUALITY_MODEL);
+        assert_eq!(model, compression != ReadCompression::Fast, "{encodings:?}");
+        // One read's qualities, from the middle of the file.
+        let mut q = Vec::new();
+        reader
+            .sequences("reads")
+            .unwrap()
+            .qualities_into(reads.len() - 2, &mut q)
+            .unwrap();
+        assert_eq!(q, reads[reads.len() - 2].2);
+    }
+}
+
+/// A FASTQ file of qualities at most 1.5 as large as zstd's under the
+/// model: Illumina-like qualities (a walk), against the same input at
+/// `fast`.
+#[test]
+fn quality_model_is_smaller_than_zstd_on_illumina_like_qualities() {
+    let mut x = 11u64;
+    let mut reads = Vec::new();
+    for i in 0..2000 {
+        let mut q: i32 = 38;
+        let quals: Vec<u8> = (0..100)
+            .map(|_| {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                q = (q + ((x >> 33) % 5) as i32 - 2).clamp(2, 41);
+                q as u8
+            })
+            .collect();
+        reads.push((format!("r{i}"), vec![b'A'; 100], quals));
+    }
+    let text = fastq_text(&reads);
+    let size = |compression| {
+        let mut options = FastqOptions::new("reads");
+        options.compression = compression;
+        let (out, reader) = round_trip_text(&text, &options);
+        assert!(out == text);
+        let ds = &reader.manifest().datasets[0];
+        ds.columns
+            .iter()
+            .find(|c| c.name == "quality")
+            .unwrap()
+            .stored_bytes
+    };
+    let zstd = size(ReadCompression::Fast);
+    let model = size(ReadCompression::Default);
+    assert!(model < zstd, "quality-model {model} bytes, zstd {zstd}");
 }

@@ -42,7 +42,8 @@ impl Params {
     }
 
     fn check(&self, m: usize) -> std::result::Result<(), &'static str> {
-        if self.context_bits() <= MAX_CONTEXT_BITS && (m << self.context_bits()) > MAX_MODEL_ENTRIES {
+        if self.context_bits() <= MAX_CONTEXT_BITS && (m << self.context_bits()) > MAX_MODEL_ENTRIES
+        {
             return Err("more than 2^24 model entries (contexts x symbols)");
         }
         if self.qbits > 16 || self.pbits > 8 || self.dbits > 8 {
@@ -63,8 +64,11 @@ impl Params {
         let b = bit_len(m.saturating_sub(1) as u64).max(1) as u8;
         // Position buckets spread over the longest read.
         let pshift = |pbits: u8| -> u8 {
+            if pbits == 0 {
+                return 0;
+            }
             let span = (max_len.max(1) as u64 - 1) >> pbits;
-            bit_len(span) as u8
+            bit_len(span).min(15) as u8
         };
         let mut out = Vec::new();
         for (qbits, qshift, pbits, dbits) in [
@@ -198,8 +202,9 @@ pub fn encode(values: &[u8], segments: &[u32], params: Option<Params>) -> Result
     let table: Vec<u8> = (0..=255u8).filter(|&v| present[v as usize]).collect();
     let max_len = segments.iter().copied().max().unwrap_or(0) as usize;
     match params {
-        Some(p) => encode_with(values, &segments, &table, p),
-        None => {
+        // Parameters chosen on another page may not fit this page's alphabet.
+        Some(p) if p.check(table.len().max(1)).is_ok() => encode_with(values, &segments, &table, p),
+        _ => {
             let mut best: Option<Vec<u8>> = None;
             for p in Params::candidates(table.len(), max_len) {
                 let out = encode_with(values, &segments, &table, p)?;
@@ -232,22 +237,25 @@ pub fn choose(values: &[u8], segments: &[u32]) -> Params {
     best.1
 }
 
-/// Parameters used when no candidate applies (an empty page).
+/// Parameters used when no candidate applies: one context (valid for
+/// every alphabet).
 const DEFAULT: Params = Params {
-    qbits: 12,
-    qshift: 6,
-    pbits: 4,
-    pshift: 3,
-    dbits: 3,
+    qbits: 0,
+    qshift: 0,
+    pbits: 0,
+    pshift: 0,
+    dbits: 0,
     dshift: 0,
 };
 
 fn encode_with(values: &[u8], segments: &[u32], table: &[u8], params: Params) -> Result<Vec<u8>> {
-    params.check(table.len().max(1)).map_err(|detail| Error::MalformedPage {
-        encoding: NAME,
-        detail,
-        position: 0,
-    })?;
+    params
+        .check(table.len().max(1))
+        .map_err(|detail| Error::MalformedPage {
+            encoding: NAME,
+            detail,
+            position: 0,
+        })?;
     let mut index = [0u8; 256];
     for (i, &v) in table.iter().enumerate() {
         index[v as usize] = i as u8;
@@ -404,7 +412,9 @@ mod tests {
             let l = len(r);
             let mut q: i32 = 38;
             for _ in 0..l {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let step = ((x >> 33) % 7) as i32 - 3;
                 q = (q + step).clamp(2, 41);
                 values.push(q as u8);
@@ -425,7 +435,12 @@ mod tests {
             let page = encode(&values, &segments, None).unwrap();
             assert_eq!(decode(values.len() as u32, &page).unwrap(), values);
             if !values.is_empty() {
-                assert!(page.len() < values.len(), "{} >= {}", page.len(), values.len());
+                assert!(
+                    page.len() < values.len(),
+                    "{} >= {}",
+                    page.len(),
+                    values.len()
+                );
             }
         }
     }

@@ -118,9 +118,7 @@ impl ReadCompression {
             "fast" => Ok(ReadCompression::Fast),
             "default" => Ok(ReadCompression::Default),
             "archive" => Ok(ReadCompression::Archive),
-            _ => Err(format!(
-                "{text:?}: expected fast, default or archive"
-            )),
+            _ => Err(format!("{text:?}: expected fast, default or archive")),
         }
     }
 
