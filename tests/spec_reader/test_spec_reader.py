@@ -113,7 +113,7 @@ def test_every_encoding_is_covered():
         reader = spec.GcolFile.open(CONFORMANCE / name)
         for _, column in reader.columns:
             seen.update(column["encodings"])
-    assert seen == {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006,
+    assert seen == {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007,
                     0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106}
 
 
@@ -136,8 +136,9 @@ def test_sequences_reconstruct_their_fasta_inputs():
     assert definitions == [h for h, _ in parse_fasta(CONFORMANCE / "inputs" / "protein.fa")]
 
 
-def test_reads_reconstruct_their_fastq_inputs():
-    reader = spec.GcolFile.open(CONFORMANCE / "reads.gcol")
+@pytest.mark.parametrize("name", ["reads.gcol", "reads_quality.gcol"])
+def test_reads_reconstruct_their_fastq_inputs(name):
+    reader = spec.GcolFile.open(CONFORMANCE / name)
     r1 = parse_fastq(CONFORMANCE / "inputs" / "reads_R1.fq")
     r2 = parse_fastq(CONFORMANCE / "inputs" / "reads_R2.fq")
     interleaved = [r for pair in zip(r1, r2) for r in pair]
@@ -895,3 +896,333 @@ def test_ref_len_in_a_minor_3_file_is_corrupt():
     table = [{"name": "t", "columns": [{"name": "ref/len", "physical_type": "u32",
                                         "pages": [(0, 0, 1, 4, _u32s(1))]}]}]
     assert spec.GcolFile(build_gcol(table, minor=3)).column_values("t", "ref/len") == [1]
+
+
+# 7.9, 7.10: quality-model pages (format 1.5). The spec's example byte by
+# byte, damaged copies of it, and pages made by a range encoder written here
+# from the informative text of 7.9, also read back by the Rust reader.
+
+QM_EXAMPLE = bytes.fromhex("01 02 02 26 28 04 02 01 01 01 00 03 00 EE 64 3B 96 00")
+
+
+def test_spec_7_10_example():
+    assert len(QM_EXAMPLE) == 18
+    assert spec.decode_page(0x0007, "u8", 5, 5, QM_EXAMPLE) == [40, 40, 38, 40, 2]
+    # the walk-through of the first value: context 0, the flat model of 3 symbols
+    decoder = spec.RangeDecoder(QM_EXAMPLE[12:])
+    assert (decoder.code, decoder.range, decoder.i) == (0xEE643B96, 0xFFFFFFFF, 5)
+    model = spec.AdaptiveModel(3)
+    assert model.total == 3 and 0xFFFFFFFF // 3 == 0x55555555
+    assert 0xEE643B96 // 0x55555555 == 2
+    assert decoder.decode(model) == 2
+    assert (model.symbols, model.freqs, model.total) == ([0, 2, 1], [1, 5, 1], 7)  # grew by 4, swapped
+    # the same values as segments of their reads, lengths coded (flag bit 0 clear), are another page
+    page = qm_page([2, 2, 1, 2, 0], [3, 2], qbits=4, qshift=2, pbits=1, pshift=1, dbits=1, dshift=0,
+                   table=b"\x02\x26\x28", fixed=None)
+    assert page[0] == 0 and spec.decode_page(0x0007, "u8", 5, 5, page) == [40, 40, 38, 40, 2]
+    assert qm_page([2, 2, 1, 2, 0], [3, 2], qbits=4, qshift=2, pbits=1, pshift=1, dbits=1, dshift=0,
+                   table=b"\x02\x26\x28", fixed=3) == QM_EXAMPLE
+
+
+def _qm_example(**fields):
+    """The example with header fields replaced: flags, m1 (m - 1), table, params (6 bytes), rest."""
+    parts = dict(flags=QM_EXAMPLE[0:1], m1=QM_EXAMPLE[1:2], table=QM_EXAMPLE[2:5], params=QM_EXAMPLE[5:11],
+                 rest=QM_EXAMPLE[11:])
+    parts.update({k: bytes.fromhex(v) for k, v in fields.items()})
+    return b"".join(parts[k] for k in ("flags", "m1", "table", "params", "rest"))
+
+
+QM_MALFORMED = [
+    (QM_EXAMPLE[:-1], 5, "truncated: the coder reads past the end of its stream"),
+    (QM_EXAMPLE[:-2], 5, "truncated by two bytes"),
+    (QM_EXAMPLE + b"\0", 5, "a byte left over after the last symbol"),
+    (QM_EXAMPLE, 4, "a byte left over: the page holds 5 values, not 4"),
+    (QM_EXAMPLE[:12] + bytes.fromhex("01 EE 64 3B 96 00"), 5, "first coded byte not 0"),
+    (QM_EXAMPLE[:12] + bytes.fromhex("00 EE 64 3B"), 5, "coded stream shorter than 5 bytes"),
+    (QM_EXAMPLE[:12], 5, "no coded stream"),
+    (QM_EXAMPLE[:11], 5, "the page ends before the segment length"),
+    (QM_EXAMPLE[:8], 5, "the page ends inside the parameters"),
+    (QM_EXAMPLE[:3], 5, "the page ends inside the table"),
+    (QM_EXAMPLE[:1], 5, "the page ends before m"),
+    (b"", 5, "empty page"),
+    (_qm_example(flags="03"), 5, "unknown flag bit 1"),
+    (_qm_example(flags="81"), 5, "unknown flag bit 7"),
+    (_qm_example(table="02 28 26"), 5, "table not rising"),
+    (_qm_example(table="02 26 26"), 5, "table not strictly rising"),
+    (_qm_example(params="11 02 01 01 01 00"), 5, "qbits 17"),
+    (_qm_example(params="04 09 01 01 01 00"), 5, "qshift 9"),
+    (_qm_example(params="04 02 09 01 01 00"), 5, "pbits 9"),
+    (_qm_example(params="04 02 01 10 01 00"), 5, "pshift 16"),
+    (_qm_example(params="04 02 01 01 09 00"), 5, "dbits 9"),
+    (_qm_example(params="04 02 01 01 01 10"), 5, "dshift 16"),
+    (_qm_example(params="10 02 04 01 01 00"), 5, "qbits + pbits + dbits = 21"),
+    (_qm_example(rest="00 00 EE 64 3B 96 00"), 5, "fixed segment length 0 with n = 5"),
+    (_qm_example(rest="80 00 EE 64 3B 96 00"), 5, "the page ends inside the segment length's varint"),
+]
+
+
+@pytest.mark.parametrize("page,n,why", QM_MALFORMED, ids=[c[2] for c in QM_MALFORMED])
+def test_spec_7_10_example_malformed(page, n, why):
+    with pytest.raises(spec.GcolError) as raised:
+        spec.decode_page(0x0007, "u8", n, n, page)
+    assert raised.value.kind == "malformed_page", why
+
+
+def test_quality_model_header_limits():
+    """7.10: the parameter limits at their edges, on pages of no values (the
+    stream is then its 5 bytes and nothing else), and the 2^24 model entries."""
+    stream = bytes(5)
+
+    def page(m, params, flags=0, length=b""):
+        return bytes([flags, m - 1]) + bytes(range(m)) + bytes(params) + length + stream
+
+    for m, params in [(1, [0] * 6), (256, [0] * 6), (256, [8, 8, 8, 15, 0, 15]), (16, [16, 8, 4, 15, 0, 15]),
+                      (16, [12, 0, 0, 0, 8, 0]), (64, [10, 0, 8, 0, 0, 0]), (256, [16, 0, 0, 0, 0, 0])]:
+        assert spec.decode_page(0x0007, "u8", 0, 0, page(m, params)) == [], (m, params)
+    assert spec.decode_page(0x0007, "u8", 0, 0, page(4, [0] * 6, flags=1, length=b"\0")) == []  # L = 0, n = 0
+    for m, params in [(17, [16, 8, 4, 0, 0, 0]),   # 17 x 2^20 > 2^24
+                      (257 - 1, [16, 0, 1, 0, 0, 0]),  # 256 x 2^17
+                      (32, [16, 0, 0, 0, 4, 0])]:  # 32 x 2^20
+        with pytest.raises(spec.GcolError) as raised:
+            spec.decode_page(0x0007, "u8", 0, 0, page(m, params))
+        assert raised.value.kind == "malformed_page", (m, params)
+    for extra in (b"\0", b"\1"):  # bytes after a stream that codes nothing
+        with pytest.raises(spec.GcolError) as raised:
+            spec.decode_page(0x0007, "u8", 0, 0, page(1, [0] * 6) + extra)
+        assert raised.value.kind == "malformed_page"
+
+
+def test_quality_model_encoding_ids():
+    # 7: no zstd form; 0x0107 is not in the registry
+    with pytest.raises(spec.GcolError) as raised:
+        spec.decode_page(0x0107, "u8", 5, 5, zstd_frame(QM_EXAMPLE))
+    assert raised.value.kind == "unknown_encoding"
+    # u8 only
+    for physical in ("u16", "i8", "binary", "f32"):
+        with pytest.raises(spec.GcolError) as raised:
+            spec.decode_page(0x0007, physical, 5, 5 * spec.WIDTH.get(physical, 1), QM_EXAMPLE)
+        assert raised.value.kind == "encoding_not_applicable", physical
+    # the decoded length of 5 u8 values is 5
+    with pytest.raises(spec.GcolError) as raised:
+        spec.decode_page(0x0007, "u8", 5, 6, QM_EXAMPLE)
+    assert raised.value.kind == "decoded_length"
+
+
+class RangeEncoder:
+    """7.9 (informative): a 64-bit `low`, carry propagation through a cached
+    byte and a count of pending 0xFF bytes, flushed with 5 byte shifts."""
+
+    def __init__(self):
+        self.low, self.range, self.cache, self.pending, self.out = 0, 0xFFFFFFFF, 0, 1, bytearray()
+
+    def _shift(self):
+        if self.low < 0xFF000000 or self.low >> 32:
+            carry, byte = self.low >> 32, self.cache
+            for _ in range(self.pending):
+                self.out.append((byte + carry) & 0xFF)
+                byte = 0xFF
+            self.pending, self.cache = 0, (self.low >> 24) & 0xFF
+        self.pending += 1
+        self.low = (self.low << 8) & 0xFFFFFFFF
+
+    def encode(self, cum, freq, total):
+        self.range //= total
+        self.low += cum * self.range
+        self.range *= freq
+        while self.range < 1 << 24:
+            self.range <<= 8
+            self._shift()
+
+    def finish(self):
+        for _ in range(5):
+            self._shift()
+        return bytes(self.out)
+
+
+class EncoderModel:
+    """7.9's adaptive model, written again for the encoder side."""
+
+    def __init__(self, n):
+        self.entries, self.total = [[s, 1] for s in range(n)], n
+
+    def encode(self, coder, symbol):
+        k = next(i for i, (s, _) in enumerate(self.entries) if s == symbol)
+        coder.encode(sum(f for _, f in self.entries[:k]), self.entries[k][1], self.total)
+        self.entries[k][1] += 4
+        self.total += 4
+        if self.total > 65504:
+            for e in self.entries:
+                e[1] -= e[1] // 2
+            self.total = sum(f for _, f in self.entries)
+        if k > 0 and self.entries[k][1] > self.entries[k - 1][1]:
+            self.entries[k - 1], self.entries[k] = self.entries[k], self.entries[k - 1]
+
+
+def qm_page(symbols, segments, qbits, qshift, pbits, pshift, dbits, dshift, table, fixed=None, lengths=None):
+    """A quality-model page (7.10) of `symbols` cut into `segments`; `fixed` is
+    L (flag bit 0), else each segment's length is coded (or `lengths[i]`, to
+    code a wrong one)."""
+    coder, models, length_models = RangeEncoder(), {}, [EncoderModel(256) for _ in range(4)]
+    at = 0
+    for index, length in enumerate(segments):
+        if fixed is None:
+            coded = length if lengths is None else lengths[index]
+            for j in range(4):
+                length_models[j].encode(coder, (coded >> (8 * j)) & 0xFF)
+        h = d = p = prev = 0
+        for q in symbols[at:at + length]:
+            ctx = (h | min(p >> pshift, (1 << pbits) - 1) << qbits
+                   | min((d >> dshift).bit_length(), (1 << dbits) - 1) << (qbits + pbits))
+            models.setdefault(ctx, EncoderModel(len(table))).encode(coder, q)
+            if p > 0:
+                d = min(d + abs(q - prev), (1 << 32) - 1)
+            prev, h, p = q, ((h << qshift) + q) % (1 << qbits), p + 1
+        at += length
+    header = bytes([0 if fixed is None else 1, len(table) - 1]) + bytes(table)
+    header += bytes([qbits, qshift, pbits, pshift, dbits, dshift])
+    if fixed is not None:
+        varint = bytearray()
+        while True:
+            varint.append((fixed & 0x7F) | (0x80 if fixed >= 0x80 else 0))
+            fixed >>= 7
+            if not fixed:
+                break
+        header += varint
+    return header + coder.finish()
+
+
+def _qm_cases():
+    """Pages that reach what the conformance file does not: position buckets
+    (pbits > 0, pshift > 0), dshift > 0, halving (T above 65,504 in one
+    context), a 256-value table, long and one-value segments, L > n."""
+    import random
+    rng = random.Random(7)
+    cases = []
+    reads = [rng.randrange(1, 150) for _ in range(60)] + [1, 1, 300]
+    symbols = []
+    for length in reads:  # qualities that fall along the read, with noise
+        base = rng.randrange(30, 41)
+        symbols += [max(0, min(41, base - p // 20 + rng.randrange(-3, 4))) for p in range(length)]
+    table = bytes(range(0, 42))
+    cases.append(("positions", symbols, reads, dict(qbits=10, qshift=5, pbits=4, pshift=3, dbits=3, dshift=2),
+                  table, None))
+    cases.append(("fixed", symbols, [40] * (len(symbols) // 40) + [len(symbols) % 40],
+                  dict(qbits=6, qshift=6, pbits=2, pshift=5, dbits=2, dshift=1), table, 40))
+    flat = [rng.choice([3, 3, 3, 3, 3, 3, 3, 3, 1, 0]) for _ in range(40000)]  # one context: T passes 65,504
+    cases.append(("halving", flat, [40000], dict(qbits=0, qshift=0, pbits=0, pshift=0, dbits=0, dshift=0),
+                  bytes([2, 10, 20, 30]), None))
+    wide = [rng.randrange(256) for _ in range(3000)]
+    cases.append(("wide", wide, [1000, 1, 1999], dict(qbits=8, qshift=4, pbits=0, pshift=0, dbits=8, dshift=15),
+                  bytes(range(256)), None))
+    cases.append(("L above n", wide[:10], [10], dict(qbits=8, qshift=8, pbits=8, pshift=0, dbits=0, dshift=0),
+                  bytes(range(256)), 1000))
+    return cases
+
+
+QM_CASES = _qm_cases()
+
+
+@pytest.mark.parametrize("case", QM_CASES, ids=[c[0] for c in QM_CASES])
+def test_quality_model_pages_from_an_encoder_of_the_spec(case):
+    _, symbols, segments, params, table, fixed = case
+    page = qm_page(symbols, segments, table=table, fixed=fixed, **params)
+    n = len(symbols)
+    assert spec.decode_page(0x0007, "u8", n, n, page) == [table[q] for q in symbols]
+
+
+def test_quality_model_halving_happens():
+    _, symbols, segments, params, table, fixed = next(c for c in QM_CASES if c[0] == "halving")
+    page = qm_page(symbols, segments, table=table, fixed=fixed, **params)
+    halved = []
+    original = spec.AdaptiveModel.update
+
+    def update(model, k):
+        before = model.total
+        symbol = original(model, k)
+        if model.total < before:
+            halved.append(model.total)
+        return symbol
+    spec.AdaptiveModel.update = update
+    try:
+        assert spec.decode_page(0x0007, "u8", len(symbols), len(symbols), page) == [table[q] for q in symbols]
+    finally:
+        spec.AdaptiveModel.update = original
+    assert len(halved) >= 2 and all(t <= 65504 for t in halved)
+
+
+def test_quality_model_pages_read_by_the_rust_reader(tmp_path):
+    """The encoder's pages, in a 1.5 file, decode to the same values in `gcol dump`."""
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    columns = []
+    for name, symbols, segments, params, table, fixed in QM_CASES + [
+            ("example", [2, 2, 1, 2, 0], [3, 2], dict(qbits=4, qshift=2, pbits=1, pshift=1, dbits=1, dshift=0),
+             b"\x02\x26\x28", 3)]:
+        page = qm_page(symbols, segments, table=table, fixed=fixed, **params)
+        columns.append({"name": name, "physical_type": "u8",
+                        "pages": [(0x0007, 0, len(symbols), len(symbols), page)]})
+    out = tmp_path / "qm.gcol"
+    out.write_bytes(build_gcol([{"name": "t", "columns": columns}], minor=5))
+    reader = open_and_read_all(out.read_bytes())
+    dump = json.loads(subprocess.run([binary, "dump", str(out)], check=True, capture_output=True).stdout)
+    assert_matches_dump(reader, dump)
+    assert reader.column_values("t", "example") == [40, 40, 38, 40, 2]
+
+
+@pytest.mark.parametrize("segments,lengths,why", [
+    ([3, 2], [3, 0], "a segment length of 0"),
+    ([3, 2], [3, 3], "a segment that goes past the page's n values"),
+    ([5], [6], "one segment longer than the page"),
+    ([3, 2], [3, 1 << 31], "a huge segment length"),
+], ids=["zero", "past n", "longer than the page", "huge"])
+def test_quality_model_bad_segment_lengths(segments, lengths, why):
+    page = qm_page([2, 2, 1, 2, 0], segments, qbits=4, qshift=2, pbits=1, pshift=1, dbits=1, dshift=0,
+                   table=b"\x02\x26\x28", lengths=lengths)
+    with pytest.raises(spec.GcolError) as raised:
+        spec.decode_page(0x0007, "u8", 5, 5, page)
+    assert raised.value.kind == "malformed_page", why
+
+
+def test_quality_model_value_beyond_the_model_total():
+    # T = 3: range 0x55555555, code 0xFFFFFFFF, v = 3 >= T
+    page = _qm_example(rest="03 00 FF FF FF FF")
+    with pytest.raises(spec.GcolError) as raised:
+        spec.decode_page(0x0007, "u8", 5, 5, page)
+    assert raised.value.kind == "malformed_page"
+    assert ">= model total" in str(raised.value)
+    # v = 2 (< T) with code 0xAAAAAAAA, the lowest value of symbol 2, is fine
+    decoder = spec.RangeDecoder(bytes.fromhex("00 AA AA AA AA"))
+    assert decoder.decode(spec.AdaptiveModel(3)) == 2
+
+
+def test_reads_quality_conformance_file():
+    """reads_quality.gcol: format 1.5, qualities in quality-model pages, with
+    fixed segment lengths (pair, binned) and coded ones (edge)."""
+    reader = spec.GcolFile.open(CONFORMANCE / "reads_quality.gcol")
+    assert (reader.major, reader.minor) == (1, 5)
+    fixed = set()
+    for page in range(reader.num_pages):
+        entry = reader.entry(page)
+        ds, column = reader.columns[entry["column_id"]]
+        if column["name"] == "quality":
+            assert entry["encoding"] == 0x0007
+            fixed.add((ds["name"], reader.data[entry["offset"]] & 1))
+    assert fixed == {("pair", 1), ("binned", 1), ("edge", 0)}
+    assert spec.export_fastq(reader, "edge") == (CONFORMANCE / "inputs" / "edge.fq").read_bytes()
+
+
+def test_quality_model_needs_minor_version_5():
+    """9: 0x0007 is a minor-5 feature; a file that says 1.4 is corrupt (at open)."""
+    data = (CONFORMANCE / "reads_quality.gcol").read_bytes()
+    assert reseal(data) == data
+    with pytest.raises(spec.GcolError) as raised:
+        spec.GcolFile(reseal(data, minor=4))
+    assert raised.value.kind == "manifest_invalid"
+    assert "minor-5" in str(raised.value)
+    table = [{"name": "t", "columns": [{"name": "q", "physical_type": "u8", "pages": [(0x0007, 0, 5, 5, QM_EXAMPLE)]}]}]
+    assert open_and_read_all(build_gcol(table, minor=5)).column_values("t", "q") == [40, 40, 38, 40, 2]
+    assert spec.GcolFile(build_gcol(table, minor=6)).column_values("t", "q") == [40, 40, 38, 40, 2]
+    with pytest.raises(spec.GcolError) as raised:
+        spec.GcolFile(build_gcol(table, minor=4))
+    assert raised.value.kind == "manifest_invalid"
