@@ -99,6 +99,56 @@ fn reads_quality() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// Format 1.5 `name-tokens` pages (spec 7.11): read names of every token
+/// kind, in pages of 8 names.
+fn names() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let d = w
+        .add_dataset(DatasetSpec::new("names", "table"))
+        .expect("dataset");
+    let c = w
+        .add_column(
+            d,
+            ColumnSpec::new("name", PhysicalType::Binary, "text")
+                .encoding(gcol_format::encoding::Encoding::name_tokens())
+                .fixed_encoding()
+                .page_bytes(8 * 4 + 8 * 24),
+        )
+        .expect("column");
+    let long_text = "x".repeat(300);
+    let names: Vec<String> = vec![
+        "SRR642636.77815894/1".into(),
+        "SRR642636.10231947/2".into(),
+        "SRR642636.10231948/1".into(),
+        "SRR642637.5/2".into(),
+        "SRR642636.77815894/2".into(),
+        "SRR642636.10231947/1".into(),
+        "".into(),
+        "".into(),
+        "r007".into(),
+        "r008".into(),
+        "r010".into(),
+        "r0010".into(),
+        "r9".into(),
+        "r10".into(),
+        "r300".into(),
+        "r300".into(),
+        "12345678901234567890123".into(),
+        "18446744073709551615".into(),
+        format!("{long_text}7"),
+        "HWI-ST1234:8:1101:1000:2000#0/1".into(),
+        "HWI-ST1234:8:1101:1000:2007#0/1".into(),
+        "8bd1d163-48ce-426b-aad8-2b1b95e34bb4".into(),
+        "caf\u{e9} 1".into(),
+    ];
+    for name in &names {
+        w.push_binary(c, name.as_bytes()).expect("push");
+    }
+    w.push_binary(c, &[0xFF, 0x00, b'9']).expect("push");
+    w.set_num_rows(d, names.len() as u64 + 1).expect("rows");
+    w.finish().expect("finish")
+}
+
 /// Format 1.1 value layouts (spec 6.5-6.7): nullable columns of every
 /// kind of page (some nulls, all null, none), lists of strings and of
 /// nullable integers, a list of lists, and chunked arrays in both orders.
@@ -490,6 +540,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "reads_quality.gcol",
             "reads (13), format 1.5: qualities as `quality-model` pages (7.9, 7.10): the R1/R2 pair in pages of 64 values (100-base reads cut into segments of 64 and 36), the R1 file with illumina8 binning (fixed segment length, parameters chosen per page), the edge reads (segments of varying length, a one-base read, qualities ! and ~)",
             reads_quality(),
+        ),
+        (
+            "names.gcol",
+            "format 1.5 `name-tokens` pages (7.11) of 8 names: mates found by all but the last token, MATCH, DELTA (with leading zeros kept), NUM (18-digit limit, 2^64 - 1), TEXT longer than 255 bytes, empty names, non-UTF-8 bytes",
+            names(),
         ),
         (
             "reads_edge.gcol",

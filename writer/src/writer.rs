@@ -275,6 +275,9 @@ pub struct ColumnSpec {
     pub nullable: bool,
     /// How values form rows; `None` is one value per row.
     pub layout: Option<ColumnLayout>,
+    /// A second encoding tried for every page; the smaller page is kept
+    /// (pages of one column may differ, spec 7.5).
+    pub alternative: Option<Encoding>,
 }
 
 /// How a column's values form rows, as declared to the writer (spec 6.6, 6.7).
@@ -322,6 +325,7 @@ impl ColumnSpec {
             zstd_fallback: true,
             nullable: false,
             layout: None,
+            alternative: None,
         }
     }
 
@@ -379,8 +383,10 @@ impl ColumnSpec {
 
     /// The lowest minor version this column's declaration needs (spec 9).
     fn minor_needed(&self) -> u16 {
+        let minor = |e: Encoding| gcol_format::encoding::ids::minor_of(e.id());
         u16::from(self.needs_minor_1())
-            .max(gcol_format::encoding::ids::minor_of(self.encoding.id()))
+            .max(minor(self.encoding))
+            .max(self.alternative.map_or(0, minor))
     }
 
     /// Use exactly the given encoding on every page, even when zstd does not
@@ -400,6 +406,28 @@ impl ColumnSpec {
         decoded: &[u8],
     ) -> gcol_format::Result<EncodedPage> {
         let keep = matches!(self.layout, Some(ColumnLayout::List { .. }));
+        if let Some(other) = self.alternative {
+            let first = ColumnSpec {
+                alternative: None,
+                ..self.clone()
+            }
+            .encode(num_values, bitmap, decoded);
+            let second = ColumnSpec {
+                alternative: None,
+                encoding: other,
+                ..self.clone()
+            }
+            .encode(num_values, bitmap, decoded);
+            return match (first, second) {
+                (Ok(a), Ok(b)) => Ok(if b.stored.len() < a.stored.len() {
+                    b
+                } else {
+                    a
+                }),
+                (Ok(a), Err(_)) => Ok(a),
+                (Err(_), b) => b,
+            };
+        }
         if self.zstd_fallback {
             encode_adaptive_nullable(
                 self.encoding,
@@ -419,6 +447,12 @@ impl ColumnSpec {
                 keep,
             )
         }
+    }
+
+    /// Also try `encoding` for every page and keep the smaller page.
+    pub fn or_encoding(mut self, encoding: Encoding) -> ColumnSpec {
+        self.alternative = Some(encoding);
+        self
     }
 
     /// Set the encoding.

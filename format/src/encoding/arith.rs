@@ -181,6 +181,10 @@ impl<'a> RangeDecoder<'a> {
 /// the search walks one array.
 pub struct Models {
     nsym: usize,
+    /// Frequency increment ([`STEP`] unless set).
+    step: u32,
+    /// Halve the frequencies when the total passes this ([`MAX_TOTAL`] unless set).
+    max_total: u32,
     /// Per context, `nsym` entries in their current order.
     entries: Vec<u32>,
     /// Per context, the sum of its frequencies; 0 until first used.
@@ -195,10 +199,25 @@ impl Models {
         debug_assert!((1..=256).contains(&nsym));
         Models {
             nsym,
+            step: u32::from(STEP),
+            max_total: MAX_TOTAL,
             entries: vec![0; contexts * nsym],
             totals: vec![0; contexts],
             touched: Vec::new(),
         }
+    }
+
+    /// The same models with frequency increment `step` (1..=1024).
+    pub fn with_step(mut self, step: u32) -> Models {
+        self.step = step;
+        self
+    }
+
+    /// The same models halving when their total passes `max_total`
+    /// (at most [`MAX_TOTAL`]).
+    pub fn with_max_total(mut self, max_total: u32) -> Models {
+        self.max_total = max_total.min(MAX_TOTAL);
+        self
     }
 
     /// Number of contexts.
@@ -274,9 +293,9 @@ impl Models {
     #[inline]
     fn update(&mut self, ctx: usize, base: usize, i: usize) {
         let entries = &mut self.entries[base..base + self.nsym];
-        entries[i] += u32::from(STEP) << 8;
-        let mut total = self.totals[ctx] + u32::from(STEP);
-        if total > MAX_TOTAL {
+        entries[i] += self.step << 8;
+        let mut total = self.totals[ctx] + self.step;
+        if total > self.max_total {
             total = 0;
             for e in entries.iter_mut() {
                 let f = *e >> 8;

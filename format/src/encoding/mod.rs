@@ -23,6 +23,7 @@ mod dictionary;
 pub mod for_bitpack;
 mod integers;
 mod lengths;
+pub mod name_tokens;
 pub mod quality_model;
 mod varint_plain;
 pub mod zstd_frame;
@@ -55,6 +56,9 @@ pub enum BaseEncoding {
     /// Quality values through an adaptive context model and a range coder
     /// (spec 7.10; format 1.5). Never wrapped in zstd.
     QualityModel,
+    /// Binary values (read names) as tokens coded against an earlier value
+    /// (spec 7.11; format 1.5). Never wrapped in zstd.
+    NameTokens,
 }
 
 /// Compression wrapped around a base encoding.
@@ -96,10 +100,12 @@ pub mod ids {
     pub const DECIMAL: u16 = 0x0006;
     /// `quality-model` (format 1.5; no zstd form).
     pub const QUALITY_MODEL: u16 = 0x0007;
+    /// `name-tokens` (format 1.5; no zstd form).
+    pub const NAME_TOKENS: u16 = 0x0008;
     /// High byte for zstd compression.
     pub const ZSTD: u16 = 0x0100;
     /// Every id in the v1 registry, ascending.
-    pub const ALL: [u16; 15] = [
+    pub const ALL: [u16; 16] = [
         PLAIN,
         DELTA_VARINT,
         FOR_BITPACK,
@@ -108,6 +114,7 @@ pub mod ids {
         LENGTHS,
         DECIMAL,
         QUALITY_MODEL,
+        NAME_TOKENS,
         ZSTD | PLAIN,
         ZSTD | DELTA_VARINT,
         ZSTD | FOR_BITPACK,
@@ -122,7 +129,7 @@ pub mod ids {
         match id & 0xFF {
             LENGTHS => 2,
             DECIMAL => 3,
-            QUALITY_MODEL => 5,
+            QUALITY_MODEL | NAME_TOKENS => 5,
             _ => 0,
         }
     }
@@ -139,6 +146,7 @@ impl BaseEncoding {
             BaseEncoding::Lengths => ids::LENGTHS,
             BaseEncoding::Decimal => ids::DECIMAL,
             BaseEncoding::QualityModel => ids::QUALITY_MODEL,
+            BaseEncoding::NameTokens => ids::NAME_TOKENS,
         }
     }
 
@@ -152,6 +160,7 @@ impl BaseEncoding {
             BaseEncoding::Lengths => "lengths",
             BaseEncoding::Decimal => "decimal",
             BaseEncoding::QualityModel => "quality-model",
+            BaseEncoding::NameTokens => "name-tokens",
         }
     }
 
@@ -165,12 +174,13 @@ impl BaseEncoding {
             BaseEncoding::Dictionary | BaseEncoding::Lengths => physical == PhysicalType::Binary,
             BaseEncoding::Decimal => matches!(physical, PhysicalType::F32 | PhysicalType::F64),
             BaseEncoding::QualityModel => physical == PhysicalType::U8,
+            BaseEncoding::NameTokens => physical == PhysicalType::Binary,
         }
     }
 
     /// Whether this base encoding codes its own entropy (no zstd form).
     pub fn is_entropy_coded(self) -> bool {
-        matches!(self, BaseEncoding::QualityModel)
+        matches!(self, BaseEncoding::QualityModel | BaseEncoding::NameTokens)
     }
 }
 
@@ -237,6 +247,14 @@ impl Encoding {
         }
     }
 
+    /// `name-tokens` (binary; spec 7.11, format 1.5).
+    pub fn name_tokens() -> Encoding {
+        Encoding {
+            base: BaseEncoding::NameTokens,
+            compression: Compression::None,
+        }
+    }
+
     /// The same base encoding wrapped in zstd at `level` (entropy-coded
     /// encodings stay as they are: they have no zstd form).
     pub fn with_zstd(self, level: i32) -> Encoding {
@@ -269,6 +287,7 @@ impl Encoding {
             5 => BaseEncoding::Lengths,
             6 => BaseEncoding::Decimal,
             7 => BaseEncoding::QualityModel,
+            8 => BaseEncoding::NameTokens,
             _ => return Err(Error::UnknownEncoding { id }),
         };
         let compression = match id >> 8 {
@@ -372,6 +391,7 @@ fn encode_base(
         BaseEncoding::QualityModel => {
             out.extend(quality_model::encode(decoded, &[num_values], None)?)
         }
+        BaseEncoding::NameTokens => out.extend(name_tokens::encode(decoded, num_values as usize)?),
     }
     Ok(())
 }
@@ -546,6 +566,7 @@ fn decode_base(
         BaseEncoding::Lengths => lengths::decode(num_values, values_len, inner)?,
         BaseEncoding::Decimal => decimal::decode(physical, num_values, inner)?,
         BaseEncoding::QualityModel => quality_model::decode(num_values, inner)?,
+        BaseEncoding::NameTokens => name_tokens::decode(num_values, values_len, inner)?,
     };
     if owned.len() != values_len as usize {
         return Err(Error::DecodedLengthMismatch {

@@ -215,6 +215,10 @@ struct Columns {
     mate: Option<ColumnId>,
 }
 
+/// Decoded bytes per page of `name-tokens` names: names are coded against
+/// earlier names of their page (mates are often far apart).
+const NAME_PAGE_BYTES: usize = 1 << 20;
+
 /// Quality values cut into `quality-model` pages at read boundaries
 /// (spec 7.10), or pushed to a zstd column as they come (`fast`, or a file
 /// for format readers before 1.5).
@@ -527,7 +531,19 @@ fn add_dataset<W: Write>(
     };
     let text = |name: &str| column(name).encoding(text_base.with_zstd(5));
     let columns = Columns {
-        name: writer.add_column(dataset, text(col::NAME))?,
+        name: writer.add_column(
+            dataset,
+            if options.format_minor >= 5 && options.compression != ReadCompression::Fast {
+                // Tokens against earlier names (spec 7.11); zstd text when
+                // that is smaller (UUID names of ONT reads).
+                column(col::NAME)
+                    .encoding(Encoding::name_tokens())
+                    .or_encoding(text_base.with_zstd(5))
+                    .page_bytes(NAME_PAGE_BYTES)
+            } else {
+                text(col::NAME)
+            },
+        )?,
         description: writer.add_column(dataset, text(reads_columns::DESCRIPTION))?,
         length: writer.add_column(
             dataset,
