@@ -424,3 +424,23 @@ mod tests {
         assert!(decode(4, decoded.len() as u32 + 4, &page).is_err());
     }
 }
+
+#[cfg(test)]
+mod spec_example {
+    use super::*;
+    use crate::values::BinaryBuilder;
+
+    /// The example of spec 7.11: names `a7` and `a8`.
+    #[test]
+    fn spec_example_bytes() {
+        let mut b = BinaryBuilder::new();
+        b.push(b"a7");
+        b.push(b"a8");
+        let mut decoded = Vec::new();
+        b.finish_into(&mut decoded);
+        let page = encode(&decoded, 2).unwrap();
+        let hex: Vec<String> = page.iter().map(|b| format!("{b:02X}")).collect();
+        println!("{}", hex.join(" "));
+        assert_eq!(decode(2, decoded.len() as u32, &page).unwrap(), decoded);
+    }
+}
