@@ -25,12 +25,13 @@ fn on_disk_constants_are_pinned() {
     assert_eq!(crate::MAX_FOOTER_BYTES, 268_435_456);
     // Ids never change meaning; 0x0005 and 0x0105 (`lengths`) came with
     // 1.2, 0x0006 and 0x0106 (`decimal`) with 1.3, 0x0007
-    // (`quality-model`) and 0x0008 (`name-tokens`), no zstd forms, with 1.5.
+    // (`quality-model`), 0x0008 (`name-tokens`) and 0x0009 (`base-model`),
+    // no zstd forms, with 1.5.
     assert_eq!(
         ids::ALL,
         [
-            0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x0100, 0x0101,
-            0x0102, 0x0103, 0x0104, 0x0105, 0x0106
+            0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x0009, 0x0100,
+            0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106
         ]
     );
     assert_eq!(crate::encoding::arith::STEP, 4);

@@ -11,6 +11,7 @@ Section numbers in comments refer to spec/gcol-v1.md.
     reader.verify()                        # every checksum and rule of 8.2
     records_text(reader, "seqs")           # a sequences dataset's records (12.4, 12.5)
     decode_page(0x0007, "u8", n, n, b)     # one page; quality-model pages as 7.9 and 7.10
+    decode_page(0x0008, "binary", n, d, b) # name-tokens pages as 7.9 and 7.11
     variants_vcf(reader, "calls")          # a variants dataset as VCF text (14.5), REF as 14.7
 """
 
@@ -35,9 +36,9 @@ STRUCT = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", 
 INTEGER = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"}
 SIGNED = {"i8", "i16", "i32", "i64"}
 BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint", 5: "lengths", 6: "decimal",
-         7: "quality-model"}  # 7
+         7: "quality-model", 8: "name-tokens"}  # 7
 COMPRESSIONS = {0: None, 1: "zstd"}  # 7
-NO_ZSTD_FORM = {"quality-model"}  # 7: codes its own entropy; 0x0107 is not in the registry
+NO_ZSTD_FORM = {"quality-model", "name-tokens"}  # 7: they code their own entropy; 0x0107, 0x0108 are not in the registry
 READER_MINOR = 5  # 9: the minor version this reader implements
 FLAG_VALIDITY = 0x0001  # 2.4 entry flag bit 0 (1.1): the page starts with a validity section (6.5)
 U32_MAX = (1 << 32) - 1  # 10: values per page
@@ -201,7 +202,7 @@ def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0, ke
         raise GcolError("unknown_encoding", f"encoding id {encoding_id:#06x}")
     if base in ("delta-varint", "for-bitpack", "varint") and physical not in INTEGER:
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
-    if base in ("dictionary", "lengths") and physical != "binary":
+    if base in ("dictionary", "lengths", "name-tokens") and physical != "binary":
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if base == "decimal" and physical not in ("f32", "f64"):
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
@@ -323,6 +324,8 @@ def _decode_values(base, physical, n, decoded_len, data):
         return values
     if base == "quality-model":  # 7.10 (minor 5)
         return decode_quality_model(data, n)
+    if base == "name-tokens":  # 7.11 (minor 5)
+        return decode_name_tokens(data, n, decoded_len)
     if base == "for-bitpack":  # 7.3
         if len(data) < 9:
             raise GcolError("malformed_page", "short frame header")
@@ -519,6 +522,119 @@ def decode_quality_model(data, n):
         done += length
     decoder.finish()
     return list(out)
+
+
+# 7.11 name-tokens (minor 5)
+NT_END, NT_MATCH, NT_DELTA, NT_NUM, NT_TEXT = range(5)  # 7.11: the type model's 5 symbols
+NT_MAX_POSITION = 31  # 7.11: token position j uses the models of p = min(j, 31)
+NT_MAX_WIDTH = 18  # 7.11: a number token has 1 ..= 18 digits (the width model has 19 symbols, 0 ..= 18)
+NT_MAX_TOKENS = 4096  # 7.11: tokens of one name before its END
+
+
+def token_bytes(token):
+    """7.11: a number as its value in decimal left-padded with zeros to its width; a text as its bytes."""
+    if token[0] == "num":
+        return str(token[1]).zfill(token[2]).encode("ascii")
+    return token[1]
+
+
+def token_length(token):
+    return token[2] if token[0] == "num" else len(token[1])
+
+
+def decode_name_tokens(data, n, decoded_len, trace=None):
+    """7.11: a name-tokens page of n binary values whose layout (6.1) is `decoded_len` bytes.
+
+    Tokens are ("num", value, width) or ("text", bytes), kept as decoded. With
+    a list as `trace`, each name appends (distance, [(type, token), ...])."""
+    def malformed(why):
+        return GcolError("malformed_page", f"name-tokens: {why}")
+
+    budget = decoded_len - 4 * (n + 1)  # the value bytes the decoded length leaves for the names
+    if budget < 0:
+        raise malformed(f"decoded length {decoded_len} is shorter than the {4 * (n + 1)} bytes of {n + 1} offsets")
+    decoder = RangeDecoder(bytes(data))
+    models = {}  # (kind, context) -> AdaptiveModel, each created on first use in the page (7.9)
+
+    def decode(kind, context, symbols):
+        model = models.get((kind, context))
+        if model is None:
+            model = models[(kind, context)] = AdaptiveModel(symbols)
+        return decoder.decode(model)
+
+    distance_models = [None] * 4  # 7.11: the distance, a number (7.9) with models 0 ..= 3
+    names = []  # each name's tokens, as decoded
+    out = []
+    used = 0
+    for i in range(n):
+        d = decode_number(decoder, distance_models)
+        if d > i:
+            raise malformed(f"name {i}: reference distance {d} > {i}")
+        if d == 0 and i > 0:
+            raise malformed(f"name {i}: reference distance 0 (no reference) is valid only for name 0")
+        reference = names[i - d] if d else []
+        tokens, types = [], []
+        j = 0
+        while True:
+            p = min(j, NT_MAX_POSITION)
+            kind = decode("type", p, 5)
+            if kind == NT_END:
+                break
+            if j >= NT_MAX_TOKENS:
+                raise malformed(f"name {i}: more than {NT_MAX_TOKENS} tokens")
+            if kind == NT_MATCH:
+                if j >= len(reference):
+                    raise malformed(f"name {i} token {j}: MATCH, but the reference (name {i - d}) has "
+                                    f"{len(reference)} tokens" if d else f"name {i} token {j}: MATCH without a reference")
+                token = reference[j]
+            elif kind == NT_DELTA:
+                k = decode("delta", p, 256)
+                if j >= len(reference) or reference[j][0] != "num":
+                    raise malformed(f"name {i} token {j}: DELTA against " +
+                                    ("no token" if j >= len(reference) else "a text token"))
+                _, v, w = reference[j]
+                value = v + k + 1
+                if value >= 1 << 64:
+                    raise malformed(f"name {i} token {j}: DELTA value {value} does not fit in 64 bits")
+                if value >= 10 ** w:
+                    raise malformed(f"name {i} token {j}: DELTA value {value} has more than {w} digits")
+                token = ("num", value, w)
+            elif kind == NT_NUM:
+                w = decode("width", p, NT_MAX_WIDTH + 1)
+                if w == 0:
+                    raise malformed(f"name {i} token {j}: NUM of width 0")
+                if used + w > budget:  # stop as soon as the names pass the decoded length
+                    raise malformed(f"name {i} token {j}: the names pass the decoded length {decoded_len}")
+                value = 0
+                for b in range(8):
+                    value |= decode("value", 8 * p + b, 256) << (8 * b)
+                if value >= 10 ** w:
+                    raise malformed(f"name {i} token {j}: NUM value {value} has more than {w} digits")
+                token = ("num", value, w)
+            elif kind == NT_TEXT:
+                length = decode("length", p, 256)
+                if length == 0:
+                    raise malformed(f"name {i} token {j}: TEXT of length 0")
+                if used + length > budget:
+                    raise malformed(f"name {i} token {j}: the names pass the decoded length {decoded_len}")
+                token = ("text", bytes(decode("byte", p, 256) for _ in range(length)))
+            else:  # unreachable: the type model has 5 symbols
+                raise malformed(f"name {i} token {j}: unknown token type {kind}")
+            used += token_length(token)
+            if used > budget:
+                raise malformed(f"name {i} token {j}: the names pass the decoded length {decoded_len}")
+            tokens.append(token)
+            types.append(kind)
+            j += 1
+        names.append(tokens)
+        if trace is not None:
+            trace.append((d, list(zip(types, tokens))))
+        out.append(b"".join(token_bytes(t) for t in tokens))
+    decoder.finish()
+    if used != budget:
+        raise malformed(f"the names end after {4 * (n + 1) + used} bytes of layout, short of the decoded length "
+                        f"{decoded_len}")
+    return out
 
 
 def _int_list(value, length):
@@ -760,11 +876,15 @@ class GcolFile:
                       for e in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else []))
         if decimal and self.minor < 3:
             raise GcolError("manifest_invalid", "a minor-3 feature (decimal) in an older file")
-        # 9: minor 5 adds the quality-model encoding (7.9, 7.10); it has no zstd form
-        quality = [f"{ds['name']}/{c['name']}" for ds, c in self.columns
-                   if 0x0007 in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else [])]
-        if quality and self.minor < 5:
-            raise GcolError("manifest_invalid", f"a minor-5 feature (quality-model in column {quality[0]!r}, 7.10) "
+        # 9: minor 5 adds the quality-model (7.9, 7.10) and name-tokens (7.9, 7.11) encodings; no zstd forms
+        minor5 = [(f"{ds['name']}/{c['name']}", e) for ds, c in self.columns
+                  for e in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else [])
+                  if e in (0x0007, 0x0008)]
+        if minor5 and self.minor < 5:
+            column, encoding = minor5[0]
+            what = {0x0007: "quality-model", 0x0008: "name-tokens"}[encoding]
+            section = {0x0007: "7.10", 0x0008: "7.11"}[encoding]
+            raise GcolError("manifest_invalid", f"a minor-5 feature ({what} in column {column!r}, {section}) "
                                                 f"in a 1.{self.minor} file")
         # 9: minor 4 adds a variants dataset with a ref/len column (REF coded against a reference, 14.7)
         coded_ref = [ds["name"] for ds in datasets

@@ -113,7 +113,7 @@ def test_every_encoding_is_covered():
         reader = spec.GcolFile.open(CONFORMANCE / name)
         for _, column in reader.columns:
             seen.update(column["encodings"])
-    assert seen == {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007,
+    assert seen == {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008,
                     0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106}
 
 
@@ -1226,3 +1226,372 @@ def test_quality_model_needs_minor_version_5():
     with pytest.raises(spec.GcolError) as raised:
         spec.GcolFile(build_gcol(table, minor=4))
     assert raised.value.kind == "manifest_invalid"
+
+
+# 7.9, 7.11: name-tokens pages (format 1.5). The spec's example byte by byte,
+# the conformance file's pages made again by an encoder written here from the
+# informative text of 7.11, damaged pages, and pages reaching what the
+# conformance file does not, also read back by the Rust reader.
+
+NT_EXAMPLE = bytes.fromhex("00 00 00 00 00 CD 13 84 DF 63 09 25 00 00 00 00 00 87 D9 0F 80 5C D3 00 00")
+NT_EXAMPLE_LAYOUT = bytes.fromhex("00 00 00 00 02 00 00 00 04 00 00 00 61 37 61 38")
+
+
+def nt_tokens(name):
+    """7.11 "Tokens": maximal runs of digits (at most 18: a number, value and width)
+    and of other bytes (at most 255: a text); a longer run continues as a new token."""
+    tokens, at = [], 0
+    while at < len(name):
+        digit = 0x30 <= name[at] <= 0x39
+        end = at
+        while end < len(name) and (0x30 <= name[end] <= 0x39) == digit and end - at < (18 if digit else 255):
+            end += 1
+        run = bytes(name[at:end])
+        tokens.append(("num", int(run), len(run)) if digit else ("text", run))
+        at = end
+    return tokens
+
+
+def nt_stream(names):
+    """The coded stream (7.9) of names given as (distance, ops): an op is ("MATCH",),
+    ("DELTA", k), ("NUM", width, value), ("TEXT", bytes) or ("TYPE", t) (a type
+    value t coded as if the type model had entry t past its last, so t >= 5 gives
+    the decoder a value beyond the model's total); END follows each name's ops."""
+    coder, models = RangeEncoder(), {}
+
+    def code(kind, context, symbols, symbol):
+        models.setdefault((kind, context), EncoderModel(symbols)).encode(coder, symbol)
+
+    for distance, ops in names:
+        for j in range(4):
+            code("distance", j, 256, (distance >> (8 * j)) & 0xFF)
+        for j, op in enumerate(list(ops) + [("END",)]):
+            p = min(j, 31)
+            if op[0] == "TYPE":
+                model = models.setdefault(("type", p), EncoderModel(5))
+                coder.encode(model.total + op[1] - 5, 1, model.total)
+                continue
+            code("type", p, 5, ["END", "MATCH", "DELTA", "NUM", "TEXT"].index(op[0]))
+            if op[0] == "DELTA":
+                code("delta", p, 256, op[1])
+            elif op[0] == "NUM":
+                code("width", p, 19, op[1])
+                for b in range(8):
+                    code("value", 8 * p + b, 256, (op[2] >> (8 * b)) & 0xFF)
+            elif op[0] == "TEXT":
+                code("length", p, 256, len(op[1]))
+                for byte in op[1]:
+                    code("byte", p, 256, byte)
+    return coder.finish()
+
+
+def nt_ops(names):
+    """7.11 "Writing" (informative): each name's reference distance and token ops."""
+    out, tokenized = [], []
+    for i, name in enumerate(names):
+        tokens = nt_tokens(name)
+        distance = 1 if i else 0
+        prefix = b"".join(spec.token_bytes(t) for t in tokens[:-1])
+        if prefix:
+            for back in range(i - 1, -1, -1):
+                if b"".join(spec.token_bytes(t) for t in tokenized[back][:-1]) == prefix:
+                    distance = i - back
+                    break
+        reference = tokenized[i - distance] if distance else []
+        ops = []
+        for j, token in enumerate(tokens):
+            ref = reference[j] if j < len(reference) else None
+            if ref == token:
+                ops.append(("MATCH",))
+            elif token[0] == "num" and ref and ref[0] == "num" and ref[2] == token[2] and 1 <= token[1] - ref[1] <= 256:
+                ops.append(("DELTA", token[1] - ref[1] - 1))
+            elif token[0] == "num":
+                ops.append(("NUM", token[2], token[1]))
+            else:
+                ops.append(("TEXT", token[1]))
+        out.append((distance, ops))
+        tokenized.append(tokens)
+    return out
+
+
+def nt_page(names):
+    """(stored bytes, decoded length) of a name-tokens page of `names`."""
+    return nt_stream(nt_ops(names)), 4 * (len(names) + 1) + sum(len(x) for x in names)
+
+
+def nt_decode(stored, n, decoded_len, physical="binary", encoding=0x0008):
+    return spec.decode_page(encoding, physical, n, decoded_len, stored)
+
+
+def test_spec_7_11_example():
+    assert len(NT_EXAMPLE) == 25
+    assert nt_decode(NT_EXAMPLE, 2, 16) == [b"a7", b"a8"]
+    assert len(NT_EXAMPLE_LAYOUT) == 16 and NT_EXAMPLE_LAYOUT == struct.pack("<3I", 0, 2, 4) + b"a7a8"
+    trace = []
+    spec.decode_name_tokens(NT_EXAMPLE, 2, 16, trace)
+    assert trace == [(0, [(4, ("text", b"a")), (3, ("num", 7, 1))]),   # TEXT, NUM
+                     (1, [(1, ("text", b"a")), (2, ("num", 8, 1))])]   # MATCH, DELTA
+    # the example's walk-through as ops, and the writer of 7.11 coding the same two names
+    ops = [(0, [("TEXT", b"a"), ("NUM", 1, 7)]), (1, [("MATCH",), ("DELTA", 0)])]
+    assert nt_ops([b"a7", b"a8"]) == ops
+    assert nt_stream(ops) == NT_EXAMPLE
+    assert nt_page([b"a7", b"a8"]) == (NT_EXAMPLE, 16)
+
+
+def _names_pages():
+    reader = spec.GcolFile.open(CONFORMANCE / "names.gcol")
+    pages = []
+    for page in range(reader.num_pages):
+        entry = reader.entry(page)
+        pages.append((entry, bytes(reader.data[entry["offset"]:entry["offset"] + entry["stored_len"]])))
+    return reader, pages
+
+
+def test_names_conformance_file():
+    """names.gcol: format 1.5, every page name-tokens; the pages use every token
+    type, mates (distance > 1), empty names, split runs; an encoder of 7.11's
+    informative text makes every page again byte for byte."""
+    reader, pages = _names_pages()
+    assert (reader.major, reader.minor) == (1, 5)
+    expected = [bytes.fromhex(v) for v in json.loads((CONFORMANCE / "names.json").read_text())
+                ["datasets"][0]["columns"][0]["values"]]
+    types, distances, at = set(), set(), 0
+    for entry, stored in pages:
+        assert entry["encoding"] == 0x0008 and entry["flags"] == 0
+        n = entry["num_values"]
+        names = expected[at:at + n]
+        trace = []
+        assert spec.decode_name_tokens(stored, n, entry["decoded_len"], trace) == names
+        for distance, tokens in trace:
+            distances.add(distance)
+            types.update(t for t, _ in tokens)
+        assert nt_page(names) == (stored, entry["decoded_len"])
+        at += n
+    assert at == len(expected)
+    assert types == {1, 2, 3, 4} and max(distances) > 1 and 0 in distances
+
+
+def test_name_tokens_needs_minor_version_5():
+    """9: 0x0008 is a minor-5 feature; a file that says 1.4 is corrupt (at open)."""
+    data = (CONFORMANCE / "names.gcol").read_bytes()
+    assert reseal(data) == data
+    with pytest.raises(spec.GcolError) as raised:
+        spec.GcolFile(reseal(data, minor=4))
+    assert raised.value.kind == "manifest_invalid"
+    assert "minor-5" in str(raised.value) and "name-tokens" in str(raised.value)
+    table = [{"name": "t", "columns": [{"name": "n", "physical_type": "binary",
+                                        "pages": [(0x0008, 0, 2, 16, NT_EXAMPLE)]}]}]
+    assert open_and_read_all(build_gcol(table, minor=5)).column_values("t", "n") == [b"a7", b"a8"]
+    assert spec.GcolFile(build_gcol(table, minor=6)).column_values("t", "n") == [b"a7", b"a8"]
+    for minor in (1, 4):
+        with pytest.raises(spec.GcolError) as raised:
+            spec.GcolFile(build_gcol(table, minor=minor))
+        assert raised.value.kind == "manifest_invalid"
+
+
+def test_name_tokens_encoding_ids():
+    # 7: no zstd form; 0x0108 is not in the registry
+    with pytest.raises(spec.GcolError) as raised:
+        nt_decode(zstd_frame(NT_EXAMPLE), 2, 16, encoding=0x0108)
+    assert raised.value.kind == "unknown_encoding"
+    # binary only
+    for physical in ("u8", "u32", "i64", "f64"):
+        with pytest.raises(spec.GcolError) as raised:
+            nt_decode(NT_EXAMPLE, 2, 2 * spec.WIDTH[physical], physical=physical)
+        assert raised.value.kind == "encoding_not_applicable", physical
+
+
+def test_name_tokens_page_of_no_names():
+    # a stream that codes nothing is its 5 bytes; the layout is the one offset 0
+    assert nt_stream([]) == bytes(5)
+    assert nt_decode(bytes(5), 0, 4) == []
+    for stored, decoded_len in [(bytes(6), 4), (bytes(4), 4), (b"\1" + bytes(4), 4), (bytes(5), 5), (bytes(5), 0)]:
+        with pytest.raises(spec.GcolError) as raised:
+            nt_decode(stored, 0, decoded_len)
+        assert raised.value.kind == "malformed_page", (stored, decoded_len)
+
+
+A7 = ("TEXT", b"a"), ("NUM", 1, 7)  # name 0 of the example
+NT_MALFORMED = [
+    (NT_EXAMPLE[:-1], 2, 16, "truncated: the coder reads past the end of its stream"),
+    (NT_EXAMPLE[:-2], 2, 16, "truncated by two bytes"),
+    (NT_EXAMPLE[:4], 2, 16, "a stream shorter than 5 bytes"),
+    (b"", 2, 16, "an empty page"),
+    (b"\1" + NT_EXAMPLE[1:], 2, 16, "first byte not 0"),
+    (NT_EXAMPLE + b"\0", 2, 16, "a byte left over after the last name"),
+    (NT_EXAMPLE, 1, 10, "a page of 1 name: the second name's bytes left over"),
+    (nt_stream([(1, [])]), 1, 8, "name 0 with distance 1 (> i)"),
+    (nt_stream([(0, A7), (2, [("MATCH",)])]), 2, 16, "name 1 with distance 2 (> i)"),
+    (nt_stream([(0, A7), (1 << 31, [("MATCH",)])]), 2, 16, "name 1 with distance 2^31"),
+    (nt_stream([(0, A7), (0, [("TEXT", b"a8")])]), 2, 16, "name 1 with distance 0 (no reference)"),
+    (nt_stream([(0, [("MATCH",)])]), 1, 6, "MATCH in name 0: no reference"),
+    (nt_stream([(0, A7), (1, [("MATCH",), ("MATCH",), ("MATCH",)])]), 2, 16, "MATCH past the reference's tokens"),
+    (nt_stream([(0, []), (1, [("MATCH",)])]), 2, 13, "MATCH against the empty name"),
+    (nt_stream([(0, A7), (1, [("DELTA", 0), ("NUM", 1, 8)])]), 2, 16, "DELTA against text"),
+    (nt_stream([(0, A7), (1, [("MATCH",), ("MATCH",), ("DELTA", 0)])]), 2, 17, "DELTA past the reference's tokens"),
+    (nt_stream([(0, [("DELTA", 0)])]), 1, 9, "DELTA in name 0: no reference"),
+    (nt_stream([(0, [("NUM", 1, 9)]), (1, [("DELTA", 0)])]), 2, 14, "DELTA to 10, wider than width 1"),
+    (nt_stream([(0, [("NUM", 2, 0)]), (1, [("DELTA", 99)])]), 2, 16, "DELTA to 100, wider than width 2"),
+    (nt_stream([(0, [("NUM", 0, 0)])]), 1, 8, "NUM of width 0"),
+    (nt_stream([(0, [("NUM", 0, 5)])]), 1, 9, "NUM of width 0 and a value"),
+    (nt_stream([(0, [("NUM", 1, 10)])]), 1, 9, "NUM value 10 of width 1"),
+    (nt_stream([(0, [("NUM", 3, 1000)])]), 1, 11, "NUM value 1000 of width 3"),
+    (nt_stream([(0, [("NUM", 18, 10 ** 18)])]), 1, 26, "NUM value 10^18 of width 18"),
+    (nt_stream([(0, [("NUM", 18, (1 << 64) - 1)])]), 1, 26, "NUM value 2^64 - 1 of width 18"),
+    (nt_stream([(0, [("TEXT", b"")])]), 1, 8, "TEXT of length 0"),
+    (nt_stream([(0, [("TEXT", b""), ("TEXT", b"a")])]), 1, 9, "TEXT of length 0 before a text"),
+    (nt_stream([(0, [("TYPE", 5)])]), 1, 8, "type 5: beyond the type model"),
+    (nt_stream([(0, A7), (1, [("MATCH",), ("TYPE", 7)])]), 2, 16, "type 7 at token 1 of name 1"),
+    (NT_EXAMPLE, 2, 15, "names longer than the decoded length"),
+    (NT_EXAMPLE, 2, 12, "names longer than the decoded length (room for offsets only)"),
+    (NT_EXAMPLE, 2, 11, "decoded length shorter than the offsets"),
+    (NT_EXAMPLE, 2, 17, "names shorter than the decoded length"),
+    (nt_stream([(0, [("TEXT", b"x" * 200)])]), 1, 8 + 100, "a text token passing the decoded length"),
+    (nt_stream([(0, [("TEXT", b"x")] * 4097)]), 1, 8 + 4097, "4,097 tokens"),
+]
+
+
+@pytest.mark.parametrize("page,n,decoded_len,why", NT_MALFORMED, ids=[c[3] for c in NT_MALFORMED])
+def test_name_tokens_malformed(page, n, decoded_len, why):
+    with pytest.raises(spec.GcolError) as raised:
+        nt_decode(page, n, decoded_len)
+    assert raised.value.kind == "malformed_page", why
+
+
+def test_name_tokens_type_beyond_the_model_total():
+    """7.11's "any other type value is malformed" cannot be reached by the
+    5-symbol type model: a value past it is 7.9's v >= T."""
+    with pytest.raises(spec.GcolError) as raised:
+        nt_decode(nt_stream([(0, [("TYPE", 5)])]), 1, 8)
+    assert ">= model total 5" in str(raised.value)
+
+
+def test_name_tokens_stop_as_soon_as_the_names_pass_the_decoded_length():
+    """A reader stops at the first token past the decoded length: a long text
+    is refused after its length, before its bytes are decoded."""
+    stream = nt_stream([(0, [("TEXT", b"x" * 200)])])
+    decoded = []
+    original = spec.RangeDecoder.decode
+
+    def decode(decoder, model):
+        decoded.append(len(model.symbols))
+        return original(decoder, model)
+    spec.RangeDecoder.decode = decode
+    try:
+        with pytest.raises(spec.GcolError) as raised:
+            nt_decode(stream, 1, 8 + 100)
+    finally:
+        spec.RangeDecoder.decode = original
+    assert "pass the decoded length" in str(raised.value)
+    assert len(decoded) == 4 + 1 + 1  # distance, type, length: no byte of the text
+    assert nt_decode(stream, 1, 8 + 200) == [b"x" * 200]
+
+
+NT_EDGES = [  # (ops, names): pages the writer of 7.11 never makes, that a reader accepts
+    ([(0, [("TEXT", b"ab"), ("TEXT", b"c"), ("NUM", 2, 1), ("NUM", 3, 2)]), (1, [("MATCH",)] * 4)],
+     [b"abc01002"] * 2),  # adjacent tokens of one kind are not merged; leading zeros
+    ([(0, [("NUM", 3, 743)]), (1, [("DELTA", 255)])], [b"743", b"999"]),  # DELTA by 256 to the width's last value
+    ([(0, [("NUM", 18, 10 ** 18 - 1)]), (1, [("MATCH",)]), (2, [("MATCH",), ("TEXT", b"/2")])],
+     [b"9" * 18] * 2 + [b"9" * 18 + b"/2"]),  # 18 digits; MATCH of a MATCHed token; distance 2
+    ([(0, [("NUM", 18, 0)]), (1, [("DELTA", 0), ("NUM", 1, 0)])], [b"0" * 18, b"0" * 17 + b"10"]),
+    ([(0, [("TEXT", b"x")] * 4096)], [b"x" * 4096]),  # exactly 4,096 tokens
+    ([(0, [])], [b""]),  # one empty name
+    ([(0, [("TEXT", b"q"), ("NUM", 3, 0)])] + [(1, [("MATCH",), ("DELTA", 0)])] * 299
+     + [(300, [("MATCH",), ("MATCH",)])], [b"q%03d" % i for i in range(300)] + [b"q000"]),  # distance 300: two bytes
+]
+
+
+@pytest.mark.parametrize("ops,names", NT_EDGES, ids=[f"edge{i}" for i in range(len(NT_EDGES))])
+def test_name_tokens_valid_edges(ops, names):
+    decoded_len = 4 * (len(names) + 1) + sum(len(x) for x in names)
+    assert nt_decode(nt_stream(ops), len(names), decoded_len) == names
+
+
+def _nt_cases():
+    """Pages of the writer of 7.11 reaching what the conformance file does not:
+    token positions past 31 (models shared), halving (a model's total past
+    65,504), distances of two bytes, many mates, long texts and numbers."""
+    import random
+    rng = random.Random(11)
+    cases = []
+    illumina = []
+    for i in range(3000):
+        name = b"SRR642636.%d" % (77815894 + rng.randrange(0, 40) if i % 3 else 77815894 + i)
+        illumina.append(name + b"/1")
+    mates = illumina + [x[:-1] + b"2" for x in illumina[:400]]
+    rng.shuffle(mates)
+    cases.append(("mates", mates))
+    cases.append(("positions past 31", [b":".join(b"%d" % rng.randrange(100) for _ in range(rng.randrange(10, 60)))
+                                         for _ in range(200)]))
+    cases.append(("halving", [b"r%d" % (i % 7) for i in range(20000)]))
+    cases.append(("long", [bytes(rng.randrange(256) for _ in range(rng.randrange(0, 700))) for _ in range(30)]
+                  + [b"1" * rng.randrange(1, 60) for _ in range(30)]))
+    cases.append(("one", [b"z"]))
+    return cases
+
+
+NT_CASES = _nt_cases()
+
+
+@pytest.mark.parametrize("case", NT_CASES, ids=[c[0] for c in NT_CASES])
+def test_name_tokens_pages_from_an_encoder_of_the_spec(case):
+    _, names = case
+    stored, decoded_len = nt_page(names)
+    assert nt_decode(stored, len(names), decoded_len) == names
+
+
+def test_name_tokens_halving_and_far_references_happen():
+    stored, decoded_len = nt_page(dict(NT_CASES)["halving"])
+    halved = []
+    original = spec.AdaptiveModel.update
+
+    def update(model, k):
+        before = model.total
+        symbol = original(model, k)
+        if model.total < before:
+            halved.append(model.total)
+        return symbol
+    spec.AdaptiveModel.update = update
+    try:
+        assert nt_decode(stored, 20000, decoded_len) == dict(NT_CASES)["halving"]
+    finally:
+        spec.AdaptiveModel.update = original
+    assert len(halved) >= 2
+    mates = dict(NT_CASES)["mates"]
+    trace = []
+    spec.decode_name_tokens(nt_page(mates)[0], len(mates), nt_page(mates)[1], trace)
+    assert max(d for d, _ in trace) >= 256
+    positions = dict(NT_CASES)["positions past 31"]
+    assert max(len(nt_tokens(x)) for x in positions) > 32
+
+
+def test_name_tokens_with_nulls():
+    """6.5: a validity section, then the names with the empty string in null slots."""
+    names = [b"r1", b"", b"r3", b""]
+    stored, decoded_len = nt_page(names)
+    section = struct.pack("<I", 2) + bytes([0b0101]) + bytes(3)
+    assert spec.decode_page(0x0008, "binary", 4, 8 + decoded_len, section + stored, flags=1) == [
+        b"r1", None, b"r3", None]
+    assert spec.decode_page(0x0008, "binary", 4, 8, struct.pack("<I", 4) + bytes(4), flags=1) == [None] * 4
+
+
+def test_name_tokens_pages_read_by_the_rust_reader(tmp_path):
+    """The encoder's pages, and the edge pages, in a 1.5 file, decode to the same names in `gcol dump`."""
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    columns = []
+    for name, names in NT_CASES + [("example", [b"a7", b"a8"])]:
+        stored, decoded_len = nt_page(names)
+        columns.append({"name": name, "physical_type": "binary",
+                        "pages": [(0x0008, 0, len(names), decoded_len, stored)]})
+    for index, (ops, names) in enumerate(NT_EDGES):
+        decoded_len = 4 * (len(names) + 1) + sum(len(x) for x in names)
+        columns.append({"name": f"edge{index}", "physical_type": "binary",
+                        "pages": [(0x0008, 0, len(names), decoded_len, nt_stream(ops))]})
+    out = tmp_path / "nt.gcol"
+    out.write_bytes(build_gcol([{"name": "t", "columns": columns}], minor=5))
+    reader = open_and_read_all(out.read_bytes())
+    dump = json.loads(subprocess.run([binary, "dump", str(out)], check=True, capture_output=True).stdout)
+    assert_matches_dump(reader, dump)
+    assert reader.column_values("t", "example") == [b"a7", b"a8"]

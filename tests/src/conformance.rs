@@ -149,6 +149,54 @@ fn names() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// Format 1.5 `base-model` pages (spec 7.12): packed bases of a small
+/// repeat-rich sequence in a `u8` column of 3 pages.
+fn base_model() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let d = w
+        .add_dataset(DatasetSpec::new("bases", "table"))
+        .expect("dataset");
+    let c = w
+        .add_column(
+            d,
+            ColumnSpec::new("packed", PhysicalType::U8, "dna2bit")
+                .encoding(gcol_format::encoding::Encoding::base_model())
+                .fixed_encoding()
+                .page_bytes(400),
+        )
+        .expect("column");
+    // A random 300-byte unit (1,200 bases), repeated with a change, and its
+    // reverse complement: the model learns the repeats.
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let unit: Vec<u8> = (0..300)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let reverse_complement: Vec<u8> = unit
+        .iter()
+        .rev()
+        .map(|&b| {
+            let mut out = 0u8;
+            for k in 0..4 {
+                out = (out << 2) | (3 - ((b >> (2 * k)) & 3));
+            }
+            out
+        })
+        .collect();
+    let mut packed = unit.clone();
+    packed.extend_from_slice(&unit);
+    packed[450] ^= 0x30;
+    packed.extend_from_slice(&reverse_complement);
+    packed.extend_from_slice(&[0, 0, 0xFF, 0xE4]);
+    w.push(c, &packed).expect("push");
+    w.set_num_rows(d, packed.len() as u64).expect("rows");
+    w.finish().expect("finish")
+}
+
 /// Format 1.1 value layouts (spec 6.5-6.7): nullable columns of every
 /// kind of page (some nulls, all null, none), lists of strings and of
 /// nullable integers, a list of lists, and chunked arrays in both orders.
@@ -545,6 +593,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "names.gcol",
             "format 1.5 `name-tokens` pages (7.11) of 8 names: mates found by all but the last token, MATCH, DELTA (with leading zeros kept), NUM (18-digit limit, 2^64 - 1), TEXT longer than 255 bytes, empty names, non-UTF-8 bytes",
             names(),
+        ),
+        (
+            "base_model.gcol",
+            "format 1.5 `base-model` pages (7.12) of 400 packed bytes: a random unit, its repeat with a change and its reverse complement, then runs of one base",
+            base_model(),
         ),
         (
             "reads_edge.gcol",

@@ -363,11 +363,11 @@ pub fn cases() -> Vec<Case> {
     );
     add(
         "entry_unknown_encoding",
-        "entry 0 has encoding id 0x0009, checksums fixed",
+        "entry 0 has encoding id 0x000A, checksums fixed",
         "unknown_encoding",
         "read",
         &|b| {
-            b[layout.entry(0) + 36] = 9;
+            b[layout.entry(0) + 36] = 10;
             fix_checksums(b);
         },
     );

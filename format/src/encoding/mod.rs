@@ -16,6 +16,7 @@
 //! | `0x0100`..`0x0106` | zstd around the base encoding | as the base encoding |
 
 pub mod arith;
+pub mod base_model;
 mod bitpack;
 pub mod decimal;
 mod delta_varint;
@@ -59,6 +60,9 @@ pub enum BaseEncoding {
     /// Binary values (read names) as tokens coded against an earlier value
     /// (spec 7.11; format 1.5). Never wrapped in zstd.
     NameTokens,
+    /// Packed 2-bit bases through an order-k context model (spec 7.12;
+    /// format 1.5). Never wrapped in zstd.
+    BaseModel,
 }
 
 /// Compression wrapped around a base encoding.
@@ -102,10 +106,12 @@ pub mod ids {
     pub const QUALITY_MODEL: u16 = 0x0007;
     /// `name-tokens` (format 1.5; no zstd form).
     pub const NAME_TOKENS: u16 = 0x0008;
+    /// `base-model` (format 1.5; no zstd form).
+    pub const BASE_MODEL: u16 = 0x0009;
     /// High byte for zstd compression.
     pub const ZSTD: u16 = 0x0100;
     /// Every id in the v1 registry, ascending.
-    pub const ALL: [u16; 16] = [
+    pub const ALL: [u16; 17] = [
         PLAIN,
         DELTA_VARINT,
         FOR_BITPACK,
@@ -115,6 +121,7 @@ pub mod ids {
         DECIMAL,
         QUALITY_MODEL,
         NAME_TOKENS,
+        BASE_MODEL,
         ZSTD | PLAIN,
         ZSTD | DELTA_VARINT,
         ZSTD | FOR_BITPACK,
@@ -129,7 +136,7 @@ pub mod ids {
         match id & 0xFF {
             LENGTHS => 2,
             DECIMAL => 3,
-            QUALITY_MODEL | NAME_TOKENS => 5,
+            QUALITY_MODEL | NAME_TOKENS | BASE_MODEL => 5,
             _ => 0,
         }
     }
@@ -147,6 +154,7 @@ impl BaseEncoding {
             BaseEncoding::Decimal => ids::DECIMAL,
             BaseEncoding::QualityModel => ids::QUALITY_MODEL,
             BaseEncoding::NameTokens => ids::NAME_TOKENS,
+            BaseEncoding::BaseModel => ids::BASE_MODEL,
         }
     }
 
@@ -161,6 +169,7 @@ impl BaseEncoding {
             BaseEncoding::Decimal => "decimal",
             BaseEncoding::QualityModel => "quality-model",
             BaseEncoding::NameTokens => "name-tokens",
+            BaseEncoding::BaseModel => "base-model",
         }
     }
 
@@ -173,14 +182,17 @@ impl BaseEncoding {
             }
             BaseEncoding::Dictionary | BaseEncoding::Lengths => physical == PhysicalType::Binary,
             BaseEncoding::Decimal => matches!(physical, PhysicalType::F32 | PhysicalType::F64),
-            BaseEncoding::QualityModel => physical == PhysicalType::U8,
+            BaseEncoding::QualityModel | BaseEncoding::BaseModel => physical == PhysicalType::U8,
             BaseEncoding::NameTokens => physical == PhysicalType::Binary,
         }
     }
 
     /// Whether this base encoding codes its own entropy (no zstd form).
     pub fn is_entropy_coded(self) -> bool {
-        matches!(self, BaseEncoding::QualityModel | BaseEncoding::NameTokens)
+        matches!(
+            self,
+            BaseEncoding::QualityModel | BaseEncoding::NameTokens | BaseEncoding::BaseModel
+        )
     }
 }
 
@@ -247,6 +259,14 @@ impl Encoding {
         }
     }
 
+    /// `base-model` (packed 2-bit bases; spec 7.12, format 1.5).
+    pub fn base_model() -> Encoding {
+        Encoding {
+            base: BaseEncoding::BaseModel,
+            compression: Compression::None,
+        }
+    }
+
     /// `name-tokens` (binary; spec 7.11, format 1.5).
     pub fn name_tokens() -> Encoding {
         Encoding {
@@ -288,6 +308,7 @@ impl Encoding {
             6 => BaseEncoding::Decimal,
             7 => BaseEncoding::QualityModel,
             8 => BaseEncoding::NameTokens,
+            9 => BaseEncoding::BaseModel,
             _ => return Err(Error::UnknownEncoding { id }),
         };
         let compression = match id >> 8 {
@@ -392,6 +413,7 @@ fn encode_base(
             out.extend(quality_model::encode(decoded, &[num_values], None)?)
         }
         BaseEncoding::NameTokens => out.extend(name_tokens::encode(decoded, num_values as usize)?),
+        BaseEncoding::BaseModel => out.extend(base_model::encode(decoded, base_model::DEFAULT)?),
     }
     Ok(())
 }
@@ -567,6 +589,7 @@ fn decode_base(
         BaseEncoding::Decimal => decimal::decode(physical, num_values, inner)?,
         BaseEncoding::QualityModel => quality_model::decode(num_values, inner)?,
         BaseEncoding::NameTokens => name_tokens::decode(num_values, values_len, inner)?,
+        BaseEncoding::BaseModel => base_model::decode(num_values, inner)?,
     };
     if owned.len() != values_len as usize {
         return Err(Error::DecodedLengthMismatch {

@@ -106,8 +106,9 @@ pub enum ReadCompression {
     /// parameters chosen on the first page, 512 Ki values per page.
     #[default]
     Default,
-    /// As default, with the parameters chosen again for every page and 1
-    /// Mi values per page.
+    /// As default, with the quality parameters chosen again for every page
+    /// and 1 Mi values per page, and bases through the `base-model`
+    /// encoding (spec 7.12): smaller, and slower to decode.
     Archive,
 }
 
@@ -360,7 +361,11 @@ pub fn import_fastq_from<W: Write>(
 
     let binning_table = options.binning.table();
     let (dataset, columns) = add_dataset(writer, options, paired, binning_table.as_ref())?;
-    let encoding = if options.zstd_level > 0 {
+    let encoding = if options.format_minor >= 5 && options.compression == ReadCompression::Archive {
+        // An order-11 context model over the bases (spec 7.12): smaller than
+        // zstd on reads, slower to decode.
+        Encoding::base_model()
+    } else if options.zstd_level > 0 {
         Encoding::PLAIN.with_zstd(options.zstd_level)
     } else {
         Encoding::PLAIN

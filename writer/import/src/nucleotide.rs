@@ -114,6 +114,11 @@ impl NucleotideStream {
                 .page_bytes(32 << 10)
         };
         let mut bases = column(col::BASES).encoding(encoding).page_bytes(page_bytes);
+        if encoding.base == gcol_format::encoding::BaseEncoding::BaseModel {
+            // zstd pages where they come out smaller (a page of one long
+            // repeat, for example).
+            bases = bases.or_encoding(Encoding::PLAIN.with_zstd(9));
+        }
         if !writer.options().compact {
             // A reminder for 1.0 readers; spec 12.3 says it, and compact
             // (small-file) manifests leave it out.
