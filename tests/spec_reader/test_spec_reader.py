@@ -1254,9 +1254,10 @@ def nt_tokens(name):
 
 def nt_stream(names):
     """The coded stream (7.9) of names given as (distance, ops): an op is ("MATCH",),
-    ("DELTA", k), ("NUM", width, value), ("TEXT", bytes) or ("TYPE", t) (a type
-    value t coded as if the type model had entry t past its last, so t >= 5 gives
-    the decoder a value beyond the model's total); END follows each name's ops."""
+    ("DELTA", k), ("NUM", width, value), ("TEXT", bytes) or ("BEYOND",): a type
+    past the type model's 5 symbols (the coder's interval left over above
+    T x range/T, so the decoder finds v >= T there, 7.9; the stream ends
+    there). END follows each name's ops."""
     coder, models = RangeEncoder(), {}
 
     def code(kind, context, symbols, symbol):
@@ -1267,10 +1268,16 @@ def nt_stream(names):
             code("distance", j, 256, (distance >> (8 * j)) & 0xFF)
         for j, op in enumerate(list(ops) + [("END",)]):
             p = min(j, 31)
-            if op[0] == "TYPE":
-                model = models.setdefault(("type", p), EncoderModel(5))
-                coder.encode(model.total + op[1] - 5, 1, model.total)
-                continue
+            if op[0] == "BEYOND":
+                total = models.setdefault(("type", p), EncoderModel(5)).total
+                rng = coder.range // total
+                assert coder.range - total * rng > 0, "no interval past the model's total here"
+                coder.low += total * rng
+                coder.range -= total * rng
+                while coder.range < 1 << 24:
+                    coder.range <<= 8
+                    coder._shift()
+                return coder.finish()
             code("type", p, 5, ["END", "MATCH", "DELTA", "NUM", "TEXT"].index(op[0]))
             if op[0] == "DELTA":
                 code("delta", p, 256, op[1])
@@ -1440,8 +1447,8 @@ NT_MALFORMED = [
     (nt_stream([(0, [("NUM", 18, (1 << 64) - 1)])]), 1, 26, "NUM value 2^64 - 1 of width 18"),
     (nt_stream([(0, [("TEXT", b"")])]), 1, 8, "TEXT of length 0"),
     (nt_stream([(0, [("TEXT", b""), ("TEXT", b"a")])]), 1, 9, "TEXT of length 0 before a text"),
-    (nt_stream([(0, [("TYPE", 5)])]), 1, 8, "type 5: beyond the type model"),
-    (nt_stream([(0, A7), (1, [("MATCH",), ("TYPE", 7)])]), 2, 16, "type 7 at token 1 of name 1"),
+    (nt_stream([(0, [("TEXT", b"a"), ("BEYOND",)])]), 1, 9, "a type beyond the type model"),
+    (nt_stream([(0, A7), (1, [("MATCH",), ("BEYOND",)])]), 2, 16, "a type beyond the type model at token 1 of name 1"),
     (NT_EXAMPLE, 2, 15, "names longer than the decoded length"),
     (NT_EXAMPLE, 2, 12, "names longer than the decoded length (room for offsets only)"),
     (NT_EXAMPLE, 2, 11, "decoded length shorter than the offsets"),
@@ -1460,10 +1467,15 @@ def test_name_tokens_malformed(page, n, decoded_len, why):
 
 def test_name_tokens_type_beyond_the_model_total():
     """7.11's "any other type value is malformed" cannot be reached by the
-    5-symbol type model: a value past it is 7.9's v >= T."""
+    5-symbol type model: a value past it is 7.9's v >= T. (Not at name 0's
+    first type: the distance leaves range 0xFFFFFF00, a multiple of 5, so no
+    code lies past T x range/T there.)"""
     with pytest.raises(spec.GcolError) as raised:
-        nt_decode(nt_stream([(0, [("TYPE", 5)])]), 1, 8)
+        nt_decode(nt_stream([(0, [("TEXT", b"a"), ("BEYOND",)])]), 1, 9)
     assert ">= model total 5" in str(raised.value)
+    with pytest.raises(spec.GcolError) as raised:
+        nt_decode(nt_stream([(0, A7), (1, [("MATCH",), ("BEYOND",)])]), 2, 16)
+    assert "value 9 >= model total 9" in str(raised.value)  # token 1's type model, after name 0's NUM
 
 
 def test_name_tokens_stop_as_soon_as_the_names_pass_the_decoded_length():

@@ -369,3 +369,50 @@ fn quality_model_is_smaller_than_zstd_on_illumina_like_qualities() {
     let model = size(ReadCompression::Default);
     assert!(model < zstd, "quality-model {model} bytes, zstd {zstd}");
 }
+
+/// `max-error:E` binning keeps every value within E of the input (checked
+/// against the FASTQ text itself), records the bound, and shrinks the
+/// qualities.
+#[test]
+fn max_error_binning_keeps_its_bound() {
+    for path in fastq_files() {
+        let text = gunzip(&path);
+        let mut sizes = Vec::new();
+        for binning in ["lossless", "max-error:1", "max-error:3"] {
+            let mut options = FastqOptions::new("reads");
+            options.binning = QualityBinning::parse(binning).unwrap();
+            let bytes = convert(&[&path], &options).unwrap();
+            let reader = Reader::from_bytes(bytes).unwrap();
+            let ds = &reader.manifest().datasets[0];
+            assert_eq!(
+                ds.metadata.get("quality_binning").map(String::as_str),
+                Some(binning)
+            );
+            let mut out = Vec::new();
+            reader
+                .sequences("reads")
+                .unwrap()
+                .write_fastq(&mut out, None, |_, _| {})
+                .unwrap();
+            let bound: i32 = binning
+                .strip_prefix("max-error:")
+                .map_or(0, |e| e.parse().unwrap());
+            let lines_in: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+            let lines_out: Vec<&[u8]> = out.split(|&b| b == b'\n').collect();
+            assert_eq!(lines_in.len(), lines_out.len());
+            for (i, (a, b)) in lines_in.iter().zip(&lines_out).enumerate() {
+                if i % 4 == 3 {
+                    assert_eq!(a.len(), b.len());
+                    for (x, y) in a.iter().zip(b.iter()) {
+                        assert!((i32::from(*x) - i32::from(*y)).abs() <= bound, "line {i}");
+                    }
+                } else {
+                    assert_eq!(a, b, "line {i}");
+                }
+            }
+            let quality = ds.columns.iter().find(|c| c.name == "quality").unwrap();
+            sizes.push(quality.stored_bytes);
+        }
+        assert!(sizes[2] < sizes[1] && sizes[1] < sizes[0], "{sizes:?}");
+    }
+}

@@ -83,8 +83,10 @@ enum Command {
         /// dataset with reads interleaved and a mate column.
         #[arg(long)]
         paired: bool,
-        /// FASTQ qualities: lossless (default), illumina8, or a table such as
-        /// `0-9:6,10-29:20,30-93:37` (lossy; recorded in the manifest).
+        /// FASTQ qualities: lossless (default), illumina8, max-error:E (every
+        /// value kept within E of what was read, in bins of 2E+1), or a
+        /// table such as `0-9:6,10-29:20,30-93:37` (lossy; recorded in the
+        /// manifest).
         #[arg(long, default_value = "lossless")]
         quality_binning: String,
         /// FASTQ: speed against size. `default` codes qualities with a

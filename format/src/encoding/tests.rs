@@ -102,6 +102,38 @@ proptest! {
     }
 
     #[test]
+    fn quality_model_roundtrip(
+        reads in prop::collection::vec(prop::collection::vec(0u8..94, 0..300), 0..40),
+        params in (0u8..=12, 1u8..=6, 0u8..=3, 0u8..=8, 0u8..=4, 0u8..=3),
+    ) {
+        let values: Vec<u8> = reads.iter().flatten().copied().collect();
+        let segments: Vec<u32> = reads.iter().map(|r| r.len() as u32).collect();
+        let (qbits, qshift, pbits, pshift, dbits, dshift) = params;
+        let p = quality_model::Params { qbits, qshift, pbits, pshift, dbits, dshift };
+        for choice in [None, Some(p)] {
+            let page = quality_model::encode(&values, &segments, choice).unwrap();
+            prop_assert_eq!(quality_model::decode(values.len() as u32, &page).unwrap(), values.clone());
+        }
+    }
+
+    #[test]
+    fn name_tokens_roundtrip(names in prop::collection::vec(prop::collection::vec(prop::sample::select(b"0129:/._aZ".to_vec()), 0..40), 0..60)) {
+        let mut builder = BinaryBuilder::new();
+        for name in &names { builder.push(name); }
+        let mut layout = Vec::new();
+        builder.finish_into(&mut layout);
+        let page = name_tokens::encode(&layout, names.len()).unwrap();
+        prop_assert_eq!(name_tokens::decode(names.len() as u32, layout.len() as u32, &page).unwrap(), layout);
+    }
+
+    #[test]
+    fn base_model_roundtrip(packed in prop::collection::vec(any::<u8>(), 0..2000), order in 1u8..=11, reverse in any::<bool>(), step in 1u8..=255, max_total in 16u16..=65504) {
+        let params = base_model::Params { order, reverse, step, max_total };
+        let page = base_model::encode(&packed, params).unwrap();
+        prop_assert_eq!(base_model::decode(packed.len() as u32, &page).unwrap(), packed);
+    }
+
+    #[test]
     fn random_bytes_never_panic(id in prop::sample::select(ids::ALL.to_vec()), physical in prop::sample::select(PhysicalType::ALL.to_vec()), n in 0u32..64, len in 0u32..600, bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = decode_page(id, physical, n, len, &bytes);
     }
