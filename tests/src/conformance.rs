@@ -591,7 +591,7 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ),
         (
             "names.gcol",
-            "format 1.5 `name-tokens` pages (7.11) of 8 names: mates found by all but the last token, MATCH, DELTA (with leading zeros kept), NUM (18-digit limit, 2^64 - 1), TEXT longer than 255 bytes, empty names, non-UTF-8 bytes",
+            "format 1.5 `name-tokens` pages (7.11) of 232 decoded bytes (16, 2, 1 and 5 names): mates found by all but the last token, MATCH, DELTA (with leading zeros kept), NUM (18-digit limit, 2^64 - 1), TEXT longer than 255 bytes, empty names, non-UTF-8 bytes",
             names(),
         ),
         (

@@ -178,15 +178,20 @@ impl<'a> RangeDecoder<'a> {
 /// (0 .. nsym), one per context, created on first use.
 ///
 /// Each entry packs a frequency (bits 8..) and its symbol (bits 0..8), so
-/// the search walks one array.
+/// the search walks one array. Entries of the contexts in use are stored
+/// one after another in the order they were opened: the memory used grows
+/// with the contexts a page touches, not with the number of contexts, and
+/// stays dense in the cache.
 pub struct Models {
     nsym: usize,
     /// Frequency increment ([`STEP`] unless set).
     step: u32,
     /// Halve the frequencies when the total passes this ([`MAX_TOTAL`] unless set).
     max_total: u32,
-    /// Per context, `nsym` entries in their current order.
+    /// Entries of the open contexts, `nsym` each.
     entries: Vec<u32>,
+    /// Per context, where its entries start (valid while it is open).
+    slots: Vec<u32>,
     /// Per context, the sum of its frequencies; 0 until first used.
     totals: Vec<u32>,
     /// Contexts in use, to reset them cheaply for the next page.
@@ -201,7 +206,8 @@ impl Models {
             nsym,
             step: u32::from(STEP),
             max_total: MAX_TOTAL,
-            entries: vec![0; contexts * nsym],
+            entries: Vec::new(),
+            slots: vec![0; contexts],
             totals: vec![0; contexts],
             touched: Vec::new(),
         }
@@ -220,6 +226,16 @@ impl Models {
         self
     }
 
+    /// Make these `contexts` models of `nsym` symbols, all unused, keeping
+    /// the memory already held.
+    pub fn reshape(&mut self, contexts: usize, nsym: usize) {
+        debug_assert!((1..=256).contains(&nsym));
+        self.reset();
+        self.nsym = nsym;
+        self.slots.resize(contexts, 0);
+        self.totals.resize(contexts, 0);
+    }
+
     /// Number of contexts.
     pub fn contexts(&self) -> usize {
         self.totals.len()
@@ -236,6 +252,7 @@ impl Models {
             self.totals[ctx as usize] = 0;
         }
         self.touched.clear();
+        self.entries.clear();
     }
 
     /// Whether context `ctx` has been used since the last reset.
@@ -244,50 +261,18 @@ impl Models {
         self.totals[ctx] != 0
     }
 
-    /// The frequency of each symbol in context `ctx` (opening it).
-    pub fn frequencies(&mut self, ctx: usize, out: &mut [u32]) {
-        let base = self.open(ctx);
-        for &e in &self.entries[base..base + self.nsym] {
-            out[(e & 0xFF) as usize] = e >> 8;
-        }
-    }
-
-    /// Open context `ctx` with the symbols in `order` at frequencies
-    /// `freqs` (by symbol, each at least 1, summing to at most
-    /// [`MAX_TOTAL`]) instead of the flat start.
-    pub fn open_with(&mut self, ctx: usize, order: &[u8], freqs: &[u32]) {
-        let base = ctx * self.nsym;
-        let mut total = 0;
-        for (e, &sym) in self.entries[base..base + self.nsym].iter_mut().zip(order) {
-            let f = freqs[sym as usize];
-            *e = (f << 8) | u32::from(sym);
-            total += f;
-        }
-        if self.totals[ctx] == 0 {
-            self.touched.push(ctx as u32);
-        }
-        self.totals[ctx] = total;
-    }
-
-    /// The symbols of context `ctx` in their current order.
-    pub fn order(&self, ctx: usize, out: &mut [u8]) {
-        let base = ctx * self.nsym;
-        for (o, &e) in out.iter_mut().zip(&self.entries[base..base + self.nsym]) {
-            *o = e as u8;
-        }
-    }
-
     #[inline]
     fn open(&mut self, ctx: usize) -> usize {
-        let base = ctx * self.nsym;
         if self.totals[ctx] == 0 {
-            for (i, e) in self.entries[base..base + self.nsym].iter_mut().enumerate() {
-                *e = (1 << 8) | i as u32;
-            }
+            let base = self.entries.len();
+            self.entries
+                .extend((0..self.nsym as u32).map(|i| (1 << 8) | i));
+            self.slots[ctx] = base as u32;
             self.totals[ctx] = self.nsym as u32;
             self.touched.push(ctx as u32);
+            return base;
         }
-        base
+        self.slots[ctx] as usize
     }
 
     #[inline]

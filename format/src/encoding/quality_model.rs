@@ -155,31 +155,22 @@ impl Walker {
 }
 
 thread_local! {
-    static SCRATCH: std::cell::RefCell<Vec<Models>> = const { std::cell::RefCell::new(Vec::new()) };
+    static SCRATCH: std::cell::RefCell<Option<Models>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Run `f` with a model set of `contexts` x `nsym`, reused across pages of
-/// one thread (a fresh set costs page faults on every use).
+/// Run `f` with a model set of `contexts` x `nsym`, reusing one thread's
+/// memory across pages (a fresh set costs page faults on every use).
 fn with_models<T>(contexts: usize, nsym: usize, f: impl FnOnce(&mut Models) -> T) -> T {
-    let mut models = SCRATCH
-        .with(|s| {
-            let mut s = s.borrow_mut();
-            let i = s
-                .iter()
-                .position(|m| m.contexts() == contexts && m.nsym() == nsym)?;
-            Some(s.swap_remove(i))
-        })
-        .unwrap_or_else(|| Models::new(contexts, nsym));
-    models.reset();
+    let mut models = match SCRATCH.with(|s| s.borrow_mut().take()) {
+        Some(mut m) => {
+            m.reshape(contexts, nsym);
+            m
+        }
+        None => Models::new(contexts, nsym),
+    };
     let out = f(&mut models);
     models.reset();
-    SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
-        if s.len() >= 4 {
-            s.remove(0);
-        }
-        s.push(models);
-    });
+    SCRATCH.with(|s| *s.borrow_mut() = Some(models));
     out
 }
 
