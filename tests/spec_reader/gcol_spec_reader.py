@@ -12,6 +12,7 @@ Section numbers in comments refer to spec/gcol-v1.md.
     records_text(reader, "seqs")           # a sequences dataset's records (12.4, 12.5)
     decode_page(0x0007, "u8", n, n, b)     # one page; quality-model pages as 7.9 and 7.10
     decode_page(0x0008, "binary", n, d, b) # name-tokens pages as 7.9 and 7.11
+    decode_page(0x0009, "u8", n, n, b)     # base-model pages as 7.9 and 7.12
     variants_vcf(reader, "calls")          # a variants dataset as VCF text (14.5), REF as 14.7
 """
 
@@ -36,9 +37,9 @@ STRUCT = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", 
 INTEGER = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"}
 SIGNED = {"i8", "i16", "i32", "i64"}
 BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint", 5: "lengths", 6: "decimal",
-         7: "quality-model", 8: "name-tokens"}  # 7
+         7: "quality-model", 8: "name-tokens", 9: "base-model"}  # 7
 COMPRESSIONS = {0: None, 1: "zstd"}  # 7
-NO_ZSTD_FORM = {"quality-model", "name-tokens"}  # 7: they code their own entropy; 0x0107, 0x0108 are not in the registry
+NO_ZSTD_FORM = {"quality-model", "name-tokens", "base-model"}  # 7: no zstd form; 0x0107-0x0109 are not in the registry
 READER_MINOR = 5  # 9: the minor version this reader implements
 FLAG_VALIDITY = 0x0001  # 2.4 entry flag bit 0 (1.1): the page starts with a validity section (6.5)
 U32_MAX = (1 << 32) - 1  # 10: values per page
@@ -206,7 +207,7 @@ def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0, ke
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if base == "decimal" and physical not in ("f32", "f64"):
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
-    if base == "quality-model" and physical != "u8":
+    if base in ("quality-model", "base-model") and physical != "u8":
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if decoded_len > MAX_PAGE_BYTES:
         raise GcolError("limit", "decoded length above the limit")
@@ -326,6 +327,8 @@ def _decode_values(base, physical, n, decoded_len, data):
         return decode_quality_model(data, n)
     if base == "name-tokens":  # 7.11 (minor 5)
         return decode_name_tokens(data, n, decoded_len)
+    if base == "base-model":  # 7.12 (minor 5)
+        return decode_base_model(data, n)
     if base == "for-bitpack":  # 7.3
         if len(data) < 9:
             raise GcolError("malformed_page", "short frame header")
@@ -408,14 +411,19 @@ class RangeDecoder:
 
 
 class AdaptiveModel:
-    """7.9: n entries (symbol, frequency) in a current order, and their total."""
+    """7.9: n entries (symbol, frequency) in a current order, and their total.
 
-    __slots__ = ("symbols", "freqs", "total")
+    `step` and `max_total` are 7.9's STEP and MAX_TOTAL; base-model (7.12)
+    takes them from its page header."""
 
-    def __init__(self, n):
+    __slots__ = ("symbols", "freqs", "total", "step", "max_total")
+
+    def __init__(self, n, step=RC_STEP, max_total=RC_MAX_TOTAL):
         self.symbols = list(range(n))
         self.freqs = [1] * n
         self.total = n
+        self.step = step
+        self.max_total = max_total
 
     def find(self, v):
         """The first entry k whose running sum (entries 0..=k) exceeds v: (k, cum, freq)."""
@@ -430,16 +438,20 @@ class AdaptiveModel:
         """After coding entry k: grow, maybe halve, maybe swap with k - 1. Returns its symbol."""
         freqs = self.freqs
         symbol = self.symbols[k]
-        freqs[k] += RC_STEP
-        self.total += RC_STEP
-        if self.total > RC_MAX_TOTAL:
+        freqs[k] += self.step  # step 1
+        self.total += self.step
+        if self.total > self.max_total:  # step 2: halved once, rounding up
             for j, f in enumerate(freqs):
                 freqs[j] = f - f // 2
             self.total = sum(freqs)
-        if k > 0 and freqs[k] > freqs[k - 1]:
+        if k > 0 and freqs[k] > freqs[k - 1]:  # step 3
             freqs[k - 1], freqs[k] = freqs[k], freqs[k - 1]
             self.symbols[k - 1], self.symbols[k] = symbol, self.symbols[k - 1]
         return symbol
+
+    def update_symbol(self, symbol):
+        """7.9's update (steps 1-3) of `symbol`'s entry without coding anything (7.12)."""
+        return self.update(self.symbols.index(symbol))
 
 
 def decode_number(decoder, byte_models):
@@ -550,9 +562,12 @@ def decode_name_tokens(data, n, decoded_len, trace=None):
     def malformed(why):
         return GcolError("malformed_page", f"name-tokens: {why}")
 
+    def wrong_length(why):  # 7.11: names that pass or end short of the decoded length (8.3)
+        return GcolError("decoded_length", f"name-tokens: {why}")
+
     budget = decoded_len - 4 * (n + 1)  # the value bytes the decoded length leaves for the names
-    if budget < 0:
-        raise malformed(f"decoded length {decoded_len} is shorter than the {4 * (n + 1)} bytes of {n + 1} offsets")
+    if budget < 0:  # n names take at least n + 1 offsets: the names would pass the decoded length
+        raise wrong_length(f"decoded length {decoded_len} is shorter than the {4 * (n + 1)} bytes of {n + 1} offsets")
     decoder = RangeDecoder(bytes(data))
     models = {}  # (kind, context) -> AdaptiveModel, each created on first use in the page (7.9)
 
@@ -568,10 +583,10 @@ def decode_name_tokens(data, n, decoded_len, trace=None):
     used = 0
     for i in range(n):
         d = decode_number(decoder, distance_models)
-        if d > i:
-            raise malformed(f"name {i}: reference distance {d} > {i}")
-        if d == 0 and i > 0:
-            raise malformed(f"name {i}: reference distance 0 (no reference) is valid only for name 0")
+        if i == 0 and d != 0:
+            raise malformed(f"name 0: reference distance {d}, not 0")
+        if i > 0 and not 1 <= d <= i:
+            raise malformed(f"name {i}: reference distance {d} outside 1..={i}")
         reference = names[i - d] if d else []
         tokens, types = [], []
         j = 0
@@ -590,12 +605,12 @@ def decode_name_tokens(data, n, decoded_len, trace=None):
             elif kind == NT_DELTA:
                 k = decode("delta", p, 256)
                 if j >= len(reference) or reference[j][0] != "num":
-                    raise malformed(f"name {i} token {j}: DELTA against " +
-                                    ("no token" if j >= len(reference) else "a text token"))
+                    raise malformed(f"name {i} token {j}: DELTA " +
+                                    ("without a reference" if not d else
+                                     f"against no token (the reference, name {i - d}, has {len(reference)})"
+                                     if j >= len(reference) else "against a text token"))
                 _, v, w = reference[j]
-                value = v + k + 1
-                if value >= 1 << 64:
-                    raise malformed(f"name {i} token {j}: DELTA value {value} does not fit in 64 bits")
+                value = v + k + 1  # v < 10^18 and k + 1 <= 256: always within 64 bits
                 if value >= 10 ** w:
                     raise malformed(f"name {i} token {j}: DELTA value {value} has more than {w} digits")
                 token = ("num", value, w)
@@ -603,8 +618,6 @@ def decode_name_tokens(data, n, decoded_len, trace=None):
                 w = decode("width", p, NT_MAX_WIDTH + 1)
                 if w == 0:
                     raise malformed(f"name {i} token {j}: NUM of width 0")
-                if used + w > budget:  # stop as soon as the names pass the decoded length
-                    raise malformed(f"name {i} token {j}: the names pass the decoded length {decoded_len}")
                 value = 0
                 for b in range(8):
                     value |= decode("value", 8 * p + b, 256) << (8 * b)
@@ -615,14 +628,12 @@ def decode_name_tokens(data, n, decoded_len, trace=None):
                 length = decode("length", p, 256)
                 if length == 0:
                     raise malformed(f"name {i} token {j}: TEXT of length 0")
-                if used + length > budget:
-                    raise malformed(f"name {i} token {j}: the names pass the decoded length {decoded_len}")
                 token = ("text", bytes(decode("byte", p, 256) for _ in range(length)))
-            else:  # unreachable: the type model has 5 symbols
+            else:  # unreachable: the type model has 5 symbols (a value past them is 7.9's v >= T)
                 raise malformed(f"name {i} token {j}: unknown token type {kind}")
             used += token_length(token)
-            if used > budget:
-                raise malformed(f"name {i} token {j}: the names pass the decoded length {decoded_len}")
+            if used > budget:  # a reader stops once a token has passed the decoded length
+                raise wrong_length(f"name {i} token {j}: the names pass the decoded length {decoded_len}")
             tokens.append(token)
             types.append(kind)
             j += 1
@@ -632,9 +643,68 @@ def decode_name_tokens(data, n, decoded_len, trace=None):
         out.append(b"".join(token_bytes(t) for t in tokens))
     decoder.finish()
     if used != budget:
-        raise malformed(f"the names end after {4 * (n + 1) + used} bytes of layout, short of the decoded length "
-                        f"{decoded_len}")
+        raise wrong_length(f"the names end after {4 * (n + 1) + used} bytes of layout, short of the decoded length "
+                           f"{decoded_len}")
     return out
+
+
+# 7.12 base-model (minor 5)
+BM_HEADER_LEN = 5  # 7.12: k, flags, step, max (u16)
+BM_FLAG_REVERSE = 0x01  # 7.12 flags bit 0: learn from the reverse complement
+BM_MAX_ORDER = 11  # 7.12: k is 1 ..= 11
+BM_MAX_RANGE = (16, 65504)  # 7.12: max is 16 ..= 65,504
+
+
+def decode_base_model(data, n, trace=None):
+    """7.12: a base-model page of n u8 values (4n packed 2-bit bases).
+
+    With a list as `trace`, each "as if coded" update of flag bit 0 appends
+    (base index, context, symbol)."""
+    def malformed(why):
+        return GcolError("malformed_page", f"base-model: {why}")
+
+    if len(data) < BM_HEADER_LEN:
+        raise malformed(f"page of {len(data)} bytes, shorter than the 5-byte header")
+    k, flags, step, max_total = data[0], data[1], data[2], _u16(data, 3)
+    if not 1 <= k <= BM_MAX_ORDER:
+        raise malformed(f"order k {k} outside 1..={BM_MAX_ORDER}")
+    if flags & ~BM_FLAG_REVERSE:
+        raise malformed(f"unknown flag bits {flags:#04x}")
+    if step == 0:
+        raise malformed("step 0 outside 1..=255")
+    if not BM_MAX_RANGE[0] <= max_total <= BM_MAX_RANGE[1]:
+        raise malformed(f"max {max_total} outside {BM_MAX_RANGE[0]}..={BM_MAX_RANGE[1]}")
+    reverse = bool(flags & BM_FLAG_REVERSE)
+    decoder = RangeDecoder(bytes(data[BM_HEADER_LEN:]))
+
+    models = {}  # context (0 .. 4^k - 1) -> AdaptiveModel of 4 symbols, created on first use (7.9)
+
+    def model(context):
+        found = models.get(context)
+        if found is None:
+            found = models[context] = AdaptiveModel(4, step, max_total)
+        return found
+
+    top = 4 ** k  # 4^k: h is mod 4^k; r's newest base is its digit 4^k
+    h = r = c = 0
+    out = bytearray()
+    byte = 0
+    for index in range(4 * n):
+        s = decoder.decode(model(h))
+        h = (h * 4 + s) % top
+        if reverse:
+            r = r // 4 + (3 - s) * top
+            c += 1
+            if c > k:
+                model(r // 4).update_symbol(r % 4)
+                if trace is not None:
+                    trace.append((index, r // 4, r % 4))
+        byte = (byte << 2) | s  # each group of four bases is one byte, the first in its two high bits
+        if index % 4 == 3:
+            out.append(byte)
+            byte = 0
+    decoder.finish()
+    return list(out)
 
 
 def _int_list(value, length):
@@ -876,14 +946,15 @@ class GcolFile:
                       for e in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else []))
         if decimal and self.minor < 3:
             raise GcolError("manifest_invalid", "a minor-3 feature (decimal) in an older file")
-        # 9: minor 5 adds the quality-model (7.9, 7.10) and name-tokens (7.9, 7.11) encodings; no zstd forms
+        # 9: minor 5 adds the quality-model (7.9, 7.10), name-tokens (7.9, 7.11) and base-model (7.9, 7.12)
+        # encodings; no zstd forms
         minor5 = [(f"{ds['name']}/{c['name']}", e) for ds, c in self.columns
                   for e in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else [])
-                  if e in (0x0007, 0x0008)]
+                  if e in (0x0007, 0x0008, 0x0009)]
         if minor5 and self.minor < 5:
             column, encoding = minor5[0]
-            what = {0x0007: "quality-model", 0x0008: "name-tokens"}[encoding]
-            section = {0x0007: "7.10", 0x0008: "7.11"}[encoding]
+            what = {0x0007: "quality-model", 0x0008: "name-tokens", 0x0009: "base-model"}[encoding]
+            section = {0x0007: "7.10", 0x0008: "7.11", 0x0009: "7.12"}[encoding]
             raise GcolError("manifest_invalid", f"a minor-5 feature ({what} in column {column!r}, {section}) "
                                                 f"in a 1.{self.minor} file")
         # 9: minor 4 adds a variants dataset with a ref/len column (REF coded against a reference, 14.7)

@@ -113,7 +113,7 @@ def test_every_encoding_is_covered():
         reader = spec.GcolFile.open(CONFORMANCE / name)
         for _, column in reader.columns:
             seen.update(column["encodings"])
-    assert seen == {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008,
+    assert seen == {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x0009,
                     0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106}
 
 
@@ -276,6 +276,7 @@ REAL_INPUTS = [
     ("fasta/uniprot_500_mmseqs2_QUERY.fasta.gz", "fasta"),
     ("fasta/htslib_test/md.fa", "fasta"),
     ("fastq/ont_pcs109_5k_cdna.fastq.gz", "fastq"),
+    ("fastq/CHM1_illumina_42k.fastq.gz", "fastq"),  # names in name-tokens pages (7.11)
     # 4,000 lines of yeast chrI: one 2-bit page of 60 KB written as a zstd
     # frame of three blocks (spec 7.5), read here by a whole-frame decoder.
     ("fasta/scerevisiae_S288C_R64_16chr.fa.gz", "fasta-slice"),
@@ -1040,22 +1041,31 @@ class RangeEncoder:
 
 
 class EncoderModel:
-    """7.9's adaptive model, written again for the encoder side."""
+    """7.9's adaptive model, written again for the encoder side; base-model
+    (7.12) gives its own `step` and `max_total` in place of 4 and 65,504."""
 
-    def __init__(self, n):
+    def __init__(self, n, step=4, max_total=65504):
         self.entries, self.total = [[s, 1] for s in range(n)], n
+        self.at = list(range(n))  # symbol -> its entry's index
+        self.step, self.max_total = step, max_total
 
     def encode(self, coder, symbol):
-        k = next(i for i, (s, _) in enumerate(self.entries) if s == symbol)
+        k = self.at[symbol]
         coder.encode(sum(f for _, f in self.entries[:k]), self.entries[k][1], self.total)
-        self.entries[k][1] += 4
-        self.total += 4
-        if self.total > 65504:
+        self.update(symbol)
+
+    def update(self, symbol):
+        """7.9's steps 1-3 for `symbol`'s entry (after coding it, or "as if" it had been, 7.12)."""
+        k = self.at[symbol]
+        self.entries[k][1] += self.step
+        self.total += self.step
+        if self.total > self.max_total:
             for e in self.entries:
                 e[1] -= e[1] // 2
             self.total = sum(f for _, f in self.entries)
         if k > 0 and self.entries[k][1] > self.entries[k - 1][1]:
             self.entries[k - 1], self.entries[k] = self.entries[k], self.entries[k - 1]
+            self.at[symbol], self.at[self.entries[k][0]] = k - 1, k
 
 
 def qm_page(symbols, segments, qbits, qshift, pbits, pshift, dbits, dshift, table, fixed=None, lengths=None):
@@ -1261,7 +1271,10 @@ def nt_stream(names):
     coder, models = RangeEncoder(), {}
 
     def code(kind, context, symbols, symbol):
-        models.setdefault((kind, context), EncoderModel(symbols)).encode(coder, symbol)
+        model = models.get((kind, context))
+        if model is None:
+            model = models[(kind, context)] = EncoderModel(symbols)
+        model.encode(coder, symbol)
 
     for distance, ops in names:
         for j in range(4):
@@ -1294,16 +1307,14 @@ def nt_stream(names):
 
 def nt_ops(names):
     """7.11 "Writing" (informative): each name's reference distance and token ops."""
-    out, tokenized = [], []
+    out, tokenized, latest = [], [], {}  # latest: the last name of each prefix (bytes before its last token)
     for i, name in enumerate(names):
         tokens = nt_tokens(name)
         distance = 1 if i else 0
         prefix = b"".join(spec.token_bytes(t) for t in tokens[:-1])
-        if prefix:
-            for back in range(i - 1, -1, -1):
-                if b"".join(spec.token_bytes(t) for t in tokenized[back][:-1]) == prefix:
-                    distance = i - back
-                    break
+        if prefix and prefix in latest:
+            distance = i - latest[prefix]
+        latest[prefix] = i
         reference = tokenized[i - distance] if distance else []
         ops = []
         for j, token in enumerate(tokens):
@@ -1412,62 +1423,148 @@ def test_name_tokens_page_of_no_names():
     # a stream that codes nothing is its 5 bytes; the layout is the one offset 0
     assert nt_stream([]) == bytes(5)
     assert nt_decode(bytes(5), 0, 4) == []
-    for stored, decoded_len in [(bytes(6), 4), (bytes(4), 4), (b"\1" + bytes(4), 4), (bytes(5), 5), (bytes(5), 0)]:
+    for stored, decoded_len in [(bytes(6), 4), (bytes(4), 4), (b"\1" + bytes(4), 4)]:
         with pytest.raises(spec.GcolError) as raised:
             nt_decode(stored, 0, decoded_len)
         assert raised.value.kind == "malformed_page", (stored, decoded_len)
+    for decoded_len in (5, 0):  # 7.11: no names, so the layout is 4 bytes: a decoded_length error (8.3)
+        with pytest.raises(spec.GcolError) as raised:
+            nt_decode(bytes(5), 0, decoded_len)
+        assert raised.value.kind == "decoded_length", decoded_len
 
 
 A7 = ("TEXT", b"a"), ("NUM", 1, 7)  # name 0 of the example
-NT_MALFORMED = [
-    (NT_EXAMPLE[:-1], 2, 16, "truncated: the coder reads past the end of its stream"),
-    (NT_EXAMPLE[:-2], 2, 16, "truncated by two bytes"),
-    (NT_EXAMPLE[:4], 2, 16, "a stream shorter than 5 bytes"),
-    (b"", 2, 16, "an empty page"),
-    (b"\1" + NT_EXAMPLE[1:], 2, 16, "first byte not 0"),
-    (NT_EXAMPLE + b"\0", 2, 16, "a byte left over after the last name"),
-    (NT_EXAMPLE, 1, 10, "a page of 1 name: the second name's bytes left over"),
-    (nt_stream([(1, [])]), 1, 8, "name 0 with distance 1 (> i)"),
-    (nt_stream([(0, A7), (2, [("MATCH",)])]), 2, 16, "name 1 with distance 2 (> i)"),
-    (nt_stream([(0, A7), (1 << 31, [("MATCH",)])]), 2, 16, "name 1 with distance 2^31"),
-    (nt_stream([(0, A7), (0, [("TEXT", b"a8")])]), 2, 16, "name 1 with distance 0 (no reference)"),
-    (nt_stream([(0, [("MATCH",)])]), 1, 6, "MATCH in name 0: no reference"),
-    (nt_stream([(0, A7), (1, [("MATCH",), ("MATCH",), ("MATCH",)])]), 2, 16, "MATCH past the reference's tokens"),
-    (nt_stream([(0, []), (1, [("MATCH",)])]), 2, 13, "MATCH against the empty name"),
-    (nt_stream([(0, A7), (1, [("DELTA", 0), ("NUM", 1, 8)])]), 2, 16, "DELTA against text"),
-    (nt_stream([(0, A7), (1, [("MATCH",), ("MATCH",), ("DELTA", 0)])]), 2, 17, "DELTA past the reference's tokens"),
-    (nt_stream([(0, [("DELTA", 0)])]), 1, 9, "DELTA in name 0: no reference"),
-    (nt_stream([(0, [("NUM", 1, 9)]), (1, [("DELTA", 0)])]), 2, 14, "DELTA to 10, wider than width 1"),
-    (nt_stream([(0, [("NUM", 2, 0)]), (1, [("DELTA", 99)])]), 2, 16, "DELTA to 100, wider than width 2"),
-    (nt_stream([(0, [("NUM", 0, 0)])]), 1, 8, "NUM of width 0"),
-    (nt_stream([(0, [("NUM", 0, 5)])]), 1, 9, "NUM of width 0 and a value"),
-    (nt_stream([(0, [("NUM", 1, 10)])]), 1, 9, "NUM value 10 of width 1"),
-    (nt_stream([(0, [("NUM", 3, 1000)])]), 1, 11, "NUM value 1000 of width 3"),
-    (nt_stream([(0, [("NUM", 18, 10 ** 18)])]), 1, 26, "NUM value 10^18 of width 18"),
-    (nt_stream([(0, [("NUM", 18, (1 << 64) - 1)])]), 1, 26, "NUM value 2^64 - 1 of width 18"),
-    (nt_stream([(0, [("TEXT", b"")])]), 1, 8, "TEXT of length 0"),
-    (nt_stream([(0, [("TEXT", b""), ("TEXT", b"a")])]), 1, 9, "TEXT of length 0 before a text"),
-    (nt_stream([(0, [("TEXT", b"a"), ("BEYOND",)])]), 1, 9, "a type beyond the type model"),
-    (nt_stream([(0, A7), (1, [("MATCH",), ("BEYOND",)])]), 2, 16, "a type beyond the type model at token 1 of name 1"),
-    (NT_EXAMPLE, 2, 15, "names longer than the decoded length"),
-    (NT_EXAMPLE, 2, 12, "names longer than the decoded length (room for offsets only)"),
-    (NT_EXAMPLE, 2, 11, "decoded length shorter than the offsets"),
-    (NT_EXAMPLE, 2, 17, "names shorter than the decoded length"),
-    (nt_stream([(0, [("TEXT", b"x" * 200)])]), 1, 8 + 100, "a text token passing the decoded length"),
-    (nt_stream([(0, [("TEXT", b"x")] * 4097)]), 1, 8 + 4097, "4,097 tokens"),
+NT_MALFORMED = [  # (stored, n, decoded length, what is wrong, the error says)
+    (NT_EXAMPLE[:-1], 2, 16, "truncated: the coder reads past the end of its stream",
+     'reads past the end'),
+    (NT_EXAMPLE[:-2], 2, 16, "truncated by two bytes",
+     'reads past the end'),
+    (NT_EXAMPLE[:4], 2, 16, "a stream shorter than 5 bytes",
+     'at least 5 needed'),
+    (b"", 2, 16, "an empty page",
+     'at least 5 needed'),
+    (b"\1" + NT_EXAMPLE[1:], 2, 16, "first byte not 0",
+     'not 0'),
+    (NT_EXAMPLE + b"\0", 2, 16, "a byte left over after the last name",
+     'left over'),
+    (NT_EXAMPLE, 1, 10, "a page of 1 name: the second name's bytes left over",
+     'left over'),
+    (nt_stream([(1, [])]), 1, 8, "name 0 with distance 1 (> i)",
+     'name 0: reference distance 1, not 0'),
+    (nt_stream([(1 << 24, [])]), 1, 8, "name 0 with distance 2^24",
+     'name 0: reference distance 16777216, not 0'),
+    (nt_stream([(0, A7), (2, [("MATCH",)])]), 2, 16, "name 1 with distance 2 (> i)",
+     'name 1: reference distance 2 outside 1..=1'),
+    (nt_stream([(0, A7), (1 << 31, [("MATCH",)])]), 2, 16, "name 1 with distance 2^31",
+     'distance 2147483648 outside 1..=1'),
+    (nt_stream([(0, A7), (0, [("TEXT", b"a8")])]), 2, 16, "name 1 with distance 0 (no reference)",
+     'name 1: reference distance 0 outside 1..=1'),
+    (nt_stream([(0, A7), (1, [("MATCH",)] * 2), (3, [("MATCH",)] * 2)]), 3, 22, "name 2 with distance 3 (> i)",
+     'name 2: reference distance 3 outside 1..=2'),
+    (nt_stream([(0, [("MATCH",)])]), 1, 9, "MATCH in name 0: no reference",
+     'MATCH without a reference'),
+    (nt_stream([(0, A7), (1, [("MATCH",), ("MATCH",), ("MATCH",)])]), 2, 16, "MATCH past the reference's tokens",
+     'MATCH, but the reference (name 0) has 2 tokens'),
+    (nt_stream([(0, []), (1, [("MATCH",)])]), 2, 13, "MATCH against the empty name",
+     'MATCH, but the reference (name 0) has 0 tokens'),
+    (nt_stream([(0, A7), (1, [("DELTA", 0), ("NUM", 1, 8)])]), 2, 16, "DELTA against text",
+     'DELTA against a text token'),
+    (nt_stream([(0, A7), (1, [("MATCH",), ("MATCH",), ("DELTA", 0)])]), 2, 17, "DELTA past the reference's tokens",
+     'DELTA against no token (the reference, name 0, has 2)'),
+    (nt_stream([(0, [("DELTA", 0)])]), 1, 9, "DELTA in name 0: no reference",
+     'DELTA without a reference'),
+    (nt_stream([(0, [("NUM", 1, 9)]), (1, [("DELTA", 0)])]), 2, 14, "DELTA to 10, wider than width 1",
+     'DELTA value 10 has more than 1 digits'),
+    (nt_stream([(0, [("NUM", 2, 0)]), (1, [("DELTA", 99)])]), 2, 16, "DELTA to 100, wider than width 2",
+     'DELTA value 100 has more than 2 digits'),
+    (nt_stream([(0, [("NUM", 0, 0)])]), 1, 8, "NUM of width 0",
+     'NUM of width 0'),
+    (nt_stream([(0, [("NUM", 0, 5)])]), 1, 9, "NUM of width 0 and a value",
+     'NUM of width 0'),
+    (nt_stream([(0, [("NUM", 1, 10)])]), 1, 9, "NUM value 10 of width 1",
+     'more than 1 digits'),
+    (nt_stream([(0, [("NUM", 3, 1000)])]), 1, 11, "NUM value 1000 of width 3",
+     'more than 3 digits'),
+    (nt_stream([(0, [("NUM", 1, 10)])]), 1, 8, "NUM value 10 of width 1 that also passes the decoded length",
+     'more than 1 digits'),  # the token is decoded, and refused, before it passes the decoded length
+    (nt_stream([(0, [("NUM", 18, 10 ** 18)])]), 1, 26, "NUM value 10^18 of width 18",
+     'more than 18 digits'),
+    (nt_stream([(0, [("NUM", 18, (1 << 64) - 1)])]), 1, 26, "NUM value 2^64 - 1 of width 18",
+     'more than 18 digits'),
+    (nt_stream([(0, [("TEXT", b"")])]), 1, 8, "TEXT of length 0",
+     'TEXT of length 0'),
+    (nt_stream([(0, [("TEXT", b""), ("TEXT", b"a")])]), 1, 9, "TEXT of length 0 before a text",
+     'TEXT of length 0'),
+    (nt_stream([(0, [("TEXT", b"a"), ("BEYOND",)])]), 1, 9, "a type beyond the type model",
+     '>= model total'),
+    (nt_stream([(0, A7), (1, [("MATCH",), ("BEYOND",)])]), 2, 16, "a type beyond the type model at token 1 of name 1",
+     '>= model total'),
+    (nt_stream([(0, [("TEXT", b"x")] * 4097)]), 1, 8 + 4097, "4,097 tokens",
+     'more than 4096 tokens'),
+]
+
+# 7.11: names that pass the entry's decoded length, or end short of it, are a
+# decoded_length error (8.3), not a malformed page.
+NT_WRONG_LENGTH = [  # (stored, n, decoded length, what is wrong, the error says)
+    (NT_EXAMPLE, 2, 15, "names longer than the decoded length",
+     'name 1 token 1: the names pass the decoded length'),
+    (NT_EXAMPLE, 2, 12, "names longer than the decoded length (room for offsets only)",
+     'name 0 token 0: the names pass the decoded length'),
+    (NT_EXAMPLE, 2, 11, "decoded length shorter than the offsets",
+     'shorter than the 12 bytes of 3 offsets'),
+    (NT_EXAMPLE, 2, 17, "names shorter than the decoded length",
+     'short of the decoded length'),
+    (NT_EXAMPLE, 2, 1000, "names far shorter than the decoded length",
+     'short of the decoded length'),
+    (nt_stream([(0, [("TEXT", b"x" * 200)])]), 1, 8 + 100, "a text token passing the decoded length",
+     'the names pass the decoded length'),
+    (nt_stream([(0, [("NUM", 18, 10 ** 17)])]), 1, 8 + 17, "a number token passing the decoded length",
+     'name 0 token 0: the names pass the decoded length'),
+    (nt_stream([(0, A7), (1, [("MATCH",), ("MATCH",), ("TEXT", b"x")])]), 2, 16, "a MATCHed text passing it",
+     'name 1 token 2: the names pass the decoded length'),
+    (nt_stream([(0, [("NUM", 2, 5)]), (1, [("DELTA", 0)])]), 2, 15, "a DELTA number passing it",
+     'name 1 token 0: the names pass the decoded length'),
+    (nt_stream([(0, [("TEXT", b"ab"), ("NUM", 1, 5), ("TEXT", b"c")])]), 1, 8 + 3, "a token passing it in the middle",
+     'name 0 token 2: the names pass the decoded length'),
 ]
 
 
-@pytest.mark.parametrize("page,n,decoded_len,why", NT_MALFORMED, ids=[c[3] for c in NT_MALFORMED])
-def test_name_tokens_malformed(page, n, decoded_len, why):
+@pytest.mark.parametrize("page,n,decoded_len,why,says", NT_MALFORMED, ids=[c[3] for c in NT_MALFORMED])
+def test_name_tokens_malformed(page, n, decoded_len, why, says):
     with pytest.raises(spec.GcolError) as raised:
         nt_decode(page, n, decoded_len)
     assert raised.value.kind == "malformed_page", why
+    assert says in str(raised.value), (why, str(raised.value))
+
+
+@pytest.mark.parametrize("page,n,decoded_len,why,says", NT_WRONG_LENGTH, ids=[c[3] for c in NT_WRONG_LENGTH])
+def test_name_tokens_wrong_decoded_length(page, n, decoded_len, why, says):
+    with pytest.raises(spec.GcolError) as raised:
+        nt_decode(page, n, decoded_len)
+    assert raised.value.kind == "decoded_length", why
+    assert says in str(raised.value), (why, str(raised.value))
+
+
+def test_name_tokens_malformed_pages_refused_by_the_rust_reader(tmp_path):
+    """Each damaged page, alone in a 1.5 file, fails `gcol verify` too, as a
+    malformed page or a decoded length mismatch as the spec reader says."""
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    for cases, says in ((NT_MALFORMED, "malformed"), (NT_WRONG_LENGTH, "length mismatch")):
+        for page, n, decoded_len, why, _ in cases:
+            out = tmp_path / "bad.gcol"
+            out.write_bytes(build_gcol([{"name": "t", "columns": [{"name": "n", "physical_type": "binary",
+                                                                   "pages": [(0x0008, 0, n, decoded_len, page)]}]}],
+                                       minor=5))
+            result = subprocess.run([binary, "verify", str(out)], capture_output=True, text=True)
+            assert result.returncode == 1, (why, result.stdout, result.stderr)
+            assert says in result.stderr, (why, result.stderr)
 
 
 def test_name_tokens_type_beyond_the_model_total():
-    """7.11's "any other type value is malformed" cannot be reached by the
-    5-symbol type model: a value past it is 7.9's v >= T. (Not at name 0's
+    """A type value past the 5-symbol type model cannot be decoded (7.11 no
+    longer lists "any other type value"): it is 7.9's v >= T. (Not at name 0's
     first type: the distance leaves range 0xFFFFFF00, a multiple of 5, so no
     code lies past T x range/T there.)"""
     with pytest.raises(spec.GcolError) as raised:
@@ -1478,10 +1575,11 @@ def test_name_tokens_type_beyond_the_model_total():
     assert "value 9 >= model total 9" in str(raised.value)  # token 1's type model, after name 0's NUM
 
 
-def test_name_tokens_stop_as_soon_as_the_names_pass_the_decoded_length():
-    """A reader stops at the first token past the decoded length: a long text
-    is refused after its length, before its bytes are decoded."""
-    stream = nt_stream([(0, [("TEXT", b"x" * 200)])])
+def test_name_tokens_stop_once_a_token_has_passed_the_decoded_length():
+    """7.11: a reader stops once a token has passed the decoded length (a
+    decoded_length error, 8.3): the long text that passes it is the last
+    token decoded; nothing after it (the next type, a second name) is."""
+    stream = nt_stream([(0, [("TEXT", b"x" * 200), ("TEXT", b"y")]), (1, [("MATCH",)] * 2)])
     decoded = []
     original = spec.RangeDecoder.decode
 
@@ -1491,12 +1589,13 @@ def test_name_tokens_stop_as_soon_as_the_names_pass_the_decoded_length():
     spec.RangeDecoder.decode = decode
     try:
         with pytest.raises(spec.GcolError) as raised:
-            nt_decode(stream, 1, 8 + 100)
+            nt_decode(stream, 2, 12 + 100)
     finally:
         spec.RangeDecoder.decode = original
-    assert "pass the decoded length" in str(raised.value)
-    assert len(decoded) == 4 + 1 + 1  # distance, type, length: no byte of the text
-    assert nt_decode(stream, 1, 8 + 200) == [b"x" * 200]
+    assert raised.value.kind == "decoded_length"
+    assert "name 0 token 0: the names pass the decoded length" in str(raised.value)
+    assert len(decoded) == 4 + 1 + 1 + 200  # distance, type, length, the text's bytes; not token 1's type
+    assert nt_decode(stream, 2, 12 + 2 * 201) == [b"x" * 200 + b"y"] * 2
 
 
 NT_EDGES = [  # (ops, names): pages the writer of 7.11 never makes, that a reader accepts
@@ -1571,7 +1670,8 @@ def test_name_tokens_halving_and_far_references_happen():
     assert len(halved) >= 2
     mates = dict(NT_CASES)["mates"]
     trace = []
-    spec.decode_name_tokens(nt_page(mates)[0], len(mates), nt_page(mates)[1], trace)
+    stored, decoded_len = nt_page(mates)
+    spec.decode_name_tokens(stored, len(mates), decoded_len, trace)
     assert max(d for d, _ in trace) >= 256
     positions = dict(NT_CASES)["positions past 31"]
     assert max(len(nt_tokens(x)) for x in positions) > 32
@@ -1607,3 +1707,426 @@ def test_name_tokens_pages_read_by_the_rust_reader(tmp_path):
     dump = json.loads(subprocess.run([binary, "dump", str(out)], check=True, capture_output=True).stdout)
     assert_matches_dump(reader, dump)
     assert reader.column_values("t", "example") == [b"a7", b"a8"]
+
+
+def test_name_tokens_on_real_illumina_names(tmp_path):
+    """The 42,422 names of the CHM1 Illumina reads as the Rust writer stores
+    them: decoded to the FASTQ's names, and every page made again byte for
+    byte by the encoder of 7.11's informative text (mates far apart)."""
+    source = SHARED / "fastq" / "CHM1_illumina_42k.fastq.gz"
+    if not source.exists():
+        skipped(f"{source} not found (set GCOL_TEST_DATA)")
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    import gzip
+    with gzip.open(source, "rb") as f:
+        expected = [line[1:].rstrip(b"\r\n").split(b" ")[0] for i, line in enumerate(f) if i % 4 == 0]
+    out = tmp_path / "chm1.gcol"
+    subprocess.run([binary, "convert", "-q", str(source), "-o", str(out), "--name", "x"], check=True)
+    reader = spec.GcolFile.open(out)
+    column = reader.column("x", "name")
+    assert column["encodings"] == [0x0008]
+    assert reader.column_values("x", "name") == expected
+    at, far = 0, 0
+    for page in range(column["first_page"], column["first_page"] + column["num_pages"]):
+        entry = reader.entry(page)
+        names = expected[at:at + entry["num_values"]]
+        stored = bytes(reader.data[entry["offset"]:entry["offset"] + entry["stored_len"]])
+        assert nt_page(names) == (stored, entry["decoded_len"])
+        far += sum(1 for distance, _ in nt_ops(names) if distance > 255)
+        at += entry["num_values"]
+    assert at == len(expected) and far > 0
+
+
+# 7.9, 7.12: base-model pages (format 1.5). The spec's example byte by byte,
+# the conformance pages made again by an encoder written here from 7.9 and
+# 7.12, damaged pages, and pages reaching what the conformance file does not
+# (no reverse-complement flag, orders 1 and 11, halving at a small max), also
+# read back by the Rust reader.
+
+BM_EXAMPLE_HEADER = bytes.fromhex("02 01 10 00 01")  # k 2, flag bit 0, step 16, max 256
+BM_EXAMPLE_STREAM = bytes.fromhex("00 38 14 7A DC 32")
+BM_EXAMPLE = BM_EXAMPLE_HEADER + BM_EXAMPLE_STREAM
+
+
+def bm_bases(packed):
+    """12.3: four 2-bit bases per byte, the first in the two high bits."""
+    return [(byte >> shift) & 3 for byte in packed for shift in (6, 4, 2, 0)]
+
+
+def bm_page(packed, k, reverse=True, step=16, max_total=256, flags=None):
+    """A base-model page (7.12) of the packed bytes, coded by the range
+    encoder of 7.9 with 4^k contexts of 4 symbols; with `reverse`, each base
+    past the k-th also updates, as if coded, the model its reverse
+    complement would use."""
+    coder, models, top = RangeEncoder(), {}, 4 ** k
+
+    def model(context):
+        found = models.get(context)
+        if found is None:
+            found = models[context] = EncoderModel(4, step, max_total)
+        return found
+
+    h = r = c = 0
+    for s in bm_bases(packed):
+        model(h).encode(coder, s)
+        h = (h * 4 + s) % top
+        if reverse:
+            r = r // 4 + (3 - s) * top
+            c += 1
+            if c > k:
+                model(r // 4).update(r % 4)
+    flags = int(reverse) if flags is None else flags
+    return bytes([k, flags, step]) + struct.pack("<H", max_total) + coder.finish()
+
+
+def bm_decode(stored, n, physical="u8", encoding=0x0009, decoded_len=None):
+    return spec.decode_page(encoding, physical, n, n if decoded_len is None else decoded_len, stored)
+
+
+def test_spec_7_12_example():
+    assert bm_decode(BM_EXAMPLE, 2) == [0x1B, 0x1B]
+    assert bm_bases(b"\x1b\x1b") == [0, 1, 2, 3] * 2  # ACGTACGT
+    # the first base: context 0 (as if k As came first), the flat model of 4 symbols
+    decoder = spec.RangeDecoder(BM_EXAMPLE_STREAM)
+    assert (decoder.code, decoder.range) == (0x38147ADC, 0xFFFFFFFF)
+    assert 0x38147ADC // (0xFFFFFFFF // 4) == 0
+    assert decoder.decode(spec.AdaptiveModel(4, 16, 256)) == 0  # A
+    # the "as if coded" updates, one per base past the k-th: (base, context, symbol).
+    # After ACG, r holds CGT (the reverse complement of ACG): context CG (1 x 4 + 2), then T.
+    trace = []
+    assert spec.decode_base_model(BM_EXAMPLE, 2, trace) == [0x1B, 0x1B]
+    assert trace == [(2, 6, 3), (3, 1, 2), (4, 12, 1), (5, 11, 0), (6, 6, 3), (7, 1, 2)]
+    # the encoder of 7.9 and 7.12 makes the example byte for byte
+    assert bm_page(b"\x1b\x1b", k=2, reverse=True, step=16, max_total=256) == BM_EXAMPLE
+    # without flag bit 0 the same bases are another stream
+    plain = bm_page(b"\x1b\x1b", k=2, reverse=False, step=16, max_total=256)
+    assert plain[:5] == bytes.fromhex("02 00 10 00 01") and plain != BM_EXAMPLE
+    assert bm_decode(plain, 2) == [0x1B, 0x1B]
+    # the example's stream read without flag bit 0 is not the same bases (or not a page)
+    try:
+        assert bm_decode(bytes.fromhex("02 00 10 00 01") + BM_EXAMPLE_STREAM, 2) != [0x1B, 0x1B]
+    except spec.GcolError as e:
+        assert e.kind == "malformed_page"
+
+
+def _bm_example(**fields):
+    """The example with fields replaced: k, flags, step, max (2 bytes), stream."""
+    parts = dict(k=BM_EXAMPLE[0:1], flags=BM_EXAMPLE[1:2], step=BM_EXAMPLE[2:3], max=BM_EXAMPLE[3:5],
+                 stream=BM_EXAMPLE[5:])
+    parts.update({k: bytes.fromhex(v) for k, v in fields.items()})
+    return b"".join(parts[k] for k in ("k", "flags", "step", "max", "stream"))
+
+
+BM_RANDOM_VALUES = bytes((i * 151 + 7) * 89 % 256 for i in range(100))
+BM_RANDOM = bm_page(BM_RANDOM_VALUES, 11)  # 400 bases that barely compress: about 100 coded bytes
+BM_MALFORMED = [  # (stored, n, what is wrong, the error says)
+    (b"", 2, "an empty page", "shorter than the 5-byte header"),
+    (BM_EXAMPLE[:1], 2, "a page of 1 byte", "shorter than the 5-byte header"),
+    (BM_EXAMPLE[:4], 2, "a page ending inside max", "shorter than the 5-byte header"),
+    (BM_EXAMPLE[:5], 2, "the header and no stream", "at least 5 needed"),
+    (BM_EXAMPLE[:9], 2, "a stream of 4 bytes", "at least 5 needed"),
+    (_bm_example(k="00"), 2, "order 0", "order k 0"),
+    (_bm_example(k="0C"), 2, "order 12", "order k 12"),
+    (_bm_example(k="FF"), 2, "order 255", "order k 255"),
+    (_bm_example(flags="03"), 2, "flag bit 1", "unknown flag bits 0x03"),
+    (_bm_example(flags="02"), 2, "flag bit 1 without bit 0", "unknown flag bits 0x02"),
+    (_bm_example(flags="81"), 2, "flag bit 7", "unknown flag bits 0x81"),
+    (_bm_example(step="00"), 2, "step 0", "step 0"),
+    (_bm_example(max="0F 00"), 2, "max 15", "max 15 outside"),
+    (_bm_example(max="00 00"), 2, "max 0", "max 0 outside"),
+    (_bm_example(max="E1 FF"), 2, "max 65,505", "max 65505 outside"),
+    (_bm_example(max="FF FF"), 2, "max 65,535", "max 65535 outside"),
+    (_bm_example(max="00 10"), 2, "max 4,096 read big-endian would be 16", None),  # valid: LE 0x1000
+    (_bm_example(stream="01 38 14 7A DC 32"), 2, "stream's first byte not 0", "not 0"),
+    (BM_EXAMPLE[:-1], 2, "truncated: the coder reads past the end of its stream", "reads past the end"),
+    (BM_EXAMPLE + b"\0", 2, "a byte left over after the last base", "left over"),
+    (BM_RANDOM, 90, "a page of 90 values coded as 100: bytes left over", "left over"),
+    (BM_RANDOM, 110, "a page of 110 values coded as 100: the coder reads past the end", "reads past the end"),
+    (BM_RANDOM[:-3], 100, "a page of 100 values truncated by 3 bytes", "reads past the end"),
+    (_bm_example(stream="00 FF FF FF FF"), 1, "a value past the model total (v = 4, T = 4)", ">= model total 4"),
+]
+
+
+@pytest.mark.parametrize("page,n,why,says", BM_MALFORMED, ids=[c[2] for c in BM_MALFORMED])
+def test_base_model_malformed(page, n, why, says):
+    if says is None:  # a valid header whose stream does not code these bases: any outcome but a crash
+        try:
+            bm_decode(page, n)
+        except spec.GcolError as e:
+            assert e.kind == "malformed_page", why
+        return
+    with pytest.raises(spec.GcolError) as raised:
+        bm_decode(page, n)
+    assert raised.value.kind == "malformed_page", why
+    assert says in str(raised.value), (why, str(raised.value))
+
+
+def test_base_model_malformed_pages_refused_by_the_rust_reader(tmp_path):
+    """Each damaged page (n >= 1), alone in a 1.5 file, fails `gcol verify` as a malformed page too."""
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    for page, n, why, says in BM_MALFORMED:
+        if says is None:
+            continue
+        out = tmp_path / "bad.gcol"
+        out.write_bytes(build_gcol([{"name": "t", "columns": [{"name": "b", "physical_type": "u8",
+                                                               "pages": [(0x0009, 0, n, n, page)]}]}], minor=5))
+        result = subprocess.run([binary, "verify", str(out)], capture_output=True, text=True)
+        assert result.returncode == 1, (why, result.stdout, result.stderr)
+        assert "malformed" in result.stderr, (why, result.stderr)
+
+
+def test_base_model_header_limits():
+    """7.12: every field at the edges of its range, on pages of no values (the
+    stream is then 5 bytes and nothing else) and of one value."""
+    for k, flags, step, max_total in [(1, 0, 1, 16), (11, 1, 255, 65504), (11, 0, 1, 65504), (1, 1, 255, 16),
+                                      (6, 1, 128, 1000)]:
+        header = bytes([k, flags, step]) + struct.pack("<H", max_total)
+        assert bm_decode(header + bytes(5), 0) == [], (k, flags, step, max_total)
+        for value in (0x00, 0xFF, 0x1B, 0xE4):
+            page = bm_page(bytes([value]), k, bool(flags), step, max_total)
+            assert page[:5] == header and bm_decode(page, 1) == [value], (k, flags, step, max_total, value)
+    # 7.9: a stream that codes nothing is 5 bytes, the first 0 (the other four are not checked)
+    assert bm_decode(BM_EXAMPLE_HEADER + bytes.fromhex("00 12 34 56 78"), 0) == []
+    for stream in (bytes(4), bytes(6), b"\1" + bytes(4)):
+        with pytest.raises(spec.GcolError) as raised:
+            bm_decode(BM_EXAMPLE_HEADER + stream, 0)
+        assert raised.value.kind == "malformed_page", stream
+
+
+def test_base_model_encoding_ids():
+    # 7: no zstd form; 0x0109 is not in the registry
+    with pytest.raises(spec.GcolError) as raised:
+        bm_decode(zstd_frame(BM_EXAMPLE), 2, encoding=0x0109)
+    assert raised.value.kind == "unknown_encoding"
+    # u8 only
+    for physical in ("u16", "i8", "u64", "binary", "f32"):
+        with pytest.raises(spec.GcolError) as raised:
+            bm_decode(BM_EXAMPLE, 2, physical=physical, decoded_len=2 * spec.WIDTH.get(physical, 1) + 4)
+        assert raised.value.kind == "encoding_not_applicable", physical
+    # the decoded length of 2 u8 values is 2
+    for decoded_len in (1, 3, 8):
+        with pytest.raises(spec.GcolError) as raised:
+            bm_decode(BM_EXAMPLE, 2, decoded_len=decoded_len)
+        assert raised.value.kind == "decoded_length", decoded_len
+
+
+def test_base_model_with_nulls():
+    """6.5: a validity section, then a base-model stream of all n slots (null slots included)."""
+    section = struct.pack("<I", 1) + bytes([0b01]) + bytes(3)
+    assert spec.decode_page(0x0009, "u8", 2, 8 + 2, section + BM_EXAMPLE, flags=1) == [0x1B, None]
+
+
+def _bm_pages(name):
+    reader = spec.GcolFile.open(CONFORMANCE / name)
+    pages = []
+    for page in range(reader.num_pages):
+        entry = reader.entry(page)
+        if entry["encoding"] == 0x0009:
+            stored = bytes(reader.data[entry["offset"]:entry["offset"] + entry["stored_len"]])
+            pages.append((reader.columns[entry["column_id"]], entry, stored))
+    return reader, pages
+
+
+@pytest.mark.parametrize("name", ["base_model.gcol", "reads_quality.gcol"])
+def test_base_model_conformance_pages(name):
+    """Every base-model page of the file decodes, and the encoder written from
+    7.9 and 7.12 makes it again byte for byte from its values and header."""
+    reader, pages = _bm_pages(name)
+    assert (reader.major, reader.minor) == (1, 5) and pages
+    headers = set()
+    for (ds, column), entry, stored in pages:
+        assert column["physical_type"] == "u8" and entry["flags"] == 0
+        n = entry["num_values"]
+        values = spec.decode_page(0x0009, "u8", n, entry["decoded_len"], stored)
+        k, flags, step, max_total = stored[0], stored[1], stored[2], struct.unpack_from("<H", stored, 3)[0]
+        headers.add((k, flags, step, max_total))
+        assert bm_page(bytes(values), k, bool(flags & 1), step, max_total) == stored, (ds["name"], column["name"])
+    assert headers == {(11, 1, 16, 256)}  # the reference writer's choice (7.12)
+
+
+def test_base_model_conformance_file_content():
+    """base_model.gcol: three pages of a u8 column: a random unit, its repeat
+    with a change and its reverse complement, runs of one base."""
+    reader, pages = _bm_pages("base_model.gcol")
+    assert [entry["num_values"] for _, entry, _ in pages] == [400, 400, 104]
+    values = reader.column_values("bases", "packed")
+    bases = bm_bases(values)
+    text = "".join("ACGT"[b] for b in bases)
+    assert len(values) == 904 and "A" * 9 + "T" * 5 in text[-32:]
+    # the unit's repeat and its reverse complement
+    window = text[:200]
+    assert text.count(window) == 2
+    assert window[::-1].translate(str.maketrans("ACGT", "TGCA")) in text
+
+
+def test_reads_quality_bases_in_base_model_pages():
+    """reads_quality.gcol: the binned dataset's bases are a base-model page
+    (its other datasets' bases are not); the reads are those of inputs/reads_R1.fq."""
+    reader, pages = _bm_pages("reads_quality.gcol")
+    assert {(ds["name"], column["name"]) for (ds, column), _, _ in pages} == {("binned", "bases")}
+    r1 = parse_fastq(CONFORMANCE / "inputs" / "reads_R1.fq")
+    assert spec.records_text(reader, "binned") == [seq for _, seq, _ in r1]
+
+
+def test_base_model_needs_minor_version_5():
+    """9: 0x0009 is a minor-5 feature; a file that says 1.4 is corrupt (at open)."""
+    data = (CONFORMANCE / "base_model.gcol").read_bytes()
+    assert reseal(data) == data
+    with pytest.raises(spec.GcolError) as raised:
+        spec.GcolFile(reseal(data, minor=4))
+    assert raised.value.kind == "manifest_invalid"
+    assert "minor-5" in str(raised.value) and "base-model" in str(raised.value) and "7.12" in str(raised.value)
+    table = [{"name": "t", "columns": [{"name": "b", "physical_type": "u8", "pages": [(0x0009, 0, 2, 2, BM_EXAMPLE)]}]}]
+    assert open_and_read_all(build_gcol(table, minor=5)).column_values("t", "b") == [0x1B, 0x1B]
+    assert spec.GcolFile(build_gcol(table, minor=6)).column_values("t", "b") == [0x1B, 0x1B]
+    for minor in (1, 4):
+        with pytest.raises(spec.GcolError) as raised:
+            spec.GcolFile(build_gcol(table, minor=minor))
+        assert raised.value.kind == "manifest_invalid"
+
+
+def _bm_cases():
+    """(name, packed bytes, k, reverse, step, max): pages reaching what the
+    conformance file (k 11, flag bit 0, step 16, max 256) does not."""
+    import random
+    rng = random.Random(12)
+    unit = bytes(rng.randrange(256) for _ in range(300))
+    bases = bm_bases(unit)
+    rc = [3 - b for b in reversed(bases)]
+
+    def pack(symbols):
+        symbols = symbols + [0] * (-len(symbols) % 4)
+        return bytes(symbols[i] << 6 | symbols[i + 1] << 4 | symbols[i + 2] << 2 | symbols[i + 3]
+                     for i in range(0, len(symbols), 4))
+
+    reads = pack(bases + rc + bases[:500] + [rng.choice([0, 0, 0, 1, 2, 3]) for _ in range(2000)])
+    skewed = pack([rng.choice([0] * 12 + [1, 2, 3]) for _ in range(8000)])
+    return [
+        ("no reverse, order 4", reads, 4, False, 16, 256),
+        ("order 1, reverse", reads, 1, True, 16, 256),
+        ("order 1, no reverse", reads, 1, False, 4, 65504),
+        ("order 11, reverse", reads, 11, True, 16, 256),
+        ("order 11, no reverse", reads, 11, False, 16, 256),
+        ("halving at max 16", skewed, 2, True, 16, 16),
+        ("step 255 at max 16: above max after halving", skewed, 1, True, 255, 16),
+        ("step 1, max 65504", skewed, 1, False, 1, 65504),
+        ("step 255, max 65504: halving at the largest max", skewed, 1, True, 255, 65504),
+        ("step 7, max 100", reads, 3, True, 7, 100),
+        ("one byte", b"\xe4", 11, True, 16, 256),
+        ("all A", bytes(300), 5, True, 16, 256),
+        ("all T", b"\xff" * 300, 5, True, 16, 256),
+    ]
+
+
+BM_CASES = _bm_cases()
+
+
+@pytest.mark.parametrize("case", BM_CASES, ids=[c[0] for c in BM_CASES])
+def test_base_model_pages_from_an_encoder_of_the_spec(case):
+    _, packed, k, reverse, step, max_total = case
+    page = bm_page(packed, k, reverse, step, max_total)
+    assert bm_decode(page, len(packed)) == list(packed)
+
+
+def _halvings(page, n):
+    """The model totals right after each halving while decoding the page."""
+    halved = []
+    original = spec.AdaptiveModel.update
+
+    def update(model, k):
+        before = model.total + model.step
+        symbol = original(model, k)
+        if model.total < before:
+            halved.append((model.total, model.max_total))
+        return symbol
+    spec.AdaptiveModel.update = update
+    try:
+        values = bm_decode(page, n)
+    finally:
+        spec.AdaptiveModel.update = original
+    return values, halved
+
+
+def test_base_model_halving_happens():
+    """7.9 step 2 with 7.12's max: halved (once) when the total passes max;
+    with step 255 and max 16 the total stays above max after halving."""
+    cases = dict((c[0], c[1:]) for c in BM_CASES)
+    packed, k, reverse, step, max_total = cases["halving at max 16"]
+    values, halved = _halvings(bm_page(packed, k, reverse, step, max_total), len(packed))
+    assert values == list(packed) and len(halved) > 100
+    packed, k, reverse, step, max_total = cases["step 255 at max 16: above max after halving"]
+    values, halved = _halvings(bm_page(packed, k, reverse, step, max_total), len(packed))
+    assert values == list(packed) and len(halved) > 100 and any(t > 16 for t, _ in halved)
+    packed, k, reverse, step, max_total = cases["step 255, max 65504: halving at the largest max"]
+    values, halved = _halvings(bm_page(packed, k, reverse, step, max_total), len(packed))
+    assert values == list(packed) and halved and all(t <= 65504 for t, _ in halved)
+    packed, k, reverse, step, max_total = cases["order 11, reverse"]
+    values, halved = _halvings(bm_page(packed, k, reverse, step, max_total), len(packed))
+    assert values == list(packed)
+
+
+def test_base_model_reverse_complement_learning_pays():
+    """Flag bit 0 (7.12): a unit followed by its reverse complement codes
+    smaller when the models also learn from the other strand."""
+    packed = dict((c[0], c[1]) for c in BM_CASES)["order 11, reverse"]
+    assert len(bm_page(packed, 11, True)) < len(bm_page(packed, 11, False))
+
+
+def test_base_model_pages_read_by_the_rust_reader(tmp_path):
+    """The encoder's pages, in a 1.5 file, decode to the same values in `gcol dump`."""
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    columns = []
+    for name, packed, k, reverse, step, max_total in BM_CASES + [("example", b"\x1b\x1b", 2, True, 16, 256)]:
+        page = bm_page(packed, k, reverse, step, max_total)
+        columns.append({"name": name, "physical_type": "u8", "pages": [(0x0009, 0, len(packed), len(packed), page)]})
+    out = tmp_path / "bm.gcol"
+    out.write_bytes(build_gcol([{"name": "t", "columns": columns}], minor=5))
+    reader = open_and_read_all(out.read_bytes())
+    dump = json.loads(subprocess.run([binary, "dump", str(out)], check=True, capture_output=True).stdout)
+    assert_matches_dump(reader, dump)
+    assert reader.column_values("t", "example") == [0x1B, 0x1B]
+
+
+@pytest.mark.parametrize("relative,reads", [("fastq/CHM1_illumina_42k.fastq.gz", 3000),
+                                            ("fastq/ont_pcs109_5k_cdna.fastq.gz", 300)])
+def test_base_model_on_real_reads(relative, reads, tmp_path):
+    """Reads converted with --compression archive (7.12: k 11, flag bit 0,
+    step 16, max 256, or zstd+plain where smaller): the bases decode to the
+    FASTQ's, and every base-model page is made again byte for byte by the
+    encoder written from 7.9 and 7.12. (A slice keeps pure Python quick.)"""
+    source = SHARED / relative
+    if not source.exists():
+        skipped(f"{source} not found (set GCOL_TEST_DATA)")
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    import gzip
+    with gzip.open(source, "rt") as f:
+        lines = [next(f) for _ in range(4 * reads)]
+    fastq = tmp_path / "reads.fq"
+    fastq.write_text("".join(lines))
+    out = tmp_path / "x.gcol"
+    subprocess.run([binary, "convert", "-q", str(fastq), "-o", str(out), "--name", "x", "--compression", "archive"],
+                   check=True)
+    reader = spec.GcolFile.open(out)
+    assert reader.verify()
+    column = reader.column("x", "bases")
+    assert 0x0009 in column["encodings"], column["encodings"]
+    assert spec.records_text(reader, "x") == [seq for _, seq, _ in parse_fastq(fastq)]
+    coded = 0
+    for page in range(column["first_page"], column["first_page"] + column["num_pages"]):
+        entry = reader.entry(page)
+        if entry["encoding"] != 0x0009:
+            continue
+        stored = bytes(reader.data[entry["offset"]:entry["offset"] + entry["stored_len"]])
+        assert stored[:5] == bytes([11, 1, 16]) + struct.pack("<H", 256)
+        values = spec.decode_page(0x0009, "u8", entry["num_values"], entry["decoded_len"], stored)
+        assert bm_page(bytes(values), 11, True, 16, 256) == stored
+        coded += 1
+    assert coded

@@ -138,6 +138,7 @@ pub fn encode(decoded: &[u8], num_values: usize) -> Result<Vec<u8>> {
     let mut all: Vec<Vec<Token>> = Vec::with_capacity(num_values);
     let mut last_with_key: std::collections::HashMap<&[u8], usize> =
         std::collections::HashMap::new();
+    let mut last_same: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
     let mut tokens = Vec::new();
     let mut scratch = Vec::new();
     for (i, name) in view.iter().enumerate() {
@@ -150,8 +151,13 @@ pub fn encode(decoded: &[u8], num_values: usize) -> Result<Vec<u8>> {
             });
         }
         let key = mate_key(name, &tokens);
-        let reference = key
-            .and_then(|k| last_with_key.get(k).copied())
+        // An earlier identical name (mates named alike, as in BAM), else
+        // one differing in its last token only (`X/1`, `X/2`), else the
+        // previous name.
+        let reference = last_same
+            .get(name)
+            .copied()
+            .or_else(|| key.and_then(|k| last_with_key.get(k).copied()))
             .or(i.checked_sub(1));
         let distance = reference.map_or(0, |r| i - r);
         encode_u32(&mut coder.distance, &mut rc, 0, distance as u32);
@@ -211,6 +217,7 @@ pub fn encode(decoded: &[u8], num_values: usize) -> Result<Vec<u8>> {
         if let Some(k) = key {
             last_with_key.insert(k, i);
         }
+        last_same.insert(name, i);
         all.push(std::mem::take(&mut tokens));
     }
     Ok(rc.finish())
@@ -227,8 +234,8 @@ pub fn decode(num_values: u32, values_len: u32, stored: &[u8]) -> Result<Vec<u8>
     let offsets_len = 4 * (n + 1);
     if offsets_len > values_len as usize {
         return Err(Error::DecodedLengthMismatch {
-            expected: offsets_len as u64,
-            actual: u64::from(values_len),
+            expected: u64::from(values_len),
+            actual: offsets_len as u64,
         });
     }
     let data_room = values_len as usize - offsets_len;
