@@ -70,7 +70,8 @@ def converted(workdir):
         key = (relative, tuple(sorted(options.items())))
         if key not in cache:
             source = need(relative)
-            out = workdir / (source.name.replace(".", "_") + ".gcol")
+            suffix = "".join(f"_{k}_{v}" for k, v in sorted(options.items()))
+            out = workdir / (source.name.replace(".", "_") + suffix + ".gcol")
             gcol.convert([source], out, names=["x"], **options)
             cache[key] = (out, plain_copy(source, workdir))
         return cache[key]

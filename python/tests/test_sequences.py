@@ -99,6 +99,29 @@ def test_seq_records_equal_biopython(converted, relative, fmt):
             assert a.letter_annotations["phred_quality"] == b.letter_annotations["phred_quality"]
 
 
+@pytest.mark.parametrize("compression", ["fast", "default", "archive"])
+@pytest.mark.parametrize("relative", ["fastq/CHM1_illumina_42k.fastq.gz", "fastq/ont_pcs109_5k_cdna.fastq.gz"])
+def test_reads_at_every_compression_equal_biopython(converted, relative, compression):
+    """Qualities, names and bases through the context-model encodings
+    (quality-model, name-tokens, base-model) read back as Biopython parses
+    the source, and the smaller levels are smaller."""
+    SeqIO = need_module("Bio.SeqIO")
+    path, plain = converted(relative, compression=compression)
+    reads = gcol.open(path)["x"]
+    with open(plain) as handle:
+        theirs = list(SeqIO.parse(handle, "fastq"))
+    assert len(reads) == len(theirs)
+    rng = random.Random(7)
+    for i in sorted(rng.sample(range(len(theirs)), 200)) + [0, len(theirs) - 1]:
+        record = theirs[i]
+        assert reads.names[i] == record.id
+        assert str(reads[i]) == str(record.seq)
+        assert list(reads.qualities(i)) == record.letter_annotations["phred_quality"]
+    if compression != "fast":
+        fast, _ = converted(relative, compression="fast")
+        assert path.stat().st_size < fast.stat().st_size
+
+
 def test_kernels_equal_plain_python_counts(converted):
     path, plain = converted("fasta/scerevisiae_S288C_R64_16chr.fa.gz")
     seqs = gcol.open(path)["x"]
