@@ -208,17 +208,21 @@ pub fn encode(values: &[u8], segments: &[u32], params: Option<Params>) -> Result
     }
 }
 
-/// The candidate (of [`Params::candidates`]) that codes `values` cut into
-/// `segments` smallest.
-pub fn choose(values: &[u8], segments: &[u32]) -> Params {
+/// The candidates ([`Params::candidates`]) for `values` cut into `segments`.
+pub fn candidates_for(values: &[u8], segments: &[u32]) -> Vec<Params> {
     let mut present = [false; 256];
     for &v in values {
         present[v as usize] = true;
     }
     let m = present.iter().filter(|&&p| p).count();
     let max_len = segments.iter().copied().max().unwrap_or(0) as usize;
+    Params::candidates(m, max_len)
+}
+
+/// The candidate that codes `values` cut into `segments` smallest.
+pub fn choose(values: &[u8], segments: &[u32]) -> Params {
     let mut best = (usize::MAX, DEFAULT);
-    for p in Params::candidates(m, max_len) {
+    for p in candidates_for(values, segments) {
         if let Ok(out) = encode(values, segments, Some(p)) {
             if out.len() < best.0 {
                 best = (out.len(), p);

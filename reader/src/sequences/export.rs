@@ -5,7 +5,7 @@ use std::io::Write;
 use gcol_format::schema::sequences::{FLAG_CRLF, FLAG_NO_FINAL_NEWLINE};
 
 use super::Sequences;
-use crate::{Error, Result};
+use crate::{ColumnReader, Error, Result};
 
 /// Options for [`Sequences::write_fasta`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -55,6 +55,35 @@ impl Sequences {
         out: &mut dyn Write,
         mate: Option<u8>,
         mut progress: impl FnMut(u64, u64),
+    ) -> Result<()> {
+        // Decode the quality and base pages on the pool while this thread
+        // decodes the names and writes records (waiting for a page only
+        // when it gets there first), when they fit well in the cache;
+        // larger datasets rely on readahead.
+        let budget = self.reader.cache().budget_bytes() / 4;
+        let columns: Vec<ColumnReader<'_>> = [self.ids.quality, Some(self.ids.residues)]
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.reader.column_by_id(id).ok())
+            .filter(|c| c.meta().decoded_bytes <= budget && c.num_pages() > 1)
+            .collect();
+        std::thread::scope(|scope| {
+            if !columns.is_empty() && crate::fork::global_pool_usable() {
+                scope.spawn(|| {
+                    for column in &columns {
+                        column.prefetch(0..column.num_pages());
+                    }
+                });
+            }
+            self.write_fastq_records(out, mate, &mut progress)
+        })
+    }
+
+    fn write_fastq_records(
+        &self,
+        out: &mut dyn Write,
+        mate: Option<u8>,
+        progress: &mut impl FnMut(u64, u64),
     ) -> Result<()> {
         let n = self.num_records as usize;
         let definitions = self.definitions()?;

@@ -323,8 +323,19 @@ impl QualityPages {
         let values = std::mem::take(&mut model.values);
         let segments = std::mem::take(&mut model.segments);
         if model.first && !model.search_every_page {
-            // Choose the parameters once, on the first page.
-            model.params = Some(quality_model::choose(&values, &segments));
+            // Choose the parameters once, on the first page, trying the
+            // candidates on the pool (later pages need the choice).
+            use rayon::prelude::*;
+            let candidates = quality_model::candidates_for(&values, &segments);
+            let best = candidates
+                .par_iter()
+                .filter_map(|&p| {
+                    quality_model::encode(&values, &segments, Some(p))
+                        .ok()
+                        .map(|out| (out.len(), p))
+                })
+                .min_by_key(|&(len, _)| len);
+            model.params = best.map(|(_, p)| p);
         }
         model.first = false;
         let params = if model.search_every_page {
