@@ -190,10 +190,9 @@ pub struct Models {
     max_total: u32,
     /// Entries of the open contexts, `nsym` each.
     entries: Vec<u32>,
-    /// Per context, where its entries start (valid while it is open).
-    slots: Vec<u32>,
-    /// Per context, the sum of its frequencies; 0 until first used.
-    totals: Vec<u32>,
+    /// Per context: where its entries start (valid while it is open) and
+    /// the sum of its frequencies (0 until first used), side by side.
+    slots: Vec<[u32; 2]>,
     /// Contexts in use, to reset them cheaply for the next page.
     touched: Vec<u32>,
 }
@@ -207,8 +206,7 @@ impl Models {
             step: u32::from(STEP),
             max_total: MAX_TOTAL,
             entries: Vec::new(),
-            slots: vec![0; contexts],
-            totals: vec![0; contexts],
+            slots: vec![[0, 0]; contexts],
             touched: Vec::new(),
         }
     }
@@ -232,13 +230,12 @@ impl Models {
         debug_assert!((1..=256).contains(&nsym));
         self.reset();
         self.nsym = nsym;
-        self.slots.resize(contexts, 0);
-        self.totals.resize(contexts, 0);
+        self.slots.resize(contexts, [0, 0]);
     }
 
     /// Number of contexts.
     pub fn contexts(&self) -> usize {
-        self.totals.len()
+        self.slots.len()
     }
 
     /// Symbols per model.
@@ -249,7 +246,7 @@ impl Models {
     /// Forget every model (they start again as on creation).
     pub fn reset(&mut self) {
         for &ctx in &self.touched {
-            self.totals[ctx as usize] = 0;
+            self.slots[ctx as usize][1] = 0;
         }
         self.touched.clear();
         self.entries.clear();
@@ -258,28 +255,28 @@ impl Models {
     /// Whether context `ctx` has been used since the last reset.
     #[inline]
     pub fn is_open(&self, ctx: usize) -> bool {
-        self.totals[ctx] != 0
+        self.slots[ctx][1] != 0
     }
 
     #[inline]
     fn open(&mut self, ctx: usize) -> usize {
-        if self.totals[ctx] == 0 {
+        let slot = self.slots[ctx];
+        if slot[1] == 0 {
             let base = self.entries.len();
             self.entries
                 .extend((0..self.nsym as u32).map(|i| (1 << 8) | i));
-            self.slots[ctx] = base as u32;
-            self.totals[ctx] = self.nsym as u32;
+            self.slots[ctx] = [base as u32, self.nsym as u32];
             self.touched.push(ctx as u32);
             return base;
         }
-        self.slots[ctx] as usize
+        slot[0] as usize
     }
 
     #[inline]
     fn update(&mut self, ctx: usize, base: usize, i: usize) {
         let entries = &mut self.entries[base..base + self.nsym];
         entries[i] += self.step << 8;
-        let mut total = self.totals[ctx] + self.step;
+        let mut total = self.slots[ctx][1] + self.step;
         if total > self.max_total {
             total = 0;
             for e in entries.iter_mut() {
@@ -289,7 +286,7 @@ impl Models {
                 total += f;
             }
         }
-        self.totals[ctx] = total;
+        self.slots[ctx][1] = total;
         if i > 0 && entries[i] >> 8 > entries[i - 1] >> 8 {
             entries.swap(i, i - 1);
         }
@@ -306,7 +303,7 @@ impl Models {
             cum += entries[i] >> 8;
             i += 1;
         }
-        rc.encode(cum, entries[i] >> 8, self.totals[ctx]);
+        rc.encode(cum, entries[i] >> 8, self.slots[ctx][1]);
         self.update(ctx, base, i);
     }
 
@@ -326,7 +323,7 @@ impl Models {
     #[inline]
     pub fn decode(&mut self, rc: &mut RangeDecoder<'_>, ctx: usize) -> Result<u8> {
         let base = self.open(ctx);
-        let target = rc.target(self.totals[ctx])?;
+        let target = rc.target(self.slots[ctx][1])?;
         let entries = &self.entries[base..base + self.nsym];
         let mut cum = 0u32;
         let mut i = 0;
