@@ -592,7 +592,8 @@ def decode_name_tokens(data, n, decoded_len, trace=None):
         j = 0
         while True:
             p = min(j, NT_MAX_POSITION)
-            kind = decode("type", p, 5)
+            f = 1 if d > 1 else 0  # 7.11: types of names referring further back than the previous
+            kind = decode("type", p + 32 * f, 5)
             if kind == NT_END:
                 break
             if j >= NT_MAX_TOKENS:

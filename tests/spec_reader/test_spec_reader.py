@@ -1281,8 +1281,9 @@ def nt_stream(names):
             code("distance", j, 256, (distance >> (8 * j)) & 0xFF)
         for j, op in enumerate(list(ops) + [("END",)]):
             p = min(j, 31)
+            t = p + (32 if distance > 1 else 0)  # 7.11: the type model's context
             if op[0] == "BEYOND":
-                total = models.setdefault(("type", p), EncoderModel(5)).total
+                total = models.setdefault(("type", t), EncoderModel(5)).total
                 rng = coder.range // total
                 assert coder.range - total * rng > 0, "no interval past the model's total here"
                 coder.low += total * rng
@@ -1291,7 +1292,7 @@ def nt_stream(names):
                     coder.range <<= 8
                     coder._shift()
                 return coder.finish()
-            code("type", p, 5, ["END", "MATCH", "DELTA", "NUM", "TEXT"].index(op[0]))
+            code("type", t, 5, ["END", "MATCH", "DELTA", "NUM", "TEXT"].index(op[0]))
             if op[0] == "DELTA":
                 code("delta", p, 256, op[1])
             elif op[0] == "NUM":

@@ -109,7 +109,7 @@ struct Coder {
 impl Coder {
     fn new() -> Coder {
         Coder {
-            types: Models::new(POSITIONS, TYPES),
+            types: Models::new(2 * POSITIONS, TYPES),
             deltas: Models::new(POSITIONS, 256),
             widths: Models::new(POSITIONS, MAX_DIGITS + 1),
             values: Models::new(POSITIONS * 8, 256),
@@ -165,6 +165,9 @@ pub fn encode(decoded: &[u8], num_values: usize) -> Result<Vec<u8>> {
             Some(r) => (view.get(r), all[r].as_slice()),
             None => (&b""[..], &[][..]),
         };
+        // Types are modelled apart for names referring further back than
+        // the previous name (mates, whose tokens mostly match).
+        let far = if distance > 1 { POSITIONS } else { 0 };
         for (j, token) in tokens.iter().enumerate() {
             let p = j.min(POSITIONS - 1);
             let previous = ref_tokens.get(j);
@@ -178,7 +181,7 @@ pub fn encode(decoded: &[u8], num_values: usize) -> Result<Vec<u8>> {
                 _ => false,
             };
             if same {
-                coder.types.encode(&mut rc, p, MATCH);
+                coder.types.encode(&mut rc, far + p, MATCH);
                 continue;
             }
             match *token {
@@ -192,10 +195,10 @@ pub fn encode(decoded: &[u8], num_values: usize) -> Result<Vec<u8>> {
                         _ => None,
                     };
                     if let Some(d) = delta {
-                        coder.types.encode(&mut rc, p, DELTA);
+                        coder.types.encode(&mut rc, far + p, DELTA);
                         coder.deltas.encode(&mut rc, p, (d - 1) as u8);
                     } else {
-                        coder.types.encode(&mut rc, p, NUM);
+                        coder.types.encode(&mut rc, far + p, NUM);
                         coder.widths.encode(&mut rc, p, width);
                         for (b, byte) in value.to_le_bytes().into_iter().enumerate() {
                             coder.values.encode(&mut rc, p * 8 + b, byte);
@@ -203,7 +206,7 @@ pub fn encode(decoded: &[u8], num_values: usize) -> Result<Vec<u8>> {
                     }
                 }
                 Token::Text { start, end } => {
-                    coder.types.encode(&mut rc, p, TEXT);
+                    coder.types.encode(&mut rc, far + p, TEXT);
                     coder.lengths.encode(&mut rc, p, (end - start) as u8);
                     for &byte in &name[start as usize..end as usize] {
                         coder.bytes.encode(&mut rc, p, byte);
@@ -213,7 +216,7 @@ pub fn encode(decoded: &[u8], num_values: usize) -> Result<Vec<u8>> {
         }
         coder
             .types
-            .encode(&mut rc, tokens.len().min(POSITIONS - 1), END);
+            .encode(&mut rc, far + tokens.len().min(POSITIONS - 1), END);
         if let Some(k) = key {
             last_with_key.insert(k, i);
         }
@@ -254,6 +257,7 @@ pub fn decode(num_values: u32, values_len: u32, stored: &[u8]) -> Result<Vec<u8>
             return Err(malformed("reference distance out of range", at));
         }
         let reference = (distance > 0).then(|| i - distance);
+        let far = if distance > 1 { POSITIONS } else { 0 };
         let (ref_start, ref_tokens) = match reference {
             Some(r) => (
                 if r == 0 { 0 } else { ends[r - 1] as usize },
@@ -265,7 +269,7 @@ pub fn decode(num_values: u32, values_len: u32, stored: &[u8]) -> Result<Vec<u8>
         let mut j = 0usize;
         loop {
             let p = j.min(POSITIONS - 1);
-            let kind = coder.types.decode(&mut rd, p)?;
+            let kind = coder.types.decode(&mut rd, far + p)?;
             if kind == END {
                 break;
             }
