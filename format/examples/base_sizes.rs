@@ -5,7 +5,10 @@ use std::io::BufRead;
 use gcol_format::encoding::base_model::{self, Params};
 
 fn main() {
-    let a: Vec<u32> = std::env::args().skip(1).map(|a| a.parse().unwrap()).collect();
+    let a: Vec<u32> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().unwrap())
+        .collect();
     let params = Params {
         order: a[0] as u8,
         step: a[1] as u8,
@@ -26,7 +29,12 @@ fn main() {
     }
     let packed: Vec<u8> = codes
         .chunks(4)
-        .map(|c| c.iter().chain(std::iter::repeat(&0)).take(4).fold(0u8, |b, &s| (b << 2) | s))
+        .map(|c| {
+            c.iter()
+                .chain(std::iter::repeat(&0))
+                .take(4)
+                .fold(0u8, |b, &s| (b << 2) | s)
+        })
         .collect();
     let t = std::time::Instant::now();
     let size: usize = packed
