@@ -578,7 +578,7 @@ def decode_name_tokens(data, n, decoded_len, trace=None):
         return decoder.decode(model)
 
     distance_models = [None] * 4  # 7.11: the distance, a number (7.9) with models 0 ..= 3
-    names = []  # each name's tokens, as decoded
+    # (earlier names are kept as bytes in `out`)
     out = []
     used = 0
     for i in range(n):
@@ -587,7 +587,8 @@ def decode_name_tokens(data, n, decoded_len, trace=None):
             raise malformed(f"name 0: reference distance {d}, not 0")
         if i > 0 and not 1 <= d <= i:
             raise malformed(f"name {i}: reference distance {d} outside 1..={i}")
-        reference = names[i - d] if d else []
+        # 7.11: a reference's tokens are those its bytes split into
+        reference = nt_split(out[i - d]) if d else []
         tokens, types = [], []
         j = 0
         while True:
@@ -638,7 +639,6 @@ def decode_name_tokens(data, n, decoded_len, trace=None):
             tokens.append(token)
             types.append(kind)
             j += 1
-        names.append(tokens)
         if trace is not None:
             trace.append((d, list(zip(types, tokens))))
         out.append(b"".join(token_bytes(t) for t in tokens))
@@ -647,6 +647,22 @@ def decode_name_tokens(data, n, decoded_len, trace=None):
         raise wrong_length(f"the names end after {4 * (n + 1) + used} bytes of layout, short of the decoded length "
                            f"{decoded_len}")
     return out
+
+
+def nt_split(name):
+    """7.11: a name's tokens: maximal runs of ASCII digits of at most 18
+    (numbers: value and width) and of other bytes of at most 255 (text)."""
+    tokens, at = [], 0
+    while at < len(name):
+        digit = 48 <= name[at] <= 57
+        limit = NT_MAX_WIDTH if digit else 255
+        end = at
+        while end < len(name) and (48 <= name[end] <= 57) == digit and end - at < limit:
+            end += 1
+        run = bytes(name[at:end])
+        tokens.append(("num", int(run), len(run)) if digit else ("text", run))
+        at = end
+    return tokens
 
 
 # 7.12 base-model (minor 5)

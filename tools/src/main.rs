@@ -90,12 +90,15 @@ enum Command {
         #[arg(long, default_value = "lossless")]
         quality_binning: String,
         /// FASTQ: speed against size. `default` codes qualities with a
-        /// context model (quality-model, format 1.5; about 20% smaller than
-        /// zstd on Illumina); `archive` also chooses the model for every page
-        /// and uses larger pages; `fast` keeps zstd pages (format 1.0 layout
-        /// for qualities, quickest to write).
-        #[arg(long, default_value = "default", value_parser = ["fast", "default", "archive"])]
-        compression: String,
+        /// context model and read names as tokens against earlier names
+        /// (quality-model, name-tokens; format 1.5; 19% smaller than zstd
+        /// pages on Illumina reads); `archive` also chooses the quality
+        /// model for every page, uses larger pages and codes bases with an
+        /// order-11 model (smallest; slower to read); `fast` keeps zstd
+        /// pages (quickest to write and to read one read from).
+        /// [default: default]
+        #[arg(long, value_parser = ["fast", "default", "archive"])]
+        compression: Option<String>,
         /// Reference of VCF/BCF inputs (FASTA, plain/gzip/BGZF, or .gcol):
         /// every REF is checked against it, mismatches are reported and
         /// listed by `gcol inspect`. When the reference is also an input
@@ -383,10 +386,21 @@ fn main() -> ExitCode {
                     options.set_zstd_level(zstd_level);
                     options.page_kib = page_kib;
                     options.binning = binning;
-                    options.compression = gcol_import::ReadCompression::parse(&compression)
-                        .expect("clap checked the value");
+                    options.compression = gcol_import::ReadCompression::parse(
+                        compression.as_deref().unwrap_or("default"),
+                    )
+                    .expect("clap checked the value");
                     options.threads = threads;
                     options.write.compact = !no_compact;
+                    if let (true, Some(level)) = (no_compact, compression.as_deref()) {
+                        if level != "fast" && !quiet {
+                            eprintln!(
+                                "warning: --no-compact writes the 1.0 layout: FASTQ qualities, \
+                                 names and bases stay zstd pages (--compression {level} needs \
+                                 format 1.5)"
+                            );
+                        }
+                    }
                     options.reference = reference;
                     if lenient_names {
                         options.fasta_names = gcol_import::NamePolicy::Lenient;

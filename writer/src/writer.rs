@@ -1321,7 +1321,7 @@ impl<W: Write> Writer<W> {
             return Err(Error::EncodeTask { column: name() });
         };
         // Keep a few ordinary-sized buffers (not those of huge pages).
-        if self.spare.len() < 4 && buffer.capacity() <= 4 << 20 {
+        if self.spare.len() < 4 && buffer.capacity() > 0 && buffer.capacity() <= 4 << 20 {
             self.spare.push(buffer);
         }
         let page = page.map_err(|source| {

@@ -139,22 +139,26 @@ impl<'a> RangeDecoder<'a> {
     }
 
     /// Remove the interval `[cum, cum + freq)` found for the last target.
+    /// Reading past the end of the stream is an error at once (spec 7.9),
+    /// so a short page cannot make the decoder run through its count.
     #[inline]
-    pub fn consume(&mut self, cum: u32, freq: u32) {
+    pub fn consume(&mut self, cum: u32, freq: u32) -> Result<()> {
         self.code -= cum * self.range;
         self.range *= freq;
         while self.range < TOP {
             self.range <<= 8;
-            let byte = match self.src.get(self.pos) {
-                Some(&b) => b,
-                None => {
-                    self.overrun = true;
-                    0
-                }
+            let Some(&byte) = self.src.get(self.pos) else {
+                self.overrun = true;
+                return Err(Error::MalformedPage {
+                    encoding: self.name,
+                    detail: "coded stream ends early",
+                    position: self.src.len() as u64,
+                });
             };
             self.pos += 1;
             self.code = (self.code << 8) | u32::from(byte);
         }
+        Ok(())
     }
 
     /// Check that decoding read every byte and no more.
@@ -334,7 +338,7 @@ impl Models {
             i += 1;
             f = entries[i] >> 8;
         }
-        rc.consume(cum, f);
+        rc.consume(cum, f)?;
         let sym = entries[i] as u8;
         self.update(ctx, base, i);
         Ok(sym)

@@ -247,9 +247,9 @@ pub fn decode(num_values: u32, values_len: u32, stored: &[u8]) -> Result<Vec<u8>
     // Names' bytes back to back, their ends, and their tokens.
     let mut data: Vec<u8> = Vec::with_capacity(data_room);
     let mut ends: Vec<u32> = Vec::with_capacity(n);
-    let mut token_start: Vec<u32> = Vec::with_capacity(n + 1);
-    let mut all: Vec<Token> = Vec::new();
-    token_start.push(0);
+    // The reference's tokens, split from its bytes (spec 7.11): memory stays
+    // within the page's decoded length whatever the number of tokens.
+    let mut ref_tokens: Vec<Token> = Vec::new();
     for i in 0..n {
         let at = i as u64;
         let distance = decode_u32(&mut coder.distance, &mut rd, 0)? as usize;
@@ -258,12 +258,16 @@ pub fn decode(num_values: u32, values_len: u32, stored: &[u8]) -> Result<Vec<u8>
         }
         let reference = (distance > 0).then(|| i - distance);
         let far = if distance > 1 { POSITIONS } else { 0 };
-        let (ref_start, ref_tokens) = match reference {
-            Some(r) => (
-                if r == 0 { 0 } else { ends[r - 1] as usize },
-                token_start[r] as usize..token_start[r + 1] as usize,
-            ),
-            None => (0, 0..0),
+        let ref_start = match reference {
+            Some(r) => {
+                let start = if r == 0 { 0 } else { ends[r - 1] as usize };
+                tokenise(&data[start..ends[r] as usize], &mut ref_tokens);
+                start
+            }
+            None => {
+                ref_tokens.clear();
+                0
+            }
         };
         let name_start = data.len();
         let mut j = 0usize;
@@ -276,8 +280,8 @@ pub fn decode(num_values: u32, values_len: u32, stored: &[u8]) -> Result<Vec<u8>
             if j >= MAX_TOKENS {
                 return Err(malformed("a name of more than 4096 tokens", at));
             }
-            let previous = (j < ref_tokens.len()).then(|| all[ref_tokens.start + j]);
-            let token = match kind {
+            let previous = ref_tokens.get(j).copied();
+            let _decoded: Token = match kind {
                 MATCH => match previous {
                     Some(Token::Num { value, width }) => {
                         render(value, width, &mut data);
@@ -342,11 +346,9 @@ pub fn decode(num_values: u32, values_len: u32, stored: &[u8]) -> Result<Vec<u8>
                     actual: (offsets_len + data.len()) as u64,
                 });
             }
-            all.push(token);
             j += 1;
         }
         ends.push(data.len() as u32);
-        token_start.push(all.len() as u32);
     }
     rd.finish()?;
     if data.len() != data_room {

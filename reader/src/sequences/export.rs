@@ -67,15 +67,29 @@ impl Sequences {
             .filter_map(|id| self.reader.column_by_id(id).ok())
             .filter(|c| c.meta().decoded_bytes <= budget && c.num_pages() > 1)
             .collect();
+        let stop = std::sync::atomic::AtomicBool::new(false);
         std::thread::scope(|scope| {
-            if !columns.is_empty() && crate::fork::global_pool_usable() {
+            // Not from a pool worker: the prefetch's jobs would wait for it.
+            if !columns.is_empty()
+                && crate::fork::global_pool_usable()
+                && rayon::current_thread_index().is_none()
+            {
                 scope.spawn(|| {
                     for column in &columns {
-                        column.prefetch(0..column.num_pages());
+                        // Two pages at a time, so an error or a closed
+                        // output stops the work soon.
+                        let pages = column.num_pages();
+                        let mut at = 0;
+                        while at < pages && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            column.prefetch(at..(at + 2).min(pages));
+                            at += 2;
+                        }
                     }
                 });
             }
-            self.write_fastq_records(out, mate, &mut progress)
+            let result = self.write_fastq_records(out, mate, &mut progress);
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            result
         })
     }
 
@@ -105,6 +119,15 @@ impl Sequences {
             self.fetch_record_into(record, 0..length, &mut seq)?;
             self.qualities_into(record, &mut qual)?;
             for q in &mut qual {
+                // spec 13: Phred values 0..=93 (a damaged page may hold others)
+                if *q > 93 {
+                    return Err(Error::Invariant {
+                        column: format!("{}/quality", self.dataset),
+                        row: self.records()?.offset[record],
+                        rule: "13",
+                        detail: format!("Phred value {} above 93 in read {}", *q, record + 1),
+                    });
+                }
                 *q += 33;
             }
             out.write_all(b"@").map_err(out_err)?;

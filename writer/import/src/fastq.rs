@@ -191,7 +191,7 @@ pub struct FastqOptions {
     /// Speed against size; `quality-model` pages need `format_minor` 5.
     pub compression: ReadCompression,
     /// Quality values per `quality-model` page; 0: the compression level's
-    /// (512 Ki, or 1 Mi for archive).
+    /// (512 Ki, or 4 Mi for archive).
     pub quality_page_values: usize,
     /// Name checks.
     pub names: NamePolicy,
