@@ -1624,3 +1624,70 @@ fn readers_see_one_version_while_the_file_is_replaced() {
     eprintln!("{reads} reads during {replacements} replacements, each of one whole version");
     assert!(reads > 0);
 }
+
+/// Reads converted at every `--compression` level fetch as `samtools
+/// fqidx` prints them from the FASTQ itself (real nanopore and Illumina
+/// reads, names picked across the file, `-n` line width too).
+#[test]
+fn fetch_fastq_matches_fqidx_at_every_level() {
+    if !gcol_tests::have_tool("samtools", "fetch_fastq_matches_fqidx_at_every_level") {
+        return;
+    }
+    let Some(data) = gcol_tests::shared_data("gcol fetch -f against samtools fqidx") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ont_pcs109_5k_cdna", "CHM1_illumina_42k"] {
+        let gz = data.join("fastq").join(format!("{name}.fastq.gz"));
+        let fq = dir.path().join(format!("{name}.fq"));
+        let text = Command::new("gzip")
+            .arg("-dc")
+            .arg(&gz)
+            .output()
+            .unwrap()
+            .stdout;
+        std::fs::write(&fq, &text).unwrap();
+        let names: Vec<String> = text
+            .split(|&b| b == b'\n')
+            .step_by(4)
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let l = String::from_utf8_lossy(&l[1..]).into_owned();
+                l.split([' ', '\t']).next().unwrap().to_string()
+            })
+            .collect();
+        let picks: Vec<&str> = (0..names.len())
+            .step_by(names.len() / 40)
+            .map(|i| names[i].as_str())
+            .collect();
+        for level in ["fast", "default", "archive"] {
+            let out = dir.path().join(format!("{name}.{level}.gcol"));
+            gcol_ok(&[
+                "convert",
+                "-q",
+                "--compression",
+                level,
+                fq.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ]);
+            for width in [None, Some("60")] {
+                let mut args = vec!["fetch", "-f", out.to_str().unwrap()];
+                let mut theirs = Command::new("samtools");
+                theirs.arg("fqidx").arg(&fq);
+                if let Some(w) = width {
+                    args.extend(["-n", w]);
+                    theirs.args(["-n", w]);
+                }
+                args.extend(picks.iter().copied());
+                let ours = gcol_ok(&args);
+                let theirs = theirs.args(&picks).output().unwrap();
+                assert!(theirs.status.success());
+                assert!(
+                    ours.stdout == theirs.stdout,
+                    "{name} at {level}, width {width:?}: output differs from samtools fqidx"
+                );
+            }
+        }
+    }
+}
