@@ -237,6 +237,15 @@ impl Models {
         self.slots.resize(contexts, [0, 0]);
     }
 
+    /// Bytes of memory held.
+    pub fn heap_bytes(&self) -> usize {
+        self.entries.capacity() * 4 + self.slots.capacity() * 8 + self.touched.capacity() * 4
+    }
+
+    /// Largest [`Models::heap_bytes`] a thread keeps between pages; larger
+    /// sets are freed after their page, so idle pool threads hold little.
+    pub const KEEP_BYTES: usize = 16 << 20;
+
     /// Number of contexts.
     pub fn contexts(&self) -> usize {
         self.slots.len()

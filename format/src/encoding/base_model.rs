@@ -70,8 +70,10 @@ fn with_models<T>(params: Params, f: impl FnOnce(&mut Models) -> T) -> T {
         .with_max_total(u32::from(params.max_total));
     models.reset();
     let out = f(&mut models);
-    models.reset();
-    SCRATCH.with(|s| *s.borrow_mut() = Some(models));
+    if models.heap_bytes() <= Models::KEEP_BYTES {
+        models.reset();
+        SCRATCH.with(|s| *s.borrow_mut() = Some(models));
+    }
     out
 }
 

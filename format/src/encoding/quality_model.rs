@@ -169,8 +169,10 @@ fn with_models<T>(contexts: usize, nsym: usize, f: impl FnOnce(&mut Models) -> T
         None => Models::new(contexts, nsym),
     };
     let out = f(&mut models);
-    models.reset();
-    SCRATCH.with(|s| *s.borrow_mut() = Some(models));
+    if models.heap_bytes() <= Models::KEEP_BYTES {
+        models.reset();
+        SCRATCH.with(|s| *s.borrow_mut() = Some(models));
+    }
     out
 }
 
