@@ -5,6 +5,7 @@ Run: python3 -m pytest tests/spec_reader (needs `zstandard`; the real-data
 tests also need a built `gcol` binary, found at $GCOL_BIN or target/*/gcol).
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,6 +17,26 @@ import pytest
 import zstandard
 
 import gcol_spec_reader as spec
+
+
+@contextlib.contextmanager
+def counting_halvings():
+    """The (total, max_total) of every model halving (7.9 step 2) while the
+    block runs."""
+    halved = []
+    original = spec.AdaptiveModel.update
+
+    def update(model, k):
+        before = model.total + model.step
+        symbol = original(model, k)
+        if model.total < before:
+            halved.append((model.total, model.max_total))
+        return symbol
+    spec.AdaptiveModel.update = update
+    try:
+        yield halved
+    finally:
+        spec.AdaptiveModel.update = original
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONFORMANCE = ROOT / "spec" / "conformance"
@@ -1143,21 +1164,9 @@ def test_quality_model_pages_from_an_encoder_of_the_spec(case):
 def test_quality_model_halving_happens():
     _, symbols, segments, params, table, fixed = next(c for c in QM_CASES if c[0] == "halving")
     page = qm_page(symbols, segments, table=table, fixed=fixed, **params)
-    halved = []
-    original = spec.AdaptiveModel.update
-
-    def update(model, k):
-        before = model.total
-        symbol = original(model, k)
-        if model.total < before:
-            halved.append(model.total)
-        return symbol
-    spec.AdaptiveModel.update = update
-    try:
+    with counting_halvings() as halved:
         assert spec.decode_page(0x0007, "u8", len(symbols), len(symbols), page) == [table[q] for q in symbols]
-    finally:
-        spec.AdaptiveModel.update = original
-    assert len(halved) >= 2 and all(t <= 65504 for t in halved)
+    assert len(halved) >= 2 and all(t <= 65504 for t, _ in halved)
 
 
 def test_quality_model_pages_read_by_the_rust_reader(tmp_path):
@@ -1655,20 +1664,8 @@ def test_name_tokens_pages_from_an_encoder_of_the_spec(case):
 
 def test_name_tokens_halving_and_far_references_happen():
     stored, decoded_len = nt_page(dict(NT_CASES)["halving"])
-    halved = []
-    original = spec.AdaptiveModel.update
-
-    def update(model, k):
-        before = model.total
-        symbol = original(model, k)
-        if model.total < before:
-            halved.append(model.total)
-        return symbol
-    spec.AdaptiveModel.update = update
-    try:
+    with counting_halvings() as halved:
         assert nt_decode(stored, 20000, decoded_len) == dict(NT_CASES)["halving"]
-    finally:
-        spec.AdaptiveModel.update = original
     assert len(halved) >= 2
     mates = dict(NT_CASES)["mates"]
     trace = []
@@ -2036,20 +2033,8 @@ def test_base_model_pages_from_an_encoder_of_the_spec(case):
 
 def _halvings(page, n):
     """The model totals right after each halving while decoding the page."""
-    halved = []
-    original = spec.AdaptiveModel.update
-
-    def update(model, k):
-        before = model.total + model.step
-        symbol = original(model, k)
-        if model.total < before:
-            halved.append((model.total, model.max_total))
-        return symbol
-    spec.AdaptiveModel.update = update
-    try:
+    with counting_halvings() as halved:
         values = bm_decode(page, n)
-    finally:
-        spec.AdaptiveModel.update = original
     return values, halved
 
 

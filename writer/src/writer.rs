@@ -405,47 +405,31 @@ impl ColumnSpec {
         bitmap: Option<&[u8]>,
         decoded: &[u8],
     ) -> gcol_format::Result<EncodedPage> {
-        let keep = matches!(self.layout, Some(ColumnLayout::List { .. }));
-        if let Some(other) = self.alternative {
-            let first = ColumnSpec {
-                alternative: None,
-                ..self.clone()
-            }
-            .encode(num_values, bitmap, decoded);
-            let second = ColumnSpec {
-                alternative: None,
-                encoding: other,
-                ..self.clone()
-            }
-            .encode(num_values, bitmap, decoded);
-            return match (first, second) {
-                (Ok(a), Ok(b)) => Ok(if b.stored.len() < a.stored.len() {
-                    b
-                } else {
-                    a
-                }),
-                (Ok(a), Err(_)) => Ok(a),
-                (Err(_), b) => b,
-            };
+        let first = self.encode_as(self.encoding, num_values, bitmap, decoded);
+        let Some(other) = self.alternative else {
+            return first;
+        };
+        match (first, self.encode_as(other, num_values, bitmap, decoded)) {
+            (Ok(a), Ok(b)) if b.stored.len() < a.stored.len() => Ok(b),
+            (Ok(a), _) => Ok(a),
+            (Err(_), b) => b,
         }
+    }
+
+    /// One page in `encoding`, as the column's declaration says (zstd
+    /// dropped when it does not help, unless the encoding is fixed).
+    fn encode_as(
+        &self,
+        encoding: Encoding,
+        num_values: u32,
+        bitmap: Option<&[u8]>,
+        decoded: &[u8],
+    ) -> gcol_format::Result<EncodedPage> {
+        let keep = matches!(self.layout, Some(ColumnLayout::List { .. }));
         if self.zstd_fallback {
-            encode_adaptive_nullable(
-                self.encoding,
-                self.physical,
-                num_values,
-                bitmap,
-                decoded,
-                keep,
-            )
+            encode_adaptive_nullable(encoding, self.physical, num_values, bitmap, decoded, keep)
         } else {
-            encode_with(
-                self.encoding,
-                self.physical,
-                num_values,
-                bitmap,
-                decoded,
-                keep,
-            )
+            encode_with(encoding, self.physical, num_values, bitmap, decoded, keep)
         }
     }
 

@@ -215,19 +215,6 @@ impl Models {
         }
     }
 
-    /// The same models with frequency increment `step` (1..=1024).
-    pub fn with_step(mut self, step: u32) -> Models {
-        self.step = step;
-        self
-    }
-
-    /// The same models halving when their total passes `max_total`
-    /// (at most [`MAX_TOTAL`]).
-    pub fn with_max_total(mut self, max_total: u32) -> Models {
-        self.max_total = max_total.min(MAX_TOTAL);
-        self
-    }
-
     /// Make these `contexts` models of `nsym` symbols, all unused, keeping
     /// the memory already held.
     pub fn reshape(&mut self, contexts: usize, nsym: usize) {
@@ -251,11 +238,6 @@ impl Models {
         self.slots.len()
     }
 
-    /// Symbols per model.
-    pub fn nsym(&self) -> usize {
-        self.nsym
-    }
-
     /// Forget every model (they start again as on creation).
     pub fn reset(&mut self) {
         for &ctx in &self.touched {
@@ -263,12 +245,6 @@ impl Models {
         }
         self.touched.clear();
         self.entries.clear();
-    }
-
-    /// Whether context `ctx` has been used since the last reset.
-    #[inline]
-    pub fn is_open(&self, ctx: usize) -> bool {
-        self.slots[ctx][1] != 0
     }
 
     #[inline]
@@ -352,6 +328,38 @@ impl Models {
         self.update(ctx, base, i);
         Ok(sym)
     }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Option<Models>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run `f` with `contexts` models of `nsym` symbols, frequency increment
+/// `step` and halving above `max_total`, reusing this thread's memory
+/// across pages (a fresh set costs page faults on every use); sets above
+/// [`Models::KEEP_BYTES`] are freed afterwards.
+pub fn with_scratch<T>(
+    contexts: usize,
+    nsym: usize,
+    step: u32,
+    max_total: u32,
+    f: impl FnOnce(&mut Models) -> T,
+) -> T {
+    let mut models = match SCRATCH.with(|s| s.borrow_mut().take()) {
+        Some(mut m) => {
+            m.reshape(contexts, nsym);
+            m
+        }
+        None => Models::new(contexts, nsym),
+    };
+    models.step = step;
+    models.max_total = max_total.min(MAX_TOTAL);
+    let out = f(&mut models);
+    if models.heap_bytes() <= Models::KEEP_BYTES {
+        models.reset();
+        SCRATCH.with(|s| *s.borrow_mut() = Some(models));
+    }
+    out
 }
 
 /// Code an unsigned value of up to 32 bits as four bytes, low byte first,

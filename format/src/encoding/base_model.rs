@@ -5,7 +5,7 @@
 //! coder of [`super::arith`]. Archive-level: smaller than zstd on reads,
 //! slower to decode.
 
-use super::arith::{Models, RangeDecoder, RangeEncoder, MAX_TOTAL};
+use super::arith::{with_scratch, Models, RangeDecoder, RangeEncoder, MAX_TOTAL};
 use crate::{Error, Result};
 
 const NAME: &str = "base-model";
@@ -54,27 +54,15 @@ impl Params {
     }
 }
 
-thread_local! {
-    static SCRATCH: std::cell::RefCell<Option<Models>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Run `f` with the models of `params`, reused across pages of a thread.
+/// [`with_scratch`] with the models of `params`.
 fn with_models<T>(params: Params, f: impl FnOnce(&mut Models) -> T) -> T {
-    let contexts = 1usize << (2 * params.order);
-    let models = SCRATCH
-        .with(|s| s.borrow_mut().take())
-        .filter(|m| m.contexts() == contexts)
-        .unwrap_or_else(|| Models::new(contexts, 4));
-    let mut models = models
-        .with_step(u32::from(params.step))
-        .with_max_total(u32::from(params.max_total));
-    models.reset();
-    let out = f(&mut models);
-    if models.heap_bytes() <= Models::KEEP_BYTES {
-        models.reset();
-        SCRATCH.with(|s| *s.borrow_mut() = Some(models));
-    }
-    out
+    with_scratch(
+        1usize << (2 * params.order),
+        4,
+        u32::from(params.step),
+        u32::from(params.max_total),
+        f,
+    )
 }
 
 /// Context state over the page's bases.

@@ -269,7 +269,6 @@ pub fn decode(num_values: u32, values_len: u32, stored: &[u8]) -> Result<Vec<u8>
                 0
             }
         };
-        let name_start = data.len();
         let mut j = 0usize;
         loop {
             let p = j.min(POSITIONS - 1);
@@ -281,20 +280,15 @@ pub fn decode(num_values: u32, values_len: u32, stored: &[u8]) -> Result<Vec<u8>
                 return Err(malformed("a name of more than 4096 tokens", at));
             }
             let previous = ref_tokens.get(j).copied();
-            let _decoded: Token = match kind {
+            match kind {
                 MATCH => match previous {
                     Some(Token::Num { value, width }) => {
                         render(value, width, &mut data);
-                        Token::Num { value, width }
                     }
                     Some(Token::Text { start, end }) => {
-                        let (s, e) = (ref_start + start as usize, ref_start + end as usize);
-                        let start = (data.len() - name_start) as u32;
-                        data.extend_from_within(s..e);
-                        Token::Text {
-                            start,
-                            end: start + (e - s) as u32,
-                        }
+                        data.extend_from_within(
+                            ref_start + start as usize..ref_start + end as usize,
+                        );
                     }
                     None => return Err(malformed("MATCH with no token to match", at)),
                 },
@@ -309,7 +303,6 @@ pub fn decode(num_values: u32, values_len: u32, stored: &[u8]) -> Result<Vec<u8>
                     if !render(value, width, &mut data) {
                         return Err(malformed("DELTA value wider than its token", at));
                     }
-                    Token::Num { value, width }
                 }
                 NUM => {
                     let width = coder.widths.decode(&mut rd, p)?;
@@ -321,25 +314,18 @@ pub fn decode(num_values: u32, values_len: u32, stored: &[u8]) -> Result<Vec<u8>
                     if width == 0 || !render(value, width, &mut data) {
                         return Err(malformed("number wider than its digit count", at));
                     }
-                    Token::Num { value, width }
                 }
                 TEXT => {
                     let len = coder.lengths.decode(&mut rd, p)?;
                     if len == 0 {
                         return Err(malformed("empty text token", at));
                     }
-                    let start = (data.len() - name_start) as u32;
                     for _ in 0..len {
-                        let byte = coder.bytes.decode(&mut rd, p)?;
-                        data.push(byte);
-                    }
-                    Token::Text {
-                        start,
-                        end: start + u32::from(len),
+                        data.push(coder.bytes.decode(&mut rd, p)?);
                     }
                 }
                 _ => return Err(malformed("unknown token type", at)),
-            };
+            }
             if data.len() > data_room {
                 return Err(Error::DecodedLengthMismatch {
                     expected: u64::from(values_len),

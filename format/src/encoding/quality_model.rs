@@ -6,7 +6,9 @@
 //! read's values have varied so far. A page holds whole reads (segments)
 //! and their lengths, so it decodes without its neighbours.
 
-use super::arith::{decode_u32, encode_u32, Models, RangeDecoder, RangeEncoder};
+use super::arith::{
+    decode_u32, encode_u32, with_scratch, Models, RangeDecoder, RangeEncoder, MAX_TOTAL, STEP,
+};
 use crate::varint::{read_u64, write_u64};
 use crate::{Error, Result};
 
@@ -154,26 +156,9 @@ impl Walker {
     }
 }
 
-thread_local! {
-    static SCRATCH: std::cell::RefCell<Option<Models>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Run `f` with a model set of `contexts` x `nsym`, reusing one thread's
-/// memory across pages (a fresh set costs page faults on every use).
+/// [`with_scratch`] with the models' usual increment and limit (7.9).
 fn with_models<T>(contexts: usize, nsym: usize, f: impl FnOnce(&mut Models) -> T) -> T {
-    let mut models = match SCRATCH.with(|s| s.borrow_mut().take()) {
-        Some(mut m) => {
-            m.reshape(contexts, nsym);
-            m
-        }
-        None => Models::new(contexts, nsym),
-    };
-    let out = f(&mut models);
-    if models.heap_bytes() <= Models::KEEP_BYTES {
-        models.reset();
-        SCRATCH.with(|s| *s.borrow_mut() = Some(models));
-    }
-    out
+    with_scratch(contexts, nsym, u32::from(STEP), MAX_TOTAL, f)
 }
 
 /// Encode `values` cut into `segments` (lengths summing to the number of
@@ -219,19 +204,6 @@ pub fn candidates_for(values: &[u8], segments: &[u32]) -> Vec<Params> {
     let m = present.iter().filter(|&&p| p).count();
     let max_len = segments.iter().copied().max().unwrap_or(0) as usize;
     Params::candidates(m, max_len)
-}
-
-/// The candidate that codes `values` cut into `segments` smallest.
-pub fn choose(values: &[u8], segments: &[u32]) -> Params {
-    let mut best = (usize::MAX, DEFAULT);
-    for p in candidates_for(values, segments) {
-        if let Ok(out) = encode(values, segments, Some(p)) {
-            if out.len() < best.0 {
-                best = (out.len(), p);
-            }
-        }
-    }
-    best.1
 }
 
 /// Parameters used when no candidate applies: one context (valid for

@@ -204,6 +204,16 @@ pub struct FastqOptions {
 }
 
 impl FastqOptions {
+    /// The level in effect: below format 1.5 (`format_minor` < 5), `fast`,
+    /// whatever was asked.
+    pub fn effective_compression(&self) -> ReadCompression {
+        if self.format_minor >= 5 {
+            self.compression
+        } else {
+            ReadCompression::Fast
+        }
+    }
+
     /// Defaults: zstd 9 for bases and qualities, 64 KiB base pages, lossless;
     /// repeated read names kept (interleaved pairs and `samtools fastq`
     /// output repeat them), as every peer does.
@@ -275,8 +285,8 @@ struct ModelPages {
 
 impl QualityPages {
     fn new(column: ColumnId, options: &FastqOptions) -> QualityPages {
-        let model = (options.format_minor >= 5 && options.compression != ReadCompression::Fast)
-            .then(|| ModelPages {
+        let model =
+            (options.effective_compression() != ReadCompression::Fast).then(|| ModelPages {
                 page_values: match options.quality_page_values {
                     0 => options.compression.quality_page_values(),
                     n => n,
@@ -406,7 +416,7 @@ pub fn import_fastq_from<W: Write>(
 
     let binning_table = options.binning.table();
     let (dataset, columns) = add_dataset(writer, options, paired, binning_table.as_ref())?;
-    let encoding = if options.format_minor >= 5 && options.compression == ReadCompression::Archive {
+    let encoding = if options.effective_compression() == ReadCompression::Archive {
         // An order-11 context model over the bases (spec 7.12): smaller than
         // zstd on reads, slower to decode.
         Encoding::base_model()
@@ -583,7 +593,7 @@ fn add_dataset<W: Write>(
     let columns = Columns {
         name: writer.add_column(
             dataset,
-            if options.format_minor >= 5 && options.compression != ReadCompression::Fast {
+            if options.effective_compression() != ReadCompression::Fast {
                 // Tokens against earlier names (spec 7.11); zstd text when
                 // that is smaller (UUID names of ONT reads).
                 column(col::NAME)
@@ -611,7 +621,7 @@ fn add_dataset<W: Write>(
             dataset,
             column(reads_columns::QUALITY)
                 .encoding(
-                    if options.format_minor >= 5 && options.compression != ReadCompression::Fast {
+                    if options.effective_compression() != ReadCompression::Fast {
                         Encoding::quality_model()
                     } else {
                         Encoding::PLAIN.with_zstd(options.quality_zstd_level.max(1))
@@ -686,12 +696,7 @@ fn record_provenance<W: Write>(writer: &mut Writer<W>, sources: &[Source], optio
     options_map.insert("quality_binning".to_string(), options.binning.describe());
     options_map.insert(
         "compression".to_string(),
-        if options.format_minor >= 5 {
-            options.compression.name()
-        } else {
-            ReadCompression::Fast.name()
-        }
-        .to_string(),
+        options.effective_compression().name().to_string(),
     );
     options_map.insert("zstd_level".to_string(), options.zstd_level.to_string());
     options_map.insert("page_bytes".to_string(), options.page_bytes.to_string());
