@@ -24,6 +24,7 @@
 //! assert_eq!(decoded.as_bytes(&page.stored), plain);
 //! ```
 
+pub mod bam;
 pub mod coords;
 pub mod crc;
 pub mod directory;

@@ -25,6 +25,7 @@
 //!
 //! The byte layout is specified in `spec/` at the repository root.
 
+pub mod alignments;
 #[cfg(feature = "arrow")]
 pub mod arrow;
 mod cache;
@@ -40,6 +41,7 @@ pub mod sequences;
 pub mod variants;
 mod verify;
 
+pub use alignments::{AlignmentRegion, Alignments, RecordFilter};
 pub use cache::{CacheMetrics, CacheOptions, EvictionPolicy, PageCache};
 pub use column::ColumnReader;
 pub use error::{Error, Result};

@@ -8,6 +8,7 @@
 mod cat;
 mod convert;
 mod copy;
+mod depth;
 mod dump;
 mod exit;
 mod export;
@@ -208,8 +209,24 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
-    /// Print VCF records of a variants dataset, like `bcftools view`.
+    /// Per-base depth of an alignments dataset, like `samtools depth`.
     ///
+    /// Counts M, = and X bases of records without the -G flags (default
+    /// UNMAP, SECONDARY, QCFAIL, DUP), deletions and skips not counted;
+    /// prints reference, 1-based position and depth, positions of depth 0
+    /// only with -a.
+    Depth(depth::DepthArgs),
+    /// Print VCF records of a variants dataset, like `bcftools view`, or
+    /// SAM records of an alignments dataset, like `samtools view`.
+    ///
+    /// Alignments: regions are 1-based and inclusive (`chr1`,
+    /// `chr1:1000-2000`); a record is printed when its span (POS over the
+    /// CIGAR's reference length) overlaps a region, per region in file
+    /// order; -f/-F/-q filter by FLAG and MAPQ; -h adds the header and -H
+    /// prints only the header (samtools' meanings); -b or `-o x.bam` writes
+    /// BAM.
+    ///
+    /// Variants:
     /// Regions are 1-based and inclusive (`20`, `20:1000000-1100000`); a
     /// record is printed when it overlaps a region (its span runs from POS
     /// over REF, or to INFO/END), once, in file order. With -s/-S the
@@ -463,6 +480,7 @@ fn main() -> ExitCode {
             quiet,
         }),
         Command::View(args) => view::run(args),
+        Command::Depth(args) => depth::run(args),
         Command::Motif {
             file,
             pattern,

@@ -1,10 +1,12 @@
-//! `gcol view`: VCF records of a variants dataset, with bcftools' options.
+//! `gcol view`: VCF records of a variants dataset, with bcftools' options,
+//! or SAM/BAM records of an alignments dataset, with samtools' options.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use gcol_reader::alignments::{write_alignments, AlignmentExport, AlignmentOutput};
 use gcol_reader::variants::{write_vcf, VcfExport, VcfOutput, VcfWriteOptions};
-use gcol_reader::{Reader, Variants, VcfRegion};
+use gcol_reader::{AlignmentRegion, Alignments, Reader, RecordFilter, Variants, VcfRegion};
 use gcol_writer::AtomicFile;
 
 use crate::exit::{CliResult, Failure, INVALID};
@@ -50,7 +52,20 @@ pub struct ViewArgs {
     /// from the output name, else v.
     #[arg(short = 'O', long)]
     pub output_type: Option<String>,
-    /// The variants dataset (needed when the file has several).
+    /// Alignments: keep records with all these FLAG bits (decimal or 0x hex).
+    #[arg(short = 'f', long = "require-flags", value_parser = parse_flags)]
+    pub require_flags: Option<u16>,
+    /// Alignments: drop records with any of these FLAG bits.
+    #[arg(short = 'F', long = "excl-flags", value_parser = parse_flags)]
+    pub exclude_flags: Option<u16>,
+    /// Alignments: keep records with MAPQ at least this.
+    #[arg(short = 'q', long = "min-MQ")]
+    pub min_mapq: Option<u8>,
+    /// Alignments: write BAM (as `samtools view -b`).
+    #[arg(short = 'b', long = "bam")]
+    pub bam: bool,
+    /// The dataset (needed when the file has several variants or
+    /// alignments datasets).
     #[arg(long)]
     pub dataset: Option<String>,
     /// Print help.
@@ -184,8 +199,124 @@ pub fn choose_rows(
     Ok(Some(variants.regions_rows(&regions)?))
 }
 
+/// FLAG bits as samtools takes them: decimal, `0x` hex or `0` octal.
+fn parse_flags(text: &str) -> Result<u16, String> {
+    let parsed = if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        u16::from_str_radix(hex, 16)
+    } else if text.len() > 1 && text.starts_with('0') {
+        u16::from_str_radix(&text[1..], 8)
+    } else {
+        text.parse::<u16>()
+    };
+    parsed.map_err(|_| format!("{text:?} is not a FLAG value (0..65535, decimal or 0x hex)"))
+}
+
+/// The alignments dataset to view: `--dataset`, or the only alignments
+/// dataset when the file has no variants dataset chosen.
+fn alignments_dataset(reader: &Reader, dataset: Option<&str>) -> Option<String> {
+    let datasets = reader.datasets();
+    match dataset {
+        Some(name) => datasets
+            .iter()
+            .find(|d| d.name == name && Alignments::is_alignments(d))
+            .map(|d| d.name.clone()),
+        None => {
+            let found: Vec<&str> = datasets
+                .iter()
+                .filter(|d| Alignments::is_alignments(d))
+                .map(|d| d.name.as_str())
+                .collect();
+            let variants = datasets.iter().any(Variants::is_variants);
+            match found.as_slice() {
+                [one] if !variants => Some(one.to_string()),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Regions of an alignments dataset from the command line and `-r`.
+pub fn alignment_regions(
+    alignments: &Alignments,
+    regions: &[String],
+    list: Option<&str>,
+) -> Result<Vec<AlignmentRegion>, Failure> {
+    let mut texts: Vec<String> = regions.to_vec();
+    if let Some(list) = list {
+        texts.extend(list.split(',').filter(|s| !s.is_empty()).map(String::from));
+    }
+    texts
+        .iter()
+        .map(|t| alignments.region(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::new(USAGE, e.to_string()))
+}
+
+/// `samtools view`: SAM (or BAM with `-b`/`-o x.bam`) of the records
+/// overlapping the regions, filtered by FLAG and MAPQ; `-h` adds the
+/// header, `-H` prints only the header (samtools' meanings).
+fn run_alignments(args: &ViewArgs, reader: &Reader, name: &str) -> CliResult {
+    let alignments = Alignments::open(reader, name)?;
+    if args.samples.is_some() || args.samples_file.is_some() || args.regions_file.is_some() {
+        return Err(Failure::new(
+            USAGE,
+            "-s, -S and -R select variants; an alignments dataset takes regions and -f/-F/-q",
+        ));
+    }
+    let regions = alignment_regions(&alignments, &args.regions, args.region_list.as_deref())?;
+    let kind = match (&args.output_type, &args.output) {
+        (Some(t), _) => match t.to_ascii_lowercase().as_str() {
+            "sam" | "v" => AlignmentOutput::Sam,
+            "bam" | "b" => AlignmentOutput::Bam,
+            other => {
+                return Err(Failure::new(
+                    USAGE,
+                    format!("-O {other}: expected sam or bam for alignments"),
+                ))
+            }
+        },
+        _ if args.bam => AlignmentOutput::Bam,
+        (None, Some(path)) if path.as_os_str() != "-" => AlignmentOutput::from_path(path),
+        _ => AlignmentOutput::Sam,
+    };
+    let export = AlignmentExport {
+        regions,
+        filter: RecordFilter {
+            require: args.require_flags.unwrap_or(0),
+            exclude: args.exclude_flags.unwrap_or(0),
+            min_mapq: args.min_mapq.unwrap_or(0),
+        },
+        // samtools: -h with the header, -H the header only.
+        header: args.header_only,
+        header_only: args.no_header,
+    };
+    match &args.output {
+        Some(path) if path.as_os_str() != "-" => {
+            write_alignments(&alignments, &export, kind, AtomicFile::create(path)?)?.commit()?;
+        }
+        _ => {
+            let mut out = write_alignments(&alignments, &export, kind, std::io::stdout())?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: ViewArgs) -> CliResult {
     let reader = Reader::open(&args.file)?;
+    if let Some(name) = alignments_dataset(&reader, args.dataset.as_deref()) {
+        return run_alignments(&args, &reader, &name);
+    }
+    if args.require_flags.is_some()
+        || args.exclude_flags.is_some()
+        || args.min_mapq.is_some()
+        || args.bam
+    {
+        return Err(Failure::new(
+            USAGE,
+            "-f, -F, -q and -b filter alignments; this is a variants dataset",
+        ));
+    }
     let variants = open_variants(&reader, args.dataset.as_deref())?;
     let mut samples = choose_samples(
         &variants,

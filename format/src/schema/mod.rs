@@ -7,6 +7,7 @@
 //! place. Kinds without a module here (`table`, or a kind from a newer
 //! producer) stay readable generically, column by column.
 
+pub mod alignments;
 pub mod reads;
 pub mod sequences;
 pub mod variants;
@@ -76,7 +77,12 @@ pub struct Schema {
 }
 
 /// Every kind with a schema module.
-pub const SCHEMAS: [&Schema; 3] = [&sequences::SCHEMA, &reads::SCHEMA, &variants::SCHEMA];
+pub const SCHEMAS: [&Schema; 4] = [
+    &sequences::SCHEMA,
+    &reads::SCHEMA,
+    &variants::SCHEMA,
+    &alignments::SCHEMA,
+];
 
 /// The schema of `kind`, or `None` for kinds read generically.
 pub fn for_kind(kind: &str) -> Option<&'static Schema> {

@@ -21,6 +21,7 @@ pub use block::{FormatValues, InfoValues, SiteBlock};
 pub use export::{write_vcf, VcfExport, VcfOutput};
 pub use reference::{RefMismatch, ReferenceLink, ReferenceReport};
 pub use stats::{VariantSummary, VariantsChecked};
+pub(crate) use text::put_int;
 pub use text::{VcfWriteOptions, VcfWriter};
 
 /// How one INFO field is stored.

@@ -48,7 +48,7 @@ fn out_err(source: std::io::Error) -> Error {
 
 /// Decimal text of an integer: single digits (allele indexes, most
 /// counts) without the formatting machinery.
-fn put_int(out: &mut Vec<u8>, v: i64) {
+pub(crate) fn put_int(out: &mut Vec<u8>, v: i64) {
     if (0..10).contains(&v) {
         out.push(b'0' + v as u8);
         return;

@@ -194,6 +194,10 @@ impl DatasetReport {
                 "{sources}: {} variants, {} samples",
                 self.records, self.samples
             ),
+            SourceFormat::Sam | SourceFormat::Bam | SourceFormat::Cram => format!(
+                "{sources}: {} alignment records, {} bases",
+                self.records, self.residues
+            ),
             SourceFormat::Fastq => format!(
                 "{sources}: {} reads{}, {} bases",
                 self.records,
@@ -308,14 +312,14 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             SourceFormat::Unknown => {
                 return Err(Error::Input {
                     path: path.clone(),
-                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF') or BCF, plain, gzip or BGZF".into(),
+                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF'), BCF, SAM, BAM or CRAM, plain, gzip or BGZF".into(),
                 })
             }
             SourceFormat::Foreign(name) => {
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF and BCF, plain, gzip or BGZF"
+                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM, plain, gzip or BGZF"
                     ),
                 })
             }
@@ -323,7 +327,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF and BCF"
+                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM"
                     ),
                 })
             }
@@ -345,7 +349,11 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
         let inputs: Vec<SniffedInput> = sniffed.by_ref().take(group_size).collect();
         let format = match inputs[0].format {
             SourceFormat::Fastq => SourceFormat::Fastq,
-            f @ (SourceFormat::Vcf | SourceFormat::Bcf) => f,
+            f @ (SourceFormat::Vcf
+            | SourceFormat::Bcf
+            | SourceFormat::Sam
+            | SourceFormat::Bam
+            | SourceFormat::Cram) => f,
             // An empty input becomes an empty sequences dataset.
             _ => SourceFormat::Fasta,
         };
@@ -385,10 +393,11 @@ fn reference_of(options: &ConvertOptions, jobs: &[Job]) -> Result<Option<crate::
         .iter()
         .any(|j| matches!(j.format, SourceFormat::Vcf | SourceFormat::Bcf))
     {
-        if let Some(r) = &options.reference {
+        let cram = jobs.iter().any(|j| j.format == SourceFormat::Cram);
+        if let (Some(r), false) = (&options.reference, cram) {
             return Err(Error::Input {
                 path: r.clone(),
-                detail: "--reference is for VCF and BCF inputs, and there are none".into(),
+                detail: "--reference is for VCF, BCF and CRAM inputs, and there are none".into(),
             });
         }
         return Ok(None);
@@ -475,7 +484,37 @@ fn convert_here(
     for job in jobs {
         let sources: Vec<PathBuf> = job.inputs.iter().map(|i| i.path.clone()).collect();
         let report = |done: u64, _: u64| progress(base + done, total);
-        let dataset = if matches!(job.format, SourceFormat::Vcf | SourceFormat::Bcf) {
+        let alignment_format = match job.format {
+            SourceFormat::Sam => Some(crate::AlignmentFormat::Sam),
+            SourceFormat::Bam => Some(crate::AlignmentFormat::Bam),
+            SourceFormat::Cram => Some(crate::AlignmentFormat::Cram),
+            _ => None,
+        };
+        let dataset = if let Some(format) = alignment_format {
+            let mut o = crate::AlignmentOptions::new(job.name.clone());
+            o.compression = if options.format_minor() >= 5 {
+                options.compression
+            } else {
+                ReadCompression::Fast
+            };
+            o.zstd_level = options.zstd_level.max(1);
+            o.reference = options.reference.clone();
+            o.cancel = options.cancel.clone();
+            let s = crate::import_alignments(&mut writer, &sources[0], format, &o, &report)?;
+            DatasetReport {
+                name: job.name,
+                sources,
+                format: job.format,
+                records: s.records,
+                samples: 0,
+                residues: s.bases,
+                alphabet: "",
+                paired: false,
+                exact_export: true,
+                source_bytes: s.source_bytes,
+                uncompressed_bytes: s.source_bytes,
+            }
+        } else if matches!(job.format, SourceFormat::Vcf | SourceFormat::Bcf) {
             variants_job(
                 job,
                 sources,
@@ -551,6 +590,7 @@ fn convert_here(
         if dataset.records == 0 {
             let what = match dataset.format {
                 SourceFormat::Vcf | SourceFormat::Bcf => "has no variants",
+                SourceFormat::Sam | SourceFormat::Bam | SourceFormat::Cram => "has no alignments",
                 _ => "is empty",
             };
             events(Event::Warning(format!(

@@ -64,6 +64,9 @@ impl SourceFormat {
                 | SourceFormat::Fastq
                 | SourceFormat::Vcf
                 | SourceFormat::Bcf
+                | SourceFormat::Sam
+                | SourceFormat::Bam
+                | SourceFormat::Cram
                 | SourceFormat::Empty
         )
     }

@@ -267,7 +267,7 @@ const NAME_PAGE_BYTES: usize = 1 << 20;
 /// Quality values cut into `quality-model` pages at read boundaries
 /// (spec 7.10), or pushed to a zstd column as they come (`fast`, or a file
 /// for format readers before 1.5).
-struct QualityPages {
+pub(crate) struct QualityPages {
     column: ColumnId,
     /// `None`: zstd pages through the writer's own buffering.
     model: Option<ModelPages>,
@@ -285,22 +285,35 @@ struct ModelPages {
 
 impl QualityPages {
     fn new(column: ColumnId, options: &FastqOptions) -> QualityPages {
-        let model =
-            (options.effective_compression() != ReadCompression::Fast).then(|| ModelPages {
-                page_values: match options.quality_page_values {
-                    0 => options.compression.quality_page_values(),
-                    n => n,
-                },
-                values: Vec::new(),
-                segments: Vec::new(),
-                params: None,
-                search_every_page: options.compression == ReadCompression::Archive,
-                first: true,
-            });
+        QualityPages::with(
+            column,
+            options.effective_compression(),
+            options.quality_page_values,
+        )
+    }
+
+    /// Pages for `column` at `compression` (zstd pages at `fast`), of
+    /// `page_values` values (0: the level's default).
+    pub(crate) fn with(
+        column: ColumnId,
+        compression: ReadCompression,
+        page_values: usize,
+    ) -> QualityPages {
+        let model = (compression != ReadCompression::Fast).then(|| ModelPages {
+            page_values: match page_values {
+                0 => compression.quality_page_values(),
+                n => n,
+            },
+            values: Vec::new(),
+            segments: Vec::new(),
+            params: None,
+            search_every_page: compression == ReadCompression::Archive,
+            first: true,
+        });
         QualityPages { column, model }
     }
 
-    fn push<W: Write>(&mut self, writer: &mut Writer<W>, quality: &[u8]) -> Result<()> {
+    pub(crate) fn push<W: Write>(&mut self, writer: &mut Writer<W>, quality: &[u8]) -> Result<()> {
         let Some(page_values) = self.model.as_ref().map(|m| m.page_values) else {
             return writer.push(self.column, quality);
         };
@@ -359,7 +372,7 @@ impl QualityPages {
         })
     }
 
-    fn finish<W: Write>(&mut self, writer: &mut Writer<W>) -> Result<()> {
+    pub(crate) fn finish<W: Write>(&mut self, writer: &mut Writer<W>) -> Result<()> {
         self.flush(writer)
     }
 }

@@ -18,6 +18,8 @@ pub mod input;
 mod names;
 mod nucleotide;
 pub mod reference;
+pub mod sam;
+mod sam_text;
 pub mod vcf;
 
 pub use convert::{
@@ -35,6 +37,7 @@ pub use fastq::{
 pub use input::{
     dataset_name, is_stdin, open_input, sniff_input, Compression, Input, SniffedInput,
 };
+pub use sam::{import_alignments, AlignmentFormat, AlignmentOptions, AlignmentSummary};
 pub use vcf::{import_vcf, ReferenceSpec, VcfOptions, VcfSummary};
 
 /// Called with (input bytes read so far, input size in bytes).

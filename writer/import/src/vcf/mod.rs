@@ -1670,7 +1670,7 @@ fn source_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-fn file_sha256(path: &Path) -> Result<String> {
+pub(crate) fn file_sha256(path: &Path) -> Result<String> {
     use sha2::Digest;
     let mut file = std::fs::File::open(path).map_err(|source| Error::Source {
         path: PathBuf::from(path),

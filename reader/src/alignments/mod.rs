@@ -1,0 +1,841 @@
+//! Reading `alignments` datasets (spec 15): records rebuilt in BAM's
+//! binary layout from their columns, SAM text as `samtools view` prints
+//! it, BAM output, region queries over coordinate-sorted records, and
+//! per-base depth as `samtools depth` counts it.
+
+mod export;
+mod text;
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use gcol_format::bam::{end_position, reg2bin};
+use gcol_format::manifest::{Dataset, Layout};
+use gcol_format::schema::alignments::{columns as col, meta, SCHEMA};
+use gcol_format::PhysicalType;
+
+use crate::{ColumnReader, Error, Reader, Result};
+
+pub use export::{write_alignments, AlignmentExport, AlignmentOutput};
+pub use text::{format_g, write_sam_record};
+
+/// Records decoded together.
+const BATCH: u64 = 4096;
+
+/// One tag column of the dataset.
+#[derive(Debug, Clone)]
+struct TagInfo {
+    /// `XX:T` or `XX:Bt`.
+    key: Vec<u8>,
+    column: String,
+    item: Option<String>,
+    physical: PhysicalType,
+}
+
+/// An `alignments` dataset bound to its columns.
+#[derive(Debug)]
+pub struct Alignments {
+    reader: Reader,
+    name: String,
+    header: Vec<u8>,
+    refs: Vec<(String, u64)>,
+    tags: Vec<TagInfo>,
+    /// Per layout: indexes into `tags`.
+    layouts: Vec<Vec<usize>>,
+    num_records: u64,
+    sorted: bool,
+    /// Per reference: its rows and the longest reference span of its records.
+    ref_rows: OnceLock<Vec<(Range<u64>, i64)>>,
+}
+
+/// A region of one reference: 0-based half-open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlignmentRegion {
+    /// Reference id.
+    pub ref_id: usize,
+    /// First position (0-based).
+    pub start: i64,
+    /// End (exclusive).
+    pub end: i64,
+}
+
+/// Record filters, as `samtools view -f -F -q`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordFilter {
+    /// Keep records with all these flag bits set.
+    pub require: u16,
+    /// Drop records with any of these bits set.
+    pub exclude: u16,
+    /// Keep records with MAPQ at least this.
+    pub min_mapq: u8,
+}
+
+impl RecordFilter {
+    fn keep(&self, flag: u16, mapq: u8) -> bool {
+        flag & self.require == self.require && flag & self.exclude == 0 && mapq >= self.min_mapq
+    }
+}
+
+/// The columns of a batch of records.
+struct Batch {
+    first: u64,
+    flag: Vec<u16>,
+    ref_id: Vec<i32>,
+    pos: Vec<i32>,
+    mapq: Vec<u8>,
+    next_ref_id: Vec<i32>,
+    next_pos: Vec<i32>,
+    tlen: Vec<i32>,
+    seq_length: Vec<u32>,
+    layout: Vec<u32>,
+    names: Vec<u8>,
+    name_ends: Vec<usize>,
+    cigar_bounds: Vec<u64>,
+    cigar: Vec<u32>,
+    seq: Vec<u8>,
+    quality: Vec<u8>,
+    /// Start of each record's bases in `seq`.
+    seq_starts: Vec<usize>,
+    tags: Vec<Option<TagValues>>,
+}
+
+/// A tag column's values for the rows of a batch.
+enum TagValues {
+    /// Fixed-width values, little-endian, one slot per row.
+    Fixed {
+        bytes: Vec<u8>,
+        width: usize,
+        present: Vec<bool>,
+    },
+    /// Binary values with their ends.
+    Binary {
+        data: Vec<u8>,
+        ends: Vec<usize>,
+        present: Vec<bool>,
+    },
+    /// Arrays: items (little-endian) and per-row item bounds.
+    Array {
+        items: Vec<u8>,
+        width: usize,
+        bounds: Vec<u64>,
+        present: Vec<bool>,
+    },
+}
+
+fn le_bytes<T: bytemuck::Pod>(v: &[T]) -> Vec<u8> {
+    bytemuck::cast_slice(v).to_vec()
+}
+
+/// Read `rows` of a fixed-width column of type `physical` as bytes.
+fn fixed_bytes(c: &ColumnReader<'_>, physical: PhysicalType, rows: Range<u64>) -> Result<Vec<u8>> {
+    Ok(match physical {
+        PhysicalType::U8 => c.read::<u8>(rows)?,
+        PhysicalType::I8 => le_bytes(&c.read::<i8>(rows)?),
+        PhysicalType::U16 => le_bytes(&c.read::<u16>(rows)?),
+        PhysicalType::I16 => le_bytes(&c.read::<i16>(rows)?),
+        PhysicalType::U32 => le_bytes(&c.read::<u32>(rows)?),
+        PhysicalType::I32 => le_bytes(&c.read::<i32>(rows)?),
+        PhysicalType::F32 => le_bytes(&c.read::<f32>(rows)?),
+        other => {
+            return Err(Error::Invariant {
+                column: c.meta().name.clone(),
+                row: rows.start,
+                rule: "15.4 tag types",
+                detail: format!("a tag column of {other} values"),
+            })
+        }
+    })
+}
+
+impl Alignments {
+    /// Bind dataset `name` of `reader` (cloned: clones share the cache).
+    pub fn open(reader: &Reader, name: &str) -> Result<Alignments> {
+        let dataset = reader.dataset(name)?;
+        SCHEMA.bind(dataset)?;
+        let column = |n: &str| reader.column(name, n);
+        let header = column(col::HEADER)?.binary(0)?.to_vec();
+        let mut refs = Vec::new();
+        let names = column(col::REF_NAME)?;
+        let lengths: Vec<u64> = {
+            let c = column(col::REF_LENGTH)?;
+            c.read(0..c.num_values())?
+        };
+        names.for_each_binary(0..names.num_values(), |i, v| {
+            refs.push((
+                String::from_utf8_lossy(v).into_owned(),
+                lengths.get(i as usize).copied().unwrap_or(0),
+            ))
+        })?;
+        if refs.len() != lengths.len() {
+            return Err(invariant(
+                name,
+                col::REF_LENGTH,
+                0,
+                "one length per reference name",
+            ));
+        }
+        let tags = tag_columns(dataset)?;
+        let mut layouts = Vec::new();
+        let layout_column = column(col::TAG_LAYOUTS)?;
+        let mut bad_layout = None;
+        layout_column.for_each_binary(0..layout_column.num_values(), |i, v| {
+            let mut ids = Vec::new();
+            if !v.is_empty() {
+                for key in v.split(|&b| b == b',') {
+                    match tags.iter().position(|t| t.key == key) {
+                        Some(t) => ids.push(t),
+                        None => bad_layout = Some((i, String::from_utf8_lossy(key).into_owned())),
+                    }
+                }
+            }
+            layouts.push(ids);
+        })?;
+        if let Some((row, key)) = bad_layout {
+            return Err(Error::Invariant {
+                column: format!("{name}/{}", col::TAG_LAYOUTS),
+                row,
+                rule: "15.4 tag layouts",
+                detail: format!("layout names tag {key:?}, which has no column"),
+            });
+        }
+        let num_records = column(col::FLAG)?.num_values();
+        let sorted = dataset
+            .metadata
+            .get(meta::COORDINATE_SORTED)
+            .is_some_and(|v| v == "true");
+        Ok(Alignments {
+            reader: reader.clone(),
+            name: name.to_string(),
+            header,
+            refs,
+            tags,
+            layouts,
+            num_records,
+            sorted,
+            ref_rows: OnceLock::new(),
+        })
+    }
+
+    /// Whether `dataset` is an alignments dataset.
+    pub fn is_alignments(dataset: &Dataset) -> bool {
+        dataset.kind == gcol_format::schema::alignments::KIND
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> u64 {
+        self.num_records
+    }
+
+    /// True without records.
+    pub fn is_empty(&self) -> bool {
+        self.num_records == 0
+    }
+
+    /// The SAM header text.
+    pub fn header(&self) -> &[u8] {
+        &self.header
+    }
+
+    /// The header as `samtools view -h` prints it: the stored text, with
+    /// `@SQ` lines made from the reference list when the text has none (as
+    /// htslib does for a BAM file whose text lacks them).
+    pub fn sam_header(&self) -> Vec<u8> {
+        let mut out = self.header.clone();
+        let has_sq = out.split(|&b| b == b'\n').any(|l| l.starts_with(b"@SQ\t"));
+        if !has_sq {
+            if !out.is_empty() && !out.ends_with(b"\n") {
+                out.push(b'\n');
+            }
+            for (name, len) in &self.refs {
+                out.extend_from_slice(format!("@SQ\tSN:{name}\tLN:{len}\n").as_bytes());
+            }
+        }
+        out
+    }
+
+    /// Reference names and lengths, by reference id.
+    pub fn references(&self) -> &[(String, u64)] {
+        &self.refs
+    }
+
+    /// Whether records are sorted by coordinate (region queries seek).
+    pub fn is_coordinate_sorted(&self) -> bool {
+        self.sorted
+    }
+
+    /// Tag keys (`XX:T`) with a column.
+    pub fn tag_keys(&self) -> Vec<String> {
+        self.tags
+            .iter()
+            .map(|t| String::from_utf8_lossy(&t.key).into_owned())
+            .collect()
+    }
+
+    fn column(&self, name: &str) -> Result<ColumnReader<'_>> {
+        self.reader.column(&self.name, name)
+    }
+
+    /// Parse `chr`, `chr:beg-end`, `chr:beg-` and `chr:beg` (1-based
+    /// inclusive; `chr:beg` runs to the reference's end, as in samtools)
+    /// into a region.
+    pub fn region(&self, text: &str) -> Result<AlignmentRegion> {
+        let r = crate::VcfRegion::parse(text)?;
+        let ref_id = self
+            .refs
+            .iter()
+            .position(|(n, _)| *n == r.contig)
+            .or_else(|| self.refs.iter().position(|(n, _)| *n == text))
+            .ok_or_else(|| Error::Usage {
+                detail: format!("region {text:?}: no reference {:?} in the header", r.contig),
+            })?;
+        if self.refs.iter().any(|(n, _)| *n == text) && r.contig != text {
+            // A reference named like a region (`chr1:100`) is that reference.
+            let id = self
+                .refs
+                .iter()
+                .position(|(n, _)| *n == text)
+                .expect("found");
+            return Ok(AlignmentRegion {
+                ref_id: id,
+                start: 0,
+                end: i64::MAX,
+            });
+        }
+        // samtools: `chr:pos` runs from pos to the reference's end.
+        let open_ended = !text[r.contig.len()..].contains('-');
+        Ok(AlignmentRegion {
+            ref_id,
+            start: r.start as i64 - 1,
+            end: if r.end == u64::MAX || open_ended {
+                i64::MAX
+            } else {
+                r.end as i64
+            },
+        })
+    }
+
+    /// Rows of each reference and the longest span of its records (sorted
+    /// datasets), from the `ref_id`, `pos` and CIGAR columns.
+    fn ref_rows(&self) -> Result<&Vec<(Range<u64>, i64)>> {
+        if let Some(v) = self.ref_rows.get() {
+            return Ok(v);
+        }
+        let n = self.num_records;
+        let ids: Vec<i32> = self.column(col::REF_ID)?.read(0..n)?;
+        let cigar = self.column(col::CIGAR)?;
+        let bounds = cigar.list_offsets(0..n)?;
+        let items: Vec<u32> = cigar.list_child()?.read(bounds[0]..bounds[n as usize])?;
+        let base = bounds[0];
+        let mut out: Vec<(Range<u64>, i64)> = vec![(0..0, 0); self.refs.len()];
+        let mut row = 0usize;
+        while row < ids.len() {
+            let id = ids[row];
+            let start = row;
+            let mut span = 1i64;
+            while row < ids.len() && ids[row] == id {
+                let ops = &items[(bounds[row] - base) as usize..(bounds[row + 1] - base) as usize];
+                span = span.max(gcol_format::bam::reference_length(ops.iter().copied()));
+                row += 1;
+            }
+            if id >= 0 {
+                if let Some(slot) = out.get_mut(id as usize) {
+                    *slot = (start as u64..row as u64, span);
+                }
+            }
+        }
+        Ok(self.ref_rows.get_or_init(|| out))
+    }
+
+    /// Whether some record is placed on reference `ref_id`.
+    pub fn has_records_on(&self, ref_id: usize) -> Result<bool> {
+        if self.sorted {
+            return Ok(self
+                .ref_rows()?
+                .get(ref_id)
+                .is_some_and(|(r, _)| !r.is_empty()));
+        }
+        let ids: Vec<i32> = self.column(col::REF_ID)?.read(0..self.num_records)?;
+        Ok(ids.contains(&(ref_id as i32)))
+    }
+
+    /// Rows that may overlap `region`, in order (a superset: the caller
+    /// checks each record's span). Unsorted datasets scan every row.
+    fn candidate_rows(&self, region: &AlignmentRegion) -> Result<Range<u64>> {
+        if !self.sorted {
+            return Ok(0..self.num_records);
+        }
+        let (rows, span) = self
+            .ref_rows()?
+            .get(region.ref_id)
+            .cloned()
+            .unwrap_or((0..0, 0));
+        if rows.is_empty() {
+            return Ok(0..0);
+        }
+        let pos = self.column(col::POS)?;
+        // Positions are sorted within a reference: binary search on pages
+        // would do; the column of one reference is read once here.
+        let values: Vec<i32> = pos.read(rows.clone())?;
+        let lo_pos = region.start.saturating_sub(span);
+        let lo = values.partition_point(|&p| i64::from(p) < lo_pos) as u64;
+        let hi = values.partition_point(|&p| i64::from(p) < region.end) as u64;
+        Ok(rows.start + lo..rows.start + hi)
+    }
+
+    fn batch(&self, rows: Range<u64>) -> Result<Batch> {
+        let n = (rows.end - rows.start) as usize;
+        let mut names = Vec::new();
+        let mut name_ends = Vec::with_capacity(n);
+        self.column(col::QNAME)?
+            .for_each_binary(rows.clone(), |_, v| {
+                names.extend_from_slice(v);
+                name_ends.push(names.len());
+            })?;
+        let cigar = self.column(col::CIGAR)?;
+        let cigar_bounds = cigar.list_offsets(rows.clone())?;
+        let cigar_items: Vec<u32> = cigar.list_child()?.read(cigar_bounds[0]..cigar_bounds[n])?;
+        let seq_length: Vec<u32> = self.column(col::SEQ_LENGTH)?.read(rows.clone())?;
+        let offsets: Vec<u64> = self.column(col::OFFSET)?.read(rows.clone())?;
+        let (seq, quality, seq_starts) = if n == 0 {
+            (Vec::new(), Vec::new(), Vec::new())
+        } else {
+            let start = offsets[0];
+            let end = offsets[n - 1] + u64::from(seq_length[n - 1]);
+            let mut starts = Vec::with_capacity(n);
+            let mut expect = start;
+            for (i, (&o, &l)) in offsets.iter().zip(&seq_length).enumerate() {
+                if o != expect {
+                    return Err(Error::Invariant {
+                        column: format!("{}/{}", self.name, col::OFFSET),
+                        row: rows.start + i as u64,
+                        rule: "15.3 offsets",
+                        detail: format!(
+                            "offset {o}, expected {expect} (the running sum of seq_length)"
+                        ),
+                    });
+                }
+                starts.push((o - start) as usize);
+                expect = o + u64::from(l);
+            }
+            (
+                self.column(col::SEQ)?.read(start..end)?,
+                self.column(col::QUALITY)?.read(start..end)?,
+                starts,
+            )
+        };
+        let layout: Vec<u32> = self.column(col::TAG_LAYOUT)?.read(rows.clone())?;
+        // Only the tag columns some record of the batch uses.
+        let mut used = vec![false; self.tags.len()];
+        for &l in &layout {
+            let ids = self
+                .layouts
+                .get(l as usize)
+                .ok_or_else(|| Error::Invariant {
+                    column: format!("{}/{}", self.name, col::TAG_LAYOUT),
+                    row: rows.start,
+                    rule: "15.4 tag layouts",
+                    detail: format!("layout {l} of {}", self.layouts.len()),
+                })?;
+            for &t in ids {
+                used[t] = true;
+            }
+        }
+        let mut tags = Vec::with_capacity(self.tags.len());
+        for (t, info) in self.tags.iter().enumerate() {
+            if !used[t] {
+                tags.push(None);
+                continue;
+            }
+            let c = self.column(&info.column)?;
+            let present = if c.is_nullable() {
+                c.read_validity(rows.clone())?
+            } else {
+                vec![true; n]
+            };
+            let values = match &info.item {
+                Some(_) => {
+                    let bounds = c.list_offsets(rows.clone())?;
+                    let items = fixed_bytes(&c.list_child()?, info.physical, bounds[0]..bounds[n])?;
+                    TagValues::Array {
+                        items,
+                        width: info.physical.width().unwrap_or(1),
+                        bounds,
+                        present,
+                    }
+                }
+                None if info.physical == PhysicalType::Binary => {
+                    let mut data = Vec::new();
+                    let mut ends = Vec::with_capacity(n);
+                    c.for_each_binary(rows.clone(), |_, v| {
+                        data.extend_from_slice(v);
+                        ends.push(data.len());
+                    })?;
+                    TagValues::Binary {
+                        data,
+                        ends,
+                        present,
+                    }
+                }
+                None => TagValues::Fixed {
+                    bytes: fixed_bytes(&c, info.physical, rows.clone())?,
+                    width: info.physical.width().unwrap_or(1),
+                    present,
+                },
+            };
+            tags.push(Some(values));
+        }
+        Ok(Batch {
+            first: rows.start,
+            flag: self.column(col::FLAG)?.read(rows.clone())?,
+            ref_id: self.column(col::REF_ID)?.read(rows.clone())?,
+            pos: self.column(col::POS)?.read(rows.clone())?,
+            mapq: self.column(col::MAPQ)?.read(rows.clone())?,
+            next_ref_id: self.column(col::NEXT_REF_ID)?.read(rows.clone())?,
+            next_pos: self.column(col::NEXT_POS)?.read(rows.clone())?,
+            tlen: self.column(col::TLEN)?.read(rows.clone())?,
+            seq_length,
+            layout,
+            names,
+            name_ends,
+            cigar_bounds,
+            cigar: cigar_items,
+            seq,
+            quality,
+            seq_starts,
+            tags,
+        })
+    }
+
+    /// Append record `i` of `batch` in BAM's layout (without block size).
+    fn bam_record(&self, b: &Batch, i: usize, out: &mut Vec<u8>) -> Result<()> {
+        let name_start = if i == 0 { 0 } else { b.name_ends[i - 1] };
+        let name = &b.names[name_start..b.name_ends[i]];
+        let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
+        let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
+        let ops = &b.cigar[c0..c1];
+        let row = b.first + i as u64;
+        let too_big = |what: &str| Error::Invariant {
+            column: format!("{}/{what}", self.name),
+            row,
+            rule: "15.2 record fields",
+            detail: format!("{what} too long for a BAM record"),
+        };
+        if name.len() > 254 {
+            return Err(too_big(col::QNAME));
+        }
+        if ops.len() > 0xFFFF {
+            return Err(too_big(col::CIGAR));
+        }
+        let end = end_position(b.pos[i], b.flag[i], ops.iter().copied());
+        let l_seq = b.seq_length[i] as usize;
+        out.extend_from_slice(&b.ref_id[i].to_le_bytes());
+        out.extend_from_slice(&b.pos[i].to_le_bytes());
+        out.push(name.len() as u8 + 1);
+        out.push(b.mapq[i]);
+        out.extend_from_slice(&reg2bin(i64::from(b.pos[i]), end).to_le_bytes());
+        out.extend_from_slice(&(ops.len() as u16).to_le_bytes());
+        out.extend_from_slice(&b.flag[i].to_le_bytes());
+        out.extend_from_slice(&(l_seq as u32).to_le_bytes());
+        out.extend_from_slice(&b.next_ref_id[i].to_le_bytes());
+        out.extend_from_slice(&b.next_pos[i].to_le_bytes());
+        out.extend_from_slice(&b.tlen[i].to_le_bytes());
+        out.extend_from_slice(name);
+        out.push(0);
+        for op in ops {
+            out.extend_from_slice(&op.to_le_bytes());
+        }
+        let s = b.seq_starts[i];
+        let codes = &b.seq[s..s + l_seq];
+        for pair in codes.chunks(2) {
+            let hi = pair[0] & 15;
+            let lo = pair.get(1).map_or(0, |c| c & 15);
+            out.push(hi << 4 | lo);
+        }
+        out.extend_from_slice(&b.quality[s..s + l_seq]);
+        let layout = &self.layouts[b.layout[i] as usize];
+        for &t in layout {
+            let info = &self.tags[t];
+            let missing = || Error::Invariant {
+                column: format!("{}/{}", self.name, info.column),
+                row,
+                rule: "15.4 tag layouts",
+                detail: "the record's layout names this tag but its value is null".into(),
+            };
+            out.extend_from_slice(&info.key[..2]);
+            match b.tags[t].as_ref().expect("loaded for its layouts") {
+                TagValues::Fixed {
+                    bytes,
+                    width,
+                    present,
+                } => {
+                    if !present[i] {
+                        return Err(missing());
+                    }
+                    out.push(info.key[3]);
+                    out.extend_from_slice(&bytes[i * width..(i + 1) * width]);
+                }
+                TagValues::Binary {
+                    data,
+                    ends,
+                    present,
+                } => {
+                    if !present[i] {
+                        return Err(missing());
+                    }
+                    out.push(info.key[3]);
+                    let start = if i == 0 { 0 } else { ends[i - 1] };
+                    out.extend_from_slice(&data[start..ends[i]]);
+                    out.push(0);
+                }
+                TagValues::Array {
+                    items,
+                    width,
+                    bounds,
+                    present,
+                } => {
+                    if !present[i] {
+                        return Err(missing());
+                    }
+                    out.push(b'B');
+                    out.push(info.key[4]);
+                    let a = (bounds[i] - bounds[0]) as usize;
+                    let z = (bounds[i + 1] - bounds[0]) as usize;
+                    out.extend_from_slice(&((z - a) as u32).to_le_bytes());
+                    out.extend_from_slice(&items[a * width..z * width]);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Call `f(row, record)` with each record of `rows` that passes
+    /// `filter` and overlaps `region` (when given), in BAM's layout.
+    pub fn for_each_record(
+        &self,
+        rows: Range<u64>,
+        region: Option<&AlignmentRegion>,
+        filter: &RecordFilter,
+        mut f: impl FnMut(u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let mut buf = Vec::new();
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = rows.end.min(start + BATCH);
+            let b = self.batch(start..end)?;
+            for i in 0..(end - start) as usize {
+                if !filter.keep(b.flag[i], b.mapq[i]) {
+                    continue;
+                }
+                if let Some(r) = region {
+                    if b.ref_id[i] != r.ref_id as i32 {
+                        continue;
+                    }
+                    let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
+                    let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
+                    let e = end_position(b.pos[i], b.flag[i], b.cigar[c0..c1].iter().copied());
+                    if i64::from(b.pos[i]) >= r.end || e <= r.start {
+                        continue;
+                    }
+                }
+                buf.clear();
+                self.bam_record(&b, i, &mut buf)?;
+                f(b.first + i as u64, &buf)?;
+            }
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// Every record overlapping `regions` (all records when empty), in
+    /// file order per region, as `samtools view` selects them.
+    pub fn query(
+        &self,
+        regions: &[AlignmentRegion],
+        filter: &RecordFilter,
+        mut f: impl FnMut(u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        if regions.is_empty() {
+            return self.for_each_record(0..self.num_records, None, filter, f);
+        }
+        for r in regions {
+            let rows = self.candidate_rows(r)?;
+            self.for_each_record(rows, Some(r), filter, &mut f)?;
+        }
+        Ok(())
+    }
+
+    /// SAM text of `record` (BAM layout) with this dataset's references.
+    pub fn sam_line(&self, record: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        write_sam_record(out, record, &self.refs).map_err(|detail| Error::Invariant {
+            column: format!("{}/records", self.name),
+            row: 0,
+            rule: "15.2 record fields",
+            detail,
+        })
+    }
+
+    /// The BAM header block: magic, text, references (SAM spec 4.2).
+    pub fn bam_header(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(b"BAM\x01");
+        out.extend_from_slice(&(self.header.len() as u32).to_le_bytes());
+        out.extend_from_slice(&self.header);
+        out.extend_from_slice(&(self.refs.len() as u32).to_le_bytes());
+        for (name, len) in &self.refs {
+            out.extend_from_slice(&(name.len() as u32 + 1).to_le_bytes());
+            out.extend_from_slice(name.as_bytes());
+            out.push(0);
+            out.extend_from_slice(&(*len as u32).to_le_bytes());
+        }
+        out
+    }
+
+    /// Per-base depth over `region` as `samtools depth` counts it: records
+    /// without the filter's flags (samtools: UNMAP, SECONDARY, QCFAIL and
+    /// DUP, 0x704), every M, = and X base. Returns one count per position
+    /// of `region` (clipped to the reference length), and whether a record
+    /// covers the position at all (deletions and skips included: `samtools
+    /// depth` prints those positions, with their count, even without `-a`).
+    pub fn depth(
+        &self,
+        region: &AlignmentRegion,
+        filter: &RecordFilter,
+    ) -> Result<(Vec<u32>, Vec<bool>)> {
+        let ref_len = self.refs.get(region.ref_id).map_or(0, |r| r.1 as i64);
+        let end = region.end.min(ref_len).max(region.start);
+        let width = (end - region.start) as usize;
+        let mut counts = vec![0u32; width];
+        let mut covered = vec![false; width];
+        let region = AlignmentRegion {
+            end,
+            ..region.clone()
+        };
+        let rows = self.candidate_rows(&region)?;
+        let mut start = rows.start;
+        while start < rows.end {
+            let stop = rows.end.min(start + BATCH);
+            let b = self.batch_positions(start..stop)?;
+            for i in 0..(stop - start) as usize {
+                if !filter.keep(b.flag[i], b.mapq[i]) || b.ref_id[i] != region.ref_id as i32 {
+                    continue;
+                }
+                let mut p = i64::from(b.pos[i]);
+                let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
+                let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
+                for &op in &b.cigar[c0..c1] {
+                    let len = i64::from(op >> 4);
+                    let kind = op & 15;
+                    if matches!(kind, 0 | 2 | 3 | 7 | 8) {
+                        let a = p.max(region.start);
+                        let z = (p + len).min(end);
+                        if matches!(kind, 0 | 7 | 8) {
+                            for x in a..z {
+                                counts[(x - region.start) as usize] += 1;
+                                covered[(x - region.start) as usize] = true;
+                            }
+                        } else {
+                            for x in a..z {
+                                covered[(x - region.start) as usize] = true;
+                            }
+                        }
+                        p += len;
+                    }
+                    if p >= end {
+                        break;
+                    }
+                }
+            }
+            start = stop;
+        }
+        Ok((counts, covered))
+    }
+
+    /// Only what depth needs: flags, positions, MAPQ and CIGARs.
+    fn batch_positions(&self, rows: Range<u64>) -> Result<PositionBatch> {
+        let n = (rows.end - rows.start) as usize;
+        let cigar = self.column(col::CIGAR)?;
+        let cigar_bounds = cigar.list_offsets(rows.clone())?;
+        let items = cigar.list_child()?.read(cigar_bounds[0]..cigar_bounds[n])?;
+        Ok(PositionBatch {
+            flag: self.column(col::FLAG)?.read(rows.clone())?,
+            ref_id: self.column(col::REF_ID)?.read(rows.clone())?,
+            pos: self.column(col::POS)?.read(rows.clone())?,
+            mapq: self.column(col::MAPQ)?.read(rows)?,
+            cigar_bounds,
+            cigar: items,
+        })
+    }
+}
+
+struct PositionBatch {
+    flag: Vec<u16>,
+    ref_id: Vec<i32>,
+    pos: Vec<i32>,
+    mapq: Vec<u8>,
+    cigar_bounds: Vec<u64>,
+    cigar: Vec<u32>,
+}
+
+fn invariant(dataset: &str, column: &str, row: u64, detail: &str) -> Error {
+    Error::Invariant {
+        column: format!("{dataset}/{column}"),
+        row,
+        rule: "15.1 references",
+        detail: detail.into(),
+    }
+}
+
+/// The tag columns of `dataset`, with their keys.
+fn tag_columns(dataset: &Dataset) -> Result<Vec<TagInfo>> {
+    let mut tags = Vec::new();
+    for c in &dataset.columns {
+        let Some(key) = c.name.strip_prefix(col::TAG_PREFIX) else {
+            continue;
+        };
+        if key.ends_with(col::ITEM_SUFFIX) {
+            continue;
+        }
+        let bytes = key.as_bytes();
+        let bad = |detail: String| Error::Invariant {
+            column: format!("{}/{}", dataset.name, c.name),
+            row: 0,
+            rule: "15.4 tag columns",
+            detail,
+        };
+        let array = bytes.len() == 5 && bytes[3] == b'B';
+        if !(bytes.len() == 4 || array) || bytes[2] != b':' {
+            return Err(bad(format!("tag column name {key:?} is not XX:T")));
+        }
+        let t = if array { bytes[4] } else { bytes[3] };
+        let physical = gcol_format::schema::alignments::tag_physical(t)
+            .filter(|_| !(array && matches!(t, b'A' | b'Z' | b'H')))
+            .ok_or_else(|| bad(format!("unknown tag type {:?}", t as char)))?;
+        let (item, physical_found) = if array {
+            let item = format!("{}{}", c.name, col::ITEM_SUFFIX);
+            let child = dataset
+                .columns
+                .iter()
+                .find(|x| x.name == item)
+                .ok_or_else(|| bad("array tag without its item column".into()))?;
+            if !matches!(c.layout, Some(Layout::List { .. })) {
+                return Err(bad("array tag column is not a list".into()));
+            }
+            (Some(item), child.physical_type)
+        } else {
+            (None, c.physical_type)
+        };
+        if physical_found != physical {
+            return Err(bad(format!(
+                "holds {physical_found} values, type {:?} needs {physical}",
+                t as char
+            )));
+        }
+        tags.push(TagInfo {
+            key: bytes.to_vec(),
+            column: c.name.clone(),
+            item,
+            physical,
+        });
+    }
+    Ok(tags)
+}

@@ -1,0 +1,328 @@
+//! Alignments (SAM, BAM, CRAM) from the command line, against samtools:
+//! `gcol view` equals `samtools view`, BAM export read back by samtools
+//! equals the input, regions, filters and depth equal samtools'.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn gcol(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gcol"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(o: Output, what: &str) -> Vec<u8> {
+    assert!(
+        o.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
+fn samtools(args: &[&str]) -> Vec<u8> {
+    let o = Command::new("samtools").args(args).output().unwrap();
+    ok(o, &format!("samtools {args:?}"))
+}
+
+fn data(test: &str) -> Option<PathBuf> {
+    if !gcol_tests::have_tool("samtools", test) {
+        return None;
+    }
+    gcol_tests::shared_data(test).map(|d| d.join("bam"))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Convert `input` (with `reference` for CRAM) into `dir`, then check
+/// `gcol view -h` and our BAM export against `samtools view -h` of the input.
+fn round_trip(dir: &Path, input: &Path, reference: Option<&Path>) {
+    let name = input.file_name().unwrap().to_str().unwrap();
+    let out = dir.join(format!("{name}.gcol"));
+    let mut args = vec!["convert", s(input), "-o", s(&out)];
+    if let Some(r) = reference {
+        args.extend(["--reference", s(r)]);
+    }
+    ok(gcol(&args), &format!("convert {name}"));
+    let mut theirs_args = vec!["view", "--no-PG", "-h"];
+    if let Some(r) = reference {
+        theirs_args.extend(["-T", s(r)]);
+    }
+    theirs_args.push(s(input));
+    let theirs = samtools(&theirs_args);
+    let ours = ok(gcol(&["view", "-h", s(&out)]), &format!("view {name}"));
+    assert!(
+        ours == theirs,
+        "{name}: gcol view -h differs from samtools view -h"
+    );
+    let bam = dir.join(format!("{name}.bam"));
+    ok(gcol(&["view", "-b", "-o", s(&bam), s(&out)]), "view -b");
+    let back = samtools(&["view", "--no-PG", "-h", s(&bam)]);
+    assert!(back == theirs, "{name}: samtools view of our BAM differs");
+}
+
+#[test]
+fn real_bams_round_trip_byte_for_byte() {
+    let Some(bam) = data("real_bams_round_trip_byte_for_byte") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "1000g_HG02002_illumina_subset.bam",
+        "CHM1_illumina_vcfanno_ex.bam",
+        "ont_pcs109_5k_cdna.bam",
+        "ont_pcs109_5k_cdna_spliced.bam",
+    ] {
+        let input = bam.join(name);
+        round_trip(dir.path(), &input, None);
+        // The BAM we write holds the input's very bytes once decompressed.
+        let ours = dir.path().join(format!("{name}.bam"));
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        use std::io::Read;
+        flate2::read::MultiGzDecoder::new(std::fs::File::open(&ours).unwrap())
+            .read_to_end(&mut a)
+            .unwrap();
+        flate2::read::MultiGzDecoder::new(std::fs::File::open(&input).unwrap())
+            .read_to_end(&mut b)
+            .unwrap();
+        assert!(a == b, "{name}: decompressed BAM bytes differ");
+    }
+}
+
+/// Every SAM and BAM edge case of htslib's test suite converts and views as
+/// samtools prints it, except a position beyond BAM's 32-bit limit, which
+/// is refused with the field named.
+#[test]
+fn htslib_edge_cases_view_as_samtools() {
+    let Some(bam) = data("htslib_edge_cases_view_as_samtools") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    for entry in std::fs::read_dir(bam.join("htslib_test")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if !(name.ends_with(".sam") || name.ends_with(".bam")) {
+            continue;
+        }
+        if name == "longrefs_longref.sam" {
+            let out = dir.path().join("long.gcol");
+            let o = gcol(&["convert", s(&path), "-o", s(&out)]);
+            assert_eq!(o.status.code(), Some(4));
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(err.contains("record 1") && err.contains("POS"), "{err}");
+            assert!(!out.exists());
+            continue;
+        }
+        round_trip(dir.path(), &path, None);
+        n += 1;
+    }
+    assert!(n >= 50, "{n} files");
+}
+
+/// CRAM 3.0 and 3.1 made by samtools from a real BAM (no reference, as
+/// the issue's measurements) view as samtools views them.
+#[test]
+fn cram_from_samtools_views_as_samtools() {
+    let Some(bam) = data("cram_from_samtools_views_as_samtools") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = bam.join("1000g_HG02002_illumina_subset.bam");
+    for version in ["3.0", "3.1"] {
+        let cram = dir.path().join(format!("v{version}.cram"));
+        samtools(&[
+            "view",
+            "-C",
+            "-O",
+            &format!("cram,version={version},no_ref"),
+            "-o",
+            s(&cram),
+            s(&input),
+        ]);
+        round_trip(dir.path(), &cram, None);
+    }
+    // With a reference: htslib's own range.cram against ce.fa.
+    let t = bam.join("htslib_test");
+    let out = dir.path().join("range.gcol");
+    let o = gcol(&["convert", s(&t.join("range.cram")), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(4), "without its reference");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--reference"));
+    ok(
+        gcol(&[
+            "convert",
+            s(&t.join("range.cram")),
+            "--reference",
+            s(&t.join("ce.fa")),
+            "-o",
+            s(&out),
+        ]),
+        "range.cram with ce.fa",
+    );
+    let ours = ok(gcol(&["view", s(&out)]), "view");
+    let theirs = samtools(&["view", "-T", s(&t.join("ce.fa")), s(&t.join("range.cram"))]);
+    // htslib regenerates MD and NM on CRAM decode; noodles does not.
+    let strip = |text: &[u8]| -> Vec<String> {
+        String::from_utf8_lossy(text)
+            .lines()
+            .map(|l| {
+                l.split('\t')
+                    .filter(|f| !f.starts_with("MD:Z:") && !f.starts_with("NM:i:"))
+                    .collect::<Vec<_>>()
+                    .join("\t")
+            })
+            .collect()
+    };
+    assert_eq!(strip(&ours), strip(&theirs));
+    assert_eq!(strip(&ours).len(), 112);
+}
+
+#[test]
+fn regions_and_filters_select_as_samtools() {
+    let Some(bam) = data("regions_and_filters_select_as_samtools") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (name, regions) in [
+        (
+            "1000g_HG02002_illumina_subset.bam",
+            &[
+                "6:32771448-32781448",
+                "6",
+                "6:33000000-34000000",
+                "6:32800000",
+            ][..],
+        ),
+        (
+            "ont_pcs109_5k_cdna_spliced.bam",
+            &["SIRV1:1000-2000", "SIRV3:5000-5001", "SIRV5"][..],
+        ),
+    ] {
+        let input = bam.join(name);
+        let out = dir.path().join(format!("{name}.gcol"));
+        ok(gcol(&["convert", s(&input), "-o", s(&out)]), "convert");
+        for region in regions {
+            for filter in [&[][..], &["-F", "0x904", "-q", "10"][..], &["-f", "16"][..]] {
+                let mut ours_args = vec!["view", s(&out), region];
+                ours_args.extend(filter);
+                let mut theirs_args = vec!["view", s(&input), region];
+                theirs_args.extend(filter);
+                let ours = ok(gcol(&ours_args), "view");
+                let theirs = samtools(&theirs_args);
+                assert!(ours == theirs, "{name} {region} {filter:?}");
+            }
+        }
+        // Two regions print each overlapping record once per region, as samtools.
+        let ours = ok(
+            gcol(&["view", s(&out), regions[0], regions[0]]),
+            "view twice",
+        );
+        let theirs = samtools(&["view", s(&input), regions[0], regions[0]]);
+        assert_eq!(ours.len(), theirs.len());
+    }
+}
+
+#[test]
+fn depth_equals_samtools_depth() {
+    let Some(bam) = data("depth_equals_samtools_depth") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // `-a` over whole human chromosomes prints hundreds of millions of
+    // lines: only the small SIRV references get it without a region.
+    for (name, region, whole_a) in [
+        (
+            "1000g_HG02002_illumina_subset.bam",
+            "6:32771448-32781448",
+            false,
+        ),
+        ("ont_pcs109_5k_cdna_spliced.bam", "SIRV1:1-5000", true),
+        ("CHM1_illumina_vcfanno_ex.bam", "1:10000-20000", false),
+    ] {
+        let input = bam.join(name);
+        let out = dir.path().join(format!("{name}.gcol"));
+        ok(gcol(&["convert", s(&input), "-o", s(&out)]), "convert");
+        let all: &[&str] = if whole_a { &["-a"] } else { &[] };
+        for args in [&[][..], all, &["-a", "-r", region][..], &["-r", region][..]] {
+            let mut ours_args = vec!["depth"];
+            ours_args.extend(args);
+            ours_args.push(s(&out));
+            let mut theirs_args = vec!["depth"];
+            theirs_args.extend(args);
+            theirs_args.push(s(&input));
+            let ours = ok(gcol(&ours_args), "depth");
+            let theirs = samtools(&theirs_args);
+            assert!(ours == theirs, "{name} depth {args:?}");
+        }
+    }
+}
+
+#[test]
+fn bad_alignment_input_names_file_record_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let header = "@SQ\tSN:chr1\tLN:100\n";
+    for (body, record, field) in [
+        (
+            "r1\t0\tchr1\t5\t60\t4M\t*\t0\t0\tACG\tIII\n",
+            "record 1",
+            "CIGAR",
+        ),
+        (
+            "r1\t0\tchr2\t5\t60\t3M\t*\t0\t0\tACG\tIII\n",
+            "record 1",
+            "RNAME",
+        ),
+        (
+            "r1\t0\tchr1\t5\t60\t3M\t*\t0\t0\tACG\tIII\nr2\t0\tchr1\t5\t60\t3M\t*\t0\t0\tACG\tII\n",
+            "record 2",
+            "QUAL",
+        ),
+        (
+            "r1\t0\tchr1\t5\t60\t3M\t*\t0\t0\tACG\tIII\tNM:i:1\tNM:i:2\n",
+            "record 1",
+            "tags",
+        ),
+        (
+            "r1\t0\tchr1\tx\t60\t3M\t*\t0\t0\tACG\tIII\n",
+            "record 1",
+            "POS",
+        ),
+    ] {
+        let sam = d.join("bad.sam");
+        std::fs::write(&sam, format!("{header}{body}")).unwrap();
+        let out = d.join("bad.gcol");
+        let o = gcol(&["convert", s(&sam), "-o", s(&out)]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(4), "{err}");
+        assert!(
+            err.contains("bad.sam") && err.contains(record) && err.contains(field),
+            "{field}: {err}"
+        );
+        assert!(!out.exists());
+    }
+    // A BAM cut short (no BGZF end-of-file block) is refused as truncated.
+    let good = d.join("good.sam");
+    std::fs::write(
+        &good,
+        format!("{header}r1\t0\tchr1\t5\t60\t3M\t*\t0\t0\tACG\tIII\n"),
+    )
+    .unwrap();
+    let converted = d.join("good.gcol");
+    ok(gcol(&["convert", s(&good), "-o", s(&converted)]), "convert");
+    let bam = d.join("good.bam");
+    ok(
+        gcol(&["view", "-b", "-o", s(&bam), s(&converted)]),
+        "to BAM",
+    );
+    let bytes = std::fs::read(&bam).unwrap();
+    let cut = d.join("cut.bam");
+    std::fs::write(&cut, &bytes[..bytes.len() - 28]).unwrap();
+    let o = gcol(&["convert", s(&cut), "-o", s(&d.join("cut.gcol"))]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("truncated"));
+}

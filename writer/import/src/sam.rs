@@ -1,0 +1,1140 @@
+//! SAM, BAM and CRAM files into `alignments` datasets (spec 15).
+//!
+//! Every record is brought to BAM's binary layout (SAM spec 4.2) first:
+//! BAM records are read as they are stored, SAM and CRAM records are
+//! parsed by noodles and encoded by its BAM codec. One splitter then cuts
+//! the binary record into the dataset's columns, so the three formats
+//! share every rule and message.
+
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+
+use gcol_format::encoding::Encoding;
+use gcol_format::manifest::Coordinates;
+use gcol_format::schema::alignments::{columns as col, meta, tag_physical, KIND, SCHEMA};
+use gcol_format::PhysicalType;
+use gcol_writer::{ColumnId, ColumnSpec, DatasetId, DatasetSpec, Error, Result, Writer};
+use noodles_sam::alignment::io::Write as _;
+
+use gcol_format::bam::{split_aux, split_bam, AuxField, BamFields};
+
+use crate::fastq::{QualityPages, ReadCompression};
+use crate::input::{open_input_with, Input};
+use crate::Progress;
+
+/// Options for [`import_alignments`].
+#[derive(Debug, Clone)]
+pub struct AlignmentOptions {
+    /// Dataset name.
+    pub dataset: String,
+    /// Speed against size: qualities and names as for FASTQ.
+    pub compression: ReadCompression,
+    /// zstd level of the other columns.
+    pub zstd_level: i32,
+    /// The reference of CRAM inputs (FASTA, with its `.fai` beside it or not).
+    pub reference: Option<PathBuf>,
+    /// Set by another thread to stop the import.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl AlignmentOptions {
+    /// Defaults: `default` compression, zstd 9.
+    pub fn new(dataset: impl Into<String>) -> AlignmentOptions {
+        AlignmentOptions {
+            dataset: dataset.into(),
+            compression: ReadCompression::Default,
+            zstd_level: 9,
+            reference: None,
+            cancel: None,
+        }
+    }
+}
+
+/// What an import produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlignmentSummary {
+    /// Dataset name.
+    pub dataset: String,
+    /// Records read (and written).
+    pub records: u64,
+    /// Bases in SEQ fields.
+    pub bases: u64,
+    /// Source format: `sam`, `bam` or `cram`.
+    pub source_format: &'static str,
+    /// Source file size in bytes.
+    pub source_bytes: u64,
+    /// SHA-256 of the source file (lower-case hex).
+    pub sha256: String,
+    /// Tag columns, `XX:T`.
+    pub tags: Vec<String>,
+}
+
+/// Which format an input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlignmentFormat {
+    /// SAM text (plain or gzip/BGZF).
+    Sam,
+    /// BAM.
+    Bam,
+    /// CRAM (needs its reference unless every slice embeds it).
+    Cram,
+}
+
+impl AlignmentFormat {
+    fn name(self) -> &'static str {
+        match self {
+            AlignmentFormat::Sam => "sam",
+            AlignmentFormat::Bam => "bam",
+            AlignmentFormat::Cram => "cram",
+        }
+    }
+}
+
+fn input_error(path: &Path, record: u64, field: &'static str, detail: impl Into<String>) -> Error {
+    Error::Input {
+        path: path.to_path_buf(),
+        record,
+        line: 0,
+        field,
+        detail: detail.into(),
+    }
+}
+
+/// The header of an alignment file: its text and reference list.
+struct Header {
+    text: Vec<u8>,
+    refs: Vec<(Vec<u8>, u64)>,
+}
+
+/// Where binary records come from.
+enum Source {
+    Bam {
+        input: Input,
+    },
+    Sam {
+        input: Input,
+        refs: rustc_hash::FxHashMap<Vec<u8>, i32>,
+        line: Vec<u8>,
+    },
+    /// Decoded and encoded in BAM's layout on a thread of its own.
+    Cram {
+        batches: std::sync::mpsc::Receiver<CramBatch>,
+        batch: std::vec::IntoIter<Vec<u8>>,
+        size: u64,
+        consumed: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    },
+}
+
+fn read_u32(r: &mut impl Read) -> std::io::Result<u32> {
+    let mut b = [0u8; 4];
+    r.read_exact(&mut b)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+/// Largest header text, reference name or record this importer accepts
+/// (BAM allows 2^31; a larger claim is a corrupt file).
+const MAX_BLOCK: u32 = 1 << 30;
+
+/// BGZF's end-of-file block (SAM spec 4.1.2).
+const BGZF_EOF: [u8; 28] = [
+    0x1f, 0x8b, 0x08, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x06, 0x00, 0x42, 0x43, 0x02, 0x00,
+    0x1b, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+];
+
+/// Reference names and lengths from the `@SQ` lines of a header text.
+fn sq_lines(path: &Path, text: &[u8]) -> Result<Vec<(Vec<u8>, u64)>> {
+    let mut refs = Vec::new();
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        let Some(rest) = line.strip_prefix(b"@SQ\t") else {
+            continue;
+        };
+        let bad = |detail: &str| {
+            input_error(
+                path,
+                0,
+                "header",
+                format!("header line {}: @SQ {detail}", i + 1),
+            )
+        };
+        let mut name = None;
+        let mut len = None;
+        for field in rest.split(|&b| b == b'\t') {
+            if let Some(v) = field.strip_prefix(b"SN:") {
+                name = Some(v.to_vec());
+            } else if let Some(v) = field.strip_prefix(b"LN:") {
+                len = std::str::from_utf8(v)
+                    .ok()
+                    .and_then(|s| s.parse::<u64>().ok());
+            }
+        }
+        let name = name.ok_or_else(|| bad("without SN"))?;
+        let len = len.ok_or_else(|| bad("without a numeric LN"))?;
+        if refs.iter().any(|(n, _)| *n == name) {
+            return Err(bad("repeats a reference name"));
+        }
+        refs.push((name, len));
+    }
+    Ok(refs)
+}
+
+fn parse_header_text(path: &Path, text: &[u8]) -> Result<noodles_sam::Header> {
+    let s = std::str::from_utf8(text)
+        .map_err(|_| input_error(path, 0, "header", "the header is not UTF-8 text"))?;
+    s.parse::<noodles_sam::Header>()
+        .map_err(|e| input_error(path, 0, "header", format!("malformed SAM header: {e}")))
+}
+
+impl Source {
+    fn open(
+        path: &Path,
+        format: AlignmentFormat,
+        reference: Option<&Path>,
+    ) -> Result<(Source, Header)> {
+        match format {
+            AlignmentFormat::Bam => {
+                let mut input = open_input_with(path, true)?;
+                let bad = |detail: String| input_error(path, 0, "header", detail);
+                let r = &mut input.reader;
+                let mut magic = [0u8; 4];
+                r.read_exact(&mut magic)
+                    .map_err(|e| bad(format!("cannot read the BAM magic ({e})")))?;
+                if &magic != b"BAM\x01" {
+                    return Err(bad("not a BAM file (no BAM\\1 magic)".into()));
+                }
+                let l_text = read_u32(r).map_err(|e| bad(format!("truncated header ({e})")))?;
+                if l_text > MAX_BLOCK {
+                    return Err(bad(format!("header text of {l_text} bytes")));
+                }
+                let mut text = vec![0u8; l_text as usize];
+                r.read_exact(&mut text)
+                    .map_err(|e| bad(format!("truncated header text ({e})")))?;
+                // htslib pads the text with NULs; they are not part of it.
+                while text.last() == Some(&0) {
+                    text.pop();
+                }
+                let n_ref = read_u32(r).map_err(|e| bad(format!("truncated header ({e})")))?;
+                let mut refs = Vec::new();
+                for i in 0..n_ref {
+                    let l_name =
+                        read_u32(r).map_err(|e| bad(format!("truncated reference {i} ({e})")))?;
+                    if l_name == 0 || l_name > MAX_BLOCK {
+                        return Err(bad(format!("reference {i}: name length {l_name}")));
+                    }
+                    let mut name = vec![0u8; l_name as usize];
+                    r.read_exact(&mut name)
+                        .map_err(|e| bad(format!("truncated reference {i} ({e})")))?;
+                    if name.pop() != Some(0) {
+                        return Err(bad(format!("reference {i}: name not NUL-terminated")));
+                    }
+                    let len =
+                        read_u32(r).map_err(|e| bad(format!("truncated reference {i} ({e})")))?;
+                    refs.push((name, u64::from(len)));
+                }
+                Ok((Source::Bam { input }, Header { text, refs }))
+            }
+            AlignmentFormat::Sam => {
+                let mut input = open_input_with(path, true)?;
+                let mut text = Vec::new();
+                loop {
+                    let buf = input.reader.fill_buf().map_err(|e| {
+                        input_error(path, 0, "header", format!("cannot read ({e})"))
+                    })?;
+                    if buf.first() != Some(&b'@') {
+                        break;
+                    }
+                    let mut line = Vec::new();
+                    input.reader.read_until(b'\n', &mut line).map_err(|e| {
+                        input_error(path, 0, "header", format!("cannot read ({e})"))
+                    })?;
+                    if line.ends_with(b"\r\n") {
+                        line.truncate(line.len() - 2);
+                        line.push(b'\n');
+                    } else if !line.ends_with(b"\n") {
+                        line.push(b'\n');
+                    }
+                    text.extend_from_slice(&line);
+                }
+                let refs = sq_lines(path, &text)?;
+                let ids = refs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (name, _))| (name.clone(), i as i32))
+                    .collect();
+                Ok((
+                    Source::Sam {
+                        input,
+                        refs: ids,
+                        line: Vec::new(),
+                    },
+                    Header { text, refs },
+                ))
+            }
+            AlignmentFormat::Cram => {
+                let mut builder = noodles_cram::io::reader::Builder::default();
+                if let Some(reference) = reference {
+                    let repository = noodles_fasta::io::indexed_reader::Builder::default()
+                        .build_from_path(reference)
+                        .map(|r| {
+                            noodles_fasta::Repository::new(
+                                noodles_fasta::repository::adapters::IndexedReader::new(r),
+                            )
+                        })
+                        .map_err(|e| {
+                            input_error(
+                                reference,
+                                0,
+                                "reference",
+                                format!(
+                                    "cannot open the reference FASTA with its .fai index ({e})"
+                                ),
+                            )
+                        })?;
+                    builder = builder.set_reference_sequence_repository(repository);
+                }
+                let mut reader = builder
+                    .build_from_path(path)
+                    .map_err(|e| input_error(path, 0, "header", format!("cannot open ({e})")))?;
+                let bad = |e: std::io::Error| {
+                    input_error(
+                        path,
+                        0,
+                        "header",
+                        format!("cannot read the CRAM header ({e})"),
+                    )
+                };
+                let mut text = {
+                    let mut h = reader.header_reader();
+                    h.read_magic_number().map_err(bad)?;
+                    h.read_format_version().map_err(bad)?;
+                    h.read_file_id().map_err(bad)?;
+                    let mut container = h.container_reader().map_err(bad)?;
+                    let mut text = Vec::new();
+                    {
+                        let mut raw = container.raw_sam_header_reader().map_err(bad)?;
+                        raw.read_to_end(&mut text).map_err(bad)?;
+                        raw.discard_to_end().map_err(bad)?;
+                    }
+                    container.discard_to_end().map_err(bad)?;
+                    text
+                };
+                while text.last() == Some(&0) {
+                    text.pop();
+                }
+                let parsed = parse_header_text(path, &text)?;
+                let refs = parsed
+                    .reference_sequences()
+                    .iter()
+                    .map(|(name, map)| (name.to_vec(), usize::from(map.length()) as u64))
+                    .collect();
+                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                let consumed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+                let (tx, batches) = std::sync::mpsc::sync_channel(4);
+                let thread_header = parsed.clone();
+                let thread_consumed = consumed.clone();
+                std::thread::spawn(move || {
+                    // noodles panics on some damaged or reference-less
+                    // slices: that ends the stream with its message.
+                    let failed = tx.clone();
+                    if let Err(message) = gcol_format::panic::catch_quietly(move || {
+                        cram_records(reader, &thread_header, &tx, &thread_consumed)
+                    }) {
+                        let _ = failed.send(CramBatch::Failed(
+                            0,
+                            format!("the CRAM decoder failed ({message}); give the file's reference with --reference"),
+                        ));
+                    }
+                });
+                Ok((
+                    Source::Cram {
+                        batches,
+                        batch: Vec::new().into_iter(),
+                        size,
+                        consumed,
+                    },
+                    Header { text, refs },
+                ))
+            }
+        }
+    }
+
+    /// Read the next record into `buf` (BAM layout, without its block
+    /// size); false at the end.
+    fn next(&mut self, path: &Path, number: u64, buf: &mut Vec<u8>) -> Result<bool> {
+        let bad = |detail: String| input_error(path, number, "record", detail);
+        match self {
+            Source::Bam { input } => {
+                let mut size = [0u8; 4];
+                let r = &mut input.reader;
+                let got =
+                    read_fully(r, &mut size).map_err(|e| bad(format!("cannot read ({e})")))?;
+                if got == 0 {
+                    return Ok(false);
+                }
+                if got < 4 {
+                    return Err(bad("the file ends inside a record's length".into()));
+                }
+                let size = u32::from_le_bytes(size);
+                if !(32..=MAX_BLOCK).contains(&size) {
+                    return Err(bad(format!(
+                        "record length {size} (a BAM record is 32 bytes or more)"
+                    )));
+                }
+                buf.clear();
+                buf.resize(size as usize, 0);
+                r.read_exact(buf).map_err(|e| {
+                    bad(format!(
+                        "the file ends inside a record ({e}); it may be truncated"
+                    ))
+                })?;
+                Ok(true)
+            }
+            Source::Sam { input, refs, line } => loop {
+                line.clear();
+                let n = input
+                    .reader
+                    .read_until(b'\n', line)
+                    .map_err(|e| bad(format!("cannot read ({e})")))?;
+                if n == 0 {
+                    return Ok(false);
+                }
+                while matches!(line.last(), Some(b'\n' | b'\r')) {
+                    line.pop();
+                }
+                if line.is_empty() {
+                    continue;
+                }
+                if line.starts_with(b"@") {
+                    return Err(bad("a header line after the first record".into()));
+                }
+                buf.clear();
+                return crate::sam_text::sam_to_bam(line, refs, buf)
+                    .map(|()| true)
+                    .map_err(|(field, detail)| input_error(path, number, field, detail));
+            },
+            Source::Cram { batches, batch, .. } => loop {
+                if let Some(record) = batch.next() {
+                    *buf = record;
+                    return Ok(true);
+                }
+                match batches.recv() {
+                    Ok(CramBatch::Records(next)) => *batch = next.into_iter(),
+                    Ok(CramBatch::Failed(at, detail)) => {
+                        return Err(input_error(path, at.max(number), "record", detail))
+                    }
+                    Ok(CramBatch::Done) => return Ok(false),
+                    Err(_) => {
+                        return Err(input_error(
+                            path,
+                            number,
+                            "record",
+                            "the CRAM decoder stopped before the end of the file",
+                        ))
+                    }
+                }
+            },
+        }
+    }
+
+    fn consumed(&self) -> u64 {
+        match self {
+            Source::Bam { input } | Source::Sam { input, .. } => input.consumed(),
+            Source::Cram { consumed, .. } => consumed.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    fn size(&self) -> u64 {
+        match self {
+            Source::Bam { input } | Source::Sam { input, .. } => input.size(),
+            Source::Cram { size, .. } => *size,
+        }
+    }
+
+    fn sha256(&self, path: &Path) -> Result<String> {
+        match self {
+            Source::Bam { input } | Source::Sam { input, .. } => Ok(input.sha256()),
+            Source::Cram { .. } => crate::vcf::file_sha256(path),
+        }
+    }
+}
+
+/// What the CRAM decoding thread sends.
+enum CramBatch {
+    /// Records in BAM's layout.
+    Records(Vec<Vec<u8>>),
+    /// An error at a record number (0: unknown).
+    Failed(u64, String),
+    /// Every record was sent.
+    Done,
+}
+
+/// Decode every record of a CRAM file, in batches of BAM-layout records
+/// sent to `tx`; an error ends the stream (with the record number).
+fn cram_records(
+    mut reader: noodles_cram::io::Reader<std::fs::File>,
+    header: &noodles_sam::Header,
+    tx: &std::sync::mpsc::SyncSender<CramBatch>,
+    consumed: &std::sync::atomic::AtomicU64,
+) {
+    use std::io::Seek;
+    let mut encoder = noodles_bam::io::Writer::from(Vec::new());
+    let mut batch = Vec::with_capacity(1024);
+    let mut number = 0u64;
+    let mut records = reader.records(header);
+    loop {
+        let next = records.next();
+        let record = match next {
+            None => break,
+            Some(Ok(record)) => record,
+            Some(Err(e)) => {
+                let _ = tx.send(CramBatch::Failed(
+                    number + 1,
+                    format!(
+                        "cannot decode CRAM records ({e}); is --reference the file's reference?"
+                    ),
+                ));
+                return;
+            }
+        };
+        number += 1;
+        let mut buf = Vec::new();
+        if let Err(e) = encode_bam(&mut encoder, header, &record, &mut buf) {
+            let _ = tx.send(CramBatch::Failed(number, e.to_string()));
+            return;
+        }
+        // CRAM stores no MAPQ for unmapped records; htslib reads 0 there,
+        // noodles 255.
+        if buf.len() >= 16 && u16::from_le_bytes([buf[14], buf[15]]) & 4 != 0 {
+            buf[9] = 0;
+        }
+        batch.push(buf);
+        if batch.len() == 1024
+            && tx
+                .send(CramBatch::Records(std::mem::take(&mut batch)))
+                .is_err()
+        {
+            return;
+        }
+    }
+    drop(records);
+    if let Ok(at) = reader.get_mut().stream_position() {
+        consumed.store(at, std::sync::atomic::Ordering::Relaxed);
+    }
+    if !batch.is_empty() && tx.send(CramBatch::Records(batch)).is_err() {
+        return;
+    }
+    let _ = tx.send(CramBatch::Done);
+}
+
+/// Read until `buf` is full or the stream ends; the bytes read.
+fn read_fully(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Encode `record` in BAM's layout into `buf` (without the block size).
+fn encode_bam(
+    encoder: &mut noodles_bam::io::Writer<Vec<u8>>,
+    header: &noodles_sam::Header,
+    record: &noodles_sam::alignment::RecordBuf,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    encoder.get_mut().clear();
+    encoder.write_alignment_record(header, record)?;
+    buf.clear();
+    buf.extend_from_slice(&encoder.get_ref()[4..]);
+    Ok(())
+}
+
+/// Values of one tag column buffered for a batch of records.
+struct TagColumn {
+    key: String,
+    /// The value column (the list column for arrays).
+    column: ColumnId,
+    /// The item column of arrays.
+    item: Option<ColumnId>,
+    physical: PhysicalType,
+    /// Fixed-width values, little-endian, one slot per record of the batch
+    /// (zeros for nulls); binary values back to back with their ends.
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    present: Vec<bool>,
+}
+
+/// Records per batch pushed to the writer.
+const BATCH: usize = 4096;
+
+/// The columns of an alignments dataset being written.
+struct Columns {
+    dataset: DatasetId,
+    qname: ColumnId,
+    flag: ColumnId,
+    ref_id: ColumnId,
+    pos: ColumnId,
+    mapq: ColumnId,
+    cigar: ColumnId,
+    cigar_item: ColumnId,
+    next_ref_id: ColumnId,
+    next_pos: ColumnId,
+    tlen: ColumnId,
+    seq_length: ColumnId,
+    offset: ColumnId,
+    seq: ColumnId,
+    tag_layout: ColumnId,
+    tags: Vec<TagColumn>,
+    layouts: rustc_hash::FxHashMap<Vec<u8>, u32>,
+    layout_list: Vec<Vec<u8>>,
+    level: i32,
+    // The batch.
+    rows: usize,
+    flags: Vec<u16>,
+    ref_ids: Vec<i32>,
+    poss: Vec<i32>,
+    mapqs: Vec<u8>,
+    cigar_ops: Vec<u32>,
+    next_ref_ids: Vec<i32>,
+    next_poss: Vec<i32>,
+    tlens: Vec<i32>,
+    seq_lengths: Vec<u32>,
+    offsets: Vec<u64>,
+    seq_codes: Vec<u8>,
+    tag_layouts: Vec<u32>,
+    /// Rows written before this batch.
+    written: u64,
+}
+
+impl Columns {
+    fn push_fixed_batch<W: Write>(&mut self, writer: &mut Writer<W>) -> Result<()> {
+        writer.push(self.flag, &self.flags)?;
+        writer.push(self.ref_id, &self.ref_ids)?;
+        writer.push(self.pos, &self.poss)?;
+        writer.push(self.mapq, &self.mapqs)?;
+        writer.push(self.next_ref_id, &self.next_ref_ids)?;
+        writer.push(self.next_pos, &self.next_poss)?;
+        writer.push(self.tlen, &self.tlens)?;
+        writer.push(self.seq_length, &self.seq_lengths)?;
+        writer.push(self.offset, &self.offsets)?;
+        writer.push(self.seq, &self.seq_codes)?;
+        writer.push(self.tag_layout, &self.tag_layouts)?;
+        for v in [
+            &mut self.ref_ids,
+            &mut self.poss,
+            &mut self.next_ref_ids,
+            &mut self.next_poss,
+            &mut self.tlens,
+        ] {
+            v.clear();
+        }
+        self.flags.clear();
+        self.mapqs.clear();
+        self.seq_lengths.clear();
+        self.offsets.clear();
+        self.seq_codes.clear();
+        self.tag_layouts.clear();
+        for tag in &mut self.tags {
+            push_tag_batch(writer, tag, self.rows)?;
+        }
+        self.written += self.rows as u64;
+        self.rows = 0;
+        Ok(())
+    }
+
+    /// The tag column for `key`, added (with nulls for the rows before)
+    /// when new.
+    fn tag<W: Write>(&mut self, writer: &mut Writer<W>, key: &[u8]) -> Result<usize> {
+        if let Some(i) = self.tags.iter().position(|t| t.key.as_bytes() == key) {
+            return Ok(i);
+        }
+        let key_text = String::from_utf8_lossy(key).into_owned();
+        let t = key[3];
+        let name = format!("{}{key_text}", col::TAG_PREFIX);
+        let (column, item, physical) = if t == b'B' {
+            let physical = tag_physical(key[4]).expect("checked subtype");
+            let item_name = format!("{name}{}", col::ITEM_SUFFIX);
+            let column = writer.add_column(
+                self.dataset,
+                ColumnSpec::new(&name, PhysicalType::U64, "list")
+                    .list(item_name.clone())
+                    .nullable()
+                    .encoding(Encoding::delta_varint().with_zstd(self.level)),
+            )?;
+            let item = writer.add_column(
+                self.dataset,
+                ColumnSpec::new(&item_name, physical, "sam-tag-value")
+                    .encoding(zstd_of(physical, self.level)),
+            )?;
+            (column, Some(item), physical)
+        } else {
+            let physical = tag_physical(t).expect("checked type");
+            let column = writer.add_column(
+                self.dataset,
+                ColumnSpec::new(&name, physical, "sam-tag-value")
+                    .nullable()
+                    .encoding(zstd_of(physical, self.level)),
+            )?;
+            (column, None, physical)
+        };
+        // Rows written in earlier batches are null.
+        if self.written > 0 {
+            if item.is_some() {
+                for _ in 0..self.written {
+                    writer.end_list_null(column)?;
+                }
+            } else {
+                writer.push_nulls(column, self.written)?;
+            }
+        }
+        let width = physical.width().unwrap_or(0);
+        let mut tag = TagColumn {
+            key: key_text,
+            column,
+            item,
+            physical,
+            bytes: Vec::new(),
+            ends: Vec::new(),
+            present: Vec::new(),
+        };
+        // Rows of this batch so far are null.
+        for _ in 0..self.rows {
+            null_slot(&mut tag, width);
+        }
+        self.tags.push(tag);
+        Ok(self.tags.len() - 1)
+    }
+}
+
+fn null_slot(tag: &mut TagColumn, width: usize) {
+    if tag.physical == PhysicalType::Binary || tag.item.is_some() {
+        tag.ends.push(tag.bytes.len());
+    } else {
+        tag.bytes.extend(std::iter::repeat_n(0u8, width));
+    }
+    tag.present.push(false);
+}
+
+/// The encoding of a tag's values: integers as varints or bit-packed,
+/// floats and text under zstd.
+fn zstd_of(physical: PhysicalType, level: i32) -> Encoding {
+    match physical {
+        PhysicalType::Binary => Encoding::lengths().with_zstd(level),
+        PhysicalType::F32 | PhysicalType::U8 | PhysicalType::I8 => Encoding::PLAIN.with_zstd(level),
+        _ => Encoding::varint().with_zstd(level),
+    }
+}
+
+fn push_tag_batch<W: Write>(
+    writer: &mut Writer<W>,
+    tag: &mut TagColumn,
+    rows: usize,
+) -> Result<()> {
+    debug_assert_eq!(tag.present.len(), rows);
+    macro_rules! fixed {
+        ($t:ty, $column:expr, $bytes:expr, $present:expr) => {{
+            let values: Vec<$t> = $bytes
+                .chunks_exact(std::mem::size_of::<$t>())
+                .map(|c| <$t>::from_le_bytes(c.try_into().expect("width")))
+                .collect();
+            match $present {
+                Some(p) => writer.push_nullable($column, &values, p)?,
+                None => writer.push($column, &values)?,
+            }
+        }};
+    }
+    macro_rules! typed {
+        ($column:expr, $bytes:expr, $present:expr) => {
+            match tag.physical {
+                PhysicalType::U8 => fixed!(u8, $column, $bytes, $present),
+                PhysicalType::I8 => fixed!(i8, $column, $bytes, $present),
+                PhysicalType::U16 => fixed!(u16, $column, $bytes, $present),
+                PhysicalType::I16 => fixed!(i16, $column, $bytes, $present),
+                PhysicalType::U32 => fixed!(u32, $column, $bytes, $present),
+                PhysicalType::I32 => fixed!(i32, $column, $bytes, $present),
+                PhysicalType::F32 => fixed!(f32, $column, $bytes, $present),
+                other => unreachable!("tag values are never {other}"),
+            }
+        };
+    }
+    if let Some(item) = tag.item {
+        let mut start = 0;
+        for (row, &end) in tag.ends.iter().enumerate() {
+            if tag.present[row] {
+                let bytes = &tag.bytes[start..end];
+                typed!(item, bytes, None::<&[bool]>);
+                writer.end_list(tag.column)?;
+            } else {
+                writer.end_list_null(tag.column)?;
+            }
+            start = end;
+        }
+    } else if tag.physical == PhysicalType::Binary {
+        let mut start = 0;
+        for (row, &end) in tag.ends.iter().enumerate() {
+            let value = tag.present[row].then(|| &tag.bytes[start..end]);
+            writer.push_binary_option(tag.column, value)?;
+            start = end;
+        }
+    } else {
+        let present = std::mem::take(&mut tag.present);
+        let bytes = std::mem::take(&mut tag.bytes);
+        typed!(tag.column, &bytes[..], Some(&present[..]));
+    }
+    tag.bytes.clear();
+    tag.ends.clear();
+    tag.present.clear();
+    Ok(())
+}
+
+/// Import the SAM, BAM or CRAM file at `path` as one `alignments` dataset.
+pub fn import_alignments<W: Write>(
+    writer: &mut Writer<W>,
+    path: &Path,
+    format: AlignmentFormat,
+    options: &AlignmentOptions,
+    progress: Progress<'_>,
+) -> Result<AlignmentSummary> {
+    let (mut source, header) = Source::open(path, format, options.reference.as_deref())?;
+    let sort_order = sort_order(&header.text);
+    let level = options.zstd_level;
+    let dataset = writer.add_dataset(
+        DatasetSpec::new(options.dataset.clone(), KIND)
+            .coordinates(Coordinates::ZeroBasedHalfOpen)
+            .metadata(meta::SOURCE_FORMAT, format.name())
+            .metadata(meta::SORT_ORDER, sort_order.clone()),
+    )?;
+    let column = |name: &str| ColumnSpec::of(SCHEMA.column(name));
+    let int = |name: &str| column(name).encoding(Encoding::varint().with_zstd(level));
+    let header_column = writer.add_column(
+        dataset,
+        column(col::HEADER).encoding(Encoding::PLAIN.with_zstd(level)),
+    )?;
+    writer.push_binary(header_column, &header.text)?;
+    let ref_name = writer.add_column(
+        dataset,
+        column(col::REF_NAME).encoding(Encoding::lengths().with_zstd(level)),
+    )?;
+    let ref_length = writer.add_column(dataset, int(col::REF_LENGTH))?;
+    for (name, len) in &header.refs {
+        writer.push_binary(ref_name, name)?;
+        writer.push(ref_length, &[*len])?;
+    }
+    let name_spec = if options.compression != ReadCompression::Fast {
+        column(col::QNAME)
+            .encoding(Encoding::name_tokens())
+            .or_encoding(Encoding::lengths().with_zstd(5))
+            .page_bytes(1 << 20)
+    } else {
+        column(col::QNAME).encoding(Encoding::lengths().with_zstd(5))
+    };
+    let qname = writer.add_column(dataset, name_spec)?;
+    let mut columns = Columns {
+        dataset,
+        qname,
+        flag: writer.add_column(dataset, int(col::FLAG))?,
+        ref_id: writer.add_column(dataset, int(col::REF_ID))?,
+        pos: writer.add_column(
+            dataset,
+            column(col::POS).encoding(Encoding::delta_varint().with_zstd(level)),
+        )?,
+        mapq: writer.add_column(
+            dataset,
+            column(col::MAPQ).encoding(Encoding::PLAIN.with_zstd(level)),
+        )?,
+        cigar: writer.add_column(
+            dataset,
+            column(col::CIGAR)
+                .list(col::CIGAR_ITEM)
+                .encoding(Encoding::delta_varint().with_zstd(level)),
+        )?,
+        cigar_item: writer.add_column(
+            dataset,
+            column(col::CIGAR_ITEM).encoding(Encoding::varint().with_zstd(level)),
+        )?,
+        next_ref_id: writer.add_column(dataset, int(col::NEXT_REF_ID))?,
+        next_pos: writer.add_column(dataset, int(col::NEXT_POS))?,
+        tlen: writer.add_column(dataset, int(col::TLEN))?,
+        seq_length: writer.add_column(dataset, int(col::SEQ_LENGTH))?,
+        offset: writer.add_column(
+            dataset,
+            column(col::OFFSET).encoding(Encoding::delta_varint().with_zstd(level)),
+        )?,
+        seq: writer.add_column(
+            dataset,
+            column(col::SEQ)
+                .encoding(Encoding::PLAIN.with_zstd(level))
+                .page_bytes(1 << 20),
+        )?,
+        tag_layout: writer.add_column(dataset, int(col::TAG_LAYOUT))?,
+        tags: Vec::new(),
+        layouts: Default::default(),
+        layout_list: Vec::new(),
+        level,
+        rows: 0,
+        flags: Vec::new(),
+        ref_ids: Vec::new(),
+        poss: Vec::new(),
+        mapqs: Vec::new(),
+        cigar_ops: Vec::new(),
+        next_ref_ids: Vec::new(),
+        next_poss: Vec::new(),
+        tlens: Vec::new(),
+        seq_lengths: Vec::new(),
+        offsets: Vec::new(),
+        seq_codes: Vec::new(),
+        tag_layouts: Vec::new(),
+        written: 0,
+    };
+    let quality_column = writer.add_column(
+        dataset,
+        column(col::QUALITY).encoding(if options.compression == ReadCompression::Fast {
+            Encoding::PLAIN.with_zstd(level)
+        } else {
+            Encoding::quality_model()
+        }),
+    )?;
+    let mut quality = QualityPages::with(quality_column, options.compression, 0);
+
+    let n_refs = header.refs.len() as i64;
+    let mut buf = Vec::new();
+    let mut layout = Vec::new();
+    let mut records = 0u64;
+    let mut bases = 0u64;
+    let mut sorted = true;
+    let mut last_key = (i64::MIN, i64::MIN);
+    let total = source.size();
+    loop {
+        let number = records + 1;
+        if !source.next(path, number, &mut buf)? {
+            break;
+        }
+        let bad = |field: &'static str, detail: String| input_error(path, number, field, detail);
+        let r = split_bam(&buf).map_err(|e| bad("record", e))?;
+        for (id, field) in [(r.ref_id, "RNAME"), (r.next_ref_id, "RNEXT")] {
+            if id < -1 || i64::from(id) >= n_refs {
+                return Err(bad(
+                    field,
+                    format!("reference id {id} is not in the header's {n_refs} references"),
+                ));
+            }
+        }
+        check_cigar(&r).map_err(|e| bad("CIGAR", e))?;
+        // Sorted by coordinate: by reference id, then position, with
+        // unplaced records (id −1) last.
+        let key = (
+            if r.ref_id < 0 {
+                i64::MAX
+            } else {
+                i64::from(r.ref_id)
+            },
+            i64::from(r.pos),
+        );
+        if key < last_key {
+            sorted = false;
+        }
+        last_key = key;
+
+        writer.push_binary(columns.qname, r.name)?;
+        columns.flags.push(r.flag);
+        columns.ref_ids.push(r.ref_id);
+        columns.poss.push(r.pos);
+        columns.mapqs.push(r.mapq);
+        columns.cigar_ops.clear();
+        columns.cigar_ops.extend(
+            r.cigar
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
+        );
+        writer.push(columns.cigar_item, &columns.cigar_ops)?;
+        writer.end_list(columns.cigar)?;
+        columns.next_ref_ids.push(r.next_ref_id);
+        columns.next_poss.push(r.next_pos);
+        columns.tlens.push(r.tlen);
+        columns.seq_lengths.push(r.l_seq as u32);
+        columns.offsets.push(bases);
+        for (i, &b) in r.seq.iter().enumerate() {
+            columns.seq_codes.push(b >> 4);
+            if 2 * i + 1 < r.l_seq {
+                columns.seq_codes.push(b & 15);
+            }
+        }
+        quality.push(writer, r.qual)?;
+        bases += r.l_seq as u64;
+
+        // Tags: each value to its column, the keys to the layout.
+        layout.clear();
+        let rows = columns.rows;
+        let mut seen: Vec<usize> = Vec::new();
+        let mut fields: Vec<AuxField<'_>> = Vec::new();
+        split_aux(r.aux, |f| {
+            if !layout.is_empty() {
+                layout.push(b',');
+            }
+            layout.extend_from_slice(&f.key[..f.key_len]);
+            fields.push(f);
+            Ok(())
+        })
+        .map_err(|e| bad("tags", e))?;
+        for f in &fields {
+            let key = &f.key[..f.key_len];
+            let i = columns.tag(writer, key)?;
+            if seen.contains(&i) {
+                return Err(bad(
+                    "tags",
+                    format!("tag {} appears twice", String::from_utf8_lossy(&key[..2])),
+                ));
+            }
+            seen.push(i);
+            let tag = &mut columns.tags[i];
+            tag.bytes.extend_from_slice(f.value);
+            if tag.physical == PhysicalType::Binary || tag.item.is_some() {
+                tag.ends.push(tag.bytes.len());
+            }
+            tag.present.push(true);
+        }
+        for (i, tag) in columns.tags.iter_mut().enumerate() {
+            if !seen.contains(&i) {
+                let width = tag.physical.width().unwrap_or(0);
+                null_slot(tag, width);
+            }
+            debug_assert_eq!(tag.present.len(), rows + 1);
+        }
+        let next_layout = columns.layout_list.len() as u32;
+        let id = *columns
+            .layouts
+            .entry(layout.clone())
+            .or_insert_with(|| next_layout);
+        if id == next_layout {
+            columns.layout_list.push(layout.clone());
+        }
+        columns.tag_layouts.push(id);
+        columns.rows += 1;
+        records += 1;
+        if columns.rows == BATCH {
+            columns.push_fixed_batch(writer)?;
+            crate::check_cancel(options.cancel.as_ref())?;
+            progress(source.consumed(), total);
+        }
+    }
+    if format == AlignmentFormat::Bam && !crate::input::is_stdin(path) {
+        check_bgzf_eof(path)?;
+    }
+    columns.push_fixed_batch(writer)?;
+    quality.finish(writer)?;
+    let layouts = writer.add_column(
+        dataset,
+        column(col::TAG_LAYOUTS).encoding(Encoding::lengths().with_zstd(level)),
+    )?;
+    for l in &columns.layout_list {
+        writer.push_binary(layouts, l)?;
+    }
+    writer.set_num_rows(dataset, records)?;
+    writer.set_dataset_metadata(
+        dataset,
+        meta::COORDINATE_SORTED,
+        if sorted { "true" } else { "false" },
+    )?;
+    progress(total, total);
+    let sha256 = source.sha256(path)?;
+    let mut options_map = std::collections::BTreeMap::new();
+    options_map.insert(
+        "compression".to_string(),
+        options.compression.name().to_string(),
+    );
+    options_map.insert("zstd_level".to_string(), options.zstd_level.to_string());
+    if let Some(r) = &options.reference {
+        options_map.insert("reference".to_string(), r.display().to_string());
+    }
+    writer.add_provenance(gcol_format::manifest::Provenance {
+        source: if crate::input::is_stdin(path) {
+            "stdin".into()
+        } else {
+            path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        },
+        size_bytes: if format == AlignmentFormat::Cram {
+            total
+        } else {
+            source.consumed()
+        },
+        sha256: sha256.clone(),
+        datasets: vec![options.dataset.clone()],
+        converter: writer.converter(),
+        options: options_map,
+        converted_utc: writer.timestamp(),
+    });
+    Ok(AlignmentSummary {
+        dataset: options.dataset.clone(),
+        records,
+        bases,
+        source_format: format.name(),
+        source_bytes: total,
+        sha256,
+        tags: columns.tags.iter().map(|t| t.key.clone()).collect(),
+    })
+}
+
+/// The `@HD SO` value of a header text, or `unknown`.
+fn sort_order(text: &[u8]) -> String {
+    let Some(hd) = text
+        .split(|&b| b == b'\n')
+        .find(|l| l.starts_with(b"@HD\t"))
+    else {
+        return "unknown".into();
+    };
+    hd.split(|&b| b == b'\t')
+        .find_map(|f| f.strip_prefix(b"SO:"))
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// A CIGAR whose query length differs from SEQ's is refused (SAM spec
+/// 1.4.6), as samtools does; ops are checked to be known.
+fn check_cigar(r: &BamFields<'_>) -> std::result::Result<(), String> {
+    let mut query = 0u64;
+    for c in r.cigar.chunks_exact(4) {
+        let v = u32::from_le_bytes(c.try_into().expect("4 bytes"));
+        let op = v & 15;
+        if op > 8 {
+            return Err(format!("unknown operation code {op}"));
+        }
+        // M I S = X consume the query.
+        if matches!(op, 0 | 1 | 4 | 7 | 8) {
+            query += u64::from(v >> 4);
+        }
+    }
+    if r.l_seq > 0 && !r.cigar.is_empty() && query != r.l_seq as u64 {
+        return Err(format!(
+            "the CIGAR covers {query} query bases but SEQ has {}",
+            r.l_seq
+        ));
+    }
+    Ok(())
+}
+
+/// A BAM file must end with BGZF's end-of-file block; without it the file
+/// was cut short (samtools warns; we refuse, since records may be missing).
+fn check_bgzf_eof(path: &Path) -> Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let bad = |detail: String| input_error(path, 0, "data", detail);
+    let mut f = std::fs::File::open(path).map_err(|e| bad(format!("cannot reopen ({e})")))?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut tail = [0u8; 28];
+    if len < 28
+        || f.seek(SeekFrom::End(-28)).is_err()
+        || f.read_exact(&mut tail).is_err()
+        || tail != BGZF_EOF
+    {
+        return Err(bad(
+            "the BAM file has no BGZF end-of-file block: it is truncated".into(),
+        ));
+    }
+    Ok(())
+}
