@@ -23,6 +23,8 @@ import numpy as np
 
 from . import _gcol
 from ._gcol import (
+    AlignedSegment,
+    Alignments,
     CorruptFileError,
     File,
     GcolError,
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
 __version__: str = _gcol.__version__
 
 __all__ = [
+    "AlignedSegment",
+    "Alignments",
     "CorruptFileError",
     "File",
     "GcolError",

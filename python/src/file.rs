@@ -212,14 +212,22 @@ impl PyFile {
         crate::PyVariants::open(&self.reader, name)
     }
 
+    /// The alignments dataset `name`.
+    fn alignments(&self, name: &str) -> PyResult<crate::alignments::PyAlignments> {
+        crate::alignments::PyAlignments::open(&self.reader, name)
+    }
+
     /// `file[name]`: the dataset `name` (`Sequences` for sequences and
-    /// reads, `Variants` for variants).
+    /// reads, `Variants` for variants, `Alignments` for alignments).
     fn __getitem__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         let Some(dataset) = self.reader.datasets().iter().find(|d| d.name == name) else {
             return Err(pyo3::exceptions::PyKeyError::new_err(name.to_string()));
         };
         if gcol_reader::Variants::is_variants(dataset) {
             return Ok(Bound::new(py, self.variants(name)?)?.into_any());
+        }
+        if gcol_reader::Alignments::is_alignments(dataset) {
+            return Ok(Bound::new(py, self.alignments(name)?)?.into_any());
         }
         Ok(Bound::new(py, self.sequences(name)?)?.into_any())
     }

@@ -13,6 +13,7 @@ use pyo3::exceptions::{
 };
 use pyo3::prelude::*;
 
+mod alignments;
 mod buffer;
 mod columns;
 mod file;
@@ -312,6 +313,8 @@ fn _gcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<file::PyCancelToken>()?;
     m.add_class::<PySequences>()?;
     m.add_class::<PyVariants>()?;
+    m.add_class::<alignments::PyAlignments>()?;
+    m.add_class::<alignments::PyAlignedSegment>()?;
     m.add_class::<PyRecord>()?;
     m.add_class::<PageBuffer>()?;
     m.add_function(wrap_pyfunction!(file::open, m)?)?;

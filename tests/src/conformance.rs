@@ -549,6 +549,21 @@ fn variants_ref() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// An alignments dataset (spec 15) of a small SAM file.
+fn alignments() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let options = gcol_import::AlignmentOptions::new("aln");
+    gcol_import::import_alignments(
+        &mut w,
+        &input("alignments.sam"),
+        gcol_import::AlignmentFormat::Sam,
+        &options,
+        &no_progress,
+    )
+    .expect("import");
+    w.finish().expect("finish")
+}
+
 /// Every conformance file: (file name, what it covers, bytes).
 pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     vec![
@@ -618,6 +633,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "variants_ref.gcol",
             "variants (14.7, format 1.4) of inputs/variants_ref.vcf with REF coded against the sequences dataset of inputs/variants_ref.fa: REF equal to the reference (one base, several, over soft-masked lower case and N), a mismatch, a lower-case REF (stored, not a mismatch), a REF past the contig's end and a contig the reference lacks (stored and listed in `ref/mismatch`), the reference link metadata with MD5s",
             variants_ref(),
+        ),
+        (
+            "alignments.gcol",
+            "alignments (15) of inputs/alignments.sam (`samtools view -h` of it: inputs/alignments_view.sam): two references, mates with RNEXT `=` and another reference, CIGARs with I, D, N, S, H and P, QUAL `*` with and without SEQ, `=` and N bases, lower case read as upper case, unmapped records without RNAME, tags of every type (A, c, C, s, S, i, I, f, Z, H and arrays of each subtype, an empty array), one tag in two types (NM as C and S) and records without tags; qualities in `quality-model` pages, names in `name-tokens` or zstd text",
+            alignments(),
         ),
         (
             "layouts.gcol",

@@ -69,7 +69,9 @@ const README_TAIL: &str = "
 `inputs/dna.fa` is `examples/data/sample.fa`; `inputs/protein.fa` holds the
 first 6 records of `uniprot_500_mmseqs2_QUERY.fasta.gz` and
 `inputs/reads_R{1,2}.fq` the first 20 reads each of
-`CHM1_illumina_42k.fastq.gz` (see `../shared/data/SOURCES.md`).
+`CHM1_illumina_42k.fastq.gz` (see `../shared/data/SOURCES.md`);
+`inputs/alignments_view.sam` is `samtools view --no-PG -h` of
+`inputs/alignments.sam`.
 
 `tests/spec_reader/` holds a second reader written from the spec alone
 (Python standard library plus `zstandard`); CI runs it over these files,

@@ -84,9 +84,72 @@ fn run_variants(args: &ExportArgs) -> CliResult {
     Ok(())
 }
 
+/// Alignments to SAM or BAM, through the library's one writer.
+fn run_alignments(args: &ExportArgs, name: &str) -> CliResult {
+    use gcol_reader::alignments::{write_alignments, AlignmentExport, AlignmentOutput};
+    let reader = gcol_reader::Reader::open(&args.file)?;
+    let alignments = gcol_reader::Alignments::open(&reader, name)?;
+    let regions = crate::view::alignment_regions(&alignments, &args.regions, None)?;
+    let to_stdout = args.output.as_os_str() == "-";
+    let kind = match args
+        .format
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("sam") => AlignmentOutput::Sam,
+        Some("bam") => AlignmentOutput::Bam,
+        Some(other) => {
+            return Err(Failure::new(
+                INPUT,
+                format!("unsupported export format {other:?} for alignments (supported: sam, bam)"),
+            ))
+        }
+        None if to_stdout => AlignmentOutput::Sam,
+        None => AlignmentOutput::from_path(&args.output),
+    };
+    let export = AlignmentExport {
+        regions,
+        header: true,
+        ..Default::default()
+    };
+    if to_stdout {
+        write_alignments(&alignments, &export, kind, std::io::stdout())?.flush()?;
+    } else {
+        write_alignments(
+            &alignments,
+            &export,
+            kind,
+            AtomicFile::create(&args.output)?,
+        )?
+        .commit()?;
+    }
+    Ok(())
+}
+
+/// The alignments dataset an export is of (the one named, or the file's
+/// only dataset when it is one).
+fn alignments_of(args: &ExportArgs) -> Result<Option<String>, Failure> {
+    let reader = gcol_reader::Reader::open(&args.file)?;
+    let datasets = reader.datasets();
+    Ok(match &args.dataset {
+        Some(name) => datasets
+            .iter()
+            .find(|d| d.name == *name && gcol_reader::Alignments::is_alignments(d))
+            .map(|d| d.name.clone()),
+        None => match datasets {
+            [one] if gcol_reader::Alignments::is_alignments(one) => Some(one.name.clone()),
+            _ => None,
+        },
+    })
+}
+
 pub fn run(args: ExportArgs) -> CliResult {
     if is_variants(&args)? {
         return run_variants(&args);
+    }
+    if let Some(name) = alignments_of(&args)? {
+        return run_alignments(&args, &name);
     }
     if !args.regions.is_empty() || args.samples.is_some() || args.samples_file.is_some() {
         return Err(Failure::new(

@@ -664,6 +664,141 @@ impl Alignments {
         Ok(())
     }
 
+    /// Rows of the records that overlap `regions` (every record when
+    /// empty) and pass `filter`, in query order, reading only FLAG, the
+    /// positions, MAPQ and the CIGARs (no bases, qualities or tags).
+    pub fn select_rows(
+        &self,
+        regions: &[AlignmentRegion],
+        filter: &RecordFilter,
+    ) -> Result<Vec<u64>> {
+        let mut out = Vec::new();
+        let whole = [None];
+        let spans: Vec<Option<&AlignmentRegion>> = if regions.is_empty() {
+            whole.to_vec()
+        } else {
+            regions.iter().map(Some).collect()
+        };
+        for region in spans {
+            let rows = match region {
+                Some(r) => self.candidate_rows(r)?,
+                None => 0..self.num_records,
+            };
+            let mut start = rows.start;
+            while start < rows.end {
+                let stop = rows.end.min(start + BATCH);
+                let b = self.batch_positions(start..stop)?;
+                for i in 0..(stop - start) as usize {
+                    if !filter.keep(b.flag[i], b.mapq[i]) {
+                        continue;
+                    }
+                    if let Some(r) = region {
+                        let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
+                        let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
+                        let e = end_position(b.pos[i], b.flag[i], b.cigar[c0..c1].iter().copied());
+                        if b.ref_id[i] != r.ref_id as i32
+                            || i64::from(b.pos[i]) >= r.end
+                            || e <= r.start
+                        {
+                            continue;
+                        }
+                    }
+                    out.push(start + i as u64);
+                }
+                start = stop;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records `rows` (ascending or not) in BAM's layout, one `Vec` each.
+    pub fn records_at(&self, rows: &[u64]) -> Result<Vec<Vec<u8>>> {
+        let mut out = Vec::with_capacity(rows.len());
+        let mut i = 0;
+        while i < rows.len() {
+            // A run of rows within one batch's span is decoded together.
+            let first = rows[i];
+            let mut j = i;
+            while j + 1 < rows.len() && rows[j + 1] > rows[j] && rows[j + 1] < first + BATCH {
+                j += 1;
+            }
+            let b = self.batch(first..rows[j] + 1)?;
+            for &r in &rows[i..=j] {
+                let mut buf = Vec::new();
+                self.bam_record(&b, (r - first) as usize, &mut buf)?;
+                out.push(buf);
+            }
+            i = j + 1;
+        }
+        Ok(out)
+    }
+
+    /// Values of fixed-width column `name` for `rows` (ascending).
+    pub fn values_at<T: gcol_format::Value + Copy>(
+        &self,
+        name: &str,
+        rows: &[u64],
+    ) -> Result<Vec<T>> {
+        let (Some(&lo), Some(&hi)) = (rows.first(), rows.last()) else {
+            return Ok(Vec::new());
+        };
+        let all: Vec<T> = self.column(name)?.read(lo..hi + 1)?;
+        Ok(rows.iter().map(|&r| all[(r - lo) as usize]).collect())
+    }
+
+    /// Values of binary column `name` (`qname`) for `rows` (ascending).
+    pub fn binary_at(&self, name: &str, rows: &[u64]) -> Result<Vec<Vec<u8>>> {
+        let (Some(&lo), Some(&hi)) = (rows.first(), rows.last()) else {
+            return Ok(Vec::new());
+        };
+        let mut all = Vec::new();
+        self.column(name)?
+            .for_each_binary(lo..hi + 1, |_, v| all.push(v.to_vec()))?;
+        Ok(rows
+            .iter()
+            .map(|&r| std::mem::take(&mut all[(r - lo) as usize]))
+            .collect())
+    }
+
+    /// CIGARs (BAM-coded operations) of `rows` (ascending).
+    pub fn cigars_at(&self, rows: &[u64]) -> Result<Vec<Vec<u32>>> {
+        let (Some(&lo), Some(&hi)) = (rows.first(), rows.last()) else {
+            return Ok(Vec::new());
+        };
+        let c = self.column(col::CIGAR)?;
+        let bounds = c.list_offsets(lo..hi + 1)?;
+        let items: Vec<u32> = c
+            .list_child()?
+            .read(bounds[0]..*bounds.last().expect("bounds"))?;
+        Ok(rows
+            .iter()
+            .map(|&r| {
+                let k = (r - lo) as usize;
+                items[(bounds[k] - bounds[0]) as usize..(bounds[k + 1] - bounds[0]) as usize]
+                    .to_vec()
+            })
+            .collect())
+    }
+
+    /// Bases (4-bit codes) or qualities (`quality`: true) of `rows`
+    /// (ascending), one `Vec` per row.
+    pub fn stream_at(&self, quality: bool, rows: &[u64]) -> Result<Vec<Vec<u8>>> {
+        let offsets: Vec<u64> = self.values_at(col::OFFSET, rows)?;
+        let lengths: Vec<u32> = self.values_at(col::SEQ_LENGTH, rows)?;
+        let (Some(&lo), Some(&hi)) = (offsets.first(), offsets.last()) else {
+            return Ok(Vec::new());
+        };
+        let hi = hi + u64::from(*lengths.last().expect("one per row"));
+        let stream = self
+            .column(if quality { col::QUALITY } else { col::SEQ })?
+            .read::<u8>(lo..hi)?;
+        Ok(offsets
+            .iter()
+            .zip(&lengths)
+            .map(|(&o, &l)| stream[(o - lo) as usize..(o - lo) as usize + l as usize].to_vec())
+            .collect())
+    }
+
     /// SAM text of `record` (BAM layout) with this dataset's references.
     pub fn sam_line(&self, record: &[u8], out: &mut Vec<u8>) -> Result<()> {
         write_sam_record(out, record, &self.refs).map_err(|detail| Error::Invariant {

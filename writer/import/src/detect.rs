@@ -314,6 +314,7 @@ mod tests {
         );
         assert_eq!(detect(b""), SourceFormat::Empty);
         assert!(SourceFormat::Fastq.convertible() && SourceFormat::Vcf.convertible());
-        assert!(!SourceFormat::Bam.convertible());
+        assert!(SourceFormat::Bam.convertible() && SourceFormat::Cram.convertible());
+        assert!(!SourceFormat::Gff3.convertible());
     }
 }
