@@ -204,6 +204,38 @@ pub fn reg2bin(beg: i64, end: i64) -> u16 {
     0
 }
 
+/// Whether a record's mate fields are stored relative to the record
+/// (spec 15.2): both on one placed reference.
+pub fn mate_on_same_reference(ref_id: i32, next_ref_id: i32) -> bool {
+    ref_id >= 0 && next_ref_id == ref_id
+}
+
+/// The TLEN predicted from a record's own fields (spec 15.2), which the
+/// `tlen` column stores TLEN against: on one reference, `next_pos - pos`
+/// plus the record's own reference span when the mate starts at or after
+/// it (a mate as long as the record), else minus the span from the mate's
+/// start to the record's end; 0 otherwise.
+pub fn predicted_tlen(
+    ref_id: i32,
+    pos: i32,
+    flag: u16,
+    ops: impl IntoIterator<Item = u32>,
+    next_ref_id: i32,
+    next_pos: i32,
+) -> i32 {
+    if !mate_on_same_reference(ref_id, next_ref_id) || pos < 0 || next_pos < 0 {
+        return 0;
+    }
+    let end = end_position(pos, flag, ops);
+    let (pos, next) = (i64::from(pos), i64::from(next_pos));
+    let p = if next >= pos {
+        next - pos + (end - pos)
+    } else {
+        -(end - next)
+    };
+    p.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +253,16 @@ mod tests {
             204
         );
         assert_eq!(end_position(99, 4, [100 << 4]), 100);
+    }
+
+    #[test]
+    fn mates_predict_tlen() {
+        // A 100M read at 9999 with its mate at 10069: 70 + 100.
+        assert_eq!(predicted_tlen(0, 9999, 99, [100 << 4], 0, 10069), 170);
+        // The mate, to the right: -(its end - the first's start).
+        assert_eq!(predicted_tlen(0, 10069, 147, [75 << 4], 0, 9999), -145);
+        assert_eq!(predicted_tlen(0, 5, 0, [], 1, 9), 0);
+        assert_eq!(predicted_tlen(-1, -1, 4, [], -1, -1), 0);
     }
 
     #[test]

@@ -267,13 +267,18 @@ impl PyAlignments {
                     let v: Vec<u8> = perm.iter().map(|&k| v[k]).collect();
                     out.set_item(c, PyArray1::from_vec(py, v))?;
                 }
-                "reference_start" | "next_reference_start" | "template_length" => {
-                    let name = match c.as_str() {
-                        "reference_start" => col::POS,
-                        "next_reference_start" => col::NEXT_POS,
-                        _ => col::TLEN,
+                "reference_start" => {
+                    let v: Vec<i32> = inner.values_at(col::POS, &sorted).map_err(err)?;
+                    let v: Vec<i32> = perm.iter().map(|&k| v[k]).collect();
+                    out.set_item(c, PyArray1::from_vec(py, v))?;
+                }
+                "next_reference_start" | "template_length" => {
+                    let (next_pos, tlen) = inner.mates_at(&sorted).map_err(err)?;
+                    let v = if c == "next_reference_start" {
+                        next_pos
+                    } else {
+                        tlen
                     };
-                    let v: Vec<i32> = inner.values_at(name, &sorted).map_err(err)?;
                     let v: Vec<i32> = perm.iter().map(|&k| v[k]).collect();
                     out.set_item(c, PyArray1::from_vec(py, v))?;
                 }

@@ -14,9 +14,13 @@ Section numbers in comments refer to spec/gcol-v1.md.
     decode_page(0x0008, "binary", n, d, b) # name-tokens pages as 7.9 and 7.11
     decode_page(0x0009, "u8", n, n, b)     # base-model pages as 7.9 and 7.12
     variants_vcf(reader, "calls")          # a variants dataset as VCF text (14.5), REF as 14.7
+    alignments_bam_records(reader, "aln")  # an alignments dataset's records in BAM's layout (15.4)
+    alignments_sam(reader, "aln")          # ... as the SAM text `samtools view -h` prints (15.4)
 """
 
+import decimal
 import json
+import math
 import re
 import struct
 
@@ -1574,5 +1578,292 @@ def variants_vcf(reader, dataset):
             fields.append(bytes(format_keys[r]))
             for s in range(len(samples)):
                 fields.append(b":".join(sample_text(k, s) for k in keys))
+        out += b"\t".join(fields) + b"\n"
+    return bytes(out)
+
+
+# 15: alignments datasets
+BAM_BASES = b"=ACMGRSVTWYHKDBN"  # 15.2: the 4-bit base codes 0..15
+CIGAR_OPS = b"MIDNSHP=X"  # 15.2: CIGAR op codes 0..8
+CIGAR_REFERENCE_OPS = {0, 2, 3, 7, 8}  # 15.2: M D N = X cover reference bases
+TAG_PHYSICAL = {"A": "u8", "C": "u8", "c": "i8", "s": "i16", "S": "u16", "i": "i32", "I": "u32", "f": "f32",
+                "Z": "binary", "H": "binary"}  # 15.3: a BAM type's column physical type
+ARRAY_SUBTYPES = "cCsSiIf"  # 15.3: the subtypes of `B`
+BAM_CORE = struct.Struct("<iiBBHHHIiii")  # 15.4: the 32 fixed bytes before the name
+
+
+def reg2bin(beg: int, end: int) -> int:
+    """SAM spec 5.3 (15.2): the smallest UCSC bin holding the 0-based
+    half-open [beg, end); reg2bin(-1, 0) is 4680."""
+    end -= 1
+    for shift, first in ((14, 4681), (17, 585), (20, 73), (23, 9), (26, 1)):
+        if beg >> shift == end >> shift:
+            return first + (beg >> shift)
+    return 0
+
+
+def alignment_end(pos: int, cigar: list[int], flag: int) -> int:
+    """15.2: `pos` plus the reference length of the CIGAR (M D N = X), or
+    `pos + 1` when that is 0 or FLAG has bit 4 (unmapped) set."""
+    span = sum(item >> 4 for item in cigar if item & 0xF in CIGAR_REFERENCE_OPS)
+    return pos + (span if span and not flag & 4 else 1)
+
+
+def alignment_bin(pos: int, cigar: list[int], flag: int) -> int:
+    """15.2: BAM's `bin`: reg2bin(pos, end); a record without a position
+    (pos -1, end 0) gets 4680. BAM's field is a u16, so larger bins (POS
+    beyond 2^29, which 15.5 allows) keep their low 16 bits, as htslib does."""
+    return reg2bin(pos, alignment_end(pos, cigar, flag)) & 0xFFFF
+
+
+def _i32(value: int) -> int:
+    """A value modulo 2^32 as a two's-complement i32 (15.2: i32 arithmetic)."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >> 31 else value
+
+
+def mate_fields(ref_id: int, pos: int, end: int, next_ref_id: int, next_pos: int, tlen: int) -> tuple[int, int]:
+    """15.2 (Mates): the stored `next_pos` and `tlen` of a record to its
+    0-based PNEXT and its TLEN. `end` is the record's end (as for `bin`).
+
+    PNEXT is `next_pos` itself, or `pos + next_pos` (modulo 2^32) when the
+    mate is on the record's (placed) reference; TLEN is `tlen + predicted`
+    (modulo 2^32). With the mate on the record's reference and pos and PNEXT
+    both placed, `predicted` is `PNEXT - pos + (end - pos)` when PNEXT >= pos
+    (a leftmost mate as long as the record), else `-(end - PNEXT)`; otherwise
+    0. The spec says it is clamped to i32 and always fits; it need not (pos
+    0, PNEXT 2^31 - 1), so it is clamped here."""
+    same = ref_id >= 0 and next_ref_id == ref_id
+    pnext = _i32(pos + next_pos) if same else next_pos
+    predicted = 0
+    if same and pos >= 0 and pnext >= 0:
+        predicted = pnext - pos + (end - pos) if pnext >= pos else -(end - pnext)
+        predicted = max(-(1 << 31), min(predicted, (1 << 31) - 1))
+    return pnext, _i32(tlen + predicted)
+
+
+def _tag_key(key: bytes, where: str) -> tuple[bytes, str]:
+    """15.3: a key `XX:T` or `XX:Bt` as (tag, type); type is `Bt` for an array."""
+    text = key.decode("ascii", "replace")
+    kind = text[3:]
+    if len(key) < 4 or text[2] != ":" or not (
+            kind in TAG_PHYSICAL or (len(kind) == 2 and kind[0] == "B" and kind[1] in ARRAY_SUBTYPES)):
+        raise GcolError("inconsistent:tags", f"{where}: tag key {text!r} is not XX:T (15.3)")
+    return key[:2], kind
+
+
+def alignment_records(reader, dataset: str) -> list[dict]:
+    """15.2, 15.3: every record of an alignments dataset as a dict of its BAM
+    fields: qname, flag, ref_id, pos, mapq, cigar (u32 items), next_ref_id,
+    next_pos and tlen (decoded from their mate coding), seq (4-bit codes), quality (bytes) and tags, a list of
+    (tag, type, value) in the record's layout order (type `Bt` for an array,
+    whose value is a list)."""
+    ds = _dataset(reader, dataset)
+    columns = {c["name"]: c for c in ds["columns"]}
+    where = f"alignments dataset {dataset!r}"
+    fields = ("qname", "flag", "ref_id", "pos", "mapq", "next_ref_id", "next_pos", "tlen", "seq_length",
+              "offset", "tag_layout")
+    rows = {name: reader.column_values(dataset, name) for name in fields}
+    rows["cigar"] = reader.list_values(dataset, "cigar")
+    n = ds.get("num_rows", len(rows["qname"]))
+    for name, values in rows.items():
+        if len(values) != n:
+            raise GcolError("inconsistent", f"{where}: column {name} has {len(values)} rows, not {n}")
+    seq = bytes(reader.column_values(dataset, "seq"))
+    quality = bytes(reader.column_values(dataset, "quality"))
+    if len(seq) != len(quality) or len(seq) != sum(rows["seq_length"]):
+        raise GcolError("inconsistent", f"{where}: seq ({len(seq)}) and quality ({len(quality)}) are not "
+                                        f"the sum of seq_length ({sum(rows['seq_length'])})")
+    layouts = [[_tag_key(k, where) for k in bytes(v).split(b",")] if v else []
+               for v in reader.column_values(dataset, "tag_layouts")]
+
+    # 15.3: one column per key, non-null exactly where the record's layout names the key
+    tag_values = {}
+    for name, c in columns.items():
+        if not name.startswith("tag/") or name.endswith("/item"):
+            continue
+        tag, kind = _tag_key(name[4:].encode(), where)
+        physical = c["physical_type"]
+        if kind[0] == "B":
+            item = columns.get(name + "/item")
+            if c.get("layout") != {"type": "list", "child": name + "/item"} or item is None \
+                    or item["physical_type"] != TAG_PHYSICAL[kind[1]]:
+                raise GcolError("inconsistent:tags", f"{where}: {name} is not a list of {TAG_PHYSICAL[kind[1]]}")
+            tag_values[tag, kind] = reader.list_values(dataset, name)
+        elif physical != TAG_PHYSICAL[kind]:
+            raise GcolError("inconsistent:tags", f"{where}: {name} is {physical}, type {kind} is "
+                                                 f"{TAG_PHYSICAL[kind]} (15.3)")
+        else:
+            tag_values[tag, kind] = reader.column_values(dataset, name)
+
+    # 15.1: `mates` = `relative` codes next_pos and tlen against the record;
+    # without the key they are stored as they are.
+    mates = ds.get("metadata", {}).get("mates")
+    if mates not in (None, "relative"):
+        raise GcolError("inconsistent", f"{where}: unknown mate coding {mates!r}")
+    records, offset = [], 0
+    for r in range(n):
+        length = rows["seq_length"][r]
+        if rows["offset"][r] != offset:
+            raise GcolError("inconsistent", f"{where}: row {r}: offset {rows['offset'][r]}, the seq_length "
+                                            f"of the rows before add up to {offset}")
+        index = rows["tag_layout"][r]
+        if index >= len(layouts):
+            raise GcolError("inconsistent:tags", f"{where}: row {r}: tag_layout {index} of {len(layouts)}")
+        keys = layouts[index]
+        if len(set(keys)) != len(keys) or len({tag for tag, _ in keys}) != len(keys):
+            raise GcolError("inconsistent:tags", f"{where}: row {r}: a tag twice in layout {index}")
+        tags = []
+        for key in keys:
+            if key not in tag_values or tag_values[key][r] is None:
+                raise GcolError("inconsistent:tags", f"{where}: row {r}: layout names {key[0].decode()}:{key[1]}, "
+                                                     f"its column has no value")
+            tags.append((key[0], key[1], tag_values[key][r]))
+        for key, values in tag_values.items():
+            if values[r] is not None and key not in keys:
+                raise GcolError("inconsistent:tags", f"{where}: row {r}: a {key[0].decode()}:{key[1]} value "
+                                                     f"its layout does not name")
+        ref_id, pos, cigar, flag = rows["ref_id"][r], rows["pos"][r], rows["cigar"][r], rows["flag"][r]
+        if mates == "relative":
+            next_pos, tlen = mate_fields(ref_id, pos, alignment_end(pos, cigar, flag), rows["next_ref_id"][r],
+                                         rows["next_pos"][r], rows["tlen"][r])
+        else:
+            next_pos, tlen = rows["next_pos"][r], rows["tlen"][r]
+        records.append(dict(
+            qname=bytes(rows["qname"][r]), flag=flag, ref_id=ref_id, pos=pos, mapq=rows["mapq"][r], cigar=cigar,
+            next_ref_id=rows["next_ref_id"][r], next_pos=next_pos, tlen=tlen, seq=seq[offset:offset + length],
+            quality=quality[offset:offset + length], tags=tags))
+        offset += length
+    return records
+
+
+def _bam_tag(tag: bytes, kind: str, value) -> bytes:
+    """15.4: one tag in BAM's layout (little-endian; text followed by NUL)."""
+    if kind[0] == "B":
+        return tag + b"B" + kind[1].encode() + struct.pack(f"<I{len(value)}{STRUCT[TAG_PHYSICAL[kind[1]]]}",
+                                                            len(value), *value)
+    if kind in ("Z", "H"):
+        return tag + kind.encode() + bytes(value) + b"\0"
+    return tag + kind.encode() + struct.pack("<" + STRUCT[TAG_PHYSICAL[kind]], value)
+
+
+def bam_record(record: dict) -> bytes:
+    """15.4: one record of alignment_records() in BAM's layout, without the
+    4-byte block size that precedes it in a BAM file."""
+    qname, cigar, seq = record["qname"], record["cigar"], record["seq"]
+    if not 1 <= len(qname) <= 254:
+        raise GcolError("inconsistent", f"qname of {len(qname)} bytes (15.2: 1 to 254)")
+    if len(cigar) > 0xFFFF:
+        raise GcolError("unsupported", f"{len(cigar)} CIGAR operations do not fit BAM's u16 count")
+    if any(code > 15 for code in seq):
+        raise GcolError("inconsistent", "a base code above 15 (15.2)")
+    out = bytearray(BAM_CORE.pack(
+        record["ref_id"], record["pos"], len(qname) + 1, record["mapq"],
+        alignment_bin(record["pos"], cigar, record["flag"]), len(cigar), record["flag"], len(seq),
+        record["next_ref_id"], record["next_pos"], record["tlen"]))
+    out += qname + b"\0"
+    out += struct.pack(f"<{len(cigar)}I", *cigar)
+    padded = seq + b"\0" * (len(seq) % 2)  # a last odd base is followed by 0
+    out += bytes(padded[i] << 4 | padded[i + 1] for i in range(0, len(padded), 2))
+    out += record["quality"]
+    for tag, kind, value in record["tags"]:
+        out += _bam_tag(tag, kind, value)
+    return bytes(out)
+
+
+def alignments_bam_records(reader, dataset: str) -> list[bytes]:
+    """15.4: every record of an alignments dataset in BAM's binary layout (as
+    BAM output writes it, without the 4-byte block size), `bin` computed (15.2)."""
+    return [bam_record(record) for record in alignment_records(reader, dataset)]
+
+
+def percent_g(x: float) -> str:
+    """15.4: a float as C's printf("%g") prints it (glibc): 6 significant
+    digits, exponent form below 1e-4 or from 1e6 (two exponent digits at
+    least), no trailing zeros; `inf`, `-inf`, `nan` and `-nan`."""
+    if x != x:
+        return "-nan" if math.copysign(1.0, x) < 0 else "nan"
+    return "%g" % x
+
+
+def percent_g_array(x: float) -> str:
+    """15.4: an array float as htslib prints it: %g, but a value exactly
+    halfway at the sixth significant digit rounds away from zero."""
+    if x != x or x in (math.inf, -math.inf) or x == 0:
+        return percent_g(x)
+    exact = abs(decimal.Decimal(x))
+    digits = exact.adjusted()  # exponent of the leading digit
+    quantum = decimal.Decimal(1).scaleb(digits - 5)
+    if exact - exact.quantize(quantum, rounding=decimal.ROUND_DOWN) != quantum / 2:
+        return percent_g(x)  # not a tie: %g as it is
+    rounded = float(exact.quantize(quantum, rounding=decimal.ROUND_HALF_UP))
+    return percent_g(-rounded if x < 0 else rounded)
+
+
+def _sam_tag(tag: bytes, kind: str, value) -> bytes:
+    """15.4: one tag as `samtools view` prints it: integers as `i`, floats as %g."""
+    if kind[0] == "B":
+        items = [percent_g_array(v) if kind[1] == "f" else str(v) for v in value]
+        return tag + b":B:" + ",".join([kind[1]] + items).encode()
+    if kind == "A":
+        return tag + b":A:" + bytes([value])
+    if kind in ("Z", "H"):
+        return tag + b":" + kind.encode() + b":" + bytes(value)
+    if kind == "f":
+        return tag + b":f:" + percent_g(value).encode()
+    return tag + b":i:%d" % value
+
+
+def sam_header(reader, dataset: str) -> bytes:
+    """The header `samtools view -h --no-PG` prints for the dataset's file:
+    the `header` text (15.2), a missing last LF added (as htslib does), then,
+    when no line of it starts with `@SQ<TAB>`, one `@SQ SN LN` line per
+    reference of the reference list (15.1), as htslib writes a BAM header
+    whose text has none."""
+    text = bytes(reader.column_values(dataset, "header")[0])
+    if text and not text.endswith(b"\n"):
+        text += b"\n"
+    if not re.search(rb"(?:^|\n)@SQ\t", text):
+        names = reader.column_values(dataset, "ref_name")
+        lengths = reader.column_values(dataset, "ref_length")
+        text += b"".join(b"@SQ\tSN:" + bytes(name) + b"\tLN:%d\n" % length for name, length in zip(names, lengths))
+    return text
+
+
+def alignments_sam(reader, dataset: str) -> bytes:
+    """15.4: the SAM text `samtools view -h` prints (without its @PG line):
+    sam_header() and one line per record."""
+    names = [bytes(name) for name in reader.column_values(dataset, "ref_name")]
+    where = f"alignments dataset {dataset!r}"
+
+    def reference(ref_id, r):
+        if ref_id < 0:
+            return b"*"
+        if ref_id >= len(names):
+            raise GcolError("inconsistent", f"{where}: row {r}: reference id {ref_id} of {len(names)} (15.1)")
+        return names[ref_id]
+
+    out = bytearray(sam_header(reader, dataset))
+    for r, rec in enumerate(alignment_records(reader, dataset)):
+        cigar = b""
+        for item in rec["cigar"]:
+            if item & 0xF >= len(CIGAR_OPS):
+                raise GcolError("inconsistent", f"{where}: row {r}: CIGAR op {item & 0xF} (15.2: 0..8)")
+            cigar += b"%d" % (item >> 4) + CIGAR_OPS[item & 0xF:(item & 0xF) + 1]
+        rname = reference(rec["ref_id"], r)
+        if rec["next_ref_id"] >= 0 and rec["next_ref_id"] == rec["ref_id"]:
+            rnext = b"="
+        else:
+            rnext = reference(rec["next_ref_id"], r)
+        seq, quality = rec["seq"], rec["quality"]
+        if any(code > 15 for code in seq):
+            raise GcolError("inconsistent", f"{where}: row {r}: a base code above 15 (15.2)")
+        fields = [
+            rec["qname"], b"%d" % rec["flag"], rname, b"%d" % (rec["pos"] + 1), b"%d" % rec["mapq"],
+            cigar or b"*", rnext, b"%d" % (rec["next_pos"] + 1), b"%d" % rec["tlen"],
+            bytes(BAM_BASES[code] for code in seq) or b"*",
+            b"*" if not quality or quality[0] == 255 else bytes(q + 33 for q in quality),
+        ]
+        fields += [_sam_tag(tag, kind, value) for tag, kind, value in rec["tags"]]
         out += b"\t".join(fields) + b"\n"
     return bytes(out)

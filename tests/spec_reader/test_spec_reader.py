@@ -6,10 +6,12 @@ tests also need a built `gcol` binary, found at $GCOL_BIN or target/*/gcol).
 """
 
 import contextlib
+import gzip
 import hashlib
 import json
 import os
 import pathlib
+import shutil
 import struct
 import subprocess
 
@@ -2117,3 +2119,189 @@ def test_base_model_on_real_reads(relative, reads, tmp_path):
         assert bm_page(bytes(values), 11, True, 16, 256) == stored
         coded += 1
     assert coded
+
+
+# 15: alignments datasets. The conformance file against `samtools view -h`
+# of its input, the example of 15.4 as a hand-made file, `bin` and %g.
+
+@pytest.mark.parametrize("value, text", [(164252.5, "164253"), (-164252.5, "-164253"), (999999.5, "1e+06"),
+                                         (0.5, "0.5"), (2.5, "2.5"), (1e-05, "1e-05"), (164252.4, "164252")])
+def test_alignments_array_floats_round_halves_away(value, text):
+    """15.4: array floats print as htslib prints them (ties away from zero)."""
+    assert spec.percent_g_array(value) == text
+
+
+def test_alignments_reconstruct_their_samtools_view_output():
+    """15.4: alignments.gcol as SAM text is inputs/alignments_view.sam (samtools
+    view --no-PG -h of inputs/alignments.sam) byte for byte."""
+    reader = spec.GcolFile.open(CONFORMANCE / "alignments.gcol")
+    assert spec.alignments_sam(reader, "aln") == (CONFORMANCE / "inputs" / "alignments_view.sam").read_bytes()
+    # 15.1: the metadata follow from the columns
+    metadata = next(d for d in reader.datasets if d["name"] == "aln")["metadata"]
+    assert metadata["source_format"] == "sam" and metadata["sort_order"] == "coordinate"
+    keys = [(t if t >= 0 else 1 << 32, p) for t, p in zip(reader.column_values("aln", "ref_id"),
+                                                          reader.column_values("aln", "pos"))]
+    assert metadata["coordinate_sorted"] == ("true" if keys == sorted(keys) else "false") == "true"
+
+
+def test_alignments_bam_records_equal_samtools_bam(tmp_path):
+    """15.4: the BAM-layout records of alignments.gcol are those `samtools view -b`
+    writes for its input, byte for byte (bin included). Needs samtools."""
+    samtools = shutil.which("samtools")
+    if samtools is None:
+        skipped("test_alignments_bam_records_equal_samtools_bam: samtools not installed")
+    bam = tmp_path / "x.bam"
+    subprocess.run([samtools, "view", "--no-PG", "-b", "-o", str(bam), str(CONFORMANCE / "inputs" / "alignments.sam")],
+                   check=True)
+    data = gzip.decompress(bam.read_bytes())  # BGZF blocks are gzip members
+    assert data[:4] == b"BAM\1"
+    at = 8 + struct.unpack_from("<i", data, 4)[0]
+    refs, at = struct.unpack_from("<i", data, at)[0], at + 4
+    for _ in range(refs):
+        at += 4 + struct.unpack_from("<i", data, at)[0] + 4
+    records = []
+    while at < len(data):
+        size = struct.unpack_from("<I", data, at)[0]
+        records.append(data[at + 4:at + 4 + size])
+        at += 4 + size
+    reader = spec.GcolFile.open(CONFORMANCE / "alignments.gcol")
+    assert spec.alignments_bam_records(reader, "aln") == records
+
+
+SPEC_15_4_EXAMPLE = bytes.fromhex(
+    "00 00 00 00 04 00 00 00 03 3c 49 12 01 00 00 00"
+    "03 00 00 00 ff ff ff ff ff ff ff ff 00 00 00 00"
+    "72 31 00 30 00 00 00 12 40 28 28 28 4e 4d 43 01")
+
+
+def bam_example_datasets(header=b"", ref_length=1000):
+    """The record of 15.4 (`r1 0 chr1 5 60 3M * 0 0 ACG III NM:i:1`, one
+    reference chr1) as an alignments dataset of plain pages, for build_gcol()."""
+    def column(name, physical, values, **more):
+        if physical == "binary":
+            page = _plain_binary(*values)
+        else:
+            page = struct.pack(f"<{len(values)}{spec.STRUCT[physical]}", *values)
+        return {"name": name, "physical_type": physical, "pages": [(0, 0, len(values), len(page), page)], **more}
+
+    return [{"name": "aln", "kind": "alignments",
+             "metadata": {"source_format": "sam", "sort_order": "unknown", "coordinate_sorted": "true"},
+             "columns": [
+                 column("header", "binary", [header]),
+                 column("ref_name", "binary", [b"chr1"]),
+                 column("ref_length", "u64", [ref_length]),
+                 column("qname", "binary", [b"r1"]),
+                 column("flag", "u16", [0]),
+                 column("ref_id", "i32", [0]),
+                 column("pos", "i32", [4]),
+                 column("mapq", "u8", [60]),
+                 column("cigar", "u64", [1], layout={"type": "list", "child": "cigar/item"}),
+                 column("cigar/item", "u32", [48]),  # 3 << 4 | 0 (M)
+                 column("next_ref_id", "i32", [-1]),
+                 column("next_pos", "i32", [-1]),
+                 column("tlen", "i32", [0]),
+                 column("seq_length", "u32", [3]),
+                 column("offset", "u64", [0]),
+                 column("seq", "u8", [1, 2, 4]),  # A C G
+                 column("quality", "u8", [40, 40, 40]),  # III
+                 column("tag_layout", "u32", [0]),
+                 column("tag_layouts", "binary", [b"NM:C"]),
+                 column("tag/NM:C", "u8", [1], nullable=True),
+             ]}]
+
+
+def bam_example(header=b"", ref_length=1000):
+    return build_gcol(bam_example_datasets(header, ref_length))
+
+
+def test_spec_15_4_example_bam_bytes():
+    reader = open_and_read_all(bam_example())
+    assert spec.alignment_bin(4, [48], 0) == 4681 == struct.unpack_from("<H", SPEC_15_4_EXAMPLE, 10)[0]
+    assert spec.alignments_bam_records(reader, "aln") == [SPEC_15_4_EXAMPLE]
+    assert len(SPEC_15_4_EXAMPLE) == 48
+    # the header text has no @SQ line: samtools writes one per reference after it
+    assert spec.alignments_sam(reader, "aln") == b"@SQ\tSN:chr1\tLN:1000\nr1\t0\tchr1\t5\t60\t3M\t*\t0\t0\tACG\tIII\tNM:i:1\n"
+
+
+@pytest.mark.parametrize("header,text", [
+    (b"@HD\tVN:1.6\n@CO\thello\n", b"@HD\tVN:1.6\n@CO\thello\n@SQ\tSN:chr1\tLN:10\n"),
+    (b"@HD\tVN:1.6\n@CO\thello", b"@HD\tVN:1.6\n@CO\thello\n@SQ\tSN:chr1\tLN:10\n"),  # htslib adds the last LF
+    (b"@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:10\n@CO\tx\n", b"@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:10\n@CO\tx\n"),
+    (b"@CO\tsee @SQ\tSN:x\n", b"@CO\tsee @SQ\tSN:x\n@SQ\tSN:chr1\tLN:10\n"),  # only a line that starts with @SQ
+])
+def test_alignments_sam_header_as_samtools_writes_it(header, text):
+    """What samtools 1.16 `view --no-PG -h` printed for BAM files with these header texts."""
+    reader = spec.GcolFile(bam_example(header=header, ref_length=10))
+    assert spec.sam_header(reader, "aln") == text
+
+
+@pytest.mark.parametrize("pos,cigar,flag,end,bin_", [
+    (4, [48], 0, 7, 4681),  # 15.4's example: 3M covers 4..7
+    (-1, [], 4, 0, 4680),  # a record without a position
+    (9, [], 0, 10, 4681),  # an empty CIGAR covers one base
+    (9, [5 << 4 | 4, 2 << 4 | 1], 0, 10, 4681),  # 5S2I: reference length 0 covers one base
+    (16383, [2 << 4], 0, 16385, 585),  # 2M across a 16 kb boundary: the 128 kb bin
+    (16383, [2 << 4], 4, 16384, 4681),  # unmapped (FLAG bit 4): one base, whatever the CIGAR
+    (10, [1 << 4, 2 << 4 | 2, 3 << 4 | 3, 4 << 4 | 7, 5 << 4 | 8, 6 << 4 | 1, 7 << 4 | 4, 8 << 4 | 5, 9 << 4 | 6],
+     0, 25, 4681),  # only M D N = X count: 1 + 2 + 3 + 4 + 5
+    (1 << 29, [48], 0, (1 << 29) + 3, (4681 + (1 << 15)) & 0xFFFF),  # past BAM's 2^29: the u16 keeps the low bits
+])
+def test_bam_bin(pos, cigar, flag, end, bin_):
+    assert spec.alignment_end(pos, cigar, flag) == end
+    assert spec.alignment_bin(pos, cigar, flag) == bin_
+
+
+@pytest.mark.parametrize("ref_id,pos,end,next_ref_id,stored,pnext_tlen", [
+    (0, 9999, 10099, 0, (70, 0), (10069, 170)),  # 15.2's pair of 100-base reads: both store TLEN 0
+    (0, 10069, 10169, 0, (-70, 0), (9999, -170)),
+    (0, 6, 22, 0, (30, -7), (36, 39)),  # alignments.gcol's r001 (8M2I4M1D3M) and its mate (9M)
+    (0, 36, 45, 0, (-30, 0), (6, -39)),
+    (1, 99, 103, 0, (49, 0), (49, 0)),  # a mate on another reference: PNEXT itself, predicted 0
+    (-1, -1, 0, -1, (-1, 0), (-1, 0)),  # unplaced
+    (0, 50, 60, 0, (-51, 5), (-1, 5)),  # the same reference, no PNEXT: predicted 0
+    (0, 0, 10, 0, ((1 << 31) - 1, 0), ((1 << 31) - 1, (1 << 31) - 1)),  # predicted 2^31 + 9, clamped
+    (0, 0, 10, 0, (90, (1 << 31) - 100), (90, -(1 << 31))),  # TLEN -2^31 less predicted 100 wraps (modulo 2^32)
+])
+def test_alignments_mate_coding(ref_id, pos, end, next_ref_id, stored, pnext_tlen):
+    """15.2 (Mates): next_pos relative to pos on the record's reference, tlen
+    relative to the TLEN predicted from pos, end and PNEXT."""
+    assert spec.mate_fields(ref_id, pos, end, next_ref_id, *stored) == pnext_tlen
+
+
+@pytest.mark.parametrize("value,text", [
+    (0.0, "0"), (-0.0, "-0"), (1.0, "1"), (0.5, "0.5"), (1e-05, "1e-05"), (0.0001, "0.0001"), (123456.0, "123456"),
+    (1234567.0, "1.23457e+06"), (-2.5, "-2.5"), (0.125, "0.125"), (999999.0, "999999"), (999999.5, "1e+06"),
+    (100000.0, "100000"), (1e6, "1e+06"), (0.00012345678, "0.000123457"), (1e100, "1e+100"), (2.5e-7, "2.5e-07"),
+    (0.1, "0.1"), (float("inf"), "inf"), (float("-inf"), "-inf"), (float("nan"), "nan"), (-float("nan"), "-nan"),
+])
+def test_percent_g(value, text):
+    """15.4: floats as C's %g (6 significant digits, exponent below 1e-4 and from 1e6)."""
+    assert spec.percent_g(value) == text
+
+
+def test_percent_g_on_binary32_values():
+    """f tags are binary32: 0.1 is 0.100000001490116..., still `0.1` at 6 digits."""
+    assert [spec.percent_g(f32(v)) for v in (0.1, 1e-05, 3.14159265, 16777217.0)] == [
+        "0.1", "1e-05", "3.14159", "1.67772e+07"]
+
+
+@pytest.mark.parametrize("change,why", [
+    (lambda columns: columns[-1].update(pages=[(0, 1, 1, 8, struct.pack("<II", 1, 0))]),
+     "the layout names NM:C, its column is null"),
+    (lambda columns: columns[-2].update(pages=[(0, 0, 1, 8, _plain_binary(b""))]),
+     "a value in tag/NM:C, the layout names no tag"),
+    (lambda columns: columns[-2].update(pages=[(0, 0, 1, 17, _plain_binary(b"NM:C,NM:C"))]),
+     "a key twice in one layout"),
+    (lambda columns: columns[-2].update(pages=[(0, 0, 1, 17, _plain_binary(b"NM:C,NM:S"))]),
+     "a tag twice in one layout"),
+    (lambda columns: columns[-1].update(physical_type="i8"), "tag/NM:C is not u8"),
+])
+def test_alignments_tag_rules(change, why):
+    """15.3: a value is non-null exactly where the layout names its key; a
+    layout names a tag once; the column's type is the BAM type's."""
+    datasets = bam_example_datasets()
+    change(datasets[0]["columns"])
+    reader = open_and_read_all(build_gcol(datasets))  # the container is valid; the tags are not
+    with pytest.raises(spec.GcolError) as raised:
+        spec.alignments_bam_records(reader, "aln")
+    assert raised.value.kind == "inconsistent:tags", why

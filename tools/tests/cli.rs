@@ -605,8 +605,12 @@ fn convert_plans_pairs_names_and_formats() {
     );
     // Recognised formats that this version does not convert.
     for (name, text, format) in [
-        ("a.sam", "@HD\tVN:1.6\n@SQ\tSN:c\tLN:4\n", "SAM"),
         ("c.gff", "##gff-version 3\n", "GFF3"),
+        (
+            "d.xml",
+            "<?xml version=\"1.0\"?>\n<sbml level=\"3\">\n",
+            "SBML",
+        ),
     ] {
         let input = path(name);
         std::fs::write(&input, text).unwrap();

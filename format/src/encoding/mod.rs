@@ -466,12 +466,19 @@ pub fn encode_quality_page(
 ) -> Result<EncodedPage> {
     check_page_limit("a decoded length", values.len())?;
     let base = quality_model::encode(values, segments, params)?;
+    quality_page(values.len(), base)
+}
+
+/// A `quality-model` page of `num_values` values from its coded bytes
+/// ([`quality_model::encode`]'s output).
+pub fn quality_page(num_values: usize, coded: Vec<u8>) -> Result<EncodedPage> {
+    check_page_limit("a decoded length", num_values)?;
     finish_page(
         Encoding::quality_model(),
         0,
-        values.len() as u32,
-        values.len(),
-        base,
+        num_values as u32,
+        num_values,
+        coded,
     )
 }
 

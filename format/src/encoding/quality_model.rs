@@ -184,7 +184,13 @@ pub fn encode(values: &[u8], segments: &[u32], params: Option<Params>) -> Result
         Some(p) if p.check(table.len().max(1)).is_ok() => encode_with(values, &segments, &table, p),
         _ => {
             let mut best: Option<Vec<u8>> = None;
-            for p in Params::candidates(table.len(), max_len) {
+            // One segment (a column of scores, not reads): position and
+            // variation buckets mean nothing, so only the symbol contexts.
+            let single = segments.len() <= 1;
+            for p in Params::candidates(table.len(), max_len)
+                .into_iter()
+                .filter(|p| !single || (p.pbits == 0 && p.dbits == 0))
+            {
                 let out = encode_with(values, &segments, &table, p)?;
                 if best.as_ref().is_none_or(|b| out.len() < b.len()) {
                     best = Some(out);

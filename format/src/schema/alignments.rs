@@ -74,6 +74,9 @@ pub mod meta {
     /// `true` when the records are sorted by (reference id, position), with
     /// records without a reference last: region queries may seek.
     pub const COORDINATE_SORTED: &str = "coordinate_sorted";
+    /// `relative`: `next_pos` and `tlen` are coded against the record
+    /// (spec 15.2); absent: stored as they are.
+    pub const MATES: &str = "mates";
 }
 
 /// The physical type of the values of a tag of BAM type `t` (`A c C s S i

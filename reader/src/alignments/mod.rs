@@ -44,6 +44,8 @@ pub struct Alignments {
     layouts: Vec<Vec<usize>>,
     num_records: u64,
     sorted: bool,
+    /// `next_pos` and `tlen` coded against the record (spec 15.2).
+    relative_mates: bool,
     /// Per reference: its rows and the longest reference span of its records.
     ref_rows: OnceLock<Vec<(Range<u64>, i64)>>,
 }
@@ -203,6 +205,18 @@ impl Alignments {
             .metadata
             .get(meta::COORDINATE_SORTED)
             .is_some_and(|v| v == "true");
+        let relative_mates = match dataset.metadata.get(meta::MATES).map(String::as_str) {
+            None => false,
+            Some("relative") => true,
+            Some(other) => {
+                return Err(Error::Invariant {
+                    column: format!("{name}/{}", col::NEXT_POS),
+                    row: 0,
+                    rule: "15.1 metadata",
+                    detail: format!("unknown mate coding {other:?}"),
+                })
+            }
+        };
         Ok(Alignments {
             reader: reader.clone(),
             name: name.to_string(),
@@ -212,6 +226,7 @@ impl Alignments {
             layouts,
             num_records,
             sorted,
+            relative_mates,
             ref_rows: OnceLock::new(),
         })
     }
@@ -484,15 +499,34 @@ impl Alignments {
             };
             tags.push(Some(values));
         }
+        let flag: Vec<u16> = self.column(col::FLAG)?.read(rows.clone())?;
+        let ref_id: Vec<i32> = self.column(col::REF_ID)?.read(rows.clone())?;
+        let pos: Vec<i32> = self.column(col::POS)?.read(rows.clone())?;
+        let next_ref_id: Vec<i32> = self.column(col::NEXT_REF_ID)?.read(rows.clone())?;
+        let mut next_pos: Vec<i32> = self.column(col::NEXT_POS)?.read(rows.clone())?;
+        let mut tlen: Vec<i32> = self.column(col::TLEN)?.read(rows.clone())?;
+        for i in (0..n).filter(|_| self.relative_mates) {
+            let c0 = (cigar_bounds[i] - cigar_bounds[0]) as usize;
+            let c1 = (cigar_bounds[i + 1] - cigar_bounds[0]) as usize;
+            restore_mate(
+                ref_id[i],
+                pos[i],
+                flag[i],
+                &cigar_items[c0..c1],
+                next_ref_id[i],
+                &mut next_pos[i],
+                &mut tlen[i],
+            );
+        }
         Ok(Batch {
             first: rows.start,
-            flag: self.column(col::FLAG)?.read(rows.clone())?,
-            ref_id: self.column(col::REF_ID)?.read(rows.clone())?,
-            pos: self.column(col::POS)?.read(rows.clone())?,
+            flag,
+            ref_id,
+            pos,
             mapq: self.column(col::MAPQ)?.read(rows.clone())?,
-            next_ref_id: self.column(col::NEXT_REF_ID)?.read(rows.clone())?,
-            next_pos: self.column(col::NEXT_POS)?.read(rows.clone())?,
-            tlen: self.column(col::TLEN)?.read(rows.clone())?,
+            next_ref_id,
+            next_pos,
+            tlen,
             seq_length,
             layout,
             names,
@@ -733,7 +767,34 @@ impl Alignments {
         Ok(out)
     }
 
-    /// Values of fixed-width column `name` for `rows` (ascending).
+    /// Mates' positions and TLEN of `rows` (ascending), decoded (spec 15.2).
+    pub fn mates_at(&self, rows: &[u64]) -> Result<(Vec<i32>, Vec<i32>)> {
+        let ref_id: Vec<i32> = self.values_at(col::REF_ID, rows)?;
+        let pos: Vec<i32> = self.values_at(col::POS, rows)?;
+        let flag: Vec<u16> = self.values_at(col::FLAG, rows)?;
+        let next_ref_id: Vec<i32> = self.values_at(col::NEXT_REF_ID, rows)?;
+        let mut next_pos: Vec<i32> = self.values_at(col::NEXT_POS, rows)?;
+        let mut tlen: Vec<i32> = self.values_at(col::TLEN, rows)?;
+        if !self.relative_mates {
+            return Ok((next_pos, tlen));
+        }
+        let cigars = self.cigars_at(rows)?;
+        for i in 0..rows.len() {
+            restore_mate(
+                ref_id[i],
+                pos[i],
+                flag[i],
+                &cigars[i],
+                next_ref_id[i],
+                &mut next_pos[i],
+                &mut tlen[i],
+            );
+        }
+        Ok((next_pos, tlen))
+    }
+
+    /// Values of fixed-width column `name` for `rows` (ascending), as
+    /// stored (`next_pos` and `tlen`: see [`Alignments::mates_at`]).
     pub fn values_at<T: gcol_format::Value + Copy>(
         &self,
         name: &str,
@@ -900,6 +961,31 @@ impl Alignments {
             cigar: items,
         })
     }
+}
+
+/// Undo spec 15.2's mate coding: `next_pos` stored as a distance from
+/// `pos` and `tlen` against its prediction, for mates on one reference.
+fn restore_mate(
+    ref_id: i32,
+    pos: i32,
+    flag: u16,
+    ops: &[u32],
+    next_ref_id: i32,
+    next_pos: &mut i32,
+    tlen: &mut i32,
+) {
+    if gcol_format::bam::mate_on_same_reference(ref_id, next_ref_id) {
+        *next_pos = next_pos.wrapping_add(pos);
+    }
+    let predicted = gcol_format::bam::predicted_tlen(
+        ref_id,
+        pos,
+        flag,
+        ops.iter().copied(),
+        next_ref_id,
+        *next_pos,
+    );
+    *tlen = tlen.wrapping_add(predicted);
 }
 
 struct PositionBatch {

@@ -10,7 +10,6 @@ const BASES: &[u8; 16] = b"=ACMGRSVTWYHKDBN";
 /// `v` formatted as C's `printf("%g", v)`: 6 significant digits, trailing
 /// zeros removed, exponent form below 1e-4 and from 1e6.
 pub fn format_g(v: f64, out: &mut Vec<u8>) {
-    use std::io::Write;
     if v.is_nan() {
         out.extend_from_slice(if v.is_sign_negative() {
             b"-nan"
@@ -27,24 +26,43 @@ pub fn format_g(v: f64, out: &mut Vec<u8>) {
         out.extend_from_slice(if v.is_sign_negative() { b"-0" } else { b"0" });
         return;
     }
-    // The exponent after rounding to 6 significant digits.
-    let sci = format!("{v:.5e}");
+    // The six significant digits and the exponent after rounding.
+    let sci = format!("{:.5e}", v.abs());
     let (mantissa, exp) = sci.split_once('e').expect("exponent form");
     let exp: i32 = exp.parse().expect("exponent");
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    g_text(v < 0.0, &digits, exp, out);
+}
+
+/// `%g` text of `±d₁.d₂…d₆ × 10^exp` (`digits`: the six digits).
+fn g_text(negative: bool, digits: &str, exp: i32, out: &mut Vec<u8>) {
+    use std::io::Write;
+    if negative {
+        out.push(b'-');
+    }
     if (-4..6).contains(&exp) {
-        let fixed = format!("{v:.*}", (5 - exp) as usize);
-        let trimmed = if fixed.contains('.') {
-            fixed.trim_end_matches('0').trim_end_matches('.')
+        // Fixed notation: the point after digit exp + 1.
+        let mut text = String::new();
+        if exp < 0 {
+            text.push_str("0.");
+            text.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+            text.push_str(digits);
         } else {
-            &fixed
-        };
+            let point = (exp + 1) as usize;
+            text.push_str(&digits[..point]);
+            text.push('.');
+            text.push_str(&digits[point..]);
+        }
+        let trimmed = text.trim_end_matches('0').trim_end_matches('.');
         out.extend_from_slice(trimmed.as_bytes());
     } else {
-        let m = if mantissa.contains('.') {
-            mantissa.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            mantissa
-        };
+        let mut m = format!("{}.{}", &digits[..1], &digits[1..]);
+        while m.ends_with('0') {
+            m.pop();
+        }
+        if m.ends_with('.') {
+            m.pop();
+        }
         let _ = write!(
             out,
             "{m}e{}{:02}",
@@ -54,11 +72,47 @@ pub fn format_g(v: f64, out: &mut Vec<u8>) {
     }
 }
 
+/// `v` as htslib prints array floats (`kputd`): `%g`, except that a value
+/// lying exactly halfway at the sixth significant digit rounds away from
+/// zero (`%g` rounds it to even).
+pub fn format_g_away(v: f64, out: &mut Vec<u8>) {
+    if !v.is_finite() || v == 0.0 {
+        return format_g(v, out);
+    }
+    // 41 significant digits hold an f32's expansion far enough to tell an
+    // exact tie.
+    let exact = format!("{:.40e}", v.abs());
+    let (mantissa, exp) = exact.split_once('e').expect("exponent form");
+    let mut exp: i32 = exp.parse().expect("exponent");
+    let all: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let tie = all[6] == b'5' && all[7..].iter().all(|&d| d == b'0');
+    if !tie {
+        return format_g(v, out);
+    }
+    let mut six: u32 = all[..6]
+        .iter()
+        .fold(0, |n, &d| n * 10 + u32::from(d - b'0'))
+        + 1;
+    if six == 1_000_000 {
+        six = 100_000;
+        exp += 1;
+    }
+    g_text(v < 0.0, &six.to_string(), exp, out);
+}
+
 use crate::variants::put_int as push_int;
 
 /// One value of BAM type `t` from its little-endian bytes.
 fn push_value(out: &mut Vec<u8>, t: u8, b: &[u8]) {
+    push_value_as(out, t, b, false)
+}
+
+/// `array`: a value of a `B` array (floats as htslib's `kputd`).
+fn push_value_as(out: &mut Vec<u8>, t: u8, b: &[u8], array: bool) {
     match t {
+        b'f' if array => {
+            format_g_away(f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])), out)
+        }
         b'c' => push_int(out, i64::from(b[0] as i8)),
         b'C' => push_int(out, i64::from(b[0])),
         b's' => push_int(out, i64::from(i16::from_le_bytes([b[0], b[1]]))),
@@ -163,7 +217,7 @@ pub fn write_sam_record(
                 let width = value_size(sub).ok_or("array subtype")?;
                 for v in f.value.chunks_exact(width) {
                     out.push(b',');
-                    push_value(out, sub, v);
+                    push_value_as(out, sub, v, true);
                 }
             }
         }
@@ -198,9 +252,24 @@ mod tests {
             (f64::from(0.1f32), "0.1"),
             (1.2345678, "1.23457"),
             (999999.5, "1e+06"),
+            (164252.5, "164252"),
+            (0.000123456, "0.000123456"),
+            (-1e-5, "-1e-05"),
             (1e100, "1e+100"),
         ] {
             assert_eq!(g(v), s, "{v}");
+        }
+        // Array floats round exact halves away from zero, as htslib.
+        for (v, t) in [
+            (164252.5, "164253"),
+            (-164252.5, "-164253"),
+            (999999.5, "1e+06"),
+            (0.5, "0.5"),
+            (2.5, "2.5"),
+        ] {
+            let mut out = Vec::new();
+            format_g_away(v, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), t, "{v}");
         }
     }
 }

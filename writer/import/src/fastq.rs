@@ -355,10 +355,18 @@ impl QualityPages {
                 .filter_map(|&p| {
                     quality_model::encode(&values, &segments, Some(p))
                         .ok()
-                        .map(|out| (out.len(), p))
+                        .map(|out| (out, p))
                 })
-                .min_by_key(|&(len, _)| len);
-            model.params = best.map(|(_, p)| p);
+                .min_by_key(|(out, _)| out.len());
+            if let Some((coded, p)) = best {
+                // The winner's page is this page: it is not coded again.
+                model.params = Some(p);
+                model.first = false;
+                let len = values.len();
+                return writer.submit_encoded(self.column, len, move || {
+                    gcol_format::encoding::quality_page(len, coded)
+                });
+            }
         }
         model.first = false;
         let params = if model.search_every_page {

@@ -592,6 +592,8 @@ struct Columns {
     layouts: rustc_hash::FxHashMap<Vec<u8>, u32>,
     layout_list: Vec<Vec<u8>>,
     level: i32,
+    /// Context-model encodings allowed (format 1.5, not `fast`).
+    models: bool,
     // The batch.
     rows: usize,
     flags: Vec<u16>,
@@ -673,12 +675,15 @@ impl Columns {
             (column, Some(item), physical)
         } else {
             let physical = tag_physical(t).expect("checked type");
-            let column = writer.add_column(
-                self.dataset,
-                ColumnSpec::new(&name, physical, "sam-tag-value")
-                    .nullable()
-                    .encoding(zstd_of(physical, self.level)),
-            )?;
+            let mut spec = ColumnSpec::new(&name, physical, "sam-tag-value")
+                .nullable()
+                .encoding(zstd_of(physical, self.level));
+            if physical == PhysicalType::U8 && self.models {
+                // Scores (AS, XS, NM, MQ) follow each other: an order-2
+                // context model beats zstd on them where it is smaller.
+                spec = spec.or_encoding(Encoding::quality_model());
+            }
+            let column = writer.add_column(self.dataset, spec)?;
             (column, None, physical)
         };
         // Rows written in earlier batches are null.
@@ -806,7 +811,8 @@ pub fn import_alignments<W: Write>(
         DatasetSpec::new(options.dataset.clone(), KIND)
             .coordinates(Coordinates::ZeroBasedHalfOpen)
             .metadata(meta::SOURCE_FORMAT, format.name())
-            .metadata(meta::SORT_ORDER, sort_order.clone()),
+            .metadata(meta::SORT_ORDER, sort_order.clone())
+            .metadata(meta::MATES, "relative"),
     )?;
     let column = |name: &str| ColumnSpec::of(SCHEMA.column(name));
     let int = |name: &str| column(name).encoding(Encoding::varint().with_zstd(level));
@@ -842,10 +848,14 @@ pub fn import_alignments<W: Write>(
             dataset,
             column(col::POS).encoding(Encoding::delta_varint().with_zstd(level)),
         )?,
-        mapq: writer.add_column(
-            dataset,
-            column(col::MAPQ).encoding(Encoding::PLAIN.with_zstd(level)),
-        )?,
+        mapq: writer.add_column(dataset, {
+            let spec = column(col::MAPQ).encoding(Encoding::PLAIN.with_zstd(level));
+            if options.compression == ReadCompression::Fast {
+                spec
+            } else {
+                spec.or_encoding(Encoding::quality_model())
+            }
+        })?,
         cigar: writer.add_column(
             dataset,
             column(col::CIGAR)
@@ -875,6 +885,7 @@ pub fn import_alignments<W: Write>(
         layouts: Default::default(),
         layout_list: Vec::new(),
         level,
+        models: options.compression != ReadCompression::Fast,
         rows: 0,
         flags: Vec::new(),
         ref_ids: Vec::new(),
@@ -952,9 +963,25 @@ pub fn import_alignments<W: Write>(
         );
         writer.push(columns.cigar_item, &columns.cigar_ops)?;
         writer.end_list(columns.cigar)?;
+        // Mates on the record's reference: the position as a distance
+        // and TLEN against its prediction (spec 15.2), small numbers.
         columns.next_ref_ids.push(r.next_ref_id);
-        columns.next_poss.push(r.next_pos);
-        columns.tlens.push(r.tlen);
+        columns.next_poss.push(
+            if gcol_format::bam::mate_on_same_reference(r.ref_id, r.next_ref_id) {
+                r.next_pos.wrapping_sub(r.pos)
+            } else {
+                r.next_pos
+            },
+        );
+        let predicted = gcol_format::bam::predicted_tlen(
+            r.ref_id,
+            r.pos,
+            r.flag,
+            columns.cigar_ops.iter().copied(),
+            r.next_ref_id,
+            r.next_pos,
+        );
+        columns.tlens.push(r.tlen.wrapping_sub(predicted));
         columns.seq_lengths.push(r.l_seq as u32);
         columns.offsets.push(bases);
         for (i, &b) in r.seq.iter().enumerate() {
