@@ -62,7 +62,20 @@ pub mod columns {
     pub const TAG_PREFIX: &str = "tag/";
     /// Suffix of the item column of an array tag's list column.
     pub const ITEM_SUFFIX: &str = "/item";
+    /// Region index (coordinate-sorted datasets): each reference's first row.
+    pub const INDEX_FIRST_ROW: &str = "index/first_row";
+    /// Region index: each reference's end row (exclusive).
+    pub const INDEX_END_ROW: &str = "index/end_row";
+    /// Region index: per reference, a list of rows, one per window of
+    /// [`INDEX_WINDOW_BASES`] bases: the first row whose record ends after
+    /// the window's start.
+    pub const INDEX_WINDOWS: &str = "index/windows";
+    /// Items of [`INDEX_WINDOWS`].
+    pub const INDEX_WINDOWS_ITEM: &str = "index/windows/item";
 }
+
+/// Bases per window of the region index (as BAI's linear index).
+pub const INDEX_WINDOW_BASES: u64 = 1 << 14;
 
 /// Metadata keys.
 pub mod meta {
@@ -232,6 +245,34 @@ pub static SCHEMA: Schema = Schema {
             "text",
             None,
             Presence::Required,
+        ),
+        def(
+            columns::INDEX_FIRST_ROW,
+            PhysicalType::U64,
+            "row",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::INDEX_END_ROW,
+            PhysicalType::U64,
+            "row",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::INDEX_WINDOWS,
+            PhysicalType::U64,
+            "list",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::INDEX_WINDOWS_ITEM,
+            PhysicalType::U64,
+            "row",
+            None,
+            Presence::Optional,
         ),
     ],
     metadata: &[

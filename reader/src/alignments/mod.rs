@@ -379,6 +379,9 @@ impl Alignments {
         if !self.sorted {
             return Ok(0..self.num_records);
         }
+        if let Some(rows) = self.indexed_rows(region)? {
+            return Ok(rows);
+        }
         let (rows, span) = self
             .ref_rows()?
             .get(region.ref_id)
@@ -395,6 +398,59 @@ impl Alignments {
         let lo = values.partition_point(|&p| i64::from(p) < lo_pos) as u64;
         let hi = values.partition_point(|&p| i64::from(p) < region.end) as u64;
         Ok(rows.start + lo..rows.start + hi)
+    }
+
+    /// Candidate rows from the stored region index (spec 15.5): from the
+    /// first row of the region's start window to the first row placed at
+    /// or after its end. `None` without an index.
+    fn indexed_rows(&self, region: &AlignmentRegion) -> Result<Option<Range<u64>>> {
+        let (Ok(first), Ok(end), Ok(windows)) = (
+            self.column(col::INDEX_FIRST_ROW),
+            self.column(col::INDEX_END_ROW),
+            self.column(col::INDEX_WINDOWS),
+        ) else {
+            return Ok(None);
+        };
+        let r = region.ref_id as u64;
+        if r >= first.num_values() {
+            return Ok(Some(0..0));
+        }
+        let ref_first = first.read::<u64>(r..r + 1)?[0];
+        let ref_end = end.read::<u64>(r..r + 1)?[0];
+        let bounds = windows.list_offsets(r..r + 1)?;
+        let w = (region.start.max(0) as u64) / gcol_format::schema::alignments::INDEX_WINDOW_BASES;
+        let start = if bounds[0] + w < bounds[1] {
+            windows
+                .list_child()?
+                .read::<u64>(bounds[0] + w..bounds[0] + w + 1)?[0]
+        } else {
+            ref_end
+        };
+        let bad = |detail: String| Error::Invariant {
+            column: format!("{}/{}", self.name, col::INDEX_WINDOWS),
+            row: r,
+            rule: "15.5 region index",
+            detail,
+        };
+        if !(ref_first <= start && start <= ref_end && ref_end <= self.num_records) {
+            return Err(bad(format!(
+                "window row {start} outside the reference's rows {ref_first}..{ref_end}"
+            )));
+        }
+        // The end: the first row at or after the region's end, found by
+        // reading positions a batch at a time.
+        let pos = self.column(col::POS)?;
+        let mut hi = start;
+        while hi < ref_end {
+            let stop = ref_end.min(hi + BATCH);
+            let values: Vec<i32> = pos.read(hi..stop)?;
+            let k = values.partition_point(|&p| i64::from(p) < region.end);
+            hi += k as u64;
+            if k < values.len() {
+                break;
+            }
+        }
+        Ok(Some(start..hi))
     }
 
     fn batch(&self, rows: Range<u64>) -> Result<Batch> {
@@ -897,11 +953,27 @@ impl Alignments {
         region: &AlignmentRegion,
         filter: &RecordFilter,
     ) -> Result<(Vec<u32>, Vec<bool>)> {
+        let mut counts = Vec::new();
+        let mut covered = Vec::new();
+        self.depth_into(region, filter, &mut counts, &mut covered)?;
+        Ok((counts, covered))
+    }
+
+    /// [`Alignments::depth`] into reused buffers.
+    pub fn depth_into(
+        &self,
+        region: &AlignmentRegion,
+        filter: &RecordFilter,
+        counts: &mut Vec<u32>,
+        covered: &mut Vec<bool>,
+    ) -> Result<()> {
         let ref_len = self.refs.get(region.ref_id).map_or(0, |r| r.1 as i64);
         let end = region.end.min(ref_len).max(region.start);
         let width = (end - region.start) as usize;
-        let mut counts = vec![0u32; width];
-        let mut covered = vec![false; width];
+        counts.clear();
+        counts.resize(width, 0);
+        covered.clear();
+        covered.resize(width, false);
         let region = AlignmentRegion {
             end,
             ..region.clone()
@@ -943,7 +1015,7 @@ impl Alignments {
             }
             start = stop;
         }
-        Ok((counts, covered))
+        Ok(())
     }
 
     /// Only what depth needs: flags, positions, MAPQ and CIGARs.

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use gcol_format::encoding::Encoding;
 use gcol_format::manifest::Coordinates;
-use gcol_format::schema::alignments::{columns as col, meta, tag_physical, KIND, SCHEMA};
+use gcol_format::schema::alignments::{
+    columns as col, meta, tag_physical, INDEX_WINDOW_BASES, KIND, SCHEMA,
+};
 use gcol_format::PhysicalType;
 use gcol_writer::{ColumnId, ColumnSpec, DatasetId, DatasetSpec, Error, Result, Writer};
 use noodles_sam::alignment::io::Write as _;
@@ -568,6 +570,82 @@ struct TagColumn {
     present: Vec<bool>,
 }
 
+/// The region index being built (spec 15.5), for coordinate-sorted input.
+#[derive(Default)]
+struct RegionIndex {
+    /// Per reference id: first row, end row, window rows (u64::MAX: none).
+    refs: Vec<(u64, u64, Vec<u64>)>,
+}
+
+impl RegionIndex {
+    /// Note record `row` of reference `ref_id` covering `pos .. end`.
+    fn add(&mut self, ref_id: i32, row: u64, pos: i32, end: i64) {
+        if ref_id < 0 {
+            return;
+        }
+        let id = ref_id as usize;
+        if self.refs.len() <= id {
+            self.refs.resize(id + 1, (u64::MAX, 0, Vec::new()));
+        }
+        let (first, last, windows) = &mut self.refs[id];
+        *first = (*first).min(row);
+        *last = row + 1;
+        let w0 = (pos.max(0) as u64) / INDEX_WINDOW_BASES;
+        let w1 = ((end.max(1) - 1) as u64) / INDEX_WINDOW_BASES;
+        if windows.len() <= w1 as usize {
+            windows.resize(w1 as usize + 1, u64::MAX);
+        }
+        for w in &mut windows[w0 as usize..=w1 as usize] {
+            *w = (*w).min(row);
+        }
+    }
+
+    /// Write the index columns for `n_refs` references.
+    fn write<W: Write>(
+        mut self,
+        writer: &mut Writer<W>,
+        dataset: DatasetId,
+        n_refs: usize,
+        level: i32,
+    ) -> Result<()> {
+        self.refs.resize(n_refs, (u64::MAX, 0, Vec::new()));
+        let column = |name: &str| ColumnSpec::of(SCHEMA.column(name));
+        let first = writer.add_column(
+            dataset,
+            column(col::INDEX_FIRST_ROW).encoding(Encoding::delta_varint().with_zstd(level)),
+        )?;
+        let end = writer.add_column(
+            dataset,
+            column(col::INDEX_END_ROW).encoding(Encoding::delta_varint().with_zstd(level)),
+        )?;
+        let windows = writer.add_column(
+            dataset,
+            column(col::INDEX_WINDOWS)
+                .list(col::INDEX_WINDOWS_ITEM)
+                .encoding(Encoding::delta_varint().with_zstd(level)),
+        )?;
+        let items = writer.add_column(
+            dataset,
+            column(col::INDEX_WINDOWS_ITEM).encoding(Encoding::delta_varint().with_zstd(level)),
+        )?;
+        for (f, e, mut w) in self.refs {
+            let (f, e) = if f == u64::MAX { (e, e) } else { (f, e) };
+            // A window no record covers takes the next window's row (or
+            // the reference's end), so the rows never decrease.
+            let mut next = e;
+            for x in w.iter_mut().rev() {
+                next = (*x).min(next);
+                *x = next;
+            }
+            writer.push(first, &[f])?;
+            writer.push(end, &[e])?;
+            writer.push(items, &w)?;
+            writer.end_list(windows)?;
+        }
+        Ok(())
+    }
+}
+
 /// Records per batch pushed to the writer.
 const BATCH: usize = 4096;
 
@@ -917,6 +995,7 @@ pub fn import_alignments<W: Write>(
     let mut records = 0u64;
     let mut bases = 0u64;
     let mut sorted = true;
+    let mut index = RegionIndex::default();
     let mut last_key = (i64::MIN, i64::MIN);
     let total = source.size();
     loop {
@@ -947,8 +1026,19 @@ pub fn import_alignments<W: Write>(
         );
         if key < last_key {
             sorted = false;
+            index = RegionIndex::default();
         }
         last_key = key;
+        if sorted {
+            let end = gcol_format::bam::end_position(
+                r.pos,
+                r.flag,
+                r.cigar
+                    .chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+            index.add(r.ref_id, records, r.pos, end);
+        }
 
         writer.push_binary(columns.qname, r.name)?;
         columns.flags.push(r.flag);
@@ -1059,6 +1149,9 @@ pub fn import_alignments<W: Write>(
     )?;
     for l in &columns.layout_list {
         writer.push_binary(layouts, l)?;
+    }
+    if sorted {
+        index.write(writer, dataset, header.refs.len(), level)?;
     }
     writer.set_num_rows(dataset, records)?;
     writer.set_dataset_metadata(
