@@ -53,6 +53,12 @@ impl Reader {
                 report.records += checked.records;
                 report.datasets += 1;
             }
+            if crate::Alignments::is_alignments(dataset) {
+                // Opening checks the tag columns and layouts (spec 15.6).
+                let alignments = crate::Alignments::open(self, &dataset.name)?;
+                report.records += alignments.check_invariants(deep)?;
+                report.datasets += 1;
+            }
         }
         Ok(())
     }

@@ -47,6 +47,10 @@ fn round_trip(dir: &Path, input: &Path, reference: Option<&Path>) {
         args.extend(["--reference", s(r)]);
     }
     ok(gcol(&args), &format!("convert {name}"));
+    ok(
+        gcol(&["verify", "--deep", s(&out)]),
+        &format!("verify --deep {name}"),
+    );
     let mut theirs_args = vec!["view", "--no-PG", "-h"];
     if let Some(r) = reference {
         theirs_args.extend(["-T", s(r)]);

@@ -916,6 +916,219 @@ impl Alignments {
             .collect())
     }
 
+    /// Check the dataset's invariants (spec 15.6), returning the records
+    /// checked. Always: every per-record column has one value per record
+    /// and the streams hold the sum of `seq_length`. With `deep`: every
+    /// record rebuilt (offsets the running sums, layouts and tag nulls in
+    /// agreement, reference ids in range, CIGARs covering SEQ), and the
+    /// region index equal to one rebuilt from the records.
+    pub fn check_invariants(&self, deep: bool) -> Result<u64> {
+        let n = self.num_records;
+        for name in [
+            col::QNAME,
+            col::FLAG,
+            col::REF_ID,
+            col::POS,
+            col::MAPQ,
+            col::CIGAR,
+            col::NEXT_REF_ID,
+            col::NEXT_POS,
+            col::TLEN,
+            col::SEQ_LENGTH,
+            col::OFFSET,
+            col::TAG_LAYOUT,
+        ] {
+            let got = self.column(name)?.num_values();
+            if got != n {
+                return Err(self.broken(name, 0, format!("{got} values for {n} records")));
+            }
+        }
+        let lengths: Vec<u32> = self.column(col::SEQ_LENGTH)?.read(0..n)?;
+        let total: u64 = lengths.iter().map(|&l| u64::from(l)).sum();
+        for name in [col::SEQ, col::QUALITY] {
+            let got = self.column(name)?.num_values();
+            if got != total {
+                return Err(self.broken(
+                    name,
+                    0,
+                    format!("{got} values, the records' seq_length sum to {total}"),
+                ));
+            }
+        }
+        if !deep {
+            return Ok(n);
+        }
+        let refs = self.refs.len() as i64;
+        let mut index_rows: Vec<(u64, u64, Vec<u64>)> =
+            vec![(u64::MAX, 0, Vec::new()); self.refs.len()];
+        let mut buf = Vec::new();
+        let mut start = 0;
+        while start < n {
+            let end = n.min(start + BATCH);
+            let b = self.batch(start..end)?;
+            for i in 0..(end - start) as usize {
+                let row = start + i as u64;
+                for (id, name) in [
+                    (b.ref_id[i], col::REF_ID),
+                    (b.next_ref_id[i], col::NEXT_REF_ID),
+                ] {
+                    if id < -1 || i64::from(id) >= refs {
+                        return Err(self.broken(name, row, format!("reference id {id} of {refs}")));
+                    }
+                }
+                let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
+                let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
+                let ops = &b.cigar[c0..c1];
+                let query: u64 = ops
+                    .iter()
+                    .filter(|v| matches!(*v & 15, 0 | 1 | 4 | 7 | 8))
+                    .map(|v| u64::from(v >> 4))
+                    .sum();
+                if ops.iter().any(|v| v & 15 > 8) {
+                    return Err(self.broken(
+                        col::CIGAR_ITEM,
+                        row,
+                        "an operation code above 8".into(),
+                    ));
+                }
+                if b.seq_length[i] > 0 && !ops.is_empty() && query != u64::from(b.seq_length[i]) {
+                    return Err(self.broken(
+                        col::CIGAR,
+                        row,
+                        format!("covers {query} query bases, SEQ has {}", b.seq_length[i]),
+                    ));
+                }
+                // Each tag present exactly where the layout names it.
+                let layout = &self.layouts[b.layout[i] as usize];
+                for (t, values) in b.tags.iter().enumerate() {
+                    let Some(values) = values else { continue };
+                    let present = match values {
+                        TagValues::Fixed { present, .. }
+                        | TagValues::Binary { present, .. }
+                        | TagValues::Array { present, .. } => present[i],
+                    };
+                    if present != layout.contains(&t) {
+                        return Err(self.broken(
+                            &self.tags[t].column,
+                            row,
+                            format!(
+                                "a value {} where the record's layout {} the tag",
+                                if present { "present" } else { "null" },
+                                if present { "does not name" } else { "names" }
+                            ),
+                        ));
+                    }
+                }
+                buf.clear();
+                self.bam_record(&b, i, &mut buf)?;
+                if self.sorted && b.ref_id[i] >= 0 {
+                    let e = end_position(b.pos[i], b.flag[i], ops.iter().copied());
+                    let (first, last, windows) = &mut index_rows[b.ref_id[i] as usize];
+                    *first = (*first).min(row);
+                    *last = row + 1;
+                    let w0 = (b.pos[i].max(0) as u64)
+                        / gcol_format::schema::alignments::INDEX_WINDOW_BASES;
+                    let w1 = ((e.max(1) - 1) as u64)
+                        / gcol_format::schema::alignments::INDEX_WINDOW_BASES;
+                    if windows.len() <= w1 as usize {
+                        windows.resize(w1 as usize + 1, u64::MAX);
+                    }
+                    for w in &mut windows[w0 as usize..=w1 as usize] {
+                        *w = (*w).min(row);
+                    }
+                }
+            }
+            // Tags no layout of the batch names were not loaded: their
+            // columns must hold only nulls here.
+            for (t, values) in b.tags.iter().enumerate() {
+                if values.is_none() {
+                    let c = self.column(&self.tags[t].column)?;
+                    let nulls = if c.is_nullable() {
+                        c.null_count(start..end)?
+                    } else {
+                        0
+                    };
+                    if nulls != end - start {
+                        return Err(self.broken(
+                            &self.tags[t].column,
+                            start,
+                            format!(
+                                "{} values in rows {start}..{end}, whose layouts do not name the tag",
+                                end - start - nulls
+                            ),
+                        ));
+                    }
+                }
+            }
+            start = end;
+        }
+        for info in &self.tags {
+            let c = self.column(&info.column)?;
+            if c.num_values() != n {
+                return Err(self.broken(
+                    &info.column,
+                    0,
+                    format!("{} values for {n} records", c.num_values()),
+                ));
+            }
+        }
+        if self.sorted {
+            self.check_index(&index_rows)?;
+        }
+        Ok(n)
+    }
+
+    /// The stored region index equals `expected` (rebuilt from the records).
+    fn check_index(&self, expected: &[(u64, u64, Vec<u64>)]) -> Result<()> {
+        let (Ok(first), Ok(end), Ok(windows)) = (
+            self.column(col::INDEX_FIRST_ROW),
+            self.column(col::INDEX_END_ROW),
+            self.column(col::INDEX_WINDOWS),
+        ) else {
+            return Ok(());
+        };
+        let k = self.refs.len() as u64;
+        let first: Vec<u64> = first.read(0..first.num_values())?;
+        let end: Vec<u64> = end.read(0..end.num_values())?;
+        if first.len() as u64 != k || end.len() as u64 != k || windows.num_values() != k {
+            return Err(self.broken(
+                col::INDEX_FIRST_ROW,
+                0,
+                format!("the index does not hold {k} references"),
+            ));
+        }
+        let bounds = windows.list_offsets(0..k)?;
+        let items: Vec<u64> = windows.list_child()?.read(bounds[0]..bounds[k as usize])?;
+        for (r, (f, e, w)) in expected.iter().enumerate() {
+            let (f, e) = if *f == u64::MAX { (*e, *e) } else { (*f, *e) };
+            let mut w = w.clone();
+            let mut next = e;
+            for x in w.iter_mut().rev() {
+                next = (*x).min(next);
+                *x = next;
+            }
+            let stored =
+                &items[(bounds[r] - bounds[0]) as usize..(bounds[r + 1] - bounds[0]) as usize];
+            if (first[r], end[r]) != (f, e) || stored != w.as_slice() {
+                return Err(self.broken(
+                    col::INDEX_WINDOWS,
+                    r as u64,
+                    format!("reference {r}'s index differs from its records' (rows {f}..{e})"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn broken(&self, column: &str, row: u64, detail: String) -> Error {
+        Error::Invariant {
+            column: format!("{}/{column}", self.name),
+            row,
+            rule: "15.6 invariants",
+            detail,
+        }
+    }
+
     /// SAM text of `record` (BAM layout) with this dataset's references.
     pub fn sam_line(&self, record: &[u8], out: &mut Vec<u8>) -> Result<()> {
         write_sam_record(out, record, &self.refs).map_err(|detail| Error::Invariant {

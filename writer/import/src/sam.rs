@@ -1099,6 +1099,17 @@ pub fn import_alignments<W: Write>(
         .map_err(|e| bad("tags", e))?;
         for f in &fields {
             let key = &f.key[..f.key_len];
+            // SAM spec 1.5: a tag is [A-Za-z][A-Za-z0-9] (tag columns are
+            // named after it).
+            if !(key[0].is_ascii_alphabetic() && key[1].is_ascii_alphanumeric()) {
+                return Err(bad(
+                    "tags",
+                    format!(
+                        "tag {:?} is not a letter and a letter or digit",
+                        String::from_utf8_lossy(&key[..2])
+                    ),
+                ));
+            }
             let i = columns.tag(writer, key)?;
             if seen.contains(&i) {
                 return Err(bad(

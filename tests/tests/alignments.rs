@@ -1,0 +1,161 @@
+//! Alignments (spec 15) in the library: mutated SAM input never panics
+//! the importer, and what converts verifies deeply and prints.
+
+use gcol_import::{import_alignments, no_progress, AlignmentFormat, AlignmentOptions};
+use gcol_reader::alignments::{write_alignments, AlignmentExport, AlignmentOutput};
+use gcol_reader::{Alignments, Reader};
+use gcol_tests::golden_options;
+use gcol_writer::Writer;
+
+fn convert(path: &std::path::Path) -> Result<Vec<u8>, gcol_writer::Error> {
+    let mut w = Writer::new(Vec::new(), golden_options())?;
+    import_alignments(
+        &mut w,
+        path,
+        AlignmentFormat::Sam,
+        &AlignmentOptions::new("a"),
+        &no_progress,
+    )?;
+    w.finish()
+}
+
+#[test]
+fn the_conformance_input_prints_as_samtools_printed_it() {
+    let dir = gcol_tests::crate_dir().join("../spec/conformance/inputs");
+    let bytes = convert(&dir.join("alignments.sam")).unwrap();
+    let reader = Reader::from_bytes(bytes).unwrap();
+    reader.verify_with(true, |_, _| {}).unwrap();
+    let a = Alignments::open(&reader, "a").unwrap();
+    let export = AlignmentExport {
+        header: true,
+        ..Default::default()
+    };
+    let text = write_alignments(&a, &export, AlignmentOutput::Sam, Vec::new()).unwrap();
+    assert_eq!(
+        text,
+        std::fs::read(dir.join("alignments_view.sam")).unwrap()
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+    /// Mutated SAM text (bytes replaced, deleted, duplicated; lines cut)
+    /// never panics the importer: it converts (and then verifies deeply and
+    /// prints as SAM and BAM), or fails with an input error naming the file.
+    #[test]
+    fn mutated_sam_never_panics(
+        edits in proptest::collection::vec((0usize..4, 0usize..4096, 0u8..=255), 1..6),
+    ) {
+        let base = std::fs::read(
+            gcol_tests::crate_dir().join("../spec/conformance/inputs/alignments.sam"),
+        )
+        .unwrap();
+        let mut text = base.clone();
+        for (kind, at, byte) in edits {
+            if text.is_empty() {
+                break;
+            }
+            let at = at % text.len();
+            match kind {
+                0 => text[at] = byte,
+                1 => {
+                    text.remove(at);
+                }
+                2 => {
+                    let piece = text[at..(at + 40).min(text.len())].to_vec();
+                    text.splice(at..at, piece);
+                }
+                _ => text.truncate(at),
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.sam");
+        std::fs::write(&path, &text).unwrap();
+        match convert(&path) {
+            Ok(bytes) => {
+                let reader = Reader::from_bytes(bytes).unwrap();
+                reader.verify_with(true, |_, _| {}).unwrap();
+                let a = Alignments::open(&reader, "a").unwrap();
+                let export = AlignmentExport { header: true, ..Default::default() };
+                write_alignments(&a, &export, AlignmentOutput::Sam, Vec::new()).unwrap();
+                write_alignments(&a, &export, AlignmentOutput::Bam, Vec::new()).unwrap();
+            }
+            Err(e) => {
+                let e = e.to_string();
+                proptest::prop_assert!(e.contains("m.sam"), "{}", e);
+            }
+        }
+    }
+}
+
+/// The conformance input as BAM (our writer), decompressed.
+fn raw_bam() -> Vec<u8> {
+    let dir = gcol_tests::crate_dir().join("../spec/conformance/inputs");
+    let reader = Reader::from_bytes(convert(&dir.join("alignments.sam")).unwrap()).unwrap();
+    let a = Alignments::open(&reader, "a").unwrap();
+    let bam = write_alignments(
+        &a,
+        &AlignmentExport::default(),
+        AlignmentOutput::Bam,
+        Vec::new(),
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    use std::io::Read;
+    noodles_bgzf::io::Reader::new(&bam[..])
+        .read_to_end(&mut raw)
+        .unwrap();
+    raw
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+    /// BAM bytes changed, cut or repeated (then compressed again, so only
+    /// the records are damaged): the importer converts or names the file,
+    /// never panics, never allocates what a length field claims.
+    #[test]
+    fn mutated_bam_never_panics(
+        edits in proptest::collection::vec((0usize..4, 0usize..4096, 0u8..=255), 1..6),
+    ) {
+        let mut raw = raw_bam();
+        for (kind, at, byte) in edits {
+            if raw.is_empty() {
+                break;
+            }
+            let at = at % raw.len();
+            match kind {
+                0 => raw[at] = byte,
+                1 => {
+                    raw.remove(at);
+                }
+                2 => {
+                    let piece = raw[at..(at + 40).min(raw.len())].to_vec();
+                    raw.splice(at..at, piece);
+                }
+                _ => raw.truncate(at),
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.bam");
+        let mut w = noodles_bgzf::io::Writer::new(std::fs::File::create(&path).unwrap());
+        use std::io::Write;
+        w.write_all(&raw).unwrap();
+        w.finish().unwrap();
+        let mut out = Writer::new(Vec::new(), golden_options()).unwrap();
+        match import_alignments(&mut out, &path, AlignmentFormat::Bam, &AlignmentOptions::new("a"), &no_progress)
+            .and_then(|_| out.finish())
+        {
+            Ok(bytes) => {
+                let reader = Reader::from_bytes(bytes).unwrap();
+                reader.verify_with(true, |_, _| {}).unwrap();
+                let a = Alignments::open(&reader, "a").unwrap();
+                let export = AlignmentExport { header: true, ..Default::default() };
+                write_alignments(&a, &export, AlignmentOutput::Sam, Vec::new()).unwrap();
+            }
+            Err(e) => {
+                let e = e.to_string();
+                proptest::prop_assert!(e.contains("m.bam"), "{}", e);
+            }
+        }
+    }
+}
