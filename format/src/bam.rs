@@ -236,6 +236,300 @@ pub fn predicted_tlen(
     p.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
+/// Records per consensus chunk (spec 15.8): the rows `k × 4096 ..
+/// (k + 1) × 4096` share the consensus they were coded against.
+pub const CONSENSUS_ROWS: u64 = 4096;
+
+/// Longest span of reference (summed over references) one chunk's
+/// consensus covers; a chunk spread wider (unsorted input) has none.
+pub const CONSENSUS_MAX_SPAN: i64 = 1 << 23;
+
+/// A consensus of aligned reads (spec 15.8): segments of consecutive
+/// reference positions with their most frequent base.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Consensus {
+    /// (reference id, 0-based start, length, start in `bases`), sorted by
+    /// reference and start, not overlapping.
+    pub segments: Vec<(i32, i32, u32, usize)>,
+    /// Bases, 0..3 for A C G T.
+    pub bases: Vec<u8>,
+}
+
+/// The A C G T index (0..3) of a 4-bit BAM base code, if it is one.
+fn acgt(code: u8) -> Option<usize> {
+    match code {
+        1 => Some(0),
+        2 => Some(1),
+        4 => Some(2),
+        8 => Some(3),
+        _ => None,
+    }
+}
+
+/// Whether a record's bases are coded against the consensus: placed,
+/// mapped, with a CIGAR whose query length is its SEQ length.
+pub fn predictable(ref_id: i32, pos: i32, flag: u16, ops: &[u32], l_seq: usize) -> bool {
+    if ref_id < 0 || pos < 0 || flag & 4 != 0 || ops.is_empty() || l_seq == 0 {
+        return false;
+    }
+    let query: u64 = ops
+        .iter()
+        .filter(|v| matches!(*v & 15, 0 | 1 | 4 | 7 | 8))
+        .map(|v| u64::from(v >> 4))
+        .sum();
+    query == l_seq as u64
+}
+
+/// One record as the consensus needs it: reference id, position, flag,
+/// CIGAR (BAM-coded), bases (4-bit codes, one per byte).
+pub type ConsensusRecord<'a> = (i32, i32, u16, &'a [u32], &'a [u8]);
+
+impl Consensus {
+    /// The consensus of `records` (spec 15.8): at each reference position
+    /// an M, = or X base of a predictable record covers, the most frequent
+    /// of A C G T there (the first in that order on a tie); positions with
+    /// no A C G T base have none. Empty when the records span more than
+    /// [`CONSENSUS_MAX_SPAN`] positions.
+    pub fn build<'a>(records: impl Iterator<Item = ConsensusRecord<'a>> + Clone) -> Consensus {
+        // Span per reference.
+        let mut spans: Vec<(i32, i64, i64)> = Vec::new();
+        for (ref_id, pos, flag, ops, seq) in records.clone() {
+            if !predictable(ref_id, pos, flag, ops, seq.len()) {
+                continue;
+            }
+            let end = end_position(pos, flag, ops.iter().copied());
+            match spans.iter_mut().find(|s| s.0 == ref_id) {
+                Some(s) => {
+                    s.1 = s.1.min(i64::from(pos));
+                    s.2 = s.2.max(end);
+                }
+                None => spans.push((ref_id, i64::from(pos), end)),
+            }
+        }
+        let total: i64 = spans.iter().map(|s| s.2 - s.1).sum();
+        if spans.is_empty() || total > CONSENSUS_MAX_SPAN {
+            return Consensus::default();
+        }
+        spans.sort_unstable();
+        let mut counts: Vec<Vec<[u16; 4]>> = spans
+            .iter()
+            .map(|s| vec![[0u16; 4]; (s.2 - s.1) as usize])
+            .collect();
+        for (ref_id, pos, flag, ops, seq) in records {
+            if !predictable(ref_id, pos, flag, ops, seq.len()) {
+                continue;
+            }
+            let k = spans.iter().position(|s| s.0 == ref_id).expect("spanned");
+            let base = spans[k].1;
+            let table = &mut counts[k];
+            let (mut q, mut r) = (0usize, i64::from(pos));
+            for &op in ops {
+                let len = (op >> 4) as usize;
+                match op & 15 {
+                    0 | 7 | 8 => {
+                        for i in 0..len {
+                            if let Some(b) = acgt(seq[q + i]) {
+                                let c = &mut table[(r + i as i64 - base) as usize][b];
+                                *c = c.saturating_add(1);
+                            }
+                        }
+                        q += len;
+                        r += len as i64;
+                    }
+                    1 | 4 => q += len,
+                    2 | 3 => r += len as i64,
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Consensus::default();
+        for (k, &(ref_id, start, _)) in spans.iter().enumerate() {
+            let mut open: Option<usize> = None;
+            for (i, c) in counts[k].iter().enumerate() {
+                let best = (0..4).fold(0usize, |b, j| if c[j] > c[b] { j } else { b });
+                if c[best] == 0 {
+                    open = None;
+                    continue;
+                }
+                if open.is_none() {
+                    out.segments
+                        .push((ref_id, (start + i as i64) as i32, 0, out.bases.len()));
+                    open = Some(out.segments.len() - 1);
+                }
+                out.bases.push(best as u8);
+                out.segments[open.expect("open")].2 += 1;
+            }
+        }
+        out
+    }
+
+    /// Rebuild from stored segments (reference ids, starts, lengths) and
+    /// bases, checking them (sorted, not overlapping, bases 0..3, lengths
+    /// summing to the bases).
+    pub fn from_parts(
+        ref_ids: &[i32],
+        starts: &[i32],
+        lengths: &[u32],
+        bases: Vec<u8>,
+    ) -> std::result::Result<Consensus, String> {
+        if ref_ids.len() != starts.len() || starts.len() != lengths.len() {
+            return Err("segment columns of different lengths".into());
+        }
+        let mut segments = Vec::with_capacity(ref_ids.len());
+        let mut at = 0usize;
+        let mut last: Option<(i32, i64)> = None;
+        for i in 0..ref_ids.len() {
+            let (r, s, l) = (ref_ids[i], starts[i], lengths[i]);
+            if r < 0 || s < 0 || l == 0 {
+                return Err(format!("segment {i}: reference {r}, start {s}, length {l}"));
+            }
+            if let Some((lr, le)) = last {
+                if (r, i64::from(s)) < (lr, le) {
+                    return Err(format!(
+                        "segment {i} is out of order or overlaps the one before"
+                    ));
+                }
+            }
+            last = Some((r, i64::from(s) + i64::from(l)));
+            segments.push((r, s, l, at));
+            at += l as usize;
+        }
+        if at != bases.len() || bases.iter().any(|&b| b > 3) {
+            return Err(format!(
+                "{} consensus bases for segments of {at} (codes 0..3)",
+                bases.len()
+            ));
+        }
+        Ok(Consensus { segments, bases })
+    }
+
+    /// The 4-bit code of the consensus base at `pos` of `ref_id`, if any.
+    pub fn code_at(&self, ref_id: i32, pos: i64) -> Option<u8> {
+        let i = self
+            .segments
+            .partition_point(|s| (s.0, i64::from(s.1)) <= (ref_id, pos));
+        let s = self.segments.get(i.checked_sub(1)?)?;
+        let off = pos - i64::from(s.1);
+        (s.0 == ref_id && off >= 0 && off < i64::from(s.2))
+            .then(|| 1u8 << self.bases[s.3 + off as usize])
+    }
+
+    /// Split a record's bases (4-bit codes) into those stored and the
+    /// query offsets of predicted bases that differ from the consensus
+    /// (spec 15.8): appended to `stored` and `diffs`.
+    pub fn code(&self, record: ConsensusRecord<'_>, stored: &mut Vec<u8>, diffs: &mut Vec<u32>) {
+        let (ref_id, pos, flag, ops, seq) = record;
+        if self.segments.is_empty() || !predictable(ref_id, pos, flag, ops, seq.len()) {
+            stored.extend_from_slice(seq);
+            return;
+        }
+        let (mut q, mut r) = (0usize, i64::from(pos));
+        for &op in ops {
+            let len = (op >> 4) as usize;
+            match op & 15 {
+                0 | 7 | 8 => {
+                    for i in 0..len {
+                        let b = seq[q + i];
+                        match self.code_at(ref_id, r + i as i64) {
+                            Some(p) if p == b => {}
+                            Some(_) => {
+                                diffs.push((q + i) as u32);
+                                stored.push(b);
+                            }
+                            None => stored.push(b),
+                        }
+                    }
+                    q += len;
+                    r += len as i64;
+                }
+                1 | 4 => {
+                    stored.extend_from_slice(&seq[q..q + len]);
+                    q += len;
+                }
+                2 | 3 => r += len as i64,
+                _ => {}
+            }
+        }
+    }
+
+    /// Inverse of [`Consensus::code`]: the record's `l_seq` bases from its
+    /// stored bases and diffs, appended to `out`; the stored bases used.
+    pub fn decode(
+        &self,
+        record: (i32, i32, u16, &[u32]),
+        l_seq: usize,
+        stored: &[u8],
+        diffs: &[u32],
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<usize, String> {
+        let (ref_id, pos, flag, ops) = record;
+        if self.segments.is_empty() || !predictable(ref_id, pos, flag, ops, l_seq) {
+            if !diffs.is_empty() {
+                return Err("differences on a record not coded against the consensus".into());
+            }
+            let bases = stored
+                .get(..l_seq)
+                .ok_or("fewer stored bases than SEQ holds")?;
+            out.extend_from_slice(bases);
+            return Ok(l_seq);
+        }
+        let (mut q, mut r, mut s, mut d) = (0usize, i64::from(pos), 0usize, 0usize);
+        let take = |s: &mut usize| -> std::result::Result<u8, String> {
+            let b = *stored
+                .get(*s)
+                .ok_or("fewer stored bases than the record needs")?;
+            *s += 1;
+            Ok(b)
+        };
+        for &op in ops {
+            let len = (op >> 4) as usize;
+            match op & 15 {
+                0 | 7 | 8 => {
+                    for i in 0..len {
+                        let b = match self.code_at(ref_id, r + i as i64) {
+                            Some(p) => {
+                                if diffs.get(d) == Some(&((q + i) as u32)) {
+                                    d += 1;
+                                    let b = take(&mut s)?;
+                                    if b == p {
+                                        return Err(format!(
+                                            "a difference at query offset {} equals the consensus",
+                                            q + i
+                                        ));
+                                    }
+                                    b
+                                } else {
+                                    p
+                                }
+                            }
+                            None => take(&mut s)?,
+                        };
+                        out.push(b);
+                    }
+                    q += len;
+                    r += len as i64;
+                }
+                1 | 4 => {
+                    for _ in 0..len {
+                        let b = take(&mut s)?;
+                        out.push(b);
+                    }
+                    q += len;
+                }
+                2 | 3 => r += len as i64,
+                _ => {}
+            }
+        }
+        if d != diffs.len() {
+            return Err(format!(
+                "difference {} (query offset {}) is not at a base the consensus predicts, or out of order",
+                d, diffs[d]
+            ));
+        }
+        Ok(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +547,49 @@ mod tests {
             204
         );
         assert_eq!(end_position(99, 4, [100 << 4]), 100);
+    }
+
+    #[test]
+    fn reads_code_against_their_consensus_and_back() {
+        // Three reads on reference 0: two agree, one differs at one base,
+        // one has a soft clip and an insertion; one is unmapped.
+        let a = [1u8, 2, 4, 8, 1, 2];
+        let b = [1u8, 2, 4, 8, 1, 2];
+        let c = [1u8, 2, 8, 8, 1, 2];
+        let d = [15u8, 2, 4, 8, 1, 1];
+        let full = [6u32 << 4];
+        let clipped = [(1u32 << 4) | 4, (3 << 4), (1 << 4) | 1, (1 << 4)];
+        let records: Vec<ConsensusRecord<'_>> = vec![
+            (0, 10, 0, &full, &a),
+            (0, 10, 0, &full, &b),
+            (0, 10, 16, &full, &c),
+            (0, 11, 0, &clipped, &d),
+            (-1, -1, 4, &[], &a),
+        ];
+        let cons = Consensus::build(records.iter().copied());
+        assert_eq!(cons.segments, vec![(0, 10, 6, 0)]);
+        assert_eq!(cons.bases, vec![0, 1, 2, 3, 0, 1]);
+        for &r in &records {
+            let (mut stored, mut diffs) = (Vec::new(), Vec::new());
+            cons.code(r, &mut stored, &mut diffs);
+            let mut out = Vec::new();
+            let used = cons
+                .decode((r.0, r.1, r.2, r.3), r.4.len(), &stored, &diffs, &mut out)
+                .unwrap();
+            assert_eq!((out.as_slice(), used), (r.4, stored.len()));
+        }
+        let (mut stored, mut diffs) = (Vec::new(), Vec::new());
+        cons.code(records[2], &mut stored, &mut diffs);
+        assert_eq!((stored, diffs), (vec![8], vec![2]));
+        let (mut stored, mut diffs) = (Vec::new(), Vec::new());
+        cons.code(records[3], &mut stored, &mut diffs);
+        // The clipped N, the inserted A, no difference where it agrees.
+        assert_eq!((stored, diffs), (vec![15, 1], vec![]));
+        let rebuilt = Consensus::from_parts(&[0], &[10], &[6], cons.bases.clone()).unwrap();
+        assert_eq!(rebuilt, cons);
+        assert!(Consensus::from_parts(&[0, 0], &[10, 12], &[6, 1], vec![0; 7]).is_err());
+        assert_eq!(cons.code_at(0, 9), None);
+        assert_eq!(cons.code_at(0, 15), Some(2));
     }
 
     #[test]

@@ -62,6 +62,23 @@ pub mod columns {
     pub const TAG_PREFIX: &str = "tag/";
     /// Suffix of the item column of an array tag's list column.
     pub const ITEM_SUFFIX: &str = "/item";
+    /// Consensus coding (spec 15.8): each record's start in [`SEQ`].
+    pub const SEQ_OFFSET: &str = "seq_offset";
+    /// Consensus coding: per record, the query offsets of bases that
+    /// differ from the consensus (a list column).
+    pub const SEQ_DIFF: &str = "seq_diff";
+    /// Items of [`SEQ_DIFF`].
+    pub const SEQ_DIFF_ITEM: &str = "seq_diff/item";
+    /// Consensus coding: per chunk of rows, the end of its segments.
+    pub const CONSENSUS_CHUNK_END: &str = "consensus/chunk_end";
+    /// Consensus segments: reference id.
+    pub const CONSENSUS_REF_ID: &str = "consensus/ref_id";
+    /// Consensus segments: 0-based start.
+    pub const CONSENSUS_POS: &str = "consensus/pos";
+    /// Consensus segments: length.
+    pub const CONSENSUS_LENGTH: &str = "consensus/length";
+    /// Consensus bases, 0..3 for A C G T, segments back to back.
+    pub const CONSENSUS_BASES: &str = "consensus/bases";
     /// Region index (coordinate-sorted datasets): each reference's first row.
     pub const INDEX_FIRST_ROW: &str = "index/first_row";
     /// Region index: each reference's end row (exclusive).
@@ -90,6 +107,9 @@ pub mod meta {
     /// `relative`: `next_pos` and `tlen` are coded against the record
     /// (spec 15.2); absent: stored as they are.
     pub const MATES: &str = "mates";
+    /// `consensus`: bases coded against a consensus of each chunk's reads
+    /// (spec 15.8); absent: every base stored.
+    pub const SEQ_CODING: &str = "seq_coding";
 }
 
 /// The physical type of the values of a tag of BAM type `t` (`A c C s S i
@@ -245,6 +265,62 @@ pub static SCHEMA: Schema = Schema {
             "text",
             None,
             Presence::Required,
+        ),
+        def(
+            columns::SEQ_OFFSET,
+            PhysicalType::U64,
+            "offset",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::SEQ_DIFF,
+            PhysicalType::U64,
+            "list",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::SEQ_DIFF_ITEM,
+            PhysicalType::U32,
+            "query-offset",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::CONSENSUS_CHUNK_END,
+            PhysicalType::U64,
+            "row",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::CONSENSUS_REF_ID,
+            PhysicalType::I32,
+            "reference-id",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::CONSENSUS_POS,
+            PhysicalType::I32,
+            "position",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::CONSENSUS_LENGTH,
+            PhysicalType::U32,
+            "length",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::CONSENSUS_BASES,
+            PhysicalType::U8,
+            "base-index",
+            None,
+            Presence::Optional,
         ),
         def(
             columns::INDEX_FIRST_ROW,

@@ -46,6 +46,8 @@ pub struct Alignments {
     sorted: bool,
     /// `next_pos` and `tlen` coded against the record (spec 15.2).
     relative_mates: bool,
+    /// Bases coded against each chunk's consensus (spec 15.8).
+    consensus: bool,
     /// Per reference: its rows and the longest reference span of its records.
     ref_rows: OnceLock<Vec<(Range<u64>, i64)>>,
 }
@@ -217,6 +219,18 @@ impl Alignments {
                 })
             }
         };
+        let consensus = match dataset.metadata.get(meta::SEQ_CODING).map(String::as_str) {
+            None | Some("plain") => false,
+            Some("consensus") => true,
+            Some(other) => {
+                return Err(Error::Invariant {
+                    column: format!("{name}/{}", col::SEQ),
+                    row: 0,
+                    rule: "15.1 metadata",
+                    detail: format!("unknown base coding {other:?}"),
+                })
+            }
+        };
         Ok(Alignments {
             reader: reader.clone(),
             name: name.to_string(),
@@ -227,6 +241,7 @@ impl Alignments {
             num_records,
             sorted,
             relative_mates,
+            consensus,
             ref_rows: OnceLock::new(),
         })
     }
@@ -400,6 +415,116 @@ impl Alignments {
         Ok(rows.start + lo..rows.start + hi)
     }
 
+    /// The consensus of chunk `k` (spec 15.8).
+    fn chunk_consensus(&self, k: u64) -> Result<gcol_format::bam::Consensus> {
+        let ends = self.column(col::CONSENSUS_CHUNK_END)?;
+        let bad = |detail: String| Error::Invariant {
+            column: format!("{}/{}", self.name, col::CONSENSUS_CHUNK_END),
+            row: k,
+            rule: "15.8 consensus",
+            detail,
+        };
+        if k >= ends.num_values() {
+            return Err(bad(format!("chunk {k} of {}", ends.num_values())));
+        }
+        let lo = if k == 0 {
+            0
+        } else {
+            ends.read::<u64>(k - 1..k)?[0]
+        };
+        let hi = ends.read::<u64>(k..k + 1)?[0];
+        let segments = self.column(col::CONSENSUS_LENGTH)?.num_values();
+        if lo > hi || hi > segments {
+            return Err(bad(format!("segments {lo}..{hi} of {segments}")));
+        }
+        let ref_ids: Vec<i32> = self.column(col::CONSENSUS_REF_ID)?.read(lo..hi)?;
+        let starts: Vec<i32> = self.column(col::CONSENSUS_POS)?.read(lo..hi)?;
+        let lengths: Vec<u32> = self.column(col::CONSENSUS_LENGTH)?.read(lo..hi)?;
+        // Bases before this chunk's: the lengths of every earlier segment.
+        let before: u64 = self
+            .column(col::CONSENSUS_LENGTH)?
+            .read::<u32>(0..lo)?
+            .iter()
+            .map(|&l| u64::from(l))
+            .sum();
+        let total: u64 = lengths.iter().map(|&l| u64::from(l)).sum();
+        let bases: Vec<u8> = self
+            .column(col::CONSENSUS_BASES)?
+            .read(before..before + total)?;
+        gcol_format::bam::Consensus::from_parts(&ref_ids, &starts, &lengths, bases).map_err(bad)
+    }
+
+    /// Bases (4-bit codes) of `rows` decoded against their chunks'
+    /// consensus (spec 15.8), records back to back.
+    fn consensus_bases(
+        &self,
+        rows: Range<u64>,
+        seq_length: &[u32],
+        cigar_bounds: &[u64],
+        cigar_items: &[u32],
+    ) -> Result<Vec<u8>> {
+        let n = (rows.end - rows.start) as usize;
+        let flag: Vec<u16> = self.column(col::FLAG)?.read(rows.clone())?;
+        let ref_id: Vec<i32> = self.column(col::REF_ID)?.read(rows.clone())?;
+        let pos: Vec<i32> = self.column(col::POS)?.read(rows.clone())?;
+        let seq_col = self.column(col::SEQ)?;
+        let offsets = self.column(col::SEQ_OFFSET)?;
+        let mut starts: Vec<u64> = offsets.read(rows.clone())?;
+        starts.push(if rows.end < self.num_records {
+            offsets.read::<u64>(rows.end..rows.end + 1)?[0]
+        } else {
+            seq_col.num_values()
+        });
+        let bad = |row: u64, detail: String| Error::Invariant {
+            column: format!("{}/{}", self.name, col::SEQ),
+            row,
+            rule: "15.8 consensus",
+            detail,
+        };
+        if starts.windows(2).any(|w| w[0] > w[1]) || starts[n] > seq_col.num_values() {
+            return Err(bad(
+                rows.start,
+                "seq_offset does not rise within the stream".into(),
+            ));
+        }
+        let stored: Vec<u8> = seq_col.read(starts[0]..starts[n])?;
+        let diff = self.column(col::SEQ_DIFF)?;
+        let diff_bounds = diff.list_offsets(rows.clone())?;
+        let diffs: Vec<u32> = diff.list_child()?.read(diff_bounds[0]..diff_bounds[n])?;
+        let mut out = Vec::with_capacity(seq_length.iter().map(|&l| l as usize).sum());
+        let mut chunk: Option<(u64, gcol_format::bam::Consensus)> = None;
+        for i in 0..n {
+            let row = rows.start + i as u64;
+            let k = row / gcol_format::bam::CONSENSUS_ROWS;
+            if chunk.as_ref().is_none_or(|c| c.0 != k) {
+                chunk = Some((k, self.chunk_consensus(k)?));
+            }
+            let cons = &chunk.as_ref().expect("loaded").1;
+            let ops = &cigar_items[(cigar_bounds[i] - cigar_bounds[0]) as usize
+                ..(cigar_bounds[i + 1] - cigar_bounds[0]) as usize];
+            let s0 = (starts[i] - starts[0]) as usize;
+            let s1 = (starts[i + 1] - starts[0]) as usize;
+            let d = &diffs[(diff_bounds[i] - diff_bounds[0]) as usize
+                ..(diff_bounds[i + 1] - diff_bounds[0]) as usize];
+            let used = cons
+                .decode(
+                    (ref_id[i], pos[i], flag[i], ops),
+                    seq_length[i] as usize,
+                    &stored[s0..s1],
+                    d,
+                    &mut out,
+                )
+                .map_err(|e| bad(row, e))?;
+            if used != s1 - s0 {
+                return Err(bad(
+                    row,
+                    format!("{} stored bases, the record uses {used}", s1 - s0),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
     /// Candidate rows from the stored region index (spec 15.5): from the
     /// first row of the region's start window to the first row placed at
     /// or after its end. `None` without an index.
@@ -488,11 +613,12 @@ impl Alignments {
                 starts.push((o - start) as usize);
                 expect = o + u64::from(l);
             }
-            (
-                self.column(col::SEQ)?.read(start..end)?,
-                self.column(col::QUALITY)?.read(start..end)?,
-                starts,
-            )
+            let seq = if self.consensus {
+                self.consensus_bases(rows.clone(), &seq_length, &cigar_bounds, &cigar_items)?
+            } else {
+                self.column(col::SEQ)?.read(start..end)?
+            };
+            (seq, self.column(col::QUALITY)?.read(start..end)?, starts)
         };
         let layout: Vec<u32> = self.column(col::TAG_LAYOUT)?.read(rows.clone())?;
         // Only the tag columns some record of the batch uses.
@@ -900,6 +1026,26 @@ impl Alignments {
     /// Bases (4-bit codes) or qualities (`quality`: true) of `rows`
     /// (ascending), one `Vec` per row.
     pub fn stream_at(&self, quality: bool, rows: &[u64]) -> Result<Vec<Vec<u8>>> {
+        if !quality && self.consensus {
+            // Bases coded against the consensus: decoded with their records.
+            return Ok(self
+                .records_at(rows)?
+                .iter()
+                .map(|r| {
+                    let f = gcol_format::bam::split_bam(r).expect("records come whole");
+                    (0..f.l_seq)
+                        .map(|i| {
+                            let b = f.seq[i / 2];
+                            if i % 2 == 0 {
+                                b >> 4
+                            } else {
+                                b & 15
+                            }
+                        })
+                        .collect()
+                })
+                .collect());
+        }
         let offsets: Vec<u64> = self.values_at(col::OFFSET, rows)?;
         let lengths: Vec<u32> = self.values_at(col::SEQ_LENGTH, rows)?;
         let (Some(&lo), Some(&hi)) = (offsets.first(), offsets.last()) else {
@@ -945,7 +1091,12 @@ impl Alignments {
         }
         let lengths: Vec<u32> = self.column(col::SEQ_LENGTH)?.read(0..n)?;
         let total: u64 = lengths.iter().map(|&l| u64::from(l)).sum();
-        for name in [col::SEQ, col::QUALITY] {
+        let streams: &[&str] = if self.consensus {
+            &[col::QUALITY]
+        } else {
+            &[col::SEQ, col::QUALITY]
+        };
+        for &name in streams {
             let got = self.column(name)?.num_values();
             if got != total {
                 return Err(self.broken(

@@ -646,8 +646,23 @@ impl RegionIndex {
     }
 }
 
-/// Records per batch pushed to the writer.
-const BATCH: usize = 4096;
+/// The columns of consensus coding (spec 15.8).
+struct ConsensusColumns {
+    seq_offset: ColumnId,
+    diff: ColumnId,
+    diff_item: ColumnId,
+    chunk_end: ColumnId,
+    ref_id: ColumnId,
+    pos: ColumnId,
+    length: ColumnId,
+    bases: ColumnId,
+    /// Bases stored so far, and segments written so far.
+    stored: u64,
+    segments: u64,
+}
+
+/// Records per batch pushed to the writer (one consensus chunk).
+const BATCH: usize = gcol_format::bam::CONSENSUS_ROWS as usize;
 
 /// The columns of an alignments dataset being written.
 struct Columns {
@@ -686,6 +701,11 @@ struct Columns {
     offsets: Vec<u64>,
     seq_codes: Vec<u8>,
     tag_layouts: Vec<u32>,
+    /// CIGAR operations of the batch's records and where each starts.
+    batch_cigar: Vec<u32>,
+    batch_cigar_starts: Vec<usize>,
+    /// Consensus coding (spec 15.8), when on.
+    consensus: Option<ConsensusColumns>,
     /// Rows written before this batch.
     written: u64,
 }
@@ -701,7 +721,57 @@ impl Columns {
         writer.push(self.tlen, &self.tlens)?;
         writer.push(self.seq_length, &self.seq_lengths)?;
         writer.push(self.offset, &self.offsets)?;
-        writer.push(self.seq, &self.seq_codes)?;
+        match self.consensus.as_mut() {
+            None => writer.push(self.seq, &self.seq_codes)?,
+            Some(c) => {
+                // The batch is one chunk: its consensus, then each record's
+                // bases against it.
+                self.batch_cigar_starts.push(self.batch_cigar.len());
+                let mut starts = Vec::with_capacity(self.rows + 1);
+                let mut at = 0usize;
+                for &l in &self.seq_lengths {
+                    starts.push(at);
+                    at += l as usize;
+                }
+                let records: Vec<gcol_format::bam::ConsensusRecord<'_>> = (0..self.rows)
+                    .map(|i| {
+                        (
+                            self.ref_ids[i],
+                            self.poss[i],
+                            self.flags[i],
+                            &self.batch_cigar
+                                [self.batch_cigar_starts[i]..self.batch_cigar_starts[i + 1]],
+                            &self.seq_codes[starts[i]..starts[i] + self.seq_lengths[i] as usize],
+                        )
+                    })
+                    .collect();
+                let cons = gcol_format::bam::Consensus::build(records.iter().copied());
+                let mut stored = Vec::with_capacity(self.seq_codes.len() / 4);
+                let mut diffs = Vec::new();
+                let mut offsets = Vec::with_capacity(self.rows);
+                for r in &records {
+                    offsets.push(c.stored + stored.len() as u64);
+                    diffs.clear();
+                    cons.code(*r, &mut stored, &mut diffs);
+                    writer.push(c.diff_item, &diffs)?;
+                    writer.end_list(c.diff)?;
+                }
+                c.stored += stored.len() as u64;
+                writer.push(c.seq_offset, &offsets)?;
+                writer.push(self.seq, &stored)?;
+                let ids: Vec<i32> = cons.segments.iter().map(|s| s.0).collect();
+                let poss: Vec<i32> = cons.segments.iter().map(|s| s.1).collect();
+                let lens: Vec<u32> = cons.segments.iter().map(|s| s.2).collect();
+                writer.push(c.ref_id, &ids)?;
+                writer.push(c.pos, &poss)?;
+                writer.push(c.length, &lens)?;
+                writer.push(c.bases, &cons.bases)?;
+                c.segments += ids.len() as u64;
+                writer.push(c.chunk_end, &[c.segments])?;
+            }
+        }
+        self.batch_cigar.clear();
+        self.batch_cigar_starts.clear();
         writer.push(self.tag_layout, &self.tag_layouts)?;
         for v in [
             &mut self.ref_ids,
@@ -890,7 +960,15 @@ pub fn import_alignments<W: Write>(
             .coordinates(Coordinates::ZeroBasedHalfOpen)
             .metadata(meta::SOURCE_FORMAT, format.name())
             .metadata(meta::SORT_ORDER, sort_order.clone())
-            .metadata(meta::MATES, "relative"),
+            .metadata(meta::MATES, "relative")
+            .metadata(
+                meta::SEQ_CODING,
+                if options.compression == ReadCompression::Fast {
+                    "plain"
+                } else {
+                    "consensus"
+                },
+            ),
     )?;
     let column = |name: &str| ColumnSpec::of(SCHEMA.column(name));
     let int = |name: &str| column(name).encoding(Encoding::varint().with_zstd(level));
@@ -977,8 +1055,38 @@ pub fn import_alignments<W: Write>(
         offsets: Vec::new(),
         seq_codes: Vec::new(),
         tag_layouts: Vec::new(),
+        batch_cigar: Vec::new(),
+        batch_cigar_starts: Vec::new(),
+        consensus: None,
         written: 0,
     };
+    if options.compression != ReadCompression::Fast {
+        let zstd = |name: &str, e: Encoding| column(name).encoding(e.with_zstd(level));
+        columns.consensus = Some(ConsensusColumns {
+            seq_offset: writer
+                .add_column(dataset, zstd(col::SEQ_OFFSET, Encoding::delta_varint()))?,
+            diff: writer.add_column(
+                dataset,
+                zstd(col::SEQ_DIFF, Encoding::delta_varint()).list(col::SEQ_DIFF_ITEM),
+            )?,
+            diff_item: writer.add_column(dataset, zstd(col::SEQ_DIFF_ITEM, Encoding::varint()))?,
+            chunk_end: writer.add_column(
+                dataset,
+                zstd(col::CONSENSUS_CHUNK_END, Encoding::delta_varint()),
+            )?,
+            ref_id: writer.add_column(dataset, zstd(col::CONSENSUS_REF_ID, Encoding::varint()))?,
+            pos: writer.add_column(dataset, zstd(col::CONSENSUS_POS, Encoding::delta_varint()))?,
+            length: writer.add_column(dataset, zstd(col::CONSENSUS_LENGTH, Encoding::varint()))?,
+            bases: writer.add_column(
+                dataset,
+                column(col::CONSENSUS_BASES)
+                    .encoding(Encoding::PLAIN.with_zstd(level))
+                    .page_bytes(1 << 20),
+            )?,
+            stored: 0,
+            segments: 0,
+        });
+    }
     let quality_column = writer.add_column(
         dataset,
         column(col::QUALITY).encoding(if options.compression == ReadCompression::Fast {
@@ -1052,6 +1160,8 @@ pub fn import_alignments<W: Write>(
                 .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
         );
         writer.push(columns.cigar_item, &columns.cigar_ops)?;
+        columns.batch_cigar_starts.push(columns.batch_cigar.len());
+        columns.batch_cigar.extend_from_slice(&columns.cigar_ops);
         writer.end_list(columns.cigar)?;
         // Mates on the record's reference: the position as a distance
         // and TLEN against its prediction (spec 15.2), small numbers.
@@ -1099,13 +1209,14 @@ pub fn import_alignments<W: Write>(
         .map_err(|e| bad("tags", e))?;
         for f in &fields {
             let key = &f.key[..f.key_len];
-            // SAM spec 1.5: a tag is [A-Za-z][A-Za-z0-9] (tag columns are
-            // named after it).
-            if !(key[0].is_ascii_alphabetic() && key[1].is_ascii_alphanumeric()) {
+            // Tag columns and layouts are named after the tag: two
+            // printable ASCII characters other than `,` (SAM spec 1.5
+            // wants [A-Za-z][A-Za-z0-9]; htslib reads `A!` too).
+            if !key[..2].iter().all(|&c| c.is_ascii_graphic() && c != b',') {
                 return Err(bad(
                     "tags",
                     format!(
-                        "tag {:?} is not a letter and a letter or digit",
+                        "tag {:?} is not two printable ASCII characters",
                         String::from_utf8_lossy(&key[..2])
                     ),
                 ));
