@@ -267,7 +267,8 @@ fn acgt(code: u8) -> Option<usize> {
 }
 
 /// Whether a record's bases are coded against the consensus: placed,
-/// mapped, with a CIGAR whose query length is its SEQ length.
+/// mapped (FLAG 0x4 clear), with a CIGAR whose query length is its SEQ
+/// length.
 pub fn predictable(ref_id: i32, pos: i32, flag: u16, ops: &[u32], l_seq: usize) -> bool {
     if ref_id < 0 || pos < 0 || flag & 4 != 0 || ops.is_empty() || l_seq == 0 {
         return false;

@@ -16,8 +16,12 @@ Section numbers in comments refer to spec/gcol-v1.md.
     variants_vcf(reader, "calls")          # a variants dataset as VCF text (14.5), REF as 14.7
     alignments_bam_records(reader, "aln")  # an alignments dataset's records in BAM's layout (15.4)
     alignments_sam(reader, "aln")          # ... as the SAM text `samtools view -h` prints (15.4)
+                                           # (bases against a consensus rebuilt and checked as 15.8 says)
+    check_region_index(reader, "aln")      # the region index against the one the records give (15.5)
+    alignments_region(reader, "aln", 0, s, e)  # rows overlapping a region, read through that index (15.5)
 """
 
+import bisect
 import decimal
 import json
 import math
@@ -1612,7 +1616,7 @@ def alignment_end(pos: int, cigar: list[int], flag: int) -> int:
 def alignment_bin(pos: int, cigar: list[int], flag: int) -> int:
     """15.2: BAM's `bin`: reg2bin(pos, end); a record without a position
     (pos -1, end 0) gets 4680. BAM's field is a u16, so larger bins (POS
-    beyond 2^29, which 15.5 allows) keep their low 16 bits, as htslib does."""
+    beyond 2^29, which 15.9 allows) keep their low 16 bits, as htslib does."""
     return reg2bin(pos, alignment_end(pos, cigar, flag)) & 0xFFFF
 
 
@@ -1655,7 +1659,8 @@ def _tag_key(key: bytes, where: str) -> tuple[bytes, str]:
 def alignment_records(reader, dataset: str) -> list[dict]:
     """15.2, 15.3: every record of an alignments dataset as a dict of its BAM
     fields: qname, flag, ref_id, pos, mapq, cigar (u32 items), next_ref_id,
-    next_pos and tlen (decoded from their mate coding), seq (4-bit codes), quality (bytes) and tags, a list of
+    next_pos and tlen (decoded from their mate coding), seq (4-bit codes; with `seq_coding` = `consensus`
+    rebuilt and checked as 15.8 says), quality (bytes) and tags, a list of
     (tag, type, value) in the record's layout order (type `Bt` for an array,
     whose value is a list)."""
     ds = _dataset(reader, dataset)
@@ -1669,11 +1674,23 @@ def alignment_records(reader, dataset: str) -> list[dict]:
     for name, values in rows.items():
         if len(values) != n:
             raise GcolError("inconsistent", f"{where}: column {name} has {len(values)} rows, not {n}")
-    seq = bytes(reader.column_values(dataset, "seq"))
     quality = bytes(reader.column_values(dataset, "quality"))
-    if len(seq) != len(quality) or len(seq) != sum(rows["seq_length"]):
-        raise GcolError("inconsistent", f"{where}: seq ({len(seq)}) and quality ({len(quality)}) are not "
-                                        f"the sum of seq_length ({sum(rows['seq_length'])})")
+    if len(quality) != sum(rows["seq_length"]):
+        raise GcolError("inconsistent", f"{where}: quality ({len(quality)}) is not the sum of seq_length "
+                                        f"({sum(rows['seq_length'])})")
+    # 15.8: `seq_coding` = `consensus` stores only the bases the consensus does
+    # not predict; absent or `plain`, `seq` holds every base (15.2)
+    seq_coding = ds.get("metadata", {}).get("seq_coding")
+    if seq_coding == "consensus":
+        bases = consensus_bases(reader, dataset, rows)
+    elif seq_coding in (None, "plain"):
+        seq = bytes(reader.column_values(dataset, "seq"))
+        if len(seq) != len(quality):
+            raise GcolError("inconsistent", f"{where}: seq ({len(seq)}) and quality ({len(quality)}) are not "
+                                            f"the sum of seq_length ({sum(rows['seq_length'])})")
+        bases = [seq[o:o + length] for o, length in zip(rows["offset"], rows["seq_length"])]
+    else:
+        raise GcolError("inconsistent", f"{where}: unknown seq_coding {seq_coding!r} (15.8)")
     layouts = [[_tag_key(k, where) for k in bytes(v).split(b",")] if v else []
                for v in reader.column_values(dataset, "tag_layouts")]
 
@@ -1731,10 +1748,331 @@ def alignment_records(reader, dataset: str) -> list[dict]:
             next_pos, tlen = rows["next_pos"][r], rows["tlen"][r]
         records.append(dict(
             qname=bytes(rows["qname"][r]), flag=flag, ref_id=ref_id, pos=pos, mapq=rows["mapq"][r], cigar=cigar,
-            next_ref_id=rows["next_ref_id"][r], next_pos=next_pos, tlen=tlen, seq=seq[offset:offset + length],
+            next_ref_id=rows["next_ref_id"][r], next_pos=next_pos, tlen=tlen, seq=bases[r],
             quality=quality[offset:offset + length], tags=tags))
         offset += length
     return records
+
+
+# 15.5: region index
+INDEX_WINDOW = 16384  # 15.5: bases per window
+INDEX_COLUMNS = ("index/first_row", "index/end_row", "index/windows")
+
+
+def _record_ends(reader, dataset: str):
+    """ref_id, pos and `end` (as for `bin`, 15.2) of every record."""
+    ref_ids = reader.column_values(dataset, "ref_id")
+    positions = reader.column_values(dataset, "pos")
+    flags = reader.column_values(dataset, "flag")
+    cigars = reader.list_values(dataset, "cigar")
+    if not len(ref_ids) == len(positions) == len(flags) == len(cigars):
+        raise GcolError("inconsistent", f"alignments dataset {dataset!r}: ref_id, pos, flag and cigar hold "
+                                        f"{len(ref_ids)}, {len(positions)}, {len(flags)} and {len(cigars)} rows")
+    return ref_ids, positions, [alignment_end(p, c, f) for p, c, f in zip(positions, cigars, flags)]
+
+
+def region_index(reader, dataset: str) -> dict:
+    """15.5: the region index the records give: per reference, `first_row`
+    and `end_row` (None for a reference without records: 15.5 only says both
+    are equal) and `windows`, for each 16,384-base window up to the last one
+    a record of the reference covers, the first row of the reference whose
+    record ends after the window's start (the end row when none does).
+    Raises when the records are not coordinate-sorted (15.1), which the
+    index presupposes, or name no reference."""
+    where = f"alignments dataset {dataset!r}"
+    num_refs = len(reader.column_values(dataset, "ref_name"))
+    ref_ids, positions, ends = _record_ends(reader, dataset)
+    keys = [(t if t >= 0 else 1 << 32, p) for t, p in zip(ref_ids, positions)]
+    for r in range(1, len(keys)):
+        if keys[r] < keys[r - 1]:
+            raise GcolError("inconsistent", f"{where}: row {r}: not coordinate-sorted, yet a region index (15.5)")
+    first, end = [None] * num_refs, [None] * num_refs
+    for r, t in enumerate(ref_ids):
+        if t < -1 or t >= num_refs:
+            raise GcolError("inconsistent", f"{where}: row {r}: reference id {t} of {num_refs} (15.1)")
+        if t >= 0:
+            first[t] = r if first[t] is None else first[t]
+            end[t] = r + 1
+    windows = []
+    for t in range(num_refs):
+        if first[t] is None:
+            windows.append([])
+            continue
+        # the running maximum of the records' ends: the first row ending after x is the first where it exceeds x
+        running, top = [], None
+        for r in range(first[t], end[t]):
+            top = ends[r] if top is None else max(top, ends[r])
+            running.append(top)
+        count = max(0, (top - 1) // INDEX_WINDOW + 1)  # windows up to the last one a record covers
+        windows.append([first[t] + bisect.bisect_right(running, w * INDEX_WINDOW) for w in range(count)])
+    return {"first_row": first, "end_row": end, "windows": windows}
+
+
+def check_region_index(reader, dataset: str):
+    """15.5, 15.6: the stored region index against region_index(): the three
+    columns together (u64, `index/windows` a list of u64), one row per
+    reference, only in a coordinate-sorted dataset, equal to what the
+    records give; a reference without records has first_row = end_row (at
+    most num_rows) and no windows. Returns the stored index, or None when
+    the dataset has none; raises `inconsistent` on a difference."""
+    ds = _dataset(reader, dataset)
+    columns = {c["name"]: c for c in ds["columns"]}
+    where = f"alignments dataset {dataset!r}"
+    present = [name for name in INDEX_COLUMNS if name in columns]
+    if not present:
+        return None
+    for name in INDEX_COLUMNS:
+        _expect_physical(columns, name, "u64", where, list_of="u64" if name == "index/windows" else None)
+    if ds.get("metadata", {}).get("coordinate_sorted") != "true":
+        raise GcolError("inconsistent", f"{where}: a region index without coordinate_sorted = true (15.5)")
+    stored = {"first_row": reader.column_values(dataset, "index/first_row"),
+              "end_row": reader.column_values(dataset, "index/end_row"),
+              "windows": reader.list_values(dataset, "index/windows")}
+    expected = region_index(reader, dataset)
+    num_rows = len(reader.column_values(dataset, "ref_id"))
+    for name, values in stored.items():
+        if len(values) != len(expected[name]):
+            raise GcolError("inconsistent", f"{where}: index/{name} has {len(values)} rows, "
+                                            f"one per reference is {len(expected[name])} (15.5)")
+    for t, (first, end, windows) in enumerate(zip(stored["first_row"], stored["end_row"], stored["windows"])):
+        want = (expected["first_row"][t], expected["end_row"][t], expected["windows"][t])
+        if want[0] is None:  # no records: both equal (15.5 says no more)
+            if first != end or end > num_rows or windows:
+                raise GcolError("inconsistent", f"{where}: reference {t} has no records; its index is "
+                                                f"{first} .. {end}, windows {windows} (15.5)")
+        elif (first, end, windows) != want:
+            raise GcolError("inconsistent", f"{where}: reference {t}: index {first} .. {end}, windows {windows}; "
+                                            f"the records give {want[0]} .. {want[1]}, windows {want[2]} (15.5)")
+    return stored
+
+
+def region_query(reader, dataset: str):
+    """15.5: a function (ref_id, start, end) -> the rows of the records
+    overlapping [start, end) of reference `ref_id` (15.4), read through the
+    stored region index (checked first): from row windows[ref_id][start div
+    16384] (end_row past the last window) up to the first row whose pos is
+    at least `end` (or the reference's end row)."""
+    index = check_region_index(reader, dataset)
+    if index is None:
+        raise GcolError("unsupported", f"alignments dataset {dataset!r} has no region index (15.5)")
+    ref_ids, positions, ends = _record_ends(reader, dataset)
+
+    def rows(ref_id: int, start: int, end: int) -> list[int]:
+        windows, last = index["windows"][ref_id], index["end_row"][ref_id]
+        w = max(start, 0) // INDEX_WINDOW
+        out, r = [], windows[w] if w < len(windows) else last
+        while r < last and positions[r] < end:
+            if ref_ids[r] == ref_id and ends[r] > start:
+                out.append(r)
+            r += 1
+        return out
+    return rows
+
+
+def alignments_region(reader, dataset: str, ref_id: int, start: int, end: int) -> list[int]:
+    """15.5: region_query() for one region."""
+    return region_query(reader, dataset)(ref_id, start, end)
+
+
+# 15.8: bases against a consensus
+CONSENSUS_CHUNK = 4096  # 15.8: rows per chunk
+CONSENSUS_CODES = (1, 2, 4, 8)  # 15.8: consensus bases 0..3 (A C G T) as 4-bit codes
+CIGAR_QUERY_OPS = {0, 1, 4, 7, 8}  # 15.2, 15.8: M I S = X hold query bases
+CIGAR_MATCH_OPS = {0, 7, 8}  # 15.8: M = X bases may be predicted
+
+
+def _expect_physical(columns, name, physical, where, list_of=None):
+    """The type a column of 15.5 or 15.8 must have (a list column: u64 end
+    offsets and a child `<name>/item` of any integer type, or `list_of`)."""
+    c = columns.get(name)
+    if c is None:
+        raise GcolError("inconsistent", f"{where}: no column {name}")
+    if c["physical_type"] != physical:
+        raise GcolError("inconsistent", f"{where}: {name} is {c['physical_type']}, not {physical}")
+    if list_of is not None:
+        item = columns.get(name + "/item")
+        if c.get("layout") != {"type": "list", "child": name + "/item"} or item is None \
+                or item["physical_type"] not in (list_of if isinstance(list_of, set) else {list_of}):
+            raise GcolError("inconsistent", f"{where}: {name} is not a list of {list_of}")
+
+
+def consensus_segments(reader, dataset: str, num_rows: int) -> list[list[tuple[int, int, int, bytes]]]:
+    """15.8: each chunk's consensus as a list of segments (ref_id, start,
+    length, bases as 4-bit codes), checked: one chunk_end per chunk of 4096
+    rows, rising, ending at the number of segments; lengths at least 1;
+    `consensus/bases` holding the lengths' sum, each 0..3; each chunk's
+    segments sorted by (reference id, start) and not overlapping."""
+    ds = _dataset(reader, dataset)
+    columns = {c["name"]: c for c in ds["columns"]}
+    where = f"alignments dataset {dataset!r}"
+    for name, physical in (("consensus/chunk_end", "u64"), ("consensus/ref_id", "i32"), ("consensus/pos", "i32"),
+                           ("consensus/length", "u32"), ("consensus/bases", "u8")):
+        _expect_physical(columns, name, physical, where)
+    chunk_end = reader.column_values(dataset, "consensus/chunk_end")
+    ref_ids = reader.column_values(dataset, "consensus/ref_id")
+    starts = reader.column_values(dataset, "consensus/pos")
+    lengths = reader.column_values(dataset, "consensus/length")
+    bases = bytes(reader.column_values(dataset, "consensus/bases"))
+    chunks = -(-num_rows // CONSENSUS_CHUNK)
+    if len(chunk_end) != chunks:
+        raise GcolError("inconsistent", f"{where}: {len(chunk_end)} consensus chunks for {num_rows} rows, "
+                                        f"not {chunks} (15.8: one per 4096 rows)")
+    if not len(ref_ids) == len(starts) == len(lengths):
+        raise GcolError("inconsistent", f"{where}: consensus/ref_id, pos and length hold {len(ref_ids)}, "
+                                        f"{len(starts)} and {len(lengths)} segments")
+    if any(length < 1 for length in lengths):
+        raise GcolError("inconsistent", f"{where}: a consensus segment of length 0 (15.8: at least 1)")
+    if sum(lengths) != len(bases):
+        raise GcolError("inconsistent", f"{where}: consensus/bases holds {len(bases)} bases, the segments "
+                                        f"{sum(lengths)}")
+    if any(b > 3 for b in bases):
+        raise GcolError("inconsistent", f"{where}: a consensus base above 3 (15.8: 0 1 2 3 for A C G T)")
+    out, first, at = [], 0, 0
+    for k, end in enumerate(chunk_end):
+        if end < first or end > len(ref_ids):
+            raise GcolError("inconsistent", f"{where}: chunk {k}: consensus/chunk_end {end} after {first}, "
+                                            f"of {len(ref_ids)} segments")
+        segments = []
+        for j in range(first, end):
+            segment = (ref_ids[j], starts[j], lengths[j],
+                       bytes(CONSENSUS_CODES[b] for b in bases[at:at + lengths[j]]))
+            at += lengths[j]
+            if segments and (segment[:2] < segments[-1][:2] or (
+                    segment[0] == segments[-1][0] and segment[1] < segments[-1][1] + segments[-1][2])):
+                raise GcolError("inconsistent", f"{where}: chunk {k}: consensus segment {j} "
+                                                f"{segment[:3]} is not after {segments[-1][:3]} (15.8: "
+                                                f"sorted, not overlapping)")
+            segments.append(segment)
+        out.append(segments)
+        first = end
+    if first != len(ref_ids):
+        raise GcolError("inconsistent", f"{where}: the chunks end at segment {first} of {len(ref_ids)}")
+    return out
+
+
+def _covered_pieces(segments, keys, ref_id, start, length):
+    """15.8: the reference run start .. start + length of `ref_id` cut where
+    the (sorted) segments begin and end: (piece start, piece end, segment or None)."""
+    end, at = start + length, start
+    j = bisect.bisect_right(keys, (ref_id, start)) - 1
+    if j < 0 or segments[j][0] != ref_id or segments[j][1] + segments[j][2] <= start:
+        j += 1
+    while at < end:
+        if j < len(segments) and segments[j][0] == ref_id and segments[j][1] < end:
+            segment_start = segments[j][1]
+            if segment_start > at:
+                yield at, segment_start, None
+                at = segment_start
+            piece_end = min(segment_start + segments[j][2], end)
+            yield at, piece_end, segments[j]
+            at, j = piece_end, j + 1
+        else:
+            yield at, end, None
+            at = end
+
+
+def predicted(ref_id: int, pos: int, flag: int, cigar: list[int], seq_length: int) -> bool:
+    """15.8: a record whose bases are rebuilt against the consensus: placed
+    (`ref_id` and `pos` at least 0), FLAG bit 4 (0x4, unmapped) clear, a
+    non-empty CIGAR whose query length (M I S = X) is `seq_length` > 0."""
+    return (ref_id >= 0 and pos >= 0 and not flag & 4 and bool(cigar) and seq_length > 0
+            and sum(item >> 4 for item in cigar if item & 0xF in CIGAR_QUERY_OPS) == seq_length)
+
+
+def consensus_bases(reader, dataset: str, rows: dict) -> list[bytes]:
+    """15.8: every record's bases (4-bit codes) rebuilt from `seq`,
+    `seq_offset`, `seq_diff` and the chunk consensus. `rows` holds the
+    per-record columns flag, ref_id, pos, cigar (lists) and seq_length.
+    Raises `inconsistent` where a rule of 15.8 fails: seq_offset starts at 0
+    and never decreases; a record that is not predicted stores all its bases
+    and lists no offsets; seq_diff is ascending and every offset in it is an
+    M = X base a segment covers, whose stored base differs from the
+    consensus; a record uses exactly its stored bases."""
+    ds = _dataset(reader, dataset)
+    columns = {c["name"]: c for c in ds["columns"]}
+    where = f"alignments dataset {dataset!r}"
+    _expect_physical(columns, "seq", "u8", where)
+    _expect_physical(columns, "seq_offset", "u64", where)
+    _expect_physical(columns, "seq_diff", "u64", where, list_of={"u8", "u16", "u32", "u64"})
+    n = len(rows["flag"])
+    seq = bytes(reader.column_values(dataset, "seq"))
+    seq_offset = reader.column_values(dataset, "seq_offset")
+    seq_diff = reader.list_values(dataset, "seq_diff")
+    for name, values in (("seq_offset", seq_offset), ("seq_diff", seq_diff)):
+        if len(values) != n:
+            raise GcolError("inconsistent", f"{where}: column {name} has {len(values)} rows, not {n}")
+    bounds = seq_offset + [len(seq)]  # record r stores seq[bounds[r] .. bounds[r + 1]]
+    if bounds[0] != 0 or any(a > b for a, b in zip(bounds, bounds[1:])):
+        raise GcolError("inconsistent", f"{where}: seq_offset {seq_offset[:20]}{'...' if n > 20 else ''} for "
+                                        f"{len(seq)} stored bases (15.8: seq_offset rises from 0 to the end of seq)")
+    chunks = consensus_segments(reader, dataset, n)
+    keys = [[segment[:2] for segment in segments] for segments in chunks]
+    out = []
+    for r in range(n):
+        stored, diffs = seq[bounds[r]:bounds[r + 1]], seq_diff[r]
+        ref_id, pos, flag, cigar, length = (rows[name][r] for name in ("ref_id", "pos", "flag", "cigar",
+                                                                       "seq_length"))
+        if diffs is None:
+            raise GcolError("inconsistent", f"{where}: row {r}: seq_diff is null")
+        if any(b <= a for a, b in zip(diffs, diffs[1:])):
+            raise GcolError("inconsistent", f"{where}: row {r}: seq_diff {diffs} is not ascending (15.8)")
+        if not predicted(ref_id, pos, flag, cigar, length):
+            if diffs or len(stored) != length:
+                raise GcolError("inconsistent", f"{where}: row {r}: not predicted, yet {len(stored)} stored bases "
+                                                f"for seq_length {length} and seq_diff {diffs} (15.8: it stores "
+                                                f"all its bases and lists no offsets)")
+            out.append(stored)
+            continue
+        segments, chunk_keys = chunks[r // CONSENSUS_CHUNK], keys[r // CONSENSUS_CHUNK]
+        bases, used, d = bytearray(), 0, 0  # d: the next offset of seq_diff
+
+        def take(count):
+            nonlocal used
+            if used + count > len(stored):
+                raise GcolError("inconsistent", f"{where}: row {r}: needs more than its {len(stored)} stored bases "
+                                                f"(15.8: a record uses exactly its stored bases)")
+            used += count
+            return stored[used - count:used]
+
+        p = pos
+        for item in cigar:
+            op, count = item & 0xF, item >> 4
+            if op > 8:
+                raise GcolError("inconsistent", f"{where}: row {r}: CIGAR op {op} (15.2: 0..8)")
+            if op in CIGAR_MATCH_OPS:
+                for a, b, segment in _covered_pieces(segments, chunk_keys, ref_id, p, count):
+                    q = len(bases)  # query offset of reference position a
+                    if segment is None:
+                        bases += take(b - a)
+                        continue
+                    if d < len(diffs) and diffs[d] < q:
+                        raise GcolError("inconsistent", f"{where}: row {r}: query offset {diffs[d]} in seq_diff "
+                                                        f"is not an M = X base a consensus segment covers (15.8)")
+                    bases += segment[3][a - segment[1]:b - segment[1]]
+                    while d < len(diffs) and diffs[d] < q + b - a:
+                        base = take(1)[0]
+                        if base == bases[diffs[d]]:
+                            raise GcolError("inconsistent", f"{where}: row {r}: query offset {diffs[d]} in "
+                                                            f"seq_diff stores the consensus base {base} (15.8: "
+                                                            f"a listed base differs from the consensus)")
+                        bases[diffs[d]] = base
+                        d += 1
+                p += count
+            elif op in (1, 4):  # I S: stored bases
+                bases += take(count)
+            elif op in (2, 3):  # D N
+                p += count
+            if d < len(diffs) and diffs[d] < len(bases):
+                raise GcolError("inconsistent", f"{where}: row {r}: query offset {diffs[d]} in seq_diff is not "
+                                                f"an M = X base a consensus segment covers (15.8)")
+        if d < len(diffs):
+            raise GcolError("inconsistent", f"{where}: row {r}: query offset {diffs[d]} in seq_diff is not "
+                                            f"an M = X base a consensus segment covers (15.8)")
+        if used != len(stored):
+            raise GcolError("inconsistent", f"{where}: row {r}: uses {used} of its {len(stored)} stored bases "
+                                            f"(15.8: exactly its stored bases)")
+        out.append(bytes(bases))
+    return out
 
 
 def _bam_tag(tag: bytes, kind: str, value) -> bytes:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import struct
 import subprocess
@@ -2305,3 +2306,361 @@ def test_alignments_tag_rules(change, why):
     with pytest.raises(spec.GcolError) as raised:
         spec.alignments_bam_records(reader, "aln")
     assert raised.value.kind == "inconsistent:tags", why
+
+
+# 15.5 and 15.8: the region index and bases against a consensus, in the
+# conformance file and in hand-built files.
+
+def _plain_column(name, physical, values, **more):
+    """One column of one plain page (binary values: 6.1's offsets layout)."""
+    if physical == "binary":
+        page = _plain_binary(*values)
+    else:
+        page = struct.pack(f"<{len(values)}{spec.STRUCT[physical]}", *values)
+    return {"name": name, "physical_type": physical, "pages": [(0, 0, len(values), len(page), page)], **more}
+
+
+def _list_column(name, item_physical, rows):
+    """A list column (6.6: u64 end offsets) and its child `name/item`."""
+    ends, total = [], 0
+    for row in rows:
+        total += len(row)
+        ends.append(total)
+    return [_plain_column(name, "u64", ends, layout={"type": "list", "child": name + "/item"}),
+            _plain_column(name + "/item", item_physical, [x for row in rows for x in row])]
+
+
+def _cigar(text):
+    return [int(n) << 4 | spec.CIGAR_OPS.index(op.encode()) for n, op in re.findall(r"(\d+)([MIDNSHP=X])", text)]
+
+
+def _codes(text):
+    return [spec.BAM_BASES.index(b) for b in text.encode()] if text != "*" else []
+
+
+def alignments_datasets(refs, records, metadata=None, columns=None):
+    """An alignments dataset of plain pages for build_gcol(): refs [(name,
+    length)], records [(qname, flag, ref_id, pos, cigar text, seq text)]
+    (0-based pos, no mate, MAPQ 30, QUAL `*`, no tags); `columns`
+    {name: column or [columns]} replaces or adds columns."""
+    cigars = [_cigar(r[4]) for r in records]
+    seqs = [_codes(r[5]) for r in records]
+    lengths = [len(s) for s in seqs]
+    offsets = [sum(lengths[:i]) for i in range(len(records))]
+    n = len(records)
+    built = {
+        "header": [_plain_column("header", "binary", [b""])],
+        "ref_name": [_plain_column("ref_name", "binary", [name.encode() for name, _ in refs])],
+        "ref_length": [_plain_column("ref_length", "u64", [length for _, length in refs])],
+        "qname": [_plain_column("qname", "binary", [r[0].encode() for r in records])],
+        "flag": [_plain_column("flag", "u16", [r[1] for r in records])],
+        "ref_id": [_plain_column("ref_id", "i32", [r[2] for r in records])],
+        "pos": [_plain_column("pos", "i32", [r[3] for r in records])],
+        "mapq": [_plain_column("mapq", "u8", [30] * n)],
+        "cigar": _list_column("cigar", "u32", cigars),
+        "next_ref_id": [_plain_column("next_ref_id", "i32", [-1] * n)],
+        "next_pos": [_plain_column("next_pos", "i32", [-1] * n)],
+        "tlen": [_plain_column("tlen", "i32", [0] * n)],
+        "seq_length": [_plain_column("seq_length", "u32", lengths)],
+        "offset": [_plain_column("offset", "u64", offsets)],
+        "seq": [_plain_column("seq", "u8", [b for s in seqs for b in s])],
+        "quality": [_plain_column("quality", "u8", [255] * sum(lengths))],
+        "tag_layout": [_plain_column("tag_layout", "u32", [0] * n)],
+        "tag_layouts": [_plain_column("tag_layouts", "binary", [b""])],
+    }
+    for name, column in (columns or {}).items():
+        built[name] = column if isinstance(column, list) else [column]
+    return [{"name": "aln", "kind": "alignments",
+             "metadata": {"source_format": "sam", "sort_order": "coordinate", "coordinate_sorted": "true",
+                          **(metadata or {})},
+             "columns": [c for cs in built.values() for c in cs]}]
+
+
+def index_columns(first_row, end_row, windows):
+    """The three columns of 15.5."""
+    return {"index/first_row": _plain_column("index/first_row", "u64", first_row),
+            "index/end_row": _plain_column("index/end_row", "u64", end_row),
+            "index/windows": _list_column("index/windows", "u64", windows)}
+
+
+def overlapping_rows(records, ref_id, start, end):
+    """15.4: the rows overlapping [start, end) of ref_id, by looking at every record."""
+    return [r for r, rec in enumerate(records)
+            if rec["ref_id"] == ref_id and rec["pos"] < end
+            and spec.alignment_end(rec["pos"], rec["cigar"], rec["flag"]) > start]
+
+
+def test_alignments_conformance_file_uses_the_region_index_and_consensus_coding():
+    """15.5, 15.8: alignments.gcol holds a region index equal to the one its
+    records give, and its bases are coded against a consensus: some records
+    store none of their bases, one lists a difference; every region reads
+    the same rows through the index as by looking at every record."""
+    reader = spec.GcolFile.open(CONFORMANCE / "alignments.gcol")
+    metadata = next(d for d in reader.datasets if d["name"] == "aln")["metadata"]
+    assert metadata["seq_coding"] == "consensus"
+    stored = spec.check_region_index(reader, "aln")
+    assert stored == {"first_row": [0, 6], "end_row": [6, 7], "windows": [[0], [6]]}
+    assert spec.region_index(reader, "aln") == stored  # both references have records
+    seq_length = reader.column_values("aln", "seq_length")
+    assert len(reader.column_values("aln", "seq")) < sum(seq_length)  # the consensus predicts bases
+    assert any(reader.list_values("aln", "seq_diff"))
+    records, query = spec.alignment_records(reader, "aln"), spec.region_query(reader, "aln")
+    for ref_id, length in enumerate(reader.column_values("aln", "ref_length")):
+        for start in range(0, 60, 3):
+            for end in (start + 1, start + 7, start + 30, length):
+                assert query(ref_id, start, end) == overlapping_rows(records, ref_id, start, end), \
+                    (ref_id, start, end)
+    assert spec.alignments_region(reader, "aln", 0, 36, 37) == [3, 5]  # r004 (6M14N5M from 15) and r001's mate
+
+
+INDEX_REFS = [("chr1", 100000), ("chr2", 1000), ("chr3", 100000)]
+INDEX_RECORDS = [
+    ("a", 0, 0, 100, "3M", "ACG"),  # window 0
+    ("b", 0, 0, 200, "10M40000N10M", "ACGTACGTACGTACGTACGT"),  # windows 0 to 2: ends at 40220
+    ("c", 0, 0, 20000, "5M", "ACGTA"),  # window 1
+    ("d", 4, 0, 60000, "5M", "ACGTA"),  # unmapped (FLAG 0x4), placed: covers one base, window 3
+    ("e", 0, 2, 50000, "5M", "ACGTA"),  # chr3's only record, window 3: windows 0 to 2 take its row
+    ("f", 4, -1, -1, "*", "ACGTA"),  # unplaced
+]
+INDEX = ([0, 4, 4], [4, 4, 5], [[0, 1, 1, 3], [], [4, 4, 4, 4]])
+
+
+def test_region_index_in_a_file():
+    """15.5 by hand: windows of 16,384 bases up to the last one a record
+    covers, each the first row ending after its start; a window no record
+    covers (chr1's 2 and chr3's 0 to 2) takes the next one's value; a
+    reference without records has first_row = end_row and no windows."""
+    reader = open_and_read_all(build_gcol(alignments_datasets(INDEX_REFS, INDEX_RECORDS,
+                                                              columns=index_columns(*INDEX))))
+    assert spec.check_region_index(reader, "aln") == dict(zip(("first_row", "end_row", "windows"), INDEX))
+    assert spec.region_index(reader, "aln") == {"first_row": [0, None, 4], "end_row": [4, None, 5],
+                                                "windows": [[0, 1, 1, 3], [], [4, 4, 4, 4]]}
+    records, query = spec.alignment_records(reader, "aln"), spec.region_query(reader, "aln")
+    for ref_id in range(3):
+        for start in list(range(0, 100000, 4093)) + [99, 100, 102, 103, 210, 40219, 40220, 60000, 60001]:
+            for end in (start + 1, start + 20, start + 20000, 100000):
+                assert query(ref_id, start, end) == overlapping_rows(records, ref_id, start, end), \
+                    (ref_id, start, end)
+    assert spec.alignments_region(reader, "aln", 0, 40000, 40001) == [1]
+    assert spec.alignments_region(reader, "aln", 0, 60000, 60001) == [3]
+    assert spec.alignments_region(reader, "aln", 0, 60001, 70000) == []  # an unmapped record covers one base
+    # a reference without records: any equal pair (the reference writer gives 0, 0)
+    reader = open_and_read_all(build_gcol(alignments_datasets(
+        INDEX_REFS, INDEX_RECORDS, columns=index_columns([0, 0, 4], [4, 0, 5], INDEX[2]))))
+    assert spec.check_region_index(reader, "aln")["first_row"] == [0, 0, 4]
+    # no index at all: nothing to check
+    reader = open_and_read_all(build_gcol(alignments_datasets(INDEX_REFS, INDEX_RECORDS)))
+    assert spec.check_region_index(reader, "aln") is None
+
+
+@pytest.mark.parametrize("first_row,end_row,windows,metadata,why", [
+    ([0, 4, 4], [4, 4, 5], [[0, 1, 1, 2], [], [4, 4, 4, 4]], {}, "a window that points before the first row ending after it"),
+    ([0, 4, 4], [4, 4, 5], [[0, 1, 3, 3], [], [4, 4, 4, 4]], {}, "an empty window that does not take the next one's value"),
+    ([0, 4, 4], [4, 4, 5], [[0, 1, 1, 3, 4], [], [4, 4, 4, 4]], {}, "a window past the last one a record covers"),
+    ([0, 4, 4], [4, 4, 5], [[0, 1, 1], [], [4, 4, 4, 4]], {}, "the last window missing"),
+    ([0, 4, 4], [4, 4, 5], [[0, 1, 1, 3], [4], [4, 4, 4, 4]], {}, "a window for a reference without records"),
+    ([0, 3, 4], [4, 4, 5], [[0, 1, 1, 3], [], [4, 4, 4, 4]], {}, "a reference without records, first_row != end_row"),
+    ([0, 7, 4], [4, 7, 5], [[0, 1, 1, 3], [], [4, 4, 4, 4]], {}, "a reference without records, beyond num_rows"),
+    ([0, 4, 4], [3, 4, 5], [[0, 1, 1, 3], [], [4, 4, 4, 4]], {}, "end_row short of the reference's rows"),
+    ([1, 4, 4], [4, 4, 5], [[1, 1, 1, 3], [], [4, 4, 4, 4]], {}, "first_row past the reference's first row"),
+    ([0, 4], [4, 4], [[0, 1, 1, 3], []], {}, "a row short of one per reference"),
+    ([0, 4, 4], [4, 4, 5], [[0, 1, 1, 3], [], [4, 4, 4, 4]], {"coordinate_sorted": "false"},
+     "an index in a dataset that is not coordinate-sorted"),
+], ids=["window early", "empty window", "extra window", "missing window", "window of an empty reference",
+        "empty reference unequal", "empty reference beyond", "end_row", "first_row", "short", "not sorted"])
+def test_region_index_differences_are_refused(first_row, end_row, windows, metadata, why):
+    reader = open_and_read_all(build_gcol(alignments_datasets(
+        INDEX_REFS, INDEX_RECORDS, metadata=metadata, columns=index_columns(first_row, end_row, windows))))
+    with pytest.raises(spec.GcolError) as raised:
+        spec.check_region_index(reader, "aln")
+    assert raised.value.kind == "inconsistent", why
+
+
+def test_region_index_of_unsorted_records_is_refused():
+    """15.5: only a coordinate-sorted dataset holds an index; its metadata must be true to the records (15.1)."""
+    records = [INDEX_RECORDS[1], INDEX_RECORDS[0]] + INDEX_RECORDS[2:]
+    reader = open_and_read_all(build_gcol(alignments_datasets(INDEX_REFS, records, columns=index_columns(*INDEX))))
+    with pytest.raises(spec.GcolError, match="not coordinate-sorted"):
+        spec.check_region_index(reader, "aln")
+
+
+# 15.8 by hand: one chunk of ten records against three segments,
+# chr1 10..17 ACGTACGT, chr1 30..33 GGGG and chr2 5..7 TTT.
+CONSENSUS_REFS = [("chr1", 1000), ("chr2", 1000), ("chr3", 1000)]
+CONSENSUS_RECORDS = [  # (qname, flag, ref_id, pos, CIGAR, SEQ), what is stored
+    ("r1", 0, 0, 10, "8M", "ACGAACGT"),  # A for the consensus T at offset 3: stored "A", seq_diff [3]
+    ("r2", 0, 0, 10, "2=3N2X", "ACCT"),  # = and X are predicted too; T for G at offset 3 (X): "T", [3]
+    ("r3", 0, 0, 12, "2S3M1D2I2M", "CCGTATTGT"),  # soft clip and insertion stored: "CC", "TT"
+    ("r4", 16, 0, 16, "6M", "GTCAGN"),  # reverse strand is predicted; 18..21 no segment covers: "CAGN"
+    ("r5", 0, 0, 28, "8M", "ACGGTNAA"),  # 28, 29 and 34, 35 uncovered, T and N for G at 32, 33: "AC", "TN", "AA"
+    ("r6", 16, 1, 4, "1H2M1P2M1H", "GTTT"),  # H and P take nothing; 4 uncovered: "G"
+    ("p1", 4, 1, 5, "4M", "ACGT"),  # unmapped (FLAG 0x4) though placed: all stored
+    ("m0", 0, 1, 6, "2M", "*"),  # no SEQ: nothing stored
+    ("u1", 4, -1, -1, "*", "ACGTN"),  # unmapped: all stored
+    ("u2", 4, -1, -1, "*", "*"),
+]
+CONSENSUS_STORED = ["A", "T", "CCTT", "CAGN", "ACTNAA", "G", "ACGT", "", "ACGTN", ""]
+CONSENSUS_DIFF = [[3], [3], [], [], [4, 5], [], [], [], [], []]
+CONSENSUS_SEGMENTS = [(0, 10, "ACGTACGT"), (0, 30, "GGGG"), (1, 5, "TTT")]
+
+
+def consensus_columns(stored=None, offsets=None, diffs=None, segments=None, chunk_end=None, bases=None,
+                      diff_physical="u32"):
+    """15.8's columns for CONSENSUS_RECORDS (or what a test changes), with the region index."""
+    stored = CONSENSUS_STORED if stored is None else stored
+    if offsets is None:
+        offsets = [sum(len(s) for s in stored[:i]) for i in range(len(stored))]
+    segments = CONSENSUS_SEGMENTS if segments is None else segments
+    if bases is None:
+        bases = ["ACGT".index(b) for _, _, text in segments for b in text]
+    return {
+        "seq": _plain_column("seq", "u8", _codes("".join(stored)) if "".join(stored) else []),
+        "seq_offset": _plain_column("seq_offset", "u64", offsets),
+        "seq_diff": _list_column("seq_diff", diff_physical, CONSENSUS_DIFF if diffs is None else diffs),
+        "consensus/chunk_end": _plain_column("consensus/chunk_end", "u64",
+                                             [len(segments)] if chunk_end is None else chunk_end),
+        "consensus/ref_id": _plain_column("consensus/ref_id", "i32", [s[0] for s in segments]),
+        "consensus/pos": _plain_column("consensus/pos", "i32", [s[1] for s in segments]),
+        "consensus/length": _plain_column("consensus/length", "u32", [len(s[2]) for s in segments]),
+        "consensus/bases": _plain_column("consensus/bases", "u8", bases),
+        **index_columns([0, 5, 0], [5, 8, 0], [[0], [5], []]),
+    }
+
+
+def consensus_example(records=CONSENSUS_RECORDS, **changes):
+    return build_gcol(alignments_datasets(CONSENSUS_REFS, records, metadata={"seq_coding": "consensus"},
+                                          columns=consensus_columns(**changes)))
+
+
+CONSENSUS_SAM = ("".join(f"@SQ\tSN:{name}\tLN:{length}\n" for name, length in CONSENSUS_REFS) + "".join(
+    f"{q}\t{flag}\t{'chr%d' % (t + 1) if t >= 0 else '*'}\t{pos + 1}\t30\t{cigar}\t*\t0\t0\t{seq}\t*\n"
+    for q, flag, t, pos, cigar, seq in CONSENSUS_RECORDS)).encode()
+
+
+def test_spec_15_8_bases_against_a_consensus_in_a_file():
+    """15.8: a predicted record's M = X bases come from the consensus where a
+    segment covers them and their offset is not listed; listed offsets,
+    uncovered M = X bases, I and S take the next stored bases; a record that
+    is not predicted stores all its bases."""
+    reader = open_and_read_all(build_gcol(alignments_datasets(
+        CONSENSUS_REFS, CONSENSUS_RECORDS, metadata={"seq_coding": "consensus"}, columns=consensus_columns())))
+    assert len(reader.column_values("aln", "seq")) == 26 < sum(reader.column_values("aln", "seq_length")) == 48
+    assert [bytes(spec.BAM_BASES[c] for c in rec["seq"]).decode() or "*"
+            for rec in spec.alignment_records(reader, "aln")] == [r[5] for r in CONSENSUS_RECORDS]
+    assert spec.alignments_sam(reader, "aln") == CONSENSUS_SAM
+    assert spec.check_region_index(reader, "aln")["end_row"] == [5, 8, 0]
+    # the same records without consensus coding (all bases in seq) read the same
+    for coding in ({}, {"seq_coding": "plain"}):
+        plain = open_and_read_all(build_gcol(alignments_datasets(CONSENSUS_REFS, CONSENSUS_RECORDS, metadata=coding)))
+        assert spec.alignments_sam(plain, "aln") == CONSENSUS_SAM
+
+
+def test_spec_15_8_example_read_by_the_rust_reader(tmp_path):
+    """The hand-built file of 15.8 as `gcol view -h` prints it, and `gcol verify --deep` accepts it."""
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    path = tmp_path / "consensus.gcol"
+    path.write_bytes(consensus_example())
+    assert subprocess.run([binary, "view", "-h", str(path)], check=True, capture_output=True).stdout == CONSENSUS_SAM
+    subprocess.run([binary, "verify", "--deep", "-q", str(path)], check=True, capture_output=True)
+
+
+def _shifted(stored, row, text):
+    return [text if i == row else s for i, s in enumerate(stored)]
+
+
+CONSENSUS_BROKEN = [  # (changes to consensus_columns, what is wrong, the error says)
+    (dict(diffs=[[3], [3], [], [4], [4, 5], [], [], [], [], []]),
+     "r4 lists offset 4 (reference 20), which no segment covers", "not an M = X base"),
+    (dict(diffs=[[3], [3], [5], [], [4, 5], [], [], [], [], []], stored=_shifted(CONSENSUS_STORED, 2, "CCTTT")),
+     "r3 lists offset 5, an insertion", "not an M = X base"),
+    (dict(diffs=[[3], [3], [0], [], [4, 5], [], [], [], [], []], stored=_shifted(CONSENSUS_STORED, 2, "CCCTT")),
+     "r3 lists offset 0, a soft clip", "not an M = X base"),
+    (dict(diffs=[[3, 8], [3], [], [], [4, 5], [], [], [], [], []], stored=_shifted(CONSENSUS_STORED, 0, "AA")),
+     "r1 lists offset 8, past its 8 bases", "not an M = X base"),
+    (dict(stored=_shifted(CONSENSUS_STORED, 0, "T")),
+     "r1 stores T at offset 3, the consensus base", "differs from the consensus"),
+    (dict(stored=_shifted(CONSENSUS_STORED, 0, "AG")),
+     "r1 stores a base it does not use", "uses 1 of its 2 stored bases"),
+    (dict(stored=_shifted(CONSENSUS_STORED, 2, "CCT")),
+     "r3 needs one more stored base than it has", "needs more than its 3 stored bases"),
+    (dict(diffs=[[3], [3], [], [], [5, 4], [], [], [], [], []]), "r5's offsets descend", "not ascending"),
+    (dict(diffs=[[3], [3], [], [], [4, 4, 5], [], [], [], [], []]), "r5 lists an offset twice", "not ascending"),
+    (dict(diffs=[[3], [3], [], [], [4, 5], [], [], [], [0], []], stored=_shifted(CONSENSUS_STORED, 8, "ACGTN")),
+     "u1 is not predicted, yet lists an offset", "not predicted"),
+    (dict(stored=_shifted(CONSENSUS_STORED, 6, "ACG")), "p1 is not predicted, yet stores 3 of its 4 bases",
+     "not predicted"),
+    (dict(offsets=[0, 1, 2, 6, 10, 16, 17, 21, 22, 21]), "seq_offset decreases", "seq_offset rises"),
+    (dict(offsets=[1, 2, 3, 7, 11, 17, 18, 22, 22, 27], stored=["AA"] + CONSENSUS_STORED[1:]),
+     "seq_offset starts past a base no record owns", "seq_offset rises"),
+    (dict(segments=[(0, 30, "GGGG"), (0, 10, "ACGTACGT"), (1, 5, "TTT")]), "segments not sorted", "sorted"),
+    (dict(segments=[(0, 10, "ACGTACGT"), (0, 17, "TGGG"), (1, 5, "TTT")]), "segments overlap", "not overlapping"),
+    (dict(segments=[(0, 10, "ACGTACGT"), (0, 30, "GGGG"), (1, 5, "TTT"), (0, 40, "")]),
+     "a segment of length 0", "at least 1"),
+    (dict(bases=[0, 1, 2, 3, 0, 1, 2, 3, 2, 2, 2, 2, 3, 3, 4]), "a consensus base 4", "above 3"),
+    (dict(bases=[0, 1, 2, 3, 0, 1, 2, 3, 2, 2, 2, 2, 3, 3]), "one consensus base short", "consensus/bases holds"),
+    (dict(chunk_end=[3, 3]), "two chunks for ten rows", "not 1"),
+    (dict(chunk_end=[2]), "the chunk ends before the last segment", "the chunks end at segment 2"),
+    (dict(chunk_end=[4]), "the chunk ends past the last segment", "chunk_end 4"),
+]
+
+
+@pytest.mark.parametrize("changes,why,says", CONSENSUS_BROKEN, ids=[c[1] for c in CONSENSUS_BROKEN])
+def test_spec_15_8_rules(changes, why, says):
+    reader = open_and_read_all(consensus_example(**changes))  # the container is valid; 15.8 is not
+    with pytest.raises(spec.GcolError) as raised:
+        spec.alignments_sam(reader, "aln")
+    assert raised.value.kind == "inconsistent", why
+    assert says in str(raised.value), (why, str(raised.value))
+
+
+def test_spec_15_8_columns_and_metadata():
+    """15.8: an unknown seq_coding is refused; the new columns have their stated types."""
+    reader = open_and_read_all(build_gcol(alignments_datasets(
+        CONSENSUS_REFS, CONSENSUS_RECORDS, metadata={"seq_coding": "reference"}, columns=consensus_columns())))
+    with pytest.raises(spec.GcolError, match="unknown seq_coding"):
+        spec.alignment_records(reader, "aln")
+    columns = consensus_columns()
+    columns["consensus/pos"] = _plain_column("consensus/pos", "u32", [10, 30, 5])
+    reader = open_and_read_all(build_gcol(alignments_datasets(
+        CONSENSUS_REFS, CONSENSUS_RECORDS, metadata={"seq_coding": "consensus"}, columns=columns)))
+    with pytest.raises(spec.GcolError, match="consensus/pos is u32, not i32"):
+        spec.alignment_records(reader, "aln")
+    # the item type of seq_diff is not stated: the reference writer's u32 and a u64 both read
+    reader = open_and_read_all(consensus_example(diff_physical="u64"))
+    assert spec.alignments_sam(reader, "aln") == CONSENSUS_SAM
+
+
+def test_alignments_of_a_real_bam_file(tmp_path):
+    """15.5, 15.8 on 4,109 Illumina records (two chunks of the consensus):
+    the converted file prints as `samtools view --no-PG -h` prints the BAM
+    file, its region index is the one the records give, and regions read
+    through it the rows that overlap them."""
+    source = SHARED / "bam" / "1000g_HG02002_illumina_subset.bam"
+    if not source.exists():
+        skipped(f"{source} not found (set GCOL_TEST_DATA)")
+    binary, samtools = gcol_bin(), shutil.which("samtools")
+    if binary is None or samtools is None:
+        skipped("test_alignments_of_a_real_bam_file: needs the gcol binary and samtools")
+    out = tmp_path / "x.gcol"
+    subprocess.run([binary, "convert", "-q", str(source), "-o", str(out), "--name", "x"], check=True)
+    reader = spec.GcolFile.open(out)
+    assert next(d for d in reader.datasets if d["name"] == "x")["metadata"]["seq_coding"] == "consensus"
+    assert len(reader.column_values("x", "consensus/chunk_end")) == 2
+    view = subprocess.run([samtools, "view", "--no-PG", "-h", str(source)], check=True, capture_output=True).stdout
+    assert spec.alignments_sam(reader, "x") == view
+    index = spec.check_region_index(reader, "x")
+    records = spec.alignment_records(reader, "x")
+    assert sum(map(len, index["windows"])) > 1000
+    found, query = 0, spec.region_query(reader, "x")
+    for rec in records[::40]:
+        if rec["ref_id"] < 0:
+            continue
+        end = spec.alignment_end(rec["pos"], rec["cigar"], rec["flag"])
+        for start, stop in ((rec["pos"], rec["pos"] + 1), (end - 1, end), (end, end + 1), (rec["pos"] - 20000, end),
+                            (rec["pos"] // 16384 * 16384, rec["pos"] // 16384 * 16384 + 1)):
+            rows = query(rec["ref_id"], start, stop)
+            assert rows == overlapping_rows(records, rec["ref_id"], start, stop), (rec["ref_id"], start, stop)
+            found += len(rows)
+    assert found > 1000

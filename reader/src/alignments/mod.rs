@@ -421,7 +421,7 @@ impl Alignments {
         let bad = |detail: String| Error::Invariant {
             column: format!("{}/{}", self.name, col::CONSENSUS_CHUNK_END),
             row: k,
-            rule: "15.8 consensus",
+            rule: "15.8 consensus coding",
             detail,
         };
         if k >= ends.num_values() {
@@ -478,7 +478,7 @@ impl Alignments {
         let bad = |row: u64, detail: String| Error::Invariant {
             column: format!("{}/{}", self.name, col::SEQ),
             row,
-            rule: "15.8 consensus",
+            rule: "15.8 consensus coding",
             detail,
         };
         if starts.windows(2).any(|w| w[0] > w[1]) || starts[n] > seq_col.num_values() {
@@ -1103,6 +1103,33 @@ impl Alignments {
                     name,
                     0,
                     format!("{got} values, the records' seq_length sum to {total}"),
+                ));
+            }
+        }
+        if self.consensus {
+            let chunks = n.div_ceil(gcol_format::bam::CONSENSUS_ROWS);
+            let ends = self.column(col::CONSENSUS_CHUNK_END)?;
+            let segments = self.column(col::CONSENSUS_LENGTH)?.num_values();
+            let last = if chunks == 0 {
+                0
+            } else {
+                ends.read::<u64>(chunks - 1..chunks)?[0]
+            };
+            if ends.num_values() != chunks || last != segments {
+                return Err(self.broken(
+                    col::CONSENSUS_CHUNK_END,
+                    0,
+                    format!(
+                        "{} chunk ends ending at {last}, for {chunks} chunks of {segments} segments",
+                        ends.num_values()
+                    ),
+                ));
+            }
+            if n > 0 && self.column(col::SEQ_OFFSET)?.read::<u64>(0..1)?[0] != 0 {
+                return Err(self.broken(
+                    col::SEQ_OFFSET,
+                    0,
+                    "the first record's bases do not start at 0".into(),
                 ));
             }
         }
