@@ -48,9 +48,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Convert FASTA, FASTQ, VCF and BCF files (plain, gzip or BGZF) into one
-    /// .gcol file; each input (or FASTQ pair) becomes a dataset named after
-    /// the file. A VCF must be sorted (contigs together, POS rising).
+    /// Convert FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM files (plain, gzip
+    /// or BGZF) into one .gcol file; each input (or FASTQ pair) becomes a
+    /// dataset named after the file. A VCF must be sorted (contigs
+    /// together, POS rising); SAM/BAM/CRAM records keep their order.
     Convert {
         /// Input files.
         #[arg(required = true)]
@@ -106,7 +107,8 @@ enum Command {
         /// (`gcol convert ref.fa calls.vcf.gz --reference ref.fa`), REF is
         /// stored only where it differs from that dataset; otherwise REF
         /// stays text, so the file never needs another one. With no
-        /// --reference, a conversion with one FASTA input uses it.
+        /// --reference, a conversion with one FASTA input uses it. CRAM
+        /// inputs are decoded against it (a FASTA with its .fai).
         #[arg(long, value_name = "FASTA|GCOL")]
         reference: Option<PathBuf>,
         /// Worker threads for encoding pages and decompressing BGZF input,

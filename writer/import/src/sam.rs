@@ -723,6 +723,8 @@ impl Columns {
         writer.push(self.offset, &self.offsets)?;
         match self.consensus.as_mut() {
             None => writer.push(self.seq, &self.seq_codes)?,
+            // No chunk without records (an empty file).
+            Some(_) if self.rows == 0 => {}
             Some(c) => {
                 // The batch is one chunk: its consensus, then each record's
                 // bases against it.
