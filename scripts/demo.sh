@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job on bundled data: convert a FASTA file and a VCF file, then
-# query them.
+# The main job on bundled data: convert a FASTA file, a VCF file and a SAM
+# file, then query them.
 # Usage: bash scripts/demo.sh [OUTPUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,3 +37,16 @@ echo "== stats (bcftools stats SN lines)"
 echo "== export and compare with the input"
 "$gcol" export "$out/calls.gcol" -o "$out/calls.out.vcf"
 cmp "$vcf" "$out/calls.out.vcf" && echo "export is byte-identical to $vcf"
+
+sam=examples/data/sample.sam
+echo "== convert $sam (alignments)"
+"$gcol" convert "$sam" -o "$out/reads.gcol"
+"$gcol" verify --deep "$out/reads.gcol"
+echo "== view a region, MAPQ >= 30, duplicates dropped, as samtools view -q 30 -F 0x400 prints it"
+"$gcol" view "$out/reads.gcol" 6:32771600-32771700 -q 30 -F 0x400 | cut -f 1-9
+echo "== depth over 10 bases, as samtools depth -a -r prints it"
+"$gcol" depth -a -r 6:32771600-32771609 "$out/reads.gcol"
+echo "== export to SAM and BAM, and compare the SAM with the input"
+"$gcol" export "$out/reads.gcol" -o "$out/reads.out.sam"
+"$gcol" export "$out/reads.gcol" -o "$out/reads.out.bam"
+cmp "$sam" "$out/reads.out.sam" && echo "export is byte-identical to $sam"
