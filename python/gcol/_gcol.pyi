@@ -228,6 +228,9 @@ class Alignments:
     def depth(
         self, region: str | tuple[str, int, int], min_mapq: int = 0, exclude_flags: int = 0x704
     ) -> npt.NDArray[np.uint32]: ...
+    def pileup(
+        self, region: str | tuple[str, int, int], min_mapq: int = 0, exclude_flags: int = 0x704
+    ) -> npt.NDArray[np.uint32]: ...
     def write(
         self,
         path: str | os.PathLike[str],

@@ -8,7 +8,7 @@ use gcol_format::bam::{end_position, split_aux, split_bam, value_size};
 use gcol_format::schema::alignments::columns as col;
 use gcol_reader::alignments::{write_alignments, AlignmentExport, AlignmentOutput};
 use gcol_reader::{AlignmentRegion, Alignments, Reader, RecordFilter};
-use numpy::PyArray1;
+use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -413,6 +413,33 @@ impl PyAlignments {
         let inner = self.inner.clone();
         let (counts, _) = run(py, || inner.depth(r, &filter)).map_err(reader_error)?;
         Ok(PyArray1::from_vec(py, counts))
+    }
+
+    /// Pileup counts over `region` (one reference): a uint32 array
+    /// `(positions, 5)` of A, C, G, T (from `M = X` bases) and deletions,
+    /// of records without `exclude_flags` and with MAPQ at least `min_mapq`.
+    #[pyo3(signature = (region, min_mapq=0, exclude_flags=0x704))]
+    fn pileup<'py>(
+        &self,
+        py: Python<'py>,
+        region: &Bound<'py, PyAny>,
+        min_mapq: u8,
+        exclude_flags: u16,
+    ) -> PyResult<Bound<'py, PyArray2<u32>>> {
+        let regions = self.regions(Some(region))?;
+        let [r] = regions.as_slice() else {
+            return Err(PyValueError::new_err("pileup takes one region"));
+        };
+        let filter = RecordFilter {
+            require: 0,
+            exclude: exclude_flags,
+            min_mapq,
+        };
+        let inner = self.inner.clone();
+        let counts = run(py, || inner.pileup(r, &filter)).map_err(reader_error)?;
+        let flat: Vec<u32> = counts.iter().flatten().copied().collect();
+        let n = counts.len();
+        PyArray1::from_vec(py, flat).reshape([n, 5])
     }
 
     /// Write the selected records as SAM (`.sam`) or BAM (`.bam`) with

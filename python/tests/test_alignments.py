@@ -159,3 +159,25 @@ def test_written_bam_and_sam_read_back_by_pysam(converted, tmp_path):
         got = [r.query_name for r in f.fetch(until_eof=True)]
     with pysam.AlignmentFile(str(source)) as f:
         assert got == [r.query_name for r in f.fetch("1", 9999, 20000)]
+
+
+@pytest.mark.parametrize("relative, ref, start, end", [
+    ("bam/1000g_HG02002_illumina_subset.bam", "6", 32771447, 32772447),
+    ("bam/ont_pcs109_5k_cdna_spliced.bam", "SIRV1", 0, 3000),  # N skips are not deletions
+])
+def test_pileup_counts_equal_pysam(converted, relative, ref, start, end):
+    pysam = need_module("pysam")
+    source, alignments = converted(relative)
+    counts = alignments.pileup((ref, start, end))
+    assert counts.shape == (end - start, 5)
+    with pysam.AlignmentFile(str(source)) as f:
+        keep = lambda r: not r.flag & 0x704  # noqa: E731 (samtools depth's default filter)
+        acgt = f.count_coverage(ref, start, end, quality_threshold=0, read_callback=keep)
+        assert np.array_equal(counts[:, :4].T, np.array(acgt, dtype=np.uint32))
+        dels = np.zeros(end - start, dtype=np.uint32)
+        for column in f.pileup(ref, start, end, truncate=True, stepper="nofilter", ignore_overlaps=False,
+                               min_base_quality=0, max_depth=1_000_000):
+            dels[column.reference_pos - start] = sum(
+                1 for p in column.pileups if p.is_del and not p.is_refskip and keep(p.alignment))
+        assert np.array_equal(counts[:, 4], dels)
+    assert counts[:, 4].sum() > 0

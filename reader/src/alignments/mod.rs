@@ -1409,6 +1409,73 @@ impl Alignments {
         Ok(())
     }
 
+    /// Pileup counts over `region` (clipped to the reference): per
+    /// position, the A, C, G and T bases of `M`, `=` and `X` operations
+    /// and the deletions (`D`) of records passing `filter` (other bases,
+    /// such as N, are not counted), as `[A, C, G, T, deletions]`.
+    pub fn pileup(&self, region: &AlignmentRegion, filter: &RecordFilter) -> Result<Vec<[u32; 5]>> {
+        let ref_len = self.refs.get(region.ref_id).map_or(0, |r| r.1 as i64);
+        let end = region.end.min(ref_len).max(region.start);
+        let mut counts = vec![[0u32; 5]; (end - region.start) as usize];
+        let region = AlignmentRegion {
+            end,
+            ..region.clone()
+        };
+        let rows = self.candidate_rows(&region)?;
+        let mut start = rows.start;
+        while start < rows.end {
+            let stop = rows.end.min(start + BATCH);
+            let b = self.batch(start..stop)?;
+            for i in 0..(stop - start) as usize {
+                if !filter.keep(b.flag[i], b.mapq[i]) || b.ref_id[i] != region.ref_id as i32 {
+                    continue;
+                }
+                let bases = &b.seq[b.seq_starts[i]..b.seq_starts[i] + b.seq_length[i] as usize];
+                let (mut q, mut p) = (0usize, i64::from(b.pos[i]));
+                let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
+                let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
+                for &op in &b.cigar[c0..c1] {
+                    let len = (op >> 4) as usize;
+                    match op & 15 {
+                        0 | 7 | 8 => {
+                            for k in 0..len {
+                                let x = p + k as i64;
+                                if x >= region.start && x < end {
+                                    let slot = match bases.get(q + k) {
+                                        Some(1) => Some(0),
+                                        Some(2) => Some(1),
+                                        Some(4) => Some(2),
+                                        Some(8) => Some(3),
+                                        _ => None,
+                                    };
+                                    if let Some(s) = slot {
+                                        counts[(x - region.start) as usize][s] += 1;
+                                    }
+                                }
+                            }
+                            q += len;
+                            p += len as i64;
+                        }
+                        1 | 4 => q += len,
+                        2 => {
+                            for k in 0..len as i64 {
+                                let x = p + k;
+                                if x >= region.start && x < end {
+                                    counts[(x - region.start) as usize][4] += 1;
+                                }
+                            }
+                            p += len as i64;
+                        }
+                        3 => p += len as i64,
+                        _ => {}
+                    }
+                }
+            }
+            start = stop;
+        }
+        Ok(counts)
+    }
+
     /// Only what depth needs: flags, positions, MAPQ and CIGARs.
     fn batch_positions(&self, rows: Range<u64>) -> Result<PositionBatch> {
         let n = (rows.end - rows.start) as usize;
