@@ -53,7 +53,12 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A malformed input record.
-    #[error("{}: record {record}, line {line}, {field}: {detail}", path.display())]
+    #[error(
+        "{}: record {record}, {}{field}: {detail}",
+        path.display(),
+        // Binary inputs (BAM, BCF, CRAM) have no lines.
+        if *line == 0 { String::new() } else { format!("line {line}, ") }
+    )]
     Input {
         /// Input path.
         path: PathBuf,

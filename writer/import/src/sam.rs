@@ -117,6 +117,8 @@ enum Source {
         input: Input,
         refs: rustc_hash::FxHashMap<Vec<u8>, i32>,
         line: Vec<u8>,
+        /// Lines read so far (header included), for messages.
+        lines: u64,
     },
     /// Decoded and encoded in BAM's layout on a thread of its own.
     Cram {
@@ -171,6 +173,9 @@ fn sq_lines(path: &Path, text: &[u8]) -> Result<Vec<(Vec<u8>, u64)>> {
         }
         let name = name.ok_or_else(|| bad("without SN"))?;
         let len = len.ok_or_else(|| bad("without a numeric LN"))?;
+        if len > u64::from(i32::MAX as u32) {
+            return Err(bad("LN beyond BAM's 2^31 - 1"));
+        }
         if refs.iter().any(|(n, _)| *n == name) {
             return Err(bad("repeats a reference name"));
         }
@@ -267,6 +272,7 @@ impl Source {
                         input,
                         refs: ids,
                         line: Vec::new(),
+                        lines: text.iter().filter(|&&b| b == b'\n').count() as u64,
                     },
                     Header { text, refs },
                 ))
@@ -390,7 +396,12 @@ impl Source {
                 })?;
                 Ok(true)
             }
-            Source::Sam { input, refs, line } => loop {
+            Source::Sam {
+                input,
+                refs,
+                line,
+                lines,
+            } => loop {
                 line.clear();
                 let n = input
                     .reader
@@ -399,6 +410,15 @@ impl Source {
                 if n == 0 {
                     return Ok(false);
                 }
+                *lines += 1;
+                let at = *lines;
+                let here = |field: &'static str, detail: String| Error::Input {
+                    path: path.to_path_buf(),
+                    record: number,
+                    line: at,
+                    field,
+                    detail,
+                };
                 while matches!(line.last(), Some(b'\n' | b'\r')) {
                     line.pop();
                 }
@@ -406,12 +426,15 @@ impl Source {
                     continue;
                 }
                 if line.starts_with(b"@") {
-                    return Err(bad("a header line after the first record".into()));
+                    return Err(here(
+                        "record",
+                        "a header line after the first record".into(),
+                    ));
                 }
                 buf.clear();
                 return crate::sam_text::sam_to_bam(line, refs, buf)
                     .map(|()| true)
-                    .map_err(|(field, detail)| input_error(path, number, field, detail));
+                    .map_err(|(field, detail)| here(field, detail));
             },
             Source::Cram { batches, batch, .. } => loop {
                 if let Some(record) = batch.next() {
