@@ -236,6 +236,68 @@ pub fn predicted_tlen(
     p.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
+/// Bases per window of the region index (spec 15.5, as BAI's linear index).
+pub const INDEX_WINDOW_BASES: u64 = 1 << 14;
+
+/// One reference's entry of the region index (spec 15.5): its first and
+/// end rows (both 0 without records) and, per window, the first row whose
+/// record ends after the window's start.
+pub type IndexEntry = (u64, u64, Vec<u64>);
+
+/// The region index of a coordinate-sorted dataset (spec 15.5), built
+/// record by record: by the importer to write it and by verification to
+/// compare it.
+#[derive(Debug, Clone, Default)]
+pub struct RegionIndex {
+    /// Per reference id: first row (u64::MAX: none yet), end row, windows
+    /// (u64::MAX: no record yet).
+    refs: Vec<IndexEntry>,
+}
+
+impl RegionIndex {
+    /// Note record `row` of reference `ref_id` covering `pos .. end`
+    /// (records without a reference are not indexed).
+    pub fn add(&mut self, ref_id: i32, row: u64, pos: i32, end: i64) {
+        if ref_id < 0 {
+            return;
+        }
+        let id = ref_id as usize;
+        if self.refs.len() <= id {
+            self.refs.resize(id + 1, (u64::MAX, 0, Vec::new()));
+        }
+        let (first, last, windows) = &mut self.refs[id];
+        *first = (*first).min(row);
+        *last = row + 1;
+        let w0 = (pos.max(0) as u64 / INDEX_WINDOW_BASES) as usize;
+        let w1 = ((end.max(1) - 1) as u64 / INDEX_WINDOW_BASES) as usize;
+        if windows.len() <= w1 {
+            windows.resize(w1 + 1, u64::MAX);
+        }
+        for w in &mut windows[w0..=w1] {
+            *w = (*w).min(row);
+        }
+    }
+
+    /// The index of `n_refs` references as stored: a window no record
+    /// overlaps takes the next window's row (the last, the end row), so
+    /// rows never decrease.
+    pub fn finish(mut self, n_refs: usize) -> Vec<IndexEntry> {
+        self.refs.resize(n_refs, (u64::MAX, 0, Vec::new()));
+        self.refs
+            .into_iter()
+            .map(|(f, e, mut w)| {
+                let (f, e) = if f == u64::MAX { (0, 0) } else { (f, e) };
+                let mut next = e;
+                for x in w.iter_mut().rev() {
+                    next = (*x).min(next);
+                    *x = next;
+                }
+                (f, e, w)
+            })
+            .collect()
+    }
+}
+
 /// Records per consensus chunk (spec 15.8): the rows `k × 4096 ..
 /// (k + 1) × 4096` share the consensus they were coded against.
 pub const CONSENSUS_ROWS: u64 = 4096;
@@ -273,12 +335,30 @@ pub fn predictable(ref_id: i32, pos: i32, flag: u16, ops: &[u32], l_seq: usize) 
     if ref_id < 0 || pos < 0 || flag & 4 != 0 || ops.is_empty() || l_seq == 0 {
         return false;
     }
-    let query: u64 = ops
-        .iter()
+    query_length(ops) == l_seq as u64
+}
+
+/// Query bases a CIGAR covers (M, I, S, = and X), from BAM-coded ops.
+pub fn query_length(ops: &[u32]) -> u64 {
+    ops.iter()
         .filter(|v| matches!(*v & 15, 0 | 1 | 4 | 7 | 8))
         .map(|v| u64::from(v >> 4))
-        .sum();
-    query == l_seq as u64
+        .sum()
+}
+
+/// A CIGAR's operations are known (0..8) and, when it and SEQ are not
+/// empty, it covers SEQ's `l_seq` bases (SAM spec 1.4.6; spec 15.6).
+pub fn check_cigar(ops: &[u32], l_seq: usize) -> std::result::Result<(), String> {
+    if let Some(op) = ops.iter().map(|v| v & 15).find(|&op| op > 8) {
+        return Err(format!("unknown operation code {op}"));
+    }
+    let query = query_length(ops);
+    if l_seq > 0 && !ops.is_empty() && query != l_seq as u64 {
+        return Err(format!(
+            "the CIGAR covers {query} query bases but SEQ has {l_seq}"
+        ));
+    }
+    Ok(())
 }
 
 /// One record as the consensus needs it: reference id, position, flag,

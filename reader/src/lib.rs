@@ -60,3 +60,17 @@ pub use gcol_format as format;
 
 #[cfg(test)]
 mod tests;
+
+/// The value of `cell`, loaded by `load` the first time (a failed load is
+/// not kept: the next call tries again). Lazily read tables of the
+/// dataset readers (record tables, name maps, indexes) go through here.
+pub(crate) fn get_or_load<T>(
+    cell: &std::sync::OnceLock<T>,
+    load: impl FnOnce() -> Result<T>,
+) -> Result<&T> {
+    if let Some(v) = cell.get() {
+        return Ok(v);
+    }
+    let value = load()?;
+    Ok(cell.get_or_init(|| value))
+}

@@ -319,3 +319,29 @@ pub fn reader_with_own_cache(bytes: Vec<u8>) -> gcol_reader::Reader {
     gcol_reader::Reader::from_bytes_with(bytes, gcol_reader::ReadOptions::default().cache(cache))
         .expect("a valid file")
 }
+
+/// `base` with `edits` applied in order, as the importers' mutation
+/// proptests use them: `(kind, at, byte)` replaces the byte at `at` (kind
+/// 0), deletes it (1), repeats the 40 bytes from it (2) or cuts the input
+/// there (3); `at` is taken modulo the current length.
+pub fn mutate(base: &[u8], edits: &[(usize, usize, u8)]) -> Vec<u8> {
+    let mut text = base.to_vec();
+    for &(kind, at, byte) in edits {
+        if text.is_empty() {
+            break;
+        }
+        let at = at % text.len();
+        match kind {
+            0 => text[at] = byte,
+            1 => {
+                text.remove(at);
+            }
+            2 => {
+                let piece = text[at..(at + 40).min(text.len())].to_vec();
+                text.splice(at..at, piece);
+            }
+            _ => text.truncate(at),
+        }
+    }
+    text
+}

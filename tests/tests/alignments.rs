@@ -50,24 +50,7 @@ proptest::proptest! {
             gcol_tests::crate_dir().join("../spec/conformance/inputs/alignments.sam"),
         )
         .unwrap();
-        let mut text = base.clone();
-        for (kind, at, byte) in edits {
-            if text.is_empty() {
-                break;
-            }
-            let at = at % text.len();
-            match kind {
-                0 => text[at] = byte,
-                1 => {
-                    text.remove(at);
-                }
-                2 => {
-                    let piece = text[at..(at + 40).min(text.len())].to_vec();
-                    text.splice(at..at, piece);
-                }
-                _ => text.truncate(at),
-            }
-        }
+        let text = gcol_tests::mutate(&base, &edits);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.sam");
         std::fs::write(&path, &text).unwrap();
@@ -117,24 +100,7 @@ proptest::proptest! {
     fn mutated_bam_never_panics(
         edits in proptest::collection::vec((0usize..4, 0usize..4096, 0u8..=255), 1..6),
     ) {
-        let mut raw = raw_bam();
-        for (kind, at, byte) in edits {
-            if raw.is_empty() {
-                break;
-            }
-            let at = at % raw.len();
-            match kind {
-                0 => raw[at] = byte,
-                1 => {
-                    raw.remove(at);
-                }
-                2 => {
-                    let piece = raw[at..(at + 40).min(raw.len())].to_vec();
-                    raw.splice(at..at, piece);
-                }
-                _ => raw.truncate(at),
-            }
-        }
+        let raw = gcol_tests::mutate(&raw_bam(), &edits);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.bam");
         let mut w = noodles_bgzf::io::Writer::new(std::fs::File::create(&path).unwrap());

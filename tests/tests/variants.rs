@@ -662,24 +662,7 @@ proptest::proptest! {
             gcol_tests::crate_dir().join("../spec/conformance/inputs/variants.vcf"),
         )
         .unwrap();
-        let mut text = base.clone();
-        for (kind, at, byte) in edits {
-            if text.is_empty() {
-                break;
-            }
-            let at = at % text.len();
-            match kind {
-                0 => text[at] = byte,
-                1 => {
-                    text.remove(at);
-                }
-                2 => {
-                    let piece = text[at..(at + 40).min(text.len())].to_vec();
-                    text.splice(at..at, piece);
-                }
-                _ => text.truncate(at),
-            }
-        }
+        let text = gcol_tests::mutate(&base, &edits);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.vcf");
         std::fs::write(&path, &text).unwrap();

@@ -92,7 +92,7 @@ pub mod columns {
 }
 
 /// Bases per window of the region index (as BAI's linear index).
-pub const INDEX_WINDOW_BASES: u64 = 1 << 14;
+pub use crate::bam::INDEX_WINDOW_BASES;
 
 /// Metadata keys.
 pub mod meta {

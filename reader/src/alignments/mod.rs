@@ -19,8 +19,14 @@ use crate::{ColumnReader, Error, Reader, Result};
 pub use export::{write_alignments, AlignmentExport, AlignmentOutput};
 pub use text::{format_g, write_sam_record};
 
-/// Records decoded together.
-const BATCH: u64 = 4096;
+/// Records decoded together (one consensus chunk, spec 15.8).
+const BATCH: u64 = gcol_format::bam::CONSENSUS_ROWS;
+
+/// Row `i`'s items of a list column read for a range of rows: `bounds` are
+/// the rows' end offsets (`bounds[0]` where `items` starts).
+fn row_items<'a, T>(items: &'a [T], bounds: &[u64], i: usize) -> &'a [T] {
+    &items[(bounds[i] - bounds[0]) as usize..(bounds[i + 1] - bounds[0]) as usize]
+}
 
 /// One tag column of the dataset.
 #[derive(Debug, Clone)]
@@ -50,6 +56,8 @@ pub struct Alignments {
     consensus: bool,
     /// Per reference: its rows and the longest reference span of its records.
     ref_rows: OnceLock<Vec<(Range<u64>, i64)>>,
+    /// Whether each reference has records (read once, for `depth -a`).
+    placed: OnceLock<Vec<bool>>,
 }
 
 /// A region of one reference: 0-based half-open.
@@ -243,6 +251,7 @@ impl Alignments {
             relative_mates,
             consensus,
             ref_rows: OnceLock::new(),
+            placed: OnceLock::new(),
         })
     }
 
@@ -347,45 +356,48 @@ impl Alignments {
     /// Rows of each reference and the longest span of its records (sorted
     /// datasets), from the `ref_id`, `pos` and CIGAR columns.
     fn ref_rows(&self) -> Result<&Vec<(Range<u64>, i64)>> {
-        if let Some(v) = self.ref_rows.get() {
-            return Ok(v);
-        }
-        let n = self.num_records;
-        let ids: Vec<i32> = self.column(col::REF_ID)?.read(0..n)?;
-        let cigar = self.column(col::CIGAR)?;
-        let bounds = cigar.list_offsets(0..n)?;
-        let items: Vec<u32> = cigar.list_child()?.read(bounds[0]..bounds[n as usize])?;
-        let base = bounds[0];
-        let mut out: Vec<(Range<u64>, i64)> = vec![(0..0, 0); self.refs.len()];
-        let mut row = 0usize;
-        while row < ids.len() {
-            let id = ids[row];
-            let start = row;
-            let mut span = 1i64;
-            while row < ids.len() && ids[row] == id {
-                let ops = &items[(bounds[row] - base) as usize..(bounds[row + 1] - base) as usize];
-                span = span.max(gcol_format::bam::reference_length(ops.iter().copied()));
-                row += 1;
-            }
-            if id >= 0 {
-                if let Some(slot) = out.get_mut(id as usize) {
-                    *slot = (start as u64..row as u64, span);
+        crate::get_or_load(&self.ref_rows, || {
+            let n = self.num_records;
+            let ids: Vec<i32> = self.column(col::REF_ID)?.read(0..n)?;
+            let cigar = self.column(col::CIGAR)?;
+            let bounds = cigar.list_offsets(0..n)?;
+            let items: Vec<u32> = cigar.list_child()?.read(bounds[0]..bounds[n as usize])?;
+            let base = bounds[0];
+            let mut out: Vec<(Range<u64>, i64)> = vec![(0..0, 0); self.refs.len()];
+            let mut row = 0usize;
+            while row < ids.len() {
+                let id = ids[row];
+                let start = row;
+                let mut span = 1i64;
+                while row < ids.len() && ids[row] == id {
+                    let ops =
+                        &items[(bounds[row] - base) as usize..(bounds[row + 1] - base) as usize];
+                    span = span.max(gcol_format::bam::reference_length(ops.iter().copied()));
+                    row += 1;
+                }
+                if id >= 0 {
+                    if let Some(slot) = out.get_mut(id as usize) {
+                        *slot = (start as u64..row as u64, span);
+                    }
                 }
             }
-        }
-        Ok(self.ref_rows.get_or_init(|| out))
+            Ok(out)
+        })
     }
 
     /// Whether some record is placed on reference `ref_id`.
     pub fn has_records_on(&self, ref_id: usize) -> Result<bool> {
-        if self.sorted {
-            return Ok(self
-                .ref_rows()?
-                .get(ref_id)
-                .is_some_and(|(r, _)| !r.is_empty()));
-        }
-        let ids: Vec<i32> = self.column(col::REF_ID)?.read(0..self.num_records)?;
-        Ok(ids.contains(&(ref_id as i32)))
+        let placed = crate::get_or_load(&self.placed, || {
+            let mut placed = vec![false; self.refs.len()];
+            let ids: Vec<i32> = self.column(col::REF_ID)?.read(0..self.num_records)?;
+            for id in ids {
+                if let Some(p) = usize::try_from(id).ok().and_then(|i| placed.get_mut(i)) {
+                    *p = true;
+                }
+            }
+            Ok(placed)
+        })?;
+        Ok(placed.get(ref_id).copied().unwrap_or(false))
     }
 
     /// Rows that may overlap `region`, in order (a superset: the caller
@@ -500,12 +512,10 @@ impl Alignments {
                 chunk = Some((k, self.chunk_consensus(k)?));
             }
             let cons = &chunk.as_ref().expect("loaded").1;
-            let ops = &cigar_items[(cigar_bounds[i] - cigar_bounds[0]) as usize
-                ..(cigar_bounds[i + 1] - cigar_bounds[0]) as usize];
+            let ops = row_items(cigar_items, cigar_bounds, i);
             let s0 = (starts[i] - starts[0]) as usize;
             let s1 = (starts[i + 1] - starts[0]) as usize;
-            let d = &diffs[(diff_bounds[i] - diff_bounds[0]) as usize
-                ..(diff_bounds[i + 1] - diff_bounds[0]) as usize];
+            let d = row_items(&diffs, &diff_bounds, i);
             let used = cons
                 .decode(
                     (ref_id[i], pos[i], flag[i], ops),
@@ -688,13 +698,12 @@ impl Alignments {
         let mut next_pos: Vec<i32> = self.column(col::NEXT_POS)?.read(rows.clone())?;
         let mut tlen: Vec<i32> = self.column(col::TLEN)?.read(rows.clone())?;
         for i in (0..n).filter(|_| self.relative_mates) {
-            let c0 = (cigar_bounds[i] - cigar_bounds[0]) as usize;
-            let c1 = (cigar_bounds[i + 1] - cigar_bounds[0]) as usize;
+            let ops = row_items(&cigar_items, &cigar_bounds, i);
             restore_mate(
                 ref_id[i],
                 pos[i],
                 flag[i],
-                &cigar_items[c0..c1],
+                ops,
                 next_ref_id[i],
                 &mut next_pos[i],
                 &mut tlen[i],
@@ -726,9 +735,7 @@ impl Alignments {
     fn bam_record(&self, b: &Batch, i: usize, out: &mut Vec<u8>) -> Result<()> {
         let name_start = if i == 0 { 0 } else { b.name_ends[i - 1] };
         let name = &b.names[name_start..b.name_ends[i]];
-        let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
-        let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
-        let ops = &b.cigar[c0..c1];
+        let ops = row_items(&b.cigar, &b.cigar_bounds, i);
         let row = b.first + i as u64;
         let too_big = |what: &str| Error::Invariant {
             column: format!("{}/{what}", self.name),
@@ -846,9 +853,8 @@ impl Alignments {
                     if b.ref_id[i] != r.ref_id as i32 {
                         continue;
                     }
-                    let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
-                    let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
-                    let e = end_position(b.pos[i], b.flag[i], b.cigar[c0..c1].iter().copied());
+                    let ops = row_items(&b.cigar, &b.cigar_bounds, i);
+                    let e = end_position(b.pos[i], b.flag[i], ops.iter().copied());
                     if i64::from(b.pos[i]) >= r.end || e <= r.start {
                         continue;
                     }
@@ -909,9 +915,8 @@ impl Alignments {
                         continue;
                     }
                     if let Some(r) = region {
-                        let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
-                        let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
-                        let e = end_position(b.pos[i], b.flag[i], b.cigar[c0..c1].iter().copied());
+                        let ops = row_items(&b.cigar, &b.cigar_bounds, i);
+                        let e = end_position(b.pos[i], b.flag[i], ops.iter().copied());
                         if b.ref_id[i] != r.ref_id as i32
                             || i64::from(b.pos[i]) >= r.end
                             || e <= r.start
@@ -930,9 +935,24 @@ impl Alignments {
     /// Records `rows` (ascending or not) in BAM's layout, one `Vec` each.
     pub fn records_at(&self, rows: &[u64]) -> Result<Vec<Vec<u8>>> {
         let mut out = Vec::with_capacity(rows.len());
+        self.batches_at(rows, |b, i| {
+            let mut buf = Vec::new();
+            self.bam_record(b, i, &mut buf)?;
+            out.push(buf);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Call `f(batch, index in batch)` for each of `rows`, in order; a run
+    /// of rising rows within one batch's span is decoded together.
+    fn batches_at(
+        &self,
+        rows: &[u64],
+        mut f: impl FnMut(&Batch, usize) -> Result<()>,
+    ) -> Result<()> {
         let mut i = 0;
         while i < rows.len() {
-            // A run of rows within one batch's span is decoded together.
             let first = rows[i];
             let mut j = i;
             while j + 1 < rows.len() && rows[j + 1] > rows[j] && rows[j + 1] < first + BATCH {
@@ -940,13 +960,11 @@ impl Alignments {
             }
             let b = self.batch(first..rows[j] + 1)?;
             for &r in &rows[i..=j] {
-                let mut buf = Vec::new();
-                self.bam_record(&b, (r - first) as usize, &mut buf)?;
-                out.push(buf);
+                f(&b, (r - first) as usize)?;
             }
             i = j + 1;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Mates' positions and TLEN of `rows` (ascending), decoded (spec 15.2).
@@ -1017,8 +1035,7 @@ impl Alignments {
             .iter()
             .map(|&r| {
                 let k = (r - lo) as usize;
-                items[(bounds[k] - bounds[0]) as usize..(bounds[k + 1] - bounds[0]) as usize]
-                    .to_vec()
+                row_items(&items, &bounds, k).to_vec()
             })
             .collect())
     }
@@ -1027,24 +1044,14 @@ impl Alignments {
     /// (ascending), one `Vec` per row.
     pub fn stream_at(&self, quality: bool, rows: &[u64]) -> Result<Vec<Vec<u8>>> {
         if !quality && self.consensus {
-            // Bases coded against the consensus: decoded with their records.
-            return Ok(self
-                .records_at(rows)?
-                .iter()
-                .map(|r| {
-                    let f = gcol_format::bam::split_bam(r).expect("records come whole");
-                    (0..f.l_seq)
-                        .map(|i| {
-                            let b = f.seq[i / 2];
-                            if i % 2 == 0 {
-                                b >> 4
-                            } else {
-                                b & 15
-                            }
-                        })
-                        .collect()
-                })
-                .collect());
+            // Bases coded against the consensus: decoded batch by batch.
+            let mut out = Vec::with_capacity(rows.len());
+            self.batches_at(rows, |b, i| {
+                let s = b.seq_starts[i];
+                out.push(b.seq[s..s + b.seq_length[i] as usize].to_vec());
+                Ok(())
+            })?;
+            return Ok(out);
         }
         let offsets: Vec<u64> = self.values_at(col::OFFSET, rows)?;
         let lengths: Vec<u32> = self.values_at(col::SEQ_LENGTH, rows)?;
@@ -1137,8 +1144,7 @@ impl Alignments {
             return Ok(n);
         }
         let refs = self.refs.len() as i64;
-        let mut index_rows: Vec<(u64, u64, Vec<u64>)> =
-            vec![(u64::MAX, 0, Vec::new()); self.refs.len()];
+        let mut index = gcol_format::bam::RegionIndex::default();
         let mut buf = Vec::new();
         let mut start = 0;
         while start < n {
@@ -1154,28 +1160,9 @@ impl Alignments {
                         return Err(self.broken(name, row, format!("reference id {id} of {refs}")));
                     }
                 }
-                let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
-                let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
-                let ops = &b.cigar[c0..c1];
-                let query: u64 = ops
-                    .iter()
-                    .filter(|v| matches!(*v & 15, 0 | 1 | 4 | 7 | 8))
-                    .map(|v| u64::from(v >> 4))
-                    .sum();
-                if ops.iter().any(|v| v & 15 > 8) {
-                    return Err(self.broken(
-                        col::CIGAR_ITEM,
-                        row,
-                        "an operation code above 8".into(),
-                    ));
-                }
-                if b.seq_length[i] > 0 && !ops.is_empty() && query != u64::from(b.seq_length[i]) {
-                    return Err(self.broken(
-                        col::CIGAR,
-                        row,
-                        format!("covers {query} query bases, SEQ has {}", b.seq_length[i]),
-                    ));
-                }
+                let ops = row_items(&b.cigar, &b.cigar_bounds, i);
+                gcol_format::bam::check_cigar(ops, b.seq_length[i] as usize)
+                    .map_err(|e| self.broken(col::CIGAR, row, e))?;
                 // Each tag present exactly where the layout names it.
                 let layout = &self.layouts[b.layout[i] as usize];
                 for (t, values) in b.tags.iter().enumerate() {
@@ -1199,21 +1186,9 @@ impl Alignments {
                 }
                 buf.clear();
                 self.bam_record(&b, i, &mut buf)?;
-                if self.sorted && b.ref_id[i] >= 0 {
+                if self.sorted {
                     let e = end_position(b.pos[i], b.flag[i], ops.iter().copied());
-                    let (first, last, windows) = &mut index_rows[b.ref_id[i] as usize];
-                    *first = (*first).min(row);
-                    *last = row + 1;
-                    let w0 = (b.pos[i].max(0) as u64)
-                        / gcol_format::schema::alignments::INDEX_WINDOW_BASES;
-                    let w1 = ((e.max(1) - 1) as u64)
-                        / gcol_format::schema::alignments::INDEX_WINDOW_BASES;
-                    if windows.len() <= w1 as usize {
-                        windows.resize(w1 as usize + 1, u64::MAX);
-                    }
-                    for w in &mut windows[w0 as usize..=w1 as usize] {
-                        *w = (*w).min(row);
-                    }
+                    index.add(b.ref_id[i], row, b.pos[i], e);
                 }
             }
             // Tags no layout of the batch names were not loaded: their
@@ -1251,13 +1226,13 @@ impl Alignments {
             }
         }
         if self.sorted {
-            self.check_index(&index_rows)?;
+            self.check_index(&index.finish(self.refs.len()))?;
         }
         Ok(n)
     }
 
     /// The stored region index equals `expected` (rebuilt from the records).
-    fn check_index(&self, expected: &[(u64, u64, Vec<u64>)]) -> Result<()> {
+    fn check_index(&self, expected: &[gcol_format::bam::IndexEntry]) -> Result<()> {
         let (Ok(first), Ok(end), Ok(windows)) = (
             self.column(col::INDEX_FIRST_ROW),
             self.column(col::INDEX_END_ROW),
@@ -1277,16 +1252,8 @@ impl Alignments {
         }
         let bounds = windows.list_offsets(0..k)?;
         let items: Vec<u64> = windows.list_child()?.read(bounds[0]..bounds[k as usize])?;
-        for (r, (f, e, w)) in expected.iter().enumerate() {
-            let (f, e) = if *f == u64::MAX { (*e, *e) } else { (*f, *e) };
-            let mut w = w.clone();
-            let mut next = e;
-            for x in w.iter_mut().rev() {
-                next = (*x).min(next);
-                *x = next;
-            }
-            let stored =
-                &items[(bounds[r] - bounds[0]) as usize..(bounds[r + 1] - bounds[0]) as usize];
+        for (r, &(f, e, ref w)) in expected.iter().enumerate() {
+            let stored = row_items(&items, &bounds, r);
             if (first[r], end[r]) != (f, e) || stored != w.as_slice() {
                 return Err(self.broken(
                     col::INDEX_WINDOWS,
@@ -1358,17 +1325,13 @@ impl Alignments {
         counts: &mut Vec<u32>,
         covered: &mut Vec<bool>,
     ) -> Result<()> {
-        let ref_len = self.refs.get(region.ref_id).map_or(0, |r| r.1 as i64);
-        let end = region.end.min(ref_len).max(region.start);
+        let region = self.clip(region);
+        let end = region.end;
         let width = (end - region.start) as usize;
         counts.clear();
         counts.resize(width, 0);
         covered.clear();
         covered.resize(width, false);
-        let region = AlignmentRegion {
-            end,
-            ..region.clone()
-        };
         let rows = self.candidate_rows(&region)?;
         let mut start = rows.start;
         while start < rows.end {
@@ -1379,9 +1342,8 @@ impl Alignments {
                     continue;
                 }
                 let mut p = i64::from(b.pos[i]);
-                let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
-                let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
-                for &op in &b.cigar[c0..c1] {
+                let ops = row_items(&b.cigar, &b.cigar_bounds, i);
+                for &op in ops {
                     let len = i64::from(op >> 4);
                     let kind = op & 15;
                     if matches!(kind, 0 | 2 | 3 | 7 | 8) {
@@ -1409,18 +1371,24 @@ impl Alignments {
         Ok(())
     }
 
+    /// `region` with its end clipped to the reference's length (and not
+    /// before its start).
+    fn clip(&self, region: &AlignmentRegion) -> AlignmentRegion {
+        let ref_len = self.refs.get(region.ref_id).map_or(0, |r| r.1 as i64);
+        AlignmentRegion {
+            end: region.end.min(ref_len).max(region.start),
+            ..region.clone()
+        }
+    }
+
     /// Pileup counts over `region` (clipped to the reference): per
     /// position, the A, C, G and T bases of `M`, `=` and `X` operations
     /// and the deletions (`D`) of records passing `filter` (other bases,
     /// such as N, are not counted), as `[A, C, G, T, deletions]`.
     pub fn pileup(&self, region: &AlignmentRegion, filter: &RecordFilter) -> Result<Vec<[u32; 5]>> {
-        let ref_len = self.refs.get(region.ref_id).map_or(0, |r| r.1 as i64);
-        let end = region.end.min(ref_len).max(region.start);
+        let region = self.clip(region);
+        let end = region.end;
         let mut counts = vec![[0u32; 5]; (end - region.start) as usize];
-        let region = AlignmentRegion {
-            end,
-            ..region.clone()
-        };
         let rows = self.candidate_rows(&region)?;
         let mut start = rows.start;
         while start < rows.end {
@@ -1432,9 +1400,8 @@ impl Alignments {
                 }
                 let bases = &b.seq[b.seq_starts[i]..b.seq_starts[i] + b.seq_length[i] as usize];
                 let (mut q, mut p) = (0usize, i64::from(b.pos[i]));
-                let c0 = (b.cigar_bounds[i] - b.cigar_bounds[0]) as usize;
-                let c1 = (b.cigar_bounds[i + 1] - b.cigar_bounds[0]) as usize;
-                for &op in &b.cigar[c0..c1] {
+                let ops = row_items(&b.cigar, &b.cigar_bounds, i);
+                for &op in ops {
                     let len = (op >> 4) as usize;
                     match op & 15 {
                         0 | 7 | 8 => {

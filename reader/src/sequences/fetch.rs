@@ -93,7 +93,7 @@ impl Sequences {
 
     /// Packed bytes per full `bases` page.
     pub(super) fn page_values(&self) -> Result<u64> {
-        Self::get_or_load(&self.page_values, || {
+        crate::get_or_load(&self.page_values, || {
             let column = self.reader.column_by_id(self.ids.residues)?;
             Ok(if column.num_pages() == 0 {
                 1
@@ -286,7 +286,7 @@ impl Sequences {
         if self.reader.column_by_id(start_id)?.num_values() == 0 {
             return Ok(());
         }
-        let table = Self::get_or_load(index_cell, || {
+        let table = crate::get_or_load(index_cell, || {
             let column = self.reader.column_by_id(index_id)?;
             let index = column.read::<u64>(0..column.num_values())?;
             let total = self.reader.column_by_id(start_id)?.num_values();

@@ -314,16 +314,8 @@ impl Sequences {
         &self.reader
     }
 
-    fn get_or_load<T>(cell: &OnceLock<T>, load: impl FnOnce() -> Result<T>) -> Result<&T> {
-        if let Some(v) = cell.get() {
-            return Ok(v);
-        }
-        let value = load()?;
-        Ok(cell.get_or_init(|| value))
-    }
-
     fn records(&self) -> Result<&Records> {
-        Self::get_or_load(&self.records, || {
+        crate::get_or_load(&self.records, || {
             let n = self.num_records;
             let mut records = Records {
                 offset: self.reader.column_by_id(self.ids.offset)?.read(0..n)?,
@@ -396,7 +388,7 @@ impl Sequences {
     /// name. An error means the names could not be read (a damaged page):
     /// never taken for a missing name.
     pub fn find(&self, name: &str) -> Result<Option<usize>> {
-        let names = Self::get_or_load(&self.names, || {
+        let names = crate::get_or_load(&self.names, || {
             let mut map = rustc_hash::FxHashMap::with_capacity_and_hasher(
                 crate::column::reserve_len(&(0..self.num_records)),
                 Default::default(),

@@ -11,14 +11,12 @@ use std::path::{Path, PathBuf};
 
 use gcol_format::encoding::Encoding;
 use gcol_format::manifest::Coordinates;
-use gcol_format::schema::alignments::{
-    columns as col, meta, tag_physical, INDEX_WINDOW_BASES, KIND, SCHEMA,
-};
+use gcol_format::schema::alignments::{columns as col, meta, tag_physical, KIND, SCHEMA};
 use gcol_format::PhysicalType;
 use gcol_writer::{ColumnId, ColumnSpec, DatasetId, DatasetSpec, Error, Result, Writer};
 use noodles_sam::alignment::io::Write as _;
 
-use gcol_format::bam::{split_aux, split_bam, AuxField, BamFields};
+use gcol_format::bam::{split_aux, split_bam, AuxField};
 
 use crate::fastq::{QualityPages, ReadCompression};
 use crate::input::{open_input_with, Input};
@@ -593,80 +591,31 @@ struct TagColumn {
     present: Vec<bool>,
 }
 
-/// The region index being built (spec 15.5), for coordinate-sorted input.
-#[derive(Default)]
-struct RegionIndex {
-    /// Per reference id: first row, end row, window rows (u64::MAX: none).
-    refs: Vec<(u64, u64, Vec<u64>)>,
-}
-
-impl RegionIndex {
-    /// Note record `row` of reference `ref_id` covering `pos .. end`.
-    fn add(&mut self, ref_id: i32, row: u64, pos: i32, end: i64) {
-        if ref_id < 0 {
-            return;
-        }
-        let id = ref_id as usize;
-        if self.refs.len() <= id {
-            self.refs.resize(id + 1, (u64::MAX, 0, Vec::new()));
-        }
-        let (first, last, windows) = &mut self.refs[id];
-        *first = (*first).min(row);
-        *last = row + 1;
-        let w0 = (pos.max(0) as u64) / INDEX_WINDOW_BASES;
-        let w1 = ((end.max(1) - 1) as u64) / INDEX_WINDOW_BASES;
-        if windows.len() <= w1 as usize {
-            windows.resize(w1 as usize + 1, u64::MAX);
-        }
-        for w in &mut windows[w0 as usize..=w1 as usize] {
-            *w = (*w).min(row);
-        }
+/// Write the region index columns (spec 15.5) of `n_refs` references.
+fn write_index<W: Write>(
+    index: gcol_format::bam::RegionIndex,
+    writer: &mut Writer<W>,
+    dataset: DatasetId,
+    n_refs: usize,
+    level: i32,
+) -> Result<()> {
+    let column = |name: &str| {
+        ColumnSpec::of(SCHEMA.column(name)).encoding(Encoding::delta_varint().with_zstd(level))
+    };
+    let first = writer.add_column(dataset, column(col::INDEX_FIRST_ROW))?;
+    let end = writer.add_column(dataset, column(col::INDEX_END_ROW))?;
+    let windows = writer.add_column(
+        dataset,
+        column(col::INDEX_WINDOWS).list(col::INDEX_WINDOWS_ITEM),
+    )?;
+    let items = writer.add_column(dataset, column(col::INDEX_WINDOWS_ITEM))?;
+    for (f, e, w) in index.finish(n_refs) {
+        writer.push(first, &[f])?;
+        writer.push(end, &[e])?;
+        writer.push(items, &w)?;
+        writer.end_list(windows)?;
     }
-
-    /// Write the index columns for `n_refs` references.
-    fn write<W: Write>(
-        mut self,
-        writer: &mut Writer<W>,
-        dataset: DatasetId,
-        n_refs: usize,
-        level: i32,
-    ) -> Result<()> {
-        self.refs.resize(n_refs, (u64::MAX, 0, Vec::new()));
-        let column = |name: &str| ColumnSpec::of(SCHEMA.column(name));
-        let first = writer.add_column(
-            dataset,
-            column(col::INDEX_FIRST_ROW).encoding(Encoding::delta_varint().with_zstd(level)),
-        )?;
-        let end = writer.add_column(
-            dataset,
-            column(col::INDEX_END_ROW).encoding(Encoding::delta_varint().with_zstd(level)),
-        )?;
-        let windows = writer.add_column(
-            dataset,
-            column(col::INDEX_WINDOWS)
-                .list(col::INDEX_WINDOWS_ITEM)
-                .encoding(Encoding::delta_varint().with_zstd(level)),
-        )?;
-        let items = writer.add_column(
-            dataset,
-            column(col::INDEX_WINDOWS_ITEM).encoding(Encoding::delta_varint().with_zstd(level)),
-        )?;
-        for (f, e, mut w) in self.refs {
-            let (f, e) = if f == u64::MAX { (e, e) } else { (f, e) };
-            // A window no record covers takes the next window's row (or
-            // the reference's end), so the rows never decrease.
-            let mut next = e;
-            for x in w.iter_mut().rev() {
-                next = (*x).min(next);
-                *x = next;
-            }
-            writer.push(first, &[f])?;
-            writer.push(end, &[e])?;
-            writer.push(items, &w)?;
-            writer.end_list(windows)?;
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// The columns of consensus coding (spec 15.8).
@@ -1128,7 +1077,7 @@ pub fn import_alignments<W: Write>(
     let mut records = 0u64;
     let mut bases = 0u64;
     let mut sorted = true;
-    let mut index = RegionIndex::default();
+    let mut index = gcol_format::bam::RegionIndex::default();
     let mut last_key = (i64::MIN, i64::MIN);
     let total = source.size();
     loop {
@@ -1146,7 +1095,13 @@ pub fn import_alignments<W: Write>(
                 ));
             }
         }
-        check_cigar(&r).map_err(|e| bad("CIGAR", e))?;
+        columns.cigar_ops.clear();
+        columns.cigar_ops.extend(
+            r.cigar
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
+        );
+        gcol_format::bam::check_cigar(&columns.cigar_ops, r.l_seq).map_err(|e| bad("CIGAR", e))?;
         // Sorted by coordinate: by reference id, then position, with
         // unplaced records (id −1) last.
         let key = (
@@ -1159,17 +1114,12 @@ pub fn import_alignments<W: Write>(
         );
         if key < last_key {
             sorted = false;
-            index = RegionIndex::default();
+            index = gcol_format::bam::RegionIndex::default();
         }
         last_key = key;
         if sorted {
-            let end = gcol_format::bam::end_position(
-                r.pos,
-                r.flag,
-                r.cigar
-                    .chunks_exact(4)
-                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            );
+            let end =
+                gcol_format::bam::end_position(r.pos, r.flag, columns.cigar_ops.iter().copied());
             index.add(r.ref_id, records, r.pos, end);
         }
 
@@ -1178,12 +1128,6 @@ pub fn import_alignments<W: Write>(
         columns.ref_ids.push(r.ref_id);
         columns.poss.push(r.pos);
         columns.mapqs.push(r.mapq);
-        columns.cigar_ops.clear();
-        columns.cigar_ops.extend(
-            r.cigar
-                .chunks_exact(4)
-                .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
-        );
         writer.push(columns.cigar_item, &columns.cigar_ops)?;
         columns.batch_cigar_starts.push(columns.batch_cigar.len());
         columns.batch_cigar.extend_from_slice(&columns.cigar_ops);
@@ -1298,7 +1242,7 @@ pub fn import_alignments<W: Write>(
         writer.push_binary(layouts, l)?;
     }
     if sorted {
-        index.write(writer, dataset, header.refs.len(), level)?;
+        write_index(index, writer, dataset, header.refs.len(), level)?;
     }
     writer.set_num_rows(dataset, records)?;
     writer.set_dataset_metadata(
@@ -1360,30 +1304,6 @@ fn sort_order(text: &[u8]) -> String {
         .find_map(|f| f.strip_prefix(b"SO:"))
         .map(|v| String::from_utf8_lossy(v).into_owned())
         .unwrap_or_else(|| "unknown".into())
-}
-
-/// A CIGAR whose query length differs from SEQ's is refused (SAM spec
-/// 1.4.6), as samtools does; ops are checked to be known.
-fn check_cigar(r: &BamFields<'_>) -> std::result::Result<(), String> {
-    let mut query = 0u64;
-    for c in r.cigar.chunks_exact(4) {
-        let v = u32::from_le_bytes(c.try_into().expect("4 bytes"));
-        let op = v & 15;
-        if op > 8 {
-            return Err(format!("unknown operation code {op}"));
-        }
-        // M I S = X consume the query.
-        if matches!(op, 0 | 1 | 4 | 7 | 8) {
-            query += u64::from(v >> 4);
-        }
-    }
-    if r.l_seq > 0 && !r.cigar.is_empty() && query != r.l_seq as u64 {
-        return Err(format!(
-            "the CIGAR covers {query} query bases but SEQ has {}",
-            r.l_seq
-        ));
-    }
-    Ok(())
 }
 
 /// A BAM file must end with BGZF's end-of-file block; without it the file
