@@ -471,14 +471,11 @@ impl Alignments {
     fn consensus_bases(
         &self,
         rows: Range<u64>,
+        (flag, ref_id, pos): (&[u16], &[i32], &[i32]),
         seq_length: &[u32],
-        cigar_bounds: &[u64],
-        cigar_items: &[u32],
+        (cigar_bounds, cigar_items): (&[u64], &[u32]),
     ) -> Result<Vec<u8>> {
         let n = (rows.end - rows.start) as usize;
-        let flag: Vec<u16> = self.column(col::FLAG)?.read(rows.clone())?;
-        let ref_id: Vec<i32> = self.column(col::REF_ID)?.read(rows.clone())?;
-        let pos: Vec<i32> = self.column(col::POS)?.read(rows.clone())?;
         let seq_col = self.column(col::SEQ)?;
         let offsets = self.column(col::SEQ_OFFSET)?;
         let mut starts: Vec<u64> = offsets.read(rows.clone())?;
@@ -590,6 +587,9 @@ impl Alignments {
 
     fn batch(&self, rows: Range<u64>) -> Result<Batch> {
         let n = (rows.end - rows.start) as usize;
+        let flag: Vec<u16> = self.column(col::FLAG)?.read(rows.clone())?;
+        let ref_id: Vec<i32> = self.column(col::REF_ID)?.read(rows.clone())?;
+        let pos: Vec<i32> = self.column(col::POS)?.read(rows.clone())?;
         let mut names = Vec::new();
         let mut name_ends = Vec::with_capacity(n);
         self.column(col::QNAME)?
@@ -624,7 +624,12 @@ impl Alignments {
                 expect = o + u64::from(l);
             }
             let seq = if self.consensus {
-                self.consensus_bases(rows.clone(), &seq_length, &cigar_bounds, &cigar_items)?
+                self.consensus_bases(
+                    rows.clone(),
+                    (&flag, &ref_id, &pos),
+                    &seq_length,
+                    (&cigar_bounds, &cigar_items),
+                )?
             } else {
                 self.column(col::SEQ)?.read(start..end)?
             };
@@ -691,9 +696,6 @@ impl Alignments {
             };
             tags.push(Some(values));
         }
-        let flag: Vec<u16> = self.column(col::FLAG)?.read(rows.clone())?;
-        let ref_id: Vec<i32> = self.column(col::REF_ID)?.read(rows.clone())?;
-        let pos: Vec<i32> = self.column(col::POS)?.read(rows.clone())?;
         let next_ref_id: Vec<i32> = self.column(col::NEXT_REF_ID)?.read(rows.clone())?;
         let mut next_pos: Vec<i32> = self.column(col::NEXT_POS)?.read(rows.clone())?;
         let mut tlen: Vec<i32> = self.column(col::TLEN)?.read(rows.clone())?;
