@@ -444,6 +444,66 @@ impl Consensus {
         out
     }
 
+    /// The reference as a consensus (spec 15.10): over the spans of the
+    /// predictable records among `records` (reference id, position, flag,
+    /// CIGAR, SEQ length), merged where they overlap or touch, the
+    /// reference's bases from `fetch(ref_id, start, end)` (upper case,
+    /// clipped at the contig's end; `None` when the reference lacks the
+    /// contig), as segments of the runs of A, C, G and T. Writer and reader
+    /// call it with the records they code or decode: a base's prediction
+    /// depends only on the reference, never on the other records.
+    pub fn from_reference<'a, E>(
+        records: impl Iterator<Item = (i32, i32, u16, &'a [u32], usize)>,
+        mut fetch: impl FnMut(i32, i64, i64) -> std::result::Result<Option<Vec<u8>>, E>,
+    ) -> std::result::Result<Consensus, E> {
+        let mut spans: Vec<(i32, i64, i64)> = records
+            .filter(|&(ref_id, pos, flag, ops, l_seq)| predictable(ref_id, pos, flag, ops, l_seq))
+            .map(|(ref_id, pos, flag, ops, _)| {
+                (
+                    ref_id,
+                    i64::from(pos),
+                    end_position(pos, flag, ops.iter().copied()),
+                )
+            })
+            .filter(|s| s.2 > s.1)
+            .collect();
+        spans.sort_unstable();
+        let mut merged: Vec<(i32, i64, i64)> = Vec::new();
+        for s in spans {
+            match merged.last_mut() {
+                Some(m) if m.0 == s.0 && s.1 <= m.2 => m.2 = m.2.max(s.2),
+                _ => merged.push(s),
+            }
+        }
+        let mut out = Consensus::default();
+        for (ref_id, start, end) in merged {
+            let Some(bases) = fetch(ref_id, start, end)? else {
+                continue;
+            };
+            let mut open = false;
+            for (i, &b) in bases.iter().take((end - start) as usize).enumerate() {
+                let code = match b {
+                    b'A' => 0,
+                    b'C' => 1,
+                    b'G' => 2,
+                    b'T' => 3,
+                    _ => {
+                        open = false;
+                        continue;
+                    }
+                };
+                if !open {
+                    out.segments
+                        .push((ref_id, (start + i as i64) as i32, 0, out.bases.len()));
+                    open = true;
+                }
+                out.bases.push(code);
+                out.segments.last_mut().expect("open").2 += 1;
+            }
+        }
+        Ok(out)
+    }
+
     /// Rebuild from stored segments (reference ids, starts, lengths) and
     /// bases, checking them (sorted, not overlapping, bases 0..3, lengths
     /// summing to the bases).

@@ -85,6 +85,7 @@ def open(  # noqa: A001 - mirrors builtins.open on purpose
     cache: PageCache | None = None,
     checksums: str = "verify",
     readahead_pages: int = 4,
+    reference: str | os.PathLike[str] | None = None,
 ) -> File:
     """Open a .gcol file; reads only its tail and footer.
 
@@ -93,9 +94,18 @@ def open(  # noqa: A001 - mirrors builtins.open on purpose
     reopening a file finds the pages an earlier handle decoded, and a parsed
     manifest is reused when the footer is byte-identical. ``checksums`` is
     ``"verify"`` (default: directory blocks and pages are checked when first
-    loaded) or ``"skip"``.
+    loaded) or ``"skip"``. ``reference`` (a FASTA or .gcol file) is what
+    alignments converted with a reference outside the file need to decode
+    their bases (as pysam's ``reference_filename``); each contig is checked
+    against the length and MD5 recorded at conversion.
     """
-    return _gcol.open(os.fspath(path), cache, checksums, readahead_pages)
+    return _gcol.open(
+        os.fspath(path),
+        cache,
+        checksums,
+        readahead_pages,
+        None if reference is None else os.fspath(reference),
+    )
 
 
 def convert(

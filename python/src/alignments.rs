@@ -34,8 +34,15 @@ pub struct PyAlignedSegment {
 }
 
 impl PyAlignments {
-    pub(crate) fn open(reader: &Reader, name: &str) -> PyResult<PyAlignments> {
-        let inner = Alignments::open(reader, name).map_err(reader_error)?;
+    pub(crate) fn open(
+        reader: &Reader,
+        name: &str,
+        reference: Option<Arc<dyn gcol_reader::alignments::ReferenceBases>>,
+    ) -> PyResult<PyAlignments> {
+        let mut inner = Alignments::open(reader, name).map_err(reader_error)?;
+        if let Some(r) = reference {
+            inner = inner.with_reference(r);
+        }
         let refs = Arc::new(inner.references().to_vec());
         Ok(PyAlignments {
             inner: Arc::new(inner),
@@ -130,6 +137,24 @@ impl PyAlignments {
     #[getter]
     fn tags(&self) -> Vec<String> {
         self.inner.tag_keys()
+    }
+
+    /// The reference the bases are coded against (spec 15.10), or None:
+    /// `dataset` (the sequences dataset of this file holding it, or None
+    /// when it is outside the file), `source` (as given at conversion),
+    /// `contigs` (name, length, MD5) and `needed` (True when it is outside
+    /// the file and `gcol.open(..., reference=...)` did not give it).
+    #[getter]
+    fn reference<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(link) = self.inner.reference_link() else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("dataset", link.dataset)?;
+        d.set_item("source", link.source)?;
+        d.set_item("contigs", link.contigs)?;
+        d.set_item("needed", self.inner.needs_reference())?;
+        Ok(Some(d))
     }
 
     /// Records overlapping `region` (every record when `None`) with all

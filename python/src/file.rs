@@ -89,6 +89,9 @@ impl PyPageCache {
 pub struct PyFile {
     pub(crate) reader: Reader,
     path: String,
+    /// The reference alignments coded against one outside the file need
+    /// (spec 15.10).
+    reference: Option<std::sync::Arc<dyn gcol_reader::alignments::ReferenceBases>>,
 }
 
 fn json_to_py(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
@@ -97,13 +100,14 @@ fn json_to_py(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
 
 /// Open a .gcol file: maps it and reads only its tail and footer.
 #[pyfunction]
-#[pyo3(signature = (path, cache=None, checksums="verify", readahead_pages=4))]
+#[pyo3(signature = (path, cache=None, checksums="verify", readahead_pages=4, reference=None))]
 pub fn open(
     py: Python<'_>,
     path: PathBuf,
     cache: Option<&Bound<'_, PyPageCache>>,
     checksums: &str,
     readahead_pages: u32,
+    reference: Option<PathBuf>,
 ) -> PyResult<PyFile> {
     let policy = match checksums {
         "verify" => ChecksumPolicy::Verify,
@@ -121,9 +125,16 @@ pub fn open(
         options = options.cache(cache.get().inner.clone());
     }
     let reader = run(py, || Reader::open_with(&path, options)).map_err(reader_error)?;
+    let reference = match reference {
+        Some(r) => {
+            Some(gcol_import::reference::open_reference_bases(&r).map_err(crate::writer_error)?)
+        }
+        None => None,
+    };
     Ok(PyFile {
         reader,
         path: path.display().to_string(),
+        reference,
     })
 }
 
@@ -189,7 +200,11 @@ impl PyFile {
     #[pyo3(signature = (deep = false))]
     fn verify<'py>(&self, py: Python<'py>, deep: bool) -> PyResult<Bound<'py, PyDict>> {
         let reader = self.reader.clone();
-        let report = run(py, move || reader.verify_with(deep, |_, _| {})).map_err(reader_error)?;
+        let reference = self.reference.clone();
+        let report = run(py, move || {
+            reader.verify_with_reference(deep, reference, |_, _| {})
+        })
+        .map_err(reader_error)?;
         let d = PyDict::new(py);
         d.set_item("pages", report.pages)?;
         d.set_item("columns", report.columns)?;
@@ -199,6 +214,7 @@ impl PyFile {
         d.set_item("datasets", report.datasets)?;
         d.set_item("records", report.records)?;
         d.set_item("runs", report.runs)?;
+        d.set_item("unchecked", report.unchecked)?;
         Ok(d)
     }
 
@@ -214,7 +230,7 @@ impl PyFile {
 
     /// The alignments dataset `name`.
     fn alignments(&self, name: &str) -> PyResult<crate::alignments::PyAlignments> {
-        crate::alignments::PyAlignments::open(&self.reader, name)
+        crate::alignments::PyAlignments::open(&self.reader, name, self.reference.clone())
     }
 
     /// `file[name]`: the dataset `name` (`Sequences` for sequences and

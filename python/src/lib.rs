@@ -84,7 +84,7 @@ pub(crate) fn reader_error(error: gcol_reader::Error) -> PyErr {
         E::TypeMismatch { .. } | E::WrongKind { .. } | E::WrongLayout { .. } => {
             GcolError::new_err(message)
         }
-        E::BadPattern { .. } => PyValueError::new_err(message),
+        E::BadPattern { .. } | E::Usage { .. } => PyValueError::new_err(message),
         E::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
         _ => CorruptFileError::new_err(message),
     }

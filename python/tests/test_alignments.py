@@ -181,3 +181,43 @@ def test_pileup_counts_equal_pysam(converted, relative, ref, start, end):
                 1 for p in column.pileups if p.is_del and not p.is_refskip and keep(p.alignment))
         assert np.array_equal(counts[:, 4], dels)
     assert counts[:, 4].sum() > 0
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_bases_against_a_reference_equal_pysam(tmp_path, inside):
+    """Bases coded against a reference (spec 15.10): outside the file (given
+    again to gcol.open, as pysam's reference_filename) or inside it (the
+    FASTA converted with the reads)."""
+    pysam = need_module("pysam")
+    sam = need("bam/htslib_test/ce_1000.sam")
+    fasta = need("bam/htslib_test/ce.fa")
+    out = tmp_path / "ce.gcol"
+    if inside:
+        gcol.convert([fasta, sam], out, names=["ref", "a"], reference=fasta)
+    else:
+        with pytest.warns(UserWarning, match="outside this file"):
+            gcol.convert([sam], out, names=["a"], reference=fasta)
+    if inside:
+        f = gcol.open(out)
+        assert f["a"].reference["dataset"] == "ref"
+    else:
+        bare = gcol.open(out)["a"]
+        assert bare.reference["needed"] and bare.reference["dataset"] is None
+        assert bare.reference["source"] == "ce.fa"
+        with pytest.raises(ValueError, match="reference=") as e:
+            bare.fetch()
+        assert "ce.fa" in str(e.value)
+        # Positions and flags read without it.
+        assert len(bare.to_pandas(columns=["flag", "reference_start"])) == 1000
+        f = gcol.open(out, reference=fasta)
+    alignments = f["a"]
+    assert not alignments.reference["needed"]
+    names = [c[0] for c in alignments.reference["contigs"]]
+    assert "CHROMOSOME_I" in names
+    with pysam.AlignmentFile(str(sam)) as theirs:
+        records = list(theirs.fetch(until_eof=True))
+    ours = alignments.fetch()
+    assert len(ours) == len(records) == 1000
+    for a, b in zip(ours, records):
+        same_record(a, b)
+    assert f.verify(deep=True)["unchecked"] == []

@@ -5,7 +5,7 @@ use gcol_format::{align_up, header::HEADER_LEN};
 use crate::{Error, Reader, Result};
 
 /// What [`Reader::verify`] checked.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VerifyReport {
     /// Pages checked and decoded.
     pub pages: u64,
@@ -23,6 +23,9 @@ pub struct VerifyReport {
     pub records: u64,
     /// Ambiguity and mask runs checked (deep verification only).
     pub runs: u64,
+    /// What could not be checked, and why (bases coded against a
+    /// reference outside the file that was not given).
+    pub unchecked: Vec<String>,
 }
 
 impl Reader {
@@ -33,6 +36,18 @@ impl Reader {
     /// `deep`, every invariant: each run, run index value, page size,
     /// padding bit, flag and mate.
     pub fn check_datasets(&self, deep: bool, report: &mut VerifyReport) -> Result<()> {
+        self.check_datasets_with(deep, None, report)
+    }
+
+    /// [`Reader::check_datasets`] with the reference alignments datasets
+    /// coded against one outside the file need (spec 15.10); without it
+    /// their bases are not decoded and `report.unchecked` says so.
+    pub fn check_datasets_with(
+        &self,
+        deep: bool,
+        reference: Option<std::sync::Arc<dyn crate::alignments::ReferenceBases>>,
+        report: &mut VerifyReport,
+    ) -> Result<()> {
         for name in self.sequence_datasets() {
             let set = self.sequences(&name)?;
             if deep {
@@ -55,7 +70,20 @@ impl Reader {
             }
             if crate::Alignments::is_alignments(dataset) {
                 // Opening checks the tag columns and layouts (spec 15.6).
-                let alignments = crate::Alignments::open(self, &dataset.name)?;
+                let mut alignments = crate::Alignments::open(self, &dataset.name)?;
+                if let Some(r) = &reference {
+                    alignments = alignments.with_reference(r.clone());
+                }
+                if deep && alignments.needs_reference() {
+                    report.unchecked.push(format!(
+                        "dataset {:?}: bases not decoded: they are coded against the reference {} outside this file (give it with --reference)",
+                        dataset.name,
+                        alignments
+                            .reference_link()
+                            .map(|l| l.source)
+                            .unwrap_or_default()
+                    ));
+                }
                 report.records += alignments.check_invariants(deep)?;
                 report.datasets += 1;
             }
@@ -75,8 +103,19 @@ impl Reader {
     /// `progress(done, total)` is called with stored bytes checked so far.
     /// Pages are decoded without going through the cache.
     pub fn verify_with(&self, deep: bool, progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
+        self.verify_with_reference(deep, None, progress)
+    }
+
+    /// [`Reader::verify_with`], decoding alignments coded against a
+    /// reference outside the file with `reference` (spec 15.10).
+    pub fn verify_with_reference(
+        &self,
+        deep: bool,
+        reference: Option<std::sync::Arc<dyn crate::alignments::ReferenceBases>>,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<VerifyReport> {
         let mut report = self.verify_structure(progress)?;
-        self.check_datasets(deep, &mut report)?;
+        self.check_datasets_with(deep, reference, &mut report)?;
         Ok(report)
     }
 

@@ -564,6 +564,30 @@ fn alignments() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// A reference and the alignments of `alignments.sam` with their bases
+/// coded against it (spec 15.10).
+fn alignments_ref() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let fa = input("alignments_ref.fa");
+    let mut fasta = FastaOptions::new("ref");
+    fasta.zstd_level = 0;
+    import_fasta(&mut w, &fa, &fasta, &no_progress).expect("fasta");
+    let mut options = gcol_import::AlignmentOptions::new("aln");
+    options.reference = Some(gcol_import::ReferenceSpec {
+        path: fa,
+        dataset: Some("ref".into()),
+    });
+    gcol_import::import_alignments(
+        &mut w,
+        &input("alignments.sam"),
+        gcol_import::AlignmentFormat::Sam,
+        &options,
+        &no_progress,
+    )
+    .expect("import");
+    w.finish().expect("finish")
+}
+
 /// Every conformance file: (file name, what it covers, bytes).
 pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     vec![
@@ -638,6 +662,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "alignments.gcol",
             "alignments (15) of inputs/alignments.sam (`samtools view -h` of it: inputs/alignments_view.sam): two references, mates with RNEXT `=` and another reference, CIGARs with I, D, N, S, H and P, QUAL `*` with and without SEQ, `=` and N bases, lower case read as upper case, unmapped records without RNAME, tags of every type (A, c, C, s, S, i, I, f, Z, H and arrays of each subtype, an empty array), one tag in two types (NM as C and S) and records without tags; qualities in `quality-model` pages, names in `name-tokens` or zstd text",
             alignments(),
+        ),
+        (
+            "alignments_ref.gcol",
+            "alignments (15.10) of inputs/alignments.sam with bases coded against the sequences dataset `ref` of inputs/alignments_ref.fa (expected records: inputs/alignments_view.sam): covered bases that match, a difference, an `=` and an N base at covered positions (stored as differences), a covered position whose reference base is N (stored), soft-masked reference bases (read as upper case), I and S bases (stored), and reference chr2, which the FASTA lacks (its record stores every base); the reference link metadata with the MD5 of chr1",
+            alignments_ref(),
         ),
         (
             "layouts.gcol",

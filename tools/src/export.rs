@@ -19,6 +19,7 @@ pub struct ExportArgs {
     pub width: Option<u32>,
     pub mate: Option<u8>,
     pub quiet: bool,
+    pub reference: Option<PathBuf>,
 }
 
 /// Whether the export is of a variants dataset (the one named, or the
@@ -88,7 +89,7 @@ fn run_variants(args: &ExportArgs) -> CliResult {
 fn run_alignments(args: &ExportArgs, name: &str) -> CliResult {
     use gcol_reader::alignments::{write_alignments, AlignmentExport, AlignmentOutput};
     let reader = gcol_reader::Reader::open(&args.file)?;
-    let alignments = gcol_reader::Alignments::open(&reader, name)?;
+    let alignments = crate::view::open_alignments(&reader, name, args.reference.as_deref())?;
     let regions = crate::view::alignment_regions(&alignments, &args.regions, None)?;
     let to_stdout = args.output.as_os_str() == "-";
     let kind = match args

@@ -101,14 +101,18 @@ enum Command {
         /// [default: default]
         #[arg(long, value_parser = ["fast", "default", "archive"])]
         compression: Option<String>,
-        /// Reference of VCF/BCF inputs (FASTA, plain/gzip/BGZF, or .gcol):
-        /// every REF is checked against it, mismatches are reported and
-        /// listed by `gcol inspect`. When the reference is also an input
-        /// (`gcol convert ref.fa calls.vcf.gz --reference ref.fa`), REF is
-        /// stored only where it differs from that dataset; otherwise REF
-        /// stays text, so the file never needs another one. With no
-        /// --reference, a conversion with one FASTA input uses it. CRAM
-        /// inputs are decoded against it (a FASTA with its .fai).
+        /// Reference (FASTA, plain/gzip/BGZF, or .gcol) of VCF/BCF and
+        /// SAM/BAM/CRAM inputs. VCF/BCF: every REF is checked against it,
+        /// mismatches are reported and listed by `gcol inspect`; when the
+        /// reference is also an input (`gcol convert ref.fa calls.vcf.gz
+        /// --reference ref.fa`), REF is stored only where it differs from
+        /// that dataset, otherwise REF stays text, so the file never needs
+        /// another one; with no --reference, a conversion with one FASTA
+        /// input uses it. SAM/BAM/CRAM: bases are stored only where they
+        /// differ from it (as CRAM does) and every @SQ it has is checked
+        /// (LN, and M5 where given); when the reference is also an input
+        /// the file holds it, otherwise reading bases needs it again
+        /// (`gcol view -T`). CRAM inputs are decoded against it.
         #[arg(long, value_name = "FASTA|GCOL")]
         reference: Option<PathBuf>,
         /// Worker threads for encoding pages and decompressing BGZF input,
@@ -210,6 +214,11 @@ enum Command {
         /// No progress bar.
         #[arg(short, long)]
         quiet: bool,
+        /// Alignments: the reference the bases were coded against when it
+        /// is outside the file (FASTA or .gcol; matched by each contig's
+        /// length and MD5).
+        #[arg(short = 'T', long = "reference", value_name = "FASTA|GCOL")]
+        reference: Option<PathBuf>,
     },
     /// Per-base depth of an alignments dataset, like `samtools depth`.
     ///
@@ -300,6 +309,11 @@ enum Command {
         /// flag and mate. Reads the run tables whole.
         #[arg(long)]
         deep: bool,
+        /// With --deep: the reference alignments were coded against when it
+        /// is outside the file (FASTA or .gcol); without it their bases are
+        /// not decoded, and a warning says so.
+        #[arg(short = 'T', long = "reference", value_name = "FASTA|GCOL")]
+        reference: Option<PathBuf>,
     },
     /// Copy a .gcol file as a verified backup: every checksum of the source
     /// is checked, the copy is written beside DST, read back and checked the
@@ -469,7 +483,9 @@ fn main() -> ExitCode {
             width,
             mate,
             quiet,
+            reference,
         } => export::run(export::ExportArgs {
+            reference,
             file,
             regions,
             samples,
@@ -508,7 +524,12 @@ fn main() -> ExitCode {
             dataset,
         }),
         Command::Inspect { file, json, hash } => inspect::run(&file, json, hash),
-        Command::Verify { file, quiet, deep } => verify::run(&file, quiet, deep),
+        Command::Verify {
+            file,
+            quiet,
+            deep,
+            reference,
+        } => verify::run(&file, quiet, deep, reference.as_deref()),
         Command::Copy {
             source,
             destination,

@@ -6,18 +6,25 @@ use crate::exit::outln;
 use crate::exit::CliResult;
 use crate::progress::bytes_bar;
 
-pub fn run(file: &Path, quiet: bool, deep: bool) -> CliResult {
+pub fn run(file: &Path, quiet: bool, deep: bool, reference: Option<&Path>) -> CliResult {
     let reader = Reader::open_with(
         file,
         ReadOptions::default().checksums(ChecksumPolicy::Verify),
     )?;
     let bar = bytes_bar(Some(0), quiet, "verifying");
-    let report = reader.verify_with(deep, |done, total| {
+    let reference = match reference {
+        Some(path) => Some(gcol_import::reference::open_reference_bases(path)?),
+        None => None,
+    };
+    let report = reader.verify_with_reference(deep, reference, |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     });
     bar.finish_and_clear();
     let report = report?;
+    for note in &report.unchecked {
+        eprintln!("gcol: warning: {note}");
+    }
     if !quiet {
         outln!(
             "{}: ok{} (gcol {}.{}, {} datasets, {} columns, {} pages, {} directory blocks, {} stored bytes checked, {} decoded, {} records{})",

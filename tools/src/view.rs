@@ -64,6 +64,11 @@ pub struct ViewArgs {
     /// Alignments: write BAM (as `samtools view -b`).
     #[arg(short = 'b', long = "bam")]
     pub bam: bool,
+    /// Alignments: the reference the bases were coded against when it is
+    /// outside the file (FASTA or .gcol; matched by each contig's length
+    /// and MD5), as `samtools view -T` for CRAM.
+    #[arg(short = 'T', long = "reference", value_name = "FASTA|GCOL")]
+    pub reference: Option<PathBuf>,
     /// The dataset (needed when the file has several variants or
     /// alignments datasets).
     #[arg(long)]
@@ -252,11 +257,28 @@ pub fn alignment_regions(
         .map_err(|e| Failure::new(USAGE, e.to_string()))
 }
 
+/// Open alignments dataset `name`, binding `reference` (a FASTA or
+/// `.gcol` file) for bases coded against a reference outside the file
+/// (spec 15.10).
+pub fn open_alignments(
+    reader: &Reader,
+    name: &str,
+    reference: Option<&std::path::Path>,
+) -> Result<Alignments, Failure> {
+    let alignments = Alignments::open(reader, name)?;
+    Ok(match reference {
+        Some(path) => {
+            alignments.with_reference(gcol_import::reference::open_reference_bases(path)?)
+        }
+        None => alignments,
+    })
+}
+
 /// `samtools view`: SAM (or BAM with `-b`/`-o x.bam`) of the records
 /// overlapping the regions, filtered by FLAG and MAPQ; `-h` adds the
 /// header, `-H` prints only the header (samtools' meanings).
 fn run_alignments(args: &ViewArgs, reader: &Reader, name: &str) -> CliResult {
-    let alignments = Alignments::open(reader, name)?;
+    let alignments = open_alignments(reader, name, args.reference.as_deref())?;
     if args.samples.is_some() || args.samples_file.is_some() || args.regions_file.is_some() {
         return Err(Failure::new(
             USAGE,

@@ -47,23 +47,37 @@ fn round_trip(dir: &Path, input: &Path, reference: Option<&Path>) {
         args.extend(["--reference", s(r)]);
     }
     ok(gcol(&args), &format!("convert {name}"));
-    ok(
-        gcol(&["verify", "--deep", s(&out)]),
-        &format!("verify --deep {name}"),
-    );
-    let mut theirs_args = vec!["view", "--no-PG", "-h"];
+    let mut verify = vec!["verify", "--deep", s(&out)];
     if let Some(r) = reference {
+        verify.extend(["-T", s(r)]);
+    }
+    ok(gcol(&verify), &format!("verify --deep {name}"));
+    let mut theirs_args = vec!["view", "--no-PG", "-h"];
+    // samtools needs the reference to decode CRAM; for SAM it would also
+    // add @SQ lines from the .fai to a header without them.
+    if let (Some(r), true) = (reference, name.ends_with(".cram")) {
         theirs_args.extend(["-T", s(r)]);
     }
     theirs_args.push(s(input));
     let theirs = samtools(&theirs_args);
-    let ours = ok(gcol(&["view", "-h", s(&out)]), &format!("view {name}"));
+    // Bases coded against a reference outside the file need it again.
+    let mut view = vec!["view"];
+    if let Some(r) = reference {
+        view.extend(["-T", s(r)]);
+    }
+    let ours = ok(
+        gcol(&[view.as_slice(), &["-h", s(&out)]].concat()),
+        &format!("view {name}"),
+    );
     assert!(
         ours == theirs,
         "{name}: gcol view -h differs from samtools view -h"
     );
     let bam = dir.join(format!("{name}.bam"));
-    ok(gcol(&["view", "-b", "-o", s(&bam), s(&out)]), "view -b");
+    ok(
+        gcol(&[view.as_slice(), &["-b", "-o", s(&bam), s(&out)]].concat()),
+        "view -b",
+    );
     let back = samtools(&["view", "--no-PG", "-h", s(&bam)]);
     assert!(back == theirs, "{name}: samtools view of our BAM differs");
 }
@@ -170,7 +184,7 @@ fn cram_from_samtools_views_as_samtools() {
         ]),
         "range.cram with ce.fa",
     );
-    let ours = ok(gcol(&["view", s(&out)]), "view");
+    let ours = ok(gcol(&["view", "-T", s(&t.join("ce.fa")), s(&out)]), "view");
     let theirs = samtools(&["view", "-T", s(&t.join("ce.fa")), s(&t.join("range.cram"))]);
     // htslib regenerates MD and NM on CRAM decode; noodles does not.
     let strip = |text: &[u8]| -> Vec<String> {
@@ -186,6 +200,142 @@ fn cram_from_samtools_views_as_samtools() {
     };
     assert_eq!(strip(&ours), strip(&theirs));
     assert_eq!(strip(&ours).len(), 112);
+}
+
+/// Bases coded against a reference (spec 15.10): every htslib SAM file
+/// with its reference FASTA, the reference outside the file (`view -T`,
+/// a FASTA or a .gcol) and inside it (the FASTA also an input), views as
+/// samtools views the input.
+#[test]
+fn bases_against_a_reference_view_as_samtools() {
+    let Some(bam) = data("bases_against_a_reference_view_as_samtools") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let t = bam.join("htslib_test");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&t).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let Some(stem) = name.strip_suffix(".sam") else {
+            continue;
+        };
+        let fa = t.join(format!("{}.fa", stem.split('_').next().unwrap()));
+        if !fa.exists() || name == "longrefs_longref.sam" {
+            continue;
+        }
+        round_trip(dir.path(), &path, Some(&fa));
+        // The reference in the file: no -T needed.
+        let inside = dir.path().join(format!("{stem}.in.gcol"));
+        ok(
+            gcol(&[
+                "convert",
+                s(&fa),
+                s(&path),
+                "--reference",
+                s(&fa),
+                "-o",
+                s(&inside),
+                "-q",
+            ]),
+            "convert with the reference as an input",
+        );
+        let ours = ok(
+            gcol(&["view", "-h", "--dataset", &name, s(&inside)]),
+            "view in-file",
+        );
+        assert!(
+            ours == samtools(&["view", "--no-PG", "-h", s(&path)]),
+            "{name}: in-file reference view differs"
+        );
+        n += 1;
+    }
+    assert!(n >= 30, "{n} files");
+
+    // The reference as a .gcol file, and the errors.
+    let sam = t.join("ce_1000.sam");
+    let out = dir.path().join("ce.gcol");
+    let ce = dir.path().join("ce_ref.gcol");
+    ok(
+        gcol(&["convert", s(&t.join("ce.fa")), "-o", s(&ce), "-q"]),
+        "ce.fa",
+    );
+    ok(
+        gcol(&[
+            "convert",
+            s(&sam),
+            "--reference",
+            s(&t.join("ce.fa")),
+            "-o",
+            s(&out),
+            "-q",
+        ]),
+        "convert",
+    );
+    let theirs = samtools(&["view", s(&sam)]);
+    assert_eq!(
+        ok(gcol(&["view", "-T", s(&ce), s(&out)]), "-T .gcol"),
+        theirs
+    );
+    let o = gcol(&["view", s(&out)]);
+    assert_eq!(o.status.code(), Some(2), "no reference");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("ce.fa") && err.contains("--reference"),
+        "{err}"
+    );
+    // Columns other than the bases read without it; verify says what
+    // it could not check.
+    ok(gcol(&["depth", s(&out)]), "depth without the reference");
+    let o = gcol(&["verify", "--deep", s(&out)]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bases not decoded"));
+
+    // A reference of the same lengths but other bases is refused by MD5.
+    let fasta = std::fs::read_to_string(t.join("ce.fa")).unwrap();
+    let other = dir.path().join("other.fa");
+    std::fs::write(&other, fasta.replacen("\nGCCTAAGC", "\nGCCTAAGG", 1)).unwrap();
+    assert_ne!(std::fs::read_to_string(&other).unwrap(), fasta);
+    let o = gcol(&["view", "-T", s(&other), s(&out)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("MD5"));
+
+    // Conversion checks @SQ LN and M5 against the reference.
+    let short = dir.path().join("short.fa");
+    let mut lines: Vec<&str> = fasta.lines().collect();
+    let cut = lines
+        .iter()
+        .position(|l| l.starts_with(">CHROMOSOME_II"))
+        .unwrap();
+    lines.remove(cut - 1);
+    std::fs::write(&short, lines.join("\n") + "\n").unwrap();
+    let bad = dir.path().join("bad.gcol");
+    let o = gcol(&["convert", s(&sam), "--reference", s(&short), "-o", s(&bad)]);
+    assert_eq!(o.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("LN:1009800") && err.contains("CHROMOSOME_I"),
+        "{err}"
+    );
+    assert!(!bad.exists());
+    let text = std::fs::read_to_string(&sam).unwrap().replacen(
+        "SN:CHROMOSOME_I\tLN:1009800",
+        "SN:CHROMOSOME_I\tLN:1009800\tM5:00000000000000000000000000000000",
+        1,
+    );
+    let m5 = dir.path().join("m5.sam");
+    std::fs::write(&m5, text).unwrap();
+    let o = gcol(&[
+        "convert",
+        s(&m5),
+        "--reference",
+        s(&t.join("ce.fa")),
+        "-o",
+        s(&bad),
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("M5:0000"));
+    assert!(!bad.exists());
 }
 
 #[test]

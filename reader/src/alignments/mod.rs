@@ -4,10 +4,11 @@
 //! per-base depth as `samtools depth` counts it.
 
 mod export;
+mod reference;
 mod text;
 
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use gcol_format::bam::{end_position, reg2bin};
 use gcol_format::manifest::{Dataset, Layout};
@@ -17,7 +18,53 @@ use gcol_format::PhysicalType;
 use crate::{ColumnReader, Error, Reader, Result};
 
 pub use export::{write_alignments, AlignmentExport, AlignmentOutput};
+pub use reference::{contig_md5, ReferenceBases, SequencesReference};
 pub use text::{format_g, write_sam_record};
+
+/// The reference of a dataset whose bases are coded against one (spec
+/// 15.10): the listed contigs by reference id, and the `sequences`
+/// dataset of this file bound when the metadata names one.
+fn coded_reference(
+    reader: &Reader,
+    dataset: &Dataset,
+    refs: &[(String, u64)],
+) -> Result<reference::CodedReference> {
+    let invalid = |detail: String| Error::Invariant {
+        column: format!("{}/{}", dataset.name, col::SEQ),
+        row: 0,
+        rule: "15.10 bases against a reference",
+        detail,
+    };
+    let link = crate::variants::ReferenceLink::from_metadata(&dataset.metadata)
+        .ok_or_else(|| invalid("no reference_source for bases coded against a reference".into()))?;
+    let mut contigs = vec![None; refs.len()];
+    for (name, length, md5) in &link.contigs {
+        let Some(id) = refs.iter().position(|r| &r.0 == name) else {
+            return Err(invalid(format!(
+                "reference_contigs lists {name}, which is not a reference of the dataset"
+            )));
+        };
+        contigs[id] = Some((*length, md5.clone()));
+    }
+    let bound: Option<Arc<dyn ReferenceBases>> = match &link.dataset {
+        Some(d) => {
+            let seqs = reader.sequences(d).map_err(|e| {
+                invalid(format!(
+                    "bases are coded against dataset {d:?}, which cannot be read: {e}"
+                ))
+            })?;
+            Some(Arc::new(SequencesReference::new(vec![seqs], d.clone())))
+        }
+        None => None,
+    };
+    Ok(reference::CodedReference {
+        source: link.source,
+        dataset: link.dataset,
+        checked: std::sync::Mutex::new(vec![0; refs.len()]),
+        contigs,
+        bound,
+    })
+}
 
 /// Records decoded together (one consensus chunk, spec 15.8).
 const BATCH: u64 = gcol_format::bam::CONSENSUS_ROWS;
@@ -52,8 +99,11 @@ pub struct Alignments {
     sorted: bool,
     /// `next_pos` and `tlen` coded against the record (spec 15.2).
     relative_mates: bool,
-    /// Bases coded against each chunk's consensus (spec 15.8).
+    /// Bases coded against a predictor: each chunk's consensus (spec
+    /// 15.8) or, with `reference`, a reference (spec 15.10).
     consensus: bool,
+    /// The reference of bases coded against one (spec 15.10).
+    reference: Option<reference::CodedReference>,
     /// Per reference: its rows and the longest reference span of its records.
     ref_rows: OnceLock<Vec<(Range<u64>, i64)>>,
     /// Whether each reference has records (read once, for `depth -a`).
@@ -227,9 +277,10 @@ impl Alignments {
                 })
             }
         };
-        let consensus = match dataset.metadata.get(meta::SEQ_CODING).map(String::as_str) {
+        let coding = dataset.metadata.get(meta::SEQ_CODING).map(String::as_str);
+        let consensus = match coding {
             None | Some("plain") => false,
-            Some("consensus") => true,
+            Some("consensus") | Some("reference") => true,
             Some(other) => {
                 return Err(Error::Invariant {
                     column: format!("{name}/{}", col::SEQ),
@@ -238,6 +289,11 @@ impl Alignments {
                     detail: format!("unknown base coding {other:?}"),
                 })
             }
+        };
+        let reference = if coding == Some("reference") {
+            Some(coded_reference(reader, dataset, &refs)?)
+        } else {
+            None
         };
         Ok(Alignments {
             reader: reader.clone(),
@@ -250,9 +306,38 @@ impl Alignments {
             sorted,
             relative_mates,
             consensus,
+            reference,
             ref_rows: OnceLock::new(),
             placed: OnceLock::new(),
         })
+    }
+
+    /// Bind the reference the bases are coded against (spec 15.10) when
+    /// it is outside this file: a FASTA or `.gcol` reference the caller
+    /// opened. Each contig is checked against the listed length and MD5
+    /// the first time it is used. A dataset not coded against a reference
+    /// ignores it.
+    pub fn with_reference(mut self, bases: Arc<dyn ReferenceBases>) -> Alignments {
+        if let Some(r) = self.reference.as_mut() {
+            if r.dataset.is_none() {
+                r.bound = Some(bases);
+            }
+        }
+        self
+    }
+
+    /// The reference the bases are coded against (spec 15.10), if they are.
+    pub fn reference_link(&self) -> Option<crate::variants::ReferenceLink> {
+        self.reference.as_ref()?;
+        crate::variants::ReferenceLink::from_metadata(
+            &self.reader.dataset(&self.name).ok()?.metadata,
+        )
+    }
+
+    /// Whether reading bases needs a reference from outside the file
+    /// (given with [`Alignments::with_reference`]) that is not bound yet.
+    pub fn needs_reference(&self) -> bool {
+        self.reference.as_ref().is_some_and(|r| r.bound.is_none())
     }
 
     /// Whether `dataset` is an alignments dataset.
@@ -478,9 +563,17 @@ impl Alignments {
         let n = (rows.end - rows.start) as usize;
         let seq_col = self.column(col::SEQ)?;
         let offsets = self.column(col::SEQ_OFFSET)?;
+        let diff = self.column(col::SEQ_DIFF)?;
+        let diff_bounds = diff.list_offsets(rows.clone())?;
+        // A record's stored bases start after the stored bases before it
+        // that are not differences (seq_offset) and the differences
+        // before it (seq_diff's list offset).
         let mut starts: Vec<u64> = offsets.read(rows.clone())?;
+        for (s, &d) in starts.iter_mut().zip(&diff_bounds) {
+            *s = s.saturating_add(d);
+        }
         starts.push(if rows.end < self.num_records {
-            offsets.read::<u64>(rows.end..rows.end + 1)?[0]
+            offsets.read::<u64>(rows.end..rows.end + 1)?[0].saturating_add(diff_bounds[n])
         } else {
             seq_col.num_values()
         });
@@ -497,15 +590,30 @@ impl Alignments {
             ));
         }
         let stored: Vec<u8> = seq_col.read(starts[0]..starts[n])?;
-        let diff = self.column(col::SEQ_DIFF)?;
-        let diff_bounds = diff.list_offsets(rows.clone())?;
         let diffs: Vec<u32> = diff.list_child()?.read(diff_bounds[0]..diff_bounds[n])?;
         let mut out = Vec::with_capacity(seq_length.iter().map(|&l| l as usize).sum());
         let mut chunk: Option<(u64, gcol_format::bam::Consensus)> = None;
+        if let Some(r) = &self.reference {
+            // Against a reference: one predictor for every row (15.10).
+            let spans = (0..n).map(|i| {
+                (
+                    ref_id[i],
+                    pos[i],
+                    flag[i],
+                    row_items(cigar_items, cigar_bounds, i),
+                    seq_length[i] as usize,
+                )
+            });
+            let cons = gcol_format::bam::Consensus::from_reference(spans, |id, start, end| {
+                let name = &self.refs.get(id as usize).map_or("", |r| r.0.as_str());
+                r.fetch(&self.name, id, name, start, end)
+            })?;
+            chunk = Some((u64::MAX, cons));
+        }
         for i in 0..n {
             let row = rows.start + i as u64;
             let k = row / gcol_format::bam::CONSENSUS_ROWS;
-            if chunk.as_ref().is_none_or(|c| c.0 != k) {
+            if self.reference.is_none() && chunk.as_ref().is_none_or(|c| c.0 != k) {
                 chunk = Some((k, self.chunk_consensus(k)?));
             }
             let cons = &chunk.as_ref().expect("loaded").1;
@@ -586,6 +694,13 @@ impl Alignments {
     }
 
     fn batch(&self, rows: Range<u64>) -> Result<Batch> {
+        self.batch_with(rows, true)
+    }
+
+    /// A batch; without `bases`, `seq` holds N (15) for every base instead
+    /// of the decoded bases (deep checks of a dataset whose reference is
+    /// outside the file and not given).
+    fn batch_with(&self, rows: Range<u64>, bases: bool) -> Result<Batch> {
         let n = (rows.end - rows.start) as usize;
         let flag: Vec<u16> = self.column(col::FLAG)?.read(rows.clone())?;
         let ref_id: Vec<i32> = self.column(col::REF_ID)?.read(rows.clone())?;
@@ -623,7 +738,9 @@ impl Alignments {
                 starts.push((o - start) as usize);
                 expect = o + u64::from(l);
             }
-            let seq = if self.consensus {
+            let seq = if !bases {
+                vec![15; (end - start) as usize]
+            } else if self.consensus {
                 self.consensus_bases(
                     rows.clone(),
                     (&flag, &ref_id, &pos),
@@ -1115,7 +1232,7 @@ impl Alignments {
                 ));
             }
         }
-        if self.consensus {
+        if self.consensus && self.reference.is_none() {
             let chunks = n.div_ceil(gcol_format::bam::CONSENSUS_ROWS);
             let ends = self.column(col::CONSENSUS_CHUNK_END)?;
             let segments = self.column(col::CONSENSUS_LENGTH)?.num_values();
@@ -1134,24 +1251,32 @@ impl Alignments {
                     ),
                 ));
             }
-            if n > 0 && self.column(col::SEQ_OFFSET)?.read::<u64>(0..1)?[0] != 0 {
-                return Err(self.broken(
-                    col::SEQ_OFFSET,
-                    0,
-                    "the first record's bases do not start at 0".into(),
-                ));
-            }
+        }
+        if self.consensus && n > 0 && self.column(col::SEQ_OFFSET)?.read::<u64>(0..1)?[0] != 0 {
+            return Err(self.broken(
+                col::SEQ_OFFSET,
+                0,
+                "the first record's bases do not start at 0".into(),
+            ));
         }
         if !deep {
             return Ok(n);
         }
+        // The link to a reference dataset of this file: every listed
+        // contig at its listed length and MD5 (spec 15.10).
+        if let Some(r) = &self.reference {
+            for (id, (name, _)) in self.refs.iter().enumerate() {
+                r.check(&self.name, id as i32, name, true)?;
+            }
+        }
+        let bases = !self.needs_reference();
         let refs = self.refs.len() as i64;
         let mut index = gcol_format::bam::RegionIndex::default();
         let mut buf = Vec::new();
         let mut start = 0;
         while start < n {
             let end = n.min(start + BATCH);
-            let b = self.batch(start..end)?;
+            let b = self.batch_with(start..end, bases)?;
             for i in 0..(end - start) as usize {
                 let row = start + i as u64;
                 for (id, name) in [

@@ -46,6 +46,38 @@ pub struct ReferenceLink {
     pub text_bytes: Option<u64>,
 }
 
+impl ReferenceLink {
+    /// The link a dataset's metadata records (`reference_source`,
+    /// `reference`, `reference_contigs`, `reference_text_bytes`; spec
+    /// 14.7 and 15.10), if it has one.
+    pub fn from_metadata(m: &std::collections::BTreeMap<String, String>) -> Option<ReferenceLink> {
+        let source = m.get(meta::REFERENCE_SOURCE)?.clone();
+        let contigs = m
+            .get(meta::REFERENCE_CONTIGS)
+            .map(|text| {
+                text.lines()
+                    .filter_map(|l| {
+                        let mut f = l.split('\t');
+                        Some((
+                            f.next()?.to_string(),
+                            f.next()?.parse().ok()?,
+                            f.next()?.to_string(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(ReferenceLink {
+            dataset: m.get(meta::REFERENCE).cloned(),
+            source,
+            contigs,
+            text_bytes: m
+                .get(meta::REFERENCE_TEXT_BYTES)
+                .and_then(|t| t.parse().ok()),
+        })
+    }
+}
+
 impl RefStorage {
     /// Bind the REF columns of `v`'s dataset.
     pub(super) fn open(
@@ -84,31 +116,7 @@ impl RefStorage {
 impl Variants {
     /// The reference REF was checked against, if any.
     pub fn reference_link(&self) -> Option<ReferenceLink> {
-        let m = &self.dataset.metadata;
-        let source = m.get(meta::REFERENCE_SOURCE)?.clone();
-        let contigs = m
-            .get(meta::REFERENCE_CONTIGS)
-            .map(|text| {
-                text.lines()
-                    .filter_map(|l| {
-                        let mut f = l.split('\t');
-                        Some((
-                            f.next()?.to_string(),
-                            f.next()?.parse().ok()?,
-                            f.next()?.to_string(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Some(ReferenceLink {
-            dataset: m.get(meta::REFERENCE).cloned(),
-            source,
-            contigs,
-            text_bytes: m
-                .get(meta::REFERENCE_TEXT_BYTES)
-                .and_then(|t| t.parse().ok()),
-        })
+        ReferenceLink::from_metadata(&self.dataset.metadata)
     }
 
     /// The sequences dataset REF is coded against (spec 14.7), if it is.

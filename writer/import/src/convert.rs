@@ -385,19 +385,26 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
     Ok(jobs)
 }
 
-/// The reference of the variants jobs (spec 14.7): `--reference` (coded
-/// against when it is a FASTA input of this conversion, else checked), or
-/// the one FASTA input when the conversion has variants and exactly one.
+/// The reference of the variants and alignments jobs (spec 14.7, 15.10):
+/// `--reference` (coded against when it is a FASTA input of this
+/// conversion), or for variants the one FASTA input when the conversion
+/// has exactly one.
 fn reference_of(options: &ConvertOptions, jobs: &[Job]) -> Result<Option<crate::ReferenceSpec>> {
-    if !jobs
+    let variants = jobs
         .iter()
-        .any(|j| matches!(j.format, SourceFormat::Vcf | SourceFormat::Bcf))
-    {
-        let cram = jobs.iter().any(|j| j.format == SourceFormat::Cram);
-        if let (Some(r), false) = (&options.reference, cram) {
+        .any(|j| matches!(j.format, SourceFormat::Vcf | SourceFormat::Bcf));
+    let alignments = jobs.iter().any(|j| {
+        matches!(
+            j.format,
+            SourceFormat::Sam | SourceFormat::Bam | SourceFormat::Cram
+        )
+    });
+    if !variants && !alignments {
+        if let Some(r) = &options.reference {
             return Err(Error::Input {
                 path: r.clone(),
-                detail: "--reference is for VCF, BCF and CRAM inputs, and there are none".into(),
+                detail: "--reference is for VCF, BCF, SAM, BAM and CRAM inputs, and there are none"
+                    .into(),
             });
         }
         return Ok(None);
@@ -427,6 +434,7 @@ fn reference_of(options: &ConvertOptions, jobs: &[Job]) -> Result<Option<crate::
                 dataset: input.map(|j| j.name.clone()),
             }))
         }
+        None if !variants => Ok(None),
         None => match fasta.as_slice() {
             [one] if !is_stdin(&one.inputs[0].path) && one.inputs[0].path.is_file() => {
                 Ok(Some(crate::ReferenceSpec {
@@ -498,9 +506,26 @@ fn convert_here(
                 ReadCompression::Fast
             };
             o.zstd_level = options.zstd_level.max(1);
-            o.reference = options.reference.clone();
+            o.reference = reference.clone();
             o.cancel = options.cancel.clone();
             let s = crate::import_alignments(&mut writer, &sources[0], format, &o, &report)?;
+            if let Some(r) = &o.reference {
+                if !s.absent_contigs.is_empty() {
+                    events(Event::Warning(format!(
+                        "{}: the reference {} lacks {}; bases of records there are stored whole",
+                        job.name,
+                        r.path.display(),
+                        s.absent_contigs.join(", ")
+                    )));
+                }
+                if r.dataset.is_none() {
+                    events(Event::Warning(format!(
+                        "{}: bases are coded against {}, outside this file: reading them needs it again (`gcol view -T`, `gcol.open(..., reference=...)`); give it as an input too to keep it in the file",
+                        job.name,
+                        r.path.display()
+                    )));
+                }
+            }
             DatasetReport {
                 name: job.name,
                 sources,

@@ -266,3 +266,64 @@ fn load_fasta(
     }
     Ok(None)
 }
+
+/// A FASTA reference for reading alignments coded against one (spec
+/// 15.10), through the same contig loader conversion uses (one contig in
+/// memory at a time).
+#[derive(Debug)]
+struct FastaBases {
+    reference: std::sync::Mutex<Reference>,
+}
+
+fn read_error(e: Error) -> gcol_reader::Error {
+    gcol_reader::Error::Usage {
+        detail: e.to_string(),
+    }
+}
+
+impl gcol_reader::alignments::ReferenceBases for FastaBases {
+    fn bases(
+        &self,
+        name: &str,
+        range: std::ops::Range<u64>,
+    ) -> gcol_reader::Result<Option<Vec<u8>>> {
+        let mut r = self.reference.lock().expect("poisoned");
+        Ok(r.contig(name.as_bytes()).map_err(read_error)?.map(|b| {
+            let len = b.len() as u64;
+            b[range.start.min(len) as usize..range.end.min(len) as usize].to_vec()
+        }))
+    }
+
+    fn length(&self, name: &str) -> gcol_reader::Result<Option<u64>> {
+        let mut r = self.reference.lock().expect("poisoned");
+        Ok(r.contig(name.as_bytes())
+            .map_err(read_error)?
+            .map(|b| b.len() as u64))
+    }
+
+    fn describe(&self) -> String {
+        self.reference
+            .lock()
+            .expect("poisoned")
+            .path()
+            .display()
+            .to_string()
+    }
+}
+
+/// Open a reference for reading alignments coded against one (spec
+/// 15.10): a `.gcol` file's `sequences` datasets (random access), or a
+/// FASTA file (plain, gzip or BGZF; read a contig at a time).
+pub fn open_reference_bases(
+    path: &Path,
+) -> Result<std::sync::Arc<dyn gcol_reader::alignments::ReferenceBases>> {
+    let reference = Reference::open(path)?;
+    if let Source::Gcol(sets) = reference.source {
+        return Ok(std::sync::Arc::new(
+            gcol_reader::alignments::SequencesReference::new(sets, path.display().to_string()),
+        ));
+    }
+    Ok(std::sync::Arc::new(FastaBases {
+        reference: std::sync::Mutex::new(reference),
+    }))
+}

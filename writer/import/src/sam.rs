@@ -31,8 +31,11 @@ pub struct AlignmentOptions {
     pub compression: ReadCompression,
     /// zstd level of the other columns.
     pub zstd_level: i32,
-    /// The reference of CRAM inputs (FASTA, with its `.fai` beside it or not).
-    pub reference: Option<PathBuf>,
+    /// The reference: CRAM inputs are decoded against it (a FASTA, with
+    /// its `.fai` beside it or not), and every input's bases are coded
+    /// against it (spec 15.10): against the `sequences` dataset it names
+    /// in the output, or else against the file, which readers then need.
+    pub reference: Option<crate::ReferenceSpec>,
     /// Set by another thread to stop the import.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -67,6 +70,9 @@ pub struct AlignmentSummary {
     pub sha256: String,
     /// Tag columns, `XX:T`.
     pub tags: Vec<String>,
+    /// References of the header the reference lacked: their records'
+    /// bases were stored whole (spec 15.10).
+    pub absent_contigs: Vec<String>,
 }
 
 /// Which format an input is.
@@ -618,19 +624,105 @@ fn write_index<W: Write>(
     Ok(())
 }
 
-/// The columns of consensus coding (spec 15.8).
+/// The columns of consensus coding (spec 15.8) or of coding against a
+/// reference (spec 15.10).
 struct ConsensusColumns {
     seq_offset: ColumnId,
     diff: ColumnId,
     diff_item: ColumnId,
+    /// The consensus segments' columns (15.8); `None` against a reference.
+    segment_columns: Option<SegmentColumns>,
+    /// The reference (15.10); `None` for a consensus.
+    reference: Option<RefPredictor>,
+    /// Bases stored so far that are not listed differences.
+    stored: u64,
+}
+
+/// Columns of the consensus segments (spec 15.8).
+struct SegmentColumns {
     chunk_end: ColumnId,
     ref_id: ColumnId,
     pos: ColumnId,
     length: ColumnId,
     bases: ColumnId,
-    /// Bases stored so far, and segments written so far.
-    stored: u64,
+    /// Segments written so far.
     segments: u64,
+}
+
+/// Reference bases for coding (spec 15.10), checked against the header:
+/// each contig's length against `@SQ LN`, and its MD5 against `@SQ M5`
+/// where the header has one.
+struct RefPredictor {
+    reference: crate::reference::Reference,
+    /// The alignment file, for messages.
+    input: PathBuf,
+    /// Per reference id: name, `@SQ LN`, `@SQ M5`.
+    refs: Vec<(Vec<u8>, u64, Option<String>)>,
+    /// Per reference id: its contig was loaded and checked (or is absent).
+    checked: Vec<bool>,
+    /// Per reference id: records on it were coded without the reference
+    /// (it lacks the contig).
+    absent: Vec<bool>,
+}
+
+impl RefPredictor {
+    /// Upper-case bases of reference `ref_id` over `start..end`, clipped
+    /// at its end; `None` when the reference lacks it.
+    fn fetch(&mut self, ref_id: i32, start: i64, end: i64) -> Result<Option<Vec<u8>>> {
+        let id = ref_id as usize;
+        let (name, ln, m5) = &self.refs[id];
+        let Some(bases) = self.reference.contig(name)? else {
+            self.absent[id] = true;
+            return Ok(None);
+        };
+        let len = bases.len() as i64;
+        let slice = bases[start.clamp(0, len) as usize..end.clamp(0, len) as usize].to_vec();
+        if !self.checked[id] {
+            let name_text = String::from_utf8_lossy(name);
+            let wrong = |detail: String| input_error(&self.input, 0, "@SQ", detail);
+            let given = self.reference.path().display().to_string();
+            if len as u64 != *ln {
+                return Err(wrong(format!(
+                    "reference {name_text} has {len} bases in {given} but LN:{ln} in the header: is that the reads' reference?"
+                )));
+            }
+            if let Some(m5) = m5 {
+                let digest = self
+                    .reference
+                    .used
+                    .iter()
+                    .find(|u| u.name == name_text)
+                    .map(|u| u.md5.clone())
+                    .unwrap_or_default();
+                if !m5.eq_ignore_ascii_case(&digest) {
+                    return Err(wrong(format!(
+                        "reference {name_text} in {given} has MD5 {digest} but M5:{m5} in the header: is that the reads' reference?"
+                    )));
+                }
+            }
+            self.checked[id] = true;
+        }
+        Ok(Some(slice))
+    }
+}
+
+/// Each `@SQ` line's `SN` and `M5` values.
+fn header_m5(text: &[u8]) -> Vec<(Vec<u8>, String)> {
+    text.split(|&b| b == b'\n')
+        .filter(|l| l.starts_with(b"@SQ\t"))
+        .filter_map(|l| {
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            let field = |key: &[u8]| {
+                l.split(|&b| b == b'\t')
+                    .find_map(|f| f.strip_prefix(key))
+                    .map(<[u8]>::to_vec)
+            };
+            Some((
+                field(b"SN:")?,
+                String::from_utf8_lossy(&field(b"M5:")?).into_owned(),
+            ))
+        })
+        .collect()
 }
 
 /// Records per batch pushed to the writer (one consensus chunk).
@@ -719,29 +811,40 @@ impl Columns {
                         )
                     })
                     .collect();
-                let cons = gcol_format::bam::Consensus::build(records.iter().copied());
+                let cons = match c.reference.as_mut() {
+                    None => gcol_format::bam::Consensus::build(records.iter().copied()),
+                    Some(p) => gcol_format::bam::Consensus::from_reference(
+                        records.iter().map(|r| (r.0, r.1, r.2, r.3, r.4.len())),
+                        |id, start, end| p.fetch(id, start, end),
+                    )?,
+                };
                 let mut stored = Vec::with_capacity(self.seq_codes.len() / 4);
                 let mut diffs = Vec::new();
                 let mut offsets = Vec::with_capacity(self.rows);
                 for r in &records {
-                    offsets.push(c.stored + stored.len() as u64);
+                    // Stored bases before the record that are not listed
+                    // differences: the stored start less the diffs before.
+                    offsets.push(c.stored);
                     diffs.clear();
+                    let before = stored.len();
                     cons.code(*r, &mut stored, &mut diffs);
+                    c.stored += (stored.len() - before - diffs.len()) as u64;
                     writer.push(c.diff_item, &diffs)?;
                     writer.end_list(c.diff)?;
                 }
-                c.stored += stored.len() as u64;
                 writer.push(c.seq_offset, &offsets)?;
                 writer.push(self.seq, &stored)?;
-                let ids: Vec<i32> = cons.segments.iter().map(|s| s.0).collect();
-                let poss: Vec<i32> = cons.segments.iter().map(|s| s.1).collect();
-                let lens: Vec<u32> = cons.segments.iter().map(|s| s.2).collect();
-                writer.push(c.ref_id, &ids)?;
-                writer.push(c.pos, &poss)?;
-                writer.push(c.length, &lens)?;
-                writer.push(c.bases, &cons.bases)?;
-                c.segments += ids.len() as u64;
-                writer.push(c.chunk_end, &[c.segments])?;
+                if let Some(sc) = c.segment_columns.as_mut() {
+                    let ids: Vec<i32> = cons.segments.iter().map(|s| s.0).collect();
+                    let poss: Vec<i32> = cons.segments.iter().map(|s| s.1).collect();
+                    let lens: Vec<u32> = cons.segments.iter().map(|s| s.2).collect();
+                    writer.push(sc.ref_id, &ids)?;
+                    writer.push(sc.pos, &poss)?;
+                    writer.push(sc.length, &lens)?;
+                    writer.push(sc.bases, &cons.bases)?;
+                    sc.segments += ids.len() as u64;
+                    writer.push(sc.chunk_end, &[sc.segments])?;
+                }
             }
         }
         self.batch_cigar.clear();
@@ -926,7 +1029,11 @@ pub fn import_alignments<W: Write>(
     options: &AlignmentOptions,
     progress: Progress<'_>,
 ) -> Result<AlignmentSummary> {
-    let (mut source, header) = Source::open(path, format, options.reference.as_deref())?;
+    let (mut source, header) = Source::open(
+        path,
+        format,
+        options.reference.as_ref().map(|r| r.path.as_path()),
+    )?;
     let sort_order = sort_order(&header.text);
     let level = options.zstd_level;
     let dataset = writer.add_dataset(
@@ -937,7 +1044,9 @@ pub fn import_alignments<W: Write>(
             .metadata(meta::MATES, "relative")
             .metadata(
                 meta::SEQ_CODING,
-                if options.compression == ReadCompression::Fast {
+                if options.reference.is_some() {
+                    "reference"
+                } else if options.compression == ReadCompression::Fast {
                     "plain"
                 } else {
                     "consensus"
@@ -1034,8 +1143,51 @@ pub fn import_alignments<W: Write>(
         consensus: None,
         written: 0,
     };
-    if options.compression != ReadCompression::Fast {
+    if options.compression != ReadCompression::Fast || options.reference.is_some() {
         let zstd = |name: &str, e: Encoding| column(name).encoding(e.with_zstd(level));
+        let reference = match &options.reference {
+            None => None,
+            Some(spec) => {
+                let m5 = header_m5(&header.text);
+                Some(RefPredictor {
+                    reference: crate::reference::Reference::open(&spec.path)?,
+                    input: path.to_path_buf(),
+                    refs: header
+                        .refs
+                        .iter()
+                        .map(|(name, len)| {
+                            let sum = m5.iter().find(|m| &m.0 == name).map(|m| m.1.clone());
+                            (name.clone(), *len, sum)
+                        })
+                        .collect(),
+                    checked: vec![false; header.refs.len()],
+                    absent: vec![false; header.refs.len()],
+                })
+            }
+        };
+        let segment_columns = if reference.is_some() {
+            None
+        } else {
+            Some(SegmentColumns {
+                chunk_end: writer.add_column(
+                    dataset,
+                    zstd(col::CONSENSUS_CHUNK_END, Encoding::delta_varint()),
+                )?,
+                ref_id: writer
+                    .add_column(dataset, zstd(col::CONSENSUS_REF_ID, Encoding::varint()))?,
+                pos: writer
+                    .add_column(dataset, zstd(col::CONSENSUS_POS, Encoding::delta_varint()))?,
+                length: writer
+                    .add_column(dataset, zstd(col::CONSENSUS_LENGTH, Encoding::varint()))?,
+                bases: writer.add_column(
+                    dataset,
+                    column(col::CONSENSUS_BASES)
+                        .encoding(Encoding::PLAIN.with_zstd(level))
+                        .page_bytes(1 << 20),
+                )?,
+                segments: 0,
+            })
+        };
         columns.consensus = Some(ConsensusColumns {
             seq_offset: writer
                 .add_column(dataset, zstd(col::SEQ_OFFSET, Encoding::delta_varint()))?,
@@ -1044,21 +1196,9 @@ pub fn import_alignments<W: Write>(
                 zstd(col::SEQ_DIFF, Encoding::delta_varint()).list(col::SEQ_DIFF_ITEM),
             )?,
             diff_item: writer.add_column(dataset, zstd(col::SEQ_DIFF_ITEM, Encoding::varint()))?,
-            chunk_end: writer.add_column(
-                dataset,
-                zstd(col::CONSENSUS_CHUNK_END, Encoding::delta_varint()),
-            )?,
-            ref_id: writer.add_column(dataset, zstd(col::CONSENSUS_REF_ID, Encoding::varint()))?,
-            pos: writer.add_column(dataset, zstd(col::CONSENSUS_POS, Encoding::delta_varint()))?,
-            length: writer.add_column(dataset, zstd(col::CONSENSUS_LENGTH, Encoding::varint()))?,
-            bases: writer.add_column(
-                dataset,
-                column(col::CONSENSUS_BASES)
-                    .encoding(Encoding::PLAIN.with_zstd(level))
-                    .page_bytes(1 << 20),
-            )?,
+            segment_columns,
+            reference,
             stored: 0,
-            segments: 0,
         });
     }
     let quality_column = writer.add_column(
@@ -1259,7 +1399,30 @@ pub fn import_alignments<W: Write>(
     );
     options_map.insert("zstd_level".to_string(), options.zstd_level.to_string());
     if let Some(r) = &options.reference {
-        options_map.insert("reference".to_string(), r.display().to_string());
+        // The file name, as `reference_source` has it: a path would tie
+        // the file's bytes to the machine that wrote it.
+        let name = r.path.file_name().map_or_else(
+            || r.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        options_map.insert("reference".to_string(), name);
+    }
+    let mut absent = Vec::new();
+    if let (Some(spec), Some(p)) = (
+        &options.reference,
+        columns
+            .consensus
+            .as_ref()
+            .and_then(|c| c.reference.as_ref()),
+    ) {
+        reference_metadata(writer, dataset, spec, &p.reference)?;
+        absent = header
+            .refs
+            .iter()
+            .zip(&p.absent)
+            .filter(|(_, &a)| a)
+            .map(|(r, _)| String::from_utf8_lossy(&r.0).into_owned())
+            .collect();
     }
     writer.add_provenance(gcol_format::manifest::Provenance {
         source: if crate::input::is_stdin(path) {
@@ -1289,7 +1452,38 @@ pub fn import_alignments<W: Write>(
         source_bytes: total,
         sha256,
         tags: columns.tags.iter().map(|t| t.key.clone()).collect(),
+        absent_contigs: absent,
     })
+}
+
+/// Record what the bases were coded against (spec 15.10): the dataset of
+/// this file, or the file as given, and every contig used with its length
+/// and MD5.
+fn reference_metadata<W: Write>(
+    writer: &mut Writer<W>,
+    dataset: DatasetId,
+    spec: &crate::ReferenceSpec,
+    reference: &crate::reference::Reference,
+) -> Result<()> {
+    use gcol_format::schema::variants::meta as vmeta;
+    let source = match &spec.dataset {
+        Some(d) => {
+            writer.set_dataset_metadata(dataset, vmeta::REFERENCE, d)?;
+            d.clone()
+        }
+        None => spec
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| spec.path.display().to_string()),
+    };
+    writer.set_dataset_metadata(dataset, vmeta::REFERENCE_SOURCE, &source)?;
+    let contigs: String = reference
+        .used
+        .iter()
+        .map(|c| format!("{}\t{}\t{}\n", c.name, c.length, c.md5))
+        .collect();
+    writer.set_dataset_metadata(dataset, vmeta::REFERENCE_CONTIGS, &contigs)
 }
 
 /// The `@HD SO` value of a header text, or `unknown`.
