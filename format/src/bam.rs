@@ -166,6 +166,47 @@ pub fn split_aux<'a>(
     Ok(())
 }
 
+/// Most CIGAR operations a BAM record holds in its own field (`n_cigar_op`
+/// is a u16); longer CIGARs go to a `CG:B:I` tag (SAM spec 4.2.2).
+pub const MAX_BAM_CIGAR_OPS: usize = 0xFFFF;
+
+/// A CIGAR of more than [`MAX_BAM_CIGAR_OPS`] operations as BAM stores it
+/// (SAM spec 4.2.2, as htslib reads it): the record's CIGAR is exactly
+/// `<l_seq>S<n>N` and a `CG:B:I` (or `B:i`) tag holds the real operations.
+/// Returns those operations and the byte range of the `CG` tag in `aux`,
+/// or `None` when the record is not in that form.
+pub fn long_cigar(r: &BamFields<'_>) -> Option<(Vec<u32>, std::ops::Range<usize>)> {
+    if r.cigar.len() != 8 {
+        return None;
+    }
+    let op = |k: usize| u32::from_le_bytes(r.cigar[4 * k..4 * k + 4].try_into().expect("4"));
+    let (first, second) = (op(0), op(1));
+    if first != ((r.l_seq as u32) << 4 | 4) || second & 15 != 3 {
+        return None;
+    }
+    let mut at = 0usize;
+    let mut found = None;
+    split_aux(r.aux, |f| {
+        let len = match f.key_len {
+            5 => 3 + 5 + f.value.len(),
+            _ if matches!(f.key[3], b'Z' | b'H') => 3 + f.value.len() + 1,
+            _ => 3 + f.value.len(),
+        };
+        if found.is_none() && matches!(&f.key[..f.key_len], b"CG:BI" | b"CG:Bi") {
+            found = Some((f.value, at..at + len));
+        }
+        at += len;
+        Ok(())
+    })
+    .ok()?;
+    let (value, range) = found?;
+    let ops: Vec<u32> = value
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+        .collect();
+    Some((ops, range))
+}
+
 /// Bytes of one value of BAM type `t` (`A c C s S i I f`).
 pub fn value_size(t: u8) -> Option<usize> {
     type_size(t)
@@ -324,6 +365,31 @@ fn acgt(code: u8) -> Option<usize> {
         2 => Some(1),
         4 => Some(2),
         8 => Some(3),
+        _ => None,
+    }
+}
+
+/// 4-bit codes other than A C G T, in the order substitution codes 3..14
+/// name them (spec 15.8).
+const OTHER_CODES: [u8; 12] = [0, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15];
+
+/// The substitution code (spec 15.8) of base `b` (a 4-bit code) where
+/// the predictor has `p` (A C G T as 1 2 4 8), `b != p`: 0, 1, 2 for the
+/// A C G T bases after `p` in the cycle A C G T (so a transition, A↔G or
+/// C↔T, is 1), 3..14 for the other codes.
+pub fn substitution_code(p: u8, b: u8) -> u8 {
+    match (acgt(p), acgt(b)) {
+        (Some(k), Some(j)) => ((j + 4 - k - 1) % 4) as u8,
+        _ => 3 + OTHER_CODES.iter().position(|&c| c == b).unwrap_or(0) as u8,
+    }
+}
+
+/// The base (4-bit code) of substitution code `v` where the predictor has
+/// `p`; `None` for a code above 14.
+pub fn substituted_base(p: u8, v: u8) -> Option<u8> {
+    match v {
+        0..=2 => Some(1 << ((acgt(p)? + 1 + v as usize) % 4)),
+        3..=14 => Some(OTHER_CODES[(v - 3) as usize]),
         _ => None,
     }
 }
@@ -581,10 +647,17 @@ impl Consensus {
             .then(|| 1u8 << self.bases[s.3 + off as usize])
     }
 
-    /// Split a record's bases (4-bit codes) into those stored and the
-    /// query offsets of predicted bases that differ from the consensus
-    /// (spec 15.8): appended to `stored` and `diffs`.
-    pub fn code(&self, record: ConsensusRecord<'_>, stored: &mut Vec<u8>, diffs: &mut Vec<u32>) {
+    /// Split a record's bases (4-bit codes) into those stored (bases the
+    /// consensus does not predict), the query offsets of predicted bases
+    /// that differ from it and their substitution codes (spec 15.8):
+    /// appended to `stored`, `diffs` and `subs`.
+    pub fn code(
+        &self,
+        record: ConsensusRecord<'_>,
+        stored: &mut Vec<u8>,
+        diffs: &mut Vec<u32>,
+        subs: &mut Vec<u8>,
+    ) {
         let (ref_id, pos, flag, ops, seq) = record;
         if self.segments.is_empty() || !predictable(ref_id, pos, flag, ops, seq.len()) {
             stored.extend_from_slice(seq);
@@ -600,9 +673,9 @@ impl Consensus {
                         let b = seq[q + i];
                         match self.code_from(&mut cursor, ref_id, r + i as i64) {
                             Some(p) if p == b => {}
-                            Some(_) => {
+                            Some(p) => {
                                 diffs.push((q + i) as u32);
-                                stored.push(b);
+                                subs.push(substitution_code(p, b));
                             }
                             None => stored.push(b),
                         }
@@ -621,15 +694,23 @@ impl Consensus {
     }
 
     /// Inverse of [`Consensus::code`]: the record's `l_seq` bases from its
-    /// stored bases and diffs, appended to `out`; the stored bases used.
+    /// stored bases, diffs and substitution codes, appended to `out`; the
+    /// stored bases used.
     pub fn decode(
         &self,
         record: (i32, i32, u16, &[u32]),
         l_seq: usize,
         stored: &[u8],
-        diffs: &[u32],
+        (diffs, subs): (&[u32], &[u8]),
         out: &mut Vec<u8>,
     ) -> std::result::Result<usize, String> {
+        if diffs.len() != subs.len() {
+            return Err(format!(
+                "{} differences but {} substitution codes",
+                diffs.len(),
+                subs.len()
+            ));
+        }
         let (ref_id, pos, flag, ops) = record;
         if self.segments.is_empty() || !predictable(ref_id, pos, flag, ops, l_seq) {
             if !diffs.is_empty() {
@@ -658,15 +739,14 @@ impl Consensus {
                         let b = match self.code_from(&mut cursor, ref_id, r + i as i64) {
                             Some(p) => {
                                 if diffs.get(d) == Some(&((q + i) as u32)) {
+                                    let v = subs[d];
                                     d += 1;
-                                    let b = take(&mut s)?;
-                                    if b == p {
-                                        return Err(format!(
-                                            "a difference at query offset {} equals the consensus",
+                                    substituted_base(p, v).ok_or_else(|| {
+                                        format!(
+                                            "substitution code {v} at query offset {} (at most 14)",
                                             q + i
-                                        ));
-                                    }
-                                    b
+                                        )
+                                    })?
                                 } else {
                                     p
                                 }
@@ -738,22 +818,29 @@ mod tests {
         let cons = Consensus::build(records.iter().copied());
         assert_eq!(cons.segments, vec![(0, 10, 6, 0)]);
         assert_eq!(cons.bases, vec![0, 1, 2, 3, 0, 1]);
+        let code = |r| {
+            let (mut stored, mut diffs, mut subs) = (Vec::new(), Vec::new(), Vec::new());
+            cons.code(r, &mut stored, &mut diffs, &mut subs);
+            (stored, diffs, subs)
+        };
         for &r in &records {
-            let (mut stored, mut diffs) = (Vec::new(), Vec::new());
-            cons.code(r, &mut stored, &mut diffs);
+            let (stored, diffs, subs) = code(r);
             let mut out = Vec::new();
             let used = cons
-                .decode((r.0, r.1, r.2, r.3), r.4.len(), &stored, &diffs, &mut out)
+                .decode(
+                    (r.0, r.1, r.2, r.3),
+                    r.4.len(),
+                    &stored,
+                    (&diffs, &subs),
+                    &mut out,
+                )
                 .unwrap();
             assert_eq!((out.as_slice(), used), (r.4, stored.len()));
         }
-        let (mut stored, mut diffs) = (Vec::new(), Vec::new());
-        cons.code(records[2], &mut stored, &mut diffs);
-        assert_eq!((stored, diffs), (vec![8], vec![2]));
-        let (mut stored, mut diffs) = (Vec::new(), Vec::new());
-        cons.code(records[3], &mut stored, &mut diffs);
+        // T where the consensus has G: one step on from G in A C G T.
+        assert_eq!(code(records[2]), (vec![], vec![2], vec![0]));
         // The clipped N, the inserted A, no difference where it agrees.
-        assert_eq!((stored, diffs), (vec![15, 1], vec![]));
+        assert_eq!(code(records[3]), (vec![15, 1], vec![], vec![]));
         let rebuilt = Consensus::from_parts(&[0], &[10], &[6], cons.bases.clone()).unwrap();
         assert_eq!(rebuilt, cons);
         assert!(Consensus::from_parts(&[0, 0], &[10, 12], &[6, 1], vec![0; 7]).is_err());
@@ -776,6 +863,26 @@ mod tests {
                     "{r} {p}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn substitution_codes_are_a_bijection() {
+        // Transitions (A<->G, C<->T) are code 1.
+        assert_eq!(substitution_code(1, 4), 1);
+        assert_eq!(substitution_code(2, 8), 1);
+        assert_eq!(substitution_code(1, 2), 0);
+        assert_eq!(substitution_code(8, 1), 0);
+        assert_eq!(substitution_code(4, 15), 14);
+        assert_eq!(substitution_code(4, 0), 3);
+        for p in [1u8, 2, 4, 8] {
+            let mut seen = std::collections::HashSet::new();
+            for b in (0u8..16).filter(|&b| b != p) {
+                let v = substitution_code(p, b);
+                assert!(v <= 14 && seen.insert(v));
+                assert_eq!(substituted_base(p, v), Some(b));
+            }
+            assert_eq!(substituted_base(p, 15), None);
         }
     }
 

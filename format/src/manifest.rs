@@ -271,7 +271,17 @@ pub fn dataset_minor_needed(
     let derived_names = kind == KIND && !has_column(NAME);
     let coded_ref = kind == crate::schema::variants::KIND
         && has_column(crate::schema::variants::columns::REF_LEN);
-    if coded_ref {
+    // Bases against a predictor with substitution codes (15.8, 15.10).
+    let predicted_bases = kind == crate::schema::alignments::KIND
+        && matches!(
+            metadata
+                .get(crate::schema::alignments::meta::SEQ_CODING)
+                .map(String::as_str),
+            Some("consensus" | "reference")
+        );
+    if predicted_bases {
+        6
+    } else if coded_ref {
         4
     } else if clustered || derived_names {
         2

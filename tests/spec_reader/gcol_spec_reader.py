@@ -13,16 +13,19 @@ Section numbers in comments refer to spec/gcol-v1.md.
     decode_page(0x0007, "u8", n, n, b)     # one page; quality-model pages as 7.9 and 7.10
     decode_page(0x0008, "binary", n, d, b) # name-tokens pages as 7.9 and 7.11
     decode_page(0x0009, "u8", n, n, b)     # base-model pages as 7.9 and 7.12
+    decode_page(0x000A, "i32", n, 4 * n, b)  # int-model pages as 7.9 and 7.13
     variants_vcf(reader, "calls")          # a variants dataset as VCF text (14.5), REF as 14.7
     alignments_bam_records(reader, "aln")  # an alignments dataset's records in BAM's layout (15.4)
     alignments_sam(reader, "aln")          # ... as the SAM text `samtools view -h` prints (15.4)
-                                           # (bases against a consensus rebuilt and checked as 15.8 says)
+                                           # (bases against a consensus rebuilt and checked as 15.8 says,
+                                           # against a reference as 15.10 says)
     check_region_index(reader, "aln")      # the region index against the one the records give (15.5)
     alignments_region(reader, "aln", 0, s, e)  # rows overlapping a region, read through that index (15.5)
 """
 
 import bisect
 import decimal
+import hashlib
 import json
 import math
 import re
@@ -45,10 +48,11 @@ STRUCT = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", 
 INTEGER = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"}
 SIGNED = {"i8", "i16", "i32", "i64"}
 BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint", 5: "lengths", 6: "decimal",
-         7: "quality-model", 8: "name-tokens", 9: "base-model"}  # 7
+         7: "quality-model", 8: "name-tokens", 9: "base-model", 10: "int-model"}  # 7
 COMPRESSIONS = {0: None, 1: "zstd"}  # 7
-NO_ZSTD_FORM = {"quality-model", "name-tokens", "base-model"}  # 7: no zstd form; 0x0107-0x0109 are not in the registry
-READER_MINOR = 5  # 9: the minor version this reader implements
+NO_ZSTD_FORM = {"quality-model", "name-tokens", "base-model", "int-model"}  # 7: no zstd form; 0x0107-0x010A
+# are not in the registry
+READER_MINOR = 6  # 9: the minor version this reader implements
 FLAG_VALIDITY = 0x0001  # 2.4 entry flag bit 0 (1.1): the page starts with a validity section (6.5)
 U32_MAX = (1 << 32) - 1  # 10: values per page
 
@@ -209,7 +213,7 @@ def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0, ke
     compression = encoding_id >> 8
     if base is None or compression not in COMPRESSIONS or (compression and base in NO_ZSTD_FORM):
         raise GcolError("unknown_encoding", f"encoding id {encoding_id:#06x}")
-    if base in ("delta-varint", "for-bitpack", "varint") and physical not in INTEGER:
+    if base in ("delta-varint", "for-bitpack", "varint", "int-model") and physical not in INTEGER:
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if base in ("dictionary", "lengths", "name-tokens") and physical != "binary":
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
@@ -337,6 +341,8 @@ def _decode_values(base, physical, n, decoded_len, data):
         return decode_name_tokens(data, n, decoded_len)
     if base == "base-model":  # 7.12 (minor 5)
         return decode_base_model(data, n)
+    if base == "int-model":  # 7.13 (minor 6)
+        return decode_int_model(physical, n, decoded_len, data)
     if base == "for-bitpack":  # 7.3
         if len(data) < 9:
             raise GcolError("malformed_page", "short frame header")
@@ -732,6 +738,61 @@ def decode_base_model(data, n, trace=None):
     return list(out)
 
 
+# 7.13 int-model (minor 6)
+IM_FLAG_DELTA = 0x01  # 7.13 flags bit 0: the bytes are delta-varint's (7.2), else varint's (7.6)
+IM_FLAG_ORDER1 = 0x02  # 7.13 flags bit 1: a varint's first byte in the context of the previous varint's first byte
+IM_CONTINUED = 255  # 7.13: byte j >= 1 of a varint uses context 255 + j (256 ..= 264)
+IM_MAX_VARINT = 10  # 7.13 (6.3): the 10th byte of a varint MUST have its high bit clear
+
+
+def int_model_bytes(data, n, trace=None):
+    """7.13: an int-model page's flags and the varint bytes its coded stream
+    holds, one symbol per byte: (flags, bytes). With a list as `trace`, each
+    byte appends (context, byte)."""
+    def malformed(why):
+        return GcolError("malformed_page", f"int-model: {why}")
+
+    if not data:
+        raise malformed("an empty page (no flags byte)")
+    flags = data[0]
+    if flags & ~(IM_FLAG_DELTA | IM_FLAG_ORDER1):
+        raise malformed(f"unknown flag bits {flags:#04x}")
+    order1 = bool(flags & IM_FLAG_ORDER1)
+    decoder = RangeDecoder(bytes(data[1:]))
+    models = {}  # context (0 ..= 264) -> AdaptiveModel of 256 symbols, created on first use (7.9)
+    out = bytearray()
+    previous_first = 0  # the first byte of the previous varint (0 before the page's first)
+    for _ in range(n):
+        j = 0
+        while True:
+            context = (previous_first if order1 else 0) if j == 0 else IM_CONTINUED + j
+            model = models.get(context)
+            if model is None:
+                model = models[context] = AdaptiveModel(256)
+            byte = decoder.decode(model)
+            if trace is not None:
+                trace.append((context, byte))
+            out.append(byte)
+            if j == 0:
+                first = byte
+            if byte < 0x80:
+                break
+            j += 1
+            if j == IM_MAX_VARINT:
+                raise malformed(f"byte {IM_MAX_VARINT} of a varint has its high bit set")
+        previous_first = first
+    decoder.finish()
+    return flags, bytes(out)
+
+
+def decode_int_model(physical, n, decoded_len, data):
+    """7.13: an int-model page of n integers: the varint bytes of 7.6 (flag
+    bit 0 clear) or 7.2 (set) from the range coder of 7.9, then decoded as
+    that page, with all its rules (6.2, 6.3: the values' range)."""
+    flags, varints = int_model_bytes(data, n)
+    return _decode_values("delta-varint" if flags & IM_FLAG_DELTA else "varint", physical, n, decoded_len, varints)
+
+
 def _int_list(value, length):
     return (isinstance(value, list) and len(value) == length
             and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in value))
@@ -982,6 +1043,20 @@ class GcolFile:
             section = {0x0007: "7.10", 0x0008: "7.11", 0x0009: "7.12"}[encoding]
             raise GcolError("manifest_invalid", f"a minor-5 feature ({what} in column {column!r}, {section}) "
                                                 f"in a 1.{self.minor} file")
+        # 9: minor 6 adds the int-model encoding (7.9, 7.13); no zstd form
+        minor6 = [f"{ds['name']}/{c['name']}" for ds, c in self.columns
+                  for e in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else [])
+                  if e == 0x000A]
+        if minor6 and self.minor < 6:
+            raise GcolError("manifest_invalid", f"a minor-6 feature (int-model in column {minor6[0]!r}, 7.13) "
+                                                f"in a 1.{self.minor} file")
+        # 9: minor 6 also adds alignments datasets with seq_coding consensus or reference (15.8, 15.10)
+        predicted = [ds["name"] for ds in datasets if ds.get("kind") == "alignments"
+                     and (ds.get("metadata") or {}).get("seq_coding") in ("consensus", "reference")]
+        if predicted and self.minor < 6:
+            raise GcolError("manifest_invalid", f"a minor-6 feature (seq_coding "
+                                                f"{datasets[0].get('metadata', {}).get('seq_coding')!r} in alignments "
+                                                f"dataset {predicted[0]!r}, 15.8) in a 1.{self.minor} file")
         # 9: minor 4 adds a variants dataset with a ref/len column (REF coded against a reference, 14.7)
         coded_ref = [ds["name"] for ds in datasets
                      if ds.get("kind") == "variants" and any(c["name"] == "ref/len" for c in ds["columns"])]
@@ -1656,13 +1731,19 @@ def _tag_key(key: bytes, where: str) -> tuple[bytes, str]:
     return key[:2], kind
 
 
-def alignment_records(reader, dataset: str) -> list[dict]:
+def alignment_records(reader, dataset: str, reference: dict | None = None) -> list[dict]:
     """15.2, 15.3: every record of an alignments dataset as a dict of its BAM
     fields: qname, flag, ref_id, pos, mapq, cigar (u32 items), next_ref_id,
     next_pos and tlen (decoded from their mate coding), seq (4-bit codes; with `seq_coding` = `consensus`
-    rebuilt and checked as 15.8 says), quality (bytes) and tags, a list of
+    rebuilt and checked as 15.8 says, with `reference` as 15.10 says: stored bases, seq_diff offsets and
+    seq_sub substitution codes), quality (bytes) and tags, a list of
     (tag, type, value) in the record's layout order (type `Bt` for an array,
-    whose value is a list)."""
+    whose value is a list).
+
+    `reference` ({contig name: bases}, bytes) is the reference a user gives
+    for a dataset coded against a reference outside the file (15.10); it is
+    checked against `reference_contigs` before use, and not used when the
+    dataset's metadata `reference` names a dataset of the file."""
     ds = _dataset(reader, dataset)
     columns = {c["name"]: c for c in ds["columns"]}
     where = f"alignments dataset {dataset!r}"
@@ -1678,11 +1759,14 @@ def alignment_records(reader, dataset: str) -> list[dict]:
     if len(quality) != sum(rows["seq_length"]):
         raise GcolError("inconsistent", f"{where}: quality ({len(quality)}) is not the sum of seq_length "
                                         f"({sum(rows['seq_length'])})")
-    # 15.8: `seq_coding` = `consensus` stores only the bases the consensus does
-    # not predict; absent or `plain`, `seq` holds every base (15.2)
+    # 15.7, 15.8, 15.10: `seq_coding` = `consensus` or `reference` stores only the
+    # bases the consensus or the reference does not predict; absent or `plain`,
+    # `seq` holds every base (15.2)
     seq_coding = ds.get("metadata", {}).get("seq_coding")
     if seq_coding == "consensus":
         bases = consensus_bases(reader, dataset, rows)
+    elif seq_coding == "reference":
+        bases = reference_bases(reader, dataset, rows, reference)
     elif seq_coding in (None, "plain"):
         seq = bytes(reader.column_values(dataset, "seq"))
         if len(seq) != len(quality):
@@ -1690,7 +1774,8 @@ def alignment_records(reader, dataset: str) -> list[dict]:
                                             f"the sum of seq_length ({sum(rows['seq_length'])})")
         bases = [seq[o:o + length] for o, length in zip(rows["offset"], rows["seq_length"])]
     else:
-        raise GcolError("inconsistent", f"{where}: unknown seq_coding {seq_coding!r} (15.8)")
+        raise GcolError("inconsistent", f"{where}: unknown seq_coding {seq_coding!r} (15.7: plain, consensus, "
+                                        f"reference)")
     layouts = [[_tag_key(k, where) for k in bytes(v).split(b",")] if v else []
                for v in reader.column_values(dataset, "tag_layouts")]
 
@@ -1896,12 +1981,15 @@ def _expect_physical(columns, name, physical, where, list_of=None):
             raise GcolError("inconsistent", f"{where}: {name} is not a list of {list_of}")
 
 
-def consensus_segments(reader, dataset: str, num_rows: int) -> list[list[tuple[int, int, int, bytes]]]:
+def consensus_segments(reader, dataset: str, num_rows: int,
+                       num_refs: int | None = None) -> list[list[tuple[int, int, int, bytes]]]:
     """15.8: each chunk's consensus as a list of segments (ref_id, start,
     length, bases as 4-bit codes), checked: one chunk_end per chunk of 4096
     rows, rising, ending at the number of segments; lengths at least 1;
     `consensus/bases` holding the lengths' sum, each 0..3; each chunk's
-    segments sorted by (reference id, start) and not overlapping."""
+    segments sorted by (reference id, start) and not overlapping; with
+    `num_refs`, every segment on a reference of the list (0 .. num_refs - 1)
+    with a start of at least 0."""
     ds = _dataset(reader, dataset)
     columns = {c["name"]: c for c in ds["columns"]}
     where = f"alignments dataset {dataset!r}"
@@ -1927,6 +2015,10 @@ def consensus_segments(reader, dataset: str, num_rows: int) -> list[list[tuple[i
                                         f"{sum(lengths)}")
     if any(b > 3 for b in bases):
         raise GcolError("inconsistent", f"{where}: a consensus base above 3 (15.8: 0 1 2 3 for A C G T)")
+    for j, (t, start) in enumerate(zip(ref_ids, starts)):
+        if start < 0 or (num_refs is not None and not 0 <= t < num_refs):
+            raise GcolError("inconsistent", f"{where}: consensus segment {j} at ({t}, {start}) (15.8: segments "
+                                            f"name references of the list with starts >= 0)")
     out, first, at = [], 0, 0
     for k, end in enumerate(chunk_end):
         if end < first or end > len(ref_ids):
@@ -1972,67 +2064,129 @@ def _covered_pieces(segments, keys, ref_id, start, length):
 
 
 def predicted(ref_id: int, pos: int, flag: int, cigar: list[int], seq_length: int) -> bool:
-    """15.8: a record whose bases are rebuilt against the consensus: placed
+    """15.8 (and 15.10): a record whose bases are rebuilt against the predictor: placed
     (`ref_id` and `pos` at least 0), FLAG bit 4 (0x4, unmapped) clear, a
     non-empty CIGAR whose query length (M I S = X) is `seq_length` > 0."""
     return (ref_id >= 0 and pos >= 0 and not flag & 4 and bool(cigar) and seq_length > 0
             and sum(item >> 4 for item in cigar if item & 0xF in CIGAR_QUERY_OPS) == seq_length)
 
 
-def consensus_bases(reader, dataset: str, rows: dict) -> list[bytes]:
-    """15.8: every record's bases (4-bit codes) rebuilt from `seq`,
-    `seq_offset`, `seq_diff` and the chunk consensus. `rows` holds the
-    per-record columns flag, ref_id, pos, cigar (lists) and seq_length.
-    Raises `inconsistent` where a rule of 15.8 fails: seq_offset starts at 0
-    and never decreases; a record that is not predicted stores all its bases
-    and lists no offsets; seq_diff is ascending and every offset in it is an
-    M = X base a segment covers, whose stored base differs from the
-    consensus; a record uses exactly its stored bases."""
+# 15.8: substitution codes. A difference from predicted base p (index i in A C G T) to
+# A C G T (index j) is (j - i - 1) mod 4 (0, 1 or 2), to another 4-bit code b it is
+# 3 + k for b = SUBSTITUTION_OTHERS[k] (`= M R S V W Y H K D B N`, so N is 14).
+SUBSTITUTION_OTHERS = (0, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15)
+SUBSTITUTION_MAX = 3 + len(SUBSTITUTION_OTHERS) - 1  # 15.8: a code above 14 is malformed
+
+
+def substitution_code(predicted_code: int, base: int) -> int:
+    """15.8: the substitution code of 4-bit `base` where the predictor has
+    `predicted_code` (1 2 4 8 for A C G T); `base` differs from it."""
+    i = CONSENSUS_CODES.index(predicted_code)
+    if base == predicted_code:
+        raise ValueError("a base equal to the predicted one is not a difference (15.8)")
+    if base in CONSENSUS_CODES:
+        return (CONSENSUS_CODES.index(base) - i - 1) % 4
+    return 3 + SUBSTITUTION_OTHERS.index(base)
+
+
+def substituted_base(predicted_code: int, code: int) -> int | None:
+    """15.8: the 4-bit base substitution code `code` gives where the predictor
+    has `predicted_code` (1 2 4 8 for A C G T); None for a code above 14."""
+    if code <= 2:
+        return CONSENSUS_CODES[(CONSENSUS_CODES.index(predicted_code) + 1 + code) % 4]
+    if code <= SUBSTITUTION_MAX:
+        return SUBSTITUTION_OTHERS[code - 3]
+    return None
+
+
+def stored_bases(reader, dataset: str, num_rows: int) -> tuple[list[bytes], list[list[int]], list[list[int]]]:
+    """15.8 (also for 15.10): each record's stored bases (4-bit codes), its
+    `seq_diff` offsets and their `seq_sub` substitution codes. Record r's
+    stored bases start in `seq` at `seq_offset[r]` and end where the next
+    record's start (the last's at the end of `seq`); `seq_sub` holds one code
+    per `seq_diff/item` value, aligned with it. Raises `inconsistent` when a
+    column is missing, has another type or number of rows or values, a
+    `seq_diff` row or a `seq_sub` value is null, or `seq_offset` does not
+    start at 0, decreases, or passes the end of `seq`."""
     ds = _dataset(reader, dataset)
     columns = {c["name"]: c for c in ds["columns"]}
     where = f"alignments dataset {dataset!r}"
     _expect_physical(columns, "seq", "u8", where)
     _expect_physical(columns, "seq_offset", "u64", where)
     _expect_physical(columns, "seq_diff", "u64", where, list_of={"u8", "u16", "u32", "u64"})
-    n = len(rows["flag"])
+    _expect_physical(columns, "seq_sub", "u8", where)
     seq = bytes(reader.column_values(dataset, "seq"))
     seq_offset = reader.column_values(dataset, "seq_offset")
     seq_diff = reader.list_values(dataset, "seq_diff")
+    seq_sub = reader.column_values(dataset, "seq_sub")
     for name, values in (("seq_offset", seq_offset), ("seq_diff", seq_diff)):
-        if len(values) != n:
-            raise GcolError("inconsistent", f"{where}: column {name} has {len(values)} rows, not {n}")
-    bounds = seq_offset + [len(seq)]  # record r stores seq[bounds[r] .. bounds[r + 1]]
-    if bounds[0] != 0 or any(a > b for a, b in zip(bounds, bounds[1:])):
-        raise GcolError("inconsistent", f"{where}: seq_offset {seq_offset[:20]}{'...' if n > 20 else ''} for "
-                                        f"{len(seq)} stored bases (15.8: seq_offset rises from 0 to the end of seq)")
-    chunks = consensus_segments(reader, dataset, n)
-    keys = [[segment[:2] for segment in segments] for segments in chunks]
-    out = []
-    for r in range(n):
-        stored, diffs = seq[bounds[r]:bounds[r + 1]], seq_diff[r]
-        ref_id, pos, flag, cigar, length = (rows[name][r] for name in ("ref_id", "pos", "flag", "cigar",
-                                                                       "seq_length"))
+        if len(values) != num_rows:
+            raise GcolError("inconsistent", f"{where}: column {name} has {len(values)} rows, not {num_rows}")
+    for r, diffs in enumerate(seq_diff):
         if diffs is None:
             raise GcolError("inconsistent", f"{where}: row {r}: seq_diff is null")
+    listed = sum(len(diffs) for diffs in seq_diff)
+    if len(seq_sub) != listed or None in seq_sub:
+        raise GcolError("inconsistent", f"{where}: seq_sub holds {len(seq_sub)} values"
+                                        f"{' (some null)' if None in seq_sub else ''}, seq_diff lists {listed} "
+                                        f"offsets (15.8: one code per seq_diff/item value, aligned with it)")
+    bounds = seq_offset + [len(seq)]  # record r stores seq[bounds[r] .. bounds[r + 1]]
+    # with no rows, seq holds nothing (bounds is [len(seq)])
+    if bounds[0] != 0 or any(a > b for a, b in zip(bounds, bounds[1:])):
+        raise GcolError("inconsistent", f"{where}: seq_offset {seq_offset[:20]}{'...' if num_rows > 20 else ''} "
+                                        f"for {len(seq)} stored bases (15.8: seq_offset rises from 0, never "
+                                        f"decreasing, within seq)")
+    subs, at = [], 0
+    for diffs in seq_diff:
+        subs.append(seq_sub[at:at + len(diffs)])
+        at += len(diffs)
+    return [seq[bounds[r]:bounds[r + 1]] for r in range(num_rows)], seq_diff, subs
+
+
+def predicted_bases(rows: dict, stored: list[bytes], seq_diff: list[list[int]], seq_sub: list[list[int]],
+                    pieces, covers: str, where: str) -> list[bytes]:
+    """15.8, 15.10: every record's bases (4-bit codes) rebuilt from its stored
+    bases, `seq_diff` offsets and `seq_sub` codes against a predictor. `rows`
+    holds the per-record columns flag, ref_id, pos, cigar (lists) and
+    seq_length; `pieces(r, ref_id, start, length)` cuts the reference run
+    start .. start + length of record r into (piece start, piece end,
+    predicted 4-bit codes or None where nothing covers it). `covers` ("a
+    consensus segment", "the reference") names the predictor in errors.
+
+    A covered M = X base is the predicted one, or where its query offset is
+    listed the base its substitution code gives; an uncovered one, and I and
+    S bases, are the next stored bases. Raises `inconsistent` where a rule of
+    15.8 fails: a record that is not predicted stores all its bases and lists
+    no offsets; seq_diff is strictly rising and every offset in it is an
+    M = X base the predictor covers; a substitution code is at most 14; a
+    record uses exactly its stored bases."""
+    out = []
+    for r in range(len(stored)):
+        own, diffs, subs = stored[r], seq_diff[r], seq_sub[r]
+        ref_id, pos, flag, cigar, length = (rows[name][r] for name in ("ref_id", "pos", "flag", "cigar",
+                                                                       "seq_length"))
         if any(b <= a for a, b in zip(diffs, diffs[1:])):
-            raise GcolError("inconsistent", f"{where}: row {r}: seq_diff {diffs} is not ascending (15.8)")
+            raise GcolError("inconsistent", f"{where}: row {r}: seq_diff {diffs} is not strictly rising (15.8)")
         if not predicted(ref_id, pos, flag, cigar, length):
-            if diffs or len(stored) != length:
-                raise GcolError("inconsistent", f"{where}: row {r}: not predicted, yet {len(stored)} stored bases "
+            if diffs or len(own) != length:
+                raise GcolError("inconsistent", f"{where}: row {r}: not predicted, yet {len(own)} stored bases "
                                                 f"for seq_length {length} and seq_diff {diffs} (15.8: it stores "
                                                 f"all its bases and lists no offsets)")
-            out.append(stored)
+            out.append(own)
             continue
-        segments, chunk_keys = chunks[r // CONSENSUS_CHUNK], keys[r // CONSENSUS_CHUNK]
         bases, used, d = bytearray(), 0, 0  # d: the next offset of seq_diff
 
         def take(count):
             nonlocal used
-            if used + count > len(stored):
-                raise GcolError("inconsistent", f"{where}: row {r}: needs more than its {len(stored)} stored bases "
+            if used + count > len(own):
+                raise GcolError("inconsistent", f"{where}: row {r}: needs more than its {len(own)} stored bases "
                                                 f"(15.8: a record uses exactly its stored bases)")
             used += count
-            return stored[used - count:used]
+            return own[used - count:used]
+
+        def not_covered(offset):
+            return GcolError("inconsistent", f"{where}: row {r}: query offset {offset} in seq_diff is not an "
+                                             f"M = X base {covers} covers (15.8)")
 
         p = pos
         for item in cigar:
@@ -2040,21 +2194,20 @@ def consensus_bases(reader, dataset: str, rows: dict) -> list[bytes]:
             if op > 8:
                 raise GcolError("inconsistent", f"{where}: row {r}: CIGAR op {op} (15.2: 0..8)")
             if op in CIGAR_MATCH_OPS:
-                for a, b, segment in _covered_pieces(segments, chunk_keys, ref_id, p, count):
+                for a, b, codes in pieces(r, ref_id, p, count):
                     q = len(bases)  # query offset of reference position a
-                    if segment is None:
+                    if codes is None:
                         bases += take(b - a)
                         continue
                     if d < len(diffs) and diffs[d] < q:
-                        raise GcolError("inconsistent", f"{where}: row {r}: query offset {diffs[d]} in seq_diff "
-                                                        f"is not an M = X base a consensus segment covers (15.8)")
-                    bases += segment[3][a - segment[1]:b - segment[1]]
+                        raise not_covered(diffs[d])
+                    bases += codes
                     while d < len(diffs) and diffs[d] < q + b - a:
-                        base = take(1)[0]
-                        if base == bases[diffs[d]]:
+                        base = substituted_base(bases[diffs[d]], subs[d])
+                        if base is None:
                             raise GcolError("inconsistent", f"{where}: row {r}: query offset {diffs[d]} in "
-                                                            f"seq_diff stores the consensus base {base} (15.8: "
-                                                            f"a listed base differs from the consensus)")
+                                                            f"seq_diff has substitution code {subs[d]} (15.8: a "
+                                                            f"code above {SUBSTITUTION_MAX} is malformed)")
                         bases[diffs[d]] = base
                         d += 1
                 p += count
@@ -2063,16 +2216,184 @@ def consensus_bases(reader, dataset: str, rows: dict) -> list[bytes]:
             elif op in (2, 3):  # D N
                 p += count
             if d < len(diffs) and diffs[d] < len(bases):
-                raise GcolError("inconsistent", f"{where}: row {r}: query offset {diffs[d]} in seq_diff is not "
-                                                f"an M = X base a consensus segment covers (15.8)")
+                raise not_covered(diffs[d])
         if d < len(diffs):
-            raise GcolError("inconsistent", f"{where}: row {r}: query offset {diffs[d]} in seq_diff is not "
-                                            f"an M = X base a consensus segment covers (15.8)")
-        if used != len(stored):
-            raise GcolError("inconsistent", f"{where}: row {r}: uses {used} of its {len(stored)} stored bases "
+            raise not_covered(diffs[d])
+        if used != len(own):
+            raise GcolError("inconsistent", f"{where}: row {r}: uses {used} of its {len(own)} stored bases "
                                             f"(15.8: exactly its stored bases)")
         out.append(bytes(bases))
     return out
+
+
+def consensus_bases(reader, dataset: str, rows: dict) -> list[bytes]:
+    """15.8: every record's bases (4-bit codes) rebuilt from `seq`,
+    `seq_offset`, `seq_diff`, `seq_sub` and the chunk consensus. `rows` holds the
+    per-record columns flag, ref_id, pos, cigar (lists) and seq_length.
+    Raises `inconsistent` where a rule of 15.8 fails (stored_bases(),
+    consensus_segments(), predicted_bases())."""
+    n = len(rows["flag"])
+    stored, seq_diff, seq_sub = stored_bases(reader, dataset, n)
+    chunks = consensus_segments(reader, dataset, n, len(reader.column_values(dataset, "ref_name")))
+    keys = [[segment[:2] for segment in segments] for segments in chunks]
+
+    def pieces(r, ref_id, start, length):
+        k = r // CONSENSUS_CHUNK
+        for a, b, segment in _covered_pieces(chunks[k], keys[k], ref_id, start, length):
+            yield a, b, None if segment is None else segment[3][a - segment[1]:b - segment[1]]
+    return predicted_bases(rows, stored, seq_diff, seq_sub, pieces, "a consensus segment",
+                           f"alignments dataset {dataset!r}")
+
+
+# 15.10: bases against a reference
+REFERENCE_CODES = {ord("A"): 1, ord("C"): 2, ord("G"): 4, ord("T"): 8}  # 15.10: a covered base's 4-bit code
+
+
+def parse_reference_contigs(text: str, where: str) -> list[tuple[bytes, int, str]]:
+    """15.10 (14.7): `reference_contigs` as (name, length, MD5) per line:
+    name (at least one byte), TAB, length (decimal digits), TAB, MD5 (32
+    lower-case hex digits), LF; every line ends in LF (the empty string is
+    no line) and no name appears twice. Raises `inconsistent:ref` on
+    anything else."""
+    if not isinstance(text, str):
+        raise GcolError("inconsistent:ref", f"{where}: reference_contigs is not a string")
+    if text and not text.endswith("\n"):
+        raise GcolError("inconsistent:ref", f"{where}: reference_contigs does not end its last line with LF")
+    out = []
+    for line in text.split("\n")[:-1]:
+        match = re.fullmatch(r"([^\t]+)\t([0-9]+)\t([0-9a-f]{32})", line, flags=re.ASCII)
+        if match is None:
+            raise GcolError("inconsistent:ref", f"{where}: reference_contigs line {line!r} is not name, TAB, "
+                                                f"length, TAB, MD5 (lower-case hex) (15.10)")
+        out.append((match.group(1).encode(), int(match.group(2)), match.group(3)))
+    names = [name for name, _, _ in out]
+    if len(set(names)) != len(names):
+        raise GcolError("inconsistent:ref", f"{where}: reference_contigs lists a contig twice (15.10: no name "
+                                            f"appears twice)")
+    return out
+
+
+def reference_link(reader, dataset: str, rows: dict, reference: dict | None = None) -> dict[bytes, bytes]:
+    """15.10: the contigs a dataset with `seq_coding` = `reference` predicts
+    from: {name: upper-cased bases} for each contig `reference_contigs` lists
+    (an absent key lists nothing).
+
+    Corruption (`inconsistent:ref`) however the reference is given: no
+    `reference_source`; a `reference_contigs` line not of the form
+    parse_reference_contigs() checks, or a name listed twice; a listed
+    contig that is not in the reference list, or whose listed length is not
+    its `ref_length` (that of every reference of that name).
+
+    With metadata `reference`, contig `name` is the first record of that name
+    (12.2) in the `sequences` dataset it names, and a user's `reference` is
+    not used; corruption: no such dataset, a listed contig the dataset lacks
+    or holds at another length or MD5 (of its upper-cased bases, an RNA
+    record's with U). Without it, the user's `reference` ({name: bases});
+    each listed contig a predicted record lies on must be there with the
+    listed length and MD5 (of its upper-cased bases), else
+    `inconsistent:ref`; with none given, `unsupported`, naming
+    `reference_source`, when some predicted record lies on a listed contig."""
+    ds = _dataset(reader, dataset)
+    metadata = ds.get("metadata") or {}
+    where = f"alignments dataset {dataset!r}"
+    if "reference_source" not in metadata:
+        raise GcolError("inconsistent:ref", f"{where}: seq_coding reference without reference_source (15.10)")
+    listed = parse_reference_contigs(metadata.get("reference_contigs", ""), where)
+    ref_names = [bytes(name) for name in reader.column_values(dataset, "ref_name")]
+    ref_lengths = reader.column_values(dataset, "ref_length")
+    if len(ref_lengths) != len(ref_names):
+        raise GcolError("inconsistent", f"{where}: {len(ref_names)} ref_name and {len(ref_lengths)} ref_length "
+                                        f"values (15.1: one reference list)")
+    for name, length, _ in listed:
+        shown = name.decode(errors="replace")
+        if name not in ref_names:
+            raise GcolError("inconsistent:ref", f"{where}: reference_contigs lists {shown!r}, which is not in the "
+                                                f"reference list (15.10)")
+        for t in (t for t, ref_name in enumerate(ref_names) if ref_name == name):
+            if ref_lengths[t] != length:
+                raise GcolError("inconsistent:ref", f"{where}: reference_contigs lists {shown!r} of {length} bases, "
+                                                    f"the reference list gives reference {t} ref_length "
+                                                    f"{ref_lengths[t]} (15.10: the listed length is its ref_length)")
+    contigs = {}
+    if "reference" in metadata:  # 15.10: a reference from the user is then not used
+        target_name = metadata["reference"]
+        target = next((d for d in reader.datasets if d["name"] == target_name), None)
+        if target is None or target.get("kind") != "sequences":
+            raise GcolError("inconsistent:ref", f"{where}: metadata reference {target_name!r} names no sequences "
+                                                f"dataset of the file (15.10)")
+        held = {}  # name -> upper-cased bases of the first record of that name (12.2)
+        for name, text in zip(record_names(reader, target_name), records_text(reader, target_name)):
+            held.setdefault(name, text.encode("ascii").upper())  # ASCII letters only change
+        for name, length, md5 in listed:
+            shown = name.decode(errors="replace")
+            bases = held.get(name)
+            if bases is None:
+                raise GcolError("inconsistent:ref", f"{where}: reference_contigs lists {shown!r}, which reference "
+                                                    f"{target_name!r} lacks (15.10)")
+            if len(bases) != length:
+                raise GcolError("inconsistent:ref", f"{where}: reference_contigs lists {shown!r} of {length} bases, "
+                                                    f"reference {target_name!r} holds {len(bases)} (15.10)")
+            if hashlib.md5(bases).hexdigest() != md5:
+                raise GcolError("inconsistent:ref", f"{where}: reference_contigs gives {shown!r} the MD5 {md5}, "
+                                                    f"reference {target_name!r} has {hashlib.md5(bases).hexdigest()} "
+                                                    f"(15.10)")
+            contigs[name] = bases
+        return contigs
+    used = {ref_names[t] for t, p, f, c, n in zip(*(rows[k] for k in ("ref_id", "pos", "flag", "cigar",
+                                                                      "seq_length")))
+            if predicted(t, p, f, c, n) and t < len(ref_names)}
+    for name, length, md5 in listed:
+        if name not in used:
+            continue  # 15.10: a reader checks each listed contig it decodes bases against
+        shown = name.decode(errors="replace")
+        if reference is None:
+            raise GcolError("unsupported", f"{where}: its bases are coded against a reference outside the file "
+                                           f"({metadata['reference_source']!r}); give it to read them (15.10)")
+        bases = reference.get(name)
+        if bases is None:
+            raise GcolError("inconsistent:ref", f"{where}: the reference given has no contig {shown!r} (15.10)")
+        bases = bytes(bases).upper()
+        if len(bases) != length or hashlib.md5(bases).hexdigest() != md5:
+            raise GcolError("inconsistent:ref", f"{where}: the reference given has {shown!r} of {len(bases)} bases, "
+                                                f"MD5 {hashlib.md5(bases).hexdigest()}; reference_contigs lists "
+                                                f"{length} bases, MD5 {md5} (15.10)")
+        contigs[name] = bases
+    return contigs
+
+
+def reference_bases(reader, dataset: str, rows: dict, reference: dict | None = None) -> list[bytes]:
+    """15.10: every record's bases (4-bit codes) rebuilt from `seq`,
+    `seq_offset`, `seq_diff` and `seq_sub` (as 15.8) against a reference: a
+    base at position p of reference r is covered, and predicted as 1 2 4 8
+    for A C G T, when contig `ref_name[r]` is listed in `reference_contigs`,
+    p is below its length and its upper-cased base there is A, C, G or T (an
+    RNA record's U covers nothing). The dataset has no `consensus/*` columns
+    (`inconsistent`); the reference is checked as reference_link() says.
+    `rows` as for consensus_bases()."""
+    ds = _dataset(reader, dataset)
+    where = f"alignments dataset {dataset!r}"
+    extra = [c["name"] for c in ds["columns"] if c["name"].startswith("consensus/")]
+    if extra:
+        raise GcolError("inconsistent", f"{where}: seq_coding reference with column {extra[0]} (15.10: no "
+                                        f"consensus/* columns)")
+    n = len(rows["flag"])
+    contigs = reference_link(reader, dataset, rows, reference)
+    stored, seq_diff, seq_sub = stored_bases(reader, dataset, n)
+    codes = {}  # ref_id -> each position's predicted code, 0 where not covered
+    for t, name in enumerate(bytes(v) for v in reader.column_values(dataset, "ref_name")):
+        if name in contigs:
+            codes[t] = bytes(REFERENCE_CODES.get(b, 0) for b in contigs[name])
+
+    def pieces(r, ref_id, start, length):
+        contig, at, end = codes.get(ref_id, b""), start, start + length
+        while at < end:
+            covered = at < len(contig) and contig[at] != 0
+            b = at + 1
+            while b < end and (b < len(contig) and contig[b] != 0) == covered:
+                b += 1
+            yield at, b, contig[at:b] if covered else None
+            at = b
+    return predicted_bases(rows, stored, seq_diff, seq_sub, pieces, "the reference", where)
 
 
 def _bam_tag(tag: bytes, kind: str, value) -> bytes:
@@ -2109,10 +2430,11 @@ def bam_record(record: dict) -> bytes:
     return bytes(out)
 
 
-def alignments_bam_records(reader, dataset: str) -> list[bytes]:
+def alignments_bam_records(reader, dataset: str, reference: dict | None = None) -> list[bytes]:
     """15.4: every record of an alignments dataset in BAM's binary layout (as
-    BAM output writes it, without the 4-byte block size), `bin` computed (15.2)."""
-    return [bam_record(record) for record in alignment_records(reader, dataset)]
+    BAM output writes it, without the 4-byte block size), `bin` computed (15.2).
+    `reference` as for alignment_records()."""
+    return [bam_record(record) for record in alignment_records(reader, dataset, reference)]
 
 
 def percent_g(x: float) -> str:
@@ -2168,13 +2490,13 @@ def sam_header(reader, dataset: str) -> bytes:
     return text
 
 
-def alignments_sam(reader, dataset: str) -> bytes:
+def alignments_sam(reader, dataset: str, reference: dict | None = None) -> bytes:
     """15.4: the SAM text `samtools view -h` prints (without its @PG line):
-    sam_header() and one line per record."""
+    sam_header() and one line per record. `reference` as for alignment_records()."""
     names = [bytes(name) for name in reader.column_values(dataset, "ref_name")]
     where = f"alignments dataset {dataset!r}"
 
-    def reference(ref_id, r):
+    def reference_name(ref_id, r):
         if ref_id < 0:
             return b"*"
         if ref_id >= len(names):
@@ -2182,17 +2504,17 @@ def alignments_sam(reader, dataset: str) -> bytes:
         return names[ref_id]
 
     out = bytearray(sam_header(reader, dataset))
-    for r, rec in enumerate(alignment_records(reader, dataset)):
+    for r, rec in enumerate(alignment_records(reader, dataset, reference)):
         cigar = b""
         for item in rec["cigar"]:
             if item & 0xF >= len(CIGAR_OPS):
                 raise GcolError("inconsistent", f"{where}: row {r}: CIGAR op {item & 0xF} (15.2: 0..8)")
             cigar += b"%d" % (item >> 4) + CIGAR_OPS[item & 0xF:(item & 0xF) + 1]
-        rname = reference(rec["ref_id"], r)
+        rname = reference_name(rec["ref_id"], r)
         if rec["next_ref_id"] >= 0 and rec["next_ref_id"] == rec["ref_id"]:
             rnext = b"="
         else:
-            rnext = reference(rec["next_ref_id"], r)
+            rnext = reference_name(rec["next_ref_id"], r)
         seq, quality = rec["seq"], rec["quality"]
         if any(code > 15 for code in seq):
             raise GcolError("inconsistent", f"{where}: row {r}: a base code above 15 (15.2)")

@@ -564,6 +564,65 @@ fn alignments() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// `int-model` pages (spec 7.13) of every integer type, one flags choice
+/// each (the encoder keeps the smallest of the four): rising positions
+/// (delta), alternating flags (order 1), small signed values, extremes.
+fn int_model() -> Vec<u8> {
+    use gcol_format::encoding::Encoding;
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let d = w
+        .add_dataset(DatasetSpec::new("ints", "table"))
+        .expect("dataset");
+    let spec = |name: &str, physical: PhysicalType| {
+        ColumnSpec::new(name, physical, "int")
+            .encoding(Encoding::int_model())
+            .fixed_encoding()
+            .page_bytes(1 << 16)
+    };
+    let n = 300usize;
+    // Rising positions with gaps of 1..40: delta bytes win.
+    let pos: Vec<i32> = (0..n as i32)
+        .scan(1000, |p, i| {
+            *p += 1 + (i * 37 % 40);
+            Some(*p)
+        })
+        .collect();
+    // SAM flags of pairs, 99 147 83 163 in turn: order 1 wins.
+    let flags: Vec<u16> = (0..n).map(|i| [99u16, 147, 83, 163][i % 4]).collect();
+    // Small signed values around 0, and the i8 extremes.
+    let mut small: Vec<i8> = (0..n as i32).map(|i| ((i * 7919) % 7 - 3) as i8).collect();
+    small[10] = i8::MIN;
+    small[11] = i8::MAX;
+    // Random u64 values of 10-byte varints (bit 63 set): no order to learn.
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let big: Vec<u64> = (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x | 1 << 63
+        })
+        .collect();
+    let c = w
+        .add_column(d, spec("pos", PhysicalType::I32))
+        .expect("pos");
+    w.push(c, &pos).expect("push");
+    let c = w
+        .add_column(d, spec("flag", PhysicalType::U16))
+        .expect("flag");
+    w.push(c, &flags).expect("push");
+    let c = w
+        .add_column(d, spec("small", PhysicalType::I8))
+        .expect("small");
+    w.push(c, &small).expect("push");
+    let c = w
+        .add_column(d, spec("big", PhysicalType::U64))
+        .expect("big");
+    w.push(c, &big).expect("push");
+    w.set_num_rows(d, n as u64).expect("rows");
+    w.finish().expect("finish")
+}
+
 /// A reference and the alignments of `alignments.sam` with their bases
 /// coded against it (spec 15.10).
 fn alignments_ref() -> Vec<u8> {
@@ -660,12 +719,17 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ),
         (
             "alignments.gcol",
-            "alignments (15) of inputs/alignments.sam (`samtools view -h` of it: inputs/alignments_view.sam): two references, mates with RNEXT `=` and another reference, CIGARs with I, D, N, S, H and P, QUAL `*` with and without SEQ, `=` and N bases, lower case read as upper case, unmapped records without RNAME, tags of every type (A, c, C, s, S, i, I, f, Z, H and arrays of each subtype, an empty array), one tag in two types (NM as C and S) and records without tags; qualities in `quality-model` pages, names in `name-tokens` or zstd text",
+            "alignments (15) of inputs/alignments.sam (`samtools view -h` of it: inputs/alignments_view.sam): two references, mates with RNEXT `=` and another reference, CIGARs with I, D, N, S, H and P, QUAL `*` with and without SEQ, `=` and N bases, lower case read as upper case, unmapped records without RNAME, tags of every type (A, c, C, s, S, i, I, f, Z, H and arrays of each subtype, an empty array), one tag in two types (NM as C and S) and records without tags; qualities in `quality-model` pages, names in `name-tokens` or zstd text; bases against each chunk's consensus (15.8) with substitution codes in `seq_sub`; integer columns in `int-model` (7.13) or zstd pages, whichever is smaller (format 1.6)",
             alignments(),
         ),
         (
+            "int_model.gcol",
+            "format 1.6 `int-model` pages (7.13), one per column of 300 values: rising i32 positions (delta-varint bytes), u16 SAM flags 99 147 83 163 in turn (order 1), small i8 values with -128 and 127 (delta bytes), random u64 values with bit 63 set (10-byte varints)",
+            int_model(),
+        ),
+        (
             "alignments_ref.gcol",
-            "alignments (15.10) of inputs/alignments.sam with bases coded against the sequences dataset `ref` of inputs/alignments_ref.fa (expected records: inputs/alignments_view.sam): covered bases that match, a difference, an `=` and an N base at covered positions (stored as differences), a covered position whose reference base is N (stored), soft-masked reference bases (read as upper case), I and S bases (stored), and reference chr2, which the FASTA lacks (its record stores every base); the reference link metadata with the MD5 of chr1",
+            "alignments (15.10) of inputs/alignments.sam with bases coded against the sequences dataset `ref` of inputs/alignments_ref.fa (expected records: inputs/alignments_view.sam): covered bases that match, differences with substitution codes (`seq_sub`), an `=` and an N base at covered positions (listed with codes 3 and 14), a covered position whose reference base is N (stored), soft-masked reference bases (read as upper case), I and S bases (stored), and reference chr2, which the FASTA lacks (its record stores every base); the reference link metadata with the MD5 of chr1",
             alignments_ref(),
         ),
         (

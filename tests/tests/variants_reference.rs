@@ -332,6 +332,6 @@ fn bad_references_are_refused_with_a_reason() {
     let e = attempt(vec![vcf.clone()], vcf.clone());
     assert!(e.contains("is not FASTA"), "{e}");
     let e = attempt(vec![dir.join("ce.fa")], dir.join("ce.fa"));
-    assert!(e.contains("VCF, BCF and CRAM inputs"), "{e}");
+    assert!(e.contains("VCF, BCF, SAM, BAM and CRAM inputs"), "{e}");
     assert!(!out.exists(), "nothing is left behind");
 }

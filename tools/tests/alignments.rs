@@ -483,3 +483,50 @@ fn bad_alignment_input_names_file_record_and_field() {
     assert_eq!(o.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&o.stderr).contains("truncated"));
 }
+
+/// A CIGAR of more than 65,535 operations (BAM keeps it in a CG:B:I tag,
+/// SAM spec 4.2.2): from SAM and from samtools' BAM, viewed as samtools
+/// views it (the CIGAR, no CG tag) and exported to the same BAM bytes.
+#[test]
+fn long_cigars_round_trip_through_cg() {
+    if !gcol_tests::have_tool("samtools", "long_cigars_round_trip_through_cg") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let n = 35_000;
+    let bases = "ACGT".repeat(n / 2 + 1);
+    let seq: String = bases.chars().take(2 * n).collect();
+    let sam = dir.path().join("long.sam");
+    let text = format!(
+        "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr1\tLN:200000\n\
+         a\t0\tchr1\t50\t60\t4M\t*\t0\t0\tACGT\t*\tNM:i:0\n\
+         long\t0\tchr1\t101\t60\t{}\t*\t0\t0\t{seq}\t*\tNM:i:7\tXX:Z:after\n\
+         b\t16\tchr1\t300\t60\t5M\t*\t0\t0\tACGTA\tIIIII\n",
+        "1M1I".repeat(n)
+    );
+    std::fs::write(&sam, text).unwrap();
+    let bam = dir.path().join("long.bam");
+    samtools(&["view", "-b", "-o", s(&bam), s(&sam)]);
+    for input in [&sam, &bam] {
+        let theirs = samtools(&["view", "--no-PG", "-h", s(input)]);
+        let out = dir.path().join("long.gcol");
+        ok(gcol(&["convert", s(input), "-o", s(&out), "-q"]), "convert");
+        ok(gcol(&["verify", "--deep", s(&out)]), "verify");
+        assert!(ok(gcol(&["view", "-h", s(&out)]), "view") == theirs);
+        let back = dir.path().join("back.bam");
+        ok(gcol(&["view", "-b", "-o", s(&back), s(&out)]), "view -b");
+        assert!(samtools(&["view", "--no-PG", "-h", s(&back)]) == theirs);
+        let inflate = |p: &Path| {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(
+                &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(p).unwrap()),
+                &mut v,
+            )
+            .unwrap();
+            v
+        };
+        if input == &bam {
+            assert!(inflate(&back) == inflate(&bam), "BAM bytes differ");
+        }
+    }
+}

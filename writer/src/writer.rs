@@ -433,6 +433,11 @@ impl ColumnSpec {
         }
     }
 
+    /// The physical type of the values.
+    pub fn physical(&self) -> PhysicalType {
+        self.physical
+    }
+
     /// Also try `encoding` for every page and keep the smaller page.
     pub fn or_encoding(mut self, encoding: Encoding) -> ColumnSpec {
         self.alternative = Some(encoding);

@@ -22,6 +22,7 @@ pub mod decimal;
 mod delta_varint;
 mod dictionary;
 pub mod for_bitpack;
+pub mod int_model;
 mod integers;
 mod lengths;
 pub mod name_tokens;
@@ -63,6 +64,8 @@ pub enum BaseEncoding {
     /// Packed 2-bit bases through an order-k context model (spec 7.12;
     /// format 1.5). Never wrapped in zstd.
     BaseModel,
+    /// `int-model` (0x0A, format 1.6).
+    IntModel,
 }
 
 /// Compression wrapped around a base encoding.
@@ -108,10 +111,12 @@ pub mod ids {
     pub const NAME_TOKENS: u16 = 0x0008;
     /// `base-model` (format 1.5; no zstd form).
     pub const BASE_MODEL: u16 = 0x0009;
+    /// `int-model` (format 1.6; no zstd form).
+    pub const INT_MODEL: u16 = 0x000A;
     /// High byte for zstd compression.
     pub const ZSTD: u16 = 0x0100;
     /// Every id in the v1 registry, ascending.
-    pub const ALL: [u16; 17] = [
+    pub const ALL: [u16; 18] = [
         PLAIN,
         DELTA_VARINT,
         FOR_BITPACK,
@@ -122,6 +127,7 @@ pub mod ids {
         QUALITY_MODEL,
         NAME_TOKENS,
         BASE_MODEL,
+        INT_MODEL,
         ZSTD | PLAIN,
         ZSTD | DELTA_VARINT,
         ZSTD | FOR_BITPACK,
@@ -137,6 +143,7 @@ pub mod ids {
             LENGTHS => 2,
             DECIMAL => 3,
             QUALITY_MODEL | NAME_TOKENS | BASE_MODEL => 5,
+            INT_MODEL => 6,
             _ => 0,
         }
     }
@@ -155,6 +162,7 @@ impl BaseEncoding {
             BaseEncoding::QualityModel => ids::QUALITY_MODEL,
             BaseEncoding::NameTokens => ids::NAME_TOKENS,
             BaseEncoding::BaseModel => ids::BASE_MODEL,
+            BaseEncoding::IntModel => ids::INT_MODEL,
         }
     }
 
@@ -170,6 +178,7 @@ impl BaseEncoding {
             BaseEncoding::QualityModel => "quality-model",
             BaseEncoding::NameTokens => "name-tokens",
             BaseEncoding::BaseModel => "base-model",
+            BaseEncoding::IntModel => "int-model",
         }
     }
 
@@ -177,9 +186,10 @@ impl BaseEncoding {
     pub fn applies_to(self, physical: PhysicalType) -> bool {
         match self {
             BaseEncoding::Plain => true,
-            BaseEncoding::DeltaVarint | BaseEncoding::ForBitpack | BaseEncoding::Varint => {
-                physical.is_integer()
-            }
+            BaseEncoding::DeltaVarint
+            | BaseEncoding::ForBitpack
+            | BaseEncoding::Varint
+            | BaseEncoding::IntModel => physical.is_integer(),
             BaseEncoding::Dictionary | BaseEncoding::Lengths => physical == PhysicalType::Binary,
             BaseEncoding::Decimal => matches!(physical, PhysicalType::F32 | PhysicalType::F64),
             BaseEncoding::QualityModel | BaseEncoding::BaseModel => physical == PhysicalType::U8,
@@ -191,7 +201,10 @@ impl BaseEncoding {
     pub fn is_entropy_coded(self) -> bool {
         matches!(
             self,
-            BaseEncoding::QualityModel | BaseEncoding::NameTokens | BaseEncoding::BaseModel
+            BaseEncoding::QualityModel
+                | BaseEncoding::NameTokens
+                | BaseEncoding::BaseModel
+                | BaseEncoding::IntModel
         )
     }
 }
@@ -267,6 +280,14 @@ impl Encoding {
         }
     }
 
+    /// `int-model` (integers; spec 7.13, format 1.6).
+    pub fn int_model() -> Encoding {
+        Encoding {
+            base: BaseEncoding::IntModel,
+            compression: Compression::None,
+        }
+    }
+
     /// `name-tokens` (binary; spec 7.11, format 1.5).
     pub fn name_tokens() -> Encoding {
         Encoding {
@@ -309,6 +330,7 @@ impl Encoding {
             7 => BaseEncoding::QualityModel,
             8 => BaseEncoding::NameTokens,
             9 => BaseEncoding::BaseModel,
+            10 => BaseEncoding::IntModel,
             _ => return Err(Error::UnknownEncoding { id }),
         };
         let compression = match id >> 8 {
@@ -414,6 +436,7 @@ fn encode_base(
         }
         BaseEncoding::NameTokens => out.extend(name_tokens::encode(decoded, num_values as usize)?),
         BaseEncoding::BaseModel => out.extend(base_model::encode(decoded, base_model::DEFAULT)?),
+        BaseEncoding::IntModel => out.extend(int_model::encode(physical, decoded)),
     }
     Ok(())
 }
@@ -597,6 +620,7 @@ fn decode_base(
         BaseEncoding::QualityModel => quality_model::decode(num_values, inner)?,
         BaseEncoding::NameTokens => name_tokens::decode(num_values, values_len, inner)?,
         BaseEncoding::BaseModel => base_model::decode(num_values, inner)?,
+        BaseEncoding::IntModel => int_model::decode(physical, num_values, inner)?,
     };
     if owned.len() != values_len as usize {
         return Err(Error::DecodedLengthMismatch {

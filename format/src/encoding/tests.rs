@@ -247,7 +247,9 @@ fn varint_hand_vector() {
 
 #[test]
 fn unknown_ids() {
-    for id in [0x000Au16, 0x0107, 0x0108, 0x0109, 0x0200, 0xFFFF, 0x01FF] {
+    for id in [
+        0x000Bu16, 0x0107, 0x0108, 0x0109, 0x010A, 0x0200, 0xFFFF, 0x01FF,
+    ] {
         assert!(
             matches!(decode_page(id, PhysicalType::U8, 0, 0, &[]), Err(Error::UnknownEncoding { id: found }) if found == id)
         );

@@ -69,6 +69,9 @@ pub mod columns {
     pub const SEQ_DIFF: &str = "seq_diff";
     /// Items of [`SEQ_DIFF`].
     pub const SEQ_DIFF_ITEM: &str = "seq_diff/item";
+    /// Per listed difference (aligned with [`SEQ_DIFF_ITEM`]): the base as a
+    /// substitution code against the predicted base (spec 15.8).
+    pub const SEQ_SUB: &str = "seq_sub";
     /// Consensus coding: per chunk of rows, the end of its segments.
     pub const CONSENSUS_CHUNK_END: &str = "consensus/chunk_end";
     /// Consensus segments: reference id.
@@ -284,6 +287,13 @@ pub static SCHEMA: Schema = Schema {
             columns::SEQ_DIFF_ITEM,
             PhysicalType::U32,
             "query-offset",
+            None,
+            Presence::Optional,
+        ),
+        def(
+            columns::SEQ_SUB,
+            PhysicalType::U8,
+            "substitution-code",
             None,
             Presence::Optional,
         ),

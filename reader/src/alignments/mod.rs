@@ -37,14 +37,56 @@ fn coded_reference(
     };
     let link = crate::variants::ReferenceLink::from_metadata(&dataset.metadata)
         .ok_or_else(|| invalid("no reference_source for bases coded against a reference".into()))?;
+    if let Some(c) = dataset
+        .columns
+        .iter()
+        .find(|c| c.name.starts_with("consensus/"))
+    {
+        return Err(invalid(format!(
+            "column {} in a dataset coded against a reference",
+            c.name
+        )));
+    }
+    // Parsed strictly here (the shared parser skips malformed lines).
+    let text = dataset
+        .metadata
+        .get(gcol_format::schema::variants::meta::REFERENCE_CONTIGS)
+        .map_or("", String::as_str);
+    if !text.is_empty() && !text.ends_with('\n') {
+        return Err(invalid("reference_contigs does not end in LF".into()));
+    }
     let mut contigs = vec![None; refs.len()];
-    for (name, length, md5) in &link.contigs {
-        let Some(id) = refs.iter().position(|r| &r.0 == name) else {
+    for line in text.split_terminator('\n') {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let ok = fields.len() == 3
+            && !fields[1].is_empty()
+            && fields[1].bytes().all(|b| b.is_ascii_digit())
+            && fields[2].len() == 32
+            && fields[2]
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let length = fields.get(1).and_then(|l| l.parse::<u64>().ok());
+        let (true, Some(length)) = (ok, length) else {
+            return Err(invalid(format!(
+                "reference_contigs line {line:?} is not name, length, MD5"
+            )));
+        };
+        let name = fields[0];
+        let Some(id) = refs.iter().position(|r| r.0 == name) else {
             return Err(invalid(format!(
                 "reference_contigs lists {name}, which is not a reference of the dataset"
             )));
         };
-        contigs[id] = Some((*length, md5.clone()));
+        if contigs[id].is_some() {
+            return Err(invalid(format!("reference_contigs lists {name} twice")));
+        }
+        if refs[id].1 != length {
+            return Err(invalid(format!(
+                "reference_contigs gives {name} {length} bases, ref_length {}",
+                refs[id].1
+            )));
+        }
+        contigs[id] = Some((length, fields[2].to_string()));
     }
     let bound: Option<Arc<dyn ReferenceBases>> = match &link.dataset {
         Some(d) => {
@@ -53,6 +95,11 @@ fn coded_reference(
                     "bases are coded against dataset {d:?}, which cannot be read: {e}"
                 ))
             })?;
+            if seqs.alphabet() != crate::sequences::Alphabet::Nucleotide {
+                return Err(invalid(format!(
+                    "bases are coded against dataset {d:?}, which holds proteins"
+                )));
+            }
             Some(Arc::new(SequencesReference::new(vec![seqs], d.clone())))
         }
         None => None,
@@ -565,15 +612,9 @@ impl Alignments {
         let offsets = self.column(col::SEQ_OFFSET)?;
         let diff = self.column(col::SEQ_DIFF)?;
         let diff_bounds = diff.list_offsets(rows.clone())?;
-        // A record's stored bases start after the stored bases before it
-        // that are not differences (seq_offset) and the differences
-        // before it (seq_diff's list offset).
         let mut starts: Vec<u64> = offsets.read(rows.clone())?;
-        for (s, &d) in starts.iter_mut().zip(&diff_bounds) {
-            *s = s.saturating_add(d);
-        }
         starts.push(if rows.end < self.num_records {
-            offsets.read::<u64>(rows.end..rows.end + 1)?[0].saturating_add(diff_bounds[n])
+            offsets.read::<u64>(rows.end..rows.end + 1)?[0]
         } else {
             seq_col.num_values()
         });
@@ -591,6 +632,18 @@ impl Alignments {
         }
         let stored: Vec<u8> = seq_col.read(starts[0]..starts[n])?;
         let diffs: Vec<u32> = diff.list_child()?.read(diff_bounds[0]..diff_bounds[n])?;
+        let subs_column = self.column(col::SEQ_SUB)?;
+        if subs_column.num_values() != diff.list_child()?.num_values() {
+            return Err(bad(
+                rows.start,
+                format!(
+                    "{} substitution codes for {} differences",
+                    subs_column.num_values(),
+                    diff.list_child()?.num_values()
+                ),
+            ));
+        }
+        let subs: Vec<u8> = subs_column.read(diff_bounds[0]..diff_bounds[n])?;
         let mut out = Vec::with_capacity(seq_length.iter().map(|&l| l as usize).sum());
         let mut chunk: Option<(u64, gcol_format::bam::Consensus)> = None;
         if let Some(r) = &self.reference {
@@ -621,12 +674,13 @@ impl Alignments {
             let s0 = (starts[i] - starts[0]) as usize;
             let s1 = (starts[i + 1] - starts[0]) as usize;
             let d = row_items(&diffs, &diff_bounds, i);
+            let v = row_items(&subs, &diff_bounds, i);
             let used = cons
                 .decode(
                     (ref_id[i], pos[i], flag[i], ops),
                     seq_length[i] as usize,
                     &stored[s0..s1],
-                    d,
+                    (d, v),
                     &mut out,
                 )
                 .map_err(|e| bad(row, e))?;
@@ -865,17 +919,29 @@ impl Alignments {
         if name.len() > 254 {
             return Err(too_big(col::QNAME));
         }
-        if ops.len() > 0xFFFF {
-            return Err(too_big(col::CIGAR));
-        }
         let end = end_position(b.pos[i], b.flag[i], ops.iter().copied());
         let l_seq = b.seq_length[i] as usize;
+        // More operations than BAM's u16 field: `<l_seq>S<ref length>N`
+        // here and the CIGAR in a CG:B:I tag after the others (SAM spec
+        // 4.2.2, as htslib writes BAM).
+        let long = ops.len() > gcol_format::bam::MAX_BAM_CIGAR_OPS;
+        let placeholder;
+        let record_ops: &[u32] = if long {
+            let ref_len = gcol_format::bam::reference_length(ops.iter().copied());
+            if ref_len >= 1 << 28 || l_seq >= 1 << 28 {
+                return Err(too_big(col::CIGAR));
+            }
+            placeholder = [(l_seq as u32) << 4 | 4, (ref_len as u32) << 4 | 3];
+            &placeholder
+        } else {
+            ops
+        };
         out.extend_from_slice(&b.ref_id[i].to_le_bytes());
         out.extend_from_slice(&b.pos[i].to_le_bytes());
         out.push(name.len() as u8 + 1);
         out.push(b.mapq[i]);
         out.extend_from_slice(&reg2bin(i64::from(b.pos[i]), end).to_le_bytes());
-        out.extend_from_slice(&(ops.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(record_ops.len() as u16).to_le_bytes());
         out.extend_from_slice(&b.flag[i].to_le_bytes());
         out.extend_from_slice(&(l_seq as u32).to_le_bytes());
         out.extend_from_slice(&b.next_ref_id[i].to_le_bytes());
@@ -883,7 +949,7 @@ impl Alignments {
         out.extend_from_slice(&b.tlen[i].to_le_bytes());
         out.extend_from_slice(name);
         out.push(0);
-        for op in ops {
+        for op in record_ops {
             out.extend_from_slice(&op.to_le_bytes());
         }
         let s = b.seq_starts[i];
@@ -945,6 +1011,13 @@ impl Alignments {
                     out.extend_from_slice(&((z - a) as u32).to_le_bytes());
                     out.extend_from_slice(&items[a * width..z * width]);
                 }
+            }
+        }
+        if long {
+            out.extend_from_slice(b"CGBI");
+            out.extend_from_slice(&(ops.len() as u32).to_le_bytes());
+            for op in ops {
+                out.extend_from_slice(&op.to_le_bytes());
             }
         }
         Ok(())

@@ -147,11 +147,19 @@ impl CodedReference {
         if self.checked.lock().expect("poisoned")[ref_id as usize] >= level {
             return Ok(());
         }
-        let wrong = |detail: String| {
-            usage(format!(
+        // A reference of this file that does not match is corruption; one
+        // the user gave is the wrong reference.
+        let wrong = |detail: String| match &self.dataset {
+            Some(d) => Error::Invariant {
+                column: format!("{dataset}/seq"),
+                row: 0,
+                rule: "15.10 bases against a reference",
+                detail: format!("reference dataset {d:?}: {detail}"),
+            },
+            None => usage(format!(
                 "the reference {} does not match dataset {dataset:?}: {detail}",
                 bound.describe()
-            ))
+            )),
         };
         match bound.length(name)? {
             None => return Err(wrong(format!("it lacks contig {name}"))),

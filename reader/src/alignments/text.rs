@@ -153,8 +153,19 @@ pub fn write_sam_record(
     if r.cigar.is_empty() {
         out.push(b'*');
     }
-    for c in r.cigar.chunks_exact(4) {
-        let v = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    // A CIGAR in a CG tag (too long for BAM's field) prints as the CIGAR,
+    // and the tag not at all, as htslib reads it (SAM spec 4.2.2).
+    let long = gcol_format::bam::long_cigar(&r);
+    let record_ops: Vec<u32> = r
+        .cigar
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let (ops, skip) = match &long {
+        Some((ops, range)) => (ops.as_slice(), range.clone()),
+        None => (record_ops.as_slice(), 0..0),
+    };
+    for &v in ops {
         push_int(out, i64::from(v >> 4));
         out.push(
             *CIGAR_OPS
@@ -191,7 +202,14 @@ pub fn write_sam_record(
     } else {
         out.extend(r.qual.iter().map(|q| q.saturating_add(33)));
     }
-    split_aux(r.aux, |f| {
+    let aux_kept: Vec<u8>;
+    let aux = if skip.is_empty() {
+        r.aux
+    } else {
+        aux_kept = [&r.aux[..skip.start], &r.aux[skip.end..]].concat();
+        aux_kept.as_slice()
+    };
+    split_aux(aux, |f| {
         out.push(b'\t');
         out.extend_from_slice(&f.key[..2]);
         out.push(b':');

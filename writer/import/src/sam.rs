@@ -106,6 +106,17 @@ fn input_error(path: &Path, record: u64, field: &'static str, detail: impl Into<
     }
 }
 
+/// Values per page of the integer columns coded with context models: each
+/// page pays its directory entry and alignment (about 80 bytes) and
+/// relearns its models, so these pages are larger than the default; a
+/// region query decodes one page per column (about 0.8 ms).
+const INT_PAGE_ROWS: usize = 64 << 10;
+
+/// Whether a column holds integers (the types `int-model` codes).
+fn spec_is_integer(spec: &ColumnSpec) -> bool {
+    spec.physical().is_integer()
+}
+
 /// The header of an alignment file: its text and reference list.
 struct Header {
     text: Vec<u8>,
@@ -634,7 +645,9 @@ struct ConsensusColumns {
     segment_columns: Option<SegmentColumns>,
     /// The reference (15.10); `None` for a consensus.
     reference: Option<RefPredictor>,
-    /// Bases stored so far that are not listed differences.
+    /// Substitution codes of the differences.
+    sub: ColumnId,
+    /// Bases stored so far.
     stored: u64,
 }
 
@@ -820,18 +833,17 @@ impl Columns {
                 };
                 let mut stored = Vec::with_capacity(self.seq_codes.len() / 4);
                 let mut diffs = Vec::new();
+                let mut subs = Vec::new();
                 let mut offsets = Vec::with_capacity(self.rows);
                 for r in &records {
-                    // Stored bases before the record that are not listed
-                    // differences: the stored start less the diffs before.
-                    offsets.push(c.stored);
+                    offsets.push(c.stored + stored.len() as u64);
                     diffs.clear();
-                    let before = stored.len();
-                    cons.code(*r, &mut stored, &mut diffs);
-                    c.stored += (stored.len() - before - diffs.len()) as u64;
+                    cons.code(*r, &mut stored, &mut diffs, &mut subs);
                     writer.push(c.diff_item, &diffs)?;
                     writer.end_list(c.diff)?;
                 }
+                c.stored += stored.len() as u64;
+                writer.push(c.sub, &subs)?;
                 writer.push(c.seq_offset, &offsets)?;
                 writer.push(self.seq, &stored)?;
                 if let Some(sc) = c.segment_columns.as_mut() {
@@ -873,6 +885,16 @@ impl Columns {
         Ok(())
     }
 
+    /// `spec`, also trying `int-model` pages when it holds integers and
+    /// context models are on.
+    fn int_model(&self, spec: ColumnSpec) -> ColumnSpec {
+        if self.models && spec_is_integer(&spec) {
+            spec.or_encoding(Encoding::int_model())
+        } else {
+            spec
+        }
+    }
+
     /// The tag column for `key`, added (with nulls for the rows before)
     /// when new.
     fn tag<W: Write>(&mut self, writer: &mut Writer<W>, key: &[u8]) -> Result<usize> {
@@ -887,15 +909,19 @@ impl Columns {
             let item_name = format!("{name}{}", col::ITEM_SUFFIX);
             let column = writer.add_column(
                 self.dataset,
-                ColumnSpec::new(&name, PhysicalType::U64, "list")
-                    .list(item_name.clone())
-                    .nullable()
-                    .encoding(Encoding::delta_varint().with_zstd(self.level)),
+                self.int_model(
+                    ColumnSpec::new(&name, PhysicalType::U64, "list")
+                        .list(item_name.clone())
+                        .nullable()
+                        .encoding(Encoding::delta_varint().with_zstd(self.level)),
+                ),
             )?;
             let item = writer.add_column(
                 self.dataset,
-                ColumnSpec::new(&item_name, physical, "sam-tag-value")
-                    .encoding(zstd_of(physical, self.level)),
+                self.int_model(
+                    ColumnSpec::new(&item_name, physical, "sam-tag-value")
+                        .encoding(zstd_of(physical, self.level)),
+                ),
             )?;
             (column, Some(item), physical)
         } else {
@@ -907,6 +933,8 @@ impl Columns {
                 // Scores (AS, XS, NM, MQ) follow each other: an order-2
                 // context model beats zstd on them where it is smaller.
                 spec = spec.or_encoding(Encoding::quality_model());
+            } else {
+                spec = self.int_model(spec);
             }
             let column = writer.add_column(self.dataset, spec)?;
             (column, None, physical)
@@ -1053,7 +1081,20 @@ pub fn import_alignments<W: Write>(
                 },
             ),
     )?;
-    let column = |name: &str| ColumnSpec::of(SCHEMA.column(name));
+    let models = options.compression != ReadCompression::Fast;
+    // Integers also try `int-model` (7.13) on every page, keeping the
+    // smaller: gaps, flags and offsets are small numbers zstd finds few
+    // repeats in.
+    let column = |name: &str| {
+        let spec = ColumnSpec::of(SCHEMA.column(name));
+        if models && spec_is_integer(&spec) {
+            let rows = INT_PAGE_ROWS * spec.physical().width().unwrap_or(1);
+            spec.or_encoding(Encoding::int_model())
+                .page_bytes(rows.max(gcol_writer::DEFAULT_PAGE_BYTES))
+        } else {
+            spec
+        }
+    };
     let int = |name: &str| column(name).encoding(Encoding::varint().with_zstd(level));
     let header_column = writer.add_column(
         dataset,
@@ -1088,7 +1129,8 @@ pub fn import_alignments<W: Write>(
             column(col::POS).encoding(Encoding::delta_varint().with_zstd(level)),
         )?,
         mapq: writer.add_column(dataset, {
-            let spec = column(col::MAPQ).encoding(Encoding::PLAIN.with_zstd(level));
+            let spec =
+                ColumnSpec::of(SCHEMA.column(col::MAPQ)).encoding(Encoding::PLAIN.with_zstd(level));
             if options.compression == ReadCompression::Fast {
                 spec
             } else {
@@ -1124,7 +1166,7 @@ pub fn import_alignments<W: Write>(
         layouts: Default::default(),
         layout_list: Vec::new(),
         level,
-        models: options.compression != ReadCompression::Fast,
+        models,
         rows: 0,
         flags: Vec::new(),
         ref_ids: Vec::new(),
@@ -1196,6 +1238,7 @@ pub fn import_alignments<W: Write>(
                 zstd(col::SEQ_DIFF, Encoding::delta_varint()).list(col::SEQ_DIFF_ITEM),
             )?,
             diff_item: writer.add_column(dataset, zstd(col::SEQ_DIFF_ITEM, Encoding::varint()))?,
+            sub: writer.add_column(dataset, zstd(col::SEQ_SUB, Encoding::PLAIN))?,
             segment_columns,
             reference,
             stored: 0,
@@ -1203,11 +1246,13 @@ pub fn import_alignments<W: Write>(
     }
     let quality_column = writer.add_column(
         dataset,
-        column(col::QUALITY).encoding(if options.compression == ReadCompression::Fast {
-            Encoding::PLAIN.with_zstd(level)
-        } else {
-            Encoding::quality_model()
-        }),
+        ColumnSpec::of(SCHEMA.column(col::QUALITY)).encoding(
+            if options.compression == ReadCompression::Fast {
+                Encoding::PLAIN.with_zstd(level)
+            } else {
+                Encoding::quality_model()
+            },
+        ),
     )?;
     let mut quality = QualityPages::with(quality_column, options.compression, 0);
 
@@ -1236,11 +1281,25 @@ pub fn import_alignments<W: Write>(
             }
         }
         columns.cigar_ops.clear();
-        columns.cigar_ops.extend(
-            r.cigar
-                .chunks_exact(4)
-                .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
-        );
+        // A CIGAR too long for BAM's field comes back from its CG tag
+        // (SAM spec 4.2.2), which is then not kept as a tag.
+        let long = gcol_format::bam::long_cigar(&r);
+        let without_cg: Vec<u8>;
+        let aux = match long {
+            Some((ops, range)) => {
+                columns.cigar_ops.extend(ops);
+                without_cg = [&r.aux[..range.start], &r.aux[range.end..]].concat();
+                without_cg.as_slice()
+            }
+            None => {
+                columns.cigar_ops.extend(
+                    r.cigar
+                        .chunks_exact(4)
+                        .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
+                );
+                r.aux
+            }
+        };
         gcol_format::bam::check_cigar(&columns.cigar_ops, r.l_seq).map_err(|e| bad("CIGAR", e))?;
         // Sorted by coordinate: by reference id, then position, with
         // unplaced records (id −1) last.
@@ -1307,7 +1366,7 @@ pub fn import_alignments<W: Write>(
         let rows = columns.rows;
         let mut seen: Vec<usize> = Vec::new();
         let mut fields: Vec<AuxField<'_>> = Vec::new();
-        split_aux(r.aux, |f| {
+        split_aux(aux, |f| {
             if !layout.is_empty() {
                 layout.push(b',');
             }

@@ -152,12 +152,6 @@ pub(crate) fn sam_to_bam(
             return Err(("CIGAR", "ends with a length and no operation".into()));
         }
     }
-    if ops.len() > 0xFFFF {
-        return Err((
-            "CIGAR",
-            format!("{} operations (BAM holds 65535)", ops.len()),
-        ));
-    }
     let l_seq = if seq == b"*" { 0 } else { seq.len() };
     if qual != b"*" && qual.len() != l_seq {
         return Err((
@@ -173,7 +167,27 @@ pub(crate) fn sam_to_bam(
     out.push(qname.len() as u8 + 1);
     out.push(mapq);
     out.extend_from_slice(&gcol_format::bam::reg2bin(i64::from(pos), end).to_le_bytes());
-    out.extend_from_slice(&(ops.len() as u16).to_le_bytes());
+    // More operations than BAM's u16 field: `<l_seq>S<ref length>N` in the
+    // record and the CIGAR in a CG:B:I tag after the others (SAM spec
+    // 4.2.2, as htslib writes BAM); the importer restores it.
+    let long = ops.len() > gcol_format::bam::MAX_BAM_CIGAR_OPS;
+    let record_ops: Vec<u32> = if long {
+        let ref_len = gcol_format::bam::reference_length(ops.iter().copied());
+        let ref_len = u32::try_from(ref_len)
+            .ok()
+            .filter(|&l| l < 1 << 28)
+            .ok_or_else(|| ("CIGAR", format!("a reference length of {ref_len}")))?;
+        if l_seq >= 1 << 28 {
+            return Err((
+                "SEQ",
+                format!("{l_seq} bases with a CIGAR of {} operations", ops.len()),
+            ));
+        }
+        vec![(l_seq as u32) << 4 | 4, ref_len << 4 | 3]
+    } else {
+        ops.clone()
+    };
+    out.extend_from_slice(&(record_ops.len() as u16).to_le_bytes());
     out.extend_from_slice(&flag.to_le_bytes());
     out.extend_from_slice(&(l_seq as u32).to_le_bytes());
     out.extend_from_slice(&next_ref_id.to_le_bytes());
@@ -181,7 +195,7 @@ pub(crate) fn sam_to_bam(
     out.extend_from_slice(&tlen.to_le_bytes());
     out.extend_from_slice(qname);
     out.push(0);
-    for op in &ops {
+    for op in &record_ops {
         out.extend_from_slice(&op.to_le_bytes());
     }
     if l_seq > 0 {
@@ -203,6 +217,13 @@ pub(crate) fn sam_to_bam(
     }
     for tag in fields {
         append_tag(tag, out)?;
+    }
+    if long {
+        out.extend_from_slice(b"CGBI");
+        out.extend_from_slice(&(ops.len() as u32).to_le_bytes());
+        for op in &ops {
+            out.extend_from_slice(&op.to_le_bytes());
+        }
     }
     Ok(())
 }
