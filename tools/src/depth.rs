@@ -90,14 +90,15 @@ pub fn run(args: DepthArgs) -> CliResult {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let mut line = Vec::with_capacity((64 << 10) + 256);
+    let mut lines = Lines::new();
     let (mut counts, mut covered) = (Vec::new(), Vec::new());
     for region in regions {
         // Without a region, -a covers the references that have records.
         if args.all && args.region.is_none() && !alignments.has_records_on(region.ref_id)? {
             continue;
         }
-        let name = refs[region.ref_id].0.as_bytes();
+        let mut prefix = refs[region.ref_id].0.as_bytes().to_vec();
+        prefix.push(b'\t');
         let mut start = region.start;
         while start < region.end {
             let end = region.end.min(start + WINDOW);
@@ -110,15 +111,9 @@ pub fn run(args: DepthArgs) -> CliResult {
             let mut position = Counter::new((start + 1) as u64);
             for (i, &d) in counts.iter().enumerate() {
                 if covered[i] || args.all {
-                    push_small(&mut line, name);
-                    line.push(b'\t');
-                    push_small(&mut line, position.digits());
-                    line.push(b'\t');
-                    decimal(&mut line, u64::from(d));
-                    line.push(b'\n');
-                    if line.len() >= 64 << 10 {
-                        out.write_all(&line)?;
-                        line.clear();
+                    lines.push(&prefix, &position, d);
+                    if lines.full() {
+                        lines.flush(&mut out)?;
                     }
                 }
                 position.increment();
@@ -126,45 +121,118 @@ pub fn run(args: DepthArgs) -> CliResult {
             start = end;
         }
     }
-    out.write_all(&line)?;
+    lines.flush(&mut out)?;
     out.flush()?;
     Ok(())
+}
+
+/// Bytes of output gathered before a write.
+const FLUSH_AT: usize = 64 << 10;
+/// Room past [`FLUSH_AT`] for one more line written in fixed-size chunks.
+const SLACK: usize = 4096;
+
+/// Output lines `name TAB position TAB depth LF`, written into a buffer
+/// with room to spare so that each field is copied as one fixed-size
+/// chunk (the bytes past its end are overwritten by the next field):
+/// a million lines a second want no per-byte capacity checks.
+struct Lines {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Lines {
+    fn new() -> Lines {
+        Lines {
+            buf: vec![0; FLUSH_AT + SLACK],
+            len: 0,
+        }
+    }
+
+    /// Copy `bytes` at the end: 32 bytes at once when it is that short.
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        let at = self.len;
+        if bytes.len() <= 32 {
+            let mut chunk = [0u8; 32];
+            chunk[..bytes.len()].copy_from_slice(bytes);
+            self.buf[at..at + 32].copy_from_slice(&chunk);
+        } else {
+            self.buf[at..at + bytes.len()].copy_from_slice(bytes);
+        }
+        self.len += bytes.len();
+    }
+
+    #[inline]
+    fn push(&mut self, prefix: &[u8], position: &Counter, depth: u32) {
+        if prefix.len() + 64 > SLACK {
+            // A reference name too long for the slack: grow the buffer.
+            self.buf.resize(FLUSH_AT + prefix.len() + SLACK, 0);
+        }
+        self.put(prefix);
+        let at = self.len;
+        // Position: its 24-byte field at once, then TAB after its digits.
+        self.buf[at..at + 24].copy_from_slice(&position.field);
+        self.buf[at + position.len] = b'\t';
+        self.len += position.len + 1;
+        let at = self.len;
+        if depth < 10 {
+            self.buf[at] = b'0' + depth as u8;
+            self.buf[at + 1] = b'\n';
+            self.len += 2;
+        } else {
+            let mut tmp = Vec::with_capacity(12);
+            decimal(&mut tmp, u64::from(depth));
+            tmp.push(b'\n');
+            self.put(&tmp);
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.len >= FLUSH_AT
+    }
+
+    fn flush(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        out.write_all(&self.buf[..self.len])?;
+        self.len = 0;
+        Ok(())
+    }
 }
 
 /// A decimal number kept as ASCII digits, incremented in place: the
 /// positions of a depth listing follow each other.
 struct Counter {
-    digits: [u8; 20],
-    start: usize,
+    /// Digits left-aligned in 24 bytes.
+    field: [u8; 24],
+    len: usize,
 }
 
 impl Counter {
     fn new(v: u64) -> Counter {
-        let mut digits = [b'0'; 20];
+        let mut field = [b'0'; 24];
         let mut out = Vec::new();
         decimal(&mut out, v);
-        let start = digits.len() - out.len();
-        digits[start..].copy_from_slice(&out);
-        Counter { digits, start }
-    }
-
-    fn digits(&self) -> &[u8] {
-        &self.digits[self.start..]
+        field[..out.len()].copy_from_slice(&out);
+        Counter {
+            field,
+            len: out.len(),
+        }
     }
 
     fn increment(&mut self) {
-        let mut i = self.digits.len();
+        let mut i = self.len;
         loop {
+            if i == 0 {
+                // 99..9 + 1: a 1 and as many zeros (they are in place).
+                self.field[0] = b'1';
+                self.field[self.len] = b'0';
+                self.len += 1;
+                return;
+            }
             i -= 1;
-            if self.digits[i] == b'9' {
-                self.digits[i] = b'0';
-                if i == self.start {
-                    self.start -= 1;
-                    self.digits[self.start] = b'1';
-                    return;
-                }
+            if self.field[i] == b'9' {
+                self.field[i] = b'0';
             } else {
-                self.digits[i] += 1;
+                self.field[i] += 1;
                 return;
             }
         }

@@ -231,7 +231,7 @@ impl Models {
 
     /// Largest [`Models::heap_bytes`] a thread keeps between pages; larger
     /// sets are freed after their page, so idle pool threads hold little.
-    pub const KEEP_BYTES: usize = 16 << 20;
+    pub const KEEP_BYTES: usize = 96 << 20;
 
     /// Number of contexts.
     pub fn contexts(&self) -> usize {
