@@ -171,12 +171,16 @@ pub fn split_aux<'a>(
 pub const MAX_BAM_CIGAR_OPS: usize = 0xFFFF;
 
 /// A CIGAR of more than [`MAX_BAM_CIGAR_OPS`] operations as BAM stores it
-/// (SAM spec 4.2.2, as htslib reads it): the record's CIGAR is exactly
-/// `<l_seq>S<n>N` and a `CG:B:I` (or `B:i`) tag holds the real operations.
-/// Returns those operations and the byte range of the `CG` tag in `aux`,
-/// or `None` when the record is not in that form.
-pub fn long_cigar(r: &BamFields<'_>) -> Option<(Vec<u32>, std::ops::Range<usize>)> {
-    if r.cigar.len() != 8 {
+/// (SAM spec 4.2.2): the record's CIGAR is exactly `<l_seq>S<n>N` and a
+/// `CG:B:I` (or `B:i`) tag holds the real operations. Read as htslib reads
+/// BAM (`ours` false: a placed record, at least two operations in the
+/// tag), or as this crate writes such records (`ours` true: the tag is the
+/// last and holds more than [`MAX_BAM_CIGAR_OPS`] operations, which no
+/// record written as SAM text keeps). Returns the operations and the byte
+/// range of the `CG` tag in `aux`, or `None` when the record is not in
+/// that form.
+pub fn long_cigar(r: &BamFields<'_>, ours: bool) -> Option<(Vec<u32>, std::ops::Range<usize>)> {
+    if r.cigar.len() != 8 || (!ours && (r.ref_id < 0 || r.pos < 0)) {
         return None;
     }
     let op = |k: usize| u32::from_le_bytes(r.cigar[4 * k..4 * k + 4].try_into().expect("4"));
@@ -192,7 +196,8 @@ pub fn long_cigar(r: &BamFields<'_>) -> Option<(Vec<u32>, std::ops::Range<usize>
             _ if matches!(f.key[3], b'Z' | b'H') => 3 + f.value.len() + 1,
             _ => 3 + f.value.len(),
         };
-        if found.is_none() && matches!(&f.key[..f.key_len], b"CG:BI" | b"CG:Bi") {
+        // htslib takes the first CG tag; this crate writes its own last.
+        if (ours || found.is_none()) && matches!(&f.key[..f.key_len], b"CG:BI" | b"CG:Bi") {
             found = Some((f.value, at..at + len));
         }
         at += len;
@@ -204,7 +209,12 @@ pub fn long_cigar(r: &BamFields<'_>) -> Option<(Vec<u32>, std::ops::Range<usize>
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
         .collect();
-    Some((ops, range))
+    let fits = if ours {
+        range.end == r.aux.len() && ops.len() > MAX_BAM_CIGAR_OPS
+    } else {
+        ops.len() >= 2
+    };
+    fits.then_some((ops, range))
 }
 
 /// Bytes of one value of BAM type `t` (`A c C s S i I f`).

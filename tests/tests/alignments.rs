@@ -125,3 +125,36 @@ proptest::proptest! {
         }
     }
 }
+
+/// A BAM whose binary reference list names one reference twice is refused
+/// (samtools refuses it too): records and references match by name, so a
+/// file converted from it could not be read back against a reference.
+#[test]
+fn a_repeated_reference_name_is_refused() {
+    let mut raw = raw_bam();
+    let at = raw
+        .windows(5)
+        .position(|w| w == b"chr2\0")
+        .expect("the binary reference list");
+    raw[at + 3] = b'1';
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dup.bam");
+    let mut w = noodles_bgzf::io::Writer::new(std::fs::File::create(&path).unwrap());
+    use std::io::Write;
+    w.write_all(&raw).unwrap();
+    w.finish().unwrap();
+    let mut out = Writer::new(Vec::new(), golden_options()).unwrap();
+    let e = import_alignments(
+        &mut out,
+        &path,
+        AlignmentFormat::Bam,
+        &AlignmentOptions::new("a"),
+        &no_progress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("dup.bam") && e.contains("repeats \"chr1\""),
+        "{e}"
+    );
+}

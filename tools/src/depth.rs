@@ -180,10 +180,17 @@ impl Lines {
             self.buf[at + 1] = b'\n';
             self.len += 2;
         } else {
-            let mut tmp = Vec::with_capacity(12);
-            decimal(&mut tmp, u64::from(depth));
-            tmp.push(b'\n');
-            self.put(&tmp);
+            // Digits right to left into a small array, then one copy.
+            let mut digits = [0u8; 12];
+            let mut i = digits.len() - 1;
+            digits[i] = b'\n';
+            let mut v = depth;
+            while v > 0 {
+                i -= 1;
+                digits[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            self.put(&digits[i..]);
         }
     }
 

@@ -109,8 +109,8 @@ enum Command {
         /// that dataset, otherwise REF stays text, so the file never needs
         /// another one; with no --reference, a conversion with one FASTA
         /// input uses it. SAM/BAM/CRAM: bases are stored only where they
-        /// differ from it (as CRAM does) and every @SQ it has is checked
-        /// (LN, and M5 where given); when the reference is also an input
+        /// differ from it (as CRAM does) and the @SQ of every reference
+        /// records use is checked (LN, and M5 where given); when the reference is also an input
         /// the file holds it, otherwise reading bases needs it again
         /// (`gcol view -T`). CRAM inputs are decoded against it.
         #[arg(long, value_name = "FASTA|GCOL")]

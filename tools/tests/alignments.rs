@@ -530,3 +530,90 @@ fn long_cigars_round_trip_through_cg() {
         }
     }
 }
+
+/// Edge cases of choosing and reading a reference, and of CG tags that
+/// htslib leaves alone: a VCF input does not switch alignments to
+/// reference coding; a reference FASTA that is not nucleotides is refused
+/// at conversion (not stored as proteins and then unreadable); a CG tag
+/// on an unplaced record, or with one item, stays a tag, as samtools
+/// prints it.
+#[test]
+fn reference_choice_and_cg_edge_cases() {
+    if !gcol_tests::have_tool("samtools", "reference_choice_and_cg_edge_cases") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+    let fasta = format!(">chr1\n{}\n", "ACGT".repeat(15));
+    std::fs::write(p("ref.fa"), &fasta).unwrap();
+    std::fs::write(
+        p("v.vcf"),
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p("other.sam"),
+        "@SQ\tSN:chr1\tLN:1000\nr1\t0\tchr1\t1\t60\t8M\t*\t0\t0\tACGTACGT\t*\n",
+    )
+    .unwrap();
+    let out = p("o.gcol");
+    ok(
+        gcol(&[
+            "convert",
+            s(&p("ref.fa")),
+            s(&p("v.vcf")),
+            s(&p("other.sam")),
+            "-o",
+            s(&out),
+            "-q",
+        ]),
+        "FASTA, VCF and SAM without --reference",
+    );
+    let inspect = String::from_utf8(ok(gcol(&["inspect", s(&out)]), "inspect")).unwrap();
+    assert!(!inspect.contains("seq_coding: reference"), "{inspect}");
+
+    std::fs::write(
+        p("xm.fa"),
+        format!(">chr1\nACGTACGTXXXXXXXX{}\n", "ACGT".repeat(11)),
+    )
+    .unwrap();
+    std::fs::write(
+        p("xm.sam"),
+        "@SQ\tSN:chr1\tLN:60\nr1\t0\tchr1\t1\t60\t8M\t*\t0\t0\tACGTACGT\t*\n",
+    )
+    .unwrap();
+    let bad = p("xm.gcol");
+    let o = gcol(&[
+        "convert",
+        s(&p("xm.fa")),
+        s(&p("xm.sam")),
+        "--reference",
+        s(&p("xm.fa")),
+        "-o",
+        s(&bad),
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a nucleotide"));
+    assert!(!bad.exists());
+
+    std::fs::write(
+        p("cg.sam"),
+        "@SQ\tSN:chr1\tLN:1000\n\
+         C1\t0\tchr1\t1\t60\t10S5N\t*\t0\t0\tACGTACGTAC\t*\tCG:B:I,160\n\
+         C2\t4\t*\t0\t0\t10S8N\t*\t0\t0\tACGTACGTAC\t*\tCG:B:I,64,33,64\n",
+    )
+    .unwrap();
+    samtools(&["view", "-b", "-o", s(&p("cg.bam")), s(&p("cg.sam"))]);
+    for input in ["cg.sam", "cg.bam"] {
+        let out = p(&format!("{input}.gcol"));
+        ok(
+            gcol(&["convert", s(&p(input)), "-o", s(&out), "-q"]),
+            "convert",
+        );
+        assert_eq!(
+            ok(gcol(&["view", s(&out)]), "view"),
+            samtools(&["view", s(&p(input))]),
+            "{input}"
+        );
+    }
+}

@@ -229,8 +229,10 @@ impl Models {
         self.entries.capacity() * 4 + self.slots.capacity() * 8 + self.touched.capacity() * 4
     }
 
-    /// Largest [`Models::heap_bytes`] a thread keeps between pages; larger
-    /// sets are freed after their page, so idle pool threads hold little.
+    /// Largest [`Models::heap_bytes`] a thread keeps between pages: quality
+    /// models reach tens of MiB, and freeing them after each page made
+    /// every page fault its tables in again (a third of conversion time);
+    /// larger sets are freed after their page.
     pub const KEEP_BYTES: usize = 96 << 20;
 
     /// Number of contexts.

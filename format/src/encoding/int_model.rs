@@ -142,7 +142,7 @@ pub fn decode(physical: PhysicalType, num_values: u32, page: &[u8]) -> Result<Ve
     if flags & !(FLAG_DELTA | FLAG_ORDER1) != 0 {
         return Err(malformed("unknown flags (bits other than 0 and 1)", 0));
     }
-    let mut bytes = Vec::with_capacity(num_values as usize);
+    let mut bytes = Vec::with_capacity((num_values as usize).min(crate::MAX_PAGE_BYTES as usize));
     with_scratch(
         CONTEXTS,
         256,
@@ -155,6 +155,12 @@ pub fn decode(physical: PhysicalType, num_values: u32, page: &[u8]) -> Result<Ve
                 let mut first = 0u8;
                 for j in 0..MAX_VARINT {
                     let b = models.decode(&mut rc, context(flags, j, prev))?;
+                    if bytes.len() >= crate::MAX_PAGE_BYTES as usize {
+                        return Err(malformed(
+                            "varint bytes beyond the page limit (MAX_PAGE_BYTES)",
+                            page.len(),
+                        ));
+                    }
                     bytes.push(b);
                     if j == 0 {
                         first = b;

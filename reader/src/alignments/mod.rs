@@ -384,7 +384,9 @@ impl Alignments {
     /// Whether reading bases needs a reference from outside the file
     /// (given with [`Alignments::with_reference`]) that is not bound yet.
     pub fn needs_reference(&self) -> bool {
-        self.reference.as_ref().is_some_and(|r| r.bound.is_none())
+        self.reference
+            .as_ref()
+            .is_some_and(|r| r.bound.is_none() && r.contigs.iter().any(Option::is_some))
     }
 
     /// Whether `dataset` is an alignments dataset.
@@ -621,7 +623,11 @@ impl Alignments {
         let bad = |row: u64, detail: String| Error::Invariant {
             column: format!("{}/{}", self.name, col::SEQ),
             row,
-            rule: "15.8 consensus coding",
+            rule: if self.reference.is_some() {
+                "15.10 bases against a reference"
+            } else {
+                "15.8 consensus coding"
+            },
             detail,
         };
         if starts.windows(2).any(|w| w[0] > w[1]) || starts[n] > seq_col.num_values() {

@@ -16,6 +16,11 @@ use md5::{Digest, Md5};
 use crate::sequences::{find_record, Sequences};
 use crate::{Error, Reader, Result};
 
+/// Contigs whose MD5 matched, by reference (its description), name,
+/// length and MD5.
+static VERIFIED: Mutex<std::collections::BTreeSet<(String, String, u64, String)>> =
+    Mutex::new(std::collections::BTreeSet::new());
+
 fn usage(detail: String) -> Error {
     Error::Usage { detail }
 }
@@ -171,11 +176,18 @@ impl CodedReference {
             Some(_) => {}
         }
         if md5 {
-            let got = contig_md5(bound.as_ref(), name)?.unwrap_or_default();
-            if got != *digest {
-                return Err(wrong(format!(
-                    "contig {name} has MD5 {got}, the dataset was coded against {digest}"
-                )));
+            // A contig of one reference verified once per process: every
+            // Alignments bound to that reference shares the result.
+            let key = (bound.describe(), name.to_string(), *length, digest.clone());
+            let known = VERIFIED.lock().expect("poisoned").contains(&key);
+            if !known {
+                let got = contig_md5(bound.as_ref(), name)?.unwrap_or_default();
+                if got != *digest {
+                    return Err(wrong(format!(
+                        "contig {name} has MD5 {got}, the dataset was coded against {digest}"
+                    )));
+                }
+                VERIFIED.lock().expect("poisoned").insert(key);
             }
         }
         self.checked.lock().expect("poisoned")[ref_id as usize] = level;

@@ -155,7 +155,7 @@ pub fn write_sam_record(
     }
     // A CIGAR in a CG tag (too long for BAM's field) prints as the CIGAR,
     // and the tag not at all, as htslib reads it (SAM spec 4.2.2).
-    let long = gcol_format::bam::long_cigar(&r);
+    let long = gcol_format::bam::long_cigar(&r, true);
     let record_ops: Vec<u32> = r
         .cigar
         .chunks_exact(4)

@@ -506,7 +506,9 @@ fn convert_here(
                 ReadCompression::Fast
             };
             o.zstd_level = options.zstd_level.max(1);
-            o.reference = reference.clone();
+            // Alignments use a reference only when --reference names one
+            // (the one-FASTA default is for variants).
+            o.reference = reference.clone().filter(|_| options.reference.is_some());
             o.cancel = options.cancel.clone();
             let s = crate::import_alignments(&mut writer, &sources[0], format, &o, &report)?;
             if let Some(r) = &o.reference {
@@ -583,6 +585,14 @@ fn convert_here(
                 _ => {
                     let mut o = FastaOptions::new(job.name.clone());
                     o.alphabet = options.alphabet;
+                    // The reference of coded bases or alleles must read as
+                    // nucleotides: an auto-detected protein (a FASTA masked
+                    // with X) is refused with the reason, not stored as one.
+                    let is_reference = reference.as_ref().and_then(|r| r.dataset.as_deref())
+                        == Some(job.name.as_str());
+                    if is_reference && o.alphabet == Alphabet::Auto {
+                        o.alphabet = Alphabet::Nucleotide;
+                    }
                     o.zstd_level = options.zstd_level;
                     if let Some(level) = options.protein_zstd_level {
                         o.protein_zstd_level = level;

@@ -43,11 +43,20 @@ enum Source {
     Gcol(Vec<gcol_reader::sequences::Sequences>),
 }
 
-/// Reference bases, one contig at a time.
+/// Bytes of contigs a [`Reference`] may keep loaded for unsorted input
+/// ([`Reference::keep_bytes`]): a whole human genome (3.1 Gb), so that the
+/// FASTA is read once, not once per switch between contigs.
+pub const CACHE_BYTES: usize = 4 << 30;
+
+/// Reference bases, contig by contig.
 pub struct Reference {
     path: PathBuf,
     source: Source,
-    current: Option<(Vec<u8>, Option<Vec<u8>>)>,
+    /// Contigs loaded (name, bases or `None` when absent), least recently
+    /// used first, within [`CACHE_BYTES`] (the newest is always kept).
+    cache: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// Bytes of older contigs kept besides the newest (0: one contig).
+    keep: usize,
     /// Contigs loaded, in order of first use.
     pub used: Vec<ContigDigest>,
 }
@@ -104,9 +113,16 @@ impl Reference {
         Ok(Reference {
             path: path.to_path_buf(),
             source,
-            current: None,
+            cache: Vec::new(),
+            keep: 0,
             used: Vec::new(),
         })
+    }
+
+    /// Keep up to `bytes` of contigs loaded (the newest always): for
+    /// input that switches between contigs. Sorted input needs one.
+    pub fn keep_bytes(&mut self, bytes: usize) {
+        self.keep = bytes;
     }
 
     /// The path given.
@@ -116,7 +132,10 @@ impl Reference {
 
     /// Upper-case bases of contig `name`, `None` when the reference lacks it.
     pub fn contig(&mut self, name: &[u8]) -> Result<Option<&[u8]>> {
-        if self.current.as_ref().map(|c| c.0.as_slice()) != Some(name) {
+        if let Some(i) = self.cache.iter().position(|c| c.0 == name) {
+            let hit = self.cache.remove(i);
+            self.cache.push(hit);
+        } else {
             let bases = match &mut self.source {
                 Source::Gcol(sets) => load_gcol(&self.path, sets, name)?,
                 Source::Fasta {
@@ -137,9 +156,22 @@ impl Reference {
                     });
                 }
             }
-            self.current = Some((name.to_vec(), bases));
+            self.cache.push((name.to_vec(), bases));
+            // Keep contigs while they fit: unsorted records (or a region
+            // query per record) would otherwise read the FASTA again for
+            // every switch between contigs.
+            let mut total: usize = self
+                .cache
+                .iter()
+                .filter_map(|c| c.1.as_ref())
+                .map(Vec::len)
+                .sum();
+            while total > self.keep && self.cache.len() > 1 {
+                let old = self.cache.remove(0);
+                total -= old.1.map_or(0, |b| b.len());
+            }
         }
-        Ok(self.current.as_ref().and_then(|c| c.1.as_deref()))
+        Ok(self.cache.last().and_then(|c| c.1.as_deref()))
     }
 }
 
@@ -323,6 +355,9 @@ pub fn open_reference_bases(
             gcol_reader::alignments::SequencesReference::new(sets, path.display().to_string()),
         ));
     }
+    let mut reference = reference;
+    // Region queries may switch contigs: keep some loaded.
+    reference.keep_bytes(1 << 30);
     Ok(std::sync::Arc::new(FastaBases {
         reference: std::sync::Mutex::new(reference),
     }))

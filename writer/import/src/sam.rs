@@ -1062,6 +1062,23 @@ pub fn import_alignments<W: Write>(
         format,
         options.reference.as_ref().map(|r| r.path.as_path()),
     )?;
+    // Reference names name one reference each (samtools refuses a BAM
+    // whose list repeats one): records and the reference are matched by
+    // name.
+    let mut seen = std::collections::HashSet::new();
+    for (name, _) in &header.refs {
+        if !seen.insert(name.as_slice()) {
+            return Err(input_error(
+                path,
+                0,
+                "header",
+                format!(
+                    "the reference list repeats {:?}",
+                    String::from_utf8_lossy(name)
+                ),
+            ));
+        }
+    }
     let sort_order = sort_order(&header.text);
     let level = options.zstd_level;
     let dataset = writer.add_dataset(
@@ -1283,7 +1300,9 @@ pub fn import_alignments<W: Write>(
         columns.cigar_ops.clear();
         // A CIGAR too long for BAM's field comes back from its CG tag
         // (SAM spec 4.2.2), which is then not kept as a tag.
-        let long = gcol_format::bam::long_cigar(&r);
+        // SAM text keeps a CG tag as written; only a CIGAR too long for
+        // BAM's field comes through one (the SAM parser's, as the last tag).
+        let long = gcol_format::bam::long_cigar(&r, format == AlignmentFormat::Sam);
         let without_cg: Vec<u8>;
         let aux = match long {
             Some((ops, range)) => {
@@ -1312,6 +1331,17 @@ pub fn import_alignments<W: Write>(
             i64::from(r.pos),
         );
         if key < last_key {
+            if sorted {
+                // Unsorted: batches switch between contigs, so keep the
+                // reference's contigs loaded rather than reread them.
+                if let Some(p) = columns
+                    .consensus
+                    .as_mut()
+                    .and_then(|c| c.reference.as_mut())
+                {
+                    p.reference.keep_bytes(crate::reference::CACHE_BYTES);
+                }
+            }
             sorted = false;
             index = gcol_format::bam::RegionIndex::default();
         }
