@@ -719,7 +719,7 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ),
         (
             "alignments.gcol",
-            "alignments (15) of inputs/alignments.sam (`samtools view -h` of it: inputs/alignments_view.sam): two references, mates with RNEXT `=` and another reference, CIGARs with I, D, N, S, H and P, QUAL `*` with and without SEQ, `=` and N bases, lower case read as upper case, unmapped records without RNAME, tags of every type (A, c, C, s, S, i, I, f, Z, H and arrays of each subtype, an empty array), one tag in two types (NM as C and S) and records without tags; qualities in `quality-model` pages, names in `name-tokens` or zstd text; bases against each chunk's consensus (15.8) with substitution codes in `seq_sub`; integer columns in `int-model` (7.13) or zstd pages, whichever is smaller (format 1.6)",
+            "alignments (15) of inputs/alignments.sam (`samtools view -h` of it: inputs/alignments_view.sam): two references, mates with RNEXT `=` and another reference, CIGARs with I, D, N, S, H and P, QUAL `*` with and without SEQ, `=` and N bases, lower case read as upper case, unmapped records without RNAME, tags of every type (A, c, C, s, S, i, I, f, Z, H and arrays of each subtype, an empty array), one tag in two types (NM as C and S) and records without tags; qualities in `quality-model` pages, names in `name-tokens` or zstd text; bases against each chunk's consensus (15.8) with substitution codes in `seq_sub` (format 1.6)",
             alignments(),
         ),
         (
