@@ -74,17 +74,17 @@ pub fn run(args: DepthArgs) -> CliResult {
     let refs = alignments.references().to_vec();
     let regions: Vec<AlignmentRegion> = match &args.region {
         Some(text) => {
-            let mut r = alignments
+            // Not clipped: positions past the reference's end that
+            // records cover are printed too, as samtools does.
+            vec![alignments
                 .region(text)
-                .map_err(|e| Failure::new(USAGE, e.to_string()))?;
-            r.end = r.end.min(refs[r.ref_id].1 as i64);
-            vec![r]
+                .map_err(|e| Failure::new(USAGE, e.to_string()))?]
         }
         None => (0..refs.len())
             .map(|ref_id| AlignmentRegion {
                 ref_id,
                 start: 0,
-                end: refs[ref_id].1 as i64,
+                end: i64::MAX,
             })
             .collect(),
     };
@@ -99,9 +99,11 @@ pub fn run(args: DepthArgs) -> CliResult {
         }
         let mut prefix = refs[region.ref_id].0.as_bytes().to_vec();
         prefix.push(b'\t');
+        let ln = refs[region.ref_id].1 as i64;
+        let within = region.end.min(ln);
         let mut start = region.start;
-        while start < region.end {
-            let end = region.end.min(start + WINDOW);
+        while start < within {
+            let end = within.min(start + WINDOW);
             let window = AlignmentRegion {
                 ref_id: region.ref_id,
                 start,
@@ -119,6 +121,23 @@ pub fn run(args: DepthArgs) -> CliResult {
                 position.increment();
             }
             start = end;
+        }
+        // Past the end: only positions a record covers (even with -a).
+        if region.end > ln {
+            let first =
+                alignments.depth_past_end(region.ref_id, &filter, &mut counts, &mut covered)?;
+            let skip = (region.start - first).max(0);
+            let mut position = Counter::new((first + skip + 1) as u64);
+            let stop = (region.end - first).min(counts.len() as i64).max(0) as usize;
+            for i in skip.min(stop as i64) as usize..stop {
+                if covered[i] {
+                    lines.push(&prefix, &position, counts[i]);
+                    if lines.full() {
+                        lines.flush(&mut out)?;
+                    }
+                }
+                position.increment();
+            }
         }
     }
     lines.flush(&mut out)?;

@@ -617,3 +617,48 @@ fn reference_choice_and_cg_edge_cases() {
         );
     }
 }
+
+/// A record running past its reference's end: `samtools depth` prints the
+/// positions it covers past LN (with or without -a, and within -r), and
+/// so does `gcol depth`.
+#[test]
+fn depth_past_the_reference_end_as_samtools() {
+    if !gcol_tests::have_tool("samtools", "depth_past_the_reference_end_as_samtools") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sam = dir.path().join("over.sam");
+    std::fs::write(
+        &sam,
+        "@SQ\tSN:chr1\tLN:60\n@SQ\tSN:chr2\tLN:30\n\
+         r2\t0\tchr1\t10\t60\t5M\t*\t0\t0\tACGTA\t*\n\
+         r1\t0\tchr1\t55\t60\t3M2D7M\t*\t0\t0\tACGTACGTAC\t*\n\
+         r3\t0\tchr2\t28\t60\t5M\t*\t0\t0\tACGTA\t*\n",
+    )
+    .unwrap();
+    let bam = dir.path().join("over.bam");
+    samtools(&["view", "-b", "-o", s(&bam), s(&sam)]);
+    samtools(&["index", s(&bam)]);
+    let out = dir.path().join("over.gcol");
+    ok(gcol(&["convert", s(&sam), "-o", s(&out), "-q"]), "convert");
+    for args in [
+        vec![],
+        vec!["-a"],
+        vec!["-r", "chr1:58-70"],
+        vec!["-a", "-r", "chr1:58-70"],
+        vec!["-r", "chr1:64-65"],
+        vec!["-a", "-r", "chr2"],
+    ] {
+        let mut ours = vec!["depth"];
+        ours.extend(&args);
+        ours.push(s(&out));
+        let mut theirs = vec!["depth"];
+        theirs.extend(&args);
+        theirs.push(s(&bam));
+        assert_eq!(
+            String::from_utf8(ok(gcol(&ours), "depth")).unwrap(),
+            String::from_utf8(samtools(&theirs)).unwrap(),
+            "{args:?}"
+        );
+    }
+}

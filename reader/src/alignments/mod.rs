@@ -1532,13 +1532,71 @@ impl Alignments {
         covered: &mut Vec<bool>,
     ) -> Result<()> {
         let region = self.clip(region);
+        let rows = self.candidate_rows(&region)?;
+        self.count_depth(rows, &region, filter, counts, covered)
+    }
+
+    /// Depth past the end of reference `ref_id` (its length `LN`) that
+    /// records running over the end cover, as `samtools depth` prints it:
+    /// the first position (`LN`, 0-based) and, per position from there up
+    /// to the last a record covers, the count and whether it is covered;
+    /// empty when no record runs past the end.
+    pub fn depth_past_end(
+        &self,
+        ref_id: usize,
+        filter: &RecordFilter,
+        counts: &mut Vec<u32>,
+        covered: &mut Vec<bool>,
+    ) -> Result<i64> {
+        let ln = self.refs.get(ref_id).map_or(0, |r| r.1 as i64);
+        counts.clear();
+        covered.clear();
+        // Records running past the end overlap its last position.
+        let probe = AlignmentRegion {
+            ref_id,
+            start: (ln - 1).max(0),
+            end: ln.max(1),
+        };
+        let rows = self.candidate_rows(&probe)?;
+        let mut last = ln;
+        let mut start = rows.start;
+        while start < rows.end {
+            let stop = rows.end.min(start + BATCH);
+            let b = self.batch_positions(start..stop)?;
+            for i in 0..(stop - start) as usize {
+                if filter.keep(b.flag[i], b.mapq[i]) && b.ref_id[i] == ref_id as i32 {
+                    let ops = row_items(&b.cigar, &b.cigar_bounds, i);
+                    last = last.max(end_position(b.pos[i], b.flag[i], ops.iter().copied()));
+                }
+            }
+            start = stop;
+        }
+        if last > ln {
+            let region = AlignmentRegion {
+                ref_id,
+                start: ln,
+                end: last,
+            };
+            self.count_depth(rows, &region, filter, counts, covered)?;
+        }
+        Ok(ln)
+    }
+
+    /// Count the depth over `region` (not clipped) from `rows`.
+    fn count_depth(
+        &self,
+        rows: Range<u64>,
+        region: &AlignmentRegion,
+        filter: &RecordFilter,
+        counts: &mut Vec<u32>,
+        covered: &mut Vec<bool>,
+    ) -> Result<()> {
         let end = region.end;
-        let width = (end - region.start) as usize;
+        let width = (end - region.start).max(0) as usize;
         counts.clear();
         counts.resize(width, 0);
         covered.clear();
         covered.resize(width, false);
-        let rows = self.candidate_rows(&region)?;
         let mut start = rows.start;
         while start < rows.end {
             let stop = rows.end.min(start + BATCH);
