@@ -523,20 +523,28 @@ fn variants() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
-/// A reference and a VCF whose REF alleles are coded against it (spec
-/// 14.7), uncompressed.
-fn variants_ref() -> Vec<u8> {
+/// A writer holding the FASTA input `file` as sequences dataset `ref`
+/// (uncompressed), and the reference spec that codes against it.
+fn with_reference(file: &str) -> (Writer<Vec<u8>>, gcol_import::ReferenceSpec) {
     let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
-    let fa = input("variants_ref.fa");
+    let fa = input(file);
     let mut fasta = FastaOptions::new("ref");
     fasta.zstd_level = 0;
     import_fasta(&mut w, &fa, &fasta, &no_progress).expect("fasta");
-    let mut options = gcol_import::vcf::VcfOptions::new("calls");
-    options.zstd_level = 0;
-    options.reference = Some(gcol_import::ReferenceSpec {
+    let spec = gcol_import::ReferenceSpec {
         path: fa,
         dataset: Some("ref".into()),
-    });
+    };
+    (w, spec)
+}
+
+/// A reference and a VCF whose REF alleles are coded against it (spec
+/// 14.7), uncompressed.
+fn variants_ref() -> Vec<u8> {
+    let (mut w, reference) = with_reference("variants_ref.fa");
+    let mut options = gcol_import::vcf::VcfOptions::new("calls");
+    options.zstd_level = 0;
+    options.reference = Some(reference);
     gcol_import::vcf::import_vcf(
         &mut w,
         &input("variants_ref.vcf"),
@@ -626,16 +634,9 @@ fn int_model() -> Vec<u8> {
 /// A reference and the alignments of `alignments.sam` with their bases
 /// coded against it (spec 15.10).
 fn alignments_ref() -> Vec<u8> {
-    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
-    let fa = input("alignments_ref.fa");
-    let mut fasta = FastaOptions::new("ref");
-    fasta.zstd_level = 0;
-    import_fasta(&mut w, &fa, &fasta, &no_progress).expect("fasta");
+    let (mut w, reference) = with_reference("alignments_ref.fa");
     let mut options = gcol_import::AlignmentOptions::new("aln");
-    options.reference = Some(gcol_import::ReferenceSpec {
-        path: fa,
-        dataset: Some("ref".into()),
-    });
+    options.reference = Some(reference);
     gcol_import::import_alignments(
         &mut w,
         &input("alignments.sam"),

@@ -88,13 +88,10 @@ fn run_variants(args: &ExportArgs) -> CliResult {
 /// Alignments to SAM or BAM, through the library's one writer.
 fn run_alignments(args: &ExportArgs, name: &str) -> CliResult {
     use gcol_reader::alignments::{write_alignments, AlignmentExport, AlignmentOutput};
-    // Regions read a few pages of each column: no readahead (see `view`).
-    let options = gcol_reader::ReadOptions::default().readahead_pages(if args.regions.is_empty() {
-        4
-    } else {
-        0
-    });
-    let reader = gcol_reader::Reader::open_with(&args.file, options)?;
+    let reader = gcol_reader::Reader::open_with(
+        &args.file,
+        crate::view::read_options(!args.regions.is_empty()),
+    )?;
     let alignments = crate::view::open_alignments(&reader, name, args.reference.as_deref())?;
     let regions = crate::view::alignment_regions(&alignments, &args.regions, None)?;
     let to_stdout = args.output.as_os_str() == "-";

@@ -257,6 +257,14 @@ pub fn alignment_regions(
         .map_err(|e| Failure::new(USAGE, e.to_string()))
 }
 
+/// Read options for a command: a region query reads a few pages of each
+/// column, and readahead would decode the following pages too
+/// (context-coded pages cost ~13 ms each) for nothing; reading whole
+/// datasets in order keeps it.
+pub fn read_options(regions: bool) -> gcol_reader::ReadOptions {
+    gcol_reader::ReadOptions::default().readahead_pages(if regions { 0 } else { 4 })
+}
+
 /// Open alignments dataset `name`, binding `reference` (a FASTA or
 /// `.gcol` file) for bases coded against a reference outside the file
 /// (spec 15.10).
@@ -325,13 +333,9 @@ fn run_alignments(args: &ViewArgs, reader: &Reader, name: &str) -> CliResult {
 }
 
 pub fn run(args: ViewArgs) -> CliResult {
-    // A region query reads a few pages of each column: readahead would
-    // decode the following pages too (context-coded pages cost ~13 ms
-    // each), for nothing. A whole-file view reads in order and keeps it.
     let regions =
         !args.regions.is_empty() || args.region_list.is_some() || args.regions_file.is_some();
-    let options = gcol_reader::ReadOptions::default().readahead_pages(if regions { 0 } else { 4 });
-    let reader = Reader::open_with(&args.file, options)?;
+    let reader = Reader::open_with(&args.file, read_options(regions))?;
     if let Some(name) = alignments_dataset(&reader, args.dataset.as_deref()) {
         return run_alignments(&args, &reader, &name);
     }

@@ -40,6 +40,24 @@ fn context(flags: u8, j: usize, prev: u8) -> usize {
     }
 }
 
+/// Each byte of `bytes` (whole varints) with the context `flags` give it.
+fn with_contexts(bytes: &[u8], flags: u8) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let (mut j, mut prev, mut first) = (0usize, 0u8, 0u8);
+    bytes.iter().map(move |&b| {
+        let ctx = context(flags, j, prev);
+        if j == 0 {
+            first = b;
+        }
+        if b & 0x80 != 0 {
+            j += 1;
+        } else {
+            j = 0;
+            prev = first;
+        }
+        (ctx, b)
+    })
+}
+
 /// Code the varint bytes `bytes` (whole varints) with `flags`.
 fn code_bytes(bytes: &[u8], flags: u8) -> Vec<u8> {
     with_scratch(
@@ -49,18 +67,8 @@ fn code_bytes(bytes: &[u8], flags: u8) -> Vec<u8> {
         MAX_TOTAL,
         |models: &mut Models| {
             let mut rc = RangeEncoder::new(vec![flags]);
-            let (mut j, mut prev, mut first) = (0usize, 0u8, 0u8);
-            for &b in bytes {
-                models.encode(&mut rc, context(flags, j, prev), b);
-                if j == 0 {
-                    first = b;
-                }
-                if b & 0x80 != 0 {
-                    j += 1;
-                } else {
-                    j = 0;
-                    prev = first;
-                }
+            for (ctx, b) in with_contexts(bytes, flags) {
+                models.encode(&mut rc, ctx, b);
             }
             rc.finish()
         },
@@ -72,18 +80,8 @@ fn code_bytes(bytes: &[u8], flags: u8) -> Vec<u8> {
 /// learns (an adaptive model pays to discover it).
 fn estimate(bytes: &[u8], flags: u8) -> f64 {
     let mut counts = vec![[0u32; 256]; CONTEXTS];
-    let (mut j, mut prev, mut first) = (0usize, 0u8, 0u8);
-    for &b in bytes {
-        counts[context(flags, j, prev)][usize::from(b)] += 1;
-        if j == 0 {
-            first = b;
-        }
-        if b & 0x80 != 0 {
-            j += 1;
-        } else {
-            j = 0;
-            prev = first;
-        }
+    for (ctx, b) in with_contexts(bytes, flags) {
+        counts[ctx][usize::from(b)] += 1;
     }
     let mut bits = 0.0;
     for c in &counts {

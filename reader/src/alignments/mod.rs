@@ -47,46 +47,26 @@ fn coded_reference(
             c.name
         )));
     }
-    // Parsed strictly here (the shared parser skips malformed lines).
     let text = dataset
         .metadata
         .get(gcol_format::schema::variants::meta::REFERENCE_CONTIGS)
         .map_or("", String::as_str);
-    if !text.is_empty() && !text.ends_with('\n') {
-        return Err(invalid("reference_contigs does not end in LF".into()));
-    }
     let mut contigs = vec![None; refs.len()];
-    for line in text.split_terminator('\n') {
-        let fields: Vec<&str> = line.split('\t').collect();
-        let ok = fields.len() == 3
-            && !fields[1].is_empty()
-            && fields[1].bytes().all(|b| b.is_ascii_digit())
-            && fields[2].len() == 32
-            && fields[2]
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        let length = fields.get(1).and_then(|l| l.parse::<u64>().ok());
-        let (true, Some(length)) = (ok, length) else {
-            return Err(invalid(format!(
-                "reference_contigs line {line:?} is not name, length, MD5"
-            )));
-        };
-        let name = fields[0];
+    for (name, length, md5) in
+        crate::variants::ReferenceLink::parse_contigs(text).map_err(invalid)?
+    {
         let Some(id) = refs.iter().position(|r| r.0 == name) else {
             return Err(invalid(format!(
                 "reference_contigs lists {name}, which is not a reference of the dataset"
             )));
         };
-        if contigs[id].is_some() {
-            return Err(invalid(format!("reference_contigs lists {name} twice")));
-        }
         if refs[id].1 != length {
             return Err(invalid(format!(
                 "reference_contigs gives {name} {length} bases, ref_length {}",
                 refs[id].1
             )));
         }
-        contigs[id] = Some((length, fields[2].to_string()));
+        contigs[id] = Some((length, md5));
     }
     let bound: Option<Arc<dyn ReferenceBases>> = match &link.dataset {
         Some(d) => {

@@ -8,13 +8,12 @@
 
 use std::fmt::Debug;
 use std::ops::Range;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use md5::{Digest, Md5};
 
 use crate::sequences::{find_record, Sequences};
-use crate::{Error, Reader, Result};
+use crate::{Error, Result};
 
 /// Contigs whose MD5 matched, by reference (its description), name,
 /// length and MD5.
@@ -53,23 +52,6 @@ impl SequencesReference {
             sets,
             label: label.into(),
         }
-    }
-
-    /// Every `sequences` dataset of the `.gcol` file at `path`.
-    pub fn open(path: &Path) -> Result<SequencesReference> {
-        let reader = Reader::open(path)?;
-        let sets = reader
-            .sequence_datasets()
-            .iter()
-            .map(|name| reader.sequences(name))
-            .collect::<Result<Vec<_>>>()?;
-        if sets.is_empty() {
-            return Err(usage(format!(
-                "{} holds no sequences dataset to use as the reference",
-                path.display()
-            )));
-        }
-        Ok(SequencesReference::new(sets, path.display().to_string()))
     }
 }
 

@@ -156,23 +156,29 @@ pub fn write_sam_record(
     // A CIGAR in a CG tag (too long for BAM's field) prints as the CIGAR,
     // and the tag not at all, as htslib reads it (SAM spec 4.2.2).
     let long = gcol_format::bam::long_cigar(&r, true);
-    let record_ops: Vec<u32> = r
-        .cigar
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
-    let (ops, skip) = match &long {
-        Some((ops, range)) => (ops.as_slice(), range.clone()),
-        None => (record_ops.as_slice(), 0..0),
-    };
-    for &v in ops {
+    let mut push_op = |v: u32| -> Result<(), String> {
         push_int(out, i64::from(v >> 4));
         out.push(
             *CIGAR_OPS
                 .get((v & 15) as usize)
                 .ok_or("unknown CIGAR operation")?,
         );
-    }
+        Ok(())
+    };
+    let skip = match &long {
+        Some((ops, range)) => {
+            for &v in ops {
+                push_op(v)?;
+            }
+            range.clone()
+        }
+        None => {
+            for c in r.cigar.chunks_exact(4) {
+                push_op(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))?;
+            }
+            0..0
+        }
+    };
     out.push(b'\t');
     if r.next_ref_id >= 0 && r.next_ref_id == r.ref_id {
         out.push(b'=');

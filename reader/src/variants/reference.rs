@@ -47,25 +47,46 @@ pub struct ReferenceLink {
 }
 
 impl ReferenceLink {
+    /// The `reference_contigs` text (spec 14.7, 15.10): lines of name,
+    /// TAB, length (decimal digits), TAB, MD5 (32 lower-case hex digits),
+    /// each ending in LF, no name twice.
+    pub fn parse_contigs(text: &str) -> std::result::Result<Vec<(String, u64, String)>, String> {
+        if !text.is_empty() && !text.ends_with('\n') {
+            return Err("reference_contigs does not end in LF".into());
+        }
+        let mut out: Vec<(String, u64, String)> = Vec::new();
+        for line in text.split_terminator('\n') {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let length = match fields.as_slice() {
+                [_, l, md5]
+                    if !l.is_empty()
+                        && l.bytes().all(|b| b.is_ascii_digit())
+                        && md5.len() == 32
+                        && md5.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) =>
+                {
+                    l.parse::<u64>().ok()
+                }
+                _ => None,
+            }
+            .ok_or_else(|| format!("reference_contigs line {line:?} is not name, length, MD5"))?;
+            if out.iter().any(|c| c.0 == fields[0]) {
+                return Err(format!("reference_contigs lists {} twice", fields[0]));
+            }
+            out.push((fields[0].to_string(), length, fields[2].to_string()));
+        }
+        Ok(out)
+    }
+
     /// The link a dataset's metadata records (`reference_source`,
     /// `reference`, `reference_contigs`, `reference_text_bytes`; spec
     /// 14.7 and 15.10), if it has one.
     pub fn from_metadata(m: &std::collections::BTreeMap<String, String>) -> Option<ReferenceLink> {
         let source = m.get(meta::REFERENCE_SOURCE)?.clone();
+        // Damaged text lists nothing here; readers that decode against
+        // the list call `parse_contigs` for the reason.
         let contigs = m
             .get(meta::REFERENCE_CONTIGS)
-            .map(|text| {
-                text.lines()
-                    .filter_map(|l| {
-                        let mut f = l.split('\t');
-                        Some((
-                            f.next()?.to_string(),
-                            f.next()?.parse().ok()?,
-                            f.next()?.to_string(),
-                        ))
-                    })
-                    .collect()
-            })
+            .and_then(|text| ReferenceLink::parse_contigs(text).ok())
             .unwrap_or_default();
         Some(ReferenceLink {
             dataset: m.get(meta::REFERENCE).cloned(),
