@@ -36,6 +36,6 @@ fn on_disk_constants_are_pinned() {
     );
     assert_eq!(crate::encoding::arith::STEP, 4);
     assert_eq!(crate::encoding::arith::MAX_TOTAL, 65_504);
-    assert_eq!(crate::MINOR_VERSION, 6);
+    assert_eq!(crate::MINOR_VERSION, 7);
     assert_eq!(crate::manifest::MANIFEST_VERSION, 1);
 }

@@ -256,7 +256,9 @@ pub struct Provenance {
 /// The lowest minor version (spec 9) a dataset needs for what its kind,
 /// metadata and columns use: 2 for a protein residue stream in `clustered`
 /// order (12.5) and for a `sequences` dataset without a `name` column
-/// (names taken from the definitions, 12.2), else 0.
+/// (names taken from the definitions, 12.2), 4 for REF coded against a
+/// reference (14.7), 6 for alignments' bases against a predictor (15.8,
+/// 15.10), 7 for a `graph` dataset (16), else 0.
 pub fn dataset_minor_needed(
     kind: &str,
     metadata: &BTreeMap<String, String>,
@@ -279,7 +281,9 @@ pub fn dataset_minor_needed(
                 .map(String::as_str),
             Some("consensus" | "reference")
         );
-    if predicted_bases {
+    if kind == crate::schema::graph::KIND {
+        7
+    } else if predicted_bases {
         6
     } else if coded_ref {
         4

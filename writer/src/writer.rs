@@ -1018,6 +1018,28 @@ impl<W: Write> Writer<W> {
         self.push(column, &[end])
     }
 
+    /// End many rows of a list column at once: `ends` are their end
+    /// offsets (spec 6.6), non-decreasing from the previous row's end and
+    /// at most the number of values pushed to the child so far (a graph's
+    /// CSR offsets, computed before the child's values are pushed).
+    pub fn push_list_ends(&mut self, column: ColumnId, ends: &[u64]) -> Result<()> {
+        let pushed = self.list_end(column)?;
+        let mut previous = self.columns[column.0].last_end;
+        for &end in ends {
+            if end < previous || end > pushed {
+                return Err(self.layout_error(
+                    column,
+                    format!(
+                        "list end {end} after {previous}, with {pushed} child values pushed"
+                    ),
+                ));
+            }
+            previous = end;
+        }
+        self.columns[column.0].last_end = previous;
+        self.push(column, ends)
+    }
+
     /// End one row of a nullable list column as null; no child values may
     /// have been pushed for it.
     pub fn end_list_null(&mut self, column: ColumnId) -> Result<()> {

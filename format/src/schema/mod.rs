@@ -8,6 +8,7 @@
 //! producer) stay readable generically, column by column.
 
 pub mod alignments;
+pub mod graph;
 pub mod reads;
 pub mod sequences;
 pub mod variants;
@@ -77,11 +78,12 @@ pub struct Schema {
 }
 
 /// Every kind with a schema module.
-pub const SCHEMAS: [&Schema; 4] = [
+pub const SCHEMAS: [&Schema; 5] = [
     &sequences::SCHEMA,
     &reads::SCHEMA,
     &variants::SCHEMA,
     &alignments::SCHEMA,
+    &graph::SCHEMA,
 ];
 
 /// The schema of `kind`, or `None` for kinds read generically.

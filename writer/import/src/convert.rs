@@ -63,6 +63,12 @@ pub struct ConvertOptions {
     /// REF is coded against that dataset; otherwise REF is checked against
     /// it and kept as text, so the output never needs another file.
     pub reference: Option<PathBuf>,
+    /// Edge tables: directed (default) or undirected edges.
+    pub directed: Option<bool>,
+    /// Edge tables: the source node column (default: found by name).
+    pub source_column: Option<String>,
+    /// Edge tables: the target node column (default: found by name).
+    pub target_column: Option<String>,
     /// Set by another thread to stop: the conversion ends with
     /// [`gcol_writer::Error::Interrupted`] and leaves nothing behind.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -111,6 +117,9 @@ impl ConvertOptions {
             threads: None,
             write: WriteOptions::default(),
             reference: None,
+            directed: None,
+            source_column: None,
+            target_column: None,
             cancel: None,
         }
     }
@@ -162,8 +171,13 @@ pub struct DatasetReport {
     pub sources: Vec<PathBuf>,
     /// Their format.
     pub format: SourceFormat,
-    /// Records (FASTA, VCF) or reads (FASTQ, both mates).
+    /// Records (FASTA, VCF, alignments), reads (FASTQ, both mates) or
+    /// edges (graphs).
     pub records: u64,
+    /// Nodes (graphs); 0 for other kinds.
+    pub nodes: u64,
+    /// Pathways (graphs); 0 for other kinds.
+    pub pathways: u64,
     /// Samples (VCF); 0 for sequences.
     pub samples: u64,
     /// Residues or bases.
@@ -197,6 +211,16 @@ impl DatasetReport {
             SourceFormat::Sam | SourceFormat::Bam | SourceFormat::Cram => format!(
                 "{sources}: {} alignment records, {} bases",
                 self.records, self.residues
+            ),
+            f if f.is_graph() => format!(
+                "{sources}: {f} graph, {} nodes, {} edges{}",
+                self.nodes,
+                self.records,
+                if self.pathways > 0 {
+                    format!(", {} pathways", self.pathways)
+                } else {
+                    String::new()
+                }
             ),
             SourceFormat::Fastq => format!(
                 "{sources}: {} reads{}, {} bases",
@@ -312,14 +336,14 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             SourceFormat::Unknown => {
                 return Err(Error::Input {
                     path: path.clone(),
-                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF'), BCF, SAM, BAM or CRAM, plain, gzip or BGZF".into(),
+                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF'), BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON or an edge table (CSV/TSV with a header), plain, gzip or BGZF".into(),
                 })
             }
             SourceFormat::Foreign(name) => {
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM, plain, gzip or BGZF"
+                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON and edge tables, plain, gzip or BGZF"
                     ),
                 })
             }
@@ -327,7 +351,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM"
+                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON and edge tables (CSV/TSV)"
                     ),
                 })
             }
@@ -354,6 +378,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             | SourceFormat::Sam
             | SourceFormat::Bam
             | SourceFormat::Cram) => f,
+            f if f.is_graph() => f,
             // An empty input becomes an empty sequences dataset.
             _ => SourceFormat::Fasta,
         };
@@ -498,7 +523,35 @@ fn convert_here(
             SourceFormat::Cram => Some(crate::AlignmentFormat::Cram),
             _ => None,
         };
-        let dataset = if let Some(format) = alignment_format {
+        let dataset = if job.format.is_graph() {
+            let mut o = crate::GraphOptions::new(job.name.clone());
+            o.zstd_level = options.zstd_level.max(1);
+            o.directed = options.directed;
+            o.source_column = options.source_column.clone();
+            o.target_column = options.target_column.clone();
+            o.plain_topology = options.compression == ReadCompression::Fast;
+            o.cancel = options.cancel.clone();
+            let input = job.inputs.into_iter().next().expect("one input").open()?;
+            let s = crate::import_graph(&mut writer, input, job.format, &o, &report)?;
+            for w in &s.warnings {
+                events(Event::Warning(format!("{}: {w}", sources[0].display())));
+            }
+            DatasetReport {
+                name: job.name,
+                sources,
+                format: job.format,
+                records: s.edges,
+                nodes: s.nodes,
+                pathways: s.pathways,
+                samples: 0,
+                residues: 0,
+                alphabet: "",
+                paired: false,
+                exact_export: true,
+                source_bytes: s.source_bytes,
+                uncompressed_bytes: s.input_bytes,
+            }
+        } else if let Some(format) = alignment_format {
             let mut o = crate::AlignmentOptions::new(job.name.clone());
             o.compression = if options.format_minor() >= 5 {
                 options.compression
@@ -534,6 +587,8 @@ fn convert_here(
                 format: job.format,
                 records: s.records,
                 samples: 0,
+                nodes: 0,
+                pathways: 0,
                 residues: s.bases,
                 alphabet: "",
                 paired: false,
@@ -574,6 +629,8 @@ fn convert_here(
                         format: job.format,
                         records: s.reads,
                         samples: 0,
+                        nodes: 0,
+                        pathways: 0,
                         residues: s.bases,
                         alphabet: "nucleotide",
                         paired: s.paired,
@@ -610,6 +667,8 @@ fn convert_here(
                         format: job.format,
                         records: s.records,
                         samples: 0,
+                        nodes: 0,
+                        pathways: 0,
                         residues: s.residues,
                         alphabet: s.alphabet,
                         paired: false,
@@ -626,6 +685,7 @@ fn convert_here(
             let what = match dataset.format {
                 SourceFormat::Vcf | SourceFormat::Bcf => "has no variants",
                 SourceFormat::Sam | SourceFormat::Bam | SourceFormat::Cram => "has no alignments",
+                f if f.is_graph() => "has no edges",
                 _ => "is empty",
             };
             events(Event::Warning(format!(
@@ -722,6 +782,8 @@ fn variants_job(
         format: job.format,
         records: s.records,
         samples: s.samples,
+        nodes: 0,
+        pathways: 0,
         residues: 0,
         alphabet: "",
         paired: false,

@@ -40,6 +40,8 @@ pub enum SourceFormat {
     Kgml,
     /// Cytoscape CX (JSON array of aspects).
     Cx,
+    /// A COBRA JSON model (an object with `metabolites` and `reactions`).
+    CobraJson,
     /// Comma-separated table with a header line.
     Csv,
     /// Tab-separated table with a header line.
@@ -67,7 +69,27 @@ impl SourceFormat {
                 | SourceFormat::Sam
                 | SourceFormat::Bam
                 | SourceFormat::Cram
+                | SourceFormat::Sbml
+                | SourceFormat::Kgml
+                | SourceFormat::Cx
+                | SourceFormat::CobraJson
+                | SourceFormat::Csv
+                | SourceFormat::Tsv
                 | SourceFormat::Empty
+        )
+    }
+
+    /// Whether the format is a graph source (spec 16): SBML, KGML, CX,
+    /// COBRA JSON, or an edge table (CSV, TSV).
+    pub fn is_graph(self) -> bool {
+        matches!(
+            self,
+            SourceFormat::Sbml
+                | SourceFormat::Kgml
+                | SourceFormat::Cx
+                | SourceFormat::CobraJson
+                | SourceFormat::Csv
+                | SourceFormat::Tsv
         )
     }
 
@@ -87,6 +109,7 @@ impl SourceFormat {
             SourceFormat::Sbml => "SBML",
             SourceFormat::Kgml => "KGML",
             SourceFormat::Cx => "CX",
+            SourceFormat::CobraJson => "COBRA JSON",
             SourceFormat::Csv => "CSV",
             SourceFormat::Tsv => "TSV",
             SourceFormat::Empty => "empty",
@@ -186,6 +209,9 @@ pub fn detect(head: &[u8]) -> SourceFormat {
             return SourceFormat::Unknown;
         }
         b'[' | b'{' => {
+            if first == b'{' && contains(text, b"\"metabolites\"") && contains(text, b"\"reactions\"") {
+                return SourceFormat::CobraJson;
+            }
             let aspects = [
                 &b"\"nodes\""[..],
                 b"\"edges\"",
@@ -253,7 +279,11 @@ mod tests {
 
     #[test]
     fn formats_by_content() {
-        let cases: [(&[u8], SourceFormat); 20] = [
+        let cases: [(&[u8], SourceFormat); 21] = [
+            (
+                b"{\"id\":\"m\",\"metabolites\":[],\"reactions\":[]}",
+                SourceFormat::CobraJson,
+            ),
             (b">chr1 x\nACGT\n", SourceFormat::Fasta),
             (b"\n\n>chr1\nACGT\n", SourceFormat::Fasta),
             (b"@r1\nACGT\n+\nIIII\n", SourceFormat::Fastq),

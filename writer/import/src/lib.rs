@@ -14,6 +14,7 @@ pub mod copy;
 pub mod detect;
 pub mod fasta;
 pub mod fastq;
+pub mod graph;
 pub mod input;
 mod names;
 mod nucleotide;
@@ -34,6 +35,7 @@ pub use fasta::{
 pub use fastq::{
     import_fastq, import_fastq_from, FastqOptions, FastqSummary, QualityBinning, ReadCompression,
 };
+pub use graph::{import_graph, GraphOptions, GraphSummary};
 pub use input::{
     dataset_name, is_stdin, open_input, sniff_input, Compression, Input, SniffedInput,
 };
