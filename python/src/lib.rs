@@ -77,7 +77,10 @@ pub(crate) fn reader_error(error: gcol_reader::Error) -> PyErr {
             | gcol_format::Error::Unsupported { .. },
         )
         | E::Unsupported { .. } => UnsupportedVersionError::new_err(message),
-        E::NoSuchDataset { .. } | E::NoSuchColumn { .. } | E::NoSuchRecord { .. } => {
+        E::NoSuchDataset { .. }
+        | E::NoSuchColumn { .. }
+        | E::NoSuchRecord { .. }
+        | E::NoSuchElement { .. } => {
             NotFoundError::new_err(message)
         }
         E::RegionOutOfRange { .. } | E::OutOfRange { .. } => RegionError::new_err(message),

@@ -114,6 +114,18 @@ pub enum Error {
         /// Name asked for.
         name: String,
     },
+    /// No node, pathway or attribute of that name in a graph.
+    #[error("graph {dataset:?} has no {what} {name:?}{hint}")]
+    NoSuchElement {
+        /// Dataset.
+        dataset: String,
+        /// `node`, `pathway`, `node attribute` or `edge attribute`.
+        what: &'static str,
+        /// Name asked for.
+        name: String,
+        /// What there is instead (starts with `; `), or empty.
+        hint: String,
+    },
     /// A region beyond its record (coordinates 0-based, half-open).
     #[error(
         "region {start}..{end} is outside record {record} of length {length} (0-based, half-open)"

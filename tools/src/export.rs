@@ -20,6 +20,7 @@ pub struct ExportArgs {
     pub mate: Option<u8>,
     pub quiet: bool,
     pub reference: Option<PathBuf>,
+    pub subgraph: Option<String>,
 }
 
 /// Whether the export is of a variants dataset (the one named, or the
@@ -148,7 +149,31 @@ fn alignments_of(args: &ExportArgs) -> Result<Option<String>, Failure> {
     })
 }
 
+/// Whether the export is of a graph dataset (the one named, or the file's
+/// only dataset).
+fn is_graph(args: &ExportArgs) -> Result<bool, Failure> {
+    let reader = gcol_reader::Reader::open(&args.file)?;
+    let kind = gcol_reader::format::schema::graph::KIND;
+    let datasets = reader.datasets();
+    Ok(match &args.dataset {
+        Some(name) => datasets.iter().any(|d| d.name == *name && d.kind == kind),
+        None => matches!(datasets, [one] if one.kind == kind),
+    })
+}
+
 pub fn run(args: ExportArgs) -> CliResult {
+    if is_graph(&args)? {
+        return crate::graph::export(
+            &args.file,
+            args.dataset.as_deref(),
+            &args.output,
+            args.format.as_deref(),
+            args.subgraph.as_deref(),
+        );
+    }
+    if args.subgraph.is_some() {
+        return Err(Failure::new(2, "--subgraph selects part of a graph dataset"));
+    }
     if is_variants(&args)? {
         return run_variants(&args);
     }

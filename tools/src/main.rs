@@ -13,6 +13,7 @@ mod dump;
 mod exit;
 mod export;
 mod fetch;
+mod graph;
 mod inspect;
 mod motif;
 mod progress;
@@ -48,10 +49,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Convert FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM files (plain, gzip
-    /// or BGZF) into one .gcol file; each input (or FASTQ pair) becomes a
-    /// dataset named after the file. A VCF must be sorted (contigs
-    /// together, POS rising); SAM/BAM/CRAM records keep their order.
+    /// Convert FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM files, and graphs
+    /// (SBML, COBRA JSON, CX/CX2, KGML, edge tables in CSV/TSV with a
+    /// header), plain, gzip or BGZF, into one .gcol file; each input (or
+    /// FASTQ pair) becomes a dataset named after the file. A VCF must be
+    /// sorted (contigs together, POS rising); SAM/BAM/CRAM records keep
+    /// their order.
     Convert {
         /// Input files.
         #[arg(required = true)]
@@ -120,6 +123,17 @@ enum Command {
         /// reading thread come on top. The output does not depend on it.
         #[arg(short = '@', long)]
         threads: Option<usize>,
+        /// Edge tables: the edges are undirected (default: directed).
+        #[arg(long)]
+        undirected: bool,
+        /// Edge tables: the column of source nodes (default: a column named
+        /// source, from, src, node1, ..., else the first).
+        #[arg(long, value_name = "COLUMN")]
+        source_column: Option<String>,
+        /// Edge tables: the column of target nodes (default: target, to,
+        /// dst, node2, ..., else the second).
+        #[arg(long, value_name = "COLUMN")]
+        target_column: Option<String>,
         /// Write the 1.0 layout (every column in the page area, the manifest
         /// uncompressed, protein residues in record order) so that gcol 1.0
         /// readers can read the file; by default tiny columns go inline in a
@@ -179,8 +193,11 @@ enum Command {
         dataset: Option<String>,
     },
     /// Export sequences to FASTA (byte-exact for uniformly wrapped input),
-    /// reads to FASTQ, or variants to VCF, BGZF VCF or BCF (by the output's
-    /// extension: .vcf, .vcf.gz, .bcf), optionally for regions and samples.
+    /// reads to FASTQ, variants to VCF, BGZF VCF or BCF (by the output's
+    /// extension: .vcf, .vcf.gz, .bcf), optionally for regions and samples,
+    /// alignments to SAM or BAM, or graphs to GraphML, Cytoscape.js JSON
+    /// (.cyjs), DOT, SVG (drawn by Graphviz) or an edge table (.csv, .tsv),
+    /// whole or a --subgraph.
     Export {
         /// The .gcol file.
         file: PathBuf,
@@ -219,6 +236,26 @@ enum Command {
         /// length and MD5).
         #[arg(short = 'T', long = "reference", value_name = "FASTA|GCOL")]
         reference: Option<PathBuf>,
+        /// Graphs: export only a subgraph: `pathway:ID`, `khop:NODE:K`
+        /// (the nodes within K hops, both directions) or node ids separated
+        /// by commas, with the edges among them.
+        #[arg(long, value_name = "SPEC")]
+        subgraph: Option<String>,
+    },
+    /// Query a graph dataset: neighbours, k-hop neighbourhoods, shortest
+    /// paths, components, pathways, nodes and edges filtered by attribute.
+    ///
+    /// Node ids are the source's (SBML and COBRA ids, CX node ids, KGML
+    /// entry ids, edge-table names). Queries follow out-edges in a
+    /// directed graph unless -d says otherwise.
+    Graph {
+        /// The .gcol file.
+        file: PathBuf,
+        /// The graph dataset (default: the file's only graph).
+        #[arg(long, global = true)]
+        dataset: Option<String>,
+        #[command(subcommand)]
+        query: graph::GraphQuery,
     },
     /// Per-base depth of an alignments dataset, like `samtools depth`.
     ///
@@ -402,6 +439,9 @@ fn main() -> ExitCode {
             compression,
             reference,
             threads,
+            undirected,
+            source_column,
+            target_column,
             no_compact,
             quiet,
         } => {
@@ -418,6 +458,9 @@ fn main() -> ExitCode {
                     options.alphabet = alphabet;
                     options.set_zstd_level(zstd_level);
                     options.page_kib = page_kib;
+                    options.directed = undirected.then_some(false);
+                    options.source_column = source_column;
+                    options.target_column = target_column;
                     options.binning = binning;
                     options.compression = gcol_import::ReadCompression::parse(
                         compression.as_deref().unwrap_or("default"),
@@ -484,7 +527,9 @@ fn main() -> ExitCode {
             mate,
             quiet,
             reference,
+            subgraph,
         } => export::run(export::ExportArgs {
+            subgraph,
             reference,
             file,
             regions,
@@ -497,6 +542,11 @@ fn main() -> ExitCode {
             mate,
             quiet,
         }),
+        Command::Graph {
+            file,
+            dataset,
+            query,
+        } => graph::run(&file, dataset.as_deref(), query),
         Command::View(args) => view::run(args),
         Command::Depth(args) => depth::run(args),
         Command::Motif {
