@@ -28,6 +28,7 @@ from ._gcol import (
     CorruptFileError,
     File,
     GcolError,
+    Graph,
     InputFormatError,
     NotFoundError,
     PageBuffer,
@@ -53,6 +54,7 @@ __all__ = [
     "CorruptFileError",
     "File",
     "GcolError",
+    "Graph",
     "InputFormatError",
     "NotFoundError",
     "PageBuffer",
@@ -124,9 +126,14 @@ def convert(
     threads: int | None = None,
     compact: bool = True,
     reference: str | os.PathLike[str] | None = None,
+    directed: bool | None = None,
+    source_column: str | None = None,
+    target_column: str | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> list[str]:
-    """Convert FASTA, FASTQ, VCF and BCF files (plain, gzip or BGZF) into one .gcol file.
+    """Convert FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM files, and graphs
+    (SBML, COBRA JSON, CX/CX2, KGML, edge tables in CSV/TSV), plain, gzip
+    or BGZF, into one .gcol file.
 
     Takes the same options as ``gcol convert``; returns the dataset names.
     ``zstd_level`` (default: 9 for bases, 15 for protein residues) applies
@@ -142,8 +149,10 @@ def convert(
     (``--compression``) trades speed against size for FASTQ: ``"default"``
     codes qualities with a context model (format 1.5), ``"archive"``
     chooses the model for every page, ``"fast"`` keeps zstd pages.
-    ``progress(done_bytes,
-    total_bytes)`` is called as input is read.
+    Edge tables: ``directed=False`` makes edges undirected (the CLI's
+    ``--undirected``); ``source_column`` and ``target_column`` name the
+    node columns (default: found by name, else the first two).
+    ``progress(done_bytes, total_bytes)`` is called as input is read.
     """
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
@@ -167,6 +176,9 @@ def convert(
                 threads=threads,
                 compact=compact,
                 reference=os.fspath(reference) if reference is not None else None,
+                directed=directed,
+                source_column=source_column,
+                target_column=target_column,
                 cancel=token,
                 progress=progress,
             )
@@ -287,3 +299,54 @@ def _genotypes_arrow(chrom: list[str], pos: Any, names: list[str], gt: Any) -> A
         flat = pa.array(np.ascontiguousarray(gt[:, s, :]).reshape(-1))
         arrays[name] = pa.FixedSizeListArray.from_arrays(flat, ploidy) if ploidy else pa.nulls(sites)
     return pa.table(arrays)
+
+
+def _graph_frame(columns: dict[str, Any]) -> Any:
+    """A pandas DataFrame of graph columns: numpy arrays stay as they are,
+    lists with nulls become nullable pandas columns."""
+    import pandas as pd
+
+    data = {}
+    for name, values in columns.items():
+        if isinstance(values, np.ndarray):
+            data[name] = values
+        else:
+            series = pd.Series(values, dtype=object)
+            present = [v for v in values if v is not None]
+            if present and all(isinstance(v, bool) for v in present):
+                series = series.astype("boolean")
+            elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+                series = series.astype("Int64")
+            elif present and all(isinstance(v, float) for v in present):
+                series = series.astype("Float64")
+            data[name] = series
+    return pd.DataFrame(data)
+
+
+def _graph_arrow(columns: dict[str, Any]) -> Any:
+    """A pyarrow Table of graph columns (nulls kept; lists as list arrays)."""
+    import pyarrow as pa
+
+    return pa.table({name: pa.array(values) for name, values in columns.items()})
+
+
+def _graph_networkx(
+    directed: bool,
+    network: dict[str, Any],
+    nodes: dict[str, Any],
+    edges: dict[str, Any],
+) -> Any:
+    """A networkx multigraph from graph columns (nulls left out)."""
+    import networkx as nx
+
+    graph = nx.MultiDiGraph() if directed else nx.MultiGraph()
+    graph.graph.update(network)
+    node_attrs = [k for k in nodes if k != "id"]
+    node_values = [nodes[k].tolist() if isinstance(nodes[k], np.ndarray) else nodes[k] for k in node_attrs]
+    for i, node in enumerate(nodes["id"]):
+        graph.add_node(node, **{k: v[i] for k, v in zip(node_attrs, node_values) if v[i] is not None})
+    edge_attrs = [k for k in edges if k not in ("source", "target")]
+    edge_values = [edges[k].tolist() if isinstance(edges[k], np.ndarray) else edges[k] for k in edge_attrs]
+    for i, (s, t) in enumerate(zip(edges["source"], edges["target"])):
+        graph.add_edge(s, t, **{k: v[i] for k, v in zip(edge_attrs, edge_values) if v[i] is not None})
+    return graph

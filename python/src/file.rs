@@ -234,7 +234,8 @@ impl PyFile {
     }
 
     /// `file[name]`: the dataset `name` (`Sequences` for sequences and
-    /// reads, `Variants` for variants, `Alignments` for alignments).
+    /// reads, `Variants` for variants, `Alignments` for alignments, `Graph`
+    /// for graphs).
     fn __getitem__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         let Some(dataset) = self.reader.datasets().iter().find(|d| d.name == name) else {
             return Err(pyo3::exceptions::PyKeyError::new_err(name.to_string()));
@@ -244,6 +245,10 @@ impl PyFile {
         }
         if gcol_reader::Alignments::is_alignments(dataset) {
             return Ok(Bound::new(py, self.alignments(name)?)?.into_any());
+        }
+        if dataset.kind == gcol_format::schema::graph::KIND {
+            let graph = crate::graph::PyGraph::open(&self.reader, name)?;
+            return Ok(Bound::new(py, graph)?.into_any());
         }
         Ok(Bound::new(py, self.sequences(name)?)?.into_any())
     }
@@ -436,6 +441,12 @@ pub(crate) struct ConvertArgs {
     pub compact: bool,
     /// `--reference` of VCF/BCF inputs.
     pub reference: Option<PathBuf>,
+    /// Edge tables: `False` for undirected edges (`--undirected`).
+    pub directed: Option<bool>,
+    /// Edge tables: `--source-column`.
+    pub source_column: Option<String>,
+    /// Edge tables: `--target-column`.
+    pub target_column: Option<String>,
     /// Set to stop the conversion.
     pub cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -506,6 +517,9 @@ pub(crate) fn convert(
     options.names = args.names;
     options.paired = args.paired;
     options.alphabet = alphabet;
+    options.directed = args.directed;
+    options.source_column = args.source_column;
+    options.target_column = args.target_column;
     options.set_zstd_level(args.zstd_level);
     options.page_kib = args.page_kib;
     options.binning = binning;

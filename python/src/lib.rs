@@ -17,6 +17,7 @@ mod alignments;
 mod buffer;
 mod columns;
 mod file;
+mod graph;
 mod sequences;
 mod variants;
 
@@ -80,9 +81,7 @@ pub(crate) fn reader_error(error: gcol_reader::Error) -> PyErr {
         E::NoSuchDataset { .. }
         | E::NoSuchColumn { .. }
         | E::NoSuchRecord { .. }
-        | E::NoSuchElement { .. } => {
-            NotFoundError::new_err(message)
-        }
+        | E::NoSuchElement { .. } => NotFoundError::new_err(message),
         E::RegionOutOfRange { .. } | E::OutOfRange { .. } => RegionError::new_err(message),
         E::TypeMismatch { .. } | E::WrongKind { .. } | E::WrongLayout { .. } => {
             GcolError::new_err(message)
@@ -243,9 +242,10 @@ fn kernel_isa() -> &'static str {
 // is the import layer's default page size.
 const _: () = assert!(gcol_import::DEFAULT_PAGE_KIB == 128);
 
-/// Convert FASTA/FASTQ files into one .gcol file (see `gcol.convert`).
+/// Convert FASTA/FASTQ/VCF/BCF/SAM/BAM/CRAM and graph files into one
+/// .gcol file (see `gcol.convert`).
 #[pyfunction]
-#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=128, quality_binning="lossless", compression="default", lenient_names=false, strict_names=false, threads=None, compact=true, reference=None, cancel=None, progress=None))]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=128, quality_binning="lossless", compression="default", lenient_names=false, strict_names=false, threads=None, compact=true, reference=None, directed=None, source_column=None, target_column=None, cancel=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert(
     py: Python<'_>,
@@ -263,6 +263,9 @@ fn convert(
     threads: Option<usize>,
     compact: bool,
     reference: Option<std::path::PathBuf>,
+    directed: Option<bool>,
+    source_column: Option<String>,
+    target_column: Option<String>,
     cancel: Option<PyRef<'_, file::PyCancelToken>>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Vec<Py<PyAny>>> {
@@ -283,6 +286,9 @@ fn convert(
             threads,
             compact,
             reference,
+            directed,
+            source_column,
+            target_column,
             cancel: cancel.map(|c| c.flag.clone()),
         },
         progress,
@@ -318,6 +324,7 @@ fn _gcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVariants>()?;
     m.add_class::<alignments::PyAlignments>()?;
     m.add_class::<alignments::PyAlignedSegment>()?;
+    m.add_class::<graph::PyGraph>()?;
     m.add_class::<PyRecord>()?;
     m.add_class::<PageBuffer>()?;
     m.add_function(wrap_pyfunction!(file::open, m)?)?;

@@ -47,7 +47,9 @@ pub use cache::{CacheMetrics, CacheOptions, EvictionPolicy, PageCache};
 pub use column::ColumnReader;
 pub use error::{Error, Result};
 pub use fork::mark_forked;
-pub use graph::{AttrFilter, AttrValue, Attribute, Direction, Graph, GraphPath, GraphView, Pathway};
+pub use graph::{
+    AttrFilter, AttrValue, Attribute, Direction, Graph, GraphPath, GraphView, Pathway,
+};
 pub use layout::ChunkGrid;
 pub use page::{PackedPage, Page, PinnedPage};
 pub use reader::{default_cache, ChecksumPolicy, ReadOptions, Reader};

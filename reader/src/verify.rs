@@ -87,6 +87,12 @@ impl Reader {
                 report.records += alignments.check_invariants(deep)?;
                 report.datasets += 1;
             }
+            if dataset.kind == gcol_format::schema::graph::KIND {
+                // Every rule of spec 16.6 (the topology is read whole anyway).
+                let graph = crate::Graph::open(self, &dataset.name)?;
+                report.records += graph.check_invariants()?;
+                report.datasets += 1;
+            }
         }
         Ok(())
     }

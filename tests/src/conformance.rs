@@ -648,6 +648,32 @@ fn alignments_ref() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// Graphs (spec 16, format 1.7): a CX network with plain topology
+/// (`--compression fast`), a KGML map and an undirected edge table.
+fn graph() -> Vec<u8> {
+    use gcol_import::SourceFormat;
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let inputs = [
+        ("graph.cx", "signal", SourceFormat::Cx, None, true),
+        ("graph.kgml", "map", SourceFormat::Kgml, None, false),
+        (
+            "graph_edges.tsv",
+            "interactions",
+            SourceFormat::Tsv,
+            Some(false),
+            false,
+        ),
+    ];
+    for (file, name, format, directed, plain) in inputs {
+        let mut options = gcol_import::GraphOptions::new(name);
+        options.directed = directed;
+        options.plain_topology = plain;
+        let source = gcol_import::open_input(&input(file)).expect("input");
+        gcol_import::import_graph(&mut w, source, format, &options, &no_progress).expect("import");
+    }
+    w.finish().expect("finish")
+}
+
 /// Every conformance file: (file name, what it covers, bytes).
 pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     vec![
@@ -732,6 +758,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "alignments_ref.gcol",
             "alignments (15.10) of inputs/alignments.sam with bases coded against the sequences dataset `ref` of inputs/alignments_ref.fa (expected records: inputs/alignments_view.sam): covered bases that match, differences with substitution codes (`seq_sub`), an `=` and an N base at covered positions (listed with codes 3 and 14), a covered position whose reference base is N (stored), soft-masked reference bases (read as upper case), I and S bases (stored), and reference chr2, which the FASTA lacks (its record stores every base); the reference link metadata with the MD5 of chr1",
             alignments_ref(),
+        ),
+        (
+            "graph.gcol",
+            "graphs (16, format 1.7): `signal` from inputs/graph.cx (CX 1: a multi-edge, a self-loop, a node without edges, edges out of source order so `out/rank` is stored, string, int64 with nulls, float64, bool, `list<string>` with an empty list and `list<int64>` attributes, node positions, network attributes; plain topology pages), `map` from inputs/graph.kgml (KGML: relations with `list<string>` subtypes, a reaction's substrate and product edges, a group entry as a pathway, delta-varint topology), `interactions` from inputs/graph_edges.tsv (an undirected edge table: node columns found by position, a `weight` column, a repeated pair in both directions, a self-loop, empty cells as nulls in string and bool attributes)",
+            graph(),
         ),
         (
             "layouts.gcol",

@@ -172,7 +172,10 @@ pub fn run(args: ExportArgs) -> CliResult {
         );
     }
     if args.subgraph.is_some() {
-        return Err(Failure::new(2, "--subgraph selects part of a graph dataset"));
+        return Err(Failure::new(
+            2,
+            "--subgraph selects part of a graph dataset",
+        ));
     }
     if is_variants(&args)? {
         return run_variants(&args);

@@ -92,11 +92,19 @@ pub fn open_graph(reader: &Reader, name: Option<&str>) -> Result<Graph, Failure>
     let name = match (name, graphs.as_slice()) {
         (Some(n), _) => n.to_string(),
         (None, [one]) => one.to_string(),
-        (None, []) => return Err(Failure::new(crate::exit::INVALID, "the file has no graph dataset")),
+        (None, []) => {
+            return Err(Failure::new(
+                crate::exit::INVALID,
+                "the file has no graph dataset",
+            ))
+        }
         (None, many) => {
             return Err(Failure::new(
                 2,
-                format!("the file has several graphs ({}); choose one with --dataset", many.join(", ")),
+                format!(
+                    "the file has several graphs ({}); choose one with --dataset",
+                    many.join(", ")
+                ),
             ))
         }
     };
@@ -126,7 +134,11 @@ pub fn run(file: &Path, dataset: Option<&str>, query: GraphQuery) -> CliResult {
                 outln!("weight\t{w}");
             }
             for a in graph.attributes() {
-                let what = if a.element == Element::Node { "node_attribute" } else { "edge_attribute" };
+                let what = if a.element == Element::Node {
+                    "node_attribute"
+                } else {
+                    "edge_attribute"
+                };
                 outln!("{what}\t{}\t{}", a.name, a.kind);
             }
             outln!("pathways\t{}", graph.pathways()?.len());
@@ -142,12 +154,18 @@ pub fn run(file: &Path, dataset: Option<&str>, query: GraphQuery) -> CliResult {
                 }
                 None => (0..graph.num_nodes() as u32).collect(),
             };
-            let attrs: Vec<_> = graph.attributes().iter().filter(|a| a.element == Element::Node).collect();
+            let attrs: Vec<_> = graph
+                .attributes()
+                .iter()
+                .filter(|a| a.element == Element::Node)
+                .collect();
             let values = attrs
                 .iter()
                 .map(|a| graph.attribute_values(a))
                 .collect::<Result<Vec<_>, _>>()?;
-            let header: Vec<&str> = std::iter::once("id").chain(attrs.iter().map(|a| a.name.as_str())).collect();
+            let header: Vec<&str> = std::iter::once("id")
+                .chain(attrs.iter().map(|a| a.name.as_str()))
+                .collect();
             outln!("{}", header.join("\t"));
             for v in nodes {
                 let mut line = graph.node_id(v)?.to_string();
@@ -187,19 +205,30 @@ pub fn run(file: &Path, dataset: Option<&str>, query: GraphQuery) -> CliResult {
                 outln!("{}", graph.node_id(w)?);
             }
         }
-        GraphQuery::Khop { node, k, direction: d } => {
+        GraphQuery::Khop {
+            node,
+            k,
+            direction: d,
+        } => {
             let v = graph.node(&node)?;
             for (w, dist) in graph.khop(&[v], k, direction(&graph, d.as_deref())?)? {
                 outln!("{}\t{dist}", graph.node_id(w)?);
             }
         }
-        GraphQuery::Path { from, to, weight, direction: d } => {
+        GraphQuery::Path {
+            from,
+            to,
+            weight,
+            direction: d,
+        } => {
             let (a, b) = (graph.node(&from)?, graph.node(&to)?);
             let weight = match weight.as_deref() {
                 Some("default") => Some(
                     graph
                         .weight()
-                        .ok_or_else(|| Failure::new(2, "the graph has no default weight attribute; name one"))?
+                        .ok_or_else(|| {
+                            Failure::new(2, "the graph has no default weight attribute; name one")
+                        })?
                         .to_string(),
                 ),
                 other => other.map(str::to_string),
@@ -222,7 +251,8 @@ pub fn run(file: &Path, dataset: Option<&str>, query: GraphQuery) -> CliResult {
         GraphQuery::Components { count } => {
             let labels = graph.components()?;
             if count {
-                let mut sizes = vec![0u64; labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0)];
+                let mut sizes =
+                    vec![0u64; labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0)];
                 for &l in &labels {
                     sizes[l as usize] += 1;
                 }
@@ -243,7 +273,12 @@ pub fn run(file: &Path, dataset: Option<&str>, query: GraphQuery) -> CliResult {
             }
             None => {
                 for p in graph.pathways()? {
-                    outln!("{}\t{}\t{}", p.id, p.name.as_deref().unwrap_or(""), p.nodes.len());
+                    outln!(
+                        "{}\t{}\t{}",
+                        p.id,
+                        p.name.as_deref().unwrap_or(""),
+                        p.nodes.len()
+                    );
                 }
             }
         },
@@ -270,7 +305,9 @@ pub fn export(
         None if to_stdout => PathBuf::from("x.graphml"),
         None => output.to_path_buf(),
     };
-    let svg = name.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    let svg = name
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
     let kind = if svg {
         GraphFormat::Dot
     } else {
@@ -285,7 +322,9 @@ pub fn export(
         })?
     };
     if svg {
-        let count = selection.as_ref().map_or(graph.num_nodes(), |s| s.nodes.len() as u64);
+        let count = selection
+            .as_ref()
+            .map_or(graph.num_nodes(), |s| s.nodes.len() as u64);
         if count > 5_000 {
             return Err(Failure::new(
                 2,
@@ -334,7 +373,10 @@ fn draw_svg(dot: &[u8], output: &Path, to_stdout: bool) -> CliResult {
     if !result.status.success() {
         return Err(Failure::new(
             crate::exit::IO,
-            format!("Graphviz dot failed: {}", String::from_utf8_lossy(&result.stderr).trim()),
+            format!(
+                "Graphviz dot failed: {}",
+                String::from_utf8_lossy(&result.stderr).trim()
+            ),
         ));
     }
     if to_stdout {

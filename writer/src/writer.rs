@@ -1029,9 +1029,7 @@ impl<W: Write> Writer<W> {
             if end < previous || end > pushed {
                 return Err(self.layout_error(
                     column,
-                    format!(
-                        "list end {end} after {previous}, with {pushed} child values pushed"
-                    ),
+                    format!("list end {end} after {previous}, with {pushed} child values pushed"),
                 ));
             }
             previous = end;

@@ -122,7 +122,14 @@ impl<'g> Parts<'g> {
         };
         let mut edges: Vec<(u32, u32, u32, u32)> = edge_list
             .into_iter()
-            .map(|e| (ranks[e as usize], e, sources[e as usize], targets[e as usize]))
+            .map(|e| {
+                (
+                    ranks[e as usize],
+                    e,
+                    sources[e as usize],
+                    targets[e as usize],
+                )
+            })
             .collect();
         edges.sort_unstable();
         let mut node_attrs = Vec::new();
@@ -202,13 +209,21 @@ fn write_graphml(p: &Parts<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         out,
         r#"  <graph id="{}" edgedefault="{}">"#,
         xml_escape(p.graph.name()),
-        if p.graph.is_directed() { "directed" } else { "undirected" }
+        if p.graph.is_directed() {
+            "directed"
+        } else {
+            "undirected"
+        }
     )?;
     for &v in &p.nodes {
         write!(out, r#"    <node id="{}">"#, xml_escape(p.ids[v as usize]))?;
         for (i, (_, values)) in p.node_attrs.iter().enumerate() {
             if let Some(value) = &values[v as usize] {
-                write!(out, r#"<data key="n{i}">{}</data>"#, xml_escape(&value.to_text()))?;
+                write!(
+                    out,
+                    r#"<data key="n{i}">{}</data>"#,
+                    xml_escape(&value.to_text())
+                )?;
             }
         }
         writeln!(out, "</node>")?;
@@ -222,7 +237,11 @@ fn write_graphml(p: &Parts<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         )?;
         for (i, (_, values)) in p.edge_attrs.iter().enumerate() {
             if let Some(value) = &values[e as usize] {
-                write!(out, r#"<data key="e{i}">{}</data>"#, xml_escape(&value.to_text()))?;
+                write!(
+                    out,
+                    r#"<data key="e{i}">{}</data>"#,
+                    xml_escape(&value.to_text())
+                )?;
             }
         }
         writeln!(out, "</edge>")?;
@@ -317,13 +336,25 @@ fn write_dot(p: &Parts<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         let mut attrs: Vec<String> = Vec::new();
         for (a, values) in &p.node_attrs {
             if let Some(value) = &values[v as usize] {
-                attrs.push(format!("{}={}", dot_quote(&a.name), dot_quote(&value.to_text())));
+                attrs.push(format!(
+                    "{}={}",
+                    dot_quote(&a.name),
+                    dot_quote(&value.to_text())
+                ));
             }
         }
         // Graphviz labels nodes by `label`; else use `name` when there is one.
-        let has = |n: &str| p.node_attrs.iter().any(|(a, vals)| a.name == n && vals[v as usize].is_some());
+        let has = |n: &str| {
+            p.node_attrs
+                .iter()
+                .any(|(a, vals)| a.name == n && vals[v as usize].is_some())
+        };
         if !has("label") && has("name") {
-            let (_, values) = p.node_attrs.iter().find(|(a, _)| a.name == "name").expect("has");
+            let (_, values) = p
+                .node_attrs
+                .iter()
+                .find(|(a, _)| a.name == "name")
+                .expect("has");
             if let Some(name) = &values[v as usize] {
                 attrs.push(format!("label={}", dot_quote(&name.to_text())));
             }
@@ -339,7 +370,11 @@ fn write_dot(p: &Parts<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         let mut attrs: Vec<String> = Vec::new();
         for (a, values) in &p.edge_attrs {
             if let Some(value) = &values[e as usize] {
-                attrs.push(format!("{}={}", dot_quote(&a.name), dot_quote(&value.to_text())));
+                attrs.push(format!(
+                    "{}={}",
+                    dot_quote(&a.name),
+                    dot_quote(&value.to_text())
+                ));
             }
         }
         let (s, t) = (dot_quote(p.ids[s as usize]), dot_quote(p.ids[t as usize]));
@@ -353,7 +388,9 @@ fn write_dot(p: &Parts<'_>, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 fn table_field(s: &str, delimiter: u8) -> String {
-    let special = s.bytes().any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
+    let special = s
+        .bytes()
+        .any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
     if special {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -241,9 +241,7 @@ impl AttrFilter {
     /// Parse `NAME=VALUE`, `NAME=PREFIX*` or `NAME=LOW..HIGH`.
     pub fn parse(expr: &str) -> Result<(String, AttrFilter)> {
         let usage = || Error::Usage {
-            detail: format!(
-                "filter {expr:?}: use NAME=VALUE, NAME=PREFIX* or NAME=LOW..HIGH"
-            ),
+            detail: format!("filter {expr:?}: use NAME=VALUE, NAME=PREFIX* or NAME=LOW..HIGH"),
         };
         let (name, value) = expr.split_once('=').ok_or_else(usage)?;
         if name.is_empty() {
@@ -345,10 +343,7 @@ fn attributes_of(dataset: &Dataset) -> Result<Vec<Attribute>> {
                 &dataset.name,
                 &c.name,
                 0,
-                format!(
-                    "attribute of type {kind:?} in a {} column",
-                    c.physical_type
-                ),
+                format!("attribute of type {kind:?} in a {} column", c.physical_type),
             ));
         }
         out.push(Attribute {
@@ -505,19 +500,30 @@ impl Graph {
         let bad = |column: &str, row: usize, detail: String| {
             invariant(&self.name, column, row as u64, detail)
         };
-        for (column, ends) in [(col::OUT, t.out_ends.as_slice()), (col::IN, t.in_ends.as_slice())] {
+        for (column, ends) in [
+            (col::OUT, t.out_ends.as_slice()),
+            (col::IN, t.in_ends.as_slice()),
+        ] {
             if ends.len() != n {
                 return Err(bad(column, 0, format!("{} rows for {n} nodes", ends.len())));
             }
             let mut previous = 0;
             for (i, &end) in ends.iter().enumerate() {
                 if end < previous || end > e as u64 {
-                    return Err(bad(column, i, format!("end offset {end} after {previous} (edges: {e})")));
+                    return Err(bad(
+                        column,
+                        i,
+                        format!("end offset {end} after {previous} (edges: {e})"),
+                    ));
                 }
                 previous = end;
             }
             if n > 0 && previous != e as u64 {
-                return Err(bad(column, n - 1, format!("the last end offset is {previous}, not {e}")));
+                return Err(bad(
+                    column,
+                    n - 1,
+                    format!("the last end offset is {previous}, not {e}"),
+                ));
             }
         }
         for (column, values, bound) in [
@@ -526,10 +532,40 @@ impl Graph {
             (col::IN_EDGE, t.in_edges.as_slice(), e),
         ] {
             if values.len() != e {
-                return Err(bad(column, 0, format!("{} values for {e} edges", values.len())));
+                return Err(bad(
+                    column,
+                    0,
+                    format!("{} values for {e} edges", values.len()),
+                ));
             }
             if let Some(i) = values.iter().position(|&v| v as usize >= bound) {
-                return Err(bad(column, i, format!("{} is out of range (< {bound})", values[i])));
+                return Err(bad(
+                    column,
+                    i,
+                    format!("{} is out of range (< {bound})", values[i]),
+                ));
+            }
+        }
+        // CSR order: targets, and in-edge sources, do not decrease in a row.
+        for (column, ends, items) in [
+            (col::OUT_TARGET, t.out_ends.as_slice(), t.targets.as_slice()),
+            (
+                col::IN_SOURCE,
+                t.in_ends.as_slice(),
+                t.in_sources.as_slice(),
+            ),
+        ] {
+            let mut start = 0usize;
+            for &end in ends {
+                let row = &items[start..end as usize];
+                if let Some(i) = row.windows(2).position(|w| w[0] > w[1]) {
+                    return Err(bad(
+                        column,
+                        start + i + 1,
+                        "values of a row decrease (not CSR order)".into(),
+                    ));
+                }
+                start = end as usize;
             }
         }
         // Each in-edge names an edge with that source and this target, and
@@ -541,13 +577,63 @@ impl Graph {
         for (v, &end) in t.in_ends.as_slice().iter().enumerate() {
             for i in start..end as usize {
                 let edge = t.in_edges.as_slice()[i] as usize;
-                if seen.put(edge) || targets[edge] as usize != v || source_of(edge) != t.in_sources.as_slice()[i] as usize {
-                    return Err(bad(col::IN_EDGE, i, format!("in-edge {i} of node {v} does not name a distinct edge {edge} into it")));
+                if seen.put(edge)
+                    || targets[edge] as usize != v
+                    || source_of(edge) != t.in_sources.as_slice()[i] as usize
+                {
+                    return Err(bad(
+                        col::IN_EDGE,
+                        i,
+                        format!(
+                            "in-edge {i} of node {v} does not name a distinct edge {edge} into it"
+                        ),
+                    ));
                 }
             }
             start = end as usize;
         }
         Ok(t)
+    }
+
+    /// Check every rule of spec 16.6: topology, node dictionary, ranks,
+    /// attribute columns (lengths, types, `bool` values), the weight,
+    /// pathways and the network JSON. Returns the number of nodes and
+    /// edges checked.
+    pub fn check_invariants(&self) -> Result<u64> {
+        self.topology()?;
+        self.ids()?;
+        self.edge_ranks()?;
+        for a in &self.attributes {
+            let values = self.attribute_values(a)?;
+            if a.scalar() == "bool" && !a.is_list() {
+                let column = self.column(&a.column)?;
+                let raw: Vec<u8> = column.read(0..column.num_values())?;
+                if let Some(i) = raw.iter().position(|&b| b > 1) {
+                    return Err(invariant(
+                        &self.name,
+                        &a.column,
+                        i as u64,
+                        format!("bool value {}", raw[i]),
+                    ));
+                }
+            }
+            drop(values);
+        }
+        self.pathways()?;
+        if let Some(text) = &self.network {
+            if !matches!(
+                serde_json::from_str::<serde_json::Value>(text),
+                Ok(serde_json::Value::Object(_))
+            ) {
+                return Err(invariant(
+                    &self.name,
+                    "metadata",
+                    0,
+                    "network is not a JSON object".into(),
+                ));
+            }
+        }
+        Ok(self.num_nodes + self.num_edges)
     }
 
     /// A view of the topology as slices (loads it on first use); petgraph's
@@ -580,21 +666,48 @@ impl Graph {
                 offsets.push(bytes.len() as u64);
             })?;
             if let Some(i) = bad {
-                return Err(invariant(&self.name, col::NODE_ID, i, "a node id that is not UTF-8".into()));
+                return Err(invariant(
+                    &self.name,
+                    col::NODE_ID,
+                    i,
+                    "a node id that is not UTF-8".into(),
+                ));
             }
             let by_id_column = self.column(col::NODE_BY_ID)?;
             let by_id: Vec<u32> = by_id_column.read(0..by_id_column.num_values())?;
-            let ids = NodeIds { bytes, offsets, by_id };
+            let ids = NodeIds {
+                bytes,
+                offsets,
+                by_id,
+            };
             if ids.by_id.len() as u64 != n {
-                return Err(invariant(&self.name, col::NODE_BY_ID, 0, format!("{} values for {n} nodes", ids.by_id.len())));
+                return Err(invariant(
+                    &self.name,
+                    col::NODE_BY_ID,
+                    0,
+                    format!("{} values for {n} nodes", ids.by_id.len()),
+                ));
             }
             let mut seen = fixedbitset::FixedBitSet::with_capacity(n as usize);
             for (i, &v) in ids.by_id.iter().enumerate() {
                 if v as u64 >= n || seen.put(v as usize) {
-                    return Err(invariant(&self.name, col::NODE_BY_ID, i as u64, format!("{v} is not a distinct node")));
+                    return Err(invariant(
+                        &self.name,
+                        col::NODE_BY_ID,
+                        i as u64,
+                        format!("{v} is not a distinct node"),
+                    ));
                 }
-                if i > 0 && ids.get(ids.by_id[i - 1] as usize).as_bytes() >= ids.get(v as usize).as_bytes() {
-                    return Err(invariant(&self.name, col::NODE_BY_ID, i as u64, "node ids are not distinct and in byte order".into()));
+                if i > 0
+                    && ids.get(ids.by_id[i - 1] as usize).as_bytes()
+                        >= ids.get(v as usize).as_bytes()
+                {
+                    return Err(invariant(
+                        &self.name,
+                        col::NODE_BY_ID,
+                        i as u64,
+                        "node ids are not distinct and in byte order".into(),
+                    ));
                 }
             }
             Ok(ids)
@@ -754,7 +867,11 @@ impl Graph {
         let n = column.num_values();
         let valid = column.read_validity(0..n)?;
         let values: Vec<f64> = match attr.kind.as_str() {
-            "int64" => column.read::<i64>(0..n)?.into_iter().map(|v| v as f64).collect(),
+            "int64" => column
+                .read::<i64>(0..n)?
+                .into_iter()
+                .map(|v| v as f64)
+                .collect(),
             _ => column.read::<f64>(0..n)?,
         };
         Ok(values
@@ -959,11 +1076,21 @@ impl Graph {
         let ranks: Vec<u32> = column.read(0..column.num_values())?;
         let mut seen = fixedbitset::FixedBitSet::with_capacity(self.num_edges as usize);
         if ranks.len() as u64 != self.num_edges {
-            return Err(invariant(&self.name, col::OUT_RANK, 0, format!("{} ranks for {} edges", ranks.len(), self.num_edges)));
+            return Err(invariant(
+                &self.name,
+                col::OUT_RANK,
+                0,
+                format!("{} ranks for {} edges", ranks.len(), self.num_edges),
+            ));
         }
         for (i, &r) in ranks.iter().enumerate() {
             if u64::from(r) >= self.num_edges || seen.put(r as usize) {
-                return Err(invariant(&self.name, col::OUT_RANK, i as u64, format!("rank {r} is not a distinct edge position")));
+                return Err(invariant(
+                    &self.name,
+                    col::OUT_RANK,
+                    i as u64,
+                    format!("rank {r} is not a distinct edge position"),
+                ));
             }
         }
         Ok(ranks)
@@ -978,7 +1105,12 @@ impl Graph {
             Element::Edge => self.num_edges,
         };
         if n != expected {
-            return Err(invariant(&self.name, &attr.column, 0, format!("{n} values for {expected} elements")));
+            return Err(invariant(
+                &self.name,
+                &attr.column,
+                0,
+                format!("{n} values for {expected} elements"),
+            ));
         }
         if !attr.is_list() {
             return scalars(&column, attr.scalar(), 0..n);
@@ -1002,7 +1134,12 @@ impl Graph {
         let mut start = 0u64;
         for (i, (&end, ok)) in ends.iter().zip(valid).enumerate() {
             if end < start || end > items.len() as u64 {
-                return Err(invariant(&self.name, &attr.column, i as u64, format!("end offset {end} after {start}")));
+                return Err(invariant(
+                    &self.name,
+                    &attr.column,
+                    i as u64,
+                    format!("end offset {end} after {start}"),
+                ));
             }
             out.push(ok.then(|| {
                 AttrValue::List(
@@ -1053,7 +1190,12 @@ impl Graph {
         let members = self.column(col::PATHWAY_NODE)?;
         let count = ids.num_values();
         if names.num_values() != count || lists.num_values() != count {
-            return Err(invariant(&self.name, col::PATHWAY_NODES, 0, "pathway columns of different lengths".into()));
+            return Err(invariant(
+                &self.name,
+                col::PATHWAY_NODES,
+                0,
+                "pathway columns of different lengths".into(),
+            ));
         }
         let mut out = Vec::with_capacity(count as usize);
         ids.for_each_binary(0..count, |_, v| {
@@ -1071,11 +1213,23 @@ impl Graph {
         let mut start = 0u64;
         for (i, &end) in ends.iter().enumerate() {
             if end < start || end > nodes.len() as u64 {
-                return Err(invariant(&self.name, col::PATHWAY_NODES, i as u64, format!("end offset {end} after {start}")));
+                return Err(invariant(
+                    &self.name,
+                    col::PATHWAY_NODES,
+                    i as u64,
+                    format!("end offset {end} after {start}"),
+                ));
             }
             let slice = &nodes[start as usize..end as usize];
-            if slice.windows(2).any(|w| w[0] >= w[1]) || slice.iter().any(|&v| u64::from(v) >= self.num_nodes) {
-                return Err(invariant(&self.name, col::PATHWAY_NODE, start, format!("members of pathway {i} are not distinct ascending nodes")));
+            if slice.windows(2).any(|w| w[0] >= w[1])
+                || slice.iter().any(|&v| u64::from(v) >= self.num_nodes)
+            {
+                return Err(invariant(
+                    &self.name,
+                    col::PATHWAY_NODE,
+                    start,
+                    format!("members of pathway {i} are not distinct ascending nodes"),
+                ));
             }
             out[i].nodes = slice.to_vec();
             start = end;
@@ -1113,7 +1267,11 @@ impl Attribute {
 }
 
 /// Values of a scalar column of type `kind`.
-fn scalars(column: &ColumnReader<'_>, kind: &str, rows: Range<u64>) -> Result<Vec<Option<AttrValue>>> {
+fn scalars(
+    column: &ColumnReader<'_>,
+    kind: &str,
+    rows: Range<u64>,
+) -> Result<Vec<Option<AttrValue>>> {
     Ok(match kind {
         "int64" => column
             .read_option::<i64>(rows)?
@@ -1170,7 +1328,11 @@ impl<'a> GraphView<'a> {
     /// CSR numbers of the out-edges of `v`.
     pub fn out_range(&self, v: u32) -> Range<usize> {
         let v = v as usize;
-        let start = if v == 0 { 0 } else { self.out_ends[v - 1] as usize };
+        let start = if v == 0 {
+            0
+        } else {
+            self.out_ends[v - 1] as usize
+        };
         start..self.out_ends[v] as usize
     }
 
@@ -1181,7 +1343,11 @@ impl<'a> GraphView<'a> {
 
     fn in_range(&self, v: u32) -> Range<usize> {
         let v = v as usize;
-        let start = if v == 0 { 0 } else { self.in_ends[v - 1] as usize };
+        let start = if v == 0 {
+            0
+        } else {
+            self.in_ends[v - 1] as usize
+        };
         start..self.in_ends[v] as usize
     }
 
@@ -1218,4 +1384,3 @@ impl<'a> GraphView<'a> {
         }
     }
 }
-

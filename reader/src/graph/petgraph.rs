@@ -249,7 +249,11 @@ impl Iterator for Edges<'_> {
 impl<'a> GraphView<'a> {
     /// Out-edges of `v` (`out`), in-edges (`inn`), reversed or not.
     fn edges_of(&self, v: u32, out: Option<bool>, inn: Option<bool>) -> Edges<'a> {
-        let r = if out.is_some() { self.out_range(v) } else { 0..0 };
+        let r = if out.is_some() {
+            self.out_range(v)
+        } else {
+            0..0
+        };
         let targets: &'a [u32] = &self.targets[r.clone()];
         let (sources, ids): (&'a [u32], &'a [u32]) = if inn.is_some() {
             self.in_sources(v)

@@ -209,7 +209,10 @@ pub fn detect(head: &[u8]) -> SourceFormat {
             return SourceFormat::Unknown;
         }
         b'[' | b'{' => {
-            if first == b'{' && contains(text, b"\"metabolites\"") && contains(text, b"\"reactions\"") {
+            if first == b'{'
+                && contains(text, b"\"metabolites\"")
+                && contains(text, b"\"reactions\"")
+            {
                 return SourceFormat::CobraJson;
             }
             let aspects = [

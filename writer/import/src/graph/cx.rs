@@ -20,7 +20,13 @@ type Result<T> = gcol_writer::Result<T>;
 /// several fragments).
 fn aspects<'a>(path: &Path, doc: &'a Json) -> Result<HashMap<&'a str, Vec<&'a Json>>> {
     let Json::Array(fragments) = doc else {
-        return Err(input_error(path, 0, 0, "CX", "a CX network is a JSON array of aspects"));
+        return Err(input_error(
+            path,
+            0,
+            0,
+            "CX",
+            "a CX network is a JSON array of aspects",
+        ));
     };
     let mut out: HashMap<&str, Vec<&Json>> = HashMap::new();
     for (i, fragment) in fragments.iter().enumerate() {
@@ -50,7 +56,11 @@ fn typed(value: &Json, d: &str) -> std::result::Result<Value, String> {
         let Json::Array(items) = value else {
             return Err(format!("a {d} value that is not a list: {value}"));
         };
-        return items.iter().map(|v| typed(v, item)).collect::<std::result::Result<_, _>>().map(Value::List);
+        return items
+            .iter()
+            .map(|v| typed(v, item))
+            .collect::<std::result::Result<_, _>>()
+            .map(Value::List);
     }
     let text = |v: &Json| match v {
         Json::String(s) => s.clone(),
@@ -104,12 +114,19 @@ fn id_of(v: Option<&Json>) -> Option<i64> {
 
 pub(crate) fn read(path: &Path, text: &[u8]) -> Result<(GraphBuilder, &'static str)> {
     let doc: Json = serde_json::from_slice(text).map_err(|e| {
-        input_error(path, 0, e.line() as u64, "JSON", format!("malformed JSON: {e}"))
+        input_error(
+            path,
+            0,
+            e.line() as u64,
+            "JSON",
+            format!("malformed JSON: {e}"),
+        )
     })?;
     let aspects = aspects(path, &doc)?;
-    let cx2 = aspects
-        .get("CXVersion")
-        .is_some_and(|v| v.iter().any(|v| v.as_str().is_some_and(|s| s.starts_with('2'))));
+    let cx2 = aspects.get("CXVersion").is_some_and(|v| {
+        v.iter()
+            .any(|v| v.as_str().is_some_and(|s| s.starts_with('2')))
+    });
     let mut g = GraphBuilder::new(true);
     if cx2 {
         read_cx2(path, &aspects, &mut g)?;
@@ -120,7 +137,12 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> Result<(GraphBuilder, &'static s
     }
 }
 
-fn element_error(path: &Path, aspect: &'static str, record: usize, detail: String) -> gcol_writer::Error {
+fn element_error(
+    path: &Path,
+    aspect: &'static str,
+    record: usize,
+    detail: String,
+) -> gcol_writer::Error {
     input_error(path, record as u64 + 1, 0, aspect, detail)
 }
 
@@ -128,9 +150,12 @@ fn read_cx1(path: &Path, aspects: &HashMap<&str, Vec<&Json>>, g: &mut GraphBuild
     let empty = Vec::new();
     let get = |name: &str| aspects.get(name).unwrap_or(&empty);
     for (i, node) in get("nodes").iter().enumerate() {
-        let id = id_of(node.get("@id"))
-            .ok_or_else(|| element_error(path, "nodes", i, "a node without a numeric @id".into()))?;
-        let n = g.add_node(&id.to_string()).map_err(|d| element_error(path, "nodes", i, d))?;
+        let id = id_of(node.get("@id")).ok_or_else(|| {
+            element_error(path, "nodes", i, "a node without a numeric @id".into())
+        })?;
+        let n = g
+            .add_node(&id.to_string())
+            .map_err(|d| element_error(path, "nodes", i, d))?;
         for (key, name) in [("n", "name"), ("r", "represents")] {
             if let Some(v) = node.get(key).and_then(untyped) {
                 g.node_attr(n, name, v).expect("new node");
@@ -139,20 +164,31 @@ fn read_cx1(path: &Path, aspects: &HashMap<&str, Vec<&Json>>, g: &mut GraphBuild
     }
     let mut edges = HashMap::new();
     for (i, edge) in get("edges").iter().enumerate() {
-        let id = id_of(edge.get("@id"))
-            .ok_or_else(|| element_error(path, "edges", i, "an edge without a numeric @id".into()))?;
+        let id = id_of(edge.get("@id")).ok_or_else(|| {
+            element_error(path, "edges", i, "an edge without a numeric @id".into())
+        })?;
         let end = |key: &str| -> Result<u32> {
             let node = id_of(edge.get(key)).ok_or_else(|| {
                 element_error(path, "edges", i, format!("edge {id}: no numeric {key:?}"))
             })?;
             g.find(&node.to_string()).ok_or_else(|| {
-                element_error(path, "edges", i, format!("edge {id} names node {node}, which the network does not define"))
+                element_error(
+                    path,
+                    "edges",
+                    i,
+                    format!("edge {id} names node {node}, which the network does not define"),
+                )
             })
         };
         let (s, t) = (end("s")?, end("t")?);
         let e = g.add_edge(s, t);
         if edges.insert(id, e).is_some() {
-            return Err(element_error(path, "edges", i, format!("edge @id {id} is defined twice")));
+            return Err(element_error(
+                path,
+                "edges",
+                i,
+                format!("edge @id {id} is defined twice"),
+            ));
         }
         g.edge_attr(e, "@id", Value::Int(id)).expect("new edge");
         if let Some(v) = edge.get("i").and_then(untyped) {
@@ -160,7 +196,11 @@ fn read_cx1(path: &Path, aspects: &HashMap<&str, Vec<&Json>>, g: &mut GraphBuild
         }
     }
     for (aspect, is_node) in [("nodeAttributes", true), ("edgeAttributes", false)] {
-        let label: &'static str = if is_node { "nodeAttributes" } else { "edgeAttributes" };
+        let label: &'static str = if is_node {
+            "nodeAttributes"
+        } else {
+            "edgeAttributes"
+        };
         for (i, attr) in get(aspect).iter().enumerate() {
             let name = attr.get("n").and_then(Json::as_str).ok_or_else(|| {
                 element_error(path, label, i, "an attribute without a name (n)".into())
@@ -192,9 +232,16 @@ fn read_cx1(path: &Path, aspects: &HashMap<&str, Vec<&Json>>, g: &mut GraphBuild
         }
     }
     for (i, layout) in get("cartesianLayout").iter().enumerate() {
-        let Some(node) = id_of(layout.get("node")) else { continue };
+        let Some(node) = id_of(layout.get("node")) else {
+            continue;
+        };
         let n = g.find(&node.to_string()).ok_or_else(|| {
-            element_error(path, "cartesianLayout", i, format!("a position of node {node}, which the network does not define"))
+            element_error(
+                path,
+                "cartesianLayout",
+                i,
+                format!("a position of node {node}, which the network does not define"),
+            )
         })?;
         for key in ["x", "y"] {
             if let Some(v) = layout.get(key).and_then(Json::as_f64) {
@@ -205,7 +252,12 @@ fn read_cx1(path: &Path, aspects: &HashMap<&str, Vec<&Json>>, g: &mut GraphBuild
     }
     for (i, attr) in get("networkAttributes").iter().enumerate() {
         let name = attr.get("n").and_then(Json::as_str).ok_or_else(|| {
-            element_error(path, "networkAttributes", i, "an attribute without a name (n)".into())
+            element_error(
+                path,
+                "networkAttributes",
+                i,
+                "an attribute without a name (n)".into(),
+            )
         })?;
         g.network(name, attr.get("v").cloned().unwrap_or(Json::Null));
     }
@@ -219,11 +271,16 @@ type Declarations<'a> = HashMap<&'a str, (&'a str, &'a str, Option<&'a Json>)>;
 fn declarations<'a>(aspects: &HashMap<&str, Vec<&'a Json>>, class: &str) -> Declarations<'a> {
     let mut out = HashMap::new();
     for decl in aspects.get("attributeDeclarations").into_iter().flatten() {
-        let Some(Json::Object(attrs)) = decl.get(class) else { continue };
+        let Some(Json::Object(attrs)) = decl.get(class) else {
+            continue;
+        };
         for (name, spec) in attrs {
             let d = spec.get("d").and_then(Json::as_str).unwrap_or("string");
             let default = spec.get("v");
-            let key = spec.get("a").and_then(Json::as_str).unwrap_or(name.as_str());
+            let key = spec
+                .get("a")
+                .and_then(Json::as_str)
+                .unwrap_or(name.as_str());
             out.insert(key, (name.as_str(), d, default));
         }
     }
@@ -246,20 +303,24 @@ fn cx2_values(
             None => (key.as_str(), ""),
         };
         seen.insert(name);
-        let value = if d.is_empty() {
-            untyped(raw)
-        } else if raw.is_null() {
-            None
-        } else {
-            Some(typed(raw, d).map_err(|e| element_error(path, aspect, i, format!("attribute {name:?}: {e}")))?)
-        };
+        let value =
+            if d.is_empty() {
+                untyped(raw)
+            } else if raw.is_null() {
+                None
+            } else {
+                Some(typed(raw, d).map_err(|e| {
+                    element_error(path, aspect, i, format!("attribute {name:?}: {e}"))
+                })?)
+            };
         if let Some(v) = value {
             set(name, v).map_err(|d| element_error(path, aspect, i, d))?;
         }
     }
     for (name, d, default) in decl.values() {
         if let (false, Some(raw)) = (seen.contains(name), default) {
-            let v = typed(raw, d).map_err(|e| element_error(path, aspect, i, format!("default of {name:?}: {e}")))?;
+            let v = typed(raw, d)
+                .map_err(|e| element_error(path, aspect, i, format!("default of {name:?}: {e}")))?;
             set(name, v).map_err(|d| element_error(path, aspect, i, d))?;
         }
     }
@@ -274,33 +335,51 @@ fn read_cx2(path: &Path, aspects: &HashMap<&str, Vec<&Json>>, g: &mut GraphBuild
     for (i, node) in get("nodes").iter().enumerate() {
         let id = id_of(node.get("id"))
             .ok_or_else(|| element_error(path, "nodes", i, "a node without a numeric id".into()))?;
-        let n = g.add_node(&id.to_string()).map_err(|d| element_error(path, "nodes", i, d))?;
-        cx2_values(path, "nodes", i, node, &node_decl, |name, v| g.node_attr(n, name, v))?;
+        let n = g
+            .add_node(&id.to_string())
+            .map_err(|d| element_error(path, "nodes", i, d))?;
+        cx2_values(path, "nodes", i, node, &node_decl, |name, v| {
+            g.node_attr(n, name, v)
+        })?;
         for key in ["x", "y", "z"] {
             if let Some(v) = node.get(key).and_then(Json::as_f64) {
-                g.node_attr(n, key, Value::Float(v)).map_err(|d| element_error(path, "nodes", i, d))?;
+                g.node_attr(n, key, Value::Float(v))
+                    .map_err(|d| element_error(path, "nodes", i, d))?;
             }
         }
     }
     let mut ids = std::collections::HashSet::new();
     for (i, edge) in get("edges").iter().enumerate() {
-        let id = id_of(edge.get("id"))
-            .ok_or_else(|| element_error(path, "edges", i, "an edge without a numeric id".into()))?;
+        let id = id_of(edge.get("id")).ok_or_else(|| {
+            element_error(path, "edges", i, "an edge without a numeric id".into())
+        })?;
         if !ids.insert(id) {
-            return Err(element_error(path, "edges", i, format!("edge id {id} is defined twice")));
+            return Err(element_error(
+                path,
+                "edges",
+                i,
+                format!("edge id {id} is defined twice"),
+            ));
         }
         let end = |key: &str| -> Result<u32> {
             let node = id_of(edge.get(key)).ok_or_else(|| {
                 element_error(path, "edges", i, format!("edge {id}: no numeric {key:?}"))
             })?;
             g.find(&node.to_string()).ok_or_else(|| {
-                element_error(path, "edges", i, format!("edge {id} names node {node}, which the network does not define"))
+                element_error(
+                    path,
+                    "edges",
+                    i,
+                    format!("edge {id} names node {node}, which the network does not define"),
+                )
             })
         };
         let (s, t) = (end("s")?, end("t")?);
         let e = g.add_edge(s, t);
         g.edge_attr(e, "@id", Value::Int(id)).expect("new edge");
-        cx2_values(path, "edges", i, edge, &edge_decl, |name, v| g.edge_attr(e, name, v))?;
+        cx2_values(path, "edges", i, edge, &edge_decl, |name, v| {
+            g.edge_attr(e, name, v)
+        })?;
     }
     for attrs in get("networkAttributes") {
         if let Json::Object(map) = attrs {
@@ -323,7 +402,10 @@ mod tests {
         assert_eq!(typed(&Json::from(0.5), "double"), Ok(Value::Float(0.5)));
         assert_eq!(
             typed(&serde_json::json!(["a", "b"]), "list_of_string"),
-            Ok(Value::List(vec![Value::Str("a".into()), Value::Str("b".into())]))
+            Ok(Value::List(vec![
+                Value::Str("a".into()),
+                Value::Str("b".into())
+            ]))
         );
         assert!(typed(&Json::from("x"), "integer").is_err());
         assert!(typed(&Json::from("x"), "list_of_string").is_err());
@@ -348,7 +430,9 @@ mod tests {
         assert_eq!(g.node_attr_value(0, "size"), Some(&Value::Int(1)));
         assert_eq!(g.node_attr_value(1, "size"), Some(&Value::Int(3)));
         assert_eq!(g.node_attr_value(0, "x"), Some(&Value::Float(1.5)));
-        let e = read(Path::new("a.cx"), b"[{\"nodes\": [}").unwrap_err().to_string();
+        let e = read(Path::new("a.cx"), b"[{\"nodes\": [}")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("malformed JSON") && e.contains("line 1"), "{e}");
     }
 }

@@ -39,20 +39,28 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> gcol_writer::Result<GraphBuilder
         let node = g.add_node(id).map_err(|d| bad(entry, record, "entry", d))?;
         for key in ["name", "type", "link", "reaction"] {
             if let Some(v) = entry.attr(key) {
-                g.node_attr(node, key, Value::Str(v.into())).expect("new node");
+                g.node_attr(node, key, Value::Str(v.into()))
+                    .expect("new node");
             }
         }
         if let Some(graphics) = entry.child("graphics") {
             if let Some(v) = graphics.attr("name") {
-                g.node_attr(node, "label", Value::Str(v.into())).expect("new node");
+                g.node_attr(node, "label", Value::Str(v.into()))
+                    .expect("new node");
             }
             if let Some(v) = graphics.attr("type") {
-                g.node_attr(node, "shape", Value::Str(v.into())).expect("new node");
+                g.node_attr(node, "shape", Value::Str(v.into()))
+                    .expect("new node");
             }
             for key in ["x", "y"] {
                 if let Some(v) = graphics.attr(key) {
                     let f = v.trim().parse::<f64>().map_err(|_| {
-                        bad(graphics, record, "graphics", format!("entry {id:?}: {key}={v:?} is not a number"))
+                        bad(
+                            graphics,
+                            record,
+                            "graphics",
+                            format!("entry {id:?}: {key}={v:?} is not a number"),
+                        )
                     })?;
                     g.node_attr(node, key, Value::Float(f)).expect("new node");
                 }
@@ -70,33 +78,56 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> gcol_writer::Result<GraphBuilder
         for comp in entry.children_named("component") {
             let cid = comp.attr("id").unwrap_or("");
             members.push(g.find(cid).ok_or_else(|| {
-                bad(comp, record, "component", format!("group {id:?} names entry {cid:?}, which the map does not define"))
+                bad(
+                    comp,
+                    record,
+                    "component",
+                    format!("group {id:?} names entry {cid:?}, which the map does not define"),
+                )
             })?);
         }
         let label = entry.child("graphics").and_then(|gr| gr.attr("name"));
         g.add_pathway(id, label, members);
     }
-    let find = |g: &GraphBuilder, e: &Element, record: u64, field: &'static str, id: Option<&str>| {
-        let id = id.ok_or_else(|| bad(e, record, field, format!("<{}> without {field}", e.name)))?;
-        g.find(id).ok_or_else(|| {
-            bad(e, record, field, format!("<{}> names entry {id:?}, which the map does not define", e.name))
-        })
-    };
+    let find =
+        |g: &GraphBuilder, e: &Element, record: u64, field: &'static str, id: Option<&str>| {
+            let id =
+                id.ok_or_else(|| bad(e, record, field, format!("<{}> without {field}", e.name)))?;
+            g.find(id).ok_or_else(|| {
+                bad(
+                    e,
+                    record,
+                    field,
+                    format!(
+                        "<{}> names entry {id:?}, which the map does not define",
+                        e.name
+                    ),
+                )
+            })
+        };
     for (i, rel) in root.children_named("relation").enumerate() {
         let record = i as u64 + 1;
         let a = find(&g, rel, record, "entry1", rel.attr("entry1"))?;
         let b = find(&g, rel, record, "entry2", rel.attr("entry2"))?;
         let edge = g.add_edge(a, b);
-        g.edge_attr(edge, "kind", Value::Str("relation".into())).expect("new edge");
+        g.edge_attr(edge, "kind", Value::Str("relation".into()))
+            .expect("new edge");
         if let Some(t) = rel.attr("type") {
-            g.edge_attr(edge, "type", Value::Str(t.into())).expect("new edge");
+            g.edge_attr(edge, "type", Value::Str(t.into()))
+                .expect("new edge");
         }
         let subtypes: Vec<&Element> = rel.children_named("subtype").collect();
         if !subtypes.is_empty() {
-            let names = subtypes.iter().map(|s| Value::Str(s.attr("name").unwrap_or("").into()));
-            let values = subtypes.iter().map(|s| Value::Str(s.attr("value").unwrap_or("").into()));
-            g.edge_attr(edge, "subtype", Value::List(names.collect())).expect("new edge");
-            g.edge_attr(edge, "subtype_value", Value::List(values.collect())).expect("new edge");
+            let names = subtypes
+                .iter()
+                .map(|s| Value::Str(s.attr("name").unwrap_or("").into()));
+            let values = subtypes
+                .iter()
+                .map(|s| Value::Str(s.attr("value").unwrap_or("").into()));
+            g.edge_attr(edge, "subtype", Value::List(names.collect()))
+                .expect("new edge");
+            g.edge_attr(edge, "subtype_value", Value::List(values.collect()))
+                .expect("new edge");
         }
     }
     for (i, reaction) in root.children_named("reaction").enumerate() {
@@ -104,13 +135,17 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> gcol_writer::Result<GraphBuilder
         let carrier = find(&g, reaction, record, "id", reaction.attr("id"))?;
         let add = |g: &mut GraphBuilder, from: u32, to: u32, role: &str| {
             let edge = g.add_edge(from, to);
-            g.edge_attr(edge, "kind", Value::Str("reaction".into())).expect("new edge");
-            g.edge_attr(edge, "role", Value::Str(role.into())).expect("new edge");
+            g.edge_attr(edge, "kind", Value::Str("reaction".into()))
+                .expect("new edge");
+            g.edge_attr(edge, "role", Value::Str(role.into()))
+                .expect("new edge");
             if let Some(name) = reaction.attr("name") {
-                g.edge_attr(edge, "reaction", Value::Str(name.into())).expect("new edge");
+                g.edge_attr(edge, "reaction", Value::Str(name.into()))
+                    .expect("new edge");
             }
             if let Some(t) = reaction.attr("type") {
-                g.edge_attr(edge, "reversible", Value::Bool(t == "reversible")).expect("new edge");
+                g.edge_attr(edge, "reversible", Value::Bool(t == "reversible"))
+                    .expect("new edge");
             }
         };
         for s in reaction.children_named("substrate") {

@@ -19,9 +19,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use gcol_format::encoding::Encoding;
+use gcol_format::manifest::Provenance;
 use gcol_format::schema::graph::{columns as c, meta, KIND, MAX_ELEMENTS};
 use gcol_format::PhysicalType;
-use gcol_format::manifest::Provenance;
 use gcol_writer::{ColumnId, ColumnSpec, DatasetSpec, Writer};
 
 use crate::detect::SourceFormat;
@@ -201,7 +201,13 @@ impl Attrs {
     /// for the same element is an error, or with `replace` takes the
     /// place of the first (the first is returned); a repeat of the same
     /// value is neither.
-    fn set(&mut self, row: usize, name: &str, value: Value, replace: bool) -> Result<Option<Value>, String> {
+    fn set(
+        &mut self,
+        row: usize,
+        name: &str,
+        value: Value,
+        replace: bool,
+    ) -> Result<Option<Value>, String> {
         let column = match self.index.get(name) {
             Some(&i) => i,
             None => {
@@ -317,19 +323,35 @@ impl GraphBuilder {
     }
 
     pub(crate) fn node_attr(&mut self, node: u32, name: &str, value: Value) -> Result<(), String> {
-        self.node_attrs.set(node as usize, name, value, false).map(drop)
+        self.node_attrs
+            .set(node as usize, name, value, false)
+            .map(drop)
     }
 
     /// Set a node (`node` true) or edge attribute, a later value taking
     /// the place of an earlier one (as NDEx's own readers do with CX
     /// attributes given twice); each replacement is counted and reported.
-    pub(crate) fn replace_attr(&mut self, node: bool, row: usize, label: &str, name: &str, value: Value) {
-        let attrs = if node { &mut self.node_attrs } else { &mut self.edge_attrs };
+    pub(crate) fn replace_attr(
+        &mut self,
+        node: bool,
+        row: usize,
+        label: &str,
+        name: &str,
+        value: Value,
+    ) {
+        let attrs = if node {
+            &mut self.node_attrs
+        } else {
+            &mut self.edge_attrs
+        };
         let shown = value.to_text();
         if let Ok(Some(old)) = attrs.set(row, name, value, true) {
             self.replaced.0 += 1;
             self.replaced.1.get_or_insert_with(|| {
-                format!("attribute {name:?} of {label} was given as {} and then {shown}", old.to_text())
+                format!(
+                    "attribute {name:?} of {label} was given as {} and then {shown}",
+                    old.to_text()
+                )
             });
         }
     }
@@ -350,7 +372,12 @@ impl GraphBuilder {
         self.node_attrs.get(node as usize, name)
     }
 
-    pub(crate) fn edge_attr(&mut self, edge: usize, name: &str, value: Value) -> Result<(), String> {
+    pub(crate) fn edge_attr(
+        &mut self,
+        edge: usize,
+        name: &str,
+        value: Value,
+    ) -> Result<(), String> {
         self.edge_attrs.set(edge, name, value, false).map(drop)
     }
 
@@ -436,7 +463,8 @@ impl GraphBuilder {
             d,
             topology(c::OUT, PhysicalType::U64, "list").list(c::OUT_TARGET),
         )?;
-        let out_target = writer.add_column(d, topology(c::OUT_TARGET, PhysicalType::U32, "node"))?;
+        let out_target =
+            writer.add_column(d, topology(c::OUT_TARGET, PhysicalType::U32, "node"))?;
         let targets: Vec<u32> = order.iter().map(|&i| self.targets[i as usize]).collect();
         writer.push(out_target, &targets)?;
         let ends = list_ends(&self.sources, n);
@@ -491,14 +519,26 @@ impl GraphBuilder {
         for (i, attr) in self.node_attrs.names.iter().enumerate() {
             let values = &self.node_attrs.values[i];
             let rows = (0..n).map(|r| values.get(r).and_then(Option::as_ref));
-            write_attribute(writer, d, &format!("{}{attr}", c::NODE_ATTR_PREFIX), rows, level)?;
+            write_attribute(
+                writer,
+                d,
+                &format!("{}{attr}", c::NODE_ATTR_PREFIX),
+                rows,
+                level,
+            )?;
         }
         for (i, attr) in self.edge_attrs.names.iter().enumerate() {
             let values = &self.edge_attrs.values[i];
             let rows = order
                 .iter()
                 .map(|&o| values.get(o as usize).and_then(Option::as_ref));
-            write_attribute(writer, d, &format!("{}{attr}", c::EDGE_ATTR_PREFIX), rows, level)?;
+            write_attribute(
+                writer,
+                d,
+                &format!("{}{attr}", c::EDGE_ATTR_PREFIX),
+                rows,
+                level,
+            )?;
         }
         Ok((n as u64, e as u64, self.pathways.len() as u64))
     }
@@ -694,7 +734,9 @@ impl ScalarColumn {
                 Some(Value::Int(v)) => *v as f64,
                 _ => 0.0,
             }),
-            Scalar::Bool => self.bools.push(u8::from(matches!(value, Some(Value::Bool(true))))),
+            Scalar::Bool => self
+                .bools
+                .push(u8::from(matches!(value, Some(Value::Bool(true))))),
         }
         self.present.push(value.is_some());
         if self.present.len() >= 1 << 16 {
@@ -756,7 +798,11 @@ pub fn import_graph<W: std::io::Write>(
     let report = |done: u64| progress(done, size);
     let (graph, source_format, input_bytes) = match format {
         SourceFormat::Csv | SourceFormat::Tsv => {
-            let delimiter = if format == SourceFormat::Csv { b',' } else { b'\t' };
+            let delimiter = if format == SourceFormat::Csv {
+                b','
+            } else {
+                b'\t'
+            };
             let (g, bytes) = table::read(&mut input, delimiter, options, &report)?;
             (g, if delimiter == b',' { "csv" } else { "tsv" }, bytes)
         }
@@ -800,14 +846,13 @@ pub fn import_graph<W: std::io::Write>(
         }
     }
     let warnings = graph.warnings();
-    let (nodes, edges, pathways) =
-        graph.write(
-            writer,
-            &options.name,
-            source_format,
-            options.zstd_level,
-            options.plain_topology,
-        )?;
+    let (nodes, edges, pathways) = graph.write(
+        writer,
+        &options.name,
+        source_format,
+        options.zstd_level,
+        options.plain_topology,
+    )?;
     report(input.consumed());
     let mut provenance_options = std::collections::BTreeMap::new();
     provenance_options.insert("format".to_string(), source_format.to_string());
@@ -872,7 +917,10 @@ mod tests {
 
     #[test]
     fn attribute_types_join() {
-        assert_eq!(Scalar::join(Some(Scalar::Int), Scalar::Float), Scalar::Float);
+        assert_eq!(
+            Scalar::join(Some(Scalar::Int), Scalar::Float),
+            Scalar::Float
+        );
         assert_eq!(Scalar::join(Some(Scalar::Bool), Scalar::Int), Scalar::Str);
         assert_eq!(Scalar::join(None, Scalar::Bool), Scalar::Bool);
         assert_eq!(format_float(1.0), "1.0");

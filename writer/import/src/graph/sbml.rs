@@ -69,7 +69,13 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> gcol_writer::Result<GraphBuilder
         ));
     }
     let model = root.child("model").ok_or_else(|| {
-        input_error(path, 0, line_of(text, root.offset), "model", "no <model> element")
+        input_error(
+            path,
+            0,
+            line_of(text, root.offset),
+            "model",
+            "no <model> element",
+        )
     })?;
     let mut g = GraphBuilder::new(true);
     for key in ["id", "name"] {
@@ -88,7 +94,10 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> gcol_writer::Result<GraphBuilder
     let mut parameters = HashMap::new();
     for (i, p) in model.list("listOfParameters", "parameter").enumerate() {
         if let (Some(id), Some(v)) = (p.attr("id"), p.attr("value")) {
-            parameters.insert(id.to_string(), number(path, text, p, i as u64 + 1, "value", v)?);
+            parameters.insert(
+                id.to_string(),
+                number(path, text, p, i as u64 + 1, "value", v)?,
+            );
         }
     }
     let compartments: HashMap<&str, &str> = model
@@ -114,15 +123,18 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> gcol_writer::Result<GraphBuilder
                     s,
                     record,
                     "compartment",
-                    format!("species {id:?} is in compartment {c:?}, which the model does not define"),
+                    format!(
+                        "species {id:?} is in compartment {c:?}, which the model does not define"
+                    ),
                 ));
             }
             set("compartment", Value::Str(c.into()));
         }
         if let Some(v) = s.attr("charge") {
-            let charge = v.trim().parse::<i64>().map_err(|_| {
-                bad(s, record, "charge", format!("{v:?} is not an integer"))
-            })?;
+            let charge = v
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| bad(s, record, "charge", format!("{v:?} is not an integer")))?;
             set("charge", Value::Int(charge));
         }
         if let Some(v) = s.attr("chemicalFormula") {
@@ -136,16 +148,26 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> gcol_writer::Result<GraphBuilder
     let gene_products = model.list("listOfGeneProducts", "geneProduct");
     for (i, gp) in gene_products.enumerate() {
         let record = i as u64 + 1;
-        let id = gp
-            .attr("id")
-            .ok_or_else(|| bad(gp, record, "geneProduct", "a gene product without an id".into()))?;
-        let node = g.add_node(id).map_err(|d| bad(gp, record, "geneProduct", d))?;
-        g.node_attr(node, "kind", Value::Str("gene".into())).expect("new node");
+        let id = gp.attr("id").ok_or_else(|| {
+            bad(
+                gp,
+                record,
+                "geneProduct",
+                "a gene product without an id".into(),
+            )
+        })?;
+        let node = g
+            .add_node(id)
+            .map_err(|d| bad(gp, record, "geneProduct", d))?;
+        g.node_attr(node, "kind", Value::Str("gene".into()))
+            .expect("new node");
         if let Some(v) = gp.attr("label") {
-            g.node_attr(node, "label", Value::Str(v.into())).expect("new node");
+            g.node_attr(node, "label", Value::Str(v.into()))
+                .expect("new node");
         }
         if let Some(v) = gp.attr("name") {
-            g.node_attr(node, "name", Value::Str(v.into())).expect("new node");
+            g.node_attr(node, "name", Value::Str(v.into()))
+                .expect("new node");
         }
     }
     // Reactions.
@@ -155,17 +177,28 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> gcol_writer::Result<GraphBuilder
             .attr("id")
             .ok_or_else(|| bad(r, record, "reaction", "a reaction without an id".into()))?;
         let node = g.add_node(id).map_err(|d| bad(r, record, "reaction", d))?;
-        g.node_attr(node, "kind", Value::Str("reaction".into())).expect("new node");
+        g.node_attr(node, "kind", Value::Str("reaction".into()))
+            .expect("new node");
         if let Some(v) = r.attr("name") {
-            g.node_attr(node, "name", Value::Str(v.into())).expect("new node");
+            g.node_attr(node, "name", Value::Str(v.into()))
+                .expect("new node");
         }
         // SBML 3 requires `reversible`; level 2 defaults it to true.
         let reversible = r.attr("reversible").is_none_or(|v| v == "true" || v == "1");
-        g.node_attr(node, "reversible", Value::Bool(reversible)).expect("new node");
-        for (attr, name) in [("lowerFluxBound", "lower_bound"), ("upperFluxBound", "upper_bound")] {
+        g.node_attr(node, "reversible", Value::Bool(reversible))
+            .expect("new node");
+        for (attr, name) in [
+            ("lowerFluxBound", "lower_bound"),
+            ("upperFluxBound", "upper_bound"),
+        ] {
             if let Some(p) = r.attr(attr) {
                 let v = *parameters.get(p).ok_or_else(|| {
-                    bad(r, record, "fluxBound", format!("reaction {id:?}: bound {p:?} is not a parameter of the model"))
+                    bad(
+                        r,
+                        record,
+                        "fluxBound",
+                        format!("reaction {id:?}: bound {p:?} is not a parameter of the model"),
+                    )
                 })?;
                 g.node_attr(node, name, Value::Float(v)).expect("new node");
             }
@@ -177,7 +210,12 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> gcol_writer::Result<GraphBuilder
         ] {
             for sr in r.list(list, item) {
                 let species = sr.attr("species").ok_or_else(|| {
-                    bad(sr, record, "speciesReference", format!("reaction {id:?}: a reference without species"))
+                    bad(
+                        sr,
+                        record,
+                        "speciesReference",
+                        format!("reaction {id:?}: a reference without species"),
+                    )
                 })?;
                 let other = g.find(species).ok_or_else(|| {
                     bad(sr, record, "speciesReference", format!("reaction {id:?} refers to species {species:?}, which the model does not define"))
@@ -187,20 +225,27 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> gcol_writer::Result<GraphBuilder
                 } else {
                     g.add_edge(other, node)
                 };
-                g.edge_attr(edge, "role", Value::Str(role.into())).expect("new edge");
+                g.edge_attr(edge, "role", Value::Str(role.into()))
+                    .expect("new edge");
                 if role != "modifier" {
                     let stoich = match sr.attr("stoichiometry") {
                         Some(v) => number(path, text, sr, record, "stoichiometry", v)?,
                         None => 1.0,
                     };
-                    g.edge_attr(edge, "stoichiometry", Value::Float(stoich)).expect("new edge");
+                    g.edge_attr(edge, "stoichiometry", Value::Float(stoich))
+                        .expect("new edge");
                 }
             }
         }
         if let Some(gpa) = r.child("geneProductAssociation") {
             let mut genes = Vec::new();
-            if let Some(rule) = gpa.children.iter().find_map(|c| gene_rule(c, &mut genes, true)) {
-                g.node_attr(node, "gene_rule", Value::Str(rule)).expect("new node");
+            if let Some(rule) = gpa
+                .children
+                .iter()
+                .find_map(|c| gene_rule(c, &mut genes, true))
+            {
+                g.node_attr(node, "gene_rule", Value::Str(rule))
+                    .expect("new node");
             }
             genes.sort_unstable();
             genes.dedup();
@@ -209,17 +254,22 @@ pub(crate) fn read(path: &Path, text: &[u8]) -> gcol_writer::Result<GraphBuilder
                     bad(gpa, record, "geneProductRef", format!("reaction {id:?} names gene product {gene:?}, which the model does not define"))
                 })?;
                 let edge = g.add_edge(other, node);
-                g.edge_attr(edge, "role", Value::Str("gene".into())).expect("new edge");
+                g.edge_attr(edge, "role", Value::Str("gene".into()))
+                    .expect("new edge");
             }
         }
     }
     // Groups (pathways, subsystems).
     for (i, group) in model.list("listOfGroups", "group").enumerate() {
         let record = i as u64 + 1;
-        let gid = group.attr("id").map_or_else(|| format!("group{record}"), str::to_string);
+        let gid = group
+            .attr("id")
+            .map_or_else(|| format!("group{record}"), str::to_string);
         let mut members = Vec::new();
         for m in group.list("listOfMembers", "member") {
-            let Some(target) = m.attr("idRef") else { continue };
+            let Some(target) = m.attr("idRef") else {
+                continue;
+            };
             // Members may name compartments or other groups; only nodes count.
             if let Some(n) = g.find(target) {
                 members.push(n);

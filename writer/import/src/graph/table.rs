@@ -11,10 +11,31 @@ use super::{input_error, GraphBuilder, GraphOptions, Value};
 
 /// Header names taken as the source column, then as the target column
 /// (compared without case).
-const SOURCE_NAMES: [&str; 7] = ["source", "from", "src", "node1", "source_node", "a", "protein1"];
-const TARGET_NAMES: [&str; 7] = ["target", "to", "dst", "node2", "target_node", "b", "protein2"];
+const SOURCE_NAMES: [&str; 7] = [
+    "source",
+    "from",
+    "src",
+    "node1",
+    "source_node",
+    "a",
+    "protein1",
+];
+const TARGET_NAMES: [&str; 7] = [
+    "target",
+    "to",
+    "dst",
+    "node2",
+    "target_node",
+    "b",
+    "protein2",
+];
 
-fn column(header: &[String], asked: Option<&str>, names: &[&str], fallback: usize) -> Result<usize, String> {
+fn column(
+    header: &[String],
+    asked: Option<&str>,
+    names: &[&str],
+    fallback: usize,
+) -> Result<usize, String> {
     if let Some(asked) = asked {
         return header
             .iter()
@@ -87,11 +108,11 @@ pub(crate) fn read(
         .has_headers(true)
         .from_reader(&mut input.reader);
     let csv_error = |e: csv::Error| {
-        let (record, line) = e
-            .position()
-            .map_or((0, 0), |p| (p.record(), p.line()));
+        let (record, line) = e.position().map_or((0, 0), |p| (p.record(), p.line()));
         let detail = match e.kind() {
-            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => {
                 format!("{len} fields where the header has {expected_len}")
             }
             csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
@@ -104,11 +125,23 @@ pub(crate) fn read(
         .map_err(csv_error)?
         .iter()
         .enumerate()
-        .map(|(i, h)| if h.is_empty() { format!("column{}", i + 1) } else { h.to_string() })
+        .map(|(i, h)| {
+            if h.is_empty() {
+                format!("column{}", i + 1)
+            } else {
+                h.to_string()
+            }
+        })
         .collect();
     for (i, h) in header.iter().enumerate() {
         if header[..i].contains(h) {
-            return Err(input_error(&path, 0, 1, "header", format!("column {h:?} is named twice")));
+            return Err(input_error(
+                &path,
+                0,
+                1,
+                "header",
+                format!("column {h:?} is named twice"),
+            ));
         }
     }
     let source = column(&header, options.source_column.as_deref(), &SOURCE_NAMES, 0)
@@ -125,7 +158,9 @@ pub(crate) fn read(
         ));
     }
     let mut g = GraphBuilder::new(options.directed.unwrap_or(true));
-    let others: Vec<usize> = (0..header.len()).filter(|&i| i != source && i != target).collect();
+    let others: Vec<usize> = (0..header.len())
+        .filter(|&i| i != source && i != target)
+        .collect();
     let mut cells: Vec<Vec<String>> = vec![Vec::new(); others.len()];
     let mut record = csv::StringRecord::new();
     let mut rows = 0u64;
@@ -139,7 +174,13 @@ pub(crate) fn read(
         let name = |i: usize| {
             let v = &record[i];
             if v.is_empty() {
-                Err(input_error(&path, rows, line, if i == source { "source" } else { "target" }, format!("empty {} node", header[i])))
+                Err(input_error(
+                    &path,
+                    rows,
+                    line,
+                    if i == source { "source" } else { "target" },
+                    format!("empty {} node", header[i]),
+                ))
             } else {
                 Ok(v)
             }
@@ -173,7 +214,10 @@ mod tests {
 
     #[test]
     fn columns_and_types() {
-        let h: Vec<String> = ["", "From", "to", "w"].iter().map(|s| s.to_string()).collect();
+        let h: Vec<String> = ["", "From", "to", "w"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(column(&h, None, &SOURCE_NAMES, 0), Ok(1));
         assert_eq!(column(&h, None, &TARGET_NAMES, 1), Ok(2));
         assert_eq!(column(&h, Some("w"), &TARGET_NAMES, 1), Ok(3));

@@ -43,7 +43,11 @@ impl Element {
 
     /// The children of the child list `list` named `name`
     /// (`listOfSpecies` / `species`), none when the list is absent.
-    pub fn list<'a>(&'a self, list: &'a str, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    pub fn list<'a>(
+        &'a self,
+        list: &'a str,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
         self.child(list)
             .into_iter()
             .flat_map(move |l| l.children_named(name))
@@ -104,7 +108,13 @@ pub(crate) fn parse(path: &Path, text: &[u8]) -> gcol_writer::Result<Element> {
         let offset = reader.buffer_position() as usize;
         let event = reader.read_event().map_err(|e| {
             let at = reader.error_position() as usize;
-            input_error(path, 0, line_of(text, at), "XML", format!("malformed XML: {e}"))
+            input_error(
+                path,
+                0,
+                line_of(text, at),
+                "XML",
+                format!("malformed XML: {e}"),
+            )
         })?;
         match event {
             Event::Start(start) => stack.push(element(path, text, &start, offset)?),
@@ -162,7 +172,8 @@ mod tests {
 
     #[test]
     fn tree_and_errors() {
-        let doc = b"<?xml version='1.0'?>\n<a:root x='1'>\n <b y='&lt;2'/>\n <c><d/></c>\n</a:root>\n";
+        let doc =
+            b"<?xml version='1.0'?>\n<a:root x='1'>\n <b y='&lt;2'/>\n <c><d/></c>\n</a:root>\n";
         let root = parse(Path::new("t.xml"), doc).unwrap();
         assert_eq!(root.name, "root");
         assert_eq!(root.attr("x"), Some("1"));
@@ -172,8 +183,13 @@ mod tests {
         let e = parse(Path::new("t.xml"), b"<a>\n<b></c>\n</a>")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("t.xml") && e.contains("line 2") && e.contains("malformed XML"), "{e}");
-        let e = parse(Path::new("t.xml"), b"<a>\n<b>\n").unwrap_err().to_string();
+        assert!(
+            e.contains("t.xml") && e.contains("line 2") && e.contains("malformed XML"),
+            "{e}"
+        );
+        let e = parse(Path::new("t.xml"), b"<a>\n<b>\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("ends inside <b>"), "{e}");
     }
 }
