@@ -337,7 +337,7 @@ def _graph_networkx(
     edges: dict[str, Any],
 ) -> Any:
     """A networkx multigraph from graph columns (nulls left out)."""
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped]
 
     graph = nx.MultiDiGraph() if directed else nx.MultiGraph()
     graph.graph.update(network)

@@ -7,7 +7,7 @@ from typing import Any, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["__version__", "GcolError", "CorruptFileError", "UnsupportedVersionError", "InputFormatError", "RegionError", "NotFoundError", "File", "PageCache", "Sequences", "Variants", "Alignments", "AlignedSegment", "Record", "PageBuffer", "CancelToken", "open", "convert", "copy", "reverse_complement", "kernel_isa", "_after_fork"]
+__all__ = ["__version__", "GcolError", "CorruptFileError", "UnsupportedVersionError", "InputFormatError", "RegionError", "NotFoundError", "File", "PageCache", "Sequences", "Variants", "Alignments", "AlignedSegment", "Graph", "Record", "PageBuffer", "CancelToken", "open", "convert", "copy", "reverse_complement", "kernel_isa", "_after_fork"]
 __version__: str
 
 class GcolError(Exception): ...

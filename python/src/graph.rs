@@ -14,6 +14,12 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::{reader_error, run};
 
+/// A pathway as Python sees it: id, name, member node ids.
+type PathwayTuple = (String, Option<String>, Vec<String>);
+
+/// CSR arrays: indptr and indices.
+type CsrArrays<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u32>>);
+
 /// A `graph` dataset (SBML, COBRA JSON, CX, KGML, edge tables).
 #[pyclass(frozen, name = "Graph", module = "gcol._gcol")]
 pub struct PyGraph {
@@ -342,7 +348,7 @@ impl PyGraph {
     }
 
     /// The pathways: a list of `(id, name, node ids)`.
-    fn pathways(&self, py: Python<'_>) -> PyResult<Vec<(String, Option<String>, Vec<String>)>> {
+    fn pathways(&self, py: Python<'_>) -> PyResult<Vec<PathwayTuple>> {
         let g = self.inner.clone();
         let (all, ids) = run(py, move || -> gcol_reader::Result<_> {
             let all = g.pathways()?;
@@ -369,10 +375,7 @@ impl PyGraph {
     /// CSR arrays of the out-edges: `(indptr, indices)` as uint64 (`n + 1`)
     /// and uint32 (one per edge), scipy's layout
     /// (`scipy.sparse.csr_array((data, indices, indptr))`).
-    fn csr<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u32>>)> {
+    fn csr<'py>(&self, py: Python<'py>) -> PyResult<CsrArrays<'py>> {
         let g = self.inner.clone();
         let (indptr, indices) = run(py, move || -> gcol_reader::Result<_> {
             let view = g.view()?;

@@ -48,7 +48,7 @@ impl<T: PodValue> Array<T> {
             let page = column.page(0)?;
             if page.null_count() == 0 && page.num_values() as u64 == n {
                 let data = page.value_data();
-                let aligned = (data.as_ptr() as usize) % std::mem::align_of::<T>() == 0;
+                let aligned = (data.as_ptr() as usize).is_multiple_of(std::mem::align_of::<T>());
                 if aligned && data.len() == n as usize * std::mem::size_of::<T>() {
                     return Ok(Array::Mapped(data));
                 }
@@ -465,15 +465,19 @@ impl Graph {
                     "edge attribute"
                 },
                 name: name.to_string(),
-                hint: format!(
-                    "; it has: {}",
-                    self.attributes
+                hint: {
+                    let names: Vec<&str> = self
+                        .attributes
                         .iter()
                         .filter(|a| a.element == element)
                         .map(|a| a.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                        .collect();
+                    if names.is_empty() {
+                        "; it has none".to_string()
+                    } else {
+                        format!("; it has: {}", names.join(", "))
+                    }
+                },
             })
     }
 

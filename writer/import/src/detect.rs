@@ -263,13 +263,10 @@ pub fn detect(head: &[u8]) -> SourceFormat {
     };
     for (delimiter, format) in [(b'\t', SourceFormat::Tsv), (b',', SourceFormat::Csv)] {
         let count = |l: &[u8]| l.iter().filter(|&&b| b == delimiter).count();
+        // A ragged row later is the parser's to report, with its line.
         let fields = count(line0);
-        if fields > 0
-            && complete
-                .iter()
-                .filter(|l| !l.is_empty())
-                .all(|l| count(l) == fields)
-        {
+        let rows: Vec<&&[u8]> = complete.iter().skip(1).filter(|l| !l.is_empty()).collect();
+        if fields > 0 && (rows.is_empty() || rows.iter().any(|l| count(l) == fields)) {
             return format;
         }
     }

@@ -352,7 +352,28 @@ pub fn dataset_name(path: &Path, pair: bool) -> String {
         }
     }
     for ext in [
-        ".fasta", ".fa", ".fna", ".faa", ".ffn", ".frn", ".fas", ".fq", ".fastq", ".vcf", ".bcf",
+        ".fasta",
+        ".fa",
+        ".fna",
+        ".faa",
+        ".ffn",
+        ".frn",
+        ".fas",
+        ".fq",
+        ".fastq",
+        ".vcf",
+        ".bcf",
+        ".kgml.xml",
+        ".sbml.xml",
+        ".xml",
+        ".sbml",
+        ".kgml",
+        ".cx2",
+        ".cx",
+        ".json",
+        ".csv",
+        ".tsv",
+        ".txt",
     ] {
         if let Some(stripped) = name.strip_suffix(ext) {
             name = stripped.to_string();
@@ -381,5 +402,11 @@ mod tests {
         assert_eq!(dataset_name(Path::new("s_R1.fastq.gz"), false), "s_R1");
         assert_eq!(dataset_name(Path::new("s_R1_001.fq.gz"), true), "s");
         assert_eq!(dataset_name(Path::new("_R1.fq"), true), "_R1");
+        assert_eq!(
+            dataset_name(Path::new("ko01100.kgml.xml"), false),
+            "ko01100"
+        );
+        assert_eq!(dataset_name(Path::new("iJO1366.xml.gz"), false), "iJO1366");
+        assert_eq!(dataset_name(Path::new("edges.tsv"), false), "edges");
     }
 }

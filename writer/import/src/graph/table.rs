@@ -166,7 +166,7 @@ pub(crate) fn read(
     let mut rows = 0u64;
     while reader.read_record(&mut record).map_err(csv_error)? {
         rows += 1;
-        if rows % 65_536 == 0 {
+        if rows.is_multiple_of(65_536) {
             crate::check_cancel(options.cancel.as_ref())?;
             report(consumed.load(std::sync::atomic::Ordering::Relaxed));
         }
