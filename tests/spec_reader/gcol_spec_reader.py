@@ -21,6 +21,9 @@ Section numbers in comments refer to spec/gcol-v1.md.
                                            # against a reference as 15.10 says)
     check_region_index(reader, "aln")      # the region index against the one the records give (15.5)
     alignments_region(reader, "aln", 0, s, e)  # rows overlapping a region, read through that index (15.5)
+    g = graph(reader, "net")               # a graph dataset as plain structures, 16.6 checked (16)
+    find_node(g, "TP53"); neighbours(g, v, "both"); shortest_path(g, a, b)  # 16.2, 16.3
+    edge_table(g, "\t")                    # the TSV (or CSV) edge table of 16.8, edges in source order
 """
 
 import bisect
@@ -52,7 +55,7 @@ BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "v
 COMPRESSIONS = {0: None, 1: "zstd"}  # 7
 NO_ZSTD_FORM = {"quality-model", "name-tokens", "base-model", "int-model"}  # 7: no zstd form; 0x0107-0x010A
 # are not in the registry
-READER_MINOR = 6  # 9: the minor version this reader implements
+READER_MINOR = 7  # 9: the minor version this reader implements
 FLAG_VALIDITY = 0x0001  # 2.4 entry flag bit 0 (1.1): the page starts with a validity section (6.5)
 U32_MAX = (1 << 32) - 1  # 10: values per page
 
@@ -1063,6 +1066,11 @@ class GcolFile:
         if coded_ref and self.minor < 4:
             raise GcolError("manifest_invalid", f"a minor-4 feature (ref/len in variants dataset {coded_ref[0]!r}, "
                                                 f"14.7) in a 1.{self.minor} file")
+        # 9: minor 7 adds graph datasets (16)
+        graphs = [ds["name"] for ds in datasets if ds.get("kind") == "graph"]
+        if graphs and self.minor < 7:
+            raise GcolError("manifest_invalid", f"a minor-7 feature (graph dataset {graphs[0]!r}, 16) "
+                                                f"in a 1.{self.minor} file")
 
     def _check_layouts(self, ds):
         """5.6: the rules for `layout` (1.1): lists (6.6) and chunked arrays (6.7)."""
@@ -2527,3 +2535,431 @@ def alignments_sam(reader, dataset: str, reference: dict | None = None) -> bytes
         fields += [_sam_tag(tag, kind, value) for tag, kind, value in rec["tags"]]
         out += b"\t".join(fields) + b"\n"
     return bytes(out)
+
+
+# 16: graph datasets (minor 7)
+GRAPH_ATTRIBUTE_PHYSICAL = {"int64": "i64", "float64": "f64", "bool": "u8", "string": "binary"}  # 16.4
+# 16.2, 16.3, 16.5: each column's physical type and, for a list column, its child
+GRAPH_COLUMNS = {
+    "node/id": ("binary", None), "node/by_id": ("u32", None),
+    "out": ("u64", "out/target"), "out/target": ("u32", None), "out/rank": ("u32", None),
+    "in": ("u64", "in/source"), "in/source": ("u32", None), "in/edge": ("u32", None),
+    "pathway/id": ("binary", None), "pathway/name": ("binary", None),
+    "pathway/nodes": ("u64", "pathway/node"), "pathway/node": ("u32", None),
+}
+GRAPH_REQUIRED = ("node/id", "node/by_id", "out", "out/target", "in", "in/source", "in/edge")
+GRAPH_PATHWAY_COLUMNS = ("pathway/id", "pathway/name", "pathway/nodes", "pathway/node")
+GRAPH_NULLABLE = {"pathway/name"}  # 16.5; attributes (16.4) are nullable too
+DIRECTIONS = ("out", "in", "both")  # 16.3
+
+
+def _graph_broken(dataset, column, message, row=None):
+    """8.3 `invariant`: a graph dataset value breaks 16.6; names dataset, column and row."""
+    at = f", row {row}" if row is not None else ""
+    return GcolError("invariant", f"graph dataset {dataset!r}, column {column}{at}: {message} (16.6)")
+
+
+def _graph_values(reader, dataset, name, nullable=False):
+    """A column's values; a null in a column that 16 does not make nullable is refused."""
+    values = reader.column_values(dataset, name)
+    if not nullable:
+        for row, value in enumerate(values):
+            if value is None:
+                raise _graph_broken(dataset, name, "a null in a column that is not nullable", row)
+    return values
+
+
+def _graph_ends(reader, dataset, name, rows):
+    """A list column's end offsets (6.6, checked by list_ends), `rows` rows, no null row."""
+    ends = reader.list_ends(dataset, name)
+    if len(ends) != rows:
+        raise _graph_broken(dataset, name, f"{len(ends)} rows, not {rows}")
+    for row, end in enumerate(ends):
+        if end is None:
+            raise _graph_broken(dataset, name, "a null row", row)
+    return ends
+
+
+def _graph_text(dataset, name, value, row):
+    try:
+        return bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        raise _graph_broken(dataset, name, "not valid UTF-8", row) from None
+
+
+def _graph_attribute(reader, dataset, c, columns, count):
+    """16.4: one attribute column as (type, values), values typed (int, float,
+    bool, str, or lists of them; None for a null), checked as 16.6 says."""
+    name = c["name"]
+    kind = (c.get("metadata") or {}).get("attribute_type")
+    match = re.fullmatch(r"list<(int64|float64|bool|string)>", kind) if isinstance(kind, str) else None
+    item_type = match.group(1) if match else kind
+    if item_type not in GRAPH_ATTRIBUTE_PHYSICAL:
+        if reader.minor > READER_MINOR:  # 9: a newer minor version's type
+            raise GcolError("unsupported", f"graph dataset {dataset!r}, column {name}: attribute_type {kind!r}")
+        raise _graph_broken(dataset, name, f"attribute_type {kind!r} is not one of 16.4")
+    physical = GRAPH_ATTRIBUTE_PHYSICAL[item_type]
+    layout = (c.get("layout") or {}).get("type")
+    if match:
+        if c["physical_type"] != "u64" or layout != "list":
+            raise _graph_broken(dataset, name, f"{kind} is a u64 list column (6.6), not {c['physical_type']}")
+        child = columns[c["layout"]["child"]]
+        if child["physical_type"] != physical:
+            raise _graph_broken(dataset, child["name"], f"items of {kind} are {physical}, not {child['physical_type']}")
+        if (child.get("layout") or {}).get("type") is not None:
+            raise _graph_broken(dataset, child["name"], f"items of {kind} are flat values")
+        items = _graph_values(reader, dataset, child["name"])  # not nullable
+        ends = reader.list_ends(dataset, name)
+        rows = assemble_lists(ends, items)
+    else:
+        if c["physical_type"] != physical or layout is not None:
+            raise _graph_broken(dataset, name, f"{kind} is {physical} flat values, not {c['physical_type']}"
+                                + (f" with a {layout} layout" if layout else ""))
+        items = rows = reader.column_values(dataset, name)
+    if len(rows) != count:
+        raise _graph_broken(dataset, name, f"{len(rows)} values, not {count}")
+    holder = child["name"] if match else name
+    if item_type == "bool":
+        for i, v in enumerate(items):
+            if v is not None and v not in (0, 1):
+                raise _graph_broken(dataset, holder, f"bool value {v} is not 0 or 1", i)
+        typed = [None if v is None else v == 1 for v in items]
+    elif item_type == "string":
+        typed = [None if v is None else _graph_text(dataset, holder, v, i) for i, v in enumerate(items)]
+    else:
+        typed = list(items)
+    if match:
+        typed = assemble_lists(ends, typed)
+    return kind, typed
+
+
+def graph(reader, dataset):
+    """16: a graph dataset decoded into plain Python structures, after checking
+    every invariant of 16.6 (GcolError `invariant`, naming the column):
+
+    ids           node identifiers (str) in node order (16.2)
+    by_id         node numbers ordered by identifier bytes (16.2)
+    directed      bool (16.1; absent means true)
+    edges         (source, target) of each edge in CSR order (16.3)
+    rank          each CSR edge's position in source order (`out/rank`, or 0 .. E when absent)
+    out_ends      end offsets of `out`: node v's out-edges are out_ends[v-1] .. out_ends[v]
+    in_edges      per node, its in-edges as (source, CSR edge number), in CSR order
+    node_attrs, edge_attrs   {name: (attribute_type, values)} in column order, values typed
+                  (int, float, bool, str, lists of those), None for a null (16.4)
+    pathways      [(id, name or None, [node numbers])] (16.5)
+    network       the `network` JSON object (dict) or None
+    weight        the `weight` attribute's name or None
+    source_format the metadata value or None"""
+    ds = _dataset(reader, dataset)
+    if ds.get("kind") != "graph":
+        raise ValueError(f"dataset {dataset!r} is a {ds.get('kind')!r} dataset, not a graph")
+    columns = {c["name"]: c for c in ds["columns"]}
+    children = {c["layout"]["child"] for c in ds["columns"]
+                if (c.get("layout") or {}).get("type") == "list" and isinstance(c["layout"].get("child"), str)}
+    for name in GRAPH_REQUIRED:
+        if name not in columns:
+            raise _graph_broken(dataset, name, "missing (16.2, 16.3)")
+    present = [name for name in GRAPH_PATHWAY_COLUMNS if name in columns]
+    if present and len(present) != len(GRAPH_PATHWAY_COLUMNS):  # 16.5: together or not at all
+        missing = next(name for name in GRAPH_PATHWAY_COLUMNS if name not in columns)
+        raise _graph_broken(dataset, missing, "missing while other pathway columns are present (16.5)")
+    for name, (physical, child) in GRAPH_COLUMNS.items():
+        c = columns.get(name)
+        if c is None:
+            continue
+        if c["physical_type"] != physical:
+            raise _graph_broken(dataset, name, f"physical type {c['physical_type']}, not {physical}")
+        layout = c.get("layout")
+        if child is None and layout is not None:
+            raise _graph_broken(dataset, name, f"a {layout.get('type')} layout on a flat column")
+        if child is not None and ((layout or {}).get("type") != "list" or layout.get("child") != child):
+            raise _graph_broken(dataset, name, f"not a list of {child} (6.6)")
+
+    # 16.2: nodes
+    raw_ids = _graph_values(reader, dataset, "node/id")
+    n = len(raw_ids)
+    if n > U32_MAX:
+        raise _graph_broken(dataset, "node/id", f"{n} nodes, above 2^32 - 1")
+    by_id = _graph_values(reader, dataset, "node/by_id")
+    if len(by_id) != n:
+        raise _graph_broken(dataset, "node/by_id", f"{len(by_id)} values, not N = {n}")
+    seen = bytearray(n)
+    for row, v in enumerate(by_id):
+        if v >= n:
+            raise _graph_broken(dataset, "node/by_id", f"node {v} of N = {n}", row)
+        if seen[v]:
+            raise _graph_broken(dataset, "node/by_id", f"node {v} listed twice", row)
+        seen[v] = 1
+    for row in range(1, n):
+        if not bytes(raw_ids[by_id[row - 1]]) < bytes(raw_ids[by_id[row]]):
+            raise _graph_broken(dataset, "node/by_id",
+                                f"identifier of node {by_id[row]} does not sort after that of node {by_id[row - 1]}",
+                                row)
+    ids = [_graph_text(dataset, "node/id", v, i) for i, v in enumerate(raw_ids)]
+
+    # 16.3: out-edges in CSR order
+    out_ends = _graph_ends(reader, dataset, "out", n)
+    targets = _graph_values(reader, dataset, "out/target")
+    e_count = len(targets)
+    if e_count > U32_MAX:
+        raise _graph_broken(dataset, "out/target", f"{e_count} edges, above 2^32 - 1")
+    if (out_ends[-1] if n else 0) != e_count:
+        raise _graph_broken(dataset, "out", f"last end offset is not E = {e_count}")
+    rank = None
+    if "out/rank" in columns:
+        rank = _graph_values(reader, dataset, "out/rank")
+        if len(rank) != e_count:
+            raise _graph_broken(dataset, "out/rank", f"{len(rank)} values, not E = {e_count}")
+        seen = bytearray(e_count)
+        for e, r in enumerate(rank):
+            if r >= e_count or seen[r]:
+                raise _graph_broken(dataset, "out/rank", f"rank {r} is not one of 0 .. E = {e_count} listed once", e)
+            seen[r] = 1
+    edges, start = [], 0
+    for v in range(n):
+        for e in range(start, out_ends[v]):
+            t = targets[e]
+            if t >= n:
+                raise _graph_broken(dataset, "out/target", f"target {t} of N = {n}", e)
+            if e > start and t < targets[e - 1]:
+                raise _graph_broken(dataset, "out/target", f"targets of node {v} decrease (CSR order)", e)
+            # 16.3 (not listed in 16.6): edges with equal source and target stay in source order
+            if rank is not None and e > start and t == targets[e - 1] and rank[e] < rank[e - 1]:
+                raise _graph_broken(dataset, "out/rank", f"parallel edges {v}->{t} out of source order (16.3)", e)
+            edges.append((v, t))
+        start = out_ends[v]
+
+    # 16.3: in-edges
+    in_ends = _graph_ends(reader, dataset, "in", n)
+    sources = _graph_values(reader, dataset, "in/source")
+    in_edge = _graph_values(reader, dataset, "in/edge")
+    for name, values in (("in/source", sources), ("in/edge", in_edge)):
+        if len(values) != e_count:
+            raise _graph_broken(dataset, name, f"{len(values)} values, not E = {e_count}")
+    if (in_ends[-1] if n else 0) != e_count:
+        raise _graph_broken(dataset, "in", f"last end offset is not E = {e_count}")
+    seen = bytearray(e_count)
+    in_edges, start = [], 0
+    for v in range(n):
+        row = []
+        for i in range(start, in_ends[v]):
+            s, e = sources[i], in_edge[i]
+            if s >= n:
+                raise _graph_broken(dataset, "in/source", f"source {s} of N = {n}", i)
+            if e >= e_count:
+                raise _graph_broken(dataset, "in/edge", f"edge {e} of E = {e_count}", i)
+            if seen[e]:
+                raise _graph_broken(dataset, "in/edge", f"edge {e} listed twice", i)
+            seen[e] = 1
+            if edges[e][1] != v:
+                raise _graph_broken(dataset, "in/edge", f"edge {e} has target {edges[e][1]}, not {v}", i)
+            if edges[e][0] != s:
+                raise _graph_broken(dataset, "in/source", f"edge {e} has source {edges[e][0]}, not {s}", i)
+            if i > start and s < sources[i - 1]:
+                raise _graph_broken(dataset, "in/source", f"sources of node {v} decrease", i)
+            # 16.3 (implied, not listed in 16.6): a row of `in` is in CSR order
+            if i > start and e < in_edge[i - 1]:
+                raise _graph_broken(dataset, "in/edge", f"in-edges of node {v} not in CSR order (16.3)", i)
+            row.append((s, e))
+        in_edges.append(row)
+        start = in_ends[v]
+
+    # 16.4: attributes
+    node_attrs, edge_attrs = {}, {}
+    for c in ds["columns"]:
+        name = c["name"]
+        if name in children:  # 16.4: a list's child is not itself an attribute
+            continue
+        for prefix, count, into in (("node_attr/", n, node_attrs), ("edge_attr/", e_count, edge_attrs)):
+            if name.startswith(prefix):
+                if len(name) == len(prefix):
+                    raise _graph_broken(dataset, name, "an attribute with an empty name (16.4)")
+                into[name[len(prefix):]] = _graph_attribute(reader, dataset, c, columns, count)
+
+    # 16.5: pathways
+    pathways = []
+    if present:
+        pids = _graph_values(reader, dataset, "pathway/id")
+        pnames = _graph_values(reader, dataset, "pathway/name", nullable=True)
+        pends = reader.list_ends(dataset, "pathway/nodes")
+        members = _graph_values(reader, dataset, "pathway/node")
+        for name, values in (("pathway/name", pnames), ("pathway/nodes", pends)):
+            if len(values) != len(pids):
+                raise _graph_broken(dataset, name, f"{len(values)} values, not {len(pids)} as pathway/id")
+        start = 0
+        for p, (pid, pname, end) in enumerate(zip(pids, pnames, pends)):
+            if end is None:
+                raise _graph_broken(dataset, "pathway/nodes", "a null row", p)
+            nodes = members[start:end]
+            for i, v in enumerate(nodes):
+                if v >= n:
+                    raise _graph_broken(dataset, "pathway/node", f"node {v} of N = {n}", start + i)
+                if i and v <= nodes[i - 1]:
+                    raise _graph_broken(dataset, "pathway/node",
+                                        f"members of pathway {p} not distinct and ascending", start + i)
+            pathways.append((_graph_text(dataset, "pathway/id", pid, p),
+                             None if pname is None else _graph_text(dataset, "pathway/name", pname, p), nodes))
+            start = end
+
+    # 16.1: metadata
+    meta = ds.get("metadata") or {}
+    directed = meta.get("directed", "true")
+    if directed not in ("true", "false"):
+        raise _graph_broken(dataset, "(metadata directed)", f"directed is {directed!r}, not true or false")
+    network = None
+    if "network" in meta:
+        try:
+            network = json.loads(meta["network"], object_pairs_hook=_unique_members)
+        except (ValueError, TypeError):
+            network = None
+        if not isinstance(network, dict):
+            raise _graph_broken(dataset, "(metadata network)", "network is not a JSON object")
+    weight = meta.get("weight")
+    if weight is not None and (weight not in edge_attrs or edge_attrs[weight][0] not in ("int64", "float64")):
+        raise _graph_broken(dataset, "(metadata weight)",
+                            f"weight {weight!r} names no int64 or float64 edge attribute")
+    return {"ids": ids, "by_id": list(by_id), "directed": directed == "true", "edges": edges,
+            "rank": list(rank) if rank is not None else list(range(e_count)), "out_ends": list(out_ends),
+            "in_edges": in_edges, "node_attrs": node_attrs, "edge_attrs": edge_attrs, "pathways": pathways,
+            "network": network, "weight": weight, "source_format": meta.get("source_format")}
+
+
+def find_node(g, node_id):
+    """16.2: the node number of an identifier by bisection over node/by_id
+    (identifiers compared as bytes), or None."""
+    key = node_id.encode("utf-8") if isinstance(node_id, str) else bytes(node_id)
+    ids, by_id = g["ids"], g["by_id"]
+    lo, hi = 0, len(by_id)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ids[by_id[mid]].encode("utf-8") < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < len(by_id) and ids[by_id[lo]].encode("utf-8") == key:
+        return by_id[lo]
+    return None
+
+
+def out_edges(g, v):
+    """16.3: the CSR numbers of node v's out-edges: end[v-1] .. end[v]."""
+    return range(g["out_ends"][v - 1] if v else 0, g["out_ends"][v])
+
+
+def neighbours(g, v, direction=None):
+    """16.3: v's neighbours as ascending node numbers, each once: `out` its
+    out-targets, `in` its in-sources, `both` the two together. Without a
+    direction: out in a directed graph, both in an undirected one (16.3: there
+    the neighbours are both together). 16.3 does not say what `out` or `in`
+    mean in an undirected graph; here they follow the stored direction (an
+    edge is stored as the source gave it, 16.1), as the reference CLI does."""
+    direction = direction or ("out" if g["directed"] else "both")
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction {direction!r}")
+    found = set()
+    if direction in ("out", "both"):
+        found.update(g["edges"][e][1] for e in out_edges(g, v))
+    if direction in ("in", "both"):
+        found.update(s for s, _ in g["in_edges"][v])
+    return sorted(found)
+
+
+def shortest_path(g, start, end, direction=None):
+    """A path from start to end with the fewest edges (breadth-first, following
+    `neighbours` in node order; the first path found wins), as node numbers,
+    or None when there is none."""
+    parent = {start: None}
+    frontier = [start]
+    while frontier and end not in parent:
+        following = []
+        for v in frontier:
+            for w in neighbours(g, v, direction):
+                if w not in parent:
+                    parent[w] = v
+                    following.append(w)
+        frontier = following
+    if end not in parent:
+        return None
+    path = [end]
+    while parent[path[-1]] is not None:
+        path.append(parent[path[-1]])
+    return path[::-1]
+
+
+def source_order(g):
+    """16.3, 16.8: the CSR numbers of the edges in source order (edge e is at position rank[e])."""
+    order = [0] * len(g["edges"])
+    for e, r in enumerate(g["rank"]):
+        order[r] = e
+    return order
+
+
+def float_text(x):
+    """16.4: a float as the shortest text that reads back as the same number,
+    with `.0` on whole numbers. 16.4 does not say whether that text may use an
+    exponent; here it is positional (the digits of the shortest round trip,
+    `2.5e-05` as `0.000025`), as the reference CLI writes. NaN and the
+    infinities, which 16.4 leaves out, are written `NaN`, `inf`, `-inf` as the
+    CLI does."""
+    x = float(x)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    text = format(decimal.Decimal(repr(x)), "f")
+    if "." not in text:
+        text += ".0"
+    return text
+
+
+def _json_item(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return float_text(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def attribute_text(value):
+    """16.4: an attribute value as text: integers in decimal, floats as
+    float_text, `true` and `false`, lists as JSON arrays without spaces; a
+    null is the empty string."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "[" + ",".join(_json_item(item) for item in value) + "]"
+    if isinstance(value, str):
+        return value
+    return _json_item(value)
+
+
+def table_field(text, delimiter):
+    """CSV quoting: a field holding the delimiter, a double quote, or a line
+    break is written in double quotes with inner quotes doubled."""
+    if any(ch in text for ch in (delimiter, '"', "\n", "\r")):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _table(header, rows, delimiter):
+    return "".join(delimiter.join(table_field(f, delimiter) for f in fields) + "\n" for fields in [header, *rows])
+
+
+def edge_table(g, delimiter="\t"):
+    """16.8: the edge table (CSV with ",", TSV with a tab): `source`, `target`,
+    then the edge attributes in column order; edges in source order."""
+    names = list(g["edge_attrs"])
+    rows = []
+    for e in source_order(g):
+        s, t = g["edges"][e]
+        rows.append([g["ids"][s], g["ids"][t]] + [attribute_text(g["edge_attrs"][a][1][e]) for a in names])
+    return _table(["source", "target"] + names, rows, delimiter)
+
+
+def node_table(g, delimiter="\t"):
+    """`id`, then the node attributes in column order; nodes in node order."""
+    names = list(g["node_attrs"])
+    rows = [[node_id] + [attribute_text(g["node_attrs"][a][1][v]) for a in names] for v, node_id in enumerate(g["ids"])]
+    return _table(["id"] + names, rows, delimiter)

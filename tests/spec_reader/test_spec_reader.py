@@ -443,12 +443,15 @@ def _align(n):
 
 def build_gcol(datasets, minor=1):
     """datasets: [{"name", "columns": [{"name", "physical_type", "pages": [(encoding, flags, n,
-    decoded_len, stored)], and optional "nullable", "layout"}], and optional "kind" (default
+    decoded_len, stored)], and optional "nullable", "layout", "metadata"}], and optional "kind" (default
     "table") and "metadata"}] -> the bytes of a .gcol file."""
     # 9: alignments with seq_coding consensus or reference are a minor-6 feature.
     if any(ds.get("kind") == "alignments"
            and (ds.get("metadata") or {}).get("seq_coding") in ("consensus", "reference") for ds in datasets):
         minor = max(minor, 6)
+    # 9: graph datasets are a minor-7 feature.
+    if any(ds.get("kind") == "graph" for ds in datasets):
+        minor = max(minor, 7)
     body = bytearray(64)
     entries = bytearray()
     manifest_datasets, column_id, page_index = [], 0, 0
@@ -469,7 +472,7 @@ def build_gcol(datasets, minor=1):
                       "logical_type": c.get("logical_type", "x"), "num_values": first_row,
                       "first_page": page_index, "num_pages": len(c["pages"]),
                       "encodings": sorted({p[0] for p in c["pages"]}), "stored_bytes": stored_bytes,
-                      "decoded_bytes": decoded_bytes, "metadata": {}}
+                      "decoded_bytes": decoded_bytes, "metadata": c.get("metadata", {})}
             for key in ("nullable", "layout"):
                 if key in c:
                     column[key] = c[key]

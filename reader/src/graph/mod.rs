@@ -14,7 +14,9 @@
 pub mod export;
 pub mod petgraph;
 
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -576,14 +578,19 @@ impl Graph {
         // names each edge once.
         let mut seen = fixedbitset::FixedBitSet::with_capacity(e);
         let (out_ends, targets) = (t.out_ends.as_slice(), t.targets.as_slice());
-        let source_of = |edge: usize| out_ends.partition_point(|&end| end <= edge as u64);
+        // Edge `edge` has source `s` when it lies in row `s` of `out`.
+        let from = |s: usize, edge: usize| {
+            let start = if s == 0 { 0 } else { out_ends[s - 1] };
+            start <= edge as u64 && (edge as u64) < out_ends[s]
+        };
+        let (in_edges, in_sources) = (t.in_edges.as_slice(), t.in_sources.as_slice());
         let mut start = 0usize;
         for (v, &end) in t.in_ends.as_slice().iter().enumerate() {
             for i in start..end as usize {
-                let edge = t.in_edges.as_slice()[i] as usize;
+                let edge = in_edges[i] as usize;
                 if seen.put(edge)
                     || targets[edge] as usize != v
-                    || source_of(edge) != t.in_sources.as_slice()[i] as usize
+                    || !from(in_sources[i] as usize, edge)
                 {
                     return Err(bad(
                         col::IN_EDGE,
@@ -886,9 +893,11 @@ impl Graph {
     }
 
     /// A shortest path from `from` to `to` following `direction`: fewest
-    /// edges (breadth-first), or with `weight` the least sum of that edge
-    /// attribute (Dijkstra; weights must be non-negative, nulls are
-    /// refused). `None` when `to` cannot be reached.
+    /// edges (breadth-first from both ends, expanding the smaller
+    /// frontier), or with `weight` the least sum of that edge attribute
+    /// (Dijkstra; weights must be non-negative, nulls are refused). `None`
+    /// when `to` cannot be reached. Work and memory grow with the nodes
+    /// explored, not with the graph.
     pub fn shortest_path(
         &self,
         from: u32,
@@ -899,36 +908,8 @@ impl Graph {
         self.check_node(from)?;
         self.check_node(to)?;
         let view = self.view()?;
-        let n = self.num_nodes as usize;
-        const NONE: u32 = u32::MAX;
-        let mut parent = vec![(NONE, NONE); n];
-        let cost;
         match weight {
-            None => {
-                let mut queue = VecDeque::from([from]);
-                let mut seen = fixedbitset::FixedBitSet::with_capacity(n);
-                seen.insert(from as usize);
-                'search: while let Some(v) = queue.pop_front() {
-                    if v == to {
-                        break;
-                    }
-                    let mut found = false;
-                    view.for_each_neighbor(v, direction, |w, e| {
-                        if !found && !seen.put(w as usize) {
-                            parent[w as usize] = (v, e);
-                            queue.push_back(w);
-                            found |= w == to;
-                        }
-                    });
-                    if found {
-                        break 'search;
-                    }
-                }
-                if from != to && parent[to as usize].0 == NONE {
-                    return Ok(None);
-                }
-                cost = None;
-            }
+            None => Ok(bidirectional_bfs(&view, from, to, direction)),
             Some(name) => {
                 let weights = self.edge_weights(name)?;
                 if let Some(e) = weights.iter().position(|w| w.is_nan() || *w < 0.0) {
@@ -939,60 +920,9 @@ impl Graph {
                         ),
                     });
                 }
-                #[derive(PartialEq)]
-                struct Item(f64, u32);
-                impl Eq for Item {}
-                impl PartialOrd for Item {
-                    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-                        Some(self.cmp(o))
-                    }
-                }
-                impl Ord for Item {
-                    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-                        o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
-                    }
-                }
-                let mut dist = vec![f64::INFINITY; n];
-                dist[from as usize] = 0.0;
-                let mut heap = BinaryHeap::from([Item(0.0, from)]);
-                while let Some(Item(d, v)) = heap.pop() {
-                    if d > dist[v as usize] {
-                        continue;
-                    }
-                    if v == to {
-                        break;
-                    }
-                    view.for_each_neighbor(v, direction, |w, e| {
-                        let nd = d + weights[e as usize];
-                        if nd < dist[w as usize] {
-                            dist[w as usize] = nd;
-                            parent[w as usize] = (v, e);
-                            heap.push(Item(nd, w));
-                        }
-                    });
-                }
-                if dist[to as usize].is_infinite() {
-                    return Ok(None);
-                }
-                cost = Some(dist[to as usize]);
+                Ok(dijkstra(&view, from, to, direction, &weights))
             }
         }
-        let mut nodes = vec![to];
-        let mut edges = Vec::new();
-        let mut v = to;
-        while v != from {
-            let (p, e) = parent[v as usize];
-            nodes.push(p);
-            edges.push(e);
-            v = p;
-        }
-        nodes.reverse();
-        edges.reverse();
-        Ok(Some(GraphPath {
-            cost: cost.unwrap_or(edges.len() as f64),
-            nodes,
-            edges,
-        }))
     }
 
     /// Weakly connected components: a label per node, components numbered
@@ -1300,6 +1230,156 @@ fn scalars(
             out
         }
     })
+}
+
+/// The path to `to` through `parent` links (node -> (previous node, edge)).
+fn walk_back(parent: &FxHashMap<u32, (u32, u32)>, from: u32, to: u32) -> (Vec<u32>, Vec<u32>) {
+    let mut nodes = vec![to];
+    let mut edges = Vec::new();
+    let mut v = to;
+    while v != from {
+        let (p, e) = parent[&v];
+        nodes.push(p);
+        edges.push(e);
+        v = p;
+    }
+    nodes.reverse();
+    edges.reverse();
+    (nodes, edges)
+}
+
+/// The other direction: the edges that lead into a node along `d`.
+fn reverse(d: Direction) -> Direction {
+    match d {
+        Direction::Out => Direction::In,
+        Direction::In => Direction::Out,
+        Direction::Both => Direction::Both,
+    }
+}
+
+/// Edges from `root` to `v` along `parent` links.
+fn depth(parent: &FxHashMap<u32, (u32, u32)>, root: u32, mut v: u32) -> usize {
+    let mut d = 0;
+    while v != root {
+        v = parent[&v].0;
+        d += 1;
+    }
+    d
+}
+
+/// Fewest-edge path by breadth-first search from both ends, one whole
+/// level of the smaller frontier at a time, so the first level that meets
+/// the other side holds a shortest path (of the meeting nodes, the one of
+/// least total length is taken).
+fn bidirectional_bfs(
+    view: &GraphView<'_>,
+    from: u32,
+    to: u32,
+    direction: Direction,
+) -> Option<GraphPath> {
+    if from == to {
+        return Some(GraphPath {
+            nodes: vec![from],
+            edges: Vec::new(),
+            cost: 0.0,
+        });
+    }
+    // Forward: node -> (previous, edge); backward: node -> (next, edge).
+    let mut ahead: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
+    let mut behind: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
+    ahead.insert(from, (from, u32::MAX));
+    behind.insert(to, (to, u32::MAX));
+    let (mut front, mut back) = (vec![from], vec![to]);
+    while !front.is_empty() && !back.is_empty() {
+        let forward = front.len() <= back.len();
+        let (frontier, seen, d) = if forward {
+            (&mut front, &mut ahead, direction)
+        } else {
+            (&mut back, &mut behind, reverse(direction))
+        };
+        let mut next = Vec::new();
+        for &v in frontier.iter() {
+            view.for_each_neighbor(v, d, |w, e| {
+                if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(w) {
+                    slot.insert((v, e));
+                    next.push(w);
+                }
+            });
+        }
+        *frontier = next;
+        let other = if forward { &behind } else { &ahead };
+        let mut best: Option<(usize, u32)> = None;
+        for &w in frontier.iter() {
+            if other.contains_key(&w) {
+                let len = depth(&ahead, from, w) + depth(&behind, to, w);
+                if best.is_none_or(|(l, _)| len < l) {
+                    best = Some((len, w));
+                }
+            }
+        }
+        if let Some((_, meet)) = best {
+            let (mut nodes, mut edges) = walk_back(&ahead, from, meet);
+            let mut v = meet;
+            while v != to {
+                let (n, e) = behind[&v];
+                nodes.push(n);
+                edges.push(e);
+                v = n;
+            }
+            let cost = edges.len() as f64;
+            return Some(GraphPath { nodes, edges, cost });
+        }
+    }
+    None
+}
+
+/// Least-weight path by Dijkstra's algorithm, stopping at `to`.
+fn dijkstra(
+    view: &GraphView<'_>,
+    from: u32,
+    to: u32,
+    direction: Direction,
+    weights: &[f64],
+) -> Option<GraphPath> {
+    #[derive(PartialEq)]
+    struct Item(f64, u32);
+    impl Eq for Item {}
+    impl PartialOrd for Item {
+        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for Item {
+        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+            o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
+        }
+    }
+    let mut dist: FxHashMap<u32, f64> = FxHashMap::default();
+    let mut parent: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
+    dist.insert(from, 0.0);
+    let mut heap = BinaryHeap::from([Item(0.0, from)]);
+    while let Some(Item(d, v)) = heap.pop() {
+        if d > dist[&v] {
+            continue;
+        }
+        if v == to {
+            let (nodes, edges) = walk_back(&parent, from, to);
+            return Some(GraphPath {
+                nodes,
+                edges,
+                cost: d,
+            });
+        }
+        view.for_each_neighbor(v, direction, |w, e| {
+            let nd = d + weights[e as usize];
+            if dist.get(&w).is_none_or(|&old| nd < old) {
+                dist.insert(w, nd);
+                parent.insert(w, (v, e));
+                heap.push(Item(nd, w));
+            }
+        });
+    }
+    None
 }
 
 /// The topology of a graph as slices: what traversals and petgraph use.
