@@ -8,7 +8,7 @@ Section numbers in comments refer to spec/gcol-v1.md.
     reader.column_values("table", "col")   # every value of a column, decoded (None for a null, 6.5)
     reader.list_values("table", "col")     # a list column's rows as Python lists (6.6)
     reader.chunked_array("table", "col")   # a chunked column as [rows][columns][K] (6.7)
-    reader.verify()                        # every checksum and rule of 8.2
+    reader.verify()                        # every checksum and rule of 8.2, and 16.6 for graphs
     records_text(reader, "seqs")           # a sequences dataset's records (12.4, 12.5)
     decode_page(0x0007, "u8", n, n, b)     # one page; quality-model pages as 7.9 and 7.10
     decode_page(0x0008, "binary", n, d, b) # name-tokens pages as 7.9 and 7.11
@@ -1332,6 +1332,9 @@ class GcolFile:
         end = self.directory_offset + ENTRY_LEN * self.num_pages
         if self.footer_offset != _align(end) or any(self.data[end:self.footer_offset]):
             raise GcolError("layout", "footer placement")
+        for ds in self.datasets:  # 16.6: verification checks every invariant of a graph dataset
+            if ds.get("kind") == "graph":
+                graph(self, ds["name"])
         return True
 
 

@@ -289,6 +289,8 @@ pub struct Graph {
     has_rank: bool,
     topology: OnceLock<Topology>,
     ids: OnceLock<NodeIds>,
+    /// Checked weight columns by attribute name (shortest paths).
+    weights: std::sync::Mutex<FxHashMap<String, std::sync::Arc<Vec<f64>>>>,
 }
 
 fn invariant(dataset: &str, column: &str, row: u64, detail: String) -> Error {
@@ -406,6 +408,7 @@ impl Graph {
             has_rank: dataset.columns.iter().any(|c| c.name == col::OUT_RANK),
             topology: OnceLock::new(),
             ids: OnceLock::new(),
+            weights: Default::default(),
         })
     }
 
@@ -911,18 +914,39 @@ impl Graph {
         match weight {
             None => Ok(bidirectional_bfs(&view, from, to, direction)),
             Some(name) => {
-                let weights = self.edge_weights(name)?;
-                if let Some(e) = weights.iter().position(|w| w.is_nan() || *w < 0.0) {
-                    return Err(Error::Usage {
-                        detail: format!(
-                            "edge attribute {name:?} has {} at edge {e}: shortest paths need non-negative weights",
-                            if weights[e].is_nan() { "no value".to_string() } else { weights[e].to_string() }
-                        ),
-                    });
-                }
+                let weights = self.path_weights(name)?;
                 Ok(dijkstra(&view, from, to, direction, &weights))
             }
         }
+    }
+
+    /// The weights of edge attribute `name` for shortest paths, checked
+    /// non-negative and present once, then kept.
+    fn path_weights(&self, name: &str) -> Result<std::sync::Arc<Vec<f64>>> {
+        let cached = self
+            .weights
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned();
+        if let Some(w) = cached {
+            return Ok(w);
+        }
+        let weights = self.edge_weights(name)?;
+        if let Some(e) = weights.iter().position(|w| w.is_nan() || *w < 0.0) {
+            return Err(Error::Usage {
+                detail: format!(
+                    "edge attribute {name:?} has {} at edge {e}: shortest paths need non-negative weights",
+                    if weights[e].is_nan() { "no value".to_string() } else { weights[e].to_string() }
+                ),
+            });
+        }
+        let weights = std::sync::Arc::new(weights);
+        self.weights
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), weights.clone());
+        Ok(weights)
     }
 
     /// Weakly connected components: a label per node, components numbered
