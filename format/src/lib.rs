@@ -38,6 +38,7 @@ pub mod panic;
 pub mod schema;
 pub mod sequence;
 pub mod tail;
+pub mod typed;
 mod types;
 pub mod validity;
 pub mod values;

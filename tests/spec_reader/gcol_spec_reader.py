@@ -2541,6 +2541,9 @@ def alignments_sam(reader, dataset: str, reference: dict | None = None) -> bytes
 
 
 # 16: graph datasets (minor 7)
+# 16.4: the column metadata key naming an attribute's type (the prose of 16.4, the conformance
+# file and the reference writer say `value_type`; the table header of 16.4 and 16.6 say `value_type`)
+ATTRIBUTE_TYPE_KEY = "value_type"
 GRAPH_ATTRIBUTE_PHYSICAL = {"int64": "i64", "float64": "f64", "bool": "u8", "string": "binary"}  # 16.4
 # 16.2, 16.3, 16.5: each column's physical type and, for a list column, its child
 GRAPH_COLUMNS = {
@@ -2594,13 +2597,13 @@ def _graph_attribute(reader, dataset, c, columns, count):
     """16.4: one attribute column as (type, values), values typed (int, float,
     bool, str, or lists of them; None for a null), checked as 16.6 says."""
     name = c["name"]
-    kind = (c.get("metadata") or {}).get("attribute_type")
+    kind = (c.get("metadata") or {}).get(ATTRIBUTE_TYPE_KEY)
     match = re.fullmatch(r"list<(int64|float64|bool|string)>", kind) if isinstance(kind, str) else None
     item_type = match.group(1) if match else kind
     if item_type not in GRAPH_ATTRIBUTE_PHYSICAL:
         if reader.minor > READER_MINOR:  # 9: a newer minor version's type
-            raise GcolError("unsupported", f"graph dataset {dataset!r}, column {name}: attribute_type {kind!r}")
-        raise _graph_broken(dataset, name, f"attribute_type {kind!r} is not one of 16.4")
+            raise GcolError("unsupported", f"graph dataset {dataset!r}, column {name}: value_type {kind!r}")
+        raise _graph_broken(dataset, name, f"value_type {kind!r} is not one of 16.4")
     physical = GRAPH_ATTRIBUTE_PHYSICAL[item_type]
     layout = (c.get("layout") or {}).get("type")
     if match:
@@ -2647,7 +2650,7 @@ def graph(reader, dataset):
     rank          each CSR edge's position in source order (`out/rank`, or 0 .. E when absent)
     out_ends      end offsets of `out`: node v's out-edges are out_ends[v-1] .. out_ends[v]
     in_edges      per node, its in-edges as (source, CSR edge number), in CSR order
-    node_attrs, edge_attrs   {name: (attribute_type, values)} in column order, values typed
+    node_attrs, edge_attrs   {name: (value_type, values)} in column order, values typed
                   (int, float, bool, str, lists of those), None for a null (16.4)
     pathways      [(id, name or None, [node numbers])] (16.5)
     network       the `network` JSON object (dict) or None
@@ -2812,7 +2815,8 @@ def graph(reader, dataset):
     network = None
     if "network" in meta:
         try:
-            network = json.loads(meta["network"], object_pairs_hook=_unique_members)
+            # RFC 8259: no NaN or Infinity; a repeated member name is allowed (SHOULD, not MUST)
+            network = json.loads(meta["network"], parse_constant=_no_floats)
         except (ValueError, TypeError):
             network = None
         if not isinstance(network, dict):

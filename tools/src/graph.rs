@@ -154,29 +154,9 @@ pub fn run(file: &Path, dataset: Option<&str>, query: GraphQuery) -> CliResult {
                 }
                 None => (0..graph.num_nodes() as u32).collect(),
             };
-            let attrs: Vec<_> = graph
-                .attributes()
-                .iter()
-                .filter(|a| a.element == Element::Node)
-                .collect();
-            let values = attrs
-                .iter()
-                .map(|a| graph.attribute_values(a))
-                .collect::<Result<Vec<_>, _>>()?;
-            let header: Vec<&str> = std::iter::once("id")
-                .chain(attrs.iter().map(|a| a.name.as_str()))
-                .collect();
-            outln!("{}", header.join("\t"));
-            for v in nodes {
-                let mut line = graph.node_id(v)?.to_string();
-                for column in &values {
-                    line.push('\t');
-                    if let Some(x) = &column[v as usize] {
-                        line.push_str(&x.to_text().replace(['\t', '\n'], " "));
-                    }
-                }
-                outln!("{line}");
-            }
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            gcol_reader::graph::export::write_node_table(&graph, &nodes, b'\t', &mut out)?;
         }
         GraphQuery::Edges { filter } => {
             let edges = match filter {

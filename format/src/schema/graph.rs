@@ -66,9 +66,9 @@ pub mod meta {
     pub const NETWORK: &str = "network";
     /// The edge attribute that weighs edges by default (shortest paths).
     pub const WEIGHT: &str = "weight";
-    /// Column metadata of an attribute column: the attribute's type, one
-    /// of [`ATTRIBUTE_TYPES`] (lists: `list<T>`).
-    pub const ATTRIBUTE_TYPE: &str = "attribute_type";
+    /// Column metadata of an attribute (and of a table column, spec
+    /// 17): its value type, one of [`ATTRIBUTE_TYPES`] (lists: `list<T>`).
+    pub const VALUE_TYPE: &str = "value_type";
 }
 
 /// Attribute value types and their physical types: `int64` (`i64`),

@@ -419,6 +419,42 @@ fn write_table(p: &Parts<'_>, delimiter: u8, out: &mut dyn Write) -> std::io::Re
     Ok(())
 }
 
+/// Write `nodes` (node numbers) as a table: `id`, then each node
+/// attribute, quoted as edge tables are (16.8).
+pub fn write_node_table(
+    graph: &Graph,
+    nodes: &[u32],
+    delimiter: u8,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let ids = graph.node_ids()?;
+    let attrs: Vec<&Attribute> = graph
+        .attributes()
+        .iter()
+        .filter(|a| a.element == Element::Node)
+        .collect();
+    let values = attrs
+        .iter()
+        .map(|a| graph.attribute_values(a))
+        .collect::<Result<Vec<_>>>()?;
+    let d = (delimiter as char).to_string();
+    let header: Vec<String> = std::iter::once("id".to_string())
+        .chain(attrs.iter().map(|a| table_field(&a.name, delimiter)))
+        .collect();
+    writeln!(out, "{}", header.join(&d)).map_err(io)?;
+    for &v in nodes {
+        let mut line = table_field(ids[v as usize], delimiter);
+        for column in &values {
+            line.push_str(&d);
+            if let Some(x) = &column[v as usize] {
+                line.push_str(&table_field(&x.to_text(), delimiter));
+            }
+        }
+        writeln!(out, "{line}").map_err(io)?;
+    }
+    out.flush().map_err(io)
+}
+
 /// Write `graph` (or the `selection` of it) in `format`.
 pub fn write_graph(
     graph: &Graph,

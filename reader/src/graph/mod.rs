@@ -124,63 +124,9 @@ impl Attribute {
     }
 }
 
-/// An attribute value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AttrValue {
-    /// `int64`.
-    Int(i64),
-    /// `float64`.
-    Float(f64),
-    /// `bool`.
-    Bool(bool),
-    /// `string`.
-    Str(String),
-    /// `list<...>`.
-    List(Vec<AttrValue>),
-}
-
-impl AttrValue {
-    /// The value as text (lists as JSON arrays).
-    pub fn to_text(&self) -> String {
-        match self {
-            AttrValue::Int(v) => v.to_string(),
-            AttrValue::Float(v) => format_float(*v),
-            AttrValue::Bool(v) => v.to_string(),
-            AttrValue::Str(v) => v.clone(),
-            AttrValue::List(_) => self.to_json().to_string(),
-        }
-    }
-
-    /// The value as JSON.
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            AttrValue::Int(v) => (*v).into(),
-            AttrValue::Float(v) => serde_json::Number::from_f64(*v)
-                .map_or_else(|| format_float(*v).into(), serde_json::Value::Number),
-            AttrValue::Bool(v) => (*v).into(),
-            AttrValue::Str(v) => v.as_str().into(),
-            AttrValue::List(items) => items.iter().map(AttrValue::to_json).collect(),
-        }
-    }
-
-    /// The value as a number, when it is one.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            AttrValue::Int(v) => Some(*v as f64),
-            AttrValue::Float(v) => Some(*v),
-            _ => None,
-        }
-    }
-}
-
-/// Shortest text that reads back as `v`, with `.0` on whole numbers.
-pub fn format_float(v: f64) -> String {
-    if v.is_finite() && v == v.trunc() && v.abs() < 1e16 {
-        format!("{v:.1}")
-    } else {
-        format!("{v}")
-    }
-}
+pub use gcol_format::typed::format_float;
+/// An attribute value (spec 16.4).
+pub use gcol_format::typed::TypedValue as AttrValue;
 
 /// Which edges to follow from a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,7 +243,7 @@ fn invariant(dataset: &str, column: &str, row: u64, detail: String) -> Error {
     Error::Invariant {
         column: format!("{dataset}/{column}"),
         row,
-        rule: "16.5 graph invariants",
+        rule: "16.6 graph invariants",
         detail,
     }
 }
@@ -325,7 +271,7 @@ fn attributes_of(dataset: &Dataset) -> Result<Vec<Attribute>> {
         }
         let kind = c
             .metadata
-            .get(meta::ATTRIBUTE_TYPE)
+            .get(meta::VALUE_TYPE)
             .cloned()
             .unwrap_or_else(|| c.logical_type.clone());
         let scalar = kind
@@ -563,6 +509,8 @@ impl Graph {
                 t.in_ends.as_slice(),
                 t.in_sources.as_slice(),
             ),
+            // In-edges of a row are in CSR order.
+            (col::IN_EDGE, t.in_ends.as_slice(), t.in_edges.as_slice()),
         ] {
             let mut start = 0usize;
             for &end in ends {
@@ -614,10 +562,45 @@ impl Graph {
     /// pathways and the network JSON. Returns the number of nodes and
     /// edges checked.
     pub fn check_invariants(&self) -> Result<u64> {
-        self.topology()?;
+        let view = self.view()?;
         self.ids()?;
-        self.edge_ranks()?;
+        let ranks = self.edge_ranks()?;
+        // Parallel edges (equal source and target) keep source order.
+        for v in 0..self.num_nodes as u32 {
+            let r = view.out_range(v);
+            for e in r.start + 1..r.end {
+                if view.targets[e] == view.targets[e - 1] && ranks[e] < ranks[e - 1] {
+                    return Err(invariant(
+                        &self.name,
+                        col::OUT_RANK,
+                        e as u64,
+                        "parallel edges out of source order".into(),
+                    ));
+                }
+            }
+        }
         for a in &self.attributes {
+            if a.scalar() == "string" {
+                let column = self.column(&a.column)?;
+                let child = match &column.meta().layout {
+                    Some(Layout::List { child }) => self.column(child)?,
+                    _ => column,
+                };
+                let mut bad = None;
+                child.for_each_binary(0..child.num_values(), |i, v| {
+                    if bad.is_none() && std::str::from_utf8(v).is_err() {
+                        bad = Some(i);
+                    }
+                })?;
+                if let Some(i) = bad {
+                    return Err(invariant(
+                        &self.name,
+                        &child.meta().name,
+                        i,
+                        "a string that is not UTF-8".into(),
+                    ));
+                }
+            }
             let values = self.attribute_values(a)?;
             if a.scalar() == "bool" && !a.is_list() {
                 let column = self.column(&a.column)?;

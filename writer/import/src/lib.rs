@@ -21,6 +21,7 @@ mod nucleotide;
 pub mod reference;
 pub mod sam;
 mod sam_text;
+pub mod typed;
 pub mod vcf;
 
 pub use convert::{

@@ -22,7 +22,12 @@ use gcol_format::encoding::Encoding;
 use gcol_format::manifest::Provenance;
 use gcol_format::schema::graph::{columns as c, meta, KIND, MAX_ELEMENTS};
 use gcol_format::PhysicalType;
-use gcol_writer::{ColumnId, ColumnSpec, DatasetSpec, Writer};
+use gcol_writer::{ColumnSpec, DatasetSpec, Writer};
+
+use crate::typed::write_typed;
+#[cfg(test)]
+use crate::typed::Scalar;
+pub use crate::typed::{format_float, Value};
 
 use crate::detect::SourceFormat;
 use crate::input::Input;
@@ -92,98 +97,6 @@ pub struct GraphSummary {
     pub input_bytes: u64,
     /// Doubtful things found in the source (values given twice).
     pub warnings: Vec<String>,
-}
-
-/// An attribute value as a source gives it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// A whole number.
-    Int(i64),
-    /// A real number.
-    Float(f64),
-    /// True or false.
-    Bool(bool),
-    /// Text.
-    Str(String),
-    /// A list of values of one type.
-    List(Vec<Value>),
-}
-
-impl Value {
-    /// The value as text, for a column whose values are of mixed types.
-    fn to_text(&self) -> String {
-        match self {
-            Value::Int(v) => v.to_string(),
-            Value::Float(v) => format_float(*v),
-            Value::Bool(v) => v.to_string(),
-            Value::Str(v) => v.clone(),
-            Value::List(items) => {
-                let items: Vec<serde_json::Value> = items
-                    .iter()
-                    .map(|v| match v {
-                        Value::Int(i) => serde_json::Value::from(*i),
-                        Value::Float(f) => serde_json::Value::from(*f),
-                        Value::Bool(b) => serde_json::Value::from(*b),
-                        other => serde_json::Value::from(other.to_text()),
-                    })
-                    .collect();
-                serde_json::Value::Array(items).to_string()
-            }
-        }
-    }
-}
-
-/// Shortest text that reads back as `v` (`1` for 1.0, as Python's repr
-/// would write `1.0`; integers stay readable as numbers).
-pub fn format_float(v: f64) -> String {
-    if v.is_finite() && v == v.trunc() && v.abs() < 1e16 {
-        format!("{v:.1}")
-    } else {
-        format!("{v}")
-    }
-}
-
-/// The type of an attribute column, decided from all its values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scalar {
-    Int,
-    Float,
-    Bool,
-    Str,
-}
-
-impl Scalar {
-    fn of(value: &Value) -> Option<Scalar> {
-        match value {
-            Value::Int(_) => Some(Scalar::Int),
-            Value::Float(_) => Some(Scalar::Float),
-            Value::Bool(_) => Some(Scalar::Bool),
-            Value::Str(_) => Some(Scalar::Str),
-            Value::List(_) => None,
-        }
-    }
-
-    /// The type holding values of both types: numbers widen to float,
-    /// anything else mixed becomes text.
-    fn join(a: Option<Scalar>, b: Scalar) -> Scalar {
-        match (a, b) {
-            (None, b) => b,
-            (Some(a), b) if a == b => a,
-            (Some(Scalar::Int), Scalar::Float) | (Some(Scalar::Float), Scalar::Int) => {
-                Scalar::Float
-            }
-            _ => Scalar::Str,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Scalar::Int => "int64",
-            Scalar::Float => "float64",
-            Scalar::Bool => "bool",
-            Scalar::Str => "string",
-        }
-    }
 }
 
 /// Attribute columns of nodes or edges, filled sparsely.
@@ -519,12 +432,13 @@ impl GraphBuilder {
         for (i, attr) in self.node_attrs.names.iter().enumerate() {
             let values = &self.node_attrs.values[i];
             let rows = (0..n).map(|r| values.get(r).and_then(Option::as_ref));
-            write_attribute(
+            write_typed(
                 writer,
                 d,
                 &format!("{}{attr}", c::NODE_ATTR_PREFIX),
                 rows,
                 level,
+                None,
             )?;
         }
         for (i, attr) in self.edge_attrs.names.iter().enumerate() {
@@ -532,12 +446,13 @@ impl GraphBuilder {
             let rows = order
                 .iter()
                 .map(|&o| values.get(o as usize).and_then(Option::as_ref));
-            write_attribute(
+            write_typed(
                 writer,
                 d,
                 &format!("{}{attr}", c::EDGE_ATTR_PREFIX),
                 rows,
                 level,
+                None,
             )?;
         }
         Ok((n as u64, e as u64, self.pathways.len() as u64))
@@ -592,179 +507,6 @@ fn list_ends(keys: &[u32], n: usize) -> Vec<u64> {
         *e = sum;
     }
     ends
-}
-
-/// Write one attribute column (and its item column, for lists), typed by
-/// its values (spec 16.4).
-fn write_attribute<'a, W: std::io::Write>(
-    writer: &mut Writer<W>,
-    d: gcol_writer::DatasetId,
-    name: &str,
-    rows: impl Iterator<Item = Option<&'a Value>> + Clone,
-    level: i32,
-) -> gcol_writer::Result<()> {
-    // The type: scalars joined; lists typed by their items.
-    let mut scalar = None;
-    let mut item = None;
-    let mut lists = 0usize;
-    let mut present = 0usize;
-    for v in rows.clone().flatten() {
-        present += 1;
-        match v {
-            Value::List(items) => {
-                lists += 1;
-                for i in items {
-                    item = Some(match Scalar::of(i) {
-                        Some(s) => Scalar::join(item, s),
-                        None => Scalar::Str,
-                    });
-                }
-            }
-            v => scalar = Some(Scalar::join(scalar, Scalar::of(v).expect("scalar"))),
-        }
-    }
-    if lists > 0 && lists == present {
-        let item = item.unwrap_or(Scalar::Str);
-        let item_name = format!("{name}{}", c::ITEM_SUFFIX);
-        let list = writer.add_column(
-            d,
-            ColumnSpec::new(name, PhysicalType::U64, format!("list<{}>", item.name()))
-                .encoding(Encoding::delta_varint().with_zstd(level))
-                .nullable()
-                .list(item_name.clone())
-                .metadata(meta::ATTRIBUTE_TYPE, format!("list<{}>", item.name())),
-        )?;
-        let child = writer.add_column(d, scalar_spec(&item_name, item, level, false))?;
-        let mut column = ScalarColumn::new(child, item);
-        for row in rows {
-            match row {
-                Some(Value::List(items)) => {
-                    for i in items {
-                        column.push(writer, Some(i))?;
-                    }
-                    column.flush(writer)?;
-                    writer.end_list(list)?;
-                }
-                _ => {
-                    column.flush(writer)?;
-                    writer.end_list_null(list)?;
-                }
-            }
-        }
-        return column.flush(writer);
-    }
-    // Scalars, or lists mixed with scalars (then text).
-    let kind = if lists > 0 {
-        Scalar::Str
-    } else {
-        scalar.unwrap_or(Scalar::Str)
-    };
-    let id = writer.add_column(d, scalar_spec(name, kind, level, true))?;
-    let mut column = ScalarColumn::new(id, kind);
-    for row in rows {
-        column.push(writer, row)?;
-    }
-    column.flush(writer)
-}
-
-fn scalar_spec(name: &str, kind: Scalar, level: i32, nullable: bool) -> ColumnSpec {
-    let spec = match kind {
-        Scalar::Int => ColumnSpec::new(name, PhysicalType::I64, "int64")
-            .encoding(Encoding::varint().with_zstd(level))
-            .or_encoding(Encoding::delta_varint().with_zstd(level)),
-        Scalar::Float => ColumnSpec::new(name, PhysicalType::F64, "float64")
-            .encoding(Encoding::PLAIN.with_zstd(level))
-            .or_encoding(Encoding::decimal().with_zstd(level)),
-        Scalar::Bool => ColumnSpec::new(name, PhysicalType::U8, "bool")
-            .encoding(Encoding::PLAIN.with_zstd(level)),
-        Scalar::Str => ColumnSpec::new(name, PhysicalType::Binary, "utf8")
-            .encoding(Encoding::lengths().with_zstd(level))
-            .or_encoding(Encoding::dictionary().with_zstd(level)),
-    }
-    .metadata(meta::ATTRIBUTE_TYPE, kind.name())
-    .page_bytes(1 << 20);
-    if nullable {
-        spec.nullable()
-    } else {
-        spec
-    }
-}
-
-/// Values of one scalar column, pushed in batches.
-struct ScalarColumn {
-    id: ColumnId,
-    kind: Scalar,
-    ints: Vec<i64>,
-    floats: Vec<f64>,
-    bools: Vec<u8>,
-    present: Vec<bool>,
-}
-
-impl ScalarColumn {
-    fn new(id: ColumnId, kind: Scalar) -> ScalarColumn {
-        ScalarColumn {
-            id,
-            kind,
-            ints: Vec::new(),
-            floats: Vec::new(),
-            bools: Vec::new(),
-            present: Vec::new(),
-        }
-    }
-
-    fn push<W: std::io::Write>(
-        &mut self,
-        writer: &mut Writer<W>,
-        value: Option<&Value>,
-    ) -> gcol_writer::Result<()> {
-        match self.kind {
-            Scalar::Str => {
-                let text = value.map(|v| match v {
-                    Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
-                    other => std::borrow::Cow::Owned(other.to_text()),
-                });
-                return writer.push_binary_option(self.id, text.as_deref().map(str::as_bytes));
-            }
-            Scalar::Int => self.ints.push(match value {
-                Some(Value::Int(v)) => *v,
-                _ => 0,
-            }),
-            Scalar::Float => self.floats.push(match value {
-                Some(Value::Float(v)) => *v,
-                Some(Value::Int(v)) => *v as f64,
-                _ => 0.0,
-            }),
-            Scalar::Bool => self
-                .bools
-                .push(u8::from(matches!(value, Some(Value::Bool(true))))),
-        }
-        self.present.push(value.is_some());
-        if self.present.len() >= 1 << 16 {
-            self.flush(writer)?;
-        }
-        Ok(())
-    }
-
-    fn flush<W: std::io::Write>(&mut self, writer: &mut Writer<W>) -> gcol_writer::Result<()> {
-        if self.present.is_empty() {
-            return Ok(());
-        }
-        let all = self.present.iter().all(|&p| p);
-        match self.kind {
-            Scalar::Str => {}
-            Scalar::Int if all => writer.push(self.id, &self.ints)?,
-            Scalar::Int => writer.push_nullable(self.id, &self.ints, &self.present)?,
-            Scalar::Float if all => writer.push(self.id, &self.floats)?,
-            Scalar::Float => writer.push_nullable(self.id, &self.floats, &self.present)?,
-            Scalar::Bool if all => writer.push(self.id, &self.bools)?,
-            Scalar::Bool => writer.push_nullable(self.id, &self.bools, &self.present)?,
-        }
-        self.ints.clear();
-        self.floats.clear();
-        self.bools.clear();
-        self.present.clear();
-        Ok(())
-    }
 }
 
 /// An error in a graph source: file, element (record number, line) and what.
