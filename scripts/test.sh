@@ -27,8 +27,9 @@ summary() {
         sort -u "$GCOL_SKIP_LOG" | sed 's/^/   /'
     fi
     local rust python
-    rust=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$output" | awk '{s += $4} END {print s + 0}')
-    python=$(grep -Eo '^[0-9]+ passed' "$output" | awk '{s += $1} END {print s + 0}')
+    # (no match is 0, not a failure of the trap under pipefail)
+    rust=$( (grep -Eo 'test result: ok\. [0-9]+ passed' "$output" || true) | awk '{s += $4} END {print s + 0}')
+    python=$( (grep -Eo '^[0-9]+ passed' "$output" || true) | awk '{s += $1} END {print s + 0}')
     local skipped
     skipped=$(sort -u "$GCOL_SKIP_LOG" | wc -l)
     if [ "$status" -eq 0 ]; then

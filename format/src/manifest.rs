@@ -258,7 +258,8 @@ pub struct Provenance {
 /// order (12.5) and for a `sequences` dataset without a `name` column
 /// (names taken from the definitions, 12.2), 4 for REF coded against a
 /// reference (14.7), 6 for alignments' bases against a predictor (15.8,
-/// 15.10), 7 for a `graph` dataset (16), else 0.
+/// 15.10), 7 for a `graph` dataset (16) and a `table` in row groups or of
+/// a schema (17), else 0.
 pub fn dataset_minor_needed(
     kind: &str,
     metadata: &BTreeMap<String, String>,
@@ -281,7 +282,10 @@ pub fn dataset_minor_needed(
                 .map(String::as_str),
             Some("consensus" | "reference")
         );
-    if kind == crate::schema::graph::KIND {
+    let table_17 = kind == crate::schema::table::KIND
+        && (metadata.contains_key(crate::schema::table::meta::ROW_GROUP_ROWS)
+            || metadata.contains_key(crate::schema::table::meta::SCHEMA));
+    if kind == crate::schema::graph::KIND || table_17 {
         7
     } else if predicted_bases {
         6

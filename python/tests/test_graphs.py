@@ -97,7 +97,7 @@ def test_shortest_paths_equal_networkx(converted, tmp_path):
     weights = rng.integers(1, 20, size=1500)
     path = tmp_path / "random.tsv"
     with open(path, "w") as f:
-        f.write("a\tb\tweight\n")
+        f.write("source\ttarget\tweight\n")
         for (s, t), w in zip(edges, weights):
             f.write(f"n{s}\tn{t}\t{w}\n")
     for directed in [True, False]:

@@ -39,6 +39,8 @@ mod layout;
 mod page;
 mod reader;
 pub mod sequences;
+pub mod table;
+mod typed;
 pub mod variants;
 mod verify;
 

@@ -87,6 +87,18 @@ impl Reader {
                 report.records += alignments.check_invariants(deep)?;
                 report.datasets += 1;
             }
+            let table_17 = dataset.kind == gcol_format::schema::table::KIND
+                && gcol_format::manifest::dataset_minor_needed(
+                    &dataset.kind,
+                    &dataset.metadata,
+                    |_| false,
+                ) >= 7;
+            if table_17 {
+                // Spec 17.5.
+                let table = crate::table::Table::open(self, &dataset.name)?;
+                report.records += table.check_invariants()?;
+                report.datasets += 1;
+            }
             if dataset.kind == gcol_format::schema::graph::KIND {
                 // Every rule of spec 16.6 (the topology is read whole anyway).
                 let graph = crate::Graph::open(self, &dataset.name)?;

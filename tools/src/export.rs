@@ -161,7 +161,27 @@ fn is_graph(args: &ExportArgs) -> Result<bool, Failure> {
     })
 }
 
+/// Whether the export is of a table (the one named, or the file's only dataset).
+fn is_table(args: &ExportArgs) -> Result<bool, Failure> {
+    let reader = gcol_reader::Reader::open(&args.file)?;
+    let datasets = reader.datasets();
+    Ok(match &args.dataset {
+        Some(name) => datasets
+            .iter()
+            .any(|d| d.name == *name && gcol_reader::table::Table::is_table(d)),
+        None => matches!(datasets, [one] if gcol_reader::table::Table::is_table(one)),
+    })
+}
+
 pub fn run(args: ExportArgs) -> CliResult {
+    if is_table(&args)? {
+        return crate::search::export(
+            &args.file,
+            args.dataset.as_deref(),
+            &args.output,
+            args.format.as_deref(),
+        );
+    }
     if is_graph(&args)? {
         return crate::graph::export(
             &args.file,

@@ -18,6 +18,7 @@ mod inspect;
 mod motif;
 mod progress;
 mod sample;
+mod search;
 mod stats;
 mod verify;
 mod view;
@@ -256,6 +257,29 @@ enum Command {
         dataset: Option<String>,
         #[command(subcommand)]
         query: graph::GraphQuery,
+    },
+    /// Rows of a table whose attributes match, through its attribute
+    /// index: `NAME=VALUE` (exact), `NAME=PREFIX*` (prefix), or for a
+    /// column `NAME=LOW..HIGH` (numbers); several terms must all match.
+    /// Feature tables (GFF3/GTF) print their lines as in the source.
+    ///
+    /// Example: `gcol search genes.gcol locus_tag=AT1G01010`,
+    /// `gcol search genes.gcol product=kinase* type=gene`.
+    Search {
+        /// The .gcol file.
+        file: PathBuf,
+        /// Terms: NAME=VALUE, NAME=PREFIX* or NAME=LOW..HIGH.
+        #[arg(required = true)]
+        terms: Vec<String>,
+        /// The table (default: the file's only table).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Print row numbers (0-based) instead of rows.
+        #[arg(long, conflicts_with = "count")]
+        rows: bool,
+        /// Print only how many rows match.
+        #[arg(short, long)]
+        count: bool,
     },
     /// Per-base depth of an alignments dataset, like `samtools depth`.
     ///
@@ -547,6 +571,13 @@ fn main() -> ExitCode {
             dataset,
             query,
         } => graph::run(&file, dataset.as_deref(), query),
+        Command::Search {
+            file,
+            terms,
+            dataset,
+            rows,
+            count,
+        } => search::run(&file, dataset.as_deref(), &terms, rows, count),
         Command::View(args) => view::run(args),
         Command::Depth(args) => depth::run(args),
         Command::Motif {

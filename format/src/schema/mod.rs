@@ -11,6 +11,7 @@ pub mod alignments;
 pub mod graph;
 pub mod reads;
 pub mod sequences;
+pub mod table;
 pub mod variants;
 
 use std::collections::BTreeMap;

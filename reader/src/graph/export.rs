@@ -385,7 +385,9 @@ fn write_dot(p: &Parts<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "}}")
 }
 
-fn table_field(s: &str, delimiter: u8) -> String {
+/// A field of a CSV/TSV line: quoted (`"`, inner quotes doubled) when it
+/// holds the delimiter, a quote or a line end.
+pub fn table_field(s: &str, delimiter: u8) -> String {
     let special = s
         .bytes()
         .any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');

@@ -177,7 +177,8 @@ pub enum AttrFilter {
 }
 
 impl AttrFilter {
-    fn matches(&self, v: &AttrValue) -> bool {
+    /// Whether `v` matches.
+    pub fn matches(&self, v: &AttrValue) -> bool {
         match (self, v) {
             (f, AttrValue::List(items)) => items.iter().any(|i| f.matches(i)),
             (AttrFilter::Equals(t), v) => v.to_text() == *t,
@@ -1053,46 +1054,7 @@ impl Graph {
                 format!("{n} values for {expected} elements"),
             ));
         }
-        if !attr.is_list() {
-            return scalars(&column, attr.scalar(), 0..n);
-        }
-        let ends: Vec<u64> = column.read(0..n)?;
-        let valid = column.read_validity(0..n)?;
-        let child_name = match &column.meta().layout {
-            Some(Layout::List { child }) => child.clone(),
-            _ => {
-                return Err(invariant(
-                    &self.name,
-                    &attr.column,
-                    0,
-                    "a list attribute without a child column".into(),
-                ))
-            }
-        };
-        let child = self.column(&child_name)?;
-        let items = scalars(&child, attr.scalar(), 0..child.num_values())?;
-        let mut out = Vec::with_capacity(n as usize);
-        let mut start = 0u64;
-        for (i, (&end, ok)) in ends.iter().zip(valid).enumerate() {
-            if end < start || end > items.len() as u64 {
-                return Err(invariant(
-                    &self.name,
-                    &attr.column,
-                    i as u64,
-                    format!("end offset {end} after {start}"),
-                ));
-            }
-            out.push(ok.then(|| {
-                AttrValue::List(
-                    items[start as usize..end as usize]
-                        .iter()
-                        .map(|v| v.clone().unwrap_or(AttrValue::Str(String::new())))
-                        .collect(),
-                )
-            }));
-            start = end;
-        }
-        Ok(out)
+        crate::typed::typed_values(&self.reader, &self.name, &column, &attr.kind)
     }
 
     /// The edges (CSR numbers, ascending) whose attribute `name` matches.
@@ -1205,38 +1167,6 @@ impl Attribute {
     fn as_number_ok(&self) -> bool {
         matches!(self.kind.as_str(), "int64" | "float64")
     }
-}
-
-/// Values of a scalar column of type `kind`.
-fn scalars(
-    column: &ColumnReader<'_>,
-    kind: &str,
-    rows: Range<u64>,
-) -> Result<Vec<Option<AttrValue>>> {
-    Ok(match kind {
-        "int64" => column
-            .read_option::<i64>(rows)?
-            .into_iter()
-            .map(|v| v.map(AttrValue::Int))
-            .collect(),
-        "float64" => column
-            .read_option::<f64>(rows)?
-            .into_iter()
-            .map(|v| v.map(AttrValue::Float))
-            .collect(),
-        "bool" => column
-            .read_option::<u8>(rows)?
-            .into_iter()
-            .map(|v| v.map(|b| AttrValue::Bool(b != 0)))
-            .collect(),
-        _ => {
-            let mut out = Vec::with_capacity((rows.end - rows.start) as usize);
-            column.for_each_binary_option(rows, |_, v| {
-                out.push(v.map(|v| AttrValue::Str(String::from_utf8_lossy(v).into_owned())))
-            })?;
-            out
-        }
-    })
 }
 
 /// The path to `to` through `parent` links (node -> (previous node, edge)).

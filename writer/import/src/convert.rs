@@ -212,6 +212,10 @@ impl DatasetReport {
                 "{sources}: {} alignment records, {} bases",
                 self.records, self.residues
             ),
+            _ if self.alphabet == "table" => format!(
+                "{sources}: {} table, {} rows, {} columns",
+                self.format, self.records, self.samples
+            ),
             f if f.is_graph() => format!(
                 "{sources}: {f} graph, {} nodes, {} edges{}",
                 self.nodes,
@@ -336,14 +340,14 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             SourceFormat::Unknown => {
                 return Err(Error::Input {
                     path: path.clone(),
-                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF'), BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON or an edge table (CSV/TSV with a header), plain, gzip or BGZF".into(),
+                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF'), BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF or a table (CSV/TSV with a header), plain, gzip or BGZF".into(),
                 })
             }
             SourceFormat::Foreign(name) => {
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON and edge tables, plain, gzip or BGZF"
+                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF and tables, plain, gzip or BGZF"
                     ),
                 })
             }
@@ -351,7 +355,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON and edge tables (CSV/TSV)"
+                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF and tables (CSV/TSV)"
                     ),
                 })
             }
@@ -379,6 +383,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             | SourceFormat::Bam
             | SourceFormat::Cram) => f,
             f if f.is_graph() => f,
+            f @ (SourceFormat::Gff3 | SourceFormat::Gtf) => f,
             // An empty input becomes an empty sequences dataset.
             _ => SourceFormat::Fasta,
         };
@@ -514,7 +519,7 @@ fn convert_here(
     let mut base = 0u64;
     let mut uncompressed = 0u64;
     let mut datasets = Vec::new();
-    for job in jobs {
+    for mut job in jobs {
         let sources: Vec<PathBuf> = job.inputs.iter().map(|i| i.path.clone()).collect();
         let report = |done: u64, _: u64| progress(base + done, total);
         let alignment_format = match job.format {
@@ -523,7 +528,69 @@ fn convert_here(
             SourceFormat::Cram => Some(crate::AlignmentFormat::Cram),
             _ => None,
         };
-        let dataset = if job.format.is_graph() {
+        // A CSV/TSV input is an edge table (a graph) when its header names
+        // source and target columns or graph options are given, else a table.
+        let mut peeked = None;
+        let mut as_table = matches!(job.format, SourceFormat::Gff3 | SourceFormat::Gtf);
+        if matches!(job.format, SourceFormat::Csv | SourceFormat::Tsv) {
+            let mut input = job.inputs.into_iter().next().expect("one input").open()?;
+            let delimiter = if job.format == SourceFormat::Csv {
+                b','
+            } else {
+                b'\t'
+            };
+            let head = std::io::BufRead::fill_buf(&mut input.reader).map_err(|source| {
+                gcol_writer::Error::Source {
+                    path: sources[0].clone(),
+                    source,
+                }
+            })?;
+            let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+            let graph_options = options.directed.is_some()
+                || options.source_column.is_some()
+                || options.target_column.is_some();
+            as_table = !graph_options && !crate::graph::table::is_edge_table(first_line, delimiter);
+            peeked = Some(input);
+            job.inputs = Vec::new();
+        }
+        let dataset = if as_table {
+            let mut o = crate::TableOptions::new(job.name.clone());
+            o.zstd_level = options.zstd_level.max(1);
+            o.cancel = options.cancel.clone();
+            let input = match peeked.take() {
+                Some(input) => input,
+                None => job.inputs.into_iter().next().expect("one input").open()?,
+            };
+            let s = match job.format {
+                SourceFormat::Csv => crate::import_table(&mut writer, input, b',', &o, &report)?,
+                SourceFormat::Tsv => crate::import_table(&mut writer, input, b'\t', &o, &report)?,
+                format => crate::import_features(
+                    &mut writer,
+                    input,
+                    format == SourceFormat::Gtf,
+                    &o,
+                    &report,
+                )?,
+            };
+            for w in &s.warnings {
+                events(Event::Warning(format!("{}: {w}", sources[0].display())));
+            }
+            DatasetReport {
+                name: job.name,
+                sources,
+                format: job.format,
+                records: s.rows,
+                nodes: 0,
+                pathways: 0,
+                samples: s.columns,
+                residues: 0,
+                alphabet: "table",
+                paired: false,
+                exact_export: true,
+                source_bytes: s.source_bytes,
+                uncompressed_bytes: s.input_bytes,
+            }
+        } else if job.format.is_graph() {
             let mut o = crate::GraphOptions::new(job.name.clone());
             o.zstd_level = options.zstd_level.max(1);
             o.directed = options.directed;
@@ -531,7 +598,10 @@ fn convert_here(
             o.target_column = options.target_column.clone();
             o.plain_topology = options.compression == ReadCompression::Fast;
             o.cancel = options.cancel.clone();
-            let input = job.inputs.into_iter().next().expect("one input").open()?;
+            let input = match peeked.take() {
+                Some(input) => input,
+                None => job.inputs.into_iter().next().expect("one input").open()?,
+            };
             let s = crate::import_graph(&mut writer, input, job.format, &o, &report)?;
             for w in &s.warnings {
                 events(Event::Warning(format!("{}: {w}", sources[0].display())));
@@ -685,6 +755,7 @@ fn convert_here(
             let what = match dataset.format {
                 SourceFormat::Vcf | SourceFormat::Bcf => "has no variants",
                 SourceFormat::Sam | SourceFormat::Bam | SourceFormat::Cram => "has no alignments",
+                _ if dataset.alphabet == "table" => "has no rows",
                 f if f.is_graph() => "has no edges",
                 _ => "is empty",
             };

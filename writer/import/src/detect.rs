@@ -75,6 +75,8 @@ impl SourceFormat {
                 | SourceFormat::CobraJson
                 | SourceFormat::Csv
                 | SourceFormat::Tsv
+                | SourceFormat::Gff3
+                | SourceFormat::Gtf
                 | SourceFormat::Empty
         )
     }
@@ -143,10 +145,33 @@ fn sam_record(line: &[u8]) -> bool {
     fields.len() >= 11 && is_number(fields[1]) && is_number(fields[3]) && is_number(fields[4])
 }
 
-/// A GFF/GTF feature line: 9 tab-separated fields, start and end numeric.
+/// The nine columns of a GFF/GTF feature line: tab-separated, or, in a
+/// line without tabs, separated by runs of spaces (the ninth keeps its
+/// spaces).
+pub(crate) fn feature_fields(line: &[u8]) -> Option<Vec<&[u8]>> {
+    if line.contains(&b'\t') {
+        let fields: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
+        return (fields.len() == 9).then_some(fields);
+    }
+    let mut fields = Vec::with_capacity(9);
+    let mut rest = line;
+    while fields.len() < 8 {
+        let start = rest.iter().position(|&b| b != b' ')?;
+        rest = &rest[start..];
+        let end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+        fields.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    let start = rest.iter().position(|&b| b != b' ')?;
+    fields.push(&rest[start..]);
+    Some(fields)
+}
+
+/// A GFF/GTF feature line: 9 fields, start and end numeric.
 fn feature_line(line: &[u8]) -> Option<&[u8]> {
-    let fields: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
-    (fields.len() == 9 && is_number(fields[3]) && is_number(fields[4])).then(|| fields[8])
+    let fields = feature_fields(line)?;
+    let trim = |f: &[u8]| f.trim_ascii().to_vec();
+    (is_number(&trim(fields[3])) && is_number(&trim(fields[4]))).then(|| fields[8])
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -237,8 +262,9 @@ pub fn detect(head: &[u8]) -> SourceFormat {
     if line0.starts_with(b"LOCUS ") {
         return SourceFormat::GenBank;
     }
-    // Headerless SAM, GTF and GFF: decide on the first data lines.
-    let data: Vec<&[u8]> = first_lines
+    // Headerless SAM, GTF and GFF: decide on the first data lines (after
+    // any number of comment lines the head holds).
+    let data: Vec<&[u8]> = lines(text, 256)
         .iter()
         .copied()
         .filter(|l| !l.is_empty() && !l.starts_with(b"#"))
@@ -345,6 +371,6 @@ mod tests {
         assert_eq!(detect(b""), SourceFormat::Empty);
         assert!(SourceFormat::Fastq.convertible() && SourceFormat::Vcf.convertible());
         assert!(SourceFormat::Bam.convertible() && SourceFormat::Cram.convertible());
-        assert!(!SourceFormat::Gff3.convertible());
+        assert!(SourceFormat::Gff3.convertible() && !SourceFormat::GenBank.convertible());
     }
 }

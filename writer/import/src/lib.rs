@@ -21,6 +21,7 @@ mod nucleotide;
 pub mod reference;
 pub mod sam;
 mod sam_text;
+pub mod table;
 pub mod typed;
 pub mod vcf;
 
@@ -41,6 +42,8 @@ pub use input::{
     dataset_name, is_stdin, open_input, sniff_input, Compression, Input, SniffedInput,
 };
 pub use sam::{import_alignments, AlignmentFormat, AlignmentOptions, AlignmentSummary};
+pub use table::gff::import_features;
+pub use table::{import_table, TableOptions, TableSummary};
 pub use vcf::{import_vcf, ReferenceSpec, VcfOptions, VcfSummary};
 
 /// Called with (input bytes read so far, input size in bytes).

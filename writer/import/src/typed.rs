@@ -73,12 +73,46 @@ pub(crate) fn write_typed<'a, W: std::io::Write>(
     level: i32,
     row_group: Option<usize>,
 ) -> gcol_writer::Result<()> {
+    write_declared(writer, d, name, rows, level, row_group, None)
+}
+
+/// [`write_typed`] with the type given (`int64`, `float64`, `bool`,
+/// `string`, `list<...>` of those) instead of found from the values, so a
+/// column of a fixed schema keeps its type when every value is null; the
+/// values must be of that type.
+pub(crate) fn write_declared<'a, W: std::io::Write>(
+    writer: &mut Writer<W>,
+    d: gcol_writer::DatasetId,
+    name: &str,
+    rows: impl Iterator<Item = Option<&'a Value>> + Clone,
+    level: i32,
+    row_group: Option<usize>,
+    declared: Option<&str>,
+) -> gcol_writer::Result<()> {
+    let parse = |k: &str| match k {
+        "int64" => Scalar::Int,
+        "float64" => Scalar::Float,
+        "bool" => Scalar::Bool,
+        _ => Scalar::Str,
+    };
     // The type: scalars joined; lists typed by their items.
     let mut scalar = None;
     let mut item = None;
     let mut lists = 0usize;
     let mut present = 0usize;
-    for v in rows.clone().flatten() {
+    if let Some(k) = declared {
+        match k.strip_prefix("list<").and_then(|k| k.strip_suffix('>')) {
+            Some(i) => {
+                item = Some(parse(i));
+                // Counted as lists below, whatever the values.
+                lists = usize::MAX / 2;
+                present = lists;
+            }
+            None => scalar = Some(parse(k)),
+        }
+    }
+    let declared_list = lists > 0;
+    for v in rows.clone().flatten().filter(|_| declared.is_none()) {
         present += 1;
         match v {
             Value::List(items) => {
@@ -93,7 +127,7 @@ pub(crate) fn write_typed<'a, W: std::io::Write>(
             v => scalar = Some(Scalar::join(scalar, Scalar::of(v).expect("scalar"))),
         }
     }
-    if lists > 0 && lists == present {
+    if declared_list || (lists > 0 && lists == present) {
         let item = item.unwrap_or(Scalar::Str);
         let item_name = format!("{name}/item");
         let list = writer.add_column(

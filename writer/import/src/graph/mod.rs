@@ -10,7 +10,7 @@ mod cobra;
 mod cx;
 mod kgml;
 mod sbml;
-mod table;
+pub(crate) mod table;
 mod xml;
 
 use std::collections::HashMap;
@@ -509,7 +509,8 @@ fn list_ends(keys: &[u32], n: usize) -> Vec<u64> {
     ends
 }
 
-/// An error in a graph source: file, element (record number, line) and what.
+/// An error in a graph or table source: file, element (record number,
+/// line) and what.
 pub(crate) fn input_error(
     path: &Path,
     record: u64,

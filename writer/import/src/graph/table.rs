@@ -30,6 +30,23 @@ const TARGET_NAMES: [&str; 7] = [
     "protein2",
 ];
 
+/// Whether a table's header (its first line) names a source and a target
+/// column (not counting the one-letter `a`, `b`): then a CSV/TSV input is
+/// an edge table (a graph), else a table.
+pub(crate) fn is_edge_table(first_line: &[u8], delimiter: u8) -> bool {
+    let line = String::from_utf8_lossy(first_line);
+    let names: Vec<String> = line
+        .trim_end_matches(['\r', '\n'])
+        .split(delimiter as char)
+        .map(|h| h.trim().trim_matches('"').to_ascii_lowercase())
+        .collect();
+    let has = |list: &[&str]| {
+        list.iter()
+            .any(|n| n.len() > 1 && names.iter().any(|h| h == n))
+    };
+    has(&SOURCE_NAMES) && has(&TARGET_NAMES)
+}
+
 fn column(
     header: &[String],
     asked: Option<&str>,

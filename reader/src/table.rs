@@ -1,0 +1,568 @@
+//! Reading `table` datasets (spec 17): typed columns as values, the
+//! attribute index (exact and prefix search over the flattened attributes
+//! of features), and export as CSV, TSV, or, for feature tables, the GFF3
+//! or GTF they came from.
+
+use std::io::Write;
+use std::sync::OnceLock;
+
+use gcol_format::manifest::Dataset;
+use gcol_format::schema::table::{canonical_attributes, columns as col, meta, FEATURES, KIND};
+use gcol_format::typed::TypedValue;
+
+use crate::graph::AttrFilter;
+use crate::{get_or_load, Error, Reader, Result};
+
+/// A typed column of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableColumn {
+    /// Name.
+    pub name: String,
+    /// Value type: `int64`, `float64`, `bool`, `string` or `list<...>`.
+    pub kind: String,
+}
+
+/// The attribute index, decoded once.
+#[derive(Debug)]
+struct Index {
+    keys: Vec<String>,
+    values: Vec<String>,
+    ends: Vec<u64>,
+    rows: Vec<u32>,
+}
+
+impl Index {
+    /// Entries `a .. b` whose key is `name` and whose value matches.
+    fn range(&self, name: &str, value: &str, prefix: bool) -> std::ops::Range<usize> {
+        let lo = self.keys.partition_point(|k| k.as_str() < name).max(0);
+        let hi = self.keys.partition_point(|k| k.as_str() <= name);
+        let slice = &self.values[lo..hi];
+        let start = lo + slice.partition_point(|v| v.as_str() < value);
+        let end = if prefix {
+            lo + slice.partition_point(|v| v.as_str() < value || v.starts_with(value))
+        } else {
+            lo + slice.partition_point(|v| v.as_str() <= value)
+        };
+        start..end.max(start)
+    }
+
+    fn rows_of(&self, entries: std::ops::Range<usize>) -> Vec<u32> {
+        let mut out = Vec::new();
+        for i in entries {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+            out.extend_from_slice(&self.rows[start..self.ends[i] as usize]);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// A `table` dataset of an open file.
+#[derive(Debug)]
+pub struct Table {
+    reader: Reader,
+    name: String,
+    num_rows: u64,
+    columns: Vec<TableColumn>,
+    features: Option<(bool, bool)>,
+    line_end: String,
+    final_newline: bool,
+    has_index: bool,
+    index: OnceLock<Index>,
+}
+
+fn invariant(dataset: &str, column: &str, row: u64, detail: String) -> Error {
+    Error::Invariant {
+        column: format!("{dataset}/{column}"),
+        row,
+        rule: "17.5 table invariants",
+        detail,
+    }
+}
+
+impl Table {
+    /// Whether `dataset` is a table.
+    pub fn is_table(dataset: &Dataset) -> bool {
+        dataset.kind == KIND
+    }
+
+    /// Open table `name` of `reader` (reads the manifest only).
+    pub fn open(reader: &Reader, name: &str) -> Result<Table> {
+        let dataset = reader.dataset(name)?;
+        if dataset.kind != KIND {
+            return Err(Error::WrongKind {
+                dataset: name.to_string(),
+                expected: KIND,
+                found: dataset.kind.clone(),
+            });
+        }
+        let num_rows = dataset.num_rows.unwrap_or(0);
+        let children: Vec<&str> = dataset
+            .columns
+            .iter()
+            .filter_map(|c| match &c.layout {
+                Some(gcol_format::manifest::Layout::List { child }) => Some(child.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut columns = Vec::new();
+        for c in &dataset.columns {
+            if children.contains(&c.name.as_str()) || c.name.starts_with(col::INDEX_PREFIX) {
+                continue;
+            }
+            if c.name.starts_with("comment/") && dataset.metadata.get(meta::SCHEMA).is_some() {
+                continue;
+            }
+            let kind = c
+                .metadata
+                .get(gcol_format::schema::graph::meta::VALUE_TYPE)
+                .cloned()
+                .unwrap_or_else(|| c.logical_type.clone());
+            if c.num_values != num_rows {
+                return Err(invariant(
+                    name,
+                    &c.name,
+                    0,
+                    format!("{} values for {num_rows} rows", c.num_values),
+                ));
+            }
+            columns.push(TableColumn {
+                name: c.name.clone(),
+                kind,
+            });
+        }
+        let features = match dataset.metadata.get(meta::SCHEMA).map(String::as_str) {
+            Some("features") => {
+                FEATURES.bind(dataset)?;
+                let gtf = dataset
+                    .metadata
+                    .get(meta::SOURCE_FORMAT)
+                    .is_some_and(|f| f == "gtf");
+                let trailing = dataset
+                    .metadata
+                    .get(meta::TRAILING_SPACE)
+                    .is_some_and(|t| t == "true");
+                Some((gtf, trailing))
+            }
+            Some(other) => {
+                return Err(invariant(
+                    name,
+                    "metadata",
+                    0,
+                    format!("unknown table schema {other:?}"),
+                ))
+            }
+            None => None,
+        };
+        Ok(Table {
+            reader: reader.clone(),
+            name: name.to_string(),
+            num_rows,
+            columns,
+            features,
+            line_end: dataset
+                .metadata
+                .get(meta::LINE_END)
+                .cloned()
+                .unwrap_or_else(|| "\n".into()),
+            final_newline: dataset
+                .metadata
+                .get(meta::FINAL_NEWLINE)
+                .is_none_or(|v| v != "false"),
+            has_index: dataset.columns.iter().any(|c| c.name == col::INDEX_KEY),
+            index: OnceLock::new(),
+        })
+    }
+
+    /// Dataset name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Rows.
+    pub fn num_rows(&self) -> u64 {
+        self.num_rows
+    }
+
+    /// The typed columns, in order.
+    pub fn columns(&self) -> &[TableColumn] {
+        &self.columns
+    }
+
+    /// Whether this is a feature table (GFF3/GTF), and of GTF.
+    pub fn features(&self) -> Option<bool> {
+        self.features.map(|(gtf, _)| gtf)
+    }
+
+    /// Every value of column `name` (for a feature table's `attributes`,
+    /// the text of every row, rebuilt from its pairs where not stored).
+    pub fn values(&self, name: &str) -> Result<Vec<Option<TypedValue>>> {
+        let c = self
+            .columns
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| Error::NoSuchColumn {
+                dataset: self.name.clone(),
+                column: name.to_string(),
+                available: self.columns.iter().map(|c| c.name.clone()).collect(),
+            })?;
+        let column = self.reader.column(&self.name, &c.name)?;
+        let mut values = crate::typed::typed_values(&self.reader, &self.name, &column, &c.kind)?;
+        if let (Some((gtf, trailing)), true) = (self.features, name == col::ATTRIBUTES) {
+            let keys = self.values(col::ATTR_KEYS)?;
+            let vals = self.values(col::ATTR_VALUES)?;
+            for (i, v) in values.iter_mut().enumerate() {
+                if v.is_none() {
+                    let pairs = pairs_of(&keys[i], &vals[i]);
+                    *v = Some(TypedValue::Str(canonical_attributes(&pairs, gtf, trailing)));
+                }
+            }
+        }
+        Ok(values)
+    }
+
+    fn index(&self) -> Result<&Index> {
+        get_or_load(&self.index, || {
+            let read_text = |name: &str| -> Result<Vec<String>> {
+                let c = self.reader.column(&self.name, name)?;
+                let mut out = Vec::with_capacity(c.num_values() as usize);
+                c.for_each_binary(0..c.num_values(), |_, v| {
+                    out.push(String::from_utf8_lossy(v).into_owned())
+                })?;
+                Ok(out)
+            };
+            let keys = read_text(col::INDEX_KEY)?;
+            let values = read_text(col::INDEX_VALUE)?;
+            let lists = self.reader.column(&self.name, col::INDEX_ROWS)?;
+            let ends: Vec<u64> = lists.read(0..lists.num_values())?;
+            let rows_col = self.reader.column(&self.name, col::INDEX_ROW)?;
+            let rows: Vec<u32> = rows_col.read(0..rows_col.num_values())?;
+            if keys.len() != values.len() || keys.len() != ends.len() {
+                return Err(invariant(
+                    &self.name,
+                    col::INDEX_ROWS,
+                    0,
+                    "index columns of different lengths".into(),
+                ));
+            }
+            for i in 1..keys.len() {
+                if (&keys[i - 1], &values[i - 1]) >= (&keys[i], &values[i]) {
+                    return Err(invariant(
+                        &self.name,
+                        col::INDEX_KEY,
+                        i as u64,
+                        "index entries not distinct and in byte order".into(),
+                    ));
+                }
+            }
+            let mut start = 0u64;
+            for (i, &end) in ends.iter().enumerate() {
+                if end < start || end > rows.len() as u64 {
+                    return Err(invariant(
+                        &self.name,
+                        col::INDEX_ROWS,
+                        i as u64,
+                        format!("end offset {end} after {start}"),
+                    ));
+                }
+                let slice = &rows[start as usize..end as usize];
+                if slice.windows(2).any(|w| w[0] >= w[1])
+                    || slice.iter().any(|&r| u64::from(r) >= self.num_rows)
+                {
+                    return Err(invariant(
+                        &self.name,
+                        col::INDEX_ROW,
+                        start,
+                        "rows of an entry not ascending rows of the table".into(),
+                    ));
+                }
+                start = end;
+            }
+            Ok(Index {
+                keys,
+                values,
+                ends,
+                rows,
+            })
+        })
+    }
+
+    /// Rows (ascending) matching every `(name, filter)`: an attribute of
+    /// the index (exact or prefix), else a column compared value by value.
+    pub fn search(&self, criteria: &[(String, AttrFilter)]) -> Result<Vec<u64>> {
+        let mut result: Option<Vec<u64>> = None;
+        for (name, filter) in criteria {
+            let indexed = self.has_index && !self.columns.iter().any(|c| c.name == *name);
+            let rows: Vec<u64> = match (indexed, filter) {
+                (true, AttrFilter::Equals(v)) => {
+                    let index = self.index()?;
+                    index
+                        .rows_of(index.range(name, v, false))
+                        .into_iter()
+                        .map(u64::from)
+                        .collect()
+                }
+                (true, AttrFilter::Prefix(v)) => {
+                    let index = self.index()?;
+                    index
+                        .rows_of(index.range(name, v, true))
+                        .into_iter()
+                        .map(u64::from)
+                        .collect()
+                }
+                (true, AttrFilter::Between(..)) => {
+                    let index = self.index()?;
+                    let lo = index.keys.partition_point(|k| k.as_str() < name.as_str());
+                    let hi = index.keys.partition_point(|k| k.as_str() <= name.as_str());
+                    let hits: Vec<usize> = (lo..hi)
+                        .filter(|&i| {
+                            index.values[i]
+                                .parse::<f64>()
+                                .is_ok_and(|x| filter.matches(&TypedValue::Float(x)))
+                        })
+                        .collect();
+                    let mut rows = Vec::new();
+                    for i in hits {
+                        rows.extend(index.rows_of(i..i + 1).into_iter().map(u64::from));
+                    }
+                    rows.sort_unstable();
+                    rows.dedup();
+                    rows
+                }
+                (false, _) => self
+                    .values(name)?
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.as_ref().is_some_and(|v| filter.matches(v)))
+                    .map(|(i, _)| i as u64)
+                    .collect(),
+            };
+            result = Some(match result {
+                None => rows,
+                Some(prev) => prev
+                    .into_iter()
+                    .filter(|r| rows.binary_search(r).is_ok())
+                    .collect(),
+            });
+        }
+        Ok(result.unwrap_or_else(|| (0..self.num_rows).collect()))
+    }
+
+    /// Write `rows` (all when `None`) as CSV or TSV (a header line, then
+    /// one line per row; values as spec 16.4 writes them, quoted as
+    /// 16.8 says), or, for a feature table, as the GFF3/GTF lines they
+    /// were (with the comment lines when writing all rows).
+    pub fn write(
+        &self,
+        format: TableFormat,
+        rows: Option<&[u64]>,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        let io = |e: std::io::Error| Error::Output { source: e };
+        let all: Vec<u64>;
+        let rows = match rows {
+            Some(r) => r,
+            None => {
+                all = (0..self.num_rows).collect();
+                &all
+            }
+        };
+        if format == TableFormat::Gff {
+            if self.features.is_none() {
+                return Err(Error::Usage {
+                    detail: format!(
+                        "table {:?} is not a GFF3/GTF feature table; export it as .csv or .tsv",
+                        self.name
+                    ),
+                });
+            }
+            let names = [
+                col::SEQID,
+                col::SOURCE,
+                col::TYPE,
+                col::START,
+                col::END,
+                col::SCORE,
+                col::STRAND,
+                col::PHASE,
+                col::ATTRIBUTES,
+                col::LINE,
+            ];
+            let values = names
+                .iter()
+                .map(|n| self.values(n))
+                .collect::<Result<Vec<_>>>()?;
+            let comments = if rows.len() as u64 == self.num_rows {
+                self.comments()?
+            } else {
+                Vec::new()
+            };
+            let text =
+                |v: &Option<TypedValue>| v.as_ref().map(TypedValue::to_text).unwrap_or_default();
+            let int = |v: &Option<TypedValue>| match v {
+                Some(TypedValue::Int(i)) => Some(*i),
+                _ => None,
+            };
+            let mut next_comment = 0;
+            let last = rows.len();
+            for (k, &r) in rows.iter().enumerate() {
+                while next_comment < comments.len() && comments[next_comment].0 <= r {
+                    write!(out, "{}{}", comments[next_comment].1, self.line_end).map_err(io)?;
+                    next_comment += 1;
+                }
+                let r = r as usize;
+                let line = match &values[9][r] {
+                    Some(raw) => raw.to_text(),
+                    None => gcol_format::schema::table::feature_line(
+                        &text(&values[0][r]),
+                        &text(&values[1][r]),
+                        &text(&values[2][r]),
+                        int(&values[3][r]),
+                        int(&values[4][r]),
+                        values[5][r].as_ref().and_then(TypedValue::as_f64),
+                        values[6][r].as_ref().map(TypedValue::to_text).as_deref(),
+                        int(&values[7][r]),
+                        &text(&values[8][r]),
+                    ),
+                };
+                let end = if k + 1 == last
+                    && next_comment == comments.len()
+                    && !self.final_newline
+                    && rows.len() as u64 == self.num_rows
+                {
+                    ""
+                } else {
+                    self.line_end.as_str()
+                };
+                write!(out, "{line}{end}").map_err(io)?;
+            }
+            let left = comments.len() - next_comment;
+            for (i, (_, text)) in comments[next_comment..].iter().enumerate() {
+                let end = if i + 1 == left && !self.final_newline {
+                    ""
+                } else {
+                    self.line_end.as_str()
+                };
+                write!(out, "{text}{end}").map_err(io)?;
+            }
+            return out.flush().map_err(io);
+        }
+        let delimiter = if format == TableFormat::Csv {
+            b','
+        } else {
+            b'\t'
+        };
+        let d = (delimiter as char).to_string();
+        let names: Vec<&TableColumn> = self.columns.iter().collect();
+        let values = names
+            .iter()
+            .map(|c| self.values(&c.name))
+            .collect::<Result<Vec<_>>>()?;
+        let header: Vec<String> = names
+            .iter()
+            .map(|c| crate::graph::export::table_field(&c.name, delimiter))
+            .collect();
+        writeln!(out, "{}", header.join(&d)).map_err(io)?;
+        let mut line = String::new();
+        for &r in rows {
+            line.clear();
+            for (i, column) in values.iter().enumerate() {
+                if i > 0 {
+                    line.push_str(&d);
+                }
+                if let Some(v) = &column[r as usize] {
+                    line.push_str(&crate::graph::export::table_field(&v.to_text(), delimiter));
+                }
+            }
+            writeln!(out, "{line}").map_err(io)?;
+        }
+        out.flush().map_err(io)
+    }
+
+    /// Check spec 17.5: every column's values (lengths, lists), the index
+    /// (entries distinct and sorted, rows ascending and in range), feature
+    /// parents in range, comment rows in order. Returns the rows checked.
+    pub fn check_invariants(&self) -> Result<u64> {
+        for c in &self.columns {
+            let values = self.values(&c.name)?;
+            if c.name == col::PARENTS && self.features.is_some() {
+                for (r, v) in values.iter().enumerate() {
+                    if let Some(TypedValue::List(items)) = v {
+                        if items.iter().any(|p| !matches!(p, TypedValue::Int(i) if *i >= 0 && (*i as u64) < self.num_rows)) {
+                            return Err(invariant(&self.name, col::PARENTS, r as u64, "a parent that is not a row of the table".into()));
+                        }
+                    }
+                }
+            }
+        }
+        if self.has_index {
+            self.index()?;
+        }
+        self.comments()?;
+        Ok(self.num_rows)
+    }
+
+    /// Comment lines of a feature table: (row they come before, text).
+    fn comments(&self) -> Result<Vec<(u64, String)>> {
+        let dataset = self.reader.dataset(&self.name)?;
+        if !dataset.columns.iter().any(|c| c.name == col::COMMENT_ROW) {
+            return Ok(Vec::new());
+        }
+        let rows = self.reader.column(&self.name, col::COMMENT_ROW)?;
+        let rows: Vec<i64> = rows.read(0..rows.num_values())?;
+        let text = self.reader.column(&self.name, col::COMMENT_TEXT)?;
+        let mut out = Vec::with_capacity(rows.len());
+        text.for_each_binary(0..text.num_values(), |i, v| {
+            out.push((
+                rows.get(i as usize).copied().unwrap_or(0).max(0) as u64,
+                String::from_utf8_lossy(v).into_owned(),
+            ))
+        })?;
+        if out.windows(2).any(|w| w[0].0 > w[1].0) {
+            return Err(invariant(
+                &self.name,
+                col::COMMENT_ROW,
+                0,
+                "comment rows decrease".into(),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+fn pairs_of(keys: &Option<TypedValue>, values: &Option<TypedValue>) -> Vec<(String, String)> {
+    match (keys, values) {
+        (Some(TypedValue::List(k)), Some(TypedValue::List(v))) => k
+            .iter()
+            .zip(v)
+            .map(|(k, v)| (k.to_text(), v.to_text()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A table export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    /// Comma-separated.
+    Csv,
+    /// Tab-separated.
+    Tsv,
+    /// The GFF3 or GTF lines of a feature table.
+    Gff,
+}
+
+impl TableFormat {
+    /// The format an output file name asks for.
+    pub fn from_path(path: &std::path::Path) -> Option<TableFormat> {
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        Some(match name.rsplit('.').next()? {
+            "csv" => TableFormat::Csv,
+            "tsv" | "txt" => TableFormat::Tsv,
+            "gff" | "gff3" | "gtf" | "gff2" => TableFormat::Gff,
+            _ => return None,
+        })
+    }
+}

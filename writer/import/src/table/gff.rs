@@ -1,0 +1,541 @@
+//! GFF3 and GTF annotations as `features` tables (spec 17.3): one row per
+//! feature line with its nine columns typed, the attributes kept as
+//! written and flattened into name/value lists, the `ID` (or GTF gene and
+//! transcript ids) and the rows of each feature's parents, and the byte
+//! span of the line in the source text; other lines (comments,
+//! directives, a `##FASTA` section) are kept with their place, so the
+//! export writes the file back line for line.
+//!
+//! Our own line parser, not noodles-gff: it must give each record's byte
+//! offsets and accept the dialects of real files (GFF2-style attributes,
+//! keys without values, attributes with spaces) that a strict GFF3 parser
+//! refuses.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use gcol_format::schema::table::{canonical_attributes, columns as c, meta};
+use gcol_writer::{DatasetSpec, Writer};
+
+use super::{provenance, write_columns, write_index, Columns, TableOptions, TableSummary};
+use crate::graph::input_error;
+use crate::input::Input;
+use crate::typed::Value;
+use crate::Progress;
+
+/// GFF3's percent-decoding (`%3B` is `;`); malformed escapes stay as text.
+fn unescape(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Name/value pairs of a GFF3 attributes column (`ID=a;Parent=b,c`:
+/// multiple values split; a token without `=` is a name with an empty value).
+fn gff3_pairs(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for token in text.split(';') {
+        let token = token.trim();
+        if token.is_empty() {
+            continue;
+        }
+        match token.split_once('=') {
+            Some((k, v)) => {
+                let key = unescape(k.trim());
+                for value in v.split(',') {
+                    out.push((key.clone(), unescape(value.trim())));
+                }
+            }
+            None => out.push((unescape(token), String::new())),
+        }
+    }
+    out
+}
+
+/// Name/value pairs of a GTF attributes column (`gene_id "g1"; exon 2;`).
+fn gtf_pairs(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for token in text.split(';') {
+        let token = token.trim();
+        if token.is_empty() {
+            continue;
+        }
+        let (key, value) = match token.split_once(char::is_whitespace) {
+            Some((k, v)) => (k, v.trim()),
+            None => (token, ""),
+        };
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        out.push((key.to_string(), value.to_string()));
+    }
+    out
+}
+
+fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// One feature line, parsed.
+struct Feature {
+    fields: [String; 9],
+    /// The line as written, when the typed columns do not rebuild it.
+    raw: Option<String>,
+    pairs: Vec<(String, String)>,
+    span: (u64, u64),
+}
+
+fn parse_line(
+    path: &Path,
+    row: u64,
+    line_no: u64,
+    line: &str,
+    gtf: bool,
+) -> gcol_writer::Result<Feature> {
+    let Some(parts) = crate::detect::feature_fields(line.as_bytes()) else {
+        return Err(input_error(
+            path,
+            row,
+            line_no,
+            "columns",
+            format!(
+                "{} tab-separated columns, a feature line has 9",
+                line.split('\t').count()
+            ),
+        ));
+    };
+    // Fields are whole UTF-8 pieces of the line, cut at ASCII bytes.
+    let parts: Vec<&str> = parts
+        .iter()
+        .map(|p| std::str::from_utf8(p).expect("cut at ASCII bytes"))
+        .collect();
+    let bad = |field: &'static str, detail: String| input_error(path, row, line_no, field, detail);
+    for (i, name) in [(3usize, "start"), (4, "end")] {
+        if parts[i].trim().parse::<i64>().is_err() {
+            return Err(bad(name, format!("{:?} is not an integer", parts[i])));
+        }
+    }
+    if parts[5] != "." && parts[5].trim().parse::<f64>().is_err() {
+        return Err(bad(
+            "score",
+            format!("{:?} is not a number or '.'", parts[5]),
+        ));
+    }
+    if parts[7].trim() != "." && !matches!(parts[7].trim(), "0" | "1" | "2") {
+        return Err(bad(
+            "phase",
+            format!("{:?} is not 0, 1, 2 or '.'", parts[7]),
+        ));
+    }
+    let pairs = if gtf {
+        gtf_pairs(parts[8])
+    } else {
+        gff3_pairs(parts[8])
+    };
+    let fields: [String; 9] = std::array::from_fn(|i| parts[i].to_string());
+    let int = |i: usize| fields[i].trim().parse::<i64>().ok();
+    let dotted = |i: usize| (fields[i].trim() != ".").then_some(fields[i].as_str());
+    let rebuilt = gcol_format::schema::table::feature_line(
+        &fields[0],
+        &fields[1],
+        &fields[2],
+        int(3),
+        int(4),
+        fields[5].trim().parse::<f64>().ok(),
+        dotted(6),
+        int(7),
+        &fields[8],
+    );
+    Ok(Feature {
+        raw: (rebuilt != line).then(|| line.to_string()),
+        fields,
+        pairs,
+        span: (0, 0),
+    })
+}
+
+/// Import a GFF3 (`gtf` false) or GTF annotation.
+pub fn import_features<W: std::io::Write>(
+    writer: &mut Writer<W>,
+    mut input: Input,
+    gtf: bool,
+    options: &TableOptions,
+    progress: Progress<'_>,
+) -> gcol_writer::Result<TableSummary> {
+    let path = input.path().to_path_buf();
+    let size = input.size();
+    let mut features: Vec<Feature> = Vec::new();
+    let mut comments: Vec<(u64, String)> = Vec::new();
+    let mut offset = 0u64;
+    let mut line_no = 0u64;
+    let mut buf = Vec::new();
+    let mut fasta = false;
+    let mut crlf = None;
+    let mut final_newline = true;
+    loop {
+        buf.clear();
+        let n = input.reader.read_until(b'\n', &mut buf).map_err(|source| {
+            gcol_writer::Error::Source {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let start = offset;
+        offset += n as u64;
+        let mut end = buf.len();
+        final_newline = buf.ends_with(b"\n");
+        if buf[..end].ends_with(b"\n") {
+            end -= 1;
+            let cr = buf[..end].ends_with(b"\r");
+            crlf.get_or_insert(cr);
+            if cr {
+                end -= 1;
+            }
+        }
+        let line = std::str::from_utf8(&buf[..end]).map_err(|_| {
+            input_error(
+                &path,
+                features.len() as u64 + 1,
+                line_no,
+                "line",
+                "not UTF-8 text",
+            )
+        })?;
+        if line_no.is_multiple_of(65_536) {
+            crate::check_cancel(options.cancel.as_ref())?;
+            progress(input.consumed(), size);
+        }
+        if fasta || line.is_empty() || line.starts_with('#') || line.starts_with('>') {
+            // `##FASTA`, or a FASTA header, starts the sequences at the end.
+            fasta |= line.starts_with("##FASTA") || line.starts_with('>');
+            comments.push((features.len() as u64, line.to_string()));
+            continue;
+        }
+        let mut f = parse_line(&path, features.len() as u64 + 1, line_no, line, gtf)?;
+        f.span = (start, start + end as u64);
+        features.push(f);
+    }
+    if features.len() as u64 > u64::from(u32::MAX) {
+        return Err(input_error(
+            &path,
+            0,
+            0,
+            "row",
+            "a table holds at most 2^32 - 1 rows",
+        ));
+    }
+    // Ids and parents.
+    let id_of = |f: &Feature| -> Option<String> {
+        if gtf {
+            match f.fields[2].as_str() {
+                "gene" => first(&f.pairs, "gene_id").map(str::to_string),
+                "transcript" | "mRNA" => first(&f.pairs, "transcript_id").map(str::to_string),
+                _ => None,
+            }
+        } else {
+            first(&f.pairs, "ID").map(str::to_string)
+        }
+    };
+    let ids: Vec<Option<String>> = features.iter().map(id_of).collect();
+    let mut rows_of: HashMap<(&str, &str), u32> = HashMap::new();
+    for (row, (f, id)) in features.iter().zip(&ids).enumerate() {
+        if let Some(id) = id {
+            // GTF ids are per type of feature; GFF3 ids are global.
+            let space = if gtf { f.fields[2].as_str() } else { "" };
+            let space = if space == "mRNA" { "transcript" } else { space };
+            rows_of.entry((space, id.as_str())).or_insert(row as u32);
+        }
+    }
+    let mut unresolved = 0u64;
+    let mut example = None;
+    let parents: Vec<Option<Value>> = features
+        .iter()
+        .map(|f| {
+            let wanted: Vec<(&str, &str)> = if gtf {
+                match f.fields[2].as_str() {
+                    "gene" => Vec::new(),
+                    "transcript" | "mRNA" => first(&f.pairs, "gene_id")
+                        .map(|g| ("gene", g))
+                        .into_iter()
+                        .collect(),
+                    _ => first(&f.pairs, "transcript_id")
+                        .map(|t| ("transcript", t))
+                        .into_iter()
+                        .collect(),
+                }
+            } else {
+                f.pairs
+                    .iter()
+                    .filter(|(k, _)| k == "Parent")
+                    .map(|(_, v)| ("", v.as_str()))
+                    .collect()
+            };
+            let mut rows = Vec::new();
+            for key in wanted {
+                match rows_of.get(&key) {
+                    Some(&r) => rows.push(Value::Int(i64::from(r))),
+                    // GTF files often leave out gene and transcript lines.
+                    None if gtf => {}
+                    None => {
+                        unresolved += 1;
+                        example.get_or_insert_with(|| key.1.to_string());
+                    }
+                }
+            }
+            Some(Value::List(rows))
+        })
+        .collect();
+    let n = features.len() as u64;
+    let mut columns = Columns::default();
+    let schema_kind = |name: &str| {
+        gcol_format::schema::table::FEATURES
+            .column(name)
+            .logical_type
+    };
+    let text = |f: &Feature, i: usize| Some(Value::Str(f.fields[i].clone()));
+    let dot = |f: &Feature, i: usize| {
+        (f.fields[i].trim() != ".").then(|| Value::Str(f.fields[i].clone()))
+    };
+    columns.push_typed(
+        c::SEQID,
+        schema_kind(c::SEQID),
+        features.iter().map(|f| text(f, 0)).collect(),
+    );
+    columns.push_typed(
+        c::SOURCE,
+        schema_kind(c::SOURCE),
+        features.iter().map(|f| text(f, 1)).collect(),
+    );
+    columns.push_typed(
+        c::TYPE,
+        schema_kind(c::TYPE),
+        features.iter().map(|f| text(f, 2)).collect(),
+    );
+    for (name, i) in [(c::START, 3), (c::END, 4)] {
+        columns.push_typed(
+            name,
+            schema_kind(name),
+            features
+                .iter()
+                .map(|f| f.fields[i].trim().parse().ok().map(Value::Int))
+                .collect(),
+        );
+    }
+    columns.push_typed(
+        c::SCORE,
+        schema_kind(c::SCORE),
+        features
+            .iter()
+            .map(|f| f.fields[5].trim().parse().ok().map(Value::Float))
+            .collect(),
+    );
+    columns.push_typed(
+        c::STRAND,
+        schema_kind(c::STRAND),
+        features.iter().map(|f| dot(f, 6)).collect(),
+    );
+    columns.push_typed(
+        c::PHASE,
+        schema_kind(c::PHASE),
+        features
+            .iter()
+            .map(|f| f.fields[7].trim().parse().ok().map(Value::Int))
+            .collect(),
+    );
+    // GTF writers differ in one space after the last pair; the first
+    // feature says which this file uses.
+    let trailing_space = gtf
+        && features
+            .first()
+            .is_some_and(|f| f.fields[8].ends_with("; "));
+    // The attributes text only where it is not the canonical text of its
+    // pairs (null elsewhere: readers rebuild it).
+    columns.push_typed(
+        c::ATTRIBUTES,
+        schema_kind(c::ATTRIBUTES),
+        features
+            .iter()
+            .map(|f| {
+                (canonical_attributes(&f.pairs, gtf, trailing_space) != f.fields[8])
+                    .then(|| Value::Str(f.fields[8].clone()))
+            })
+            .collect(),
+    );
+    columns.push_typed(
+        c::ATTR_KEYS,
+        schema_kind(c::ATTR_KEYS),
+        features
+            .iter()
+            .map(|f| {
+                Some(Value::List(
+                    f.pairs.iter().map(|(k, _)| Value::Str(k.clone())).collect(),
+                ))
+            })
+            .collect(),
+    );
+    columns.push_typed(
+        c::ATTR_VALUES,
+        schema_kind(c::ATTR_VALUES),
+        features
+            .iter()
+            .map(|f| {
+                Some(Value::List(
+                    f.pairs.iter().map(|(_, v)| Value::Str(v.clone())).collect(),
+                ))
+            })
+            .collect(),
+    );
+    columns.push_typed(
+        c::ID,
+        schema_kind(c::ID),
+        ids.into_iter().map(|i| i.map(Value::Str)).collect(),
+    );
+    columns.push_typed(c::PARENTS, schema_kind(c::PARENTS), parents);
+    columns.push_typed(
+        c::LINE,
+        schema_kind(c::LINE),
+        features
+            .iter()
+            .map(|f| f.raw.clone().map(Value::Str))
+            .collect(),
+    );
+    columns.push_typed(
+        c::SOURCE_START,
+        schema_kind(c::SOURCE_START),
+        features
+            .iter()
+            .map(|f| Some(Value::Int(f.span.0 as i64)))
+            .collect(),
+    );
+    columns.push_typed(
+        c::SOURCE_END,
+        schema_kind(c::SOURCE_END),
+        features
+            .iter()
+            .map(|f| Some(Value::Int(f.span.1 as i64)))
+            .collect(),
+    );
+    let format = if gtf { "gtf" } else { "gff3" };
+    let spec = DatasetSpec::new(&options.name, gcol_format::schema::table::KIND)
+        .metadata(meta::SOURCE_FORMAT, format)
+        .metadata(meta::SCHEMA, "features")
+        .metadata(
+            meta::LINE_END,
+            if crlf == Some(true) { "\r\n" } else { "\n" },
+        )
+        .metadata(meta::TRAILING_SPACE, trailing_space.to_string())
+        .metadata(meta::FINAL_NEWLINE, final_newline.to_string());
+    let level = options.zstd_level.max(1);
+    let d = write_columns(writer, spec, n, &columns, level)?;
+    drop(columns);
+    let comment_rows: Vec<Option<Value>> = comments
+        .iter()
+        .map(|(r, _)| Some(Value::Int(*r as i64)))
+        .collect();
+    let comment_text: Vec<Option<Value>> = comments
+        .iter()
+        .map(|(_, t)| Some(Value::Str(t.clone())))
+        .collect();
+    crate::typed::write_declared(
+        writer,
+        d,
+        c::COMMENT_ROW,
+        comment_rows.iter().map(Option::as_ref),
+        level,
+        None,
+        Some("int64"),
+    )?;
+    crate::typed::write_declared(
+        writer,
+        d,
+        c::COMMENT_TEXT,
+        comment_text.iter().map(Option::as_ref),
+        level,
+        None,
+        Some("string"),
+    )?;
+    let pairs: Vec<(u32, String, String)> = features
+        .into_iter()
+        .enumerate()
+        .flat_map(|(row, f)| f.pairs.into_iter().map(move |(k, v)| (row as u32, k, v)))
+        .collect();
+    write_index(writer, d, pairs, level)?;
+    progress(input.consumed(), size);
+    provenance(writer, &input, &options.name, format);
+    let mut warnings = Vec::new();
+    if unresolved > 0 {
+        warnings.push(format!(
+            "{unresolved} Parent references name no ID of the file (first: {:?}); they are kept in the attributes only",
+            example.unwrap_or_default()
+        ));
+    }
+    Ok(TableSummary {
+        dataset: options.name.clone(),
+        rows: n,
+        columns: gcol_format::schema::table::FEATURES.columns.len() as u64,
+        source_bytes: input.consumed(),
+        input_bytes: offset,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_dialects() {
+        assert_eq!(
+            gff3_pairs("ID=a;Parent=b,c;Note=x%3By;flag"),
+            [
+                ("ID".into(), "a".into()),
+                ("Parent".into(), "b".into()),
+                ("Parent".into(), "c".into()),
+                ("Note".into(), "x;y".into()),
+                ("flag".into(), String::new()),
+            ]
+        );
+        assert_eq!(
+            gtf_pairs(r#"gene_id "g1"; transcript_id "t1"; exon_number 2;"#),
+            [
+                ("gene_id".into(), "g1".into()),
+                ("transcript_id".into(), "t1".into()),
+                ("exon_number".into(), "2".into()),
+            ]
+        );
+        assert_eq!(unescape("a%2Cb%"), "a,b%");
+        for text in ["ID=a;Parent=b,c;Note=x%3By", "ID=a%25"] {
+            assert_eq!(canonical_attributes(&gff3_pairs(text), false, false), text);
+        }
+        let gtf = r#"gene_id "g1"; transcript_id "t1";"#;
+        assert_eq!(canonical_attributes(&gtf_pairs(gtf), true, false), gtf);
+        let ncbi = format!("{gtf} ");
+        assert_eq!(canonical_attributes(&gtf_pairs(&ncbi), true, true), ncbi);
+        assert_eq!(unescape("%zz"), "%zz");
+    }
+}

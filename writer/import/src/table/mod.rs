@@ -1,0 +1,324 @@
+//! Table import (spec 17): CSV/TSV tables with typed columns, and GFF3/GTF
+//! annotations as feature tables with parent links, source byte offsets
+//! and an attribute index for search. Columns are written in row groups:
+//! every column's pages end at the same rows.
+
+pub mod gff;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use gcol_format::encoding::Encoding;
+use gcol_format::manifest::Provenance;
+use gcol_format::schema::table::{columns as c, meta, KIND, ROW_GROUP_ROWS};
+use gcol_format::PhysicalType;
+use gcol_writer::{ColumnSpec, DatasetSpec, Writer};
+
+use crate::graph::input_error;
+use crate::input::Input;
+use crate::typed::{write_declared, Value};
+use crate::Progress;
+
+/// How to import a table.
+#[derive(Debug, Clone)]
+pub struct TableOptions {
+    /// Dataset name.
+    pub name: String,
+    /// zstd level of the pages.
+    pub zstd_level: i32,
+    /// Set by another thread to stop.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl TableOptions {
+    /// Defaults: zstd level 9.
+    pub fn new(name: impl Into<String>) -> TableOptions {
+        TableOptions {
+            name: name.into(),
+            zstd_level: 9,
+            cancel: None,
+        }
+    }
+}
+
+/// What a table import wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSummary {
+    /// Dataset name.
+    pub dataset: String,
+    /// Rows.
+    pub rows: u64,
+    /// Columns (typed columns, not counting list items or the index).
+    pub columns: u64,
+    /// Bytes read from the source (compressed, when it is).
+    pub source_bytes: u64,
+    /// The source's bytes after decompression.
+    pub input_bytes: u64,
+    /// Doubtful things found in the source.
+    pub warnings: Vec<String>,
+}
+
+/// Typed columns of equal length, in order.
+#[derive(Debug, Default)]
+pub(crate) struct Columns {
+    pub names: Vec<String>,
+    pub values: Vec<Vec<Option<Value>>>,
+    /// Declared types (a schema's columns), or found from the values.
+    pub kinds: Vec<Option<&'static str>>,
+}
+
+impl Columns {
+    pub(crate) fn push(&mut self, name: &str, values: Vec<Option<Value>>) {
+        self.names.push(name.to_string());
+        self.values.push(values);
+        self.kinds.push(None);
+    }
+
+    /// A column of a declared type.
+    pub(crate) fn push_typed(
+        &mut self,
+        name: &str,
+        kind: &'static str,
+        values: Vec<Option<Value>>,
+    ) {
+        self.push(name, values);
+        *self.kinds.last_mut().expect("pushed") = Some(kind);
+    }
+}
+
+/// Write `columns` as a `table` dataset of `rows` rows in row groups of
+/// [`ROW_GROUP_ROWS`].
+pub(crate) fn write_columns<W: std::io::Write>(
+    writer: &mut Writer<W>,
+    spec: DatasetSpec,
+    rows: u64,
+    columns: &Columns,
+    level: i32,
+) -> gcol_writer::Result<gcol_writer::DatasetId> {
+    let d = writer.add_dataset(spec.metadata(meta::ROW_GROUP_ROWS, ROW_GROUP_ROWS.to_string()))?;
+    writer.set_num_rows(d, rows)?;
+    for ((name, values), kind) in columns
+        .names
+        .iter()
+        .zip(&columns.values)
+        .zip(&columns.kinds)
+    {
+        write_declared(
+            writer,
+            d,
+            name,
+            values.iter().map(Option::as_ref),
+            level,
+            Some(ROW_GROUP_ROWS as usize),
+            *kind,
+        )?;
+    }
+    Ok(d)
+}
+
+/// The attribute index (spec 17.4) of `pairs` (row, name, value): the
+/// distinct (name, value) pairs in byte order with the rows holding each.
+pub(crate) fn write_index<W: std::io::Write>(
+    writer: &mut Writer<W>,
+    d: gcol_writer::DatasetId,
+    mut pairs: Vec<(u32, String, String)>,
+    level: i32,
+) -> gcol_writer::Result<u64> {
+    pairs.sort_unstable_by(|a, b| (&a.1, &a.2, a.0).cmp(&(&b.1, &b.2, b.0)));
+    pairs.dedup();
+    let text = |name: &str| {
+        ColumnSpec::new(name, PhysicalType::Binary, "utf8")
+            .encoding(Encoding::lengths().with_zstd(level))
+            .page_bytes(1 << 20)
+    };
+    let key = writer.add_column(d, text(c::INDEX_KEY))?;
+    let value = writer.add_column(d, text(c::INDEX_VALUE))?;
+    let list = writer.add_column(
+        d,
+        ColumnSpec::new(c::INDEX_ROWS, PhysicalType::U64, "list")
+            .encoding(Encoding::delta_varint().with_zstd(level))
+            .list(c::INDEX_ROW),
+    )?;
+    let row = writer.add_column(
+        d,
+        ColumnSpec::new(c::INDEX_ROW, PhysicalType::U32, "row")
+            .encoding(Encoding::delta_varint().with_zstd(level)),
+    )?;
+    let mut entries = 0u64;
+    let mut i = 0;
+    while i < pairs.len() {
+        let mut j = i;
+        let mut rows = Vec::new();
+        while j < pairs.len() && pairs[j].1 == pairs[i].1 && pairs[j].2 == pairs[i].2 {
+            rows.push(pairs[j].0);
+            j += 1;
+        }
+        writer.push_binary(key, pairs[i].1.as_bytes())?;
+        writer.push_binary(value, pairs[i].2.as_bytes())?;
+        writer.push(row, &rows)?;
+        writer.end_list(list)?;
+        entries += 1;
+        i = j;
+    }
+    Ok(entries)
+}
+
+fn kind_of(values: &[String]) -> fn(&str) -> Option<Value> {
+    let present = || values.iter().filter(|v| !v.is_empty());
+    fn int(v: &str) -> Option<Value> {
+        v.parse().ok().map(Value::Int)
+    }
+    fn float(v: &str) -> Option<Value> {
+        v.parse().ok().map(Value::Float)
+    }
+    fn boolean(v: &str) -> Option<Value> {
+        Some(Value::Bool(v.eq_ignore_ascii_case("true")))
+    }
+    fn text(v: &str) -> Option<Value> {
+        Some(Value::Str(v.to_string()))
+    }
+    if present().next().is_none() {
+        text
+    } else if present().all(|v| v.parse::<i64>().is_ok()) {
+        int
+    } else if present().all(|v| v.parse::<f64>().is_ok()) {
+        float
+    } else if present().all(|v| v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false")) {
+        boolean
+    } else {
+        text
+    }
+}
+
+/// Import a CSV or TSV table (header line, then rows): each column typed
+/// by its values (`int64`, `float64`, `bool`, else `string`; an empty
+/// cell is null).
+pub fn import_table<W: std::io::Write>(
+    writer: &mut Writer<W>,
+    mut input: Input,
+    delimiter: u8,
+    options: &TableOptions,
+    progress: Progress<'_>,
+) -> gcol_writer::Result<TableSummary> {
+    let path: PathBuf = input.path().to_path_buf();
+    let size = input.size();
+    let consumed = std::sync::Arc::clone(&input.consumed);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .from_reader(&mut input.reader);
+    let csv_error = |e: csv::Error| {
+        let (record, line) = e.position().map_or((0, 0), |p| (p.record(), p.line()));
+        let detail = match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => {
+                format!("{len} fields where the header has {expected_len}")
+            }
+            csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
+            _ => e.to_string(),
+        };
+        input_error(&path, record, line, "row", detail)
+    };
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(csv_error)?
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            if h.is_empty() {
+                format!("column{}", i + 1)
+            } else {
+                h.to_string()
+            }
+        })
+        .collect();
+    for (i, h) in header.iter().enumerate() {
+        if header[..i].contains(h) {
+            return Err(input_error(
+                &path,
+                0,
+                1,
+                "header",
+                format!("column {h:?} is named twice"),
+            ));
+        }
+        if h.starts_with(c::INDEX_PREFIX) {
+            return Err(input_error(
+                &path,
+                0,
+                1,
+                "header",
+                format!(
+                    "column {h:?}: names starting with {:?} are the index's",
+                    c::INDEX_PREFIX
+                ),
+            ));
+        }
+    }
+    let mut cells: Vec<Vec<String>> = vec![Vec::new(); header.len()];
+    let mut record = csv::StringRecord::new();
+    let mut rows = 0u64;
+    while reader.read_record(&mut record).map_err(csv_error)? {
+        rows += 1;
+        if rows.is_multiple_of(65_536) {
+            crate::check_cancel(options.cancel.as_ref())?;
+            progress(consumed.load(std::sync::atomic::Ordering::Relaxed), size);
+        }
+        for (k, v) in record.iter().enumerate() {
+            cells[k].push(v.to_string());
+        }
+    }
+    if rows > u64::from(u32::MAX) {
+        return Err(input_error(
+            &path,
+            rows,
+            0,
+            "row",
+            "a table holds at most 2^32 - 1 rows",
+        ));
+    }
+    let input_bytes = reader.position().byte();
+    drop(reader);
+    let mut columns = Columns::default();
+    for (name, values) in header.iter().zip(cells) {
+        let parse = kind_of(&values);
+        let typed: Vec<Option<Value>> = values
+            .iter()
+            .map(|v| if v.is_empty() { None } else { parse(v) })
+            .collect();
+        columns.push(name, typed);
+    }
+    let source_format = if delimiter == b',' { "csv" } else { "tsv" };
+    let spec = DatasetSpec::new(&options.name, KIND).metadata(meta::SOURCE_FORMAT, source_format);
+    write_columns(writer, spec, rows, &columns, options.zstd_level.max(1))?;
+    progress(input.consumed(), size);
+    provenance(writer, &input, &options.name, source_format);
+    Ok(TableSummary {
+        dataset: options.name.clone(),
+        rows,
+        columns: header.len() as u64,
+        source_bytes: input.consumed(),
+        input_bytes,
+        warnings: Vec::new(),
+    })
+}
+
+pub(crate) fn provenance<W: std::io::Write>(
+    writer: &mut Writer<W>,
+    input: &Input,
+    name: &str,
+    format: &str,
+) {
+    let mut options = BTreeMap::new();
+    options.insert("format".to_string(), format.to_string());
+    writer.add_provenance(Provenance {
+        source: input.source_name(),
+        size_bytes: input.consumed(),
+        sha256: input.sha256(),
+        datasets: vec![name.to_string()],
+        converter: writer.converter(),
+        options,
+        converted_utc: writer.timestamp(),
+    });
+}
