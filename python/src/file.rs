@@ -246,6 +246,16 @@ impl PyFile {
         if gcol_reader::Alignments::is_alignments(dataset) {
             return Ok(Bound::new(py, self.alignments(name)?)?.into_any());
         }
+        let table_17 = gcol_reader::table::Table::is_table(dataset)
+            && gcol_format::manifest::dataset_minor_needed(
+                &dataset.kind,
+                &dataset.metadata,
+                |_| false,
+            ) >= 7;
+        if table_17 {
+            let table = crate::table::PyTable::open(&self.reader, name)?;
+            return Ok(Bound::new(py, table)?.into_any());
+        }
         if dataset.kind == gcol_format::schema::graph::KIND {
             let graph = crate::graph::PyGraph::open(&self.reader, name)?;
             return Ok(Bound::new(py, graph)?.into_any());

@@ -93,7 +93,7 @@ fn value_py<'py>(py: Python<'py>, v: &AttrValue) -> PyResult<Bound<'py, PyAny>> 
 
 /// One attribute's values at `rows`: a numpy array when numeric or
 /// boolean without nulls, else a list (`None` for nulls).
-fn column_py<'py>(
+pub(crate) fn column_py<'py>(
     py: Python<'py>,
     kind: &str,
     values: &[Option<AttrValue>],

@@ -19,6 +19,7 @@ mod columns;
 mod file;
 mod graph;
 mod sequences;
+mod table;
 mod variants;
 
 pub use buffer::PageBuffer;
@@ -325,6 +326,7 @@ fn _gcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<alignments::PyAlignments>()?;
     m.add_class::<alignments::PyAlignedSegment>()?;
     m.add_class::<graph::PyGraph>()?;
+    m.add_class::<table::PyTable>()?;
     m.add_class::<PyRecord>()?;
     m.add_class::<PageBuffer>()?;
     m.add_function(wrap_pyfunction!(file::open, m)?)?;

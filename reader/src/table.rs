@@ -34,7 +34,7 @@ struct Index {
 impl Index {
     /// Entries `a .. b` whose key is `name` and whose value matches.
     fn range(&self, name: &str, value: &str, prefix: bool) -> std::ops::Range<usize> {
-        let lo = self.keys.partition_point(|k| k.as_str() < name).max(0);
+        let lo = self.keys.partition_point(|k| k.as_str() < name);
         let hi = self.keys.partition_point(|k| k.as_str() <= name);
         let slice = &self.values[lo..hi];
         let start = lo + slice.partition_point(|v| v.as_str() < value);
@@ -111,7 +111,7 @@ impl Table {
             if children.contains(&c.name.as_str()) || c.name.starts_with(col::INDEX_PREFIX) {
                 continue;
             }
-            if c.name.starts_with("comment/") && dataset.metadata.get(meta::SCHEMA).is_some() {
+            if c.name.starts_with("comment/") && dataset.metadata.contains_key(meta::SCHEMA) {
                 continue;
             }
             let kind = c

@@ -1,0 +1,148 @@
+"""Tables from Python against independent readings: GFF3/GTF feature
+tables against gffutils' parsing (features, attributes, parents), the
+attribute search against a brute-force scan, the GFF export byte for byte
+against the source, CSV tables against pandas, Arrow through the C stream."""
+
+import gzip
+
+import numpy as np
+import pytest
+
+import gcol
+
+from conftest import need, need_module
+
+GFF_FILES = [
+    "annotation/gffutils_tests/FBgn0031208.gff",
+    "annotation/gffutils_tests/FBgn0031208.gtf",
+    "annotation/gffutils_tests/dmel-all-no-analysis-r5.49_50k_lines.gff3.gz",
+    "annotation/gffutils_tests/gencode-v19.gtf",
+    "annotation/gffutils_tests/ncbi_gff3.txt",
+    "annotation/gffutils_tests/mouse_extra_comma.gff3",
+    "annotation/gffutils_tests/nonascii.gff",
+    "annotation/gffutils_tests/wormbase_gff2.txt",
+    "annotation/gffutils_tests/issue167.gff",
+    "annotation/gffutils_tests/synthetic.gff3",
+]
+
+
+def source_text(path):
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        return f.read()
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    out = {}
+
+    def get(relative):
+        if relative not in out:
+            source = need(relative)
+            target = tmp_path_factory.mktemp("table") / "t.gcol"
+            gcol.convert([source], target, names=["t"])
+            out[relative] = (source, gcol.open(target)["t"])
+        return out[relative]
+
+    return get
+
+
+@pytest.mark.parametrize("relative", GFF_FILES)
+def test_gff_export_is_the_source_byte_for_byte(converted, tmp_path, relative):
+    source, t = converted(relative)
+    assert isinstance(t, gcol.Table)
+    out = tmp_path / "back.gff"
+    t.write(out)
+    assert out.read_bytes() == source_text(source)
+
+
+def test_features_equal_gffutils(converted, tmp_path):
+    gffutils = need_module("gffutils")
+    relative = "annotation/gffutils_tests/FBgn0031208.gff"
+    source, t = converted(relative)
+    db = gffutils.create_db(str(source), ":memory:", merge_strategy="create_unique", keep_order=True)
+    theirs = list(db.all_features(order_by="rowid"))
+    frame = t.to_pandas()
+    assert len(frame) == len(theirs) == len(t)
+    for row, f in zip(frame.itertuples(), theirs):
+        assert (row.seqid, row.source, row.type, row.start, row.end) == (f.seqid, f.source, f.featuretype, f.start, f.end)
+        assert (row.strand if isinstance(row.strand, str) else ".") == f.strand
+        ours = {}
+        for k, v in zip(row.attr_keys, row.attr_values):
+            ours.setdefault(k, []).append(v)
+        # gffutils reads a trailing `;` as an empty attribute name.
+        # (and keeps the space of `; Parent=`, which gcol trims).
+        assert ours == {k.strip(): list(v) for k, v in f.attributes.items() if k}
+    # Parents: every Parent ID resolves to the row of that ID.
+    ids = list(frame["id"])
+    for row in frame.itertuples():
+        parents = [ids[p] for p in row.parents]
+        named = [v for k, v in zip(row.attr_keys, row.attr_values) if k == "Parent"]
+        assert sorted(parents) == sorted(named)
+    # gffutils' children of the gene are the rows naming it as parent.
+    gene = "FBgn0031208"
+    children = {c.id for c in db.children(gene, level=1)}
+    gene_row = ids.index(gene)
+    assert {ids[i] for i, p in enumerate(frame["parents"]) if gene_row in p} == children
+
+
+def test_search_equals_a_scan(converted):
+    _, t = converted("annotation/gffutils_tests/dmel-all-no-analysis-r5.49_50k_lines.gff3.gz")
+    frame = t.to_pandas(["attr_keys", "attr_values", "type"])
+
+    def scan(name, match):
+        return [
+            i
+            for i, (ks, vs) in enumerate(zip(frame["attr_keys"], frame["attr_values"]))
+            if any(k == name and match(v) for k, v in zip(ks, vs))
+        ]
+
+    for name, value in [("ID", "FBgn0031208"), ("Name", "CG11023"), ("Parent", "FBgn0002121")]:
+        assert list(t.search_rows(f"{name}={value}")) == scan(name, lambda v, x=value: v == x)
+    assert list(t.search_rows("Name=CG1*")) == scan("Name", lambda v: v.startswith("CG1"))
+    assert len(t.search_rows("Name=CG1*")) > 10
+    # Two terms: both must hold; a column term compares values.
+    both = t.search_rows("Name=CG1*", "type=gene")
+    assert list(both) == [i for i in scan("Name", lambda v: v.startswith("CG1")) if frame["type"][i] == "gene"]
+    found = t.search("ID=FBgn0031208")
+    assert list(found["type"]) == ["gene"] and found.index[0] == t.search_rows("ID=FBgn0031208")[0]
+    assert len(t.search_rows("ID=no-such-id")) == 0
+    with pytest.raises(ValueError, match="NAME=VALUE"):
+        t.search_rows("just-a-word")
+
+
+def test_csv_table_equals_pandas(tmp_path):
+    pd = need_module("pandas")
+    pa = need_module("pyarrow")
+    path = tmp_path / "samples.csv"
+    path.write_text(
+        "sample,depth,ratio,ok,group\n"
+        "s1,10,0.5,true,a\n"
+        "s2,,1.25,false,\n"
+        "s3,7,,TRUE,b\n"
+    )
+    gcol.convert([path], tmp_path / "s.gcol", names=["s"])
+    t = gcol.open(tmp_path / "s.gcol")["s"]
+    assert isinstance(t, gcol.Table) and len(t) == 3
+    assert dict(t.columns) == {"sample": "string", "depth": "int64", "ratio": "float64", "ok": "bool", "group": "string"}
+    ours = t.to_pandas()
+    theirs = pd.read_csv(path, dtype={"depth": "Int64", "ratio": "Float64", "ok": "boolean"}, true_values=["true", "TRUE"], false_values=["false"])
+    assert list(ours["sample"]) == list(theirs["sample"])
+    assert ours["depth"].tolist() == theirs["depth"].tolist()
+    assert ours["ratio"].tolist() == theirs["ratio"].tolist()
+    assert ours["ok"].tolist() == theirs["ok"].tolist()
+    table = pa.table(t)
+    assert table.num_rows == 3 and table.column("depth").null_count == 1
+    back = tmp_path / "back.csv"
+    t.write(back)
+    assert pd.read_csv(back).equals(pd.read_csv(path).assign(ok=[True, False, True]))
+    # An edge table (source/target columns) is a graph instead.
+    edges = tmp_path / "edges.csv"
+    edges.write_text("source,target\na,b\n")
+    gcol.convert([edges], tmp_path / "e.gcol", names=["e"])
+    assert isinstance(gcol.open(tmp_path / "e.gcol")["e"], gcol.Graph)
+    # A malformed row names file and line.
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("a\tb\n1\t2\n3\n")
+    with pytest.raises(gcol.InputFormatError, match="bad.tsv.*line 3"):
+        gcol.convert([bad], tmp_path / "bad.gcol")
