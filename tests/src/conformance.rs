@@ -674,6 +674,22 @@ fn graph() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// Tables (spec 17, format 1.7): a GFF3 and a GTF feature table and a
+/// CSV table.
+fn features() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    for (file, name) in [("features.gff3", "gff3"), ("features.gtf", "gtf")] {
+        let options = gcol_import::TableOptions::new(name);
+        let source = gcol_import::open_input(&input(file)).expect("input");
+        gcol_import::import_features(&mut w, source, name == "gtf", &options, &no_progress)
+            .expect("import");
+    }
+    let options = gcol_import::TableOptions::new("table");
+    let source = gcol_import::open_input(&input("table.csv")).expect("input");
+    gcol_import::import_table(&mut w, source, b',', &options, &no_progress).expect("import");
+    w.finish().expect("finish")
+}
+
 /// Every conformance file: (file name, what it covers, bytes).
 pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     vec![
@@ -763,6 +779,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "graph.gcol",
             "graphs (16, format 1.7): `signal` from inputs/graph.cx (CX 1: a multi-edge, a self-loop, a node without edges, edges out of source order so `out/rank` is stored, string, int64 with nulls, float64, bool, `list<string>` with an empty list and `list<int64>` attributes, node positions, network attributes; plain topology pages), `map` from inputs/graph.kgml (KGML: relations with `list<string>` subtypes, a reaction's substrate and product edges, a group entry as a pathway, delta-varint topology), `interactions` from inputs/graph_edges.tsv (an undirected edge table: node columns found by position, a `weight` column, a repeated pair in both directions, a self-loop, empty cells as nulls in string and bool attributes)",
             graph(),
+        ),
+        (
+            "features.gcol",
+            "tables (17, format 1.7): `gff3` from inputs/features.gff3 (a directive and a comment, percent-encoded `;` and `,`, a score in exponent form, a feature with two parents, attributes with a space after `;` (stored, not canonical), a start with a trailing space and a space-separated line (stored whole in `line`), a Parent naming no ID, a `##FASTA` section without a final newline), `gtf` from inputs/features.gtf (NCBI style with a space after the last `;`, gene and transcript parents, an unquoted value (stored attributes), a transcript without its lines), `table` from inputs/table.csv (int64, float64, bool and string columns with nulls, a quoted comma, an unnamed last column); each with its attribute index",
+            features(),
         ),
         (
             "layouts.gcol",

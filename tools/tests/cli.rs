@@ -609,7 +609,10 @@ fn convert_plans_pairs_names_and_formats() {
     let o = gcol(&["convert", "-q", &s(&input), "-o", &s(&other)]);
     assert_eq!(o.status.code(), Some(4));
     let err = stderr(&o);
-    assert!(err.contains("c.gbk") && err.contains("GenBank input is recognised"), "{err}");
+    assert!(
+        err.contains("c.gbk") && err.contains("GenBank input is recognised"),
+        "{err}"
+    );
     assert!(!other.exists());
 }
 
