@@ -506,7 +506,8 @@ impl PyGraph {
 
     /// Write the graph (or a subgraph: `pathway:ID`, `khop:NODE:K`, or
     /// node ids separated by commas) as GraphML, Cytoscape.js JSON
-    /// (`.cyjs`), DOT, CSV or TSV, by the path's extension or `format`.
+    /// (`.cyjs`), DOT, CSV or TSV, or its edges as Parquet or Arrow IPC,
+    /// by the path's extension or `format`.
     #[pyo3(signature = (path, format=None, subgraph=None))]
     fn write(
         &self,
@@ -515,6 +516,13 @@ impl PyGraph {
         format: Option<&str>,
         subgraph: Option<&str>,
     ) -> PyResult<()> {
+        if let (Some(parquet), None) = (crate::table::columnar(&path, format), subgraph) {
+            let g = self.inner.clone();
+            return run(py, move || {
+                let columns = gcol_reader::columnar::edge_columns(&g).map_err(reader_error)?;
+                crate::table::write_columnar(&columns, parquet, &path)
+            });
+        }
         let name = match format {
             Some(f) => std::path::PathBuf::from(format!("x.{}", f.to_ascii_lowercase())),
             None => path.clone(),

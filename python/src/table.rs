@@ -172,8 +172,8 @@ impl PyTable {
         table.call_method1("__arrow_c_stream__", (requested_schema,))
     }
 
-    /// Write the table as CSV, TSV, or (feature tables) GFF3/GTF, by the
-    /// path's extension or `format`.
+    /// Write the table as CSV, TSV, (feature tables) GFF3/GTF, Parquet or
+    /// Arrow IPC (`.arrow`, `.feather`), by the path's extension or `format`.
     #[pyo3(signature = (path, format=None))]
     fn write(
         &self,
@@ -181,6 +181,13 @@ impl PyTable {
         path: std::path::PathBuf,
         format: Option<&str>,
     ) -> PyResult<()> {
+        if let Some(parquet) = columnar(&path, format) {
+            let t = self.inner.clone();
+            return run(py, move || {
+                let columns = gcol_reader::columnar::table_columns(&t).map_err(reader_error)?;
+                write_columnar(&columns, parquet, &path)
+            });
+        }
         let name = match format {
             Some(f) => std::path::PathBuf::from(format!("x.{}", f.to_ascii_lowercase())),
             None => path.clone(),
@@ -211,4 +218,40 @@ impl PyTable {
             self.inner.columns().len()
         )
     }
+}
+
+/// `Some(true)` for Parquet, `Some(false)` for Arrow IPC, by `format` or
+/// the path's extension.
+pub(crate) fn columnar(path: &std::path::Path, format: Option<&str>) -> Option<bool> {
+    let ext = match format {
+        Some(f) => f.to_ascii_lowercase(),
+        None => path.extension()?.to_string_lossy().to_ascii_lowercase(),
+    };
+    match ext.as_str() {
+        "parquet" | "pq" => Some(true),
+        "arrow" | "feather" | "ipc" => Some(false),
+        _ => None,
+    }
+}
+
+/// Write typed columns as Parquet (`parquet`) or Arrow IPC, atomically.
+pub(crate) fn write_columnar(
+    columns: &[gcol_reader::columnar::NamedColumn],
+    parquet: bool,
+    path: &std::path::Path,
+) -> PyResult<()> {
+    let batch = gcol_reader::columnar::record_batch(columns).map_err(reader_error)?;
+    let file = std::io::BufWriter::new(
+        gcol_writer::AtomicFile::create(path).map_err(crate::writer_error)?,
+    );
+    let file = if parquet {
+        gcol_reader::columnar::write_parquet(&batch, file)
+    } else {
+        gcol_reader::columnar::write_arrow_ipc(&batch, file)
+    }
+    .map_err(reader_error)?;
+    file.into_inner()
+        .map_err(|e| pyo3::exceptions::PyIOError::new_err(e.error().to_string()))?
+        .commit()
+        .map_err(crate::writer_error)
 }

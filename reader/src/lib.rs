@@ -30,6 +30,8 @@ pub mod alignments;
 pub mod arrow;
 mod cache;
 mod column;
+#[cfg(feature = "parquet")]
+pub mod columnar;
 mod dump;
 mod error;
 mod fork;

@@ -8,7 +8,7 @@ Section numbers in comments refer to spec/gcol-v1.md.
     reader.column_values("table", "col")   # every value of a column, decoded (None for a null, 6.5)
     reader.list_values("table", "col")     # a list column's rows as Python lists (6.6)
     reader.chunked_array("table", "col")   # a chunked column as [rows][columns][K] (6.7)
-    reader.verify()                        # every checksum and rule of 8.2, and 16.6 for graphs
+    reader.verify()                        # every checksum and rule of 8.2, 16.6 for graphs, 17.5 for tables
     records_text(reader, "seqs")           # a sequences dataset's records (12.4, 12.5)
     decode_page(0x0007, "u8", n, n, b)     # one page; quality-model pages as 7.9 and 7.10
     decode_page(0x0008, "binary", n, d, b) # name-tokens pages as 7.9 and 7.11
@@ -24,6 +24,10 @@ Section numbers in comments refer to spec/gcol-v1.md.
     g = graph(reader, "net")               # a graph dataset as plain structures, 16.6 checked (16)
     find_node(g, "TP53"); neighbours(g, v, "both"); shortest_path(g, a, b)  # 16.2, 16.3
     edge_table(g, "\t")                    # the TSV (or CSV) edge table of 16.8, edges in source order
+    t = table(reader, "genes")             # a typed table (17): columns by value_type, 17.5 checked
+    export_features(t)                     # a feature table's GFF3/GTF text, byte for byte (17.3)
+    export_table(t, ",")                   # a typed table as CSV (TSV with "\t"), values as 16.4's text
+    index_search(t, "Parent", "g1")        # rows through the attribute index (17.4); prefix=True for g1*
 """
 
 import bisect
@@ -155,11 +159,15 @@ def unpack_bits(packed, n, width):
         raise GcolError("malformed_page", "packed length does not match")
     if width == 0:
         return [0] * n
-    as_int = int.from_bytes(packed, "little")
     mask = (1 << width) - 1
-    values = [(as_int >> (i * width)) & mask for i in range(n)]
-    if as_int >> (n * width):
-        raise GcolError("malformed_page", "padding bits are not zero")
+    values = []
+    block = 8 * width  # 64 values fill exactly 8 x width bytes, so blocks start on byte boundaries
+    for first in range(0, n, 64):  # block by block: shifting one big integer would be quadratic
+        count = min(64, n - first)
+        as_int = int.from_bytes(packed[first // 8 * width:first // 8 * width + block], "little")
+        values.extend((as_int >> (i * width)) & mask for i in range(count))
+        if as_int >> (count * width):
+            raise GcolError("malformed_page", "padding bits are not zero")
     return values
 
 
@@ -1071,6 +1079,12 @@ class GcolFile:
         if graphs and self.minor < 7:
             raise GcolError("manifest_invalid", f"a minor-7 feature (graph dataset {graphs[0]!r}, 16) "
                                                 f"in a 1.{self.minor} file")
+        # 9: minor 7 also adds table datasets with row_group_rows or schema metadata (17)
+        tables = [(ds["name"], key) for ds in datasets if ds.get("kind") == "table"
+                  for key in TABLE_MINOR_7_METADATA if key in (ds.get("metadata") or {})]
+        if tables and self.minor < 7:
+            raise GcolError("manifest_invalid", f"a minor-7 feature (table dataset {tables[0][0]!r} with "
+                                                f"{tables[0][1]} metadata, 17) in a 1.{self.minor} file")
 
     def _check_layouts(self, ds):
         """5.6: the rules for `layout` (1.1): lists (6.6) and chunked arrays (6.7)."""
@@ -1332,9 +1346,11 @@ class GcolFile:
         end = self.directory_offset + ENTRY_LEN * self.num_pages
         if self.footer_offset != _align(end) or any(self.data[end:self.footer_offset]):
             raise GcolError("layout", "footer placement")
-        for ds in self.datasets:  # 16.6: verification checks every invariant of a graph dataset
+        for ds in self.datasets:  # 16.6, 17.5: verification checks every invariant of a graph or typed table
             if ds.get("kind") == "graph":
                 graph(self, ds["name"])
+            elif is_typed_table(ds):
+                table(self, ds["name"])
         return True
 
 
@@ -2587,51 +2603,59 @@ def _graph_ends(reader, dataset, name, rows):
 
 
 def _graph_text(dataset, name, value, row):
+    return _utf8_text(dataset, name, value, row, _graph_broken)
+
+
+def _utf8_text(dataset, name, value, row, broken):
     try:
         return bytes(value).decode("utf-8")
     except UnicodeDecodeError:
-        raise _graph_broken(dataset, name, "not valid UTF-8", row) from None
+        raise broken(dataset, name, "not valid UTF-8", row) from None
 
 
-def _graph_attribute(reader, dataset, c, columns, count):
+def _graph_attribute(reader, dataset, c, columns, count, broken=_graph_broken, what="graph"):
     """16.4: one attribute column as (type, values), values typed (int, float,
-    bool, str, or lists of them; None for a null), checked as 16.6 says."""
+    bool, str, or lists of them; None for a null), checked as 16.6 says (and
+    17.5 for the table columns of 17.2, with `broken` naming that section)."""
     name = c["name"]
     kind = (c.get("metadata") or {}).get(ATTRIBUTE_TYPE_KEY)
     match = re.fullmatch(r"list<(int64|float64|bool|string)>", kind) if isinstance(kind, str) else None
     item_type = match.group(1) if match else kind
     if item_type not in GRAPH_ATTRIBUTE_PHYSICAL:
         if reader.minor > READER_MINOR:  # 9: a newer minor version's type
-            raise GcolError("unsupported", f"graph dataset {dataset!r}, column {name}: value_type {kind!r}")
-        raise _graph_broken(dataset, name, f"value_type {kind!r} is not one of 16.4")
+            raise GcolError("unsupported", f"{what} dataset {dataset!r}, column {name}: value_type {kind!r}")
+        raise broken(dataset, name, f"value_type {kind!r} is not one of 16.4")
     physical = GRAPH_ATTRIBUTE_PHYSICAL[item_type]
     layout = (c.get("layout") or {}).get("type")
     if match:
         if c["physical_type"] != "u64" or layout != "list":
-            raise _graph_broken(dataset, name, f"{kind} is a u64 list column (6.6), not {c['physical_type']}")
+            raise broken(dataset, name, f"{kind} is a u64 list column (6.6), not {c['physical_type']}")
         child = columns[c["layout"]["child"]]
         if child["physical_type"] != physical:
-            raise _graph_broken(dataset, child["name"], f"items of {kind} are {physical}, not {child['physical_type']}")
+            raise broken(dataset, child["name"], f"items of {kind} are {physical}, not {child['physical_type']}")
         if (child.get("layout") or {}).get("type") is not None:
-            raise _graph_broken(dataset, child["name"], f"items of {kind} are flat values")
-        items = _graph_values(reader, dataset, child["name"])  # not nullable
+            raise broken(dataset, child["name"], f"items of {kind} are flat values")
+        items = reader.column_values(dataset, child["name"])  # not nullable
+        for row, v in enumerate(items):
+            if v is None:
+                raise broken(dataset, child["name"], "a null in a column that is not nullable", row)
         ends = reader.list_ends(dataset, name)
         rows = assemble_lists(ends, items)
     else:
         if c["physical_type"] != physical or layout is not None:
-            raise _graph_broken(dataset, name, f"{kind} is {physical} flat values, not {c['physical_type']}"
-                                + (f" with a {layout} layout" if layout else ""))
+            raise broken(dataset, name, f"{kind} is {physical} flat values, not {c['physical_type']}"
+                         + (f" with a {layout} layout" if layout else ""))
         items = rows = reader.column_values(dataset, name)
     if len(rows) != count:
-        raise _graph_broken(dataset, name, f"{len(rows)} values, not {count}")
+        raise broken(dataset, name, f"{len(rows)} values, not {count}")
     holder = child["name"] if match else name
     if item_type == "bool":
         for i, v in enumerate(items):
             if v is not None and v not in (0, 1):
-                raise _graph_broken(dataset, holder, f"bool value {v} is not 0 or 1", i)
+                raise broken(dataset, holder, f"bool value {v} is not 0 or 1", i)
         typed = [None if v is None else v == 1 for v in items]
     elif item_type == "string":
-        typed = [None if v is None else _graph_text(dataset, holder, v, i) for i, v in enumerate(items)]
+        typed = [None if v is None else _utf8_text(dataset, holder, v, i, broken) for i, v in enumerate(items)]
     else:
         typed = list(items)
     if match:
@@ -2970,3 +2994,345 @@ def node_table(g, delimiter="\t"):
     names = list(g["node_attrs"])
     rows = [[node_id] + [attribute_text(g["node_attrs"][a][1][v]) for a in names] for v, node_id in enumerate(g["ids"])]
     return _table(["id"] + names, rows, delimiter)
+
+
+# 17: table datasets (minor 7)
+TABLE_MINOR_7_METADATA = ("row_group_rows", "schema")  # 17.1, 9: the metadata that makes a typed table
+# 17.4: the attribute index: each column's physical type and, for a list column, its child
+TABLE_INDEX_COLUMNS = {"index/key": ("binary", None), "index/value": ("binary", None),
+                       "index/rows": ("u64", "index/row"), "index/row": ("u32", None)}
+# 17.3: the columns of a feature table and their value types
+FEATURE_COLUMNS = {
+    "seqid": "string", "source": "string", "type": "string", "start": "int64", "end": "int64",
+    "score": "float64", "strand": "string", "phase": "int64", "attributes": "string",
+    "attr_keys": "list<string>", "attr_values": "list<string>", "id": "string", "line": "string",
+    "parents": "list<int64>", "source_start": "int64", "source_end": "int64",
+}
+FEATURE_COMMENT_COLUMNS = {"comment/row": "i64", "comment/text": "binary"}  # 17.3: int64, string (no nulls)
+FEATURE_FORMATS = ("gff3", "gtf")  # 17.1: the source formats of a feature table
+LINE_ENDS = ("\n", "\r\n")  # 17.1
+GFF3_ENCODED = re.compile("[%;=,&\x00-\x1f\x7f]")  # 17.3: percent-encoded in canonical GFF3 text
+
+
+def is_typed_table(ds):
+    """17.1: a typed table (format 1.7): a `table` dataset whose metadata has
+    `row_group_rows` or `schema`. Tables without them (section 4's older
+    tables, the 1.0 conformance `tables.gcol`) are read generically only."""
+    return ds.get("kind") == "table" and any(key in (ds.get("metadata") or {}) for key in TABLE_MINOR_7_METADATA)
+
+
+def _table_broken(dataset, column, message, row=None, section="17.5"):
+    """8.3 `invariant`: a table dataset value breaks 17.5 (or another rule of 17,
+    named by `section`); names dataset, column and row."""
+    at = f", row {row}" if row is not None else ""
+    return GcolError("invariant", f"table dataset {dataset!r}, column {column}{at}: {message} ({section})")
+
+
+def _table_flat(reader, dataset, c, physical, section="17.5"):
+    """A flat column of a fixed physical type without nulls (17.3 comments, 17.4 index)."""
+    name = c["name"]
+    if c["physical_type"] != physical or c.get("layout") is not None:
+        raise _table_broken(dataset, name, f"physical type {c['physical_type']}"
+                            + (f" with a {c['layout'].get('type')} layout" if c.get("layout") else "")
+                            + f", not flat {physical}", section=section)
+    values = reader.column_values(dataset, name)
+    for row, v in enumerate(values):
+        if v is None:
+            raise _table_broken(dataset, name, "a null in a column without nulls", row, section)
+    return values
+
+
+def _page_spans(reader, c):
+    """The (first row, number of values) of each page of a column, from the
+    directory (2.4) or the inline page (5.4), without decoding."""
+    if c.get("inline") is not None:
+        return [(0, c["num_values"])]
+    spans = []
+    for page in range(c["first_page"], c["first_page"] + c["num_pages"]):
+        e = reader.entry(page)
+        spans.append((e["first_row"], e["num_values"]))
+    return spans
+
+
+def _table_metadata(dataset, meta, key, allowed, default):
+    value = meta.get(key, default)
+    if value not in allowed:
+        raise _table_broken(dataset, f"(metadata {key})", f"{key} is {value!r}, not one of {list(allowed)!r}",
+                            section="17.1")
+    return value
+
+
+def table(reader, dataset):
+    """17: a typed table decoded into plain Python structures, after checking
+    every invariant of 17.5 (GcolError `invariant`, naming the column; a rule
+    that 17.5 does not list names its own section):
+
+    num_rows      the dataset's `num_rows` (17.1)
+    columns       {name: (value_type, values)} of the table columns (17.2) in column
+                  order, values typed (int, float, bool, str, lists of those), None for a null
+    features      True for a feature table (`schema` = `features`, 17.3)
+    source_format the metadata value or None
+    line_end, final_newline, trailing_space   a feature table's metadata (17.1; for
+                  others "\\n", True, False); absent members take those values
+    comments      a feature table's [(comment/row, comment/text)] in file order (17.3)
+    index         [(name bytes, value bytes, [rows])] in entry order (17.4), or None
+    metadata      the dataset's metadata"""
+    ds = _dataset(reader, dataset)
+    if ds.get("kind") != "table":
+        raise ValueError(f"dataset {dataset!r} is a {ds.get('kind')!r} dataset, not a table")
+    meta = ds.get("metadata") or {}
+    columns = {c["name"]: c for c in ds["columns"]}
+    features = meta.get("schema") == "features"
+    lists = {c["name"]: c["layout"]["child"] for c in ds["columns"]
+             if (c.get("layout") or {}).get("type") == "list" and isinstance(c["layout"].get("child"), str)}
+    children = set(lists.values())
+    table_columns = [c for c in ds["columns"] if c["name"] not in children and not c["name"].startswith("index/")
+                     and not (features and c["name"] in FEATURE_COMMENT_COLUMNS)]
+
+    # 17.1: num_rows is the number of rows. 5.2 makes the member optional; a
+    # table without it takes the row count of its first column (and 17.5 then
+    # checks that every other column has as many).
+    num_rows = ds.get("num_rows")
+    if num_rows is None:
+        num_rows = table_columns[0]["num_values"] if table_columns else 0
+
+    # 17.2, 17.5: each table column has num_rows values and the physical type of its value_type
+    typed = {}
+    for c in table_columns:
+        name = c["name"]
+        if name in lists and lists[name] != name + "/item":  # 17.2 (16.4): the child NAME/item
+            raise _table_broken(dataset, name, f"its items are {lists[name]!r}, not {name + '/item'!r}",
+                                section="17.2")
+        typed[name] = _graph_attribute(reader, dataset, c, columns, num_rows, broken=_table_broken, what="table")
+
+    # 17.1: row groups: a page never crosses a multiple of row_group_rows
+    if "row_group_rows" in meta:
+        text = meta["row_group_rows"]
+        if not (isinstance(text, str) and re.fullmatch(r"[1-9][0-9]*", text)):
+            raise _table_broken(dataset, "(metadata row_group_rows)", f"row_group_rows {text!r} is not a "
+                                "positive decimal number", section="17.1")
+        group = int(text)
+        for c in table_columns:
+            for first, n in _page_spans(reader, c):
+                if n and first // group != (first + n - 1) // group:
+                    raise _table_broken(dataset, c["name"], f"a page of rows {first}..{first + n} crosses a row "
+                                        f"group boundary (row_group_rows {group})", first, "17.1")
+
+    result = {"num_rows": num_rows, "columns": typed, "features": features, "metadata": meta,
+              "source_format": meta.get("source_format"), "line_end": "\n", "final_newline": True,
+              "trailing_space": False, "comments": [], "index": None}
+
+    # 17.3: feature tables
+    if features:
+        for name, kind in FEATURE_COLUMNS.items():
+            if name not in typed:
+                raise _table_broken(dataset, name, "missing from a feature table", section="17.3")
+            if typed[name][0] != kind:
+                raise _table_broken(dataset, name, f"value_type {typed[name][0]!r}, not {kind!r}", section="17.3")
+        result["source_format"] = _table_metadata(dataset, meta, "source_format", FEATURE_FORMATS, None)
+        result["line_end"] = _table_metadata(dataset, meta, "line_end", LINE_ENDS, "\n")
+        result["final_newline"] = _table_metadata(dataset, meta, "final_newline", ("true", "false"), "true") == "true"
+        result["trailing_space"] = _table_metadata(dataset, meta, "attributes_trailing_space",
+                                                   ("true", "false"), "false") == "true"
+        # 17.5: parents are rows of the table
+        parents = typed["parents"][1]
+        position = 0
+        for row, items in enumerate(parents):
+            for p in items or []:
+                if not 0 <= p < num_rows:
+                    raise _table_broken(dataset, "parents/item", f"parent {p} is not a row of the "
+                                        f"{num_rows} rows (of row {row})", position)
+                position += 1
+        # 17.3: attr_keys and attr_values are parallel lists
+        for row, (keys, values) in enumerate(zip(typed["attr_keys"][1], typed["attr_values"][1])):
+            if len(keys or []) != len(values or []) or (keys is None) != (values is None):
+                raise _table_broken(dataset, "attr_values", "not parallel to attr_keys", row, "17.3")
+        # 17.3, 17.5: comment lines
+        present = [name for name in FEATURE_COMMENT_COLUMNS if name in columns]
+        if present and len(present) != len(FEATURE_COMMENT_COLUMNS):  # one value per comment line each
+            missing = next(name for name in FEATURE_COMMENT_COLUMNS if name not in columns)
+            raise _table_broken(dataset, missing, "missing while the other comment column is present", section="17.3")
+        if present:
+            rows = _table_flat(reader, dataset, columns["comment/row"], "i64", "17.3")
+            texts = _table_flat(reader, dataset, columns["comment/text"], "binary", "17.3")
+            if len(rows) != len(texts):
+                raise _table_broken(dataset, "comment/text", f"{len(texts)} values, not {len(rows)} as comment/row",
+                                    section="17.3")
+            for i, r in enumerate(rows):
+                if r < 0 or r > num_rows:
+                    raise _table_broken(dataset, "comment/row", f"{r} is not within 0 ..= num_rows = {num_rows}", i)
+                if i and r < rows[i - 1]:
+                    raise _table_broken(dataset, "comment/row", f"{r} after {rows[i - 1]}: the values decrease", i)
+            result["comments"] = [(r, _utf8_text(dataset, "comment/text", t, i, _table_broken))
+                                  for i, (r, t) in enumerate(zip(rows, texts))]
+
+    # 17.4, 17.5: the attribute index
+    present = [name for name in TABLE_INDEX_COLUMNS if name in columns]
+    if present and len(present) != len(TABLE_INDEX_COLUMNS):  # the four index columns are present together
+        missing = next(name for name in TABLE_INDEX_COLUMNS if name not in columns)
+        raise _table_broken(dataset, missing, "missing while other index columns are present")
+    if present:
+        c = columns["index/rows"]
+        if c["physical_type"] != "u64" or (c.get("layout") or {}).get("type") != "list" \
+                or c["layout"].get("child") != "index/row":
+            raise _table_broken(dataset, "index/rows", "not a u64 list of index/row (6.6)")
+        keys = _table_flat(reader, dataset, columns["index/key"], "binary")
+        values = _table_flat(reader, dataset, columns["index/value"], "binary")
+        ends = reader.list_ends(dataset, "index/rows")
+        items = _table_flat(reader, dataset, columns["index/row"], "u32")
+        for name, column in (("index/value", values), ("index/rows", ends)):
+            if len(column) != len(keys):
+                raise _table_broken(dataset, name, f"{len(column)} values, not {len(keys)} as index/key")
+        index, start, previous = [], 0, None
+        for e, (key, value, end) in enumerate(zip(keys, values, ends)):
+            if end is None:
+                raise _table_broken(dataset, "index/rows", "a null row", e)
+            pair = (bytes(key), bytes(value))
+            if previous is not None and pair <= previous:  # sorted by (name, value) bytes, and distinct
+                column = "index/key" if pair[0] < previous[0] else "index/value"
+                raise _table_broken(dataset, column, f"entry {pair!r} does not sort after {previous!r}", e)
+            rows = items[start:end]
+            for i, r in enumerate(rows):
+                if r >= num_rows:
+                    raise _table_broken(dataset, "index/row", f"row {r} of num_rows = {num_rows}", start + i)
+                if i and r <= rows[i - 1]:
+                    raise _table_broken(dataset, "index/row", f"rows of entry {e} not ascending and distinct",
+                                        start + i)
+            index.append((pair[0], pair[1], list(rows)))
+            previous, start = pair, end
+        result["index"] = index
+        if features:  # 17.4 (not listed in 17.5): a feature table's pairs are those of attr_keys/attr_values
+            expected = {}
+            for row, (ks, vs) in enumerate(zip(typed["attr_keys"][1], typed["attr_values"][1])):
+                for k, v in zip(ks or [], vs or []):
+                    rows = expected.setdefault((k.encode("utf-8"), v.encode("utf-8")), [])
+                    if not rows or rows[-1] != row:
+                        rows.append(row)
+            for e, (key, value, rows) in enumerate(index):
+                if expected.get((key, value)) != rows:
+                    raise _table_broken(dataset, "index/rows", f"entry ({key!r}, {value!r}) lists rows {rows}, "
+                                        f"attr_keys/attr_values give {expected.get((key, value), [])}", e, "17.4")
+            if len(expected) != len(index):
+                missing = sorted(set(expected) - {(k, v) for k, v, _ in index})[0]
+                raise _table_broken(dataset, "index/key", f"no entry for the pair {missing!r} of attr_keys/"
+                                    "attr_values", section="17.4")
+    return result
+
+
+def percent_encode(text):
+    """17.3: `%`, `;`, `=`, `,`, `&`, bytes below 0x20 and 0x7F as %XX
+    (upper-case hex). All of them are ASCII, so a UTF-8 text's other
+    characters pass unchanged."""
+    return GFF3_ENCODED.sub(lambda m: "%%%02X" % ord(m.group()), text)
+
+
+def canonical_attributes(keys, values, source_format, trailing_space=False):
+    """17.3: the canonical attribute text of a row's pairs. GFF3: runs of equal
+    names as `name=v1,v2`, joined by `;`, percent-encoded; GTF: `name "value";`
+    joined by one space, one more after the last with `trailing_space`. No
+    pairs give the empty text (17.3 does not say; a GTF trailing space needs a
+    last pair)."""
+    keys, values = keys or [], values or []
+    if source_format == "gtf":
+        text = " ".join(f'{k} "{v}";' for k, v in zip(keys, values))
+        return text + " " if trailing_space and keys else text
+    runs = []
+    for k, v in zip(keys, values):
+        if runs and runs[-1][0] == k:
+            runs[-1][1].append(v)
+        else:
+            runs.append((k, [v]))
+    return ";".join(percent_encode(k) + "=" + ",".join(percent_encode(v) for v in vs) for k, vs in runs)
+
+
+def feature_attributes(t, row):
+    """17.3: column 9 of a row: `attributes` where stored, else the canonical text of its pairs."""
+    stored = t["columns"]["attributes"][1][row]
+    if stored is not None:
+        return stored
+    return canonical_attributes(t["columns"]["attr_keys"][1][row], t["columns"]["attr_values"][1][row],
+                                t["source_format"], t["trailing_space"])
+
+
+def presented(t, name):
+    """A table column's values as readers present them: a feature table's
+    `attributes` with the canonical text where null (17.3), else as stored."""
+    if t["features"] and name == "attributes":
+        return [feature_attributes(t, row) for row in range(t["num_rows"])]
+    return t["columns"][name][1]
+
+
+def score_text(x):
+    """17.3: a score as the float text of 16.4 without a trailing `.0`."""
+    text = float_text(x)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def rebuilt_line(t, row):
+    """17.3: the nine columns joined by tabs (a null seqid, source, type,
+    start or end, which 17.3 leaves open, is empty text)."""
+    col = lambda name: t["columns"][name][1][row]
+    text = lambda v: "" if v is None else str(v)
+    score, strand, phase = col("score"), col("strand"), col("phase")
+    return "\t".join([text(col("seqid")), text(col("source")), text(col("type")), text(col("start")),
+                      text(col("end")), "." if score is None else score_text(score),
+                      "." if strand is None else strand, "." if phase is None else str(phase),
+                      feature_attributes(t, row)])
+
+
+def feature_line(t, row):
+    """17.3: a row's line: `line` where stored, else the rebuilt line."""
+    stored = t["columns"]["line"][1][row]
+    return stored if stored is not None else rebuilt_line(t, row)
+
+
+def export_features(t):
+    """17.3: a feature table as its GFF3 or GTF text: each row's line, comment
+    lines at their places (before the row numbered by comment/row), each line
+    followed by `line_end`, none after the last when `final_newline` is false."""
+    if not t["features"]:
+        raise ValueError("not a feature table (17.3)")
+    lines, comments = [], t["comments"]
+    c = 0
+    for row in range(t["num_rows"] + 1):
+        while c < len(comments) and comments[c][0] == row:
+            lines.append(comments[c][1])
+            c += 1
+        if row < t["num_rows"]:
+            lines.append(feature_line(t, row))
+    end = t["line_end"]
+    text = "".join(line + end for line in lines)
+    if lines and not t["final_newline"]:
+        text = text[:-len(end)]
+    return text.encode("utf-8")
+
+
+def export_table(t, delimiter=","):
+    """17.2 with 16.4 and 16.8: a typed table as CSV (TSV with a tab): a
+    header of the table column names, then one line per row, values as the
+    text of 16.4 (a null empty), quoted as table_field quotes; a feature
+    table's `attributes` presented as 17.3 says."""
+    names = list(t["columns"])
+    values = [presented(t, name) for name in names]
+    rows = [[attribute_text(column[row]) for column in values] for row in range(t["num_rows"])]
+    return _table(names, rows, delimiter)
+
+
+def index_search(t, name, value, prefix=False):
+    """17.4: the rows holding `name=value` (exact: bisect to the entry) or,
+    with prefix, `name=value*` (the entries from the first value >= value
+    while values start with it), as the ascending union of the entries' rows.
+    Names and values compare as bytes."""
+    index = t["index"]
+    if index is None:
+        raise ValueError("the table has no attribute index (17.4)")
+    key = name.encode("utf-8") if isinstance(name, str) else bytes(name)
+    want = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    at = bisect.bisect_left(index, (key, want), key=lambda entry: (entry[0], entry[1]))
+    if not prefix:
+        return list(index[at][2]) if at < len(index) and index[at][:2] == (key, want) else []
+    rows = set()
+    while at < len(index) and index[at][0] == key and index[at][1].startswith(want):
+        rows.update(index[at][2])
+        at += 1
+    return sorted(rows)

@@ -280,6 +280,16 @@ pub fn export(
     let graph = open_graph(&reader, dataset)?;
     let selection = subgraph.map(|s| Selection::parse(&graph, s)).transpose()?;
     let to_stdout = output.as_os_str() == "-";
+    if let Some(columnar) = columnar_format(output, format) {
+        if selection.is_some() {
+            return Err(Failure::new(
+                2,
+                "--subgraph applies to GraphML, Cytoscape.js, DOT, SVG and edge tables",
+            ));
+        }
+        let columns = gcol_reader::columnar::edge_columns(&graph)?;
+        return write_columnar(&columns, columnar, output);
+    }
     let name = match format {
         Some(f) => PathBuf::from(format!("x.{}", f.to_ascii_lowercase())),
         None if to_stdout => PathBuf::from("x.graphml"),
@@ -366,5 +376,48 @@ fn draw_svg(dot: &[u8], output: &Path, to_stdout: bool) -> CliResult {
         file.write_all(&result.stdout)?;
         file.commit()?;
     }
+    Ok(())
+}
+
+/// Parquet or Arrow IPC, by `--format` or the output's extension.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Columnar {
+    Parquet,
+    ArrowIpc,
+}
+
+pub fn columnar_format(output: &Path, format: Option<&str>) -> Option<Columnar> {
+    let ext = match format {
+        Some(f) => f.to_ascii_lowercase(),
+        None => output.extension()?.to_string_lossy().to_ascii_lowercase(),
+    };
+    match ext.as_str() {
+        "parquet" | "pq" => Some(Columnar::Parquet),
+        "arrow" | "feather" | "ipc" => Some(Columnar::ArrowIpc),
+        _ => None,
+    }
+}
+
+/// Write typed columns as a Parquet or Arrow IPC file (atomically).
+pub fn write_columnar(
+    columns: &[gcol_reader::columnar::NamedColumn],
+    kind: Columnar,
+    output: &Path,
+) -> CliResult {
+    if output.as_os_str() == "-" {
+        return Err(Failure::new(
+            2,
+            "Parquet and Arrow IPC go to a file: give -o FILE",
+        ));
+    }
+    let batch = gcol_reader::columnar::record_batch(columns)?;
+    let file = std::io::BufWriter::new(gcol_writer::AtomicFile::create(output)?);
+    let file = match kind {
+        Columnar::Parquet => gcol_reader::columnar::write_parquet(&batch, file)?,
+        Columnar::ArrowIpc => gcol_reader::columnar::write_arrow_ipc(&batch, file)?,
+    };
+    file.into_inner()
+        .map_err(|e| Failure::from(e.into_error()))?
+        .commit()?;
     Ok(())
 }

@@ -85,6 +85,10 @@ pub fn export(
     let reader = Reader::open(file)?;
     let table = open_table(&reader, dataset)?;
     let to_stdout = output.as_os_str() == "-";
+    if let Some(columnar) = crate::graph::columnar_format(output, format) {
+        let columns = gcol_reader::columnar::table_columns(&table)?;
+        return crate::graph::write_columnar(&columns, columnar, output);
+    }
     let name = match format {
         Some(f) => std::path::PathBuf::from(format!("x.{}", f.to_ascii_lowercase())),
         None if to_stdout => std::path::PathBuf::from(if table.features().is_some() {
