@@ -122,10 +122,10 @@ def test_convert_plans_like_the_cli(tmp_path):
         gcol.convert([r1, fa], tmp_path / "q.gcol", paired=True)
     with pytest.raises(ValueError, match="2 dataset names for 1 datasets"):
         gcol.convert([r1, r2], tmp_path / "q.gcol", paired=True, names=["a", "b"])
-    gff = tmp_path / "a.gff3"
-    gff.write_text("##gff-version 3\nc\tsrc\tgene\t1\t4\t.\t+\t.\tID=g\n")
-    with pytest.raises(gcol.InputFormatError, match="GFF3 input is recognised"):
-        gcol.convert(gff, tmp_path / "q.gcol")
+    gbk = tmp_path / "a.gbk"
+    gbk.write_text("LOCUS       NC_001416  48502 bp    DNA\n")
+    with pytest.raises(gcol.InputFormatError, match="GenBank input is recognised"):
+        gcol.convert(gbk, tmp_path / "q.gcol")
     assert not (tmp_path / "q.gcol").exists()
     # A VCF without its #CHROM line: the message names file, line and field.
     vcf = tmp_path / "v.vcf"

@@ -276,7 +276,7 @@ fn bad_inputs_name_file_and_element() {
         ),
         ("ragged.tsv", "a\tb\tw\nx\ty\t1\nx\n", &[], "line 3"),
         ("cols.csv", "a,b\nx,y\n", &["--source-column", "nope"], "no column \"nope\""),
-        ("empty.csv", "s,t\nx,\n", &[], "empty t node"),
+        ("empty.csv", "source,target\nx,\n", &[], "empty target node"),
     ];
     for (name, text, extra, needle) in cases {
         let input = dir.path().join(name);
