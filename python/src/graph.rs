@@ -541,14 +541,9 @@ impl PyGraph {
                 .map(|s| Selection::parse(&g, s))
                 .transpose()
                 .map_err(reader_error)?;
-            let file = gcol_writer::AtomicFile::create(&path).map_err(crate::writer_error)?;
-            let mut out = std::io::BufWriter::new(file);
-            write_graph(&g, kind, selection.as_ref(), &mut out).map_err(reader_error)?;
-            let file = out
-                .into_inner()
-                .map_err(|e| pyo3::exceptions::PyIOError::new_err(e.error().to_string()))?;
-            file.commit().map_err(crate::writer_error)?;
-            Ok(())
+            crate::table::write_atomic(&path, |out| {
+                write_graph(&g, kind, selection.as_ref(), out).map_err(reader_error)
+            })
         })
     }
 

@@ -200,13 +200,7 @@ impl PyTable {
         })?;
         let t = self.inner.clone();
         run(py, move || -> PyResult<()> {
-            let file = gcol_writer::AtomicFile::create(&path).map_err(crate::writer_error)?;
-            let mut out = std::io::BufWriter::new(file);
-            t.write(kind, None, &mut out).map_err(reader_error)?;
-            let file = out
-                .into_inner()
-                .map_err(|e| pyo3::exceptions::PyIOError::new_err(e.error().to_string()))?;
-            file.commit().map_err(crate::writer_error)
+            write_atomic(&path, |out| t.write(kind, None, out).map_err(reader_error))
         })
     }
 
@@ -241,16 +235,26 @@ pub(crate) fn write_columnar(
     path: &std::path::Path,
 ) -> PyResult<()> {
     let batch = gcol_reader::columnar::record_batch(columns).map_err(reader_error)?;
-    let file = std::io::BufWriter::new(
-        gcol_writer::AtomicFile::create(path).map_err(crate::writer_error)?,
-    );
-    let file = if parquet {
-        gcol_reader::columnar::write_parquet(&batch, file)
-    } else {
-        gcol_reader::columnar::write_arrow_ipc(&batch, file)
-    }
-    .map_err(reader_error)?;
-    file.into_inner()
+    write_atomic(path, |out| {
+        if parquet {
+            gcol_reader::columnar::write_parquet(&batch, out).map(drop)
+        } else {
+            gcol_reader::columnar::write_arrow_ipc(&batch, out).map(drop)
+        }
+        .map_err(reader_error)
+    })
+}
+
+/// Write `path` through `write` under a temporary name, renamed into place
+/// only when it succeeds (nothing is left behind otherwise).
+pub(crate) fn write_atomic(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut std::io::BufWriter<gcol_writer::AtomicFile>) -> PyResult<()>,
+) -> PyResult<()> {
+    let file = gcol_writer::AtomicFile::create(path).map_err(crate::writer_error)?;
+    let mut out = std::io::BufWriter::new(file);
+    write(&mut out)?;
+    out.into_inner()
         .map_err(|e| pyo3::exceptions::PyIOError::new_err(e.error().to_string()))?
         .commit()
         .map_err(crate::writer_error)

@@ -83,32 +83,43 @@ pub enum GraphQuery {
 
 /// The graph dataset to query: the one named, or the file's only graph.
 pub fn open_graph(reader: &Reader, name: Option<&str>) -> Result<Graph, Failure> {
-    let graphs: Vec<&str> = reader
+    let name = choose_dataset(reader, name, "graph", |d| {
+        d.kind == gcol_reader::format::schema::graph::KIND
+    })?;
+    Ok(Graph::open(reader, &name)?)
+}
+
+/// The dataset a command works on: the one named, or the file's only
+/// dataset of its kind (`what`, for messages).
+pub fn choose_dataset(
+    reader: &Reader,
+    name: Option<&str>,
+    what: &str,
+    is_kind: impl Fn(&gcol_reader::format::manifest::Dataset) -> bool,
+) -> Result<String, Failure> {
+    if let Some(n) = name {
+        return Ok(n.to_string());
+    }
+    let found: Vec<&str> = reader
         .datasets()
         .iter()
-        .filter(|d| d.kind == gcol_reader::format::schema::graph::KIND)
+        .filter(|d| is_kind(d))
         .map(|d| d.name.as_str())
         .collect();
-    let name = match (name, graphs.as_slice()) {
-        (Some(n), _) => n.to_string(),
-        (None, [one]) => one.to_string(),
-        (None, []) => {
-            return Err(Failure::new(
-                crate::exit::INVALID,
-                "the file has no graph dataset",
-            ))
-        }
-        (None, many) => {
-            return Err(Failure::new(
-                2,
-                format!(
-                    "the file has several graphs ({}); choose one with --dataset",
-                    many.join(", ")
-                ),
-            ))
-        }
-    };
-    Ok(Graph::open(reader, &name)?)
+    match found.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(Failure::new(
+            crate::exit::INVALID,
+            format!("the file has no {what} dataset"),
+        )),
+        many => Err(Failure::new(
+            2,
+            format!(
+                "the file has several {what} datasets ({}); choose one with --dataset",
+                many.join(", ")
+            ),
+        )),
+    }
 }
 
 fn direction(graph: &Graph, d: Option<&str>) -> Result<Direction, Failure> {

@@ -12,31 +12,7 @@ use crate::exit::{CliResult, Failure};
 
 /// The table to use: the one named, or the file's only table.
 pub fn open_table(reader: &Reader, name: Option<&str>) -> Result<Table, Failure> {
-    let tables: Vec<&str> = reader
-        .datasets()
-        .iter()
-        .filter(|d| Table::is_table(d))
-        .map(|d| d.name.as_str())
-        .collect();
-    let name = match (name, tables.as_slice()) {
-        (Some(n), _) => n.to_string(),
-        (None, [one]) => one.to_string(),
-        (None, []) => {
-            return Err(Failure::new(
-                crate::exit::INVALID,
-                "the file has no table dataset",
-            ))
-        }
-        (None, many) => {
-            return Err(Failure::new(
-                2,
-                format!(
-                    "the file has several tables ({}); choose one with --dataset",
-                    many.join(", ")
-                ),
-            ))
-        }
-    };
+    let name = crate::graph::choose_dataset(reader, name, "table", Table::is_table)?;
     Ok(Table::open(reader, &name)?)
 }
 

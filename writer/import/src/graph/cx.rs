@@ -146,6 +146,24 @@ fn element_error(
     input_error(path, record as u64 + 1, 0, aspect, detail)
 }
 
+/// The source (`s`) and target (`t`) nodes of CX edge `id`, element `i`.
+fn edge_ends(path: &Path, g: &GraphBuilder, edge: &Json, i: usize, id: i64) -> Result<(u32, u32)> {
+    let end = |key: &str| -> Result<u32> {
+        let node = id_of(edge.get(key)).ok_or_else(|| {
+            element_error(path, "edges", i, format!("edge {id}: no numeric {key:?}"))
+        })?;
+        g.find(&node.to_string()).ok_or_else(|| {
+            element_error(
+                path,
+                "edges",
+                i,
+                format!("edge {id} names node {node}, which the network does not define"),
+            )
+        })
+    };
+    Ok((end("s")?, end("t")?))
+}
+
 fn read_cx1(path: &Path, aspects: &HashMap<&str, Vec<&Json>>, g: &mut GraphBuilder) -> Result<()> {
     let empty = Vec::new();
     let get = |name: &str| aspects.get(name).unwrap_or(&empty);
@@ -167,20 +185,7 @@ fn read_cx1(path: &Path, aspects: &HashMap<&str, Vec<&Json>>, g: &mut GraphBuild
         let id = id_of(edge.get("@id")).ok_or_else(|| {
             element_error(path, "edges", i, "an edge without a numeric @id".into())
         })?;
-        let end = |key: &str| -> Result<u32> {
-            let node = id_of(edge.get(key)).ok_or_else(|| {
-                element_error(path, "edges", i, format!("edge {id}: no numeric {key:?}"))
-            })?;
-            g.find(&node.to_string()).ok_or_else(|| {
-                element_error(
-                    path,
-                    "edges",
-                    i,
-                    format!("edge {id} names node {node}, which the network does not define"),
-                )
-            })
-        };
-        let (s, t) = (end("s")?, end("t")?);
+        let (s, t) = edge_ends(path, g, edge, i, id)?;
         let e = g.add_edge(s, t);
         if edges.insert(id, e).is_some() {
             return Err(element_error(
@@ -361,20 +366,7 @@ fn read_cx2(path: &Path, aspects: &HashMap<&str, Vec<&Json>>, g: &mut GraphBuild
                 format!("edge id {id} is defined twice"),
             ));
         }
-        let end = |key: &str| -> Result<u32> {
-            let node = id_of(edge.get(key)).ok_or_else(|| {
-                element_error(path, "edges", i, format!("edge {id}: no numeric {key:?}"))
-            })?;
-            g.find(&node.to_string()).ok_or_else(|| {
-                element_error(
-                    path,
-                    "edges",
-                    i,
-                    format!("edge {id} names node {node}, which the network does not define"),
-                )
-            })
-        };
-        let (s, t) = (end("s")?, end("t")?);
+        let (s, t) = edge_ends(path, g, edge, i, id)?;
         let e = g.add_edge(s, t);
         g.edge_attr(e, "@id", Value::Int(id)).expect("new edge");
         cx2_values(path, "edges", i, edge, &edge_decl, |name, v| {

@@ -6,6 +6,7 @@
 //! null). A numeric column named `weight` weighs shortest paths.
 
 use crate::input::Input;
+use crate::table::{read_text_table, typed_cells};
 
 use super::{input_error, GraphBuilder, GraphOptions, Value};
 
@@ -74,43 +75,6 @@ fn column(
     }
 }
 
-/// The typed value of one cell (None for an empty cell).
-fn cell(text: &str, kind: Kind) -> Option<Value> {
-    if text.is_empty() {
-        return None;
-    }
-    Some(match kind {
-        Kind::Int => Value::Int(text.parse().expect("typed")),
-        Kind::Float => Value::Float(text.parse().expect("typed")),
-        Kind::Bool => Value::Bool(text.eq_ignore_ascii_case("true")),
-        Kind::Str => Value::Str(text.to_string()),
-    })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Int,
-    Float,
-    Bool,
-    Str,
-}
-
-fn kind_of(values: &[String]) -> Kind {
-    let present = || values.iter().filter(|v| !v.is_empty());
-    if present().next().is_none() {
-        return Kind::Str;
-    }
-    if present().all(|v| v.parse::<i64>().is_ok()) {
-        Kind::Int
-    } else if present().all(|v| v.parse::<f64>().is_ok()) {
-        Kind::Float
-    } else if present().all(|v| v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false")) {
-        Kind::Bool
-    } else {
-        Kind::Str
-    }
-}
-
 /// Read an edge table; returns the graph and the decompressed bytes read.
 pub(crate) fn read(
     input: &mut Input,
@@ -119,51 +83,11 @@ pub(crate) fn read(
     report: &dyn Fn(u64),
 ) -> gcol_writer::Result<(GraphBuilder, u64)> {
     let path = input.path().to_path_buf();
-    let consumed = std::sync::Arc::clone(&input.consumed);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .from_reader(&mut input.reader);
-    let csv_error = |e: csv::Error| {
-        let (record, line) = e.position().map_or((0, 0), |p| (p.record(), p.line()));
-        let detail = match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => {
-                format!("{len} fields where the header has {expected_len}")
-            }
-            csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
-            _ => e.to_string(),
-        };
-        input_error(&path, record, line, "row", detail)
-    };
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(csv_error)?
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            if h.is_empty() {
-                format!("column{}", i + 1)
-            } else {
-                h.to_string()
-            }
-        })
-        .collect();
-    for (i, h) in header.iter().enumerate() {
-        if header[..i].contains(h) {
-            return Err(input_error(
-                &path,
-                0,
-                1,
-                "header",
-                format!("column {h:?} is named twice"),
-            ));
-        }
-    }
-    let source = column(&header, options.source_column.as_deref(), &SOURCE_NAMES, 0)
+    let table = read_text_table(input, delimiter, options.cancel.as_ref(), report)?;
+    let header = &table.header;
+    let source = column(header, options.source_column.as_deref(), &SOURCE_NAMES, 0)
         .map_err(|d| input_error(&path, 0, 1, "source column", d))?;
-    let target = column(&header, options.target_column.as_deref(), &TARGET_NAMES, 1)
+    let target = column(header, options.target_column.as_deref(), &TARGET_NAMES, 1)
         .map_err(|d| input_error(&path, 0, 1, "target column", d))?;
     if source == target {
         return Err(input_error(
@@ -175,54 +99,45 @@ pub(crate) fn read(
         ));
     }
     let mut g = GraphBuilder::new(options.directed.unwrap_or(true));
-    let others: Vec<usize> = (0..header.len())
-        .filter(|&i| i != source && i != target)
-        .collect();
-    let mut cells: Vec<Vec<String>> = vec![Vec::new(); others.len()];
-    let mut record = csv::StringRecord::new();
-    let mut rows = 0u64;
-    while reader.read_record(&mut record).map_err(csv_error)? {
-        rows += 1;
-        if rows.is_multiple_of(65_536) {
-            crate::check_cancel(options.cancel.as_ref())?;
-            report(consumed.load(std::sync::atomic::Ordering::Relaxed));
-        }
-        let line = record.position().map_or(0, |p| p.line());
+    for (row, &line) in table.lines.iter().enumerate() {
         let name = |i: usize| {
-            let v = &record[i];
+            let v = &table.cells[i][row];
             if v.is_empty() {
                 Err(input_error(
                     &path,
-                    rows,
+                    row as u64 + 1,
                     line,
                     if i == source { "source" } else { "target" },
                     format!("empty {} node", header[i]),
                 ))
             } else {
-                Ok(v)
+                Ok(v.as_str())
             }
         };
         let s = g.node(name(source)?);
         let t = g.node(name(target)?);
         g.add_edge(s, t);
-        for (k, &i) in others.iter().enumerate() {
-            cells[k].push(record[i].to_string());
-        }
     }
-    for (k, &i) in others.iter().enumerate() {
-        let kind = kind_of(&cells[k]);
-        for (e, text) in cells[k].iter().enumerate() {
-            if let Some(v) = cell(text, kind) {
+    for (i, cells) in table.cells.iter().enumerate() {
+        if i == source || i == target {
+            continue;
+        }
+        let values = typed_cells(cells);
+        let numeric = values
+            .iter()
+            .flatten()
+            .next()
+            .is_some_and(|v| matches!(v, Value::Int(_) | Value::Float(_)));
+        for (e, v) in values.into_iter().enumerate() {
+            if let Some(v) = v {
                 g.edge_attr(e, &header[i], v).expect("one value per cell");
             }
         }
-        if header[i].eq_ignore_ascii_case("weight") && matches!(kind, Kind::Int | Kind::Float) {
+        if header[i].eq_ignore_ascii_case("weight") && numeric {
             g.set_weight(&header[i]);
         }
-        cells[k] = Vec::new();
     }
-    let bytes = reader.position().byte();
-    Ok((g, bytes))
+    Ok((g, table.bytes))
 }
 
 #[cfg(test)]
@@ -239,11 +154,23 @@ mod tests {
         assert_eq!(column(&h, None, &TARGET_NAMES, 1), Ok(2));
         assert_eq!(column(&h, Some("w"), &TARGET_NAMES, 1), Ok(3));
         assert!(column(&h, Some("nope"), &TARGET_NAMES, 1).is_err());
-        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(kind_of(&v(&["1", "", "-3"])), Kind::Int);
-        assert_eq!(kind_of(&v(&["1", "2.5"])), Kind::Float);
-        assert_eq!(kind_of(&v(&["TRUE", "false"])), Kind::Bool);
-        assert_eq!(kind_of(&v(&["1", "x"])), Kind::Str);
-        assert_eq!(kind_of(&v(&["", ""])), Kind::Str);
+        let v = |s: &[&str]| typed_cells(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            v(&["1", "", "-3"]),
+            [Some(Value::Int(1)), None, Some(Value::Int(-3))]
+        );
+        assert_eq!(
+            v(&["1", "2.5"]),
+            [Some(Value::Float(1.0)), Some(Value::Float(2.5))]
+        );
+        assert_eq!(
+            v(&["TRUE", "false"]),
+            [Some(Value::Bool(true)), Some(Value::Bool(false))]
+        );
+        assert_eq!(
+            v(&["1", "x"]),
+            [Some(Value::Str("1".into())), Some(Value::Str("x".into()))]
+        );
+        assert_eq!(v(&["", ""]), [None, None]);
     }
 }

@@ -163,45 +163,46 @@ pub(crate) fn write_index<W: std::io::Write>(
     Ok(entries)
 }
 
-fn kind_of(values: &[String]) -> fn(&str) -> Option<Value> {
+/// The typed values of one text column (spec 16.4's text-table rules:
+/// `int64` when every non-empty cell is an integer, else `float64`, else
+/// `bool`, else `string`; an empty cell is null).
+pub(crate) fn typed_cells(values: &[String]) -> Vec<Option<Value>> {
     let present = || values.iter().filter(|v| !v.is_empty());
-    fn int(v: &str) -> Option<Value> {
-        v.parse().ok().map(Value::Int)
-    }
-    fn float(v: &str) -> Option<Value> {
-        v.parse().ok().map(Value::Float)
-    }
-    fn boolean(v: &str) -> Option<Value> {
-        Some(Value::Bool(v.eq_ignore_ascii_case("true")))
-    }
-    fn text(v: &str) -> Option<Value> {
-        Some(Value::Str(v.to_string()))
-    }
-    if present().next().is_none() {
-        text
+    let parse: fn(&str) -> Value = if present().next().is_none() {
+        |v| Value::Str(v.to_string())
     } else if present().all(|v| v.parse::<i64>().is_ok()) {
-        int
+        |v| Value::Int(v.parse().expect("checked"))
     } else if present().all(|v| v.parse::<f64>().is_ok()) {
-        float
+        |v| Value::Float(v.parse().expect("checked"))
     } else if present().all(|v| v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false")) {
-        boolean
+        |v| Value::Bool(v.eq_ignore_ascii_case("true"))
     } else {
-        text
-    }
+        |v| Value::Str(v.to_string())
+    };
+    values
+        .iter()
+        .map(|v| (!v.is_empty()).then(|| parse(v)))
+        .collect()
 }
 
-/// Import a CSV or TSV table (header line, then rows): each column typed
-/// by its values (`int64`, `float64`, `bool`, else `string`; an empty
-/// cell is null).
-pub fn import_table<W: std::io::Write>(
-    writer: &mut Writer<W>,
-    mut input: Input,
+/// A CSV/TSV table read whole: header names (empty ones named `columnK`,
+/// none twice), each column's cells, each row's line, the bytes read.
+pub(crate) struct TextTable {
+    pub header: Vec<String>,
+    pub cells: Vec<Vec<String>>,
+    pub lines: Vec<u64>,
+    pub bytes: u64,
+}
+
+/// Read a CSV (`,`) or TSV (tab) table with a header line; a malformed
+/// row names file, record and line.
+pub(crate) fn read_text_table(
+    input: &mut Input,
     delimiter: u8,
-    options: &TableOptions,
-    progress: Progress<'_>,
-) -> gcol_writer::Result<TableSummary> {
+    cancel: Option<&std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    report: &dyn Fn(u64),
+) -> gcol_writer::Result<TextTable> {
     let path: PathBuf = input.path().to_path_buf();
-    let size = input.size();
     let consumed = std::sync::Arc::clone(&input.consumed);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -212,9 +213,7 @@ pub fn import_table<W: std::io::Write>(
         let detail = match e.kind() {
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
-            } => {
-                format!("{len} fields where the header has {expected_len}")
-            }
+            } => format!("{len} fields where the header has {expected_len}"),
             csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
             _ => e.to_string(),
         };
@@ -243,51 +242,69 @@ pub fn import_table<W: std::io::Write>(
                 format!("column {h:?} is named twice"),
             ));
         }
-        if h.starts_with(c::INDEX_PREFIX) {
-            return Err(input_error(
-                &path,
-                0,
-                1,
-                "header",
-                format!(
-                    "column {h:?}: names starting with {:?} are the index's",
-                    c::INDEX_PREFIX
-                ),
-            ));
-        }
     }
     let mut cells: Vec<Vec<String>> = vec![Vec::new(); header.len()];
+    let mut lines = Vec::new();
     let mut record = csv::StringRecord::new();
-    let mut rows = 0u64;
     while reader.read_record(&mut record).map_err(csv_error)? {
-        rows += 1;
-        if rows.is_multiple_of(65_536) {
-            crate::check_cancel(options.cancel.as_ref())?;
-            progress(consumed.load(std::sync::atomic::Ordering::Relaxed), size);
+        lines.push(record.position().map_or(0, |p| p.line()));
+        if lines.len().is_multiple_of(65_536) {
+            crate::check_cancel(cancel)?;
+            report(consumed.load(std::sync::atomic::Ordering::Relaxed));
         }
         for (k, v) in record.iter().enumerate() {
             cells[k].push(v.to_string());
         }
     }
-    if rows > u64::from(u32::MAX) {
+    if lines.len() as u64 > u64::from(u32::MAX) {
         return Err(input_error(
             &path,
-            rows,
+            lines.len() as u64,
             0,
             "row",
             "a table holds at most 2^32 - 1 rows",
         ));
     }
-    let input_bytes = reader.position().byte();
-    drop(reader);
+    Ok(TextTable {
+        header,
+        cells,
+        lines,
+        bytes: reader.position().byte(),
+    })
+}
+
+/// Import a CSV or TSV table (header line, then rows): each column typed
+/// by its values (`int64`, `float64`, `bool`, else `string`; an empty
+/// cell is null).
+pub fn import_table<W: std::io::Write>(
+    writer: &mut Writer<W>,
+    mut input: Input,
+    delimiter: u8,
+    options: &TableOptions,
+    progress: Progress<'_>,
+) -> gcol_writer::Result<TableSummary> {
+    let path: PathBuf = input.path().to_path_buf();
+    let size = input.size();
+    let table = read_text_table(&mut input, delimiter, options.cancel.as_ref(), &|done| {
+        progress(done, size)
+    })?;
+    if let Some(h) = table.header.iter().find(|h| h.starts_with(c::INDEX_PREFIX)) {
+        return Err(input_error(
+            &path,
+            0,
+            1,
+            "header",
+            format!(
+                "column {h:?}: names starting with {:?} are the index's",
+                c::INDEX_PREFIX
+            ),
+        ));
+    }
+    let rows = table.lines.len() as u64;
+    let input_bytes = table.bytes;
     let mut columns = Columns::default();
-    for (name, values) in header.iter().zip(cells) {
-        let parse = kind_of(&values);
-        let typed: Vec<Option<Value>> = values
-            .iter()
-            .map(|v| if v.is_empty() { None } else { parse(v) })
-            .collect();
-        columns.push(name, typed);
+    for (name, values) in table.header.iter().zip(&table.cells) {
+        columns.push(name, typed_cells(values));
     }
     let source_format = if delimiter == b',' { "csv" } else { "tsv" };
     let spec = DatasetSpec::new(&options.name, KIND).metadata(meta::SOURCE_FORMAT, source_format);
@@ -297,7 +314,7 @@ pub fn import_table<W: std::io::Write>(
     Ok(TableSummary {
         dataset: options.name.clone(),
         rows,
-        columns: header.len() as u64,
+        columns: table.header.len() as u64,
         source_bytes: input.consumed(),
         input_bytes,
         warnings: Vec::new(),
