@@ -63,12 +63,16 @@ pub fn shared_data(what: &str) -> Option<PathBuf> {
     }
 }
 
-/// Whether a peer tool runs (`tool --version`); when not, [`skipped`] names the test.
+/// Whether a peer tool runs (`tool --version`, or `tool -V` as Graphviz
+/// asks); when not, [`skipped`] names the test.
 pub fn have_tool(tool: &str, test: &str) -> bool {
-    let ok = std::process::Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let runs = |flag: &str| {
+        std::process::Command::new(tool)
+            .arg(flag)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let ok = runs("--version") || runs("-V");
     if !ok {
         skipped(&format!(
             "{test}: {tool} not installed (.ci/run installs it)"
