@@ -194,7 +194,7 @@ impl PyTable {
         };
         let kind = TableFormat::from_path(&name).ok_or_else(|| {
             PyValueError::new_err(format!(
-                "cannot tell the table format from {}; use .csv, .tsv, .gff3 or .gtf (or format=)",
+                "cannot tell the table format from {}; use .csv, .tsv, .gff3, .gtf or .gbk (or format=)",
                 name.display()
             ))
         })?;

@@ -70,6 +70,9 @@ pub struct Table {
     final_newline: bool,
     has_index: bool,
     index: OnceLock<Index>,
+    source_format: String,
+    /// GenBank: the dataset holding the record sequences.
+    sequences: Option<String>,
 }
 
 fn invariant(dataset: &str, column: &str, row: u64, detail: String) -> Error {
@@ -172,6 +175,12 @@ impl Table {
                 .is_none_or(|v| v != "false"),
             has_index: dataset.columns.iter().any(|c| c.name == col::INDEX_KEY),
             index: OnceLock::new(),
+            source_format: dataset
+                .metadata
+                .get(meta::SOURCE_FORMAT)
+                .cloned()
+                .unwrap_or_default(),
+            sequences: dataset.metadata.get(meta::SEQUENCES).cloned(),
         })
     }
 
@@ -193,6 +202,17 @@ impl Table {
     /// Whether this is a feature table (GFF3/GTF), and of GTF.
     pub fn features(&self) -> Option<bool> {
         self.features.map(|(gtf, _)| gtf)
+    }
+
+    /// The text format the table came from, which writes its rows back as
+    /// they were: GFF for GFF3/GTF feature tables, GenBank for GenBank
+    /// ones, TSV for other tables.
+    pub fn native_format(&self) -> TableFormat {
+        match self.source_format.as_str() {
+            _ if self.features.is_none() => TableFormat::Tsv,
+            "genbank" => TableFormat::GenBank,
+            _ => TableFormat::Gff,
+        }
     }
 
     /// Every value of column `name` (for a feature table's `attributes`,
@@ -368,85 +388,31 @@ impl Table {
                 &all
             }
         };
-        if format == TableFormat::Gff {
-            if self.features.is_none() {
+        if matches!(format, TableFormat::Gff | TableFormat::GenBank) {
+            let source = self.source_format.as_str();
+            let wanted = if format == TableFormat::Gff {
+                source == "gff3" || source == "gtf"
+            } else {
+                source == "genbank"
+            };
+            if self.features.is_none() || !wanted {
+                let what = if format == TableFormat::Gff {
+                    "a GFF3/GTF"
+                } else {
+                    "a GenBank"
+                };
                 return Err(Error::Usage {
                     detail: format!(
-                        "table {:?} is not a GFF3/GTF feature table; export it as .csv or .tsv",
+                        "table {:?} is not {what} feature table; export it as .csv or .tsv",
                         self.name
                     ),
                 });
             }
-            let names = [
-                col::SEQID,
-                col::SOURCE,
-                col::TYPE,
-                col::START,
-                col::END,
-                col::SCORE,
-                col::STRAND,
-                col::PHASE,
-                col::ATTRIBUTES,
-                col::LINE,
-            ];
-            let values = names
-                .iter()
-                .map(|n| self.values(n))
-                .collect::<Result<Vec<_>>>()?;
-            let comments = if rows.len() as u64 == self.num_rows {
-                self.comments()?
+            return if format == TableFormat::Gff {
+                self.write_gff(rows, out)
             } else {
-                Vec::new()
+                self.write_genbank(rows, out)
             };
-            let text =
-                |v: &Option<TypedValue>| v.as_ref().map(TypedValue::to_text).unwrap_or_default();
-            let int = |v: &Option<TypedValue>| match v {
-                Some(TypedValue::Int(i)) => Some(*i),
-                _ => None,
-            };
-            let mut next_comment = 0;
-            let last = rows.len();
-            for (k, &r) in rows.iter().enumerate() {
-                while next_comment < comments.len() && comments[next_comment].0 <= r {
-                    write!(out, "{}{}", comments[next_comment].1, self.line_end).map_err(io)?;
-                    next_comment += 1;
-                }
-                let r = r as usize;
-                let line = match &values[9][r] {
-                    Some(raw) => raw.to_text(),
-                    None => gcol_format::schema::table::feature_line(
-                        &text(&values[0][r]),
-                        &text(&values[1][r]),
-                        &text(&values[2][r]),
-                        int(&values[3][r]),
-                        int(&values[4][r]),
-                        values[5][r].as_ref().and_then(TypedValue::as_f64),
-                        values[6][r].as_ref().map(TypedValue::to_text).as_deref(),
-                        int(&values[7][r]),
-                        &text(&values[8][r]),
-                    ),
-                };
-                let end = if k + 1 == last
-                    && next_comment == comments.len()
-                    && !self.final_newline
-                    && rows.len() as u64 == self.num_rows
-                {
-                    ""
-                } else {
-                    self.line_end.as_str()
-                };
-                write!(out, "{line}{end}").map_err(io)?;
-            }
-            let left = comments.len() - next_comment;
-            for (i, (_, text)) in comments[next_comment..].iter().enumerate() {
-                let end = if i + 1 == left && !self.final_newline {
-                    ""
-                } else {
-                    self.line_end.as_str()
-                };
-                write!(out, "{text}{end}").map_err(io)?;
-            }
-            return out.flush().map_err(io);
         }
         let delimiter = if format == TableFormat::Csv {
             b','
@@ -478,6 +444,154 @@ impl Table {
             writeln!(out, "{line}").map_err(io)?;
         }
         out.flush().map_err(io)
+    }
+
+    /// Write `rows` as lines, each after the comment lines that come
+    /// before it (all comments when `rows` is every row), `line_of`
+    /// giving a row's text (`\n` inside it becomes the file's line end)
+    /// and `after_comment` adding lines after comment `i`.
+    fn write_lines(
+        &self,
+        rows: &[u64],
+        out: &mut dyn Write,
+        line_of: &mut dyn FnMut(usize) -> String,
+        after_comment: &mut AfterComment<'_>,
+    ) -> Result<()> {
+        let whole = rows.len() as u64 == self.num_rows;
+        let comments = if whole { self.comments()? } else { Vec::new() };
+        let mut lines = Lines {
+            out,
+            end: &self.line_end,
+            started: false,
+        };
+        let mut next = 0;
+        for &r in rows {
+            while next < comments.len() && comments[next].0 <= r {
+                lines.line(&comments[next].1)?;
+                after_comment(&comments, next, &mut lines)?;
+                next += 1;
+            }
+            lines.line(&line_of(r as usize))?;
+        }
+        while next < comments.len() {
+            lines.line(&comments[next].1)?;
+            after_comment(&comments, next, &mut lines)?;
+            next += 1;
+        }
+        lines.finish(self.final_newline || !whole)
+    }
+
+    /// The GFF3/GTF lines of `rows`.
+    fn write_gff(&self, rows: &[u64], out: &mut dyn Write) -> Result<()> {
+        let names = [
+            col::SEQID,
+            col::SOURCE,
+            col::TYPE,
+            col::START,
+            col::END,
+            col::SCORE,
+            col::STRAND,
+            col::PHASE,
+            col::ATTRIBUTES,
+            col::LINE,
+        ];
+        let values = names
+            .iter()
+            .map(|n| self.values(n))
+            .collect::<Result<Vec<_>>>()?;
+        let text = |v: &Option<TypedValue>| v.as_ref().map(TypedValue::to_text).unwrap_or_default();
+        let int = |v: &Option<TypedValue>| match v {
+            Some(TypedValue::Int(i)) => Some(*i),
+            _ => None,
+        };
+        self.write_lines(
+            rows,
+            out,
+            &mut |r| match &values[9][r] {
+                Some(raw) => raw.to_text(),
+                None => gcol_format::schema::table::feature_line(
+                    &text(&values[0][r]),
+                    &text(&values[1][r]),
+                    &text(&values[2][r]),
+                    int(&values[3][r]),
+                    int(&values[4][r]),
+                    values[5][r].as_ref().and_then(TypedValue::as_f64),
+                    values[6][r].as_ref().map(TypedValue::to_text).as_deref(),
+                    int(&values[7][r]),
+                    &text(&values[8][r]),
+                ),
+            },
+            &mut |_, _, _| Ok(()),
+        )
+    }
+
+    /// The GenBank text of `rows` (spec 17.4): feature entries rebuilt from
+    /// key, location and qualifiers where not stored, and with every row
+    /// the comment lines, each `ORIGIN` directly before `//` followed by
+    /// its record's sequence in the canonical layout.
+    fn write_genbank(&self, rows: &[u64], out: &mut dyn Write) -> Result<()> {
+        let values = [
+            col::TYPE,
+            col::LOCATION,
+            col::LINE,
+            col::ATTR_KEYS,
+            col::ATTR_VALUES,
+        ]
+        .iter()
+        .map(|n| self.values(n))
+        .collect::<Result<Vec<_>>>()?;
+        let sequences = match &self.sequences {
+            Some(name) => Some(self.reader.sequences(name)?),
+            None => None,
+        };
+        let text = |v: &Option<TypedValue>| v.as_ref().map(TypedValue::to_text).unwrap_or_default();
+        let mut origins = 0usize;
+        let mut residues = Vec::new();
+        self.write_lines(
+            rows,
+            out,
+            &mut |r| match &values[2][r] {
+                Some(raw) => raw.to_text(),
+                None => gcol_format::schema::genbank::feature_text(
+                    &text(&values[0][r]),
+                    &text(&values[1][r]),
+                    &pairs_of(&values[3][r], &values[4][r]),
+                ),
+            },
+            &mut |comments, i, lines| {
+                if !comments[i].1.starts_with("ORIGIN") {
+                    return Ok(());
+                }
+                origins += 1;
+                let at_end = comments.get(i + 1).is_some_and(|c| c.1.starts_with("//"));
+                if !at_end {
+                    return Ok(());
+                }
+                let set = sequences.as_ref().ok_or_else(|| {
+                    invariant(
+                        &self.name,
+                        meta::SEQUENCES,
+                        0,
+                        "an ORIGIN section but no sequences dataset".into(),
+                    )
+                })?;
+                if origins > set.len() {
+                    return Err(invariant(
+                        &self.name,
+                        meta::SEQUENCES,
+                        origins as u64,
+                        format!("ORIGIN section {origins} but {} sequences", set.len()),
+                    ));
+                }
+                residues.clear();
+                let length = set.length(origins - 1)?;
+                set.fetch_record_into(origins - 1, 0..length, &mut residues)?;
+                for l in gcol_format::schema::genbank::origin_lines(&residues) {
+                    lines.line(&l)?;
+                }
+                Ok(())
+            },
+        )
     }
 
     /// Check spec 17.5: every column's values (lengths, lists), the index
@@ -531,6 +645,42 @@ impl Table {
     }
 }
 
+/// Lines written with the table's line end between them, and after the
+/// last one only when the source had it.
+/// Adds lines after comment `i` of the comments (row, text) given.
+type AfterComment<'f> = dyn FnMut(&[(u64, String)], usize, &mut Lines<'_>) -> Result<()> + 'f;
+
+struct Lines<'a> {
+    out: &'a mut dyn Write,
+    end: &'a str,
+    started: bool,
+}
+
+impl Lines<'_> {
+    fn line(&mut self, text: &str) -> Result<()> {
+        let io = |e: std::io::Error| Error::Output { source: e };
+        if self.started {
+            self.out.write_all(self.end.as_bytes()).map_err(io)?;
+        }
+        self.started = true;
+        if self.end != "\n" && text.contains('\n') {
+            self.out
+                .write_all(text.replace('\n', self.end).as_bytes())
+                .map_err(io)
+        } else {
+            self.out.write_all(text.as_bytes()).map_err(io)
+        }
+    }
+
+    fn finish(self, final_newline: bool) -> Result<()> {
+        let io = |e: std::io::Error| Error::Output { source: e };
+        if self.started && final_newline {
+            self.out.write_all(self.end.as_bytes()).map_err(io)?;
+        }
+        self.out.flush().map_err(io)
+    }
+}
+
 fn pairs_of(keys: &Option<TypedValue>, values: &Option<TypedValue>) -> Vec<(String, String)> {
     match (keys, values) {
         (Some(TypedValue::List(k)), Some(TypedValue::List(v))) => k
@@ -551,6 +701,8 @@ pub enum TableFormat {
     Tsv,
     /// The GFF3 or GTF lines of a feature table.
     Gff,
+    /// The GenBank text of a feature table from GenBank.
+    GenBank,
 }
 
 impl TableFormat {
@@ -562,6 +714,7 @@ impl TableFormat {
             "csv" => TableFormat::Csv,
             "tsv" | "txt" => TableFormat::Tsv,
             "gff" | "gff3" | "gtf" | "gff2" => TableFormat::Gff,
+            "gb" | "gbk" | "gbff" | "genbank" => TableFormat::GenBank,
             _ => return None,
         })
     }

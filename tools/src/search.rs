@@ -40,12 +40,7 @@ pub fn run(
             writeln!(out, "{r}")?;
         }
     } else {
-        let format = if table.features().is_some() {
-            TableFormat::Gff
-        } else {
-            TableFormat::Tsv
-        };
-        table.write(format, Some(&rows), &mut out)?;
+        table.write(table.native_format(), Some(&rows), &mut out)?;
     }
     out.flush()?;
     Ok(())
@@ -67,10 +62,10 @@ pub fn export(
     }
     let name = match format {
         Some(f) => std::path::PathBuf::from(format!("x.{}", f.to_ascii_lowercase())),
-        None if to_stdout => std::path::PathBuf::from(if table.features().is_some() {
-            "x.gff"
-        } else {
-            "x.tsv"
+        None if to_stdout => std::path::PathBuf::from(match table.native_format() {
+            TableFormat::Gff => "x.gff",
+            TableFormat::GenBank => "x.gbk",
+            _ => "x.tsv",
         }),
         None => output.to_path_buf(),
     };
@@ -78,7 +73,7 @@ pub fn export(
         Failure::new(
             2,
             format!(
-                "cannot tell the table format from {}; use .csv, .tsv, .gff3 or .gtf (or --format)",
+                "cannot tell the table format from {}; use .csv, .tsv, .gff3, .gtf or .gbk (or --format)",
                 name.display()
             ),
         )

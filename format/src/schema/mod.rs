@@ -8,6 +8,7 @@
 //! producer) stay readable generically, column by column.
 
 pub mod alignments;
+pub mod genbank;
 pub mod graph;
 pub mod reads;
 pub mod sequences;

@@ -48,6 +48,9 @@ pub mod columns {
     pub const ATTR_KEYS: &str = "attr_keys";
     /// Features: the flattened attribute values, parallel to [`ATTR_KEYS`].
     pub const ATTR_VALUES: &str = "attr_values";
+    /// Features from GenBank: the location as written (continuation lines
+    /// joined); absent from GFF3/GTF tables.
+    pub const LOCATION: &str = "location";
     /// Features: the `ID` (GFF3) or transcript/gene id (GTF), or null.
     pub const ID: &str = "id";
     /// Features: rows of the feature's parents (a list).
@@ -68,7 +71,7 @@ pub mod columns {
 
 /// Metadata keys.
 pub mod meta {
-    /// The source format: `csv`, `tsv`, `gff3` or `gtf`.
+    /// The source format: `csv`, `tsv`, `gff3`, `gtf` or `genbank`.
     pub const SOURCE_FORMAT: &str = "source_format";
     /// Rows per row group (decimal; [`super::ROW_GROUP_ROWS`]).
     pub const ROW_GROUP_ROWS: &str = "row_group_rows";
@@ -77,6 +80,9 @@ pub mod meta {
     pub const SCHEMA: &str = "schema";
     /// The line ending of the source (`\n` or `\r\n`), for export.
     pub const LINE_END: &str = "line_end";
+    /// GenBank: the `sequences` dataset holding the record sequences, one
+    /// record per `ORIGIN` line in order (spec 17.4).
+    pub const SEQUENCES: &str = "sequences";
     /// `false` when the source's last line has no line end.
     pub const FINAL_NEWLINE: &str = "final_newline";
     /// GTF: `true` when canonical attribute text ends in one space
@@ -187,6 +193,13 @@ pub static FEATURES: Schema = Schema {
             Presence::Required,
         ),
         def(
+            columns::LOCATION,
+            PhysicalType::Binary,
+            "string",
+            None,
+            Presence::Optional,
+        ),
+        def(
             columns::SOURCE_START,
             PhysicalType::I64,
             "int64",
@@ -208,6 +221,7 @@ pub static FEATURES: Schema = Schema {
         meta::LINE_END,
         meta::TRAILING_SPACE,
         meta::FINAL_NEWLINE,
+        meta::SEQUENCES,
     ],
 };
 

@@ -340,14 +340,14 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             SourceFormat::Unknown => {
                 return Err(Error::Input {
                     path: path.clone(),
-                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF'), BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF or a table (CSV/TSV with a header), plain, gzip or BGZF".into(),
+                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF'), BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank ('LOCUS') or a table (CSV/TSV with a header), plain, gzip or BGZF".into(),
                 })
             }
             SourceFormat::Foreign(name) => {
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF and tables, plain, gzip or BGZF"
+                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank and tables, plain, gzip or BGZF"
                     ),
                 })
             }
@@ -355,7 +355,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF and tables (CSV/TSV)"
+                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank and tables (CSV/TSV)"
                     ),
                 })
             }
@@ -383,7 +383,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             | SourceFormat::Bam
             | SourceFormat::Cram) => f,
             f if f.is_graph() => f,
-            f @ (SourceFormat::Gff3 | SourceFormat::Gtf) => f,
+            f @ (SourceFormat::Gff3 | SourceFormat::Gtf | SourceFormat::GenBank) => f,
             // An empty input becomes an empty sequences dataset.
             _ => SourceFormat::Fasta,
         };
@@ -553,7 +553,47 @@ fn convert_here(
             peeked = Some(input);
             job.inputs = Vec::new();
         }
-        let dataset = if as_table {
+        let dataset = if job.format == SourceFormat::GenBank {
+            let mut o = crate::TableOptions::new(job.name.clone());
+            o.zstd_level = options.zstd_level.max(1);
+            o.cancel = options.cancel.clone();
+            let input = job.inputs.into_iter().next().expect("one input").open()?;
+            let s = crate::import_genbank(&mut writer, input, &o, &report)?;
+            if let Some(q) = &s.sequences {
+                let report = DatasetReport {
+                    name: q.dataset.clone(),
+                    sources: sources.clone(),
+                    format: job.format,
+                    records: q.records,
+                    samples: 0,
+                    nodes: 0,
+                    pathways: 0,
+                    residues: q.residues,
+                    alphabet: q.alphabet,
+                    paired: false,
+                    exact_export: true,
+                    source_bytes: 0,
+                    uncompressed_bytes: 0,
+                };
+                events(Event::Dataset(&report));
+                datasets.push(report);
+            }
+            DatasetReport {
+                name: job.name,
+                sources,
+                format: job.format,
+                records: s.table.rows,
+                nodes: 0,
+                pathways: 0,
+                samples: s.table.columns,
+                residues: 0,
+                alphabet: "table",
+                paired: false,
+                exact_export: true,
+                source_bytes: s.table.source_bytes,
+                uncompressed_bytes: s.table.input_bytes,
+            }
+        } else if as_table {
             let mut o = crate::TableOptions::new(job.name.clone());
             o.zstd_level = options.zstd_level.max(1);
             o.cancel = options.cancel.clone();

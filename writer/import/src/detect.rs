@@ -77,6 +77,7 @@ impl SourceFormat {
                 | SourceFormat::Tsv
                 | SourceFormat::Gff3
                 | SourceFormat::Gtf
+                | SourceFormat::GenBank
                 | SourceFormat::Empty
         )
     }
@@ -371,6 +372,6 @@ mod tests {
         assert_eq!(detect(b""), SourceFormat::Empty);
         assert!(SourceFormat::Fastq.convertible() && SourceFormat::Vcf.convertible());
         assert!(SourceFormat::Bam.convertible() && SourceFormat::Cram.convertible());
-        assert!(SourceFormat::Gff3.convertible() && !SourceFormat::GenBank.convertible());
+        assert!(SourceFormat::Gff3.convertible() && SourceFormat::GenBank.convertible());
     }
 }

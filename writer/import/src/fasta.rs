@@ -102,6 +102,12 @@ pub struct FastaOptions {
     /// text columns in the `lengths` encoding (7.7). Below 2 the dataset
     /// reads with 1.0/1.1 readers.
     pub format_minor: u16,
+    /// The source format recorded in the dataset's metadata (`fasta`, or
+    /// `genbank` for the sequences of a GenBank file).
+    pub source_format: &'static str,
+    /// Whether to record the input in the file's provenance (an importer
+    /// that feeds derived text records its own source instead).
+    pub provenance: bool,
 }
 
 impl FastaOptions {
@@ -118,6 +124,8 @@ impl FastaOptions {
             names: NamePolicy::Strict,
             cancel: None,
             format_minor: gcol_format::MINOR_VERSION,
+            source_format: "fasta",
+            provenance: true,
         }
     }
 }
@@ -277,7 +285,7 @@ pub fn import_fasta_from<W: Write>(
     let dataset = writer.add_dataset(
         DatasetSpec::new(options.dataset.clone(), KIND)
             .coordinates(Coordinates::ZeroBasedHalfOpen)
-            .metadata(meta::SOURCE_FORMAT, "fasta"),
+            .metadata(meta::SOURCE_FORMAT, options.source_format),
     )?;
     // Record columns are read whole (the name index, the record table,
     // export), so they go in large pages: a definition line shares most of
@@ -450,6 +458,9 @@ pub fn import_fasta_from<W: Write>(
     };
     options_map.insert("zstd_level".to_string(), level.to_string());
     options_map.insert("page_bytes".to_string(), options.page_bytes.to_string());
+    if !options.provenance {
+        return Ok(summary);
+    }
     writer.add_provenance(Provenance {
         source: input.source_name(),
         // Bytes read: the file's size, or what a stream delivered.

@@ -89,6 +89,20 @@ impl Input {
             .unwrap_or_else(|| self.path.display().to_string())
     }
 
+    /// Bytes already in memory (text an importer derived from `path`), as
+    /// an input named by `path`.
+    pub(crate) fn from_bytes(path: PathBuf, bytes: Vec<u8>) -> Input {
+        let size = bytes.len() as u64;
+        Input {
+            reader: Box::new(io::Cursor::new(bytes)),
+            path,
+            compression: Compression::None,
+            size,
+            consumed: Arc::new(AtomicU64::new(size)),
+            hasher: Arc::new(Mutex::new(Sha256::new())),
+        }
+    }
+
     /// File bytes consumed so far.
     pub fn consumed(&self) -> u64 {
         self.consumed.load(Ordering::Relaxed)
@@ -374,6 +388,10 @@ pub fn dataset_name(path: &Path, pair: bool) -> String {
         ".csv",
         ".tsv",
         ".txt",
+        ".gbk",
+        ".gbff",
+        ".gb",
+        ".genbank",
     ] {
         if let Some(stripped) = name.strip_suffix(ext) {
             name = stripped.to_string();

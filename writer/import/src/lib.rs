@@ -42,6 +42,7 @@ pub use input::{
     dataset_name, is_stdin, open_input, sniff_input, Compression, Input, SniffedInput,
 };
 pub use sam::{import_alignments, AlignmentFormat, AlignmentOptions, AlignmentSummary};
+pub use table::genbank::{import_genbank, GenBankSummary};
 pub use table::gff::import_features;
 pub use table::{import_table, TableOptions, TableSummary};
 pub use vcf::{import_vcf, ReferenceSpec, VcfOptions, VcfSummary};

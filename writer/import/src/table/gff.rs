@@ -15,13 +15,13 @@ use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
-use gcol_format::schema::table::{canonical_attributes, columns as c, meta};
+use gcol_format::schema::table::{canonical_attributes, meta};
 use gcol_writer::{DatasetSpec, Writer};
 
-use super::{provenance, write_columns, write_index, Columns, TableOptions, TableSummary};
+use super::features::{write_features, FeatureRow};
+use super::{provenance, TableOptions, TableSummary};
 use crate::graph::input_error;
 use crate::input::Input;
-use crate::typed::Value;
 use crate::Progress;
 
 /// GFF3's percent-decoding (`%3B` is `;`); malformed escapes stay as text.
@@ -273,7 +273,7 @@ pub fn import_features<W: std::io::Write>(
     }
     let mut unresolved = 0u64;
     let mut example = None;
-    let parents: Vec<Option<Value>> = features
+    let parents: Vec<Vec<u32>> = features
         .iter()
         .map(|f| {
             let wanted: Vec<(&str, &str)> = if gtf {
@@ -298,7 +298,7 @@ pub fn import_features<W: std::io::Write>(
             let mut rows = Vec::new();
             for key in wanted {
                 match rows_of.get(&key) {
-                    Some(&r) => rows.push(Value::Int(i64::from(r))),
+                    Some(&r) => rows.push(r),
                     // GTF files often leave out gene and transcript lines.
                     None if gtf => {}
                     None => {
@@ -307,139 +307,42 @@ pub fn import_features<W: std::io::Write>(
                     }
                 }
             }
-            Some(Value::List(rows))
+            rows
         })
         .collect();
     let n = features.len() as u64;
-    let mut columns = Columns::default();
-    let schema_kind = |name: &str| {
-        gcol_format::schema::table::FEATURES
-            .column(name)
-            .logical_type
-    };
-    let text = |f: &Feature, i: usize| Some(Value::Str(f.fields[i].clone()));
-    let dot = |f: &Feature, i: usize| {
-        (f.fields[i].trim() != ".").then(|| Value::Str(f.fields[i].clone()))
-    };
-    columns.push_typed(
-        c::SEQID,
-        schema_kind(c::SEQID),
-        features.iter().map(|f| text(f, 0)).collect(),
-    );
-    columns.push_typed(
-        c::SOURCE,
-        schema_kind(c::SOURCE),
-        features.iter().map(|f| text(f, 1)).collect(),
-    );
-    columns.push_typed(
-        c::TYPE,
-        schema_kind(c::TYPE),
-        features.iter().map(|f| text(f, 2)).collect(),
-    );
-    for (name, i) in [(c::START, 3), (c::END, 4)] {
-        columns.push_typed(
-            name,
-            schema_kind(name),
-            features
-                .iter()
-                .map(|f| f.fields[i].trim().parse().ok().map(Value::Int))
-                .collect(),
-        );
-    }
-    columns.push_typed(
-        c::SCORE,
-        schema_kind(c::SCORE),
-        features
-            .iter()
-            .map(|f| f.fields[5].trim().parse().ok().map(Value::Float))
-            .collect(),
-    );
-    columns.push_typed(
-        c::STRAND,
-        schema_kind(c::STRAND),
-        features.iter().map(|f| dot(f, 6)).collect(),
-    );
-    columns.push_typed(
-        c::PHASE,
-        schema_kind(c::PHASE),
-        features
-            .iter()
-            .map(|f| f.fields[7].trim().parse().ok().map(Value::Int))
-            .collect(),
-    );
     // GTF writers differ in one space after the last pair; the first
     // feature says which this file uses.
     let trailing_space = gtf
         && features
             .first()
             .is_some_and(|f| f.fields[8].ends_with("; "));
-    // The attributes text only where it is not the canonical text of its
-    // pairs (null elsewhere: readers rebuild it).
-    columns.push_typed(
-        c::ATTRIBUTES,
-        schema_kind(c::ATTRIBUTES),
-        features
-            .iter()
-            .map(|f| {
-                (canonical_attributes(&f.pairs, gtf, trailing_space) != f.fields[8])
-                    .then(|| Value::Str(f.fields[8].clone()))
-            })
-            .collect(),
-    );
-    columns.push_typed(
-        c::ATTR_KEYS,
-        schema_kind(c::ATTR_KEYS),
-        features
-            .iter()
-            .map(|f| {
-                Some(Value::List(
-                    f.pairs.iter().map(|(k, _)| Value::Str(k.clone())).collect(),
-                ))
-            })
-            .collect(),
-    );
-    columns.push_typed(
-        c::ATTR_VALUES,
-        schema_kind(c::ATTR_VALUES),
-        features
-            .iter()
-            .map(|f| {
-                Some(Value::List(
-                    f.pairs.iter().map(|(_, v)| Value::Str(v.clone())).collect(),
-                ))
-            })
-            .collect(),
-    );
-    columns.push_typed(
-        c::ID,
-        schema_kind(c::ID),
-        ids.into_iter().map(|i| i.map(Value::Str)).collect(),
-    );
-    columns.push_typed(c::PARENTS, schema_kind(c::PARENTS), parents);
-    columns.push_typed(
-        c::LINE,
-        schema_kind(c::LINE),
-        features
-            .iter()
-            .map(|f| f.raw.clone().map(Value::Str))
-            .collect(),
-    );
-    columns.push_typed(
-        c::SOURCE_START,
-        schema_kind(c::SOURCE_START),
-        features
-            .iter()
-            .map(|f| Some(Value::Int(f.span.0 as i64)))
-            .collect(),
-    );
-    columns.push_typed(
-        c::SOURCE_END,
-        schema_kind(c::SOURCE_END),
-        features
-            .iter()
-            .map(|f| Some(Value::Int(f.span.1 as i64)))
-            .collect(),
-    );
+    let rows: Vec<FeatureRow> = features
+        .into_iter()
+        .zip(ids)
+        .zip(parents)
+        .map(|((f, id), parents)| {
+            let [seqid, source, kind, start, end, score, strand, phase, attributes] = f.fields;
+            let canonical = canonical_attributes(&f.pairs, gtf, trailing_space) == attributes;
+            FeatureRow {
+                start: start.trim().parse().ok(),
+                end: end.trim().parse().ok(),
+                score: score.trim().parse().ok(),
+                strand: (strand.trim() != ".").then_some(strand),
+                phase: phase.trim().parse().ok(),
+                attributes: (!canonical).then_some(attributes),
+                seqid,
+                source,
+                kind,
+                location: None,
+                pairs: f.pairs,
+                id,
+                parents,
+                line: f.raw,
+                span: f.span,
+            }
+        })
+        .collect();
     let format = if gtf { "gtf" } else { "gff3" };
     let spec = DatasetSpec::new(&options.name, gcol_format::schema::table::KIND)
         .metadata(meta::SOURCE_FORMAT, format)
@@ -451,40 +354,7 @@ pub fn import_features<W: std::io::Write>(
         .metadata(meta::TRAILING_SPACE, trailing_space.to_string())
         .metadata(meta::FINAL_NEWLINE, final_newline.to_string());
     let level = options.zstd_level.max(1);
-    let d = write_columns(writer, spec, n, &columns, level)?;
-    drop(columns);
-    let comment_rows: Vec<Option<Value>> = comments
-        .iter()
-        .map(|(r, _)| Some(Value::Int(*r as i64)))
-        .collect();
-    let comment_text: Vec<Option<Value>> = comments
-        .iter()
-        .map(|(_, t)| Some(Value::Str(t.clone())))
-        .collect();
-    crate::typed::write_declared(
-        writer,
-        d,
-        c::COMMENT_ROW,
-        comment_rows.iter().map(Option::as_ref),
-        level,
-        None,
-        Some("int64"),
-    )?;
-    crate::typed::write_declared(
-        writer,
-        d,
-        c::COMMENT_TEXT,
-        comment_text.iter().map(Option::as_ref),
-        level,
-        None,
-        Some("string"),
-    )?;
-    let pairs: Vec<(u32, String, String)> = features
-        .into_iter()
-        .enumerate()
-        .flat_map(|(row, f)| f.pairs.into_iter().map(move |(k, v)| (row as u32, k, v)))
-        .collect();
-    write_index(writer, d, pairs, level)?;
+    write_features(writer, spec, rows, comments, false, level)?;
     progress(input.consumed(), size);
     provenance(writer, &input, &options.name, format);
     let mut warnings = Vec::new();

@@ -3,6 +3,8 @@
 //! and an attribute index for search. Columns are written in row groups:
 //! every column's pages end at the same rows.
 
+mod features;
+pub mod genbank;
 pub mod gff;
 
 use std::collections::BTreeMap;
@@ -327,13 +329,23 @@ pub(crate) fn provenance<W: std::io::Write>(
     name: &str,
     format: &str,
 ) {
+    provenance_of(writer, input, vec![name.to_string()], format);
+}
+
+/// Record `input` in the provenance as the source of `datasets`.
+pub(crate) fn provenance_of<W: std::io::Write>(
+    writer: &mut Writer<W>,
+    input: &Input,
+    datasets: Vec<String>,
+    format: &str,
+) {
     let mut options = BTreeMap::new();
     options.insert("format".to_string(), format.to_string());
     writer.add_provenance(Provenance {
         source: input.source_name(),
         size_bytes: input.consumed(),
         sha256: input.sha256(),
-        datasets: vec![name.to_string()],
+        datasets,
         converter: writer.converter(),
         options,
         converted_utc: writer.timestamp(),

@@ -1,0 +1,480 @@
+//! GenBank flat files (spec 17.4) as a `features` table and a `sequences`
+//! dataset: one table row per feature (key, location, qualifiers as
+//! attribute pairs, extent and strand from the location, the gene it
+//! belongs to by `locus_tag` or `gene`), the record sequences from their
+//! `ORIGIN` sections, and every other line (LOCUS, DEFINITION, references,
+//! `//`) kept as a comment line in place, so the export writes the file
+//! back byte for byte.
+//!
+//! Our own line parser: no maintained Rust GenBank crate gives each
+//! feature's byte offsets and the layout details (wrapping, quoting) a
+//! byte-exact export needs; the format is line-oriented and small.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use gcol_format::schema::genbank::{feature_text, location_extent, origin_lines, QUALIFIER_COLUMN};
+use gcol_format::schema::table::meta;
+use gcol_writer::{DatasetSpec, Writer};
+
+use super::features::{write_features, FeatureRow};
+use super::{TableOptions, TableSummary};
+use crate::graph::input_error;
+use crate::input::Input;
+use crate::Progress;
+
+/// What a GenBank import wrote: the feature table and, when any record
+/// has an `ORIGIN` section, the sequences.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenBankSummary {
+    /// The feature table.
+    pub table: TableSummary,
+    /// The sequences dataset (records with an `ORIGIN` section).
+    pub sequences: Option<crate::FastaSummary>,
+}
+
+/// The name of the sequences dataset beside feature table `table`.
+pub fn sequences_name(table: &str) -> String {
+    format!("{table}.sequences")
+}
+
+/// A feature being read: its lines and where they start.
+struct Pending {
+    lines: Vec<String>,
+    start: u64,
+    end: u64,
+    line_no: u64,
+}
+
+/// Whether a quoted qualifier text (`/k="...`) is complete: it ends in a
+/// closing quote (an even count of `"`, doubled ones counting two).
+fn closed(value: &str) -> bool {
+    !value.starts_with('"')
+        || (value.len() >= 2 && value.ends_with('"') && value.matches('"').count().is_multiple_of(2))
+}
+
+/// A parsed feature: key, location and qualifier (key, value) pairs.
+type ParsedFeature = (String, String, Vec<(String, String)>);
+
+/// Key, location and qualifier pairs of a feature's lines.
+fn parse_feature(
+    path: &Path,
+    row: u64,
+    line_no: u64,
+    lines: &[String],
+) -> gcol_writer::Result<ParsedFeature> {
+    let first = lines[0].trim_start();
+    let (key, rest) = first.split_once(char::is_whitespace).unwrap_or((first, ""));
+    let mut location = rest.trim().to_string();
+    let mut i = 1;
+    let open = |l: &str| l.matches('(').count() > l.matches(')').count() || l.ends_with(',');
+    while i < lines.len() && open(&location) && !lines[i].trim_start().starts_with('/') {
+        location.push_str(lines[i].trim());
+        i += 1;
+    }
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    let finish = |q: (String, String), pairs: &mut Vec<(String, String)>| {
+        let (k, v) = q;
+        let v = if v.starts_with('"') && v.len() >= 2 && v.ends_with('"') {
+            v[1..v.len() - 1].replace("\"\"", "\"")
+        } else {
+            v
+        };
+        pairs.push((k, v));
+    };
+    for (k, line) in lines.iter().enumerate().skip(i) {
+        let text = line.trim();
+        let continues = current.as_ref().is_some_and(|(_, v)| !closed(v));
+        if !continues && text.starts_with('/') {
+            if let Some(q) = current.take() {
+                finish(q, &mut pairs);
+            }
+            let body = &text[1..];
+            current = Some(match body.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (body.to_string(), String::new()),
+            });
+        } else if let Some((key, value)) = current.as_mut() {
+            if key != "translation" {
+                value.push(' ');
+            }
+            value.push_str(text);
+        } else {
+            return Err(input_error(
+                path,
+                row,
+                line_no + k as u64,
+                "qualifier",
+                format!("{text:?} is neither a location nor a /qualifier"),
+            ));
+        }
+    }
+    if let Some(q) = current.take() {
+        finish(q, &mut pairs);
+    }
+    if key.is_empty() {
+        return Err(input_error(
+            path,
+            row,
+            line_no,
+            "key",
+            "a feature line without a key",
+        ));
+    }
+    Ok((key.to_string(), location, pairs))
+}
+
+/// The state of the parser within a record.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Header,
+    Features,
+    Origin,
+}
+
+/// One record's identity: the sequence name and whether it is protein.
+#[derive(Default)]
+struct RecordInfo {
+    locus: String,
+    accession: String,
+    version: String,
+    definition: String,
+    protein: bool,
+}
+
+impl RecordInfo {
+    /// The name features and sequences go by: the `VERSION`
+    /// (accession.version), else the first accession, else the LOCUS name.
+    fn seqid(&self) -> String {
+        [&self.version, &self.accession, &self.locus]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// Import a GenBank flat file: sequences (dataset
+/// [`sequences_name`]`(name)`) first, then the feature table `name`.
+pub fn import_genbank<W: std::io::Write>(
+    writer: &mut Writer<W>,
+    mut input: Input,
+    options: &TableOptions,
+    progress: Progress<'_>,
+) -> gcol_writer::Result<GenBankSummary> {
+    let path = input.path().to_path_buf();
+    let size = input.size();
+    let mut rows: Vec<FeatureRow> = Vec::new();
+    let mut comments: Vec<(u64, String)> = Vec::new();
+    let mut fasta: Vec<u8> = Vec::new();
+    let mut origins = 0u64;
+    let mut offset = 0u64;
+    let mut line_no = 0u64;
+    let mut buf = Vec::new();
+    let mut crlf = None;
+    let mut final_newline = true;
+    let mut section = Section::Header;
+    let mut record = RecordInfo::default();
+    let mut in_definition = false;
+    let mut pending: Option<Pending> = None;
+    let mut origin: Vec<String> = Vec::new();
+    let mut records = 0u64;
+    let finish_feature =
+        |p: Pending, record: &RecordInfo, rows: &mut Vec<FeatureRow>| -> gcol_writer::Result<()> {
+            let row = rows.len() as u64 + 1;
+            let (kind, location, pairs) = parse_feature(&path, row, p.line_no, &p.lines)?;
+            let written = p.lines.join("\n");
+            let canonical = feature_text(&kind, &location, &pairs);
+            let extent = location_extent(&location);
+            let strand = extent
+                .and_then(|e| e.strand)
+                .filter(|_| !record.protein)
+                .map(|s| s.to_string());
+            rows.push(FeatureRow {
+                seqid: record.seqid(),
+                source: "GenBank".into(),
+                start: extent.map(|e| e.start),
+                end: extent.map(|e| e.end),
+                strand,
+                line: (canonical != written).then_some(written),
+                location: Some(location),
+                kind,
+                pairs,
+                span: (p.start, p.end),
+                ..FeatureRow::default()
+            });
+            Ok(())
+        };
+    loop {
+        buf.clear();
+        let n = input.reader.read_until(b'\n', &mut buf).map_err(|source| {
+            gcol_writer::Error::Source {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let start = offset;
+        offset += n as u64;
+        let mut end = buf.len();
+        final_newline = buf.ends_with(b"\n");
+        if buf[..end].ends_with(b"\n") {
+            end -= 1;
+            let cr = buf[..end].ends_with(b"\r");
+            crlf.get_or_insert(cr);
+            if cr {
+                end -= 1;
+            }
+        }
+        let line = std::str::from_utf8(&buf[..end])
+            .map_err(|_| input_error(&path, records + 1, line_no, "line", "not UTF-8 text"))?;
+        if line_no.is_multiple_of(65_536) {
+            crate::check_cancel(options.cancel.as_ref())?;
+            progress(input.consumed(), size);
+        }
+        let indented = line.starts_with(' ');
+        if section == Section::Features && indented && !line.trim().is_empty() {
+            let indent = line.len() - line.trim_start().len();
+            if indent < QUALIFIER_COLUMN {
+                if let Some(p) = pending.take() {
+                    finish_feature(p, &record, &mut rows)?;
+                }
+                pending = Some(Pending {
+                    lines: vec![line.to_string()],
+                    start,
+                    end: start + end as u64,
+                    line_no,
+                });
+            } else if let Some(p) = pending.as_mut() {
+                p.lines.push(line.to_string());
+                p.end = start + end as u64;
+            } else {
+                return Err(input_error(
+                    &path,
+                    records + 1,
+                    line_no,
+                    "feature",
+                    "a continuation line before any feature key",
+                ));
+            }
+            continue;
+        }
+        if let Some(p) = pending.take() {
+            finish_feature(p, &record, &mut rows)?;
+        }
+        if section == Section::Origin && !line.starts_with("//") {
+            origin.push(line.to_string());
+            continue;
+        }
+        if line.starts_with("//") {
+            if section == Section::Origin {
+                let residues: Vec<u8> = origin
+                    .iter()
+                    .flat_map(|l| l.bytes())
+                    .filter(|b| !b.is_ascii_digit() && !b.is_ascii_whitespace())
+                    .collect();
+                // A block in the canonical layout is rebuilt from the
+                // sequence on export; any other is kept line for line.
+                if origin_lines(&residues) != origin {
+                    for l in origin.drain(..) {
+                        comments.push((rows.len() as u64, l));
+                    }
+                }
+                origin.clear();
+                fasta.push(b'>');
+                fasta.extend_from_slice(record.seqid().as_bytes());
+                if !record.definition.is_empty() {
+                    fasta.push(b' ');
+                    fasta.extend_from_slice(record.definition.as_bytes());
+                }
+                fasta.push(b'\n');
+                for chunk in residues.chunks(60) {
+                    fasta.extend(chunk.iter().map(u8::to_ascii_uppercase));
+                    fasta.push(b'\n');
+                }
+            }
+            comments.push((rows.len() as u64, line.to_string()));
+            section = Section::Header;
+            record = RecordInfo::default();
+            records += 1;
+            continue;
+        }
+        comments.push((rows.len() as u64, line.to_string()));
+        let word = line.split_whitespace().next().unwrap_or("");
+        if !indented {
+            in_definition = word == "DEFINITION";
+        }
+        match word {
+            "LOCUS" if !indented => {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                record.locus = fields.get(1).unwrap_or(&"").to_string();
+                record.protein = fields.get(3) == Some(&"aa");
+            }
+            "ACCESSION" if !indented => {
+                record.accession = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            }
+            "VERSION" if !indented => {
+                record.version = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            }
+            "FEATURES" if !indented => section = Section::Features,
+            "ORIGIN" if !indented => {
+                section = Section::Origin;
+                origins += 1;
+            }
+            _ if !indented && section == Section::Features => section = Section::Header,
+            _ => {}
+        }
+        if in_definition {
+            let text = if indented {
+                line.trim()
+            } else {
+                line[word.len()..].trim()
+            };
+            if !record.definition.is_empty() {
+                record.definition.push(' ');
+            }
+            record.definition.push_str(text);
+        }
+    }
+    if let Some(p) = pending.take() {
+        finish_feature(p, &record, &mut rows)?;
+    }
+    if section == Section::Origin || !record.locus.is_empty() {
+        return Err(input_error(
+            &path,
+            records + 1,
+            line_no,
+            "//",
+            format!(
+                "the file ends inside record {:?} without its closing // line (truncated?)",
+                record.seqid()
+            ),
+        ));
+    }
+    if origins > 0 && records == 0 {
+        return Err(input_error(
+            &path,
+            1,
+            line_no,
+            "record",
+            "no record ends with //",
+        ));
+    }
+    if rows.len() as u64 > u64::from(u32::MAX) {
+        return Err(input_error(
+            &path,
+            0,
+            0,
+            "row",
+            "a table holds at most 2^32 - 1 rows",
+        ));
+    }
+    // Genes by (sequence, locus_tag or gene name); other features point
+    // to the gene of their sequence that shares one.
+    let tag = |r: &FeatureRow| {
+        r.pairs
+            .iter()
+            .find(|(k, _)| k == "locus_tag")
+            .or_else(|| r.pairs.iter().find(|(k, _)| k == "gene"))
+            .map(|(_, v)| v.clone())
+    };
+    let mut genes: HashMap<(String, String), u32> = HashMap::new();
+    for (i, r) in rows.iter_mut().enumerate() {
+        if r.kind == "gene" {
+            r.id = tag(r);
+            if let Some(id) = &r.id {
+                genes
+                    .entry((r.seqid.clone(), id.clone()))
+                    .or_insert(i as u32);
+            }
+        }
+    }
+    for r in rows.iter_mut() {
+        if r.kind != "gene" {
+            if let Some(&g) = tag(r).and_then(|t| genes.get(&(r.seqid.clone(), t))) {
+                r.parents.push(g);
+            }
+        }
+    }
+    let level = options.zstd_level.max(1);
+    let n = rows.len() as u64;
+    let mut spec = DatasetSpec::new(&options.name, gcol_format::schema::table::KIND)
+        .metadata(meta::SOURCE_FORMAT, "genbank")
+        .metadata(meta::SCHEMA, "features")
+        .metadata(
+            meta::LINE_END,
+            if crlf == Some(true) { "\r\n" } else { "\n" },
+        )
+        .metadata(meta::FINAL_NEWLINE, final_newline.to_string());
+    // The table first: its columns set the file's format version before
+    // the sequence pages are written.
+    if origins > 0 {
+        spec = spec.metadata(meta::SEQUENCES, sequences_name(&options.name));
+    }
+    write_features(writer, spec, rows, comments, true, level)?;
+    let sequences = if origins > 0 {
+        let mut o = crate::FastaOptions::new(sequences_name(&options.name));
+        o.names = crate::NamePolicy::Lenient;
+        o.cancel = options.cancel.clone();
+        o.source_format = "genbank";
+        o.provenance = false;
+        let from = Input::from_bytes(path.clone(), fasta);
+        Some(crate::import_fasta_from(writer, from, &o, &|_, _| {})?)
+    } else {
+        None
+    };
+    progress(input.consumed(), size);
+    let mut datasets = vec![options.name.clone()];
+    datasets.extend(sequences.iter().map(|s| s.dataset.clone()));
+    super::provenance_of(writer, &input, datasets, "genbank");
+    Ok(GenBankSummary {
+        table: TableSummary {
+            dataset: options.name.clone(),
+            rows: n,
+            columns: gcol_format::schema::table::FEATURES.columns.len() as u64,
+            source_bytes: input.consumed(),
+            input_bytes: offset,
+            warnings: Vec::new(),
+        },
+        sequences,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualifiers() {
+        let lines: Vec<String> = [
+            "     CDS             join(1..10,",
+            "                     20..30)",
+            "                     /note=\"a /b",
+            "                     c \"\"d\"\"\"",
+            "                     /translation=\"MK",
+            "                     LV\"",
+            "                     /pseudo",
+            "                     /codon_start=1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (key, location, pairs) = parse_feature(Path::new("x"), 1, 1, &lines).unwrap();
+        assert_eq!(key, "CDS");
+        assert_eq!(location, "join(1..10,20..30)");
+        assert_eq!(
+            pairs,
+            [
+                ("note".into(), "a /b c \"d\"".into()),
+                ("translation".into(), "MKLV".into()),
+                ("pseudo".into(), String::new()),
+                ("codon_start".into(), "1".into()),
+            ]
+        );
+    }
+}
