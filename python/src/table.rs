@@ -98,12 +98,22 @@ impl PyTable {
             .collect()
     }
 
-    /// `gff3` or `gtf` for a feature table, else None.
+    /// `gff3`, `gtf` or `genbank` for a feature table, else None.
     #[getter]
     fn features(&self) -> Option<&'static str> {
-        self.inner
-            .features()
-            .map(|gtf| if gtf { "gtf" } else { "gff3" })
+        let gtf = self.inner.features()?;
+        Some(match self.inner.native_format() {
+            TableFormat::GenBank => "genbank",
+            _ if gtf => "gtf",
+            _ => "gff3",
+        })
+    }
+
+    /// A GenBank table's record sequences: the name of the sequences
+    /// dataset in the same file (`f[t.sequences]`), else None.
+    #[getter]
+    fn sequences(&self) -> Option<String> {
+        self.inner.sequences_dataset().map(str::to_string)
     }
 
     /// Rows matching every term (`NAME=VALUE` exact, `NAME=PREFIX*`,

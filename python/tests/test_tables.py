@@ -146,3 +146,69 @@ def test_csv_table_equals_pandas(tmp_path):
     bad.write_text("a\tb\n1\t2\n3\n")
     with pytest.raises(gcol.InputFormatError, match="bad.tsv.*line 3"):
         gcol.convert([bad], tmp_path / "bad.gcol")
+
+
+GENBANK_FILES = [
+    "annotation/biopython_genbank/DS830848.gb",
+    "annotation/biopython_genbank/NC_000932.gb",
+    "annotation/biopython_genbank/NC_005816.gb",
+    "annotation/biopython_genbank/NT_019265.gb",
+    "annotation/biopython_genbank/arab1.gb",
+    "annotation/biopython_genbank/cor6_6.gb",
+    "annotation/biopython_genbank/extra_keywords.gb",
+    "annotation/biopython_genbank/iro.gb",
+    "annotation/biopython_genbank/one_of.gb",
+    "annotation/biopython_genbank/pri1.gb",
+    "annotation/biopython_genbank/protein_refseq2.gb",
+    "annotation/biopython_genbank/tls_KDHP01000000.gb",
+    "annotation/antismash/NZ_CP016793.1.cluster001.antismash5.gbk",
+    "annotation/scerevisiae_S288C_R64_16chr.gbk.gz",
+]
+
+
+@pytest.mark.parametrize("relative", GENBANK_FILES)
+def test_genbank_features_and_sequences_equal_biopython(tmp_path, relative):
+    """Every feature as Biopython parses it: key, qualifiers, span and
+    strand (1-based start = Biopython's 0-based start + 1), each record's
+    sequence from the linked sequences dataset, and the export byte for
+    byte."""
+    need_module("Bio")
+    from Bio import SeqIO
+
+    source = need(relative)
+    path = tmp_path / "g.gcol"
+    gcol.convert([source], path, names=["t"])
+    f = gcol.open(str(path))
+    t = f["t"]
+    assert t.features == "genbank"
+    opener = gzip.open if relative.endswith(".gz") else open
+    with opener(source, "rt") as handle:
+        records = list(SeqIO.parse(handle, "genbank"))
+    frame = t.to_pandas(["seqid", "type", "start", "end", "strand", "location", "attr_keys", "attr_values"])
+    theirs = [(r, feature) for r in records for feature in r.features]
+    assert len(frame) == len(theirs) > 0
+    for row, (record, feature) in zip(frame.itertuples(), theirs):
+        assert row.seqid == record.id
+        assert row.type == feature.type
+        ours = {}
+        for k, v in zip(row.attr_keys, row.attr_values):
+            ours.setdefault(k, []).append(v)
+        assert ours == {k: list(v) for k, v in feature.qualifiers.items()}, row.location
+        # Spans of locations on this record: Biopython's bounds.
+        if ":" not in row.location and "^" not in row.location:
+            assert (row.start, row.end) == (int(feature.location.start) + 1, int(feature.location.end)), row.location
+        if record.annotations.get("molecule_type") != "protein" and ":" not in row.location:
+            strand = {1: "+", -1: "-"}.get(feature.location.strand)
+            assert (row.strand if isinstance(row.strand, str) else None) == strand, row.location
+    # The sequences: one per record with an ORIGIN block, equal to Biopython's.
+    with_sequence = [r for r in records if r.seq.defined]
+    if with_sequence:
+        seqs = f[t.sequences]
+        assert seqs.names == [r.id for r in with_sequence]
+        for r in with_sequence:
+            assert seqs.fetch(r.id) == str(r.seq).upper()
+    else:
+        assert t.sequences is None
+    out = tmp_path / "back.gbk"
+    t.write(out)
+    assert out.read_bytes() == source_text(source)

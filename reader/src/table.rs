@@ -204,6 +204,12 @@ impl Table {
         self.features.map(|(gtf, _)| gtf)
     }
 
+    /// A GenBank table's record sequences: the name of the sequences
+    /// dataset holding its ORIGIN blocks (spec 17.4), if it had any.
+    pub fn sequences_dataset(&self) -> Option<&str> {
+        self.sequences.as_deref()
+    }
+
     /// The text format the table came from, which writes its rows back as
     /// they were: GFF for GFF3/GTF feature tables, GenBank for GenBank
     /// ones, TSV for other tables.
@@ -546,6 +552,7 @@ impl Table {
         };
         let text = |v: &Option<TypedValue>| v.as_ref().map(TypedValue::to_text).unwrap_or_default();
         let mut origins = 0usize;
+        let mut in_origin = false;
         let mut residues = Vec::new();
         self.write_lines(
             rows,
@@ -559,9 +566,16 @@ impl Table {
                 ),
             },
             &mut |comments, i, lines| {
-                if !comments[i].1.starts_with("ORIGIN") {
+                let line = &comments[i].1;
+                if in_origin {
+                    // A block kept as written, up to its `//`.
+                    in_origin = !line.starts_with("//");
                     return Ok(());
                 }
+                if !gcol_format::schema::genbank::is_origin_line(line) {
+                    return Ok(());
+                }
+                in_origin = true;
                 origins += 1;
                 let at_end = comments.get(i + 1).is_some_and(|c| c.1.starts_with("//"));
                 if !at_end {
@@ -613,7 +627,49 @@ impl Table {
         if self.has_index {
             self.index()?;
         }
-        self.comments()?;
+        let comments = self.comments()?;
+        if self.features.is_some() {
+            let starts = self.values(col::SOURCE_START)?;
+            let ends = self.values(col::SOURCE_END)?;
+            for (r, (a, b)) in starts.iter().zip(&ends).enumerate() {
+                if let (Some(TypedValue::Int(a)), Some(TypedValue::Int(b))) = (a, b) {
+                    if a > b || *a < 0 {
+                        return Err(invariant(
+                            &self.name,
+                            col::SOURCE_START,
+                            r as u64,
+                            format!("source offsets {a}..{b} are not a span"),
+                        ));
+                    }
+                }
+            }
+        }
+        if self.native_format() == TableFormat::GenBank {
+            // Spec 17.4: a sequence record for every section the export
+            // rebuilds (counted as the export counts them).
+            let mut sections = 0usize;
+            let mut inside = false;
+            for (_, line) in &comments {
+                if inside {
+                    inside = !line.starts_with("//");
+                } else if gcol_format::schema::genbank::is_origin_line(line) {
+                    inside = true;
+                    sections += 1;
+                }
+            }
+            let records = match &self.sequences {
+                Some(name) => self.reader.sequences(name)?.len(),
+                None => 0,
+            };
+            if records < sections {
+                return Err(invariant(
+                    &self.name,
+                    meta::SEQUENCES,
+                    sections as u64,
+                    format!("{sections} ORIGIN sections but {records} sequence records"),
+                ));
+            }
+        }
         Ok(self.num_rows)
     }
 
@@ -626,21 +682,44 @@ impl Table {
         let rows = self.reader.column(&self.name, col::COMMENT_ROW)?;
         let rows: Vec<i64> = rows.read(0..rows.num_values())?;
         let text = self.reader.column(&self.name, col::COMMENT_TEXT)?;
-        let mut out = Vec::with_capacity(rows.len());
-        text.for_each_binary(0..text.num_values(), |i, v| {
-            out.push((
-                rows.get(i as usize).copied().unwrap_or(0).max(0) as u64,
-                String::from_utf8_lossy(v).into_owned(),
-            ))
-        })?;
-        if out.windows(2).any(|w| w[0].0 > w[1].0) {
+        if rows.len() as u64 != text.num_values() {
+            return Err(invariant(
+                &self.name,
+                col::COMMENT_TEXT,
+                0,
+                format!(
+                    "{} comment lines but {} comment rows",
+                    text.num_values(),
+                    rows.len()
+                ),
+            ));
+        }
+        if let Some(i) = rows.iter().position(|&r| r < 0 || r as u64 > self.num_rows) {
             return Err(invariant(
                 &self.name,
                 col::COMMENT_ROW,
-                0,
+                i as u64,
+                format!(
+                    "comment row {} is outside 0..={} (the table's rows)",
+                    rows[i], self.num_rows
+                ),
+            ));
+        }
+        if let Some(i) = rows.windows(2).position(|w| w[0] > w[1]) {
+            return Err(invariant(
+                &self.name,
+                col::COMMENT_ROW,
+                i as u64 + 1,
                 "comment rows decrease".into(),
             ));
         }
+        let mut out = Vec::with_capacity(rows.len());
+        text.for_each_binary(0..text.num_values(), |i, v| {
+            out.push((
+                rows[i as usize] as u64,
+                String::from_utf8_lossy(v).into_owned(),
+            ))
+        })?;
         Ok(out)
     }
 }

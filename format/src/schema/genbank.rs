@@ -100,6 +100,13 @@ pub fn feature_text(key: &str, location: &str, qualifiers: &[(String, String)]) 
     out
 }
 
+/// Whether a line opens a record's sequence section: `ORIGIN` as the
+/// first word of a line that does not start with a space. The lines after
+/// it, up to the `//` line, are the sequence block.
+pub fn is_origin_line(line: &str) -> bool {
+    !line.starts_with(' ') && line.split_whitespace().next() == Some("ORIGIN")
+}
+
 /// The lines of an `ORIGIN` block for `residues` (spec 17.4): the 1-based
 /// position of each line's first residue right-aligned in 9 columns, then
 /// blocks of 10 lower-case residues each after one space, 60 per line.
@@ -137,7 +144,8 @@ pub struct Extent {
 /// location names no local position.
 pub fn location_extent(location: &str) -> Option<Extent> {
     let bytes = location.as_bytes();
-    let mut stack: Vec<bool> = Vec::new();
+    // Per open parenthesis: (inside `complement(`, inside `gap(`).
+    let mut stack: Vec<(bool, bool)> = Vec::new();
     let mut word = String::new();
     let (mut start, mut end) = (i64::MAX, i64::MIN);
     let (mut plus, mut minus) = (false, false);
@@ -165,20 +173,29 @@ pub fn location_extent(location: &str) -> Option<Extent> {
             plus = true;
         }
     };
-    let complemented = |stack: &Vec<bool>| stack.iter().filter(|&&c| c).count() % 2 == 1;
+    let complemented = |stack: &Vec<(bool, bool)>| stack.iter().filter(|c| c.0).count() % 2 == 1;
+    // A `gap(n)` holds a length, not a position.
+    let gap = |stack: &Vec<(bool, bool)>| stack.iter().any(|c| c.1);
     for &b in bytes {
         match b {
             b'(' => {
-                stack.push(word.trim() == "complement");
+                let w = word.trim();
+                stack.push((w == "complement", w == "gap"));
                 word.clear();
                 part.clear();
             }
             b')' => {
+                if gap(&stack) {
+                    part.clear();
+                }
                 flush(&mut part, complemented(&stack));
                 stack.pop();
                 word.clear();
             }
             b',' => {
+                if gap(&stack) {
+                    part.clear();
+                }
                 flush(&mut part, complemented(&stack));
                 word.clear();
             }
@@ -236,6 +253,9 @@ mod tests {
         assert_eq!(e("12^13").end, 13);
         assert_eq!(location_extent("J00194.1:100..202"), None);
         assert_eq!(location_extent("gap()"), None);
+        assert_eq!(location_extent("gap(100)"), None);
+        assert_eq!(e("join(1..10,gap(50),61..70)").end, 70);
+        assert_eq!(e("join(1..10,gap(500),61..70)").end, 70);
     }
 
     #[test]

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
-use gcol_format::schema::genbank::{feature_text, location_extent, origin_lines, QUALIFIER_COLUMN};
+use gcol_format::schema::genbank::{
+    feature_text, is_origin_line, location_extent, origin_lines, QUALIFIER_COLUMN,
+};
 use gcol_format::schema::table::meta;
 use gcol_writer::{DatasetSpec, Writer};
 
@@ -51,7 +53,9 @@ struct Pending {
 /// closing quote (an even count of `"`, doubled ones counting two).
 fn closed(value: &str) -> bool {
     !value.starts_with('"')
-        || (value.len() >= 2 && value.ends_with('"') && value.matches('"').count().is_multiple_of(2))
+        || (value.len() >= 2
+            && value.ends_with('"')
+            && value.matches('"').count().is_multiple_of(2))
 }
 
 /// A parsed feature: key, location and qualifier (key, value) pairs.
@@ -181,6 +185,10 @@ pub fn import_genbank<W: std::io::Write>(
     let mut pending: Option<Pending> = None;
     let mut origin: Vec<String> = Vec::new();
     let mut records = 0u64;
+    // Each sequence section's (record number, ORIGIN line), to name the
+    // GenBank record when its sequence is refused.
+    let mut sections: Vec<(u64, u64)> = Vec::new();
+    let mut any_protein = false;
     let finish_feature =
         |p: Pending, record: &RecordInfo, rows: &mut Vec<FeatureRow>| -> gcol_writer::Result<()> {
             let row = rows.len() as u64 + 1;
@@ -322,9 +330,11 @@ pub fn import_genbank<W: std::io::Write>(
                 record.version = line.split_whitespace().nth(1).unwrap_or("").to_string();
             }
             "FEATURES" if !indented => section = Section::Features,
-            "ORIGIN" if !indented => {
+            _ if is_origin_line(line) => {
                 section = Section::Origin;
                 origins += 1;
+                sections.push((records + 1, line_no));
+                any_protein |= record.protein;
             }
             _ if !indented && section == Section::Features => section = Section::Header,
             _ => {}
@@ -423,8 +433,22 @@ pub fn import_genbank<W: std::io::Write>(
         o.cancel = options.cancel.clone();
         o.source_format = "genbank";
         o.provenance = false;
+        if any_protein {
+            o.alphabet = crate::Alphabet::Protein;
+        }
         let from = Input::from_bytes(path.clone(), fasta);
-        Some(crate::import_fasta_from(writer, from, &o, &|_, _| {})?)
+        let summary =
+            crate::import_fasta_from(writer, from, &o, &|_, _| {}).map_err(|e| match e {
+                // The FASTA text is ours: name the GenBank record and its ORIGIN line.
+                gcol_writer::Error::Input { record, detail, .. }
+                    if record >= 1 && record as usize <= sections.len() =>
+                {
+                    let (record, line) = sections[record as usize - 1];
+                    input_error(&path, record, line, "ORIGIN", detail)
+                }
+                e => e,
+            })?;
+        Some(summary)
     } else {
         None
     };

@@ -1,0 +1,227 @@
+//! GenBank from the command line: every GenBank file under
+//! `../shared/data/annotation` converts, verifies and exports back byte
+//! for byte; the ORIGIN sequences equal the FASTA derived from the same
+//! GenBank file (SOURCES.md); feature counts equal the feature keys
+//! counted in the text; search prints a record's features as written;
+//! clear errors on cut or malformed records.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn gcol(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gcol"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(o: Output, what: &str) -> String {
+    assert!(
+        o.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The bytes of a file, gunzipped when its name ends in `.gz`.
+fn source_bytes(path: &Path) -> Vec<u8> {
+    let raw = std::fs::read(path).unwrap();
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    } else {
+        raw
+    }
+}
+
+const GENBANK: [&str; 15] = [
+    "antismash/NZ_CP016793.1.cluster001.antismash5.gbk",
+    "antismash/NZ_CP016793_reversed_double_chopped.antismash5.gbk",
+    "biopython_genbank/DS830848.gb",
+    "biopython_genbank/NC_000932.gb",
+    "biopython_genbank/NC_005816.gb",
+    "biopython_genbank/NT_019265.gb",
+    "biopython_genbank/arab1.gb",
+    "biopython_genbank/cor6_6.gb",
+    "biopython_genbank/extra_keywords.gb",
+    "biopython_genbank/iro.gb",
+    "biopython_genbank/one_of.gb",
+    "biopython_genbank/pri1.gb",
+    "biopython_genbank/protein_refseq2.gb",
+    "biopython_genbank/tls_KDHP01000000.gb",
+    "scerevisiae_S288C_R64_16chr.gbk.gz",
+];
+
+/// Feature keys as the text states them: lines of the FEATURES sections
+/// with a key at column 6 (5 spaces, then a non-space).
+fn feature_keys(text: &str) -> BTreeMap<String, u64> {
+    let mut keys = BTreeMap::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if !line.starts_with(' ') {
+            inside = line.starts_with("FEATURES");
+            continue;
+        }
+        if inside && line.len() > 5 && line[..5].trim().is_empty() && !line[5..6].trim().is_empty()
+        {
+            let key = line.split_whitespace().next().unwrap();
+            *keys.entry(key.to_string()).or_default() += 1;
+        }
+    }
+    keys
+}
+
+#[test]
+fn every_genbank_file_exports_byte_for_byte() {
+    let Some(data) = gcol_tests::shared_data("GenBank round trips") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for file in GENBANK {
+        let input = data.join("annotation").join(file);
+        let out = dir.path().join("g.gcol");
+        ok(
+            gcol(&["convert", "-q", s(&input), "-o", s(&out), "--name", "t"]),
+            file,
+        );
+        ok(gcol(&["verify", "--deep", s(&out)]), file);
+        let back = dir.path().join("back.gbk");
+        ok(
+            gcol(&["export", s(&out), "--dataset", "t", "-o", s(&back)]),
+            file,
+        );
+        let source = source_bytes(&input);
+        assert!(
+            std::fs::read(&back).unwrap() == source,
+            "{file}: export differs from the source"
+        );
+        // Rows per feature key equal the keys counted in the text.
+        let text = String::from_utf8(source).unwrap();
+        for (key, n) in feature_keys(&text) {
+            let count = ok(
+                gcol(&["search", s(&out), &format!("type={key}"), "-c"]),
+                file,
+            );
+            assert_eq!(count.trim(), n.to_string(), "{file}: {key}");
+        }
+    }
+}
+
+/// `../shared/data/fasta/scerevisiae_S288C_R64_16chr.fa.gz` was derived
+/// from the same GenBank file: its sequences are the ORIGIN blocks.
+#[test]
+fn genbank_sequences_equal_the_fasta_derived_from_it() {
+    let Some(data) = gcol_tests::shared_data("GenBank sequences") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sc.gcol");
+    let input = data.join("annotation/scerevisiae_S288C_R64_16chr.gbk.gz");
+    ok(
+        gcol(&["convert", "-q", s(&input), "-o", s(&out), "--name", "sc"]),
+        "convert",
+    );
+    let fasta = String::from_utf8(source_bytes(
+        &data.join("fasta/scerevisiae_S288C_R64_16chr.fa.gz"),
+    ))
+    .unwrap();
+    let mut records: Vec<(String, String)> = Vec::new();
+    for line in fasta.lines() {
+        if let Some(header) = line.strip_prefix('>') {
+            let name = header.split_whitespace().next().unwrap().to_string();
+            records.push((name, String::new()));
+        } else {
+            records.last_mut().unwrap().1.push_str(line);
+        }
+    }
+    assert_eq!(records.len(), 16);
+    let fetched = ok(
+        gcol(&[
+            "fetch",
+            s(&out),
+            "--dataset",
+            "sc.sequences",
+            "-n",
+            "0",
+            &records[0].0,
+            &format!("{}:1000-1100", records[15].0),
+        ]),
+        "fetch",
+    );
+    let first = &records[0];
+    let last = &records[15];
+    assert_eq!(
+        fetched,
+        format!(
+            ">{}\n{}\n>{}:1000-1100\n{}\n",
+            first.0,
+            first.1,
+            last.0,
+            &last.1[999..1100]
+        )
+    );
+    // Every record, whole: names and residues in order.
+    let fa = dir.path().join("sc.fa");
+    ok(
+        gcol(&["export", s(&out), "--dataset", "sc.sequences", "-o", s(&fa)]),
+        "export fasta",
+    );
+    let ours = std::fs::read_to_string(&fa).unwrap();
+    let mut names = Vec::new();
+    let mut residues = 0usize;
+    for line in ours.lines() {
+        match line.strip_prefix('>') {
+            Some(h) => names.push(h.split_whitespace().next().unwrap().to_string()),
+            None => residues += line.len(),
+        }
+    }
+    let theirs: Vec<String> = records.iter().map(|r| r.0.clone()).collect();
+    assert_eq!(names, theirs);
+    assert_eq!(residues, records.iter().map(|r| r.1.len()).sum::<usize>());
+    assert_eq!(residues, 12_071_326);
+    // A locus tag finds the gene, mRNA and CDS, printed as in the source.
+    let found = ok(gcol(&["search", s(&out), "locus_tag=YAL060W"]), "search");
+    let source = String::from_utf8(source_bytes(&input)).unwrap();
+    assert_eq!(found.matches("/locus_tag=\"YAL060W\"").count(), 3);
+    assert!(found.starts_with("     gene            35155..36303\n"));
+    assert!(source.contains(&found), "search output is not source text");
+}
+
+#[test]
+fn genbank_errors_name_file_record_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.gcol");
+    let cases: [(&str, &str); 3] = [
+        (
+            "LOCUS       A1  20 bp    DNA     linear   UNA 01-JAN-2000\nFEATURES             Location/Qualifiers\n     source          1..20\nORIGIN\n        1 acgtacgtac gtacgtacgt\n",
+            "x.gbk: record 1, line 5, //: the file ends inside record \"A1\"",
+        ),
+        (
+            "LOCUS       A1  20 bp    DNA     linear   UNA 01-JAN-2000\nFEATURES             Location/Qualifiers\n                     /gene=\"a\"\n//\n",
+            "x.gbk: record 1, line 3, feature: a continuation line before any feature key",
+        ),
+        (
+            "LOCUS       A1  20 bp    DNA     linear   UNA 01-JAN-2000\nFEATURES             Location/Qualifiers\n     gene            1..20\n                     loose text\n//\n",
+            "x.gbk: record 1, line 4, qualifier: \"loose text\" is neither a location nor a /qualifier",
+        ),
+    ];
+    for (text, message) in cases {
+        let input = dir.path().join("x.gbk");
+        std::fs::write(&input, text).unwrap();
+        let o = gcol(&["convert", "-q", s(&input), "-o", s(&out)]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(4), "{err}");
+        assert!(err.contains(message), "{err}");
+        assert!(!out.exists());
+    }
+}
