@@ -81,6 +81,17 @@ fn value_py<'py>(py: Python<'py>, v: &AttrValue) -> PyResult<Bound<'py, PyAny>> 
         AttrValue::Float(f) => f.into_pyobject(py)?.into_any(),
         AttrValue::Bool(b) => pyo3::types::PyBool::new(py, *b).to_owned().into_any(),
         AttrValue::Str(s) => s.into_pyobject(py)?.into_any(),
+        AttrValue::Timestamp(t) => {
+            // A timezone-aware datetime in UTC, as pyarrow gives for
+            // timestamp[us, tz=UTC].
+            let datetime = py.import("datetime")?;
+            let utc = datetime.getattr("timezone")?.getattr("utc")?;
+            let epoch = datetime
+                .getattr("datetime")?
+                .call1((1970, 1, 1, 0, 0, 0, 0, utc))?;
+            let delta = datetime.getattr("timedelta")?.call1((0, 0, *t))?;
+            epoch.call_method1("__add__", (delta,))?
+        }
         AttrValue::List(items) => {
             let items = items
                 .iter()
