@@ -13,6 +13,8 @@ pub enum TypedValue {
     Bool(bool),
     /// `string`.
     Str(String),
+    /// `timestamp`: microseconds since 1970-01-01T00:00:00Z.
+    Timestamp(i64),
     /// `list<...>`.
     List(Vec<TypedValue>),
 }
@@ -35,6 +37,9 @@ impl TypedValue {
                         TypedValue::Str(s) => {
                             out.push_str(&serde_json::Value::from(s.as_str()).to_string())
                         }
+                        TypedValue::Timestamp(t) => {
+                            out.push_str(&serde_json::Value::from(format_timestamp(*t)).to_string())
+                        }
                         other => out.push_str(&other.to_text()),
                     }
                 }
@@ -44,6 +49,7 @@ impl TypedValue {
             TypedValue::Int(v) => v.to_string(),
             TypedValue::Float(v) => format_float(*v),
             TypedValue::Bool(v) => v.to_string(),
+            TypedValue::Timestamp(v) => format_timestamp(*v),
         }
     }
 
@@ -55,6 +61,7 @@ impl TypedValue {
                 .map_or_else(|| format_float(*v).into(), serde_json::Value::Number),
             TypedValue::Bool(v) => (*v).into(),
             TypedValue::Str(v) => v.as_str().into(),
+            TypedValue::Timestamp(v) => format_timestamp(*v).into(),
             TypedValue::List(items) => items.iter().map(TypedValue::to_json).collect(),
         }
     }
@@ -86,6 +93,47 @@ pub fn format_float(v: f64) -> String {
     text
 }
 
+/// A timestamp as text (spec 16.4): RFC 3339 in UTC,
+/// `YYYY-MM-DDTHH:MM:SSZ`, with six fraction digits before the `Z` when
+/// the microseconds are not zero.
+pub fn format_timestamp(micros: i64) -> String {
+    match chrono::DateTime::from_timestamp_micros(micros) {
+        Some(t) if micros.rem_euclid(1_000_000) == 0 => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        None => micros.to_string(),
+    }
+}
+
+/// A timestamp read from text (spec 16.4): `YYYY-MM-DD`, or that with
+/// `T` (or a space) and `HH:MM:SS`, optional fraction digits (kept to the
+/// microsecond) and an optional `Z` or `+HH:MM`/`-HH:MM` offset (none is
+/// UTC). Microseconds since 1970-01-01T00:00:00Z.
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime};
+    let t = text.trim();
+    if t.len() < 10 || !t.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    if t.len() == 10 {
+        let d = NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()?;
+        return Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros());
+    }
+    let normal = t.replacen(' ', "T", 1);
+    if let Ok(d) = DateTime::parse_from_rfc3339(&normal) {
+        return Some(d.timestamp_micros());
+    }
+    let bare = normal.strip_suffix('Z').unwrap_or(&normal);
+    NaiveDateTime::parse_from_str(bare, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|d| d.and_utc().timestamp_micros())
+}
+
+/// Whether text is a timestamp with a time of day (what type inference
+/// of text cells takes for `timestamp`; a bare date stays text there).
+pub fn is_datetime_text(text: &str) -> bool {
+    text.len() > 10 && parse_timestamp(text).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +152,27 @@ mod tests {
             TypedValue::Bool(false),
         ]);
         assert_eq!(list.to_text(), r#"[1,0.0000001,"a\"b",false]"#);
+    }
+
+    #[test]
+    fn timestamps() {
+        // 2024-03-01T12:30:00Z: 19783 days and 45000 s after the epoch.
+        let t = (19_783 * 86_400 + 45_000) * 1_000_000;
+        assert_eq!(parse_timestamp("2024-03-01T12:30:00Z"), Some(t));
+        assert_eq!(parse_timestamp("2024-03-01 12:30:00"), Some(t));
+        assert_eq!(parse_timestamp("2024-03-01T14:30:00+02:00"), Some(t));
+        assert_eq!(
+            parse_timestamp("2024-03-01T12:30:00.25Z"),
+            Some(t + 250_000)
+        );
+        assert_eq!(parse_timestamp("2024-03-01"), Some(t - 45_000_000_000));
+        assert_eq!(parse_timestamp("1969-12-31T23:59:59Z"), Some(-1_000_000));
+        assert_eq!(parse_timestamp("2024-02-30"), None);
+        assert_eq!(parse_timestamp("12345678901"), None);
+        assert_eq!(format_timestamp(t), "2024-03-01T12:30:00Z");
+        assert_eq!(format_timestamp(t + 250_000), "2024-03-01T12:30:00.250000Z");
+        assert_eq!(format_timestamp(-1), "1969-12-31T23:59:59.999999Z");
+        assert!(is_datetime_text("2024-03-01T12:30:00Z") && !is_datetime_text("2024-03-01"));
+        assert_eq!(TypedValue::Timestamp(t).to_text(), "2024-03-01T12:30:00Z");
     }
 }

@@ -42,6 +42,7 @@ from ._gcol import (
     copy,
     kernel_isa,
     reverse_complement,
+    schema,
 )
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ __all__ = [
     "open",
     "packed_page",
     "reverse_complement",
+    "schema",
     "seq_records",
     "write_fasta",
     "write_fastq",
@@ -131,6 +133,7 @@ def convert(
     directed: bool | None = None,
     source_column: str | None = None,
     target_column: str | None = None,
+    schema: str | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> list[str]:
     """Convert FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM files, and graphs
@@ -154,6 +157,9 @@ def convert(
     Edge tables: ``directed=False`` makes edges undirected (the CLI's
     ``--undirected``); ``source_column`` and ``target_column`` name the
     node columns (default: found by name, else the first two).
+    ``schema="genomics"`` (``--schema``) reads CSV/TSV inputs as tables of
+    the built-in genomics schema (see ``gcol.schema()``): named after their
+    tables, typed by it, keys checked before anything is written.
     ``progress(done_bytes, total_bytes)`` is called as input is read.
     """
     if isinstance(inputs, (str, os.PathLike)):
@@ -181,6 +187,7 @@ def convert(
                 directed=directed,
                 source_column=source_column,
                 target_column=target_column,
+                schema=schema,
                 cancel=token,
                 progress=progress,
             )

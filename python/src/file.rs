@@ -457,6 +457,8 @@ pub(crate) struct ConvertArgs {
     pub source_column: Option<String>,
     /// Edge tables: `--target-column`.
     pub target_column: Option<String>,
+    /// `--schema`: CSV/TSV inputs are tables of the genomics schema.
+    pub schema: Option<String>,
     /// Set to stop the conversion.
     pub cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -530,6 +532,7 @@ pub(crate) fn convert(
     options.directed = args.directed;
     options.source_column = args.source_column;
     options.target_column = args.target_column;
+    options.schema = args.schema;
     options.set_zstd_level(args.zstd_level);
     options.page_kib = args.page_kib;
     options.binning = binning;

@@ -246,7 +246,7 @@ const _: () = assert!(gcol_import::DEFAULT_PAGE_KIB == 128);
 /// Convert FASTA/FASTQ/VCF/BCF/SAM/BAM/CRAM and graph files into one
 /// .gcol file (see `gcol.convert`).
 #[pyfunction]
-#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=128, quality_binning="lossless", compression="default", lenient_names=false, strict_names=false, threads=None, compact=true, reference=None, directed=None, source_column=None, target_column=None, cancel=None, progress=None))]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=128, quality_binning="lossless", compression="default", lenient_names=false, strict_names=false, threads=None, compact=true, reference=None, directed=None, source_column=None, target_column=None, schema=None, cancel=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert(
     py: Python<'_>,
@@ -267,6 +267,7 @@ fn convert(
     directed: Option<bool>,
     source_column: Option<String>,
     target_column: Option<String>,
+    schema: Option<String>,
     cancel: Option<PyRef<'_, file::PyCancelToken>>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Vec<Py<PyAny>>> {
@@ -290,10 +291,20 @@ fn convert(
             directed,
             source_column,
             target_column,
+            schema,
             cancel: cancel.map(|c| c.flag.clone()),
         },
         progress,
     )
+}
+
+/// The built-in genomics schema (`gcol schema --json`): a list of tables,
+/// each a dict with `name`, `doc`, `columns`, `primary_key` and
+/// `foreign_keys`.
+#[pyfunction]
+fn schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let text = gcol_format::schema::genomics::to_json().to_string();
+    py.import("json")?.call_method1("loads", (text,))
 }
 
 /// Called by `os.register_at_fork(after_in_child=...)`: rayon's global pool
@@ -334,6 +345,7 @@ fn _gcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(file::copy, m)?)?;
     m.add_function(wrap_pyfunction!(reverse_complement, m)?)?;
     m.add_function(wrap_pyfunction!(kernel_isa, m)?)?;
+    m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(_after_fork, m)?)?;
     Ok(())
 }

@@ -212,3 +212,120 @@ def test_genbank_features_and_sequences_equal_biopython(tmp_path, relative):
     out = tmp_path / "back.gbk"
     t.write(out)
     assert out.read_bytes() == source_text(source)
+
+
+STUDY = ["experiments", "samples", "genes", "gene_variants", "gene_expression", "sequences", "alignments", "metadata"]
+
+
+def test_genomics_schema_tables_equal_pandas_and_keys_are_checked(tmp_path):
+    """The example study converts under the genomics schema: every table
+    equals pandas' reading of its CSV with the schema's types (timestamps
+    as UTC datetimes, quality as lists of integers), Arrow types follow the
+    schema, and a foreign-key violation is refused with the row named."""
+    import pandas as pd
+    import pyarrow as pa
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples" / "data"
+    inputs = [root / "sample.fa"] + [root / "study" / f"{t}.csv" for t in STUDY]
+    out = tmp_path / "study.gcol"
+    names = gcol.convert(inputs, out, schema="genomics")
+    assert names == ["sample"] + STUDY
+    f = gcol.open(str(out))
+    # Deep verification checks the keys again, across the tables (17.8).
+    assert f.verify(deep=True)["datasets"] == 1 + len(STUDY)
+    schema = {t["name"]: t for t in gcol.schema()}
+    assert list(schema) == STUDY
+    for name in STUDY:
+        t = f[name]
+        frame = t.to_pandas()
+        theirs = pd.read_csv(root / "study" / f"{name}.csv", dtype=str, keep_default_na=False)
+        assert list(frame.columns) == [c["name"] for c in schema[name]["columns"]]
+        assert len(frame) == len(theirs)
+        for c in schema[name]["columns"]:
+            ours, cells = frame[c["name"]], theirs[c["name"]]
+            for v, cell in zip(ours, cells):
+                if cell == "":
+                    assert v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)), (name, c["name"])
+                elif c["type"] == "timestamp":
+                    assert v == pd.Timestamp(cell if len(cell) > 10 else cell + "T00:00:00Z"), (name, cell)
+                elif c["type"] == "int64":
+                    assert v == int(cell)
+                elif c["type"] == "float64":
+                    assert v == float(cell)
+                elif c["type"] == "list<int64>":
+                    assert list(v) == [int(x) for x in cell.strip("[]").split(",")]
+                else:
+                    assert v == cell
+    arrow = pa.table(f["metadata"])
+    assert arrow.schema.field("timestamp").type == pa.timestamp("us", tz="UTC")
+    assert pa.table(f["sequences"]).schema.field("quality").type == pa.list_(pa.int64())
+    # A sample naming an experiment that is not there: refused, nothing written.
+    bad = tmp_path / "samples.csv"
+    bad.write_text((root / "study" / "samples.csv").read_text().replace("S3,E2,", "S3,E9,"))
+    others = [root / "study" / f"{t}.csv" for t in STUDY if t != "samples"]
+    with pytest.raises(gcol.InputFormatError, match=r'samples.csv: record 3, line 4, experiment_id: no row of table experiments has experiment_id "E9"'):
+        gcol.convert([root / "sample.fa", bad] + others, tmp_path / "bad.gcol", schema="genomics")
+    assert not (tmp_path / "bad.gcol").exists()
+
+
+def test_parquet_import_equals_pyarrow(tmp_path):
+    """A Parquet file written by pyarrow (snappy) converts with the types of
+    its schema: every value equals pyarrow's reading, integers widened to
+    int64, floats to float64, dates and timestamps (any unit) to UTC
+    microseconds, dictionary text to strings; the export to Parquet reads
+    back the same; a column gcol cannot type is refused by name."""
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    utc = datetime.timezone.utc
+    source = pa.table(
+        {
+            "i8": pa.array([1, None, -3], pa.int8()),
+            "u64": pa.array([1, 2, 2**62], pa.uint64()),
+            "f32": pa.array([1.5, None, 2.25], pa.float32()),
+            "b": pa.array([True, False, None]),
+            "s": pa.array(["a", None, "ccc"]),
+            "cat": pa.array(["x", "y", "x"]).dictionary_encode(),
+            "ts": pa.array(
+                [datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc), None, datetime.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=utc)],
+                pa.timestamp("ns", tz="UTC"),
+            ),
+            "ms": pa.array([0, 1_700_000_000_123, None], pa.timestamp("ms")),
+            "d": pa.array([datetime.date(2024, 3, 1), None, datetime.date(1970, 1, 2)], pa.date32()),
+            "li": pa.array([[1, 2], None, []], pa.list_(pa.int32())),
+            "ls": pa.array([["a"], ["b", "c"], None], pa.list_(pa.string())),
+        }
+    )
+    path = tmp_path / "types.parquet"
+    pq.write_table(source, path)
+    out = tmp_path / "t.gcol"
+    assert gcol.convert([path], out) == ["types"]
+    ours = pa.table(gcol.open(str(out))["types"])
+    expected_types = {
+        "i8": pa.int64(), "u64": pa.int64(), "f32": pa.float64(), "b": pa.bool_(), "s": pa.string(),
+        "cat": pa.string(), "ts": pa.timestamp("us", tz="UTC"), "ms": pa.timestamp("us", tz="UTC"),
+        "d": pa.timestamp("us", tz="UTC"), "li": pa.list_(pa.int64()), "ls": pa.list_(pa.string()),
+    }
+    assert {f.name: f.type for f in ours.schema} == expected_types
+    theirs = pq.read_table(path)
+    for name, kind in expected_types.items():
+        column = theirs[name]
+        if name == "cat":
+            column = column.cast(pa.string())
+        elif name == "d":
+            column = column.cast(pa.timestamp("s")).cast(pa.timestamp("us", tz="UTC"))
+        else:
+            column = column.cast(kind)
+        assert ours[name].to_pylist() == column.to_pylist(), name
+    # Export to Parquet, and in again: the same table.
+    again = tmp_path / "again.parquet"
+    gcol.open(str(out))["types"].write(again)
+    assert pq.read_table(again).to_pylist() == ours.to_pylist()
+    # A struct column has no gcol type: refused, naming it.
+    bad = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"x": [1], "st": [{"a": 1}]}), bad)
+    with pytest.raises(gcol.InputFormatError, match=r'column "st": Arrow type Struct'):
+        gcol.convert([bad], tmp_path / "bad.gcol")
+    assert not (tmp_path / "bad.gcol").exists()

@@ -8,8 +8,12 @@ use std::sync::Arc;
 
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+    TimestampMicrosecondBuilder,
 };
-use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
 use arrow_schema::{Field, Schema};
 use gcol_format::typed::TypedValue;
 
@@ -69,6 +73,13 @@ pub fn typed_array(kind: &str, values: &[Option<TypedValue>]) -> ArrayRef {
                     _ => b.append_null(),
                 }
             ),
+            "timestamp" => list!(
+                TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+                |b: &mut TimestampMicrosecondBuilder, v: &TypedValue| match v {
+                    TypedValue::Timestamp(t) => b.append_value(*t),
+                    _ => b.append_null(),
+                }
+            ),
             _ => list!(
                 StringBuilder::new(),
                 |b: &mut StringBuilder, v: &TypedValue| b.append_value(v.to_text())
@@ -100,6 +111,18 @@ pub fn typed_array(kind: &str, values: &[Option<TypedValue>]) -> ArrayRef {
                 })
                 .collect::<Vec<_>>(),
         )),
+        "timestamp" => Arc::new(
+            TimestampMicrosecondArray::from(
+                values
+                    .iter()
+                    .map(|v| match v {
+                        Some(TypedValue::Timestamp(t)) => Some(*t),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .with_timezone("UTC"),
+        ),
         _ => Arc::new(StringArray::from(
             values
                 .iter()

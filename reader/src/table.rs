@@ -79,7 +79,7 @@ fn invariant(dataset: &str, column: &str, row: u64, detail: String) -> Error {
     Error::Invariant {
         column: format!("{dataset}/{column}"),
         row,
-        rule: "17.5 table invariants",
+        rule: "17.6 table invariants",
         detail,
     }
 }
@@ -148,6 +148,9 @@ impl Table {
                     .is_some_and(|t| t == "true");
                 Some((gtf, trailing))
             }
+            // A genomics-schema table reads as any typed table; its keys
+            // are checked across tables by `check_genomics`.
+            Some(gcol_format::schema::genomics::SCHEMA) => None,
             Some(other) => {
                 return Err(invariant(
                     name,
@@ -608,7 +611,7 @@ impl Table {
         )
     }
 
-    /// Check spec 17.5: every column's values (lengths, lists), the index
+    /// Check spec 17.6: every column's values (lengths, lists), the index
     /// (entries distinct and sorted, rows ascending and in range), feature
     /// parents in range, comment rows in order. Returns the rows checked.
     pub fn check_invariants(&self) -> Result<u64> {
@@ -643,6 +646,16 @@ impl Table {
                     }
                 }
             }
+        }
+        if self.native_format() == TableFormat::GenBank
+            && !self.columns.iter().any(|c| c.name == col::LOCATION)
+        {
+            return Err(invariant(
+                &self.name,
+                col::LOCATION,
+                0,
+                "a GenBank table without its location column (17.4)".into(),
+            ));
         }
         if self.native_format() == TableFormat::GenBank {
             // Spec 17.4: a sequence record for every section the export
@@ -797,4 +810,165 @@ impl TableFormat {
             _ => return None,
         })
     }
+}
+
+/// One genomics-schema table checked by [`check_genomics`]: its name and
+/// rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaTable {
+    /// Table (dataset) name.
+    pub name: String,
+    /// Rows.
+    pub rows: u64,
+}
+
+/// Check the keys of every genomics-schema table of the file (spec 17.8):
+/// each is a table of the schema with its columns of the schema's types,
+/// required values present, primary keys distinct, foreign keys found in
+/// the referenced table of the file, and `sequences` rows naming a
+/// sequences dataset of the file and a record of it.
+pub fn check_genomics(reader: &Reader) -> Result<Vec<SchemaTable>> {
+    use gcol_format::schema::genomics;
+    use std::collections::{HashMap, HashSet};
+    let bad = |table: &str, column: &str, row: u64, detail: String| Error::Invariant {
+        column: format!("{table}/{column}"),
+        row,
+        rule: "17.8 genomics schema",
+        detail,
+    };
+    let mut tables: Vec<(Table, &'static genomics::Table)> = Vec::new();
+    for d in reader.datasets() {
+        if d.kind != KIND
+            || d.metadata.get(meta::SCHEMA).map(String::as_str) != Some(genomics::SCHEMA)
+        {
+            continue;
+        }
+        let schema = genomics::table(&d.name).ok_or_else(|| {
+            bad(
+                &d.name,
+                meta::SCHEMA,
+                0,
+                "not a table of the genomics schema".into(),
+            )
+        })?;
+        let table = Table::open(reader, &d.name)?;
+        for c in schema.columns {
+            let found = table.columns.iter().find(|t| t.name == c.name);
+            match found {
+                Some(t) if t.kind == c.value_type => {}
+                Some(t) => {
+                    return Err(bad(
+                        &d.name,
+                        c.name,
+                        0,
+                        format!(
+                            "value type {} where the schema says {}",
+                            t.kind, c.value_type
+                        ),
+                    ))
+                }
+                None => return Err(bad(&d.name, c.name, 0, "a schema column is missing".into())),
+            }
+        }
+        tables.push((table, schema));
+    }
+    // Each table's columns as text (null: None), read once.
+    let mut text: HashMap<(String, &'static str), Vec<Option<String>>> = HashMap::new();
+    for (table, schema) in &tables {
+        for c in schema.columns {
+            let values = table
+                .values(c.name)?
+                .into_iter()
+                .map(|v| v.map(|v| v.to_text()))
+                .collect::<Vec<_>>();
+            if c.required {
+                if let Some(r) = values.iter().position(Option::is_none) {
+                    return Err(bad(
+                        &table.name,
+                        c.name,
+                        r as u64,
+                        "a required value is null".into(),
+                    ));
+                }
+            }
+            text.insert((table.name.clone(), c.name), values);
+        }
+    }
+    let mut out = Vec::new();
+    for (table, schema) in &tables {
+        let keys: Vec<&Vec<Option<String>>> = schema
+            .primary_key
+            .iter()
+            .map(|k| &text[&(table.name.clone(), *k)])
+            .collect();
+        let mut seen = HashMap::new();
+        for r in 0..table.num_rows as usize {
+            let key: Vec<&Option<String>> = keys.iter().map(|k| &k[r]).collect();
+            if let Some(first) = seen.insert(key, r) {
+                return Err(bad(
+                    &table.name,
+                    schema.primary_key[0],
+                    r as u64,
+                    format!("the primary key repeats row {first}"),
+                ));
+            }
+        }
+        for f in schema.foreign_keys {
+            let target: Option<HashSet<&str>> = text
+                .get(&(f.table.to_string(), f.references))
+                .map(|v| v.iter().flatten().map(String::as_str).collect());
+            for (r, v) in text[&(table.name.clone(), f.column)].iter().enumerate() {
+                let Some(v) = v else { continue };
+                match &target {
+                    Some(t) if t.contains(v.as_str()) => {}
+                    Some(_) => {
+                        return Err(bad(
+                            &table.name,
+                            f.column,
+                            r as u64,
+                            format!("no row of table {} has {} {v:?}", f.table, f.references),
+                        ))
+                    }
+                    None => {
+                        return Err(bad(
+                            &table.name,
+                            f.column,
+                            r as u64,
+                            format!("{v:?} refers to table {}, which the file lacks", f.table),
+                        ))
+                    }
+                }
+            }
+        }
+        if schema.name == "sequences" {
+            let datasets = &text[&(table.name.clone(), genomics::SEQUENCE_DATASET)];
+            let records = &text[&(table.name.clone(), genomics::SEQUENCE_RECORD)];
+            for (r, (d, rec)) in datasets.iter().zip(records).enumerate() {
+                let Some(d) = d else { continue };
+                let set = reader.sequences(d).map_err(|_| {
+                    bad(
+                        &table.name,
+                        genomics::SEQUENCE_DATASET,
+                        r as u64,
+                        format!("{d:?} is not a sequences dataset of the file"),
+                    )
+                })?;
+                if let Some(rec) = rec {
+                    if set.find(rec)?.is_none() {
+                        return Err(bad(
+                            &table.name,
+                            genomics::SEQUENCE_RECORD,
+                            r as u64,
+                            format!("{rec:?} is not a record of {d:?}"),
+                        ));
+                    }
+                }
+            }
+        }
+        out.push(SchemaTable {
+            name: table.name.clone(),
+            rows: table.num_rows,
+        });
+    }
+    Ok(out)
 }

@@ -1,5 +1,6 @@
 //! Typed columns (spec 16.4, 17.2) read as values: scalar columns of
-//! `int64`, `float64`, `bool`, `string`, and list columns of them.
+//! `int64`, `float64`, `bool`, `timestamp`, `string`, and list columns of
+//! them.
 
 use std::ops::Range;
 
@@ -29,6 +30,11 @@ pub(crate) fn scalars(
             .read_option::<u8>(rows)?
             .into_iter()
             .map(|v| v.map(|b| TypedValue::Bool(b != 0)))
+            .collect(),
+        "timestamp" => column
+            .read_option::<i64>(rows)?
+            .into_iter()
+            .map(|v| v.map(TypedValue::Timestamp))
             .collect(),
         _ => {
             let mut out = Vec::with_capacity((rows.end - rows.start) as usize);

@@ -94,7 +94,7 @@ impl Reader {
                     |_| false,
                 ) >= 7;
             if table_17 {
-                // Spec 17.5.
+                // Spec 17.6.
                 let table = crate::table::Table::open(self, &dataset.name)?;
                 report.records += table.check_invariants()?;
                 report.datasets += 1;
@@ -106,6 +106,8 @@ impl Reader {
                 report.datasets += 1;
             }
         }
+        // Spec 17.8: keys of the genomics-schema tables, across tables.
+        crate::table::check_genomics(self)?;
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ Section numbers in comments refer to spec/gcol-v1.md.
     reader.column_values("table", "col")   # every value of a column, decoded (None for a null, 6.5)
     reader.list_values("table", "col")     # a list column's rows as Python lists (6.6)
     reader.chunked_array("table", "col")   # a chunked column as [rows][columns][K] (6.7)
-    reader.verify()                        # every checksum and rule of 8.2, 16.6 for graphs, 17.5 for tables
+    reader.verify()                        # every checksum and rule of 8.2, 16.6 for graphs, 17.6 for tables
     records_text(reader, "seqs")           # a sequences dataset's records (12.4, 12.5)
     decode_page(0x0007, "u8", n, n, b)     # one page; quality-model pages as 7.9 and 7.10
     decode_page(0x0008, "binary", n, d, b) # name-tokens pages as 7.9 and 7.11
@@ -24,10 +24,11 @@ Section numbers in comments refer to spec/gcol-v1.md.
     g = graph(reader, "net")               # a graph dataset as plain structures, 16.6 checked (16)
     find_node(g, "TP53"); neighbours(g, v, "both"); shortest_path(g, a, b)  # 16.2, 16.3
     edge_table(g, "\t")                    # the TSV (or CSV) edge table of 16.8, edges in source order
-    t = table(reader, "genes")             # a typed table (17): columns by value_type, 17.5 checked
+    t = table(reader, "genes")             # a typed table (17): columns by value_type, 17.6 checked
     export_features(t)                     # a feature table's GFF3/GTF text, byte for byte (17.3)
+    export_features(t, reader)             # a GenBank table's flat file, ORIGIN blocks from its sequences (17.4)
     export_table(t, ",")                   # a typed table as CSV (TSV with "\t"), values as 16.4's text
-    index_search(t, "Parent", "g1")        # rows through the attribute index (17.4); prefix=True for g1*
+    index_search(t, "Parent", "g1")        # rows through the attribute index (17.5); prefix=True for g1*
 """
 
 import bisect
@@ -1346,7 +1347,7 @@ class GcolFile:
         end = self.directory_offset + ENTRY_LEN * self.num_pages
         if self.footer_offset != _align(end) or any(self.data[end:self.footer_offset]):
             raise GcolError("layout", "footer placement")
-        for ds in self.datasets:  # 16.6, 17.5: verification checks every invariant of a graph or typed table
+        for ds in self.datasets:  # 16.6, 17.6: verification checks every invariant of a graph or typed table
             if ds.get("kind") == "graph":
                 graph(self, ds["name"])
             elif is_typed_table(ds):
@@ -1372,28 +1373,33 @@ def records_text(reader, dataset):
         return [stream[o:o + n].decode("ascii") for o, n in zip(offsets, lengths)]
     packed = bytes(reader.column_values(dataset, "bases"))
     total = sum(lengths)
-    chars = bytearray(total)
-    for i in range(total):
-        chars[i] = (packed[i // 4] >> (6 - 2 * (i % 4))) & 3
-    amb = zip(reader.column_values(dataset, "amb_start"), reader.column_values(dataset, "amb_length"),
-              reader.column_values(dataset, "amb_symbol"))
-    symbols = [None] * total
-    for start, length, symbol in amb:
-        for p in range(start, start + length):
-            symbols[p] = symbol
-    lower = bytearray(total)
-    for start, length in zip(reader.column_values(dataset, "mask_start"), reader.column_values(dataset, "mask_length")):
-        for p in range(start, start + length):
-            lower[p] = 1
+    # 12.3: four 2-bit codes per byte, the first in the two most significant bits (by a table
+    # of the 256 bytes, so that long streams decode fast); codes 0-3 as bytes 0-3
+    codes = b"".join(_CODES_OF_BYTE[b] for b in packed)[:total]
     out = []
     for o, n, f in zip(offsets, lengths, flags):
         alphabet = b"ACGU" if f & 2 else b"ACGT"
-        text = bytearray()
-        for p in range(o, o + n):
-            b = symbols[p] if symbols[p] is not None else alphabet[chars[p]]
-            text.append(b + 32 if lower[p] and 65 <= b <= 90 else b)
-        out.append(text.decode("ascii"))
-    return out
+        out.append(bytearray(codes[o:o + n].translate(bytes.maketrans(b"\x00\x01\x02\x03", alphabet))))
+    starts = list(offsets)
+
+    def record_of(start, length):  # the record holding a run, and the run's first position in it
+        r = bisect.bisect_right(starts, start) - 1
+        if r < 0 or start - offsets[r] + length > lengths[r]:
+            raise GcolError("invariant", f"sequences dataset {dataset!r}: the run {start}..{start + length} "
+                            "crosses a record boundary (12.3)")
+        return r, start - offsets[r]
+    amb = zip(reader.column_values(dataset, "amb_start"), reader.column_values(dataset, "amb_length"),
+              reader.column_values(dataset, "amb_symbol"))
+    for start, length, symbol in amb:
+        r, at = record_of(start, length)
+        out[r][at:at + length] = bytes([symbol]) * length
+    for start, length in zip(reader.column_values(dataset, "mask_start"), reader.column_values(dataset, "mask_length")):
+        r, at = record_of(start, length)
+        out[r][at:at + length] = out[r][at:at + length].lower()  # only letters change case (12.4)
+    return [bytes(text).decode("ascii") for text in out]
+
+
+_CODES_OF_BYTE = [bytes((v >> shift) & 3 for shift in (6, 4, 2, 0)) for v in range(256)]
 
 
 def record_names(reader, dataset):
@@ -2616,7 +2622,7 @@ def _utf8_text(dataset, name, value, row, broken):
 def _graph_attribute(reader, dataset, c, columns, count, broken=_graph_broken, what="graph"):
     """16.4: one attribute column as (type, values), values typed (int, float,
     bool, str, or lists of them; None for a null), checked as 16.6 says (and
-    17.5 for the table columns of 17.2, with `broken` naming that section)."""
+    17.6 for the table columns of 17.2, with `broken` naming that section)."""
     name = c["name"]
     kind = (c.get("metadata") or {}).get(ATTRIBUTE_TYPE_KEY)
     match = re.fullmatch(r"list<(int64|float64|bool|string)>", kind) if isinstance(kind, str) else None
@@ -2998,7 +3004,7 @@ def node_table(g, delimiter="\t"):
 
 # 17: table datasets (minor 7)
 TABLE_MINOR_7_METADATA = ("row_group_rows", "schema")  # 17.1, 9: the metadata that makes a typed table
-# 17.4: the attribute index: each column's physical type and, for a list column, its child
+# 17.5: the attribute index: each column's physical type and, for a list column, its child
 TABLE_INDEX_COLUMNS = {"index/key": ("binary", None), "index/value": ("binary", None),
                        "index/rows": ("u64", "index/row"), "index/row": ("u32", None)}
 # 17.3: the columns of a feature table and their value types
@@ -3009,7 +3015,8 @@ FEATURE_COLUMNS = {
     "parents": "list<int64>", "source_start": "int64", "source_end": "int64",
 }
 FEATURE_COMMENT_COLUMNS = {"comment/row": "i64", "comment/text": "binary"}  # 17.3: int64, string (no nulls)
-FEATURE_FORMATS = ("gff3", "gtf")  # 17.1: the source formats of a feature table
+FEATURE_FORMATS = ("gff3", "gtf", "genbank")  # 17.1: the source formats of a feature table
+GENBANK_COLUMNS = {"location": "string"}  # 17.4: a GenBank feature table's columns beyond those of 17.3
 LINE_ENDS = ("\n", "\r\n")  # 17.1
 GFF3_ENCODED = re.compile("[%;=,&\x00-\x1f\x7f]")  # 17.3: percent-encoded in canonical GFF3 text
 
@@ -3021,15 +3028,15 @@ def is_typed_table(ds):
     return ds.get("kind") == "table" and any(key in (ds.get("metadata") or {}) for key in TABLE_MINOR_7_METADATA)
 
 
-def _table_broken(dataset, column, message, row=None, section="17.5"):
-    """8.3 `invariant`: a table dataset value breaks 17.5 (or another rule of 17,
+def _table_broken(dataset, column, message, row=None, section="17.6"):
+    """8.3 `invariant`: a table dataset value breaks 17.6 (or another rule of 17,
     named by `section`); names dataset, column and row."""
     at = f", row {row}" if row is not None else ""
     return GcolError("invariant", f"table dataset {dataset!r}, column {column}{at}: {message} ({section})")
 
 
-def _table_flat(reader, dataset, c, physical, section="17.5"):
-    """A flat column of a fixed physical type without nulls (17.3 comments, 17.4 index)."""
+def _table_flat(reader, dataset, c, physical, section="17.6"):
+    """A flat column of a fixed physical type without nulls (17.3 comments, 17.5 index)."""
     name = c["name"]
     if c["physical_type"] != physical or c.get("layout") is not None:
         raise _table_broken(dataset, name, f"physical type {c['physical_type']}"
@@ -3064,8 +3071,8 @@ def _table_metadata(dataset, meta, key, allowed, default):
 
 def table(reader, dataset):
     """17: a typed table decoded into plain Python structures, after checking
-    every invariant of 17.5 (GcolError `invariant`, naming the column; a rule
-    that 17.5 does not list names its own section):
+    every invariant of 17.6 (GcolError `invariant`, naming the column; a rule
+    that 17.6 does not list names its own section):
 
     num_rows      the dataset's `num_rows` (17.1)
     columns       {name: (value_type, values)} of the table columns (17.2) in column
@@ -3075,7 +3082,11 @@ def table(reader, dataset):
     line_end, final_newline, trailing_space   a feature table's metadata (17.1; for
                   others "\\n", True, False); absent members take those values
     comments      a feature table's [(comment/row, comment/text)] in file order (17.3)
-    index         [(name bytes, value bytes, [rows])] in entry order (17.4), or None
+    sequences     a GenBank table's `sequences` metadata (17.4): the name of the sequences
+                  dataset holding its ORIGIN sequences, or None
+    sections      a GenBank table's number of sequence sections (17.4, as the export counts
+                  them), else 0
+    index         [(name bytes, value bytes, [rows])] in entry order (17.5), or None
     metadata      the dataset's metadata"""
     ds = _dataset(reader, dataset)
     if ds.get("kind") != "table":
@@ -3090,13 +3101,13 @@ def table(reader, dataset):
                      and not (features and c["name"] in FEATURE_COMMENT_COLUMNS)]
 
     # 17.1: num_rows is the number of rows. 5.2 makes the member optional; a
-    # table without it takes the row count of its first column (and 17.5 then
+    # table without it takes the row count of its first column (and 17.6 then
     # checks that every other column has as many).
     num_rows = ds.get("num_rows")
     if num_rows is None:
         num_rows = table_columns[0]["num_values"] if table_columns else 0
 
-    # 17.2, 17.5: each table column has num_rows values and the physical type of its value_type
+    # 17.2, 17.6: each table column has num_rows values and the physical type of its value_type
     typed = {}
     for c in table_columns:
         name = c["name"]
@@ -3120,7 +3131,7 @@ def table(reader, dataset):
 
     result = {"num_rows": num_rows, "columns": typed, "features": features, "metadata": meta,
               "source_format": meta.get("source_format"), "line_end": "\n", "final_newline": True,
-              "trailing_space": False, "comments": [], "index": None}
+              "trailing_space": False, "comments": [], "index": None, "sequences": None, "sections": 0}
 
     # 17.3: feature tables
     if features:
@@ -3134,7 +3145,7 @@ def table(reader, dataset):
         result["final_newline"] = _table_metadata(dataset, meta, "final_newline", ("true", "false"), "true") == "true"
         result["trailing_space"] = _table_metadata(dataset, meta, "attributes_trailing_space",
                                                    ("true", "false"), "false") == "true"
-        # 17.5: parents are rows of the table
+        # 17.6: parents are rows of the table
         parents = typed["parents"][1]
         position = 0
         for row, items in enumerate(parents):
@@ -3143,11 +3154,15 @@ def table(reader, dataset):
                     raise _table_broken(dataset, "parents/item", f"parent {p} is not a row of the "
                                         f"{num_rows} rows (of row {row})", position)
                 position += 1
+        # 17.6: source_start is at most source_end where both are present
+        for row, (first, last) in enumerate(zip(typed["source_start"][1], typed["source_end"][1])):
+            if first is not None and last is not None and first > last:
+                raise _table_broken(dataset, "source_start", f"{first} is after source_end {last}", row)
         # 17.3: attr_keys and attr_values are parallel lists
         for row, (keys, values) in enumerate(zip(typed["attr_keys"][1], typed["attr_values"][1])):
             if len(keys or []) != len(values or []) or (keys is None) != (values is None):
                 raise _table_broken(dataset, "attr_values", "not parallel to attr_keys", row, "17.3")
-        # 17.3, 17.5: comment lines
+        # 17.3, 17.6: comment lines
         present = [name for name in FEATURE_COMMENT_COLUMNS if name in columns]
         if present and len(present) != len(FEATURE_COMMENT_COLUMNS):  # one value per comment line each
             missing = next(name for name in FEATURE_COMMENT_COLUMNS if name not in columns)
@@ -3165,8 +3180,10 @@ def table(reader, dataset):
                     raise _table_broken(dataset, "comment/row", f"{r} after {rows[i - 1]}: the values decrease", i)
             result["comments"] = [(r, _utf8_text(dataset, "comment/text", t, i, _table_broken))
                                   for i, (r, t) in enumerate(zip(rows, texts))]
+        if result["source_format"] == "genbank":
+            _check_genbank(reader, dataset, typed, result)
 
-    # 17.4, 17.5: the attribute index
+    # 17.5, 17.6: the attribute index
     present = [name for name in TABLE_INDEX_COLUMNS if name in columns]
     if present and len(present) != len(TABLE_INDEX_COLUMNS):  # the four index columns are present together
         missing = next(name for name in TABLE_INDEX_COLUMNS if name not in columns)
@@ -3201,7 +3218,7 @@ def table(reader, dataset):
             index.append((pair[0], pair[1], list(rows)))
             previous, start = pair, end
         result["index"] = index
-        if features:  # 17.4 (not listed in 17.5): a feature table's pairs are those of attr_keys/attr_values
+        if features:  # 17.5 (not listed in 17.6): a feature table's pairs are those of attr_keys/attr_values
             expected = {}
             for row, (ks, vs) in enumerate(zip(typed["attr_keys"][1], typed["attr_values"][1])):
                 for k, v in zip(ks or [], vs or []):
@@ -3211,12 +3228,42 @@ def table(reader, dataset):
             for e, (key, value, rows) in enumerate(index):
                 if expected.get((key, value)) != rows:
                     raise _table_broken(dataset, "index/rows", f"entry ({key!r}, {value!r}) lists rows {rows}, "
-                                        f"attr_keys/attr_values give {expected.get((key, value), [])}", e, "17.4")
+                                        f"attr_keys/attr_values give {expected.get((key, value), [])}", e, "17.5")
             if len(expected) != len(index):
                 missing = sorted(set(expected) - {(k, v) for k, v, _ in index})[0]
                 raise _table_broken(dataset, "index/key", f"no entry for the pair {missing!r} of attr_keys/"
-                                    "attr_values", section="17.4")
+                                    "attr_values", section="17.5")
     return result
+
+
+def _check_genbank(reader, dataset, typed, result):
+    """17.4, 17.6: a GenBank feature table has the column `location` (string), and its
+    `sequences` dataset (named by the metadata) has a record for every sequence section
+    the export counts. A `sequences` metadata value must name a `sequences` dataset even
+    when there is no section (17.1: it is absent when no record has a sequence)."""
+    for name, kind in GENBANK_COLUMNS.items():
+        if name not in typed:
+            raise _table_broken(dataset, name, "missing from a GenBank feature table", section="17.4")
+        if typed[name][0] != kind:
+            raise _table_broken(dataset, name, f"value_type {typed[name][0]!r}, not {kind!r}", section="17.4")
+    sections = len(genbank_sections(result["comments"]))
+    name = result["metadata"].get("sequences")
+    result["sequences"], result["sections"] = name, sections
+    if name is None:
+        if sections:
+            raise _table_broken(dataset, "(metadata sequences)", f"no sequences dataset for the {sections} "
+                                "sequence sections", section="17.6")
+        return
+    target = next((ds for ds in reader.datasets if ds["name"] == name), None)
+    if not isinstance(name, str) or target is None or target.get("kind") != "sequences":
+        raise _table_broken(dataset, "(metadata sequences)", f"sequences {name!r} is not a sequences dataset of "
+                            "the file", section="17.4")
+    records = target.get("num_rows")
+    if records is None:  # 5.2 makes num_rows optional: the record columns have one value per record (12.2)
+        records = reader.column(name, "length")["num_values"]
+    if records < sections:
+        raise _table_broken(dataset, "(metadata sequences)", f"the sequences dataset {name!r} has {records} "
+                            f"records, fewer than the {sections} sequence sections", section="17.6")
 
 
 def percent_encode(text):
@@ -3281,30 +3328,188 @@ def rebuilt_line(t, row):
 
 
 def feature_line(t, row):
-    """17.3: a row's line: `line` where stored, else the rebuilt line."""
+    """17.3: a row's line: `line` where stored, else the rebuilt line (17.4: for
+    a GenBank table the canonical entry, lines joined by `\n`)."""
     stored = t["columns"]["line"][1][row]
-    return stored if stored is not None else rebuilt_line(t, row)
+    if stored is not None:
+        return stored
+    return canonical_entry(t, row) if t["source_format"] == "genbank" else rebuilt_line(t, row)
 
 
-def export_features(t):
+def export_features(t, reader=None):
     """17.3: a feature table as its GFF3 or GTF text: each row's line, comment
     lines at their places (before the row numbered by comment/row), each line
-    followed by `line_end`, none after the last when `final_newline` is false."""
+    followed by `line_end`, none after the last when `final_newline` is false.
+    17.4: a GenBank table as its flat file: the canonical entry in place of the
+    rebuilt line, the canonical blocks of the records of its `sequences` dataset
+    (read through `reader`, needed when the table has sequence sections) after
+    the ORIGIN lines that open canonical sections, and each `\n` inside a line
+    written as `line_end`."""
     if not t["features"]:
         raise ValueError("not a feature table (17.3)")
+    genbank = t["source_format"] == "genbank"
+    blocks = {}
+    if genbank:
+        sections = genbank_sections(t["comments"])
+        if sections:
+            if reader is None:
+                raise ValueError("a GenBank table with sequence sections exports with the reader of its file (17.4)")
+            residues = records_text(reader, t["sequences"])
+            # 17.4: the sequences dataset MUST have as many records (table() checked it, 17.6)
+            blocks = {c: canonical_block(residues[k]) for k, (c, canonical) in enumerate(sections) if canonical}
     lines, comments = [], t["comments"]
     c = 0
     for row in range(t["num_rows"] + 1):
         while c < len(comments) and comments[c][0] == row:
             lines.append(comments[c][1])
+            lines.extend(blocks.get(c, ()))
             c += 1
         if row < t["num_rows"]:
-            lines.append(feature_line(t, row))
+            line = feature_line(t, row)
+            lines.append(line.replace("\n", t["line_end"]) if genbank else line)
     end = t["line_end"]
     text = "".join(line + end for line in lines)
     if lines and not t["final_newline"]:
         text = text[:-len(end)]
     return text.encode("utf-8")
+
+
+# 17.4: GenBank feature tables
+I64_MAX = (1 << 63) - 1
+GENBANK_INDENT = 21  # 17.4: qualifier and continuation lines start in column 22
+GENBANK_WIDTH = 58  # 17.4: the most characters of location or qualifier text per line
+GENBANK_BARE_KEYS = ("rpt_type", "direction", "mod_base", "compare")  # 17.4: qualifiers written without quotes
+
+
+def first_word(line):
+    """The first word of a line (17.4): its first run of characters that are not white space."""
+    words = line.split()
+    return words[0] if words else ""
+
+
+def opens_sequence_section(line):
+    """17.4: a line that is not indented and whose first word is `ORIGIN`."""
+    return not line.startswith(" ") and first_word(line) == "ORIGIN"
+
+
+def genbank_sections(comments):
+    """17.4 Export: the sequence sections the export counts, in order: for each, the
+    index in `comments` of the comment line that opens it (first word `ORIGIN`, not
+    indented, not itself inside a section kept as comments) and whether it is
+    canonical (its residues are not stored as comment lines: the comment line right
+    after it starts with `//`). A section kept as comments runs to the comment line
+    that starts with `//`."""
+    sections, inside = [], False
+    for c, (_, text) in enumerate(comments):
+        if inside:
+            inside = not text.startswith("//")
+        elif opens_sequence_section(text):
+            canonical = c + 1 < len(comments) and comments[c + 1][1].startswith("//")
+            sections.append((c, canonical))
+            inside = not canonical
+    return sections
+
+
+def canonical_block(residues):
+    """17.4: one line per 60 residues: the 1-based position of the line's first residue
+    right-aligned in 9 characters, then the residues in blocks of 10, each block after one
+    space, in lower case."""
+    residues = residues.lower()
+    return [f"{at + 1:>9}" + "".join(" " + residues[b:b + 10] for b in range(at, min(at + 60, len(residues)), 10))
+            for at in range(0, len(residues), 60)]
+
+
+def cut_text(text, separator):
+    """17.4: text cut into pieces while more than 58 characters (Unicode scalar values)
+    remain: a location (separator `,`) after the last comma within the next 58 characters,
+    the comma ending the piece; a qualifier (separator ` `) at the last space within the next
+    59 characters, the space dropped; with no such character (one in first position does not
+    count), after 58 characters."""
+    pieces = []
+    while len(text) > GENBANK_WIDTH:
+        window = text[:GENBANK_WIDTH] if separator == "," else text[:GENBANK_WIDTH + 1]
+        at = window.rfind(separator)
+        if at > 0 and separator == ",":
+            pieces.append(text[:at + 1])
+            text = text[at + 1:]
+        elif at > 0:
+            pieces.append(text[:at])
+            text = text[at + 1:]
+        else:
+            pieces.append(text[:GENBANK_WIDTH])
+            text = text[GENBANK_WIDTH:]
+    pieces.append(text)
+    return pieces
+
+
+def qualifier_text(key, value):
+    """17.4: `/key` for an empty value; `/key=value` when the value is all ASCII digits,
+    starts with `(` or `[`, or the key is one of GENBANK_BARE_KEYS; else `/key="value"` with
+    each `"` of the value doubled."""
+    if value == "":
+        return "/" + key
+    if re.fullmatch(r"[0-9]+", value) or value[0] in "([" or key in GENBANK_BARE_KEYS:
+        return f"/{key}={value}"
+    return f'/{key}="' + value.replace('"', '""') + '"'
+
+
+def canonical_entry_text(key, location, keys, values):
+    """17.4: the canonical entry, lines joined by `\n`: five spaces, the key left-aligned in
+    15 characters (longer keys not cut), one space, the location's first piece; then the
+    location's later pieces and each qualifier's pieces, each after 21 spaces."""
+    pieces = cut_text(location, ",")
+    lines = ["     " + key.ljust(15) + " " + pieces[0]]
+    lines += [" " * GENBANK_INDENT + p for p in pieces[1:]]
+    for k, v in zip(keys, values):
+        lines += [" " * GENBANK_INDENT + p for p in cut_text(qualifier_text(k, v), " ")]
+    return "\n".join(lines)
+
+
+def canonical_entry(t, row):
+    """17.4: a GenBank table row's canonical entry, from `type`, `location`, `attr_keys` and
+    `attr_values` (a null type or location, which 17.4 leaves open, is empty text)."""
+    col = lambda name: t["columns"][name][1][row]
+    return canonical_entry_text(col("type") or "", col("location") or "", col("attr_keys") or [],
+                                col("attr_values") or [])
+
+
+def location_extent(location, protein=False):
+    """17.4 Extent: (start, end, strand) of a location. Parts are separated by `,` and by
+    the parentheses of operators; a part containing `:` and a part inside `gap(...)` are
+    left out; the digit runs of the others give start (smallest) and end (largest); strand
+    `-` when every part with numbers lies inside an odd number of `complement(...)`, `+` when
+    every one inside an even number, else null; null for a protein record; all null when no
+    part has a number. The text before a `(` is the operator's name, not a part (17.4 does
+    not say; operator names have no digits). Not in 17.4, as the binary does: a digit run
+    above the int64 range is not a number (a part with only such runs has no numbers)."""
+    numbers, depths, stack, part = [], set(), [], []
+
+    def take():
+        text = "".join(part)
+        part.clear()
+        if ":" in text or "gap" in stack:
+            return
+        found = [n for n in map(int, re.findall(r"[0-9]+", text)) if n <= I64_MAX]
+        if found:
+            numbers.extend(found)
+            depths.add(stack.count("complement") % 2)
+    for ch in location:
+        if ch == "(":
+            stack.append("".join(part).strip())
+            part.clear()
+        elif ch == ")":
+            take()
+            if stack:
+                stack.pop()
+        elif ch == ",":
+            take()
+        else:
+            part.append(ch)
+    take()
+    if not numbers:
+        return None, None, None
+    strand = None if protein or len(depths) != 1 else ("-" if depths == {1} else "+")
+    return min(numbers), max(numbers), strand
 
 
 def export_table(t, delimiter=","):
@@ -3319,13 +3524,13 @@ def export_table(t, delimiter=","):
 
 
 def index_search(t, name, value, prefix=False):
-    """17.4: the rows holding `name=value` (exact: bisect to the entry) or,
+    """17.5: the rows holding `name=value` (exact: bisect to the entry) or,
     with prefix, `name=value*` (the entries from the first value >= value
     while values start with it), as the ascending union of the entries' rows.
     Names and values compare as bytes."""
     index = t["index"]
     if index is None:
-        raise ValueError("the table has no attribute index (17.4)")
+        raise ValueError("the table has no attribute index (17.5)")
     key = name.encode("utf-8") if isinstance(name, str) else bytes(name)
     want = value.encode("utf-8") if isinstance(value, str) else bytes(value)
     at = bisect.bisect_left(index, (key, want), key=lambda entry: (entry[0], entry[1]))

@@ -4348,7 +4348,7 @@ def test_graph_value_type_of_a_newer_minor_version_is_unsupported():
 
 
 # 17: table datasets. Expected values are derived by hand from the inputs of
-# spec/conformance/inputs and the rules of 17.2-17.4.
+# spec/conformance/inputs and the rules of 17.2-17.5.
 
 FEATURES = (CONFORMANCE / "features.gcol").read_bytes()
 FEATURE_INPUTS = CONFORMANCE / "inputs"
@@ -4375,7 +4375,7 @@ def line_offsets(data, lines):
 
 
 def brute_force_search(t, name, value, prefix=False):
-    """The rows whose attr_keys/attr_values hold the pair (17.4), by scanning every row."""
+    """The rows whose attr_keys/attr_values hold the pair (17.5), by scanning every row."""
     keys, values = column(t, "attr_keys"), column(t, "attr_values")
     return [row for row in range(t["num_rows"])
             if any(k == name and (v.startswith(value) if prefix else v == value)
@@ -4469,6 +4469,81 @@ def test_table_conformance_gtf_rows():
         ("gene_name", "one", [0]), ("transcript_id", "T1", [1, 2, 3]), ("transcript_id", "T2", [4])]]
 
 
+def test_table_conformance_genbank_exports_its_input_byte_for_byte():
+    reader = spec.GcolFile(FEATURES)
+    t = spec.table(reader, "genbank")
+    assert t["features"] and t["source_format"] == "genbank" and t["sequences"] == "genbank.sequences"
+    assert spec.export_features(t, reader) == (FEATURE_INPUTS / "features.gbk").read_bytes()
+    with pytest.raises(ValueError):  # its ORIGIN blocks are in the sequences dataset: the export needs the file
+        spec.export_features(t)
+
+
+def test_table_conformance_genbank_rows():
+    reader = spec.GcolFile(FEATURES)
+    t = spec.table(reader, "genbank")
+    data = (FEATURE_INPUTS / "features.gbk").read_bytes()
+    lines = data.decode().split("\n")  # lines[k] is line k + 1 of the file
+    assert (t["num_rows"], t["line_end"], t["final_newline"], t["sections"]) == (8, "\n", False, 2)
+    assert not data.endswith(b"\n")
+    # the rows are what parse_genbank (17.4's rules) gives, and the values below by hand
+    check_genbank_against_the_spec(t, reader, data)
+    # VERSION, else ACCESSION (the protein record), else the LOCUS name (the contig record)
+    assert column(t, "seqid") == ["GC000001.1"] * 6 + ["GP000002", "GC000003"]
+    assert column(t, "source") == ["GenBank"] * 8
+    assert column(t, "type") == ["source", "gene", "CDS", "misc_feature", "repeat_region", "gene", "Protein", "gap"]
+    # the CDS location over two lines (it ends in a comma), joined with nothing between
+    assert column(t, "location") == [
+        "1..76", "1..66", "join(1..10,11..20,21..30,31..40,41..50,51..60,61..63,64..66)",
+        "complement(order(2..5,complement(60..70)))", "J00194.1:1..5", "complement(<70..>76)", "1..12", "gap(100)"]
+    # extent: a mixed-strand location has a null strand, a remote part and gap(100) give no
+    # numbers, < and > are dropped, a protein record has a null strand
+    assert column(t, "start") == [1, 1, 1, 2, None, 70, 1, None]
+    assert column(t, "end") == [76, 66, 66, 70, None, 76, 12, None]
+    assert column(t, "strand") == ["+", "+", "+", None, None, "-", None, None]
+    assert column(t, "score") == column(t, "phase") == column(t, "attributes") == [None] * 8
+    assert column(t, "attr_keys") == [["organism", "mol_type"], ["locus_tag", "gene"],
+                                      ["locus_tag", "codon_start", "note", "pseudo", "translation"], ["note"],
+                                      ["rpt_type"], ["gene"], ["product"], ["estimated_length"]]
+    # values unquoted, "" as ", continued after one space; /pseudo empty
+    assert column(t, "attr_values") == [
+        ["Escherichia coli", "genomic DNA"], ["gcA", "abc"],
+        ["gcA", "1", 'a "quoted" word, and a note long enough to be wrapped onto a second line by the canonical '
+         "layout", "", "MKRISTTITTTITITTGNGAG"], ["wrapped early, so stored as written"], ["tandem"], ["xyz"],
+        ["example protein"], ["100"]]
+    # a gene's first locus_tag, else its first gene; the CDS's parent is the gene of its locus_tag
+    assert column(t, "id") == [None, "gcA", None, None, None, "xyz", None, None]
+    assert column(t, "parents") == [[], [], [1], [], [], [], [], []]
+    # only the misc_feature is stored as written: its note is wrapped earlier than the canonical cut
+    assert column(t, "line") == [None, None, None, "\n".join(lines[25:28]), None, None, None, None]
+    assert spec.canonical_entry(t, 3) == lines[25] + "\n" + " " * 21 + '/note="wrapped early, so stored as written"'
+    entries = [(11, 14), (14, 17), (17, 25), (25, 28), (28, 30), (30, 32), (40, 42), (47, 49)]  # line ranges
+    assert [spec.canonical_entry(t, r) for r in (0, 1, 2, 4, 5, 6, 7)] == [
+        "\n".join(lines[a:b]) for r, (a, b) in enumerate(entries) if r != 3]
+    offsets = [len("".join(line + "\n" for line in lines[:k])) for k in range(len(lines) + 1)]
+    assert column(t, "source_start") == [offsets[a] for a, _ in entries]
+    assert column(t, "source_end") == [offsets[b] - 1 for _, b in entries]
+    # comment lines: the header text, FEATURES, ORIGIN, // and CONTIG lines; the DNA record's
+    # ORIGIN block is canonical (left out), the protein record's (upper case) is not
+    assert t["comments"] == ([(0, line) for line in lines[0:11]] + [(6, lines[32]), (6, lines[35])]
+                             + [(6, line) for line in lines[36:40]] + [(7, line) for line in lines[42:47]]
+                             + [(8, lines[49]), (8, lines[50])])
+    assert spec.canonical_block(spec.records_text(reader, "genbank.sequences")[0]) == lines[33:35]
+    assert [c for c, _ in spec.genbank_sections(t["comments"])] == [11, 17]
+    assert [canonical for _, canonical in spec.genbank_sections(t["comments"])] == [True, False]
+    # the sequences dataset: one record per section, `>seqid definition` (the definition over two
+    # lines joined by one space), residues in upper case
+    assert [bytes(d).decode() for d in reader.column_values("genbank.sequences", "definition")] == [
+        "GC000001.1 Conformance record one, with a definition that goes on to a second line.",
+        "GP000002 Conformance protein."]
+    assert spec.records_text(reader, "genbank.sequences") == [
+        "ATGAAACGCATTAGCACCACCATTACCACCACCATCACCATTACCACAGGTAACGGTGCGGGCTGACGTACGTACG", "MKRISTTITTTI"]
+    # the attribute index: every distinct qualifier pair
+    assert [(k.decode(), v.decode(), rows) for k, v, rows in t["index"]][:6] == [
+        ("codon_start", "1", [2]), ("estimated_length", "100", [7]), ("gene", "abc", [1]), ("gene", "xyz", [5]),
+        ("locus_tag", "gcA", [1, 2]), ("mol_type", "genomic DNA", [0])]
+    assert spec.index_search(t, "pseudo", "") == [2]
+
+
 TABLE_CSV = "sample,depth,ratio,ok,note,column6\ns1,10,0.5,true,\"a, quoted\",x\ns2,,1.25,false,,\ns3,-7,,true,plain,\n"
 
 
@@ -4494,7 +4569,7 @@ def test_table_conformance_csv_typed_values():
 
 
 def test_table_conformance_index_searches_equal_a_scan():
-    for dataset in ("gff3", "gtf"):
+    for dataset in ("gff3", "gtf", "genbank"):
         t = conformance_table(dataset)
         names = sorted({k for keys in column(t, "attr_keys") for k in keys})
         values = sorted({v for vs in column(t, "attr_values") for v in vs})
@@ -4538,19 +4613,19 @@ def test_typed_tables_need_minor_version_7():
     assert reader.minor < 7 and not any(spec.is_typed_table(ds) for ds in reader.datasets)
 
 
-# 17.6: the example, converted by the binary.
+# 17.7: the example, converted by the binary.
 
-EXAMPLE_17_6 = ("##gff-version 3\n"
+EXAMPLE_17_7 = ("##gff-version 3\n"
                 "chr1\tex\tgene\t10\t90\t.\t+\t.\tID=g1;Name=A\n"
                 "chr1\tex\tmRNA\t10\t90\t.\t+\t.\tID=t1;Parent=g1\n")
 
 
-def test_spec_17_6_example_converted_by_the_binary(tmp_path):
+def test_spec_17_7_example_converted_by_the_binary(tmp_path):
     binary = gcol_bin()
     if binary is None:
         skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
     source = tmp_path / "example.gff3"
-    source.write_text(EXAMPLE_17_6)
+    source.write_text(EXAMPLE_17_7)
     out = tmp_path / "example.gcol"
     subprocess.run([binary, "convert", "-q", str(source), "-o", str(out)], check=True)
     reader = spec.GcolFile.open(out)
@@ -4569,10 +4644,10 @@ def test_spec_17_6_example_converted_by_the_binary(tmp_path):
     assert t["index"] == [(b"ID", b"g1", [0]), (b"ID", b"t1", [1]), (b"Name", b"A", [0]), (b"Parent", b"g1", [1])]
     assert decoded_layout(reader, ds["name"], "index/key").hex(" ") == (
         "00 00 00 00 02 00 00 00 04 00 00 00 08 00 00 00 0e 00 00 00 " + b"IDIDNameParent".hex(" "))
-    assert spec.export_features(t) == EXAMPLE_17_6.encode()
+    assert spec.export_features(t) == EXAMPLE_17_7.encode()
 
 
-# 17.3, 17.4 against the binary on real annotation files.
+# 17.3, 17.5 against the binary on real annotation files.
 
 GFFUTILS = SHARED / "annotation" / "gffutils_tests"
 GFFUTILS_FILES = [
@@ -4732,7 +4807,7 @@ def test_feature_tables_from_real_data(name, tmp_path):
     export = subprocess.Popen([binary, "export", "-q", str(out), "-o", str(exported)])
     reader = spec.GcolFile.open(out)
     [ds] = reader.datasets
-    t = spec.table(reader, ds["name"])  # 17.5 checked
+    t = spec.table(reader, ds["name"])  # 17.6 checked
     assert t["features"] and t["source_format"] in ("gff3", "gtf")
     picks = search_picks(t)
     assert picks or not t["index"]
@@ -4745,7 +4820,7 @@ def test_feature_tables_from_real_data(name, tmp_path):
     assert exported.read_bytes() == ours
     # 17.3: the columns are what the spec's rules give
     check_against_the_spec(t, data)
-    # 17.4: searches through the index, against a scan and against the binary
+    # 17.5: searches through the index, against a scan and against the binary
     for (attribute, value, prefix), search in zip(picks, searches):
         rows = spec.index_search(t, attribute, value, prefix)
         assert rows == brute_force_search(t, attribute, value, prefix), (attribute, value, prefix)
@@ -4799,6 +4874,502 @@ def test_feature_mixed_line_ends_are_not_kept(tmp_path):
         pytest.xfail("the binary converts a file with mixed line ends without keeping them (17.3: byte for byte)")
 
 
+# 17.4: GenBank feature tables.
+
+class GenBankError(ValueError):
+    """A GenBank input that 17.4 calls an error."""
+
+
+def _unquote(value):
+    """17.4: a value that starts and ends with `"` (two characters or more) loses them, and
+    each `""` inside becomes `"`."""
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('""', '"')
+    return value
+
+
+def _open_quotation(value):
+    """17.4: starts with `"` and is not (at least two characters, ending in `"`, with an even
+    count of `"`)."""
+    return value.startswith('"') and not (len(value) >= 2 and value.endswith('"') and value.count('"') % 2 == 0)
+
+
+_WHITE = " \t\n\r\x0b\x0c"  # ASCII white space
+_NOT_RESIDUES = str.maketrans("", "", "0123456789" + _WHITE)  # 17.4: ASCII digits and white space
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(" "))
+
+
+def parse_genbank_entry(lines):
+    """17.4 A feature entry: (key, location, qualifier keys, qualifier values) of its lines."""
+    first = lines[0].strip(" ")
+    key = spec.first_word(first)
+    location = first[len(key):].strip(" ")
+    at = 1
+    while at < len(lines) and (location.count("(") > location.count(")") or location.endswith(",")) \
+            and not lines[at].strip(" ").startswith("/"):
+        location += lines[at].strip(" ")
+        at += 1
+    qualifiers = []
+    for line in lines[at:]:
+        text = line.strip(" ")
+        if text.startswith("/") and not (qualifiers and _open_quotation(qualifiers[-1][1])):
+            name, _, value = text[1:].partition("=")
+            qualifiers.append([name, value])
+        elif qualifiers:
+            qualifiers[-1][1] += ("" if qualifiers[-1][0] == "translation" else " ") + text
+        else:
+            raise GenBankError(f"a qualifier line that does not start with / while no qualifier is open: {line!r}")
+    return key, location, [k for k, _ in qualifiers], [_unquote(v) for _, v in qualifiers]
+
+
+def parse_genbank(data, line_end):
+    """A GenBank flat file read by the rules of 17.4 into the rows (the columns a writer stores),
+    the comment lines [(comment/row, text)] and the records of the `sequences` dataset
+    [(definition, residues, protein record)]; GenBankError where 17.4 calls the input an
+    error. Where 17.4 is silent or says otherwise, this follows the binary (GENBANK_CASES
+    shows each):
+    - only a line that is not indented opens the features section (17.4: "a line whose first
+      word is FEATURES");
+    - the definition is the text of the DEFINITION line after the keyword and of each indented
+      continuation line, each trimmed, joined by one space where the text so far is not empty
+      (17.4: "the words ... joined by one space"; the binary keeps spaces inside a line, and a
+      blank continuation line adds a space);
+    - an indented line of spaces only in the features section is a comment line; the section
+      goes on, the feature entry before it ends (a continuation line right after it is then
+      an error);
+    - lines after the last `//` line are a last record without `//` (its rows have the seqid
+      of its header lines, empty when it has none), unless it has a LOCUS line with a name or
+      ends inside a sequence section: the file is then refused as truncated (17.4 does not
+      say what a file that does not end with `//` is);
+    - a record with no VERSION, ACCESSION or LOCUS name has the empty seqid."""
+    text = data.decode("utf-8")
+    pieces = text.split(line_end)
+    if pieces and pieces[-1] == "":
+        pieces.pop()
+    rows, comments, records = [], [], []
+    record = None  # the record being read: its header values, rows and section
+    entry = None  # (first line index, lines) of the feature entry being read
+    position, starts = 0, []
+    for line in pieces:
+        starts.append(position)
+        position += len(line.encode()) + len(line_end)
+
+    def end_entry():
+        nonlocal entry
+        if entry is None:
+            return
+        first, lines = entry
+        entry = None
+        key, location, keys, values = parse_genbank_entry(lines)
+        written = "\n".join(lines)
+        last = first + len(lines) - 1
+        rows.append({"record": record, "type": key, "location": location, "attr_keys": keys, "attr_values": values,
+                     "source_start": starts[first], "source_end": starts[last] + len(pieces[last].encode()),
+                     "written": written})
+        record["rows"].append(len(rows) - 1)
+
+    def end_record():
+        words = lambda name: record["header"].get(name, [])
+        version, accession, locus = words("VERSION")[1:2], words("ACCESSION")[1:2], words("LOCUS")[1:2]
+        seqid = (version or accession or locus or [""])[0]  # none: empty (as the binary does)
+        protein = words("LOCUS")[3:4] == ["aa"]
+        for r in record["rows"]:
+            row = rows[r]
+            row["seqid"], row["protein"] = seqid, protein
+        definition = ""
+        for text in record["definition"]:
+            definition += (" " if definition else "") + text
+        for residues in record["sequences"]:
+            records.append((seqid + (" " + definition if definition else ""), residues.upper(), protein))
+
+    state = None  # None (header text), "features" or "sequence"
+    for i, line in enumerate(pieces):
+        if record is None:
+            record = {"header": {}, "definition": [], "rows": [], "sequences": [], "in_definition": False}
+            state = None
+        indented = line.startswith(" ")
+        if state == "sequence":
+            if not line.startswith("//"):
+                sequence.append(line)
+                continue
+            # the residues: the bytes that are neither ASCII digits nor white space
+            residues = "".join(sequence).translate(_NOT_RESIDUES)
+            record["sequences"].append(residues)
+            if sequence != spec.canonical_block(residues):
+                comments.extend((len(rows), s) for s in sequence)
+            state = None
+        if state == "features":
+            if indented and line.strip(" "):
+                if _indent(line) < spec.GENBANK_INDENT:
+                    end_entry()
+                    entry = (i, [line])
+                elif entry is None:
+                    raise GenBankError(f"line {i + 1}: a continuation line before any feature")
+                else:
+                    entry[1].append(line)
+                continue
+            end_entry()
+            if indented:  # an indented line of spaces only: a comment line, the section goes on
+                comments.append((len(rows), line))
+                continue
+            state = None
+        # header text, and the FEATURES, ORIGIN and // lines: comment lines
+        comments.append((len(rows), line))
+        word = spec.first_word(line)
+        if not indented:
+            record["in_definition"] = word == "DEFINITION"
+            if line.startswith("//"):
+                end_record()
+                record = None
+                continue
+            if word == "ORIGIN":
+                state, sequence = "sequence", []
+                continue
+            record["header"].setdefault(word, line.split())
+            if word == "DEFINITION":
+                record["definition"].append(line[len(word):].strip(_WHITE))
+            if word == "FEATURES":
+                state = "features"
+        elif record["in_definition"]:
+            record["definition"].append(line.strip(_WHITE))
+    if record is not None:  # the file ended without a // line (17.4 does not say; as the binary does)
+        words = record["header"].get("LOCUS", [])
+        if state == "sequence" or len(words) > 1:
+            raise GenBankError("the file ends inside a record without its // line")
+        end_entry()
+        end_record()
+    # id and parents by the seqid, known at the end of each record
+    first_gene = {}
+    first_value = lambda row, name: next((v for k, v in zip(row["attr_keys"], row["attr_values"]) if k == name), None)
+    for r, row in enumerate(rows):
+        row["id"] = None
+        if row["type"] == "gene":
+            row["id"] = first_value(row, "locus_tag")
+            if row["id"] is None:
+                row["id"] = first_value(row, "gene")
+            if row["id"] is not None:
+                first_gene.setdefault((row["seqid"], row["id"]), r)
+    for row in rows:
+        row["parents"] = []
+        if row["type"] != "gene":
+            name = first_value(row, "locus_tag")
+            if name is None:
+                name = first_value(row, "gene")
+            if name is not None and (row["seqid"], name) in first_gene:
+                row["parents"] = [first_gene[(row["seqid"], name)]]
+        row["start"], row["end"], row["strand"] = spec.location_extent(row["location"], row["protein"])
+        canonical = spec.canonical_entry_text(row["type"], row["location"], row["attr_keys"], row["attr_values"])
+        row["line"] = None if row["written"] == canonical else row["written"]
+        row["source"] = "GenBank"
+        del row["record"]
+    return rows, comments, records
+
+
+GENBANK_ROW_COLUMNS = ("seqid", "source", "type", "location", "start", "end", "strand", "attr_keys", "attr_values",
+                       "id", "parents", "line", "source_start", "source_end")
+
+
+def check_genbank_against_the_spec(t, reader, data, parsed=None):
+    """The binary's GenBank table and sequences dataset against parse_genbank (or `parsed`, what
+    it gave for `data`): every column value (which rows store `line` included), the comment
+    lines, and the records' definitions and residues (17.4)."""
+    rows, comments, records = parsed or parse_genbank(data, t["line_end"])
+    assert t["num_rows"] == len(rows)
+    assert t["comments"] == comments
+    assert t["final_newline"] == (data.endswith(t["line_end"].encode()) or not data)
+    for name in GENBANK_ROW_COLUMNS:
+        assert column(t, name) == [row[name] for row in rows], name
+    for name in ("score", "phase", "attributes"):  # null
+        assert column(t, name) == [None] * len(rows), name
+    assert t["sections"] == len(records)
+    if not records:  # 17.1: absent when no record has a sequence
+        assert t["sequences"] is None
+        return
+    definitions = [bytes(d).decode() for d in reader.column_values(t["sequences"], "definition")]
+    assert definitions == [d for d, _, _ in records]
+    assert spec.records_text(reader, t["sequences"]) == [r for _, r, _ in records]
+    # 17.4 does not say which alphabet (12.1) the dataset has; the binary makes it protein when any
+    # record is a protein record, else it follows 12.7 (the first record with residues: nucleotide
+    # when at least 90% of its first 1 MiB are A C G T U N)
+    first = next((r[:1 << 20] for _, r, _ in records if r), "")
+    nucleotide = sum(first.count(c) for c in "ACGTUN") >= 0.9 * len(first)
+    alphabet = "protein" if any(p for _, _, p in records) or not nucleotide else "nucleotide"
+    assert spec._dataset(reader, t["sequences"])["metadata"]["alphabet"] == alphabet
+
+
+# 17.4: the example, converted by the binary.
+
+EXAMPLE_17_4 = ("LOCUS       X1                        20 bp    DNA     linear   UNA 01-JAN-2000\n"
+                "DEFINITION  Example.\n"
+                "ACCESSION   X1\n"
+                "VERSION     X1.1\n"
+                "FEATURES             Location/Qualifiers\n"
+                "     gene            3..17\n"
+                "                     /locus_tag=\"g1\"\n"
+                "     CDS             complement(join(3..8,12..17))\n"
+                "                     /locus_tag=\"g1\"\n"
+                "                     /codon_start=1\n"
+                "ORIGIN      \n"
+                "        1 acgtacgtac gtacgtacgt\n"
+                "//\n")
+
+
+def test_spec_17_4_example_converted_by_the_binary(tmp_path):
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    lines = EXAMPLE_17_4.split("\n")[:-1]
+    assert len(lines) == 13 and lines[10] == "ORIGIN" + " " * 6  # the 13 lines; six spaces after ORIGIN
+    source = tmp_path / "in.gbk"
+    source.write_text(EXAMPLE_17_4)
+    out = tmp_path / "out.gcol"
+    subprocess.run([binary, "convert", "-q", str(source), "-o", str(out), "--name", "ex"], check=True)
+    reader = spec.GcolFile.open(out)
+    assert reader.verify() and reader.minor == 7
+    assert [(ds["name"], ds["kind"]) for ds in reader.datasets] == [("ex", "table"), ("ex.sequences", "sequences")]
+    t = spec.table(reader, "ex")
+    assert t["features"] and t["source_format"] == "genbank" and t["sequences"] == "ex.sequences"
+    assert t["num_rows"] == 2  # two rows, both canonical
+    assert column(t, "line") == [None, None]
+    assert column(t, "seqid") == ["X1.1", "X1.1"]
+    assert column(t, "source") == ["GenBank", "GenBank"]
+    assert column(t, "type") == ["gene", "CDS"]
+    assert column(t, "start") == [3, 3] and column(t, "end") == [17, 17]
+    assert column(t, "strand") == ["+", "-"]
+    assert column(t, "attr_keys") == [["locus_tag"], ["locus_tag", "codon_start"]]
+    assert column(t, "attr_values") == [["g1"], ["g1", "1"]]
+    assert column(t, "id") == ["g1", None]
+    assert column(t, "parents") == [[], [0]]
+    assert column(t, "source_start") == [174, 238] and column(t, "source_end") == [237, 361]
+    assert column(t, "score") == column(t, "phase") == column(t, "attributes") == [None, None]
+    assert column(t, "location") == ["3..17", "complement(join(3..8,12..17))"]
+    assert decoded_layout(reader, "ex", "location").hex(" ") == (
+        "00 00 00 00 05 00 00 00 22 00 00 00 " + b"3..17complement(join(3..8,12..17))".hex(" "))
+    # the first five lines with comment/row 0, the ORIGIN and // lines with 2; the sequence line
+    # is the canonical block of the residues, so not stored
+    assert t["comments"] == [(0, line) for line in lines[:5]] + [(2, lines[10]), (2, lines[12])]
+    assert spec.canonical_block("ACGTACGTACGTACGTACGT") == [lines[11]]
+    assert [spec.canonical_entry(t, row) for row in (0, 1)] == ["\n".join(lines[5:7]), "\n".join(lines[7:10])]
+    assert t["sections"] == 1
+    assert [bytes(d) for d in reader.column_values("ex.sequences", "definition")] == [b"X1.1 Example."]
+    assert spec.record_names(reader, "ex.sequences") == [b"X1.1"]
+    assert spec.records_text(reader, "ex.sequences") == ["ACGTACGTACGTACGTACGT"]
+    # 17.4 makes the records "as the FASTA import of 12 makes it", and 12.1 says a sequences
+    # dataset's source_format is `fasta`; the binary writes `genbank`
+    assert spec._dataset(reader, "ex.sequences")["metadata"]["source_format"] == "genbank"
+    assert spec.export_features(t, reader) == EXAMPLE_17_4.encode()
+    check_genbank_against_the_spec(t, reader, EXAMPLE_17_4.encode())
+    exported = tmp_path / "out.gbk"
+    subprocess.run([binary, "export", "-q", str(out), "--dataset", "ex", "-o", str(exported)], check=True)
+    assert exported.read_bytes() == EXAMPLE_17_4.encode()
+
+
+# 17.4 against the binary on real GenBank files.
+
+GENBANK_DATA = SHARED / "annotation"
+GENBANK_FILES = [
+    "biopython_genbank/DS830848.gb", "biopython_genbank/NC_000932.gb", "biopython_genbank/NC_005816.gb",
+    "biopython_genbank/NT_019265.gb", "biopython_genbank/arab1.gb", "biopython_genbank/cor6_6.gb",
+    "biopython_genbank/extra_keywords.gb", "biopython_genbank/iro.gb", "biopython_genbank/one_of.gb",
+    "biopython_genbank/pri1.gb", "biopython_genbank/protein_refseq2.gb", "biopython_genbank/tls_KDHP01000000.gb",
+    "antismash/NZ_CP016793.1.cluster001.antismash5.gbk",
+    "antismash/NZ_CP016793_reversed_double_chopped.antismash5.gbk",
+    "scerevisiae_S288C_R64_16chr.gbk.gz",  # 16 chromosomes, 36 MB decompressed
+]
+
+
+def test_genbank_file_list_is_complete():
+    if not GENBANK_DATA.is_dir():
+        skipped(f"{GENBANK_DATA} not found (set GCOL_TEST_DATA)")
+    found = [str(p.relative_to(GENBANK_DATA)) for pattern in ("biopython_genbank/*", "antismash/*.gbk", "*.gbk.gz")
+             for p in GENBANK_DATA.glob(pattern)]
+    assert sorted(found) == sorted(GENBANK_FILES)
+
+
+@pytest.mark.parametrize("name", GENBANK_FILES)
+def test_genbank_tables_from_real_data(name, tmp_path):
+    source = GENBANK_DATA / name
+    if not source.exists():
+        skipped(f"{source} not found (set GCOL_TEST_DATA)")
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    out = tmp_path / "x.gcol"  # the binary converts while this reader parses the source
+    convert = subprocess.Popen([binary, "convert", "-q", str(source), "-o", str(out)])
+    data = source.read_bytes()
+    if name.endswith(".gz"):
+        data = gzip.decompress(data)
+    line_end = "\r\n" if data.split(b"\n", 1)[0].endswith(b"\r") else "\n"
+    parsed = parse_genbank(data, line_end)
+    assert convert.wait() == 0
+    reader = spec.GcolFile.open(out)
+    table_name = reader.datasets[0]["name"]
+    exported = tmp_path / "out.gbk"  # the binary's export runs while this reader reads
+    export = subprocess.Popen([binary, "export", "-q", str(out), "--dataset", table_name, "-o", str(exported)])
+    t = spec.table(reader, table_name)  # 17.6 checked
+    assert t["features"] and t["source_format"] == "genbank"
+    assert [ds["name"] for ds in reader.datasets] == [table_name] + ([t["sequences"]] if t["sections"] else [])
+    # 17.4: the export is the source, byte for byte, and the binary's export
+    ours = spec.export_features(t, reader)
+    assert ours == data
+    assert export.wait() == 0
+    assert exported.read_bytes() == ours
+    # 17.4: the columns are what the spec's rules give
+    assert t["line_end"] == line_end
+    check_genbank_against_the_spec(t, reader, data, parsed)
+
+
+# 17.4 on small inputs that reach its corners, and where 17.4 is silent (parse_genbank says
+# how it reads those): the binary's columns equal parse_genbank's and its export the input, or
+# both refuse the input.
+
+def _genbank(features="", head=None, tail="ORIGIN      \n        1 acgtacgtac gtacgtacgt\n//\n"):
+    head = head if head is not None else "\n".join(EXAMPLE_17_4.split("\n")[:5]) + "\n"
+    return head + features + tail
+
+
+_Q = " " * 21  # the indent of qualifier and continuation lines
+_PROTEIN_HEAD = ("LOCUS       P1                        12 aa            linear   UNA 01-JAN-2000\n"
+                 "DEFINITION  Protein.\nACCESSION   P1\nFEATURES             Location/Qualifiers\n")
+GENBANK_CASES = {
+    # the location: joined over lines while ( outnumbers ) or it ends in a comma, not onto a /
+    # line; cut after the last comma within 58 characters (one in first position does not count)
+    "location_lines": _genbank(f"     gene            join(3..5,\n{_Q}7..9)\n"
+                               f"     gene            join(3..5\n{_Q},7..9)\n"
+                               f"     gene            join(3..5,\n{_Q}/locus_tag=\"g1\"\n"),
+    "location_cut": _genbank("     CDS             join(" + ",".join(f"{i * 10 + 1}..{i * 10 + 5}" for i in range(20))
+                             + ")\n     CDS             join(" + "1" * 57 + f",\n{_Q},2)\n"),
+    # the extent: complement depths, remote parts, gap(...), a.b, a^b, <, one-of, and a digit
+    # run beyond int64, which the binary does not count as a number (17.4 does not say)
+    "extents": _genbank("     a               join(complement(1..5),complement(7..9))\n"
+                        "     b               complement(1..5),6..7\n     c               gap(unk100)\n"
+                        "     d               join(1..2,gap(9),X9.1:3..4,5^6,7.8,<1)\n"
+                        "     e               one-of(3,5)..9\n     f               bond(3,9)\n"
+                        "     g               9223372036854775807\n     h               9223372036854775808\n"
+                        "     i               join(3..99999999999999999999,complement(4..5))\n"),
+    # the text before a ( is the operator's name, not a part (17.4 does not say): the part of
+    # "J00194.1:complement(1..5)" is 1..5, outside any complement(...); operator names are
+    # compared as written (GAP is not gap); unbalanced parentheses; a part after a )
+    "operators": _genbank("     a               J00194.1:complement(1..5)\n"
+                          "     b               join(1..5,GAP(7),Gap(9))\n"
+                          "     c               complement(1..5\n     d               1..5)),complement(7..8\n"
+                          "     e               join(complement(1..2)x9,3)\n"),
+    # keys longer than 15 characters, an empty location, an entry indented by 2
+    "keys": _genbank("     a_very_long_feature_key 3..17\n     exactly_15_chars 3..17\n"
+                     f"     gene\n{_Q}/locus_tag=\"g1\"\n     gene            \n  gene  3..17\n"),
+    # qualifiers: quotes doubled, an open quotation to the end, an empty value with =, bare values,
+    # a / line inside a quotation and after a bare value, translation joined without spaces
+    "qualifiers": _genbank(f"     gene            3..17\n{_Q}/note=\"a\"\"b\"\n{_Q}/label=\"x\" y\"\n{_Q}/pseudo=\n"
+                           f"{_Q}/note=\"\"\n{_Q}/rpt_type=tandem\n{_Q}/note=\"" + "w " * 28 + f"\n{_Q}/x and more\"\n"
+                           f"{_Q}/rpt_type=" + "w " * 28 + f"\n{_Q}/x\n"
+                           f"     CDS             3..17\n{_Q}/translation=\"MKV\n{_Q}LLA\"\n"
+                           f"{_Q}/note=\"MKV\n{_Q}LLA\"\n"
+                           f"     gene            3..17\n{_Q}/note=\"abc\n"),
+    # qualifier cuts: at the last space within 59 characters, a word longer than 58, double
+    # spaces (not canonical), characters counted as Unicode scalar values
+    "qualifier_cut": _genbank(f"     gene            3..17\n{_Q}/note=\"" + "x" * 70 + " y\"\n"
+                              f"     gene            3..17\n{_Q}/note=\"" + "x" * 57 + f"\n{_Q}" + "x" * 13 + " y\"\n"
+                              f"     gene            3..17\n{_Q}/note=\"a  b\"\n"
+                              f"     gene            3..17\n{_Q}/note=\"" + "é" * 50 + " " + "ü" * 20 + "\"\n"),
+    # id and parents: the first locus_tag (else gene) of a gene; a gene of the same seqid found
+    # after the feature or in another record; a locus_tag with no gene does not fall back to gene
+    "parents": _genbank(f"     CDS             3..17\n{_Q}/locus_tag=\"g1\"\n"
+                        f"     gene            3..17\n{_Q}/locus_tag=\"g1\"\n"
+                        f"     gene            3..17\n{_Q}/gene=\"abc\"\n"
+                        f"     CDS             3..17\n{_Q}/locus_tag=\"L9\"\n"
+                        f"{_Q}/gene=\"abc\"\n     mRNA            3..17\n{_Q}/gene=\"abc\"\n"
+                        f"     gene            3..17\n{_Q}/gene=\"a\"\n{_Q}/locus_tag=\"L1\"\n{_Q}/locus_tag=\"L2\"\n"
+                        f"     CDS             3..17\n{_Q}/gene=\"a\"\n"
+                        f"     mRNA            3..17\n{_Q}/locus_tag=\"L1\"\n")
+               + _genbank(f"     CDS             3..17\n{_Q}/locus_tag=\"g1\"\n"),
+    # sequence sections: empty, a blank line, misaligned numbers, upper case, IUPAC codes,
+    # an indented ORIGIN (header text), a BASE COUNT line, a tab after ORIGIN
+    "origins": _genbank(tail="ORIGIN\n//\n") + _genbank(tail="ORIGIN\n\n//\n")
+               + _genbank(tail="ORIGIN\n       1 acgtacgtac gtacgtacgt\n//\n")
+               + _genbank(tail="ORIGIN\n        1 ACGTACGTAC GTACGTACGT\n//\n")
+               + _genbank(tail="ORIGIN\n        1 acgtnnrykm gtacgtacgt\n//\n")
+               + _genbank(tail="  ORIGIN\n        1 acgtacgtac\n//\n")
+               + _genbank(tail="BASE COUNT        5 a      5 c      5 g      5 t\nORIGIN\t\n"
+                               "        1 acgtacgtac gtacgtacgt\n//\n"),
+    # a second ORIGIN line inside a section is one of its lines: its letters are residues (the
+    # binary's FASTA import then makes the dataset protein: 80% of the residues are ACGTUN)
+    "origin_twice": _genbank(tail="ORIGIN\n        1 acgtacgtac gtacgtacgt\nORIGIN\n//\n"),
+    # a protein record (strand null) after a DNA one: one protein sequences dataset (below)
+    "protein": _genbank("     gene            3..17\n") + _PROTEIN_HEAD + "     Protein         1..12\n"
+               + "ORIGIN\n        1 mkristtitt ti\n//\n",
+    # 600 DNA residues, then a protein record: the dataset is protein all the same (the check above)
+    "protein_after_dna": _genbank(tail="ORIGIN\n" + "".join(f"{i * 60 + 1:>9}" + " acgtacgtac" * 6 + "\n"
+                                                            for i in range(10)) + "//\n")
+                         + _PROTEIN_HEAD + "ORIGIN\n        1 mkris\n//\n",
+    # header text: seqid from ACCESSION when VERSION has no word, the LOCUS name, else empty; a
+    # definition over lines (spaces inside kept, a blank line adds one), none; only a FEATURES
+    # line that is not indented opens the features section; a second features section
+    "headers": _genbank("     gene            3..17\n", head=EXAMPLE_17_4.split("FEATURES")[0].replace(
+                   "VERSION     X1.1", "VERSION").replace("DEFINITION  Example.", "DEFINITION  Two  spaces.\n"
+                   "   and\tmore.\n   \n            end") + "FEATURES             Location/Qualifiers\n")
+               + _genbank("     gene            3..17\n", head="LOCUS       N1 5 bp DNA\nDEFINITION\n"
+                          "            foo.\nFEATURES             Location/Qualifiers\n")
+               + _genbank("     gene            3..17\n", head="LOCUS\nFEATURES\n")
+               + _genbank("     gene            3..17\n", head="LOCUS       N2 5 bp DNA\n            FEATURES word\n"
+                          "     gene  1..2\nFEATURES\tLocation\n")
+               + _genbank("     gene            3..17\nCOMMENT     between\nFEATURES\n     gene            4..5\n"),
+    # lines of spaces in the features section: comment lines; the section goes on
+    "space_lines": _genbank(f"     gene            3..17\n   \n     gene            3..17\n{_Q}   \n"),
+    # CR LF line ends (a \n inside a stored line is written as CR LF), a lone CR inside a value
+    "crlf": _genbank(f"     gene            3..17\n{_Q}/note=\"" + "w " * 40 + f"\"\n     gene            3..17\n"
+                     f"{_Q}/note=\"a\n{_Q}b\"\n").replace("\n", "\r\n"),
+    "lone_cr": _genbank(f"     gene            3..17\n{_Q}/note=\"a\rb\"\n"),
+    # lines after the last //: kept (a FEATURES section there gives rows with the empty seqid),
+    # and no final newline
+    "after_last_record": _genbank("     gene            3..17\n") + "\n   \nhello\nVERSION     Z9.1\nFEATURES\n"
+                         "     gene   1..2\nFEATURES\n     gene   1..2",
+    "no_seqid_after_last_record": _genbank() + "FEATURES\n     gene   1..2\n",
+    # errors: a continuation line before any feature (also right after a line of spaces), a
+    # qualifier line without /, a file that ends inside a record (a LOCUS name, or an open
+    # sequence section)
+    "error_continuation": _genbank(f"{_Q}/locus_tag=\"g1\"\n"),
+    "error_continuation_after_spaces": _genbank(f"     gene            3..17\n   \n{_Q}/locus_tag=\"g1\"\n"),
+    "error_no_slash": _genbank(f"     gene            3..17\n{_Q}locus_tag=\"g1\"\n"),
+    "error_truncated": _genbank("     gene            3..17\n", tail=""),
+    "error_truncated_locus": _genbank() + "LOCUS       X2 5 bp DNA\n",
+    "error_truncated_origin": _genbank() + "ORIGIN\n",
+}
+
+
+@pytest.mark.parametrize("name", GENBANK_CASES)
+def test_genbank_cases_against_the_binary(name, tmp_path):
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    data = GENBANK_CASES[name].encode()
+    source = tmp_path / "case.gbk"
+    source.write_bytes(data)
+    out = tmp_path / "case.gcol"
+    run = subprocess.run([binary, "convert", "-q", str(source), "-o", str(out), "--name", "case"],
+                         capture_output=True, text=True)
+    if name.startswith("error_"):
+        with pytest.raises(GenBankError):
+            parse_genbank(data, "\n")
+        assert run.returncode != 0 and "line" in run.stderr, run.stderr  # refused, naming the line
+        return
+    assert run.returncode == 0, run.stderr
+    reader = spec.GcolFile.open(out)
+    assert reader.verify()
+    t = spec.table(reader, "case")
+    assert t["line_end"] == ("\r\n" if name == "crlf" else "\n")
+    assert spec.export_features(t, reader) == data
+    check_genbank_against_the_spec(t, reader, data)
+    if name == "protein":
+        # 17.4 reads the sequences as a FASTA import (12), whose alphabet 12.7 takes from the
+        # first record with residues (here DNA, which would make the protein record an error);
+        # the binary makes the dataset protein
+        assert reader.datasets[1]["metadata"]["alphabet"] == "protein"
+        assert column(t, "strand") == ["+", None]
+
+
 TRICKY_CSV = ('name,count,ratio,flag,note,mixed,\n'
               '"Smith, J",3,0.5,true,"said ""hi""",1,\n'
               "O'Brien,,2,FALSE,,x,z\n"
@@ -4840,50 +5411,57 @@ def test_csv_table_export_equals_the_binarys(tmp_path):
         assert exported.read_bytes() == spec.export_table(t, delimiter).encode(), suffix
 
 
-# 17.5: the conformance datasets rewritten in plain pages with one rule broken.
+# 17.6: the conformance datasets rewritten in plain pages with one rule broken.
 
 def table_rebuilt(dataset, values=None, metadata=None, column_metadata=None, drop=(), num_rows=None, layouts=None,
-                  physical=None, rename=None, minor=7):
+                  physical=None, rename=None, minor=7, keep=()):
     """The conformance file's table dataset `dataset` alone, every column in one plain page:
     `values` {column: new values (end offsets for a list)}, `metadata` {key: value, or None to
     remove it}, `column_metadata` {column: {key: value}}, `drop` columns left out, `num_rows`
     a new member value, `layouts` {column: layout}, `physical` {column: physical type},
-    `rename` {column: new name}."""
+    `rename` {column: new name}; `keep` names other datasets of the file to keep, after it,
+    rebuilt unchanged in plain pages (a GenBank table's sequences dataset, 17.4)."""
     reader = spec.GcolFile(FEATURES)
-    ds = next(d for d in reader.datasets if d["name"] == dataset)
-    columns = []
-    for c in ds["columns"]:
-        name = c["name"]
-        if name in drop:
-            continue
-        vals = (values or {}).get(name)
-        if vals is None:
-            vals = reader.column_values(dataset, name)
-        layout = (layouts or {}).get(name, c.get("layout"))
-        is_list = (layout or {}).get("type") == "list"
-        kind = (physical or {}).get(name, c["physical_type"])
-        column = {"name": (rename or {}).get(name, name), "physical_type": kind, "logical_type": c["logical_type"],
-                  "pages": [_graph_page(kind, vals, is_list)] if vals else [],
-                  "metadata": {**c.get("metadata", {}), **(column_metadata or {}).get(name, {})}}
-        if c.get("nullable") or any(v is None for v in vals):
-            column["nullable"] = True
-        if layout:
-            column["layout"] = layout
-        columns.append(column)
-    meta = dict(ds.get("metadata") or {})
-    for key, value in (metadata or {}).items():
-        if value is None:
-            meta.pop(key, None)
-        else:
-            meta[key] = value
-    return build_gcol([{"name": dataset, "kind": "table", "columns": columns, "metadata": meta,
-                        "num_rows": ds["num_rows"] if num_rows is None else num_rows}], minor=minor)
+
+    def rebuilt(name, changes):
+        ds = next(d for d in reader.datasets if d["name"] == name)
+        values, metadata, column_metadata, drop, num_rows, layouts, physical, rename = changes
+        columns = []
+        for c in ds["columns"]:
+            name = c["name"]
+            if name in drop:
+                continue
+            vals = (values or {}).get(name)
+            if vals is None:
+                vals = reader.column_values(ds["name"], name)
+            layout = (layouts or {}).get(name, c.get("layout"))
+            is_list = (layout or {}).get("type") == "list"
+            kind = (physical or {}).get(name, c["physical_type"])
+            column = {"name": (rename or {}).get(name, name), "physical_type": kind,
+                      "logical_type": c["logical_type"], "pages": [_graph_page(kind, vals, is_list)] if vals else [],
+                      "metadata": {**c.get("metadata", {}), **(column_metadata or {}).get(name, {})}}
+            if c.get("nullable") or any(v is None for v in vals):
+                column["nullable"] = True
+            if layout:
+                column["layout"] = layout
+            columns.append(column)
+        meta = dict(ds.get("metadata") or {})
+        for key, value in (metadata or {}).items():
+            if value is None:
+                meta.pop(key, None)
+            else:
+                meta[key] = value
+        return {"name": ds["name"], "kind": ds["kind"], "columns": columns, "metadata": meta,
+                "num_rows": ds["num_rows"] if num_rows is None else num_rows}
+    unchanged = (None, None, None, (), None, None, None, None)
+    return build_gcol([rebuilt(dataset, (values, metadata, column_metadata, drop, num_rows, layouts, physical,
+                                         rename))] + [rebuilt(name, unchanged) for name in keep], minor=minor)
 
 
 def test_table_rebuilt_in_plain_pages_reads_the_same(tmp_path):
     binary = gcol_bin()
-    for dataset in ("gff3", "gtf", "table"):
-        data = table_rebuilt(dataset)
+    for dataset, keep in (("gff3", ()), ("gtf", ()), ("table", ()), ("genbank", GENBANK_KEEP)):
+        data = table_rebuilt(dataset, keep=keep)
         reader = spec.GcolFile(data)
         assert reader.verify()
         t = spec.table(reader, dataset)
@@ -4891,6 +5469,8 @@ def test_table_rebuilt_in_plain_pages_reads_the_same(tmp_path):
         assert t["columns"].keys() == ours["columns"].keys()
         assert all(same_typed(t["columns"][n][1], ours["columns"][n][1]) for n in t["columns"])
         assert {k: v for k, v in t.items() if k != "columns"} == {k: v for k, v in ours.items() if k != "columns"}
+        if dataset == "genbank":  # 17.4: its sequences dataset, rebuilt too, gives the same export
+            assert spec.export_features(t, reader) == (FEATURE_INPUTS / "features.gbk").read_bytes()
         if binary is not None:  # the binary accepts the rebuilt file too
             path = tmp_path / f"{dataset}.gcol"
             path.write_bytes(data)
@@ -4898,6 +5478,10 @@ def test_table_rebuilt_in_plain_pages_reads_the_same(tmp_path):
             assert run.returncode == 0, run.stdout + run.stderr
 
 
+GENBANK_KEEP = ("genbank.sequences",)  # 17.4: the GenBank table's sequences dataset, kept in the rebuilt file
+_GENBANK_READER = spec.GcolFile(FEATURES)
+GENBANK_COMMENTS = {"comment/row": _GENBANK_READER.column_values("genbank", "comment/row"),
+                    "comment/text": [bytes(v) for v in _GENBANK_READER.column_values("genbank", "comment/text")]}
 TABLE_CORRUPTIONS = [  # (dataset, changes to table_rebuilt, the column the error names, the error kind)
     # each table column has num_rows values ...
     ("gff3", dict(values={"seqid": [b"chr1"] * 6}), "seqid", "invariant"),
@@ -4935,10 +5519,22 @@ TABLE_CORRUPTIONS = [  # (dataset, changes to table_rebuilt, the column the erro
     # the four index columns are present together
     ("gtf", dict(drop=("index/value",)), "index/value", "invariant"),
     ("gtf", dict(drop=("index/rows", "index/row")), "index/rows", "invariant"),
+    # in a feature table source_start is at most source_end where both are present
+    ("gff3", dict(values={"source_start": [46, 107, 152, 227, 272, 326, 402]}), "source_start", "invariant"),
+    ("genbank", dict(keep=GENBANK_KEEP, values={"source_end": [530, 628, 1042, 1192, 1265, 1340, 1710, 1865]}),
+     "source_start", "invariant"),
+    # in a GenBank table the sequences dataset has a record for every sequence section the export
+    # counts: a third section (an ORIGIN and a // comment line) for two records, no sequences
+    # metadata, no sequences dataset in the file
+    ("genbank", dict(keep=GENBANK_KEEP, values={"comment/row": GENBANK_COMMENTS["comment/row"] + [8, 8],
+                                                "comment/text": GENBANK_COMMENTS["comment/text"] + [b"ORIGIN", b"//"]}),
+     "(metadata sequences)", "invariant"),
+    ("genbank", dict(keep=GENBANK_KEEP, metadata={"sequences": None}), "(metadata sequences)", "invariant"),
+    ("genbank", dict(), "(metadata sequences)", "invariant"),
 ]
-# rules of 17 beyond the list of 17.5 (the error names their section)
-TABLE_CORRUPTIONS_BEYOND_17_5 = [
-    # 17.4: a feature table's index pairs are those of attr_keys/attr_values
+# rules of 17 beyond the list of 17.6 (the error names their section)
+TABLE_CORRUPTIONS_BEYOND_17_6 = [
+    # 17.5: a feature table's index pairs are those of attr_keys/attr_values
     ("gtf", dict(values={"index/value": [b"1", b"3", b"G1", b"G2", b"one", b"T1", b"T2"]}), "index/rows", "invariant"),
     ("gtf", dict(values={"index/row": [2, 3, 0, 1, 2, 3, 4, 0, 1, 2, 4], "index/rows": [1, 2, 6, 7, 8, 10, 11]}),
      "index/rows", "invariant"),
@@ -4965,18 +5561,21 @@ TABLE_CORRUPTIONS_BEYOND_17_5 = [
                   rename={"parents/item": "parents/items"}), "parents", "invariant"),
     ("table", dict(values={"ok": [1, 2, 1]}), "ok", "invariant"),
     ("table", dict(values={"sample": [b"s1", b"\xff", b"s3"]}), "sample", "invariant"),
+    # 17.4: a GenBank table has the column location; 17.1: `sequences` names a sequences dataset
+    ("genbank", dict(keep=GENBANK_KEEP, drop=("location",)), "location", "invariant"),
+    ("genbank", dict(keep=GENBANK_KEEP, metadata={"sequences": "genbank"}), "(metadata sequences)", "invariant"),
+    ("genbank", dict(keep=GENBANK_KEEP, metadata={"sequences": "nope"}), "(metadata sequences)", "invariant"),
 ]
-# 17.5 says verification checks that comment/row values are at most num_rows; the binary's
-# `verify --deep` accepts a larger value (and its export writes that comment after the last row)
-BINARY_ACCEPTS_17_5 = {i for i, (_, changes, name, _) in enumerate(TABLE_CORRUPTIONS)
-                       if name == "comment/row" and changes["values"]["comment/row"][-1] > 5}
-# what the binary's `verify --deep` does with the cases beyond 17.5, as found: it refuses a missing
-# feature column, a feature column of another physical type and a missing comment column, and
-# accepts the others (index pairs that are not the rows' pairs, attr lists that are not parallel,
-# a null comment, bad line_end / final_newline / source_format / row_group_rows metadata, a page
-# across a row group, a list child not named NAME/item, a bool 2, a string that is not UTF-8)
-BINARY_REFUSES_BEYOND_17_5 = {i: name in ("line", "phase") or (name == "comment/text" and "drop" in changes)
-                              for i, (_, changes, name, _) in enumerate(TABLE_CORRUPTIONS_BEYOND_17_5)}
+# what the binary's `verify --deep` does with the cases beyond 17.6, as found: it refuses a missing
+# feature column, a feature column of another physical type, a missing comment column and a
+# `sequences` metadata value that names no sequences dataset, and accepts the others (index pairs
+# that are not the rows' pairs, attr lists that are not parallel, a null comment, bad line_end /
+# final_newline / source_format / row_group_rows metadata, a page across a row group, a list child
+# not named NAME/item, a bool 2, a string that is not UTF-8, a GenBank table without `location`,
+# whose export it then refuses)
+BINARY_REFUSES_BEYOND_17_6 = {i: name in ("line", "phase", "(metadata sequences)")
+                              or (name == "comment/text" and "drop" in changes)
+                              for i, (_, changes, name, _) in enumerate(TABLE_CORRUPTIONS_BEYOND_17_6)}
 
 
 def _table_case(cases, i):
@@ -5006,18 +5605,16 @@ def _check_table_refused(dataset, changes, name, kind, tmp_path):
 @pytest.mark.parametrize("cases,case", [_table_case(TABLE_CORRUPTIONS, i) for i in range(len(TABLE_CORRUPTIONS))])
 def test_table_invariants_broken_are_refused(cases, case, tmp_path):
     returncode = _check_table_refused(*cases[case], tmp_path)
-    if case in BINARY_ACCEPTS_17_5:  # the reader refused it above; the binary disagrees with 17.5
-        assert returncode in (None, 0)
-        pytest.xfail("gcol verify --deep accepts a comment/row value above num_rows, which 17.5 forbids")
-    assert returncode in (None, 1)  # the binary's deep verification refuses it too
+    assert returncode in (None, 1)  # the binary's deep verification refuses it too (it accepted a
+    # comment/row value above num_rows before commit 6677d6d; it refuses it now, as 17.6 says)
 
 
-@pytest.mark.parametrize("cases,case", [_table_case(TABLE_CORRUPTIONS_BEYOND_17_5, i)
-                                        for i in range(len(TABLE_CORRUPTIONS_BEYOND_17_5))])
-def test_table_rules_beyond_17_5_broken_are_refused(cases, case, tmp_path):
+@pytest.mark.parametrize("cases,case", [_table_case(TABLE_CORRUPTIONS_BEYOND_17_6, i)
+                                        for i in range(len(TABLE_CORRUPTIONS_BEYOND_17_6))])
+def test_table_rules_beyond_17_6_broken_are_refused(cases, case, tmp_path):
     returncode = _check_table_refused(*cases[case], tmp_path)
     if returncode is not None:
-        assert returncode == (1 if BINARY_REFUSES_BEYOND_17_5[case] else 0)
+        assert returncode == (1 if BINARY_REFUSES_BEYOND_17_6[case] else 0)
 
 
 def test_table_value_type_of_a_newer_minor_version_is_unsupported():

@@ -18,6 +18,7 @@ mod inspect;
 mod motif;
 mod progress;
 mod sample;
+mod schema;
 mod search;
 mod stats;
 mod verify;
@@ -135,6 +136,13 @@ enum Command {
         /// dst, node2, ..., else the second).
         #[arg(long, value_name = "COLUMN")]
         target_column: Option<String>,
+        /// Read the CSV/TSV inputs as tables of a built-in schema
+        /// (`genomics`: see `gcol schema`): each is the table it is named
+        /// after (samples.csv is `samples`), typed by the schema, and its
+        /// keys (required values, primary keys, foreign keys, sequence
+        /// datasets and records) are checked before anything is written.
+        #[arg(long, value_name = "NAME")]
+        schema: Option<String>,
         /// Write the 1.0 layout (every column in the page area, the manifest
         /// uncompressed, protein residues in record order) so that gcol 1.0
         /// readers can read the file; by default tiny columns go inline in a
@@ -280,6 +288,20 @@ enum Command {
         /// Print only how many rows match.
         #[arg(short, long)]
         count: bool,
+    },
+    /// The built-in genomics schema: tables experiments, samples, genes,
+    /// gene_variants, gene_expression, sequences, alignments and metadata
+    /// with their columns, types and keys (`--json` for a machine-readable
+    /// form). With FILE, its genomics tables and a check of their keys.
+    ///
+    /// Fill it with `gcol convert --schema genomics samples.csv genes.csv
+    /// ... -o study.gcol`.
+    Schema {
+        /// A .gcol file whose tables to check.
+        file: Option<PathBuf>,
+        /// Print the schema as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Per-base depth of an alignments dataset, like `samtools depth`.
     ///
@@ -466,6 +488,7 @@ fn main() -> ExitCode {
             undirected,
             source_column,
             target_column,
+            schema,
             no_compact,
             quiet,
         } => {
@@ -485,6 +508,7 @@ fn main() -> ExitCode {
                     options.directed = undirected.then_some(false);
                     options.source_column = source_column;
                     options.target_column = target_column;
+                    options.schema = schema;
                     options.binning = binning;
                     options.compression = gcol_import::ReadCompression::parse(
                         compression.as_deref().unwrap_or("default"),
@@ -578,6 +602,7 @@ fn main() -> ExitCode {
             rows,
             count,
         } => search::run(&file, dataset.as_deref(), &terms, rows, count),
+        Command::Schema { file, json } => schema::run(file.as_deref(), json),
         Command::View(args) => view::run(args),
         Command::Depth(args) => depth::run(args),
         Command::Motif {

@@ -225,3 +225,173 @@ fn genbank_errors_name_file_record_and_field() {
         assert!(!out.exists());
     }
 }
+
+/// The committed example study (`examples/data/study`, with
+/// `examples/data/sample.fa` as the `sample` sequences dataset).
+fn study_inputs(dir: &Path) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
+    let mut inputs = vec![s(&root.join("sample.fa")).to_string()];
+    for table in [
+        "experiments",
+        "samples",
+        "genes",
+        "gene_variants",
+        "gene_expression",
+        "sequences",
+        "alignments",
+        "metadata",
+    ] {
+        let to = dir.join(format!("{table}.csv"));
+        std::fs::copy(root.join("study").join(format!("{table}.csv")), &to).unwrap();
+        inputs.push(s(&to).to_string());
+    }
+    inputs
+}
+
+fn convert_study(inputs: &[String], out: &Path) -> Output {
+    let mut args = vec!["convert", "-q", "--schema", "genomics", "-o", s(out)];
+    args.extend(inputs.iter().map(String::as_str));
+    gcol(&args)
+}
+
+#[test]
+fn genomics_schema_tables_are_typed_and_their_keys_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = study_inputs(dir.path());
+    let out = dir.path().join("study.gcol");
+    ok(convert_study(&inputs, &out), "convert");
+    let checked = ok(gcol(&["schema", s(&out)]), "schema FILE");
+    assert_eq!(checked.lines().count(), 8);
+    assert!(checked.contains("gene_expression\t6 rows\tkeys ok"));
+    ok(gcol(&["verify", "--deep", s(&out)]), "verify");
+    // Types come from the schema: a bare date is a timestamp at midnight
+    // UTC, quality a list of integers.
+    let experiments = ok(
+        gcol(&["export", s(&out), "--dataset", "experiments", "-o", "-"]),
+        "export",
+    );
+    assert!(
+        experiments.contains("\t2024-03-01T00:00:00Z\n"),
+        "{experiments}"
+    );
+    assert!(experiments.contains("\t2024-05-17T09:30:00Z\n"));
+    let inspect = ok(gcol(&["inspect", s(&out)]), "inspect");
+    assert!(inspect.contains("schema: genomics"));
+    // The schema itself, as text and JSON.
+    let text = ok(gcol(&["schema"]), "schema");
+    assert!(text.contains("table gene_expression:"));
+    assert!(text.contains("-> samples.sample_id"));
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(gcol(&["schema", "--json"]), "schema --json")).unwrap();
+    let names: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "experiments",
+            "samples",
+            "genes",
+            "gene_variants",
+            "gene_expression",
+            "sequences",
+            "alignments",
+            "metadata"
+        ]
+    );
+}
+
+#[test]
+fn genomics_schema_violations_are_refused_with_the_row_named() {
+    // (table, line to replace, replacement, message)
+    let cases: [(&str, &str, &str, &str); 6] = [
+        (
+            "samples",
+            "S3,E2,",
+            "S3,E9,",
+            "samples.csv: record 3, line 4, experiment_id: no row of table experiments has experiment_id \"E9\"",
+        ),
+        (
+            "gene_expression",
+            "WBGene00003271,S2,58.9",
+            "WBGene00003271,S1,58.9",
+            "gene_expression.csv: record 6, line 7, primary key: (gene_id, sample_id) = (WBGene00003271, S1) repeats row 5",
+        ),
+        (
+            "gene_variants",
+            "V2,lambda_cI,S3,lambda,37702",
+            "V2,lambda_cI,S3,lambda,",
+            "gene_variants.csv: record 2, line 3, position: table gene_variants needs a value here",
+        ),
+        (
+            "genes",
+            "lambda,37227",
+            "lambda,37k",
+            "genes.csv: record 4, line 5, start: \"37k\" is not an integer",
+        ),
+        (
+            "sequences",
+            "sample,cel-let-7",
+            "sample,cel-let-8",
+            "sequences.csv: record 3, line 4, record: \"cel-let-8\" is not a record of sequences dataset \"sample\"",
+        ),
+        (
+            "sequences",
+            "sample,lambda_5k",
+            "reads,lambda_5k",
+            "sequences.csv: record 2, line 3, dataset: \"reads\" is not a sequences dataset of this conversion",
+        ),
+    ];
+    for (table, from, to, message) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = study_inputs(dir.path());
+        let file = dir.path().join(format!("{table}.csv"));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(from), "{table}: {from}");
+        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+        let out = dir.path().join("study.gcol");
+        let o = convert_study(&inputs, &out);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(4), "{err}");
+        assert!(err.contains(message), "{err}");
+        assert!(!out.exists());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            8,
+            "a temporary was left"
+        );
+    }
+    // A table the schema lacks, and a schema gcol lacks.
+    let dir = tempfile::tempdir().unwrap();
+    let extra = dir.path().join("patients.csv");
+    std::fs::write(&extra, "patient_id,name\nP1,a\n").unwrap();
+    let out = dir.path().join("x.gcol");
+    let o = gcol(&[
+        "convert",
+        "-q",
+        "--schema",
+        "genomics",
+        s(&extra),
+        "-o",
+        s(&out),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("\"patients\" is not a table of the genomics schema"),
+        "{err}"
+    );
+    let o = gcol(&[
+        "convert",
+        "-q",
+        "--schema",
+        "clinical",
+        s(&extra),
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -144,15 +144,15 @@ pub struct Extent {
 /// location names no local position.
 pub fn location_extent(location: &str) -> Option<Extent> {
     let bytes = location.as_bytes();
-    // Per open parenthesis: (inside `complement(`, inside `gap(`).
+    // Per open parenthesis: (inside `complement(`, skipped: inside `gap(`
+    // or a remote `ACC:op(`).
     let mut stack: Vec<(bool, bool)> = Vec::new();
-    let mut word = String::new();
     let (mut start, mut end) = (i64::MAX, i64::MIN);
     let (mut plus, mut minus) = (false, false);
     let mut part = String::new();
-    let mut flush = |part: &mut String, complemented: bool| {
+    let mut flush = |part: &mut String, complemented: bool, skipped: bool| {
         let text = std::mem::take(part);
-        if text.is_empty() || text.contains(':') {
+        if skipped || text.is_empty() || text.contains(':') {
             return;
         }
         let numbers: Vec<i64> = text
@@ -174,39 +174,24 @@ pub fn location_extent(location: &str) -> Option<Extent> {
         }
     };
     let complemented = |stack: &Vec<(bool, bool)>| stack.iter().filter(|c| c.0).count() % 2 == 1;
-    // A `gap(n)` holds a length, not a position.
-    let gap = |stack: &Vec<(bool, bool)>| stack.iter().any(|c| c.1);
+    let skipped = |stack: &Vec<(bool, bool)>| stack.iter().any(|c| c.1);
     for &b in bytes {
         match b {
             b'(' => {
-                let w = word.trim();
-                stack.push((w == "complement", w == "gap"));
-                word.clear();
+                // The text before `(` names the operator.
+                let name = part.trim();
+                stack.push((name == "complement", name == "gap" || name.contains(':')));
                 part.clear();
             }
             b')' => {
-                if gap(&stack) {
-                    part.clear();
-                }
-                flush(&mut part, complemented(&stack));
+                flush(&mut part, complemented(&stack), skipped(&stack));
                 stack.pop();
-                word.clear();
             }
-            b',' => {
-                if gap(&stack) {
-                    part.clear();
-                }
-                flush(&mut part, complemented(&stack));
-                word.clear();
-            }
-            b if b.is_ascii_alphabetic() || b == b'_' => {
-                word.push(b as char);
-                part.push(b as char);
-            }
+            b',' => flush(&mut part, complemented(&stack), skipped(&stack)),
             _ => part.push(b as char),
         }
     }
-    flush(&mut part, complemented(&stack));
+    flush(&mut part, complemented(&stack), skipped(&stack));
     if start > end {
         return None;
     }
@@ -256,6 +241,11 @@ mod tests {
         assert_eq!(location_extent("gap(100)"), None);
         assert_eq!(e("join(1..10,gap(50),61..70)").end, 70);
         assert_eq!(e("join(1..10,gap(500),61..70)").end, 70);
+        assert_eq!(location_extent("J00194.1:complement(1..5)"), None);
+        assert_eq!(
+            e("join(J00194.1:complement(1..5),complement(7..9))").strand,
+            Some('-')
+        );
     }
 
     #[test]

@@ -72,13 +72,15 @@ pub mod meta {
 }
 
 /// Attribute value types and their physical types: `int64` (`i64`),
-/// `float64` (`f64`), `bool` (`u8`, 0 or 1), `string` (`binary`, UTF-8);
-/// a list attribute is a list column whose `/item` child has one of them.
-pub const ATTRIBUTE_TYPES: [(&str, PhysicalType); 4] = [
+/// `float64` (`f64`), `bool` (`u8`, 0 or 1), `string` (`binary`, UTF-8),
+/// `timestamp` (`i64`, microseconds since 1970-01-01T00:00:00Z); a list
+/// attribute is a list column whose `/item` child has one of them.
+pub const ATTRIBUTE_TYPES: [(&str, PhysicalType); 5] = [
     ("int64", PhysicalType::I64),
     ("float64", PhysicalType::F64),
     ("bool", PhysicalType::U8),
     ("string", PhysicalType::Binary),
+    ("timestamp", PhysicalType::I64),
 ];
 
 /// Largest number of nodes, and of edges (node and edge numbers are `u32`).

@@ -9,6 +9,7 @@
 
 pub mod alignments;
 pub mod genbank;
+pub mod genomics;
 pub mod graph;
 pub mod reads;
 pub mod sequences;

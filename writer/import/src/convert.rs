@@ -69,6 +69,10 @@ pub struct ConvertOptions {
     pub source_column: Option<String>,
     /// Edge tables: the target node column (default: found by name).
     pub target_column: Option<String>,
+    /// `genomics`: CSV/TSV inputs are tables of the genomics schema (spec
+    /// 17.8), named after the tables, typed by it, their keys checked
+    /// before anything is written.
+    pub schema: Option<String>,
     /// Set by another thread to stop: the conversion ends with
     /// [`gcol_writer::Error::Interrupted`] and leaves nothing behind.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -120,6 +124,7 @@ impl ConvertOptions {
             directed: None,
             source_column: None,
             target_column: None,
+            schema: None,
             cancel: None,
         }
     }
@@ -310,6 +315,60 @@ fn usage(detail: impl Into<String>) -> Error {
     }
 }
 
+/// With `--schema genomics`: the CSV/TSV jobs read, typed and checked as
+/// schema tables (spec 17.8) before anything is written, and the other
+/// jobs to convert as usual.
+fn schema_tables(
+    options: &ConvertOptions,
+    jobs: Vec<Job>,
+) -> Result<(Vec<Job>, Vec<crate::table::genomics::CheckedTable>)> {
+    let Some(schema) = &options.schema else {
+        return Ok((jobs, Vec::new()));
+    };
+    if schema != gcol_format::schema::genomics::SCHEMA {
+        return Err(usage(format!(
+            "unknown schema {schema:?}; the built-in one is {:?} (see `gcol schema`)",
+            gcol_format::schema::genomics::SCHEMA
+        )));
+    }
+    let (tables, rest): (Vec<Job>, Vec<Job>) = jobs
+        .into_iter()
+        .partition(|j| matches!(j.format, SourceFormat::Csv | SourceFormat::Tsv));
+    let planned: Vec<(String, SourceFormat, Vec<PathBuf>)> = rest
+        .iter()
+        .map(|j| {
+            (
+                j.name.clone(),
+                j.format,
+                j.inputs.iter().map(|i| i.path.clone()).collect(),
+            )
+        })
+        .collect();
+    let mut inputs = Vec::new();
+    for job in tables {
+        let delimiter = if job.format == SourceFormat::Csv {
+            b','
+        } else {
+            b'\t'
+        };
+        let input = job.inputs.into_iter().next().expect("one input").open()?;
+        inputs.push(crate::table::genomics::SchemaInput {
+            name: job.name,
+            input,
+            delimiter,
+        });
+    }
+    let mut names = |dataset: &str| match planned.iter().find(|p| p.0 == dataset) {
+        Some((_, format @ (SourceFormat::Fasta | SourceFormat::Fastq), paths)) => {
+            crate::table::genomics::record_names(paths, *format == SourceFormat::Fastq).map(Some)
+        }
+        _ => Ok(None),
+    };
+    let checked =
+        crate::table::genomics::check_tables(inputs, &mut names, options.cancel.as_ref())?;
+    Ok((rest, checked))
+}
+
 /// Open and recognise every input once, group pairs, and name datasets.
 fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Vec<Job>> {
     if options.inputs.is_empty() {
@@ -340,14 +399,14 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             SourceFormat::Unknown => {
                 return Err(Error::Input {
                     path: path.clone(),
-                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF'), BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank ('LOCUS') or a table (CSV/TSV with a header), plain, gzip or BGZF".into(),
+                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF'), BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank ('LOCUS'), Parquet or a table (CSV/TSV with a header), plain, gzip or BGZF".into(),
                 })
             }
             SourceFormat::Foreign(name) => {
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank and tables, plain, gzip or BGZF"
+                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank, Parquet and tables, plain, gzip or BGZF"
                     ),
                 })
             }
@@ -355,7 +414,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank and tables (CSV/TSV)"
+                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank and tables (CSV/TSV, Parquet)"
                     ),
                 })
             }
@@ -383,7 +442,10 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             | SourceFormat::Bam
             | SourceFormat::Cram) => f,
             f if f.is_graph() => f,
-            f @ (SourceFormat::Gff3 | SourceFormat::Gtf | SourceFormat::GenBank) => f,
+            f @ (SourceFormat::Gff3
+            | SourceFormat::Gtf
+            | SourceFormat::GenBank
+            | SourceFormat::Parquet) => f,
             // An empty input becomes an empty sequences dataset.
             _ => SourceFormat::Fasta,
         };
@@ -512,6 +574,7 @@ fn convert_here(
         });
     }
     let jobs = plan(options, events)?;
+    let (jobs, schema_tables) = schema_tables(options, jobs)?;
     let reference = reference_of(options, &jobs)?;
     let total = input_size(&options.inputs).unwrap_or(0);
     let mut writer = Writer::create(&options.output, options.write.clone())?;
@@ -592,6 +655,26 @@ fn convert_here(
                 exact_export: true,
                 source_bytes: s.table.source_bytes,
                 uncompressed_bytes: s.table.input_bytes,
+            }
+        } else if job.format == SourceFormat::Parquet {
+            let mut o = crate::TableOptions::new(job.name.clone());
+            o.zstd_level = options.zstd_level.max(1);
+            o.cancel = options.cancel.clone();
+            let s = crate::import_parquet(&mut writer, &sources[0], &o, &report)?;
+            DatasetReport {
+                name: job.name,
+                sources,
+                format: job.format,
+                records: s.rows,
+                nodes: 0,
+                pathways: 0,
+                samples: s.columns,
+                residues: 0,
+                alphabet: "table",
+                paired: false,
+                exact_export: true,
+                source_bytes: s.source_bytes,
+                uncompressed_bytes: s.input_bytes,
             }
         } else if as_table {
             let mut o = crate::TableOptions::new(job.name.clone());
@@ -805,6 +888,34 @@ fn convert_here(
                 dataset.name
             )));
         }
+        events(Event::Dataset(&dataset));
+        datasets.push(dataset);
+    }
+    for table in schema_tables {
+        let sources = vec![table.path().to_path_buf()];
+        let format = if table.source_format() == "tsv" {
+            SourceFormat::Tsv
+        } else {
+            SourceFormat::Csv
+        };
+        let s = crate::table::genomics::write_table(&mut writer, table, options.zstd_level)?;
+        base += s.source_bytes;
+        uncompressed += s.input_bytes;
+        let dataset = DatasetReport {
+            name: s.dataset,
+            format,
+            sources,
+            records: s.rows,
+            nodes: 0,
+            pathways: 0,
+            samples: s.columns,
+            residues: 0,
+            alphabet: "table",
+            paired: false,
+            exact_export: true,
+            source_bytes: s.source_bytes,
+            uncompressed_bytes: s.input_bytes,
+        };
         events(Event::Dataset(&dataset));
         datasets.push(dataset);
     }

@@ -46,6 +46,8 @@ pub enum SourceFormat {
     Csv,
     /// Tab-separated table with a header line.
     Tsv,
+    /// Apache Parquet (`PAR1`).
+    Parquet,
     /// Nothing but blank space.
     Empty,
     /// A file format that holds no sequence data, or a compression gcol
@@ -78,6 +80,7 @@ impl SourceFormat {
                 | SourceFormat::Gff3
                 | SourceFormat::Gtf
                 | SourceFormat::GenBank
+                | SourceFormat::Parquet
                 | SourceFormat::Empty
         )
     }
@@ -114,6 +117,7 @@ impl SourceFormat {
             SourceFormat::Cx => "CX",
             SourceFormat::CobraJson => "COBRA JSON",
             SourceFormat::Csv => "CSV",
+            SourceFormat::Parquet => "Parquet",
             SourceFormat::Tsv => "TSV",
             SourceFormat::Empty => "empty",
             SourceFormat::Foreign(name) => name,
@@ -205,6 +209,9 @@ pub fn detect(head: &[u8]) -> SourceFormat {
     }
     if head.starts_with(b"BCF\x02") {
         return SourceFormat::Bcf;
+    }
+    if head.starts_with(b"PAR1") {
+        return SourceFormat::Parquet;
     }
     let start = head
         .iter()

@@ -392,6 +392,8 @@ pub fn dataset_name(path: &Path, pair: bool) -> String {
         ".gbff",
         ".gb",
         ".genbank",
+        ".parquet",
+        ".pq",
     ] {
         if let Some(stripped) = name.strip_suffix(ext) {
             name = stripped.to_string();

@@ -44,6 +44,7 @@ pub use input::{
 pub use sam::{import_alignments, AlignmentFormat, AlignmentOptions, AlignmentSummary};
 pub use table::genbank::{import_genbank, GenBankSummary};
 pub use table::gff::import_features;
+pub use table::parquet::import_parquet;
 pub use table::{import_table, TableOptions, TableSummary};
 pub use vcf::{import_vcf, ReferenceSpec, VcfOptions, VcfSummary};
 

@@ -26,6 +26,7 @@ pub(crate) enum Scalar {
     Float,
     Bool,
     Str,
+    Timestamp,
 }
 
 impl Scalar {
@@ -35,6 +36,7 @@ impl Scalar {
             Value::Float(_) => Some(Scalar::Float),
             Value::Bool(_) => Some(Scalar::Bool),
             Value::Str(_) => Some(Scalar::Str),
+            Value::Timestamp(_) => Some(Scalar::Timestamp),
             Value::List(_) => None,
         }
     }
@@ -58,6 +60,7 @@ impl Scalar {
             Scalar::Float => "float64",
             Scalar::Bool => "bool",
             Scalar::Str => "string",
+            Scalar::Timestamp => "timestamp",
         }
     }
 }
@@ -93,6 +96,7 @@ pub(crate) fn write_declared<'a, W: std::io::Write>(
         "int64" => Scalar::Int,
         "float64" => Scalar::Float,
         "bool" => Scalar::Bool,
+        "timestamp" => Scalar::Timestamp,
         _ => Scalar::Str,
     };
     // The type: scalars joined; lists typed by their items.
@@ -198,6 +202,9 @@ fn scalar_spec(
             .or_encoding(Encoding::decimal().with_zstd(level)),
         Scalar::Bool => ColumnSpec::new(name, PhysicalType::U8, "bool")
             .encoding(Encoding::PLAIN.with_zstd(level)),
+        Scalar::Timestamp => ColumnSpec::new(name, PhysicalType::I64, "timestamp")
+            .encoding(Encoding::delta_varint().with_zstd(level))
+            .or_encoding(Encoding::varint().with_zstd(level)),
         Scalar::Str => ColumnSpec::new(name, PhysicalType::Binary, "utf8")
             .encoding(Encoding::lengths().with_zstd(level))
             .or_encoding(Encoding::dictionary().with_zstd(level)),
@@ -254,6 +261,10 @@ impl ScalarColumn {
                 Some(Value::Int(v)) => *v,
                 _ => 0,
             }),
+            Scalar::Timestamp => self.ints.push(match value {
+                Some(Value::Timestamp(v)) => *v,
+                _ => 0,
+            }),
             Scalar::Float => self.floats.push(match value {
                 Some(Value::Float(v)) => *v,
                 Some(Value::Int(v)) => *v as f64,
@@ -277,8 +288,10 @@ impl ScalarColumn {
         let all = self.present.iter().all(|&p| p);
         match self.kind {
             Scalar::Str => {}
-            Scalar::Int if all => writer.push(self.id, &self.ints)?,
-            Scalar::Int => writer.push_nullable(self.id, &self.ints, &self.present)?,
+            Scalar::Int | Scalar::Timestamp if all => writer.push(self.id, &self.ints)?,
+            Scalar::Int | Scalar::Timestamp => {
+                writer.push_nullable(self.id, &self.ints, &self.present)?
+            }
             Scalar::Float if all => writer.push(self.id, &self.floats)?,
             Scalar::Float => writer.push_nullable(self.id, &self.floats, &self.present)?,
             Scalar::Bool if all => writer.push(self.id, &self.bools)?,

@@ -5,7 +5,9 @@
 
 mod features;
 pub mod genbank;
+pub mod genomics;
 pub mod gff;
+pub mod parquet;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -118,7 +120,7 @@ pub(crate) fn write_columns<W: std::io::Write>(
     Ok(d)
 }
 
-/// The attribute index (spec 17.4) of `pairs` (row, name, value): the
+/// The attribute index (spec 17.5) of `pairs` (row, name, value): the
 /// distinct (name, value) pairs in byte order with the rows holding each.
 pub(crate) fn write_index<W: std::io::Write>(
     writer: &mut Writer<W>,
@@ -167,7 +169,8 @@ pub(crate) fn write_index<W: std::io::Write>(
 
 /// The typed values of one text column (spec 16.4's text-table rules:
 /// `int64` when every non-empty cell is an integer, else `float64`, else
-/// `bool`, else `string`; an empty cell is null).
+/// `bool`, else `timestamp` when every one is a date and time, else
+/// `string`; an empty cell is null).
 pub(crate) fn typed_cells(values: &[String]) -> Vec<Option<Value>> {
     let present = || values.iter().filter(|v| !v.is_empty());
     let parse: fn(&str) -> Value = if present().next().is_none() {
@@ -178,6 +181,8 @@ pub(crate) fn typed_cells(values: &[String]) -> Vec<Option<Value>> {
         |v| Value::Float(v.parse().expect("checked"))
     } else if present().all(|v| v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false")) {
         |v| Value::Bool(v.eq_ignore_ascii_case("true"))
+    } else if present().all(|v| gcol_format::typed::is_datetime_text(v)) {
+        |v| Value::Timestamp(gcol_format::typed::parse_timestamp(v).expect("checked"))
     } else {
         |v| Value::Str(v.to_string())
     };
