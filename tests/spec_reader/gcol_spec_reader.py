@@ -3479,15 +3479,15 @@ def location_extent(location, protein=False):
     left out; the digit runs of the others give start (smallest) and end (largest); strand
     `-` when every part with numbers lies inside an odd number of `complement(...)`, `+` when
     every one inside an even number, else null; null for a protein record; all null when no
-    part has a number. The text before a `(` is the operator's name, not a part (17.4 does
-    not say; operator names have no digits). Not in 17.4, as the binary does: a digit run
-    above the int64 range is not a number (a part with only such runs has no numbers)."""
+    part has a number. The text before a `(`, trimmed, is the operator's name, not a part;
+    everything inside an operator whose name contains `:` is left out; a digit run above
+    the int64 range is not a number."""
     numbers, depths, stack, part = [], set(), [], []
 
     def take():
         text = "".join(part)
         part.clear()
-        if ":" in text or "gap" in stack:
+        if ":" in text or "gap" in stack or any(":" in op for op in stack):
             return
         found = [n for n in map(int, re.findall(r"[0-9]+", text)) if n <= I64_MAX]
         if found:

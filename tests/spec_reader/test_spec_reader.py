@@ -5250,8 +5250,8 @@ GENBANK_CASES = {
                         "     e               one-of(3,5)..9\n     f               bond(3,9)\n"
                         "     g               9223372036854775807\n     h               9223372036854775808\n"
                         "     i               join(3..99999999999999999999,complement(4..5))\n"),
-    # the text before a ( is the operator's name, not a part (17.4 does not say): the part of
-    # "J00194.1:complement(1..5)" is 1..5, outside any complement(...); operator names are
+    # the text before a ( is the operator's name, not a part: everything inside
+    # "J00194.1:complement(1..5)" is remote and left out; operator names are
     # compared as written (GAP is not gap); unbalanced parentheses; a part after a )
     "operators": _genbank("     a               J00194.1:complement(1..5)\n"
                           "     b               join(1..5,GAP(7),Gap(9))\n"
@@ -5573,7 +5573,7 @@ TABLE_CORRUPTIONS_BEYOND_17_6 = [
 # final_newline / source_format / row_group_rows metadata, a page across a row group, a list child
 # not named NAME/item, a bool 2, a string that is not UTF-8, a GenBank table without `location`,
 # whose export it then refuses)
-BINARY_REFUSES_BEYOND_17_6 = {i: name in ("line", "phase", "(metadata sequences)")
+BINARY_REFUSES_BEYOND_17_6 = {i: name in ("line", "phase", "(metadata sequences)", "location")
                               or (name == "comment/text" and "drop" in changes)
                               for i, (_, changes, name, _) in enumerate(TABLE_CORRUPTIONS_BEYOND_17_6)}
 

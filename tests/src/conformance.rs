@@ -693,6 +693,49 @@ fn features() -> Vec<u8> {
     w.finish().expect("finish")
 }
 
+/// The genomics schema (spec 17.8): `dna.fa` as sequences dataset
+/// `sample` and the eight schema tables of inputs/genomics.
+fn genomics() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let options = FastaOptions::new("sample");
+    import_fasta(&mut w, &input("dna.fa"), &options, &no_progress).expect("fasta");
+    let tables = [
+        "experiments",
+        "samples",
+        "genes",
+        "gene_variants",
+        "gene_expression",
+        "sequences",
+        "alignments",
+        "metadata",
+    ];
+    let inputs = tables
+        .iter()
+        .map(|t| gcol_import::table::genomics::SchemaInput {
+            name: t.to_string(),
+            input: gcol_import::open_input(&input(&format!("genomics/{t}.csv"))).expect("input"),
+            delimiter: b',',
+        })
+        .collect();
+    let names: std::collections::HashSet<String> = [
+        "lambda_5k",
+        "lambda_masked",
+        "cel-let-7",
+        "cel-lin-4",
+        "cel-mir-1",
+    ]
+    .iter()
+    .map(|n| n.to_string())
+    .collect();
+    let mut record_names = |d: &str| Ok((d == "sample").then(|| names.clone()));
+    let checked =
+        gcol_import::table::genomics::check_tables(inputs, &mut record_names, None).expect("keys");
+    for t in checked {
+        gcol_import::table::genomics::write_table(&mut w, t, 9).expect("table");
+    }
+    w.finish().expect("finish")
+}
+
 /// Every conformance file: (file name, what it covers, bytes).
 pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     vec![
@@ -782,6 +825,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "graph.gcol",
             "graphs (16, format 1.7): `signal` from inputs/graph.cx (CX 1: a multi-edge, a self-loop, a node without edges, edges out of source order so `out/rank` is stored, string, int64 with nulls, float64, bool, `list<string>` with an empty list and `list<int64>` attributes, node positions, network attributes; plain topology pages), `map` from inputs/graph.kgml (KGML: relations with `list<string>` subtypes, a reaction's substrate and product edges, a group entry as a pathway, delta-varint topology), `interactions` from inputs/graph_edges.tsv (an undirected edge table: node columns found by position, a `weight` column, a repeated pair in both directions, a self-loop, empty cells as nulls in string and bool attributes)",
             graph(),
+        ),
+        (
+            "genomics.gcol",
+            "the genomics schema (17.8, format 1.7): inputs/dna.fa as sequences dataset `sample` and the eight tables of inputs/genomics (timestamps from a date, UTC, a fraction with an offset and before 1970; a `list<int64>` quality; `sequences` rows naming records of `sample`; a composite primary key; an optional column missing (`end`, `strand`, `cigar` of alignments: all null) and a column beyond the schema (`aligner`))",
+            genomics(),
         ),
         (
             "features.gcol",
