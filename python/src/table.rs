@@ -166,8 +166,19 @@ impl PyTable {
         py: Python<'py>,
         columns: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let dict = self.columns_dict(py, columns, None)?;
-        py.import("gcol")?.getattr("_graph_arrow")?.call1((dict,))
+        // Read straight into Arrow arrays (GIL released), hand them over
+        // as one Arrow IPC file that pyarrow reads without parsing values.
+        let t = self.inner.clone();
+        let bytes = run(py, move || {
+            let batch = gcol_reader::columnar::table_batch(&t, columns.as_deref())?;
+            gcol_reader::columnar::write_arrow_ipc(&batch, Vec::new())
+        })
+        .map_err(reader_error)?;
+        let pa = py.import("pyarrow")?;
+        let buffer = pa.call_method1("py_buffer", (pyo3::types::PyBytes::new(py, &bytes),))?;
+        pa.getattr("ipc")?
+            .call_method1("open_file", (buffer,))?
+            .call_method0("read_all")
     }
 
     /// The Arrow C stream of the table (PyCapsule protocol): pandas,

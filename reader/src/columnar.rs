@@ -217,6 +217,94 @@ pub fn edge_columns(graph: &crate::graph::Graph) -> Result<Vec<NamedColumn>> {
     Ok(out)
 }
 
+/// Column `name` of a table as an Arrow array, read straight from its
+/// pages for scalar columns (no value objects in between); list columns
+/// and a feature table's presented `attributes` go through their values.
+pub fn table_array(table: &crate::table::Table, name: &str) -> Result<ArrayRef> {
+    let c = table
+        .columns()
+        .iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| Error::NoSuchColumn {
+            dataset: table.name().to_string(),
+            column: name.to_string(),
+            available: table.columns().iter().map(|c| c.name.clone()).collect(),
+        })?;
+    let presented =
+        table.features().is_some() && name == gcol_format::schema::table::columns::ATTRIBUTES;
+    if !presented {
+        let column = table.reader.column(table.name(), name)?;
+        let n = column.num_values();
+        match c.kind.as_str() {
+            "int64" => return Ok(Arc::new(Int64Array::from(column.read_option::<i64>(0..n)?))),
+            "float64" => {
+                return Ok(Arc::new(Float64Array::from(
+                    column.read_option::<f64>(0..n)?,
+                )))
+            }
+            "timestamp" => {
+                return Ok(Arc::new(
+                    TimestampMicrosecondArray::from(column.read_option::<i64>(0..n)?)
+                        .with_timezone("UTC"),
+                ))
+            }
+            "bool" => {
+                let v = column.read_option::<u8>(0..n)?;
+                return Ok(Arc::new(BooleanArray::from(
+                    v.into_iter().map(|b| b.map(|b| b != 0)).collect::<Vec<_>>(),
+                )));
+            }
+            "string" => {
+                let mut b = StringBuilder::with_capacity(n as usize, 0);
+                let mut bad = None;
+                column.for_each_binary_option(0..n, |row, v| match v {
+                    None => b.append_null(),
+                    Some(bytes) => match std::str::from_utf8(bytes) {
+                        Ok(text) => b.append_value(text),
+                        Err(_) => {
+                            bad.get_or_insert(row);
+                            b.append_value(String::from_utf8_lossy(bytes));
+                        }
+                    },
+                })?;
+                if let Some(row) = bad {
+                    return Err(Error::Invariant {
+                        column: format!("{}/{name}", table.name()),
+                        row,
+                        rule: "16.4 strings are UTF-8",
+                        detail: "a string value that is not UTF-8".into(),
+                    });
+                }
+                return Ok(Arc::new(b.finish()));
+            }
+            _ => {}
+        }
+    }
+    Ok(typed_array(&c.kind, &table.values(name)?))
+}
+
+/// The columns `names` (all when `None`) of a table as a record batch.
+pub fn table_batch(table: &crate::table::Table, names: Option<&[String]>) -> Result<RecordBatch> {
+    let all: Vec<String>;
+    let names = match names {
+        Some(n) => n,
+        None => {
+            all = table.columns().iter().map(|c| c.name.clone()).collect();
+            &all
+        }
+    };
+    let arrays = names
+        .iter()
+        .map(|n| table_array(table, n))
+        .collect::<Result<Vec<_>>>()?;
+    let fields: Vec<Field> = names
+        .iter()
+        .zip(&arrays)
+        .map(|(n, a)| Field::new(n, a.data_type().clone(), true))
+        .collect();
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(arrow_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,7 +61,7 @@ impl Index {
 /// A `table` dataset of an open file.
 #[derive(Debug)]
 pub struct Table {
-    reader: Reader,
+    pub(crate) reader: Reader,
     name: String,
     num_rows: u64,
     columns: Vec<TableColumn>,
@@ -944,7 +944,17 @@ pub fn check_genomics(reader: &Reader) -> Result<Vec<SchemaTable>> {
             let datasets = &text[&(table.name.clone(), genomics::SEQUENCE_DATASET)];
             let records = &text[&(table.name.clone(), genomics::SEQUENCE_RECORD)];
             for (r, (d, rec)) in datasets.iter().zip(records).enumerate() {
-                let Some(d) = d else { continue };
+                let Some(d) = d else {
+                    if rec.is_some() {
+                        return Err(bad(
+                            &table.name,
+                            genomics::SEQUENCE_RECORD,
+                            r as u64,
+                            "a record without a dataset".into(),
+                        ));
+                    }
+                    continue;
+                };
                 let set = reader.sequences(d).map_err(|_| {
                     bad(
                         &table.name,

@@ -8,7 +8,8 @@ Section numbers in comments refer to spec/gcol-v1.md.
     reader.column_values("table", "col")   # every value of a column, decoded (None for a null, 6.5)
     reader.list_values("table", "col")     # a list column's rows as Python lists (6.6)
     reader.chunked_array("table", "col")   # a chunked column as [rows][columns][K] (6.7)
-    reader.verify()                        # every checksum and rule of 8.2, 16.6 for graphs, 17.6 for tables
+    reader.verify()                        # every checksum and rule of 8.2, 16.6 for graphs, 17.6 (and
+                                           # 17.8's keys for genomics tables) for tables
     records_text(reader, "seqs")           # a sequences dataset's records (12.4, 12.5)
     decode_page(0x0007, "u8", n, n, b)     # one page; quality-model pages as 7.9 and 7.10
     decode_page(0x0008, "binary", n, d, b) # name-tokens pages as 7.9 and 7.11
@@ -24,7 +25,9 @@ Section numbers in comments refer to spec/gcol-v1.md.
     g = graph(reader, "net")               # a graph dataset as plain structures, 16.6 checked (16)
     find_node(g, "TP53"); neighbours(g, v, "both"); shortest_path(g, a, b)  # 16.2, 16.3
     edge_table(g, "\t")                    # the TSV (or CSV) edge table of 16.8, edges in source order
-    t = table(reader, "genes")             # a typed table (17): columns by value_type, 17.6 checked
+    t = table(reader, "genes")             # a typed table (17): columns by value_type (timestamps as
+                                           # Timestamp: an int whose str is 16.4's text), 17.6 checked,
+                                           # and 17.8's columns and keys for `schema` = `genomics`
     export_features(t)                     # a feature table's GFF3/GTF text, byte for byte (17.3)
     export_features(t, reader)             # a GenBank table's flat file, ORIGIN blocks from its sequences (17.4)
     export_table(t, ",")                   # a typed table as CSV (TSV with "\t"), values as 16.4's text
@@ -2566,7 +2569,8 @@ def alignments_sam(reader, dataset: str, reference: dict | None = None) -> bytes
 # 16.4: the column metadata key naming an attribute's type (the prose of 16.4, the conformance
 # file and the reference writer say `value_type`; the table header of 16.4 and 16.6 say `value_type`)
 ATTRIBUTE_TYPE_KEY = "value_type"
-GRAPH_ATTRIBUTE_PHYSICAL = {"int64": "i64", "float64": "f64", "bool": "u8", "string": "binary"}  # 16.4
+GRAPH_ATTRIBUTE_PHYSICAL = {"int64": "i64", "float64": "f64", "bool": "u8", "string": "binary",  # 16.4
+                            "timestamp": "i64"}
 # 16.2, 16.3, 16.5: each column's physical type and, for a list column, its child
 GRAPH_COLUMNS = {
     "node/id": ("binary", None), "node/by_id": ("u32", None),
@@ -2619,13 +2623,57 @@ def _utf8_text(dataset, name, value, row, broken):
         raise broken(dataset, name, "not valid UTF-8", row) from None
 
 
+US_PER_DAY = 86_400_000_000  # 16.4: microseconds per day (no leap seconds)
+
+
+def civil_from_days(days):
+    """The proleptic Gregorian (year, month, day) of a day count since
+    1970-01-01 (16.4), for any integer (years before 1 and after 9999 too)."""
+    z = days + 719_468  # days since 0000-03-01
+    era = z // 146_097  # 400-year cycles
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)  # day of a year that starts on 1 March
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+def timestamp_text(micros):
+    """16.4: a timestamp as RFC 3339 text in UTC, `YYYY-MM-DDTHH:MM:SSZ`, with
+    `.` and six fraction digits before the `Z` when the microseconds are not
+    zero. 16.4 gives no form for years outside 0000-9999 (RFC 3339 has none);
+    here they are written as the binary writes them, ISO 8601's expanded years
+    (`+10000`, `-0001`), for every i64 (the binary writes the decimal
+    microseconds instead beyond year 262142)."""
+    days, rest = divmod(int(micros), US_PER_DAY)
+    seconds, fraction = divmod(rest, 1_000_000)
+    year, month, day = civil_from_days(days)
+    year_text = f"{year:04d}" if 0 <= year <= 9999 else (f"+{year}" if year > 0 else f"-{-year:04d}")
+    text = f"{year_text}-{month:02d}-{day:02d}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return text + (f".{fraction:06d}" if fraction else "") + "Z"
+
+
+class Timestamp(int):
+    """16.4: a `timestamp` value: the microseconds since 1970-01-01T00:00:00Z
+    (an int, equal to the stored i64), whose text (str, attribute_text) is
+    16.4's RFC 3339 form."""
+
+    def __str__(self):
+        return timestamp_text(self)
+
+    def __repr__(self):
+        return f"Timestamp({timestamp_text(self)!r})"
+
+
 def _graph_attribute(reader, dataset, c, columns, count, broken=_graph_broken, what="graph"):
     """16.4: one attribute column as (type, values), values typed (int, float,
-    bool, str, or lists of them; None for a null), checked as 16.6 says (and
+    bool, str, Timestamp, or lists of them; None for a null), checked as 16.6 says (and
     17.6 for the table columns of 17.2, with `broken` naming that section)."""
     name = c["name"]
     kind = (c.get("metadata") or {}).get(ATTRIBUTE_TYPE_KEY)
-    match = re.fullmatch(r"list<(int64|float64|bool|string)>", kind) if isinstance(kind, str) else None
+    match = re.fullmatch(r"list<(int64|float64|bool|string|timestamp)>", kind) if isinstance(kind, str) else None
     item_type = match.group(1) if match else kind
     if item_type not in GRAPH_ATTRIBUTE_PHYSICAL:
         if reader.minor > READER_MINOR:  # 9: a newer minor version's type
@@ -2662,6 +2710,8 @@ def _graph_attribute(reader, dataset, c, columns, count, broken=_graph_broken, w
         typed = [None if v is None else v == 1 for v in items]
     elif item_type == "string":
         typed = [None if v is None else _utf8_text(dataset, holder, v, i, broken) for i, v in enumerate(items)]
+    elif item_type == "timestamp":
+        typed = [None if v is None else Timestamp(v) for v in items]
     else:
         typed = list(items)
     if match:
@@ -2681,7 +2731,7 @@ def graph(reader, dataset):
     out_ends      end offsets of `out`: node v's out-edges are out_ends[v-1] .. out_ends[v]
     in_edges      per node, its in-edges as (source, CSR edge number), in CSR order
     node_attrs, edge_attrs   {name: (value_type, values)} in column order, values typed
-                  (int, float, bool, str, lists of those), None for a null (16.4)
+                  (int, float, bool, str, Timestamp, lists of those), None for a null (16.4)
     pathways      [(id, name or None, [node numbers])] (16.5)
     network       the `network` JSON object (dict) or None
     weight        the `weight` attribute's name or None
@@ -2950,6 +3000,8 @@ def float_text(x):
 
 
 def _json_item(value):
+    if isinstance(value, Timestamp):  # 16.4: JSON-escaped text
+        return json.dumps(timestamp_text(value))
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -2961,14 +3013,16 @@ def _json_item(value):
 
 def attribute_text(value):
     """16.4: an attribute value as text: integers in decimal, floats as
-    float_text, `true` and `false`, lists as JSON arrays without spaces; a
-    null is the empty string."""
+    float_text, `true` and `false`, timestamps as timestamp_text, lists as
+    JSON arrays without spaces; a null is the empty string."""
     if value is None:
         return ""
     if isinstance(value, list):
         return "[" + ",".join(_json_item(item) for item in value) + "]"
     if isinstance(value, str):
         return value
+    if isinstance(value, Timestamp):
+        return timestamp_text(value)
     return _json_item(value)
 
 
@@ -3018,6 +3072,40 @@ FEATURE_COMMENT_COLUMNS = {"comment/row": "i64", "comment/text": "binary"}  # 17
 FEATURE_FORMATS = ("gff3", "gtf", "genbank")  # 17.1: the source formats of a feature table
 GENBANK_COLUMNS = {"location": "string"}  # 17.4: a GenBank feature table's columns beyond those of 17.3
 LINE_ENDS = ("\n", "\r\n")  # 17.1
+TABLE_SCHEMAS = ("features", "genomics")  # 17.1: the values of `schema`
+# 17.1: the values of `source_format`, and `parquet` (a table imported from a Parquet file: the
+# binary writes it, though 17.1's list of values does not name it)
+TABLE_SOURCE_FORMATS = ("csv", "tsv", "gff3", "gtf", "genbank", "parquet")
+# 17.8: the genomics schema: table -> ([(column, value_type, required)], primary key columns,
+# {foreign key column: (referenced table, referenced column)})
+GENOMICS_TABLES = {
+    "experiments": ([("experiment_id", "string", True), ("name", "string", False),
+                     ("description", "string", False), ("platform", "string", False),
+                     ("date", "timestamp", False)], ("experiment_id",), {}),
+    "samples": ([("sample_id", "string", True), ("experiment_id", "string", False), ("name", "string", False),
+                 ("organism", "string", False), ("tissue", "string", False), ("collected", "timestamp", False)],
+                ("sample_id",), {"experiment_id": ("experiments", "experiment_id")}),
+    "genes": ([("gene_id", "string", True), ("name", "string", False), ("seqid", "string", False),
+               ("start", "int64", False), ("end", "int64", False), ("strand", "string", False),
+               ("biotype", "string", False)], ("gene_id",), {}),
+    "gene_variants": ([("variant_id", "string", True), ("gene_id", "string", False), ("sample_id", "string", False),
+                       ("seqid", "string", False), ("position", "int64", True), ("ref", "string", True),
+                       ("alt", "string", True), ("genotype", "string", False), ("effect", "string", False)],
+                      ("variant_id",), {"gene_id": ("genes", "gene_id"), "sample_id": ("samples", "sample_id")}),
+    "gene_expression": ([("gene_id", "string", True), ("sample_id", "string", True), ("value", "float64", True),
+                         ("unit", "string", False)],
+                        ("gene_id", "sample_id"),
+                        {"gene_id": ("genes", "gene_id"), "sample_id": ("samples", "sample_id")}),
+    "sequences": ([("sequence_id", "string", True), ("sample_id", "string", False), ("sequence", "string", False),
+                   ("quality", "list<int64>", False), ("dataset", "string", False), ("record", "string", False)],
+                  ("sequence_id",), {"sample_id": ("samples", "sample_id")}),
+    "alignments": ([("alignment_id", "string", True), ("sequence_id", "string", False), ("seqid", "string", False),
+                    ("start", "int64", False), ("end", "int64", False), ("strand", "string", False),
+                    ("mapq", "int64", False), ("cigar", "string", False)],
+                   ("alignment_id",), {"sequence_id": ("sequences", "sequence_id")}),
+    "metadata": ([("key", "string", True), ("value", "string", False), ("timestamp", "timestamp", False)],
+                 ("key",), {}),
+}
 GFF3_ENCODED = re.compile("[%;=,&\x00-\x1f\x7f]")  # 17.3: percent-encoded in canonical GFF3 text
 
 
@@ -3076,7 +3164,7 @@ def table(reader, dataset):
 
     num_rows      the dataset's `num_rows` (17.1)
     columns       {name: (value_type, values)} of the table columns (17.2) in column
-                  order, values typed (int, float, bool, str, lists of those), None for a null
+                  order, values typed (int, float, bool, str, Timestamp, lists of those), None for a null
     features      True for a feature table (`schema` = `features`, 17.3)
     source_format the metadata value or None
     line_end, final_newline, trailing_space   a feature table's metadata (17.1; for
@@ -3086,6 +3174,8 @@ def table(reader, dataset):
                   dataset holding its ORIGIN sequences, or None
     sections      a GenBank table's number of sequence sections (17.4, as the export counts
                   them), else 0
+    schema        the `schema` metadata (17.1: `features`, `genomics`) or None; a genomics
+                  table (17.8) has its columns, required values and keys checked
     index         [(name bytes, value bytes, [rows])] in entry order (17.5), or None
     metadata      the dataset's metadata"""
     ds = _dataset(reader, dataset)
@@ -3093,7 +3183,16 @@ def table(reader, dataset):
         raise ValueError(f"dataset {dataset!r} is a {ds.get('kind')!r} dataset, not a table")
     meta = ds.get("metadata") or {}
     columns = {c["name"]: c for c in ds["columns"]}
-    features = meta.get("schema") == "features"
+    # 17.1: `schema`, when present, is `features` or `genomics` (a newer minor version's schema,
+    # whose rules this reader does not know, is unsupported); `source_format` one of 17.1's
+    schema = meta.get("schema")
+    if schema is not None and schema not in TABLE_SCHEMAS:
+        if reader.minor > READER_MINOR:
+            raise GcolError("unsupported", f"table dataset {dataset!r}: schema {schema!r}")
+        _table_metadata(dataset, meta, "schema", TABLE_SCHEMAS, None)
+    if "source_format" in meta and reader.minor <= READER_MINOR:
+        _table_metadata(dataset, meta, "source_format", TABLE_SOURCE_FORMATS, None)
+    features = schema == "features"
     lists = {c["name"]: c["layout"]["child"] for c in ds["columns"]
              if (c.get("layout") or {}).get("type") == "list" and isinstance(c["layout"].get("child"), str)}
     children = set(lists.values())
@@ -3131,7 +3230,12 @@ def table(reader, dataset):
 
     result = {"num_rows": num_rows, "columns": typed, "features": features, "metadata": meta,
               "source_format": meta.get("source_format"), "line_end": "\n", "final_newline": True,
-              "trailing_space": False, "comments": [], "index": None, "sequences": None, "sections": 0}
+              "trailing_space": False, "comments": [], "index": None, "sequences": None, "sections": 0,
+              "schema": schema}
+
+    # 17.8: a table of the genomics schema
+    if schema == "genomics":
+        _check_genomics(reader, dataset, typed)
 
     # 17.3: feature tables
     if features:
@@ -3234,6 +3338,89 @@ def table(reader, dataset):
                 raise _table_broken(dataset, "index/key", f"no entry for the pair {missing!r} of attr_keys/"
                                     "attr_values", section="17.5")
     return result
+
+
+def _genomics_broken(dataset, column, message, row=None):
+    return _table_broken(dataset, column, message, row, "17.8")
+
+
+def _referenced_texts(reader, dataset, name, table_name, column_name):
+    """17.8: the texts (16.4) of the non-null values of the referenced column of
+    a foreign key (`name` of `dataset` references `table_name.column_name`):
+    the table of that name in the same file MUST exist (a `table` dataset) and
+    have that column. 17.8 does not say the referenced table must itself have
+    `schema` `genomics`; it is not required here."""
+    target = next((ds for ds in reader.datasets if ds["name"] == table_name), None)
+    if target is None or target.get("kind") != "table":
+        raise _genomics_broken(dataset, name, f"a foreign key to {table_name}.{column_name}, and the file has no "
+                               f"table {table_name!r}")
+    columns = {c["name"]: c for c in target["columns"]}
+    if column_name not in columns:
+        raise _genomics_broken(dataset, name, f"a foreign key to {table_name}.{column_name}, and table "
+                               f"{table_name!r} has no column {column_name!r}")
+    rows = target.get("num_rows")
+    if rows is None:
+        rows = columns[column_name]["num_values"]
+    _, values = _graph_attribute(reader, table_name, columns[column_name], columns, rows, broken=_table_broken,
+                                 what="table")
+    return {attribute_text(v) for v in values if v is not None}
+
+
+def _check_genomics(reader, dataset, typed):
+    """17.8: a table whose `schema` is `genomics` is the schema's table named by
+    its dataset name and has at least that table's columns with their
+    value_type (more may follow; 17.8 does not make the order binding, and it is
+    not checked); required columns have no nulls; the primary key's values,
+    together as their text (16.4, a tuple of texts for a composite key), are
+    distinct; a non-null foreign key value is, as text, a value of the
+    referenced column of the table of that name in the file; in `sequences` a
+    non-null `dataset` names a `sequences` dataset (12) of the file and a
+    non-null `record` (only with a `dataset`) a record of it (12.2's names)."""
+    if dataset not in GENOMICS_TABLES:
+        raise _genomics_broken(dataset, "(metadata schema)", f"{dataset!r} is not a table of the genomics schema "
+                               f"({', '.join(GENOMICS_TABLES)})")
+    schema_columns, key, foreign = GENOMICS_TABLES[dataset]
+    for name, kind, required in schema_columns:
+        if name not in typed:
+            raise _genomics_broken(dataset, name, f"missing from the genomics table {dataset!r}")
+        if typed[name][0] != kind:
+            raise _genomics_broken(dataset, name, f"value_type {typed[name][0]!r}, not {kind!r}")
+        if required:
+            for row, value in enumerate(typed[name][1]):
+                if value is None:
+                    raise _genomics_broken(dataset, name, "a null in a required column", row)
+    seen = {}
+    for row, values in enumerate(zip(*(typed[name][1] for name in key))):
+        text = tuple(attribute_text(v) for v in values)
+        if text in seen:
+            raise _genomics_broken(dataset, key[0], f"primary key ({', '.join(key)}) = {text!r} repeats row "
+                                   f"{seen[text]}", row)
+        seen[text] = row
+    for name, (table_name, column_name) in foreign.items():
+        values = typed[name][1]
+        if all(v is None for v in values):
+            continue  # the referenced table need exist only for a non-null value
+        referenced = _referenced_texts(reader, dataset, name, table_name, column_name)
+        for row, value in enumerate(values):
+            if value is not None and attribute_text(value) not in referenced:
+                raise _genomics_broken(dataset, name, f"{attribute_text(value)!r} is not a value of "
+                                       f"{table_name}.{column_name}", row)
+    if dataset == "sequences":
+        names = {}
+        for row, (target, record) in enumerate(zip(typed["dataset"][1], typed["record"][1])):
+            if target is None:
+                if record is not None:
+                    raise _genomics_broken(dataset, "record", f"record {record!r} without a dataset", row)
+                continue
+            ds = next((d for d in reader.datasets if d["name"] == target), None)
+            if ds is None or ds.get("kind") != "sequences":
+                raise _genomics_broken(dataset, "dataset", f"{target!r} is not a sequences dataset of the file", row)
+            if record is not None:
+                if target not in names:
+                    names[target] = set(record_names(reader, target))
+                if record.encode("utf-8") not in names[target]:
+                    raise _genomics_broken(dataset, "record", f"{record!r} is not a record of the sequences "
+                                           f"dataset {target!r}", row)
 
 
 def _check_genbank(reader, dataset, typed, result):

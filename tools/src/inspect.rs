@@ -124,7 +124,7 @@ pub fn run(file: &Path, json: bool, hash: bool) -> CliResult {
             if k == gcol_format::schema::variants::meta::REFERENCE_CONTIGS {
                 continue;
             }
-            outln!("  {k}: {v}");
+            outln!("  {k}: {}", printable(v));
         }
         if gcol_reader::Variants::is_variants(dataset) {
             let variants = gcol_reader::Variants::open(&reader, &dataset.name)?;
@@ -262,8 +262,18 @@ pub fn run(file: &Path, json: bool, hash: bool) -> CliResult {
         outln!();
         outln!("metadata:");
         for (k, v) in &manifest.metadata {
-            outln!("  {k}: {v}");
+            outln!("  {k}: {}", printable(v));
         }
     }
     Ok(())
+}
+
+/// A metadata value on one line: control characters (a `line_end` of
+/// `\r\n`, say) escaped as Rust escapes them in a string literal.
+fn printable(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.chars().any(char::is_control) {
+        v.escape_default().to_string().into()
+    } else {
+        v.into()
+    }
 }

@@ -331,6 +331,12 @@ fn schema_tables(
             gcol_format::schema::genomics::SCHEMA
         )));
     }
+    if let Some(job) = jobs.iter().find(|j| j.format == SourceFormat::Parquet) {
+        return Err(usage(format!(
+            "{}: with --schema, tables are read from CSV or TSV (export the Parquet file to CSV first)",
+            job.inputs[0].path.display()
+        )));
+    }
     let (tables, rest): (Vec<Job>, Vec<Job>) = jobs
         .into_iter()
         .partition(|j| matches!(j.format, SourceFormat::Csv | SourceFormat::Tsv));
