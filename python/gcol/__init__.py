@@ -134,6 +134,7 @@ def convert(
     source_column: str | None = None,
     target_column: str | None = None,
     schema: str | None = None,
+    types: dict[str, str] | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> list[str]:
     """Convert FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM files, and graphs
@@ -160,6 +161,9 @@ def convert(
     ``schema="genomics"`` (``--schema``) reads CSV/TSV inputs as tables of
     the built-in genomics schema (see ``gcol.schema()``): named after their
     tables, typed by it, keys checked before anything is written.
+    ``types={"column": "int64", ...}`` (``--types``) types CSV/TSV table
+    columns as given instead of from their cells (int64, float64, bool,
+    string, timestamp, list<T>).
     ``progress(done_bytes, total_bytes)`` is called as input is read.
     """
     if isinstance(inputs, (str, os.PathLike)):
@@ -188,6 +192,7 @@ def convert(
                 source_column=source_column,
                 target_column=target_column,
                 schema=schema,
+                types=types,
                 cancel=token,
                 progress=progress,
             )

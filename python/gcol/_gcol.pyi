@@ -7,7 +7,7 @@ from typing import Any, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["__version__", "GcolError", "CorruptFileError", "UnsupportedVersionError", "InputFormatError", "RegionError", "NotFoundError", "File", "PageCache", "Sequences", "Variants", "Alignments", "AlignedSegment", "Graph", "Table", "Record", "PageBuffer", "CancelToken", "open", "convert", "copy", "reverse_complement", "kernel_isa", "_after_fork"]
+__all__ = ["__version__", "GcolError", "CorruptFileError", "UnsupportedVersionError", "InputFormatError", "RegionError", "NotFoundError", "File", "PageCache", "Sequences", "Variants", "Alignments", "AlignedSegment", "Graph", "Table", "Record", "PageBuffer", "CancelToken", "open", "convert", "schema", "copy", "reverse_complement", "kernel_isa", "_after_fork"]
 __version__: str
 
 class GcolError(Exception): ...
@@ -388,6 +388,7 @@ def convert(
     source_column: str | None = None,
     target_column: str | None = None,
     schema: str | None = None,
+    types: dict[str, str] | None = None,
     cancel: CancelToken | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> list[str]: ...

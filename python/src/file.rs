@@ -459,6 +459,8 @@ pub(crate) struct ConvertArgs {
     pub target_column: Option<String>,
     /// `--schema`: CSV/TSV inputs are tables of the genomics schema.
     pub schema: Option<String>,
+    /// `--types`: (column, value type) of CSV/TSV table columns.
+    pub types: Vec<(String, String)>,
     /// Set to stop the conversion.
     pub cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -533,6 +535,17 @@ pub(crate) fn convert(
     options.source_column = args.source_column;
     options.target_column = args.target_column;
     options.schema = args.schema;
+    if let Some((name, kind)) = args
+        .types
+        .iter()
+        .find(|(_, k)| gcol_import::table::value_type(k).is_none())
+    {
+        return Err(PyValueError::new_err(format!(
+            "types: column {name:?} has type {kind:?}; types are {}",
+            gcol_import::table::VALUE_TYPES.join(", ")
+        )));
+    }
+    options.types = args.types;
     options.set_zstd_level(args.zstd_level);
     options.page_kib = args.page_kib;
     options.binning = binning;

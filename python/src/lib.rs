@@ -246,7 +246,7 @@ const _: () = assert!(gcol_import::DEFAULT_PAGE_KIB == 128);
 /// Convert FASTA/FASTQ/VCF/BCF/SAM/BAM/CRAM and graph files into one
 /// .gcol file (see `gcol.convert`).
 #[pyfunction]
-#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=128, quality_binning="lossless", compression="default", lenient_names=false, strict_names=false, threads=None, compact=true, reference=None, directed=None, source_column=None, target_column=None, schema=None, cancel=None, progress=None))]
+#[pyo3(signature = (inputs, output, *, paired=false, names=None, alphabet="auto", zstd_level=None, page_kib=128, quality_binning="lossless", compression="default", lenient_names=false, strict_names=false, threads=None, compact=true, reference=None, directed=None, source_column=None, target_column=None, schema=None, types=None, cancel=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert(
     py: Python<'_>,
@@ -268,6 +268,7 @@ fn convert(
     source_column: Option<String>,
     target_column: Option<String>,
     schema: Option<String>,
+    types: Option<std::collections::BTreeMap<String, String>>,
     cancel: Option<PyRef<'_, file::PyCancelToken>>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Vec<Py<PyAny>>> {
@@ -292,6 +293,7 @@ fn convert(
             source_column,
             target_column,
             schema,
+            types: types.map(|t| t.into_iter().collect()).unwrap_or_default(),
             cancel: cancel.map(|c| c.flag.clone()),
         },
         progress,

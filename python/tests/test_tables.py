@@ -329,3 +329,24 @@ def test_parquet_import_equals_pyarrow(tmp_path):
     with pytest.raises(gcol.InputFormatError, match=r'column "st": Arrow type Struct'):
         gcol.convert([bad], tmp_path / "bad.gcol")
     assert not (tmp_path / "bad.gcol").exists()
+
+
+def test_csv_types_given_equal_pandas_with_dtypes(tmp_path):
+    """`types=` (the CLI's --types) types columns as given: the values equal
+    pandas' reading with the same dtypes; a cell not of its type is refused."""
+    import pandas as pd
+
+    source = tmp_path / "t.csv"
+    source.write_text("id,code,when,score\n1,007,2024-01-02T10:00:00Z,1\n2,012,,2.5\n")
+    out = tmp_path / "t.gcol"
+    gcol.convert([source], out, types={"code": "string", "when": "timestamp", "score": "float64"})
+    ours = gcol.open(str(out))["t"].to_pandas()
+    theirs = pd.read_csv(source, dtype={"code": str, "score": float}, parse_dates=["when"])
+    assert list(ours["code"]) == list(theirs["code"]) == ["007", "012"]
+    assert list(ours["score"]) == list(theirs["score"])
+    assert ours["when"][0] == theirs["when"][0] and ours["when"][1] is None
+    with pytest.raises(gcol.InputFormatError, match=r't.csv: record 2, line 3, cell: column "score": "2.5" is not an integer'):
+        gcol.convert([source], tmp_path / "bad.gcol", types={"score": "int64"})
+    with pytest.raises(ValueError, match="types are int64"):
+        gcol.convert([source], tmp_path / "bad.gcol", types={"score": "int32"})
+    assert not (tmp_path / "bad.gcol").exists()

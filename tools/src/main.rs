@@ -143,6 +143,12 @@ enum Command {
         /// datasets and records) are checked before anything is written.
         #[arg(long, value_name = "NAME")]
         schema: Option<String>,
+        /// CSV/TSV tables: give columns their types instead of inferring
+        /// them from the cells, `NAME=TYPE` (int64, float64, bool, string,
+        /// timestamp, list<T> of those), comma-separated or repeated; a
+        /// cell that is not of its type stops the conversion, naming it.
+        #[arg(long, value_name = "NAME=TYPE", value_delimiter = ',')]
+        types: Vec<String>,
         /// Write the 1.0 layout (every column in the page area, the manifest
         /// uncompressed, protein residues in record order) so that gcol 1.0
         /// readers can read the file; by default tiny columns go inline in a
@@ -489,6 +495,7 @@ fn main() -> ExitCode {
             source_column,
             target_column,
             schema,
+            types,
             no_compact,
             quiet,
         } => {
@@ -509,6 +516,27 @@ fn main() -> ExitCode {
                     options.source_column = source_column;
                     options.target_column = target_column;
                     options.schema = schema;
+                    options.types = types
+                        .iter()
+                        .map(|t| match t.split_once('=') {
+                            Some((name, kind)) => (name.to_string(), kind.to_string()),
+                            None => (t.clone(), String::new()),
+                        })
+                        .collect();
+                    if let Some((name, kind)) = options
+                        .types
+                        .iter()
+                        .find(|(_, k)| gcol_import::table::value_type(k).is_none())
+                    {
+                        return exit::Failure::new(
+                            2,
+                            format!(
+                                "--types {name}={kind}: give NAME=TYPE, TYPE one of {}",
+                                gcol_import::table::VALUE_TYPES.join(", ")
+                            ),
+                        )
+                        .report();
+                    }
                     options.binning = binning;
                     options.compression = gcol_import::ReadCompression::parse(
                         compression.as_deref().unwrap_or("default"),

@@ -395,3 +395,81 @@ fn genomics_schema_violations_are_refused_with_the_row_named() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn csv_columns_take_the_types_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("t.csv");
+    std::fs::write(
+        &input,
+        "id,code,when,vals\n1,007,2024-01-02,1 2 3\n2,012,,\"[4,5]\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("t.gcol");
+    // Inferred: code is int64 (7, 12), when text, vals text.
+    ok(
+        gcol(&["convert", "-q", s(&input), "-o", s(&out)]),
+        "convert",
+    );
+    let inferred = ok(gcol(&["export", s(&out), "-o", "-"]), "export");
+    assert_eq!(
+        inferred,
+        "id\tcode\twhen\tvals\n1\t7\t2024-01-02\t1 2 3\n2\t12\t\t[4,5]\n"
+    );
+    // Given: code keeps its zeros, when is a timestamp, vals a list.
+    ok(
+        gcol(&[
+            "convert",
+            "-q",
+            s(&input),
+            "-o",
+            s(&out),
+            "--types",
+            "code=string,when=timestamp",
+            "--types",
+            "vals=list<int64>",
+        ]),
+        "convert --types",
+    );
+    let given = ok(gcol(&["export", s(&out), "-o", "-"]), "export");
+    assert_eq!(
+        given,
+        "id\tcode\twhen\tvals\n1\t007\t2024-01-02T00:00:00Z\t[1,2,3]\n2\t012\t\t[4,5]\n"
+    );
+    let inspect = ok(gcol(&["inspect", s(&out)]), "inspect");
+    assert!(inspect.contains("list<int64>") && inspect.contains("timestamp"));
+    // A cell not of its type, a column the header lacks, a type gcol lacks.
+    let o = gcol(&[
+        "convert",
+        "-q",
+        s(&input),
+        "-o",
+        s(&out),
+        "--types",
+        "id=bool",
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("t.csv: record 1, line 2, cell: column \"id\": \"1\" is not true or false"));
+    let o = gcol(&[
+        "convert",
+        "-q",
+        s(&input),
+        "-o",
+        s(&out),
+        "--types",
+        "nope=int64",
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--types names column \"nope\""));
+    let o = gcol(&[
+        "convert",
+        "-q",
+        s(&input),
+        "-o",
+        s(&out),
+        "--types",
+        "id=int32",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

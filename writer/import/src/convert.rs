@@ -69,6 +69,10 @@ pub struct ConvertOptions {
     pub source_column: Option<String>,
     /// Edge tables: the target node column (default: found by name).
     pub target_column: Option<String>,
+    /// CSV/TSV tables: (column, value type) typed as given instead of by
+    /// their cells (`--types NAME=TYPE`); every such table must have the
+    /// columns named.
+    pub types: Vec<(String, String)>,
     /// `genomics`: CSV/TSV inputs are tables of the genomics schema (spec
     /// 17.8), named after the tables, typed by it, their keys checked
     /// before anything is written.
@@ -124,6 +128,7 @@ impl ConvertOptions {
             directed: None,
             source_column: None,
             target_column: None,
+            types: Vec::new(),
             schema: None,
             cancel: None,
         }
@@ -686,6 +691,7 @@ fn convert_here(
             let mut o = crate::TableOptions::new(job.name.clone());
             o.zstd_level = options.zstd_level.max(1);
             o.cancel = options.cancel.clone();
+            o.types = options.types.clone();
             let input = match peeked.take() {
                 Some(input) => input,
                 None => job.inputs.into_iter().next().expect("one input").open()?,

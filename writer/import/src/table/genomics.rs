@@ -13,7 +13,7 @@ use gcol_format::schema::genomics::{self, SEQUENCE_DATASET, SEQUENCE_RECORD};
 use gcol_format::schema::table::{meta, KIND};
 use gcol_writer::{DatasetSpec, Writer};
 
-use super::{read_text_table, typed_cells, write_columns, Columns, TableSummary};
+use super::{read_text_table, typed_cell, typed_cells, write_columns, Columns, TableSummary};
 use crate::graph::input_error;
 use crate::input::Input;
 use crate::typed::Value;
@@ -60,43 +60,6 @@ impl CheckedTable {
 /// The names of the records of a sequences dataset of the same
 /// conversion, or `None` when no such dataset is planned.
 pub type RecordNames<'a> = dyn FnMut(&str) -> gcol_writer::Result<Option<HashSet<String>>> + 'a;
-
-/// One cell typed as its schema column says; `None` for an empty cell.
-fn typed_cell(value_type: &str, text: &str) -> Result<Option<Value>, String> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let t = text.trim();
-    let bad = |what: &str| format!("{text:?} is not {what}");
-    Ok(Some(match value_type {
-        "int64" => Value::Int(t.parse().map_err(|_| bad("an integer"))?),
-        "float64" => Value::Float(t.parse().map_err(|_| bad("a number"))?),
-        "bool" => match t.to_ascii_lowercase().as_str() {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            _ => return Err(bad("true or false")),
-        },
-        "timestamp" => Value::Timestamp(
-            gcol_format::typed::parse_timestamp(t)
-                .ok_or_else(|| bad("a date (YYYY-MM-DD) or date and time (RFC 3339)"))?,
-        ),
-        "list<int64>" => {
-            let inner = t
-                .strip_prefix('[')
-                .and_then(|t| t.strip_suffix(']'))
-                .unwrap_or(t);
-            Value::List(
-                inner
-                    .split(|c: char| c == ',' || c.is_whitespace())
-                    .filter(|p| !p.is_empty())
-                    .map(|p| p.parse().map(Value::Int))
-                    .collect::<Result<_, _>>()
-                    .map_err(|_| bad("a list of integers (`[30,31]` or `30 31`)"))?,
-            )
-        }
-        _ => Value::Str(text.to_string()),
-    }))
-}
 
 /// Read every input, type its columns by the schema and check the keys
 /// across all of them (see the module documentation). `record_names`

@@ -32,15 +32,19 @@ pub struct TableOptions {
     pub zstd_level: i32,
     /// Set by another thread to stop.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// CSV/TSV: (column, value type) of columns typed as given instead
+    /// of by their cells (`--types`); each must be a header column.
+    pub types: Vec<(String, String)>,
 }
 
 impl TableOptions {
-    /// Defaults: zstd level 9.
+    /// Defaults: zstd level 9, every column typed by its cells.
     pub fn new(name: impl Into<String>) -> TableOptions {
         TableOptions {
             name: name.into(),
             zstd_level: 9,
             cancel: None,
+            types: Vec::new(),
         }
     }
 }
@@ -165,6 +169,72 @@ pub(crate) fn write_index<W: std::io::Write>(
         i = j;
     }
     Ok(entries)
+}
+
+/// Value types a column may be given (spec 16.4).
+pub const VALUE_TYPES: [&str; 10] = [
+    "int64",
+    "float64",
+    "bool",
+    "string",
+    "timestamp",
+    "list<int64>",
+    "list<float64>",
+    "list<bool>",
+    "list<string>",
+    "list<timestamp>",
+];
+
+/// The value type named `name`, if it is one of [`VALUE_TYPES`].
+pub fn value_type(name: &str) -> Option<&'static str> {
+    VALUE_TYPES.iter().copied().find(|t| *t == name)
+}
+
+/// One text cell as a value of a given type (spec 16.4; a bare date is a
+/// timestamp at midnight UTC; a list is written `[a,b]` or `a b`);
+/// `None` for an empty cell, `Err` saying what the text is not.
+pub(crate) fn typed_cell(value_type: &str, text: &str) -> Result<Option<Value>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let t = text.trim();
+    let bad = |what: &str| format!("{text:?} is not {what}");
+    if let Some(item) = value_type
+        .strip_prefix("list<")
+        .and_then(|v| v.strip_suffix('>'))
+    {
+        let inner = t
+            .strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .unwrap_or(t);
+        let mut items = Vec::new();
+        for piece in inner
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|p| !p.is_empty())
+        {
+            let piece = piece.trim_matches('"');
+            match typed_cell(item, piece) {
+                Ok(Some(v)) => items.push(v),
+                Ok(None) => {}
+                Err(_) => return Err(bad(&format!("a list of {item} (`[a,b]` or `a b`)"))),
+            }
+        }
+        return Ok(Some(Value::List(items)));
+    }
+    Ok(Some(match value_type {
+        "int64" => Value::Int(t.parse().map_err(|_| bad("an integer"))?),
+        "float64" => Value::Float(t.parse().map_err(|_| bad("a number"))?),
+        "bool" => match t.to_ascii_lowercase().as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return Err(bad("true or false")),
+        },
+        "timestamp" => Value::Timestamp(
+            gcol_format::typed::parse_timestamp(t)
+                .ok_or_else(|| bad("a date (YYYY-MM-DD) or date and time (RFC 3339)"))?,
+        ),
+        _ => Value::Str(text.to_string()),
+    }))
 }
 
 /// The typed values of one text column (spec 16.4's text-table rules:
@@ -309,9 +379,56 @@ pub fn import_table<W: std::io::Write>(
     }
     let rows = table.lines.len() as u64;
     let input_bytes = table.bytes;
+    for (name, kind) in &options.types {
+        if !table.header.contains(name) {
+            return Err(input_error(
+                &path,
+                0,
+                1,
+                "header",
+                format!(
+                    "--types names column {name:?}, which the header lacks (columns: {})",
+                    table.header.join(", ")
+                ),
+            ));
+        }
+        if value_type(kind).is_none() {
+            return Err(input_error(
+                &path,
+                0,
+                1,
+                "header",
+                format!(
+                    "--types gives column {name:?} the type {kind:?}; types are {}",
+                    VALUE_TYPES.join(", ")
+                ),
+            ));
+        }
+    }
     let mut columns = Columns::default();
     for (name, values) in table.header.iter().zip(&table.cells) {
-        columns.push(name, typed_cells(values));
+        let given = options
+            .types
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, k)| value_type(k));
+        let Some(kind) = given else {
+            columns.push(name, typed_cells(values));
+            continue;
+        };
+        let mut typed = Vec::with_capacity(values.len());
+        for (r, cell) in values.iter().enumerate() {
+            typed.push(typed_cell(kind, cell).map_err(|detail| {
+                input_error(
+                    &path,
+                    r as u64 + 1,
+                    table.lines[r],
+                    "cell",
+                    format!("column {name:?}: {detail}"),
+                )
+            })?);
+        }
+        columns.push_typed(name, kind, typed);
     }
     let source_format = if delimiter == b',' { "csv" } else { "tsv" };
     let spec = DatasetSpec::new(&options.name, KIND).metadata(meta::SOURCE_FORMAT, source_format);
