@@ -6,8 +6,39 @@ use gcol_reader::{ColumnReader, Reader};
 
 use crate::exit::{CliResult, Failure, INVALID};
 
-/// Values of one column for a row range, as text.
+/// Values of one column for a row range, as text: a null as the empty
+/// text (as the table exports write it), a `timestamp` column (spec 16.4)
+/// in RFC 3339 form.
 fn column_text(column: &ColumnReader<'_>, start: u64, end: u64) -> Result<Vec<String>, Failure> {
+    let timestamp = column
+        .meta()
+        .metadata
+        .get(gcol_format::schema::graph::meta::VALUE_TYPE)
+        .is_some_and(|t| t == "timestamp")
+        && column.meta().physical_type == PhysicalType::I64;
+    let mut text = if timestamp {
+        column
+            .read::<i64>(start..end)?
+            .into_iter()
+            .map(gcol_format::typed::format_timestamp)
+            .collect()
+    } else {
+        physical_text(column, start, end)?
+    };
+    if column.is_nullable() {
+        let valid = column.read_validity(start..end)?;
+        for (t, ok) in text.iter_mut().zip(valid) {
+            if !ok {
+                t.clear();
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// Values of one column for a row range, as the text of their physical
+/// type.
+fn physical_text(column: &ColumnReader<'_>, start: u64, end: u64) -> Result<Vec<String>, Failure> {
     fn fmt<T: gcol_format::Value + ToString>(
         c: &ColumnReader<'_>,
         s: u64,

@@ -277,6 +277,15 @@ fn genomics_schema_tables_are_typed_and_their_keys_checked() {
     assert!(experiments.contains("\t2024-05-17T09:30:00Z\n"));
     let inspect = ok(gcol(&["inspect", s(&out)]), "inspect");
     assert!(inspect.contains("schema: genomics"));
+    // `gcol cat` prints timestamps as text and nulls as nothing.
+    let cat = ok(
+        gcol(&["cat", s(&out), "metadata", "key", "timestamp"]),
+        "cat",
+    );
+    assert_eq!(
+        cat,
+        "study\t2024-06-01T12:00:00Z\ncontact\t2024-06-01T12:00:00Z\ngenome_build\t\n"
+    );
     // The schema itself, as text and JSON.
     let text = ok(gcol(&["schema"]), "schema");
     assert!(text.contains("table gene_expression:"));
