@@ -110,8 +110,8 @@ pub fn format_timestamp(micros: i64) -> String {
 /// UTC). Microseconds since 1970-01-01T00:00:00Z.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
     use chrono::{DateTime, NaiveDate, NaiveDateTime};
-    let t = text.trim();
-    if t.len() < 10 || !t.as_bytes()[0].is_ascii_digit() {
+    let t = text;
+    if !timestamp_shape(t.as_bytes()) {
         return None;
     }
     if t.len() == 10 {
@@ -126,6 +126,51 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     NaiveDateTime::parse_from_str(bare, "%Y-%m-%dT%H:%M:%S%.f")
         .ok()
         .map(|d| d.and_utc().timestamp_micros())
+}
+
+/// Whether text has the exact shape 16.4 gives (chrono alone would also
+/// take lower-case `t`/`z`, one-digit fields and second 60): `DDDD-DD-DD`,
+/// optionally `T` or one space, `DD:DD:DD` with seconds below 60, an
+/// optional `.` and digits, and an optional `Z`, `+DD:DD` or `-DD:DD`.
+fn timestamp_shape(t: &[u8]) -> bool {
+    let digits =
+        |r: std::ops::Range<usize>| t.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if !(digits(0..4)
+        && t.get(4) == Some(&b'-')
+        && digits(5..7)
+        && t.get(7) == Some(&b'-')
+        && digits(8..10))
+    {
+        return false;
+    }
+    if t.len() == 10 {
+        return true;
+    }
+    if !matches!(t[10], b'T' | b' ')
+        || !(digits(11..13)
+            && t.get(13) == Some(&b':')
+            && digits(14..16)
+            && t.get(16) == Some(&b':')
+            && digits(17..19))
+        || t[17] > b'5'
+    {
+        return false;
+    }
+    let mut i = 19;
+    if t.get(i) == Some(&b'.') {
+        let n = t[i + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
+        i += 1 + n;
+    }
+    match &t[i..] {
+        [] | [b'Z'] => true,
+        [b'+' | b'-', ..] => {
+            t.len() == i + 6 && digits(i + 1..i + 3) && t[i + 3] == b':' && digits(i + 4..i + 6)
+        }
+        _ => false,
+    }
 }
 
 /// Whether text is a timestamp with a time of day (what type inference
@@ -169,6 +214,19 @@ mod tests {
         assert_eq!(parse_timestamp("1969-12-31T23:59:59Z"), Some(-1_000_000));
         assert_eq!(parse_timestamp("2024-02-30"), None);
         assert_eq!(parse_timestamp("12345678901"), None);
+        for loose in [
+            "2024-06-01t12:00:00z",
+            "2024-6-1 12:00:00",
+            "2024-06-01T1:2:3Z",
+            "024-06-01T12:00:00Z",
+            "2024-06-01  12:00:00",
+            " 2024-06-01T12:00:00Z",
+            "2016-12-31T23:59:60Z",
+            "2024-06-01T12:00:00.Z",
+            "2024-06-01T12:00:00+2:00",
+        ] {
+            assert_eq!(parse_timestamp(loose), None, "{loose}");
+        }
         assert_eq!(format_timestamp(t), "2024-03-01T12:30:00Z");
         assert_eq!(format_timestamp(t + 250_000), "2024-03-01T12:30:00.250000Z");
         assert_eq!(format_timestamp(-1), "1969-12-31T23:59:59.999999Z");
