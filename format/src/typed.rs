@@ -146,14 +146,14 @@ fn timestamp_shape(t: &[u8]) -> bool {
     if t.len() == 10 {
         return true;
     }
-    if !matches!(t[10], b'T' | b' ')
-        || !(digits(11..13)
-            && t.get(13) == Some(&b':')
-            && digits(14..16)
-            && t.get(16) == Some(&b':')
-            && digits(17..19))
-        || t[17] > b'5'
-    {
+    let time = matches!(t[10], b'T' | b' ')
+        && digits(11..13)
+        && t.get(13) == Some(&b':')
+        && digits(14..16)
+        && t.get(16) == Some(&b':')
+        && digits(17..19)
+        && t[17] <= b'5';
+    if !time {
         return false;
     }
     let mut i = 19;
