@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job on bundled data: convert a FASTA file, a VCF file and a SAM
-# file, then query them.
+# The main job on bundled data: convert a FASTA file, a VCF file, a SAM
+# file and a small study (genomics schema), then query them.
 # Usage: bash scripts/demo.sh [OUTPUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,3 +50,10 @@ echo "== export to SAM and BAM, and compare the SAM with the input"
 "$gcol" export "$out/reads.gcol" -o "$out/reads.out.sam"
 "$gcol" export "$out/reads.gcol" -o "$out/reads.out.bam"
 cmp "$sam" "$out/reads.out.sam" && echo "export is byte-identical to $sam"
+
+study=examples/data/study
+echo "== convert a study into the genomics schema (keys checked before writing)"
+"$gcol" convert --schema genomics "$input" "$study"/*.csv -o "$out/study.gcol"
+"$gcol" schema "$out/study.gcol"
+echo "== expression of let-7 (gene WBGene00002285) per sample"
+"$gcol" search "$out/study.gcol" --dataset gene_expression gene_id=WBGene00002285
