@@ -4691,12 +4691,25 @@ def _gff3_pairs(text):
     return keys, values
 
 
+def _gtf_tokens(text):
+    """17.3: the attributes cut at each `;` outside double quotes."""
+    tokens, start, quoted = [], 0, False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == ";" and not quoted:
+            tokens.append(text[start:i])
+            start = i + 1
+    tokens.append(text[start:])
+    return tokens
+
+
 def _gtf_pairs(text):
-    """17.3: GTF `name "value";` gives one pair, quotes removed. Not in 17.3, as the binary does:
-    the pairs are split at every `;` (also inside quotes), empty tokens give no pair, the name
-    ends at the first space and an unquoted value is taken as it is."""
+    """17.3: GTF `name "value";` gives one pair, quotes removed; pairs are separated by `;`
+    outside double quotes, empty tokens give no pair, the name ends at the first space and an
+    unquoted value is taken as it is."""
     keys, values = [], []
-    for token in text.split(";"):
+    for token in _gtf_tokens(text):
         token = token.strip()
         if not token:
             continue

@@ -482,3 +482,22 @@ fn csv_columns_take_the_types_given() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn gtf_semicolon_inside_quotes_belongs_to_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("n.gtf");
+    let text = "chr1\tx\tgene\t1\t90\t.\t+\t.\tgene_id \"g1\"; note \"a; b\";\n\
+                chr1\tx\ttranscript\t1\t90\t.\t+\t.\tgene_id \"g1\"; transcript_id \"t1\";\n";
+    std::fs::write(&input, text).unwrap();
+    let out = dir.path().join("n.gcol");
+    ok(
+        gcol(&["convert", "-q", s(&input), "-o", s(&out)]),
+        "convert",
+    );
+    let found = ok(gcol(&["search", s(&out), "note=a; b"]), "search");
+    assert_eq!(found, text.lines().next().unwrap().to_string() + "\n");
+    let back = dir.path().join("back.gtf");
+    ok(gcol(&["export", s(&out), "-o", s(&back)]), "export");
+    assert_eq!(std::fs::read_to_string(&back).unwrap(), text);
+}

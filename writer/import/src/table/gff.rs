@@ -69,10 +69,30 @@ fn gff3_pairs(text: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Name/value pairs of a GTF attributes column (`gene_id "g1"; exon 2;`).
+/// `text` cut at each `;` that is not inside double quotes.
+fn gtf_tokens(text: &str) -> Vec<&str> {
+    let mut tokens = Vec::new();
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                tokens.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    tokens.push(&text[start..]);
+    tokens
+}
+
+/// Name/value pairs of a GTF attributes column (`gene_id "g1"; exon 2;`;
+/// a `;` inside a quoted value belongs to the value).
 fn gtf_pairs(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for token in text.split(';') {
+    for token in gtf_tokens(text) {
         let token = token.trim();
         if token.is_empty() {
             continue;
@@ -406,6 +426,16 @@ mod tests {
         assert_eq!(canonical_attributes(&gtf_pairs(gtf), true, false), gtf);
         let ncbi = format!("{gtf} ");
         assert_eq!(canonical_attributes(&gtf_pairs(&ncbi), true, true), ncbi);
+        // A `;` inside quotes is part of the value.
+        let note = r#"gene_id "g1"; note "a; b"; tag x;"#;
+        assert_eq!(
+            gtf_pairs(note),
+            [
+                ("gene_id".into(), "g1".into()),
+                ("note".into(), "a; b".into()),
+                ("tag".into(), "x".into()),
+            ]
+        );
         assert_eq!(unescape("%zz"), "%zz");
     }
 }
