@@ -18,11 +18,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
 import gcol
+from timing import median_ms, timed
 
 EDGES = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 QUERIES = int(sys.argv[2]) if len(sys.argv) > 2 else 50
@@ -44,21 +44,6 @@ def network(path, edges, seed=15):
             f.write(f"g{s}\tg{t}\t{w}\n")
             ncol.write(f"g{s} g{t}\n")
     return nodes
-
-
-def timed(f):
-    t = time.perf_counter()
-    out = f()
-    return (time.perf_counter() - t) * 1000, out
-
-
-def median_ms(f, items):
-    times = []
-    for item in items:
-        t = time.perf_counter()
-        f(item)
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times), sum(times)
 
 
 def main():

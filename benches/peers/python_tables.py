@@ -23,7 +23,6 @@ Needs: gcol (pip install ./python), pyarrow, numpy; duckdb optional.
 
 import gzip
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import gcol
+from timing import best_ms, median_ms
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 QUERIES = int(sys.argv[2]) if len(sys.argv) > 2 else 200
@@ -68,22 +68,8 @@ def build(path):
     return rows
 
 
-def median_ms(f, items):
-    times = []
-    for item in items:
-        t = time.perf_counter()
-        f(item)
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
-
-
-def best_ms(f, repeat=5):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        times.append((time.perf_counter() - t) * 1000)
-    return min(times)
+def median_of(f, items):
+    return median_ms(f, items)[0]
 
 
 def main():
@@ -124,8 +110,8 @@ def main():
 
     table.search_rows(f"ID={exact[0]}")  # index pages into the cache
     results = {
-        "gcol exact": median_ms(lambda v: table.search_rows(f"ID={v}"), exact),
-        "gcol prefix": median_ms(lambda p: table.search_rows(f"Name={p}*"), prefixes),
+        "gcol exact": median_of(lambda v: table.search_rows(f"ID={v}"), exact),
+        "gcol prefix": median_of(lambda p: table.search_rows(f"Name={p}*"), prefixes),
     }
 
     def arrow_exact(v):
@@ -136,16 +122,16 @@ def main():
         mask = pc.and_(pc.equal(loaded["key"], "Name"), pc.starts_with(loaded["value"], p))
         return loaded.filter(mask)["row"]
 
-    results["pyarrow exact (in memory)"] = median_ms(arrow_exact, exact[:50])
-    results["pyarrow prefix (in memory)"] = median_ms(arrow_prefix, prefixes[:50])
+    results["pyarrow exact (in memory)"] = median_of(arrow_exact, exact[:50])
+    results["pyarrow prefix (in memory)"] = median_of(arrow_prefix, prefixes[:50])
     try:
         import duckdb
 
         con = duckdb.connect()
-        results["duckdb exact (Parquet file)"] = median_ms(
+        results["duckdb exact (Parquet file)"] = median_of(
             lambda v: con.execute(f"SELECT row FROM '{attrs}' WHERE key = 'ID' AND value = ?", [v]).fetchall(), exact[:50]
         )
-        results["duckdb prefix (Parquet file)"] = median_ms(
+        results["duckdb prefix (Parquet file)"] = median_of(
             lambda p: con.execute(
                 f"SELECT row FROM '{attrs}' WHERE key = 'Name' AND starts_with(value, ?)", [p]
             ).fetchall(),

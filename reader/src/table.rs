@@ -554,8 +554,8 @@ impl Table {
             None => None,
         };
         let text = |v: &Option<TypedValue>| v.as_ref().map(TypedValue::to_text).unwrap_or_default();
-        let mut origins = 0usize;
-        let mut in_origin = false;
+        // Found once, from the comments `write_lines` reads.
+        let mut sections: Option<Vec<usize>> = None;
         let mut residues = Vec::new();
         self.write_lines(
             rows,
@@ -569,19 +569,13 @@ impl Table {
                 ),
             },
             &mut |comments, i, lines| {
-                let line = &comments[i].1;
-                if in_origin {
-                    // A block kept as written, up to its `//`.
-                    in_origin = !line.starts_with("//");
+                // Spec 17.4: a section rebuilt when its `//` follows at once.
+                let sections = sections.get_or_insert_with(|| origin_sections(comments));
+                let Ok(k) = sections.binary_search(&i) else {
                     return Ok(());
-                }
-                if !gcol_format::schema::genbank::is_origin_line(line) {
-                    return Ok(());
-                }
-                in_origin = true;
-                origins += 1;
-                let at_end = comments.get(i + 1).is_some_and(|c| c.1.starts_with("//"));
-                if !at_end {
+                };
+                let origins = k + 1;
+                if !comments.get(i + 1).is_some_and(|c| c.1.starts_with("//")) {
                     return Ok(());
                 }
                 let set = sequences.as_ref().ok_or_else(|| {
@@ -660,16 +654,7 @@ impl Table {
         if self.native_format() == TableFormat::GenBank {
             // Spec 17.4: a sequence record for every section the export
             // rebuilds (counted as the export counts them).
-            let mut sections = 0usize;
-            let mut inside = false;
-            for (_, line) in &comments {
-                if inside {
-                    inside = !line.starts_with("//");
-                } else if gcol_format::schema::genbank::is_origin_line(line) {
-                    inside = true;
-                    sections += 1;
-                }
-            }
+            let sections = origin_sections(&comments).len();
             let records = match &self.sequences {
                 Some(name) => self.reader.sequences(name)?.len(),
                 None => 0,
@@ -739,6 +724,23 @@ impl Table {
 
 /// Lines written with the table's line end between them, and after the
 /// last one only when the source had it.
+/// The comment lines (indexes into `comments`) that open a GenBank
+/// sequence section (spec 17.4): an `ORIGIN` line not inside a section
+/// kept as comments (which runs to its `//`).
+fn origin_sections(comments: &[(u64, String)]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for (i, (_, line)) in comments.iter().enumerate() {
+        if inside {
+            inside = !line.starts_with("//");
+        } else if gcol_format::schema::genbank::is_origin_line(line) {
+            inside = true;
+            out.push(i);
+        }
+    }
+    out
+}
+
 /// Adds lines after comment `i` of the comments (row, text) given.
 type AfterComment<'f> = dyn FnMut(&[(u64, String)], usize, &mut Lines<'_>) -> Result<()> + 'f;
 

@@ -699,18 +699,9 @@ fn genomics() -> Vec<u8> {
     let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
     let options = FastaOptions::new("sample");
     import_fasta(&mut w, &input("dna.fa"), &options, &no_progress).expect("fasta");
-    let tables = [
-        "experiments",
-        "samples",
-        "genes",
-        "gene_variants",
-        "gene_expression",
-        "sequences",
-        "alignments",
-        "metadata",
-    ];
-    let inputs = tables
+    let inputs = gcol_format::schema::genomics::TABLES
         .iter()
+        .map(|t| t.name)
         .map(|t| gcol_import::table::genomics::SchemaInput {
             name: t.to_string(),
             input: gcol_import::open_input(&input(&format!("genomics/{t}.csv"))).expect("input"),

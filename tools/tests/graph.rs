@@ -4,33 +4,9 @@
 //! the mapped CSR equal to the library's own, and clear errors on bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn gcol(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gcol"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(o: Output, what: &str) -> String {
-    assert!(
-        o.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
-
-fn fails(o: Output, code: i32, what: &str) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(code), "{what}: {err}");
-    err
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod common;
+use common::{fails, gcol, ok, s};
 
 fn info(file: &Path) -> std::collections::HashMap<String, String> {
     ok(gcol(&["graph", s(file), "info"]), "info")

@@ -8,27 +8,10 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn gcol(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gcol"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(o: Output, what: &str) -> String {
-    assert!(
-        o.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod common;
+use common::{gcol, ok, s};
 
 /// The bytes of a file, gunzipped when its name ends in `.gz`.
 fn source_bytes(path: &Path) -> Vec<u8> {
@@ -231,16 +214,7 @@ fn genbank_errors_name_file_record_and_field() {
 fn study_inputs(dir: &Path) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
     let mut inputs = vec![s(&root.join("sample.fa")).to_string()];
-    for table in [
-        "experiments",
-        "samples",
-        "genes",
-        "gene_variants",
-        "gene_expression",
-        "sequences",
-        "alignments",
-        "metadata",
-    ] {
+    for table in gcol_format::schema::genomics::TABLES.iter().map(|t| t.name) {
         let to = dir.join(format!("{table}.csv"));
         std::fs::copy(root.join("study").join(format!("{table}.csv")), &to).unwrap();
         inputs.push(s(&to).to_string());

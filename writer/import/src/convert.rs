@@ -83,6 +83,15 @@ pub struct ConvertOptions {
 }
 
 impl ConvertOptions {
+    /// The options of table dataset `name` of this conversion.
+    fn table_options(&self, name: &str) -> crate::TableOptions {
+        let mut o = crate::TableOptions::new(name);
+        o.zstd_level = self.zstd_level.max(1);
+        o.cancel = self.cancel.clone();
+        o.types = self.types.clone();
+        o
+    }
+
     /// The highest format minor version the output may need: the newest
     /// (grouped proteins, derived names, `lengths` text), or 0 with
     /// `write.compact` off (the 1.0 layout, for old readers).
@@ -205,6 +214,30 @@ pub struct DatasetReport {
 }
 
 impl DatasetReport {
+    /// The report of a table dataset (rows as records, columns as
+    /// samples).
+    fn table(
+        sources: Vec<PathBuf>,
+        format: SourceFormat,
+        s: crate::table::TableSummary,
+    ) -> DatasetReport {
+        DatasetReport {
+            name: s.dataset,
+            sources,
+            format,
+            records: s.rows,
+            nodes: 0,
+            pathways: 0,
+            samples: s.columns,
+            residues: 0,
+            alphabet: "table",
+            paired: false,
+            exact_export: true,
+            source_bytes: s.source_bytes,
+            uncompressed_bytes: s.input_bytes,
+        }
+    }
+
     /// One line for users: `reads_R1.fq + reads_R2.fq: 40 reads (paired), 6040 bases`.
     pub fn message(&self) -> String {
         let sources = self
@@ -628,9 +661,7 @@ fn convert_here(
             job.inputs = Vec::new();
         }
         let dataset = if job.format == SourceFormat::GenBank {
-            let mut o = crate::TableOptions::new(job.name.clone());
-            o.zstd_level = options.zstd_level.max(1);
-            o.cancel = options.cancel.clone();
+            let o = options.table_options(&job.name);
             let input = job.inputs.into_iter().next().expect("one input").open()?;
             let s = crate::import_genbank(&mut writer, input, &o, &report)?;
             if let Some(q) = &s.sequences {
@@ -652,46 +683,13 @@ fn convert_here(
                 events(Event::Dataset(&report));
                 datasets.push(report);
             }
-            DatasetReport {
-                name: job.name,
-                sources,
-                format: job.format,
-                records: s.table.rows,
-                nodes: 0,
-                pathways: 0,
-                samples: s.table.columns,
-                residues: 0,
-                alphabet: "table",
-                paired: false,
-                exact_export: true,
-                source_bytes: s.table.source_bytes,
-                uncompressed_bytes: s.table.input_bytes,
-            }
+            DatasetReport::table(sources, job.format, s.table)
         } else if job.format == SourceFormat::Parquet {
-            let mut o = crate::TableOptions::new(job.name.clone());
-            o.zstd_level = options.zstd_level.max(1);
-            o.cancel = options.cancel.clone();
+            let o = options.table_options(&job.name);
             let s = crate::import_parquet(&mut writer, &sources[0], &o, &report)?;
-            DatasetReport {
-                name: job.name,
-                sources,
-                format: job.format,
-                records: s.rows,
-                nodes: 0,
-                pathways: 0,
-                samples: s.columns,
-                residues: 0,
-                alphabet: "table",
-                paired: false,
-                exact_export: true,
-                source_bytes: s.source_bytes,
-                uncompressed_bytes: s.input_bytes,
-            }
+            DatasetReport::table(sources, job.format, s)
         } else if as_table {
-            let mut o = crate::TableOptions::new(job.name.clone());
-            o.zstd_level = options.zstd_level.max(1);
-            o.cancel = options.cancel.clone();
-            o.types = options.types.clone();
+            let o = options.table_options(&job.name);
             let input = match peeked.take() {
                 Some(input) => input,
                 None => job.inputs.into_iter().next().expect("one input").open()?,
@@ -710,21 +708,7 @@ fn convert_here(
             for w in &s.warnings {
                 events(Event::Warning(format!("{}: {w}", sources[0].display())));
             }
-            DatasetReport {
-                name: job.name,
-                sources,
-                format: job.format,
-                records: s.rows,
-                nodes: 0,
-                pathways: 0,
-                samples: s.columns,
-                residues: 0,
-                alphabet: "table",
-                paired: false,
-                exact_export: true,
-                source_bytes: s.source_bytes,
-                uncompressed_bytes: s.input_bytes,
-            }
+            DatasetReport::table(sources, job.format, s)
         } else if job.format.is_graph() {
             let mut o = crate::GraphOptions::new(job.name.clone());
             o.zstd_level = options.zstd_level.max(1);
@@ -913,21 +897,7 @@ fn convert_here(
         let s = crate::table::genomics::write_table(&mut writer, table, options.zstd_level)?;
         base += s.source_bytes;
         uncompressed += s.input_bytes;
-        let dataset = DatasetReport {
-            name: s.dataset,
-            format,
-            sources,
-            records: s.rows,
-            nodes: 0,
-            pathways: 0,
-            samples: s.columns,
-            residues: 0,
-            alphabet: "table",
-            paired: false,
-            exact_export: true,
-            source_bytes: s.source_bytes,
-            uncompressed_bytes: s.input_bytes,
-        };
+        let dataset = DatasetReport::table(sources, format, s);
         events(Event::Dataset(&dataset));
         datasets.push(dataset);
     }

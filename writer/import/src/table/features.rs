@@ -1,11 +1,104 @@
 //! Writing a `features` table (spec 17.3) from parsed rows: one writer for
 //! the GFF3/GTF and GenBank importers.
 
+use std::io::BufRead;
+
 use gcol_format::schema::table::{columns as c, FEATURES};
 use gcol_writer::{DatasetSpec, Writer};
 
 use super::{write_columns, write_index, Columns};
 use crate::typed::Value;
+
+/// The lines of a feature file (GFF3/GTF, GenBank) with what a byte-exact
+/// export needs: each line's text without its line end, its byte offset,
+/// the file's line end (the first line's) and whether the last line had
+/// one.
+pub(crate) struct SourceLines {
+    buf: Vec<u8>,
+    /// Bytes read so far.
+    pub offset: u64,
+    /// Lines read so far (the current line's 1-based number).
+    pub line_no: u64,
+    /// Whether the first line ended in `\r\n` (None before one ended).
+    pub crlf: Option<bool>,
+    /// Whether the last line read ended in `\n`.
+    pub final_newline: bool,
+}
+
+/// One line of [`SourceLines`].
+pub(crate) struct SourceLine<'a> {
+    /// The text, line end excluded.
+    pub text: &'a str,
+    /// Byte offset of its first byte.
+    pub start: u64,
+    /// Byte offset after its last byte (line end excluded).
+    pub end: u64,
+    /// Its 1-based line number.
+    pub line_no: u64,
+}
+
+impl SourceLines {
+    pub(crate) fn new() -> SourceLines {
+        SourceLines {
+            buf: Vec::new(),
+            offset: 0,
+            line_no: 0,
+            crlf: None,
+            final_newline: true,
+        }
+    }
+
+    /// The next line, or `None` at the end; a line that is not UTF-8 is
+    /// an error naming `record` and the line.
+    pub(crate) fn next(
+        &mut self,
+        input: &mut crate::input::Input,
+        record: u64,
+    ) -> gcol_writer::Result<Option<SourceLine<'_>>> {
+        self.buf.clear();
+        let n = input
+            .reader
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|source| gcol_writer::Error::Source {
+                path: input.path().to_path_buf(),
+                source,
+            })?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line_no += 1;
+        let start = self.offset;
+        self.offset += n as u64;
+        let mut end = self.buf.len();
+        self.final_newline = self.buf.ends_with(b"\n");
+        if self.final_newline {
+            end -= 1;
+            let cr = self.buf[..end].ends_with(b"\r");
+            self.crlf.get_or_insert(cr);
+            if cr {
+                end -= 1;
+            }
+        }
+        let text = std::str::from_utf8(&self.buf[..end]).map_err(|_| {
+            crate::graph::input_error(input.path(), record, self.line_no, "line", "not UTF-8 text")
+        })?;
+        Ok(Some(SourceLine {
+            text,
+            start,
+            end: start + end as u64,
+            line_no: self.line_no,
+        }))
+    }
+
+    /// The `line_end` metadata value.
+    pub(crate) fn line_end(&self) -> &'static str {
+        if self.crlf == Some(true) {
+            "\r\n"
+        } else {
+            "\n"
+        }
+    }
+}
 
 /// One feature, parsed by an importer.
 #[derive(Debug, Default)]

@@ -11,7 +11,6 @@
 //! byte-exact export needs; the format is line-oriented and small.
 
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::Path;
 
 use gcol_format::schema::genbank::{
@@ -174,11 +173,7 @@ pub fn import_genbank<W: std::io::Write>(
     let mut comments: Vec<(u64, String)> = Vec::new();
     let mut fasta: Vec<u8> = Vec::new();
     let mut origins = 0u64;
-    let mut offset = 0u64;
-    let mut line_no = 0u64;
-    let mut buf = Vec::new();
-    let mut crlf = None;
-    let mut final_newline = true;
+    let mut source = super::features::SourceLines::new();
     let mut section = Section::Header;
     let mut record = RecordInfo::default();
     let mut in_definition = false;
@@ -215,32 +210,8 @@ pub fn import_genbank<W: std::io::Write>(
             });
             Ok(())
         };
-    loop {
-        buf.clear();
-        let n = input.reader.read_until(b'\n', &mut buf).map_err(|source| {
-            gcol_writer::Error::Source {
-                path: path.clone(),
-                source,
-            }
-        })?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let start = offset;
-        offset += n as u64;
-        let mut end = buf.len();
-        final_newline = buf.ends_with(b"\n");
-        if buf[..end].ends_with(b"\n") {
-            end -= 1;
-            let cr = buf[..end].ends_with(b"\r");
-            crlf.get_or_insert(cr);
-            if cr {
-                end -= 1;
-            }
-        }
-        let line = std::str::from_utf8(&buf[..end])
-            .map_err(|_| input_error(&path, records + 1, line_no, "line", "not UTF-8 text"))?;
+    while let Some(l) = source.next(&mut input, records + 1)? {
+        let (line, line_no, start, end) = (l.text, l.line_no, l.start, l.end);
         if line_no.is_multiple_of(65_536) {
             crate::check_cancel(options.cancel.as_ref())?;
             progress(input.consumed(), size);
@@ -255,12 +226,12 @@ pub fn import_genbank<W: std::io::Write>(
                 pending = Some(Pending {
                     lines: vec![line.to_string()],
                     start,
-                    end: start + end as u64,
+                    end,
                     line_no,
                 });
             } else if let Some(p) = pending.as_mut() {
                 p.lines.push(line.to_string());
-                p.end = start + end as u64;
+                p.end = end;
             } else {
                 return Err(input_error(
                     &path,
@@ -358,7 +329,7 @@ pub fn import_genbank<W: std::io::Write>(
         return Err(input_error(
             &path,
             records + 1,
-            line_no,
+            source.line_no,
             "//",
             format!(
                 "the file ends inside record {:?} without its closing // line (truncated?)",
@@ -370,7 +341,7 @@ pub fn import_genbank<W: std::io::Write>(
         return Err(input_error(
             &path,
             1,
-            line_no,
+            source.line_no,
             "record",
             "no record ends with //",
         ));
@@ -416,11 +387,8 @@ pub fn import_genbank<W: std::io::Write>(
     let mut spec = DatasetSpec::new(&options.name, gcol_format::schema::table::KIND)
         .metadata(meta::SOURCE_FORMAT, "genbank")
         .metadata(meta::SCHEMA, "features")
-        .metadata(
-            meta::LINE_END,
-            if crlf == Some(true) { "\r\n" } else { "\n" },
-        )
-        .metadata(meta::FINAL_NEWLINE, final_newline.to_string());
+        .metadata(meta::LINE_END, source.line_end())
+        .metadata(meta::FINAL_NEWLINE, source.final_newline.to_string());
     // The table first: its columns set the file's format version before
     // the sequence pages are written.
     if origins > 0 {
@@ -462,7 +430,7 @@ pub fn import_genbank<W: std::io::Write>(
             rows: n,
             columns: gcol_format::schema::table::FEATURES.columns.len() as u64,
             source_bytes: input.consumed(),
-            input_bytes: offset,
+            input_bytes: source.offset,
             warnings: Vec::new(),
         },
         sequences,

@@ -146,13 +146,7 @@ pub fn check_tables(
         let key_columns: Vec<usize> = schema
             .primary_key
             .iter()
-            .map(|k| {
-                columns
-                    .names
-                    .iter()
-                    .position(|n| n == k)
-                    .expect("schema column")
-            })
+            .map(|k| columns.schema_column(k))
             .collect();
         let mut seen: HashMap<Vec<String>, u64> = HashMap::new();
         for r in 0..rows as usize {
@@ -193,12 +187,7 @@ pub fn check_tables(
     }
     // Foreign keys, against the referenced tables of this conversion.
     let values_of = |t: &CheckedTable, column: &str| -> HashSet<String> {
-        let k = t
-            .columns
-            .names
-            .iter()
-            .position(|n| n == column)
-            .expect("schema column");
+        let k = t.columns.schema_column(column);
         t.columns.values[k]
             .iter()
             .flatten()
@@ -210,12 +199,7 @@ pub fn check_tables(
         for f in schema.foreign_keys {
             let target = tables.iter().find(|r| r.name == f.table);
             let known = target.map(|r| values_of(r, f.references));
-            let k = t
-                .columns
-                .names
-                .iter()
-                .position(|n| n == f.column)
-                .expect("schema column");
+            let k = t.columns.schema_column(f.column);
             for (r, v) in t.columns.values[k].iter().enumerate() {
                 let Some(v) = v else { continue };
                 let v = v.to_text();
@@ -238,18 +222,8 @@ pub fn check_tables(
         }
         // A `sequences` row may point to a record of a sequences dataset.
         if t.name == "sequences" {
-            let d = t
-                .columns
-                .names
-                .iter()
-                .position(|n| n == SEQUENCE_DATASET)
-                .expect("schema column");
-            let n = t
-                .columns
-                .names
-                .iter()
-                .position(|n| n == SEQUENCE_RECORD)
-                .expect("schema column");
+            let d = t.columns.schema_column(SEQUENCE_DATASET);
+            let n = t.columns.schema_column(SEQUENCE_RECORD);
             let mut names: HashMap<String, Option<HashSet<String>>> = HashMap::new();
             for (r, &line) in lines[i].iter().enumerate() {
                 let record = t.columns.values[n][r].as_ref().map(Value::to_text);
@@ -350,4 +324,14 @@ pub(crate) fn record_names(paths: &[PathBuf], fastq: bool) -> gcol_writer::Resul
         }
     }
     Ok(names)
+}
+
+impl Columns {
+    /// The position of schema column `name`, which every checked table has.
+    fn schema_column(&self, name: &str) -> usize {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .expect("a schema column")
+    }
 }

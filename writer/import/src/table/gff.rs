@@ -12,7 +12,6 @@
 //! refuses.
 
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::Path;
 
 use gcol_format::schema::table::{canonical_attributes, meta};
@@ -207,45 +206,10 @@ pub fn import_features<W: std::io::Write>(
     let size = input.size();
     let mut features: Vec<Feature> = Vec::new();
     let mut comments: Vec<(u64, String)> = Vec::new();
-    let mut offset = 0u64;
-    let mut line_no = 0u64;
-    let mut buf = Vec::new();
+    let mut lines = super::features::SourceLines::new();
     let mut fasta = false;
-    let mut crlf = None;
-    let mut final_newline = true;
-    loop {
-        buf.clear();
-        let n = input.reader.read_until(b'\n', &mut buf).map_err(|source| {
-            gcol_writer::Error::Source {
-                path: path.clone(),
-                source,
-            }
-        })?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let start = offset;
-        offset += n as u64;
-        let mut end = buf.len();
-        final_newline = buf.ends_with(b"\n");
-        if buf[..end].ends_with(b"\n") {
-            end -= 1;
-            let cr = buf[..end].ends_with(b"\r");
-            crlf.get_or_insert(cr);
-            if cr {
-                end -= 1;
-            }
-        }
-        let line = std::str::from_utf8(&buf[..end]).map_err(|_| {
-            input_error(
-                &path,
-                features.len() as u64 + 1,
-                line_no,
-                "line",
-                "not UTF-8 text",
-            )
-        })?;
+    while let Some(l) = lines.next(&mut input, features.len() as u64 + 1)? {
+        let (line, line_no) = (l.text, l.line_no);
         if line_no.is_multiple_of(65_536) {
             crate::check_cancel(options.cancel.as_ref())?;
             progress(input.consumed(), size);
@@ -257,7 +221,7 @@ pub fn import_features<W: std::io::Write>(
             continue;
         }
         let mut f = parse_line(&path, features.len() as u64 + 1, line_no, line, gtf)?;
-        f.span = (start, start + end as u64);
+        f.span = (l.start, l.end);
         features.push(f);
     }
     if features.len() as u64 > u64::from(u32::MAX) {
@@ -367,12 +331,9 @@ pub fn import_features<W: std::io::Write>(
     let spec = DatasetSpec::new(&options.name, gcol_format::schema::table::KIND)
         .metadata(meta::SOURCE_FORMAT, format)
         .metadata(meta::SCHEMA, "features")
-        .metadata(
-            meta::LINE_END,
-            if crlf == Some(true) { "\r\n" } else { "\n" },
-        )
+        .metadata(meta::LINE_END, lines.line_end())
         .metadata(meta::TRAILING_SPACE, trailing_space.to_string())
-        .metadata(meta::FINAL_NEWLINE, final_newline.to_string());
+        .metadata(meta::FINAL_NEWLINE, lines.final_newline.to_string());
     let level = options.zstd_level.max(1);
     write_features(writer, spec, rows, comments, false, level)?;
     progress(input.consumed(), size);
@@ -389,7 +350,7 @@ pub fn import_features<W: std::io::Write>(
         rows: n,
         columns: gcol_format::schema::table::FEATURES.columns.len() as u64,
         source_bytes: input.consumed(),
-        input_bytes: offset,
+        input_bytes: lines.offset,
         warnings,
     })
 }
