@@ -95,7 +95,9 @@ pub fn format_float(v: f64) -> String {
 
 /// A timestamp as text (spec 16.4): RFC 3339 in UTC,
 /// `YYYY-MM-DDTHH:MM:SSZ`, with six fraction digits before the `Z` when
-/// the microseconds are not zero.
+/// the microseconds are not zero; a year outside 0000-9999 with a sign
+/// and at least four digits (ISO 8601's expanded form), and a value
+/// outside years -262144..=262143 as its microseconds in decimal.
 pub fn format_timestamp(micros: i64) -> String {
     match chrono::DateTime::from_timestamp_micros(micros) {
         Some(t) if micros.rem_euclid(1_000_000) == 0 => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -232,5 +234,17 @@ mod tests {
         assert_eq!(format_timestamp(-1), "1969-12-31T23:59:59.999999Z");
         assert!(is_datetime_text("2024-03-01T12:30:00Z") && !is_datetime_text("2024-03-01"));
         assert_eq!(TypedValue::Timestamp(t).to_text(), "2024-03-01T12:30:00Z");
+        // Years outside 0000-9999: a sign and at least four digits; past
+        // the calendar's range, the microseconds in decimal (spec 16.4).
+        let year_10000 = 253_402_300_800_000_000;
+        assert_eq!(format_timestamp(year_10000), "+10000-01-01T00:00:00Z");
+        assert_eq!(
+            format_timestamp(year_10000 - 1),
+            "9999-12-31T23:59:59.999999Z"
+        );
+        let year_minus_1 = -62_198_755_200_000_000;
+        assert_eq!(format_timestamp(year_minus_1), "-0001-01-01T00:00:00Z");
+        assert_eq!(format_timestamp(i64::MAX), i64::MAX.to_string());
+        assert_eq!(format_timestamp(i64::MIN), i64::MIN.to_string());
     }
 }

@@ -98,12 +98,13 @@ impl PyTable {
             .collect()
     }
 
-    /// `gff3`, `gtf` or `genbank` for a feature table, else None.
+    /// `gff3`, `gtf`, `genbank` or `antismash` for a feature table, else None.
     #[getter]
     fn features(&self) -> Option<&'static str> {
         let gtf = self.inner.features()?;
         Some(match self.inner.native_format() {
             TableFormat::GenBank => "genbank",
+            TableFormat::AntismashJson => "antismash",
             _ if gtf => "gtf",
             _ => "gff3",
         })
@@ -117,7 +118,9 @@ impl PyTable {
     }
 
     /// Rows matching every term (`NAME=VALUE` exact, `NAME=PREFIX*`,
-    /// `NAME=LOW..HIGH`), through the attribute index: a uint64 array.
+    /// `NAME=LOW..HIGH`), through the attribute index: a uint64 array. A
+    /// NAME that is a column compares the column; `attr:NAME=...` is the
+    /// attribute of that name.
     #[pyo3(signature = (*terms))]
     fn search_rows<'py>(
         &self,
@@ -215,8 +218,9 @@ impl PyTable {
         };
         let kind = TableFormat::from_path(&name).ok_or_else(|| {
             PyValueError::new_err(format!(
-                "cannot tell the table format from {}; use .csv, .tsv, .gff3, .gtf or .gbk (or format=)",
-                name.display()
+                "cannot tell the table format from {}; use {} (or format=)",
+                name.display(),
+                TableFormat::EXTENSIONS
             ))
         })?;
         let t = self.inner.clone();

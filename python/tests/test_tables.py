@@ -350,3 +350,75 @@ def test_csv_types_given_equal_pandas_with_dtypes(tmp_path):
     with pytest.raises(ValueError, match="types are int64"):
         gcol.convert([source], tmp_path / "bad.gcol", types={"score": "int32"})
     assert not (tmp_path / "bad.gcol").exists()
+
+
+def test_antismash_json_equals_json_module_and_its_genbank(tmp_path):
+    """antiSMASH results JSON (spec 17.9) against Python's json module
+    (records, feature types, qualifiers, locations, sequence) and against
+    Biopython's parsing of the GenBank file antiSMASH wrote in the same
+    run (extent and strand of every feature, the record sequence); parents
+    point from domains and motifs to their CDS by locus_tag; the export is
+    the document byte for byte; search equals a scan of the qualifiers."""
+    import json
+
+    need_module("Bio")
+    from Bio import SeqIO
+
+    stem = "annotation/antismash/NZ_CP016793_reversed_double_chopped.antismash5"
+    source = need(stem + ".json")
+    path = tmp_path / "a.gcol"
+    gcol.convert([source], path, names=["t"])
+    f = gcol.open(str(path))
+    t = f["t"]
+    assert t.features == "antismash"
+    text = source_text(source)
+    doc = json.loads(text)
+    theirs = [(r, feature) for r in doc["records"] for feature in r["features"]]
+    frame = t.to_pandas(["seqid", "type", "location", "start", "end", "strand", "attr_keys", "attr_values", "parents", "source_start", "source_end"])
+    assert len(frame) == len(theirs) == 396
+    with open(need(stem + ".gbk")) as handle:
+        gb = list(SeqIO.parse(handle, "genbank"))
+    gb_features = [feature for r in gb for feature in r.features]
+    assert len(gb_features) == len(theirs)
+    cds = {}
+    for i, (record, feature) in enumerate(theirs):
+        if feature["type"] == "CDS":
+            cds.setdefault(feature["qualifiers"]["locus_tag"][0], i)
+    for i, (row, (record, feature), bio) in enumerate(zip(frame.itertuples(), theirs, gb_features)):
+        assert row.seqid == record["id"]
+        assert row.type == feature["type"] == bio.type
+        assert row.location == feature["location"]
+        ours = {}
+        for k, v in zip(row.attr_keys, row.attr_values):
+            ours.setdefault(k, []).append(v)
+        assert ours == feature["qualifiers"]
+        assert (row.start, row.end) == (int(bio.location.start) + 1, int(bio.location.end)), row.location
+        strand = {1: "+", -1: "-"}.get(feature_strand(feature["location"]))
+        assert (row.strand if isinstance(row.strand, str) else None) == strand, row.location
+        # The object's bytes in the document.
+        assert json.loads(text[row.source_start:row.source_end]) == feature
+        tag = feature["qualifiers"].get("locus_tag", [None])[0]
+        expected = [cds[tag]] if feature["type"] != "CDS" and tag in cds else []
+        assert list(row.parents) == expected
+    seqs = f[t.sequences]
+    assert seqs.names == [r["id"] for r in doc["records"]]
+    assert seqs.fetch(doc["records"][0]["id"]) == doc["records"][0]["seq"]["data"] == str(gb[0].seq)
+    out = tmp_path / "back.json"
+    t.write(out)
+    assert out.read_bytes() == text
+    rows = t.search_rows("locus_tag=BBK82_RS47140")
+    expected = [i for i, (_, feature) in enumerate(theirs) if feature["qualifiers"].get("locus_tag") == ["BBK82_RS47140"]]
+    assert list(rows) == expected and len(expected) > 1
+
+
+def feature_strand(location):
+    """The strand of a Biopython location string: +1 or -1 when every
+    part says so, else None."""
+    import re
+
+    strands = re.findall(r"\](\([+?-]\))?", location)
+    if strands and all(s == "(+)" for s in strands):
+        return 1
+    if strands and all(s == "(-)" for s in strands):
+        return -1
+    return None

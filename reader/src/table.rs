@@ -75,6 +75,13 @@ pub struct Table {
     sequences: Option<String>,
 }
 
+/// The `source_format` values of feature tables (spec 17.1).
+pub const FEATURE_FORMATS: [&str; 4] = ["gff3", "gtf", "genbank", "antismash-json"];
+
+/// A search term's prefix naming an attribute of the index even where a
+/// column has the same name ([`Table::search`]).
+pub const ATTRIBUTE_PREFIX: &str = "attr:";
+
 fn invariant(dataset: &str, column: &str, row: u64, detail: String) -> Error {
     Error::Invariant {
         column: format!("{dataset}/{column}"),
@@ -220,6 +227,7 @@ impl Table {
         match self.source_format.as_str() {
             _ if self.features.is_none() => TableFormat::Tsv,
             "genbank" => TableFormat::GenBank,
+            "antismash-json" => TableFormat::AntismashJson,
             _ => TableFormat::Gff,
         }
     }
@@ -317,12 +325,19 @@ impl Table {
         })
     }
 
-    /// Rows (ascending) matching every `(name, filter)`: an attribute of
-    /// the index (exact or prefix), else a column compared value by value.
+    /// Rows (ascending) matching every `(name, filter)`: a column of that
+    /// name compared value by value, else an attribute of the index (exact
+    /// or prefix). `attr:NAME` always names the attribute, for attributes
+    /// named like a column (a GFF `source=` or a qualifier `/type=`).
     pub fn search(&self, criteria: &[(String, AttrFilter)]) -> Result<Vec<u64>> {
         let mut result: Option<Vec<u64>> = None;
         for (name, filter) in criteria {
-            let indexed = self.has_index && !self.columns.iter().any(|c| c.name == *name);
+            let (name, forced) = match name.strip_prefix(ATTRIBUTE_PREFIX) {
+                Some(n) if self.has_index => (n, true),
+                _ => (name.as_str(), false),
+            };
+            let indexed =
+                forced || (self.has_index && !self.columns.iter().any(|c| c.name == name));
             let rows: Vec<u64> = match (indexed, filter) {
                 (true, AttrFilter::Equals(v)) => {
                     let index = self.index()?;
@@ -342,8 +357,8 @@ impl Table {
                 }
                 (true, AttrFilter::Between(..)) => {
                     let index = self.index()?;
-                    let lo = index.keys.partition_point(|k| k.as_str() < name.as_str());
-                    let hi = index.keys.partition_point(|k| k.as_str() <= name.as_str());
+                    let lo = index.keys.partition_point(|k| k.as_str() < name);
+                    let hi = index.keys.partition_point(|k| k.as_str() <= name);
                     let hits: Vec<usize> = (lo..hi)
                         .filter(|&i| {
                             index.values[i]
@@ -397,18 +412,21 @@ impl Table {
                 &all
             }
         };
-        if matches!(format, TableFormat::Gff | TableFormat::GenBank) {
+        if matches!(
+            format,
+            TableFormat::Gff | TableFormat::GenBank | TableFormat::AntismashJson
+        ) {
             let source = self.source_format.as_str();
-            let wanted = if format == TableFormat::Gff {
-                source == "gff3" || source == "gtf"
-            } else {
-                source == "genbank"
+            let wanted = match format {
+                TableFormat::Gff => source == "gff3" || source == "gtf",
+                TableFormat::GenBank => source == "genbank",
+                _ => source == "antismash-json",
             };
             if self.features.is_none() || !wanted {
-                let what = if format == TableFormat::Gff {
-                    "a GFF3/GTF"
-                } else {
-                    "a GenBank"
+                let what = match format {
+                    TableFormat::Gff => "a GFF3/GTF",
+                    TableFormat::GenBank => "a GenBank",
+                    _ => "an antiSMASH JSON",
                 };
                 return Err(Error::Usage {
                     detail: format!(
@@ -417,10 +435,10 @@ impl Table {
                     ),
                 });
             }
-            return if format == TableFormat::Gff {
-                self.write_gff(rows, out)
-            } else {
-                self.write_genbank(rows, out)
+            return match format {
+                TableFormat::Gff => self.write_gff(rows, out),
+                TableFormat::GenBank => self.write_genbank(rows, out),
+                _ => self.write_antismash(rows, out),
             };
         }
         let delimiter = if format == TableFormat::Csv {
@@ -578,22 +596,7 @@ impl Table {
                 if !comments.get(i + 1).is_some_and(|c| c.1.starts_with("//")) {
                     return Ok(());
                 }
-                let set = sequences.as_ref().ok_or_else(|| {
-                    invariant(
-                        &self.name,
-                        meta::SEQUENCES,
-                        0,
-                        "an ORIGIN section but no sequences dataset".into(),
-                    )
-                })?;
-                if origins > set.len() {
-                    return Err(invariant(
-                        &self.name,
-                        meta::SEQUENCES,
-                        origins as u64,
-                        format!("ORIGIN section {origins} but {} sequences", set.len()),
-                    ));
-                }
+                let set = self.sequence_records(sequences.as_ref(), origins)?;
                 residues.clear();
                 let length = set.length(origins - 1)?;
                 set.fetch_record_into(origins - 1, 0..length, &mut residues)?;
@@ -603,6 +606,83 @@ impl Table {
                 Ok(())
             },
         )
+    }
+
+    /// The antiSMASH JSON text of `rows` (spec 17.9): every row (its
+    /// stored text, else the canonical feature object) between the
+    /// document pieces, each record's sequence string after the piece
+    /// that opens it. A subset of rows is written as JSON Lines: one
+    /// feature object per line.
+    fn write_antismash(&self, rows: &[u64], out: &mut dyn Write) -> Result<()> {
+        let io = |e: std::io::Error| Error::Output { source: e };
+        let values = [
+            col::TYPE,
+            col::LOCATION,
+            col::LINE,
+            col::ATTR_KEYS,
+            col::ATTR_VALUES,
+        ]
+        .iter()
+        .map(|n| self.values(n))
+        .collect::<Result<Vec<_>>>()?;
+        let text = |v: &Option<TypedValue>| v.as_ref().map(TypedValue::to_text).unwrap_or_default();
+        let feature = |r: usize| match &values[2][r] {
+            Some(raw) => raw.to_text(),
+            None => gcol_format::schema::antismash::feature_json(
+                &text(&values[0][r]),
+                &text(&values[1][r]),
+                &pairs_of(&values[3][r], &values[4][r]),
+            ),
+        };
+        if rows.len() as u64 != self.num_rows {
+            for &r in rows {
+                writeln!(out, "{}", feature(r as usize)).map_err(io)?;
+            }
+            return out.flush().map_err(io);
+        }
+        let sequences = match &self.sequences {
+            Some(name) => Some(self.reader.sequences(name)?),
+            None => None,
+        };
+        let mut opened = 0usize;
+        let mut residues = Vec::new();
+        self.write_lines(rows, out, &mut |r| feature(r), &mut |comments, i, lines| {
+            if !gcol_format::schema::antismash::opens_sequence(&comments[i].1) {
+                return Ok(());
+            }
+            opened += 1;
+            let set = self.sequence_records(sequences.as_ref(), opened)?;
+            residues.clear();
+            let length = set.length(opened - 1)?;
+            set.fetch_record_into(opened - 1, 0..length, &mut residues)?;
+            lines.line(&String::from_utf8_lossy(&residues))
+        })
+    }
+
+    /// The sequences dataset, checked to hold record `k` (1-based) of the
+    /// sections the export rebuilds.
+    fn sequence_records<'s>(
+        &self,
+        sequences: Option<&'s crate::Sequences>,
+        k: usize,
+    ) -> Result<&'s crate::Sequences> {
+        let set = sequences.ok_or_else(|| {
+            invariant(
+                &self.name,
+                meta::SEQUENCES,
+                0,
+                "a sequence section but no sequences dataset".into(),
+            )
+        })?;
+        if k > set.len() {
+            return Err(invariant(
+                &self.name,
+                meta::SEQUENCES,
+                k as u64,
+                format!("sequence section {k} but {} sequences", set.len()),
+            ));
+        }
+        Ok(set)
     }
 
     /// Check spec 17.6: every column's values (lengths, lists), the index
@@ -641,20 +721,49 @@ impl Table {
                 }
             }
         }
-        if self.native_format() == TableFormat::GenBank
-            && !self.columns.iter().any(|c| c.name == col::LOCATION)
+        if self.features.is_some() && !FEATURE_FORMATS.contains(&self.source_format.as_str()) {
+            return Err(invariant(
+                &self.name,
+                meta::SOURCE_FORMAT,
+                0,
+                format!(
+                    "a feature table of source format {:?} (17.1: one of {})",
+                    self.source_format,
+                    FEATURE_FORMATS.join(", ")
+                ),
+            ));
+        }
+        let format = self.native_format();
+        if format == TableFormat::AntismashJson && (!self.line_end.is_empty() || self.final_newline)
         {
+            return Err(invariant(
+                &self.name,
+                meta::LINE_END,
+                0,
+                "an antiSMASH table whose line_end is not empty or final_newline not false (17.9)"
+                    .into(),
+            ));
+        }
+        let located = matches!(format, TableFormat::GenBank | TableFormat::AntismashJson);
+        if located && !self.columns.iter().any(|c| c.name == col::LOCATION) {
             return Err(invariant(
                 &self.name,
                 col::LOCATION,
                 0,
-                "a GenBank table without its location column (17.4)".into(),
+                "a GenBank or antiSMASH table without its location column (17.4, 17.9)".into(),
             ));
         }
-        if self.native_format() == TableFormat::GenBank {
-            // Spec 17.4: a sequence record for every section the export
-            // rebuilds (counted as the export counts them).
-            let sections = origin_sections(&comments).len();
+        if located {
+            // Spec 17.4, 17.9: a sequence record for every section the
+            // export rebuilds (counted as the export counts them).
+            let sections = if format == TableFormat::GenBank {
+                origin_sections(&comments).len()
+            } else {
+                comments
+                    .iter()
+                    .filter(|c| gcol_format::schema::antismash::opens_sequence(&c.1))
+                    .count()
+            };
             let records = match &self.sequences {
                 Some(name) => self.reader.sequences(name)?.len(),
                 None => 0,
@@ -664,7 +773,7 @@ impl Table {
                     &self.name,
                     meta::SEQUENCES,
                     sections as u64,
-                    format!("{sections} ORIGIN sections but {records} sequence records"),
+                    format!("{sections} sequence sections but {records} sequence records"),
                 ));
             }
         }
@@ -757,7 +866,9 @@ impl Lines<'_> {
             self.out.write_all(self.end.as_bytes()).map_err(io)?;
         }
         self.started = true;
-        if self.end != "\n" && text.contains('\n') {
+        // A multi-line entry takes the file's line end (spec 17.4); a
+        // document cut into pieces (line end "", 17.9) is written as is.
+        if self.end != "\n" && !self.end.is_empty() && text.contains('\n') {
             self.out
                 .write_all(text.replace('\n', self.end).as_bytes())
                 .map_err(io)
@@ -797,9 +908,14 @@ pub enum TableFormat {
     Gff,
     /// The GenBank text of a feature table from GenBank.
     GenBank,
+    /// The antiSMASH results JSON of a feature table from one.
+    AntismashJson,
 }
 
 impl TableFormat {
+    /// The file name endings [`TableFormat::from_path`] knows, for messages.
+    pub const EXTENSIONS: &'static str = ".csv, .tsv, .gff3, .gtf, .gbk or .json";
+
     /// The format an output file name asks for.
     pub fn from_path(path: &std::path::Path) -> Option<TableFormat> {
         let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
@@ -809,6 +925,7 @@ impl TableFormat {
             "tsv" | "txt" => TableFormat::Tsv,
             "gff" | "gff3" | "gtf" | "gff2" => TableFormat::Gff,
             "gb" | "gbk" | "gbff" | "genbank" => TableFormat::GenBank,
+            "json" => TableFormat::AntismashJson,
             _ => return None,
         })
     }

@@ -29,7 +29,9 @@ Section numbers in comments refer to spec/gcol-v1.md.
                                            # Timestamp: an int whose str is 16.4's text), 17.6 checked,
                                            # and 17.8's columns and keys for `schema` = `genomics`
     export_features(t)                     # a feature table's GFF3/GTF text, byte for byte (17.3)
-    export_features(t, reader)             # a GenBank table's flat file, ORIGIN blocks from its sequences (17.4)
+    export_features(t, reader)             # a GenBank table's flat file, ORIGIN blocks from its sequences (17.4);
+                                           # an antiSMASH table's JSON document, sequences after their pieces (17.9)
+    antismash_json_lines(t, rows)          # a subset of an antiSMASH table's rows as JSON Lines (17.9)
     export_table(t, ",")                   # a typed table as CSV (TSV with "\t"), values as 16.4's text
     index_search(t, "Parent", "g1")        # rows through the attribute index (17.5); prefix=True for g1*
 """
@@ -3069,13 +3071,15 @@ FEATURE_COLUMNS = {
     "parents": "list<int64>", "source_start": "int64", "source_end": "int64",
 }
 FEATURE_COMMENT_COLUMNS = {"comment/row": "i64", "comment/text": "binary"}  # 17.3: int64, string (no nulls)
-FEATURE_FORMATS = ("gff3", "gtf", "genbank")  # 17.1: the source formats of a feature table
+FEATURE_FORMATS = ("gff3", "gtf", "genbank", "antismash-json")  # 17.1: the source formats of a feature table
 GENBANK_COLUMNS = {"location": "string"}  # 17.4: a GenBank feature table's columns beyond those of 17.3
+ANTISMASH_COLUMNS = {"location": "string"}  # 17.9: an antiSMASH feature table's columns beyond those of 17.3
 LINE_ENDS = ("\n", "\r\n")  # 17.1
+ANTISMASH_LINE_END = ""  # 17.1, 17.9: an antiSMASH table's line_end is the empty string, final_newline false
 TABLE_SCHEMAS = ("features", "genomics")  # 17.1: the values of `schema`
 # 17.1: the values of `source_format`, and `parquet` (a table imported from a Parquet file: the
 # binary writes it, though 17.1's list of values does not name it)
-TABLE_SOURCE_FORMATS = ("csv", "tsv", "gff3", "gtf", "genbank", "parquet")
+TABLE_SOURCE_FORMATS = ("csv", "tsv", "gff3", "gtf", "genbank", "antismash-json", "parquet")
 # 17.8: the genomics schema: table -> ([(column, value_type, required)], primary key columns,
 # {foreign key column: (referenced table, referenced column)})
 GENOMICS_TABLES = {
@@ -3170,10 +3174,11 @@ def table(reader, dataset):
     line_end, final_newline, trailing_space   a feature table's metadata (17.1; for
                   others "\\n", True, False); absent members take those values
     comments      a feature table's [(comment/row, comment/text)] in file order (17.3)
-    sequences     a GenBank table's `sequences` metadata (17.4): the name of the sequences
-                  dataset holding its ORIGIN sequences, or None
+    sequences     a GenBank or antiSMASH table's `sequences` metadata (17.4, 17.9): the name
+                  of the sequences dataset holding its sequences, or None
     sections      a GenBank table's number of sequence sections (17.4, as the export counts
-                  them), else 0
+                  them), an antiSMASH table's number of pieces that open a sequence (17.9),
+                  else 0
     schema        the `schema` metadata (17.1: `features`, `genomics`) or None; a genomics
                   table (17.8) has its columns, required values and keys checked
     index         [(name bytes, value bytes, [rows])] in entry order (17.5), or None
@@ -3245,8 +3250,15 @@ def table(reader, dataset):
             if typed[name][0] != kind:
                 raise _table_broken(dataset, name, f"value_type {typed[name][0]!r}, not {kind!r}", section="17.3")
         result["source_format"] = _table_metadata(dataset, meta, "source_format", FEATURE_FORMATS, None)
-        result["line_end"] = _table_metadata(dataset, meta, "line_end", LINE_ENDS, "\n")
-        result["final_newline"] = _table_metadata(dataset, meta, "final_newline", ("true", "false"), "true") == "true"
+        if result["source_format"] == "antismash-json":
+            # 17.9: `line_end` is the empty string and `final_newline` false (17.1 names no
+            # default for absent members; absent, they take those values here)
+            result["line_end"] = _table_metadata(dataset, meta, "line_end", (ANTISMASH_LINE_END,), ANTISMASH_LINE_END)
+            result["final_newline"] = _table_metadata(dataset, meta, "final_newline", ("false",), "false") == "true"
+        else:
+            result["line_end"] = _table_metadata(dataset, meta, "line_end", LINE_ENDS, "\n")
+            result["final_newline"] = _table_metadata(dataset, meta, "final_newline", ("true", "false"),
+                                                      "true") == "true"
         result["trailing_space"] = _table_metadata(dataset, meta, "attributes_trailing_space",
                                                    ("true", "false"), "false") == "true"
         # 17.6: parents are rows of the table
@@ -3286,6 +3298,8 @@ def table(reader, dataset):
                                   for i, (r, t) in enumerate(zip(rows, texts))]
         if result["source_format"] == "genbank":
             _check_genbank(reader, dataset, typed, result)
+        elif result["source_format"] == "antismash-json":
+            _check_antismash(reader, dataset, typed, result)
 
     # 17.5, 17.6: the attribute index
     present = [name for name in TABLE_INDEX_COLUMNS if name in columns]
@@ -3433,24 +3447,44 @@ def _check_genbank(reader, dataset, typed, result):
             raise _table_broken(dataset, name, "missing from a GenBank feature table", section="17.4")
         if typed[name][0] != kind:
             raise _table_broken(dataset, name, f"value_type {typed[name][0]!r}, not {kind!r}", section="17.4")
-    sections = len(genbank_sections(result["comments"]))
+    _check_sequences_link(reader, dataset, result, len(genbank_sections(result["comments"])),
+                          "sequence sections", "17.4")
+
+
+def _check_sequences_link(reader, dataset, result, sections, what, section):
+    """17.1, 17.6: the `sequences` metadata names a `sequences` dataset of the file with at least
+    `sections` records (the sequence sections of 17.4, or the pieces that open a sequence of
+    17.9); it may be absent only when there are none."""
     name = result["metadata"].get("sequences")
     result["sequences"], result["sections"] = name, sections
     if name is None:
         if sections:
             raise _table_broken(dataset, "(metadata sequences)", f"no sequences dataset for the {sections} "
-                                "sequence sections", section="17.6")
+                                f"{what}", section="17.6")
         return
     target = next((ds for ds in reader.datasets if ds["name"] == name), None)
     if not isinstance(name, str) or target is None or target.get("kind") != "sequences":
         raise _table_broken(dataset, "(metadata sequences)", f"sequences {name!r} is not a sequences dataset of "
-                            "the file", section="17.4")
+                            "the file", section=section)
     records = target.get("num_rows")
     if records is None:  # 5.2 makes num_rows optional: the record columns have one value per record (12.2)
         records = reader.column(name, "length")["num_values"]
     if records < sections:
         raise _table_broken(dataset, "(metadata sequences)", f"the sequences dataset {name!r} has {records} "
-                            f"records, fewer than the {sections} sequence sections", section="17.6")
+                            f"records, fewer than the {sections} {what}", section="17.6")
+
+
+def _check_antismash(reader, dataset, typed, result):
+    """17.9, 17.6: an antiSMASH feature table has the column `location` (string), and its
+    `sequences` dataset (named by the metadata) has a record for every piece that opens a
+    sequence (ends with `"data"`, `:`, JSON white space, `"`)."""
+    for name, kind in ANTISMASH_COLUMNS.items():
+        if name not in typed:
+            raise _table_broken(dataset, name, "missing from an antiSMASH feature table", section="17.9")
+        if typed[name][0] != kind:
+            raise _table_broken(dataset, name, f"value_type {typed[name][0]!r}, not {kind!r}", section="17.9")
+    _check_sequences_link(reader, dataset, result, len(antismash_sequence_pieces(result["comments"])),
+                          "pieces that open a sequence", "17.9")
 
 
 def percent_encode(text):
@@ -3520,6 +3554,8 @@ def feature_line(t, row):
     stored = t["columns"]["line"][1][row]
     if stored is not None:
         return stored
+    if t["source_format"] == "antismash-json":
+        return canonical_object(t, row)
     return canonical_entry(t, row) if t["source_format"] == "genbank" else rebuilt_line(t, row)
 
 
@@ -3531,9 +3567,12 @@ def export_features(t, reader=None):
     rebuilt line, the canonical blocks of the records of its `sequences` dataset
     (read through `reader`, needed when the table has sequence sections) after
     the ORIGIN lines that open canonical sections, and each `\n` inside a line
-    written as `line_end`."""
+    written as `line_end`.
+    17.9: an antiSMASH table as its JSON document (export_antismash)."""
     if not t["features"]:
         raise ValueError("not a feature table (17.3)")
+    if t["source_format"] == "antismash-json":
+        return export_antismash(t, reader)
     genbank = t["source_format"] == "genbank"
     blocks = {}
     if genbank:
@@ -3697,6 +3736,147 @@ def location_extent(location, protein=False):
         return None, None, None
     strand = None if protein or len(depths) != 1 else ("-" if depths == {1} else "+")
     return min(numbers), max(numbers), strand
+
+
+# 17.9: antiSMASH results (JSON)
+# 17.9 Export: a piece that ends as a cut-out sequence's does: the member name "data", ":", any
+# JSON white space and the opening quote. 17.9 puts white space only after the ":"; JSON allows it
+# before too, and gcol cuts `"data" : "ACGT"` as well, so this reader takes white space on both
+# sides (only a piece before a cut-out sequence can end with a quote, so nothing else matches)
+ANTISMASH_OPENS_SEQUENCE = re.compile(r'"data"[ \t\n\r]*:[ \t\n\r]*"\Z')
+JSON_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
+                      "\r": "\\r"}
+
+
+def opens_antismash_sequence(piece):
+    """17.9: a piece that ends with the member name `"data"`, `:`, JSON white space and `"`
+    (and white space between the name and `:`, ANTISMASH_OPENS_SEQUENCE)."""
+    return ANTISMASH_OPENS_SEQUENCE.search(piece) is not None
+
+
+def antismash_sequence_pieces(comments):
+    """17.9: the indexes in `comments` of the pieces that open a sequence, in order: the k-th
+    takes the residues of the k-th record of the sequences dataset."""
+    return [c for c, (_, text) in enumerate(comments) if opens_antismash_sequence(text)]
+
+
+def json_string(text):
+    """17.9: a string as the canonical object writes it: in double quotes, `"` and `\\` escaped
+    by `\\`, U+0008, U+0009, U+000A, U+000C and U+000D as `\\b`, `\\t`, `\\n`, `\\f`, `\\r`,
+    other characters below U+0020 and every character above U+007E (U+007F included) as
+    `\\u` and four lower-case hex digits (a UTF-16 surrogate pair above U+FFFF), as Python's
+    json.dumps writes them."""
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch in JSON_SHORT_ESCAPES:
+            out.append(JSON_SHORT_ESCAPES[ch])
+        elif code < 0x20 or code > 0x7E:
+            if code > 0xFFFF:
+                code -= 0x10000
+                out.append("\\u%04x\\u%04x" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)))
+            else:
+                out.append("\\u%04x" % code)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def canonical_object_text(keys, values, location, kind):
+    """17.9: `{"id": "<unknown id>", "qualifiers": {`, the pairs grouped by runs of equal names,
+    each run `NAME: [V1, V2, ...]`, runs joined by `, `, then `}, "location": L, "type": T}`,
+    strings as json_string writes them. A null location (17.9 does not say how the canonical
+    object writes it) is written `null`."""
+    runs = []
+    for k, v in zip(keys, values):
+        if runs and runs[-1][0] == k:
+            runs[-1][1].append(v)
+        else:
+            runs.append((k, [v]))
+    qualifiers = ", ".join(json_string(k) + ": [" + ", ".join(json_string(v) for v in vs) + "]" for k, vs in runs)
+    where = "null" if location is None else json_string(location)
+    return ('{"id": "<unknown id>", "qualifiers": {' + qualifiers + '}, "location": ' + where + ', "type": '
+            + json_string(kind) + "}")
+
+
+def canonical_object(t, row):
+    """17.9: an antiSMASH table row's canonical object, from `attr_keys`, `attr_values`,
+    `location` and `type` (a null type, which 17.9 never writes, is the empty string)."""
+    col = lambda name: t["columns"][name][1][row]
+    return canonical_object_text(col("attr_keys") or [], col("attr_values") or [], col("location"), col("type") or "")
+
+
+def export_antismash(t, reader=None):
+    """17.9 Export: the pieces (comment/text) and the rows' objects (`line` where stored, else the
+    canonical object) in order with nothing between (line_end is empty; no `\\n` is replaced),
+    and after each piece that opens a sequence the residues of the next record of the table's
+    `sequences` dataset (read through `reader`, needed when there is such a piece)."""
+    opening = antismash_sequence_pieces(t["comments"])
+    residues = {}
+    if opening:
+        if reader is None:
+            raise ValueError("an antiSMASH table with cut-out sequences exports with the reader of its file (17.9)")
+        texts = records_text(reader, t["sequences"])  # table() checked there are enough records (17.6)
+        residues = {c: texts[k] for k, c in enumerate(opening)}
+    out, comments, c = [], t["comments"], 0
+    for row in range(t["num_rows"] + 1):
+        while c < len(comments) and comments[c][0] == row:
+            out.append(comments[c][1])
+            out.append(residues.get(c, ""))
+            c += 1
+        if row < t["num_rows"]:
+            out.append(feature_line(t, row))
+    return "".join(out).encode("utf-8")
+
+
+def antismash_json_lines(t, rows):
+    """17.9: a subset of the rows (a search) as JSON Lines: each row's object (`line` where
+    stored, else the canonical object), then `\\n`."""
+    return "".join(feature_line(t, row) + "\n" for row in rows).encode("utf-8")
+
+
+def antismash_extent(location, protein=False):
+    """17.9 Extent: (start, end, strand) of a Biopython location. Each `[S:E]` is a part (S up to
+    the first `:` inside the brackets); a part whose text since the previous `,`, `{` or space
+    ends with `:` names another sequence and is left out; a part counts when S and E each hold
+    a number (a maximal run of ASCII digits). start: the smallest number of any counted S plus
+    one; end: the largest of any counted E; strand `+` when every counted part is followed by
+    `(+)`, `-` when every one by `(-)`, else null (and null for a protein record); no counted part
+    gives all null. 17.9 names no bound on a number: as 17.4, a digit run beyond the int64 range
+    is not a number, and (17.9 does not say) a start of int64's largest value plus one, which
+    int64 cannot hold, is that largest value (as gcol stores it)."""
+    starts, ends, strands = [], [], set()
+    at = 0
+    while True:
+        open_at = location.find("[", at)
+        if open_at < 0:
+            break
+        close_at = location.find("]", open_at + 1)
+        if close_at < 0:
+            break
+        at = close_at + 1
+        inside = location[open_at + 1:close_at]
+        if ":" not in inside:
+            continue
+        before = re.split(r"[,{ ]", location[:open_at])[-1]
+        if before.endswith(":"):
+            continue
+        s_text, e_text = inside.split(":", 1)
+        s_numbers = [n for n in map(int, re.findall(r"[0-9]+", s_text)) if n <= I64_MAX]
+        e_numbers = [n for n in map(int, re.findall(r"[0-9]+", e_text)) if n <= I64_MAX]
+        if not s_numbers or not e_numbers:
+            continue
+        starts.extend(s_numbers)
+        ends.extend(e_numbers)
+        follow = location[close_at + 1:close_at + 4]
+        strands.add(follow if follow in ("(+)", "(-)") else None)
+    if not starts:
+        return None, None, None
+    strand = None
+    if not protein and len(strands) == 1 and None not in strands:
+        strand = strands.pop()[1]
+    return min(min(starts) + 1, I64_MAX), max(ends), strand
 
 
 def export_table(t, delimiter=","):

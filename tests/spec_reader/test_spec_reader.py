@@ -4577,7 +4577,7 @@ def test_table_conformance_csv_typed_values():
 
 
 def test_table_conformance_index_searches_equal_a_scan():
-    for dataset in ("gff3", "gtf", "genbank"):
+    for dataset in ("gff3", "gtf", "genbank", "antismash"):
         t = conformance_table(dataset)
         names = sorted({k for keys in column(t, "attr_keys") for k in keys})
         values = sorted({v for vs in column(t, "attr_values") for v in vs})
@@ -4874,25 +4874,33 @@ def test_feature_line_ends(source, line_end, final_newline, tmp_path):
     check_against_the_spec(t, source)  # source_start and source_end leave the line ends out
 
 
-def test_feature_mixed_line_ends_are_not_kept(tmp_path):
-    """17.3 promises the source byte for byte, but one `line_end` per file cannot say where a
-    file mixes LF and CR LF, and the binary stores neither the odd line end nor the line: its
-    own export (and this reader's) loses the CR."""
+def test_feature_mixed_line_ends(tmp_path):
+    """17.3 Mixed line ends: a CR LF line in a file of LF line ends keeps its CR as the last
+    character of what is stored for it (`line`, a comment), so both readers export the source
+    byte for byte; an LF line in a CR LF file is exported with CR LF, and the writer warns."""
     binary = gcol_bin()
     if binary is None:
         skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
-    source = b"##gff-version 3\nc\ts\tgene\t1\t9\t.\t+\t.\tID=a\r\nc\ts\tmRNA\t1\t9\t.\t+\t.\tID=b\n"
+    source = b"##gff-version 3\nc\ts\tgene\t1\t9\t.\t+\t.\tID=a\r\n#c\r\nc\ts\tmRNA\t1\t9\t.\t+\t.\tID=b;Parent=a\n"
     path = tmp_path / "mixed.gff3"
     path.write_bytes(source)
     out = tmp_path / "mixed.gcol"
     subprocess.run([binary, "convert", "-q", str(path), "-o", str(out)], check=True)
-    exported = tmp_path / "out.gff3"
-    subprocess.run([binary, "export", "-q", str(out), "-o", str(exported)], check=True)
     reader = spec.GcolFile.open(out)
     t = spec.table(reader, reader.datasets[0]["name"])
-    assert spec.export_features(t) == exported.read_bytes()  # the two readers agree on what is stored
-    if exported.read_bytes() != source:
-        pytest.xfail("the binary converts a file with mixed line ends without keeping them (17.3: byte for byte)")
+    assert t["line_end"] == "\n"
+    assert spec.export_features(t) == source
+    assert column(t, "line") == ["c\ts\tgene\t1\t9\t.\t+\t.\tID=a\r", None]
+    assert column(t, "attr_values") == [["a"], ["b", "a"]]  # fields read without the CR
+    assert column(t, "parents") == [[], [0]]
+    flipped = b"##gff-version 3\r\nc\ts\tgene\t1\t9\t.\t+\t.\tID=a\n"
+    path.write_bytes(flipped)
+    done = subprocess.run([binary, "convert", str(path), "-o", str(out)], check=True,
+                          capture_output=True, text=True)
+    assert "warning" in done.stderr and "LF alone" in done.stderr
+    reader = spec.GcolFile.open(out)
+    t = spec.table(reader, reader.datasets[0]["name"])
+    assert spec.export_features(t) == flipped.replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n")
 
 
 # 17.4: GenBank feature tables.
@@ -5391,6 +5399,631 @@ def test_genbank_cases_against_the_binary(name, tmp_path):
         assert column(t, "strand") == ["+", None]
 
 
+
+# 17.9: antiSMASH results (JSON). parse_antismash reads a document by 17.9's rules with its own
+# JSON scanner (byte offsets of every value; the stdlib json module decodes strings and numbers
+# and checks the whole) and Python's json.dumps for the canonical object, which 17.9 names.
+
+class AntismashError(ValueError):
+    """An input that is not a JSON document 17.9 can read."""
+
+
+class JsonNode:
+    """A JSON value of a document: `kind` (object, array, string, number, literal, or
+    not-unicode for a string whose escapes leave a lone UTF-16 surrogate), its bytes
+    `start`..`end`, and `value`: [(name, JsonNode)] of an object (duplicates kept, in order), the
+    [JsonNode] items of an array, else the decoded Python value."""
+
+    def __init__(self, kind, start, end, value):
+        self.kind, self.start, self.end, self.value = kind, start, end, value
+
+    def member(self, name):
+        """The first member `name` of an object (17.9 does not say which of repeated members
+        counts; see ANTISMASH_CASES["repeated_members"]), or None."""
+        if self.kind != "object":
+            return None
+        return next((node for key, node in self.value if key == name), None)
+
+    def plain(self):
+        """The Python value json.loads gives (objects as lists of pairs, to keep repeats)."""
+        if self.kind == "object":
+            return [(k, v.plain()) for k, v in self.value]
+        if self.kind == "array":
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+_JSON_SPACE = re.compile(rb"[ \t\n\r]*")
+_JSON_SCALAR = re.compile(rb"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
+
+
+def json_tree(data):
+    """The JSON document `data` (bytes) as a tree of JsonNode with byte offsets."""
+    def space(at):
+        return _JSON_SPACE.match(data, at).end()
+
+    def value(at):
+        at = space(at)
+        if at >= len(data):
+            raise AntismashError("the document ends inside a value")
+        c = data[at:at + 1]
+        if c == b"{" or c == b"[":
+            items, close, at2 = [], b"}" if c == b"{" else b"]", space(at + 1)
+            if data[at2:at2 + 1] == close:
+                return JsonNode("object" if c == b"{" else "array", at, at2 + 1, items)
+            while True:
+                if c == b"{":
+                    key = value(at2)
+                    if key.kind not in ("string", "not-unicode"):
+                        raise AntismashError(f"a member name that is not a string at byte {key.start}")
+                    at2 = space(key.end)
+                    if data[at2:at2 + 1] != b":":
+                        raise AntismashError(f"no ':' at byte {at2}")
+                    item = value(at2 + 1)
+                    items.append((key.value, item))
+                else:
+                    item = value(at2)
+                    items.append(item)
+                at2 = space(item.end)
+                if data[at2:at2 + 1] == close:
+                    return JsonNode("object" if c == b"{" else "array", at, at2 + 1, items)
+                if data[at2:at2 + 1] != b",":
+                    raise AntismashError(f"no ',' at byte {at2}")
+                at2 += 1
+        if c == b'"':
+            end = at + 1
+            while data[end:end + 1] != b'"':
+                if end >= len(data):
+                    raise AntismashError("the document ends inside a string")
+                end += 2 if data[end:end + 1] == b"\\" else 1
+            decoded = json.loads(data[at:end + 1])
+            unicode = not re.search("[\ud800-\udfff]", decoded)
+            return JsonNode("string" if unicode else "not-unicode", at, end + 1, decoded)
+        m = _JSON_SCALAR.match(data, at)
+        if not m:
+            raise AntismashError(f"no JSON value at byte {at}")
+        return JsonNode("number" if m.group()[:1] not in b"tfn" else "literal", at, m.end(), json.loads(m.group()))
+    root = value(0)
+    if space(root.end) != len(data):
+        raise AntismashError("text after the document")
+    # the stdlib parser agrees on the whole document
+    assert root.plain() == json.loads(data, object_pairs_hook=list)
+    return root
+
+
+def _antismash_extent(location, protein):
+    """17.9 Extent, by a regular expression over the location (written apart from the spec
+    reader's scan): each `[S:E]` with what precedes it back to a `,`, `{` or space, and what
+    follows it. Where 17.9 is silent, as the binary does (ANTISMASH_CASES["huge_numbers"]):
+    a digit run beyond the int64 range is not a number (17.4's rule), and a start of
+    int64's largest value plus one is that largest value."""
+    starts, ends, strands = [], [], []
+    for m in re.finditer(r"([^,{ \[]*)\[([^\]:]*):([^\]]*)\](\([+?-]\))?", location):
+        before, s, e, strand = m.groups()
+        if before.endswith(":"):  # names another sequence
+            continue
+        s_numbers = [int(n) for n in re.findall(r"[0-9]+", s) if int(n) <= spec.I64_MAX]
+        e_numbers = [int(n) for n in re.findall(r"[0-9]+", e) if int(n) <= spec.I64_MAX]
+        if s_numbers and e_numbers:
+            starts += s_numbers
+            ends += e_numbers
+            strands.append(strand)
+    if not starts:
+        return None, None, None
+    strand = None
+    if not protein and len(set(strands)) == 1 and strands[0] in ("(+)", "(-)"):
+        strand = strands[0][1]
+    return min(min(starts) + 1, spec.I64_MAX), max(ends), strand
+
+
+def _dumps(text):
+    """A string as 17.9 writes it: as Python's json.dumps writes it (U+007F as \\u007f)."""
+    return json.dumps(text)
+
+
+def _canonical_object(keys, values, location, kind):
+    """17.9 Canonical object, strings by _dumps (Python's json.dumps)."""
+    runs = []
+    for k, v in zip(keys, values):
+        if runs and runs[-1][0] == k:
+            runs[-1][1].append(v)
+        else:
+            runs.append((k, [v]))
+    qualifiers = ", ".join(f"{_dumps(k)}: [" + ", ".join(_dumps(v) for v in vs) + "]" for k, vs in runs)
+    return (f'{{"id": "<unknown id>", "qualifiers": {{{qualifiers}}}, "location": {_dumps(location)}, '
+            f'"type": {_dumps(kind)}}}')
+
+
+_SEQUENCE_TEXT = re.compile(rb"[A-Za-z*-]*")  # 17.9: only ASCII letters, * and - (no escapes)
+# "data", ":", JSON white space, the opening quote; white space before the ":" too (as the binary
+# does, ANTISMASH_CASES["data_spaces"]; 17.9 names white space only after it)
+_OPENS_SEQUENCE = re.compile(rb'"data"[ \t\n\r]*:[ \t\n\r]*"\Z')
+
+
+def parse_antismash(data):
+    """An antiSMASH JSON document read by the rules of 17.9 into the rows (the columns a writer
+    stores), the pieces [(comment/row, comment/text)] and the records of the `sequences` dataset
+    [(definition, residues, protein record)]; AntismashError where the binary refuses the input.
+    Where 17.9 is silent or says otherwise, this follows the binary (ANTISMASH_CASES shows each):
+    - `records` that is not an array, an item of it that is not an object, a `seq` that is not
+      an object, `features` that is not an array and an item of it that is not an object are
+      errors (17.9 does not say); a record without `seq` or `features` has none;
+    - the `records`, `id`, `seq`, `data`, `alphabet`, `description`, `features`, `qualifiers`,
+      `location` and `type` members are each the first member of that name (a JSON document
+      may repeat a name; Python's json.loads would take the last);
+    - an empty `seq.data` string ("holds only ASCII letters, `*` and `-`") is cut out: an empty
+      record;
+    - white space between `"data"` and `:` does not stop the cut (_OPENS_SEQUENCE);
+    - a `qualifiers` member that is not an object gives no pairs;
+    - a string whose escapes leave a lone surrogate (`"\\ud800"`: no Unicode text, so no UTF-8)
+      is not a string: an `id`, `type` or `location` so written is taken as missing, a qualifier
+      item makes its array one pair of JSON text, and a qualifier so named leaves the feature
+      without pairs (as qualifiers that are not an object);
+    - a feature whose `location` is not a string (17.9 does not say how the canonical object
+      writes a null location) is never canonical: `line` holds it;
+    - a record whose `id` is not a string has the empty string as its FASTA ID (17.9 says "the
+      record's `id`")."""
+    root = json_tree(data)
+    if root.kind != "object":
+        raise AntismashError("the document is not a JSON object")
+    text = lambda node: data[node.start:node.end].decode("utf-8")
+    string = lambda node, default: node.value if node is not None and node.kind == "string" else default
+    cuts = []  # (start, end, what): what is a row dict or a record tuple
+    records_node = root.member("records")
+    if records_node is None or records_node.kind != "array":
+        raise AntismashError("records is not an array")
+    for record in records_node.value:
+        if record.kind != "object":
+            raise AntismashError(f"a record at byte {record.start} is not an object")
+        seqid = string(record.member("id"), "")
+        seq = record.member("seq")
+        if seq is not None and seq.kind != "object":
+            raise AntismashError(f"a seq at byte {seq.start} is not an object")
+        alphabet = string(seq.member("alphabet"), "") if seq is not None else ""
+        protein = "Protein" in alphabet
+        sequence = seq.member("data") if seq is not None else None
+        if sequence is not None and sequence.kind == "string" \
+                and _SEQUENCE_TEXT.fullmatch(data, sequence.start + 1, sequence.end - 1):
+            description = string(record.member("description"), "")
+            definition = seqid + (" " + description if description else "")
+            residues = data[sequence.start + 1:sequence.end - 1].decode("ascii")
+            cuts.append((sequence.start + 1, sequence.end - 1, (definition, residues, protein)))
+        features = record.member("features")
+        if features is not None and features.kind != "array":
+            raise AntismashError(f"features at byte {features.start} is not an array")
+        for feature in (features.value if features is not None else []):
+            if feature.kind != "object":
+                raise AntismashError(f"a feature at byte {feature.start} is not an object")
+            keys, values = [], []
+            qualifiers = feature.member("qualifiers")
+            members = qualifiers.value if qualifiers is not None and qualifiers.kind == "object" else []
+            if any(re.search("[\ud800-\udfff]", name) for name, _ in members):
+                members = []
+            for name, node in members:
+                if node.kind == "array" and all(item.kind == "string" for item in node.value):
+                    keys += [name] * len(node.value)
+                    values += [item.value for item in node.value]
+                else:
+                    keys.append(name)
+                    values.append(text(node))
+            location = string(feature.member("location"), None)
+            kind = string(feature.member("type"), "")
+            start, end, strand = _antismash_extent(location, protein) if location is not None else (None,) * 3
+            written = text(feature)
+            canonical = _canonical_object(keys, values, location, kind) if location is not None else None
+            cuts.append((feature.start, feature.end, {
+                "seqid": seqid, "source": "antiSMASH", "type": kind, "location": location, "start": start,
+                "end": end, "strand": strand, "attr_keys": keys, "attr_values": values,
+                "line": None if written == canonical else written, "source_start": feature.start,
+                "source_end": feature.end}))
+    cuts.sort(key=lambda cut: cut[0])
+    rows, comments, records, at = [], [], [], 0
+    for start, end, what in cuts:
+        if isinstance(what, tuple) and not _OPENS_SEQUENCE.search(data, at, start):
+            continue  # the text since the previous cut does not end with "data": "
+        comments.append((len(rows), data[at:start].decode("utf-8")))
+        (records if isinstance(what, tuple) else rows).append(what)
+        at = end
+    comments.append((len(rows), data[at:].decode("utf-8")))
+    # Owners: a feature's tag is its first locus_tag value, else its first gene value
+    for row in rows:
+        pairs = list(zip(row["attr_keys"], row["attr_values"]))
+        row["tag"] = next((v for k, v in pairs if k == "locus_tag"), next((v for k, v in pairs if k == "gene"), None))
+        row["id"] = row["tag"] if row["type"] in ("gene", "CDS") else None
+    first = {}
+    for r, row in enumerate(rows):
+        if row["id"] is not None:
+            first.setdefault((row["type"], row["seqid"], row["id"]), r)
+    for row in rows:
+        owners = () if row["type"] == "gene" else ("gene",) if row["type"] == "CDS" else ("gene", "CDS")
+        found = [first[(owner, row["seqid"], row["tag"])] for owner in owners
+                 if (owner, row["seqid"], row["tag"]) in first]
+        row["parents"] = found[:1]
+        del row["tag"]
+    return rows, comments, records
+
+
+ANTISMASH_ROW_COLUMNS = ("seqid", "source", "type", "location", "start", "end", "strand", "attr_keys",
+                         "attr_values", "id", "parents", "line", "source_start", "source_end")
+
+
+def check_antismash_against_the_spec(t, reader, data, parsed=None):
+    """The binary's antiSMASH table and sequences dataset against parse_antismash (or `parsed`):
+    every column value (which rows store `line` included), the pieces, and the records'
+    definitions, residues, FASTA text and alphabet (17.9)."""
+    rows, comments, records = parsed or parse_antismash(data)
+    assert (t["line_end"], t["final_newline"]) == ("", False)
+    assert t["num_rows"] == len(rows)
+    assert t["comments"] == comments
+    for name in ANTISMASH_ROW_COLUMNS:
+        assert column(t, name) == [row[name] for row in rows], name
+    for name in ("score", "phase", "attributes"):  # null
+        assert column(t, name) == [None] * len(rows), name
+    # the pieces that open a sequence (as the export finds them) are those the cuts left
+    assert t["sections"] == len(records)
+    assert spec.antismash_sequence_pieces(comments) == [
+        c for c in range(len(comments) - 1) if comments[c + 1][0] == comments[c][0]]
+    if not records:  # 17.1: absent when no record has a sequence
+        assert t["sequences"] is None
+        return
+    assert [bytes(d).decode() for d in reader.column_values(t["sequences"], "definition")] == [
+        d for d, _, _ in records]
+    assert spec.records_text(reader, t["sequences"]) == [r for _, r, _ in records]
+    # "as the FASTA import of 12 makes it from `>ID DESCRIPTION` followed by the string's
+    # characters in lines of 60, with \n line ends": that text is the dataset's FASTA export
+    fasta = "".join(f">{d}\n" + "".join(r[i:i + 60] + "\n" for i in range(0, len(r), 60)) for d, r, _ in records)
+    assert spec.export_fasta(reader, t["sequences"]) == fasta.encode()
+    # protein when any record's seq.alphabet contains Protein, else as 12.7 chooses (the first
+    # record with residues: nucleotide when at least 90% of its first 1 MiB are ACGTUN, any case)
+    first = next((r[:1 << 20].upper() for _, r, _ in records if r), "")
+    nucleotide = sum(first.count(c) for c in "ACGTUN") >= 0.9 * len(first)
+    alphabet = "protein" if any(p for _, _, p in records) or not nucleotide else "nucleotide"
+    assert spec._dataset(reader, t["sequences"])["metadata"]["alphabet"] == alphabet
+
+
+def test_table_conformance_antismash_exports_its_input_byte_for_byte():
+    reader = spec.GcolFile(FEATURES)
+    t = spec.table(reader, "antismash")
+    assert t["features"] and t["source_format"] == "antismash-json" and t["sequences"] == "antismash.sequences"
+    assert spec.export_features(t, reader) == (FEATURE_INPUTS / "features.antismash.json").read_bytes()
+    with pytest.raises(ValueError):  # its sequences are in the sequences dataset: the export needs the file
+        spec.export_features(t)
+
+
+def test_table_conformance_antismash_rows():
+    reader = spec.GcolFile(FEATURES)
+    t = spec.table(reader, "antismash")
+    data = (FEATURE_INPUTS / "features.antismash.json").read_bytes()
+    assert (t["num_rows"], t["line_end"], t["final_newline"], t["sections"]) == (9, "", False, 2)
+    assert data.endswith(b"}\n")  # the final newline is in the last piece
+    # the rows are what parse_antismash (17.9's rules) gives, and the values below by hand
+    check_antismash_against_the_spec(t, reader, data)
+    assert column(t, "seqid") == ["X1.1"] * 7 + ["P1", "X2"]
+    assert column(t, "source") == ["antiSMASH"] * 9
+    assert column(t, "type") == ["source", "CDS", "aSDomain", "CDS", "CDS_motif", "cluster", "misc_feature", "CDS",
+                                 "misc_feature"]
+    assert column(t, "location") == [
+        "[0:74](+)", "join{[2:20](+), [30:60](+)}", "[5:15](+)", "join{[40:50](-), OTHER.1:[5:9](-)}",
+        "[<41:>47](-)", "join{[60:74], [0:10]}", "[3:9](?)", "[0:9](+)", "[0:5]"]
+    # extent: S + 1 .. E; the remote OTHER.1 part left out; < and > dropped; parts without a
+    # strand, (?) and a protein record (P1) give a null strand
+    assert column(t, "start") == [1, 3, 6, 41, 42, 1, 4, 1, 1]
+    assert column(t, "end") == [74, 60, 15, 50, 47, 74, 9, 9, 5]
+    assert column(t, "strand") == ["+", "+", "+", "-", "-", None, None, None, None]
+    assert column(t, "score") == column(t, "phase") == column(t, "attributes") == [None] * 9
+    # a pair per item of an array of strings; the number 12.5 as its JSON text; [] gives no pair;
+    # escapes decoded (\" \\ and \u with a surrogate pair)
+    assert column(t, "attr_keys") == [
+        ["organism", "mol_type"], ["locus_tag", "gene_functions", "gene_functions", "translation"],
+        ["locus_tag", "domain_id", "note"], ["locus_tag"], ["locus_tag", "score"], [], ["note"], ["locus_tag"],
+        ["note"]]
+    assert column(t, "attr_values") == [
+        ["Streptomyces sp.", "genomic DNA"],
+        ["g1", "biosynthetic (rule-based-clusters) t1pks: PKS_AT", 'other "quoted" \\ text', "MKLV"],
+        ["g1", "nrpspksdomains_g1_PKS_AT.1", "café – résumé \U0001F9EC"], ["g2"], ["g2", "12.5"], [],
+        ["strand unknown"], ["p1"], ["no sequence here"]]
+    # Owners: a CDS's tag is its id; the aSDomain and the CDS_motif point to their CDS
+    assert column(t, "id") == [None, "g1", None, "g2", None, None, None, "p1", None]
+    assert column(t, "parents") == [[], [], [1], [], [3], [], [], [], []]
+    # only the CDS_motif is stored as written: another id, a number and an empty list
+    objects = [data[a:b].decode() for a, b in zip(column(t, "source_start"), column(t, "source_end"))]
+    assert all(o.startswith("{") and o.endswith("}") for o in objects)
+    assert column(t, "line") == [None] * 4 + [objects[4]] + [None] * 4
+    assert [spec.canonical_object(t, r) for r in range(9) if r != 4] == [o for r, o in enumerate(objects) if r != 4]
+    assert spec.canonical_object(t, 4) == ('{"id": "<unknown id>", "qualifiers": {"locus_tag": ["g2"], "score": '
+                                           '["12.5"]}, "location": "[<41:>47](-)", "type": "CDS_motif"}')
+    assert column(t, "source_start")[:2] == [212, 358] and column(t, "source_end")[-1] == 2001
+    # the pieces: one per gap (between features ", "), the two that open a sequence first, the
+    # escaped sequence of X3 and the `data` members of the module results left in the text
+    texts = [text for _, text in t["comments"]]
+    assert [r for r, _ in t["comments"]] == [0, 0, 1, 2, 3, 4, 5, 6, 7, 7, 8, 9]
+    assert texts[0].endswith('"data": "') and texts[1] == texts[9] == '"}, "features": [' and texts[2:8] == [", "] * 6
+    assert texts[8].endswith('"data": "') and '"data": "not a sequence"' in texts[8]
+    assert '"data": "ACGT\\u00e9"' in texts[11] and texts[11].endswith("}\n")
+    assert spec.antismash_sequence_pieces(t["comments"]) == [0, 8]
+    # the sequences dataset: X1.1 with its description, P1 without (empty), residues as written
+    assert [bytes(d).decode() for d in reader.column_values("antismash.sequences", "definition")] == [
+        "X1.1 Example cluster, complete sequence", "P1"]
+    assert spec.records_text(reader, "antismash.sequences") == [
+        "ACGTACGTACGTACGTACGTNNacgt" + "ACGT" * 12, "MKLVAAGT*"]
+    assert spec._dataset(reader, "antismash.sequences")["metadata"]["alphabet"] == "protein"
+    # the attribute index: every distinct qualifier pair
+    assert spec.index_search(t, "locus_tag", "g", prefix=True) == [1, 2, 3, 4]
+    assert spec.index_search(t, "score", "12.5") == [4]
+    assert spec.index_search(t, "note", "café", prefix=True) == [2]
+
+
+def test_table_conformance_antismash_searches_print_json_lines(tmp_path):
+    """17.9: a subset of the rows (a search) is written as JSON Lines: each row's object, then
+    `\n`: the binary's search output."""
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    path = tmp_path / "features.gcol"
+    path.write_bytes(FEATURES)
+    t = conformance_table("antismash")
+    # (not `score=...`: the CLI reads a term naming a column, `score` here, as that column's)
+    for name, value, prefix in [("locus_tag", "g2", False), ("locus_tag", "g", True), ("note", "caf", True),
+                                ("domain_id", "nrps", True), ("locus_tag", "zz", False)]:
+        term = f"{name}={value}" + ("*" if prefix else "")
+        run = subprocess.run([binary, "search", str(path), term, "--dataset", "antismash"], capture_output=True,
+                             check=True)
+        assert run.stdout == spec.antismash_json_lines(t, spec.index_search(t, name, value, prefix)), term
+
+
+# 17.9: the example, converted by the binary.
+
+EXAMPLE_17_9 = ('{"records": [{"id": "X1", "seq": {"alphabet": "DNAAlphabet", "data": "ACGTACGTAC"}, "features": '
+                '[{"id": "<unknown id>", "qualifiers": {"locus_tag": ["g1"]}, "location": "[2:8](+)", "type": "CDS"}, '
+                '{"id": "<unknown id>", "qualifiers": {"locus_tag": ["g1"], "domain_id": ["d1"]}, "location": '
+                '"[3:6](-)", "type": "aSDomain"}], "description": "Example."}], "input_file": "x.gb"}')
+
+
+def test_spec_17_9_example_converted_by_the_binary(tmp_path):
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    assert len(EXAMPLE_17_9.encode()) == 374  # one line of 374 bytes, no final newline
+    source = tmp_path / "in.json"
+    source.write_text(EXAMPLE_17_9)
+    out = tmp_path / "out.gcol"
+    subprocess.run([binary, "convert", "-q", str(source), "-o", str(out), "--name", "ex"], check=True)
+    reader = spec.GcolFile.open(out)
+    assert reader.verify() and reader.minor == 7
+    assert [(ds["name"], ds["kind"]) for ds in reader.datasets] == [("ex", "table"), ("ex.sequences", "sequences")]
+    t = spec.table(reader, "ex")
+    assert t["features"] and t["source_format"] == "antismash-json" and t["sequences"] == "ex.sequences"
+    assert t["num_rows"] == 2  # two rows, both canonical
+    assert column(t, "line") == [None, None]
+    assert column(t, "seqid") == ["X1", "X1"]
+    assert column(t, "type") == ["CDS", "aSDomain"]
+    assert column(t, "start") == [3, 4] and column(t, "end") == [8, 6]
+    assert column(t, "strand") == ["+", "-"]
+    assert column(t, "attr_keys") == [["locus_tag"], ["locus_tag", "domain_id"]]
+    assert column(t, "id") == ["g1", None]
+    assert column(t, "parents") == [[], [0]]
+    assert column(t, "source_start") == [97, 197] and column(t, "source_end") == [195, 321]
+    pieces = ['{"records": [{"id": "X1", "seq": {"alphabet": "DNAAlphabet", "data": "', '"}, "features": [', ", ",
+              '], "description": "Example."}], "input_file": "x.gb"}']
+    assert [len(p) for p in pieces] == [70, 17, 2, 53]
+    assert t["comments"] == list(zip([0, 0, 1, 2], pieces))
+    assert decoded_layout(reader, "ex", "comment/text").hex(" ") == (
+        "00 00 00 00 46 00 00 00 57 00 00 00 59 00 00 00 8e 00 00 00 " + "".join(pieces).encode().hex(" "))
+    assert [bytes(d) for d in reader.column_values("ex.sequences", "definition")] == [b"X1 Example."]
+    assert spec.records_text(reader, "ex.sequences") == ["ACGTACGTAC"]
+    # 17.9 makes the records "as the FASTA import of 12 makes it", and 12.1 says a sequences
+    # dataset's source_format is `fasta`; the binary writes `antismash-json`
+    assert spec._dataset(reader, "ex.sequences")["metadata"]["source_format"] == "antismash-json"
+    assert spec.export_features(t, reader) == EXAMPLE_17_9.encode()
+    check_antismash_against_the_spec(t, reader, EXAMPLE_17_9.encode())
+    exported = tmp_path / "out.json"
+    subprocess.run([binary, "export", "-q", str(out), "--dataset", "ex", "-o", str(exported)], check=True)
+    assert exported.read_bytes() == EXAMPLE_17_9.encode()
+
+
+# 17.9 against the binary on the real antiSMASH results.
+
+ANTISMASH_FILES = ["antismash/NZ_CP016793_reversed_double_chopped.antismash5.json"]
+
+
+def test_antismash_file_list_is_complete():
+    if not (SHARED / "annotation").is_dir():
+        skipped(f"{SHARED / 'annotation'} not found (set GCOL_TEST_DATA)")
+    found = [str(p.relative_to(SHARED / "annotation")) for p in (SHARED / "annotation").glob("antismash/*.json")]
+    assert sorted(found) == sorted(ANTISMASH_FILES)
+
+
+@pytest.mark.parametrize("name", ANTISMASH_FILES)
+def test_antismash_tables_from_real_data(name, tmp_path):
+    source = SHARED / "annotation" / name
+    if not source.exists():
+        skipped(f"{source} not found (set GCOL_TEST_DATA)")
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    out = tmp_path / "x.gcol"  # the binary converts while this reader parses the source
+    convert = subprocess.Popen([binary, "convert", "-q", str(source), "-o", str(out), "--name", "t"])
+    data = source.read_bytes()
+    parsed = parse_antismash(data)
+    assert convert.wait() == 0
+    reader = spec.GcolFile.open(out)
+    exported = tmp_path / "out.json"  # the binary's export runs while this reader reads
+    export = subprocess.Popen([binary, "export", "-q", str(out), "--dataset", "t", "-o", str(exported)])
+    assert reader.verify()
+    t = spec.table(reader, "t")  # 17.6 checked
+    assert t["features"] and t["source_format"] == "antismash-json"
+    assert [ds["name"] for ds in reader.datasets] == ["t"] + (["t.sequences"] if t["sections"] else [])
+    # 17.9: the export is the source, byte for byte, and the binary's export
+    ours = spec.export_features(t, reader)
+    assert ours == data
+    assert export.wait() == 0
+    assert exported.read_bytes() == ours
+    # 17.9: the columns are what the spec's rules give
+    check_antismash_against_the_spec(t, reader, data, parsed)
+    # two readings of Extent agree on every location
+    assert all(spec.antismash_extent(loc, p) == _antismash_extent(loc, p)
+               for loc in column(t, "location") if loc is not None for p in (False, True))
+
+
+# 17.9 on small inputs that reach its corners, and where 17.9 is silent or says otherwise
+# (parse_antismash says how it reads those): the binary's columns equal parse_antismash's and its
+# export the input, or both refuse the input.
+
+def _as_rec(features="", seq='{"alphabet": "DNAAlphabet", "data": "ACGTACGTAC"}', rid='"X1"', more="",
+            description='"Example."'):
+    return (f'{{"id": {rid}' + (f', "seq": {seq}' if seq is not None else "")
+            + f', "features": [{features}], "description": {description}{more}}}')
+
+
+def _as_doc(*records, tail=', "input_file": "x.gb"}'):
+    return '{"records": [' + ", ".join(records or [_as_rec()]) + "]" + tail
+
+
+def _as_feat(qualifiers='{"locus_tag": ["g1"]}', location='"[2:8](+)"', kind='"CDS"', fid='"<unknown id>"'):
+    return f'{{"id": {fid}, "qualifiers": {qualifiers}, "location": {location}, "type": {kind}}}'
+
+
+def _as_feats(*kinds_and_qualifiers):
+    return ", ".join(_as_feat(q, kind=f'"{k}"') for k, q in kinds_and_qualifiers)
+
+
+ANTISMASH_CASES = {
+    # strings: escapes decoded into the pairs, canonical text as json.dumps writes it (\b \t \n
+    # \f \r, \u with lower-case hex, surrogate pairs); \/, upper-case hex and raw UTF-8 are not
+    # canonical; a raw U+2028 is not canonical (json.dumps writes \u2028)
+    "escapes": _as_doc(_as_rec(", ".join(_as_feat(f'{{"note": ["{v}"]}}') for v in (
+        '\\b\\t\\n\\f\\r\\u0001\\u001f \\"x\\" \\\\ \\u00e9\\ud83e\\uddec', "\\/", "\\u00E9", "é", "a\u2028b")))),
+    # U+007F: escaped as json.dumps escapes it (17.9: "every character above U+007E (U+007F
+    # included)"): an escaped DEL is canonical, a raw one is not, in every string of the object
+    "del": _as_doc(_as_rec(", ".join([_as_feat('{"note": ["a\x7fb"]}'), _as_feat('{"note": ["a\\u007fb"]}'),
+                                      _as_feat('{"a\x7f": ["x"]}'), _as_feat(location='"[2:8](+)\x7f"'),
+                                      _as_feat(kind='"CDS\\u007f"')]))),
+    # qualifiers: arrays of strings give a pair per item (an empty array none), anything else one
+    # pair with its JSON text as written; a repeated name, runs of a name; spacing that is not
+    # canonical; qualifiers that are not an object give no pairs
+    "qualifiers": _as_doc(_as_rec(", ".join([
+        _as_feat('{"a": ["x", 1], "b": [ "y" ], "c": {"k": [1, 2]}, "d": [], "e": "s", "f": true, "g": -1.5e3}'),
+        _as_feat('{"a": ["x"], "b": ["y"], "a": ["z"]}'), _as_feat('{"a": ["x", "w"], "a": ["z"]}'),
+        _as_feat('{"a": ["x","y"]}'), _as_feat("null"), _as_feat('["a"]'), _as_feat("{}")]))),
+    # the object: another id, the members in another order, other spacing; a location or type
+    # that is not a string (location null: no extent; "location": null is never canonical, 17.9
+    # does not say how the canonical object writes it); a feature with more members
+    "objects": _as_doc(_as_rec(", ".join([
+        _as_feat(fid="null"), _as_feat(fid='"x"'),
+        '{"qualifiers": {}, "id": "<unknown id>", "location": "[0:4]", "type": "CDS"}',
+        '{"id": "<unknown id>","qualifiers": {}, "location": "[0:4]", "type": "CDS"}',
+        _as_feat(location="null"), _as_feat(location="5"), _as_feat(kind="5"), _as_feat(kind="null"),
+        '{"id": "<unknown id>", "qualifiers": {}, "location": "[0:4]", "type": "CDS", "ref": null}',
+        '{ "id": "<unknown id>", "qualifiers": {}, "location": "[0:4]", "type": "CDS" }']))),
+    # Extent: joins, order, remote parts (with and without a space before the [), strands mixed,
+    # missing, (?) and after a space; < and >; several digit runs in S or E; S without a number
+    "extents": _as_doc(_as_rec(", ".join(_as_feat(location=f'"{loc}"') for loc in [
+        "join{[3:5](+), [7:9](-)}", "order{[3:5](+), [7:9](+)}", "join{A:[3:5](+), B: [7:9](+),C:[1:2](-)}",
+        "join{[3:5](+), [7:9]}", "[3:5] (+)", "[<3:>5](-)", "[1x2:3y4](+)", "[a:5](+)", "[3:5](+)junk",
+        "join{[60:74], [0:10]}", "OTHER:[1:5](+)", "[3:5](+", "no part", ""]))),
+    # a digit run beyond int64 is not a number (17.9 does not say; 17.4's rule), and S = 2^63 - 1
+    # gives start 2^63 - 1 (S + 1 does not fit int64; 17.9 does not say)
+    "huge_numbers": _as_doc(_as_rec(", ".join(_as_feat(location=f'"{loc}"') for loc in [
+        "[99999999999999999999:99999999999999999999](+)", "[9223372036854775806:9223372036854775807](+)",
+        "[9223372036854775807:9223372036854775807](-)", "join{[1:9223372036854775808](+), [3:5](+)}"]))),
+    # Owners: gene and CDS ids (locus_tag first, else gene), a CDS's gene, another feature's gene
+    # else CDS, owners found later in the table, in another record (another seqid: not found), a
+    # tag that is a JSON text, a gene without tag
+    "owners": _as_doc(_as_rec(_as_feats(
+        ("aSDomain", '{"locus_tag": ["L"]}'), ("CDS_motif", '{"gene": ["a"]}'), ("CDS", '{"gene": ["a"]}'),
+        ("gene", '{"gene": ["a"], "locus_tag": ["L"]}'), ("CDS", '{"locus_tag": ["L"]}'),
+        ("PFAM_domain", '{"locus_tag": ["L"]}'), ("gene", '{"gene": ["a"]}'), ("CDS", '{"locus_tag": 5}'),
+        ("aSDomain", '{"locus_tag": 5}'), ("gene", '{"note": ["x"]}'), ("CDS", "{}"))),
+        _as_rec(_as_feats(("aSDomain", '{"gene": ["a"]}'), ("CDS", '{"locus_tag": ["L"]}')), rid='"X2"')),
+    # sequences: empty (cut: an empty record), lower case, IUPAC codes, gaps and *, longer than 60
+    # (lines of 60), escaped (left in the text), with digits (left), not a string, no alphabet
+    # (12.7 chooses), seq after features, a record without id or description
+    "sequences": _as_doc(
+        _as_rec(seq='{"alphabet": "DNAAlphabet", "data": ""}'),
+        _as_rec(seq='{"alphabet": "DNAAlphabet", "data": "acgtNNRYacgt-ACGT*"}', rid='"X2"'),
+        _as_rec(seq='{"alphabet": "DNAAlphabet", "data": "' + "ACGT" * 40 + '"}', rid='"X3"', description='""'),
+        _as_rec(seq='{"data": "AC\\/GT"}', rid='"X4"'), _as_rec(seq='{"data": "AC1GT"}', rid='"X5"'),
+        _as_rec(seq='{"data": 5}', rid='"X6"'),
+        _as_rec(seq='{"data": "GATTACA"}', rid="null", description="null"),
+        '{"id": "X7", "features": [' + _as_feat() + '], "seq": {"alphabet": "DNAAlphabet", "data": "ACGT"}}'),
+    "protein": _as_doc(_as_rec(_as_feat(location='"[0:9](-)"')),
+                       _as_rec(_as_feat(location='"[0:9](-)"'), rid='"P1"',
+                               seq='{"alphabet": "ExtendedIUPACProtein", "data": "MKLV"}')),
+    "no_alphabet_protein": _as_doc(_as_rec(seq='{"data": "MKLVWWPPQQ"}')),
+    # strings that are no Unicode text (a lone surrogate; 17.9 does not say): not strings
+    "lone_surrogates": _as_doc(_as_rec(", ".join([
+        _as_feat('{"note": ["\\ud800"], "b": ["x", "\\udc00y"]}'), _as_feat('{"a\\udc00": ["x"], "b": ["y"]}'),
+        _as_feat(location='"[0:4](+)\\ud800"'), _as_feat(kind='"CDS\\udc00"')]), rid='"X\\udc00"')),
+    # the text around the cuts: white space around ":" (17.9 names it only after the ":"; the
+    # binary cuts either), an escaped member name (not cut), pretty-printed JSON with CR LF, a
+    # repeated member (the first counts), `data` and `features` inside other members (not cut)
+    "data_spaces": _as_doc(_as_rec(seq='{"alphabet": "DNAAlphabet", "data" : "ACGT"}'),
+                           _as_rec(seq='{"alphabet": "DNAAlphabet", "data"\n:\n\t"ACGT"}')),
+    "escaped_name": _as_doc(_as_rec(seq='{"alphabet": "DNAAlphabet", "d\\u0061ta": "ACGT"}')),
+    "pretty": json.dumps(json.loads(_as_doc(_as_rec(_as_feat()))), indent=2).replace("\n", "\r\n") + "\r\n",
+    "repeated_members": _as_doc(_as_rec(_as_feat(), more=', "id": "X9", "features": [' + _as_feat() + "]")
+                                .replace('"data": "ACGTACGTAC"}', '"data": "ACGT", "data": "TTTT"}'),
+                                tail=', "records": [' + _as_rec() + "]}"),
+    "nested": _as_doc(_as_rec(_as_feat(), more=', "modules": {"m": {"features": [' + _as_feat()
+                              + '], "seq": {"data": "ACGT"}}}')),
+    "empty": '{"records": [], "input_file": "x"}',
+    "no_features": '{"input_file": "x", "records": [{"id": "X1"}]}',
+    "late_records": '{"version": "' + "x" * 100000 + '", "records": [' + _as_rec() + '], "input_file": "x"}',
+    # errors (17.9 does not say; the binary refuses them): records, a record, seq, features or a
+    # feature of another JSON type
+    "error_records": '{"records": {"id": "X1"}, "input_file": "x"}',
+    "error_records_null": '{"records": null, "input_file": "x"}',
+    "error_record": _as_doc("3", _as_rec()),
+    "error_seq": _as_doc(_as_rec(seq='"ACGT"')),
+    "error_seq_null": _as_doc(_as_rec(seq="null")),
+    "error_features": _as_doc('{"id": "X1", "features": {}}'),
+    "error_feature": _as_doc(_as_rec("null, " + _as_feat())),
+}
+
+
+@pytest.mark.parametrize("name", ANTISMASH_CASES)
+def test_antismash_cases_against_the_binary(name, tmp_path):
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    data = ANTISMASH_CASES[name].encode()
+    source = tmp_path / "case.json"
+    source.write_bytes(data)
+    out = tmp_path / "case.gcol"
+    run = subprocess.run([binary, "convert", "-q", str(source), "-o", str(out), "--name", "case"],
+                         capture_output=True, text=True)
+    if name.startswith("error_"):
+        with pytest.raises(AntismashError):
+            parse_antismash(data)
+        assert run.returncode == 4, run.stderr  # malformed input
+        return
+    assert run.returncode == 0, run.stderr
+    reader = spec.GcolFile.open(out)
+    assert reader.verify()
+    t = spec.table(reader, "case")
+    assert t["source_format"] == "antismash-json"
+    assert spec.export_features(t, reader) == data
+    check_antismash_against_the_spec(t, reader, data)
+    for loc in column(t, "location"):
+        if loc is not None:
+            assert spec.antismash_extent(loc) == _antismash_extent(loc, False), loc
+    if name == "del":  # the escaped DELs canonical, the raw ones stored
+        assert [line is None for line in column(t, "line")] == [False, True, False, False, True]
+        assert spec.json_string("a\x7fb") == json.dumps("a\x7fb") == '"a\\u007fb"'
+    if name == "data_spaces":  # both cut out
+        assert spec.records_text(reader, "case.sequences") == ["ACGT", "ACGT"]
+    if name == "objects":  # location null and 5: not canonical, though 17.9 leaves their canonical text open
+        assert column(t, "location")[4:6] == [None, None] and None not in column(t, "line")[4:6]
+
+
+def test_antismash_canonical_strings_are_json_dumps():
+    """17.9's list of escapes is Python's json.dumps (ensure_ascii) for every character."""
+    for code in list(range(0x0, 0x800)) + [0x2028, 0xD7FF, 0xE000, 0xFFFD, 0xFFFF, 0x10000, 0x1F9EC, 0x10FFFF]:
+        ch = chr(code)
+        expected = json.dumps(ch)
+        assert spec.json_string("a" + ch + "b") == expected[:1] + "a" + expected[1:-1] + "b" + expected[-1:], hex(code)
+
+
 TRICKY_CSV = ('name,count,ratio,flag,note,mixed,\n'
               '"Smith, J",3,0.5,true,"said ""hi""",1,\n'
               "O'Brien,,2,FALSE,,x,z\n"
@@ -5482,7 +6115,8 @@ def table_rebuilt(dataset, values=None, metadata=None, column_metadata=None, dro
 
 def test_table_rebuilt_in_plain_pages_reads_the_same(tmp_path):
     binary = gcol_bin()
-    for dataset, keep in (("gff3", ()), ("gtf", ()), ("table", ()), ("genbank", GENBANK_KEEP)):
+    for dataset, keep in (("gff3", ()), ("gtf", ()), ("table", ()), ("genbank", GENBANK_KEEP),
+                          ("antismash", ANTISMASH_KEEP)):
         data = table_rebuilt(dataset, keep=keep)
         reader = spec.GcolFile(data)
         assert reader.verify()
@@ -5493,6 +6127,8 @@ def test_table_rebuilt_in_plain_pages_reads_the_same(tmp_path):
         assert {k: v for k, v in t.items() if k != "columns"} == {k: v for k, v in ours.items() if k != "columns"}
         if dataset == "genbank":  # 17.4: its sequences dataset, rebuilt too, gives the same export
             assert spec.export_features(t, reader) == (FEATURE_INPUTS / "features.gbk").read_bytes()
+        if dataset == "antismash":  # 17.9: the same
+            assert spec.export_features(t, reader) == (FEATURE_INPUTS / "features.antismash.json").read_bytes()
         if binary is not None:  # the binary accepts the rebuilt file too
             path = tmp_path / f"{dataset}.gcol"
             path.write_bytes(data)
@@ -5501,9 +6137,12 @@ def test_table_rebuilt_in_plain_pages_reads_the_same(tmp_path):
 
 
 GENBANK_KEEP = ("genbank.sequences",)  # 17.4: the GenBank table's sequences dataset, kept in the rebuilt file
+ANTISMASH_KEEP = ("antismash.sequences",)  # 17.9: the same for the antiSMASH table
 _GENBANK_READER = spec.GcolFile(FEATURES)
 GENBANK_COMMENTS = {"comment/row": _GENBANK_READER.column_values("genbank", "comment/row"),
                     "comment/text": [bytes(v) for v in _GENBANK_READER.column_values("genbank", "comment/text")]}
+ANTISMASH_COMMENTS = {"comment/row": _GENBANK_READER.column_values("antismash", "comment/row"),
+                      "comment/text": [bytes(v) for v in _GENBANK_READER.column_values("antismash", "comment/text")]}
 TABLE_CORRUPTIONS = [  # (dataset, changes to table_rebuilt, the column the error names, the error kind)
     # each table column has num_rows values ...
     ("gff3", dict(values={"seqid": [b"chr1"] * 6}), "seqid", "invariant"),
@@ -5553,6 +6192,16 @@ TABLE_CORRUPTIONS = [  # (dataset, changes to table_rebuilt, the column the erro
      "(metadata sequences)", "invariant"),
     ("genbank", dict(keep=GENBANK_KEEP, metadata={"sequences": None}), "(metadata sequences)", "invariant"),
     ("genbank", dict(), "(metadata sequences)", "invariant"),
+    # in an antiSMASH table the sequences dataset has a record for every piece that opens a
+    # sequence: a third such piece (the last piece cut after a "data": " and a piece after it)
+    # for two records, no sequences metadata, no sequences dataset in the file
+    ("antismash", dict(keep=ANTISMASH_KEEP, values={
+        "comment/row": ANTISMASH_COMMENTS["comment/row"] + [9],
+        "comment/text": ANTISMASH_COMMENTS["comment/text"][:-1] + [b'{"seq": {"data": "', b'"}}'
+                                                                   + ANTISMASH_COMMENTS["comment/text"][-1]]}),
+     "(metadata sequences)", "invariant"),
+    ("antismash", dict(keep=ANTISMASH_KEEP, metadata={"sequences": None}), "(metadata sequences)", "invariant"),
+    ("antismash", dict(), "(metadata sequences)", "invariant"),
 ]
 # rules of 17 beyond the list of 17.6 (the error names their section)
 TABLE_CORRUPTIONS_BEYOND_17_6 = [
@@ -5587,17 +6236,32 @@ TABLE_CORRUPTIONS_BEYOND_17_6 = [
     ("genbank", dict(keep=GENBANK_KEEP, drop=("location",)), "location", "invariant"),
     ("genbank", dict(keep=GENBANK_KEEP, metadata={"sequences": "genbank"}), "(metadata sequences)", "invariant"),
     ("genbank", dict(keep=GENBANK_KEEP, metadata={"sequences": "nope"}), "(metadata sequences)", "invariant"),
+    # 17.9: an antiSMASH table has the column location; `sequences` names a sequences dataset;
+    # 17.1, 17.9: its line_end is the empty string and final_newline false, and the empty
+    # line_end is for antiSMASH tables only
+    ("antismash", dict(keep=ANTISMASH_KEEP, drop=("location",)), "location", "invariant"),
+    ("antismash", dict(keep=ANTISMASH_KEEP, metadata={"sequences": "antismash"}), "(metadata sequences)",
+     "invariant"),
+    ("antismash", dict(keep=ANTISMASH_KEEP, metadata={"line_end": "\n"}), "(metadata line_end)", "invariant"),
+    ("antismash", dict(keep=ANTISMASH_KEEP, metadata={"final_newline": "true"}), "(metadata final_newline)",
+     "invariant"),
+    ("gff3", dict(metadata={"line_end": ""}), "(metadata line_end)", "invariant"),
 ]
 # what the binary's `verify --deep` does with the cases beyond 17.6, as found: it refuses a missing
-# feature column, a feature column of another physical type, a missing comment column and a
-# `sequences` metadata value that names no sequences dataset, and accepts the others (index pairs
-# that are not the rows' pairs, attr lists that are not parallel, a null comment, bad line_end /
-# final_newline / source_format / row_group_rows metadata, a page across a row group, a list child
-# not named NAME/item, a bool 2, a string that is not UTF-8, a GenBank table without `location`,
-# whose export it then refuses)
-BINARY_REFUSES_BEYOND_17_6 = {i: name in ("line", "phase", "(metadata sequences)", "location")
+# feature column, a feature column of another physical type, a missing comment column, a
+# `sequences` metadata value that names no sequences dataset, a GenBank or antiSMASH table without
+# `location`, (since 17.9 was added) a feature table whose source_format is not one of 17.1's
+# feature formats and an antiSMASH table whose line_end is not empty or final_newline not false,
+# and accepts the others (index pairs that are not the rows' pairs, attr lists
+# that are not parallel, a null comment, bad line_end / final_newline / row_group_rows metadata,
+# a page across a row group, a list child not named NAME/item, a bool 2, a string that is
+# not UTF-8)
+BINARY_REFUSES_BEYOND_17_6 = {i: name in ("line", "phase", "(metadata sequences)", "location",
+                                          "(metadata source_format)")
                               or (name == "comment/text" and "drop" in changes)
-                              for i, (_, changes, name, _) in enumerate(TABLE_CORRUPTIONS_BEYOND_17_6)}
+                              or (dataset == "antismash"
+                                  and name in ("(metadata line_end)", "(metadata final_newline)"))
+                              for i, (dataset, changes, name, _) in enumerate(TABLE_CORRUPTIONS_BEYOND_17_6)}
 
 
 def _table_case(cases, i):

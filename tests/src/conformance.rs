@@ -675,7 +675,8 @@ fn graph() -> Vec<u8> {
 }
 
 /// Tables (spec 17, format 1.7): a GFF3 and a GTF feature table, a CSV
-/// table and a GenBank feature table with its sequences.
+/// table, a GenBank feature table with its sequences, and an antiSMASH
+/// JSON feature table with its sequences.
 fn features() -> Vec<u8> {
     let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
     for (file, name) in [("features.gff3", "gff3"), ("features.gtf", "gtf")] {
@@ -690,6 +691,9 @@ fn features() -> Vec<u8> {
     let options = gcol_import::TableOptions::new("genbank");
     let source = gcol_import::open_input(&input("features.gbk")).expect("input");
     gcol_import::import_genbank(&mut w, source, &options, &no_progress).expect("import");
+    let options = gcol_import::TableOptions::new("antismash");
+    let source = gcol_import::open_input(&input("features.antismash.json")).expect("input");
+    gcol_import::import_antismash(&mut w, source, &options, &no_progress).expect("import");
     w.finish().expect("finish")
 }
 
@@ -824,7 +828,7 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ),
         (
             "features.gcol",
-            "tables (17, format 1.7): `gff3` from inputs/features.gff3 (a directive and a comment, percent-encoded `;` and `,`, a score in exponent form, a feature with two parents, attributes with a space after `;` (stored, not canonical), a start with a trailing space and a space-separated line (stored whole in `line`), a Parent naming no ID, a `##FASTA` section without a final newline), `gtf` from inputs/features.gtf (NCBI style with a space after the last `;`, gene and transcript parents, an unquoted value (stored attributes), a transcript without its lines), `table` from inputs/table.csv (int64, float64, bool and string columns with nulls, a quoted comma, an unnamed last column), `genbank` with `genbank.sequences` from inputs/features.gbk (17.4: three records, DNA, protein and a contig without sequence; a two-line definition, a location over two lines, doubled quotes, bare and empty qualifiers, a translation, a mixed-strand location, a remote location, partial ends, `gap(100)`, a feature stored as written, a canonical and a non-canonical ORIGIN block, no final newline); each with its attribute index",
+            "tables (17, format 1.7): `gff3` from inputs/features.gff3 (a directive and a comment, percent-encoded `;` and `,`, a score in exponent form, a feature with two parents, attributes with a space after `;` (stored, not canonical), a start with a trailing space and a space-separated line (stored whole in `line`), a Parent naming no ID, a `##FASTA` section without a final newline), `gtf` from inputs/features.gtf (NCBI style with a space after the last `;`, gene and transcript parents, an unquoted value (stored attributes), a transcript without its lines), `table` from inputs/table.csv (int64, float64, bool and string columns with nulls, a quoted comma, an unnamed last column), `genbank` with `genbank.sequences` from inputs/features.gbk (17.4: three records, DNA, protein and a contig without sequence; a two-line definition, a location over two lines, doubled quotes, bare and empty qualifiers, a translation, a mixed-strand location, a remote location, partial ends, `gap(100)`, a feature stored as written, a canonical and a non-canonical ORIGIN block, no final newline), `antismash` with `antismash.sequences` from inputs/features.antismash.json (17.9: four records, DNA, protein, one without `seq` and one whose escaped sequence stays in the text; non-ASCII and escaped qualifier text, a join, a remote part, partial ends, `(?)` and missing strands, a feature stored as written (another `id`, a number and an empty list as qualifiers), `data` members inside module results that are not cut, a final newline); each with its attribute index",
             features(),
         ),
         (

@@ -161,23 +161,52 @@ fn is_graph(args: &ExportArgs) -> Result<bool, Failure> {
     })
 }
 
-/// Whether the export is of a table (the one named, or the file's only dataset).
-fn is_table(args: &ExportArgs) -> Result<bool, Failure> {
+/// The table an export is of: the one named, else the file's only
+/// dataset when it is a table, else, for a GenBank or antiSMASH file (a
+/// feature table and its record sequences), the table unless the output
+/// asks for FASTA or FASTQ.
+fn table_of(args: &ExportArgs) -> Result<Option<String>, Failure> {
+    use gcol_reader::table::Table;
     let reader = gcol_reader::Reader::open(&args.file)?;
     let datasets = reader.datasets();
-    Ok(match &args.dataset {
-        Some(name) => datasets
+    if let Some(name) = &args.dataset {
+        let found = datasets
             .iter()
-            .any(|d| d.name == *name && gcol_reader::table::Table::is_table(d)),
-        None => matches!(datasets, [one] if gcol_reader::table::Table::is_table(one)),
-    })
+            .any(|d| d.name == *name && Table::is_table(d));
+        return Ok(found.then(|| name.clone()));
+    }
+    let tables: Vec<_> = datasets.iter().filter(|d| Table::is_table(d)).collect();
+    let [table] = tables[..] else {
+        return Ok(None);
+    };
+    let sequences = table
+        .metadata
+        .get(gcol_format::schema::table::meta::SEQUENCES);
+    let rest_are_its_sequences = datasets
+        .iter()
+        .all(|d| d.name == table.name || Some(&d.name) == sequences);
+    let wants_sequences = || {
+        let name = match &args.format {
+            Some(f) => format!("x.{f}"),
+            None => args.output.to_string_lossy().into_owned(),
+        };
+        let lower = name.to_ascii_lowercase();
+        let stem = lower.trim_end_matches(".gz").trim_end_matches(".bgz");
+        [".fa", ".fasta", ".fna", ".faa", ".fas", ".fq", ".fastq"]
+            .iter()
+            .any(|e| stem.ends_with(e))
+    };
+    Ok(
+        (datasets.len() == 1 || (rest_are_its_sequences && !wants_sequences()))
+            .then(|| table.name.clone()),
+    )
 }
 
 pub fn run(args: ExportArgs) -> CliResult {
-    if is_table(&args)? {
+    if let Some(table) = table_of(&args)? {
         return crate::search::export(
             &args.file,
-            args.dataset.as_deref(),
+            Some(&table),
             &args.output,
             args.format.as_deref(),
         );

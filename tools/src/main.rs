@@ -275,14 +275,20 @@ enum Command {
     /// Rows of a table whose attributes match, through its attribute
     /// index: `NAME=VALUE` (exact), `NAME=PREFIX*` (prefix), or for a
     /// column `NAME=LOW..HIGH` (numbers); several terms must all match.
-    /// Feature tables (GFF3/GTF) print their lines as in the source.
+    /// A NAME that is a column (`type`, `seqid`, `start`, ...) compares
+    /// that column; `attr:NAME=...` searches the attribute of that name
+    /// instead. Feature tables print their records as in the source
+    /// (GFF3/GTF lines, GenBank entries, antiSMASH JSON objects one per
+    /// line).
     ///
     /// Example: `gcol search genes.gcol locus_tag=AT1G01010`,
-    /// `gcol search genes.gcol product=kinase* type=gene`.
+    /// `gcol search genes.gcol product=kinase* type=gene`,
+    /// `gcol search genes.gcol attr:source=RefSeq`.
     Search {
         /// The .gcol file.
         file: PathBuf,
-        /// Terms: NAME=VALUE, NAME=PREFIX* or NAME=LOW..HIGH.
+        /// Terms: NAME=VALUE, NAME=PREFIX* or NAME=LOW..HIGH (attr:NAME
+        /// for an attribute named like a column).
         #[arg(required = true)]
         terms: Vec<String>,
         /// The table (default: the file's only table).

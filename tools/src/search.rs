@@ -65,6 +65,7 @@ pub fn export(
         None if to_stdout => std::path::PathBuf::from(match table.native_format() {
             TableFormat::Gff => "x.gff",
             TableFormat::GenBank => "x.gbk",
+            TableFormat::AntismashJson => "x.json",
             _ => "x.tsv",
         }),
         None => output.to_path_buf(),
@@ -73,8 +74,9 @@ pub fn export(
         Failure::new(
             2,
             format!(
-                "cannot tell the table format from {}; use .csv, .tsv, .gff3, .gtf or .gbk (or --format)",
-                name.display()
+                "cannot tell the table format from {}; use {} (or --format)",
+                name.display(),
+                TableFormat::EXTENSIONS
             ),
         )
     })?;

@@ -475,3 +475,230 @@ fn gtf_semicolon_inside_quotes_belongs_to_the_value() {
     ok(gcol(&["export", s(&out), "-o", s(&back)]), "export");
     assert_eq!(std::fs::read_to_string(&back).unwrap(), text);
 }
+
+/// antiSMASH results JSON (spec 17.9): the document exports byte for
+/// byte, its record sequence equals the ORIGIN sequence of the GenBank
+/// file antiSMASH wrote in the same run, feature rows per type equal the
+/// feature objects counted in the text, and search prints objects as
+/// written.
+#[test]
+fn antismash_json_exports_byte_for_byte_and_matches_its_genbank() {
+    let Some(data) = gcol_tests::shared_data("antiSMASH JSON") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let stem = data.join("annotation/antismash/NZ_CP016793_reversed_double_chopped.antismash5");
+    let json = stem.with_extension("antismash5.json");
+    let gbk = stem.with_extension("antismash5.gbk");
+    let out = dir.path().join("a.gcol");
+    ok(
+        gcol(&["convert", "-q", s(&json), "-o", s(&out), "--name", "as"]),
+        "convert",
+    );
+    ok(gcol(&["verify", "--deep", s(&out)]), "verify");
+    // The table is the file's export without --dataset (its sequences
+    // dataset aside).
+    let back = dir.path().join("back.json");
+    ok(gcol(&["export", s(&out), "-o", s(&back)]), "export");
+    let source = std::fs::read(&json).unwrap();
+    assert!(std::fs::read(&back).unwrap() == source, "export differs");
+    let text = String::from_utf8(source).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for record in doc["records"].as_array().unwrap() {
+        for f in record["features"].as_array().unwrap() {
+            *kinds
+                .entry(f["type"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+    }
+    assert_eq!(kinds.values().sum::<usize>(), 396);
+    for (kind, n) in kinds {
+        let count = ok(
+            gcol(&["search", s(&out), &format!("type={kind}"), "-c"]),
+            &kind,
+        );
+        assert_eq!(count.trim(), n.to_string(), "{kind}");
+    }
+    // The same run's GenBank file: the same residues.
+    let g = dir.path().join("g.gcol");
+    ok(
+        gcol(&["convert", "-q", s(&gbk), "-o", s(&g), "--name", "gb"]),
+        "convert gbk",
+    );
+    let ours = ok(
+        gcol(&["export", s(&out), "--dataset", "as.sequences", "-o", "-"]),
+        "fa",
+    );
+    let theirs = ok(
+        gcol(&["export", s(&g), "--dataset", "gb.sequences", "-o", "-"]),
+        "fa",
+    );
+    let residues = |t: &str| -> String { t.lines().filter(|l| !l.starts_with('>')).collect() };
+    assert_eq!(residues(&ours).len(), 226_822);
+    assert_eq!(residues(&ours), residues(&theirs));
+    assert!(ours.starts_with(">NZ_CP016793.1 Lentzea guizhouensis strain DHS C013"));
+    // Search prints each object as it stands in the document (JSON Lines).
+    let found = ok(
+        gcol(&["search", s(&out), "locus_tag=BBK82_RS47140"]),
+        "search",
+    );
+    assert!(found.lines().count() > 1);
+    for line in found.lines() {
+        assert!(line.starts_with("{\"id\": "));
+        assert!(text.contains(line), "not source text: {line}");
+    }
+}
+
+/// Edge cases of the canonical text (spec 17.9), each exported byte for
+/// byte: pretty-printed documents, escapes and non-ASCII text, a
+/// qualifier that is not a list of strings, another `id`, a record
+/// without a sequence, a protein record, a sequence with escapes kept in
+/// the text, and a final newline.
+#[test]
+fn antismash_json_edge_cases_export_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = [
+        "{\"version\": \"5\", \"input_file\": \"x.gb\", \"records\": [{\"id\": \"R1\", \"seq\": {\"alphabet\": \"DNAAlphabet\", \"data\": \"ACGTNacgt\"}, \"features\": [{\"id\": \"<unknown id>\", \"qualifiers\": {\"note\": [\"caf\\u00e9 \\\"q\\\" \\\\ \\n\\ud83d\\ude00\"], \"locus_tag\": [\"A1\"]}, \"location\": \"[0:9](-)\", \"type\": \"CDS\"}, {\"id\": \"x\", \"qualifiers\": {\"n\": 5, \"e\": []}, \"location\": \"join{[0:2](+), [4:6](+)}\", \"type\": \"CDS_motif\"}], \"description\": \"one\"}, {\"id\": \"R2\", \"features\": []}, {\"id\": \"P1\", \"seq\": {\"alphabet\": \"ProteinAlphabet\", \"data\": \"MKLV*\"}, \"features\": [{\"id\": \"<unknown id>\", \"qualifiers\": {}, \"location\": \"[0:5](+)\", \"type\": \"region\"}]}, {\"id\": \"R3\", \"seq\": {\"data\": \"AC\\u0047T\"}, \"features\": []}], \"timings\": {\"R1\": {\"a\": 1.5e-07}}}\n",
+        "{\n  \"records\": [\n    {\n      \"id\": \"R1\",\n      \"seq\": {\n        \"data\": \"ACGT\"\n      },\n      \"features\": [\n        {\n          \"id\": \"<unknown id>\",\n          \"qualifiers\": {},\n          \"location\": \"[0:4](+)\",\n          \"type\": \"source\"\n        }\n      ]\n    }\n  ],\n  \"input_file\": \"x\"\n}",
+        "{\"input_file\": \"x\", \"records\": []}",
+    ];
+    for (i, doc) in docs.iter().enumerate() {
+        let input = dir.path().join(format!("d{i}.json"));
+        std::fs::write(&input, doc).unwrap();
+        let out = dir.path().join(format!("d{i}.gcol"));
+        ok(
+            gcol(&["convert", "-q", s(&input), "-o", s(&out), "--name", "t"]),
+            doc,
+        );
+        ok(gcol(&["verify", "--deep", s(&out)]), doc);
+        let back = dir.path().join(format!("d{i}.back.json"));
+        ok(
+            gcol(&["export", s(&out), "--dataset", "t", "-o", s(&back)]),
+            doc,
+        );
+        assert_eq!(std::fs::read_to_string(&back).unwrap(), *doc);
+    }
+    let out = dir.path().join("d0.gcol");
+    // Sequences: R1, P1 (R3's escaped string stays in the text).
+    let fa = ok(
+        gcol(&["export", s(&out), "--dataset", "t.sequences", "-o", "-"]),
+        "fa",
+    );
+    assert_eq!(fa, ">R1 one\nACGTNacgt\n>P1\nMKLV*\n");
+    let strand = ok(
+        gcol(&["cat", s(&out), "t", "type", "start", "end", "strand"]),
+        "cat",
+    );
+    assert_eq!(strand, "CDS\t1\t9\t-\nCDS_motif\t1\t6\t+\nregion\t1\t5\t\n");
+    let note = ok(
+        gcol(&["search", s(&out), "locus_tag=A1", "--rows"]),
+        "search",
+    );
+    assert_eq!(note.trim(), "0");
+}
+
+#[test]
+fn antismash_json_errors_name_file_record_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.gcol");
+    let cases: [(&str, &str); 3] = [
+        (
+            "{\"input_file\": \"x\", \"records\": [{\"id\": \"R1\",\n \"seq\": {\"data\": \"AC\"",
+            "x.json: record 0, line 2, document: EOF while parsing",
+        ),
+        (
+            "{\"input_file\": \"x\", \"records\": [{\"id\": \"R1\", \"seq\": {}, \"features\": [5]}]}",
+            "x.json: record 1, feature: invalid type: integer `5`, expected a JSON object",
+        ),
+        (
+            "{\"input_file\": \"x\", \"records\": [{\"id\": \"R1\", \"seq\": {\"data\": \"AC\"}}, [1]]}",
+            "x.json: record 2, record: invalid type: sequence, expected a JSON object",
+        ),
+    ];
+    for (text, message) in cases {
+        let input = dir.path().join("x.json");
+        std::fs::write(&input, text).unwrap();
+        let o = gcol(&["convert", "-q", s(&input), "-o", s(&out)]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(4), "{err}");
+        assert!(err.contains(message), "{err}");
+        assert!(!out.exists());
+    }
+}
+
+/// Files mixing line ends (spec 17.3): lines ending in CRLF in a file of
+/// LF line ends export byte for byte (GFF3, GTF, GenBank: header, feature
+/// and sequence lines) with their fields read without the CR; LF lines in
+/// a CRLF file are warned of.
+#[test]
+fn mixed_line_ends_export_byte_for_byte_or_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("m.gff3", "##gff-version 3\nc1\tx\tgene\t1\t9\t.\t+\t.\tID=g1\r\n# c\r\nc1\tx\tmRNA\t1\t9\t.\t+\t.\tID=t1;Parent=g1\n"),
+        ("m.gtf", "c1\tx\tgene\t1\t9\t.\t+\t.\tgene_id \"g1\";\nc1\tx\ttranscript\t1\t9\t.\t+\t.\tgene_id \"g1\"; transcript_id \"t1\";\r\n"),
+        ("m.gbk", "LOCUS       A1  20 bp    DNA     linear   UNA 01-JAN-2000\nDEFINITION  Mixed.\r\nFEATURES             Location/Qualifiers\n     gene            1..20\r\n                     /locus_tag=\"g1\"\r\n     CDS             1..9\n                     /locus_tag=\"g1\"\nORIGIN      \n        1 acgtacgtac gtacgtacgt\r\n//\n"),
+    ];
+    for (name, text) in cases {
+        let input = dir.path().join(name);
+        std::fs::write(&input, text).unwrap();
+        let out = dir.path().join("m.gcol");
+        let o = gcol(&["convert", s(&input), "-o", s(&out), "--name", "t"]);
+        ok(o.clone(), name);
+        assert!(
+            !String::from_utf8_lossy(&o.stderr).contains("warning"),
+            "{name}"
+        );
+        ok(gcol(&["verify", "--deep", s(&out)]), name);
+        let back = dir.path().join(format!("back.{name}"));
+        ok(
+            gcol(&["export", s(&out), "--dataset", "t", "-o", s(&back)]),
+            name,
+        );
+        assert_eq!(std::fs::read_to_string(&back).unwrap(), text, "{name}");
+    }
+    // Fields are read without the CR.
+    let out = dir.path().join("m.gcol");
+    let input = dir.path().join("m.gff3");
+    ok(
+        gcol(&["convert", "-q", s(&input), "-o", s(&out), "--name", "t"]),
+        "gff3",
+    );
+    assert_eq!(
+        ok(gcol(&["search", s(&out), "ID=g1", "--rows"]), "search").trim(),
+        "0"
+    );
+    assert_eq!(
+        ok(gcol(&["search", s(&out), "Parent=g1", "--rows"]), "search").trim(),
+        "1"
+    );
+    let input = dir.path().join("m.gbk");
+    ok(
+        gcol(&["convert", "-q", s(&input), "-o", s(&out), "--name", "t"]),
+        "gbk",
+    );
+    assert_eq!(
+        ok(
+            gcol(&["search", s(&out), "locus_tag=g1", "--count"]),
+            "search"
+        )
+        .trim(),
+        "2"
+    );
+    let fa = ok(
+        gcol(&["export", s(&out), "--dataset", "t.sequences", "-o", "-"]),
+        "fa",
+    );
+    assert_eq!(fa, ">A1 Mixed.\nACGTACGTACGTACGTACGT\n");
+    // LF lines after a CRLF first line: a warning.
+    let input = dir.path().join("w.gff3");
+    std::fs::write(
+        &input,
+        "##gff-version 3\r\nc1\tx\tgene\t1\t9\t.\t+\t.\tID=g1\n",
+    )
+    .unwrap();
+    let o = gcol(&["convert", s(&input), "-o", s(&out), "--name", "t"]);
+    ok(o.clone(), "warn");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("lines ending in LF alone (1)"), "{err}");
+}

@@ -8,6 +8,7 @@
 //! producer) stay readable generically, column by column.
 
 pub mod alignments;
+pub mod antismash;
 pub mod genbank;
 pub mod genomics;
 pub mod graph;

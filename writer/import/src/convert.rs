@@ -443,14 +443,14 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             SourceFormat::Unknown => {
                 return Err(Error::Input {
                     path: path.clone(),
-                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF'), BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank ('LOCUS'), Parquet or a table (CSV/TSV with a header), plain, gzip or BGZF".into(),
+                    detail: "unrecognised input; expected FASTA ('>'), FASTQ ('@'), VCF ('##fileformat=VCF'), BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank ('LOCUS'), antiSMASH JSON, Parquet or a table (CSV/TSV with a header), plain, gzip or BGZF".into(),
                 })
             }
             SourceFormat::Foreign(name) => {
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank, Parquet and tables, plain, gzip or BGZF"
+                        "{name} input, not a file gcol reads; it converts FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank, antiSMASH JSON, Parquet and tables, plain, gzip or BGZF"
                     ),
                 })
             }
@@ -458,7 +458,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
                 return Err(Error::Input {
                     path: path.clone(),
                     detail: format!(
-                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank and tables (CSV/TSV, Parquet)"
+                        "{format} input is recognised, but this version of gcol converts only FASTA, FASTQ, VCF, BCF, SAM, BAM, CRAM, SBML, KGML, CX, COBRA JSON, GFF3, GTF, GenBank, antiSMASH JSON and tables (CSV/TSV, Parquet)"
                     ),
                 })
             }
@@ -489,6 +489,7 @@ fn plan(options: &ConvertOptions, events: &mut (dyn FnMut(Event<'_>) + Send)) ->
             f @ (SourceFormat::Gff3
             | SourceFormat::Gtf
             | SourceFormat::GenBank
+            | SourceFormat::AntismashJson
             | SourceFormat::Parquet) => f,
             // An empty input becomes an empty sequences dataset.
             _ => SourceFormat::Fasta,
@@ -660,10 +661,17 @@ fn convert_here(
             peeked = Some(input);
             job.inputs = Vec::new();
         }
-        let dataset = if job.format == SourceFormat::GenBank {
+        let dataset = if matches!(
+            job.format,
+            SourceFormat::GenBank | SourceFormat::AntismashJson
+        ) {
             let o = options.table_options(&job.name);
             let input = job.inputs.into_iter().next().expect("one input").open()?;
-            let s = crate::import_genbank(&mut writer, input, &o, &report)?;
+            let s = if job.format == SourceFormat::GenBank {
+                crate::import_genbank(&mut writer, input, &o, &report)?
+            } else {
+                crate::import_antismash(&mut writer, input, &o, &report)?
+            };
             if let Some(q) = &s.sequences {
                 let report = DatasetReport {
                     name: q.dataset.clone(),

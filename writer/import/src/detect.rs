@@ -42,6 +42,9 @@ pub enum SourceFormat {
     Cx,
     /// A COBRA JSON model (an object with `metabolites` and `reactions`).
     CobraJson,
+    /// antiSMASH results JSON (an object with `records` of Biopython
+    /// records).
+    AntismashJson,
     /// Comma-separated table with a header line.
     Csv,
     /// Tab-separated table with a header line.
@@ -80,6 +83,7 @@ impl SourceFormat {
                 | SourceFormat::Gff3
                 | SourceFormat::Gtf
                 | SourceFormat::GenBank
+                | SourceFormat::AntismashJson
                 | SourceFormat::Parquet
                 | SourceFormat::Empty
         )
@@ -116,6 +120,7 @@ impl SourceFormat {
             SourceFormat::Kgml => "KGML",
             SourceFormat::Cx => "CX",
             SourceFormat::CobraJson => "COBRA JSON",
+            SourceFormat::AntismashJson => "antiSMASH JSON",
             SourceFormat::Csv => "CSV",
             SourceFormat::Parquet => "Parquet",
             SourceFormat::Tsv => "TSV",
@@ -242,6 +247,9 @@ pub fn detect(head: &[u8]) -> SourceFormat {
             return SourceFormat::Unknown;
         }
         b'[' | b'{' => {
+            if crate::table::antismash::looks_like_antismash(text) {
+                return SourceFormat::AntismashJson;
+            }
             if first == b'{'
                 && contains(text, b"\"metabolites\"")
                 && contains(text, b"\"reactions\"")
@@ -313,7 +321,7 @@ mod tests {
 
     #[test]
     fn formats_by_content() {
-        let cases: [(&[u8], SourceFormat); 21] = [
+        let cases: [(&[u8], SourceFormat); 22] = [
             (
                 b"{\"id\":\"m\",\"metabolites\":[],\"reactions\":[]}",
                 SourceFormat::CobraJson,
@@ -347,6 +355,10 @@ mod tests {
             (
                 b"LOCUS       NC_001416  48502 bp    DNA\n",
                 SourceFormat::GenBank,
+            ),
+            (
+                b"{\"version\": \"5.0.0\", \"input_file\": \"x.gb\", \"records\": [{\"id\": \"X\", \"seq\": {",
+                SourceFormat::AntismashJson,
             ),
             (
                 b"<?xml version=\"1.0\"?>\n<sbml xmlns=\"x\" level=\"3\">",

@@ -42,6 +42,7 @@ pub use input::{
     dataset_name, is_stdin, open_input, sniff_input, Compression, Input, SniffedInput,
 };
 pub use sam::{import_alignments, AlignmentFormat, AlignmentOptions, AlignmentSummary};
+pub use table::antismash::import_antismash;
 pub use table::genbank::{import_genbank, GenBankSummary};
 pub use table::gff::import_features;
 pub use table::parquet::import_parquet;

@@ -23,6 +23,9 @@ pub(crate) struct SourceLines {
     pub crlf: Option<bool>,
     /// Whether the last line read ended in `\n`.
     pub final_newline: bool,
+    /// Lines ending in `\n` alone in a file whose first line ended in
+    /// `\r\n`: the export writes `\r\n` there ([`SourceLines::warning`]).
+    pub lf_in_crlf: u64,
 }
 
 /// One line of [`SourceLines`].
@@ -35,6 +38,20 @@ pub(crate) struct SourceLine<'a> {
     pub end: u64,
     /// Its 1-based line number.
     pub line_no: u64,
+    /// Whether it ended in `\r\n` in a file whose first line ended in
+    /// `\n` alone: its stored text must keep the `\r` (spec 17.3).
+    pub keeps_cr: bool,
+}
+
+impl SourceLine<'_> {
+    /// The text as it is stored: with its `\r` where [`Self::keeps_cr`].
+    pub(crate) fn stored(&self) -> std::borrow::Cow<'_, str> {
+        if self.keeps_cr {
+            std::borrow::Cow::Owned(format!("{}\r", self.text))
+        } else {
+            std::borrow::Cow::Borrowed(self.text)
+        }
+    }
 }
 
 impl SourceLines {
@@ -45,6 +62,7 @@ impl SourceLines {
             line_no: 0,
             crlf: None,
             final_newline: true,
+            lf_in_crlf: 0,
         }
     }
 
@@ -70,14 +88,17 @@ impl SourceLines {
         let start = self.offset;
         self.offset += n as u64;
         let mut end = self.buf.len();
+        let mut keeps_cr = false;
         self.final_newline = self.buf.ends_with(b"\n");
         if self.final_newline {
             end -= 1;
             let cr = self.buf[..end].ends_with(b"\r");
-            self.crlf.get_or_insert(cr);
+            let file_crlf = *self.crlf.get_or_insert(cr);
             if cr {
                 end -= 1;
             }
+            keeps_cr = cr && !file_crlf;
+            self.lf_in_crlf += u64::from(!cr && file_crlf);
         }
         let text = std::str::from_utf8(&self.buf[..end]).map_err(|_| {
             crate::graph::input_error(input.path(), record, self.line_no, "line", "not UTF-8 text")
@@ -87,7 +108,19 @@ impl SourceLines {
             start,
             end: start + end as u64,
             line_no: self.line_no,
+            keeps_cr,
         }))
+    }
+
+    /// A warning for a file whose line ends the export cannot give back:
+    /// lines ending in `\n` alone after a first line ending in `\r\n`.
+    pub(crate) fn warning(&self) -> Option<String> {
+        (self.lf_in_crlf > 0).then(|| {
+            format!(
+                "lines ending in LF alone ({}) in a file whose first line ends in CRLF: the export writes CRLF there",
+                self.lf_in_crlf
+            )
+        })
     }
 
     /// The `line_end` metadata value.

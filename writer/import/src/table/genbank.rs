@@ -172,7 +172,6 @@ pub fn import_genbank<W: std::io::Write>(
     let mut rows: Vec<FeatureRow> = Vec::new();
     let mut comments: Vec<(u64, String)> = Vec::new();
     let mut fasta: Vec<u8> = Vec::new();
-    let mut origins = 0u64;
     let mut source = super::features::SourceLines::new();
     let mut section = Section::Header;
     let mut record = RecordInfo::default();
@@ -211,7 +210,10 @@ pub fn import_genbank<W: std::io::Write>(
             Ok(())
         };
     while let Some(l) = source.next(&mut input, records + 1)? {
-        let (line, line_no, start, end) = (l.text, l.line_no, l.start, l.end);
+        // A line keeping its `\r` (an odd line end) is stored with it;
+        // the parser trims it as white space.
+        let stored = l.stored();
+        let (line, line_no, start, end) = (&*stored, l.line_no, l.start, l.end);
         if line_no.is_multiple_of(65_536) {
             crate::check_cancel(options.cancel.as_ref())?;
             progress(input.consumed(), size);
@@ -303,7 +305,6 @@ pub fn import_genbank<W: std::io::Write>(
             "FEATURES" if !indented => section = Section::Features,
             _ if is_origin_line(line) => {
                 section = Section::Origin;
-                origins += 1;
                 sections.push((records + 1, line_no));
                 any_protein |= record.protein;
             }
@@ -337,7 +338,7 @@ pub fn import_genbank<W: std::io::Write>(
             ),
         ));
     }
-    if origins > 0 && records == 0 {
+    if !sections.is_empty() && records == 0 {
         return Err(input_error(
             &path,
             1,
@@ -346,7 +347,104 @@ pub fn import_genbank<W: std::io::Write>(
             "no record ends with //",
         ));
     }
-    if rows.len() as u64 > u64::from(u32::MAX) {
+    write_annotation(
+        writer,
+        &input,
+        options,
+        Annotation {
+            rows,
+            comments,
+            fasta,
+            sections,
+            protein: any_protein,
+            source_format: "genbank",
+            line_end: source.line_end(),
+            final_newline: source.final_newline,
+            input_bytes: source.offset,
+            warnings: source.warning().into_iter().collect(),
+            sequence_field: "ORIGIN",
+            owners: &["gene"],
+        },
+        progress,
+    )
+}
+
+/// A parsed annotation file (GenBank, antiSMASH JSON): its feature rows,
+/// comment pieces, and the FASTA text of its record sequences.
+pub(crate) struct Annotation {
+    pub rows: Vec<FeatureRow>,
+    pub comments: Vec<(u64, String)>,
+    /// FASTA text of the sequence records, in the order of their sections.
+    pub fasta: Vec<u8>,
+    /// Each sequence record's (source record number, line), to name it
+    /// when its sequence is refused.
+    pub sections: Vec<(u64, u64)>,
+    /// Whether the sequences are protein.
+    pub protein: bool,
+    pub source_format: &'static str,
+    pub line_end: &'static str,
+    pub final_newline: bool,
+    /// Decompressed bytes read.
+    pub input_bytes: u64,
+    /// Warnings for the user.
+    pub warnings: Vec<String>,
+    /// The field a refused sequence is named by.
+    pub sequence_field: &'static str,
+    /// Feature types that own others by tag ([`link_parents`]).
+    pub owners: &'static [&'static str],
+}
+
+/// Link features to their owners by tag (spec 17.4, 17.9): a feature's
+/// tag is its first `locus_tag` value, else its first `gene` value; a
+/// feature whose type is `owners[k]` has its tag as `id` and as parent
+/// the first row of type `owners[j]` (j < k, the lowest j first) with the
+/// same seqid and id; any other feature has as parent the first such row
+/// of any owner type, the lowest first.
+pub(crate) fn link_parents(rows: &mut [FeatureRow], owners: &[&str]) {
+    let tag = |r: &FeatureRow| {
+        r.pairs
+            .iter()
+            .find(|(k, _)| k == "locus_tag")
+            .or_else(|| r.pairs.iter().find(|(k, _)| k == "gene"))
+            .map(|(_, v)| v.clone())
+    };
+    // Per owner type: (seqid, id) -> first row.
+    let mut found: Vec<HashMap<(String, String), u32>> = vec![HashMap::new(); owners.len()];
+    for (i, r) in rows.iter_mut().enumerate() {
+        if let Some(k) = owners.iter().position(|o| *o == r.kind) {
+            r.id = tag(r);
+            if let Some(id) = &r.id {
+                found[k]
+                    .entry((r.seqid.clone(), id.clone()))
+                    .or_insert(i as u32);
+            }
+        }
+    }
+    for r in rows.iter_mut() {
+        let rank = owners
+            .iter()
+            .position(|o| *o == r.kind)
+            .unwrap_or(owners.len());
+        let Some(t) = tag(r) else { continue };
+        let key = (r.seqid.clone(), t);
+        if let Some(&p) = found[..rank].iter().find_map(|m| m.get(&key)) {
+            r.parents.push(p);
+        }
+    }
+}
+
+/// Write an [`Annotation`]: the feature table `options.name` (first: its
+/// columns set the file's format version) and, when it has sequences,
+/// the sequences dataset [`sequences_name`].
+pub(crate) fn write_annotation<W: std::io::Write>(
+    writer: &mut Writer<W>,
+    input: &Input,
+    options: &TableOptions,
+    mut a: Annotation,
+    progress: Progress<'_>,
+) -> gcol_writer::Result<GenBankSummary> {
+    let path = input.path().to_path_buf();
+    if a.rows.len() as u64 > u64::from(u32::MAX) {
         return Err(input_error(
             &path,
             0,
@@ -355,64 +453,38 @@ pub fn import_genbank<W: std::io::Write>(
             "a table holds at most 2^32 - 1 rows",
         ));
     }
-    // Genes by (sequence, locus_tag or gene name); other features point
-    // to the gene of their sequence that shares one.
-    let tag = |r: &FeatureRow| {
-        r.pairs
-            .iter()
-            .find(|(k, _)| k == "locus_tag")
-            .or_else(|| r.pairs.iter().find(|(k, _)| k == "gene"))
-            .map(|(_, v)| v.clone())
-    };
-    let mut genes: HashMap<(String, String), u32> = HashMap::new();
-    for (i, r) in rows.iter_mut().enumerate() {
-        if r.kind == "gene" {
-            r.id = tag(r);
-            if let Some(id) = &r.id {
-                genes
-                    .entry((r.seqid.clone(), id.clone()))
-                    .or_insert(i as u32);
-            }
-        }
-    }
-    for r in rows.iter_mut() {
-        if r.kind != "gene" {
-            if let Some(&g) = tag(r).and_then(|t| genes.get(&(r.seqid.clone(), t))) {
-                r.parents.push(g);
-            }
-        }
-    }
+    link_parents(&mut a.rows, a.owners);
     let level = options.zstd_level.max(1);
-    let n = rows.len() as u64;
+    let n = a.rows.len() as u64;
+    let has_sequences = !a.sections.is_empty();
     let mut spec = DatasetSpec::new(&options.name, gcol_format::schema::table::KIND)
-        .metadata(meta::SOURCE_FORMAT, "genbank")
+        .metadata(meta::SOURCE_FORMAT, a.source_format)
         .metadata(meta::SCHEMA, "features")
-        .metadata(meta::LINE_END, source.line_end())
-        .metadata(meta::FINAL_NEWLINE, source.final_newline.to_string());
-    // The table first: its columns set the file's format version before
-    // the sequence pages are written.
-    if origins > 0 {
+        .metadata(meta::LINE_END, a.line_end)
+        .metadata(meta::FINAL_NEWLINE, a.final_newline.to_string());
+    if has_sequences {
         spec = spec.metadata(meta::SEQUENCES, sequences_name(&options.name));
     }
-    write_features(writer, spec, rows, comments, true, level)?;
-    let sequences = if origins > 0 {
+    write_features(writer, spec, a.rows, a.comments, true, level)?;
+    let sequences = if has_sequences {
         let mut o = crate::FastaOptions::new(sequences_name(&options.name));
         o.names = crate::NamePolicy::Lenient;
         o.cancel = options.cancel.clone();
-        o.source_format = "genbank";
+        o.source_format = a.source_format;
         o.provenance = false;
-        if any_protein {
+        if a.protein {
             o.alphabet = crate::Alphabet::Protein;
         }
-        let from = Input::from_bytes(path.clone(), fasta);
+        let (sections, field) = (a.sections, a.sequence_field);
+        let from = Input::from_bytes(path.clone(), a.fasta);
         let summary =
             crate::import_fasta_from(writer, from, &o, &|_, _| {}).map_err(|e| match e {
-                // The FASTA text is ours: name the GenBank record and its ORIGIN line.
+                // The FASTA text is ours: name the source record and line.
                 gcol_writer::Error::Input { record, detail, .. }
                     if record >= 1 && record as usize <= sections.len() =>
                 {
                     let (record, line) = sections[record as usize - 1];
-                    input_error(&path, record, line, "ORIGIN", detail)
+                    input_error(&path, record, line, field, detail)
                 }
                 e => e,
             })?;
@@ -420,18 +492,18 @@ pub fn import_genbank<W: std::io::Write>(
     } else {
         None
     };
-    progress(input.consumed(), size);
+    progress(input.consumed(), input.size());
     let mut datasets = vec![options.name.clone()];
     datasets.extend(sequences.iter().map(|s| s.dataset.clone()));
-    super::provenance_of(writer, &input, datasets, "genbank");
+    super::provenance_of(writer, input, datasets, a.source_format);
     Ok(GenBankSummary {
         table: TableSummary {
             dataset: options.name.clone(),
             rows: n,
             columns: gcol_format::schema::table::FEATURES.columns.len() as u64,
             source_bytes: input.consumed(),
-            input_bytes: source.offset,
-            warnings: Vec::new(),
+            input_bytes: a.input_bytes,
+            warnings: a.warnings,
         },
         sequences,
     })

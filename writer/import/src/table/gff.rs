@@ -217,11 +217,14 @@ pub fn import_features<W: std::io::Write>(
         if fasta || line.is_empty() || line.starts_with('#') || line.starts_with('>') {
             // `##FASTA`, or a FASTA header, starts the sequences at the end.
             fasta |= line.starts_with("##FASTA") || line.starts_with('>');
-            comments.push((features.len() as u64, line.to_string()));
+            comments.push((features.len() as u64, l.stored().into_owned()));
             continue;
         }
         let mut f = parse_line(&path, features.len() as u64 + 1, line_no, line, gtf)?;
         f.span = (l.start, l.end);
+        if l.keeps_cr {
+            f.raw = Some(l.stored().into_owned());
+        }
         features.push(f);
     }
     if features.len() as u64 > u64::from(u32::MAX) {
@@ -338,7 +341,7 @@ pub fn import_features<W: std::io::Write>(
     write_features(writer, spec, rows, comments, false, level)?;
     progress(input.consumed(), size);
     provenance(writer, &input, &options.name, format);
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = lines.warning().into_iter().collect();
     if unresolved > 0 {
         warnings.push(format!(
             "{unresolved} Parent references name no ID of the file (first: {:?}); they are kept in the attributes only",

@@ -3,6 +3,7 @@
 //! and an attribute index for search. Columns are written in row groups:
 //! every column's pages end at the same rows.
 
+pub mod antismash;
 mod features;
 pub mod genbank;
 pub mod genomics;
