@@ -85,11 +85,30 @@ fn physical_text(column: &ColumnReader<'_>, start: u64, end: u64) -> Result<Vec<
 enum Source<'r> {
     Stored(ColumnReader<'r>),
     Names(Vec<String>),
+    /// A table's list column (spec 17.2): each row's list as its text
+    /// (a JSON array, 16.4), empty for a null.
+    Lists(Vec<String>),
 }
 
 impl<'r> Source<'r> {
     fn open(reader: &'r Reader, dataset: &str, column: &str) -> Result<Source<'r>, Failure> {
         match reader.column(dataset, column) {
+            Ok(c)
+                if c.meta()
+                    .metadata
+                    .get(gcol_format::schema::graph::meta::VALUE_TYPE)
+                    .is_some_and(|t| t.starts_with("list<"))
+                    && gcol_reader::table::Table::is_table(reader.dataset(dataset)?) =>
+            {
+                let table = gcol_reader::table::Table::open(reader, dataset)?;
+                Ok(Source::Lists(
+                    table
+                        .values(column)?
+                        .iter()
+                        .map(|v| v.as_ref().map(|v| v.to_text()).unwrap_or_default())
+                        .collect(),
+                ))
+            }
             Ok(c) => Ok(Source::Stored(c)),
             Err(gcol_reader::Error::NoSuchColumn { .. })
                 if column == gcol_format::schema::sequences::columns::NAME
@@ -104,7 +123,7 @@ impl<'r> Source<'r> {
     fn rows(&self) -> u64 {
         match self {
             Source::Stored(c) => c.num_values(),
-            Source::Names(names) => names.len() as u64,
+            Source::Names(names) | Source::Lists(names) => names.len() as u64,
         }
     }
 
@@ -115,6 +134,7 @@ impl<'r> Source<'r> {
                 .iter()
                 .map(|n| n.escape_debug().to_string())
                 .collect()),
+            Source::Lists(lists) => Ok(lists[start as usize..end as usize].to_vec()),
         }
     }
 }

@@ -596,6 +596,18 @@ fn antismash_json_edge_cases_export_byte_for_byte() {
         "search",
     );
     assert_eq!(note.trim(), "0");
+    // List columns print as JSON arrays (spec 16.4), not end offsets.
+    let lists = ok(
+        gcol(&["cat", s(&out), "t", "attr_keys", "attr_values", "parents"]),
+        "cat",
+    );
+    assert_eq!(
+        lists.lines().take(2).collect::<Vec<_>>(),
+        [
+            "[\"note\",\"locus_tag\"]\t[\"café \\\"q\\\" \\\\ \\n😀\",\"A1\"]\t[]",
+            "[\"n\"]\t[\"5\"]\t[]"
+        ]
+    );
 }
 
 #[test]
@@ -701,4 +713,34 @@ fn mixed_line_ends_export_byte_for_byte_or_warn() {
     ok(o.clone(), "warn");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("lines ending in LF alone (1)"), "{err}");
+}
+
+/// Every file under `../shared/data/annotation` and `../shared/data/graph`
+/// (walked, so a new file is covered) converts and verifies deeply.
+#[test]
+fn every_annotation_and_graph_file_converts() {
+    let Some(data) = gcol_tests::shared_data("annotation and graph files") else {
+        return;
+    };
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if !path.extension().is_some_and(|e| e == "md") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&data.join("annotation"), &mut files);
+    walk(&data.join("graph"), &mut files);
+    assert!(files.len() >= 60, "{} files", files.len());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.gcol");
+    for file in &files {
+        let name = file.display().to_string();
+        ok(gcol(&["convert", "-q", s(file), "-o", s(&out)]), &name);
+        ok(gcol(&["verify", "--deep", s(&out)]), &name);
+    }
 }
