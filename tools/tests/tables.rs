@@ -727,7 +727,7 @@ fn every_annotation_and_graph_file_converts() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(&path, out);
-            } else if !path.extension().is_some_and(|e| e == "md") {
+            } else if path.extension().is_none_or(|e| e != "md") {
                 out.push(path);
             }
         }
