@@ -557,35 +557,18 @@ impl Table {
     /// the comment lines, each `ORIGIN` directly before `//` followed by
     /// its record's sequence in the canonical layout.
     fn write_genbank(&self, rows: &[u64], out: &mut dyn Write) -> Result<()> {
-        let values = [
-            col::TYPE,
-            col::LOCATION,
-            col::LINE,
-            col::ATTR_KEYS,
-            col::ATTR_VALUES,
-        ]
-        .iter()
-        .map(|n| self.values(n))
-        .collect::<Result<Vec<_>>>()?;
+        let entry = self.entry_texts(gcol_format::schema::genbank::feature_text)?;
         let sequences = match &self.sequences {
             Some(name) => Some(self.reader.sequences(name)?),
             None => None,
         };
-        let text = |v: &Option<TypedValue>| v.as_ref().map(TypedValue::to_text).unwrap_or_default();
         // Found once, from the comments `write_lines` reads.
         let mut sections: Option<Vec<usize>> = None;
         let mut residues = Vec::new();
         self.write_lines(
             rows,
             out,
-            &mut |r| match &values[2][r] {
-                Some(raw) => raw.to_text(),
-                None => gcol_format::schema::genbank::feature_text(
-                    &text(&values[0][r]),
-                    &text(&values[1][r]),
-                    &pairs_of(&values[3][r], &values[4][r]),
-                ),
-            },
+            &mut |r| entry(r),
             &mut |comments, i, lines| {
                 // Spec 17.4: a section rebuilt when its `//` follows at once.
                 let sections = sections.get_or_insert_with(|| origin_sections(comments));
@@ -608,13 +591,12 @@ impl Table {
         )
     }
 
-    /// The antiSMASH JSON text of `rows` (spec 17.9): every row (its
-    /// stored text, else the canonical feature object) between the
-    /// document pieces, each record's sequence string after the piece
-    /// that opens it. A subset of rows is written as JSON Lines: one
-    /// feature object per line.
-    fn write_antismash(&self, rows: &[u64], out: &mut dyn Write) -> Result<()> {
-        let io = |e: std::io::Error| Error::Output { source: e };
+    /// Each row's text in a table with locations (GenBank, antiSMASH):
+    /// its stored `line`, else `canonical(type, location, pairs)`.
+    fn entry_texts(
+        &self,
+        canonical: fn(&str, &str, &[(String, String)]) -> String,
+    ) -> Result<impl Fn(usize) -> String> {
         let values = [
             col::TYPE,
             col::LOCATION,
@@ -626,14 +608,24 @@ impl Table {
         .map(|n| self.values(n))
         .collect::<Result<Vec<_>>>()?;
         let text = |v: &Option<TypedValue>| v.as_ref().map(TypedValue::to_text).unwrap_or_default();
-        let feature = |r: usize| match &values[2][r] {
+        Ok(move |r: usize| match &values[2][r] {
             Some(raw) => raw.to_text(),
-            None => gcol_format::schema::antismash::feature_json(
+            None => canonical(
                 &text(&values[0][r]),
                 &text(&values[1][r]),
                 &pairs_of(&values[3][r], &values[4][r]),
             ),
-        };
+        })
+    }
+
+    /// The antiSMASH JSON text of `rows` (spec 17.9): every row (its
+    /// stored text, else the canonical feature object) between the
+    /// document pieces, each record's sequence string after the piece
+    /// that opens it. A subset of rows is written as JSON Lines: one
+    /// feature object per line.
+    fn write_antismash(&self, rows: &[u64], out: &mut dyn Write) -> Result<()> {
+        let io = |e: std::io::Error| Error::Output { source: e };
+        let feature = self.entry_texts(gcol_format::schema::antismash::feature_json)?;
         if rows.len() as u64 != self.num_rows {
             for &r in rows {
                 writeln!(out, "{}", feature(r as usize)).map_err(io)?;

@@ -182,8 +182,6 @@ fn genbank_sequences_equal_the_fasta_derived_from_it() {
 
 #[test]
 fn genbank_errors_name_file_record_and_field() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("x.gcol");
     let cases: [(&str, &str); 3] = [
         (
             "LOCUS       A1  20 bp    DNA     linear   UNA 01-JAN-2000\nFEATURES             Location/Qualifiers\n     source          1..20\nORIGIN\n        1 acgtacgtac gtacgtacgt\n",
@@ -198,8 +196,16 @@ fn genbank_errors_name_file_record_and_field() {
             "x.gbk: record 1, line 4, qualifier: \"loose text\" is neither a location nor a /qualifier",
         ),
     ];
+    refused_with(&cases, "x.gbk");
+}
+
+/// Each input text (written to `name`) is refused by convert with exit 4,
+/// a message containing the text given, and no output left.
+fn refused_with(cases: &[(&str, &str)], name: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.gcol");
     for (text, message) in cases {
-        let input = dir.path().join("x.gbk");
+        let input = dir.path().join(name);
         std::fs::write(&input, text).unwrap();
         let o = gcol(&["convert", "-q", s(&input), "-o", s(&out)]);
         let err = String::from_utf8_lossy(&o.stderr);
@@ -612,8 +618,6 @@ fn antismash_json_edge_cases_export_byte_for_byte() {
 
 #[test]
 fn antismash_json_errors_name_file_record_and_field() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("x.gcol");
     let cases: [(&str, &str); 3] = [
         (
             "{\"input_file\": \"x\", \"records\": [{\"id\": \"R1\",\n \"seq\": {\"data\": \"AC\"",
@@ -628,15 +632,7 @@ fn antismash_json_errors_name_file_record_and_field() {
             "x.json: record 2, record: invalid type: sequence, expected a JSON object",
         ),
     ];
-    for (text, message) in cases {
-        let input = dir.path().join("x.json");
-        std::fs::write(&input, text).unwrap();
-        let o = gcol(&["convert", "-q", s(&input), "-o", s(&out)]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(4), "{err}");
-        assert!(err.contains(message), "{err}");
-        assert!(!out.exists());
-    }
+    refused_with(&cases, "x.json");
 }
 
 /// Files mixing line ends (spec 17.3): lines ending in CRLF in a file of
