@@ -40,9 +40,12 @@ from ._gcol import (
     UnsupportedVersionError,
     Variants,
     copy,
+    edit,
     kernel_isa,
+    merge,
     reverse_complement,
     schema,
+    subset,
 )
 
 if TYPE_CHECKING:
@@ -69,13 +72,16 @@ __all__ = [
     "Variants",
     "convert",
     "copy",
+    "edit",
     "kernel_isa",
     "kmer_strings",
+    "merge",
     "open",
     "packed_page",
     "reverse_complement",
     "schema",
     "seq_records",
+    "subset",
     "write_fasta",
     "write_fastq",
 ]

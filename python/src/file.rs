@@ -505,6 +505,83 @@ pub(crate) fn copy(
     Ok(d)
 }
 
+/// The summary dict of a subset, merge or edit, its errors mapped as
+/// `copy`'s (an unreadable source `CorruptFileError`, a usage problem
+/// `ValueError`).
+fn rewritten(
+    py: Python<'_>,
+    run_it: impl FnOnce() -> Result<gcol_import::EditSummary, gcol_import::Error> + Send,
+) -> PyResult<Bound<'_, PyDict>> {
+    let summary = run(py, run_it).map_err(|e| match e {
+        gcol_import::Error::Input { .. } => crate::CorruptFileError::new_err(e.to_string()),
+        gcol_import::Error::Output { .. } => pyo3::exceptions::PyOSError::new_err(e.to_string()),
+        other => import_error(other),
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("destination", summary.destination.display().to_string())?;
+    d.set_item("datasets", summary.datasets)?;
+    d.set_item("pages", summary.pages)?;
+    d.set_item("bytes", summary.bytes)?;
+    Ok(d)
+}
+
+/// Write `destination` with the datasets named (and those they need: a
+/// feature table's sequences, a reference) of `source`, their pages copied
+/// as stored (checked, not re-encoded); provenance records the source's
+/// SHA-256 and the selection. The new file is verified before it takes the
+/// name. Returns a dict: destination, datasets, pages, bytes. As `gcol
+/// subset`.
+#[pyfunction]
+pub(crate) fn subset(
+    py: Python<'_>,
+    source: PathBuf,
+    destination: PathBuf,
+    datasets: Vec<String>,
+) -> PyResult<Bound<'_, PyDict>> {
+    rewritten(py, || {
+        gcol_import::subset(&source, &destination, &datasets, &|_, _| {})
+    })
+}
+
+/// Write `destination` with every dataset of `sources`, in order, pages
+/// copied as stored; a dataset found again with the same content is taken
+/// once, two different datasets of one name raise `ValueError`. As `gcol
+/// merge`.
+#[pyfunction]
+pub(crate) fn merge(
+    py: Python<'_>,
+    sources: Vec<PathBuf>,
+    destination: PathBuf,
+) -> PyResult<Bound<'_, PyDict>> {
+    rewritten(py, || {
+        gcol_import::merge(&sources, &destination, &|_, _| {})
+    })
+}
+
+/// Write `destination` (which may be `source`) from `source` without the
+/// datasets in `drop`, with file metadata keys `set` (a dict) and without
+/// those in `unset`; unchanged pages are copied as stored. Dropping a
+/// dataset another one needs raises `ValueError`. As `gcol edit`.
+#[pyfunction]
+#[pyo3(signature = (source, destination, drop=Vec::new(), set=std::collections::BTreeMap::new(), unset=Vec::new()))]
+pub(crate) fn edit(
+    py: Python<'_>,
+    source: PathBuf,
+    destination: PathBuf,
+    drop: Vec<String>,
+    set: std::collections::BTreeMap<String, String>,
+    unset: Vec<String>,
+) -> PyResult<Bound<'_, PyDict>> {
+    let options = gcol_import::EditOptions {
+        drop,
+        set_metadata: set.into_iter().collect(),
+        remove_metadata: unset,
+    };
+    rewritten(py, || {
+        gcol_import::edit(&source, &destination, &options, &|_, _| {})
+    })
+}
+
 /// `gcol.convert`: the same [`gcol_import::convert`] as `gcol convert`.
 pub(crate) fn convert(
     py: Python<'_>,

@@ -345,6 +345,9 @@ fn _gcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(file::open, m)?)?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(file::copy, m)?)?;
+    m.add_function(wrap_pyfunction!(file::subset, m)?)?;
+    m.add_function(wrap_pyfunction!(file::merge, m)?)?;
+    m.add_function(wrap_pyfunction!(file::edit, m)?)?;
     m.add_function(wrap_pyfunction!(reverse_complement, m)?)?;
     m.add_function(wrap_pyfunction!(kernel_isa, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;

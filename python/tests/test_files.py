@@ -400,3 +400,42 @@ def test_copy_is_a_verified_backup(tmp_path):
         gcol.copy(damaged, dst)
     assert dst.read_bytes() == src.read_bytes()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_subset_merge_and_edit_copy_datasets_unchanged(tmp_path):
+    """gcol.subset / merge / edit (as the CLI's): datasets copied page by
+    page keep their content (the GenBank export is still the source file
+    byte for byte, sequences equal the source's), metadata edits land,
+    provenance names the operation, and conflicts raise ValueError with
+    nothing written."""
+    gbk = need("annotation/biopython_genbank/NC_005816.gb")
+    both = tmp_path / "both.gcol"
+    gcol.convert([gbk], both, names=["ann"])
+    sample = tmp_path / "sample.gcol"
+    example = pathlib.Path(__file__).resolve().parents[2] / "examples" / "data" / "sample.fa"
+    gcol.convert([str(example)], sample, names=["sample"])
+    merged = tmp_path / "merged.gcol"
+    summary = gcol.merge([both, sample], merged)
+    assert summary["datasets"] == ["ann", "ann.sequences", "sample"]
+    f = gcol.open(str(merged))
+    out = tmp_path / "back.gb"
+    f["ann"].write(out)
+    with open(gbk, "rb") as handle:
+        assert out.read_bytes() == handle.read()
+    g = gcol.open(str(sample))
+    assert f["sample"].names == g["sample"].names
+    for name in g["sample"].names:
+        assert f["sample"].fetch(name) == g["sample"].fetch(name)
+    # The table comes with its sequences.
+    part = tmp_path / "part.gcol"
+    assert gcol.subset(merged, part, ["ann"])["datasets"] == ["ann", "ann.sequences"]
+    # Edit in place: drop a dataset, set a key.
+    gcol.edit(merged, merged, drop=["sample"], set={"owner": "lab1"})
+    f = gcol.open(str(merged))
+    assert sorted(f.datasets) == ["ann", "ann.sequences"]
+    f.verify(deep=True)
+    with pytest.raises(ValueError, match="needs \"ann.sequences\""):
+        gcol.edit(merged, tmp_path / "x.gcol", drop=["ann.sequences"])
+    with pytest.raises(ValueError, match="has no dataset"):
+        gcol.subset(merged, tmp_path / "x.gcol", ["nope"])
+    assert not (tmp_path / "x.gcol").exists()

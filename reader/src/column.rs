@@ -80,6 +80,12 @@ impl<'r> ColumnReader<'r> {
         Ok(self.meta.first_page + index)
     }
 
+    /// The column's page `index` as stored (entry and encoded bytes, the
+    /// checksum checked), for copying it unchanged ([`Reader::stored_page`]).
+    pub fn stored_page(&self, index: u64) -> Result<(PageInfo, bytes::Bytes)> {
+        self.reader.stored_page(self.check_page(index)?)
+    }
+
     /// Directory entry of the column's page `index` (0-based within the column).
     pub fn page_info(&self, index: u64) -> Result<PageInfo> {
         self.reader.page_info(self.check_page(index)?)

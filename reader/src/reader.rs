@@ -796,6 +796,22 @@ impl Reader {
     }
 
     /// Load page `page` without the cache: checksum (per policy) and decode.
+    /// Page `page` as stored (its entry and its encoded bytes, not decoded),
+    /// for copying it into another file unchanged: the stored bytes are
+    /// checked against the entry's CRC32C whatever the checksum policy (an
+    /// inline page against the footer's, at open).
+    pub fn stored_page(&self, page: u64) -> Result<(PageInfo, Bytes)> {
+        let inner = &*self.inner;
+        let info = self.page_info(page)?;
+        let range = info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize;
+        if page >= inner.footer.num_pages {
+            return Ok((info, inner.inline.slice(range)));
+        }
+        let stored = inner.data.slice(range);
+        self.check_stored(page, &info, &stored, true)?;
+        Ok((info, stored))
+    }
+
     pub(crate) fn load_page(&self, page: u64, info: &PageInfo, verify: bool) -> Result<Bytes> {
         let inner = &*self.inner;
         let page_err = |source| self.page_error(page, info, source);

@@ -565,30 +565,25 @@ impl Table {
         // Found once, from the comments `write_lines` reads.
         let mut sections: Option<Vec<usize>> = None;
         let mut residues = Vec::new();
-        self.write_lines(
-            rows,
-            out,
-            &mut |r| entry(r),
-            &mut |comments, i, lines| {
-                // Spec 17.4: a section rebuilt when its `//` follows at once.
-                let sections = sections.get_or_insert_with(|| origin_sections(comments));
-                let Ok(k) = sections.binary_search(&i) else {
-                    return Ok(());
-                };
-                let origins = k + 1;
-                if !comments.get(i + 1).is_some_and(|c| c.1.starts_with("//")) {
-                    return Ok(());
-                }
-                let set = self.sequence_records(sequences.as_ref(), origins)?;
-                residues.clear();
-                let length = set.length(origins - 1)?;
-                set.fetch_record_into(origins - 1, 0..length, &mut residues)?;
-                for l in gcol_format::schema::genbank::origin_lines(&residues) {
-                    lines.line(&l)?;
-                }
-                Ok(())
-            },
-        )
+        self.write_lines(rows, out, &mut |r| entry(r), &mut |comments, i, lines| {
+            // Spec 17.4: a section rebuilt when its `//` follows at once.
+            let sections = sections.get_or_insert_with(|| origin_sections(comments));
+            let Ok(k) = sections.binary_search(&i) else {
+                return Ok(());
+            };
+            let origins = k + 1;
+            if !comments.get(i + 1).is_some_and(|c| c.1.starts_with("//")) {
+                return Ok(());
+            }
+            let set = self.sequence_records(sequences.as_ref(), origins)?;
+            residues.clear();
+            let length = set.length(origins - 1)?;
+            set.fetch_record_into(origins - 1, 0..length, &mut residues)?;
+            for l in gcol_format::schema::genbank::origin_lines(&residues) {
+                lines.line(&l)?;
+            }
+            Ok(())
+        })
     }
 
     /// Each row's text in a table with locations (GenBank, antiSMASH):

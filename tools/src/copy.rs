@@ -29,3 +29,71 @@ pub fn run(source: &Path, destination: &Path, quiet: bool) -> CliResult {
     }
     Ok(())
 }
+
+/// Run an import-layer subset/merge/edit with a progress bar and print
+/// its summary. A source that does not read is exit 1, as for `copy`.
+fn rewrite(
+    quiet: bool,
+    what: &str,
+    run: impl FnOnce(gcol_import::Progress<'_>) -> Result<gcol_import::EditSummary, gcol_import::Error>,
+) -> CliResult {
+    let bar = bytes_bar(Some(0), quiet, what);
+    let result = run(&|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    let summary = result.map_err(|e| match e {
+        gcol_import::Error::Input { .. } => Failure::new(1, e.to_string()),
+        other => other.into(),
+    })?;
+    if !quiet {
+        outln!(
+            "wrote {} ({} bytes): {} ({} pages copied, none re-encoded)",
+            summary.destination.display(),
+            summary.bytes,
+            summary.datasets.join(", "),
+            summary.pages
+        );
+    }
+    Ok(())
+}
+
+/// `gcol subset`.
+pub fn subset(source: &Path, output: &Path, datasets: &[String], quiet: bool) -> CliResult {
+    rewrite(quiet, "subset", |p| {
+        gcol_import::subset(source, output, datasets, p)
+    })
+}
+
+/// `gcol merge`.
+pub fn merge(sources: &[std::path::PathBuf], output: &Path, quiet: bool) -> CliResult {
+    rewrite(quiet, "merging", |p| gcol_import::merge(sources, output, p))
+}
+
+/// `gcol edit`.
+pub fn edit(
+    source: &Path,
+    output: &Path,
+    drop: Vec<String>,
+    set: &[String],
+    unset: Vec<String>,
+    quiet: bool,
+) -> CliResult {
+    let set_metadata = set
+        .iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| Failure::new(2, format!("--set {kv:?}: expected KEY=VALUE")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = gcol_import::EditOptions {
+        drop,
+        set_metadata,
+        remove_metadata: unset,
+    };
+    rewrite(quiet, "editing", |p| {
+        gcol_import::edit(source, output, &options, p)
+    })
+}

@@ -423,6 +423,69 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// A smaller file of some datasets of FILE, for sharing: their pages
+    /// are copied as stored (checksums checked, nothing re-encoded), with
+    /// the datasets they need (a feature table's sequences, a reference);
+    /// provenance records FILE's SHA-256 and the selection. The new file
+    /// is verified before it takes the name OUT.
+    ///
+    /// Example: `gcol subset study.gcol --dataset genes --dataset genes.sequences -o genes.gcol`.
+    Subset {
+        /// The .gcol file to take datasets from.
+        file: PathBuf,
+        /// Output .gcol file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// A dataset to keep (repeat for several).
+        #[arg(long = "dataset", required = true)]
+        datasets: Vec<String>,
+        /// No progress bar and no summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// One file of every dataset of several: pages copied as stored
+    /// (nothing re-encoded). Two datasets of one name are refused (exit 2):
+    /// subset or edit one file first. File metadata: the first file's
+    /// value of each key. Merging the samples of variants datasets is not
+    /// supported.
+    ///
+    /// Example: `gcol merge genome.gcol annotation.gcol -o both.gcol`.
+    Merge {
+        /// The .gcol files, in the order their datasets are written.
+        #[arg(required = true, num_args = 2..)]
+        files: Vec<PathBuf>,
+        /// Output .gcol file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// No progress bar and no summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// A new file from FILE with datasets dropped or file metadata keys
+    /// set or removed; unchanged pages are copied as stored. OUT may be
+    /// FILE itself: the new file replaces it only once written and
+    /// verified.
+    ///
+    /// Example: `gcol edit study.gcol --drop old_calls --set owner=lab1 -o study.gcol`.
+    Edit {
+        /// The .gcol file.
+        file: PathBuf,
+        /// Output .gcol file (FILE itself to replace it).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// A dataset to leave out (repeat for several).
+        #[arg(long)]
+        drop: Vec<String>,
+        /// A file metadata key to set: KEY=VALUE (repeat for several).
+        #[arg(long)]
+        set: Vec<String>,
+        /// A file metadata key to remove (repeat for several).
+        #[arg(long)]
+        unset: Vec<String>,
+        /// No progress bar and no summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Print the values of one or more columns, tab-separated, one row per line.
     ///
     /// Rows are 0-based and half-open: `--start 10 --end 20` prints rows 10..19.
@@ -675,6 +738,25 @@ fn main() -> ExitCode {
             destination,
             quiet,
         } => copy::run(&source, &destination, quiet),
+        Command::Subset {
+            file,
+            output,
+            datasets,
+            quiet,
+        } => copy::subset(&file, &output, &datasets, quiet),
+        Command::Merge {
+            files,
+            output,
+            quiet,
+        } => copy::merge(&files, &output, quiet),
+        Command::Edit {
+            file,
+            output,
+            drop,
+            set,
+            unset,
+            quiet,
+        } => copy::edit(&file, &output, drop, &set, unset, quiet),
         Command::Cat {
             file,
             dataset,

@@ -708,6 +708,21 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
+    /// The row count of a chunked column whose pages are written whole
+    /// ([`Writer::write_encoded_page`], as a copy of another file's pages),
+    /// where no [`Writer::push_rows`] counts them; `finish` checks it
+    /// against the values written.
+    pub fn set_chunked_rows(&mut self, column: ColumnId, rows: u64) -> Result<()> {
+        if !matches!(
+            self.column(column)?.spec.layout,
+            Some(ColumnLayout::Chunked { .. })
+        ) {
+            return Err(self.layout_error(column, "the column is not chunked".into()));
+        }
+        self.columns[column.0].rows = rows;
+        Ok(())
+    }
+
     /// Set a metadata entry of a dataset.
     pub fn set_dataset_metadata(
         &mut self,

@@ -12,6 +12,7 @@ mod cluster;
 pub mod convert;
 pub mod copy;
 pub mod detect;
+pub mod edit;
 pub mod fasta;
 pub mod fastq;
 pub mod graph;
@@ -31,6 +32,7 @@ pub use convert::{
 };
 pub use copy::{copy_verified, CopySummary};
 pub use detect::{detect, SourceFormat};
+pub use edit::{edit, merge, subset, EditOptions, EditSummary};
 pub use fasta::{
     import_fasta, import_fasta_from, Alphabet, FastaOptions, FastaSummary, NamePolicy,
 };

@@ -1,0 +1,442 @@
+//! New files from existing ones without re-encoding (`gcol subset`,
+//! `gcol merge`, `gcol edit`; Python `gcol.subset`, `gcol.merge`,
+//! `gcol.edit`): whole datasets are copied page by page, each page's
+//! stored bytes checked against its checksum and written unchanged with
+//! its encoding, so a subset or a merge costs a copy, not a conversion.
+//! Dataset and file metadata and the sources' provenance come along; a
+//! new provenance entry names each source file by its SHA-256 and the
+//! operation. The result goes to a temporary beside the destination, is
+//! read back and verified, and only then takes the name: a failure
+//! leaves the destination as it was (it may be one of the sources).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use gcol_format::encoding::{ids, EncodedPage, Encoding};
+use gcol_format::manifest::{Dataset, Layout, Provenance};
+use gcol_reader::Reader;
+use gcol_writer::{AtomicFile, ColumnSpec, DatasetSpec, WriteOptions, Writer};
+
+use crate::convert::Error;
+use crate::Progress;
+
+/// What a subset, merge or edit wrote.
+#[derive(Debug, Clone)]
+pub struct EditSummary {
+    /// The path written.
+    pub destination: PathBuf,
+    /// Datasets written, in order.
+    pub datasets: Vec<String>,
+    /// Pages copied without re-encoding.
+    pub pages: u64,
+    /// Bytes of the file written.
+    pub bytes: u64,
+}
+
+/// Changes `gcol edit` makes besides dropping datasets.
+#[derive(Debug, Clone, Default)]
+pub struct EditOptions {
+    /// Datasets left out.
+    pub drop: Vec<String>,
+    /// File metadata keys set (replacing a value of the same key).
+    pub set_metadata: Vec<(String, String)>,
+    /// File metadata keys removed.
+    pub remove_metadata: Vec<String>,
+}
+
+/// Metadata keys whose value names another dataset of the file, which a
+/// dataset needs beside it: a feature table's sequences (17.4, 17.9), an
+/// alignments or variants dataset's reference (14.7, 15.10).
+const LINKS: [&str; 2] = ["sequences", "reference"];
+
+/// The datasets `dataset` of `reader` needs in the same file: those its
+/// [`LINKS`] metadata name; for a genomics-schema table (17.8) the tables
+/// its foreign keys reference, and for its `sequences` table the datasets
+/// its `dataset` column names.
+fn links(reader: &Reader, dataset: &Dataset) -> Result<Vec<String>, gcol_reader::Error> {
+    use gcol_format::schema::genomics;
+    let mut out: Vec<String> = LINKS
+        .iter()
+        .filter_map(|k| dataset.metadata.get(*k).cloned())
+        .collect();
+    let schema = gcol_format::schema::table::meta::SCHEMA;
+    if dataset
+        .metadata
+        .get(schema)
+        .is_some_and(|s| s == genomics::SCHEMA)
+    {
+        if let Some(table) = genomics::table(&dataset.name) {
+            out.extend(table.foreign_keys.iter().map(|fk| fk.table.to_string()));
+        }
+        if dataset.columns.iter().any(|c| c.name == "dataset") {
+            let t = gcol_reader::table::Table::open(reader, &dataset.name)?;
+            for v in t.values("dataset")?.into_iter().flatten() {
+                let name = v.to_text();
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    // Only datasets of this file (a reference may be outside it).
+    out.retain(|n| n != &dataset.name && reader.dataset(n).is_ok());
+    Ok(out)
+}
+
+fn corrupt(path: &Path, e: gcol_reader::Error) -> Error {
+    Error::Input {
+        path: path.to_path_buf(),
+        detail: format!("not read: {e}"),
+    }
+}
+
+/// One source file and the datasets taken from it.
+struct Source {
+    path: PathBuf,
+    reader: Reader,
+    datasets: Vec<String>,
+}
+
+/// Write a file of `sources`' datasets (pages copied unchanged) with file
+/// metadata `metadata`, recording `operation` in the provenance.
+fn write_copy(
+    sources: &[Source],
+    destination: &Path,
+    metadata: BTreeMap<String, String>,
+    operation: &str,
+    progress: Progress<'_>,
+) -> Result<EditSummary, Error> {
+    let file = AtomicFile::create(destination)?;
+    let mut writer = Writer::new(file, WriteOptions::default())?;
+    // Every dataset and column first: the header's version is that of
+    // everything declared when the first page is written.
+    let mut plan: Vec<(usize, u32, gcol_writer::ColumnId)> = Vec::new();
+    for (s, source) in sources.iter().enumerate() {
+        for name in &source.datasets {
+            let dataset = source
+                .reader
+                .dataset(name)
+                .map_err(|e| corrupt(&source.path, e))?;
+            let mut spec = DatasetSpec::new(&dataset.name, &dataset.kind);
+            if let Some(c) = dataset.coordinates {
+                spec = spec.coordinates(c);
+            }
+            for (k, v) in &dataset.metadata {
+                spec = spec.metadata(k, v);
+            }
+            let id = writer.add_dataset(spec)?;
+            if let Some(n) = dataset.num_rows {
+                writer.set_num_rows(id, n)?;
+            }
+            for column in &dataset.columns {
+                let spec = column_spec(column).ok_or_else(|| Error::Input {
+                    path: source.path.clone(),
+                    detail: format!(
+                        "column {}/{} has a layout or encoding of a newer format version; it cannot be copied",
+                        dataset.name, column.name
+                    ),
+                })?;
+                let c = writer.add_column(id, spec)?;
+                if let Some(Layout::Chunked { shape, .. }) = &column.layout {
+                    writer.set_chunked_rows(c, shape[0])?;
+                }
+                plan.push((s, column.id, c));
+            }
+        }
+    }
+    for (k, v) in &metadata {
+        writer.set_metadata(k, v);
+    }
+    let total: u64 = plan
+        .iter()
+        .filter_map(|&(s, id, _)| sources[s].reader.column_by_id(id).ok())
+        .map(|c| c.meta().stored_bytes)
+        .sum();
+    let (mut pages, mut done) = (0u64, 0u64);
+    for &(s, id, target) in &plan {
+        let source = &sources[s];
+        let column = source
+            .reader
+            .column_by_id(id)
+            .map_err(|e| corrupt(&source.path, e))?;
+        for index in 0..column.num_pages() {
+            let (info, stored) = column
+                .stored_page(index)
+                .map_err(|e| corrupt(&source.path, e))?;
+            let page = EncodedPage {
+                encoding_id: info.encoding,
+                flags: info.flags,
+                crc32c: gcol_format::crc::crc32c(&stored),
+                stored: stored.to_vec(),
+                decoded_len: info.decoded_len,
+                num_values: info.num_values,
+            };
+            writer.write_encoded_page(target, &page)?;
+            pages += 1;
+            done += u64::from(info.stored_len);
+            progress(done, total);
+        }
+    }
+    let converter = writer.converter();
+    let when = writer.timestamp();
+    for source in sources {
+        let kept = |d: &String| source.datasets.contains(d);
+        for p in &source.reader.manifest().provenance {
+            if p.datasets.iter().any(kept) {
+                let mut p = p.clone();
+                p.datasets.retain(kept);
+                writer.add_provenance(p);
+            }
+        }
+        let bytes = source.reader.bytes();
+        let sha256 = {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(&bytes[..]);
+            digest
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        let mut options = BTreeMap::new();
+        options.insert("operation".to_string(), operation.to_string());
+        writer.add_provenance(Provenance {
+            source: source.path.display().to_string(),
+            size_bytes: bytes.len() as u64,
+            sha256,
+            datasets: source.datasets.clone(),
+            converter: converter.clone(),
+            options,
+            converted_utc: when.clone(),
+        });
+    }
+    let file = writer.finish()?;
+    // Read back and verified before it takes the name.
+    let copy = Reader::open(file.temp_path()).map_err(|e| Error::Output {
+        path: destination.to_path_buf(),
+        detail: format!("the new file does not read back ({e}); nothing was written"),
+    })?;
+    copy.verify_with(true, |_, _| {})
+        .map_err(|e| Error::Output {
+            path: destination.to_path_buf(),
+            detail: format!("the new file does not verify ({e}); nothing was written"),
+        })?;
+    let bytes = copy.len();
+    let datasets = copy.datasets().iter().map(|d| d.name.clone()).collect();
+    drop(copy);
+    file.commit()?;
+    progress(total, total);
+    Ok(EditSummary {
+        destination: destination.to_path_buf(),
+        datasets,
+        pages,
+        bytes,
+    })
+}
+
+/// The declaration of a copied column: its name, types, unit, metadata,
+/// nullability and layout as the manifest gives them, and as its declared
+/// encoding the one of its pages' encodings of the highest minor version
+/// (so the file's version covers it). `None` for a layout this version
+/// does not know.
+fn column_spec(column: &gcol_format::manifest::Column) -> Option<ColumnSpec> {
+    let mut spec =
+        ColumnSpec::new(&column.name, column.physical_type, &column.logical_type).fixed_encoding();
+    if let Some(unit) = &column.unit {
+        spec = spec.unit(unit);
+    }
+    for (k, v) in &column.metadata {
+        spec = spec.metadata(k, v);
+    }
+    if column.nullable {
+        spec = spec.nullable();
+    }
+    spec = match &column.layout {
+        None => spec,
+        Some(Layout::List { child }) => spec.list(child),
+        Some(Layout::Chunked {
+            shape,
+            chunk_shape,
+            order,
+        }) => spec.chunked(shape[1], shape[2], chunk_shape[0], chunk_shape[1], *order),
+        Some(_) => return None,
+    };
+    match column
+        .encodings
+        .iter()
+        .copied()
+        .max_by_key(|&id| ids::minor_of(id))
+    {
+        Some(newest) => Some(spec.encoding(Encoding::from_id(newest).ok()?)),
+        // No pages (no values): any encoding.
+        None => Some(spec),
+    }
+}
+
+fn open(path: &Path) -> Result<Reader, Error> {
+    Reader::open(path).map_err(|e| corrupt(path, e))
+}
+
+fn unknown(path: &Path, reader: &Reader, name: &str) -> Error {
+    let have: Vec<&str> = reader.datasets().iter().map(|d| d.name.as_str()).collect();
+    Error::Usage {
+        detail: format!(
+            "{} has no dataset {name:?} (it has {})",
+            path.display(),
+            have.join(", ")
+        ),
+    }
+}
+
+/// `gcol subset`: the datasets named (and the datasets they need: a
+/// feature table's sequences, a reference) of `source`, pages copied.
+pub fn subset(
+    source: &Path,
+    destination: &Path,
+    datasets: &[String],
+    progress: Progress<'_>,
+) -> Result<EditSummary, Error> {
+    if datasets.is_empty() {
+        return Err(Error::Usage {
+            detail: "name the datasets to keep (--dataset NAME)".into(),
+        });
+    }
+    let reader = open(source)?;
+    let mut wanted: Vec<String> = Vec::new();
+    let mut queue: Vec<String> = datasets.to_vec();
+    while let Some(name) = queue.pop() {
+        let dataset = reader
+            .dataset(&name)
+            .map_err(|_| unknown(source, &reader, &name))?;
+        if !wanted.contains(&name) {
+            wanted.push(name.clone());
+            queue.extend(links(&reader, dataset).map_err(|e| corrupt(source, e))?);
+        }
+    }
+    // In the source's order.
+    let keep: Vec<String> = reader
+        .datasets()
+        .iter()
+        .map(|d| d.name.clone())
+        .filter(|n| wanted.contains(n))
+        .collect();
+    let metadata = reader.manifest().metadata.clone();
+    let operation = format!("subset: {}", keep.join(","));
+    let sources = [Source {
+        path: source.to_path_buf(),
+        reader,
+        datasets: keep,
+    }];
+    write_copy(&sources, destination, metadata, &operation, progress)
+}
+
+/// `gcol merge`: every dataset of every source, in order, pages copied; a
+/// dataset found again with the same content (its content hash, spec 8.5)
+/// is taken once, two different datasets of one name are refused. File
+/// metadata are the union (the first file's value of a key wins).
+pub fn merge(
+    sources: &[PathBuf],
+    destination: &Path,
+    progress: Progress<'_>,
+) -> Result<EditSummary, Error> {
+    if sources.len() < 2 {
+        return Err(Error::Usage {
+            detail: "merge needs at least two files".into(),
+        });
+    }
+    // Name -> (source index, content hash once computed).
+    let mut seen: BTreeMap<String, (usize, Option<String>)> = BTreeMap::new();
+    let mut metadata = BTreeMap::new();
+    let mut opened: Vec<Source> = Vec::new();
+    for path in sources {
+        let reader = open(path)?;
+        let mut datasets = Vec::new();
+        for d in reader.datasets() {
+            if let Some((first, hash)) = seen.get_mut(&d.name) {
+                // The same dataset in two files (a reference both need) is
+                // taken once; two different ones of one name conflict.
+                let earlier = &opened[*first];
+                if hash.is_none() {
+                    *hash = Some(
+                        earlier
+                            .reader
+                            .content_hash(&d.name)
+                            .map_err(|e| corrupt(&earlier.path, e))?,
+                    );
+                }
+                let this = reader.content_hash(&d.name).map_err(|e| corrupt(path, e))?;
+                if hash.as_deref() == Some(this.as_str()) {
+                    continue;
+                }
+                return Err(Error::Usage {
+                    detail: format!(
+                        "dataset {:?} of {} differs from the one of that name in {}; subset one of them first (gcol subset, or gcol edit --drop)",
+                        d.name,
+                        path.display(),
+                        earlier.path.display()
+                    ),
+                });
+            }
+            seen.insert(d.name.clone(), (opened.len(), None));
+            datasets.push(d.name.clone());
+        }
+        for (k, v) in &reader.manifest().metadata {
+            metadata.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        opened.push(Source {
+            path: path.clone(),
+            reader,
+            datasets,
+        });
+    }
+    write_copy(&opened, destination, metadata, "merge", progress)
+}
+
+/// `gcol edit`: `source` without the datasets `options.drop` (refused when
+/// a kept dataset needs one), with file metadata keys set or removed.
+pub fn edit(
+    source: &Path,
+    destination: &Path,
+    options: &EditOptions,
+    progress: Progress<'_>,
+) -> Result<EditSummary, Error> {
+    let reader = open(source)?;
+    for name in &options.drop {
+        reader
+            .dataset(name)
+            .map_err(|_| unknown(source, &reader, name))?;
+    }
+    let keep: Vec<&Dataset> = reader
+        .datasets()
+        .iter()
+        .filter(|d| !options.drop.contains(&d.name))
+        .collect();
+    for d in &keep {
+        let needs = links(&reader, d).map_err(|e| corrupt(source, e))?;
+        if let Some(needed) = needs.iter().find(|n| options.drop.contains(n)) {
+            return Err(Error::Usage {
+                detail: format!(
+                    "dataset {:?} needs {needed:?}; drop both, or keep {needed:?}",
+                    d.name
+                ),
+            });
+        }
+    }
+    let keep: Vec<String> = keep.iter().map(|d| d.name.clone()).collect();
+    let mut metadata = reader.manifest().metadata.clone();
+    for k in &options.remove_metadata {
+        metadata.remove(k);
+    }
+    for (k, v) in &options.set_metadata {
+        metadata.insert(k.clone(), v.clone());
+    }
+    let mut operation = String::from("edit");
+    if !options.drop.is_empty() {
+        operation.push_str(&format!(": drop {}", options.drop.join(",")));
+    }
+    let sources = [Source {
+        path: source.to_path_buf(),
+        reader,
+        datasets: keep,
+    }];
+    write_copy(&sources, destination, metadata, &operation, progress)
+}
