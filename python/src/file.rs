@@ -559,11 +559,12 @@ pub(crate) fn merge(
 }
 
 /// Write `destination` (which may be `source`) from `source` without the
-/// datasets in `drop`, with file metadata keys `set` (a dict) and without
-/// those in `unset`; unchanged pages are copied as stored. Dropping a
+/// datasets in `drop`, with file metadata keys `set` (a dict), without
+/// those in `unset`, and with the CSV, TSV or Parquet tables in `add` as
+/// datasets named after their files; unchanged pages are copied as stored. Dropping a
 /// dataset another one needs raises `ValueError`. As `gcol edit`.
 #[pyfunction]
-#[pyo3(signature = (source, destination, drop=Vec::new(), set=std::collections::BTreeMap::new(), unset=Vec::new()))]
+#[pyo3(signature = (source, destination, drop=Vec::new(), set=std::collections::BTreeMap::new(), unset=Vec::new(), add=Vec::new()))]
 pub(crate) fn edit(
     py: Python<'_>,
     source: PathBuf,
@@ -571,11 +572,13 @@ pub(crate) fn edit(
     drop: Vec<String>,
     set: std::collections::BTreeMap<String, String>,
     unset: Vec<String>,
+    add: Vec<PathBuf>,
 ) -> PyResult<Bound<'_, PyDict>> {
     let options = gcol_import::EditOptions {
         drop,
         set_metadata: set.into_iter().collect(),
         remove_metadata: unset,
+        add_tables: add,
     };
     rewritten(py, || {
         gcol_import::edit(&source, &destination, &options, &|_, _| {})

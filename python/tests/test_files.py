@@ -434,6 +434,16 @@ def test_subset_merge_and_edit_copy_datasets_unchanged(tmp_path):
     f = gcol.open(str(merged))
     assert sorted(f.datasets) == ["ann", "ann.sequences"]
     f.verify(deep=True)
+    # Add a table: its values as pandas reads the CSV.
+    import pandas
+    csv = tmp_path / "depths.csv"
+    csv.write_text("sample,depth\nA,30\nB,12\n")
+    gcol.edit(merged, merged, add=[csv])
+    f = gcol.open(str(merged))
+    frame = f["depths"].to_pandas()
+    expected = pandas.read_csv(csv)
+    assert list(frame["sample"]) == list(expected["sample"])
+    assert list(frame["depth"]) == list(expected["depth"])
     with pytest.raises(ValueError, match="needs \"ann.sequences\""):
         gcol.edit(merged, tmp_path / "x.gcol", drop=["ann.sequences"])
     with pytest.raises(ValueError, match="has no dataset"):

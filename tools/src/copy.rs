@@ -78,6 +78,7 @@ pub fn edit(
     drop: Vec<String>,
     set: &[String],
     unset: Vec<String>,
+    add_tables: Vec<std::path::PathBuf>,
     quiet: bool,
 ) -> CliResult {
     let set_metadata = set
@@ -92,6 +93,7 @@ pub fn edit(
         drop,
         set_metadata,
         remove_metadata: unset,
+        add_tables,
     };
     rewrite(quiet, "editing", |p| {
         gcol_import::edit(source, output, &options, p)

@@ -461,8 +461,9 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
-    /// A new file from FILE with datasets dropped or file metadata keys
-    /// set or removed; unchanged pages are copied as stored. OUT may be
+    /// A new file from FILE with datasets dropped or added (CSV, TSV or
+    /// Parquet tables) or file metadata keys set or removed; unchanged
+    /// pages are copied as stored. OUT may be
     /// FILE itself: the new file replaces it only once written and
     /// verified.
     ///
@@ -482,6 +483,10 @@ enum Command {
         /// A file metadata key to remove (repeat for several).
         #[arg(long)]
         unset: Vec<String>,
+        /// A CSV, TSV or Parquet table to add, as a dataset named after the
+        /// file (repeat for several; `--drop NAME --add NAME.csv` replaces).
+        #[arg(long)]
+        add: Vec<PathBuf>,
         /// No progress bar and no summary.
         #[arg(short, long)]
         quiet: bool,
@@ -755,8 +760,9 @@ fn main() -> ExitCode {
             drop,
             set,
             unset,
+            add,
             quiet,
-        } => copy::edit(&file, &output, drop, &set, unset, quiet),
+        } => copy::edit(&file, &output, drop, &set, unset, add, quiet),
         Command::Cat {
             file,
             dataset,

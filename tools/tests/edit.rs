@@ -82,6 +82,43 @@ fn subset_merge_and_edit_from_the_command_line() {
     let r = gcol_reader::Reader::open(&merged).unwrap();
     assert_eq!(r.datasets().len(), 2);
     assert_eq!(r.manifest().metadata["owner"], "lab1");
+    // Add a table, then replace it: its values as the CSV says.
+    let csv = dir.path().join("samples.csv");
+    std::fs::write(&csv, "id,depth\ns1,30\ns2,\n").unwrap();
+    ok(
+        gcol(&["edit", s(&merged), "--add", s(&csv), "-o", s(&merged), "-q"]),
+        "add",
+    );
+    let cat = ok(gcol(&["cat", s(&merged), "samples", "id", "depth"]), "cat");
+    assert_eq!(cat, "s1\t30\ns2\t\n");
+    let o = gcol(&["edit", s(&merged), "--add", s(&csv), "-o", s(&merged)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--drop samples to replace it"));
+    std::fs::write(&csv, "id,depth\ns3,12\n").unwrap();
+    ok(
+        gcol(&[
+            "edit",
+            s(&merged),
+            "--drop",
+            "samples",
+            "--add",
+            s(&csv),
+            "-o",
+            s(&merged),
+            "-q",
+        ]),
+        "replace",
+    );
+    let cat = ok(gcol(&["cat", s(&merged), "samples", "id", "depth"]), "cat");
+    assert_eq!(cat, "s3\t12\n");
+    ok(gcol(&["verify", "--deep", s(&merged)]), "verify");
+    let names: Vec<String> = gcol_reader::Reader::open(&merged)
+        .unwrap()
+        .datasets()
+        .iter()
+        .map(|d| d.name.clone())
+        .collect();
+    assert_eq!(names, ["genbank", "genbank.sequences", "samples"]);
     // Usage errors: exit 2, nothing written (another "genbank" conflicts).
     let other = dir.path().join("other.gbk");
     std::fs::write(

@@ -42,6 +42,10 @@ pub struct EditOptions {
     pub set_metadata: Vec<(String, String)>,
     /// File metadata keys removed.
     pub remove_metadata: Vec<String>,
+    /// CSV, TSV or Parquet tables added, each as a `table` dataset named
+    /// after its file (replacing a dataset of that name only when it is
+    /// dropped).
+    pub add_tables: Vec<PathBuf>,
 }
 
 /// Metadata keys whose value names another dataset of the file, which a
@@ -104,6 +108,7 @@ fn write_copy(
     destination: &Path,
     metadata: BTreeMap<String, String>,
     operation: &str,
+    add_tables: &[PathBuf],
     progress: Progress<'_>,
 ) -> Result<EditSummary, Error> {
     let file = AtomicFile::create(destination)?;
@@ -146,6 +151,11 @@ fn write_copy(
     }
     for (k, v) in &metadata {
         writer.set_metadata(k, v);
+    }
+    // Added tables are converted here, after the copied columns are
+    // declared (their pages may be the file's first).
+    for path in add_tables {
+        add_table(&mut writer, path)?;
     }
     let total: u64 = plan
         .iter()
@@ -326,7 +336,7 @@ pub fn subset(
         reader,
         datasets: keep,
     }];
-    write_copy(&sources, destination, metadata, &operation, progress)
+    write_copy(&sources, destination, metadata, &operation, &[], progress)
 }
 
 /// `gcol merge`: every dataset of every source, in order, pages copied; a
@@ -388,11 +398,12 @@ pub fn merge(
             datasets,
         });
     }
-    write_copy(&opened, destination, metadata, "merge", progress)
+    write_copy(&opened, destination, metadata, "merge", &[], progress)
 }
 
 /// `gcol edit`: `source` without the datasets `options.drop` (refused when
-/// a kept dataset needs one), with file metadata keys set or removed.
+/// a kept dataset needs one), with file metadata keys set or removed and
+/// tables added.
 pub fn edit(
     source: &Path,
     destination: &Path,
@@ -433,10 +444,63 @@ pub fn edit(
     if !options.drop.is_empty() {
         operation.push_str(&format!(": drop {}", options.drop.join(",")));
     }
+    let mut added: Vec<String> = Vec::new();
+    for path in &options.add_tables {
+        let name = crate::dataset_name(path, false);
+        if keep.contains(&name) || added.contains(&name) {
+            return Err(Error::Usage {
+                detail: format!(
+                    "{} would add a dataset {name:?}, which the file already has; --drop {name} to replace it",
+                    path.display()
+                ),
+            });
+        }
+        added.push(name);
+    }
+    if !added.is_empty() {
+        operation.push_str(&format!("; add {}", added.join(",")));
+    }
     let sources = [Source {
         path: source.to_path_buf(),
         reader,
         datasets: keep,
     }];
-    write_copy(&sources, destination, metadata, &operation, progress)
+    write_copy(
+        &sources,
+        destination,
+        metadata,
+        &operation,
+        &options.add_tables,
+        progress,
+    )
+}
+
+/// Convert the CSV, TSV or Parquet table at `path` into `writer`, named
+/// after the file.
+fn add_table<W: std::io::Write>(writer: &mut Writer<W>, path: &Path) -> Result<(), Error> {
+    use crate::detect::SourceFormat;
+    let name = crate::dataset_name(path, false);
+    let options = crate::TableOptions::new(&name);
+    let mut input = crate::open_input(path)?;
+    match input.format()? {
+        SourceFormat::Csv => {
+            crate::import_table(writer, input, b',', &options, &|_, _| {})?;
+        }
+        SourceFormat::Tsv => {
+            crate::import_table(writer, input, b'\t', &options, &|_, _| {})?;
+        }
+        SourceFormat::Parquet => {
+            drop(input);
+            crate::import_parquet(writer, path, &options, &|_, _| {})?;
+        }
+        other => {
+            return Err(Error::Usage {
+                detail: format!(
+                    "{}: {other} input; edit --add takes CSV, TSV or Parquet tables (convert other inputs, then merge the files)",
+                    path.display()
+                ),
+            })
+        }
+    }
+    Ok(())
 }
