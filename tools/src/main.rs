@@ -51,10 +51,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Convert FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM files, and graphs
+    /// Convert FASTA, FASTQ, VCF, BCF, SAM, BAM and CRAM files, graphs
     /// (SBML, COBRA JSON, CX/CX2, KGML, edge tables in CSV/TSV with a
-    /// header), plain, gzip or BGZF, into one .gcol file; each input (or
-    /// FASTQ pair) becomes a dataset named after the file. A VCF must be
+    /// header), annotations (GFF3, GTF, GenBank, antiSMASH results JSON:
+    /// a feature table, with the record sequences as NAME.sequences) and
+    /// tables (CSV, TSV, Parquet), plain, gzip or BGZF, into one .gcol
+    /// file; each input (or FASTQ pair) becomes a dataset named after the
+    /// file. A VCF must be
     /// sorted (contigs together, POS rising); SAM/BAM/CRAM records keep
     /// their order.
     Convert {
