@@ -795,7 +795,6 @@ impl Reader {
         Ok(())
     }
 
-    /// Load page `page` without the cache: checksum (per policy) and decode.
     /// Page `page` as stored (its entry and its encoded bytes, not decoded),
     /// for copying it into another file unchanged: the stored bytes are
     /// checked against the entry's CRC32C whatever the checksum policy (an
@@ -812,6 +811,7 @@ impl Reader {
         Ok((info, stored))
     }
 
+    /// Load page `page` without the cache: checksum (per policy) and decode.
     pub(crate) fn load_page(&self, page: u64, info: &PageInfo, verify: bool) -> Result<Bytes> {
         let inner = &*self.inner;
         let page_err = |source| self.page_error(page, info, source);

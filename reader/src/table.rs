@@ -404,6 +404,9 @@ impl Table {
         out: &mut dyn Write,
     ) -> Result<()> {
         let io = |e: std::io::Error| Error::Output { source: e };
+        // All rows come with the comment lines (the whole file); a
+        // selection (a search, even of every row or of none) without.
+        let whole = rows.is_none();
         let all: Vec<u64>;
         let rows = match rows {
             Some(r) => r,
@@ -436,9 +439,9 @@ impl Table {
                 });
             }
             return match format {
-                TableFormat::Gff => self.write_gff(rows, out),
-                TableFormat::GenBank => self.write_genbank(rows, out),
-                _ => self.write_antismash(rows, out),
+                TableFormat::Gff => self.write_gff(whole, rows, out),
+                TableFormat::GenBank => self.write_genbank(whole, rows, out),
+                _ => self.write_antismash(whole, rows, out),
             };
         }
         let delimiter = if format == TableFormat::Csv {
@@ -479,12 +482,12 @@ impl Table {
     /// and `after_comment` adding lines after comment `i`.
     fn write_lines(
         &self,
+        whole: bool,
         rows: &[u64],
         out: &mut dyn Write,
         line_of: &mut dyn FnMut(usize) -> String,
         after_comment: &mut AfterComment<'_>,
     ) -> Result<()> {
-        let whole = rows.len() as u64 == self.num_rows;
         let comments = if whole { self.comments()? } else { Vec::new() };
         let mut lines = Lines {
             out,
@@ -509,7 +512,7 @@ impl Table {
     }
 
     /// The GFF3/GTF lines of `rows`.
-    fn write_gff(&self, rows: &[u64], out: &mut dyn Write) -> Result<()> {
+    fn write_gff(&self, whole: bool, rows: &[u64], out: &mut dyn Write) -> Result<()> {
         let names = [
             col::SEQID,
             col::SOURCE,
@@ -532,6 +535,7 @@ impl Table {
             _ => None,
         };
         self.write_lines(
+            whole,
             rows,
             out,
             &mut |r| match &values[9][r] {
@@ -556,7 +560,7 @@ impl Table {
     /// key, location and qualifiers where not stored, and with every row
     /// the comment lines, each `ORIGIN` directly before `//` followed by
     /// its record's sequence in the canonical layout.
-    fn write_genbank(&self, rows: &[u64], out: &mut dyn Write) -> Result<()> {
+    fn write_genbank(&self, whole: bool, rows: &[u64], out: &mut dyn Write) -> Result<()> {
         let entry = self.entry_texts(gcol_format::schema::genbank::feature_text)?;
         let sequences = match &self.sequences {
             Some(name) => Some(self.reader.sequences(name)?),
@@ -565,25 +569,31 @@ impl Table {
         // Found once, from the comments `write_lines` reads.
         let mut sections: Option<Vec<usize>> = None;
         let mut residues = Vec::new();
-        self.write_lines(rows, out, &mut |r| entry(r), &mut |comments, i, lines| {
-            // Spec 17.4: a section rebuilt when its `//` follows at once.
-            let sections = sections.get_or_insert_with(|| origin_sections(comments));
-            let Ok(k) = sections.binary_search(&i) else {
-                return Ok(());
-            };
-            let origins = k + 1;
-            if !comments.get(i + 1).is_some_and(|c| c.1.starts_with("//")) {
-                return Ok(());
-            }
-            let set = self.sequence_records(sequences.as_ref(), origins)?;
-            residues.clear();
-            let length = set.length(origins - 1)?;
-            set.fetch_record_into(origins - 1, 0..length, &mut residues)?;
-            for l in gcol_format::schema::genbank::origin_lines(&residues) {
-                lines.line(&l)?;
-            }
-            Ok(())
-        })
+        self.write_lines(
+            whole,
+            rows,
+            out,
+            &mut |r| entry(r),
+            &mut |comments, i, lines| {
+                // Spec 17.4: a section rebuilt when its `//` follows at once.
+                let sections = sections.get_or_insert_with(|| origin_sections(comments));
+                let Ok(k) = sections.binary_search(&i) else {
+                    return Ok(());
+                };
+                let origins = k + 1;
+                if !comments.get(i + 1).is_some_and(|c| c.1.starts_with("//")) {
+                    return Ok(());
+                }
+                let set = self.sequence_records(sequences.as_ref(), origins)?;
+                residues.clear();
+                let length = set.length(origins - 1)?;
+                set.fetch_record_into(origins - 1, 0..length, &mut residues)?;
+                for l in gcol_format::schema::genbank::origin_lines(&residues) {
+                    lines.line(&l)?;
+                }
+                Ok(())
+            },
+        )
     }
 
     /// Each row's text in a table with locations (GenBank, antiSMASH):
@@ -618,12 +628,15 @@ impl Table {
     /// document pieces, each record's sequence string after the piece
     /// that opens it. A subset of rows is written as JSON Lines: one
     /// feature object per line.
-    fn write_antismash(&self, rows: &[u64], out: &mut dyn Write) -> Result<()> {
+    fn write_antismash(&self, whole: bool, rows: &[u64], out: &mut dyn Write) -> Result<()> {
         let io = |e: std::io::Error| Error::Output { source: e };
         let feature = self.entry_texts(gcol_format::schema::antismash::feature_json)?;
-        if rows.len() as u64 != self.num_rows {
+        if !whole {
             for &r in rows {
-                writeln!(out, "{}", feature(r as usize)).map_err(io)?;
+                // JSON Lines: an object stored as written may span lines;
+                // outside strings a line break is white space.
+                let text = feature(r as usize);
+                writeln!(out, "{}", text.replace(['\n', '\r'], " ")).map_err(io)?;
             }
             return out.flush().map_err(io);
         }
@@ -633,17 +646,23 @@ impl Table {
         };
         let mut opened = 0usize;
         let mut residues = Vec::new();
-        self.write_lines(rows, out, &mut |r| feature(r), &mut |comments, i, lines| {
-            if !gcol_format::schema::antismash::opens_sequence(&comments[i].1) {
-                return Ok(());
-            }
-            opened += 1;
-            let set = self.sequence_records(sequences.as_ref(), opened)?;
-            residues.clear();
-            let length = set.length(opened - 1)?;
-            set.fetch_record_into(opened - 1, 0..length, &mut residues)?;
-            lines.line(&String::from_utf8_lossy(&residues))
-        })
+        self.write_lines(
+            whole,
+            rows,
+            out,
+            &mut |r| feature(r),
+            &mut |comments, i, lines| {
+                if !gcol_format::schema::antismash::opens_sequence(&comments[i].1) {
+                    return Ok(());
+                }
+                opened += 1;
+                let set = self.sequence_records(sequences.as_ref(), opened)?;
+                residues.clear();
+                let length = set.length(opened - 1)?;
+                set.fetch_record_into(opened - 1, 0..length, &mut residues)?;
+                lines.line(&String::from_utf8_lossy(&residues))
+            },
+        )
     }
 
     /// The sequences dataset, checked to hold record `k` (1-based) of the

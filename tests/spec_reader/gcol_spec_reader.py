@@ -3831,9 +3831,10 @@ def export_antismash(t, reader=None):
 
 
 def antismash_json_lines(t, rows):
-    """17.9: a subset of the rows (a search) as JSON Lines: each row's object (`line` where
-    stored, else the canonical object), then `\\n`."""
-    return "".join(feature_line(t, row) + "\n" for row in rows).encode("utf-8")
+    """17.9: a selection of the rows (a search) as JSON Lines: each row's object (`line` where
+    stored, else the canonical object) with U+000A and U+000D replaced by spaces, then `\\n`."""
+    return "".join(feature_line(t, row).replace("\n", " ").replace("\r", " ") + "\n"
+                   for row in rows).encode("utf-8")
 
 
 def antismash_extent(location, protein=False):
@@ -3876,7 +3877,10 @@ def antismash_extent(location, protein=False):
     strand = None
     if not protein and len(strands) == 1 and None not in strands:
         strand = strands.pop()[1]
-    return min(min(starts) + 1, I64_MAX), max(ends), strand
+    start, end = min(min(starts) + 1, I64_MAX), max(ends)
+    if start > end:  # 17.9: a start above the end (`[5:5]`, `[10:5]`) gives nulls
+        return None, None, None
+    return start, end, strand
 
 
 def export_table(t, delimiter=","):

@@ -5513,7 +5513,10 @@ def _antismash_extent(location, protein):
     strand = None
     if not protein and len(set(strands)) == 1 and strands[0] in ("(+)", "(-)"):
         strand = strands[0][1]
-    return min(min(starts) + 1, spec.I64_MAX), max(ends), strand
+    start, end = min(min(starts) + 1, spec.I64_MAX), max(ends)
+    if start > end:  # an empty or reversed location: nulls
+        return None, None, None
+    return start, end, strand
 
 
 def _dumps(text):
@@ -5582,9 +5585,10 @@ def parse_antismash(data):
         alphabet = string(seq.member("alphabet"), "") if seq is not None else ""
         protein = "Protein" in alphabet
         sequence = seq.member("data") if seq is not None else None
-        if sequence is not None and sequence.kind == "string" \
+        description = string(record.member("description"), "")
+        one_line = not re.search("[\n\r]", seqid + description)  # 17.9: the FASTA header stays one line
+        if sequence is not None and sequence.kind == "string" and one_line \
                 and _SEQUENCE_TEXT.fullmatch(data, sequence.start + 1, sequence.end - 1):
-            description = string(record.member("description"), "")
             definition = seqid + (" " + description if description else "")
             residues = data[sequence.start + 1:sequence.end - 1].decode("ascii")
             cuts.append((sequence.start + 1, sequence.end - 1, (definition, residues, protein)))

@@ -76,7 +76,14 @@ fn every_conformance_file_subsets_edits_and_merges_without_reencoding() {
         let copy = Reader::open(&edited).unwrap();
         copy.verify_with(true, |_, _| {}).unwrap();
         assert_eq!(names(&copy), names(&source), "{what}");
+        assert_eq!(copy.version(), source.version(), "{what}");
         assert_eq!(copy.manifest().metadata["owner"], "lab1");
+        // Every provenance entry of the source comes along.
+        assert_eq!(
+            copy.manifest().provenance.len(),
+            source.manifest().provenance.len() + 1,
+            "{what}"
+        );
         same_datasets(&source, &copy, &what);
         let last = copy.manifest().provenance.last().unwrap();
         assert_eq!(last.options["operation"], "edit", "{what}");

@@ -119,6 +119,18 @@ fn subset_merge_and_edit_from_the_command_line() {
         .map(|d| d.name.clone())
         .collect();
     assert_eq!(names, ["genbank", "genbank.sequences", "samples"]);
+    // A replaced file keeps its mode (a private file stays private).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&merged, std::fs::Permissions::from_mode(0o600)).unwrap();
+        ok(
+            gcol(&["edit", s(&merged), "--set", "k=v", "-o", s(&merged), "-q"]),
+            "mode",
+        );
+        let mode = std::fs::metadata(&merged).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
     // Usage errors: exit 2, nothing written (another "genbank" conflicts).
     let other = dir.path().join("other.gbk");
     std::fs::write(

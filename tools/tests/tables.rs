@@ -568,6 +568,8 @@ fn antismash_json_edge_cases_export_byte_for_byte() {
         "{\"version\": \"5\", \"input_file\": \"x.gb\", \"records\": [{\"id\": \"R1\", \"seq\": {\"alphabet\": \"DNAAlphabet\", \"data\": \"ACGTNacgt\"}, \"features\": [{\"id\": \"<unknown id>\", \"qualifiers\": {\"note\": [\"caf\\u00e9 \\\"q\\\" \\\\ \\n\\ud83d\\ude00\"], \"locus_tag\": [\"A1\"]}, \"location\": \"[0:9](-)\", \"type\": \"CDS\"}, {\"id\": \"x\", \"qualifiers\": {\"n\": 5, \"e\": []}, \"location\": \"join{[0:2](+), [4:6](+)}\", \"type\": \"CDS_motif\"}], \"description\": \"one\"}, {\"id\": \"R2\", \"features\": []}, {\"id\": \"P1\", \"seq\": {\"alphabet\": \"ProteinAlphabet\", \"data\": \"MKLV*\"}, \"features\": [{\"id\": \"<unknown id>\", \"qualifiers\": {}, \"location\": \"[0:5](+)\", \"type\": \"region\"}]}, {\"id\": \"R3\", \"seq\": {\"data\": \"AC\\u0047T\"}, \"features\": []}], \"timings\": {\"R1\": {\"a\": 1.5e-07}}}\n",
         "{\n  \"records\": [\n    {\n      \"id\": \"R1\",\n      \"seq\": {\n        \"data\": \"ACGT\"\n      },\n      \"features\": [\n        {\n          \"id\": \"<unknown id>\",\n          \"qualifiers\": {},\n          \"location\": \"[0:4](+)\",\n          \"type\": \"source\"\n        }\n      ]\n    }\n  ],\n  \"input_file\": \"x\"\n}",
         "{\"input_file\": \"x\", \"records\": []}",
+        // A line break in the description: the sequence stays text.
+        "{\"input_file\": \"x\", \"records\": [{\"id\": \"R1\", \"seq\": {\"data\": \"ACGT\"}, \"features\": [], \"description\": \"line1\\nTTTT\"}]}",
     ];
     for (i, doc) in docs.iter().enumerate() {
         let input = dir.path().join(format!("d{i}.json"));
@@ -585,6 +587,18 @@ fn antismash_json_edge_cases_export_byte_for_byte() {
         );
         assert_eq!(std::fs::read_to_string(&back).unwrap(), *doc);
     }
+    let d3 = dir.path().join("d3.gcol");
+    let r = gcol_reader::Reader::open(&d3).unwrap();
+    assert_eq!(r.datasets().len(), 1, "no sequence cut out");
+    // A search prints JSON Lines, one object per line, even of every row
+    // and of an object stored over several lines; no hit prints nothing.
+    let d1 = dir.path().join("d1.gcol");
+    let found = ok(gcol(&["search", s(&d1), "type=source"]), "search");
+    assert_eq!(found.lines().count(), 1, "{found}");
+    let v: serde_json::Value = serde_json::from_str(found.trim()).unwrap();
+    assert_eq!(v["location"], "[0:4](+)");
+    let d2 = dir.path().join("d2.gcol");
+    assert_eq!(ok(gcol(&["search", s(&d2), "type=CDS"]), "none"), "");
     let out = dir.path().join("d0.gcol");
     // Sequences: R1, P1 (R3's escaped string stays in the text).
     let fa = ok(

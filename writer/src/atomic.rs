@@ -164,7 +164,8 @@ impl AtomicFile {
         })
     }
 
-    /// Flush, fsync, make readable by others, rename over the target, and
+    /// Flush, fsync, set the mode (a replaced file's, else readable by
+    /// others), rename over the target, and
     /// fsync the directory so the rename survives a crash.
     pub fn commit(mut self) -> Result<()> {
         forget_temp(&self.temp);
@@ -180,9 +181,15 @@ impl AtomicFile {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            // tempfile creates 0600; a shared dataset should be readable like any other output.
+            // tempfile creates 0600; a new dataset should be readable like
+            // any other output, and a replaced file keeps its mode (a
+            // private file stays private).
+            let mode = std::fs::metadata(&target)
+                .ok()
+                .filter(|m| m.is_file())
+                .map_or(0o644, |m| m.permissions().mode() & 0o7777);
             temp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .set_permissions(std::fs::Permissions::from_mode(mode))
                 .map_err(io_err)?;
         }
         temp.persist(&target).map_err(|e| io_err(e.error))?;

@@ -72,7 +72,7 @@ fn links(reader: &Reader, dataset: &Dataset) -> Result<Vec<String>, gcol_reader:
         if let Some(table) = genomics::table(&dataset.name) {
             out.extend(table.foreign_keys.iter().map(|fk| fk.table.to_string()));
         }
-        if dataset.columns.iter().any(|c| c.name == "dataset") {
+        if dataset.name == "sequences" && dataset.columns.iter().any(|c| c.name == "dataset") {
             let t = gcol_reader::table::Table::open(reader, &dataset.name)?;
             for v in t.values("dataset")?.into_iter().flatten() {
                 let name = v.to_text();
@@ -111,8 +111,26 @@ fn write_copy(
     add_tables: &[PathBuf],
     progress: Progress<'_>,
 ) -> Result<EditSummary, Error> {
+    for source in sources {
+        let (major, minor) = source.reader.version();
+        if minor > gcol_format::MINOR_VERSION {
+            return Err(Error::Input {
+                path: source.path.clone(),
+                detail: format!(
+                    "format {major}.{minor} is newer than this gcol writes (1.{}): copying it could drop what 1.{minor} added; use a newer gcol",
+                    gcol_format::MINOR_VERSION
+                ),
+            });
+        }
+    }
+    // A 1.0 file stays in the 1.0 layout (readable by 1.0 readers) unless
+    // a source already uses 1.1's.
+    let options = WriteOptions {
+        compact: sources.iter().any(|s| s.reader.version().1 >= 1),
+        ..WriteOptions::default()
+    };
     let file = AtomicFile::create(destination)?;
-    let mut writer = Writer::new(file, WriteOptions::default())?;
+    let mut writer = Writer::new(file, options)?;
     // Every dataset and column first: the header's version is that of
     // everything declared when the first page is written.
     let mut plan: Vec<(usize, u32, gcol_writer::ColumnId)> = Vec::new();
@@ -192,7 +210,8 @@ fn write_copy(
     for source in sources {
         let kept = |d: &String| source.datasets.contains(d);
         for p in &source.reader.manifest().provenance {
-            if p.datasets.iter().any(kept) {
+            // An entry naming no dataset is of the whole file: kept.
+            if p.datasets.is_empty() || p.datasets.iter().any(kept) {
                 let mut p = p.clone();
                 p.datasets.retain(kept);
                 writer.add_provenance(p);
@@ -209,8 +228,12 @@ fn write_copy(
         };
         let mut options = BTreeMap::new();
         options.insert("operation".to_string(), operation.to_string());
+        let file_name = source.path.file_name().map_or_else(
+            || source.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         writer.add_provenance(Provenance {
-            source: source.path.display().to_string(),
+            source: file_name,
             size_bytes: bytes.len() as u64,
             sha256,
             datasets: source.datasets.clone(),
@@ -225,11 +248,21 @@ fn write_copy(
         path: destination.to_path_buf(),
         detail: format!("the new file does not read back ({e}); nothing was written"),
     })?;
-    copy.verify_with(true, |_, _| {})
-        .map_err(|e| Error::Output {
+    if let Err(e) = copy.verify_with(true, |_, _| {}) {
+        // A source that breaks an invariant passes it on: name the source.
+        for source in sources {
+            if let Err(problem) = source.reader.verify_with(true, |_, _| {}) {
+                return Err(Error::Input {
+                    path: source.path.clone(),
+                    detail: format!("does not verify ({problem}); nothing was written"),
+                });
+            }
+        }
+        return Err(Error::Output {
             path: destination.to_path_buf(),
             detail: format!("the new file does not verify ({e}); nothing was written"),
-        })?;
+        });
+    }
     let bytes = copy.len();
     let datasets = copy.datasets().iter().map(|d| d.name.clone()).collect();
     drop(copy);
@@ -307,7 +340,7 @@ pub fn subset(
 ) -> Result<EditSummary, Error> {
     if datasets.is_empty() {
         return Err(Error::Usage {
-            detail: "name the datasets to keep (--dataset NAME)".into(),
+            detail: "name at least one dataset to keep".into(),
         });
     }
     let reader = open(source)?;
@@ -374,7 +407,18 @@ pub fn merge(
                     );
                 }
                 let this = reader.content_hash(&d.name).map_err(|e| corrupt(path, e))?;
-                if hash.as_deref() == Some(this.as_str()) {
+                // The content hash leaves metadata out (spec 8.5): compare it too.
+                let column_meta = |ds: &Dataset| -> Vec<BTreeMap<String, String>> {
+                    ds.columns.iter().map(|c| c.metadata.clone()).collect()
+                };
+                let before = earlier
+                    .reader
+                    .dataset(&d.name)
+                    .map_err(|e| corrupt(&earlier.path, e))?;
+                let same_metadata = before.kind == d.kind
+                    && before.metadata == d.metadata
+                    && column_meta(before) == column_meta(d);
+                if hash.as_deref() == Some(this.as_str()) && same_metadata {
                     continue;
                 }
                 return Err(Error::Usage {
@@ -447,7 +491,12 @@ pub fn edit(
     let mut added: Vec<String> = Vec::new();
     for path in &options.add_tables {
         let name = crate::dataset_name(path, false);
-        if keep.contains(&name) || added.contains(&name) {
+        if added.contains(&name) {
+            return Err(Error::Usage {
+                detail: format!("{} is added twice (as {name:?})", path.display()),
+            });
+        }
+        if keep.contains(&name) {
             return Err(Error::Usage {
                 detail: format!(
                     "{} would add a dataset {name:?}, which the file already has; --drop {name} to replace it",

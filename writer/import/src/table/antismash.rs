@@ -98,8 +98,8 @@ enum Cut {
     /// A feature object (the next row).
     Feature,
     /// A record's sequence string (without its quotes): its FASTA
-    /// record text.
-    Sequence(Vec<u8>, u64),
+    /// record text, its record number, and whether it is protein.
+    Sequence(Vec<u8>, u64, bool),
 }
 
 /// Whether the head of a JSON document looks like antiSMASH results: an
@@ -167,15 +167,20 @@ pub fn import_antismash<W: std::io::Write>(
         if let Some(seq) = record.get("seq") {
             let seq: Members =
                 serde_json::from_str(seq.get()).map_err(|e| json_error(number, "seq", e))?;
+            record_protein = string(seq.get("alphabet")).is_some_and(|a| a.contains("Protein"));
             let data = seq.get("data").map(RawValue::get);
-            if let Some(data) = data.filter(|d| d.len() >= 2 && d.starts_with('"')) {
+            let description = string(record.get("description")).filter(|d| !d.is_empty());
+            // A line break in the FASTA header would end it early and turn
+            // the rest into residues: such a record's sequence stays text.
+            let header_ok = !seqid.contains(['\n', '\r'])
+                && !description
+                    .as_deref()
+                    .is_some_and(|d| d.contains(['\n', '\r']));
+            if let Some(data) = data.filter(|d| d.len() >= 2 && d.starts_with('"') && header_ok) {
                 let inner = &data[1..data.len() - 1];
                 if plain_residues(inner) {
-                    record_protein =
-                        string(seq.get("alphabet")).is_some_and(|a| a.contains("Protein"));
-                    protein |= record_protein;
                     let mut fasta = format!(">{seqid}").into_bytes();
-                    if let Some(d) = string(record.get("description")).filter(|d| !d.is_empty()) {
+                    if let Some(d) = description {
                         fasta.push(b' ');
                         fasta.extend_from_slice(d.as_bytes());
                     }
@@ -185,7 +190,11 @@ pub fn import_antismash<W: std::io::Write>(
                         fasta.push(b'\n');
                     }
                     let start = offset_in(text, inner);
-                    cuts.push((start, start + inner.len(), Cut::Sequence(fasta, number)));
+                    cuts.push((
+                        start,
+                        start + inner.len(),
+                        Cut::Sequence(fasta, number, record_protein),
+                    ));
                 }
             }
         }
@@ -248,7 +257,7 @@ pub fn import_antismash<W: std::io::Write>(
     let mut features_before = 0u64;
     for (start, end, cut) in cuts {
         let piece = &text[at..start];
-        if let Cut::Sequence(_, _) = &cut {
+        if let Cut::Sequence(..) = &cut {
             if !opens_sequence(piece) {
                 continue;
             }
@@ -257,7 +266,8 @@ pub fn import_antismash<W: std::io::Write>(
         at = end;
         match cut {
             Cut::Feature => features_before += 1,
-            Cut::Sequence(record, number) => {
+            Cut::Sequence(record, number, is_protein) => {
+                protein |= is_protein;
                 fasta.extend_from_slice(&record);
                 sections.push((number, 0));
             }
