@@ -482,6 +482,17 @@ fn import_error(error: gcol_import::Error) -> PyErr {
     }
 }
 
+/// Errors of commands that read whole .gcol files (copy, subset, merge,
+/// edit): an unreadable or unsound source `CorruptFileError`, an output
+/// that cannot be written `OSError`, the rest as the import layer's.
+fn file_error(e: gcol_import::Error) -> PyErr {
+    match e {
+        gcol_import::Error::Input { .. } => crate::CorruptFileError::new_err(e.to_string()),
+        gcol_import::Error::Output { .. } => pyo3::exceptions::PyOSError::new_err(e.to_string()),
+        other => import_error(other),
+    }
+}
+
 /// `gcol.copy`: the same verified copy as `gcol copy`.
 #[pyfunction]
 pub(crate) fn copy(
@@ -492,11 +503,7 @@ pub(crate) fn copy(
     let summary = run(py, || {
         gcol_import::copy_verified(&source, &destination, &|_, _| {})
     })
-    .map_err(|e| match e {
-        gcol_import::Error::Input { .. } => crate::CorruptFileError::new_err(e.to_string()),
-        gcol_import::Error::Output { .. } => pyo3::exceptions::PyOSError::new_err(e.to_string()),
-        other => import_error(other),
-    })?;
+    .map_err(file_error)?;
     let d = PyDict::new(py);
     d.set_item("destination", summary.destination.display().to_string())?;
     d.set_item("bytes", summary.bytes)?;
@@ -512,11 +519,7 @@ fn rewritten(
     py: Python<'_>,
     run_it: impl FnOnce() -> Result<gcol_import::EditSummary, gcol_import::Error> + Send,
 ) -> PyResult<Bound<'_, PyDict>> {
-    let summary = run(py, run_it).map_err(|e| match e {
-        gcol_import::Error::Input { .. } => crate::CorruptFileError::new_err(e.to_string()),
-        gcol_import::Error::Output { .. } => pyo3::exceptions::PyOSError::new_err(e.to_string()),
-        other => import_error(other),
-    })?;
+    let summary = run(py, run_it).map_err(file_error)?;
     let d = PyDict::new(py);
     d.set_item("destination", summary.destination.display().to_string())?;
     d.set_item("datasets", summary.datasets)?;

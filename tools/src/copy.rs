@@ -3,19 +3,30 @@ use std::path::Path;
 use crate::exit::{outln, CliResult, Failure};
 use crate::progress::bytes_bar;
 
-/// `gcol copy`: the import layer's verified copy.
-pub fn run(source: &Path, destination: &Path, quiet: bool) -> CliResult {
-    let bar = bytes_bar(Some(0), quiet, "copying");
-    let result = gcol_import::copy_verified(source, destination, &|done, total| {
+/// Run `job` with a progress bar of bytes; a source that does not read or
+/// verify is an invalid file (exit 1, as `gcol verify`), not malformed
+/// input to convert.
+fn with_bar<T>(
+    quiet: bool,
+    what: &str,
+    job: impl FnOnce(gcol_import::Progress<'_>) -> Result<T, gcol_import::Error>,
+) -> Result<T, Failure> {
+    let bar = bytes_bar(Some(0), quiet, what);
+    let result = job(&|done, total| {
         bar.set_length(total);
         bar.set_position(done);
     });
     bar.finish_and_clear();
-    let summary = result.map_err(|e| match e {
-        // A source that does not verify is an invalid file (exit 1, as
-        // `gcol verify`), not malformed input to convert.
+    result.map_err(|e| match e {
         gcol_import::Error::Input { .. } => Failure::new(1, e.to_string()),
         other => other.into(),
+    })
+}
+
+/// `gcol copy`: the import layer's verified copy.
+pub fn run(source: &Path, destination: &Path, quiet: bool) -> CliResult {
+    let summary = with_bar(quiet, "copying", |p| {
+        gcol_import::copy_verified(source, destination, p)
     })?;
     if !quiet {
         outln!(
@@ -37,16 +48,7 @@ fn rewrite(
     what: &str,
     run: impl FnOnce(gcol_import::Progress<'_>) -> Result<gcol_import::EditSummary, gcol_import::Error>,
 ) -> CliResult {
-    let bar = bytes_bar(Some(0), quiet, what);
-    let result = run(&|done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    });
-    bar.finish_and_clear();
-    let summary = result.map_err(|e| match e {
-        gcol_import::Error::Input { .. } => Failure::new(1, e.to_string()),
-        other => other.into(),
-    })?;
+    let summary = with_bar(quiet, what, run)?;
     if !quiet {
         outln!(
             "wrote {} ({} bytes): {} ({} pages copied, none re-encoded)",
