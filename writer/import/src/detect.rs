@@ -247,7 +247,12 @@ pub fn detect(head: &[u8]) -> SourceFormat {
             return SourceFormat::Unknown;
         }
         b'[' | b'{' => {
-            if crate::table::antismash::looks_like_antismash(text) {
+            // antiSMASH results: an object with `records` and, near them,
+            // a `seq` or `input_file` member.
+            if first == b'{'
+                && contains(text, b"\"records\"")
+                && (contains(text, b"\"input_file\"") || contains(text, b"\"seq\""))
+            {
                 return SourceFormat::AntismashJson;
             }
             if first == b'{'

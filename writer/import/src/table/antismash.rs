@@ -102,15 +102,6 @@ enum Cut {
     Sequence(Vec<u8>, u64, bool),
 }
 
-/// Whether the head of a JSON document looks like antiSMASH results: an
-/// object with `records` and, near them, a `seq` or `input_file` member.
-pub fn looks_like_antismash(head: &[u8]) -> bool {
-    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-    head.first() == Some(&b'{')
-        && has(b"\"records\"")
-        && (has(b"\"input_file\"") || has(b"\"seq\""))
-}
-
 /// Import an antiSMASH results JSON document: the feature table `name`,
 /// then the record sequences (dataset `NAME.sequences`).
 pub fn import_antismash<W: std::io::Write>(
