@@ -101,6 +101,11 @@ def open(  # noqa: A001 - mirrors builtins.open on purpose
 ) -> File:
     """Open a .gcol file; reads only its tail and footer.
 
+    ``path`` may be an ``http://`` or ``https://`` URL: the file is then
+    read by HTTP range requests (two at open: the tail with the footer, and
+    the header; then each page once, when first read, through the same
+    page cache). ``File.remote_stats`` counts the requests and bytes.
+
     ``cache`` gives the file a :class:`PageCache` of your choosing; without
     one, every file opened shares the process-wide cache (256 MiB, LRU), so
     reopening a file finds the pages an earlier handle decoded, and a parsed

@@ -146,6 +146,15 @@ impl PyFile {
         &self.path
     }
 
+    /// For a file opened by URL: `{"requests": n, "bytes": n}`, the HTTP
+    /// range requests made and body bytes received so far; else `None`.
+    #[getter]
+    fn remote_stats(&self) -> Option<std::collections::BTreeMap<&'static str, u64>> {
+        self.reader
+            .remote_stats()
+            .map(|s| [("requests", s.requests), ("bytes", s.bytes)].into())
+    }
+
     /// `(major, minor)` format version.
     #[getter]
     fn version(&self) -> (u16, u16) {

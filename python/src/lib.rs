@@ -72,7 +72,10 @@ pub(crate) fn reader_error(error: gcol_reader::Error) -> PyErr {
         E::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
             PyFileNotFoundError::new_err(message)
         }
-        E::Io { .. } | E::Output { .. } => PyIOError::new_err(message),
+        E::Remote {
+            status: Some(404), ..
+        } => PyFileNotFoundError::new_err(message),
+        E::Io { .. } | E::Output { .. } | E::Remote { .. } => PyIOError::new_err(message),
         E::Format(
             gcol_format::Error::UnsupportedVersion { .. }
             | gcol_format::Error::UnsupportedManifestVersion { .. }

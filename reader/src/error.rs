@@ -18,6 +18,17 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A remote file could not be read (HTTP failure, or an answer that
+    /// is not what was asked for).
+    #[error("cannot read {url}: {detail}")]
+    Remote {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        detail: String,
+        /// The HTTP status of a refusal (404: no such file).
+        status: Option<u16>,
+    },
     /// The file's structure is invalid (header, tail, footer, manifest).
     #[error(transparent)]
     Format(#[from] gcol_format::Error),

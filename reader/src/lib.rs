@@ -40,6 +40,7 @@ mod hash;
 mod layout;
 mod page;
 mod reader;
+mod remote;
 pub mod sequences;
 pub mod table;
 mod typed;
@@ -57,6 +58,7 @@ pub use graph::{
 pub use layout::ChunkGrid;
 pub use page::{PackedPage, Page, PinnedPage};
 pub use reader::{default_cache, ChecksumPolicy, ReadOptions, Reader};
+pub use remote::{is_url, RemoteStats, TAIL_READ};
 pub use sequences::{
     find_record, parse_region, Alphabet, ExportOptions, InvariantReport, MotifHit, RecordInfo,
     Region, Sequences, READS_KIND,

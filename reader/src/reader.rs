@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use gcol_format::directory::{self, PageInfo, DIR_ENTRY_LEN};
+use gcol_format::directory::{self, DirEntry, PageInfo, DIR_ENTRY_LEN};
 use gcol_format::encoding::{decode_page_with_flags, Decoded};
 use gcol_format::footer::{Footer, FooterHeader};
 use gcol_format::header::HEADER_LEN;
@@ -105,9 +105,37 @@ pub(crate) struct ColumnSlot {
     pub(crate) column: usize,
 }
 
+/// Where a reader's bytes come from.
+pub(crate) enum Source {
+    /// The file mapped, or held in memory: every range is a view.
+    Local(Bytes),
+    /// A file read by HTTP range requests.
+    Remote(Arc<crate::remote::RemoteFile>),
+}
+
+impl Source {
+    fn len(&self) -> u64 {
+        match self {
+            Source::Local(data) => data.len() as u64,
+            Source::Remote(remote) => remote.len(),
+        }
+    }
+
+    /// Bytes `offset .. offset + len`. Callers keep within the file (the
+    /// tail, footer and directory entries were checked against its length).
+    pub(crate) fn range(&self, offset: u64, len: u64) -> Result<Bytes> {
+        match self {
+            Source::Local(data) => Ok(data.slice(offset as usize..(offset + len) as usize)),
+            Source::Remote(remote) => remote.range(offset, len),
+        }
+    }
+}
+
 pub(crate) struct Inner {
-    pub(crate) data: Bytes,
+    pub(crate) source: Source,
     map: Option<Arc<Mmap>>,
+    /// Directory blocks of a remote file, fetched once each.
+    remote_blocks: Box<[std::sync::OnceLock<Bytes>]>,
     pub(crate) path: Option<PathBuf>,
     pub(crate) header: Header,
     pub(crate) tail: Tail,
@@ -140,7 +168,7 @@ impl std::fmt::Debug for Reader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reader")
             .field("path", &self.inner.path)
-            .field("len", &self.inner.data.len())
+            .field("len", &self.inner.source.len())
             .field("pages", &self.inner.footer.num_pages)
             .finish()
     }
@@ -268,9 +296,13 @@ impl Reader {
         Reader::open_with(path, ReadOptions::default())
     }
 
-    /// Map and open the file at `path`.
+    /// Map and open the file at `path`; a path that is an `http://` or
+    /// `https://` URL opens the remote file ([`Reader::open_url`]).
     pub fn open_with(path: impl AsRef<Path>, options: ReadOptions) -> Result<Reader> {
         let path = path.as_ref();
+        if let Some(url) = path.to_str().filter(|p| crate::remote::is_url(p)) {
+            return Reader::open_url(url, options);
+        }
         let io_err = |source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -308,7 +340,48 @@ impl Reader {
             };
             (Bytes::from_owner(MapOwner(map.clone())), Some(map))
         };
-        Reader::build(data, map, Some(path.to_path_buf()), identity, options)
+        Reader::build(
+            Source::Local(data),
+            map,
+            Some(path.to_path_buf()),
+            identity,
+            options,
+        )
+    }
+
+    /// Open a remote file by HTTP range requests (`http://` or `https://`):
+    /// the tail, footer and header are read (two requests for most files,
+    /// see [`crate::TAIL_READ`]); pages, and the directory blocks naming
+    /// them, are fetched when first read, through the page cache as a
+    /// mapped file's are. Pages of one URL share cache entries across
+    /// readers while its length and `ETag` stay the same.
+    pub fn open_url(url: &str, options: ReadOptions) -> Result<Reader> {
+        let remote = crate::remote::RemoteFile::open(url)?;
+        let identity = {
+            let mut h = rustc_hash::FxHasher::default();
+            std::hash::Hash::hash(&(remote.url(), remote.len(), remote.etag()), &mut h);
+            Some(std::hash::Hasher::finish(&h))
+        };
+        Reader::build(
+            Source::Remote(Arc::new(remote)),
+            None,
+            Some(PathBuf::from(url)),
+            identity,
+            options,
+        )
+    }
+
+    /// Requests made and bytes received so far, for a remote file.
+    pub fn remote_stats(&self) -> Option<crate::RemoteStats> {
+        match &self.inner.source {
+            Source::Remote(remote) => Some(remote.stats()),
+            Source::Local(_) => None,
+        }
+    }
+
+    /// Is this a remote file ([`Reader::open_url`])?
+    pub fn is_remote(&self) -> bool {
+        matches!(self.inner.source, Source::Remote(_))
     }
 
     /// Open a file held in memory.
@@ -318,19 +391,19 @@ impl Reader {
 
     /// Open a file held in memory, with options.
     pub fn from_bytes_with(bytes: impl Into<Bytes>, options: ReadOptions) -> Result<Reader> {
-        Reader::build(bytes.into(), None, None, None, options)
+        Reader::build(Source::Local(bytes.into()), None, None, None, options)
     }
 
     fn build(
-        data: Bytes,
+        source: Source,
         map: Option<Arc<Mmap>>,
         path: Option<PathBuf>,
         identity: Option<u64>,
         options: ReadOptions,
     ) -> Result<Reader> {
-        let file_len = data.len() as u64;
+        let file_len = source.len();
         // spec 8.1: header first, so a non-gcol file is named as such.
-        let header = Header::decode(&data, file_len)?;
+        let header = Header::decode(&source.range(0, file_len.min(HEADER_LEN as u64))?, file_len)?;
         if file_len < (HEADER_LEN + TAIL_LEN) as u64 {
             return Err(gcol_format::Error::Truncated {
                 part: FilePart::Tail,
@@ -340,7 +413,10 @@ impl Reader {
             }
             .into());
         }
-        let tail = Tail::decode(&data[data.len() - TAIL_LEN..], file_len)?;
+        let tail = Tail::decode(
+            &source.range(file_len - TAIL_LEN as u64, TAIL_LEN as u64)?,
+            file_len,
+        )?;
         if (tail.major, tail.minor) != (header.major, header.minor) {
             return Err(gcol_format::Error::VersionMismatch {
                 header_major: header.major,
@@ -350,8 +426,8 @@ impl Reader {
             }
             .into());
         }
-        let footer_bytes =
-            &data[tail.footer_offset as usize..(tail.footer_offset + tail.footer_len) as usize];
+        let footer_bytes = source.range(tail.footer_offset, tail.footer_len)?;
+        let footer_bytes = &footer_bytes[..];
         let actual = crc::crc32c(footer_bytes);
         if actual != tail.footer_crc32c {
             return Err(gcol_format::Error::ChecksumMismatch {
@@ -424,7 +500,11 @@ impl Reader {
             slots,
             manifest,
             inline,
-            data,
+            remote_blocks: match source {
+                Source::Remote(_) => (0..num_blocks).map(|_| Default::default()).collect(),
+                Source::Local(_) => Box::new([]),
+            },
+            source,
             map,
             path,
             header,
@@ -457,7 +537,7 @@ impl Reader {
 
     /// File length in bytes.
     pub fn len(&self) -> u64 {
-        self.inner.data.len() as u64
+        self.inner.source.len()
     }
 
     /// Always false: a valid file has at least a header and a tail.
@@ -490,9 +570,40 @@ impl Reader {
         &self.inner.cache
     }
 
-    /// The whole file as bytes (a view of the mapping).
-    pub fn bytes(&self) -> &Bytes {
-        &self.inner.data
+    /// The whole file as bytes: a view of the mapping, or for a remote
+    /// file its bytes read by one request the first time (after which every
+    /// page is read from them).
+    pub fn bytes(&self) -> Result<Bytes> {
+        match &self.inner.source {
+            Source::Local(data) => Ok(data.clone()),
+            Source::Remote(remote) => remote.whole(),
+        }
+    }
+
+    /// Directory block `block`'s bytes: a view of the mapping, or fetched
+    /// once for a remote file.
+    fn directory_block(&self, block: u64) -> Result<&[u8]> {
+        let inner = &*self.inner;
+        let (offset, len) = inner.footer.block_range(block);
+        match &inner.source {
+            Source::Local(data) => Ok(&data[offset as usize..(offset + len) as usize]),
+            Source::Remote(remote) => {
+                let cell = &inner.remote_blocks[block as usize];
+                if cell.get().is_none() {
+                    let fetched = remote.range(offset, len)?;
+                    let _ = cell.set(fetched);
+                }
+                Ok(cell.get().expect("set above"))
+            }
+        }
+    }
+
+    /// Directory entry `page` as stored (not checked).
+    fn raw_entry(&self, page: u64) -> Result<DirEntry> {
+        let per_block = u64::from(self.inner.footer.entries_per_block);
+        let block = self.directory_block(page / per_block)?;
+        let at = (page % per_block) as usize * DIR_ENTRY_LEN;
+        Ok(directory::view(&block[at..at + DIR_ENTRY_LEN])[0])
     }
 
     /// A dataset by name.
@@ -635,15 +746,11 @@ impl Reader {
 
     pub(crate) fn check_block(&self, block: u64) -> Result<()> {
         let inner = &*self.inner;
-        let (offset, len) = inner.footer.block_range(block);
-        let at = (inner.block_crcs_offset + 4 * block) as usize;
-        let expected = u32::from_le_bytes(inner.data[at..at + 4].try_into().expect("4 bytes"));
-        directory::check_block(
-            block,
-            &inner.data[offset as usize..(offset + len) as usize],
-            offset,
-            expected,
-        )?;
+        let (offset, _) = inner.footer.block_range(block);
+        let at = inner.block_crcs_offset + 4 * block;
+        let crc = inner.source.range(at, 4)?;
+        let expected = u32::from_le_bytes(crc[..].try_into().expect("4 bytes"));
+        directory::check_block(block, self.directory_block(block)?, offset, expected)?;
         Ok(())
     }
 
@@ -698,7 +805,7 @@ impl Reader {
         }
         self.ensure_block(page / u64::from(inner.footer.entries_per_block))?;
         let at = self.entry_offset(page);
-        let entry = directory::view(&inner.data[at as usize..at as usize + DIR_ENTRY_LEN])[0];
+        let entry = self.raw_entry(page)?;
         // spec 2.4, checked by gcol-format.
         let slots = &inner.slots;
         let lookup = |id: u32| slots.get(id as usize).map(|_| self.column_meta(id).1);
@@ -806,7 +913,9 @@ impl Reader {
         if page >= inner.footer.num_pages {
             return Ok((info, inner.inline.slice(range)));
         }
-        let stored = inner.data.slice(range);
+        let stored = inner
+            .source
+            .range(info.offset, u64::from(info.stored_len))?;
         self.check_stored(page, &info, &stored, true)?;
         Ok((info, stored))
     }
@@ -822,8 +931,8 @@ impl Reader {
                 .slice(info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize)
         } else {
             let stored = inner
-                .data
-                .slice(info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize);
+                .source
+                .range(info.offset, u64::from(info.stored_len))?;
             self.check_stored(page, info, &stored, verify)?;
             stored
         };
@@ -873,8 +982,7 @@ impl Reader {
         // rules) when the page was loaded, and the mapping does not change,
         // so the 48 bytes are read without checking again.
         let data = self.inner.cache.get((self.inner.file_key, page))?;
-        let at = self.entry_offset(page) as usize;
-        let info = directory::view(&self.inner.data[at..at + DIR_ENTRY_LEN])[0].info();
+        let info = self.raw_entry(page).ok()?.info();
         let (_, column) = self.column_meta(info.column_id);
         Some(Page::new(info, column.physical_type, data))
     }
@@ -924,7 +1032,9 @@ impl Reader {
         let stored = if page >= inner.footer.num_pages {
             inner.inline.slice(range)
         } else {
-            let stored = inner.data.slice(range);
+            let stored = inner
+                .source
+                .range(range.start as u64, u64::from(info.stored_len))?;
             self.check_stored(page, &info, &stored, false)?;
             stored
         };
@@ -966,8 +1076,9 @@ impl Reader {
         {
             return Ok(None);
         }
-        let range = info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize;
-        let stored = inner.data.slice(range);
+        let stored = inner
+            .source
+            .range(info.offset, u64::from(info.stored_len))?;
         self.check_stored(page, &info, &stored, false)?;
         // The frame header (9 bytes), then each run's bytes as they pass.
         let mut header = Vec::with_capacity(9);
@@ -1123,8 +1234,8 @@ impl Reader {
         };
         let stored = self
             .inner
-            .data
-            .slice(info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize);
+            .source
+            .range(info.offset, u64::from(info.stored_len))?;
         let part = self
             .check_stored(page, &info, &stored, false)
             .and_then(|()| {

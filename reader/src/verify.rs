@@ -146,6 +146,9 @@ impl Reader {
 
     /// The checksum and structure part of [`Reader::verify_with`] (spec 8.2).
     pub fn verify_structure(&self, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
+        // Every byte is checked: a remote file is read whole by one request
+        // first, and its pages then from those bytes.
+        self.bytes()?;
         let footer = *self.footer();
         let mut report = VerifyReport::default();
         for block in 0..u64::from(footer.num_blocks) {
@@ -242,7 +245,7 @@ impl Reader {
         // 64-byte boundary after the previous, padding zero; the directory
         // follows the last page, and the footer the directory, the same way.
         extents.sort_unstable();
-        let data = self.bytes();
+        let data = self.bytes()?;
         let mut expected = HEADER_LEN as u64;
         let check_gap = |from: u64, to: u64, what: &str| -> Result<()> {
             if to != align_up(from) {

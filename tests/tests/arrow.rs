@@ -21,7 +21,8 @@ fn mapped_layouts() -> (tempfile::TempDir, Reader) {
 #[test]
 fn plain_pages_are_arrow_arrays_without_a_copy() {
     let (_dir, reader) = mapped_layouts();
-    let file = reader.bytes().as_ptr_range();
+    let whole = reader.bytes().unwrap();
+    let file = whole.as_ptr_range();
     let col = reader.column("sites", "qual").unwrap();
     let expected = col.read_option::<f32>(0..col.num_values()).unwrap();
     let mut row = 0usize;

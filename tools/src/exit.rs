@@ -53,7 +53,9 @@ impl From<gcol_reader::Error> for Failure {
             }
         }
         let code = match &error {
-            gcol_reader::Error::Io { .. } | gcol_reader::Error::Output { .. } => IO,
+            gcol_reader::Error::Io { .. }
+            | gcol_reader::Error::Output { .. }
+            | gcol_reader::Error::Remote { .. } => IO,
             gcol_reader::Error::Usage { .. } => 2,
             _ => INVALID,
         };

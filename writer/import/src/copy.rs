@@ -71,7 +71,8 @@ pub fn copy_verified(
         .map_err(|e| corrupt(source, e))?;
     let mut out = AtomicFile::create(&destination)?;
     let mut copied = 0u64;
-    for piece in reader.bytes().chunks(1 << 20) {
+    let bytes = reader.bytes().map_err(|e| corrupt(source, e))?;
+    for piece in bytes.chunks(1 << 20) {
         out.write_all(piece).map_err(|e| gcol_writer::Error::Io {
             path: Some(destination.clone()),
             offset: copied,
@@ -80,7 +81,7 @@ pub fn copy_verified(
         copied += piece.len() as u64;
         progress(size + copied, total);
     }
-    drop(reader);
+    drop((bytes, reader));
     out.flush().map_err(|e| gcol_writer::Error::Io {
         path: Some(destination.clone()),
         offset: copied,

@@ -218,7 +218,10 @@ fn write_copy(
                 writer.add_provenance(p);
             }
         }
-        let bytes = source.reader.bytes();
+        let bytes = source
+            .reader
+            .bytes()
+            .map_err(|e| corrupt(&source.path, e))?;
         let sha256 = {
             use sha2::Digest;
             let digest = sha2::Sha256::digest(&bytes[..]);

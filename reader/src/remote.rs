@@ -1,0 +1,474 @@
+//! Files read over HTTP(S) by range requests (`gcol fetch https://...`,
+//! Python `gcol.open("https://...")`).
+//!
+//! An open costs one suffix request (the tail, and with it the footer and
+//! usually the page directory: the last [`TAIL_READ`] bytes) and one for
+//! the header, plus one for the footer when it is longer than the suffix
+//! read; a small file is read whole by the first. Directory blocks are
+//! fetched once each, when a page of theirs is first read; pages are
+//! fetched when the page cache misses them (the cache's own flights make
+//! concurrent readers of a page wait for one request). Every request after
+//! the first carries `If-Match` with the first answer's `ETag`, so a file
+//! replaced on the server while it is read is an error, never a mix of two
+//! versions.
+//!
+//! reqwest (blocking client, rustls) does the HTTP; this module only asks
+//! for ranges and checks the answers (status, `Content-Range`, length).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_RANGE, ETAG, IF_MATCH, RANGE};
+use reqwest::StatusCode;
+
+use crate::error::{Error, Result};
+
+/// Bytes asked for by an open's first request, from the end of the file:
+/// the tail, the footer and the page directory of a file of up to ~1,300
+/// pages (48 bytes each) fit in it.
+pub const TAIL_READ: u64 = 64 << 10;
+
+/// A server that ignores `Range` sends the whole file: accepted up to this
+/// size (the file is then held in memory), refused beyond it.
+const MAX_WHOLE: u64 = 64 << 20;
+
+/// Attempts per request when the connection fails or the server answers
+/// 502, 503 or 504.
+const ATTEMPTS: u32 = 3;
+
+/// Does `location` name a remote file (`http://` or `https://`)?
+pub fn is_url(location: &str) -> bool {
+    let lower = location.get(..8).unwrap_or(location).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Requests made and bytes received for one remote file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RemoteStats {
+    /// HTTP requests sent (retries included).
+    pub requests: u64,
+    /// Body bytes received.
+    pub bytes: u64,
+}
+
+/// What a request gives: the answer, or what went wrong.
+type Outcome<T> = std::result::Result<T, Failure>;
+
+/// What went wrong with a request (without the URL, which
+/// [`RemoteFile::failed`] adds), and the HTTP status when one came.
+#[derive(Debug, Clone)]
+struct Failure {
+    detail: String,
+    status: Option<u16>,
+}
+
+impl From<String> for Failure {
+    fn from(detail: String) -> Failure {
+        Failure {
+            detail,
+            status: None,
+        }
+    }
+}
+
+type Flight = Arc<OnceLock<Outcome<Bytes>>>;
+
+/// One remote `.gcol` file.
+pub(crate) struct RemoteFile {
+    url: String,
+    client: reqwest::blocking::Client,
+    len: u64,
+    etag: Option<HeaderValue>,
+    /// Bytes `0 .. head.len()`.
+    head: Bytes,
+    /// Bytes `tail_start .. len`.
+    tail_start: u64,
+    tail: Bytes,
+    /// The whole file, once something asked for it ([`RemoteFile::whole`]).
+    whole: OnceLock<Bytes>,
+    /// Ranges being fetched, so threads asking for the same one share a request.
+    flights: Mutex<HashMap<(u64, u64), Flight>>,
+    requests: AtomicU64,
+    received: AtomicU64,
+}
+
+impl std::fmt::Debug for RemoteFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteFile")
+            .field("url", &self.url)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+/// A range answer: the first byte's offset, the file's length, the body.
+struct Answer {
+    start: u64,
+    total: u64,
+    body: Bytes,
+    etag: Option<HeaderValue>,
+}
+
+impl RemoteFile {
+    /// Open `url`: the suffix read, then the header (and the footer when the
+    /// suffix did not hold it) in parallel.
+    pub(crate) fn open(url: &str) -> Result<RemoteFile> {
+        let client = reqwest::blocking::Client::builder()
+            .user_agent(concat!("gcol/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(600))
+            .build()
+            .map_err(|e| remote_error(url, format!("cannot start an HTTP client: {e}"), None))?;
+        let mut file = RemoteFile {
+            url: url.to_string(),
+            client,
+            len: 0,
+            etag: None,
+            head: Bytes::new(),
+            tail_start: 0,
+            tail: Bytes::new(),
+            whole: OnceLock::new(),
+            flights: Mutex::new(HashMap::new()),
+            requests: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+        };
+        let first = file
+            .request(&format!("bytes=-{TAIL_READ}"), None)
+            .map_err(|failure| file.failed(failure))?;
+        file.len = first.total;
+        // A weak ETag never matches `If-Match` (RFC 9110 13.1.1): not used.
+        file.etag = first
+            .etag
+            .clone()
+            .filter(|tag| !tag.as_bytes().starts_with(b"W/"));
+        if first.start == 0 {
+            // The whole file (small, or a server without ranges).
+            let _ = file.whole.set(first.body.clone());
+            file.head = first.body.clone();
+            file.tail = first.body;
+            return Ok(file);
+        }
+        file.tail_start = first.start;
+        file.tail = first.body;
+        // The tail says where the footer starts; the header is read beside it.
+        let footer_offset = file
+            .tail
+            .len()
+            .checked_sub(gcol_format::tail::TAIL_LEN)
+            .map(|at| u64::from_le_bytes(file.tail[at..at + 8].try_into().expect("8 bytes")))
+            .unwrap_or(file.tail_start);
+        let header_len = (gcol_format::header::HEADER_LEN as u64).min(file.len);
+        let footer_wanted = footer_offset >= header_len && footer_offset < file.tail_start;
+        let (head, footer) = std::thread::scope(|s| {
+            let footer = footer_wanted
+                .then(|| s.spawn(|| file.fetch(footer_offset, file.tail_start - footer_offset)));
+            let head = file.fetch(0, header_len);
+            (
+                head,
+                footer.map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(file.error("a request panicked")))
+                }),
+            )
+        });
+        file.head = head?;
+        if let Some(footer) = footer {
+            // The footer joins the suffix read: one contiguous piece.
+            let mut joined =
+                Vec::with_capacity(footer.as_ref().map_or(0, Bytes::len) + file.tail.len());
+            joined.extend_from_slice(&footer?);
+            joined.extend_from_slice(&file.tail);
+            file.tail_start = footer_offset;
+            file.tail = Bytes::from(joined);
+        }
+        Ok(file)
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub(crate) fn etag(&self) -> Option<&[u8]> {
+        self.etag.as_ref().map(HeaderValue::as_bytes)
+    }
+
+    pub(crate) fn stats(&self) -> RemoteStats {
+        RemoteStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            bytes: self.received.load(Ordering::Relaxed),
+        }
+    }
+
+    fn error(&self, detail: impl Into<String>) -> Error {
+        remote_error(&self.url, detail.into(), None)
+    }
+
+    fn failed(&self, failure: Failure) -> Error {
+        remote_error(&self.url, failure.detail, failure.status)
+    }
+
+    /// Bytes `offset .. offset + len`, from what the open read, or the
+    /// whole file once read, or one range request.
+    pub(crate) fn range(&self, offset: u64, len: u64) -> Result<Bytes> {
+        let end = offset
+            .checked_add(len)
+            .filter(|&end| end <= self.len)
+            .ok_or_else(|| {
+                self.error(format!(
+                    "bytes {offset}..{} asked for, past the end of the file ({} bytes)",
+                    offset.saturating_add(len),
+                    self.len
+                ))
+            })?;
+        if let Some(whole) = self.whole.get() {
+            return Ok(whole.slice(offset as usize..end as usize));
+        }
+        if end <= self.head.len() as u64 {
+            return Ok(self.head.slice(offset as usize..end as usize));
+        }
+        if offset >= self.tail_start {
+            let at = (offset - self.tail_start) as usize;
+            return Ok(self.tail.slice(at..at + len as usize));
+        }
+        self.fetch(offset, len)
+    }
+
+    /// The whole file, read by one request the first time.
+    pub(crate) fn whole(&self) -> Result<Bytes> {
+        if let Some(whole) = self.whole.get() {
+            return Ok(whole.clone());
+        }
+        let body = self.fetch(0, self.len)?;
+        Ok(self.whole.get_or_init(|| body).clone())
+    }
+
+    /// One range request, shared by every thread asking for the same range
+    /// at the same time.
+    fn fetch(&self, offset: u64, len: u64) -> Result<Bytes> {
+        if len == 0 {
+            return Ok(Bytes::new());
+        }
+        let key = (offset, len);
+        let flight = self
+            .flights
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        let result = flight
+            .get_or_init(|| {
+                let range = format!("bytes={offset}-{}", offset + len - 1);
+                let answer = self.request(&range, self.etag.as_ref())?;
+                if answer.start != offset || answer.body.len() as u64 != len {
+                    return Err(Failure::from(format!(
+                        "asked for {len} bytes at offset {offset}, the server sent {} at {}",
+                        answer.body.len(),
+                        answer.start
+                    )));
+                }
+                if answer.total != self.len {
+                    return Err(Failure::from(format!(
+                        "the file changed while it was read: it was {} bytes, now {}",
+                        self.len, answer.total
+                    )));
+                }
+                Ok(answer.body)
+            })
+            .clone();
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        if flights.get(&key).is_some_and(|f| Arc::ptr_eq(f, &flight)) {
+            flights.remove(&key);
+        }
+        drop(flights);
+        result.map_err(|failure| self.failed(failure))
+    }
+
+    /// Send `GET` with `Range: range`, retrying a failed connection or a
+    /// 502/503/504 answer, and check the answer.
+    fn request(&self, range: &str, if_match: Option<&HeaderValue>) -> Outcome<Answer> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            RANGE,
+            HeaderValue::from_str(range).expect("a range is ASCII"),
+        );
+        if let Some(tag) = if_match {
+            headers.insert(IF_MATCH, tag.clone());
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let sent = self.client.get(&self.url).headers(headers.clone()).send();
+            let retry = match &sent {
+                Err(e) => e.is_connect() || e.is_timeout(),
+                Ok(r) => matches!(
+                    r.status(),
+                    StatusCode::BAD_GATEWAY
+                        | StatusCode::SERVICE_UNAVAILABLE
+                        | StatusCode::GATEWAY_TIMEOUT
+                ),
+            };
+            if retry && attempt < ATTEMPTS {
+                std::thread::sleep(Duration::from_millis(200 << attempt));
+                continue;
+            }
+            let response = sent.map_err(|e| Failure::from(describe(&e)))?;
+            return self.answer(response, range);
+        }
+    }
+
+    fn answer(&self, response: reqwest::blocking::Response, range: &str) -> Outcome<Answer> {
+        let status = response.status();
+        let etag = response.headers().get(ETAG).cloned();
+        match status {
+            StatusCode::PARTIAL_CONTENT => {
+                let content_range = response
+                    .headers()
+                    .get(CONTENT_RANGE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                let Some((start, total)) = content_range.as_deref().and_then(parse_content_range)
+                else {
+                    return Err(Failure::from(format!(
+                        "the server answered {range} without a usable Content-Range ({content_range:?})"
+                    )));
+                };
+                let body = self.body(response)?;
+                Ok(Answer {
+                    start,
+                    total,
+                    body,
+                    etag,
+                })
+            }
+            StatusCode::OK => {
+                // The server ignored the range: the body is the whole file.
+                if let Some(len) = response.content_length() {
+                    if len > MAX_WHOLE {
+                        return Err(Failure::from(format!(
+                            "the server does not answer range requests (it sent the whole file, \
+                             {len} bytes); download it and open the copy"
+                        )));
+                    }
+                }
+                let body = self.body(response)?;
+                if body.len() as u64 > MAX_WHOLE {
+                    return Err(Failure::from(String::from(
+                        "the server does not answer range requests; download the file and open the copy",
+                    )));
+                }
+                Ok(Answer {
+                    start: 0,
+                    total: body.len() as u64,
+                    body,
+                    etag,
+                })
+            }
+            StatusCode::RANGE_NOT_SATISFIABLE => {
+                // An empty file answers a suffix range so: `bytes */0`.
+                let total = response
+                    .headers()
+                    .get(CONTENT_RANGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("bytes */"))
+                    .and_then(|n| n.trim().parse::<u64>().ok());
+                match total {
+                    Some(0) => Ok(Answer {
+                        start: 0,
+                        total: 0,
+                        body: Bytes::new(),
+                        etag,
+                    }),
+                    _ => Err(Failure::from(format!(
+                        "the server refused the range {range} (416)"
+                    ))),
+                }
+            }
+            StatusCode::PRECONDITION_FAILED => Err(Failure::from(String::from(
+                "the file changed on the server while it was read (its ETag no longer matches)",
+            ))),
+            StatusCode::NOT_FOUND => Err(Failure {
+                detail: "no such file on the server (HTTP 404)".into(),
+                status: Some(404),
+            }),
+            other => Err(Failure {
+                detail: format!("the server answered HTTP {other}"),
+                status: Some(other.as_u16()),
+            }),
+        }
+    }
+
+    fn body(&self, response: reqwest::blocking::Response) -> Outcome<Bytes> {
+        let body = response
+            .bytes()
+            .map_err(|e| Failure::from(format!("reading the answer: {}", describe(&e))))?;
+        self.received
+            .fetch_add(body.len() as u64, Ordering::Relaxed);
+        Ok(body)
+    }
+}
+
+fn remote_error(url: &str, detail: String, status: Option<u16>) -> Error {
+    Error::Remote {
+        url: url.to_string(),
+        detail,
+        status,
+    }
+}
+
+/// reqwest's error with its causes (the cause says "connection refused").
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// `bytes START-END/TOTAL` -> (START, TOTAL).
+fn parse_content_range(value: &str) -> Option<(u64, u64)> {
+    let rest = value.trim().strip_prefix("bytes ")?;
+    let (span, total) = rest.split_once('/')?;
+    let (start, end) = span.split_once('-')?;
+    let (start, end, total) = (
+        start.trim().parse::<u64>().ok()?,
+        end.trim().parse::<u64>().ok()?,
+        total.trim().parse::<u64>().ok()?,
+    );
+    (start <= end && end < total).then_some((start, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_range() {
+        assert_eq!(parse_content_range("bytes 0-99/1000"), Some((0, 1000)));
+        assert_eq!(parse_content_range("bytes 936-999/1000"), Some((936, 1000)));
+        assert_eq!(parse_content_range("bytes 0-99/*"), None);
+        assert_eq!(parse_content_range("bytes 5-4/1000"), None);
+        assert_eq!(parse_content_range("bytes 0-1000/1000"), None);
+        assert_eq!(parse_content_range("items 0-9/10"), None);
+    }
+
+    #[test]
+    fn urls() {
+        assert!(is_url("https://example.org/x.gcol"));
+        assert!(is_url("HTTP://example.org/x.gcol"));
+        assert!(!is_url("x.gcol"));
+        assert!(!is_url("/data/http/x.gcol"));
+        assert!(!is_url("s3://bucket/x.gcol"));
+    }
+}
