@@ -70,8 +70,11 @@ __all__ = [
     "Table",
     "UnsupportedVersionError",
     "Variants",
+    "Partition",
+    "Partitions",
     "convert",
     "copy",
+    "dataset",
     "edit",
     "kernel_isa",
     "kmer_strings",
@@ -227,6 +230,137 @@ def convert(
     return [str(n) for n in outcome["names"]]
 
 
+class Partition:
+    """One partition of a dataset of one .gcol file: a path, a dataset name
+    and an index (picklable, so a Dask or Ray worker reopens the file and
+    reads only its part). Read as Arrow record batches made in Rust, through
+    the Arrow C stream (``pyarrow.table(p)``, ``duckdb.sql("... from p")``).
+    ``info`` holds its ``contig`` (variants), ``rows`` or ``pieces``."""
+
+    def __init__(
+        self,
+        path: str,
+        dataset: str,
+        index: int,
+        info: dict[str, Any],
+        columns: list[str] | None = None,
+        genotypes: bool = False,
+    ) -> None:
+        self.path = path
+        self.dataset = dataset
+        self.index = index
+        self.info = info
+        self.columns = columns
+        self.genotypes = genotypes
+
+    @property
+    def contig(self) -> str | None:
+        contig: str | None = self.info.get("contig")
+        return contig
+
+    def __repr__(self) -> str:
+        where = self.info.get("rows") or f"{len(self.info.get('pieces', []))} pieces"
+        return f"Partition({self.path!r}, {self.dataset!r}, {self.index}, contig={self.contig!r}, {where})"
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        return open(self.path)._partition_stream(self.dataset, [self.index], self.columns, self.genotypes)
+
+    def to_arrow(self) -> Any:
+        """The partition as a pyarrow Table."""
+        import pyarrow as pa
+
+        return pa.table(self)
+
+    def to_pandas(self) -> Any:
+        """The partition as a pandas DataFrame."""
+        return self.to_arrow().to_pandas()
+
+
+def _partition_pandas(part: Partition) -> Any:
+    return part.to_pandas()
+
+
+class Partitions(list[Partition]):
+    """The partitions :func:`dataset` found, in file and row order. Every
+    partition has the same columns when the files' datasets have the same
+    fields (or ``columns=`` names them)."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        import pyarrow as pa
+
+        if not self:
+            raise ValueError("no partitions")
+
+        def batches() -> Iterator[Any]:
+            for part in self:
+                yield from pa.RecordBatchReader.from_stream(part)
+
+        schema = pa.RecordBatchReader.from_stream(self[0]).schema
+        return pa.RecordBatchReader.from_batches(schema, batches()).__arrow_c_stream__(requested_schema)
+
+    def to_arrow(self) -> Any:
+        """Every partition as one pyarrow Table."""
+        import pyarrow as pa
+
+        return pa.table(self)
+
+    def to_pandas(self) -> Any:
+        return self.to_arrow().to_pandas()
+
+    def to_dask(self) -> Any:
+        """A Dask DataFrame of one partition per partition
+        (``dask.dataframe.from_map``): each worker opens its file and reads
+        its part."""
+        import dask.dataframe as dd  # type: ignore[import-untyped]
+
+        if not self:
+            raise ValueError("no partitions")
+        meta = self[0].to_arrow().schema.empty_table().to_pandas()
+        return dd.from_map(_partition_pandas, list(self), meta=meta)
+
+
+def dataset(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    name: str | None = None,
+    columns: list[str] | None = None,
+    contigs: Sequence[str] | None = None,
+    genotypes: bool = False,
+) -> Partitions:
+    """The partitions of a dataset across .gcol files, for engines that
+    scale out without an export: ``gcol.dataset("cohorts/").to_dask()``,
+    ``duckdb.sql("select ... from parts")`` on ``parts =
+    gcol.dataset(...)``, or each :class:`Partition` sent to a worker.
+
+    ``paths``: files, or directories (their ``*.gcol`` files, sorted).
+    ``name``: the dataset in each file (default: the file's only dataset).
+    ``columns``: only these columns (read no other). ``contigs``: only
+    partitions of these contigs (variants; the others are not read).
+    ``genotypes``: add a variants dataset's ``GT`` column. Partitions are
+    those of ``gcol export --format parquet`` (see ``File.partitions``)."""
+    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    files: list[str] = []
+    for item in items:
+        text = os.fspath(item)
+        if os.path.isdir(text):
+            files.extend(sorted(os.path.join(text, n) for n in os.listdir(text) if n.endswith(".gcol")))
+        else:
+            files.append(text)
+    wanted = None if contigs is None else set(contigs)
+    out = Partitions()
+    for path in files:
+        f = open(path)
+        ds = name
+        if ds is None:
+            if len(f.datasets) != 1:
+                raise ValueError(f"{path} has datasets {f.datasets}: name one (name=...)")
+            ds = f.datasets[0]
+        for info in f.partitions(ds):
+            if wanted is not None and info.get("contig") not in wanted:
+                continue
+            out.append(Partition(path, ds, info["index"], info, columns, genotypes))
+    return out
+
+
 def kmer_strings(codes: Sequence[int] | np.ndarray, k: int) -> list[str]:
     """The k-mers that ``Sequences.kmer_counts`` codes stand for (2 bits per
     base, first base in the highest bits, A=0 C=1 G=2 T=3)."""
@@ -293,23 +427,22 @@ def _sites_frame(columns: dict[str, Any]) -> Any:
     return pd.DataFrame(frame)
 
 
-def _sites_arrow(columns: dict[str, Any]) -> Any:
-    """The pyarrow Table of ``Variants.arrow_sites``: ``(values, mask)``
-    pairs become arrays with nulls, lists stay lists."""
-    import pyarrow as pa  # type: ignore[import-untyped]
+class _Stream:
+    """An Arrow C stream capsule made in Rust, as an object of the PyCapsule
+    protocol (consumed once)."""
 
-    arrays = {}
-    for name, value in columns.items():
-        if isinstance(value, tuple):
-            values, mask = value
-            arrays[name] = pa.array(values, mask=mask)
-        elif isinstance(value, np.ndarray):
-            arrays[name] = pa.array(value)
-        elif name in ("ALT", "FILTER"):
-            arrays[name] = pa.array(value, type=pa.list_(pa.string()))
-        else:
-            arrays[name] = pa.array(value)
-    return pa.table(arrays)
+    def __init__(self, capsule: object) -> None:
+        self._capsule = capsule
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        return self._capsule
+
+
+def _arrow_table(capsule: object) -> Any:
+    """A pyarrow Table of a Rust-made Arrow C stream."""
+    import pyarrow as pa
+
+    return pa.table(_Stream(capsule))
 
 
 def _genotypes_arrow(chrom: list[str], pos: Any, names: list[str], gt: Any) -> Any:

@@ -155,6 +155,66 @@ impl PyFile {
             .map(|s| [("requests", s.requests), ("bytes", s.bytes)].into())
     }
 
+    /// The partitions of `dataset` (`gcol.dataset` cuts datasets so): a
+    /// list of dicts with `dataset`, `index`, `contig` (variants: the
+    /// contig of its sites), and `rows` (`(start, end)`: variants, tables,
+    /// graphs' edges) or `pieces` (`[(record, start, end)]`: sequences and
+    /// reads, runs of records up to 4 Mb, longer records in 4 Mb windows).
+    fn partitions<'py>(
+        &self,
+        py: Python<'py>,
+        dataset: &str,
+    ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+        crate::partitions::describe(py, &self.reader, dataset)
+    }
+
+    /// The Arrow C stream (a PyCapsule) of partitions `indexes` of
+    /// `dataset` (all when `None`), with only `columns` when given and the
+    /// `GT` column of a variants dataset when `genotypes`.
+    #[pyo3(signature = (dataset, indexes=None, columns=None, genotypes=false))]
+    fn _partition_stream<'py>(
+        &self,
+        py: Python<'py>,
+        dataset: &str,
+        indexes: Option<Vec<usize>>,
+        columns: Option<Vec<String>>,
+        genotypes: bool,
+    ) -> PyResult<Bound<'py, pyo3::types::PyCapsule>> {
+        let options = gcol_reader::partitions::BatchOptions { columns, genotypes };
+        crate::partitions::dataset_stream(py, &self.reader, dataset, indexes, options)
+    }
+
+    /// Write `dataset` as Parquet (the same export as `gcol export
+    /// --format parquet`): one file when `path` ends in `.parquet`, its
+    /// partitions as row groups; else a new directory of one file per
+    /// partition (`contig=NAME/part-NNNNN.parquet` for variants), for
+    /// DuckDB's `read_parquet('DIR/**/*.parquet', hive_partitioning=true)`
+    /// or Dask. Variants carry their `GT` column unless `genotypes=False`.
+    /// Returns `{"partitions": n, "rows": n}`.
+    #[pyo3(signature = (dataset, path, genotypes=true))]
+    fn export_parquet<'py>(
+        &self,
+        py: Python<'py>,
+        dataset: &str,
+        path: PathBuf,
+        genotypes: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let reader = self.reader.clone();
+        let dataset = dataset.to_string();
+        let options = gcol_reader::partitions::BatchOptions {
+            columns: None,
+            genotypes,
+        };
+        let (parts, rows) = run(py, move || {
+            gcol_reader::partitions::write_parquet(&reader, &dataset, &path, &options, |_, _| {})
+        })
+        .map_err(reader_error)?;
+        let d = PyDict::new(py);
+        d.set_item("partitions", parts)?;
+        d.set_item("rows", rows)?;
+        Ok(d)
+    }
+
     /// `(major, minor)` format version.
     #[getter]
     fn version(&self) -> (u16, u16) {

@@ -18,6 +18,7 @@ mod buffer;
 mod columns;
 mod file;
 mod graph;
+mod partitions;
 mod sequences;
 mod table;
 mod variants;

@@ -379,17 +379,16 @@ impl PyVariants {
     }
 
     /// Sites of `region` as a pyarrow Table (typed INFO columns, lists for
-    /// ALT and FILTER, nulls where the VCF has `.`).
+    /// ALT and FILTER, nulls where the VCF has `.`): the batch of a Parquet
+    /// export (`gcol_reader::partitions`), through the Arrow C stream.
     #[pyo3(signature = (region=None))]
     fn arrow_sites<'py>(
         &self,
         py: Python<'py>,
         region: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let columns = self._sites(py, region)?;
-        py.import("gcol")?
-            .getattr("_sites_arrow")?
-            .call1((columns,))
+        let stream = self._sites_stream(py, region)?;
+        py.import("gcol")?.getattr("_arrow_table")?.call1((stream,))
     }
 
     /// Genotypes of `region` × `samples` as a pyarrow Table: CHROM, POS,
@@ -422,8 +421,27 @@ impl PyVariants {
         py: Python<'py>,
         requested_schema: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let table = self.arrow_sites(py, None)?;
-        table.call_method1("__arrow_c_stream__", (requested_schema,))
+        let _ = requested_schema;
+        Ok(self._sites_stream(py, None)?.into_any())
+    }
+
+    /// The Arrow C stream (a PyCapsule) of the sites of `region`, the
+    /// batches of `gcol_reader::partitions` (the types of a Parquet export).
+    #[pyo3(signature = (region=None))]
+    fn _sites_stream<'py>(
+        &self,
+        py: Python<'py>,
+        region: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyCapsule>> {
+        let rows = self.select(region)?;
+        let runs = gcol_reader::variants::row_runs(&rows);
+        let inner = self.inner.clone();
+        let batch = run(py, move || {
+            gcol_reader::partitions::variants_batch(&inner, &runs, false)
+        })
+        .map_err(reader_error)?;
+        let schema = batch.schema();
+        crate::partitions::stream_capsule(py, schema, std::iter::once(Ok(batch)))
     }
 
     /// Allele frequencies of `region` × `samples`: a float64 array `(sites,

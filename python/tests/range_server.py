@@ -78,15 +78,28 @@ class RangeServer:
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                sent = 0 if head else len(body)
+                sent = 0
                 if not head:
-                    self.wfile.write(body)
+                    # In pieces, counting what was written before a client
+                    # that read enough closes the connection (htslib does).
+                    try:
+                        for at in range(0, len(body), 1 << 16):
+                            self.wfile.write(body[at : at + (1 << 16)])
+                            sent += min(1 << 16, len(body) - at)
+                    except (BrokenPipeError, ConnectionResetError):
+                        self.close_connection = True
                 with server._lock:
                     server.requests += 1
                     server.bytes += sent
                     server.log.append((self.command, self.path, wanted, sent))
 
-        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        class Quiet(http.server.ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                # A client closing its connection is not the server's error.
+                if not isinstance(sys.exc_info()[1], (ConnectionError, BrokenPipeError)):
+                    super().handle_error(request, client_address)
+
+        self._httpd = Quiet(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)

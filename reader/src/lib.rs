@@ -39,6 +39,8 @@ pub mod graph;
 mod hash;
 mod layout;
 mod page;
+#[cfg(feature = "parquet")]
+pub mod partitions;
 mod reader;
 mod remote;
 pub mod sequences;

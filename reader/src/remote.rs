@@ -320,7 +320,7 @@ impl RemoteFile {
                 std::thread::sleep(Duration::from_millis(200 << attempt));
                 continue;
             }
-            let response = sent.map_err(|e| Failure::from(describe(&e)))?;
+            let response = sent.map_err(|e| Failure::from(describe(e)))?;
             return self.answer(response, range);
         }
     }
@@ -409,7 +409,7 @@ impl RemoteFile {
     fn body(&self, response: reqwest::blocking::Response) -> Outcome<Bytes> {
         let body = response
             .bytes()
-            .map_err(|e| Failure::from(format!("reading the answer: {}", describe(&e))))?;
+            .map_err(|e| Failure::from(format!("reading the answer: {}", describe(e))))?;
         self.received
             .fetch_add(body.len() as u64, Ordering::Relaxed);
         Ok(body)
@@ -424,10 +424,12 @@ fn remote_error(url: &str, detail: String, status: Option<u16>) -> Error {
     }
 }
 
-/// reqwest's error with its causes (the cause says "connection refused").
-fn describe(e: &reqwest::Error) -> String {
+/// reqwest's error with its causes (the cause says "connection refused"),
+/// without the URL (the message names it once, in front).
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
     let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     while let Some(cause) = source {
         text.push_str(": ");
         text.push_str(&cause.to_string());

@@ -165,6 +165,96 @@ fn is_graph(args: &ExportArgs) -> Result<bool, Failure> {
 /// dataset when it is a table, else, for a GenBank or antiSMASH file (a
 /// feature table and its record sequences), the table unless the output
 /// asks for FASTA or FASTQ.
+/// Does the export ask for Parquet (`--format parquet`, or `-o` ending in
+/// `.parquet`)?
+fn wants_parquet(args: &ExportArgs) -> bool {
+    match args
+        .format
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("parquet" | "pq") => true,
+        Some(_) => false,
+        None => {
+            let lower = args.output.to_string_lossy().to_ascii_lowercase();
+            lower.ends_with(".parquet") || lower.ends_with(".pq")
+        }
+    }
+}
+
+/// The dataset of a Parquet export through partitions: a variants,
+/// sequences or reads dataset, or a table or graph written to a
+/// directory (a table or graph to `x.parquet` keeps its own path).
+fn parquet_partitions(args: &ExportArgs) -> Result<Option<String>, Failure> {
+    if !wants_parquet(args) {
+        return Ok(None);
+    }
+    let reader = gcol_reader::Reader::open(&args.file)?;
+    let name = match &args.dataset {
+        Some(name) => reader.dataset(name)?.name.clone(),
+        None => match reader.datasets() {
+            [one] => one.name.clone(),
+            many => {
+                return Err(Failure::new(
+                    2,
+                    format!(
+                        "the file has {} datasets: name the one to export with --dataset ({})",
+                        many.len(),
+                        many.iter()
+                            .map(|d| d.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ))
+            }
+        },
+    };
+    let d = reader.dataset(&name)?;
+    let table_like = gcol_reader::table::Table::is_table(d)
+        || d.kind == gcol_reader::format::schema::graph::KIND;
+    let lower = args.output.to_string_lossy().to_ascii_lowercase();
+    if table_like && (lower.ends_with(".parquet") || lower.ends_with(".pq")) {
+        return Ok(None);
+    }
+    Ok(Some(name))
+}
+
+/// A dataset to Parquet by partitions (`gcol_reader::partitions`): one
+/// file, or a directory of one file per partition.
+fn run_parquet(args: &ExportArgs, dataset: &str) -> CliResult {
+    if !args.regions.is_empty() || args.samples.is_some() || args.samples_file.is_some() {
+        return Err(Failure::new(
+            2,
+            "a Parquet export writes whole datasets: regions and samples are not applied",
+        ));
+    }
+    if args.output.as_os_str() == "-" {
+        return Err(Failure::new(
+            2,
+            "Parquet goes to a file (-o x.parquet) or a directory of partitions (-o DIR)",
+        ));
+    }
+    let reader = gcol_reader::Reader::open(&args.file)?;
+    let options = gcol_reader::partitions::BatchOptions {
+        columns: None,
+        genotypes: true,
+    };
+    let bar = crate::progress::bytes_bar(None, args.quiet, "exporting partitions");
+    gcol_reader::partitions::write_parquet(
+        &reader,
+        dataset,
+        &args.output,
+        &options,
+        |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
 fn table_of(args: &ExportArgs) -> Result<Option<String>, Failure> {
     use gcol_reader::table::Table;
     let reader = gcol_reader::Reader::open(&args.file)?;
@@ -203,6 +293,9 @@ fn table_of(args: &ExportArgs) -> Result<Option<String>, Failure> {
 }
 
 pub fn run(args: ExportArgs) -> CliResult {
+    if let Some(dataset) = parquet_partitions(&args)? {
+        return run_parquet(&args, &dataset);
+    }
     if let Some(table) = table_of(&args)? {
         return crate::search::export(
             &args.file,

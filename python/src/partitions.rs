@@ -1,0 +1,105 @@
+//! Arrow C streams made in Rust (the PyCapsule protocol) from
+//! `gcol_reader::partitions`: a dataset's partitions for `gcol.dataset`
+//! (DuckDB, Dask), and the sites of a variants dataset. The batches are
+//! computed as the consumer pulls them, one partition at a time.
+
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use arrow_array::{RecordBatch, RecordBatchIterator};
+use arrow_schema::{ArrowError, SchemaRef};
+use gcol_reader::partitions::{self, BatchOptions, Part, Partition};
+use gcol_reader::Reader;
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyDict, PyList};
+
+use crate::reader_error;
+
+/// A capsule named `arrow_array_stream` holding a stream of `batches`.
+pub(crate) fn stream_capsule<'py, I>(
+    py: Python<'py>,
+    schema: SchemaRef,
+    batches: I,
+) -> PyResult<Bound<'py, PyCapsule>>
+where
+    I: Iterator<Item = Result<RecordBatch, ArrowError>> + Send + 'static,
+{
+    let stream = FFI_ArrowArrayStream::new(Box::new(RecordBatchIterator::new(batches, schema)));
+    // The consumer moves the stream out (leaving a released one): dropping
+    // the capsule's copy then releases nothing twice.
+    PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
+}
+
+fn external(e: gcol_reader::Error) -> ArrowError {
+    ArrowError::ExternalError(Box::new(e))
+}
+
+/// The stream of partitions `indexes` (all when `None`) of `dataset`.
+pub(crate) fn dataset_stream<'py>(
+    py: Python<'py>,
+    reader: &Reader,
+    dataset: &str,
+    indexes: Option<Vec<usize>>,
+    options: BatchOptions,
+) -> PyResult<Bound<'py, PyCapsule>> {
+    let all = partitions::partitions(reader, dataset).map_err(reader_error)?;
+    let chosen: Vec<Partition> = match indexes {
+        None => all,
+        Some(ix) => ix
+            .into_iter()
+            .map(|i| {
+                all.get(i).cloned().ok_or_else(|| {
+                    pyo3::exceptions::PyIndexError::new_err(format!(
+                        "dataset {dataset:?} has {} partitions, not {}",
+                        all.len(),
+                        i + 1
+                    ))
+                })
+            })
+            .collect::<PyResult<_>>()?,
+    };
+    let schema = partitions::schema(reader, dataset, &options).map_err(reader_error)?;
+    let reader = reader.clone();
+    let batches = chosen
+        .into_iter()
+        .map(move |p| partitions::batch(&reader, &p, &options).map_err(external));
+    stream_capsule(py, schema, batches)
+}
+
+/// Partitions of `dataset` as dicts: `index`, `contig` (variants),
+/// `rows` (`(start, end)`, variants, tables, graphs) or `pieces`
+/// (`[(record, start, end)]`, sequences and reads).
+pub(crate) fn describe<'py>(
+    py: Python<'py>,
+    reader: &Reader,
+    dataset: &str,
+) -> PyResult<Bound<'py, PyList>> {
+    let parts = partitions::partitions(reader, dataset).map_err(reader_error)?;
+    let names = match parts.first().map(|p| &p.part) {
+        Some(Part::Pieces(_)) => Some(
+            reader
+                .sequences(dataset)
+                .and_then(|s| s.names())
+                .map_err(reader_error)?,
+        ),
+        _ => None,
+    };
+    let out = PyList::empty(py);
+    for p in parts {
+        let d = PyDict::new(py);
+        d.set_item("dataset", &p.dataset)?;
+        d.set_item("index", p.index)?;
+        d.set_item("contig", &p.contig)?;
+        match &p.part {
+            Part::Rows(rows) => d.set_item("rows", (rows.start, rows.end))?,
+            Part::Pieces(pieces) => {
+                let names = names.as_ref().expect("names of a sequences dataset");
+                let list: Vec<(&str, u64, u64)> = pieces
+                    .iter()
+                    .map(|(r, range)| (names[*r].as_str(), range.start, range.end))
+                    .collect();
+                d.set_item("pieces", list)?;
+            }
+        }
+        out.append(d)?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,686 @@
+//! Datasets cut into partitions of Arrow record batches, for engines that
+//! scale out (DuckDB, Dask, Ray) and for Parquet export (issue 17).
+//!
+//! - `variants`: one partition per contig and run of [`SITE_ROWS`] sites:
+//!   CHROM, POS (1-based), ID, REF, ALT (list), QUAL, FILTER (list, null
+//!   for `.`), one column per INFO field typed as its header says (`Flag`
+//!   boolean, `Integer` int64, `Float` float32, `Number` other than 1 a
+//!   list, text utf8), and with genotypes a `GT` column: per site a list
+//!   (one entry per sample, in the dataset's order) of fixed-size lists of
+//!   `ploidy` int8/int16 allele indexes (−1 missing, −2 past the call's
+//!   ploidy). The sample names are the schema's `gcol:samples` metadata.
+//! - `sequences` and `reads`: runs of whole records up to [`BASES`] bases,
+//!   a longer record cut into windows of [`BASES`]: `name`, `start`, `end`
+//!   (0-based, half-open), `sequence`, and for reads `quality` (FASTQ
+//!   text, Phred+33).
+//! - tables (spec 16.4, 17) and graphs (their edges): runs of
+//!   [`TABLE_ROWS`] rows of the columns [`crate::columnar`] gives.
+//!
+//! A partition's batch is read on its own (a page cache shared by
+//! partitions of one file serves pages two partitions meet), so partitions
+//! of many files can go to many workers.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, FixedSizeListBuilder, Float32Builder, Int16Builder, Int64Builder, Int8Builder,
+    ListBuilder, StringBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema, SchemaRef};
+
+use crate::variants::{InfoKind, Variants};
+use crate::{Error, Reader, Result};
+
+/// Sites per variants partition.
+pub const SITE_ROWS: u64 = 65_536;
+/// Bases per sequences partition.
+pub const BASES: u64 = 4 << 20;
+/// Rows per table or graph partition.
+pub const TABLE_ROWS: u64 = 1 << 20;
+
+/// One partition of a dataset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partition {
+    /// The dataset.
+    pub dataset: String,
+    /// Its position among the dataset's partitions.
+    pub index: usize,
+    /// The contig of a variants partition (`contig=NAME/` in a partitioned
+    /// Parquet export).
+    pub contig: Option<String>,
+    /// What it holds.
+    pub part: Part,
+}
+
+/// What a partition holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// Rows of a variants dataset, table or graph's edges.
+    Rows(Range<u64>),
+    /// Pieces of records of a sequences or reads dataset: (record, bases).
+    Pieces(Vec<(usize, Range<u64>)>),
+}
+
+fn arrow_error(e: impl std::fmt::Display) -> Error {
+    Error::Arrow {
+        detail: e.to_string(),
+    }
+}
+
+/// What kind of partitions a dataset has.
+enum Kind {
+    Variants,
+    Sequences,
+    /// Typed tables (spec 16.4, 17).
+    Table,
+    /// A table of flat columns of stored types (1.0 tables).
+    Columns,
+    Graph,
+}
+
+fn kind_of(reader: &Reader, dataset: &str) -> Result<Kind> {
+    let d = reader.dataset(dataset)?;
+    if Variants::is_variants(d) {
+        Ok(Kind::Variants)
+    } else if d.kind == gcol_format::schema::graph::KIND {
+        Ok(Kind::Graph)
+    } else if crate::table::Table::is_table(d)
+        && gcol_format::manifest::dataset_minor_needed(&d.kind, &d.metadata, |_| false) >= 7
+    {
+        Ok(Kind::Table)
+    } else if crate::table::Table::is_table(d) {
+        Ok(Kind::Columns)
+    } else if matches!(d.kind.as_str(), "sequences" | "reads") {
+        Ok(Kind::Sequences)
+    } else {
+        Err(Error::Usage {
+            detail: format!(
+                "dataset {dataset:?} is of kind {:?}: partitions are made of variants, \
+                 sequences, reads, table and graph datasets",
+                d.kind
+            ),
+        })
+    }
+}
+
+/// The partitions of `dataset`, in row order.
+pub fn partitions(reader: &Reader, dataset: &str) -> Result<Vec<Partition>> {
+    let part = |index, contig, part| Partition {
+        dataset: dataset.to_string(),
+        index,
+        contig,
+        part,
+    };
+    let mut out = Vec::new();
+    match kind_of(reader, dataset)? {
+        Kind::Variants => {
+            let v = Variants::open(reader, dataset)?;
+            for (c, name) in v.contigs().iter().enumerate() {
+                let rows = v.contig_rows(c);
+                let mut at = rows.start;
+                while at < rows.end {
+                    let end = (at + SITE_ROWS).min(rows.end);
+                    out.push(part(out.len(), Some(name.clone()), Part::Rows(at..end)));
+                    at = end;
+                }
+            }
+        }
+        Kind::Sequences => {
+            let s = reader.sequences(dataset)?;
+            let lengths = s.lengths()?;
+            let mut pieces = Vec::new();
+            let mut bases = 0u64;
+            for (record, &length) in lengths.iter().enumerate() {
+                let mut at = 0;
+                loop {
+                    let end = (at + (BASES - bases)).min(length);
+                    pieces.push((record, at..end));
+                    bases += end - at;
+                    if bases >= BASES {
+                        out.push(part(
+                            out.len(),
+                            None,
+                            Part::Pieces(std::mem::take(&mut pieces)),
+                        ));
+                        bases = 0;
+                    }
+                    at = end;
+                    if at >= length {
+                        break;
+                    }
+                }
+            }
+            if !pieces.is_empty() {
+                out.push(part(out.len(), None, Part::Pieces(pieces)));
+            }
+        }
+        kind @ (Kind::Table | Kind::Columns | Kind::Graph) => {
+            let rows = match kind {
+                Kind::Graph => crate::graph::Graph::open(reader, dataset)?.num_edges(),
+                Kind::Table => crate::table::Table::open(reader, dataset)?.num_rows(),
+                _ => columns_rows(reader.dataset(dataset)?),
+            };
+            let mut at = 0;
+            while at < rows || out.is_empty() {
+                let end = (at + TABLE_ROWS).min(rows);
+                out.push(part(out.len(), None, Part::Rows(at..end)));
+                at = end;
+                if rows == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Options of a partition's batch.
+#[derive(Debug, Clone, Default)]
+pub struct BatchOptions {
+    /// Only these columns, in this order (all when `None`).
+    pub columns: Option<Vec<String>>,
+    /// For variants: add the `GT` column.
+    pub genotypes: bool,
+}
+
+/// The record batch of partition `p`.
+pub fn batch(reader: &Reader, p: &Partition, options: &BatchOptions) -> Result<RecordBatch> {
+    let batch = match (kind_of(reader, &p.dataset)?, &p.part) {
+        (Kind::Variants, Part::Rows(rows)) => {
+            let v = Variants::open(reader, &p.dataset)?;
+            let wants_gt = options.genotypes
+                || options
+                    .columns
+                    .as_ref()
+                    .is_some_and(|c| c.iter().any(|n| n == "GT"));
+            variants_batch(&v, std::slice::from_ref(rows), wants_gt)?
+        }
+        (Kind::Sequences, Part::Pieces(pieces)) => sequences_batch(reader, &p.dataset, pieces)?,
+        (Kind::Table, Part::Rows(rows)) => {
+            let t = crate::table::Table::open(reader, &p.dataset)?;
+            let whole = crate::columnar::table_batch(&t, None)?;
+            whole.slice(rows.start as usize, (rows.end - rows.start) as usize)
+        }
+        (Kind::Columns, Part::Rows(rows)) => columns_batch(reader, &p.dataset, rows.clone())?,
+        (Kind::Graph, Part::Rows(rows)) => {
+            let g = crate::graph::Graph::open(reader, &p.dataset)?;
+            let whole = crate::columnar::record_batch(&crate::columnar::edge_columns(&g)?)?;
+            whole.slice(rows.start as usize, (rows.end - rows.start) as usize)
+        }
+        _ => {
+            return Err(Error::Usage {
+                detail: format!("partition {} does not belong to {:?}", p.index, p.dataset),
+            })
+        }
+    };
+    project(batch, options.columns.as_deref())
+}
+
+/// `batch` with only `columns`, in their order.
+fn project(batch: RecordBatch, columns: Option<&[String]>) -> Result<RecordBatch> {
+    let Some(columns) = columns else {
+        return Ok(batch);
+    };
+    let schema = batch.schema();
+    let indexes = columns
+        .iter()
+        .map(|c| {
+            schema.index_of(c).map_err(|_| Error::NoSuchColumn {
+                dataset: String::new(),
+                column: c.clone(),
+                available: schema.fields().iter().map(|f| f.name().clone()).collect(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    batch.project(&indexes).map_err(arrow_error)
+}
+
+/// The schema every partition of `dataset` has (with `GT` when
+/// `genotypes`), read from an empty partition.
+pub fn schema(reader: &Reader, dataset: &str, options: &BatchOptions) -> Result<SchemaRef> {
+    let empty = Partition {
+        dataset: dataset.to_string(),
+        index: 0,
+        contig: None,
+        part: match kind_of(reader, dataset)? {
+            Kind::Sequences => Part::Pieces(Vec::new()),
+            _ => Part::Rows(0..0),
+        },
+    };
+    Ok(batch(reader, &empty, options)?.schema())
+}
+
+/// Rows of a 1.0 table: its `num_rows`, else its first column's values.
+fn columns_rows(d: &gcol_format::manifest::Dataset) -> u64 {
+    d.num_rows
+        .or_else(|| d.columns.first().map(|c| c.num_values))
+        .unwrap_or(0)
+}
+
+/// Rows `rows` of the flat columns of a 1.0 table (those of one value a
+/// row), as the pages' Arrow arrays (spec 6.8) cut to the rows; text
+/// columns (`utf8`, `text`) as Utf8.
+fn columns_batch(reader: &Reader, dataset: &str, rows: Range<u64>) -> Result<RecordBatch> {
+    let d = reader.dataset(dataset)?;
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for c in &d.columns {
+        if c.layout.is_some() || c.num_values != columns_rows(d) {
+            continue;
+        }
+        let column = reader.column(dataset, &c.name)?;
+        let mut pieces: Vec<ArrayRef> = Vec::new();
+        if rows.start < rows.end {
+            let first = column.page_for_row(rows.start)?;
+            let last = column.page_for_row(rows.end - 1)?;
+            for index in first..=last {
+                let page = column.page(index)?;
+                let array = page.to_arrow()?;
+                let from = rows.start.saturating_sub(page.first_row()) as usize;
+                let to = ((rows.end - page.first_row()) as usize).min(array.len());
+                pieces.push(array.slice(from, to - from));
+            }
+        }
+        let mut array = match pieces.len() {
+            0 => {
+                let t = crate::arrow::data_type(c.physical_type).ok_or_else(|| {
+                    arrow_error(format!("no Arrow type for {}", c.physical_type))
+                })?;
+                arrow_array::new_empty_array(&t)
+            }
+            1 => pieces.pop().expect("one"),
+            _ => {
+                let refs: Vec<&dyn arrow_array::Array> = pieces.iter().map(|a| a.as_ref()).collect();
+                arrow_select::concat::concat(&refs).map_err(arrow_error)?
+            }
+        };
+        if matches!(c.logical_type.as_str(), "utf8" | "text") {
+            if let Some(binary) = array.as_any().downcast_ref::<arrow_array::BinaryArray>() {
+                if let Ok(text) = arrow_array::StringArray::try_from_binary(binary.clone()) {
+                    array = Arc::new(text);
+                }
+            }
+        }
+        fields.push(Field::new(&c.name, array.data_type().clone(), c.nullable));
+        arrays.push(array);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(arrow_error)
+}
+
+fn text(v: &[u8]) -> String {
+    String::from_utf8_lossy(v).into_owned()
+}
+
+/// Sites `runs` of `v`, in order (with their genotypes when `genotypes`).
+pub fn variants_batch(v: &Variants, runs: &[Range<u64>], genotypes: bool) -> Result<RecordBatch> {
+    let mut block = v.block(0..0, None)?;
+    for run in runs {
+        let b = v.block(run.clone(), None)?;
+        block.contig.extend(b.contig);
+        block.pos.extend(b.pos);
+        block.id.extend(b.id);
+        block.reference.extend(b.reference);
+        block.alt.extend(b.alt);
+        block.qual.extend(b.qual);
+        block.filter.extend(b.filter);
+        for (all, more) in block.info.iter_mut().zip(b.info) {
+            use crate::variants::InfoValues as V;
+            match (all, more) {
+                (V::Flag(a), V::Flag(m)) => a.extend(m),
+                (V::Int(a), V::Int(m)) => a.extend(m),
+                (V::Float(a), V::Float(m)) => a.extend(m),
+                (V::IntList(a), V::IntList(m)) => a.extend(m),
+                (V::FloatList(a), V::FloatList(m)) => a.extend(m),
+                (V::Text(a), V::Text(m)) => a.extend(m),
+                _ => {}
+            }
+        }
+    }
+    let contigs = v.contigs();
+    let n = block.pos.len();
+    let mut fields: Vec<Field> = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    let mut push = |name: &str, array: ArrayRef| {
+        fields.push(Field::new(name, array.data_type().clone(), true));
+        arrays.push(array);
+    };
+    let mut chrom = StringBuilder::new();
+    for &c in &block.contig {
+        chrom.append_value(&contigs[c]);
+    }
+    push("CHROM", Arc::new(chrom.finish()));
+    let mut pos = Int64Builder::with_capacity(n);
+    for &p in &block.pos {
+        pos.append_value(p as i64);
+    }
+    push("POS", Arc::new(pos.finish()));
+    let mut id = StringBuilder::new();
+    for v in &block.id {
+        id.append_option(v.as_deref().map(text));
+    }
+    push("ID", Arc::new(id.finish()));
+    let mut reference = StringBuilder::new();
+    for v in &block.reference {
+        reference.append_value(text(v));
+    }
+    push("REF", Arc::new(reference.finish()));
+    let mut alt = ListBuilder::new(StringBuilder::new());
+    for alleles in &block.alt {
+        for a in alleles {
+            alt.values().append_value(text(a));
+        }
+        alt.append(true);
+    }
+    push("ALT", Arc::new(alt.finish()));
+    let mut qual = Float32Builder::with_capacity(n);
+    for &q in &block.qual {
+        qual.append_option(q);
+    }
+    push("QUAL", Arc::new(qual.finish()));
+    let mut filter = ListBuilder::new(StringBuilder::new());
+    for f in &block.filter {
+        match f {
+            Some(names) => {
+                for x in names {
+                    filter.values().append_value(text(x));
+                }
+                filter.append(true);
+            }
+            None => filter.append(false),
+        }
+    }
+    push("FILTER", Arc::new(filter.finish()));
+    for (field, values) in v.infos().iter().zip(&block.info) {
+        use crate::variants::InfoValues as V;
+        let name = format!("INFO/{}", field.id);
+        let array: ArrayRef = match (field.kind, values) {
+            (InfoKind::Flag, V::Flag(x)) => {
+                let mut b = BooleanBuilder::with_capacity(n);
+                for &f in x {
+                    b.append_value(f != 0);
+                }
+                Arc::new(b.finish())
+            }
+            (InfoKind::Int, V::Int(x)) => {
+                let mut b = Int64Builder::with_capacity(n);
+                for &i in x {
+                    b.append_option(i);
+                }
+                Arc::new(b.finish())
+            }
+            (InfoKind::Float, V::Float(x)) => {
+                let mut b = Float32Builder::with_capacity(n);
+                for &f in x {
+                    b.append_option(f);
+                }
+                Arc::new(b.finish())
+            }
+            (InfoKind::IntList, V::IntList(x)) => {
+                let mut b = ListBuilder::new(Int64Builder::new());
+                for list in x {
+                    match list {
+                        Some(items) => {
+                            for &i in items {
+                                b.values().append_option(i);
+                            }
+                            b.append(true);
+                        }
+                        None => b.append(false),
+                    }
+                }
+                Arc::new(b.finish())
+            }
+            (InfoKind::FloatList, V::FloatList(x)) => {
+                let mut b = ListBuilder::new(Float32Builder::new());
+                for list in x {
+                    match list {
+                        Some(items) => {
+                            for &f in items {
+                                b.values().append_option(f);
+                            }
+                            b.append(true);
+                        }
+                        None => b.append(false),
+                    }
+                }
+                Arc::new(b.finish())
+            }
+            (_, V::Text(x)) => {
+                let mut b = StringBuilder::new();
+                for t in x {
+                    b.append_option(t.as_deref().map(text));
+                }
+                Arc::new(b.finish())
+            }
+            _ => {
+                return Err(Error::Usage {
+                    detail: format!("INFO/{}: values do not match the field's kind", field.id),
+                })
+            }
+        };
+        push(&name, array);
+    }
+    let mut metadata = std::collections::HashMap::new();
+    if genotypes {
+        let mut parts = Vec::new();
+        let mut ploidy = 0;
+        for run in runs {
+            let (alleles, _, p) = v.genotypes_any(run.clone(), None, false)?;
+            ploidy = p;
+            parts.push(alleles);
+        }
+        let alleles = match parts
+            .iter()
+            .any(|a| matches!(a, crate::variants::GenotypeValues::I16(_)))
+        {
+            false => crate::variants::GenotypeValues::I8(
+                parts
+                    .into_iter()
+                    .flat_map(|a| match a {
+                        crate::variants::GenotypeValues::I8(v) => v,
+                        crate::variants::GenotypeValues::I16(_) => Vec::new(),
+                    })
+                    .collect(),
+            ),
+            true => crate::variants::GenotypeValues::I16(
+                parts.into_iter().flat_map(|a| a.into_i16()).collect(),
+            ),
+        };
+        let samples = v.samples().len();
+        if ploidy > 0 {
+            let gt: ArrayRef = match alleles {
+                crate::variants::GenotypeValues::I8(values) => {
+                    let mut b = ListBuilder::new(FixedSizeListBuilder::new(
+                        Int8Builder::new(),
+                        ploidy as i32,
+                    ));
+                    for site in values.chunks(samples * ploidy) {
+                        for call in site.chunks(ploidy) {
+                            b.values().values().append_slice(call);
+                            b.values().append(true);
+                        }
+                        b.append(true);
+                    }
+                    Arc::new(b.finish())
+                }
+                crate::variants::GenotypeValues::I16(values) => {
+                    let mut b = ListBuilder::new(FixedSizeListBuilder::new(
+                        Int16Builder::new(),
+                        ploidy as i32,
+                    ));
+                    for site in values.chunks(samples * ploidy) {
+                        for call in site.chunks(ploidy) {
+                            b.values().values().append_slice(call);
+                            b.values().append(true);
+                        }
+                        b.append(true);
+                    }
+                    Arc::new(b.finish())
+                }
+            };
+            // A site with no samples gives no chunk: fill to n rows.
+            if gt.len() == n {
+                push("GT", gt);
+            }
+        }
+        metadata.insert(
+            "gcol:samples".to_string(),
+            serde_json::to_string(v.samples()).map_err(arrow_error)?,
+        );
+    }
+    let schema = Schema::new(fields).with_metadata(metadata);
+    RecordBatch::try_new(Arc::new(schema), arrays).map_err(arrow_error)
+}
+
+/// Pieces of records of a sequences or reads dataset.
+fn sequences_batch(
+    reader: &Reader,
+    dataset: &str,
+    pieces: &[(usize, Range<u64>)],
+) -> Result<RecordBatch> {
+    let s = reader.sequences(dataset)?;
+    let names = s.names()?;
+    let qualities = s.has_qualities();
+    let mut name = StringBuilder::new();
+    let mut start = Int64Builder::new();
+    let mut end = Int64Builder::new();
+    let mut sequence = StringBuilder::new();
+    let mut quality = StringBuilder::new();
+    let (mut bases, mut q) = (Vec::new(), Vec::new());
+    for (record, range) in pieces {
+        name.append_value(&names[*record]);
+        start.append_value(range.start as i64);
+        end.append_value(range.end as i64);
+        bases.clear();
+        s.fetch_record_into(*record, range.clone(), &mut bases)?;
+        sequence.append_value(text(&bases));
+        if qualities {
+            q.clear();
+            s.qualities_into(*record, &mut q)?;
+            let part = &q[(range.start as usize).min(q.len())..(range.end as usize).min(q.len())];
+            quality.append_value(part.iter().map(|&b| (b + 33) as char).collect::<String>());
+        }
+    }
+    let mut fields = vec![
+        Field::new("name", arrow_schema::DataType::Utf8, false),
+        Field::new("start", arrow_schema::DataType::Int64, false),
+        Field::new("end", arrow_schema::DataType::Int64, false),
+        Field::new("sequence", arrow_schema::DataType::Utf8, false),
+    ];
+    let mut arrays: Vec<ArrayRef> = vec![
+        Arc::new(name.finish()),
+        Arc::new(start.finish()),
+        Arc::new(end.finish()),
+        Arc::new(sequence.finish()),
+    ];
+    if qualities {
+        fields.push(Field::new("quality", arrow_schema::DataType::Utf8, false));
+        arrays.push(Arc::new(quality.finish()));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(arrow_error)
+}
+
+/// Write `dataset` as Parquet: one file (`out` ending in `.parquet`), its
+/// partitions as row groups; or a directory `out` of one file per
+/// partition (`contig=NAME/part-NNNNN.parquet` for variants, else
+/// `part-NNNNN.parquet`), written beside it and renamed into place.
+/// Returns the partitions and rows written.
+pub fn write_parquet(
+    reader: &Reader,
+    dataset: &str,
+    out: &std::path::Path,
+    options: &BatchOptions,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<(usize, u64)> {
+    use parquet::arrow::ArrowWriter;
+    let parts = partitions(reader, dataset)?;
+    let total = parts.len() as u64;
+    let props = || {
+        parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::ZSTD(
+                parquet::basic::ZstdLevel::try_new(3).expect("level 3"),
+            ))
+            .build()
+    };
+    let io = |path: &std::path::Path, source: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let single = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"));
+    let mut rows = 0u64;
+    if single {
+        let schema = schema(reader, dataset, options)?;
+        let tmp = out.with_extension("parquet.tmp");
+        let file = std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
+        let mut w = ArrowWriter::try_new(file, schema, Some(props())).map_err(arrow_error)?;
+        for (i, p) in parts.iter().enumerate() {
+            let b = batch(reader, p, options)?;
+            rows += b.num_rows() as u64;
+            w.write(&b).map_err(arrow_error)?;
+            w.flush().map_err(arrow_error)?;
+            progress(i as u64 + 1, total);
+        }
+        w.close().map_err(arrow_error)?;
+        std::fs::rename(&tmp, out).map_err(|e| io(out, e))?;
+        return Ok((parts.len(), rows));
+    }
+    if out.exists() {
+        return Err(Error::Usage {
+            detail: format!(
+                "{} exists: a partitioned export writes a new directory",
+                out.display()
+            ),
+        });
+    }
+    let tmp = out.with_file_name(format!(
+        ".{}.tmp-{}",
+        out.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        std::process::id()
+    ));
+    let written = (|| -> Result<()> {
+        std::fs::create_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
+        for (i, p) in parts.iter().enumerate() {
+            let b = batch(reader, p, options)?;
+            rows += b.num_rows() as u64;
+            let dir = match &p.contig {
+                Some(c) => tmp.join(format!("contig={}", hive_escape(c))),
+                None => tmp.clone(),
+            };
+            std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+            let path = dir.join(format!("part-{:05}.parquet", p.index));
+            let file = std::fs::File::create(&path).map_err(|e| io(&path, e))?;
+            let mut w =
+                ArrowWriter::try_new(file, b.schema(), Some(props())).map_err(arrow_error)?;
+            w.write(&b).map_err(arrow_error)?;
+            w.close().map_err(arrow_error)?;
+            progress(i as u64 + 1, total);
+        }
+        std::fs::rename(&tmp, out).map_err(|e| io(out, e))
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    written.map(|()| (parts.len(), rows))
+}
+
+/// A contig name as a Hive partition value: `/`, `=`, `%` and control
+/// characters percent-encoded (as Hive and DuckDB decode them).
+fn hive_escape(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if matches!(c, '/' | '=' | '%' | '\\' | ':' | '#' | '?' | '"' | '\'') || c.is_control() {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

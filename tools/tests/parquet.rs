@@ -1,0 +1,181 @@
+//! `gcol export --format parquet`: variants, sequences, reads, tables and
+//! graphs to one Parquet file or a directory partitioned by contig and
+//! chunk, read back with the parquet crate and compared with what `gcol
+//! view`/`gcol fetch` print for the same file; usage errors exit 2.
+
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{Array, RecordBatch};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+mod common;
+use common::{fails, gcol, ok, s};
+
+fn conformance(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../spec/conformance")
+        .join(name)
+}
+
+fn read(path: &Path) -> Vec<RecordBatch> {
+    let file = std::fs::File::open(path).unwrap();
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Every `.parquet` file under `dir`, sorted by path.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else if p.extension().is_some_and(|x| x == "parquet") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn strings(batch: &RecordBatch, column: &str) -> Vec<String> {
+    let a = batch.column_by_name(column).unwrap().as_string::<i32>();
+    (0..a.len()).map(|i| a.value(i).to_string()).collect()
+}
+
+#[test]
+fn variants_to_a_partitioned_directory_and_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = conformance("variants.gcol");
+    let out = dir.path().join("calls");
+    ok(
+        gcol(&["export", s(&calls), "--dataset", "calls", "--format", "parquet", "-o", s(&out)]),
+        "dir",
+    );
+    let parts = files(&out);
+    let contigs: Vec<String> = parts
+        .iter()
+        .map(|p| p.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(contigs, ["contig=20", "contig=X"], "{parts:?}");
+    let one = dir.path().join("calls.parquet");
+    ok(gcol(&["export", s(&calls), "--dataset", "calls", "-o", s(&one)]), "file");
+    let single = read(&one);
+    let rows: usize = single.iter().map(RecordBatch::num_rows).sum();
+    // Against `gcol view -H`: CHROM, POS, REF of every record.
+    let view = ok(gcol(&["view", s(&calls), "-H"]), "view");
+    let expected: Vec<(String, i64, String)> = view
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_string(), f[1].parse().unwrap(), f[3].to_string())
+        })
+        .collect();
+    assert_eq!(rows, expected.len());
+    let mut got = Vec::new();
+    for b in single.iter().chain(parts.iter().flat_map(|p| read(p)).collect::<Vec<_>>().iter()) {
+        let pos = b.column_by_name("POS").unwrap().as_primitive::<Int64Type>();
+        for (i, (c, r)) in strings(b, "CHROM").into_iter().zip(strings(b, "REF")).enumerate() {
+            got.push((c, pos.value(i), r));
+        }
+    }
+    let doubled: Vec<_> = expected.iter().chain(&expected).cloned().collect();
+    assert_eq!(got, doubled);
+    assert!(single[0].column_by_name("GT").is_some());
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&one).unwrap()).unwrap();
+    assert!(builder.schema().metadata().contains_key("gcol:samples"));
+}
+
+#[test]
+fn sequences_reads_tables_and_graphs_to_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let dna = conformance("sequences_dna.gcol");
+    let out = dir.path().join("dna");
+    ok(gcol(&["export", s(&dna), "--format", "parquet", "-o", s(&out)]), "dna");
+    let batches: Vec<RecordBatch> = files(&out).iter().flat_map(|p| read(p)).collect();
+    let mut records: Vec<(String, String)> = Vec::new();
+    for b in &batches {
+        for (n, q) in strings(b, "name").into_iter().zip(strings(b, "sequence")) {
+            match records.last_mut() {
+                Some((last, seq)) if *last == n => seq.push_str(&q),
+                _ => records.push((n, q)),
+            }
+        }
+    }
+    for (name, seq) in &records {
+        let fasta = ok(gcol(&["fetch", s(&dna), name, "-n", "0"]), "fetch");
+        let body: String = fasta.lines().skip(1).collect();
+        assert_eq!(&body, seq, "{name}");
+    }
+    let reads = conformance("reads.gcol");
+    let out = dir.path().join("reads.parquet");
+    ok(gcol(&["export", s(&reads), "-o", s(&out), "--dataset", "pair"]), "reads");
+    let b = read(&out);
+    assert!(b[0].column_by_name("quality").is_some());
+    let tables = conformance("tables.gcol");
+    let out = dir.path().join("t");
+    ok(
+        gcol(&["export", s(&tables), "--dataset", "features", "--format", "parquet", "-o", s(&out)]),
+        "table",
+    );
+    let rows: usize = files(&out).iter().flat_map(|p| read(p)).map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 2000);
+    let graph = conformance("graph.gcol");
+    let out = dir.path().join("g");
+    ok(
+        gcol(&["export", s(&graph), "--dataset", "signal", "--format", "parquet", "-o", s(&out)]),
+        "graph",
+    );
+    assert_eq!(files(&out).len(), 1);
+}
+
+#[test]
+fn parquet_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = conformance("variants.gcol");
+    let out = dir.path().join("calls");
+    std::fs::create_dir(&out).unwrap();
+    let e = fails(
+        gcol(&["export", s(&calls), "--dataset", "calls", "--format", "parquet", "-o", s(&out)]),
+        2,
+        "exists",
+    );
+    assert!(e.contains("exists"), "{e}");
+    let e = fails(
+        gcol(&["export", s(&calls), "--dataset", "calls", "--format", "parquet", "-o", "-"]),
+        2,
+        "stdout",
+    );
+    assert!(e.contains("directory"), "{e}");
+    let e = fails(
+        gcol(&[
+            "export",
+            s(&calls),
+            "--dataset",
+            "calls",
+            "-o",
+            s(&dir.path().join("x.parquet")),
+            "20:1-100",
+        ]),
+        2,
+        "region",
+    );
+    assert!(e.contains("regions"), "{e}");
+    let many = conformance("features.gcol");
+    let e = fails(
+        gcol(&["export", s(&many), "--format", "parquet", "-o", s(&dir.path().join("f"))]),
+        2,
+        "many",
+    );
+    assert!(e.contains("--dataset"), "{e}");
+    // Nothing left behind by the failures.
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}
