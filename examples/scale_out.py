@@ -26,24 +26,30 @@ import gcol
 
 
 def allele_frequencies(cohorts: list[str]) -> object:
-    """DuckDB over the partitions of every cohort: AF per cohort and 1 Mb
-    bin, from INFO/AC and INFO/AN (derived from the genotypes)."""
+    """DuckDB over the partitions of each cohort, read through their Arrow
+    C streams (only CHROM, POS, INFO/AC and INFO/AN are read): allele
+    frequency per cohort and 1 Mb bin, from AC and AN (derived from the
+    genotypes)."""
     import duckdb
-    import pyarrow as pa
 
-    tables = []
+    con = duckdb.connect()
+    bins = []
     for path in cohorts:
-        parts = gcol.dataset(path, columns=["CHROM", "POS", "INFO/AC", "INFO/AN"])
-        t = pa.table(parts)
-        tables.append(t.append_column("cohort", pa.array([pathlib.Path(path).stem] * t.num_rows)))
-    sites = pa.concat_tables(tables)  # noqa: F841 - read by DuckDB by name
-    return duckdb.sql(
-        """
-        SELECT cohort, CHROM, POS // 1000000 AS mb,
-               count(*) AS sites,
-               round(sum("INFO/AC") / sum("INFO/AN"), 5) AS allele_frequency
-        FROM sites GROUP BY ALL ORDER BY cohort, CHROM, mb
-        """
+        parts = gcol.dataset(path, columns=["CHROM", "POS", "INFO/AC", "INFO/AN"])  # noqa: F841 - read by name
+        cohort = pathlib.Path(path).stem
+        bins.append(
+            con.sql(
+                f"""SELECT '{cohort}' AS cohort, CHROM, POS // 1000000 AS mb, count(*) AS sites,
+                           sum("INFO/AC") AS ac, sum("INFO/AN") AS an
+                    FROM parts GROUP BY ALL"""
+            ).to_arrow_table()
+        )
+    per_bin = bins[0]
+    for more in bins[1:]:
+        per_bin = con.sql("SELECT * FROM per_bin UNION ALL SELECT * FROM more").to_arrow_table()
+    return con.sql(
+        """SELECT cohort, CHROM, mb, sites, round(ac / an, 5) AS allele_frequency
+           FROM per_bin ORDER BY cohort, CHROM, mb"""
     )
 
 

@@ -44,8 +44,8 @@ cargo test --workspace --doc
 
 # Python: test dependencies (peers the tests compare against), then the
 # independent reader written from spec/ (standard library + zstandard).
-python3 -c "import zstandard, pytest, numpy, pandas, pyarrow, pyfaidx, pysam, cyvcf2, bio2zarr, zarr, Bio, mypy, maturin, networkx, gffutils" 2>/dev/null ||
-    python3 -m pip install -q zstandard pytest numpy pandas pyarrow pyfaidx pysam cyvcf2 bio2zarr biopython mypy maturin networkx gffutils
+python3 -c "import zstandard, pytest, numpy, pandas, pyarrow, pyfaidx, pysam, cyvcf2, bio2zarr, zarr, Bio, mypy, maturin, networkx, gffutils, duckdb, dask.dataframe" 2>/dev/null ||
+    python3 -m pip install -q zstandard pytest numpy pandas pyarrow pyfaidx pysam cyvcf2 bio2zarr biopython mypy maturin networkx gffutils duckdb "dask[dataframe]"
 cargo build --quiet -p gcol-tools
 GCOL_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/gcol" python3 -m pytest -W error -q tests/spec_reader
 

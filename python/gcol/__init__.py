@@ -265,11 +265,22 @@ class Partition:
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
         return open(self.path)._partition_stream(self.dataset, [self.index], self.columns, self.genotypes)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Partition) and (self.path, self.dataset, self.index, self.columns, self.genotypes) == (
+            other.path,
+            other.dataset,
+            other.index,
+            other.columns,
+            other.genotypes,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
     def to_arrow(self) -> Any:
         """The partition as a pyarrow Table."""
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]
 
-        return pa.table(self)
+        return pa.RecordBatchReader.from_stream(self).read_all()
 
     def to_pandas(self) -> Any:
         """The partition as a pandas DataFrame."""
@@ -280,10 +291,33 @@ def _partition_pandas(part: Partition) -> Any:
     return part.to_pandas()
 
 
-class Partitions(list[Partition]):
+class Partitions(Sequence[Partition]):
     """The partitions :func:`dataset` found, in file and row order. Every
     partition has the same columns when the files' datasets have the same
-    fields (or ``columns=`` names them)."""
+    fields (or ``columns=`` names them). Not a list, so that Arrow
+    consumers see its Arrow C stream rather than a list of arrays."""
+
+    def __init__(self, parts: Sequence[Partition] = ()) -> None:
+        self._parts = list(parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._parts[index]
+
+    def __iter__(self) -> Iterator[Partition]:
+        return iter(self._parts)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Partitions):
+            return self._parts == other._parts
+        return isinstance(other, list) and self._parts == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Partitions({len(self._parts)} partitions)"
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
         import pyarrow as pa
@@ -302,7 +336,7 @@ class Partitions(list[Partition]):
         """Every partition as one pyarrow Table."""
         import pyarrow as pa
 
-        return pa.table(self)
+        return pa.RecordBatchReader.from_stream(self).read_all()
 
     def to_pandas(self) -> Any:
         return self.to_arrow().to_pandas()
@@ -311,12 +345,12 @@ class Partitions(list[Partition]):
         """A Dask DataFrame of one partition per partition
         (``dask.dataframe.from_map``): each worker opens its file and reads
         its part."""
-        import dask.dataframe as dd  # type: ignore[import-untyped]
+        import dask.dataframe as dd
 
         if not self:
             raise ValueError("no partitions")
         meta = self[0].to_arrow().schema.empty_table().to_pandas()
-        return dd.from_map(_partition_pandas, list(self), meta=meta)
+        return dd.from_map(_partition_pandas, list(self._parts), meta=meta)  # type: ignore[no-untyped-call]
 
 
 def dataset(
@@ -346,7 +380,7 @@ def dataset(
         else:
             files.append(text)
     wanted = None if contigs is None else set(contigs)
-    out = Partitions()
+    out: list[Partition] = []
     for path in files:
         f = open(path)
         ds = name
@@ -358,7 +392,7 @@ def dataset(
             if wanted is not None and info.get("contig") not in wanted:
                 continue
             out.append(Partition(path, ds, info["index"], info, columns, genotypes))
-    return out
+    return Partitions(out)
 
 
 def kmer_strings(codes: Sequence[int] | np.ndarray, k: int) -> list[str]:

@@ -136,7 +136,8 @@ def test_dataset_feeds_duckdb_and_dask_with_projection_and_pruning(cohorts):
     frame = parts.to_dask()
     assert isinstance(frame, dd.DataFrame) and frame.npartitions == len(parts)
     computed = frame.compute().reset_index(drop=True)
-    assert computed.equals(whole.reset_index(drop=True))
+    for column in whole.columns:  # Dask may pick its own string dtype
+        assert computed[column].tolist() == whole[column].tolist(), column
     # Contig pruning: no partition of another contig is listed.
     assert gcol.dataset(paths, contigs=["X"]) == []
     assert len(gcol.dataset(paths, contigs=["20"])) == len(parts)

@@ -285,14 +285,14 @@ fn columns_batch(reader: &Reader, dataset: &str, rows: Range<u64>) -> Result<Rec
         }
         let mut array = match pieces.len() {
             0 => {
-                let t = crate::arrow::data_type(c.physical_type).ok_or_else(|| {
-                    arrow_error(format!("no Arrow type for {}", c.physical_type))
-                })?;
+                let t = crate::arrow::data_type(c.physical_type)
+                    .ok_or_else(|| arrow_error(format!("no Arrow type for {}", c.physical_type)))?;
                 arrow_array::new_empty_array(&t)
             }
             1 => pieces.pop().expect("one"),
             _ => {
-                let refs: Vec<&dyn arrow_array::Array> = pieces.iter().map(|a| a.as_ref()).collect();
+                let refs: Vec<&dyn arrow_array::Array> =
+                    pieces.iter().map(|a| a.as_ref()).collect();
                 arrow_select::concat::concat(&refs).map_err(arrow_error)?
             }
         };

@@ -55,17 +55,36 @@ fn variants_to_a_partitioned_directory_and_one_file() {
     let calls = conformance("variants.gcol");
     let out = dir.path().join("calls");
     ok(
-        gcol(&["export", s(&calls), "--dataset", "calls", "--format", "parquet", "-o", s(&out)]),
+        gcol(&[
+            "export",
+            s(&calls),
+            "--dataset",
+            "calls",
+            "--format",
+            "parquet",
+            "-o",
+            s(&out),
+        ]),
         "dir",
     );
     let parts = files(&out);
     let contigs: Vec<String> = parts
         .iter()
-        .map(|p| p.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned())
+        .map(|p| {
+            p.parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     assert_eq!(contigs, ["contig=20", "contig=X"], "{parts:?}");
     let one = dir.path().join("calls.parquet");
-    ok(gcol(&["export", s(&calls), "--dataset", "calls", "-o", s(&one)]), "file");
+    ok(
+        gcol(&["export", s(&calls), "--dataset", "calls", "-o", s(&one)]),
+        "file",
+    );
     let single = read(&one);
     let rows: usize = single.iter().map(RecordBatch::num_rows).sum();
     // Against `gcol view -H`: CHROM, POS, REF of every record.
@@ -79,9 +98,19 @@ fn variants_to_a_partitioned_directory_and_one_file() {
         .collect();
     assert_eq!(rows, expected.len());
     let mut got = Vec::new();
-    for b in single.iter().chain(parts.iter().flat_map(|p| read(p)).collect::<Vec<_>>().iter()) {
+    for b in single.iter().chain(
+        parts
+            .iter()
+            .flat_map(|p| read(p))
+            .collect::<Vec<_>>()
+            .iter(),
+    ) {
         let pos = b.column_by_name("POS").unwrap().as_primitive::<Int64Type>();
-        for (i, (c, r)) in strings(b, "CHROM").into_iter().zip(strings(b, "REF")).enumerate() {
+        for (i, (c, r)) in strings(b, "CHROM")
+            .into_iter()
+            .zip(strings(b, "REF"))
+            .enumerate()
+        {
             got.push((c, pos.value(i), r));
         }
     }
@@ -98,7 +127,10 @@ fn sequences_reads_tables_and_graphs_to_parquet() {
     let dir = tempfile::tempdir().unwrap();
     let dna = conformance("sequences_dna.gcol");
     let out = dir.path().join("dna");
-    ok(gcol(&["export", s(&dna), "--format", "parquet", "-o", s(&out)]), "dna");
+    ok(
+        gcol(&["export", s(&dna), "--format", "parquet", "-o", s(&out)]),
+        "dna",
+    );
     let batches: Vec<RecordBatch> = files(&out).iter().flat_map(|p| read(p)).collect();
     let mut records: Vec<(String, String)> = Vec::new();
     for b in &batches {
@@ -116,21 +148,46 @@ fn sequences_reads_tables_and_graphs_to_parquet() {
     }
     let reads = conformance("reads.gcol");
     let out = dir.path().join("reads.parquet");
-    ok(gcol(&["export", s(&reads), "-o", s(&out), "--dataset", "pair"]), "reads");
+    ok(
+        gcol(&["export", s(&reads), "-o", s(&out), "--dataset", "pair"]),
+        "reads",
+    );
     let b = read(&out);
     assert!(b[0].column_by_name("quality").is_some());
     let tables = conformance("tables.gcol");
     let out = dir.path().join("t");
     ok(
-        gcol(&["export", s(&tables), "--dataset", "features", "--format", "parquet", "-o", s(&out)]),
+        gcol(&[
+            "export",
+            s(&tables),
+            "--dataset",
+            "features",
+            "--format",
+            "parquet",
+            "-o",
+            s(&out),
+        ]),
         "table",
     );
-    let rows: usize = files(&out).iter().flat_map(|p| read(p)).map(|b| b.num_rows()).sum();
+    let rows: usize = files(&out)
+        .iter()
+        .flat_map(|p| read(p))
+        .map(|b| b.num_rows())
+        .sum();
     assert_eq!(rows, 2000);
     let graph = conformance("graph.gcol");
     let out = dir.path().join("g");
     ok(
-        gcol(&["export", s(&graph), "--dataset", "signal", "--format", "parquet", "-o", s(&out)]),
+        gcol(&[
+            "export",
+            s(&graph),
+            "--dataset",
+            "signal",
+            "--format",
+            "parquet",
+            "-o",
+            s(&out),
+        ]),
         "graph",
     );
     assert_eq!(files(&out).len(), 1);
@@ -143,13 +200,31 @@ fn parquet_usage_errors_exit_2() {
     let out = dir.path().join("calls");
     std::fs::create_dir(&out).unwrap();
     let e = fails(
-        gcol(&["export", s(&calls), "--dataset", "calls", "--format", "parquet", "-o", s(&out)]),
+        gcol(&[
+            "export",
+            s(&calls),
+            "--dataset",
+            "calls",
+            "--format",
+            "parquet",
+            "-o",
+            s(&out),
+        ]),
         2,
         "exists",
     );
     assert!(e.contains("exists"), "{e}");
     let e = fails(
-        gcol(&["export", s(&calls), "--dataset", "calls", "--format", "parquet", "-o", "-"]),
+        gcol(&[
+            "export",
+            s(&calls),
+            "--dataset",
+            "calls",
+            "--format",
+            "parquet",
+            "-o",
+            "-",
+        ]),
         2,
         "stdout",
     );
@@ -170,12 +245,22 @@ fn parquet_usage_errors_exit_2() {
     assert!(e.contains("regions"), "{e}");
     let many = conformance("features.gcol");
     let e = fails(
-        gcol(&["export", s(&many), "--format", "parquet", "-o", s(&dir.path().join("f"))]),
+        gcol(&[
+            "export",
+            s(&many),
+            "--format",
+            "parquet",
+            "-o",
+            s(&dir.path().join("f")),
+        ]),
         2,
         "many",
     );
     assert!(e.contains("--dataset"), "{e}");
     // Nothing left behind by the failures.
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(left.len(), 1, "{left:?}");
 }
