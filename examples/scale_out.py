@@ -4,7 +4,7 @@ without an export (issue 17):
 
 1. DuckDB: allele frequency per cohort in 1 Mb bins, over the variants of
    every cohort file (``gcol.dataset`` partitions read through the Arrow
-   C stream; only the columns asked for are read).
+   C stream, cut to the columns asked for).
 2. Dask: GC content per contig across genomes (one Dask partition per
    gcol partition; each worker opens its file and reads its part).
 
@@ -27,7 +27,7 @@ import gcol
 
 def allele_frequencies(cohorts: list[str]) -> object:
     """DuckDB over the partitions of each cohort, read through their Arrow
-    C streams (only CHROM, POS, INFO/AC and INFO/AN are read): allele
+    C streams (cut to CHROM, POS, INFO/AC and INFO/AN): allele
     frequency per cohort and 1 Mb bin, from AC and AN (derived from the
     genotypes)."""
     import duckdb

@@ -235,7 +235,8 @@ class Partition:
     and an index (picklable, so a Dask or Ray worker reopens the file and
     reads only its part). Read as Arrow record batches made in Rust, through
     the Arrow C stream (``pyarrow.table(p)``, ``duckdb.sql("... from p")``).
-    ``info`` holds its ``contig`` (variants), ``rows`` or ``pieces``."""
+    ``info`` holds its ``contig`` (variants), and ``rows``, ``records`` or
+    ``window``."""
 
     def __init__(
         self,
@@ -259,7 +260,7 @@ class Partition:
         return contig
 
     def __repr__(self) -> str:
-        where = self.info.get("rows") or f"{len(self.info.get('pieces', []))} pieces"
+        where = self.info.get("rows") or self.info.get("records") or self.info.get("window")
         return f"Partition({self.path!r}, {self.dataset!r}, {self.index}, contig={self.contig!r}, {where})"
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
@@ -367,7 +368,8 @@ def dataset(
 
     ``paths``: files, or directories (their ``*.gcol`` files, sorted).
     ``name``: the dataset in each file (default: the file's only dataset).
-    ``columns``: only these columns (read no other). ``contigs``: only
+    ``columns``: only these columns (a variants partition still decodes
+    its site columns, but not ``GT`` unless named). ``contigs``: only
     partitions of these contigs (variants; the others are not read).
     ``genotypes``: add a variants dataset's ``GT`` column. Partitions are
     those of ``gcol export --format parquet`` (see ``File.partitions``)."""

@@ -158,8 +158,9 @@ impl PyFile {
     /// The partitions of `dataset` (`gcol.dataset` cuts datasets so): a
     /// list of dicts with `dataset`, `index`, `contig` (variants: the
     /// contig of its sites), and `rows` (`(start, end)`: variants, tables,
-    /// graphs' edges) or `pieces` (`[(record, start, end)]`: sequences and
-    /// reads, runs of records up to 4 Mb, longer records in 4 Mb windows).
+    /// graphs' edges), `records` (`(first, end)`: runs of whole records
+    /// of sequences and reads up to 4 Mb) or `window` (`(record, start,
+    /// end)`: 4 Mb of a longer record).
     fn partitions<'py>(
         &self,
         py: Python<'py>,

@@ -64,24 +64,16 @@ pub(crate) fn dataset_stream<'py>(
     stream_capsule(py, schema, batches)
 }
 
-/// Partitions of `dataset` as dicts: `index`, `contig` (variants),
-/// `rows` (`(start, end)`, variants, tables, graphs) or `pieces`
-/// (`[(record, start, end)]`, sequences and reads).
+/// Partitions of `dataset` as dicts: `index`, `contig` (variants), and
+/// `rows` (`(start, end)`: variants, tables, graphs), `records` (`(first,
+/// end)`: whole records of sequences and reads) or `window` (`(record,
+/// start, end)`: bases of a record longer than 4 Mb).
 pub(crate) fn describe<'py>(
     py: Python<'py>,
     reader: &Reader,
     dataset: &str,
 ) -> PyResult<Bound<'py, PyList>> {
     let parts = partitions::partitions(reader, dataset).map_err(reader_error)?;
-    let names = match parts.first().map(|p| &p.part) {
-        Some(Part::Pieces(_)) => Some(
-            reader
-                .sequences(dataset)
-                .and_then(|s| s.names())
-                .map_err(reader_error)?,
-        ),
-        _ => None,
-    };
     let out = PyList::empty(py);
     for p in parts {
         let d = PyDict::new(py);
@@ -90,13 +82,14 @@ pub(crate) fn describe<'py>(
         d.set_item("contig", &p.contig)?;
         match &p.part {
             Part::Rows(rows) => d.set_item("rows", (rows.start, rows.end))?,
-            Part::Pieces(pieces) => {
-                let names = names.as_ref().expect("names of a sequences dataset");
-                let list: Vec<(&str, u64, u64)> = pieces
-                    .iter()
-                    .map(|(r, range)| (names[*r].as_str(), range.start, range.end))
-                    .collect();
-                d.set_item("pieces", list)?;
+            Part::Records(records) => d.set_item("records", (records.start, records.end))?,
+            Part::Window(record, bases) => {
+                let name = reader
+                    .sequences(dataset)
+                    .and_then(|s| s.record(*record))
+                    .map_err(reader_error)?
+                    .name;
+                d.set_item("window", (name, bases.start, bases.end))?;
             }
         }
         out.append(d)?;

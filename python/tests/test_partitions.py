@@ -107,6 +107,12 @@ def test_sequences_parquet_equals_pyfaidx(converted, tmp_path):
     for name, pieces in joined.items():
         assert "".join(pieces) == str(peer[name][:])
     assert max(len(s) for s in t.column("sequence").to_pylist()) <= 4 << 20
+    # Records of at most 4 Mb are never cut: one row each.
+    assert t.column("start").to_pylist() == [0] * t.num_rows
+    assert sorted(t.column("name").to_pylist()) == sorted(peer.keys())
+    parts = f.partitions("x")
+    assert all("records" in p for p in parts)
+    assert parts[0]["records"][0] == 0 and parts[-1]["records"][1] == len(peer.keys())
 
 
 def test_reads_partitions_carry_qualities(converted):

@@ -24,9 +24,10 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    BooleanBuilder, FixedSizeListBuilder, Float32Builder, Int16Builder, Int64Builder, Int8Builder,
-    ListBuilder, StringBuilder,
+    BooleanBuilder, FixedSizeListBuilder, Float32Builder, Int64Builder, ListBuilder,
+    PrimitiveBuilder, StringBuilder,
 };
+use arrow_array::types::{ArrowPrimitiveType, Float32Type, Int16Type, Int64Type, Int8Type};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
 
@@ -59,8 +60,10 @@ pub struct Partition {
 pub enum Part {
     /// Rows of a variants dataset, table or graph's edges.
     Rows(Range<u64>),
-    /// Pieces of records of a sequences or reads dataset: (record, bases).
-    Pieces(Vec<(usize, Range<u64>)>),
+    /// Whole records of a sequences or reads dataset.
+    Records(Range<usize>),
+    /// Bases of one record longer than [`BASES`].
+    Window(usize, Range<u64>),
 }
 
 fn arrow_error(e: impl std::fmt::Display) -> Error {
@@ -130,30 +133,29 @@ pub fn partitions(reader: &Reader, dataset: &str) -> Result<Vec<Partition>> {
         Kind::Sequences => {
             let s = reader.sequences(dataset)?;
             let lengths = s.lengths()?;
-            let mut pieces = Vec::new();
+            // Whole records while they fit; a record longer than BASES
+            // alone, in windows of BASES from its start.
+            let mut first = 0usize;
             let mut bases = 0u64;
             for (record, &length) in lengths.iter().enumerate() {
-                let mut at = 0;
-                loop {
-                    let end = (at + (BASES - bases)).min(length);
-                    pieces.push((record, at..end));
-                    bases += end - at;
-                    if bases >= BASES {
-                        out.push(part(
-                            out.len(),
-                            None,
-                            Part::Pieces(std::mem::take(&mut pieces)),
-                        ));
-                        bases = 0;
-                    }
-                    at = end;
-                    if at >= length {
-                        break;
-                    }
+                if first < record && bases + length > BASES {
+                    out.push(part(out.len(), None, Part::Records(first..record)));
+                    (first, bases) = (record, 0);
                 }
+                if length <= BASES {
+                    bases += length;
+                    continue;
+                }
+                let mut at = 0;
+                while at < length {
+                    let end = (at + BASES).min(length);
+                    out.push(part(out.len(), None, Part::Window(record, at..end)));
+                    at = end;
+                }
+                first = record + 1;
             }
-            if !pieces.is_empty() {
-                out.push(part(out.len(), None, Part::Pieces(pieces)));
+            if first < lengths.len() {
+                out.push(part(out.len(), None, Part::Records(first..lengths.len())));
             }
         }
         kind @ (Kind::Table | Kind::Columns | Kind::Graph) => {
@@ -179,7 +181,9 @@ pub fn partitions(reader: &Reader, dataset: &str) -> Result<Vec<Partition>> {
 /// Options of a partition's batch.
 #[derive(Debug, Clone, Default)]
 pub struct BatchOptions {
-    /// Only these columns, in this order (all when `None`).
+    /// Only these columns, in this order (all when `None`). The batch is
+    /// cut to them after it is read: a variants partition decodes its site
+    /// columns whole, and `GT` only when asked for.
     pub columns: Option<Vec<String>>,
     /// For variants: add the `GT` column.
     pub genotypes: bool,
@@ -197,7 +201,17 @@ pub fn batch(reader: &Reader, p: &Partition, options: &BatchOptions) -> Result<R
                     .is_some_and(|c| c.iter().any(|n| n == "GT"));
             variants_batch(&v, std::slice::from_ref(rows), wants_gt)?
         }
-        (Kind::Sequences, Part::Pieces(pieces)) => sequences_batch(reader, &p.dataset, pieces)?,
+        (Kind::Sequences, Part::Records(records)) => {
+            let s = reader.sequences(&p.dataset)?;
+            let mut pieces = Vec::with_capacity(records.len());
+            for r in records.clone() {
+                pieces.push((r, 0..s.length(r)?));
+            }
+            sequences_batch(reader, &p.dataset, &pieces)?
+        }
+        (Kind::Sequences, Part::Window(record, range)) => {
+            sequences_batch(reader, &p.dataset, &[(*record, range.clone())])?
+        }
         (Kind::Table, Part::Rows(rows)) => {
             let t = crate::table::Table::open(reader, &p.dataset)?;
             let whole = crate::columnar::table_batch(&t, None)?;
@@ -245,7 +259,7 @@ pub fn schema(reader: &Reader, dataset: &str, options: &BatchOptions) -> Result<
         index: 0,
         contig: None,
         part: match kind_of(reader, dataset)? {
-            Kind::Sequences => Part::Pieces(Vec::new()),
+            Kind::Sequences => Part::Records(0..0),
             _ => Part::Rows(0..0),
         },
     };
@@ -297,10 +311,14 @@ fn columns_batch(reader: &Reader, dataset: &str, rows: Range<u64>) -> Result<Rec
             }
         };
         if matches!(c.logical_type.as_str(), "utf8" | "text") {
+            // Utf8 in every partition (invalid bytes replaced), so that
+            // partitions share one schema.
             if let Some(binary) = array.as_any().downcast_ref::<arrow_array::BinaryArray>() {
-                if let Ok(text) = arrow_array::StringArray::try_from_binary(binary.clone()) {
-                    array = Arc::new(text);
-                }
+                let text: arrow_array::StringArray = binary
+                    .iter()
+                    .map(|v| v.map(|b| String::from_utf8_lossy(b).into_owned()))
+                    .collect();
+                array = Arc::new(text);
             }
         }
         fields.push(Field::new(&c.name, array.data_type().clone(), c.nullable));
@@ -417,36 +435,8 @@ pub fn variants_batch(v: &Variants, runs: &[Range<u64>], genotypes: bool) -> Res
                 }
                 Arc::new(b.finish())
             }
-            (InfoKind::IntList, V::IntList(x)) => {
-                let mut b = ListBuilder::new(Int64Builder::new());
-                for list in x {
-                    match list {
-                        Some(items) => {
-                            for &i in items {
-                                b.values().append_option(i);
-                            }
-                            b.append(true);
-                        }
-                        None => b.append(false),
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            (InfoKind::FloatList, V::FloatList(x)) => {
-                let mut b = ListBuilder::new(Float32Builder::new());
-                for list in x {
-                    match list {
-                        Some(items) => {
-                            for &f in items {
-                                b.values().append_option(f);
-                            }
-                            b.append(true);
-                        }
-                        None => b.append(false),
-                    }
-                }
-                Arc::new(b.finish())
-            }
+            (InfoKind::IntList, V::IntList(x)) => list_array::<Int64Type>(x),
+            (InfoKind::FloatList, V::FloatList(x)) => list_array::<Float32Type>(x),
             (_, V::Text(x)) => {
                 let mut b = StringBuilder::new();
                 for t in x {
@@ -492,35 +482,12 @@ pub fn variants_batch(v: &Variants, runs: &[Range<u64>], genotypes: bool) -> Res
         if ploidy > 0 {
             let gt: ArrayRef = match alleles {
                 crate::variants::GenotypeValues::I8(values) => {
-                    let mut b = ListBuilder::new(FixedSizeListBuilder::new(
-                        Int8Builder::new(),
-                        ploidy as i32,
-                    ));
-                    for site in values.chunks(samples * ploidy) {
-                        for call in site.chunks(ploidy) {
-                            b.values().values().append_slice(call);
-                            b.values().append(true);
-                        }
-                        b.append(true);
-                    }
-                    Arc::new(b.finish())
+                    gt_array::<Int8Type>(&values, n, samples, ploidy)?
                 }
                 crate::variants::GenotypeValues::I16(values) => {
-                    let mut b = ListBuilder::new(FixedSizeListBuilder::new(
-                        Int16Builder::new(),
-                        ploidy as i32,
-                    ));
-                    for site in values.chunks(samples * ploidy) {
-                        for call in site.chunks(ploidy) {
-                            b.values().values().append_slice(call);
-                            b.values().append(true);
-                        }
-                        b.append(true);
-                    }
-                    Arc::new(b.finish())
+                    gt_array::<Int16Type>(&values, n, samples, ploidy)?
                 }
             };
-            // A site with no samples gives no chunk: fill to n rows.
             if gt.len() == n {
                 push("GT", gt);
             }
@@ -534,6 +501,54 @@ pub fn variants_batch(v: &Variants, runs: &[Range<u64>], genotypes: bool) -> Res
     RecordBatch::try_new(Arc::new(schema), arrays).map_err(arrow_error)
 }
 
+/// Lists of `T` (a null list for `None`, null items kept).
+fn list_array<T: ArrowPrimitiveType>(lists: &[Option<Vec<Option<T::Native>>>]) -> ArrayRef {
+    let mut b = ListBuilder::new(PrimitiveBuilder::<T>::new());
+    for list in lists {
+        match list {
+            Some(items) => {
+                for &v in items {
+                    b.values().append_option(v);
+                }
+                b.append(true);
+            }
+            None => b.append(false),
+        }
+    }
+    Arc::new(b.finish())
+}
+
+/// `GT` of `sites` sites: per site a list of one fixed-size list of
+/// `ploidy` allele indexes per sample (empty lists without samples).
+fn gt_array<T: ArrowPrimitiveType>(
+    values: &[T::Native],
+    sites: usize,
+    samples: usize,
+    ploidy: usize,
+) -> Result<ArrayRef> {
+    if values.len() != sites * samples * ploidy {
+        return Err(arrow_error(format!(
+            "{} genotype values for {sites} sites x {samples} samples x ploidy {ploidy}",
+            values.len()
+        )));
+    }
+    let mut b = ListBuilder::new(FixedSizeListBuilder::new(
+        PrimitiveBuilder::<T>::new(),
+        ploidy as i32,
+    ));
+    let per_site = samples * ploidy;
+    for site in 0..sites {
+        if per_site > 0 {
+            for call in values[site * per_site..(site + 1) * per_site].chunks(ploidy) {
+                b.values().values().append_slice(call);
+                b.values().append(true);
+            }
+        }
+        b.append(true);
+    }
+    Ok(Arc::new(b.finish()))
+}
+
 /// Pieces of records of a sequences or reads dataset.
 fn sequences_batch(
     reader: &Reader,
@@ -541,7 +556,6 @@ fn sequences_batch(
     pieces: &[(usize, Range<u64>)],
 ) -> Result<RecordBatch> {
     let s = reader.sequences(dataset)?;
-    let names = s.names()?;
     let qualities = s.has_qualities();
     let mut name = StringBuilder::new();
     let mut start = Int64Builder::new();
@@ -550,7 +564,7 @@ fn sequences_batch(
     let mut quality = StringBuilder::new();
     let (mut bases, mut q) = (Vec::new(), Vec::new());
     for (record, range) in pieces {
-        name.append_value(&names[*record]);
+        name.append_value(s.record(*record)?.name);
         start.append_value(range.start as i64);
         end.append_value(range.end as i64);
         bases.clear();
@@ -560,6 +574,11 @@ fn sequences_batch(
             q.clear();
             s.qualities_into(*record, &mut q)?;
             let part = &q[(range.start as usize).min(q.len())..(range.end as usize).min(q.len())];
+            if let Some(&bad) = part.iter().find(|&&b| b > 93) {
+                return Err(arrow_error(format!(
+                    "{dataset}: record {record} has quality {bad}, beyond FASTQ's 93"
+                )));
+            }
             quality.append_value(part.iter().map(|&b| (b + 33) as char).collect::<String>());
         }
     }
@@ -614,19 +633,29 @@ pub fn write_parquet(
     let mut rows = 0u64;
     if single {
         let schema = schema(reader, dataset, options)?;
-        let tmp = out.with_extension("parquet.tmp");
-        let file = std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
-        let mut w = ArrowWriter::try_new(file, schema, Some(props())).map_err(arrow_error)?;
-        for (i, p) in parts.iter().enumerate() {
-            let b = batch(reader, p, options)?;
-            rows += b.num_rows() as u64;
-            w.write(&b).map_err(arrow_error)?;
-            w.flush().map_err(arrow_error)?;
-            progress(i as u64 + 1, total);
+        let tmp = out.with_file_name(format!(
+            ".{}.tmp-{}",
+            out.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            std::process::id()
+        ));
+        let written = (|| -> Result<()> {
+            let file = std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
+            let mut w = ArrowWriter::try_new(file, schema, Some(props())).map_err(arrow_error)?;
+            for (i, p) in parts.iter().enumerate() {
+                let b = batch(reader, p, options)?;
+                rows += b.num_rows() as u64;
+                w.write(&b).map_err(arrow_error)?;
+                w.flush().map_err(arrow_error)?;
+                progress(i as u64 + 1, total);
+            }
+            w.close().map_err(arrow_error)?;
+            std::fs::rename(&tmp, out).map_err(|e| io(out, e))
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
         }
-        w.close().map_err(arrow_error)?;
-        std::fs::rename(&tmp, out).map_err(|e| io(out, e))?;
-        return Ok((parts.len(), rows));
+        return written.map(|()| (parts.len(), rows));
     }
     if out.exists() {
         return Err(Error::Usage {

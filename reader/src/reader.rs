@@ -982,6 +982,12 @@ impl Reader {
         // rules) when the page was loaded, and the mapping does not change,
         // so the 48 bytes are read without checking again.
         let data = self.inner.cache.get((self.inner.file_key, page))?;
+        if matches!(self.inner.source, Source::Remote(_)) {
+            // Another reader of the URL may have cached the page: this one's
+            // copy of the directory block is checked before it is used.
+            let per_block = u64::from(self.inner.footer.entries_per_block);
+            self.ensure_block(page / per_block).ok()?;
+        }
         let info = self.raw_entry(page).ok()?.info();
         let (_, column) = self.column_meta(info.column_id);
         Some(Page::new(info, column.physical_type, data))

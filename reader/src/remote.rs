@@ -35,6 +35,9 @@ pub const TAIL_READ: u64 = 64 << 10;
 /// size (the file is then held in memory), refused beyond it.
 const MAX_WHOLE: u64 = 64 << 20;
 
+/// `verify` and `copy` read a remote file whole, in memory: up to this.
+const MAX_READ_WHOLE: u64 = 2 << 30;
+
 /// Attempts per request when the connection fails or the server answers
 /// 502, 503 or 504.
 const ATTEMPTS: u32 = 3;
@@ -138,6 +141,15 @@ impl RemoteFile {
         let first = file
             .request(&format!("bytes=-{TAIL_READ}"), None)
             .map_err(|failure| file.failed(failure))?;
+        if first.start + first.body.len() as u64 != first.total {
+            return Err(file.error(format!(
+                "the answer to the suffix request ({} bytes at {}) does not end at the end of the \
+                 file ({} bytes)",
+                first.body.len(),
+                first.start,
+                first.total
+            )));
+        }
         file.len = first.total;
         // A weak ETag never matches `If-Match` (RFC 9110 13.1.1): not used.
         file.etag = first
@@ -153,13 +165,15 @@ impl RemoteFile {
         }
         file.tail_start = first.start;
         file.tail = first.body;
-        // The tail says where the footer starts; the header is read beside it.
+        // A valid tail says where the footer starts (an invalid one fetches
+        // nothing more than the header, which the open then names); the
+        // header is read beside the footer.
         let footer_offset = file
             .tail
             .len()
             .checked_sub(gcol_format::tail::TAIL_LEN)
-            .map(|at| u64::from_le_bytes(file.tail[at..at + 8].try_into().expect("8 bytes")))
-            .unwrap_or(file.tail_start);
+            .and_then(|at| gcol_format::Tail::decode(&file.tail[at..], file.len).ok())
+            .map_or(file.tail_start, |tail| tail.footer_offset);
         let header_len = (gcol_format::header::HEADER_LEN as u64).min(file.len);
         let footer_wanted = footer_offset >= header_len && footer_offset < file.tail_start;
         let (head, footer) = std::thread::scope(|s| {
@@ -244,6 +258,13 @@ impl RemoteFile {
     pub(crate) fn whole(&self) -> Result<Bytes> {
         if let Some(whole) = self.whole.get() {
             return Ok(whole.clone());
+        }
+        if self.len > MAX_READ_WHOLE {
+            return Err(self.error(format!(
+                "reading every byte of a remote file holds it in memory, and this one has {} \
+                 bytes (at most {MAX_READ_WHOLE}): download it (curl -O) and verify the copy",
+                self.len
+            )));
         }
         let body = self.fetch(0, self.len)?;
         Ok(self.whole.get_or_init(|| body).clone())
@@ -335,13 +356,26 @@ impl RemoteFile {
                     .get(CONTENT_RANGE)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string);
-                let Some((start, total)) = content_range.as_deref().and_then(parse_content_range)
+                let Some((start, end, total)) =
+                    content_range.as_deref().and_then(parse_content_range)
                 else {
                     return Err(Failure::from(format!(
                         "the server answered {range} without a usable Content-Range ({content_range:?})"
                     )));
                 };
-                let body = self.body(response)?;
+                let expected = end - start + 1;
+                if response.content_length().is_some_and(|n| n != expected) {
+                    return Err(Failure::from(format!(
+                        "the server's Content-Length does not match its Content-Range ({content_range:?})"
+                    )));
+                }
+                let body = self.body(response, expected)?;
+                if body.len() as u64 != expected {
+                    return Err(Failure::from(format!(
+                        "the server sent {} bytes for {content_range:?}",
+                        body.len()
+                    )));
+                }
                 Ok(Answer {
                     start,
                     total,
@@ -359,12 +393,7 @@ impl RemoteFile {
                         )));
                     }
                 }
-                let body = self.body(response)?;
-                if body.len() as u64 > MAX_WHOLE {
-                    return Err(Failure::from(String::from(
-                        "the server does not answer range requests; download the file and open the copy",
-                    )));
-                }
+                let body = self.body(response, MAX_WHOLE)?;
                 Ok(Answer {
                     start: 0,
                     total: body.len() as u64,
@@ -406,13 +435,22 @@ impl RemoteFile {
         }
     }
 
-    fn body(&self, response: reqwest::blocking::Response) -> Outcome<Bytes> {
-        let body = response
-            .bytes()
-            .map_err(|e| Failure::from(format!("reading the answer: {}", describe(e))))?;
-        self.received
-            .fetch_add(body.len() as u64, Ordering::Relaxed);
-        Ok(body)
+    /// The answer's body, refused when longer than `limit` (read no
+    /// further than one byte past it).
+    fn body(&self, response: reqwest::blocking::Response, limit: u64) -> Outcome<Bytes> {
+        use std::io::Read;
+        let mut body = Vec::with_capacity(limit.min(16 << 20) as usize);
+        let read = response
+            .take(limit + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| Failure::from(format!("reading the answer: {e}")))?;
+        self.received.fetch_add(read as u64, Ordering::Relaxed);
+        if read as u64 > limit {
+            return Err(Failure::from(format!(
+                "the server sent more than the {limit} bytes expected"
+            )));
+        }
+        Ok(Bytes::from(body))
     }
 }
 
@@ -438,8 +476,8 @@ fn describe(e: reqwest::Error) -> String {
     text
 }
 
-/// `bytes START-END/TOTAL` -> (START, TOTAL).
-fn parse_content_range(value: &str) -> Option<(u64, u64)> {
+/// `bytes START-END/TOTAL` -> (START, END, TOTAL).
+fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
     let rest = value.trim().strip_prefix("bytes ")?;
     let (span, total) = rest.split_once('/')?;
     let (start, end) = span.split_once('-')?;
@@ -448,7 +486,7 @@ fn parse_content_range(value: &str) -> Option<(u64, u64)> {
         end.trim().parse::<u64>().ok()?,
         total.trim().parse::<u64>().ok()?,
     );
-    (start <= end && end < total).then_some((start, total))
+    (start <= end && end < total).then_some((start, end, total))
 }
 
 #[cfg(test)]
@@ -457,8 +495,11 @@ mod tests {
 
     #[test]
     fn content_range() {
-        assert_eq!(parse_content_range("bytes 0-99/1000"), Some((0, 1000)));
-        assert_eq!(parse_content_range("bytes 936-999/1000"), Some((936, 1000)));
+        assert_eq!(parse_content_range("bytes 0-99/1000"), Some((0, 99, 1000)));
+        assert_eq!(
+            parse_content_range("bytes 936-999/1000"),
+            Some((936, 999, 1000))
+        );
         assert_eq!(parse_content_range("bytes 0-99/*"), None);
         assert_eq!(parse_content_range("bytes 5-4/1000"), None);
         assert_eq!(parse_content_range("bytes 0-1000/1000"), None);

@@ -31,6 +31,7 @@ struct State {
     bytes: AtomicU64,
     ignore_ranges: AtomicBool,
     etags: AtomicBool,
+    short: AtomicBool,
 }
 
 /// The server; it stops with the test process.
@@ -73,6 +74,12 @@ impl Server {
     /// without range support does.
     pub fn ignore_ranges(&self, on: bool) {
         self.state.ignore_ranges.store(on, Ordering::SeqCst);
+    }
+
+    /// Send range answers 10 bytes shorter than their `Content-Range`
+    /// says (a misbehaving server or proxy).
+    pub fn short_bodies(&self, on: bool) {
+        self.state.short.store(on, Ordering::SeqCst);
     }
 
     /// Send `ETag`s and answer a failed `If-Match` with 412.
@@ -193,9 +200,9 @@ fn answer(
         return ("416 Range Not Satisfiable", extra, Vec::new());
     }
     extra.push_str(&format!("Content-Range: bytes {start}-{end}/{len}\r\n"));
-    (
-        "206 Partial Content",
-        extra,
-        file[start as usize..=end as usize].to_vec(),
-    )
+    let mut body = file[start as usize..=end as usize].to_vec();
+    if state.short.load(Ordering::SeqCst) {
+        body.truncate(body.len().saturating_sub(10));
+    }
+    ("206 Partial Content", extra, body)
 }

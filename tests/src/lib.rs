@@ -20,6 +20,19 @@ pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The committed conformance files (`spec/conformance/*.gcol`), sorted.
+pub fn conformance_paths() -> Vec<PathBuf> {
+    let dir = crate_dir().join("../spec/conformance");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "gcol"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "{} conformance files", files.len());
+    files
+}
+
 /// `tests/data`.
 pub fn data_dir() -> PathBuf {
     crate_dir().join("data")

@@ -11,15 +11,7 @@ use std::path::{Path, PathBuf};
 use gcol_reader::Reader;
 
 fn conformance_files() -> Vec<PathBuf> {
-    let dir = gcol_tests::crate_dir().join("../spec/conformance");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "gcol"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 20, "{} conformance files", files.len());
-    files
+    gcol_tests::conformance_paths()
 }
 
 /// Each dataset of `copy` equals the one of that name in `source`:

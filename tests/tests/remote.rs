@@ -12,15 +12,7 @@ use gcol_reader::{CacheOptions, Error, PageCache, ReadOptions, Reader};
 use gcol_tests::http::Server;
 
 fn conformance_files() -> Vec<PathBuf> {
-    let dir = gcol_tests::crate_dir().join("../spec/conformance");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "gcol"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 20, "{} conformance files", files.len());
-    files
+    gcol_tests::conformance_paths()
 }
 
 /// Options with a cache of the reader's own, so counts do not depend on
@@ -253,6 +245,28 @@ fn servers_and_files_that_cannot_serve_are_clear_errors() {
         matches!(e, Error::Format(gcol_format::Error::Truncated { .. })),
         "{e}"
     );
+}
+
+/// A server whose answers are shorter than their `Content-Range` says is
+/// an error at open, and for a page, never a panic or a short read.
+#[test]
+fn answers_that_do_not_match_their_range_are_errors() {
+    let server = Server::start();
+    let file = gcol_tests::crate_dir().join("../spec/conformance/many_pages.gcol");
+    let url = server.put("many_pages.gcol", std::fs::read(&file).unwrap());
+    server.short_bodies(true);
+    let (message, _) = remote_error(Reader::open_with(&url, own_cache()));
+    assert!(
+        ["sent", "end of the file", "does not match"]
+            .iter()
+            .any(|w| message.contains(w)),
+        "{message}"
+    );
+    server.short_bodies(false);
+    let remote = Reader::open_with(&url, own_cache()).unwrap();
+    server.short_bodies(true);
+    let e = gcol_tests::read_everything(&remote).unwrap_err();
+    assert!(matches!(e, Error::Remote { .. }), "{e}");
 }
 
 #[test]

@@ -161,10 +161,6 @@ fn is_graph(args: &ExportArgs) -> Result<bool, Failure> {
     })
 }
 
-/// The table an export is of: the one named, else the file's only
-/// dataset when it is a table, else, for a GenBank or antiSMASH file (a
-/// feature table and its record sequences), the table unless the output
-/// asks for FASTA or FASTQ.
 /// Does the export ask for Parquet (`--format parquet`, or `-o` ending in
 /// `.parquet`)?
 fn wants_parquet(args: &ExportArgs) -> bool {
@@ -223,10 +219,14 @@ fn parquet_partitions(args: &ExportArgs) -> Result<Option<String>, Failure> {
 /// A dataset to Parquet by partitions (`gcol_reader::partitions`): one
 /// file, or a directory of one file per partition.
 fn run_parquet(args: &ExportArgs, dataset: &str) -> CliResult {
-    if !args.regions.is_empty() || args.samples.is_some() || args.samples_file.is_some() {
+    if !args.regions.is_empty()
+        || args.samples.is_some()
+        || args.samples_file.is_some()
+        || args.subgraph.is_some()
+    {
         return Err(Failure::new(
             2,
-            "a Parquet export writes whole datasets: regions and samples are not applied",
+            "a Parquet export writes whole datasets: regions, samples and --subgraph are not applied",
         ));
     }
     if args.output.as_os_str() == "-" {
@@ -255,6 +255,10 @@ fn run_parquet(args: &ExportArgs, dataset: &str) -> CliResult {
     Ok(())
 }
 
+/// The table an export is of: the one named, else the file's only
+/// dataset when it is a table, else, for a GenBank or antiSMASH file (a
+/// feature table and its record sequences), the table unless the output
+/// asks for FASTA or FASTQ.
 fn table_of(args: &ExportArgs) -> Result<Option<String>, Failure> {
     use gcol_reader::table::Table;
     let reader = gcol_reader::Reader::open(&args.file)?;

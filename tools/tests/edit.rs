@@ -3,16 +3,8 @@
 //! damaged source), the destination untouched on failure, and the new
 //! file's datasets equal to the source's (exports byte for byte).
 
-use std::path::Path;
-
 mod common;
-use common::{gcol, ok, s};
-
-fn conformance(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../spec/conformance")
-        .join(name)
-}
+use common::{conformance, gcol, ok, s};
 
 #[test]
 fn subset_merge_and_edit_from_the_command_line() {

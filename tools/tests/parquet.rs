@@ -11,13 +11,7 @@ use arrow_array::{Array, RecordBatch};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 mod common;
-use common::{fails, gcol, ok, s};
-
-fn conformance(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../spec/conformance")
-        .join(name)
-}
+use common::{conformance, fails, gcol, ok, s};
 
 fn read(path: &Path) -> Vec<RecordBatch> {
     let file = std::fs::File::open(path).unwrap();

@@ -3,17 +3,9 @@
 //! the local file; `gcol copy URL FILE` is a verified download; a missing
 //! file or a server that is not there exits 3 (I/O) naming the URL.
 
-use std::path::Path;
-
 mod common;
-use common::{fails, gcol, ok, s};
+use common::{conformance, fails, gcol, ok, s};
 use gcol_tests::http::Server;
-
-fn conformance(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../spec/conformance")
-        .join(name)
-}
 
 #[test]
 fn reading_commands_take_urls() {

@@ -30,6 +30,13 @@ pub fn fails(o: Output, code: i32, what: &str) -> String {
     err
 }
 
+/// A committed conformance file (`spec/conformance/NAME`).
+pub fn conformance(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../spec/conformance")
+        .join(name)
+}
+
 /// A path as an argument.
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
