@@ -631,14 +631,15 @@ pub fn write_parquet(
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"));
     let mut rows = 0u64;
+    // Written beside `out` under a name of this process, renamed at the end.
+    let tmp = out.with_file_name(format!(
+        ".{}.tmp-{}",
+        out.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        std::process::id()
+    ));
     if single {
         let schema = schema(reader, dataset, options)?;
-        let tmp = out.with_file_name(format!(
-            ".{}.tmp-{}",
-            out.file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-            std::process::id()
-        ));
         let written = (|| -> Result<()> {
             let file = std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
             let mut w = ArrowWriter::try_new(file, schema, Some(props())).map_err(arrow_error)?;
@@ -665,12 +666,6 @@ pub fn write_parquet(
             ),
         });
     }
-    let tmp = out.with_file_name(format!(
-        ".{}.tmp-{}",
-        out.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        std::process::id()
-    ));
     let written = (|| -> Result<()> {
         std::fs::create_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
         for (i, p) in parts.iter().enumerate() {

@@ -13,6 +13,20 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 mod common;
 use common::{conformance, fails, gcol, ok, s};
 
+/// `gcol export FILE --dataset D --format parquet -o OUT`.
+fn parquet_export(file: &Path, dataset: &str, out: &Path) -> std::process::Output {
+    gcol(&[
+        "export",
+        s(file),
+        "--dataset",
+        dataset,
+        "--format",
+        "parquet",
+        "-o",
+        s(out),
+    ])
+}
+
 fn read(path: &Path) -> Vec<RecordBatch> {
     let file = std::fs::File::open(path).unwrap();
     ParquetRecordBatchReaderBuilder::try_new(file)
@@ -48,19 +62,7 @@ fn variants_to_a_partitioned_directory_and_one_file() {
     let dir = tempfile::tempdir().unwrap();
     let calls = conformance("variants.gcol");
     let out = dir.path().join("calls");
-    ok(
-        gcol(&[
-            "export",
-            s(&calls),
-            "--dataset",
-            "calls",
-            "--format",
-            "parquet",
-            "-o",
-            s(&out),
-        ]),
-        "dir",
-    );
+    ok(parquet_export(&calls, "calls", &out), "dir");
     let parts = files(&out);
     let contigs: Vec<String> = parts
         .iter()
@@ -193,20 +195,7 @@ fn parquet_usage_errors_exit_2() {
     let calls = conformance("variants.gcol");
     let out = dir.path().join("calls");
     std::fs::create_dir(&out).unwrap();
-    let e = fails(
-        gcol(&[
-            "export",
-            s(&calls),
-            "--dataset",
-            "calls",
-            "--format",
-            "parquet",
-            "-o",
-            s(&out),
-        ]),
-        2,
-        "exists",
-    );
+    let e = fails(parquet_export(&calls, "calls", &out), 2, "exists");
     assert!(e.contains("exists"), "{e}");
     let e = fails(
         gcol(&[
