@@ -197,20 +197,7 @@ fn parquet_usage_errors_exit_2() {
     std::fs::create_dir(&out).unwrap();
     let e = fails(parquet_export(&calls, "calls", &out), 2, "exists");
     assert!(e.contains("exists"), "{e}");
-    let e = fails(
-        gcol(&[
-            "export",
-            s(&calls),
-            "--dataset",
-            "calls",
-            "--format",
-            "parquet",
-            "-o",
-            "-",
-        ]),
-        2,
-        "stdout",
-    );
+    let e = fails(parquet_export(&calls, "calls", Path::new("-")), 2, "stdout");
     assert!(e.contains("directory"), "{e}");
     let e = fails(
         gcol(&[
