@@ -594,25 +594,40 @@ fn rewritten(
     d.set_item("destination", summary.destination.display().to_string())?;
     d.set_item("datasets", summary.datasets)?;
     d.set_item("pages", summary.pages)?;
+    d.set_item("reencoded", summary.reencoded)?;
     d.set_item("bytes", summary.bytes)?;
     Ok(d)
 }
 
-/// Write `destination` with the datasets named (and those they need: a
-/// feature table's sequences, a reference) of `source`, their pages copied
-/// as stored (checked, not re-encoded); provenance records the source's
-/// SHA-256 and the selection. The new file is verified before it takes the
-/// name. Returns a dict: destination, datasets, pages, bytes. As `gcol
-/// subset`.
+/// Write `destination` with the datasets named (every dataset when none
+/// is; with those they need: a feature table's sequences, a reference) of
+/// `source`; of its variants datasets only the records overlapping
+/// `regions` (`"chr20:1-100000"`, as `bcftools view -r`) and the samples
+/// `samples` (in that order; with `exclude_samples=True` every sample but
+/// those), AC and AN recomputed for them as `bcftools view -s` does. Pages
+/// wholly inside the selection are copied as stored (checked), the others
+/// encoded again; provenance records the source's SHA-256, the content
+/// hash of each dataset cut and the selection. The new file is verified
+/// before it takes the name. Returns a dict: destination, datasets,
+/// pages, reencoded, bytes. As `gcol subset`.
 #[pyfunction]
+#[pyo3(signature = (source, destination, datasets=Vec::new(), regions=Vec::new(), samples=None, exclude_samples=false))]
 pub(crate) fn subset(
     py: Python<'_>,
     source: PathBuf,
     destination: PathBuf,
     datasets: Vec<String>,
+    regions: Vec<String>,
+    samples: Option<Vec<String>>,
+    exclude_samples: bool,
 ) -> PyResult<Bound<'_, PyDict>> {
+    let selection = gcol_import::Selection {
+        regions,
+        samples,
+        exclude_samples,
+    };
     rewritten(py, || {
-        gcol_import::subset(&source, &destination, &datasets, &|_, _| {})
+        gcol_import::subset_selected(&source, &destination, &datasets, &selection, &|_, _| {})
     })
 }
 

@@ -51,20 +51,27 @@ fn rewrite(
     let summary = with_bar(quiet, what, run)?;
     if !quiet {
         outln!(
-            "wrote {} ({} bytes): {} ({} pages copied, none re-encoded)",
+            "wrote {} ({} bytes): {} ({} pages copied, {} re-encoded)",
             summary.destination.display(),
             summary.bytes,
             summary.datasets.join(", "),
-            summary.pages
+            summary.pages,
+            summary.reencoded
         );
     }
     Ok(())
 }
 
 /// `gcol subset`.
-pub fn subset(source: &Path, output: &Path, datasets: &[String], quiet: bool) -> CliResult {
+pub fn subset(
+    source: &Path,
+    output: &Path,
+    datasets: &[String],
+    selection: &gcol_import::Selection,
+    quiet: bool,
+) -> CliResult {
     rewrite(quiet, "subset", |p| {
-        gcol_import::subset(source, output, datasets, p)
+        gcol_import::subset_selected(source, output, datasets, selection, p)
     })
 }
 

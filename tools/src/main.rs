@@ -426,22 +426,42 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
-    /// A smaller file of some datasets of FILE, for sharing: their pages
-    /// are copied as stored (checksums checked, nothing re-encoded), with
-    /// the datasets they need (a feature table's sequences, a reference);
-    /// provenance records FILE's SHA-256 and the selection. The new file
-    /// is verified before it takes the name OUT.
+    /// A smaller file for sharing: some datasets of FILE, and of its
+    /// variants datasets the records of some regions and some samples (as
+    /// `bcftools view -r REGIONS -s SAMPLES`: records overlapping a region,
+    /// AC and AN recomputed for the samples kept). Pages that lie wholly
+    /// inside the selection are copied as stored (checksums checked), the
+    /// others encoded again; the datasets a kept one needs (a feature
+    /// table's sequences, a reference) come along whole. Provenance records
+    /// FILE's SHA-256, the content hash of each dataset cut and the
+    /// selection. The new file is verified before it takes the name OUT.
     ///
-    /// Example: `gcol subset study.gcol --dataset genes --dataset genes.sequences -o genes.gcol`.
+    /// Examples: `gcol subset study.gcol --dataset genes -o genes.gcol`;
+    /// `gcol subset calls.gcol chr20:1-2000000 -s NA12878,NA12891 -o trio.gcol`.
     Subset {
         /// The .gcol file to take datasets from.
         file: PathBuf,
+        /// Regions of variants datasets to keep (`chr`, `chr:pos`,
+        /// `chr:beg-end`, 1-based inclusive).
+        regions: Vec<String>,
         /// Output .gcol file.
         #[arg(short, long)]
         output: PathBuf,
-        /// A dataset to keep (repeat for several).
-        #[arg(long = "dataset", required = true)]
+        /// A dataset to keep (repeat for several; default: every dataset).
+        #[arg(long = "dataset")]
         datasets: Vec<String>,
+        /// Comma-separated regions (as bcftools -r).
+        #[arg(short = 'r', long = "regions")]
+        region_list: Option<String>,
+        /// File of regions: `chr:beg-end` per line, or tab-separated CHROM, BEG, END.
+        #[arg(short = 'R', long)]
+        regions_file: Option<PathBuf>,
+        /// Comma-separated samples to keep, in this order (`^A,B` keeps all others).
+        #[arg(short = 's', long)]
+        samples: Option<String>,
+        /// File of samples to keep, one per line (`^FILE` excludes them).
+        #[arg(short = 'S', long)]
+        samples_file: Option<PathBuf>,
         /// No progress bar and no summary.
         #[arg(short, long)]
         quiet: bool,
@@ -748,10 +768,24 @@ fn main() -> ExitCode {
         } => copy::run(&source, &destination, quiet),
         Command::Subset {
             file,
+            regions,
             output,
             datasets,
+            region_list,
+            regions_file,
+            samples,
+            samples_file,
             quiet,
-        } => copy::subset(&file, &output, &datasets, quiet),
+        } => view::region_texts(&regions, region_list.as_deref(), regions_file.as_deref())
+            .and_then(|regions| {
+                let samples = view::sample_names(samples.as_deref(), samples_file.as_deref())?;
+                let selection = gcol_import::Selection {
+                    regions,
+                    exclude_samples: samples.as_ref().is_some_and(|s| s.1),
+                    samples: samples.map(|s| s.0),
+                };
+                copy::subset(&file, &output, &datasets, &selection, quiet)
+            }),
         Command::Merge {
             files,
             output,

@@ -122,13 +122,13 @@ fn read_list(path: &Path) -> Result<Vec<String>, Failure> {
         .collect())
 }
 
-/// Sample indexes from `-s A,B` / `-S FILE` (`^` excludes, as in bcftools).
-pub fn choose_samples(
-    variants: &Variants,
+/// Sample names from `-s A,B` / `-S FILE`, and whether they are to be
+/// left out (`^`, as in bcftools); `None` when neither is given.
+pub fn sample_names(
     list: Option<&str>,
     file: Option<&Path>,
-) -> Result<Option<Vec<usize>>, Failure> {
-    let (names, exclude) = match (list, file) {
+) -> Result<Option<(Vec<String>, bool)>, Failure> {
+    Ok(Some(match (list, file) {
         (Some(_), Some(_)) => {
             return Err(Failure::new(USAGE, "give -s or -S, not both"));
         }
@@ -153,6 +153,17 @@ pub fn choose_samples(
             }
         }
         (None, None) => return Ok(None),
+    }))
+}
+
+/// Sample indexes from `-s A,B` / `-S FILE` (`^` excludes, as in bcftools).
+pub fn choose_samples(
+    variants: &Variants,
+    list: Option<&str>,
+    file: Option<&Path>,
+) -> Result<Option<Vec<usize>>, Failure> {
+    let Some((names, exclude)) = sample_names(list, file)? else {
+        return Ok(None);
     };
     let chosen = variants.sample_indexes(&names)?;
     if exclude {
@@ -165,14 +176,12 @@ pub fn choose_samples(
     Ok(Some(chosen))
 }
 
-/// Rows of the regions given on the command line, `-r` and `-R` (`None`:
-/// every record).
-pub fn choose_rows(
-    variants: &Variants,
+/// The regions given on the command line, `-r` and `-R`, as text.
+pub fn region_texts(
     regions: &[String],
     list: Option<&str>,
     file: Option<&Path>,
-) -> Result<Option<Vec<u64>>, Failure> {
+) -> Result<Vec<String>, Failure> {
     let mut texts: Vec<String> = regions.to_vec();
     if let Some(list) = list {
         texts.extend(list.split(',').filter(|s| !s.is_empty()).map(String::from));
@@ -193,6 +202,18 @@ pub fn choose_rows(
             });
         }
     }
+    Ok(texts)
+}
+
+/// Rows of the regions given on the command line, `-r` and `-R` (`None`:
+/// every record).
+pub fn choose_rows(
+    variants: &Variants,
+    regions: &[String],
+    list: Option<&str>,
+    file: Option<&Path>,
+) -> Result<Option<Vec<u64>>, Failure> {
+    let texts = region_texts(regions, list, file)?;
     if texts.is_empty() {
         return Ok(None);
     }

@@ -25,7 +25,7 @@ fn subset_merge_and_edit_from_the_command_line() {
         "subset",
     );
     assert!(out.contains("genbank, genbank.sequences"), "{out}");
-    assert!(out.contains("none re-encoded"), "{out}");
+    assert!(out.contains("0 re-encoded"), "{out}");
     let a = ok(
         gcol(&["export", s(&features), "--dataset", "genbank", "-o", "-"]),
         "a",

@@ -1053,6 +1053,39 @@ impl<W: Write> Writer<W> {
         self.push(column, ends)
     }
 
+    /// End many rows of a nullable list column at once: `ends` as for
+    /// [`Writer::push_list_ends`], `present[i]` false for a null row (whose
+    /// end must equal the previous row's: a null list has no items).
+    pub fn push_list_ends_nullable(
+        &mut self,
+        column: ColumnId,
+        ends: &[u64],
+        present: &[bool],
+    ) -> Result<()> {
+        let pushed = self.list_end(column)?;
+        let mut previous = self.columns[column.0].last_end;
+        if ends.len() != present.len() {
+            return Err(self.layout_error(
+                column,
+                format!("{} ends but {} presence flags", ends.len(), present.len()),
+            ));
+        }
+        for (&end, &p) in ends.iter().zip(present) {
+            if end < previous || end > pushed || (!p && end != previous) {
+                return Err(self.layout_error(
+                    column,
+                    format!(
+                        "list end {end} after {previous} (null: {}), with {pushed} child values pushed",
+                        !p
+                    ),
+                ));
+            }
+            previous = end;
+        }
+        self.columns[column.0].last_end = previous;
+        self.push_nullable(column, ends, present)
+    }
+
     /// End one row of a nullable list column as null; no child values may
     /// have been pushed for it.
     pub fn end_list_null(&mut self, column: ColumnId) -> Result<()> {
@@ -1388,10 +1421,32 @@ impl<W: Write> Writer<W> {
     /// Write a page encoded elsewhere (for example in parallel with
     /// [`gcol_format::encoding::encode_page`]). Buffered values of the column
     /// are flushed first so rows stay in order.
+    ///
+    /// The page's values count as pushed (a list whose child's pages are
+    /// written whole may end rows over them); a list column's own pages
+    /// written whole need [`Writer::set_list_end`].
     pub fn write_encoded_page(&mut self, column: ColumnId, page: &EncodedPage) -> Result<()> {
         self.flush_column(column)?;
         self.drain_column(column.0)?;
-        self.write_page(column.0, page)
+        self.write_page(column.0, page)?;
+        self.columns[column.0].pushed += u64::from(page.num_values);
+        Ok(())
+    }
+
+    /// The end offset of the last row of list column `column` whose pages
+    /// were written whole ([`Writer::write_encoded_page`], a copy): what
+    /// later rows continue from, checked at `finish` against the child's
+    /// values.
+    pub fn set_list_end(&mut self, column: ColumnId, end: u64) -> Result<()> {
+        let pushed = self.list_end(column)?;
+        if end > pushed {
+            return Err(self.layout_error(
+                column,
+                format!("list end {end} with {pushed} child values written"),
+            ));
+        }
+        self.columns[column.0].last_end = end;
+        Ok(())
     }
 
     fn write_page(&mut self, column: usize, page: &EncodedPage) -> Result<()> {

@@ -421,9 +421,16 @@ impl Variants {
         self.samples.iter().position(|s| s == name)
     }
 
-    /// Indexes of `names`, in the order given; an unknown name is an error
-    /// (as `bcftools view -s` without `--force-samples`).
+    /// Indexes of `names`, in the order given; an unknown name, or one
+    /// named twice, is an error (as `bcftools view -s` without
+    /// `--force-samples`).
     pub fn sample_indexes(&self, names: &[String]) -> Result<Vec<usize>> {
+        let mut seen = std::collections::HashSet::new();
+        if let Some(twice) = names.iter().find(|n| !seen.insert(n.as_str())) {
+            return Err(Error::Usage {
+                detail: format!("sample {twice:?} is named twice"),
+            });
+        }
         names
             .iter()
             .map(|n| {

@@ -19,6 +19,7 @@ use gcol_reader::Reader;
 use gcol_writer::{AtomicFile, ColumnSpec, DatasetSpec, WriteOptions, Writer};
 
 use crate::convert::Error;
+use crate::select::{self, Selected};
 use crate::Progress;
 
 /// What a subset, merge or edit wrote.
@@ -30,6 +31,9 @@ pub struct EditSummary {
     pub datasets: Vec<String>,
     /// Pages copied without re-encoding.
     pub pages: u64,
+    /// Pages decoded and encoded again (the edges of a region or sample
+    /// subset, and the columns whose values it changes).
+    pub reencoded: u64,
     /// Bytes of the file written.
     pub bytes: u64,
 }
@@ -100,6 +104,39 @@ struct Source {
     path: PathBuf,
     reader: Reader,
     datasets: Vec<String>,
+    /// Datasets of which only some rows or samples are kept.
+    selected: BTreeMap<String, Selected>,
+}
+
+/// Rows and samples a subset keeps of the variants datasets it takes
+/// (`gcol subset FILE REGION... -s SAMPLES`).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Regions (`chr`, `chr:pos`, `chr:beg-end`, 1-based inclusive):
+    /// records overlapping any of them are kept, as `bcftools view -r`.
+    /// Empty: every record.
+    pub regions: Vec<String>,
+    /// Samples kept, in this order (`None`: every sample); with
+    /// `exclude_samples`, the samples left out (in file order).
+    pub samples: Option<Vec<String>>,
+    /// `samples` names the samples to leave out (bcftools' `^A,B`).
+    pub exclude_samples: bool,
+}
+
+impl Selection {
+    /// Whether the selection keeps every row and sample.
+    pub fn is_everything(&self) -> bool {
+        self.regions.is_empty() && self.samples.is_none()
+    }
+}
+
+fn select_error(path: &Path, e: select::Failure) -> Error {
+    match e {
+        select::Failure::Read(gcol_reader::Error::Usage { detail }) => Error::Usage { detail },
+        select::Failure::Read(e) => corrupt(path, e),
+        select::Failure::Write(e) => Error::Write(e),
+        select::Failure::Usage(detail) => Error::Usage { detail },
+    }
 }
 
 /// Write a file of `sources`' datasets (pages copied unchanged) with file
@@ -110,6 +147,7 @@ fn write_copy(
     metadata: BTreeMap<String, String>,
     operation: &str,
     add_tables: &[PathBuf],
+    extra: &BTreeMap<String, String>,
     progress: Progress<'_>,
 ) -> Result<EditSummary, Error> {
     for source in sources {
@@ -135,25 +173,33 @@ fn write_copy(
     // Every dataset and column first: the header's version is that of
     // everything declared when the first page is written.
     let mut plan: Vec<(usize, u32, gcol_writer::ColumnId)> = Vec::new();
+    // Datasets written through a selection, with their columns' targets.
+    let mut selected: Vec<(usize, String, BTreeMap<String, gcol_writer::ColumnId>)> = Vec::new();
     for (s, source) in sources.iter().enumerate() {
         for name in &source.datasets {
             let dataset = source
                 .reader
                 .dataset(name)
                 .map_err(|e| corrupt(&source.path, e))?;
+            let selection = source.selected.get(name);
             let mut spec = DatasetSpec::new(&dataset.name, &dataset.kind);
             if let Some(c) = dataset.coordinates {
                 spec = spec.coordinates(c);
             }
-            for (k, v) in &dataset.metadata {
+            for (k, v) in selection.map_or(&dataset.metadata, |s| &s.metadata) {
                 spec = spec.metadata(k, v);
             }
             let id = writer.add_dataset(spec)?;
-            if let Some(n) = dataset.num_rows {
+            if let Some(n) = selection.map(|s| s.num_rows).or(dataset.num_rows) {
                 writer.set_num_rows(id, n)?;
             }
+            let mut targets = BTreeMap::new();
             for column in &dataset.columns {
-                let spec = column_spec(column).ok_or_else(|| Error::Input {
+                if selection.is_some_and(|s| s.skips(&column.name)) {
+                    continue;
+                }
+                let columns = selection.map(|s| move |c: u64| s.chunk_columns(c));
+                let spec = column_spec(column, columns.as_ref().map(|f| f as &dyn Fn(u64) -> u64)).ok_or_else(|| Error::Input {
                     path: source.path.clone(),
                     detail: format!(
                         "column {}/{} has a layout or encoding of a newer format version; it cannot be copied",
@@ -161,10 +207,17 @@ fn write_copy(
                     ),
                 })?;
                 let c = writer.add_column(id, spec)?;
+                if selection.is_some() {
+                    targets.insert(column.name.clone(), c);
+                    continue;
+                }
                 if let Some(Layout::Chunked { shape, .. }) = &column.layout {
                     writer.set_chunked_rows(c, shape[0])?;
                 }
                 plan.push((s, column.id, c));
+            }
+            if selection.is_some() {
+                selected.push((s, name.clone(), targets));
             }
         }
     }
@@ -182,6 +235,7 @@ fn write_copy(
         .map(|c| c.meta().stored_bytes)
         .sum();
     let (mut pages, mut done) = (0u64, 0u64);
+    let mut list_ends = Vec::new();
     for &(s, id, target) in &plan {
         let source = &sources[s];
         let column = source
@@ -205,6 +259,32 @@ fn write_copy(
             done += u64::from(info.stored_len);
             progress(done, total);
         }
+        if let Some(Layout::List { .. }) = &column.meta().layout {
+            // Written after its child (a child's id is greater, 6.6).
+            list_ends.push((
+                target,
+                column
+                    .list_child()
+                    .map_err(|e| corrupt(&source.path, e))?
+                    .num_values(),
+            ));
+        }
+    }
+    for (target, end) in list_ends {
+        writer.set_list_end(target, end)?;
+    }
+    let mut reencoded = 0u64;
+    for (s, name, targets) in &selected {
+        let source = &sources[*s];
+        let dataset = source
+            .reader
+            .dataset(name)
+            .map_err(|e| corrupt(&source.path, e))?;
+        let counts = source.selected[name]
+            .write(&source.reader, dataset, targets, &mut writer)
+            .map_err(|e| select_error(&source.path, e))?;
+        pages += counts.copied;
+        reencoded += counts.encoded;
     }
     let converter = writer.converter();
     let when = writer.timestamp();
@@ -230,7 +310,7 @@ fn write_copy(
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         };
-        let mut options = BTreeMap::new();
+        let mut options = extra.clone();
         options.insert("operation".to_string(), operation.to_string());
         let file_name = source.path.file_name().map_or_else(
             || source.path.display().to_string(),
@@ -278,6 +358,7 @@ fn write_copy(
         destination: destination.to_path_buf(),
         datasets,
         pages,
+        reencoded,
         bytes,
     })
 }
@@ -287,7 +368,13 @@ fn write_copy(
 /// encoding the one of its pages' encodings of the highest minor version
 /// (so the file's version covers it). `None` for a layout this version
 /// does not know.
-fn column_spec(column: &gcol_format::manifest::Column) -> Option<ColumnSpec> {
+///
+/// `columns` gives a chunked column's number of array columns in the new
+/// file from the source's (a sample subset keeps fewer).
+fn column_spec(
+    column: &gcol_format::manifest::Column,
+    columns: Option<&dyn Fn(u64) -> u64>,
+) -> Option<ColumnSpec> {
     let mut spec =
         ColumnSpec::new(&column.name, column.physical_type, &column.logical_type).fixed_encoding();
     if let Some(unit) = &column.unit {
@@ -306,7 +393,13 @@ fn column_spec(column: &gcol_format::manifest::Column) -> Option<ColumnSpec> {
             shape,
             chunk_shape,
             order,
-        }) => spec.chunked(shape[1], shape[2], chunk_shape[0], chunk_shape[1], *order),
+        }) => spec.chunked(
+            columns.map_or(shape[1], |f| f(shape[1])),
+            shape[2],
+            chunk_shape[0],
+            chunk_shape[1],
+            *order,
+        ),
         Some(_) => return None,
     };
     match column
@@ -344,14 +437,41 @@ pub fn subset(
     datasets: &[String],
     progress: Progress<'_>,
 ) -> Result<EditSummary, Error> {
-    if datasets.is_empty() {
+    subset_selected(
+        source,
+        destination,
+        datasets,
+        &Selection::default(),
+        progress,
+    )
+}
+
+/// `gcol subset` with regions and samples: the datasets named (every
+/// dataset when none is), with the datasets they need; of each variants
+/// dataset among them only the records overlapping `selection.regions`
+/// and the samples `selection.samples` (AC and AN recomputed for them, as
+/// `bcftools view -s` does). Pages wholly inside the selection are copied
+/// as stored, the others encoded again. Provenance records the source's
+/// SHA-256, the content hash of each dataset cut and the selection.
+pub fn subset_selected(
+    source: &Path,
+    destination: &Path,
+    datasets: &[String],
+    selection: &Selection,
+    progress: Progress<'_>,
+) -> Result<EditSummary, Error> {
+    if datasets.is_empty() && selection.is_everything() {
         return Err(Error::Usage {
-            detail: "name at least one dataset to keep".into(),
+            detail: "name at least one dataset, region or sample to keep".into(),
         });
     }
     let reader = open(source)?;
     let mut wanted: Vec<String> = Vec::new();
-    let mut queue: Vec<String> = datasets.to_vec();
+    let mut queue: Vec<String> = if datasets.is_empty() {
+        reader.datasets().iter().map(|d| d.name.clone()).collect()
+    } else {
+        datasets.to_vec()
+    };
     while let Some(name) = queue.pop() {
         let dataset = reader
             .dataset(&name)
@@ -368,14 +488,99 @@ pub fn subset(
         .map(|d| d.name.clone())
         .filter(|n| wanted.contains(n))
         .collect();
+    let mut selected = BTreeMap::new();
+    let mut extra = BTreeMap::new();
+    let mut operation = format!("subset: {}", keep.join(","));
+    if !selection.is_everything() {
+        let regions = selection
+            .regions
+            .iter()
+            .map(|r| gcol_reader::VcfRegion::parse(r))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Usage {
+                detail: e.to_string(),
+            })?;
+        let targets: Vec<&String> = keep
+            .iter()
+            .filter(|n| {
+                reader
+                    .dataset(n)
+                    .is_ok_and(gcol_reader::Variants::is_variants)
+            })
+            .collect();
+        if targets.is_empty() {
+            let kinds: Vec<String> = keep
+                .iter()
+                .filter_map(|n| reader.dataset(n).ok())
+                .map(|d| format!("{} ({})", d.name, d.kind))
+                .collect();
+            return Err(Error::Usage {
+                detail: format!(
+                    "regions and samples select records of variants datasets; {} has none among {} (keep whole datasets with --dataset)",
+                    source.display(),
+                    kinds.join(", ")
+                ),
+            });
+        }
+        for name in targets {
+            let samples = match &selection.samples {
+                Some(names) if selection.exclude_samples => {
+                    let v = gcol_reader::Variants::open(&reader, name)
+                        .map_err(|e| corrupt(source, e))?;
+                    if let Some(n) = names.iter().find(|n| v.sample_index(n).is_none()) {
+                        return Err(Error::Usage {
+                            detail: format!("no sample {n:?} in dataset {name:?}"),
+                        });
+                    }
+                    Some(
+                        v.samples()
+                            .iter()
+                            .filter(|s| !names.contains(s))
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                    )
+                }
+                other => other.clone(),
+            };
+            let cut = Selected::new(&reader, name, &regions, samples.as_deref())
+                .map_err(|e| select_error(source, e))?;
+            extra.insert(
+                format!("content_hash.{name}"),
+                reader.content_hash(name).map_err(|e| corrupt(source, e))?,
+            );
+            selected.insert(name.clone(), cut);
+        }
+        if !selection.regions.is_empty() {
+            let regions = selection.regions.join(",");
+            operation.push_str(&format!("; regions {regions}"));
+            extra.insert("regions".into(), regions);
+        }
+        if let Some(samples) = &selection.samples {
+            let samples = format!(
+                "{}{}",
+                if selection.exclude_samples { "^" } else { "" },
+                samples.join(",")
+            );
+            operation.push_str(&format!("; samples {samples}"));
+            extra.insert("samples".into(), samples);
+        }
+    }
     let metadata = reader.manifest().metadata.clone();
-    let operation = format!("subset: {}", keep.join(","));
     let sources = [Source {
         path: source.to_path_buf(),
         reader,
         datasets: keep,
+        selected,
     }];
-    write_copy(&sources, destination, metadata, &operation, &[], progress)
+    write_copy(
+        &sources,
+        destination,
+        metadata,
+        &operation,
+        &[],
+        &extra,
+        progress,
+    )
 }
 
 /// `gcol merge`: every dataset of every source, in order, pages copied; a
@@ -446,9 +651,18 @@ pub fn merge(
             path: path.clone(),
             reader,
             datasets,
+            selected: BTreeMap::new(),
         });
     }
-    write_copy(&opened, destination, metadata, "merge", &[], progress)
+    write_copy(
+        &opened,
+        destination,
+        metadata,
+        "merge",
+        &[],
+        &BTreeMap::new(),
+        progress,
+    )
 }
 
 /// `gcol edit`: `source` without the datasets `options.drop` (refused when
@@ -519,6 +733,7 @@ pub fn edit(
         path: source.to_path_buf(),
         reader,
         datasets: keep,
+        selected: BTreeMap::new(),
     }];
     write_copy(
         &sources,
@@ -526,6 +741,7 @@ pub fn edit(
         metadata,
         &operation,
         &options.add_tables,
+        &BTreeMap::new(),
         progress,
     )
 }

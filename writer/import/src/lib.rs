@@ -22,6 +22,7 @@ mod nucleotide;
 pub mod reference;
 pub mod sam;
 mod sam_text;
+mod select;
 pub mod table;
 pub mod typed;
 pub mod vcf;
@@ -32,7 +33,7 @@ pub use convert::{
 };
 pub use copy::{copy_verified, CopySummary};
 pub use detect::{detect, SourceFormat};
-pub use edit::{edit, merge, subset, EditOptions, EditSummary};
+pub use edit::{edit, merge, subset, subset_selected, EditOptions, EditSummary, Selection};
 pub use fasta::{
     import_fasta, import_fasta_from, Alphabet, FastaOptions, FastaSummary, NamePolicy,
 };

@@ -1,0 +1,273 @@
+//! `gcol subset FILE REGION... -s SAMPLES` against bcftools: the subset of
+//! a converted VCF, exported, equals `bcftools view -r REGIONS -s SAMPLES`
+//! of the source (AC and AN recomputed as bcftools does); edge-case files
+//! (null lists, mixed ploidy, missing values) read back through bcftools
+//! equal to bcftools' own subset; pages wholly inside a region are copied;
+//! provenance names the selection; usage errors leave nothing behind.
+
+mod common;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{conformance, fails, gcol, ok, s};
+use gcol_tests::{have_tool, shared_data};
+
+/// `bcftools view --no-version ARGS FILE` without bcftools' own header lines.
+fn bcftools_view(args: &[&str], file: &Path) -> String {
+    let out = Command::new("bcftools")
+        .arg("view")
+        .arg("--no-version")
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "bcftools view {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The VCF text of every dataset of a .gcol file (`gcol export -o -`).
+fn export(file: &Path) -> String {
+    ok(gcol(&["export", s(file), "-o", "-"]), "export")
+}
+
+/// Sample names of a VCF (bcftools query -l).
+fn samples(vcf: &Path) -> Vec<String> {
+    let out = Command::new("bcftools")
+        .args(["query", "-l"])
+        .arg(vcf)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn vcf(data: &Path, name: &str) -> PathBuf {
+    data.join("vcf").join(name)
+}
+
+#[test]
+fn region_and_sample_subsets_equal_bcftools_view() {
+    let what = "region and sample subsets against bcftools view";
+    let Some(data) = shared_data(what) else {
+        return;
+    };
+    if !have_tool("bcftools", what) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "1000g_chr20_nygc30x_phased_300s.vcf.gz",
+        "1000g_chr20_nygc30x_mixedphase_203s.bcf",
+    ] {
+        let source = vcf(&data, name);
+        let file = dir.path().join("in.gcol");
+        ok(
+            gcol(&["convert", s(&source), "-o", s(&file), "-q"]),
+            "convert",
+        );
+        let names = samples(&source);
+        let three = format!("{},{},{}", names[40], names[3], names[17]);
+        let not_three = format!("^{three}");
+        let selections: [&[&str]; 5] = [
+            &["-r", "20:1500000-2500000", "-s", &three],
+            &[
+                "-r",
+                "20:1000000-1100000,20:2000000-2100000",
+                "-s",
+                &not_three,
+            ],
+            &["-r", "20:1-3000000"],
+            &["-s", &names[5]],
+            // A region with no records: a valid file of none.
+            &["-r", "20:90000000-90000010"],
+        ];
+        for selection in selections {
+            let out = dir.path().join("part.gcol");
+            let mut args = vec!["subset", s(&file), "-o", s(&out)];
+            args.extend_from_slice(selection);
+            let summary = ok(gcol(&args), "subset");
+            ok(gcol(&["verify", "--deep", "-q", s(&out)]), "verify");
+            let expected = bcftools_view(selection, &source);
+            assert_eq!(
+                export(&out),
+                expected,
+                "{name} {selection:?}: the subset's VCF differs from bcftools view"
+            );
+            if selection == ["-r", "20:1-3000000"] {
+                // Whole pages of the first part of the file are copied.
+                let copied: u64 = summary
+                    .split(" pages copied")
+                    .next()
+                    .and_then(|t| t.rsplit('(').next())
+                    .and_then(|t| t.trim().parse().ok())
+                    .unwrap_or(0);
+                assert!(copied >= 5, "{summary}");
+            }
+        }
+        // Provenance names the selection and the source's content hash.
+        let out = dir.path().join("part.gcol");
+        ok(
+            gcol(&[
+                "subset",
+                s(&file),
+                "20:1-2000000",
+                "-s",
+                &three,
+                "-o",
+                s(&out),
+                "-q",
+            ]),
+            "subset",
+        );
+        let reader = gcol_reader::Reader::open(&out).unwrap();
+        let entry = reader.manifest().provenance.last().unwrap().clone();
+        assert_eq!(entry.options["regions"], "20:1-2000000");
+        assert_eq!(entry.options["samples"], three);
+        let source_reader = gcol_reader::Reader::open(&file).unwrap();
+        let dataset = &source_reader.datasets()[0].name;
+        assert_eq!(
+            entry.options[&format!("content_hash.{dataset}")],
+            source_reader.content_hash(dataset).unwrap()
+        );
+    }
+}
+
+#[test]
+fn edge_case_subsets_read_back_as_bcftools_subsets() {
+    let what = "subsets of edge-case VCFs against bcftools";
+    let Some(data) = shared_data(what) else {
+        return;
+    };
+    if !have_tool("bcftools", what) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "bio2zarr_tests/field_type_combos.vcf.gz",
+        "bio2zarr_tests/mixed_ploidy.vcf.gz",
+        "bio2zarr_tests/sample_all_missing_gts.vcf.gz",
+        "sgkit_tests/all_fields.vcf",
+        "htslib_test/tabix_vcf_file.vcf",
+        "htslib_test/formatmissing.vcf",
+    ] {
+        let source = vcf(&data, name);
+        let file = dir.path().join("in.gcol");
+        ok(
+            gcol(&["convert", s(&source), "-o", s(&file), "-q"]),
+            "convert",
+        );
+        let names = samples(&source);
+        let last = names.last().unwrap().clone();
+        let pair = if names.len() > 1 {
+            format!("{last},{}", names[0])
+        } else {
+            last.clone()
+        };
+        let out = dir.path().join("part.gcol");
+        ok(
+            gcol(&["subset", s(&file), "-s", &pair, "-o", s(&out), "-q"]),
+            "subset",
+        );
+        ok(gcol(&["verify", "--deep", "-q", s(&out)]), "verify");
+        // bcftools reads the subset's export as it reads its own subset.
+        let exported = dir.path().join("part.vcf");
+        std::fs::write(&exported, export(&out)).unwrap();
+        assert_eq!(
+            bcftools_view(&[], &exported),
+            bcftools_view(&["-s", &pair], &source),
+            "{name} -s {pair}"
+        );
+    }
+}
+
+#[test]
+fn subset_usage_errors_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = conformance("variants.gcol");
+    let out = dir.path().join("out.gcol");
+    let reader = gcol_reader::Reader::open(&calls).unwrap();
+    let variants = gcol_reader::Variants::open(&reader, &reader.datasets()[0].name).unwrap();
+    let first = variants.samples()[0].clone();
+    for (args, says) in [
+        (vec!["-s", "NOBODY"], "no sample \"NOBODY\""),
+        (vec!["-s", &format!("{first},{first}")], "named twice"),
+        (vec!["-r", "chr1:20-10"], "end"),
+    ] {
+        let mut all = vec!["subset", s(&calls), "-o", s(&out)];
+        all.extend(args);
+        let err = fails(gcol(&all), 2, "subset");
+        assert!(err.contains(says), "{err}");
+        assert!(!out.exists());
+    }
+    // Regions select variants: a file of sequences has none.
+    let err = fails(
+        gcol(&[
+            "subset",
+            s(&conformance("sequences_dna.gcol")),
+            "chr1:1-10",
+            "-o",
+            s(&out),
+        ]),
+        2,
+        "subset",
+    );
+    assert!(err.contains("variants datasets"), "{err}");
+    // Nothing to select.
+    fails(gcol(&["subset", s(&calls), "-o", s(&out)]), 2, "subset");
+    assert!(!out.exists());
+}
+
+#[test]
+fn conformance_variants_subsets_equal_view() {
+    // REF coded against the file's reference (with mismatch rows) and
+    // plain: the subset exports what `gcol view` prints of the source for
+    // the same selection, and the reference comes along whole.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["variants.gcol", "variants_ref.gcol"] {
+        let file = conformance(name);
+        let reader = gcol_reader::Reader::open(&file).unwrap();
+        let dataset = reader
+            .datasets()
+            .iter()
+            .find(|d| gcol_reader::Variants::is_variants(d))
+            .unwrap()
+            .name
+            .clone();
+        let variants = gcol_reader::Variants::open(&reader, &dataset).unwrap();
+        let contig = variants.contigs()[0].clone();
+        let sample = variants.samples().last().cloned();
+        let mut selections: Vec<Vec<String>> =
+            vec![vec![format!("{contig}:2-1000000")], vec![contig.clone()]];
+        if let Some(sample) = sample {
+            selections.push(vec!["-s".into(), sample.clone()]);
+            selections.push(vec![format!("{contig}:1-5"), "-s".into(), sample]);
+        }
+        for selection in selections {
+            let out = dir.path().join("part.gcol");
+            let sel: Vec<&str> = selection.iter().map(String::as_str).collect();
+            let mut args = vec!["subset", s(&file), "-o", s(&out), "-q"];
+            args.extend(&sel);
+            ok(gcol(&args), "subset");
+            ok(gcol(&["verify", "--deep", "-q", s(&out)]), "verify");
+            let mut args = vec!["view", s(&file)];
+            args.extend(&sel);
+            let expected = ok(gcol(&args), "view");
+            let got = ok(gcol(&["view", s(&out)]), "view subset");
+            assert_eq!(got, expected, "{name} {selection:?}");
+            let kept: Vec<String> = gcol_reader::Reader::open(&out)
+                .unwrap()
+                .datasets()
+                .iter()
+                .map(|d| d.name.clone())
+                .collect();
+            assert_eq!(kept.len(), reader.datasets().len(), "{name}: {kept:?}");
+        }
+    }
+}
