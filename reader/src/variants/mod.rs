@@ -22,7 +22,7 @@ pub use export::{write_vcf, VcfExport, VcfOutput};
 pub use reference::{RefMismatch, ReferenceLink, ReferenceReport};
 pub use stats::{VariantSummary, VariantsChecked};
 pub(crate) use text::put_int;
-pub use text::{VcfWriteOptions, VcfWriter};
+pub use text::{VcfWriteOptions, VcfWriter, AC_LINE, AN_LINE};
 
 /// How one INFO field is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,9 +38,10 @@ pub struct VcfWriter<'a> {
 }
 
 /// The definitions bcftools adds when it recomputes AC and AN.
-const AC_LINE: &str =
+pub const AC_LINE: &str =
     "##INFO=<ID=AC,Number=A,Type=Integer,Description=\"Allele count in genotypes\">\n";
-const AN_LINE: &str = "##INFO=<ID=AN,Number=1,Type=Integer,Description=\"Total number of alleles in called genotypes\">\n";
+/// See [`AC_LINE`].
+pub const AN_LINE: &str = "##INFO=<ID=AN,Number=1,Type=Integer,Description=\"Total number of alleles in called genotypes\">\n";
 
 fn out_err(source: std::io::Error) -> Error {
     Error::Output { source }

@@ -194,12 +194,9 @@ fn write_copy(
                 writer.set_num_rows(id, n)?;
             }
             let mut targets = BTreeMap::new();
-            for column in &dataset.columns {
-                if selection.is_some_and(|s| s.skips(&column.name)) {
-                    continue;
-                }
-                let columns = selection.map(|s| move |c: u64| s.chunk_columns(c));
-                let spec = column_spec(column, columns.as_ref().map(|f| f as &dyn Fn(u64) -> u64)).ok_or_else(|| Error::Input {
+            let level = zstd_level(&source.reader, name);
+            for column in selection.map_or(&dataset.columns, |s| &s.columns) {
+                let spec = column_spec(column, level).ok_or_else(|| Error::Input {
                     path: source.path.clone(),
                     detail: format!(
                         "column {}/{} has a layout or encoding of a newer format version; it cannot be copied",
@@ -371,10 +368,10 @@ fn write_copy(
 ///
 /// `columns` gives a chunked column's number of array columns in the new
 /// file from the source's (a sample subset keeps fewer).
-fn column_spec(
-    column: &gcol_format::manifest::Column,
-    columns: Option<&dyn Fn(u64) -> u64>,
-) -> Option<ColumnSpec> {
+///
+/// Pages encoded again (the edges of a selection) are zstd-compressed at
+/// `level`.
+fn column_spec(column: &gcol_format::manifest::Column, level: i32) -> Option<ColumnSpec> {
     let mut spec =
         ColumnSpec::new(&column.name, column.physical_type, &column.logical_type).fixed_encoding();
     if let Some(unit) = &column.unit {
@@ -393,13 +390,7 @@ fn column_spec(
             shape,
             chunk_shape,
             order,
-        }) => spec.chunked(
-            columns.map_or(shape[1], |f| f(shape[1])),
-            shape[2],
-            chunk_shape[0],
-            chunk_shape[1],
-            *order,
-        ),
+        }) => spec.chunked(shape[1], shape[2], chunk_shape[0], chunk_shape[1], *order),
         Some(_) => return None,
     };
     match column
@@ -408,10 +399,29 @@ fn column_spec(
         .copied()
         .max_by_key(|&id| ids::minor_of(id))
     {
-        Some(newest) => Some(spec.encoding(Encoding::from_id(newest).ok()?)),
+        Some(newest) => {
+            let encoding = Encoding::from_id(newest).ok()?;
+            let encoding = match encoding.compression {
+                gcol_format::encoding::Compression::Zstd { .. } => encoding.with_zstd(level),
+                _ => encoding,
+            };
+            Some(spec.encoding(encoding))
+        }
         // No pages (no values): any encoding.
         None => Some(spec),
     }
+}
+
+/// The zstd level dataset `name` was converted at (its provenance's
+/// `zstd_level`), else 9 (the VCF importer's default).
+fn zstd_level(reader: &Reader, name: &str) -> i32 {
+    reader
+        .manifest()
+        .provenance
+        .iter()
+        .filter(|p| p.datasets.iter().any(|d| d == name))
+        .find_map(|p| p.options.get("zstd_level")?.parse().ok())
+        .unwrap_or(9)
 }
 
 fn open(path: &Path) -> Result<Reader, Error> {
@@ -599,6 +609,9 @@ pub fn merge(
     }
     // Name -> (source index, content hash once computed).
     let mut seen: BTreeMap<String, (usize, Option<String>)> = BTreeMap::new();
+    // Variants datasets of one name and different samples: the sources
+    // whose samples join the first's.
+    let mut joins: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut metadata = BTreeMap::new();
     let mut opened: Vec<Source> = Vec::new();
     for path in sources {
@@ -632,6 +645,13 @@ pub fn merge(
                 if hash.as_deref() == Some(this.as_str()) && same_metadata {
                     continue;
                 }
+                if gcol_reader::Variants::is_variants(before)
+                    && gcol_reader::Variants::is_variants(d)
+                {
+                    // New samples on the same sites (checked when joined).
+                    joins.entry(d.name.clone()).or_default().push(opened.len());
+                    continue;
+                }
                 return Err(Error::Usage {
                     detail: format!(
                         "dataset {:?} of {} differs from the one of that name in {}; subset one of them first (gcol subset, or gcol edit --drop)",
@@ -654,13 +674,29 @@ pub fn merge(
             selected: BTreeMap::new(),
         });
     }
+    let mut extra = BTreeMap::new();
+    for (name, others) in &joins {
+        let first = seen[name].0;
+        let with: Vec<(Reader, String)> = others
+            .iter()
+            .map(|&o| (opened[o].reader.clone(), name.clone()))
+            .collect();
+        let joined = Selected::joined(&opened[first].reader, name, &with)
+            .map_err(|e| select_error(&opened[first].path, e))?;
+        let files: Vec<String> = std::iter::once(first)
+            .chain(others.iter().copied())
+            .map(|i| opened[i].path.display().to_string())
+            .collect();
+        extra.insert(format!("samples_joined.{name}"), files.join(","));
+        opened[first].selected.insert(name.clone(), joined);
+    }
     write_copy(
         &opened,
         destination,
         metadata,
         "merge",
         &[],
-        &BTreeMap::new(),
+        &extra,
         progress,
     )
 }

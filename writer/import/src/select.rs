@@ -12,12 +12,33 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use gcol_format::encoding::EncodedPage;
-use gcol_format::manifest::{Dataset, Layout};
+use gcol_format::manifest::{Column, Dataset, Layout};
 use gcol_format::schema::variants::{columns as col, meta};
 use gcol_format::{PhysicalType, Value};
 use gcol_reader::variants::{row_runs, FormatKind, VcfWriteOptions, VcfWriter};
 use gcol_reader::{ColumnReader, Reader, Variants, VcfRegion};
 use gcol_writer::{ColumnId, Writer};
+
+/// Call `$f::<T>` with the Rust type of physical type `$p` (fixed-width).
+macro_rules! by_type {
+    ($p:expr, $f:ident ( $($a:expr),* )) => {
+        match $p {
+            PhysicalType::U8 => $f::<u8, _>($($a),*),
+            PhysicalType::U16 => $f::<u16, _>($($a),*),
+            PhysicalType::U32 => $f::<u32, _>($($a),*),
+            PhysicalType::U64 => $f::<u64, _>($($a),*),
+            PhysicalType::I8 => $f::<i8, _>($($a),*),
+            PhysicalType::I16 => $f::<i16, _>($($a),*),
+            PhysicalType::I32 => $f::<i32, _>($($a),*),
+            PhysicalType::I64 => $f::<i64, _>($($a),*),
+            PhysicalType::F32 => $f::<f32, _>($($a),*),
+            PhysicalType::F64 => $f::<f64, _>($($a),*),
+            other => Err(Failure::Usage(format!(
+                "a {other} column cannot be cut to a selection"
+            ))),
+        }
+    };
+}
 
 /// Errors of a selected write: reading the source, or writing.
 #[derive(Debug)]
@@ -63,14 +84,17 @@ pub(crate) struct Selected {
     num_samples: u64,
     /// The dataset metadata of the subset.
     pub metadata: BTreeMap<String, String>,
-    /// Columns left out (stored AC/AN when they become derived).
-    skip: Vec<String>,
     header: Vec<u8>,
     sample_names: Vec<String>,
     contigs: Vec<String>,
     contig_ends: Vec<u64>,
     /// INFO/AC and INFO/AN recomputed for the samples kept.
     update_ac_an: bool,
+    /// The columns of the new dataset, as declared.
+    pub columns: Vec<Column>,
+    /// Variants datasets of the same sites whose samples follow the
+    /// source's (a merge of samples, as `bcftools merge`).
+    joined: Vec<Variants>,
 }
 
 /// Whether column `name` is AC or AN's stored column or one of its helpers.
@@ -180,33 +204,223 @@ impl Selected {
             );
             metadata.insert(meta::DERIVED_INFO.into(), "AC,AN".into());
         }
+        let kept = samples.as_ref().map(Vec::len);
+        let columns = dataset
+            .columns
+            .iter()
+            .filter(|c| !skip.contains(&c.name))
+            .map(|c| {
+                let mut c = c.clone();
+                if let (Some(kept), Some(Layout::Chunked { shape, .. })) = (kept, &mut c.layout) {
+                    let total = v.samples().len() as u64;
+                    shape[1] = shape[1] / total.max(1) * kept as u64;
+                }
+                c
+            })
+            .collect();
         Ok(Selected {
             runs,
             num_rows,
             samples,
             num_samples: v.samples().len() as u64,
             metadata,
-            skip,
             header,
             sample_names,
             contigs,
             contig_ends,
             update_ac_an,
+            columns,
+            joined: Vec::new(),
         })
     }
 
-    /// Whether column `name` is left out of the subset.
-    pub fn skips(&self, name: &str) -> bool {
-        self.skip.iter().any(|s| s == name)
-    }
-
-    /// The number of array columns of a chunked column of `columns`
-    /// columns in the subset.
-    pub fn chunk_columns(&self, columns: u64) -> u64 {
-        match &self.samples {
-            Some(s) if self.num_samples > 0 => columns / self.num_samples * s.len() as u64,
-            _ => columns,
+    /// Variants dataset `name` of `reader` with the samples of the
+    /// variants datasets `others` after its own, as `bcftools merge` joins
+    /// files of the same sites: the sites (CHROM, POS, REF, ALT) must be
+    /// equal record by record; ID, QUAL, FILTER and INFO are the first
+    /// file's, AC and AN recomputed over every sample; a FORMAT field some
+    /// file lacks is absent (`.`) for its samples; FORMAT keys are the
+    /// union, in order of first appearance.
+    pub fn joined(
+        reader: &Reader,
+        name: &str,
+        others: &[(Reader, String)],
+    ) -> Result<Selected, Failure> {
+        let v = Variants::open(reader, name)?;
+        let dataset = v.dataset().clone();
+        let mut joined = Vec::new();
+        let mut sample_names: Vec<String> = v.samples().to_vec();
+        for (r, n) in others {
+            let o = Variants::open(r, n)?;
+            same_sites(&v, &o)?;
+            for s in o.samples() {
+                if sample_names.contains(s) {
+                    return Err(Failure::Usage(format!(
+                        "sample {s:?} is in more than one of the variants datasets {name:?} merged; subset one of them first (gcol subset -s ^{s})"
+                    )));
+                }
+                sample_names.push(s.clone());
+            }
+            joined.push(o);
         }
+        let all: Vec<&Variants> = std::iter::once(&v).chain(&joined).collect();
+        let has_gt = all
+            .iter()
+            .any(|x| x.formats().iter().any(|f| f.kind == FormatKind::Gt));
+        let update_ac_an = has_gt && sample_names.len() > v.samples().len();
+        let mut skip = Vec::new();
+        let mut metadata = dataset.metadata.clone();
+        if update_ac_an {
+            skip.extend(
+                dataset
+                    .columns
+                    .iter()
+                    .filter(|c| is_ac_an(&c.name))
+                    .map(|c| c.name.clone()),
+            );
+            metadata.insert(meta::DERIVED_INFO.into(), "AC,AN".into());
+        }
+        // FORMAT arrays: every file's, widened to the most values per
+        // sample (ploidy for GT, K for the others).
+        let total = sample_names.len() as u64;
+        let mut columns: Vec<Column> = dataset
+            .columns
+            .iter()
+            .filter(|c| !skip.contains(&c.name))
+            .cloned()
+            .collect();
+        for x in &joined {
+            for c in &x.dataset().columns {
+                if matches!(c.layout, Some(Layout::Chunked { .. }))
+                    && !columns.iter().any(|k| k.name == c.name)
+                {
+                    columns.push(c.clone());
+                }
+            }
+        }
+        let mut ploidy = 0u64;
+        for c in &mut columns {
+            let Some(Layout::Chunked {
+                shape, chunk_shape, ..
+            }) = &mut c.layout
+            else {
+                continue;
+            };
+            let mut per = 0u64;
+            let mut inner = 0u64;
+            let mut chunk_samples = 0u64;
+            let mut physical = c.physical_type;
+            for x in &all {
+                if let Some(xc) = x.dataset().columns.iter().find(|k| k.name == c.name) {
+                    let Some(Layout::Chunked {
+                        shape: xs,
+                        chunk_shape: xcs,
+                        ..
+                    }) = &xc.layout
+                    else {
+                        return Err(Failure::Usage(format!(
+                            "{} is not a chunked array in every file",
+                            c.name
+                        )));
+                    };
+                    let n = x.samples().len().max(1) as u64;
+                    let xper = xs[1] / n;
+                    per = per.max(xper);
+                    inner = inner.max(xs[2]);
+                    chunk_samples = chunk_samples.max(xcs[1] / xper.max(1));
+                    if xc.physical_type != physical {
+                        physical = match (physical, xc.physical_type) {
+                            (PhysicalType::I8, PhysicalType::I16)
+                            | (PhysicalType::I16, PhysicalType::I8)
+                                if c.name == col::GT =>
+                            {
+                                PhysicalType::I16
+                            }
+                            (a, b) => {
+                                return Err(Failure::Usage(format!(
+                                    "{} holds {a} values in one file and {b} in another (their headers declare it differently)",
+                                    c.name
+                                )))
+                            }
+                        };
+                    }
+                }
+            }
+            c.physical_type = physical;
+            shape[1] = total * per;
+            shape[2] = inner;
+            chunk_shape[1] = chunk_samples.max(1) * per;
+            if c.name == col::GT {
+                ploidy = per;
+                c.metadata.insert(meta::PLOIDY.into(), per.to_string());
+            }
+        }
+        if ploidy > 0 && metadata.contains_key(meta::PLOIDY) {
+            metadata.insert(meta::PLOIDY.into(), ploidy.to_string());
+        }
+        // The header: the first file's, with the FORMAT definitions only
+        // the others have, AC and AN declared when recomputed, and every
+        // sample on the #CHROM line.
+        let mut header = Vec::new();
+        let text = v.header();
+        let lines: Vec<&[u8]> = text
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty() && !l.starts_with(b"#CHROM"))
+            .collect();
+        for l in &lines {
+            header.extend_from_slice(l);
+            header.push(b'\n');
+        }
+        let declared = |h: &[u8], prefix: &str| {
+            h.split(|&b| b == b'\n')
+                .any(|l| l.starts_with(prefix.as_bytes()))
+        };
+        for x in &joined {
+            for l in x.header().split(|&b| b == b'\n') {
+                if let Some(rest) = l.strip_prefix(b"##FORMAT=<ID=") {
+                    let id = rest
+                        .split(|&b| b == b',' || b == b'>')
+                        .next()
+                        .unwrap_or_default();
+                    let prefix = format!("##FORMAT=<ID={},", String::from_utf8_lossy(id));
+                    if !declared(&header, &prefix) {
+                        header.extend_from_slice(l);
+                        header.push(b'\n');
+                    }
+                }
+            }
+        }
+        if update_ac_an {
+            if !declared(&header, "##INFO=<ID=AC,") {
+                header.extend_from_slice(gcol_reader::variants::AC_LINE.as_bytes());
+            }
+            if !declared(&header, "##INFO=<ID=AN,") {
+                header.extend_from_slice(gcol_reader::variants::AN_LINE.as_bytes());
+            }
+        }
+        header.extend_from_slice(b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT");
+        for s in &sample_names {
+            header.push(b'\t');
+            header.extend_from_slice(s.as_bytes());
+        }
+        header.push(b'\n');
+        let n = v.num_sites();
+        Ok(Selected {
+            runs: if n == 0 { Vec::new() } else { vec![0..n] },
+            num_rows: n,
+            samples: None,
+            num_samples: v.samples().len() as u64,
+            metadata,
+            header,
+            sample_names,
+            contigs: v.contigs().to_vec(),
+            contig_ends: (0..v.contigs().len())
+                .map(|i| v.contig_rows(i).end)
+                .collect(),
+            update_ac_an,
+            columns,
+            joined,
+        })
     }
 
     /// Source array columns kept, in order, of a chunked column of
@@ -231,7 +445,7 @@ impl Selected {
         writer: &mut Writer<W>,
     ) -> Result<Counts, Failure> {
         let mut counts = Counts::default();
-        let children: Vec<&str> = dataset
+        let children: Vec<&str> = self
             .columns
             .iter()
             .filter_map(|c| match &c.layout {
@@ -240,8 +454,8 @@ impl Selected {
             })
             .collect();
         let column = |n: &str| reader.column(&dataset.name, n);
-        for c in &dataset.columns {
-            if self.skips(&c.name) || children.contains(&c.name.as_str()) {
+        for c in &self.columns {
+            if children.contains(&c.name.as_str()) {
                 continue;
             }
             let target = targets[&c.name];
@@ -263,8 +477,28 @@ impl Selected {
                     let rows: Vec<u64> = src.read(0..src.num_values())?;
                     writer.push(target, &self.renumber(&rows))?;
                 }
-                col::INFO_KEYS if self.update_ac_an => {
+                _ if self
+                    .summed(dataset)
+                    .iter()
+                    .any(|f| c.name == format!("info/{f}")) =>
+                {
+                    self.write_summed(reader, dataset, c, writer, targets)?;
+                    counts.encoded += 1;
+                }
+                col::INFO_KEYS if self.update_ac_an || !self.joined.is_empty() => {
                     self.write_info_keys(reader, dataset, writer, target)?;
+                }
+                col::FORMAT_KEYS if !self.joined.is_empty() => {
+                    for keys in self.format_keys(reader, dataset, 0..self.num_rows)? {
+                        writer.push_binary_option(target, keys.as_deref())?;
+                    }
+                }
+                _ if !self.joined.is_empty()
+                    && matches!(c.layout, Some(Layout::Chunked { .. })) =>
+                {
+                    let v = Variants::open(reader, &dataset.name)?;
+                    self.write_joined(&v, c, writer, target)?;
+                    counts.encoded += 1;
                 }
                 _ => {
                     let src = column(&c.name)?;
@@ -333,23 +567,63 @@ impl Selected {
         target: ColumnId,
     ) -> Result<(), Failure> {
         let keys = reader.column(&dataset.name, col::INFO_KEYS)?;
-        let format_keys = reader.column(&dataset.name, col::FORMAT_KEYS)?;
         let alt = reader.column(&dataset.name, col::ALT)?;
         for run in &self.runs {
-            let mut has_gt = Vec::with_capacity((run.end - run.start) as usize);
-            format_keys.for_each_binary_option(run.clone(), |_, v| {
-                has_gt.push(v.is_some_and(|k| k.split(|&b| b == b':').any(|k| k == b"GT")));
-            })?;
+            let has_gt: Vec<bool> = self
+                .format_keys(reader, dataset, run.clone())?
+                .iter()
+                .map(|v| {
+                    v.as_deref()
+                        .is_some_and(|k| k.split(|&b| b == b':').any(|k| k == b"GT"))
+                })
+                .collect();
             let offsets = alt.list_offsets(run.clone())?;
             let mut rows = Vec::with_capacity(has_gt.len());
             keys.for_each_binary(run.clone(), |row, v| rows.push((row, v.to_vec())))?;
+            // The joined files' keys, for the summed fields.
+            let mut others: Vec<Vec<Vec<u8>>> = Vec::new();
+            for x in &self.joined {
+                let mut k = Vec::with_capacity(has_gt.len());
+                x.column(col::INFO_KEYS)?
+                    .for_each_binary(run.clone(), |_, v| k.push(v.to_vec()))?;
+                others.push(k);
+            }
+            let summed = self.summed(dataset);
             for (i, (row, text)) in rows.into_iter().enumerate() {
                 let mut items: Vec<&[u8]> = if text.is_empty() {
                     Vec::new()
                 } else {
                     text.split(|&b| b == b';').collect()
                 };
-                if has_gt[i] {
+                if !summed.is_empty() {
+                    // `bcftools merge` sums them and sets them at the end.
+                    let has = |text: &[u8], key: &[u8]| {
+                        !text.is_empty() && text.split(|&b| b == b';').any(|k| k == key)
+                    };
+                    let any: Vec<bool> = summed
+                        .iter()
+                        .map(|f| {
+                            has(&text, f.as_bytes())
+                                || others.iter().any(|o| has(&o[i], f.as_bytes()))
+                        })
+                        .collect();
+                    items.retain(|k| !summed.iter().any(|f| f.as_bytes() == *k));
+                    for (f, any) in summed.iter().zip(any) {
+                        if any {
+                            items.push(f.as_bytes());
+                        }
+                    }
+                }
+                if !self.update_ac_an {
+                } else if has_gt[i] && !self.joined.is_empty() {
+                    // `bcftools merge` sets AN, then AC, at the end.
+                    let n_alt = offsets[i + 1] - offsets[i];
+                    items.retain(|k| *k != b"AC" && *k != b"AN");
+                    items.push(b"AN");
+                    if n_alt > 0 {
+                        items.push(b"AC");
+                    }
+                } else if has_gt[i] {
                     let n_alt = offsets[i + 1] - offsets[i];
                     let at = items.iter().position(|k| *k == b"AC");
                     match (at, n_alt > 0) {
@@ -374,6 +648,189 @@ impl Selected {
                 writer.push_binary(target, &items.join(&b';'))?;
             }
         }
+        Ok(())
+    }
+
+    /// INFO fields summed over the joined files, as `bcftools merge`'s
+    /// default rules (`DP:sum,DP4:sum`): those the first file stores as
+    /// one integer (DP) or a list of integers (DP4).
+    fn summed(&self, dataset: &Dataset) -> Vec<&'static str> {
+        if self.joined.is_empty() {
+            return Vec::new();
+        }
+        let has = |name: &str, list: bool| {
+            dataset.columns.iter().any(|c| {
+                c.name == name
+                    && matches!(c.layout, Some(Layout::List { .. })) == list
+                    && (list || matches!(c.physical_type, PhysicalType::I32))
+            }) && (!list
+                || dataset.columns.iter().any(|c| {
+                    c.name == format!("{name}/item") && c.physical_type == PhysicalType::I32
+                }))
+        };
+        let mut out = Vec::new();
+        if has("info/DP", false) {
+            out.push("DP");
+        }
+        if has("info/DP4", true) {
+            out.push("DP4");
+        }
+        out
+    }
+
+    /// A summed INFO field (see [`Selected::summed`]): each record's
+    /// values added over the files that have them (item by item for a
+    /// list); null where none has one.
+    fn write_summed<W: std::io::Write>(
+        &self,
+        reader: &Reader,
+        dataset: &Dataset,
+        column: &Column,
+        writer: &mut Writer<W>,
+        targets: &BTreeMap<String, ColumnId>,
+    ) -> Result<(), Failure> {
+        let target = targets[&column.name];
+        let sources: Vec<(&Reader, &str)> = std::iter::once((reader, dataset.name.as_str()))
+            .chain(
+                self.joined
+                    .iter()
+                    .map(|x| (x.reader(), x.dataset().name.as_str())),
+            )
+            .collect();
+        let n = self.num_rows;
+        let mut start = 0u64;
+        let list = matches!(column.layout, Some(Layout::List { .. }));
+        let child = format!("{}/item", column.name);
+        let mut items = 0u64;
+        while start < n {
+            let rows = start..(start + 65_536).min(n);
+            if list {
+                let mut sum: Vec<Option<Vec<Option<i32>>>> =
+                    vec![None; (rows.end - rows.start) as usize];
+                for (r, name) in &sources {
+                    let Ok(c) = r.column(name, &column.name) else {
+                        continue;
+                    };
+                    if c.list_child()?.meta().physical_type != PhysicalType::I32 {
+                        continue;
+                    }
+                    for (acc, l) in sum.iter_mut().zip(c.read_lists::<i32>(rows.clone())?) {
+                        let Some(l) = l else { continue };
+                        let acc = acc.get_or_insert_with(Vec::new);
+                        if acc.len() < l.len() {
+                            acc.resize(l.len(), None);
+                        }
+                        for (a, v) in acc.iter_mut().zip(l) {
+                            *a = Some(a.unwrap_or(0).saturating_add(v));
+                        }
+                    }
+                }
+                let child_target = targets[&child];
+                let (mut ends, mut present) = (Vec::new(), Vec::new());
+                for l in &sum {
+                    if let Some(l) = l {
+                        writer.push_option(child_target, l)?;
+                        items += l.len() as u64;
+                    }
+                    ends.push(items);
+                    present.push(l.is_some());
+                }
+                if column.nullable {
+                    writer.push_list_ends_nullable(target, &ends, &present)?;
+                } else {
+                    writer.push_list_ends(target, &ends)?;
+                }
+            } else {
+                let mut sum: Vec<Option<i32>> = vec![None; (rows.end - rows.start) as usize];
+                for (r, name) in &sources {
+                    let Ok(c) = r.column(name, &column.name) else {
+                        continue;
+                    };
+                    if c.meta().physical_type != PhysicalType::I32 {
+                        continue;
+                    }
+                    for (a, v) in sum.iter_mut().zip(c.read_option::<i32>(rows.clone())?) {
+                        if let Some(v) = v {
+                            *a = Some(a.unwrap_or(0).saturating_add(v));
+                        }
+                    }
+                }
+                writer.push_option(target, &sum)?;
+            }
+            start = rows.end;
+        }
+        Ok(())
+    }
+
+    /// The FORMAT keys of source rows `rows`: the first file's, then those
+    /// of the joined files it lacks, in order (`None`: no FORMAT column).
+    fn format_keys(
+        &self,
+        reader: &Reader,
+        dataset: &Dataset,
+        rows: Range<u64>,
+    ) -> Result<Vec<Option<Vec<u8>>>, Failure> {
+        let read = |r: &Reader, name: &str| -> Result<Vec<Option<Vec<u8>>>, Failure> {
+            let mut out = Vec::with_capacity((rows.end - rows.start) as usize);
+            r.column(name, col::FORMAT_KEYS)?
+                .for_each_binary_option(rows.clone(), |_, v| out.push(v.map(<[u8]>::to_vec)))?;
+            Ok(out)
+        };
+        let mut keys = read(reader, &dataset.name)?;
+        for x in &self.joined {
+            let more = read(x.reader(), &x.dataset().name)?;
+            for (k, m) in keys.iter_mut().zip(more) {
+                let Some(m) = m else { continue };
+                let mut list: Vec<Vec<u8>> = match k.as_deref() {
+                    Some(t) if !t.is_empty() && t != b"." => {
+                        t.split(|&b| b == b':').map(<[u8]>::to_vec).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                if m.is_empty() || m == b"." {
+                    if k.is_none() {
+                        *k = Some(m);
+                    }
+                    continue;
+                }
+                for key in m.split(|&b| b == b':') {
+                    if !list.iter().any(|l| l == key) {
+                        list.push(key.to_vec());
+                    }
+                }
+                *k = Some(list.join(&b':'));
+            }
+        }
+        Ok(keys)
+    }
+
+    /// A FORMAT array of joined files: for each band of rows, every file's
+    /// cells side by side (the first file's samples first), each sample's
+    /// values widened to the array's (absent values after its own).
+    fn write_joined<W: std::io::Write>(
+        &self,
+        first: &Variants,
+        out: &Column,
+        writer: &mut Writer<W>,
+        target: ColumnId,
+    ) -> Result<(), Failure> {
+        let Some(Layout::Chunked {
+            shape, chunk_shape, ..
+        }) = &out.layout
+        else {
+            return Ok(());
+        };
+        let step = chunk_shape[0].max(1);
+        let mut start = 0u64;
+        while start < self.num_rows {
+            let rows = start..(start + step).min(self.num_rows);
+            by_type!(
+                out.physical_type,
+                joined_band(first, &self.joined, out, *shape, rows, writer, target)
+            )?;
+            start += step;
+        }
+        writer.set_chunked_rows(target, self.num_rows)?;
         Ok(())
     }
 
@@ -421,6 +878,170 @@ impl Selected {
     }
 }
 
+/// Whether two variants datasets hold the same sites (contigs, POS, REF,
+/// ALT), record by record; else a usage error naming the first difference.
+fn same_sites(a: &Variants, b: &Variants) -> Result<(), Failure> {
+    let differ = |what: &str, row: u64| {
+        let at = a
+            .contigs()
+            .iter()
+            .enumerate()
+            .find(|(i, _)| a.contig_rows(*i).contains(&row))
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default();
+        Failure::Usage(format!(
+            "datasets {:?} and {:?} differ in {what} at record {} ({at}): samples are merged only on the same sites (two datasets of one name must hold the same sites)",
+            a.dataset().name,
+            b.dataset().name,
+            row + 1
+        ))
+    };
+    if a.num_sites() != b.num_sites() {
+        return Err(Failure::Usage(format!(
+            "datasets {:?} and {:?} hold {} and {} records: samples are merged only on the same sites",
+            a.dataset().name,
+            b.dataset().name,
+            a.num_sites(),
+            b.num_sites()
+        )));
+    }
+    if a.contigs() != b.contigs()
+        || (0..a.contigs().len()).any(|i| a.contig_rows(i) != b.contig_rows(i))
+    {
+        return Err(differ("contigs", 0));
+    }
+    let n = a.num_sites();
+    let mut start = 0u64;
+    while start < n {
+        let rows = start..(start + 65_536).min(n);
+        let pa: Vec<u64> = a.column(col::POS)?.read(rows.clone())?;
+        let pb: Vec<u64> = b.column(col::POS)?.read(rows.clone())?;
+        if let Some(i) = pa.iter().zip(&pb).position(|(x, y)| x != y) {
+            return Err(differ("POS", start + i as u64));
+        }
+        let ra = a.ref_alleles(rows.clone())?;
+        let rb = b.ref_alleles(rows.clone())?;
+        if let Some(i) = ra.iter().zip(&rb).position(|(x, y)| x != y) {
+            return Err(differ("REF", start + i as u64));
+        }
+        let aa = a.column(col::ALT)?.read_binary_lists(rows.clone())?;
+        let ab = b.column(col::ALT)?.read_binary_lists(rows.clone())?;
+        if let Some(i) = aa.iter().zip(&ab).position(|(x, y)| x != y) {
+            return Err(differ("ALT", start + i as u64));
+        }
+        start = rows.end;
+    }
+    Ok(())
+}
+
+/// The value of an absent cell: −2 in GT (past the call's alleles), else
+/// zero (a null where the column is nullable, count 0, empty text).
+fn absent<T: Value>(gt: bool) -> T {
+    if gt {
+        match T::PHYSICAL {
+            PhysicalType::I8 => return bytemuck::cast_slice::<i8, T>(&[-2i8])[0],
+            PhysicalType::I16 => return bytemuck::cast_slice::<i16, T>(&[-2i16])[0],
+            _ => {}
+        }
+    }
+    T::zeroed()
+}
+
+/// Cells `rows` × every column of chunked column `src`, as `T` (GT of
+/// i8 widened to i16).
+fn cells<T: Value>(
+    src: &ColumnReader<'_>,
+    rows: Range<u64>,
+) -> Result<(Vec<T>, Vec<bool>), Failure> {
+    let columns = src.chunk_grid()?.shape[1];
+    let physical = src.meta().physical_type;
+    if physical == T::PHYSICAL {
+        return Ok(src.read_block::<T>(rows, 0..columns)?);
+    }
+    if physical == PhysicalType::I8 && T::PHYSICAL == PhysicalType::I16 {
+        let (v, p) = src.read_block::<i8>(rows, 0..columns)?;
+        let wide: Vec<i16> = v.into_iter().map(i16::from).collect();
+        return Ok((bytemuck::cast_slice::<i16, T>(&wide).to_vec(), p));
+    }
+    Err(Failure::Usage(format!(
+        "{} holds {physical} values where {} are merged",
+        src.meta().name,
+        T::PHYSICAL
+    )))
+}
+
+/// One band of rows of a joined FORMAT array (see
+/// [`Selected::write_joined`]).
+fn joined_band<T: Value, W: std::io::Write>(
+    first: &Variants,
+    joined: &[Variants],
+    out: &Column,
+    shape: [u64; 3],
+    rows: Range<u64>,
+    writer: &mut Writer<W>,
+    target: ColumnId,
+) -> Result<(), Failure> {
+    let gt = out.name == col::GT;
+    let nrows = (rows.end - rows.start) as usize;
+    let (out_cols, inner) = (shape[1] as usize, shape[2] as usize);
+    let total: usize = std::iter::once(first)
+        .chain(joined)
+        .map(|x| x.samples().len())
+        .sum();
+    let per_out = out_cols / total.max(1);
+    let mut values = vec![absent::<T>(gt); nrows * out_cols * inner];
+    let mut present = vec![false; values.len()];
+    // A count column of a file that stores none: one more than each cell's
+    // last present value (spec 14.4).
+    let counted = out.name.strip_suffix(col::COUNT_SUFFIX);
+    let mut offset = 0usize;
+    for x in std::iter::once(first).chain(joined) {
+        let n = x.samples().len();
+        let name = &x.dataset().name;
+        if x.dataset().columns.iter().any(|c| c.name == out.name) {
+            let src = x.reader().column(name, &out.name)?;
+            let grid = src.chunk_grid()?;
+            let (cols, k) = (grid.shape[1] as usize, grid.shape[2] as usize);
+            let per = cols / n.max(1);
+            let (v, p) = cells::<T>(&src, rows.clone())?;
+            for r in 0..nrows {
+                for s in 0..n {
+                    for c in 0..per {
+                        let from = r * cols * k + (s * per + c) * k;
+                        let to = r * out_cols * inner + ((offset + s) * per_out + c) * inner;
+                        values[to..to + k].copy_from_slice(&v[from..from + k]);
+                        present[to..to + k].copy_from_slice(&p[from..from + k]);
+                    }
+                }
+            }
+        } else if let Some(field) =
+            counted.filter(|f| x.dataset().columns.iter().any(|c| c.name == *f))
+        {
+            let src = x.reader().column(name, field)?;
+            let grid = src.chunk_grid()?;
+            let (cols, k) = (grid.shape[1] as usize, grid.shape[2] as usize);
+            let p = match src.meta().physical_type {
+                PhysicalType::F32 => src.read_block::<f32>(rows.clone(), 0..grid.shape[1])?.1,
+                _ => src.read_block::<i32>(rows.clone(), 0..grid.shape[1])?.1,
+            };
+            for r in 0..nrows {
+                for s in 0..cols {
+                    let cell = &p[(r * cols + s) * k..(r * cols + s + 1) * k];
+                    let count = cell.iter().rposition(|&b| b).map_or(1, |i| i + 1) as u16;
+                    let to = r * out_cols * inner + (offset + s) * per_out * inner;
+                    if T::PHYSICAL == PhysicalType::U16 {
+                        values[to] = bytemuck::cast_slice::<u16, T>(&[count])[0];
+                        present[to] = true;
+                    }
+                }
+            }
+        }
+        offset += n;
+    }
+    writer.push_rows(target, &values, out.nullable.then_some(present.as_slice()))?;
+    Ok(())
+}
+
 /// Copy page `index` of `src` as stored (its checksum checked on read).
 fn copy_page<W: std::io::Write>(
     src: &ColumnReader<'_>,
@@ -439,27 +1060,6 @@ fn copy_page<W: std::io::Write>(
     };
     writer.write_encoded_page(target, &page)?;
     Ok(())
-}
-
-/// Call `$f::<T>` with the Rust type of physical type `$p` (fixed-width).
-macro_rules! by_type {
-    ($p:expr, $f:ident ( $($a:expr),* )) => {
-        match $p {
-            PhysicalType::U8 => $f::<u8, _>($($a),*),
-            PhysicalType::U16 => $f::<u16, _>($($a),*),
-            PhysicalType::U32 => $f::<u32, _>($($a),*),
-            PhysicalType::U64 => $f::<u64, _>($($a),*),
-            PhysicalType::I8 => $f::<i8, _>($($a),*),
-            PhysicalType::I16 => $f::<i16, _>($($a),*),
-            PhysicalType::I32 => $f::<i32, _>($($a),*),
-            PhysicalType::I64 => $f::<i64, _>($($a),*),
-            PhysicalType::F32 => $f::<f32, _>($($a),*),
-            PhysicalType::F64 => $f::<f64, _>($($a),*),
-            other => Err(Failure::Usage(format!(
-                "a {other} column cannot be cut to a selection"
-            ))),
-        }
-    };
 }
 
 /// Rows `rows` × the array columns `map` (all when `None`) of a chunked
