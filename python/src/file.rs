@@ -633,8 +633,11 @@ pub(crate) fn subset(
 
 /// Write `destination` with every dataset of `sources`, in order, pages
 /// copied as stored; a dataset found again with the same content is taken
-/// once, two different datasets of one name raise `ValueError`. As `gcol
-/// merge`.
+/// once; variants datasets of one name with other samples on the same
+/// sites are joined as `bcftools merge` joins them (samples side by side,
+/// AC/AN recomputed, DP/DP4 summed); other datasets of one name, variants
+/// on different sites or a sample in two files raise `ValueError`. As
+/// `gcol merge`.
 #[pyfunction]
 pub(crate) fn merge(
     py: Python<'_>,

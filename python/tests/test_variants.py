@@ -264,3 +264,59 @@ def test_genotype_classes_equal_cyvcf2_gt_types(converted, relative):
         return
     assert ours.shape == theirs.shape
     assert (ours == theirs).all()
+
+
+def test_subset_and_merge_of_samples_equal_cyvcf2(tmp_path):
+    """gcol.subset(regions=, samples=) keeps what cyvcf2 reads of the region
+    for those samples (AC/AN recomputed as bcftools view -s); gcol.merge of
+    two sample halves is the cohort's genotypes."""
+    cyvcf2 = need_module("cyvcf2")
+    source = need("vcf/1000g_chr20_nygc30x_phased_300s.vcf.gz")
+    whole = tmp_path / "all.gcol"
+    gcol.convert([source], whole, names=["v"])
+    names = cyvcf2.VCF(str(source)).samples
+    region = "20:1500000-2500000"
+    chosen = [names[40], names[3], names[17]]
+    part = tmp_path / "part.gcol"
+    summary = gcol.subset(whole, part, regions=[region], samples=chosen)
+    assert summary["datasets"] == ["v"]
+    assert summary["pages"] + summary["reencoded"] > 0
+    v = gcol.open(part)["v"]
+    assert v.samples == chosen
+    # cyvcf2 keeps the file's sample order; the subset the order given.
+    reader = cyvcf2.VCF(str(source), samples=chosen, gts012=False)
+    order = [reader.samples.index(n) for n in chosen]
+    calls = [(r.POS, r.genotypes) for r in reader(region)]
+    assert len(v) == len(calls)
+    gt = v.genotypes()
+    counts, _ = v.allele_counts()
+    for i, (_, genotypes) in enumerate(calls):
+        for s, o in enumerate(order):
+            assert [a for a in gt[i, s] if a != -2] == genotypes[o][:-1]
+        # AN and AC are those of the three samples' calls.
+        called = [a for call in genotypes for a in call[:-1] if a >= 0]
+        assert counts[i].sum() == len(called)
+    # The VCF export says AN of the samples kept (bcftools view -s).
+    v.to_vcf(tmp_path / "part.vcf")
+    text = (tmp_path / "part.vcf").read_text()
+    an = [line.split("\t")[7] for line in text.splitlines() if not line.startswith("#")]
+    assert all("AN=6" in info for info in an)
+    # Provenance: the selection and the source's content hash.
+    entry = gcol.open(part).provenance[-1]
+    assert entry["options"]["regions"] == region
+    assert entry["options"]["samples"] == ",".join(chosen)
+    # Two halves merged back: the cohort's genotypes.
+    half = names[:150]
+    a, b, merged = tmp_path / "a.gcol", tmp_path / "b.gcol", tmp_path / "m.gcol"
+    gcol.subset(whole, a, samples=half)
+    gcol.subset(whole, b, samples=half, exclude_samples=True)
+    gcol.merge([a, b], merged)
+    m = gcol.open(merged)["v"]
+    assert m.samples == names
+    assert np.array_equal(m.genotypes(), gcol.open(whole)["v"].genotypes())
+    # A sample in both: refused, nothing written.
+    with pytest.raises(ValueError, match="more than one"):
+        gcol.merge([a, whole], tmp_path / "bad.gcol")
+    assert not (tmp_path / "bad.gcol").exists()
+    with pytest.raises(ValueError, match="no sample"):
+        gcol.subset(whole, tmp_path / "bad.gcol", samples=["nobody"])

@@ -293,15 +293,44 @@ impl<'r> ColumnReader<'r> {
                 let validity = page.validity()?;
                 let r = grid.rows_in(i);
                 let c = grid.columns_in(j);
-                for row in r.start.max(rows.start)..r.end.min(rows.end) {
-                    for column in c.start.max(columns.start)..c.end.min(columns.end) {
-                        for k in 0..inner {
-                            let at = grid.index_in_chunk(i, j, row, column, k);
-                            let out = ((row - rows.start) * width
-                                + (column - columns.start) * inner
-                                + k) as usize;
-                            values[out] = chunk[at];
-                            present[out] = validity.is_none_or(|v| v.is_valid(at));
+                let (r0, r1) = (r.start.max(rows.start), r.end.min(rows.end));
+                let (c0, c1) = (c.start.max(columns.start), c.end.min(columns.end));
+                let (n_rows, n_cols) = ((r.end - r.start) as usize, (c.end - c.start) as usize);
+                let (k, w) = (inner as usize, width as usize);
+                // One cell's `inner` values are consecutive in the chunk
+                // and in the output: copy cells (index_in_chunk's layout).
+                let mut cell = |row: u64, column: u64| {
+                    let (rr, cc) = ((row - r.start) as usize, (column - c.start) as usize);
+                    let at = match grid.order {
+                        ChunkOrder::RowMajor => rr * n_cols + cc,
+                        ChunkOrder::ColumnMajor => cc * n_rows + rr,
+                    } * k;
+                    let out =
+                        (row - rows.start) as usize * w + (column - columns.start) as usize * k;
+                    if k == 1 {
+                        values[out] = chunk[at];
+                    } else {
+                        values[out..out + k].copy_from_slice(&chunk[at..at + k]);
+                    }
+                    if let Some(v) = &validity {
+                        for x in 0..k {
+                            present[out + x] = v.is_valid(at + x);
+                        }
+                    }
+                };
+                match grid.order {
+                    ChunkOrder::ColumnMajor => {
+                        for column in c0..c1 {
+                            for row in r0..r1 {
+                                cell(row, column);
+                            }
+                        }
+                    }
+                    ChunkOrder::RowMajor => {
+                        for row in r0..r1 {
+                            for column in c0..c1 {
+                                cell(row, column);
+                            }
                         }
                     }
                 }

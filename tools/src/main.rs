@@ -467,12 +467,18 @@ enum Command {
         quiet: bool,
     },
     /// One file of every dataset of several: pages copied as stored
-    /// (nothing re-encoded). Two datasets of one name are refused (exit 2):
-    /// subset or edit one file first. File metadata: the first file's
-    /// value of each key. Merging the samples of variants datasets is not
-    /// supported.
+    /// (nothing re-encoded). A dataset found again with the same content
+    /// is taken once. Variants datasets of one name with other samples on
+    /// the same sites are joined, as `bcftools merge` joins them: samples
+    /// side by side, ID/QUAL/FILTER/INFO from the first file, AC and AN
+    /// recomputed, DP and DP4 summed, FORMAT keys the union (a field a
+    /// file lacks is `.` for its samples). Other datasets of one name, or
+    /// variants on different sites, or a sample in two files, are refused
+    /// (exit 2): subset or edit one file first. File metadata: the first
+    /// file's value of each key.
     ///
-    /// Example: `gcol merge genome.gcol annotation.gcol -o both.gcol`.
+    /// Examples: `gcol merge genome.gcol annotation.gcol -o both.gcol`;
+    /// `gcol merge cohort_a.gcol cohort_b.gcol -o cohort.gcol`.
     Merge {
         /// The .gcol files, in the order their datasets are written.
         #[arg(required = true, num_args = 2..)]

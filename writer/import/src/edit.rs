@@ -196,7 +196,7 @@ fn write_copy(
             let mut targets = BTreeMap::new();
             let level = zstd_level(&source.reader, name);
             for column in selection.map_or(&dataset.columns, |s| &s.columns) {
-                let spec = column_spec(column, level).ok_or_else(|| Error::Input {
+                let spec = column_spec(column, level, selection.is_some()).ok_or_else(|| Error::Input {
                     path: source.path.clone(),
                     detail: format!(
                         "column {}/{} has a layout or encoding of a newer format version; it cannot be copied",
@@ -331,7 +331,9 @@ fn write_copy(
     })?;
     // Structure and every checksum: the copied pages are the source's
     // bytes, so decoding them all again (deep) would only repeat work.
-    if let Err(e) = copy.verify_with(false, |_, _| {}) {
+    // Datasets encoded again (a selection) are decoded and checked too.
+    let deep = sources.iter().any(|s| !s.selected.is_empty());
+    if let Err(e) = copy.verify_with(deep, |_, _| {}) {
         // A source that breaks an invariant passes it on: name the source.
         for source in sources {
             if let Err(problem) = source.reader.verify_with(true, |_, _| {}) {
@@ -369,11 +371,19 @@ fn write_copy(
 /// `columns` gives a chunked column's number of array columns in the new
 /// file from the source's (a sample subset keeps fewer).
 ///
-/// Pages encoded again (the edges of a selection) are zstd-compressed at
-/// `level`.
-fn column_spec(column: &gcol_format::manifest::Column, level: i32) -> Option<ColumnSpec> {
-    let mut spec =
-        ColumnSpec::new(&column.name, column.physical_type, &column.logical_type).fixed_encoding();
+/// Pages encoded again (the edges of a selection: `encoded`) are
+/// zstd-compressed at `level`, without zstd where it does not help, and
+/// in a second encoding where the first does not take the values (a
+/// `decimal` column whose source mixed in `plain` pages).
+fn column_spec(
+    column: &gcol_format::manifest::Column,
+    level: i32,
+    encoded: bool,
+) -> Option<ColumnSpec> {
+    let mut spec = ColumnSpec::new(&column.name, column.physical_type, &column.logical_type);
+    if !encoded {
+        spec = spec.fixed_encoding();
+    }
     if let Some(unit) = &column.unit {
         spec = spec.unit(unit);
     }
@@ -400,12 +410,24 @@ fn column_spec(column: &gcol_format::manifest::Column, level: i32) -> Option<Col
         .max_by_key(|&id| ids::minor_of(id))
     {
         Some(newest) => {
-            let encoding = Encoding::from_id(newest).ok()?;
-            let encoding = match encoding.compression {
+            let at_level = |encoding: Encoding| match encoding.compression {
                 gcol_format::encoding::Compression::Zstd { .. } => encoding.with_zstd(level),
                 _ => encoding,
             };
-            Some(spec.encoding(encoding))
+            let encoding = at_level(Encoding::from_id(newest).ok()?);
+            spec = spec.encoding(encoding);
+            if encoded {
+                let other = column
+                    .encodings
+                    .iter()
+                    .copied()
+                    .find(|&id| id != newest)
+                    .and_then(|id| Encoding::from_id(id).ok())
+                    .map(at_level)
+                    .unwrap_or(Encoding::PLAIN.with_zstd(level));
+                spec = spec.or_encoding(other);
+            }
+            Some(spec)
         }
         // No pages (no values): any encoding.
         None => Some(spec),
@@ -422,6 +444,16 @@ fn zstd_level(reader: &Reader, name: &str) -> i32 {
         .filter(|p| p.datasets.iter().any(|d| d == name))
         .find_map(|p| p.options.get("zstd_level")?.parse().ok())
         .unwrap_or(9)
+}
+
+/// Whether variants dataset `name` of `a` and of `b` name different
+/// samples (then they are not the same dataset, whatever their content).
+fn other_samples(a: &Reader, b: &Reader, name: &str) -> bool {
+    let samples = |r: &Reader| gcol_reader::Variants::open(r, name).map(|v| v.samples().to_vec());
+    match (samples(a), samples(b)) {
+        (Ok(x), Ok(y)) => x != y,
+        _ => false,
+    }
 }
 
 fn open(path: &Path) -> Result<Reader, Error> {
@@ -622,6 +654,19 @@ pub fn merge(
                 // The same dataset in two files (a reference both need) is
                 // taken once; two different ones of one name conflict.
                 let earlier = &opened[*first];
+                // Variants datasets of other samples are joined (their
+                // sites are checked then): no content hash needed.
+                let before = earlier
+                    .reader
+                    .dataset(&d.name)
+                    .map_err(|e| corrupt(&earlier.path, e))?;
+                if gcol_reader::Variants::is_variants(before)
+                    && gcol_reader::Variants::is_variants(d)
+                    && other_samples(&earlier.reader, &reader, &d.name)
+                {
+                    joins.entry(d.name.clone()).or_default().push(opened.len());
+                    continue;
+                }
                 if hash.is_none() {
                     *hash = Some(
                         earlier

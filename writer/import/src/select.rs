@@ -90,6 +90,9 @@ pub(crate) struct Selected {
     contig_ends: Vec<u64>,
     /// INFO/AC and INFO/AN recomputed for the samples kept.
     update_ac_an: bool,
+    /// Of a merge: which of AC and AN are recomputed (those the inputs'
+    /// headers declare, as `bcftools merge`).
+    merge_updates: (bool, bool),
     /// The columns of the new dataset, as declared.
     pub columns: Vec<Column>,
     /// Variants datasets of the same sites whose samples follow the
@@ -229,6 +232,7 @@ impl Selected {
             contigs,
             contig_ends,
             update_ac_an,
+            merge_updates: (false, false),
             columns,
             joined: Vec::new(),
         })
@@ -267,18 +271,53 @@ impl Selected {
         let has_gt = all
             .iter()
             .any(|x| x.formats().iter().any(|f| f.kind == FormatKind::Gt));
-        let update_ac_an = has_gt && sample_names.len() > v.samples().len();
+        // bcftools merge recomputes AC and AN where some header declares them.
+        let declared_in_any = |id: &str| {
+            let needle = format!("##INFO=<ID={id},");
+            all.iter().any(|x| {
+                x.header()
+                    .split(|&b| b == b'\n')
+                    .any(|l| l.starts_with(needle.as_bytes()))
+            })
+        };
+        let more = has_gt && sample_names.len() > v.samples().len();
+        let merge_updates = (more && declared_in_any("AC"), more && declared_in_any("AN"));
+        let update_ac_an = merge_updates.0 || merge_updates.1;
         let mut skip = Vec::new();
         let mut metadata = dataset.metadata.clone();
         if update_ac_an {
-            skip.extend(
-                dataset
-                    .columns
-                    .iter()
-                    .filter(|c| is_ac_an(&c.name))
-                    .map(|c| c.name.clone()),
-            );
-            metadata.insert(meta::DERIVED_INFO.into(), "AC,AN".into());
+            let mut derived: Vec<String> = metadata
+                .get(meta::DERIVED_INFO)
+                .map(|d| {
+                    d.split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (id, update) in [("AC", merge_updates.0), ("AN", merge_updates.1)] {
+                if !update {
+                    continue;
+                }
+                let column = format!("info/{id}");
+                skip.extend(
+                    dataset
+                        .columns
+                        .iter()
+                        .filter(|c| {
+                            c.name == column
+                                || c.name
+                                    .strip_prefix(&column)
+                                    .is_some_and(|r| r.starts_with('/'))
+                        })
+                        .map(|c| c.name.clone()),
+                );
+                if !derived.iter().any(|d| d == id) {
+                    derived.push(id.to_string());
+                }
+            }
+            derived.sort();
+            metadata.insert(meta::DERIVED_INFO.into(), derived.join(","));
         }
         // FORMAT arrays: every file's, widened to the most values per
         // sample (ploidy for GT, K for the others).
@@ -309,6 +348,7 @@ impl Selected {
             let mut per = 0u64;
             let mut inner = 0u64;
             let mut chunk_samples = 0u64;
+            let mut chunk_rows = 1u64;
             let mut physical = c.physical_type;
             for x in &all {
                 if let Some(xc) = x.dataset().columns.iter().find(|k| k.name == c.name) {
@@ -328,6 +368,7 @@ impl Selected {
                     per = per.max(xper);
                     inner = inner.max(xs[2]);
                     chunk_samples = chunk_samples.max(xcs[1] / xper.max(1));
+                    chunk_rows = chunk_rows.max(xcs[0]);
                     if xc.physical_type != physical {
                         physical = match (physical, xc.physical_type) {
                             (PhysicalType::I8, PhysicalType::I16)
@@ -350,6 +391,10 @@ impl Selected {
             shape[1] = total * per;
             shape[2] = inner;
             chunk_shape[1] = chunk_samples.max(1) * per;
+            // Chunks of at most 16 MiB, as the VCF importer cuts them.
+            let width = physical.width().unwrap_or(1) as u64;
+            chunk_shape[0] = ((16u64 << 20) / (chunk_shape[1] * inner * width).max(1))
+                .clamp(1, chunk_rows.max(1));
             if c.name == col::GT {
                 ploidy = per;
                 c.metadata.insert(meta::PLOIDY.into(), per.to_string());
@@ -390,15 +435,22 @@ impl Selected {
                 }
             }
         }
-        if update_ac_an {
-            if !declared(&header, "##INFO=<ID=AC,") {
-                header.extend_from_slice(gcol_reader::variants::AC_LINE.as_bytes());
-            }
-            if !declared(&header, "##INFO=<ID=AN,") {
-                header.extend_from_slice(gcol_reader::variants::AN_LINE.as_bytes());
+        for (id, line) in [
+            ("AC", gcol_reader::variants::AC_LINE),
+            ("AN", gcol_reader::variants::AN_LINE),
+        ] {
+            // Declared by a later file only.
+            if update_ac_an
+                && !declared(&header, &format!("##INFO=<ID={id},"))
+                && declared_in_any(id)
+            {
+                header.extend_from_slice(line.as_bytes());
             }
         }
-        header.extend_from_slice(b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT");
+        header.extend_from_slice(b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO");
+        if !sample_names.is_empty() {
+            header.extend_from_slice(b"\tFORMAT");
+        }
         for s in &sample_names {
             header.push(b'\t');
             header.extend_from_slice(s.as_bytes());
@@ -418,6 +470,7 @@ impl Selected {
                 .map(|i| v.contig_rows(i).end)
                 .collect(),
             update_ac_an,
+            merge_updates,
             columns,
             joined,
         })
@@ -489,8 +542,10 @@ impl Selected {
                     self.write_info_keys(reader, dataset, writer, target)?;
                 }
                 col::FORMAT_KEYS if !self.joined.is_empty() => {
-                    for keys in self.format_keys(reader, dataset, 0..self.num_rows)? {
-                        writer.push_binary_option(target, keys.as_deref())?;
+                    for piece in self.pieces() {
+                        for keys in self.format_keys(reader, dataset, piece)? {
+                            writer.push_binary_option(target, keys.as_deref())?;
+                        }
                     }
                 }
                 _ if !self.joined.is_empty()
@@ -533,6 +588,21 @@ impl Selected {
         Ok(counts)
     }
 
+    /// The runs cut into pieces of at most 65,536 rows (what is held in
+    /// memory at once).
+    fn pieces(&self) -> Vec<Range<u64>> {
+        let mut out = Vec::new();
+        for run in &self.runs {
+            let mut start = run.start;
+            while start < run.end {
+                let end = (start + 65_536).min(run.end);
+                out.push(start..end);
+                start = end;
+            }
+        }
+        out
+    }
+
     /// Rows of the subset of source rows `rows` (ascending) that are kept.
     fn renumber(&self, rows: &[u64]) -> Vec<u64> {
         let mut out = Vec::new();
@@ -568,7 +638,7 @@ impl Selected {
     ) -> Result<(), Failure> {
         let keys = reader.column(&dataset.name, col::INFO_KEYS)?;
         let alt = reader.column(&dataset.name, col::ALT)?;
-        for run in &self.runs {
+        for run in &self.pieces() {
             let has_gt: Vec<bool> = self
                 .format_keys(reader, dataset, run.clone())?
                 .iter()
@@ -618,9 +688,12 @@ impl Selected {
                 } else if has_gt[i] && !self.joined.is_empty() {
                     // `bcftools merge` sets AN, then AC, at the end.
                     let n_alt = offsets[i + 1] - offsets[i];
-                    items.retain(|k| *k != b"AC" && *k != b"AN");
-                    items.push(b"AN");
-                    if n_alt > 0 {
+                    let (ac, an) = self.merge_updates;
+                    items.retain(|k| !(ac && *k == b"AC") && !(an && *k == b"AN"));
+                    if an {
+                        items.push(b"AN");
+                    }
+                    if ac && n_alt > 0 {
                         items.push(b"AC");
                     }
                 } else if has_gt[i] {
@@ -797,6 +870,11 @@ impl Selected {
                     if !list.iter().any(|l| l == key) {
                         list.push(key.to_vec());
                     }
+                }
+                // GT first, as VCF asks and bcftools merge writes.
+                if let Some(at) = list.iter().position(|l| l == b"GT") {
+                    let gt = list.remove(at);
+                    list.insert(0, gt);
                 }
                 *k = Some(list.join(&b':'));
             }
@@ -1037,6 +1115,44 @@ fn joined_band<T: Value, W: std::io::Write>(
             }
         }
         offset += n;
+    }
+    if gt {
+        // The samples of a file without GT at a record are missing calls
+        // (`./.`, as bcftools merge writes them) of the record's ploidy.
+        let missing = bytemuck::cast_slice::<i16, u8>(&[-1i16]);
+        let minus_one: T = match T::PHYSICAL {
+            PhysicalType::I8 => bytemuck::cast_slice::<i8, T>(&[-1i8])[0],
+            _ => bytemuck::cast_slice::<u8, T>(missing)[0],
+        };
+        let end = absent::<T>(true);
+        let mut offset = 0usize;
+        for x in std::iter::once(first).chain(joined) {
+            let n = x.samples().len();
+            let mut lacks = Vec::with_capacity(nrows);
+            x.column(col::FORMAT_KEYS)?
+                .for_each_binary_option(rows.clone(), |_, k| {
+                    lacks.push(!k.is_some_and(|k| k.split(|&b| b == b':').any(|k| k == b"GT")));
+                })?;
+            for (r, lacks) in lacks.into_iter().enumerate() {
+                if !lacks {
+                    continue;
+                }
+                let row = &mut values[r * out_cols..(r + 1) * out_cols];
+                let ploidy = row
+                    .chunks(per_out)
+                    .map(|cell| {
+                        cell.iter()
+                            .take_while(|&&a| bytemuck::bytes_of(&a) != bytemuck::bytes_of(&end))
+                            .count()
+                    })
+                    .max()
+                    .unwrap_or(0);
+                for s in offset..offset + n {
+                    row[s * per_out..s * per_out + ploidy].fill(minus_one);
+                }
+            }
+            offset += n;
+        }
     }
     writer.push_rows(target, &values, out.nullable.then_some(present.as_slice()))?;
     Ok(())
