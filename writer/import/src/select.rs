@@ -122,7 +122,7 @@ impl Selected {
             if v.num_sites() == 0 {
                 Vec::new()
             } else {
-                vec![0..v.num_sites()]
+                std::iter::once(0..v.num_sites()).collect()
             }
         } else {
             row_runs(&v.regions_rows(regions)?)
@@ -458,7 +458,11 @@ impl Selected {
         header.push(b'\n');
         let n = v.num_sites();
         Ok(Selected {
-            runs: if n == 0 { Vec::new() } else { vec![0..n] },
+            runs: if n == 0 {
+                Vec::new()
+            } else {
+                std::iter::once(0..n).collect()
+            },
             num_rows: n,
             samples: None,
             num_samples: v.samples().len() as u64,
@@ -689,7 +693,7 @@ impl Selected {
                     // `bcftools merge` sets AN, then AC, at the end.
                     let n_alt = offsets[i + 1] - offsets[i];
                     let (ac, an) = self.merge_updates;
-                    items.retain(|k| !(ac && *k == b"AC") && !(an && *k == b"AN"));
+                    items.retain(|k| !(ac && *k == b"AC" || an && *k == b"AN"));
                     if an {
                         items.push(b"AN");
                     }
@@ -936,7 +940,7 @@ impl Selected {
                 if map.is_none()
                     && at == rows.start
                     && rows.end <= run.end
-                    && written % chunk_rows == 0
+                    && written.is_multiple_of(chunk_rows)
                 {
                     for j in 0..grid.column_chunks {
                         copy_page(src, grid.page_of(i, j), writer, target)?;
