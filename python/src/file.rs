@@ -330,6 +330,14 @@ impl PyFile {
             let graph = crate::graph::PyGraph::open(&self.reader, name)?;
             return Ok(Bound::new(py, graph)?.into_any());
         }
+        if gcol_reader::table::Table::is_table(dataset) {
+            // A format 1.0 table: flat columns without the typed schema.
+            return Err(crate::GcolError::new_err(format!(
+                "dataset {name:?} is a format 1.0 table (flat columns, no typed schema): \
+                 read it with File.column({name:?}, COLUMN), or as Arrow with \
+                 gcol.dataset(PATH, name={name:?}).to_arrow()"
+            )));
+        }
         Ok(Bound::new(py, self.sequences(name)?)?.into_any())
     }
 
@@ -604,7 +612,8 @@ fn rewritten(
 /// `source`; of its variants datasets only the records overlapping
 /// `regions` (`"chr20:1-100000"`, as `bcftools view -r`) and the samples
 /// `samples` (in that order; with `exclude_samples=True` every sample but
-/// those), AC and AN recomputed for them as `bcftools view -s` does. Pages
+/// those; `[]` none: the sites alone, as `bcftools view -G`), AC and AN
+/// recomputed for them as `bcftools view -s` does. Pages
 /// wholly inside the selection are copied as stored (checked), the others
 /// encoded again; provenance records the source's SHA-256, the content
 /// hash of each dataset cut and the selection. The new file is verified

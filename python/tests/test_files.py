@@ -449,3 +449,15 @@ def test_subset_merge_and_edit_copy_datasets_unchanged(tmp_path):
     with pytest.raises(ValueError, match="has no dataset"):
         gcol.subset(merged, tmp_path / "x.gcol", ["nope"])
     assert not (tmp_path / "x.gcol").exists()
+
+
+def test_a_format_1_0_table_says_how_to_read_it():
+    """f[NAME] of a 1.0 table names what reads it (it used to say "not
+    sequences"); what it names gives the columns."""
+    path = ROOT / "spec" / "conformance" / "tables.gcol"
+    f = gcol.open(path)
+    with pytest.raises(gcol.GcolError, match="format 1.0 table"):
+        f["features"]
+    table = gcol.dataset([path], name="features").to_arrow()
+    assert table.num_rows == 2000
+    assert len(f.column("features", table.column_names[0])) == 2000

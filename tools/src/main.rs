@@ -462,6 +462,10 @@ enum Command {
         /// File of samples to keep, one per line (`^FILE` excludes them).
         #[arg(short = 'S', long)]
         samples_file: Option<PathBuf>,
+        /// Keep no sample: the sites alone, as `bcftools view -G` (AC and
+        /// AN keep the values every sample gave).
+        #[arg(short = 'G', long)]
+        drop_genotypes: bool,
         /// No progress bar and no summary.
         #[arg(short, long)]
         quiet: bool,
@@ -781,10 +785,17 @@ fn main() -> ExitCode {
             regions_file,
             samples,
             samples_file,
+            drop_genotypes,
             quiet,
         } => view::region_texts(&regions, region_list.as_deref(), regions_file.as_deref())
             .and_then(|regions| {
-                let samples = view::sample_names(samples.as_deref(), samples_file.as_deref())?;
+                let mut samples = view::sample_names(samples.as_deref(), samples_file.as_deref())?;
+                if drop_genotypes {
+                    if samples.is_some() {
+                        return Err(exit::Failure::new(2, "give -G or -s/-S, not both"));
+                    }
+                    samples = Some((Vec::new(), false));
+                }
                 let selection = gcol_import::Selection {
                     regions,
                     exclude_samples: samples.as_ref().is_some_and(|s| s.1),

@@ -91,6 +91,18 @@ fn unreachable_files_exit_3_naming_the_url() {
     let url = server.url("missing.gcol");
     let e = fails(gcol(&["inspect", &url]), 3, "404");
     assert!(e.contains(&url) && e.contains("404"), "{e}");
+    // Commands that write a new file from a remote one say the same.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.gcol");
+    for args in [
+        vec!["copy", url.as_str(), s(&out)],
+        vec!["edit", url.as_str(), "--set", "a=b", "-o", s(&out)],
+        vec!["subset", url.as_str(), "--dataset", "x", "-o", s(&out)],
+    ] {
+        let e = fails(gcol(&args), 3, args[0]);
+        assert!(e.contains(&url) && e.contains("404"), "{e}");
+        assert!(!out.exists());
+    }
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()

@@ -75,7 +75,10 @@ fn region_and_sample_subsets_equal_bcftools_view() {
         let names = samples(&source);
         let three = format!("{},{},{}", names[40], names[3], names[17]);
         let not_three = format!("^{three}");
-        let selections: [&[&str]; 5] = [
+        let selections: [&[&str]; 7] = [
+            // Sites only (AC/AN kept as every sample gave them).
+            &["-G"],
+            &["-r", "20:1500000-2500000", "-G"],
             &["-r", "20:1500000-2500000", "-s", &three],
             &[
                 "-r",

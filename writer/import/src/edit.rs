@@ -92,7 +92,18 @@ fn links(reader: &Reader, dataset: &Dataset) -> Result<Vec<String>, gcol_reader:
     Ok(out)
 }
 
+/// A source that does not read: an I/O or remote failure (exit 3, as
+/// the reading commands), else a damaged file.
 fn corrupt(path: &Path, e: gcol_reader::Error) -> Error {
+    if matches!(
+        e,
+        gcol_reader::Error::Io { .. } | gcol_reader::Error::Remote { .. }
+    ) {
+        return Error::Write(gcol_writer::Error::Source {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        });
+    }
     Error::Input {
         path: path.to_path_buf(),
         detail: format!("not read: {e}"),

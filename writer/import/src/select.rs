@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use gcol_format::encoding::EncodedPage;
+use gcol_format::encoding::Encoding;
 use gcol_format::manifest::{Column, Dataset, Layout};
 use gcol_format::schema::variants::{columns as col, meta};
 use gcol_format::{PhysicalType, Value};
@@ -98,6 +99,58 @@ pub(crate) struct Selected {
     /// Variants datasets of the same sites whose samples follow the
     /// source's (a merge of samples, as `bcftools merge`).
     joined: Vec<Variants>,
+    /// Derived INFO fields (AC, AN) stored as columns: a subset without
+    /// samples has no genotypes to derive them from.
+    stored: Vec<String>,
+    /// No sample kept: no FORMAT column.
+    sites_only: bool,
+}
+
+/// The columns of derived INFO field `id` (AC or AN) stored as the VCF
+/// importer stores an Integer field (spec 14.3): one nullable value per
+/// record, or (AC with records of several ALT alleles) a list.
+fn stored_info_columns(dataset: &Dataset, id: &str, list: bool) -> Vec<Column> {
+    let template = dataset
+        .columns
+        .iter()
+        .find(|c| c.name == col::POS)
+        .cloned()
+        .expect("a variants dataset has pos");
+    let blank = |name: String, physical: PhysicalType, logical: &str| {
+        let mut c = template.clone();
+        c.name = name;
+        c.physical_type = physical;
+        c.logical_type = logical.into();
+        c.unit = None;
+        c.nullable = true;
+        c.layout = None;
+        c.inline = None;
+        c.metadata = BTreeMap::new();
+        c.encodings = vec![Encoding::varint().with_zstd(9).id()];
+        c
+    };
+    let name = format!("{}{id}", col::INFO_PREFIX);
+    let number = if id == "AC" { "A" } else { "1" };
+    if list {
+        let item = format!("{name}{}", col::ITEM_SUFFIX);
+        let mut parent = blank(name, PhysicalType::U64, "list");
+        parent.layout = Some(Layout::List {
+            child: item.clone(),
+        });
+        parent.encodings = vec![Encoding::delta_varint().with_zstd(9).id()];
+        parent
+            .metadata
+            .insert(meta::VCF_NUMBER.into(), number.into());
+        parent
+            .metadata
+            .insert(meta::VCF_TYPE.into(), "Integer".into());
+        vec![parent, blank(item, PhysicalType::I32, "vcf-integer")]
+    } else {
+        let mut c = blank(name, PhysicalType::I32, "vcf-integer");
+        c.metadata.insert(meta::VCF_NUMBER.into(), number.into());
+        c.metadata.insert(meta::VCF_TYPE.into(), "Integer".into());
+        vec![c]
+    }
 }
 
 /// Whether column `name` is AC or AN's stored column or one of its helpers.
@@ -130,17 +183,12 @@ impl Selected {
         let num_rows: u64 = runs.iter().map(|r| r.end - r.start).sum();
         let samples = match samples {
             None => None,
-            Some(names) => {
-                if names.is_empty() {
-                    return Err(Failure::Usage(format!(
-                        "dataset {name:?}: no sample would be kept (name at least one)"
-                    )));
-                }
-                Some(v.sample_indexes(names)?)
-            }
+            Some(names) => Some(v.sample_indexes(names)?),
         };
+        // No sample kept: the sites alone, as `bcftools view -G`.
+        let sites_only = samples.as_ref().is_some_and(Vec::is_empty);
         let has_gt = v.formats().iter().any(|f| f.kind == FormatKind::Gt);
-        let update_ac_an = samples.is_some() && has_gt;
+        let update_ac_an = samples.is_some() && has_gt && !sites_only;
         // The header as `bcftools view -s` writes it (the chosen samples,
         // AC and AN declared when they are recomputed and undeclared).
         let header = {
@@ -150,6 +198,15 @@ impl Selected {
             };
             let mut out = Vec::new();
             VcfWriter::new(&v, &options).write_header(&mut out)?;
+            if sites_only {
+                // No FORMAT column, no FORMAT definitions (bcftools view -G).
+                out = out
+                    .split_inclusive(|&b| b == b'\n')
+                    .filter(|l| !l.starts_with(b"##FORMAT="))
+                    .flatten()
+                    .copied()
+                    .collect();
+            }
             out
         };
         let sample_names = match &samples {
@@ -207,8 +264,29 @@ impl Selected {
             );
             metadata.insert(meta::DERIVED_INFO.into(), "AC,AN".into());
         }
+        let mut stored = Vec::new();
+        if sites_only {
+            // No FORMAT arrays (spec 14.4); AC and AN derived from every
+            // sample's genotypes are stored as they read (bcftools keeps
+            // the INFO text).
+            skip.extend(
+                dataset
+                    .columns
+                    .iter()
+                    .filter(|c| c.name.starts_with(col::FORMAT_PREFIX))
+                    .map(|c| c.name.clone()),
+            );
+            stored = v
+                .infos()
+                .iter()
+                .filter(|f| f.derived)
+                .map(|f| f.id.clone())
+                .collect();
+            metadata.remove(meta::DERIVED_INFO);
+            metadata.remove(meta::PLOIDY);
+        }
         let kept = samples.as_ref().map(Vec::len);
-        let columns = dataset
+        let mut columns: Vec<Column> = dataset
             .columns
             .iter()
             .filter(|c| !skip.contains(&c.name))
@@ -218,9 +296,15 @@ impl Selected {
                     let total = v.samples().len() as u64;
                     shape[1] = shape[1] / total.max(1) * kept as u64;
                 }
+                if sites_only && c.name == col::FORMAT_KEYS {
+                    c.nullable = true;
+                }
                 c
             })
             .collect();
+        for id in &stored {
+            columns.extend(stored_info_columns(&dataset, id, id == "AC" && max_alt > 1));
+        }
         Ok(Selected {
             runs,
             num_rows,
@@ -235,6 +319,8 @@ impl Selected {
             merge_updates: (false, false),
             columns,
             joined: Vec::new(),
+            stored,
+            sites_only,
         })
     }
 
@@ -477,6 +563,8 @@ impl Selected {
             merge_updates,
             columns,
             joined,
+            stored: Vec::new(),
+            sites_only: false,
         })
     }
 
@@ -545,6 +633,19 @@ impl Selected {
                 col::INFO_KEYS if self.update_ac_an || !self.joined.is_empty() => {
                     self.write_info_keys(reader, dataset, writer, target)?;
                 }
+                col::FORMAT_KEYS if self.sites_only => {
+                    for _ in 0..self.num_rows {
+                        writer.push_binary_option(target, None)?;
+                    }
+                }
+                _ if self
+                    .stored
+                    .iter()
+                    .any(|id| c.name == format!("{}{id}", col::INFO_PREFIX)) =>
+                {
+                    self.write_stored(reader, dataset, c, writer, targets)?;
+                    counts.encoded += 1;
+                }
                 col::FORMAT_KEYS if !self.joined.is_empty() => {
                     for piece in self.pieces() {
                         for keys in self.format_keys(reader, dataset, piece)? {
@@ -590,6 +691,64 @@ impl Selected {
             }
         }
         Ok(counts)
+    }
+
+    /// Derived INFO field `column` (`info/AC` or `info/AN`) stored: the
+    /// values every sample's genotypes give (spec 14.3) on the records
+    /// whose INFO keys name it, null elsewhere.
+    fn write_stored<W: std::io::Write>(
+        &self,
+        reader: &Reader,
+        dataset: &Dataset,
+        column: &Column,
+        writer: &mut Writer<W>,
+        targets: &BTreeMap<String, ColumnId>,
+    ) -> Result<(), Failure> {
+        let v = Variants::open(reader, &dataset.name)?;
+        let target = targets[&column.name];
+        let id = column
+            .name
+            .strip_prefix(col::INFO_PREFIX)
+            .unwrap_or_default();
+        let keys = reader.column(&dataset.name, col::INFO_KEYS)?;
+        let item = targets
+            .get(&format!("{}{}", column.name, col::ITEM_SUFFIX))
+            .copied();
+        let mut items = 0u64;
+        for piece in self.pieces() {
+            let rows: Vec<u64> = piece.clone().collect();
+            let (counts, width, n_alleles) = v.allele_counts(&rows, None)?;
+            let mut named = Vec::with_capacity(rows.len());
+            keys.for_each_binary(piece.clone(), |_, k| {
+                named.push(!k.is_empty() && k.split(|&b| b == b';').any(|k| k == id.as_bytes()));
+            })?;
+            let (mut values, mut ends, mut present) = (Vec::new(), Vec::new(), Vec::new());
+            for (r, &named) in named.iter().enumerate() {
+                let cell = &counts[r * width..r * width + n_alleles[r] as usize];
+                if id == "AN" {
+                    values.push(named.then(|| cell.iter().sum::<u32>() as i32));
+                    continue;
+                }
+                match item {
+                    Some(item) => {
+                        if named {
+                            let ac: Vec<i32> = cell[1..].iter().map(|&c| c as i32).collect();
+                            writer.push(item, &ac)?;
+                            items += ac.len() as u64;
+                        }
+                        ends.push(items);
+                        present.push(named);
+                    }
+                    None => values.push(named.then(|| cell.get(1).copied().unwrap_or(0) as i32)),
+                }
+            }
+            if item.is_some() && id != "AN" {
+                writer.push_list_ends_nullable(target, &ends, &present)?;
+            } else {
+                writer.push_option(target, &values)?;
+            }
+        }
+        Ok(())
     }
 
     /// The runs cut into pieces of at most 65,536 rows (what is held in
