@@ -29,6 +29,14 @@ fn bcftools_view(args: &[&str], file: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// `gcol subset FILE ARGS -o OUT -q`, which must succeed.
+fn subset_to(file: &Path, args: &[&str], out: &Path) {
+    let mut all = vec!["subset", s(file)];
+    all.extend_from_slice(args);
+    all.extend(["-o", s(out), "-q"]);
+    ok(gcol(&all), "subset");
+}
+
 /// The VCF text of every dataset of a .gcol file (`gcol export -o -`).
 fn export(file: &Path) -> String {
     ok(gcol(&["export", s(file), "-o", "-"]), "export")
@@ -115,19 +123,7 @@ fn region_and_sample_subsets_equal_bcftools_view() {
         }
         // Provenance names the selection and the source's content hash.
         let out = dir.path().join("part.gcol");
-        ok(
-            gcol(&[
-                "subset",
-                s(&file),
-                "20:1-2000000",
-                "-s",
-                &three,
-                "-o",
-                s(&out),
-                "-q",
-            ]),
-            "subset",
-        );
+        subset_to(&file, &["20:1-2000000", "-s", &three], &out);
         let reader = gcol_reader::Reader::open(&out).unwrap();
         let entry = reader.manifest().provenance.last().unwrap().clone();
         assert_eq!(entry.options["regions"], "20:1-2000000");
@@ -173,10 +169,7 @@ fn edge_case_subsets_read_back_as_bcftools_subsets() {
             last.clone()
         };
         let out = dir.path().join("part.gcol");
-        ok(
-            gcol(&["subset", s(&file), "-s", &pair, "-o", s(&out), "-q"]),
-            "subset",
-        );
+        subset_to(&file, &["-s", &pair], &out);
         ok(gcol(&["verify", "--deep", "-q", s(&out)]), "verify");
         // bcftools reads the subset's export as it reads its own subset.
         let exported = dir.path().join("part.vcf");
@@ -341,31 +334,9 @@ fn merged_samples_equal_bcftools_merge() {
     );
     let names = samples(&source);
     let first: String = names[..100].join(",");
-    ok(
-        gcol(&[
-            "subset",
-            s(&p("all.gcol")),
-            "-s",
-            &first,
-            "-o",
-            s(&p("a.gcol")),
-            "-q",
-        ]),
-        "a",
-    );
+    subset_to(&p("all.gcol"), &["-s", &first], &p("a.gcol"));
     let rest = format!("^{first}");
-    ok(
-        gcol(&[
-            "subset",
-            s(&p("all.gcol")),
-            "-s",
-            &rest,
-            "-o",
-            s(&p("b.gcol")),
-            "-q",
-        ]),
-        "b",
-    );
+    subset_to(&p("all.gcol"), &["-s", &rest], &p("b.gcol"));
     let summary = ok(
         gcol(&[
             "merge",
@@ -449,17 +420,7 @@ fn merged_samples_equal_bcftools_merge() {
         );
     }
     // Different sites under one name, or a sample in both: refused.
-    ok(
-        gcol(&[
-            "subset",
-            s(&p("a.gcol")),
-            "20:1-2000000",
-            "-o",
-            s(&p("part.gcol")),
-            "-q",
-        ]),
-        "subset",
-    );
+    subset_to(&p("a.gcol"), &["20:1-2000000"], &p("part.gcol"));
     let err = fails(
         gcol(&[
             "merge",
@@ -473,18 +434,7 @@ fn merged_samples_equal_bcftools_merge() {
     );
     assert!(err.contains("same sites"), "{err}");
     let overlap = names[50..150].join(",");
-    ok(
-        gcol(&[
-            "subset",
-            s(&p("all.gcol")),
-            "-s",
-            &overlap,
-            "-o",
-            s(&p("c.gcol")),
-            "-q",
-        ]),
-        "c",
-    );
+    subset_to(&p("all.gcol"), &["-s", &overlap], &p("c.gcol"));
     let err = fails(
         gcol(&[
             "merge",

@@ -375,6 +375,21 @@ pub struct EncodedPage {
     pub crc32c: u32,
 }
 
+impl EncodedPage {
+    /// A page of another file written again as stored (a copy): its
+    /// directory entry's encoding, flags and lengths, and its bytes.
+    pub fn copied(info: &crate::directory::PageInfo, stored: &[u8]) -> EncodedPage {
+        EncodedPage {
+            encoding_id: info.encoding,
+            flags: info.flags,
+            crc32c: crc::crc32c(stored),
+            stored: stored.to_vec(),
+            decoded_len: info.decoded_len,
+            num_values: info.num_values,
+        }
+    }
+}
+
 /// Check that `decoded` is a valid decoded layout of `num_values` values.
 pub fn check_layout(physical: PhysicalType, num_values: u32, decoded: &[u8]) -> Result<()> {
     match physical.width() {

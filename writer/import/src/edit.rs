@@ -254,14 +254,7 @@ fn write_copy(
             let (info, stored) = column
                 .stored_page(index)
                 .map_err(|e| corrupt(&source.path, e))?;
-            let page = EncodedPage {
-                encoding_id: info.encoding,
-                flags: info.flags,
-                crc32c: gcol_format::crc::crc32c(&stored),
-                stored: stored.to_vec(),
-                decoded_len: info.decoded_len,
-                num_values: info.num_values,
-            };
+            let page = EncodedPage::copied(&info, &stored);
             writer.write_encoded_page(target, &page)?;
             pages += 1;
             done += u64::from(info.stored_len);

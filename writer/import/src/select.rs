@@ -153,11 +153,26 @@ fn stored_info_columns(dataset: &Dataset, id: &str, list: bool) -> Vec<Column> {
     }
 }
 
+/// Names of the columns of `dataset` whose name passes `keep`.
+fn column_names(dataset: &Dataset, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    dataset
+        .columns
+        .iter()
+        .filter(|c| keep(&c.name))
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// Whether column `name` is INFO field `id`'s column or one of its helpers.
+fn field_column(name: &str, id: &str) -> bool {
+    name.strip_prefix(col::INFO_PREFIX)
+        .and_then(|r| r.strip_prefix(id))
+        .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+}
+
 /// Whether column `name` is AC or AN's stored column or one of its helpers.
 fn is_ac_an(name: &str) -> bool {
-    ["info/AC", "info/AN"]
-        .iter()
-        .any(|c| name == *c || name.strip_prefix(c).is_some_and(|r| r.starts_with('/')))
+    field_column(name, "AC") || field_column(name, "AN")
 }
 
 impl Selected {
@@ -255,13 +270,7 @@ impl Selected {
         if update_ac_an {
             // AC and AN become what the kept samples' genotypes give: derived
             // (spec 14.3), with no column.
-            skip.extend(
-                dataset
-                    .columns
-                    .iter()
-                    .filter(|c| is_ac_an(&c.name))
-                    .map(|c| c.name.clone()),
-            );
+            skip.extend(column_names(&dataset, |n| is_ac_an(n)));
             metadata.insert(meta::DERIVED_INFO.into(), "AC,AN".into());
         }
         let mut stored = Vec::new();
@@ -269,13 +278,9 @@ impl Selected {
             // No FORMAT arrays (spec 14.4); AC and AN derived from every
             // sample's genotypes are stored as they read (bcftools keeps
             // the INFO text).
-            skip.extend(
-                dataset
-                    .columns
-                    .iter()
-                    .filter(|c| c.name.starts_with(col::FORMAT_PREFIX))
-                    .map(|c| c.name.clone()),
-            );
+            skip.extend(column_names(&dataset, |n| {
+                n.starts_with(col::FORMAT_PREFIX)
+            }));
             stored = v
                 .infos()
                 .iter()
@@ -385,19 +390,7 @@ impl Selected {
                 if !update {
                     continue;
                 }
-                let column = format!("info/{id}");
-                skip.extend(
-                    dataset
-                        .columns
-                        .iter()
-                        .filter(|c| {
-                            c.name == column
-                                || c.name
-                                    .strip_prefix(&column)
-                                    .is_some_and(|r| r.starts_with('/'))
-                        })
-                        .map(|c| c.name.clone()),
-                );
+                skip.extend(column_names(&dataset, |n| field_column(n, id)));
                 if !derived.iter().any(|d| d == id) {
                     derived.push(id.to_string());
                 }
@@ -1329,14 +1322,7 @@ fn copy_page<W: std::io::Write>(
     target: ColumnId,
 ) -> Result<(), Failure> {
     let (info, stored) = src.stored_page(index)?;
-    let page = EncodedPage {
-        encoding_id: info.encoding,
-        flags: info.flags,
-        crc32c: gcol_format::crc::crc32c(&stored),
-        stored: stored.to_vec(),
-        decoded_len: info.decoded_len,
-        num_values: info.num_values,
-    };
+    let page = EncodedPage::copied(&info, &stored);
     writer.write_encoded_page(target, &page)?;
     Ok(())
 }
