@@ -110,6 +110,13 @@ fn region_and_sample_subsets_equal_bcftools_view() {
                 export(&out) == expected,
                 "{name} {selection:?}: the subset's VCF differs from bcftools view"
             );
+            // `gcol view` of the source with the same selection prints it too.
+            let mut args = vec!["view", s(&file)];
+            args.extend_from_slice(selection);
+            assert!(
+                ok(gcol(&args), "view") == expected,
+                "{name} {selection:?}: gcol view differs from bcftools view"
+            );
             if selection == ["-r", "20:1-3000000"] {
                 // Whole pages of the first part of the file are copied.
                 let copied: u64 = summary

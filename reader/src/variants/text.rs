@@ -131,7 +131,16 @@ impl<'a> VcfWriter<'a> {
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
-        out.write_all(&header[..start]).map_err(out_err)?;
+        if self.subset && self.samples.is_empty() {
+            // No samples (`bcftools view -G`): no FORMAT definitions either.
+            for line in header[..start].split_inclusive(|&b| b == b'\n') {
+                if !line.starts_with(b"##FORMAT=") {
+                    out.write_all(line).map_err(out_err)?;
+                }
+            }
+        } else {
+            out.write_all(&header[..start]).map_err(out_err)?;
+        }
         if let Some((ac, an)) = self.update {
             if !ac {
                 out.write_all(AC_LINE.as_bytes()).map_err(out_err)?;

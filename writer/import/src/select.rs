@@ -213,15 +213,6 @@ impl Selected {
             };
             let mut out = Vec::new();
             VcfWriter::new(&v, &options).write_header(&mut out)?;
-            if sites_only {
-                // No FORMAT column, no FORMAT definitions (bcftools view -G).
-                out = out
-                    .split_inclusive(|&b| b == b'\n')
-                    .filter(|l| !l.starts_with(b"##FORMAT="))
-                    .flatten()
-                    .copied()
-                    .collect();
-            }
             out
         };
         let sample_names = match &samples {
