@@ -261,7 +261,7 @@ impl Selected {
         if update_ac_an {
             // AC and AN become what the kept samples' genotypes give: derived
             // (spec 14.3), with no column.
-            skip.extend(column_names(&dataset, |n| is_ac_an(n)));
+            skip.extend(column_names(&dataset, is_ac_an));
             metadata.insert(meta::DERIVED_INFO.into(), "AC,AN".into());
         }
         let mut stored = Vec::new();
