@@ -56,19 +56,22 @@ fn samples(vcf: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The shared data directory when it and bcftools are here (else the
+/// test says what it could not run).
+fn data_and_bcftools(what: &str) -> Option<PathBuf> {
+    let data = shared_data(what)?;
+    have_tool("bcftools", what).then_some(data)
+}
+
 fn vcf(data: &Path, name: &str) -> PathBuf {
     data.join("vcf").join(name)
 }
 
 #[test]
 fn region_and_sample_subsets_equal_bcftools_view() {
-    let what = "region and sample subsets against bcftools view";
-    let Some(data) = shared_data(what) else {
+    let Some(data) = data_and_bcftools("region and sample subsets against bcftools view") else {
         return;
     };
-    if !have_tool("bcftools", what) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     for name in [
         "1000g_chr20_nygc30x_phased_300s.vcf.gz",
@@ -146,13 +149,9 @@ fn region_and_sample_subsets_equal_bcftools_view() {
 
 #[test]
 fn edge_case_subsets_read_back_as_bcftools_subsets() {
-    let what = "subsets of edge-case VCFs against bcftools";
-    let Some(data) = shared_data(what) else {
+    let Some(data) = data_and_bcftools("subsets of edge-case VCFs against bcftools") else {
         return;
     };
-    if !have_tool("bcftools", what) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     for name in [
         "bio2zarr_tests/field_type_combos.vcf.gz",
@@ -323,13 +322,11 @@ fn bcftools_merge(dir: &Path, a: &str, b: &str) -> String {
 
 #[test]
 fn merged_samples_equal_bcftools_merge() {
-    let what = "merging the samples of variants datasets against bcftools merge";
-    let Some(data) = shared_data(what) else {
+    let Some(data) =
+        data_and_bcftools("merging the samples of variants datasets against bcftools merge")
+    else {
         return;
     };
-    if !have_tool("bcftools", what) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n);
     // A cohort split by samples and merged back is the cohort, byte for
