@@ -352,6 +352,15 @@ fn merged_samples_equal_bcftools_merge() {
         "merge",
     );
     assert!(summary.contains("pages copied"), "{summary}");
+    // Provenance: the second file's entries name the joined dataset.
+    let merged_reader = gcol_reader::Reader::open(p("m.gcol")).unwrap();
+    let dataset = merged_reader.datasets()[0].name.clone();
+    let provenance = &merged_reader.manifest().provenance;
+    let second = provenance.iter().find(|e| e.source == "b.gcol").unwrap();
+    assert_eq!(second.datasets, vec![dataset.clone()]);
+    assert!(second
+        .options
+        .contains_key(&format!("samples_joined.{dataset}")));
     ok(gcol(&["verify", "--deep", "-q", s(&p("m.gcol"))]), "verify");
     let merged = export(&p("m.gcol"));
     // The genotypes of every record are the cohort's.

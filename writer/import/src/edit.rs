@@ -117,6 +117,8 @@ struct Source {
     datasets: Vec<String>,
     /// Datasets of which only some rows or samples are kept.
     selected: BTreeMap<String, Selected>,
+    /// Datasets of an earlier source this one's samples joined (a merge).
+    joined: Vec<String>,
 }
 
 /// Rows and samples a subset keeps of the variants datasets it takes
@@ -290,7 +292,9 @@ fn write_copy(
     let converter = writer.converter();
     let when = writer.timestamp();
     for source in sources {
-        let kept = |d: &String| source.datasets.contains(d);
+        // What the new file holds of this source: its datasets, and those
+        // its samples joined.
+        let kept = |d: &String| source.datasets.contains(d) || source.joined.contains(d);
         for p in &source.reader.manifest().provenance {
             // An entry naming no dataset is of the whole file: kept.
             if p.datasets.is_empty() || p.datasets.iter().any(kept) {
@@ -321,7 +325,12 @@ fn write_copy(
             source: file_name,
             size_bytes: bytes.len() as u64,
             sha256,
-            datasets: source.datasets.clone(),
+            datasets: source
+                .datasets
+                .iter()
+                .chain(&source.joined)
+                .cloned()
+                .collect(),
             converter: converter.clone(),
             options,
             converted_utc: when.clone(),
@@ -617,6 +626,7 @@ pub fn subset_selected(
         reader,
         datasets: keep,
         selected,
+        joined: Vec::new(),
     }];
     write_copy(
         &sources,
@@ -721,6 +731,7 @@ pub fn merge(
             reader,
             datasets,
             selected: BTreeMap::new(),
+            joined: Vec::new(),
         });
     }
     let mut extra = BTreeMap::new();
@@ -738,6 +749,9 @@ pub fn merge(
             .collect();
         extra.insert(format!("samples_joined.{name}"), files.join(","));
         opened[first].selected.insert(name.clone(), joined);
+        for &o in others {
+            opened[o].joined.push(name.clone());
+        }
     }
     write_copy(
         &opened,
@@ -819,6 +833,7 @@ pub fn edit(
         reader,
         datasets: keep,
         selected: BTreeMap::new(),
+        joined: Vec::new(),
     }];
     write_copy(
         &sources,
