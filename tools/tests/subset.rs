@@ -462,3 +462,41 @@ fn merged_samples_equal_bcftools_merge() {
     assert!(err.contains("more than one"), "{err}");
     assert!(!p("bad.gcol").exists());
 }
+
+#[test]
+fn records_with_ac_but_no_genotypes_keep_their_values() {
+    // bcftools view -s recomputes AC/AN where a record has GT and keeps
+    // them where it has none; the subset does the same (AC/AN stay
+    // stored columns).
+    if !have_tool("bcftools", "AC/AN without GT against bcftools view -s") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let vcf = dir.path().join("nogt.vcf");
+    std::fs::write(
+        &vcf,
+        "##fileformat=VCFv4.2\n##FILTER=<ID=PASS,Description=\"All filters passed\">\n\
+         ##contig=<ID=1,length=1000>\n\
+         ##INFO=<ID=AC,Number=A,Type=Integer,Description=\"Allele count in genotypes\">\n\
+         ##INFO=<ID=AN,Number=1,Type=Integer,Description=\"Total number of alleles in called genotypes\">\n\
+         ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n\
+         ##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"d\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n\
+         1\t10\t.\tA\tC\t.\t.\tAC=1;AN=4\tGT:DP\t0/1:3\t0/0:2\n\
+         1\t20\t.\tG\tT,C\t.\t.\tAC=5,1;AN=10\tDP\t3\t2\n\
+         1\t30\t.\tG\tT,C\t.\t.\tAN=10\tGT\t1/2\t0/0\n",
+    )
+    .unwrap();
+    let file = dir.path().join("in.gcol");
+    ok(gcol(&["convert", s(&vcf), "-o", s(&file), "-q"]), "convert");
+    for samples in ["S1", "S2,S1", "^S1"] {
+        let out = dir.path().join("out.gcol");
+        subset_to(&file, &["-s", samples], &out);
+        ok(gcol(&["verify", "--deep", "-q", s(&out)]), "verify");
+        assert_eq!(
+            export(&out),
+            bcftools_view(&["-s", samples], &vcf),
+            "-s {samples}"
+        );
+    }
+}

@@ -104,6 +104,33 @@ pub(crate) struct Selected {
     stored: Vec<String>,
     /// No sample kept: no FORMAT column.
     sites_only: bool,
+    /// AC/AN kept as stored columns (some record names them without GT):
+    /// recomputed where the record has GT, as stored elsewhere.
+    rewritten: Vec<String>,
+}
+
+/// Whether some record of `runs` names INFO field `id` without GT among
+/// its FORMAT keys.
+fn named_without_gt(v: &Variants, runs: &[Range<u64>], id: &str) -> Result<bool, Failure> {
+    let keys = v.column(col::INFO_KEYS)?;
+    let format_keys = v.column(col::FORMAT_KEYS)?;
+    for run in runs {
+        let mut named = Vec::new();
+        keys.for_each_binary(run.clone(), |_, k| {
+            named.push(k.split(|&b| b == b';').any(|k| k == id.as_bytes()));
+        })?;
+        let mut found = false;
+        let mut i = 0;
+        format_keys.for_each_binary_option(run.clone(), |_, k| {
+            let gt = k.is_some_and(|k| k.split(|&b| b == b':').any(|k| k == b"GT"));
+            found |= named[i] && !gt;
+            i += 1;
+        })?;
+        if found {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The columns of derived INFO field `id` (AC or AN) stored as the VCF
@@ -258,11 +285,34 @@ impl Selected {
             metadata.insert(meta::REFERENCE_CONTIGS.into(), kept);
         }
         let mut skip = Vec::new();
+        // Records with a stored AC or AN but no GT keep their values (as
+        // bcftools view -s): those fields stay stored columns, rewritten.
+        let mut rewritten = Vec::new();
+        if update_ac_an {
+            for id in ["AC", "AN"] {
+                let column = format!("{}{id}", col::INFO_PREFIX);
+                if dataset.columns.iter().any(|c| c.name == column)
+                    && named_without_gt(&v, &runs, id)?
+                {
+                    rewritten.push(id.to_string());
+                }
+            }
+        }
         if update_ac_an {
             // AC and AN become what the kept samples' genotypes give: derived
             // (spec 14.3), with no column.
-            skip.extend(column_names(&dataset, is_ac_an));
-            metadata.insert(meta::DERIVED_INFO.into(), "AC,AN".into());
+            skip.extend(column_names(&dataset, |n| {
+                is_ac_an(n) && !rewritten.iter().any(|id| field_column(n, id))
+            }));
+            let derived: Vec<&str> = ["AC", "AN"]
+                .into_iter()
+                .filter(|id| !rewritten.iter().any(|r| r == id))
+                .collect();
+            if derived.is_empty() {
+                metadata.remove(meta::DERIVED_INFO);
+            } else {
+                metadata.insert(meta::DERIVED_INFO.into(), derived.join(","));
+            }
         }
         let mut stored = Vec::new();
         if sites_only {
@@ -317,6 +367,7 @@ impl Selected {
             joined: Vec::new(),
             stored,
             sites_only,
+            rewritten,
         })
     }
 
@@ -549,6 +600,7 @@ impl Selected {
             joined,
             stored: Vec::new(),
             sites_only: false,
+            rewritten: Vec::new(),
         })
     }
 
@@ -623,6 +675,14 @@ impl Selected {
                     }
                 }
                 _ if self
+                    .rewritten
+                    .iter()
+                    .any(|id| c.name == format!("{}{id}", col::INFO_PREFIX)) =>
+                {
+                    self.write_rewritten(reader, dataset, c, writer, targets)?;
+                    counts.encoded += 1;
+                }
+                _ if self
                     .stored
                     .iter()
                     .any(|id| c.name == format!("{}{id}", col::INFO_PREFIX)) =>
@@ -675,6 +735,86 @@ impl Selected {
             }
         }
         Ok(counts)
+    }
+
+    /// A stored AC or AN of a sample subset where some record has it
+    /// without GT: the kept samples' counts on records with GT (as
+    /// `bcftools view -s` sets them), the stored value elsewhere.
+    fn write_rewritten<W: std::io::Write>(
+        &self,
+        reader: &Reader,
+        dataset: &Dataset,
+        column: &Column,
+        writer: &mut Writer<W>,
+        targets: &BTreeMap<String, ColumnId>,
+    ) -> Result<(), Failure> {
+        let v = Variants::open(reader, &dataset.name)?;
+        let src = v.column(&column.name)?;
+        let target = targets[&column.name];
+        let item = targets
+            .get(&format!("{}{}", column.name, col::ITEM_SUFFIX))
+            .copied();
+        let wrong = || {
+            Failure::Usage(format!(
+                "{}/{} is not stored as 32-bit integers: AC and AN cannot be recomputed for the samples kept",
+                dataset.name, column.name
+            ))
+        };
+        let an = column.name.ends_with("AN");
+        let samples = self.samples.as_deref();
+        let mut items = 0u64;
+        for piece in self.pieces() {
+            let rows: Vec<u64> = piece.clone().collect();
+            let (counts, width, n_alleles) = v.allele_counts(&rows, samples)?;
+            let has_gt: Vec<bool> = self
+                .format_keys(reader, dataset, piece.clone())?
+                .iter()
+                .map(|k| {
+                    k.as_deref()
+                        .is_some_and(|k| k.split(|&b| b == b':').any(|k| k == b"GT"))
+                })
+                .collect();
+            let cell = |r: usize| &counts[r * width..r * width + n_alleles[r] as usize];
+            match item {
+                None => {
+                    if src.meta().physical_type != PhysicalType::I32 {
+                        return Err(wrong());
+                    }
+                    let stored = src.read_option::<i32>(piece.clone())?;
+                    let values: Vec<Option<i32>> = (0..rows.len())
+                        .map(|r| match (has_gt[r], an) {
+                            (true, true) => Some(cell(r).iter().sum::<u32>() as i32),
+                            (true, false) => cell(r).get(1).map(|&c| c as i32),
+                            (false, _) => stored[r],
+                        })
+                        .collect();
+                    writer.push_option(target, &values)?;
+                }
+                Some(item) => {
+                    if src.list_child()?.meta().physical_type != PhysicalType::I32 {
+                        return Err(wrong());
+                    }
+                    let stored = src.read_lists::<i32>(piece.clone())?;
+                    let (mut ends, mut present) = (Vec::new(), Vec::new());
+                    for r in 0..rows.len() {
+                        let list: Option<Vec<i32>> = if has_gt[r] {
+                            (n_alleles[r] > 1)
+                                .then(|| cell(r)[1..].iter().map(|&c| c as i32).collect())
+                        } else {
+                            stored[r].clone()
+                        };
+                        if let Some(l) = &list {
+                            writer.push(item, l)?;
+                            items += l.len() as u64;
+                        }
+                        ends.push(items);
+                        present.push(list.is_some());
+                    }
+                    writer.push_list_ends_nullable(target, &ends, &present)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Derived INFO field `column` (`info/AC` or `info/AN`) stored: the
@@ -857,7 +997,10 @@ impl Selected {
                     if !items.contains(&&b"AN"[..]) {
                         items.push(b"AN");
                     }
-                } else if let Some(k) = items.iter().find(|k| **k == b"AC" || **k == b"AN") {
+                } else if let Some(k) = items.iter().find(|k| {
+                    (**k == b"AC" || **k == b"AN")
+                        && !self.rewritten.iter().any(|r| r.as_bytes() == **k)
+                }) {
                     return Err(Failure::Usage(format!(
                         "record {} of {:?} has INFO/{} but no GT: AC and AN cannot be recomputed for the samples kept",
                         row + 1,
