@@ -314,6 +314,14 @@ def test_subset_and_merge_of_samples_equal_cyvcf2(tmp_path):
     m = gcol.open(merged)["v"]
     assert m.samples == names
     assert np.array_equal(m.genotypes(), gcol.open(whole)["v"].genotypes())
+    # No sample: the sites alone (bcftools view -G), AN as every sample gave.
+    sites = tmp_path / "sites.gcol"
+    gcol.subset(whole, sites, samples=[])
+    s_only = gcol.open(sites)["v"]
+    assert s_only.samples == [] and len(s_only) == len(m)
+    s_only.to_vcf(tmp_path / "sites.vcf")
+    body = [l for l in (tmp_path / "sites.vcf").read_text().splitlines() if not l.startswith("#")]
+    assert all(len(l.split("\t")) == 8 and "AN=600" in l for l in body)
     # A sample in both: refused, nothing written.
     with pytest.raises(ValueError, match="more than one"):
         gcol.merge([a, whole], tmp_path / "bad.gcol")
