@@ -222,7 +222,7 @@ pub fn choose_rows(
         .map(|t| VcfRegion::parse(t))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::new(USAGE, e.to_string()))?;
-    Ok(Some(variants.regions_rows(&regions)?))
+    Ok(Some(variants.regions_rows_in_order(&regions)?))
 }
 
 /// FLAG bits as samtools takes them: decimal, `0x` hex or `0` octal.

@@ -500,3 +500,30 @@ fn records_with_ac_but_no_genotypes_keep_their_values() {
         );
     }
 }
+
+#[test]
+fn regions_on_several_contigs_keep_bcftools_order() {
+    // bcftools view -r prints contigs in the order the regions first name
+    // them (each contig's records once, ascending); subset and view too.
+    let Some(data) = data_and_bcftools("region order against bcftools view -r") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = vcf(&data, "bio2zarr_tests/multi_contig.vcf.gz");
+    let file = dir.path().join("in.gcol");
+    ok(
+        gcol(&["convert", s(&source), "-o", s(&file), "-q"]),
+        "convert",
+    );
+    for regions in ["3,1", "1:1-10000,3,1:10001-", "4:930-2000,0"] {
+        let expected = bcftools_view(&["-r", regions], &source);
+        let out = dir.path().join("out.gcol");
+        subset_to(&file, &["-r", regions], &out);
+        ok(gcol(&["verify", "--deep", "-q", s(&out)]), "verify");
+        assert!(export(&out) == expected, "subset -r {regions}");
+        assert!(
+            ok(gcol(&["view", s(&file), "-r", regions]), "view") == expected,
+            "view -r {regions}"
+        );
+    }
+}

@@ -528,6 +528,30 @@ impl Variants {
         Ok(rows)
     }
 
+    /// Rows of several regions, each row once, in the order `bcftools
+    /// view -r` prints them: contigs in the order the regions first name
+    /// them, each contig's rows ascending (`regions_rows` gives file
+    /// order).
+    pub fn regions_rows_in_order(&self, regions: &[VcfRegion]) -> Result<Vec<u64>> {
+        let mut order: Vec<&str> = Vec::new();
+        for r in regions {
+            if !order.contains(&r.contig.as_str()) {
+                order.push(&r.contig);
+            }
+        }
+        let mut rows = Vec::new();
+        for contig in order {
+            let mut these: Vec<u64> = Vec::new();
+            for r in regions.iter().filter(|r| r.contig == contig) {
+                these.extend(self.region_rows(r)?);
+            }
+            these.sort_unstable();
+            these.dedup();
+            rows.extend(these);
+        }
+        Ok(rows)
+    }
+
     /// Site columns and, for `samples`, FORMAT values of `rows`.
     pub fn block(&self, rows: Range<u64>, samples: Option<&[usize]>) -> Result<SiteBlock> {
         SiteBlock::read(self, rows, samples)

@@ -220,7 +220,8 @@ impl Selected {
                 std::iter::once(0..v.num_sites()).collect()
             }
         } else {
-            row_runs(&v.regions_rows(regions)?)
+            // In bcftools' order: contigs as the regions first name them.
+            row_runs(&v.regions_rows_in_order(regions)?)
         };
         let num_rows: u64 = runs.iter().map(|r| r.end - r.start).sum();
         let samples = match samples {
@@ -246,19 +247,27 @@ impl Selected {
             Some(s) => s.iter().map(|&i| v.samples()[i].clone()).collect(),
             None => v.samples().to_vec(),
         };
-        // Contigs with rows kept, and their ends in the subset.
-        let (mut contigs, mut contig_ends) = (Vec::new(), Vec::new());
+        // Contigs with rows kept, in the order the runs meet them, and
+        // their ends in the subset.
+        let (mut contigs, mut contig_ends): (Vec<String>, Vec<u64>) = (Vec::new(), Vec::new());
         let mut end = 0u64;
-        for (i, c) in v.contigs().iter().enumerate() {
-            let rows = v.contig_rows(i);
-            let kept: u64 = runs
-                .iter()
-                .map(|r| r.end.min(rows.end).saturating_sub(r.start.max(rows.start)))
-                .sum();
-            if kept > 0 {
+        for run in &runs {
+            for (i, c) in v.contigs().iter().enumerate() {
+                let rows = v.contig_rows(i);
+                let kept = run
+                    .end
+                    .min(rows.end)
+                    .saturating_sub(run.start.max(rows.start));
+                if kept == 0 {
+                    continue;
+                }
                 end += kept;
-                contigs.push(c.clone());
-                contig_ends.push(end);
+                if contigs.last() == Some(c) {
+                    *contig_ends.last_mut().expect("a contig") = end;
+                } else {
+                    contigs.push(c.clone());
+                    contig_ends.push(end);
+                }
             }
         }
         let mut metadata = dataset.metadata.clone();
@@ -890,26 +899,25 @@ impl Selected {
         out
     }
 
-    /// Rows of the subset of source rows `rows` (ascending) that are kept.
+    /// Rows of the subset of source rows `rows` that are kept, ascending.
     fn renumber(&self, rows: &[u64]) -> Vec<u64> {
-        let mut out = Vec::new();
+        // Runs by source position, with the subset row each starts at.
+        let mut starts: Vec<(Range<u64>, u64)> = Vec::with_capacity(self.runs.len());
         let mut before = 0u64;
-        let mut runs = self.runs.iter().peekable();
-        for &r in rows {
-            while let Some(run) = runs.peek() {
-                if r >= run.end {
-                    before += run.end - run.start;
-                    runs.next();
-                } else {
-                    break;
-                }
-            }
-            if let Some(run) = runs.peek() {
-                if run.contains(&r) {
-                    out.push(before + r - run.start);
-                }
-            }
+        for run in &self.runs {
+            starts.push((run.clone(), before));
+            before += run.end - run.start;
         }
+        starts.sort_by_key(|(run, _)| run.start);
+        let mut out: Vec<u64> = rows
+            .iter()
+            .filter_map(|&r| {
+                let i = starts.partition_point(|(run, _)| run.end <= r);
+                let (run, at) = starts.get(i)?;
+                run.contains(&r).then(|| at + r - run.start)
+            })
+            .collect();
+        out.sort_unstable();
         out
     }
 
