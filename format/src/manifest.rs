@@ -91,6 +91,18 @@ fn implied_u64() -> u64 {
     IMPLIED
 }
 
+/// Names of the columns that are the children of list columns among
+/// `columns` (spec 6.6): read through their lists, not as rows.
+pub fn list_children(columns: &[Column]) -> Vec<&str> {
+    columns
+        .iter()
+        .filter_map(|c| match &c.layout {
+            Some(Layout::List { child }) => Some(child.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// One column and where its pages are in the directory (spec 5.4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {

@@ -251,14 +251,7 @@ fn invariant(dataset: &str, column: &str, row: u64, detail: String) -> Error {
 
 fn attributes_of(dataset: &Dataset) -> Result<Vec<Attribute>> {
     let mut out = Vec::new();
-    let children: Vec<&str> = dataset
-        .columns
-        .iter()
-        .filter_map(|c| match &c.layout {
-            Some(Layout::List { child }) => Some(child.as_str()),
-            _ => None,
-        })
-        .collect();
+    let children = gcol_format::manifest::list_children(&dataset.columns);
     for c in &dataset.columns {
         let (element, name) = if let Some(n) = c.name.strip_prefix(col::NODE_ATTR_PREFIX) {
             (Element::Node, n)

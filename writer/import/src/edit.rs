@@ -121,6 +121,19 @@ struct Source {
     joined: Vec<String>,
 }
 
+impl Source {
+    /// `datasets` of `reader` (at `path`), copied whole.
+    fn new(path: &Path, reader: Reader, datasets: Vec<String>) -> Source {
+        Source {
+            path: path.to_path_buf(),
+            reader,
+            datasets,
+            selected: BTreeMap::new(),
+            joined: Vec::new(),
+        }
+    }
+}
+
 /// Rows and samples a subset keeps of the variants datasets it takes
 /// (`gcol subset FILE REGION... -s SAMPLES`).
 #[derive(Debug, Clone, Default)]
@@ -621,13 +634,8 @@ pub fn subset_selected(
         }
     }
     let metadata = reader.manifest().metadata.clone();
-    let sources = [Source {
-        path: source.to_path_buf(),
-        reader,
-        datasets: keep,
-        selected,
-        joined: Vec::new(),
-    }];
+    let mut sources = [Source::new(source, reader, keep)];
+    sources[0].selected = selected;
     write_copy(
         &sources,
         destination,
@@ -726,13 +734,7 @@ pub fn merge(
         for (k, v) in &reader.manifest().metadata {
             metadata.entry(k.clone()).or_insert_with(|| v.clone());
         }
-        opened.push(Source {
-            path: path.clone(),
-            reader,
-            datasets,
-            selected: BTreeMap::new(),
-            joined: Vec::new(),
-        });
+        opened.push(Source::new(path, reader, datasets));
     }
     let mut extra = BTreeMap::new();
     for (name, others) in &joins {
@@ -828,13 +830,7 @@ pub fn edit(
     if !added.is_empty() {
         operation.push_str(&format!("; add {}", added.join(",")));
     }
-    let sources = [Source {
-        path: source.to_path_buf(),
-        reader,
-        datasets: keep,
-        selected: BTreeMap::new(),
-        joined: Vec::new(),
-    }];
+    let sources = [Source::new(source, reader, keep)];
     write_copy(
         &sources,
         destination,

@@ -635,15 +635,10 @@ impl Selected {
         writer: &mut Writer<W>,
     ) -> Result<Counts, Failure> {
         let mut counts = Counts::default();
-        let children: Vec<&str> = self
-            .columns
-            .iter()
-            .filter_map(|c| match &c.layout {
-                Some(Layout::List { child }) => Some(child.as_str()),
-                _ => None,
-            })
-            .collect();
+        let children = gcol_format::manifest::list_children(&self.columns);
         let column = |n: &str| reader.column(&dataset.name, n);
+        // Opened once for the columns that need the dataset's reading.
+        let v = Variants::open(reader, &dataset.name)?;
         for c in &self.columns {
             if children.contains(&c.name.as_str()) {
                 continue;
@@ -688,7 +683,7 @@ impl Selected {
                     .iter()
                     .any(|id| c.name == format!("{}{id}", col::INFO_PREFIX)) =>
                 {
-                    self.write_rewritten(reader, dataset, c, writer, targets)?;
+                    self.write_counts(&v, c, writer, targets, true)?;
                     counts.encoded += 1;
                 }
                 _ if self
@@ -696,7 +691,7 @@ impl Selected {
                     .iter()
                     .any(|id| c.name == format!("{}{id}", col::INFO_PREFIX)) =>
                 {
-                    self.write_stored(reader, dataset, c, writer, targets)?;
+                    self.write_counts(&v, c, writer, targets, false)?;
                     counts.encoded += 1;
                 }
                 col::FORMAT_KEYS if !self.joined.is_empty() => {
@@ -709,7 +704,6 @@ impl Selected {
                 _ if !self.joined.is_empty()
                     && matches!(c.layout, Some(Layout::Chunked { .. })) =>
                 {
-                    let v = Variants::open(reader, &dataset.name)?;
                     self.write_joined(&v, c, writer, target)?;
                     counts.encoded += 1;
                 }
@@ -746,71 +740,107 @@ impl Selected {
         Ok(counts)
     }
 
-    /// A stored AC or AN of a sample subset where some record has it
-    /// without GT: the kept samples' counts on records with GT (as
-    /// `bcftools view -s` sets them), the stored value elsewhere.
-    fn write_rewritten<W: std::io::Write>(
+    /// Column `info/AC` or `info/AN` written from genotype counts:
+    /// - `rewrite` (a sample subset where some record names a stored AC or
+    ///   AN without GT): the kept samples' counts on records with GT (as
+    ///   `bcftools view -s` sets them), the stored value elsewhere;
+    /// - else (a derived field stored, a subset without samples): every
+    ///   sample's counts (spec 14.3) on the records whose INFO keys name
+    ///   it, null elsewhere.
+    fn write_counts<W: std::io::Write>(
         &self,
-        reader: &Reader,
-        dataset: &Dataset,
+        v: &Variants,
         column: &Column,
         writer: &mut Writer<W>,
         targets: &BTreeMap<String, ColumnId>,
+        rewrite: bool,
     ) -> Result<(), Failure> {
-        let v = Variants::open(reader, &dataset.name)?;
-        let src = v.column(&column.name)?;
         let target = targets[&column.name];
         let item = targets
             .get(&format!("{}{}", column.name, col::ITEM_SUFFIX))
             .copied();
-        let wrong = || {
-            Failure::Usage(format!(
-                "{}/{} is not stored as 32-bit integers: AC and AN cannot be recomputed for the samples kept",
-                dataset.name, column.name
-            ))
-        };
         let an = column.name.ends_with("AN");
-        let samples = self.samples.as_deref();
+        let id = if an { "AN" } else { "AC" };
+        let src = if rewrite {
+            let src = v.column(&column.name)?;
+            let physical = match item {
+                Some(_) => src.list_child()?.meta().physical_type,
+                None => src.meta().physical_type,
+            };
+            if physical != PhysicalType::I32 {
+                return Err(Failure::Usage(format!(
+                    "{}/{} is not stored as 32-bit integers: AC and AN cannot be recomputed for the samples kept",
+                    v.dataset().name,
+                    column.name
+                )));
+            }
+            Some(src)
+        } else {
+            None
+        };
+        let keys = v.column(col::INFO_KEYS)?;
+        let samples = if rewrite {
+            self.samples.as_deref()
+        } else {
+            None
+        };
         let mut items = 0u64;
         for piece in self.pieces() {
             let rows: Vec<u64> = piece.clone().collect();
             let (counts, width, n_alleles) = v.allele_counts(&rows, samples)?;
-            let has_gt: Vec<bool> = self
-                .format_keys(reader, dataset, piece.clone())?
-                .iter()
-                .map(|k| {
-                    k.as_deref()
-                        .is_some_and(|k| k.split(|&b| b == b':').any(|k| k == b"GT"))
-                })
-                .collect();
             let cell = |r: usize| &counts[r * width..r * width + n_alleles[r] as usize];
+            // Per record: counted here (true), as stored (false) or null.
+            let counted: Vec<Option<bool>> = if rewrite {
+                self.format_keys(v.reader(), v.dataset(), piece.clone())?
+                    .iter()
+                    .enumerate()
+                    .map(|(r, k)| {
+                        let gt = k
+                            .as_deref()
+                            .is_some_and(|k| k.split(|&b| b == b':').any(|k| k == b"GT"));
+                        // AC of a record without ALT alleles is dropped.
+                        match (gt, an || n_alleles[r] > 1) {
+                            (true, true) => Some(true),
+                            (true, false) => None,
+                            (false, _) => Some(false),
+                        }
+                    })
+                    .collect()
+            } else {
+                let mut named = Vec::with_capacity(rows.len());
+                keys.for_each_binary(piece.clone(), |_, k| {
+                    let has = !k.is_empty() && k.split(|&b| b == b';').any(|k| k == id.as_bytes());
+                    named.push(has.then_some(true));
+                })?;
+                named
+            };
             match item {
                 None => {
-                    if src.meta().physical_type != PhysicalType::I32 {
-                        return Err(wrong());
-                    }
-                    let stored = src.read_option::<i32>(piece.clone())?;
+                    let stored = match &src {
+                        Some(src) => src.read_option::<i32>(piece.clone())?,
+                        None => vec![None; rows.len()],
+                    };
                     let values: Vec<Option<i32>> = (0..rows.len())
-                        .map(|r| match (has_gt[r], an) {
-                            (true, true) => Some(cell(r).iter().sum::<u32>() as i32),
-                            (true, false) => cell(r).get(1).map(|&c| c as i32),
-                            (false, _) => stored[r],
+                        .map(|r| match counted[r] {
+                            Some(true) if an => Some(cell(r).iter().sum::<u32>() as i32),
+                            Some(true) => Some(cell(r).get(1).copied().unwrap_or(0) as i32),
+                            Some(false) => stored[r],
+                            None => None,
                         })
                         .collect();
                     writer.push_option(target, &values)?;
                 }
                 Some(item) => {
-                    if src.list_child()?.meta().physical_type != PhysicalType::I32 {
-                        return Err(wrong());
-                    }
-                    let stored = src.read_lists::<i32>(piece.clone())?;
+                    let stored = match &src {
+                        Some(src) => src.read_lists::<i32>(piece.clone())?,
+                        None => vec![None; rows.len()],
+                    };
                     let (mut ends, mut present) = (Vec::new(), Vec::new());
-                    for r in 0..rows.len() {
-                        let list: Option<Vec<i32>> = if has_gt[r] {
-                            (n_alleles[r] > 1)
-                                .then(|| cell(r)[1..].iter().map(|&c| c as i32).collect())
-                        } else {
-                            stored[r].clone()
+                    for (r, stored) in stored.into_iter().enumerate() {
+                        let list = match counted[r] {
+                            Some(true) => Some(cell(r)[1..].iter().map(|&c| c as i32).collect()),
+                            Some(false) => stored,
+                            None => None,
                         };
                         if let Some(l) = &list {
                             writer.push(item, l)?;
@@ -821,64 +851,6 @@ impl Selected {
                     }
                     writer.push_list_ends_nullable(target, &ends, &present)?;
                 }
-            }
-        }
-        Ok(())
-    }
-
-    /// Derived INFO field `column` (`info/AC` or `info/AN`) stored: the
-    /// values every sample's genotypes give (spec 14.3) on the records
-    /// whose INFO keys name it, null elsewhere.
-    fn write_stored<W: std::io::Write>(
-        &self,
-        reader: &Reader,
-        dataset: &Dataset,
-        column: &Column,
-        writer: &mut Writer<W>,
-        targets: &BTreeMap<String, ColumnId>,
-    ) -> Result<(), Failure> {
-        let v = Variants::open(reader, &dataset.name)?;
-        let target = targets[&column.name];
-        let id = column
-            .name
-            .strip_prefix(col::INFO_PREFIX)
-            .unwrap_or_default();
-        let keys = reader.column(&dataset.name, col::INFO_KEYS)?;
-        let item = targets
-            .get(&format!("{}{}", column.name, col::ITEM_SUFFIX))
-            .copied();
-        let mut items = 0u64;
-        for piece in self.pieces() {
-            let rows: Vec<u64> = piece.clone().collect();
-            let (counts, width, n_alleles) = v.allele_counts(&rows, None)?;
-            let mut named = Vec::with_capacity(rows.len());
-            keys.for_each_binary(piece.clone(), |_, k| {
-                named.push(!k.is_empty() && k.split(|&b| b == b';').any(|k| k == id.as_bytes()));
-            })?;
-            let (mut values, mut ends, mut present) = (Vec::new(), Vec::new(), Vec::new());
-            for (r, &named) in named.iter().enumerate() {
-                let cell = &counts[r * width..r * width + n_alleles[r] as usize];
-                if id == "AN" {
-                    values.push(named.then(|| cell.iter().sum::<u32>() as i32));
-                    continue;
-                }
-                match item {
-                    Some(item) => {
-                        if named {
-                            let ac: Vec<i32> = cell[1..].iter().map(|&c| c as i32).collect();
-                            writer.push(item, &ac)?;
-                            items += ac.len() as u64;
-                        }
-                        ends.push(items);
-                        present.push(named);
-                    }
-                    None => values.push(named.then(|| cell.get(1).copied().unwrap_or(0) as i32)),
-                }
-            }
-            if item.is_some() && id != "AN" {
-                writer.push_list_ends_nullable(target, &ends, &present)?;
-            } else {
-                writer.push_option(target, &values)?;
             }
         }
         Ok(())
