@@ -705,21 +705,25 @@ impl Consensus {
 
     /// Inverse of [`Consensus::code`]: the record's `l_seq` bases from its
     /// stored bases, diffs and substitution codes, appended to `out`; the
-    /// stored bases used.
+    /// stored bases used. `subs` is `None` for the form of format 1.5
+    /// (spec 15.8, "The 1.5 form"): a listed difference is the next stored
+    /// base, which must differ from the predicted one.
     pub fn decode(
         &self,
         record: (i32, i32, u16, &[u32]),
         l_seq: usize,
         stored: &[u8],
-        (diffs, subs): (&[u32], &[u8]),
+        (diffs, subs): (&[u32], Option<&[u8]>),
         out: &mut Vec<u8>,
     ) -> std::result::Result<usize, String> {
-        if diffs.len() != subs.len() {
-            return Err(format!(
-                "{} differences but {} substitution codes",
-                diffs.len(),
-                subs.len()
-            ));
+        if let Some(subs) = subs {
+            if diffs.len() != subs.len() {
+                return Err(format!(
+                    "{} differences but {} substitution codes",
+                    diffs.len(),
+                    subs.len()
+                ));
+            }
         }
         let (ref_id, pos, flag, ops) = record;
         if self.segments.is_empty() || !predictable(ref_id, pos, flag, ops, l_seq) {
@@ -749,14 +753,28 @@ impl Consensus {
                         let b = match self.code_from(&mut cursor, ref_id, r + i as i64) {
                             Some(p) => {
                                 if diffs.get(d) == Some(&((q + i) as u32)) {
-                                    let v = subs[d];
                                     d += 1;
-                                    substituted_base(p, v).ok_or_else(|| {
-                                        format!(
-                                            "substitution code {v} at query offset {} (at most 14)",
-                                            q + i
-                                        )
-                                    })?
+                                    match subs {
+                                        Some(subs) => {
+                                            let v = subs[d - 1];
+                                            substituted_base(p, v).ok_or_else(|| {
+                                                format!(
+                                                    "substitution code {v} at query offset {} (at most 14)",
+                                                    q + i
+                                                )
+                                            })?
+                                        }
+                                        None => {
+                                            let b = take(&mut s)?;
+                                            if b == p {
+                                                return Err(format!(
+                                                    "the difference at query offset {} stores the predicted base",
+                                                    q + i
+                                                ));
+                                            }
+                                            b
+                                        }
+                                    }
                                 } else {
                                     p
                                 }
@@ -841,7 +859,7 @@ mod tests {
                     (r.0, r.1, r.2, r.3),
                     r.4.len(),
                     &stored,
-                    (&diffs, &subs),
+                    (&diffs, Some(&subs)),
                     &mut out,
                 )
                 .unwrap();

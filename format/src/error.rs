@@ -63,7 +63,7 @@ pub enum Error {
         found: [u8; 8],
     },
     /// A major version this reader cannot read.
-    #[error("unsupported .gcol version {major}.{minor} in {part}: this reader supports major version {supported}; upgrade gcol")]
+    #[error("unsupported .gcol version {major}.{minor} in {part}: this reader reads format {supported}.0 to {supported}.{}; a reader of format {major}.{minor} or later is needed (upgrade gcol)", crate::MINOR_VERSION)]
     UnsupportedVersion {
         /// Where the version was read.
         part: FilePart,

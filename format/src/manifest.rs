@@ -286,7 +286,7 @@ pub fn dataset_minor_needed(
     let derived_names = kind == KIND && !has_column(NAME);
     let coded_ref = kind == crate::schema::variants::KIND
         && has_column(crate::schema::variants::columns::REF_LEN);
-    // Bases against a predictor with substitution codes (15.8, 15.10).
+    // Bases against a predictor (15.8, 15.10).
     let predicted_bases = kind == crate::schema::alignments::KIND
         && matches!(
             metadata
@@ -297,10 +297,14 @@ pub fn dataset_minor_needed(
     let table_17 = kind == crate::schema::table::KIND
         && (metadata.contains_key(crate::schema::table::meta::ROW_GROUP_ROWS)
             || metadata.contains_key(crate::schema::table::meta::SCHEMA));
+    // Without `seq_sub`, differences are stored bases: the 1.5 form.
+    let substitution_codes = has_column(crate::schema::alignments::columns::SEQ_SUB);
     if kind == crate::schema::graph::KIND || table_17 {
         7
-    } else if predicted_bases {
+    } else if predicted_bases && substitution_codes {
         6
+    } else if predicted_bases {
+        5
     } else if coded_ref {
         4
     } else if clustered || derived_names {

@@ -46,6 +46,7 @@ from ._gcol import (
     reverse_complement,
     schema,
     subset,
+    upgrade,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ __all__ = [
     "schema",
     "seq_records",
     "subset",
+    "upgrade",
     "write_fasta",
     "write_fastq",
 ]

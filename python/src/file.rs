@@ -685,6 +685,23 @@ pub(crate) fn edit(
     })
 }
 
+/// Write `destination` (which may be `source`) from `source`, a file of an
+/// older format version, in the newest forms this version writes: the
+/// compact layout, sequence names derived from the definitions, alignments'
+/// differences as substitution codes; other pages copied as stored. The
+/// source is verified deeply first, the result verified deeply and checked
+/// to hold the same values before it takes the name. As `gcol upgrade`.
+#[pyfunction]
+pub(crate) fn upgrade(
+    py: Python<'_>,
+    source: PathBuf,
+    destination: PathBuf,
+) -> PyResult<Bound<'_, PyDict>> {
+    rewritten(py, || {
+        gcol_import::upgrade(&source, &destination, &|_, _| {})
+    })
+}
+
 /// `gcol.convert`: the same [`gcol_import::convert`] as `gcol convert`.
 pub(crate) fn convert(
     py: Python<'_>,

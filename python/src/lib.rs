@@ -352,6 +352,7 @@ fn _gcol(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(file::subset, m)?)?;
     m.add_function(wrap_pyfunction!(file::merge, m)?)?;
     m.add_function(wrap_pyfunction!(file::edit, m)?)?;
+    m.add_function(wrap_pyfunction!(file::upgrade, m)?)?;
     m.add_function(wrap_pyfunction!(reverse_complement, m)?)?;
     m.add_function(wrap_pyfunction!(kernel_isa, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;

@@ -461,3 +461,51 @@ def test_a_format_1_0_table_says_how_to_read_it():
     table = gcol.dataset([path], name="features").to_arrow()
     assert table.num_rows == 2000
     assert len(f.column("features", table.column_names[0])) == 2000
+
+
+VERSIONS = ROOT / "tests" / "data" / "versions"
+CONFORMANCE_INPUTS = ROOT / "spec" / "conformance" / "inputs"
+
+
+@pytest.mark.parametrize("name", ["1.5/alignments.gcol", "1.5/alignments_ref.gcol"])
+def test_a_format_1_5_alignments_file_reads_and_upgrades_equal_to_pysam(tmp_path, name):
+    """Differences stored as bases (format 1.5, spec 15.8): read as written,
+    then gcol.upgrade codes them as substitutions; both equal what pysam
+    reads from the SAM the file was converted from."""
+    from conftest import need_module
+
+    pysam = need_module("pysam")
+    with pysam.AlignmentFile(str(CONFORMANCE_INPUTS / "alignments.sam"), check_sq=False) as f:
+        expected = [(r.query_name, r.flag, r.reference_start, r.query_sequence) for r in f]
+    out = tmp_path / "up.gcol"
+    for path in (VERSIONS / name, out):
+        if path == out:
+            summary = gcol.upgrade(VERSIONS / name, out)
+            assert summary["reencoded"] > 0 and summary["destination"] == str(out)
+        with gcol.open(path) as f:
+            aln = f["aln"]
+            got = [(r.query_name, r.flag, r.reference_start, r.query_sequence) for r in aln.fetch()]
+            assert got == expected
+    with gcol.open(out) as f:
+        assert f.version == (1, 6)
+
+
+def test_a_format_1_0_sequences_file_upgrades_equal_to_its_fasta(tmp_path):
+    from conftest import need_module
+
+    SeqIO = need_module("Bio.SeqIO")
+    expected = [(r.id, str(r.seq)) for r in SeqIO.parse(str(CONFORMANCE_INPUTS / "dna.fa"), "fasta")]
+    out = tmp_path / "up.gcol"
+    gcol.upgrade(VERSIONS / "1.0" / "sequences_dna.gcol", out)
+    with gcol.open(out) as f:
+        assert f.version == (1, 2)
+        dna = f["dna"]
+        assert [(n, dna.fetch(n)) for n in dna.names] == expected
+    # A damaged source: CorruptFileError, nothing written.
+    bad = tmp_path / "bad.gcol"
+    data = bytearray((VERSIONS / "1.0" / "sequences_dna.gcol").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    bad.write_bytes(bytes(data))
+    with pytest.raises(gcol.CorruptFileError):
+        gcol.upgrade(bad, tmp_path / "never.gcol")
+    assert not (tmp_path / "never.gcol").exists()

@@ -59,6 +59,7 @@ impl Reader {
             }
             report.records += set.len() as u64;
             report.datasets += 1;
+            self.check_num_rows(&name, set.len() as u64)?;
         }
         for dataset in self.datasets() {
             if crate::Variants::is_variants(dataset) {
@@ -67,6 +68,7 @@ impl Reader {
                 let checked = variants.check_invariants(deep)?;
                 report.records += checked.records;
                 report.datasets += 1;
+                self.check_num_rows(&dataset.name, variants.num_sites())?;
             }
             if crate::Alignments::is_alignments(dataset) {
                 // Opening checks the tag columns and layouts (spec 15.6).
@@ -86,6 +88,7 @@ impl Reader {
                 }
                 report.records += alignments.check_invariants(deep)?;
                 report.datasets += 1;
+                self.check_num_rows(&dataset.name, alignments.len())?;
             }
             let table_17 = dataset.kind == gcol_format::schema::table::KIND
                 && gcol_format::manifest::dataset_minor_needed(
@@ -96,8 +99,10 @@ impl Reader {
             if table_17 {
                 // Spec 17.6.
                 let table = crate::table::Table::open(self, &dataset.name)?;
-                report.records += table.check_invariants()?;
+                let rows = table.check_invariants()?;
+                report.records += rows;
                 report.datasets += 1;
+                self.check_num_rows(&dataset.name, rows)?;
             }
             if dataset.kind == gcol_format::schema::graph::KIND {
                 // Every rule of spec 16.6 (the topology is read whole anyway).
@@ -109,6 +114,21 @@ impl Reader {
         // Spec 17.8: keys of the genomics-schema tables, across tables.
         crate::table::check_genomics(self)?;
         Ok(())
+    }
+
+    /// A dataset's `num_rows`, where given, is the number of records its
+    /// kind holds (5.2; 12.1, 13, 14.1, 15.1, 17.1): a file claiming more
+    /// (or fewer) is refused, never trusted.
+    fn check_num_rows(&self, name: &str, records: u64) -> Result<()> {
+        match self.dataset(name)?.num_rows {
+            Some(n) if n != records => Err(Error::Invariant {
+                column: name.to_string(),
+                row: 0,
+                rule: "5.2 num_rows",
+                detail: format!("num_rows says {n}, the dataset holds {records} records"),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 

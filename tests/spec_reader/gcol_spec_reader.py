@@ -1067,13 +1067,17 @@ class GcolFile:
         if minor6 and self.minor < 6:
             raise GcolError("manifest_invalid", f"a minor-6 feature (int-model in column {minor6[0]!r}, 7.13) "
                                                 f"in a 1.{self.minor} file")
-        # 9: minor 6 also adds alignments datasets with seq_coding consensus or reference (15.8, 15.10)
-        predicted = [ds["name"] for ds in datasets if ds.get("kind") == "alignments"
+        # 9: minor 6 also adds alignments datasets with seq_coding consensus or reference and a seq_sub
+        # column (15.8, 15.10); without seq_sub (the 1.5 form of 15.8) they are a minor-5 feature
+        predicted = [(ds["name"], any(c["name"] == "seq_sub" for c in ds["columns"])) for ds in datasets
+                     if ds.get("kind") == "alignments"
                      and (ds.get("metadata") or {}).get("seq_coding") in ("consensus", "reference")]
-        if predicted and self.minor < 6:
-            raise GcolError("manifest_invalid", f"a minor-6 feature (seq_coding "
-                                                f"{datasets[0].get('metadata', {}).get('seq_coding')!r} in alignments "
-                                                f"dataset {predicted[0]!r}, 15.8) in a 1.{self.minor} file")
+        for name, codes in predicted:
+            needed = 6 if codes else 5
+            if self.minor < needed:
+                raise GcolError("manifest_invalid", f"a minor-{needed} feature (seq_coding "
+                                                    f"{datasets[0].get('metadata', {}).get('seq_coding')!r} in "
+                                                    f"alignments dataset {name!r}, 15.8) in a 1.{self.minor} file")
         # 9: minor 4 adds a variants dataset with a ref/len column (REF coded against a reference, 14.7)
         coded_ref = [ds["name"] for ds in datasets
                      if ds.get("kind") == "variants" and any(c["name"] == "ref/len" for c in ds["columns"])]
@@ -2145,18 +2149,26 @@ def stored_bases(reader, dataset: str, num_rows: int) -> tuple[list[bytes], list
     per `seq_diff/item` value, aligned with it. Raises `inconsistent` when a
     column is missing, has another type or number of rows or values, a
     `seq_diff` row or a `seq_sub` value is null, or `seq_offset` does not
-    start at 0, decreases, or passes the end of `seq`."""
+    start at 0, decreases, or passes the end of `seq`.
+
+    The 1.5 form (a file of minor version 5 without `seq_sub`): each
+    difference is a stored base, `seq_offset[r]` counts the stored bases
+    before record r that are not differences, so record r's stored bases
+    start at `seq_offset[r]` plus the differences listed before it; its
+    substitution codes are returned as None (predicted_bases() then takes
+    the next stored base)."""
     ds = _dataset(reader, dataset)
     columns = {c["name"]: c for c in ds["columns"]}
     where = f"alignments dataset {dataset!r}"
+    form_1_5 = "seq_sub" not in columns and reader.minor == 5
     _expect_physical(columns, "seq", "u8", where)
     _expect_physical(columns, "seq_offset", "u64", where)
     _expect_physical(columns, "seq_diff", "u64", where, list_of={"u8", "u16", "u32", "u64"})
-    _expect_physical(columns, "seq_sub", "u8", where)
+    if not form_1_5:
+        _expect_physical(columns, "seq_sub", "u8", where)
     seq = bytes(reader.column_values(dataset, "seq"))
     seq_offset = reader.column_values(dataset, "seq_offset")
     seq_diff = reader.list_values(dataset, "seq_diff")
-    seq_sub = reader.column_values(dataset, "seq_sub")
     for name, values in (("seq_offset", seq_offset), ("seq_diff", seq_diff)):
         if len(values) != num_rows:
             raise GcolError("inconsistent", f"{where}: column {name} has {len(values)} rows, not {num_rows}")
@@ -2164,7 +2176,14 @@ def stored_bases(reader, dataset: str, num_rows: int) -> tuple[list[bytes], list
         if diffs is None:
             raise GcolError("inconsistent", f"{where}: row {r}: seq_diff is null")
     listed = sum(len(diffs) for diffs in seq_diff)
-    if len(seq_sub) != listed or None in seq_sub:
+    if form_1_5:
+        before, starts = 0, []
+        for r, diffs in enumerate(seq_diff):
+            starts.append(seq_offset[r] + before)
+            before += len(diffs)
+        seq_offset = starts
+    seq_sub = [None] * listed if form_1_5 else reader.column_values(dataset, "seq_sub")
+    if len(seq_sub) != listed or (None in seq_sub and not form_1_5):
         raise GcolError("inconsistent", f"{where}: seq_sub holds {len(seq_sub)} values"
                                         f"{' (some null)' if None in seq_sub else ''}, seq_diff lists {listed} "
                                         f"offsets (15.8: one code per seq_diff/item value, aligned with it)")
@@ -2241,6 +2260,15 @@ def predicted_bases(rows: dict, stored: list[bytes], seq_diff: list[list[int]], 
                         raise not_covered(diffs[d])
                     bases += codes
                     while d < len(diffs) and diffs[d] < q + b - a:
+                        if subs[d] is None:  # the 1.5 form: the next stored base, not the predicted one
+                            base = take(1)[0]
+                            if base == bases[diffs[d]]:
+                                raise GcolError("inconsistent", f"{where}: row {r}: query offset {diffs[d]} in "
+                                                                f"seq_diff stores the predicted base (15.8, the "
+                                                                f"1.5 form)")
+                            bases[diffs[d]] = base
+                            d += 1
+                            continue
                         base = substituted_base(bases[diffs[d]], subs[d])
                         if base is None:
                             raise GcolError("inconsistent", f"{where}: row {r}: query offset {diffs[d]} in "

@@ -363,3 +363,164 @@ pub fn mutate(base: &[u8], edits: &[(usize, usize, u8)]) -> Vec<u8> {
     }
     text
 }
+
+/// Read every dataset of `reader` through its kind's reader, as the
+/// commands do (sequences fetched whole with their qualities, variants
+/// printed as VCF, alignments as SAM, graphs as GraphML, tables as CSV and
+/// each column's values), then verify deeply: the first error, if any.
+/// On a damaged file every step must end in an error or succeed, never
+/// panic, hang or allocate without bound (issue 16's fuzzing and hostile
+/// files).
+pub fn read_every_dataset(reader: &gcol_reader::Reader) -> Result<(), gcol_reader::Error> {
+    use gcol_reader::alignments::{write_alignments, AlignmentExport, AlignmentOutput};
+    use gcol_reader::variants::{write_vcf, VcfExport, VcfOutput};
+    let mut first: Option<gcol_reader::Error> = None;
+    let mut keep = |r: Result<(), gcol_reader::Error>| {
+        if let Err(e) = r {
+            first.get_or_insert(e);
+        }
+    };
+    let names: Vec<(String, String)> = reader
+        .datasets()
+        .iter()
+        .map(|d| (d.name.clone(), d.kind.clone()))
+        .collect();
+    for (name, kind) in &names {
+        match kind.as_str() {
+            "sequences" | "reads" => keep((|| {
+                let s = reader.sequences(name)?;
+                let mut out = Vec::new();
+                for record in 0..s.len() {
+                    out.clear();
+                    let length = s.length(record)?;
+                    s.fetch_record_into(record, 0..length, &mut out)?;
+                    if s.has_qualities() {
+                        out.clear();
+                        s.qualities_into(record, &mut out)?;
+                    }
+                }
+                Ok(())
+            })()),
+            "variants" => keep((|| {
+                let v = gcol_reader::Variants::open(reader, name)?;
+                let export = VcfExport {
+                    header: true,
+                    ..Default::default()
+                };
+                write_vcf(&v, &export, VcfOutput::Vcf, std::io::sink()).map(|_| ())
+            })()),
+            "alignments" => keep((|| {
+                let a = gcol_reader::Alignments::open(reader, name)?;
+                let export = AlignmentExport {
+                    header: true,
+                    ..Default::default()
+                };
+                write_alignments(&a, &export, AlignmentOutput::Sam, std::io::sink()).map(|_| ())
+            })()),
+            "graph" => keep((|| {
+                let g = gcol_reader::graph::Graph::open(reader, name)?;
+                gcol_reader::graph::export::write_graph(
+                    &g,
+                    gcol_reader::graph::export::GraphFormat::GraphMl,
+                    None,
+                    &mut std::io::sink(),
+                )
+            })()),
+            // Tables of 1.7 (17); a 1.0 table is columns read as columns.
+            "table" => keep((|| {
+                let meta = &reader.dataset(name)?.metadata;
+                use gcol_format::schema::table::meta::{ROW_GROUP_ROWS, SCHEMA};
+                if !meta.contains_key(ROW_GROUP_ROWS) && !meta.contains_key(SCHEMA) {
+                    return read_everything(reader);
+                }
+                let t = gcol_reader::table::Table::open(reader, name)?;
+                let columns: Vec<String> = reader
+                    .dataset(name)?
+                    .columns
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect();
+                for c in &columns {
+                    // Child columns of lists are read through their parent.
+                    let _ = t.values(c);
+                }
+                t.write(
+                    gcol_reader::table::TableFormat::Csv,
+                    None,
+                    &mut std::io::sink(),
+                )
+            })()),
+            _ => {}
+        }
+        keep(reader.content_hash(name).map(|_| ()));
+    }
+    keep(reader.verify_with(true, |_, _| {}).map(|_| ()));
+    match first {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// `base` (a valid file) with `edits` applied (`(offset, xor)`, offsets
+/// taken modulo the bytes before the footer, so pages, directory and
+/// header are hit) and then every checksum recomputed: each page's CRC in
+/// its directory entry, the directory blocks' and the footer's. Only the
+/// checks behind the checksums (bounds, counts, limits, invariants) can
+/// catch what such a file holds: the structure-aware mutation of issue 16.
+pub fn mutate_sealed(base: &[u8], edits: &[(u32, u8)]) -> Vec<u8> {
+    let mut bytes = base.to_vec();
+    let layout = Layout::of(&bytes);
+    let span = layout.footer_offset.max(1);
+    for &(at, xor) in edits {
+        bytes[at as usize % span] ^= xor;
+    }
+    for page in 0..layout.num_pages {
+        let entry = layout.entry(page);
+        if entry + DIR_ENTRY_LEN > layout.footer_offset {
+            break;
+        }
+        let offset = u64::from_le_bytes(bytes[entry..entry + 8].try_into().unwrap()) as usize;
+        let len = u32::from_le_bytes(bytes[entry + 16..entry + 20].try_into().unwrap()) as usize;
+        if let Some(stored) = offset
+            .checked_add(len)
+            .filter(|&end| end <= layout.directory_offset)
+            .map(|end| &bytes[offset..end])
+        {
+            let crc = crc::crc32c(stored);
+            bytes[entry + 28..entry + 32].copy_from_slice(&crc.to_le_bytes());
+        }
+    }
+    fix_checksums(&mut bytes);
+    bytes
+}
+
+/// `bytes` (a file whose manifest region is plain JSON: footer flag bit 0
+/// clear, no inline pages, as the conformance files are) with its manifest
+/// changed by `edit` and the footer, its length and every checksum made
+/// valid again: files that claim what their structure does not hold
+/// (issue 16's hostile files).
+pub fn with_manifest(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let layout = Layout::of(bytes);
+    let footer = &bytes[layout.footer_offset..bytes.len() - TAIL_LEN];
+    let blocks = u32::from_le_bytes(footer[20..24].try_into().unwrap()) as usize;
+    assert_eq!(
+        u32::from_le_bytes(footer[32..36].try_into().unwrap()),
+        0,
+        "a plain manifest region"
+    );
+    let start = FOOTER_HEADER_LEN + 4 * blocks;
+    let mut manifest: serde_json::Value = serde_json::from_slice(&footer[start..]).unwrap();
+    edit(&mut manifest);
+    let text = serde_json::to_vec(&manifest).unwrap();
+    let mut out = bytes[..layout.footer_offset].to_vec();
+    out.extend_from_slice(&footer[..start]);
+    out[layout.footer_offset + 24..layout.footer_offset + 32]
+        .copy_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(&text);
+    let footer_len = (out.len() - layout.footer_offset) as u64;
+    let mut tail = bytes[bytes.len() - TAIL_LEN..].to_vec();
+    tail[8..16].copy_from_slice(&footer_len.to_le_bytes());
+    out.extend_from_slice(&tail);
+    fix_checksums(&mut out);
+    out
+}

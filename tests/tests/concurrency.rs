@@ -93,10 +93,12 @@ fn readers_survive_concurrent_replacement() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // Two processes of three threads each, every thread reading whole
+    // versions through its process's shared page cache.
     let readers: Vec<_> = (0..2)
         .map(|_| {
             Command::new(stress)
-                .args(["read", path.to_str().unwrap(), "150"])
+                .args(["read", path.to_str().unwrap(), "60", "3"])
                 .stdout(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()

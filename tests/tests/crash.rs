@@ -167,7 +167,8 @@ fn import_to(
     (result, sink.data)
 }
 
-/// Every importer (FASTA, FASTQ, VCF with its reference in the file) into a
+/// Every importer (FASTA, FASTQ, VCF with its reference in the file, SAM,
+/// GFF3, GenBank, CSV, KGML) into a
 /// sink that fails at every offset, in steps: each failure is reported as
 /// an I/O error, and no partial output opens as a valid file.
 #[test]
@@ -219,6 +220,58 @@ fn failing_sink_under_every_importer_never_yields_a_valid_file() {
                 });
                 gcol_import::import_vcf(w, &vcf, false, &options, &|_, _| {}, &mut |_| {})
                     .map(|_| ())
+            }),
+        ),
+        (
+            "sam",
+            Box::new(|w| {
+                gcol_import::import_alignments(
+                    w,
+                    &inputs.join("alignments.sam"),
+                    gcol_import::AlignmentFormat::Sam,
+                    &gcol_import::AlignmentOptions::new("aln"),
+                    &|_, _| {},
+                )
+                .map(|_| ())
+            }),
+        ),
+        (
+            "gff3",
+            Box::new(|w| {
+                let input = gcol_import::open_input(&inputs.join("features.gff3"))?;
+                let options = gcol_import::TableOptions::new("gff3");
+                gcol_import::import_features(w, input, false, &options, &|_, _| {}).map(|_| ())
+            }),
+        ),
+        (
+            "genbank",
+            Box::new(|w| {
+                let input = gcol_import::open_input(&inputs.join("features.gbk"))?;
+                let options = gcol_import::TableOptions::new("genbank");
+                gcol_import::import_genbank(w, input, &options, &|_, _| {}).map(|_| ())
+            }),
+        ),
+        (
+            "csv",
+            Box::new(|w| {
+                let input = gcol_import::open_input(&inputs.join("table.csv"))?;
+                let options = gcol_import::TableOptions::new("table");
+                gcol_import::import_table(w, input, b',', &options, &|_, _| {}).map(|_| ())
+            }),
+        ),
+        (
+            "kgml",
+            Box::new(|w| {
+                let input = gcol_import::open_input(&inputs.join("graph.kgml"))?;
+                let options = gcol_import::GraphOptions::new("map");
+                gcol_import::import_graph(
+                    w,
+                    input,
+                    gcol_import::SourceFormat::Kgml,
+                    &options,
+                    &|_, _| {},
+                )
+                .map(|_| ())
             }),
         ),
     ];

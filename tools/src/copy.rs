@@ -108,3 +108,29 @@ pub fn edit(
         gcol_import::edit(source, output, &options, p)
     })
 }
+
+/// `gcol upgrade`.
+pub fn upgrade(source: &Path, output: &Path, quiet: bool) -> CliResult {
+    let from = gcol_reader::Reader::open(source).map(|r| (r.version(), r.len()));
+    let summary = with_bar(quiet, "upgrading", |p| {
+        gcol_import::upgrade(source, output, p)
+    })?;
+    if !quiet {
+        let to = gcol_reader::Reader::open(&summary.destination)
+            .map(|r| r.version())
+            .map_err(|e| Failure::new(1, format!("{}: {e}", summary.destination.display())))?;
+        let ((major, minor), bytes) = from.map_err(|e| Failure::new(1, e.to_string()))?;
+        outln!(
+            "upgraded {} (format {major}.{minor}, {bytes} bytes) to {} (format {}.{}, {} bytes): {} ({} pages copied, {} re-encoded)",
+            source.display(),
+            summary.destination.display(),
+            to.0,
+            to.1,
+            summary.bytes,
+            summary.datasets.join(", "),
+            summary.pages,
+            summary.reencoded
+        );
+    }
+    Ok(())
+}

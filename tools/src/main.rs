@@ -524,6 +524,28 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// A file of an older format version (1.0 to 1.6) rewritten in the
+    /// newest forms this gcol writes: the compact layout (small columns
+    /// inline, one manifest frame), sequence names derived from the
+    /// definition lines instead of stored (1.2), alignments' differences
+    /// as substitution codes (1.6); every other page is copied as stored.
+    /// FILE is verified deeply first; the new file is verified deeply and
+    /// each dataset checked to hold the same values (content hashes, or
+    /// the same SAM records) before it takes OUT's name, which may be FILE
+    /// itself. The header records the lowest version the result needs
+    /// (older readers still read it when it needs nothing newer).
+    ///
+    /// Example: `gcol upgrade old.gcol -o old.gcol`.
+    Upgrade {
+        /// The .gcol file.
+        file: PathBuf,
+        /// Output .gcol file (FILE itself to replace it).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// No progress bar and no summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Print the values of one or more columns, tab-separated, one row per line.
     ///
     /// Rows are 0-based and half-open: `--start 10 --end 20` prints rows 10..19.
@@ -817,6 +839,11 @@ fn main() -> ExitCode {
             add,
             quiet,
         } => copy::edit(&file, &output, drop, &set, unset, add, quiet),
+        Command::Upgrade {
+            file,
+            output,
+            quiet,
+        } => copy::upgrade(&file, &output, quiet),
         Command::Cat {
             file,
             dataset,

@@ -49,3 +49,76 @@ pub fn import(data: &[u8], bcf: bool) {
     )
     .expect("a converted dataset exports");
 }
+
+/// Convert `data` through the import layer's one entry point (what `gcol
+/// convert` and Python's `gcol.convert` call) when it is sniffed as one
+/// of `formats` (so each target stays inside its importer); what converts
+/// must verify deeply and read whole through every dataset reader.
+/// Errors are expected; a panic, an abort, a hang or an unbounded
+/// allocation is the finding.
+pub fn convert_as(data: &[u8], formats: &[gcol_import::SourceFormat]) {
+    if formats.contains(&gcol_import::detect(data)) {
+        convert(data);
+    }
+}
+
+/// Raw BAM bytes (`BAM\1`, the decompressed stream) put in BGZF blocks
+/// (with the end-of-file block) before converting, so mutations reach the
+/// record decoder instead of failing BGZF's checksums.
+pub fn convert_bam(data: &[u8]) {
+    if !data.starts_with(b"BAM\x01") {
+        return;
+    }
+    let mut writer = noodles_bgzf::io::Writer::new(Vec::new());
+    writer.write_all(data).expect("compress");
+    let bytes = writer.finish().expect("compress");
+    convert(&bytes);
+}
+
+fn convert(data: &[u8]) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let input = dir.path().join("input");
+    std::fs::write(&input, data).expect("write");
+    let output = dir.path().join("out.gcol");
+    let mut options = gcol_import::ConvertOptions::new(vec![input], &output);
+    options.threads = Some(1);
+    if gcol_import::convert(&options, &gcol_import::no_progress, &mut |_| {}).is_err() {
+        assert!(!output.exists(), "a failed conversion left its output");
+        return;
+    }
+    let reader = gcol_reader::Reader::open(&output).expect("a converted file opens");
+    gcol_tests::read_every_dataset(&reader).expect("a converted file reads whole and verifies");
+}
+
+/// The valid files the `read_mutated` target starts from: one of each
+/// dataset kind and layout (the spec's conformance files).
+pub const SEEDS: [&[u8]; 10] = [
+    include_bytes!("../../../spec/conformance/sequences_dna.gcol"),
+    include_bytes!("../../../spec/conformance/sequences_protein.gcol"),
+    include_bytes!("../../../spec/conformance/reads_quality.gcol"),
+    include_bytes!("../../../spec/conformance/variants.gcol"),
+    include_bytes!("../../../spec/conformance/variants_ref.gcol"),
+    include_bytes!("../../../spec/conformance/alignments.gcol"),
+    include_bytes!("../../../spec/conformance/alignments_ref.gcol"),
+    include_bytes!("../../../spec/conformance/graph.gcol"),
+    include_bytes!("../../../spec/conformance/genomics.gcol"),
+    include_bytes!("../../../spec/conformance/features.gcol"),
+];
+
+/// A seed (chosen by the first byte) with edits (five bytes each: offset,
+/// xor) and every checksum recomputed, read through every dataset reader.
+pub fn read_mutated(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let base = SEEDS[pick as usize % SEEDS.len()];
+    let edits: Vec<(u32, u8)> = rest
+        .chunks_exact(5)
+        .take(16)
+        .map(|c| (u32::from_le_bytes([c[0], c[1], c[2], c[3]]), c[4].max(1)))
+        .collect();
+    let bytes = gcol_tests::mutate_sealed(base, &edits);
+    if let Ok(reader) = gcol_reader::Reader::from_bytes(bytes) {
+        let _ = gcol_tests::read_every_dataset(&reader);
+    }
+}

@@ -129,6 +129,9 @@ pub struct Alignments {
     /// Bases coded against a predictor: each chunk's consensus (spec
     /// 15.8) or, with `reference`, a reference (spec 15.10).
     consensus: bool,
+    /// Differences stored as bases, without `seq_sub` (the form of format
+    /// 1.5, spec 15.8).
+    stored_differences: bool,
     /// The reference of bases coded against one (spec 15.10).
     reference: Option<reference::CodedReference>,
     /// Per reference: its rows and the longest reference span of its records.
@@ -236,6 +239,18 @@ fn fixed_bytes(c: &ColumnReader<'_>, physical: PhysicalType, rows: Range<u64>) -
     })
 }
 
+/// Bases coded against a predictor in the current form of spec 15.8
+/// ([`Alignments::recoded_bases`]).
+#[derive(Debug, Clone, Default)]
+pub struct Recoded {
+    /// The stored bases (4-bit codes), records back to back.
+    pub stored: Vec<u8>,
+    /// The query offsets of the differences, records back to back.
+    pub diffs: Vec<u32>,
+    /// One substitution code per difference.
+    pub subs: Vec<u8>,
+}
+
 impl Alignments {
     /// Bind dataset `name` of `reader` (cloned: clones share the cache).
     pub fn open(reader: &Reader, name: &str) -> Result<Alignments> {
@@ -317,6 +332,21 @@ impl Alignments {
                 })
             }
         };
+        // The 1.5 form of predicted bases (spec 15.8): no `seq_sub`, each
+        // difference a stored base; only a file of minor version 5 holds it.
+        let stored_differences =
+            consensus && !dataset.columns.iter().any(|c| c.name == col::SEQ_SUB);
+        if stored_differences && reader.version().1 != 5 {
+            return Err(Error::Invariant {
+                column: format!("{name}/{}", col::SEQ_SUB),
+                row: 0,
+                rule: "15.8 consensus coding",
+                detail: format!(
+                    "no column seq_sub (only a file of format 1.5 stores differences as bases; this one is 1.{})",
+                    reader.version().1
+                ),
+            });
+        }
         let reference = if coding == Some("reference") {
             Some(coded_reference(reader, dataset, &refs)?)
         } else {
@@ -333,6 +363,7 @@ impl Alignments {
             sorted,
             relative_mates,
             consensus,
+            stored_differences,
             reference,
             ref_rows: OnceLock::new(),
             placed: OnceLock::new(),
@@ -588,6 +619,7 @@ impl Alignments {
         (flag, ref_id, pos): (&[u16], &[i32], &[i32]),
         seq_length: &[u32],
         (cigar_bounds, cigar_items): (&[u64], &[u32]),
+        mut recode: Option<&mut Recoded>,
     ) -> Result<Vec<u8>> {
         let n = (rows.end - rows.start) as usize;
         let seq_col = self.column(col::SEQ)?;
@@ -610,6 +642,19 @@ impl Alignments {
             },
             detail,
         };
+        let diffs: Vec<u32> = diff.list_child()?.read(diff_bounds[0]..diff_bounds[n])?;
+        if self.stored_differences {
+            // 1.5: `seq_offset` leaves out the differences before a record,
+            // which are stored bases too: add its `seq_diff` list offset.
+            for (s, &b) in starts.iter_mut().zip(&diff_bounds) {
+                *s = s
+                    .checked_add(b)
+                    .ok_or_else(|| bad(rows.start, "seq_offset past the stream".into()))?;
+            }
+            if rows.end == self.num_records {
+                starts[n] = seq_col.num_values();
+            }
+        }
         if starts.windows(2).any(|w| w[0] > w[1]) || starts[n] > seq_col.num_values() {
             return Err(bad(
                 rows.start,
@@ -617,19 +662,22 @@ impl Alignments {
             ));
         }
         let stored: Vec<u8> = seq_col.read(starts[0]..starts[n])?;
-        let diffs: Vec<u32> = diff.list_child()?.read(diff_bounds[0]..diff_bounds[n])?;
-        let subs_column = self.column(col::SEQ_SUB)?;
-        if subs_column.num_values() != diff.list_child()?.num_values() {
-            return Err(bad(
-                rows.start,
-                format!(
-                    "{} substitution codes for {} differences",
-                    subs_column.num_values(),
-                    diff.list_child()?.num_values()
-                ),
-            ));
-        }
-        let subs: Vec<u8> = subs_column.read(diff_bounds[0]..diff_bounds[n])?;
+        let subs: Vec<u8> = if self.stored_differences {
+            Vec::new()
+        } else {
+            let subs_column = self.column(col::SEQ_SUB)?;
+            if subs_column.num_values() != diff.list_child()?.num_values() {
+                return Err(bad(
+                    rows.start,
+                    format!(
+                        "{} substitution codes for {} differences",
+                        subs_column.num_values(),
+                        diff.list_child()?.num_values()
+                    ),
+                ));
+            }
+            subs_column.read(diff_bounds[0]..diff_bounds[n])?
+        };
         let mut out = Vec::with_capacity(seq_length.iter().map(|&l| l as usize).sum());
         let mut chunk: Option<(u64, gcol_format::bam::Consensus)> = None;
         if let Some(r) = &self.reference {
@@ -660,7 +708,7 @@ impl Alignments {
             let s0 = (starts[i] - starts[0]) as usize;
             let s1 = (starts[i + 1] - starts[0]) as usize;
             let d = row_items(&diffs, &diff_bounds, i);
-            let v = row_items(&subs, &diff_bounds, i);
+            let v = (!self.stored_differences).then(|| row_items(&subs, &diff_bounds, i));
             let used = cons
                 .decode(
                     (ref_id[i], pos[i], flag[i], ops),
@@ -670,6 +718,25 @@ impl Alignments {
                     &mut out,
                 )
                 .map_err(|e| bad(row, e))?;
+            if let Some(r) = recode.as_deref_mut() {
+                let bases = &out[out.len() - seq_length[i] as usize..];
+                let listed = r.diffs.len();
+                cons.code(
+                    (ref_id[i], pos[i], flag[i], ops, bases),
+                    &mut r.stored,
+                    &mut r.diffs,
+                    &mut r.subs,
+                );
+                if r.diffs[listed..] != *d {
+                    return Err(bad(
+                        row,
+                        format!(
+                            "differences {d:?}, but the bases differ from the prediction at {:?}",
+                            &r.diffs[listed..]
+                        ),
+                    ));
+                }
+            }
             if used != s1 - s0 {
                 return Err(bad(
                     row,
@@ -733,6 +800,39 @@ impl Alignments {
         Ok(Some(start..hi))
     }
 
+    /// Whether the dataset stores its differences as bases, without
+    /// `seq_sub` (the 1.5 form of spec 15.8, which `gcol upgrade` rewrites).
+    pub fn stores_differences_as_bases(&self) -> bool {
+        self.stored_differences
+    }
+
+    /// The bases of `rows` coded again as the current form of spec 15.8
+    /// codes them: the stored bases (differences left out) and one
+    /// substitution code per difference. The differences listed stay as
+    /// they are (checked); so do `seq_offset` values, which in the 1.5 form
+    /// already leave the differences out.
+    pub fn recoded_bases(&self, rows: Range<u64>) -> Result<Recoded> {
+        let n = (rows.end - rows.start) as usize;
+        let flag: Vec<u16> = self.column(col::FLAG)?.read(rows.clone())?;
+        let ref_id: Vec<i32> = self.column(col::REF_ID)?.read(rows.clone())?;
+        let pos: Vec<i32> = self.column(col::POS)?.read(rows.clone())?;
+        let cigar = self.column(col::CIGAR)?;
+        let cigar_bounds = cigar.list_offsets(rows.clone())?;
+        let cigar_items: Vec<u32> = cigar.list_child()?.read(cigar_bounds[0]..cigar_bounds[n])?;
+        let seq_length: Vec<u32> = self.column(col::SEQ_LENGTH)?.read(rows.clone())?;
+        let mut recoded = Recoded::default();
+        if self.consensus && n > 0 {
+            self.consensus_bases(
+                rows,
+                (&flag, &ref_id, &pos),
+                &seq_length,
+                (&cigar_bounds, &cigar_items),
+                Some(&mut recoded),
+            )?;
+        }
+        Ok(recoded)
+    }
+
     fn batch(&self, rows: Range<u64>) -> Result<Batch> {
         self.batch_with(rows, true)
     }
@@ -761,22 +861,36 @@ impl Alignments {
             (Vec::new(), Vec::new(), Vec::new())
         } else {
             let start = offsets[0];
-            let end = offsets[n - 1] + u64::from(seq_length[n - 1]);
             let mut starts = Vec::with_capacity(n);
             let mut expect = start;
+            let bad = |row: u64, detail: String| Error::Invariant {
+                column: format!("{}/{}", self.name, col::OFFSET),
+                row,
+                rule: "15.3 offsets",
+                detail,
+            };
             for (i, (&o, &l)) in offsets.iter().zip(&seq_length).enumerate() {
+                let row = rows.start + i as u64;
                 if o != expect {
-                    return Err(Error::Invariant {
-                        column: format!("{}/{}", self.name, col::OFFSET),
-                        row: rows.start + i as u64,
-                        rule: "15.3 offsets",
-                        detail: format!(
-                            "offset {o}, expected {expect} (the running sum of seq_length)"
-                        ),
-                    });
+                    return Err(bad(
+                        row,
+                        format!("offset {o}, expected {expect} (the running sum of seq_length)"),
+                    ));
                 }
                 starts.push((o - start) as usize);
-                expect = o + u64::from(l);
+                expect = o
+                    .checked_add(u64::from(l))
+                    .ok_or_else(|| bad(row, format!("offset {o} + seq_length {l} overflows")))?;
+            }
+            let end = expect;
+            // The streams hold every base: a claim past them is refused
+            // before anything is sized by it.
+            let stream = self.column(col::QUALITY)?.num_values();
+            if end > stream {
+                return Err(bad(
+                    rows.end - 1,
+                    format!("bases up to {end}, the quality stream holds {stream}"),
+                ));
             }
             let seq = if !bases {
                 vec![15; (end - start) as usize]
@@ -786,6 +900,7 @@ impl Alignments {
                     (&flag, &ref_id, &pos),
                     &seq_length,
                     (&cigar_bounds, &cigar_items),
+                    None,
                 )?
             } else {
                 self.column(col::SEQ)?.read(start..end)?

@@ -1,6 +1,10 @@
-//! Helper for the multi-process test: `gcol-stress write PATH N` replaces
-//! PATH N times by atomic rename; `gcol-stress read PATH N` opens, verifies
-//! and reads PATH N times, checking each file is internally consistent.
+//! Helper for the multi-process test and `benches/trust/concurrent.sh`:
+//! `gcol-stress write PATH N` replaces PATH N times by atomic rename;
+//! `gcol-stress read PATH N [THREADS]` opens, verifies and reads PATH N
+//! times in each of THREADS threads (default 1; every reader of the
+//! process shares the process-wide page cache), checking each file is
+//! internally consistent: one whole version, never a mix. Prints the
+//! number of distinct versions seen (and, for reads, the reads done).
 
 use std::process::ExitCode;
 
@@ -55,29 +59,46 @@ fn read(path: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 4 {
-        eprintln!("usage: gcol-stress write|read PATH N");
+    if args.len() != 4 && args.len() != 5 {
+        eprintln!("usage: gcol-stress write|read PATH N [THREADS]");
         return ExitCode::from(2);
     }
     let n: u64 = args[3].parse().expect("N");
-    let path = &args[2];
+    let threads: usize = args.get(4).map_or(1, |t| t.parse().expect("THREADS"));
+    let path = args[2].clone();
+    let mode = args[1].clone();
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let (path, mode) = (path.clone(), mode.clone());
+            std::thread::spawn(move || {
+                let mut seen = std::collections::BTreeSet::new();
+                for i in 0..n {
+                    let g = match mode.as_str() {
+                        "write" => write(&path, i + 1).map(|_| i + 1),
+                        "read" => read(&path),
+                        _ => Err("mode must be write or read".into()),
+                    }
+                    .map_err(|e| format!("gcol-stress {mode} iteration {i}: {e}"))?;
+                    seen.insert(g);
+                }
+                Ok::<_, String>(seen)
+            })
+        })
+        .collect();
     let mut seen = std::collections::BTreeSet::new();
-    for i in 0..n {
-        let result = match args[1].as_str() {
-            "write" => write(path, i + 1).map(|_| i + 1),
-            "read" => read(path),
-            _ => Err("mode must be write or read".into()),
-        };
-        match result {
-            Ok(g) => {
-                seen.insert(g);
-            }
+    for w in workers {
+        match w.join().expect("a worker panicked") {
+            Ok(s) => seen.extend(s),
             Err(e) => {
-                eprintln!("gcol-stress {} iteration {i}: {e}", args[1]);
+                eprintln!("{e}");
                 return ExitCode::FAILURE;
             }
         }
     }
-    println!("{}", seen.len());
+    if mode == "read" {
+        println!("{} {}", seen.len(), n * threads as u64);
+    } else {
+        println!("{}", seen.len());
+    }
     ExitCode::SUCCESS
 }

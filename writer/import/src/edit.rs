@@ -18,6 +18,8 @@ use gcol_format::manifest::{Dataset, Layout, Provenance};
 use gcol_reader::Reader;
 use gcol_writer::{AtomicFile, ColumnSpec, DatasetSpec, WriteOptions, Writer};
 
+use gcol_format::schema::alignments::columns::{SEQ, SEQ_DIFF_ITEM};
+
 use crate::convert::Error;
 use crate::select::{self, Selected};
 use crate::Progress;
@@ -119,6 +121,9 @@ struct Source {
     selected: BTreeMap<String, Selected>,
     /// Datasets of an earlier source this one's samples joined (a merge).
     joined: Vec<String>,
+    /// Datasets rewritten in the newest forms of their kinds (`gcol
+    /// upgrade`, [`crate::upgrade`]).
+    upgrade: bool,
 }
 
 impl Source {
@@ -130,6 +135,7 @@ impl Source {
             datasets,
             selected: BTreeMap::new(),
             joined: Vec::new(),
+            upgrade: false,
         }
     }
 }
@@ -191,7 +197,9 @@ fn write_copy(
     // A 1.0 file stays in the 1.0 layout (readable by 1.0 readers) unless
     // a source already uses 1.1's.
     let options = WriteOptions {
-        compact: sources.iter().any(|s| s.reader.version().1 >= 1),
+        compact: sources
+            .iter()
+            .any(|s| s.upgrade || s.reader.version().1 >= 1),
         ..WriteOptions::default()
     };
     let file = AtomicFile::create(destination)?;
@@ -201,12 +209,21 @@ fn write_copy(
     let mut plan: Vec<(usize, u32, gcol_writer::ColumnId)> = Vec::new();
     // Datasets written through a selection, with their columns' targets.
     let mut selected: Vec<(usize, String, BTreeMap<String, gcol_writer::ColumnId>)> = Vec::new();
+    // Datasets whose bases an upgrade codes again (the 1.5 form of 15.8).
+    let mut recoded: Vec<(usize, String, crate::upgrade::RecodedColumns)> = Vec::new();
     for (s, source) in sources.iter().enumerate() {
         for name in &source.datasets {
             let dataset = source
                 .reader
                 .dataset(name)
                 .map_err(|e| corrupt(&source.path, e))?;
+            let plan_upgrade = if source.upgrade {
+                crate::upgrade::plan(&source.reader, dataset)
+                    .map_err(|e| corrupt(&source.path, e))?
+            } else {
+                crate::upgrade::Plan::default()
+            };
+            let mut recode = crate::upgrade::RecodedColumns::default();
             let selection = source.selected.get(name);
             let mut spec = DatasetSpec::new(&dataset.name, &dataset.kind);
             if let Some(c) = dataset.coordinates {
@@ -222,7 +239,12 @@ fn write_copy(
             let mut targets = BTreeMap::new();
             let level = zstd_level(&source.reader, name);
             for column in selection.map_or(&dataset.columns, |s| &s.columns) {
-                let spec = column_spec(column, level, selection.is_some()).ok_or_else(|| Error::Input {
+                if plan_upgrade.drop.contains(&column.name) {
+                    continue;
+                }
+                let encoded =
+                    selection.is_some() || plan_upgrade.recode_bases && column.name == SEQ;
+                let spec = column_spec(column, level, encoded).ok_or_else(|| Error::Input {
                     path: source.path.clone(),
                     detail: format!(
                         "column {}/{} has a layout or encoding of a newer format version; it cannot be copied",
@@ -234,6 +256,13 @@ fn write_copy(
                     targets.insert(column.name.clone(), c);
                     continue;
                 }
+                if plan_upgrade.recode_bases && column.name == SEQ {
+                    recode.seq = Some(c);
+                    continue;
+                }
+                if plan_upgrade.recode_bases && column.name == SEQ_DIFF_ITEM {
+                    recode.sub = Some(writer.add_column(id, crate::upgrade::seq_sub_spec(level))?);
+                }
                 if let Some(Layout::Chunked { shape, .. }) = &column.layout {
                     writer.set_chunked_rows(c, shape[0])?;
                 }
@@ -241,6 +270,9 @@ fn write_copy(
             }
             if selection.is_some() {
                 selected.push((s, name.clone(), targets));
+            }
+            if plan_upgrade.recode_bases {
+                recoded.push((s, name.clone(), recode));
             }
         }
     }
@@ -290,6 +322,15 @@ fn write_copy(
         writer.set_list_end(target, end)?;
     }
     let mut reencoded = 0u64;
+    for (s, name, columns) in &recoded {
+        let source = &sources[*s];
+        crate::upgrade::write_recoded(&source.reader, name, columns, &mut writer).map_err(|e| {
+            match e {
+                crate::upgrade::Failure::Read(e) => corrupt(&source.path, e),
+                crate::upgrade::Failure::Write(e) => Error::Write(e),
+            }
+        })?;
+    }
     for (s, name, targets) in &selected {
         let source = &sources[*s];
         let dataset = source
@@ -358,7 +399,7 @@ fn write_copy(
     // Structure and every checksum: the copied pages are the source's
     // bytes, so decoding them all again (deep) would only repeat work.
     // Datasets encoded again (a selection) are decoded and checked too.
-    let deep = sources.iter().any(|s| !s.selected.is_empty());
+    let deep = sources.iter().any(|s| !s.selected.is_empty() || s.upgrade);
     if let Err(e) = copy.verify_with(deep, |_, _| {}) {
         // A source that breaks an invariant passes it on: name the source.
         for source in sources {
@@ -373,6 +414,29 @@ fn write_copy(
             path: destination.to_path_buf(),
             detail: format!("the new file does not verify ({e}); nothing was written"),
         });
+    }
+    for (s, name, _) in &recoded {
+        reencoded += crate::upgrade::pages_of(&copy, name);
+        let source = &sources[*s];
+        crate::upgrade::same_records(&source.reader, &copy, name).map_err(|detail| {
+            Error::Output {
+                path: destination.to_path_buf(),
+                detail: format!("{detail}; nothing was written"),
+            }
+        })?;
+    }
+    for source in sources.iter().filter(|s| s.upgrade) {
+        for name in &source.datasets {
+            if recoded.iter().any(|(_, n, _)| n == name) {
+                continue;
+            }
+            crate::upgrade::same_content(&source.reader, &copy, name).map_err(|detail| {
+                Error::Output {
+                    path: destination.to_path_buf(),
+                    detail: format!("{detail}; nothing was written"),
+                }
+            })?;
+        }
     }
     let bytes = copy.len();
     let datasets = copy.datasets().iter().map(|d| d.name.clone()).collect();
@@ -838,6 +902,46 @@ pub fn edit(
         &operation,
         &options.add_tables,
         &BTreeMap::new(),
+        progress,
+    )
+}
+
+/// `gcol upgrade`: `source` rewritten at `destination` in the newest forms
+/// this version writes (spec 9): the compact layout (inline small columns,
+/// one manifest frame, 2.5 and 5.4), a `sequences` dataset's stored `name`
+/// column left out (the names are its definitions' first tokens, 12.2),
+/// alignments in the 1.5 form coded with substitution codes (15.8); every
+/// other page copied as stored. The source is verified deeply first; the
+/// result is verified deeply, each copied dataset's content hash (8.5) and
+/// each recoded dataset's records checked equal to the source's, before it
+/// takes the name. The header then records the lowest minor version the
+/// result needs (2.2), which may be below this version's.
+pub fn upgrade(
+    source: &Path,
+    destination: &Path,
+    progress: Progress<'_>,
+) -> Result<EditSummary, Error> {
+    let reader = open(source)?;
+    if let Err(e) = reader.verify_with(true, |_, _| {}) {
+        return Err(Error::Input {
+            path: source.to_path_buf(),
+            detail: format!("does not verify ({e}); nothing was written"),
+        });
+    }
+    let from = reader.version();
+    let names = reader.datasets().iter().map(|d| d.name.clone()).collect();
+    let metadata = reader.manifest().metadata.clone();
+    let mut extra = BTreeMap::new();
+    extra.insert("from_version".to_string(), format!("{}.{}", from.0, from.1));
+    let mut only = Source::new(source, reader, names);
+    only.upgrade = true;
+    write_copy(
+        &[only],
+        destination,
+        metadata,
+        "upgrade",
+        &[],
+        &extra,
         progress,
     )
 }

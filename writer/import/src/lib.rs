@@ -25,6 +25,7 @@ mod sam_text;
 mod select;
 pub mod table;
 pub mod typed;
+pub(crate) mod upgrade;
 pub mod vcf;
 
 pub use convert::{
@@ -33,7 +34,9 @@ pub use convert::{
 };
 pub use copy::{copy_verified, CopySummary};
 pub use detect::{detect, SourceFormat};
-pub use edit::{edit, merge, subset, subset_selected, EditOptions, EditSummary, Selection};
+pub use edit::{
+    edit, merge, subset, subset_selected, upgrade, EditOptions, EditSummary, Selection,
+};
 pub use fasta::{
     import_fasta, import_fasta_from, Alphabet, FastaOptions, FastaSummary, NamePolicy,
 };
