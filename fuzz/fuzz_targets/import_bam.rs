@@ -7,5 +7,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    gcol_fuzz_support::convert_bam(data);
+    gcol_tests::fuzz::run("import_bam", data);
 });

@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    gcol_fuzz_support::import(data, true);
+    gcol_tests::fuzz::run("import_bcf", data);
 });

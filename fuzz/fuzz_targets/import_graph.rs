@@ -6,5 +6,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    gcol_fuzz_support::convert_as(data, &[gcol_import::SourceFormat::Sbml, gcol_import::SourceFormat::Kgml, gcol_import::SourceFormat::Cx, gcol_import::SourceFormat::CobraJson]);
+    gcol_tests::fuzz::run("import_graph", data);
 });

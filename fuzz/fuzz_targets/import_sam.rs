@@ -6,5 +6,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    gcol_fuzz_support::convert_as(data, &[gcol_import::SourceFormat::Sam]);
+    gcol_tests::fuzz::run("import_sam", data);
 });

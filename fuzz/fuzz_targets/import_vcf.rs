@@ -6,5 +6,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    gcol_fuzz_support::import(data, false);
+    gcol_tests::fuzz::run("import_vcf", data);
 });

@@ -6,5 +6,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    gcol_fuzz_support::read_mutated(data);
+    gcol_tests::fuzz::run("read_mutated", data);
 });

@@ -13,6 +13,7 @@ use gcol_writer::{ColumnSpec, DatasetSpec, WriteOptions, Writer};
 
 pub mod conformance;
 pub mod corpus;
+pub mod fuzz;
 pub mod http;
 
 /// Root of this crate (`tests/`).

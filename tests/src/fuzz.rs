@@ -1,7 +1,43 @@
-//! What the importer fuzz targets share: write the input to a temporary
-//! file, import it as one variants dataset, and read back what converted.
+//! The fuzz targets' entry points (`fuzz/fuzz_targets/*.rs` call these),
+//! here so that `tests/tests/fuzz_regressions.rs` replays every committed
+//! seed and finding through the very same code on stable: [`run`] by
+//! target name.
 
 use std::io::Write;
+
+/// Run fuzz target `target` on `data` (a panic is a finding).
+pub fn run(target: &str, data: &[u8]) {
+    use gcol_import::SourceFormat as F;
+    match target {
+        "import_vcf" => import(data, false),
+        "import_bcf" => import(data, true),
+        "import_fasta" => convert_as(data, &[F::Fasta]),
+        "import_fastq" => convert_as(data, &[F::Fastq]),
+        "import_sam" => convert_as(data, &[F::Sam]),
+        "import_bam" => convert_bam(data),
+        "import_gff" => convert_as(data, &[F::Gff3, F::Gtf]),
+        "import_genbank" => convert_as(data, &[F::GenBank, F::AntismashJson]),
+        "import_csv" => convert_as(data, &[F::Csv, F::Tsv]),
+        "import_graph" => convert_as(data, &[F::Sbml, F::Kgml, F::Cx, F::CobraJson]),
+        "read_mutated" => read_mutated(data),
+        "open" => open(data),
+        other => panic!("no fuzz target {other}"),
+    }
+}
+
+/// Open arbitrary bytes as a .gcol file, read every page and verify.
+pub fn open(data: &[u8]) {
+    if let Ok(reader) = gcol_reader::Reader::from_bytes(data.to_vec()) {
+        for id in 0..reader.manifest().num_columns() as u32 {
+            if let Ok(column) = reader.column_by_id(id) {
+                for page in 0..column.num_pages() {
+                    let _ = column.page(page);
+                }
+            }
+        }
+        let _ = reader.verify(|_, _| {});
+    }
+}
 
 /// Import `data` as VCF (or BCF) into memory; on success, verify deeply
 /// and write every record back as VCF text. Errors are expected; a panic
@@ -87,22 +123,22 @@ fn convert(data: &[u8]) {
         return;
     }
     let reader = gcol_reader::Reader::open(&output).expect("a converted file opens");
-    gcol_tests::read_every_dataset(&reader).expect("a converted file reads whole and verifies");
+    crate::read_every_dataset(&reader).expect("a converted file reads whole and verifies");
 }
 
 /// The valid files the `read_mutated` target starts from: one of each
 /// dataset kind and layout (the spec's conformance files).
 pub const SEEDS: [&[u8]; 10] = [
-    include_bytes!("../../../spec/conformance/sequences_dna.gcol"),
-    include_bytes!("../../../spec/conformance/sequences_protein.gcol"),
-    include_bytes!("../../../spec/conformance/reads_quality.gcol"),
-    include_bytes!("../../../spec/conformance/variants.gcol"),
-    include_bytes!("../../../spec/conformance/variants_ref.gcol"),
-    include_bytes!("../../../spec/conformance/alignments.gcol"),
-    include_bytes!("../../../spec/conformance/alignments_ref.gcol"),
-    include_bytes!("../../../spec/conformance/graph.gcol"),
-    include_bytes!("../../../spec/conformance/genomics.gcol"),
-    include_bytes!("../../../spec/conformance/features.gcol"),
+    include_bytes!("../../spec/conformance/sequences_dna.gcol"),
+    include_bytes!("../../spec/conformance/sequences_protein.gcol"),
+    include_bytes!("../../spec/conformance/reads_quality.gcol"),
+    include_bytes!("../../spec/conformance/variants.gcol"),
+    include_bytes!("../../spec/conformance/variants_ref.gcol"),
+    include_bytes!("../../spec/conformance/alignments.gcol"),
+    include_bytes!("../../spec/conformance/alignments_ref.gcol"),
+    include_bytes!("../../spec/conformance/graph.gcol"),
+    include_bytes!("../../spec/conformance/genomics.gcol"),
+    include_bytes!("../../spec/conformance/features.gcol"),
 ];
 
 /// A seed (chosen by the first byte) with edits (five bytes each: offset,
@@ -117,8 +153,8 @@ pub fn read_mutated(data: &[u8]) {
         .take(16)
         .map(|c| (u32::from_le_bytes([c[0], c[1], c[2], c[3]]), c[4].max(1)))
         .collect();
-    let bytes = gcol_tests::mutate_sealed(base, &edits);
+    let bytes = crate::mutate_sealed(base, &edits);
     if let Ok(reader) = gcol_reader::Reader::from_bytes(bytes) {
-        let _ = gcol_tests::read_every_dataset(&reader);
+        let _ = crate::read_every_dataset(&reader);
     }
 }
