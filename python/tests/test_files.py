@@ -494,7 +494,8 @@ def test_a_format_1_0_sequences_file_upgrades_equal_to_its_fasta(tmp_path):
     from conftest import need_module
 
     SeqIO = need_module("Bio.SeqIO")
-    expected = [(r.id, str(r.seq)) for r in SeqIO.parse(str(CONFORMANCE_INPUTS / "dna.fa"), "fasta")]
+    with open(CONFORMANCE_INPUTS / "dna.fa") as handle:
+        expected = [(r.id, str(r.seq)) for r in SeqIO.parse(handle, "fasta")]
     out = tmp_path / "up.gcol"
     gcol.upgrade(VERSIONS / "1.0" / "sequences_dna.gcol", out)
     with gcol.open(out) as f:

@@ -48,20 +48,54 @@ impl Reader {
         reference: Option<std::sync::Arc<dyn crate::alignments::ReferenceBases>>,
         report: &mut VerifyReport,
     ) -> Result<()> {
+        let mut problems = Vec::new();
+        self.check_datasets_into(deep, reference, report, &mut problems);
+        problems.into_iter().next().map_or(Ok(()), Err)
+    }
+
+    /// [`Reader::check_datasets_with`], every problem (the first of each
+    /// dataset) pushed to `problems` instead of stopping at the first.
+    fn check_datasets_into(
+        &self,
+        deep: bool,
+        reference: Option<std::sync::Arc<dyn crate::alignments::ReferenceBases>>,
+        report: &mut VerifyReport,
+        problems: &mut Vec<Error>,
+    ) {
         for name in self.sequence_datasets() {
-            let set = self.sequences(&name)?;
-            if deep {
-                let checked = set.check_invariants()?;
-                report.runs += checked.runs;
-            } else {
-                // Loading the record table checks it (spec 8.4).
-                set.residue_count()?;
-            }
-            report.records += set.len() as u64;
-            report.datasets += 1;
-            self.check_num_rows(&name, set.len() as u64)?;
+            let checked = (|| {
+                let set = self.sequences(&name)?;
+                if deep {
+                    let checked = set.check_invariants()?;
+                    report.runs += checked.runs;
+                } else {
+                    // Loading the record table checks it (spec 8.4).
+                    set.residue_count()?;
+                }
+                report.records += set.len() as u64;
+                report.datasets += 1;
+                self.check_num_rows(&name, set.len() as u64)
+            })();
+            problems.extend(checked.err());
         }
         for dataset in self.datasets() {
+            if let Err(e) = self.check_dataset(dataset, deep, reference.as_ref(), report) {
+                problems.push(e);
+            }
+        }
+        // Spec 17.8: keys of the genomics-schema tables, across tables.
+        problems.extend(crate::table::check_genomics(self).err());
+    }
+
+    /// The invariants of one dataset of a kind other than sequences.
+    fn check_dataset(
+        &self,
+        dataset: &gcol_format::manifest::Dataset,
+        deep: bool,
+        reference: Option<&std::sync::Arc<dyn crate::alignments::ReferenceBases>>,
+        report: &mut VerifyReport,
+    ) -> Result<()> {
+        {
             if crate::Variants::is_variants(dataset) {
                 // Opening checks the contig table (spec 14.6).
                 let variants = crate::Variants::open(self, &dataset.name)?;
@@ -73,7 +107,7 @@ impl Reader {
             if crate::Alignments::is_alignments(dataset) {
                 // Opening checks the tag columns and layouts (spec 15.6).
                 let mut alignments = crate::Alignments::open(self, &dataset.name)?;
-                if let Some(r) = &reference {
+                if let Some(r) = reference {
                     alignments = alignments.with_reference(r.clone());
                 }
                 if deep && alignments.needs_reference() {
@@ -111,8 +145,6 @@ impl Reader {
                 report.datasets += 1;
             }
         }
-        // Spec 17.8: keys of the genomics-schema tables, across tables.
-        crate::table::check_genomics(self)?;
         Ok(())
     }
 
@@ -154,9 +186,27 @@ impl Reader {
         reference: Option<std::sync::Arc<dyn crate::alignments::ReferenceBases>>,
         progress: impl FnMut(u64, u64),
     ) -> Result<VerifyReport> {
-        let mut report = self.verify_structure(progress)?;
-        self.check_datasets_with(deep, reference, &mut report)?;
-        Ok(report)
+        let (report, problems) = self.verify_all(deep, reference, progress);
+        problems.into_iter().next().map_or(Ok(report), Err)
+    }
+
+    /// [`Reader::verify_with_reference`] that goes on past a problem and
+    /// returns every one found, in file order: each damaged directory
+    /// block, the first problem of each column (its pages' checksums,
+    /// decoding, entries, statistics, layout), each gap or padding
+    /// problem, then the first problem of each dataset's invariants. A lab
+    /// given a damaged file learns everything that is wrong, and which
+    /// datasets are sound.
+    pub fn verify_all(
+        &self,
+        deep: bool,
+        reference: Option<std::sync::Arc<dyn crate::alignments::ReferenceBases>>,
+        progress: impl FnMut(u64, u64),
+    ) -> (VerifyReport, Vec<Error>) {
+        let mut problems = Vec::new();
+        let mut report = self.verify_structure_into(progress, &mut problems);
+        self.check_datasets_into(deep, reference, &mut report, &mut problems);
+        (report, problems)
     }
 
     /// [`Reader::verify_with`] without the deep checks.
@@ -165,19 +215,65 @@ impl Reader {
     }
 
     /// The checksum and structure part of [`Reader::verify_with`] (spec 8.2).
-    pub fn verify_structure(&self, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
+    pub fn verify_structure(&self, progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
+        let mut problems = Vec::new();
+        let report = self.verify_structure_into(progress, &mut problems);
+        problems.into_iter().next().map_or(Ok(report), Err)
+    }
+
+    /// [`Reader::verify_structure`], every problem pushed to `problems`.
+    fn verify_structure_into(
+        &self,
+        mut progress: impl FnMut(u64, u64),
+        problems: &mut Vec<Error>,
+    ) -> VerifyReport {
+        let mut report = VerifyReport::default();
         // Every byte is checked: a remote file is read whole by one request
         // first, and its pages then from those bytes.
-        self.bytes()?;
+        let data = match self.bytes() {
+            Ok(data) => data,
+            Err(e) => {
+                problems.push(e);
+                return report;
+            }
+        };
         let footer = *self.footer();
-        let mut report = VerifyReport::default();
         for block in 0..u64::from(footer.num_blocks) {
-            self.check_block(block)?;
-            report.directory_blocks += 1;
+            match self.check_block(block) {
+                Ok(()) => report.directory_blocks += 1,
+                Err(e) => problems.push(e),
+            }
         }
         let total: u64 = self.manifest().columns().map(|(_, c)| c.stored_bytes).sum();
         let mut extents = Vec::with_capacity(footer.num_pages as usize);
         for (dataset, column) in self.manifest().columns() {
+            let checked = self.check_column(
+                dataset,
+                column,
+                &mut extents,
+                &mut report,
+                (total, &mut progress),
+                problems,
+            );
+            problems.extend(checked.err());
+        }
+        problems.extend(self.check_gaps(&data, extents).err());
+        progress(total, total);
+        report
+    }
+
+    /// Spec 8.2 for one column: its pages (entries, checksums, decoding),
+    /// the manifest's statistics and its layout.
+    fn check_column(
+        &self,
+        dataset: &gcol_format::manifest::Dataset,
+        column: &gcol_format::manifest::Column,
+        extents: &mut Vec<(u64, u64)>,
+        report: &mut VerifyReport,
+        (total, progress): (u64, &mut impl FnMut(u64, u64)),
+        problems: &mut Vec<Error>,
+    ) -> Result<()> {
+        {
             let label = format!("{}/{}", dataset.name, column.name);
             let mut next_row = 0u64;
             let (mut stored, mut decoded) = (0u64, 0u64);
@@ -202,12 +298,16 @@ impl Reader {
                         found: "0".into(),
                     });
                 }
-                self.load_page(page, &info, true)?;
+                // A page that does not check or decode is reported and
+                // the next one checked: every damaged page is named.
+                extents.push((info.offset, u64::from(info.stored_len)));
+                if let Err(e) = self.load_page(page, &info, true) {
+                    problems.push(e);
+                }
                 next_row += u64::from(info.num_values);
                 stored += u64::from(info.stored_len);
                 decoded += u64::from(info.decoded_len);
                 encodings.insert(info.encoding);
-                extents.push((info.offset, u64::from(info.stored_len)));
                 report.pages += 1;
                 report.stored_bytes += u64::from(info.stored_len);
                 report.decoded_bytes += u64::from(info.decoded_len);
@@ -261,11 +361,15 @@ impl Reader {
             self.check_column_layout(dataset, column)?;
             report.columns += 1;
         }
-        // spec 2.3: pages lie back to back from offset 64, each at the next
-        // 64-byte boundary after the previous, padding zero; the directory
-        // follows the last page, and the footer the directory, the same way.
+        Ok(())
+    }
+
+    /// Spec 2.3: pages lie back to back from offset 64, each at the next
+    /// 64-byte boundary after the previous, padding zero; the directory
+    /// follows the last page, and the footer the directory, the same way.
+    fn check_gaps(&self, data: &[u8], mut extents: Vec<(u64, u64)>) -> Result<()> {
+        let footer = *self.footer();
         extents.sort_unstable();
-        let data = self.bytes()?;
         let mut expected = HEADER_LEN as u64;
         let check_gap = |from: u64, to: u64, what: &str| -> Result<()> {
             if to != align_up(from) {
@@ -291,8 +395,6 @@ impl Reader {
         }
         check_gap(expected, footer.directory_offset, "page directory")?;
         let directory_end = footer.directory_offset + footer.num_pages * 48;
-        check_gap(directory_end, self.tail().footer_offset, "footer")?;
-        progress(total, total);
-        Ok(report)
+        check_gap(directory_end, self.tail().footer_offset, "footer")
     }
 }

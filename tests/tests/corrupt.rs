@@ -77,3 +77,32 @@ fn verify_reports_the_same_errors_with_skip_policy() {
         );
     }
 }
+
+/// `verify_all` goes on past a problem: two damaged pages of different
+/// columns and a damaged page of the same column are each named (page
+/// and offset); the first is what `verify` reports.
+#[test]
+fn verify_all_names_every_damaged_page() {
+    let base = gcol_tests::build_small();
+    let layout = gcol_tests::Layout::of(&base);
+    assert!(layout.num_pages >= 3);
+    let mut bytes = base.clone();
+    let pages = [0usize, 1, layout.num_pages - 1];
+    for &p in &pages {
+        let at = layout.page_offset(&bytes, p);
+        bytes[at] ^= 0x40;
+    }
+    let reader = gcol_reader::Reader::from_bytes(bytes).unwrap();
+    let (_, problems) = reader.verify_all(true, None, |_, _| {});
+    let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    for &p in &pages {
+        let at = layout.page_offset(&base, p);
+        assert!(
+            text.iter()
+                .any(|t| t.contains(&format!("page {p} at offset {at}"))),
+            "page {p} not named: {text:#?}"
+        );
+    }
+    let first = reader.verify(|_, _| {}).unwrap_err().to_string();
+    assert_eq!(first, text[0]);
+}

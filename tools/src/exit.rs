@@ -38,6 +38,16 @@ impl Failure {
         }
     }
 
+    /// The message printed after `gcol: error: `.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The same exit code with another message.
+    pub fn with_message(self, message: String) -> Failure {
+        Failure { message, ..self }
+    }
+
     pub fn report(self) -> ExitCode {
         eprintln!("gcol: error: {}", self.message);
         ExitCode::from(self.code)

@@ -16,12 +16,36 @@ pub fn run(file: &Path, quiet: bool, deep: bool, reference: Option<&Path>) -> Cl
         Some(path) => Some(gcol_import::reference::open_reference_bases(path)?),
         None => None,
     };
-    let report = reader.verify_with_reference(deep, reference, |done, total| {
+    let (report, problems) = reader.verify_all(deep, reference, |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     });
     bar.finish_and_clear();
-    let report = report?;
+    // Every problem, in file order; the exit code is the first one's.
+    let count = problems.len();
+    let mut problems = problems.into_iter();
+    if let Some(first) = problems.next() {
+        let first = crate::exit::Failure::from(first);
+        let rest: Vec<String> = problems.map(|p| p.to_string()).collect();
+        if rest.is_empty() {
+            return Err(first);
+        }
+        let mut message = first.message().to_string();
+        for p in rest {
+            message.push_str("\ngcol: error: ");
+            message.push_str(&p);
+        }
+        message.push_str(&format!(
+            "\ngcol: {}: {count} problems found{}",
+            file.display(),
+            if deep {
+                ""
+            } else {
+                " (verify --deep checks every invariant too)"
+            }
+        ));
+        return Err(first.with_message(message));
+    }
     for note in &report.unchecked {
         eprintln!("gcol: warning: {note}");
     }
