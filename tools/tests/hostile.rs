@@ -129,12 +129,59 @@ fn built() -> Vec<(&'static str, Vec<u8>)> {
         "graph_rows_2e60",
         with_manifest(&gr, |m| dataset(m, "map")["num_rows"] = huge.clone()),
     ));
+    // Page contents and directory entries claiming sizes, every checksum
+    // recomputed: a dictionary of 2^32 − 1 entries in a 200-byte page, a
+    // plain binary page whose offsets claim 2^31 bytes, and an entry
+    // claiming 2^32 − 1 values.
     let t = conformance("tables.gcol");
+    let dict = page_with_encoding(&t, 0x0003).expect("a dictionary page");
+    out.push((
+        "dictionary_count_2e32",
+        set_bytes(&t, dict, &u32::MAX.to_le_bytes()),
+    ));
+    let layout = gcol_tests::Layout::of(&t);
+    let name_page = gcol_reader::Reader::from_bytes(t.clone())
+        .unwrap()
+        .column("features", "name")
+        .unwrap()
+        .meta()
+        .first_page;
+    // The plain binary layout (6.1): offsets from byte 0; the second is
+    // the first value's end.
+    let plain_binary = layout.page_offset(&t, name_page as usize);
+    out.push((
+        "binary_offsets_2e31",
+        set_bytes(&t, plain_binary + 4, &(1u32 << 31).to_le_bytes()),
+    ));
+    out.push((
+        "entry_values_2e32",
+        set_bytes(&t, layout.entry(0) + 24, &u32::MAX.to_le_bytes()),
+    ));
     out.push((
         "table_1_0_rows_2e60",
         with_manifest(&t, |m| dataset(m, "features")["num_rows"] = huge.clone()),
     ));
     out
+}
+
+/// The stored offset of the first page of encoding `id`.
+fn page_with_encoding(bytes: &[u8], id: u16) -> Option<usize> {
+    let layout = gcol_tests::Layout::of(bytes);
+    (0..layout.num_pages).find_map(|p| {
+        let e = layout.entry(p) + 36;
+        (u16::from_le_bytes([bytes[e], bytes[e + 1]]) == id).then(|| layout.page_offset(bytes, p))
+    })
+}
+
+/// `bytes` with `new` written at `at` and every checksum recomputed.
+fn set_bytes(bytes: &[u8], at: usize, new: &[u8]) -> Vec<u8> {
+    let edits: Vec<(u32, u8)> = new
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| ((at + i) as u32, bytes[at + i] ^ b))
+        .filter(|&(_, x)| x != 0)
+        .collect();
+    gcol_tests::mutate_sealed(bytes, &edits)
 }
 
 /// Committed hostile files: the corrupt corpus's absurd sizes and zstd
