@@ -39,6 +39,8 @@ summary() {
     fi
 }
 trap summary EXIT
+# The s3:// tests read from a local S3-compatible server (moto).
+command -v moto_server >/dev/null 2>&1 || python3 -m pip install -q "moto[server]"
 cargo test --workspace --lib --bins --tests
 cargo test --workspace --doc
 

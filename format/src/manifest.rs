@@ -269,9 +269,10 @@ pub struct Provenance {
 /// metadata and columns use: 2 for a protein residue stream in `clustered`
 /// order (12.5) and for a `sequences` dataset without a `name` column
 /// (names taken from the definitions, 12.2), 4 for REF coded against a
-/// reference (14.7), 6 for alignments' bases against a predictor (15.8,
-/// 15.10), 7 for a `graph` dataset (16) and a `table` in row groups or of
-/// a schema (17), else 0.
+/// reference (14.7), 5 for alignments' bases against a predictor with
+/// their differences stored as bases (the 1.5 form, 15.8), 6 with
+/// substitution codes (`seq_sub`; 15.8, 15.10), 7 for a `graph` dataset
+/// (16) and a `table` in row groups or of a schema (17), else 0.
 pub fn dataset_minor_needed(
     kind: &str,
     metadata: &BTreeMap<String, String>,

@@ -110,6 +110,11 @@ def open(  # noqa: A001 - mirrors builtins.open on purpose
     read by HTTP range requests (two at open: the tail with the footer, and
     the header; then each page once, when first read, through the same
     page cache). ``File.remote_stats`` counts the requests and bytes.
+    ``s3://bucket/key`` and ``gs://bucket/object`` are read the same way,
+    signed with the credentials of the environment (``AWS_ACCESS_KEY_ID``,
+    ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``, ``AWS_ENDPOINT`` for an
+    S3-compatible server; ``GOOGLE_APPLICATION_CREDENTIALS``), or the
+    instance's role.
 
     ``cache`` gives the file a :class:`PageCache` of your choosing; without
     one, every file opened shares the process-wide cache (256 MiB, LRU), so

@@ -89,3 +89,59 @@ def test_copy_of_a_url_is_a_verified_download(server, tmp_path):
     out.mkdir()
     gcol.copy(server.url("features.gcol"), out / "features.gcol")
     assert (out / "features.gcol").read_bytes() == (CONFORMANCE / "features.gcol").read_bytes()
+
+
+@pytest.fixture()
+def s3(monkeypatch):
+    """A local S3-compatible server (moto) with bucket ``gcol-test``; the
+    environment points gcol at it as it would at AWS."""
+    need_module("moto")
+    boto3 = need_module("boto3")
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {
+        "AWS_ENDPOINT": f"http://{host}:{port}",
+        "AWS_ALLOW_HTTP": "true",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    client = boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket="gcol-test")
+    try:
+        yield client
+    finally:
+        server.stop()
+
+
+def test_s3_objects_read_as_local_files(s3, tmp_path):
+    pa = need_module("pyarrow")
+    for name in ["sequences_dna.gcol", "variants.gcol", "features.gcol", "graph.gcol", "alignments.gcol"]:
+        s3.put_object(Bucket="gcol-test", Key=name, Body=(CONFORMANCE / name).read_bytes())
+        remote = gcol.open(f"s3://gcol-test/{name}", cache=gcol.PageCache(1 << 20))
+        local = gcol.open(CONFORMANCE / name)
+        assert remote.manifest == local.manifest
+        for d in local.datasets:
+            assert remote.content_hash(d) == local.content_hash(d), (name, d)
+        assert remote.verify(deep=True)["pages"] == local.verify(deep=True)["pages"]
+        assert remote.remote_stats["requests"] >= 1
+    seqs = gcol.open("s3://gcol-test/sequences_dna.gcol")["dna"]
+    here = gcol.open(CONFORMANCE / "sequences_dna.gcol")["dna"]
+    assert seqs.fetch("lambda_5k", 100, 900) == here.fetch("lambda_5k", 100, 900)
+    t = gcol.open("s3://gcol-test/features.gcol")["gff3"]
+    assert pa.table(t).equals(pa.table(gcol.open(CONFORMANCE / "features.gcol")["gff3"]))
+    gcol.copy("s3://gcol-test/variants.gcol", tmp_path / "v.gcol")
+    assert (tmp_path / "v.gcol").read_bytes() == (CONFORMANCE / "variants.gcol").read_bytes()
+    with pytest.raises(FileNotFoundError, match="404"):
+        gcol.open("s3://gcol-test/missing.gcol")

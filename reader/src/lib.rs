@@ -50,7 +50,7 @@ pub mod variants;
 mod verify;
 
 pub use alignments::{AlignmentRegion, Alignments, RecordFilter};
-pub use cache::{CacheMetrics, CacheOptions, EvictionPolicy, PageCache};
+pub use cache::{CacheMetrics, CacheOptions, EvictionPolicy, PageCache, ENTRY_OVERHEAD};
 pub use column::ColumnReader;
 pub use error::{Error, Result};
 pub use fork::mark_forked;

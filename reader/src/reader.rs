@@ -157,6 +157,18 @@ pub(crate) struct Inner {
     column_ok: Box<[AtomicBool]>,
 }
 
+impl Drop for Inner {
+    /// A file without an identity (held in memory, or remote) has a key of
+    /// its own per open: no later reader can find its cached pages, so
+    /// they go with the last clone of this reader instead of holding the
+    /// file's buffer until evicted.
+    fn drop(&mut self) {
+        if self.file_key & 1 << 63 == 0 {
+            self.cache.forget_file(self.file_key);
+        }
+    }
+}
+
 /// A `.gcol` file opened for random access. Cheap to clone; clones share
 /// the mapping and the page cache. `Send + Sync`.
 #[derive(Clone)]

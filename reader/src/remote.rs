@@ -14,6 +14,14 @@
 //!
 //! reqwest (blocking client, rustls) does the HTTP; this module only asks
 //! for ranges and checks the answers (status, `Content-Range`, length).
+//!
+//! `s3://bucket/key` and `gs://bucket/object` are read the same way
+//! through the `object_store` crate (ranged GETs with `If-Match`, signed
+//! with the credentials of the environment: `AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT` (an S3-compatible
+//! server; with `AWS_ALLOW_HTTP=true` over plain HTTP), or
+//! `GOOGLE_SERVICE_ACCOUNT` / `GOOGLE_APPLICATION_CREDENTIALS`; the
+//! instance's role or metadata service when none is set).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,10 +50,115 @@ const MAX_READ_WHOLE: u64 = 2 << 30;
 /// 502, 503 or 504.
 const ATTEMPTS: u32 = 3;
 
-/// Does `location` name a remote file (`http://` or `https://`)?
+/// Does `location` name a remote file (`http://`, `https://`, `s3://`,
+/// `gs://`)?
 pub fn is_url(location: &str) -> bool {
     let lower = location.get(..8).unwrap_or(location).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
+    lower.starts_with("http://") || lower.starts_with("https://") || is_object_store(&lower)
+}
+
+/// Does `location` name an object in a cloud store (`s3://`, `gs://`)?
+fn is_object_store(location: &str) -> bool {
+    let lower = location.get(..5).unwrap_or(location).to_ascii_lowercase();
+    lower.starts_with("s3://") || lower.starts_with("gs://")
+}
+
+/// A cloud store's object, read through `object_store` on a runtime of
+/// its own (the blocking reader's threads wait on it).
+struct StoreObject {
+    store: Box<dyn object_store::ObjectStore>,
+    path: object_store::path::Path,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl StoreObject {
+    /// The store and object `url` names, configured from the environment:
+    /// every `AWS_*` variable for `s3://`, every `GOOGLE_*` one for `gs://`
+    /// (lower-cased, as `object_store`'s configuration keys).
+    fn open(url: &str) -> std::result::Result<StoreObject, String> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+        let prefix = if parsed.scheme() == "s3" {
+            "AWS_"
+        } else {
+            "GOOGLE_"
+        };
+        let options: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
+        let (store, path) = object_store::parse_url_opts(&parsed, options)
+            .map_err(|e| format!("cannot reach the store: {e}"))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("gcol-store")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start a runtime: {e}"))?;
+        Ok(StoreObject {
+            store,
+            path,
+            runtime,
+        })
+    }
+
+    /// One ranged GET (`bytes=-N` or `bytes=A-B`, as the HTTP path sends
+    /// them), answered as the HTTP path's [`Answer`].
+    fn get(&self, range: &str, if_match: Option<&HeaderValue>) -> Outcome<Answer> {
+        use object_store::{GetOptions, GetRange};
+        let spec = range.strip_prefix("bytes=").unwrap_or(range);
+        let range = match spec.split_once('-') {
+            Some(("", n)) => n.parse().ok().map(GetRange::Suffix),
+            Some((a, b)) => a
+                .parse::<u64>()
+                .ok()
+                .zip(b.parse::<u64>().ok())
+                .map(|(a, b)| GetRange::Bounded(a..b + 1)),
+            None => None,
+        }
+        .ok_or_else(|| Failure::from(format!("unusable range {range:?}")))?;
+        let options = GetOptions {
+            range: Some(range),
+            if_match: if_match.and_then(|t| t.to_str().ok()).map(str::to_string),
+            ..GetOptions::default()
+        };
+        let result = self.runtime.block_on(async {
+            let got = self.store.get_opts(&self.path, options).await?;
+            let (meta, range) = (got.meta.clone(), got.range.clone());
+            let body = got.bytes().await?;
+            Ok::<_, object_store::Error>((meta, range, body))
+        });
+        match result {
+            Ok((meta, range, body)) => Ok(Answer {
+                start: range.start,
+                total: meta.size,
+                body,
+                etag: meta.e_tag.and_then(|t| HeaderValue::from_str(&t).ok()),
+            }),
+            Err(object_store::Error::NotFound { .. }) => Err(Failure {
+                detail: "no such object in the store (HTTP 404)".into(),
+                status: Some(404),
+            }),
+            Err(object_store::Error::Precondition { .. }) => Err(Failure::from(String::from(
+                "the file changed in the store while it was read (its ETag no longer matches)",
+            ))),
+            Err(e) => {
+                // An empty object has no suffix to give: its size tells.
+                if spec.starts_with('-') {
+                    if let Ok(meta) = self.runtime.block_on(self.store.head(&self.path)) {
+                        if meta.size == 0 {
+                            return Ok(Answer {
+                                start: 0,
+                                total: 0,
+                                body: Bytes::new(),
+                                etag: None,
+                            });
+                        }
+                    }
+                }
+                Err(Failure::from(e.to_string()))
+            }
+        }
+    }
 }
 
 /// Requests made and bytes received for one remote file.
@@ -83,6 +196,8 @@ type Flight = Arc<OnceLock<Outcome<Bytes>>>;
 pub(crate) struct RemoteFile {
     url: String,
     client: reqwest::blocking::Client,
+    /// For `s3://` and `gs://`: the object, read through its store.
+    object: Option<StoreObject>,
     len: u64,
     etag: Option<HeaderValue>,
     /// Bytes `0 .. head.len()`.
@@ -125,9 +240,15 @@ impl RemoteFile {
             .timeout(Duration::from_secs(600))
             .build()
             .map_err(|e| remote_error(url, format!("cannot start an HTTP client: {e}"), None))?;
+        let object = if is_object_store(url) {
+            Some(StoreObject::open(url).map_err(|e| remote_error(url, e, None))?)
+        } else {
+            None
+        };
         let mut file = RemoteFile {
             url: url.to_string(),
             client,
+            object,
             len: 0,
             etag: None,
             head: Bytes::new(),
@@ -315,6 +436,13 @@ impl RemoteFile {
     /// Send `GET` with `Range: range`, retrying a failed connection or a
     /// 502/503/504 answer, and check the answer.
     fn request(&self, range: &str, if_match: Option<&HeaderValue>) -> Outcome<Answer> {
+        if let Some(object) = &self.object {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let answer = object.get(range, if_match)?;
+            self.received
+                .fetch_add(answer.body.len() as u64, Ordering::Relaxed);
+            return Ok(answer);
+        }
         let mut headers = HeaderMap::new();
         headers.insert(
             RANGE,
@@ -512,6 +640,9 @@ mod tests {
         assert!(is_url("HTTP://example.org/x.gcol"));
         assert!(!is_url("x.gcol"));
         assert!(!is_url("/data/http/x.gcol"));
-        assert!(!is_url("s3://bucket/x.gcol"));
+        assert!(is_url("s3://bucket/x.gcol"));
+        assert!(is_url("GS://bucket/x.gcol"));
+        assert!(!is_url("s3:/bucket/x.gcol"));
+        assert!(!is_url("ftp://example.org/x.gcol"));
     }
 }

@@ -49,7 +49,7 @@ impl Reader {
         report: &mut VerifyReport,
     ) -> Result<()> {
         let mut problems = Vec::new();
-        self.check_datasets_into(deep, reference, report, &mut problems);
+        self.check_datasets_into(deep, reference, &BTreeSet::new(), report, &mut problems);
         problems.into_iter().next().map_or(Ok(()), Err)
     }
 
@@ -59,10 +59,16 @@ impl Reader {
         &self,
         deep: bool,
         reference: Option<std::sync::Arc<dyn crate::alignments::ReferenceBases>>,
+        damaged: &BTreeSet<String>,
         report: &mut VerifyReport,
         problems: &mut Vec<Error>,
     ) {
+        // A dataset with a damaged column is not checked further: its
+        // invariants would fail on the same pages, already reported.
         for name in self.sequence_datasets() {
+            if damaged.contains(&name) {
+                continue;
+            }
             let checked = (|| {
                 let set = self.sequences(&name)?;
                 if deep {
@@ -79,12 +85,17 @@ impl Reader {
             problems.extend(checked.err());
         }
         for dataset in self.datasets() {
+            if damaged.contains(&dataset.name) {
+                continue;
+            }
             if let Err(e) = self.check_dataset(dataset, deep, reference.as_ref(), report) {
                 problems.push(e);
             }
         }
         // Spec 17.8: keys of the genomics-schema tables, across tables.
-        problems.extend(crate::table::check_genomics(self).err());
+        if damaged.is_empty() {
+            problems.extend(crate::table::check_genomics(self).err());
+        }
     }
 
     /// The invariants of one dataset of a kind other than sequences.
@@ -191,12 +202,14 @@ impl Reader {
     }
 
     /// [`Reader::verify_with_reference`] that goes on past a problem and
-    /// returns every one found, in file order: each damaged directory
-    /// block, the first problem of each column (its pages' checksums,
-    /// decoding, entries, statistics, layout), each gap or padding
-    /// problem, then the first problem of each dataset's invariants. A lab
-    /// given a damaged file learns everything that is wrong, and which
-    /// datasets are sound.
+    /// returns every one found: each damaged directory block; per column,
+    /// every page that does not check or decode, then the first problem of
+    /// its entries, statistics or layout; the first gap or padding problem
+    /// between pages (checked when every page's directory entry reads);
+    /// then, for each dataset whose columns are sound, the first problem
+    /// of its invariants (sequence datasets first, then the others in
+    /// manifest order). A problem met twice is listed once. A lab given a
+    /// damaged file learns what is wrong, and which datasets are sound.
     pub fn verify_all(
         &self,
         deep: bool,
@@ -204,8 +217,12 @@ impl Reader {
         progress: impl FnMut(u64, u64),
     ) -> (VerifyReport, Vec<Error>) {
         let mut problems = Vec::new();
-        let mut report = self.verify_structure_into(progress, &mut problems);
-        self.check_datasets_into(deep, reference, &mut report, &mut problems);
+        let (mut report, damaged) = self.verify_structure_into(progress, &mut problems);
+        self.check_datasets_into(deep, reference, &damaged, &mut report, &mut problems);
+        // A problem met twice (a directory block every page entry of which
+        // is read through) is reported once.
+        let mut seen = std::collections::HashSet::new();
+        problems.retain(|e| seen.insert(e.to_string()));
         (report, problems)
     }
 
@@ -217,24 +234,26 @@ impl Reader {
     /// The checksum and structure part of [`Reader::verify_with`] (spec 8.2).
     pub fn verify_structure(&self, progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
         let mut problems = Vec::new();
-        let report = self.verify_structure_into(progress, &mut problems);
+        let (report, _) = self.verify_structure_into(progress, &mut problems);
         problems.into_iter().next().map_or(Ok(report), Err)
     }
 
-    /// [`Reader::verify_structure`], every problem pushed to `problems`.
+    /// [`Reader::verify_structure`], every problem pushed to `problems`;
+    /// also the names of the datasets with a damaged column.
     fn verify_structure_into(
         &self,
         mut progress: impl FnMut(u64, u64),
         problems: &mut Vec<Error>,
-    ) -> VerifyReport {
+    ) -> (VerifyReport, BTreeSet<String>) {
         let mut report = VerifyReport::default();
+        let mut damaged = BTreeSet::new();
         // Every byte is checked: a remote file is read whole by one request
         // first, and its pages then from those bytes.
         let data = match self.bytes() {
             Ok(data) => data,
             Err(e) => {
                 problems.push(e);
-                return report;
+                return (report, damaged);
             }
         };
         let footer = *self.footer();
@@ -246,20 +265,30 @@ impl Reader {
         }
         let total: u64 = self.manifest().columns().map(|(_, c)| c.stored_bytes).sum();
         let mut extents = Vec::with_capacity(footer.num_pages as usize);
+        // Whether every page's extent is known (its directory entry read):
+        // the layout between pages is checked only then, or a page left
+        // out would be reported as a gap.
+        let mut every_extent = true;
         for (dataset, column) in self.manifest().columns() {
+            let before = problems.len();
             let checked = self.check_column(
                 dataset,
                 column,
-                &mut extents,
+                (&mut extents, &mut every_extent),
                 &mut report,
                 (total, &mut progress),
                 problems,
             );
             problems.extend(checked.err());
+            if problems.len() != before {
+                damaged.insert(dataset.name.clone());
+            }
         }
-        problems.extend(self.check_gaps(&data, extents).err());
+        if every_extent {
+            problems.extend(self.check_gaps(&data, extents).err());
+        }
         progress(total, total);
-        report
+        (report, damaged)
     }
 
     /// Spec 8.2 for one column: its pages (entries, checksums, decoding),
@@ -268,7 +297,7 @@ impl Reader {
         &self,
         dataset: &gcol_format::manifest::Dataset,
         column: &gcol_format::manifest::Column,
-        extents: &mut Vec<(u64, u64)>,
+        (extents, every_extent): (&mut Vec<(u64, u64)>, &mut bool),
         report: &mut VerifyReport,
         (total, progress): (u64, &mut impl FnMut(u64, u64)),
         problems: &mut Vec<Error>,
@@ -279,7 +308,10 @@ impl Reader {
             let (mut stored, mut decoded) = (0u64, 0u64);
             let mut encodings = BTreeSet::new();
             for page in column.first_page..column.first_page + column.num_pages {
-                let info = self.page_info(page)?;
+                let info = self
+                    .page_info(page)
+                    .inspect_err(|_| *every_extent = false)?;
+                extents.push((info.offset, u64::from(info.stored_len)));
                 if info.first_row != next_row {
                     return Err(Error::InvalidEntry {
                         page,
@@ -300,7 +332,6 @@ impl Reader {
                 }
                 // A page that does not check or decode is reported and
                 // the next one checked: every damaged page is named.
-                extents.push((info.offset, u64::from(info.stored_len)));
                 if let Err(e) = self.load_page(page, &info, true) {
                     problems.push(e);
                 }

@@ -21,7 +21,41 @@ pub fn run(target: &str, data: &[u8]) {
         "import_graph" => convert_as(data, &[F::Sbml, F::Kgml, F::Cx, F::CobraJson]),
         "read_mutated" => read_mutated(data),
         "open" => open(data),
+        "decode_page" => decode_page(data),
         other => panic!("no fuzz target {other}"),
+    }
+}
+
+/// Decode arbitrary bytes as a page under every encoding and physical
+/// type (bytes 0 and 1 choose them, 2-3 the value count, 4-6 the decoded
+/// length); for zstd frames also decode a prefix (bytes 7-8 its length)
+/// and finish it, which must agree with the whole-frame decode whenever
+/// both succeed.
+pub fn decode_page(data: &[u8]) {
+    use gcol_format::encoding::{decode_page, ids, zstd_frame, Decoded};
+    use gcol_format::PhysicalType;
+    if data.len() < 9 {
+        return;
+    }
+    let id = ids::ALL[data[0] as usize % ids::ALL.len()];
+    let physical = PhysicalType::ALL[data[1] as usize % PhysicalType::ALL.len()];
+    let num_values = u32::from_le_bytes([data[2], data[3], 0, 0]);
+    let decoded_len = u32::from_le_bytes([data[4], data[5], data[6], 0]);
+    let stored = &data[9..];
+    let whole = decode_page(id, physical, num_values, decoded_len, stored);
+    let needed = u16::from_le_bytes([data[7], data[8]]) as usize;
+    if let Ok(part) = zstd_frame::decompress_prefix(stored, decoded_len, needed) {
+        assert!(part.prefix().len() >= needed.min(decoded_len as usize));
+        let prefix = part.prefix().to_vec();
+        if let Ok(full) = part.finish() {
+            assert!(full.starts_with(&prefix));
+            if id == ids::ZSTD && physical == PhysicalType::U8 && num_values == decoded_len {
+                match whole {
+                    Ok(Decoded::Owned(bytes)) => assert_eq!(bytes, full),
+                    other => panic!("prefix decode accepted what decode_page refused: {other:?}"),
+                }
+            }
+        }
     }
 }
 
@@ -128,7 +162,7 @@ fn convert(data: &[u8]) {
 
 /// The valid files the `read_mutated` target starts from: one of each
 /// dataset kind and layout (the spec's conformance files).
-pub const SEEDS: [&[u8]; 10] = [
+pub const SEEDS: [&[u8]; 12] = [
     include_bytes!("../../spec/conformance/sequences_dna.gcol"),
     include_bytes!("../../spec/conformance/sequences_protein.gcol"),
     include_bytes!("../../spec/conformance/reads_quality.gcol"),
@@ -139,6 +173,9 @@ pub const SEEDS: [&[u8]; 10] = [
     include_bytes!("../../spec/conformance/graph.gcol"),
     include_bytes!("../../spec/conformance/genomics.gcol"),
     include_bytes!("../../spec/conformance/features.gcol"),
+    // The 1.5 form of alignments' differences (spec 15.8), read again.
+    include_bytes!("../data/versions/1.5/alignments.gcol"),
+    include_bytes!("../data/versions/1.5/alignments_ref.gcol"),
 ];
 
 /// A seed (chosen by the first byte) with edits (five bytes each: offset,

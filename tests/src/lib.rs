@@ -15,6 +15,7 @@ pub mod conformance;
 pub mod corpus;
 pub mod fuzz;
 pub mod http;
+pub mod s3;
 
 /// Root of this crate (`tests/`).
 pub fn crate_dir() -> PathBuf {

@@ -21,7 +21,12 @@ pub fn run(file: &Path, quiet: bool, deep: bool, reference: Option<&Path>) -> Cl
         bar.set_position(done);
     });
     bar.finish_and_clear();
-    // Every problem, in file order; the exit code is the first one's.
+    // What could not be checked is said whether or not problems follow.
+    for note in &report.unchecked {
+        eprintln!("gcol: warning: {note}");
+    }
+    // Every problem (Reader::verify_all's order); the exit code is the
+    // first one's.
     let count = problems.len();
     let mut problems = problems.into_iter();
     if let Some(first) = problems.next() {
@@ -45,9 +50,6 @@ pub fn run(file: &Path, quiet: bool, deep: bool, reference: Option<&Path>) -> Cl
             }
         ));
         return Err(first.with_message(message));
-    }
-    for note in &report.unchecked {
-        eprintln!("gcol: warning: {note}");
     }
     if !quiet {
         outln!(

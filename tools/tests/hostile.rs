@@ -226,7 +226,7 @@ fn hostile_files_end_in_errors_within_bounded_memory() {
     let out = dir.path().join("out");
     let out = out.to_str().unwrap();
     let mut peak = (0, String::new());
-    for (i, file) in files.iter().enumerate() {
+    for file in &files {
         let f = file.to_str().unwrap();
         let commands: Vec<Vec<&str>> = vec![
             vec!["verify", "--deep", f],
@@ -238,7 +238,9 @@ fn hostile_files_end_in_errors_within_bounded_memory() {
             vec!["copy", f, out],
             vec!["upgrade", f, "-o", out],
         ];
-        let mut failed = false;
+        // Other commands may succeed: each reads only what it needs, and
+        // a claim it never meets is no harm to it.
+        let mut verify_code = None;
         for args in &commands {
             let (code, rss, stderr) = run(args);
             assert!(
@@ -249,7 +251,9 @@ fn hostile_files_end_in_errors_within_bounded_memory() {
                 rss <= PEAK_LIMIT_KIB,
                 "gcol {args:?}: peak RSS {rss} KiB (limit {PEAK_LIMIT_KIB} KiB)"
             );
-            failed |= code != 0;
+            if args[0] == "verify" {
+                verify_code = Some((code, stderr));
+            }
             if rss > peak.0 {
                 peak = (rss, format!("gcol {}", args.join(" ")));
             }
@@ -263,9 +267,8 @@ fn hostile_files_end_in_errors_within_bounded_memory() {
             .iter()
             .any(|n| f.contains(n))
         {
-            let (code, _, stderr) = run(&["verify", "--deep", f]);
-            assert_eq!(code, 1, "{f}: verify --deep exit {code}: {stderr}");
-            assert!(failed || i >= built_count, "{f}");
+            let (code, stderr) = verify_code.as_ref().expect("verify ran");
+            assert_eq!(*code, 1, "{f}: verify --deep exit {code}: {stderr}");
         }
     }
     eprintln!("peak RSS of any command: {} KiB ({})", peak.0, peak.1);

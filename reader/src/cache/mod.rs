@@ -3,7 +3,8 @@
 //! Decoded pages are stored as [`Bytes`] and handed out by reference count,
 //! never copied per reader. The cache holds at most `budget_bytes` of pages
 //! (decoded heap pages and zero-copy mapped pages are both charged their
-//! length); pinned pages are never evicted, and a page that does not fit
+//! length plus [`ENTRY_OVERHEAD`], the cache's own bookkeeping per page, so
+//! that a file of many tiny pages cannot grow it past the budget); pinned pages are never evicted, and a page that does not fit
 //! because the rest is pinned is returned to the caller without being cached.
 //!
 //! Pages still referenced by a caller after eviction stay alive until the
@@ -18,6 +19,16 @@ use std::sync::Arc;
 use bytes::Bytes;
 use parking_lot::{Condvar, Mutex};
 use rustc_hash::FxHashMap;
+
+/// What the cache spends per page beyond its bytes (the map entry, the
+/// policy's queue entry and the buffer's header), charged against the
+/// budget with the page.
+pub const ENTRY_OVERHEAD: u64 = 96;
+
+/// A page's charge against the budget.
+fn charge_of(data: &Bytes) -> u64 {
+    data.len() as u64 + ENTRY_OVERHEAD
+}
 
 /// Cache key: a reader's file key and a page index.
 pub(crate) type Key = (u64, u64);
@@ -64,9 +75,10 @@ pub struct CacheMetrics {
     pub evictions: u64,
     /// Bytes produced by loading pages (decoded length), over the cache's life.
     pub bytes_decoded: u64,
-    /// Bytes of pages the cache holds now.
+    /// Bytes the cache holds now: its pages' lengths plus
+    /// [`ENTRY_OVERHEAD`] each (what the budget bounds).
     pub bytes_resident: u64,
-    /// Bytes of pinned pages now.
+    /// Bytes of pinned pages now (counted as `bytes_resident`).
     pub bytes_pinned: u64,
     /// Pages held now.
     pub entries: u64,
@@ -318,12 +330,42 @@ impl PageCache {
             .collect();
         for key in keys {
             if let Some(entry) = map.remove(&key) {
-                *resident -= entry.data.len() as u64;
+                *resident -= charge_of(&entry.data);
             }
         }
         match policy {
             Policy::Lru(p) => p.retain(map),
             Policy::S3Fifo(p) => p.retain(map),
+        }
+    }
+
+    /// Drop every unpinned page of file key `file`: its last reader
+    /// closed and no later reader can ask for them (a file held in memory
+    /// or a remote file has a key of its own per open), so they would only
+    /// hold memory (and the file's buffer, which their zero-copy slices
+    /// keep alive) until evicted.
+    pub(crate) fn forget_file(&self, file: u64) {
+        let mut state = self.state.lock();
+        let State {
+            map,
+            resident,
+            policy,
+            ..
+        } = &mut *state;
+        let before = map.len();
+        map.retain(|(f, _), entry| {
+            if *f == file && entry.pins == 0 {
+                *resident -= charge_of(&entry.data);
+                false
+            } else {
+                true
+            }
+        });
+        if map.len() != before {
+            match policy {
+                Policy::Lru(p) => p.retain(map),
+                Policy::S3Fifo(p) => p.retain(map),
+            }
         }
     }
 
@@ -368,10 +410,10 @@ impl PageCache {
     /// Cache a freshly loaded page, evicting as needed; returns the cached
     /// copy if another thread inserted the same page first.
     pub(crate) fn insert(&self, key: Key, data: Bytes, prefetched: bool) -> Bytes {
-        let charge = data.len() as u64;
         self.counters
             .bytes_decoded
-            .fetch_add(charge, Ordering::Relaxed);
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
+        let charge = charge_of(&data);
         if prefetched {
             self.counters
                 .readahead_pages
@@ -401,7 +443,7 @@ impl PageCache {
                 return data;
             };
             let entry = map.remove(&victim).expect("victim is cached");
-            *resident -= entry.data.len() as u64;
+            *resident -= charge_of(&entry.data);
             self.counters.evictions.fetch_add(1, Ordering::Relaxed);
         }
         let mut entry = Entry {
@@ -427,7 +469,7 @@ impl PageCache {
         match map.get_mut(&key) {
             Some(entry) => {
                 if entry.pins == 0 {
-                    *pinned += entry.data.len() as u64;
+                    *pinned += charge_of(&entry.data);
                 }
                 entry.pins += 1;
                 true
@@ -444,7 +486,7 @@ impl PageCache {
             if entry.pins > 0 {
                 entry.pins -= 1;
                 if entry.pins == 0 {
-                    *pinned -= entry.data.len() as u64;
+                    *pinned -= charge_of(&entry.data);
                 }
             }
         }
@@ -454,6 +496,11 @@ impl PageCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `n` pages of 100 bytes are charged.
+    const fn hundreds(n: u64) -> u64 {
+        n * (100 + ENTRY_OVERHEAD)
+    }
 
     fn page(n: usize) -> Bytes {
         Bytes::from(vec![0u8; n])
@@ -475,13 +522,13 @@ mod tests {
             let m = cache.metrics();
             assert!(m.bytes_resident <= 10_000, "{policy:?}: {m:?}");
             assert_eq!(m.misses, 1000);
-            assert!(m.evictions >= 1000 - 10_000 / 300);
+            assert!(m.evictions >= 1000 - 10_000 / (300 + ENTRY_OVERHEAD));
         }
     }
 
     #[test]
     fn lru_evicts_least_recent() {
-        let cache = PageCache::with_budget(300, EvictionPolicy::Lru);
+        let cache = PageCache::with_budget(hundreds(3), EvictionPolicy::Lru);
         fill(&cache, 1, 0..3, 100);
         assert!(cache.get((1, 0)).is_some()); // 0 is now most recent
         cache.insert((1, 3), page(100), false); // evicts 1
@@ -496,7 +543,7 @@ mod tests {
         // it, LRU lets each burst flush part of it.
         let mut hot_hits = Vec::new();
         for policy in [EvictionPolicy::Lru, EvictionPolicy::S3Fifo] {
-            let cache = PageCache::with_budget(100 * 100, policy);
+            let cache = PageCache::with_budget(hundreds(100), policy);
             for _ in 0..3 {
                 fill(&cache, 1, 0..50, 100);
             }
@@ -519,14 +566,14 @@ mod tests {
     #[test]
     fn pinned_pages_stay_and_overflow_is_rejected() {
         for policy in [EvictionPolicy::Lru, EvictionPolicy::S3Fifo] {
-            let cache = PageCache::with_budget(200, policy);
+            let cache = PageCache::with_budget(hundreds(2), policy);
             fill(&cache, 1, 0..2, 100);
             assert!(cache.pin((1, 0)));
             assert!(cache.pin((1, 1)));
             cache.insert((1, 2), page(100), false);
             assert!(!cache.contains((1, 2)));
             assert_eq!(cache.metrics().rejected, 1);
-            assert_eq!(cache.metrics().bytes_pinned, 200);
+            assert_eq!(cache.metrics().bytes_pinned, hundreds(2));
             cache.unpin((1, 0));
             cache.insert((1, 2), page(100), false);
             assert!(cache.contains((1, 2)));
@@ -541,7 +588,7 @@ mod tests {
         /// number of stale queue pairs and compactions.
         #[test]
         fn lru_matches_a_list_model(ops in proptest::collection::vec(0u64..7, 1..400)) {
-            let cache = PageCache::with_budget(400, EvictionPolicy::Lru);
+            let cache = PageCache::with_budget(hundreds(4), EvictionPolicy::Lru);
             let mut model: Vec<u64> = Vec::new(); // least recent first
             for p in ops {
                 if cache.get((1, p)).is_some() {
@@ -563,8 +610,27 @@ mod tests {
     }
 
     #[test]
+    fn forgetting_a_file_drops_its_unpinned_pages_only() {
+        for policy in [EvictionPolicy::Lru, EvictionPolicy::S3Fifo] {
+            let cache = PageCache::with_budget(hundreds(10), policy);
+            fill(&cache, 1, 0..3, 100);
+            fill(&cache, 2, 0..3, 100);
+            assert!(cache.pin((1, 0)));
+            cache.forget_file(1);
+            let m = cache.metrics();
+            assert_eq!(m.entries, 4, "{policy:?}");
+            assert_eq!(m.bytes_resident, hundreds(4));
+            assert!(cache.contains((1, 0)) && !cache.contains((1, 1)));
+            assert!((0..3).all(|p| cache.contains((2, p))));
+            // The policy forgot them too: filling evicts only what is there.
+            fill(&cache, 3, 0..6, 100);
+            assert_eq!(cache.metrics().entries, 10, "{policy:?}");
+        }
+    }
+
+    #[test]
     fn oversize_page_is_returned_uncached() {
-        let cache = PageCache::with_budget(10, EvictionPolicy::Lru);
+        let cache = PageCache::with_budget(ENTRY_OVERHEAD + 10, EvictionPolicy::Lru);
         let data = cache.insert((1, 0), page(11), false);
         assert_eq!(data.len(), 11);
         assert_eq!(cache.metrics().entries, 0);
