@@ -203,14 +203,14 @@ class Alignments:
     def fetch(
         self, region: _AlignmentRegion | None = None, flags: int = 0, exclude_flags: int = 0, min_mapq: int = 0
     ) -> list[AlignedSegment]: ...
-    def _records(
+    def _records_stream(
         self,
         region: _AlignmentRegion | None = None,
         columns: list[str] | None = None,
         flags: int = 0,
         exclude_flags: int = 0,
         min_mapq: int = 0,
-    ) -> dict[str, Any]: ...
+    ) -> object: ...
     def to_pandas(
         self,
         region: _AlignmentRegion | None = None,

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use gcol_format::bam::{end_position, split_aux, split_bam, value_size};
-use gcol_format::schema::alignments::columns as col;
 use gcol_reader::alignments::{write_alignments, AlignmentExport, AlignmentOutput};
 use gcol_reader::{AlignmentRegion, Alignments, Reader, RecordFilter};
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
@@ -16,7 +15,6 @@ use pyo3::types::{PyDict, PyList};
 use crate::{reader_error, run, RegionError};
 
 const BASES: &[u8; 16] = b"=ACMGRSVTWYHKDBN";
-const CIGAR_OPS: &[u8; 9] = b"MIDNSHP=X";
 
 /// An `alignments` dataset (SAM/BAM/CRAM records).
 #[pyclass(frozen, name = "Alignments", module = "gcol._gcol")]
@@ -87,24 +85,6 @@ impl PyAlignments {
             Ok(vec![one(region)?])
         }
     }
-
-    fn ref_name(&self, id: i32) -> Option<String> {
-        (id >= 0)
-            .then(|| self.refs.get(id as usize).map(|r| r.0.clone()))
-            .flatten()
-    }
-}
-
-fn cigar_text(ops: &[u32]) -> String {
-    if ops.is_empty() {
-        return "*".into();
-    }
-    let mut s = String::new();
-    for v in ops {
-        s.push_str(&(v >> 4).to_string());
-        s.push(CIGAR_OPS.get((v & 15) as usize).copied().unwrap_or(b'?') as char);
-    }
-    s
 }
 
 #[pymethods]
@@ -195,14 +175,14 @@ impl PyAlignments {
             .collect())
     }
 
-    /// Columns of the selected records for pandas or Arrow: numbers as
-    /// numpy arrays, text as lists. `columns`: any of `query_name flag
-    /// reference_name reference_start reference_end mapping_quality
-    /// cigarstring next_reference_name next_reference_start
-    /// template_length query_sequence query_qualities` (default: all), read
-    /// without decoding the others.
+    /// The Arrow C stream (a PyCapsule) of the selected records, in
+    /// `columns` (any of `query_name flag reference_name reference_start
+    /// reference_end mapping_quality cigarstring next_reference_name
+    /// next_reference_start template_length query_sequence query_qualities
+    /// tags`; default: all), read without decoding the others: the batch
+    /// of a Parquet export (`gcol_reader::partitions::alignments_batch`).
     #[pyo3(signature = (region=None, columns=None, flags=0, exclude_flags=0, min_mapq=0))]
-    fn _records<'py>(
+    fn _records_stream<'py>(
         &self,
         py: Python<'py>,
         region: Option<&Bound<'py, PyAny>>,
@@ -210,26 +190,16 @@ impl PyAlignments {
         flags: u16,
         exclude_flags: u16,
         min_mapq: u8,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        const ALL: [&str; 12] = [
-            "query_name",
-            "flag",
-            "reference_name",
-            "reference_start",
-            "reference_end",
-            "mapping_quality",
-            "cigarstring",
-            "next_reference_name",
-            "next_reference_start",
-            "template_length",
-            "query_sequence",
-            "query_qualities",
-        ];
-        let columns = columns.unwrap_or_else(|| ALL.iter().map(|s| s.to_string()).collect());
-        if let Some(bad) = columns.iter().find(|c| !ALL.contains(&c.as_str())) {
+    ) -> PyResult<Bound<'py, pyo3::types::PyCapsule>> {
+        use gcol_reader::partitions::ALIGNMENT_COLUMNS;
+        if let Some(bad) = columns
+            .iter()
+            .flatten()
+            .find(|c| !ALIGNMENT_COLUMNS.contains(&c.as_str()))
+        {
             return Err(PyKeyError::new_err(format!(
                 "no column {bad:?}; columns are {}",
-                ALL.join(", ")
+                ALIGNMENT_COLUMNS.join(", ")
             )));
         }
         let regions = self.regions(region)?;
@@ -239,142 +209,17 @@ impl PyAlignments {
             min_mapq,
         };
         let inner = self.inner.clone();
-        let mut rows = run(py, || inner.select_rows(&regions, &filter)).map_err(reader_error)?;
-        // Columns are read in row order; the selection's order is kept.
-        let order_needed = rows.windows(2).any(|w| w[0] >= w[1]);
-        let (sorted, back): (Vec<u64>, Option<Vec<usize>>) = if order_needed {
-            let mut idx: Vec<usize> = (0..rows.len()).collect();
-            idx.sort_by_key(|&i| rows[i]);
-            let sorted: Vec<u64> = idx.iter().map(|&i| rows[i]).collect();
-            (sorted, Some(idx))
-        } else {
-            (std::mem::take(&mut rows), None)
-        };
-        let n = sorted.len();
-        // perm[j]: the position in `sorted` of the selection's row j.
-        let perm: Vec<usize> = match &back {
-            Some(idx) => {
-                let mut inv = vec![0usize; n];
-                for (k, &j) in idx.iter().enumerate() {
-                    inv[j] = k;
-                }
-                inv
-            }
-            None => (0..n).collect(),
-        };
-        let out = PyDict::new(py);
-        let err = reader_error;
-        let ids: Option<Vec<i32>> = if columns
-            .iter()
-            .any(|c| c == "reference_name" || c == "reference_end")
-        {
-            Some(inner.values_at(col::REF_ID, &sorted).map_err(err)?)
-        } else {
-            None
-        };
-        for c in &columns {
-            match c.as_str() {
-                "query_name" => {
-                    let v = inner.binary_at(col::QNAME, &sorted).map_err(err)?;
-                    let list: Vec<String> = perm
-                        .iter()
-                        .map(|&k| String::from_utf8_lossy(&v[k]).into_owned())
-                        .collect();
-                    out.set_item(c, list)?;
-                }
-                "flag" => {
-                    let v: Vec<u16> = inner.values_at(col::FLAG, &sorted).map_err(err)?;
-                    let v: Vec<u16> = perm.iter().map(|&k| v[k]).collect();
-                    out.set_item(c, PyArray1::from_vec(py, v))?;
-                }
-                "mapping_quality" => {
-                    let v: Vec<u8> = inner.values_at(col::MAPQ, &sorted).map_err(err)?;
-                    let v: Vec<u8> = perm.iter().map(|&k| v[k]).collect();
-                    out.set_item(c, PyArray1::from_vec(py, v))?;
-                }
-                "reference_start" => {
-                    let v: Vec<i32> = inner.values_at(col::POS, &sorted).map_err(err)?;
-                    let v: Vec<i32> = perm.iter().map(|&k| v[k]).collect();
-                    out.set_item(c, PyArray1::from_vec(py, v))?;
-                }
-                "next_reference_start" | "template_length" => {
-                    let (next_pos, tlen) = inner.mates_at(&sorted).map_err(err)?;
-                    let v = if c == "next_reference_start" {
-                        next_pos
-                    } else {
-                        tlen
-                    };
-                    let v: Vec<i32> = perm.iter().map(|&k| v[k]).collect();
-                    out.set_item(c, PyArray1::from_vec(py, v))?;
-                }
-                "reference_name" | "next_reference_name" => {
-                    let v: Vec<i32> = if c == "reference_name" {
-                        ids.clone().expect("read above")
-                    } else {
-                        inner.values_at(col::NEXT_REF_ID, &sorted).map_err(err)?
-                    };
-                    let list: Vec<Option<String>> =
-                        perm.iter().map(|&k| self.ref_name(v[k])).collect();
-                    out.set_item(c, list)?;
-                }
-                "reference_end" => {
-                    let pos: Vec<i32> = inner.values_at(col::POS, &sorted).map_err(err)?;
-                    let flag: Vec<u16> = inner.values_at(col::FLAG, &sorted).map_err(err)?;
-                    let cigars = inner.cigars_at(&sorted).map_err(err)?;
-                    let v: Vec<i64> = perm
-                        .iter()
-                        .map(|&k| {
-                            if flag[k] & 4 != 0 || cigars[k].is_empty() {
-                                -1
-                            } else {
-                                end_position(pos[k], flag[k], cigars[k].iter().copied())
-                            }
-                        })
-                        .collect();
-                    out.set_item(c, PyArray1::from_vec(py, v))?;
-                }
-                "cigarstring" => {
-                    let cigars = inner.cigars_at(&sorted).map_err(err)?;
-                    let list: Vec<String> = perm.iter().map(|&k| cigar_text(&cigars[k])).collect();
-                    out.set_item(c, list)?;
-                }
-                "query_sequence" => {
-                    let seqs = inner.stream_at(false, &sorted).map_err(err)?;
-                    let list: Vec<Option<String>> = perm
-                        .iter()
-                        .map(|&k| {
-                            (!seqs[k].is_empty()).then(|| {
-                                seqs[k]
-                                    .iter()
-                                    .map(|&b| BASES[(b & 15) as usize] as char)
-                                    .collect()
-                            })
-                        })
-                        .collect();
-                    out.set_item(c, list)?;
-                }
-                _ => {
-                    let quals = inner.stream_at(true, &sorted).map_err(err)?;
-                    let list: Vec<Option<String>> = perm
-                        .iter()
-                        .map(|&k| {
-                            (!quals[k].is_empty() && quals[k][0] != 0xFF).then(|| {
-                                quals[k]
-                                    .iter()
-                                    .map(|&q| (q.saturating_add(33)) as char)
-                                    .collect()
-                            })
-                        })
-                        .collect();
-                    out.set_item(c, list)?;
-                }
-            }
-        }
-        Ok(out)
+        let batch = run(py, move || {
+            let rows = inner.select_rows(&regions, &filter)?;
+            gcol_reader::partitions::alignments_batch(&inner, &rows, columns.as_deref())
+        })
+        .map_err(reader_error)?;
+        let schema = batch.schema();
+        crate::partitions::stream_capsule(py, schema, std::iter::once(Ok(batch)))
     }
 
     /// The selected records as a pandas DataFrame of `columns` (see
-    /// `_records`; only those columns are decoded).
+    /// `to_arrow`; only those columns are decoded).
     #[pyo3(signature = (region=None, columns=None, flags=0, exclude_flags=0, min_mapq=0))]
     fn to_pandas<'py>(
         &self,
@@ -385,11 +230,14 @@ impl PyAlignments {
         exclude_flags: u16,
         min_mapq: u8,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let records = self._records(py, region, columns, flags, exclude_flags, min_mapq)?;
-        py.import("pandas")?.call_method1("DataFrame", (records,))
+        self.to_arrow(py, region, columns, flags, exclude_flags, min_mapq)?
+            .call_method0("to_pandas")
     }
 
-    /// The selected records as a pyarrow Table of `columns`.
+    /// The selected records as a pyarrow Table of `columns`, typed as a
+    /// Parquet export: `flag` uint16, `mapping_quality` uint8, positions
+    /// int32, `reference_end` int64 (null when unmapped, as pysam's None),
+    /// text utf8 (null for SAM's `*` in names, SEQ and QUAL).
     #[pyo3(signature = (region=None, columns=None, flags=0, exclude_flags=0, min_mapq=0))]
     fn to_arrow<'py>(
         &self,
@@ -400,8 +248,8 @@ impl PyAlignments {
         exclude_flags: u16,
         min_mapq: u8,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let records = self._records(py, region, columns, flags, exclude_flags, min_mapq)?;
-        py.import("pyarrow")?.call_method1("table", (records,))
+        let stream = self._records_stream(py, region, columns, flags, exclude_flags, min_mapq)?;
+        py.import("gcol")?.getattr("_arrow_table")?.call1((stream,))
     }
 
     /// The Arrow C stream of every record (the PyCapsule protocol):
@@ -412,8 +260,8 @@ impl PyAlignments {
         py: Python<'py>,
         requested_schema: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let table = self.to_arrow(py, None, None, 0, 0, 0)?;
-        table.call_method1("__arrow_c_stream__", (requested_schema,))
+        let _ = requested_schema;
+        Ok(self._records_stream(py, None, None, 0, 0, 0)?.into_any())
     }
 
     /// Per-base depth over `region` (one reference), as `samtools depth
@@ -619,7 +467,7 @@ impl PyAlignedSegment {
     #[getter]
     fn cigarstring(&self) -> Option<String> {
         let ops = self.ops();
-        (!ops.is_empty()).then(|| cigar_text(&ops))
+        (!ops.is_empty()).then(|| gcol_reader::alignments::cigar_string(&ops))
     }
 
     /// CIGAR as `(operation, length)` pairs (operation 0..8 for `MIDNSHP=X`).

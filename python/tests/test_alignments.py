@@ -221,3 +221,47 @@ def test_bases_against_a_reference_equal_pysam(tmp_path, inside):
     for a, b in zip(ours, records):
         same_record(a, b)
     assert f.verify(deep=True)["unchecked"] == []
+
+
+@pytest.mark.parametrize("relative", ["bam/1000g_HG02002_illumina_subset.bam", "bam/htslib_test/c1_noseq.sam"])
+def test_arrow_and_partitions_equal_pysam(relative, tmp_path):
+    """Every record as Arrow (``to_arrow``, ``pa.table``, ``gcol.dataset``
+    partitions: the rows of a Parquet export) equals pysam's fields."""
+    pysam = need_module("pysam")
+    pa = need_module("pyarrow")
+    source = need(relative)
+    path = tmp_path / "a.gcol"
+    gcol.convert([source], path, names=["a"])
+    with pysam.AlignmentFile(str(source), check_sq=False) as f:
+        reads = list(f.fetch(until_eof=True))
+    expected = {
+        "query_name": [r.query_name for r in reads],
+        "flag": [r.flag for r in reads],
+        "reference_name": [r.reference_name for r in reads],
+        "reference_start": [r.reference_start for r in reads],
+        "reference_end": [r.reference_end for r in reads],
+        "mapping_quality": [r.mapping_quality for r in reads],
+        "cigarstring": [r.cigarstring or "*" for r in reads],
+        "next_reference_name": [r.next_reference_name for r in reads],
+        "next_reference_start": [r.next_reference_start for r in reads],
+        "template_length": [r.template_length for r in reads],
+        "query_sequence": [r.query_sequence for r in reads],
+        "query_qualities": [
+            None if r.query_qualities is None else pysam.qualities_to_qualitystring(r.query_qualities) for r in reads
+        ],
+        "tags": ["\t".join(r.to_string().split("\t")[11:]) for r in reads],
+    }
+    alignments = gcol.open(path)["a"]
+    table = alignments.to_arrow()
+    assert table.schema.field("flag").type == pa.uint16()
+    assert table.schema.field("reference_end").type == pa.int64()
+    assert table.to_pydict() == expected
+    assert pa.table(alignments).equals(table)
+    parts = gcol.dataset(path)
+    joined = pa.concat_tables([pa.table(p) for p in parts])
+    assert joined.to_pydict() == expected
+    # A region of two overlapping parts keeps the selection's order.
+    if relative.endswith(".bam"):
+        region = ["6:32771448-32772448", "6:32771948-32772948"]
+        names = [r.query_name for r in alignments.fetch(region)]
+        assert alignments.to_arrow(region=region, columns=["query_name"]).column(0).to_pylist() == names

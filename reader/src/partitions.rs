@@ -40,6 +40,25 @@ pub const SITE_ROWS: u64 = 65_536;
 pub const BASES: u64 = 4 << 20;
 /// Rows per table or graph partition.
 pub const TABLE_ROWS: u64 = 1 << 20;
+/// Records per alignments partition.
+pub const ALIGNMENT_ROWS: u64 = 65_536;
+
+/// The columns of an alignments batch, in order.
+pub const ALIGNMENT_COLUMNS: [&str; 13] = [
+    "query_name",
+    "flag",
+    "reference_name",
+    "reference_start",
+    "reference_end",
+    "mapping_quality",
+    "cigarstring",
+    "next_reference_name",
+    "next_reference_start",
+    "template_length",
+    "query_sequence",
+    "query_qualities",
+    "tags",
+];
 
 /// One partition of a dataset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +100,7 @@ enum Kind {
     /// A table of flat columns of stored types (1.0 tables).
     Columns,
     Graph,
+    Alignments,
 }
 
 fn kind_of(reader: &Reader, dataset: &str) -> Result<Kind> {
@@ -97,11 +117,13 @@ fn kind_of(reader: &Reader, dataset: &str) -> Result<Kind> {
         Ok(Kind::Columns)
     } else if matches!(d.kind.as_str(), "sequences" | "reads") {
         Ok(Kind::Sequences)
+    } else if crate::Alignments::is_alignments(d) {
+        Ok(Kind::Alignments)
     } else {
         Err(Error::Usage {
             detail: format!(
                 "dataset {dataset:?} is of kind {:?}: partitions are made of variants, \
-                 sequences, reads, table and graph datasets",
+                 sequences, reads, alignments, table and graph datasets",
                 d.kind
             ),
         })
@@ -156,6 +178,45 @@ pub fn partitions(reader: &Reader, dataset: &str) -> Result<Vec<Partition>> {
             }
             if first < lengths.len() {
                 out.push(part(out.len(), None, Part::Records(first..lengths.len())));
+            }
+        }
+        Kind::Alignments => {
+            let a = crate::Alignments::open(reader, dataset)?;
+            let mut chunks = |contig: Option<String>, rows: Range<u64>| {
+                let mut at = rows.start;
+                while at < rows.end {
+                    let end = (at + ALIGNMENT_ROWS).min(rows.end);
+                    out.push(part(out.len(), contig.clone(), Part::Rows(at..end)));
+                    at = end;
+                }
+            };
+            match a.reference_rows()? {
+                Some(per_reference) => {
+                    let mut placed: Vec<(Range<u64>, &str)> = per_reference
+                        .into_iter()
+                        .zip(a.references())
+                        .filter(|(rows, _)| !rows.is_empty())
+                        .map(|(rows, (name, _))| (rows, name.as_str()))
+                        .collect();
+                    placed.sort_by_key(|(rows, _)| rows.start);
+                    // Rows of no reference (unplaced, `*`) between or
+                    // after them.
+                    let mut at = 0;
+                    for (rows, name) in placed {
+                        if at < rows.start {
+                            chunks(Some("*".into()), at..rows.start);
+                        }
+                        at = rows.end;
+                        chunks(Some(name.to_string()), rows);
+                    }
+                    if at < a.len() {
+                        chunks(Some("*".into()), at..a.len());
+                    }
+                }
+                None => chunks(None, 0..a.len()),
+            }
+            if out.is_empty() {
+                out.push(part(0, None, Part::Rows(0..0)));
             }
         }
         kind @ (Kind::Table | Kind::Columns | Kind::Graph) => {
@@ -218,6 +279,11 @@ pub fn batch(reader: &Reader, p: &Partition, options: &BatchOptions) -> Result<R
             whole.slice(rows.start as usize, (rows.end - rows.start) as usize)
         }
         (Kind::Columns, Part::Rows(rows)) => columns_batch(reader, &p.dataset, rows.clone())?,
+        (Kind::Alignments, Part::Rows(rows)) => {
+            let a = crate::Alignments::open(reader, &p.dataset)?;
+            let rows: Vec<u64> = rows.clone().collect();
+            return alignments_batch(&a, &rows, options.columns.as_deref());
+        }
         (Kind::Graph, Part::Rows(rows)) => {
             let g = crate::graph::Graph::open(reader, &p.dataset)?;
             let whole = crate::columnar::record_batch(&crate::columnar::edge_columns(&g)?)?;
@@ -601,6 +667,177 @@ fn sequences_batch(
     RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(arrow_error)
 }
 
+/// Records `rows` (in any order, repeats allowed: the order of a
+/// selection by several regions) of an alignments dataset as a batch of
+/// `columns` (every one of [`ALIGNMENT_COLUMNS`] when `None`), in that
+/// order; only the columns asked for are decoded.
+pub fn alignments_batch(
+    a: &crate::Alignments,
+    rows: &[u64],
+    columns: Option<&[String]>,
+) -> Result<RecordBatch> {
+    if rows.windows(2).any(|w| w[0] >= w[1]) {
+        // Columns are read in row order; the selection's order is kept.
+        let mut unique = rows.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let batch = alignments_batch(a, &unique, columns)?;
+        let at: arrow_array::UInt32Array = rows
+            .iter()
+            .map(|r| unique.binary_search(r).map_or(0, |i| i as u32))
+            .collect();
+        let arrays = batch
+            .columns()
+            .iter()
+            .map(|c| arrow_select::take::take(c, &at, None))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(arrow_error)?;
+        return RecordBatch::try_new(batch.schema(), arrays).map_err(arrow_error);
+    }
+    use crate::alignments::{bases_string, cigar_string, qualities_string};
+    use arrow_array::{Int32Array, StringArray, UInt16Array, UInt8Array};
+    use gcol_format::schema::alignments::columns as col;
+    let names: Vec<String> = match columns {
+        Some(c) => c.to_vec(),
+        None => ALIGNMENT_COLUMNS.iter().map(|s| s.to_string()).collect(),
+    };
+    if let Some(bad) = names
+        .iter()
+        .find(|c| !ALIGNMENT_COLUMNS.contains(&c.as_str()))
+    {
+        return Err(Error::NoSuchColumn {
+            dataset: String::new(),
+            column: bad.clone(),
+            available: ALIGNMENT_COLUMNS.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+    let reference = |id: i32| -> Option<&str> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| a.references().get(i))
+            .map(|(n, _)| n.as_str())
+    };
+    let mut fields = Vec::with_capacity(names.len());
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(names.len());
+    for name in &names {
+        let (array, data_type): (ArrayRef, arrow_schema::DataType) = match name.as_str() {
+            "query_name" => {
+                let v = a.binary_at(col::QNAME, rows)?;
+                let texts: Vec<String> = v.iter().map(|q| text(q)).collect();
+                (
+                    Arc::new(StringArray::from(texts)),
+                    arrow_schema::DataType::Utf8,
+                )
+            }
+            "flag" => {
+                let v: Vec<u16> = a.values_at(col::FLAG, rows)?;
+                (
+                    Arc::new(UInt16Array::from(v)),
+                    arrow_schema::DataType::UInt16,
+                )
+            }
+            "mapping_quality" => {
+                let v: Vec<u8> = a.values_at(col::MAPQ, rows)?;
+                (Arc::new(UInt8Array::from(v)), arrow_schema::DataType::UInt8)
+            }
+            "reference_start" => {
+                let v: Vec<i32> = a.values_at(col::POS, rows)?;
+                (Arc::new(Int32Array::from(v)), arrow_schema::DataType::Int32)
+            }
+            "next_reference_start" | "template_length" => {
+                let (next_pos, tlen) = a.mates_at(rows)?;
+                let v = if name == "template_length" {
+                    tlen
+                } else {
+                    next_pos
+                };
+                (Arc::new(Int32Array::from(v)), arrow_schema::DataType::Int32)
+            }
+            "reference_name" | "next_reference_name" => {
+                let column = if name == "reference_name" {
+                    col::REF_ID
+                } else {
+                    col::NEXT_REF_ID
+                };
+                let ids: Vec<i32> = a.values_at(column, rows)?;
+                let v: Vec<Option<&str>> = ids.iter().map(|&i| reference(i)).collect();
+                (Arc::new(StringArray::from(v)), arrow_schema::DataType::Utf8)
+            }
+            "reference_end" => {
+                let pos: Vec<i32> = a.values_at(col::POS, rows)?;
+                let flag: Vec<u16> = a.values_at(col::FLAG, rows)?;
+                let cigars = a.cigars_at(rows)?;
+                let v: Vec<Option<i64>> = (0..rows.len())
+                    .map(|k| {
+                        (flag[k] & 4 == 0 && !cigars[k].is_empty()).then(|| {
+                            gcol_format::bam::end_position(
+                                pos[k],
+                                flag[k],
+                                cigars[k].iter().copied(),
+                            )
+                        })
+                    })
+                    .collect();
+                (
+                    Arc::new(arrow_array::Int64Array::from(v)),
+                    arrow_schema::DataType::Int64,
+                )
+            }
+            "cigarstring" => {
+                let v: Vec<String> = a.cigars_at(rows)?.iter().map(|c| cigar_string(c)).collect();
+                (Arc::new(StringArray::from(v)), arrow_schema::DataType::Utf8)
+            }
+            "query_sequence" => {
+                let v: Vec<Option<String>> = a
+                    .stream_at(false, rows)?
+                    .iter()
+                    .map(|s| bases_string(s))
+                    .collect();
+                (Arc::new(StringArray::from(v)), arrow_schema::DataType::Utf8)
+            }
+            "query_qualities" => {
+                let v: Vec<Option<String>> = a
+                    .stream_at(true, rows)?
+                    .iter()
+                    .map(|q| qualities_string(q))
+                    .collect();
+                (Arc::new(StringArray::from(v)), arrow_schema::DataType::Utf8)
+            }
+            _ => {
+                // The optional fields: the SAM line after its eleventh tab.
+                let mut line = Vec::new();
+                let mut v = Vec::with_capacity(rows.len());
+                for record in a.records_at(rows)? {
+                    line.clear();
+                    a.sam_line(&record, &mut line)?;
+                    let mut tabs = 0;
+                    let start = line
+                        .iter()
+                        .position(|&b| {
+                            tabs += usize::from(b == b'\t');
+                            tabs == 11
+                        })
+                        .map_or(line.len(), |i| i + 1);
+                    let end = line.len() - usize::from(line.last() == Some(&b'\n'));
+                    v.push(text(&line[start.min(end)..end]));
+                }
+                (Arc::new(StringArray::from(v)), arrow_schema::DataType::Utf8)
+            }
+        };
+        let nullable = matches!(
+            name.as_str(),
+            "reference_name"
+                | "next_reference_name"
+                | "reference_end"
+                | "query_sequence"
+                | "query_qualities"
+        );
+        fields.push(Field::new(name, data_type, nullable));
+        arrays.push(array);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(arrow_error)
+}
+
 /// Write `dataset` as Parquet: one file (`out` ending in `.parquet`), its
 /// partitions as row groups; or a directory `out` of one file per
 /// partition (`contig=NAME/part-NNNNN.parquet` for variants, else
@@ -692,12 +929,17 @@ pub fn write_parquet(
     written.map(|()| (parts.len(), rows))
 }
 
-/// A contig name as a Hive partition value: `/`, `=`, `%` and control
-/// characters percent-encoded (as Hive and DuckDB decode them).
+/// A contig name as a Hive partition value: `/`, `=`, `%`, `*` (the
+/// unplaced alignments), other characters shells or Windows refuse, and
+/// control characters percent-encoded (as Hive and DuckDB decode them).
 fn hive_escape(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
-        if matches!(c, '/' | '=' | '%' | '\\' | ':' | '#' | '?' | '"' | '\'') || c.is_control() {
+        if matches!(
+            c,
+            '/' | '=' | '%' | '\\' | ':' | '#' | '?' | '"' | '\'' | '*'
+        ) || c.is_control()
+        {
             let mut buf = [0u8; 4];
             for b in c.encode_utf8(&mut buf).bytes() {
                 out.push_str(&format!("%{b:02X}"));

@@ -1,5 +1,5 @@
-//! `gcol export --format parquet`: variants, sequences, reads, tables and
-//! graphs to one Parquet file or a directory partitioned by contig and
+//! `gcol export --format parquet`: variants, sequences, reads, alignments,
+//! tables and graphs to one Parquet file or a directory partitioned by contig and
 //! chunk, read back with the parquet crate and compared with what `gcol
 //! view`/`gcol fetch` print for the same file; usage errors exit 2.
 
@@ -187,6 +187,93 @@ fn sequences_reads_tables_and_graphs_to_parquet() {
         "graph",
     );
     assert_eq!(files(&out).len(), 1);
+}
+
+/// Alignments: one partition per reference and the unplaced records
+/// (`contig=%2A`), each row the fields `samtools view` prints for that
+/// record (the SAM text of `gcol view`, which equals samtools'), in file
+/// order.
+#[test]
+fn alignments_to_parquet_equal_their_sam_lines() {
+    use arrow_array::types::{Int32Type, UInt16Type, UInt8Type};
+    let dir = tempfile::tempdir().unwrap();
+    let file = conformance("alignments.gcol");
+    let out = dir.path().join("aln");
+    ok(parquet_export(&file, "aln", &out), "export");
+    let mut parts: Vec<(usize, PathBuf)> = files(&out)
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name[5..10].parse().unwrap(), p)
+        })
+        .collect();
+    parts.sort();
+    let dirs: Vec<String> = parts
+        .iter()
+        .map(|(_, p)| {
+            let d = p.parent().unwrap().file_name().unwrap();
+            d.to_string_lossy().into_owned()
+        })
+        .collect();
+    assert_eq!(dirs, ["contig=chr1", "contig=chr2", "contig=%2A"]);
+    let sam = ok(gcol(&["view", s(&file)]), "view");
+    let mut lines = sam.lines();
+    let text = |a: &dyn Array, i: usize| -> String {
+        let a = a.as_string::<i32>();
+        if a.is_null(i) {
+            "*".into()
+        } else {
+            a.value(i).to_string()
+        }
+    };
+    for (_, path) in &parts {
+        for b in read(path) {
+            let col = |n: &str| b.column_by_name(n).unwrap().clone();
+            for i in 0..b.num_rows() {
+                let line = lines.next().expect("as many records as SAM lines");
+                let f: Vec<&str> = line.splitn(12, '\t').collect();
+                let rname = text(col("reference_name").as_ref(), i);
+                let rnext = text(col("next_reference_name").as_ref(), i);
+                let pos = col("reference_start").as_primitive::<Int32Type>().value(i) + 1;
+                let pnext = col("next_reference_start")
+                    .as_primitive::<Int32Type>()
+                    .value(i)
+                    + 1;
+                let ours = [
+                    text(col("query_name").as_ref(), i),
+                    col("flag")
+                        .as_primitive::<UInt16Type>()
+                        .value(i)
+                        .to_string(),
+                    rname.clone(),
+                    pos.to_string(),
+                    col("mapping_quality")
+                        .as_primitive::<UInt8Type>()
+                        .value(i)
+                        .to_string(),
+                    text(col("cigarstring").as_ref(), i),
+                    if rnext != "*" && rnext == rname {
+                        "=".into()
+                    } else {
+                        rnext
+                    },
+                    pnext.to_string(),
+                    col("template_length")
+                        .as_primitive::<Int32Type>()
+                        .value(i)
+                        .to_string(),
+                    text(col("query_sequence").as_ref(), i),
+                    text(col("query_qualities").as_ref(), i),
+                ];
+                assert_eq!(ours.as_slice(), &f[..11], "{line}");
+                assert_eq!(
+                    text(col("tags").as_ref(), i),
+                    f.get(11).copied().unwrap_or("")
+                );
+            }
+        }
+    }
+    assert!(lines.next().is_none(), "more SAM lines than rows");
 }
 
 #[test]

@@ -19,7 +19,7 @@ use crate::{ColumnReader, Error, Reader, Result};
 
 pub use export::{write_alignments, AlignmentExport, AlignmentOutput};
 pub use reference::{contig_md5, ReferenceBases, SequencesReference};
-pub use text::{format_g, write_sam_record};
+pub use text::{bases_string, cigar_string, format_g, qualities_string, write_sam_record};
 
 /// The reference of a dataset whose bases are coded against one (spec
 /// 15.10): the listed contigs by reference id, and the `sequences`
@@ -440,6 +440,18 @@ impl Alignments {
     /// Reference names and lengths, by reference id.
     pub fn references(&self) -> &[(String, u64)] {
         &self.refs
+    }
+
+    /// Rows of each reference's records, by reference id (empty for one
+    /// without records), in a coordinate-sorted dataset; `None` when the
+    /// dataset is not sorted by coordinate.
+    pub fn reference_rows(&self) -> Result<Option<Vec<Range<u64>>>> {
+        if !self.sorted {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.ref_rows()?.iter().map(|(r, _)| r.clone()).collect(),
+        ))
     }
 
     /// Whether records are sorted by coordinate (region queries seek).

@@ -7,6 +7,41 @@ use gcol_format::bam::{split_aux, split_bam, value_size};
 const CIGAR_OPS: &[u8; 9] = b"MIDNSHP=X";
 const BASES: &[u8; 16] = b"=ACMGRSVTWYHKDBN";
 
+/// A CIGAR as SAM text (`*` when empty).
+pub fn cigar_string(ops: &[u32]) -> String {
+    if ops.is_empty() {
+        return "*".into();
+    }
+    let mut s = String::new();
+    for v in ops {
+        s.push_str(&(v >> 4).to_string());
+        s.push(CIGAR_OPS.get((v & 15) as usize).copied().unwrap_or(b'?') as char);
+    }
+    s
+}
+
+/// Bases as SAM text from their 4-bit codes (`None` when there are none:
+/// SEQ `*`).
+pub fn bases_string(codes: &[u8]) -> Option<String> {
+    (!codes.is_empty()).then(|| {
+        codes
+            .iter()
+            .map(|&b| BASES[(b & 15) as usize] as char)
+            .collect()
+    })
+}
+
+/// Qualities as SAM text, Phred+33 (`None` when absent: QUAL `*`, stored
+/// as 0xFF).
+pub fn qualities_string(quals: &[u8]) -> Option<String> {
+    (!quals.is_empty() && quals[0] != 0xFF).then(|| {
+        quals
+            .iter()
+            .map(|&q| q.saturating_add(33) as char)
+            .collect()
+    })
+}
+
 /// `v` formatted as C's `printf("%g", v)`: 6 significant digits, trailing
 /// zeros removed, exponent form below 1e-4 and from 1e6.
 pub fn format_g(v: f64, out: &mut Vec<u8>) {
