@@ -219,7 +219,7 @@ fn subset_usage_errors_leave_nothing() {
         2,
         "subset",
     );
-    assert!(err.contains("variants datasets"), "{err}");
+    assert!(err.contains("variants and alignments datasets"), "{err}");
     // Nothing to select.
     fails(gcol(&["subset", s(&calls), "-o", s(&out)]), 2, "subset");
     assert!(!out.exists());
@@ -526,4 +526,108 @@ fn regions_on_several_contigs_keep_bcftools_order() {
             "view -r {regions}"
         );
     }
+}
+
+/// Alignments: the records overlapping the regions, each once and in file
+/// order, as `samtools view -M` selects them from the indexed source BAM;
+/// the header kept; the subset verifies deeply and names its regions in
+/// its provenance; a reference-coded dataset's subset reads without the
+/// reference; an unknown reference is a usage error leaving nothing.
+#[test]
+fn alignments_region_subsets_equal_samtools_view() {
+    let Some(data) = shared_data("alignments subsets against samtools") else {
+        return;
+    };
+    if !have_tool("samtools", "alignments subsets against samtools") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bam = dir.path().join("in.bam");
+    std::fs::copy(data.join("bam/1000g_HG02002_illumina_subset.bam"), &bam).unwrap();
+    let status = Command::new("samtools")
+        .arg("index")
+        .arg(&bam)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let file = dir.path().join("a.gcol");
+    ok(gcol(&["convert", s(&bam), "-o", s(&file), "-q"]), "convert");
+    let regions = [
+        "6:32771448-32772448",
+        "6:32772000-32775000",
+        "6:32790000-32800000",
+    ];
+    let out = dir.path().join("sub.gcol");
+    let mut args = vec!["subset", s(&file)];
+    args.extend(regions);
+    args.extend(["-o", s(&out)]);
+    let said = ok(gcol(&args), "subset");
+    assert!(said.contains("re-encoded"), "{said}");
+    let samtools = |extra: &[&str]| {
+        let o = Command::new("samtools")
+            .arg("view")
+            .args(extra)
+            .arg(&bam)
+            .args(regions)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let theirs = samtools(&["-M"]);
+    assert!(theirs.lines().count() > 50, "{}", theirs.lines().count());
+    assert_eq!(ok(gcol(&["view", s(&out)]), "view"), theirs);
+    // The header as samtools prints it (without its own @PG line).
+    let header = |text: String| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.starts_with("@PG\tID:samtools"))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(
+        header(ok(gcol(&["view", "-H", s(&out)]), "view -H")),
+        header(samtools(&["-H"]))
+    );
+    ok(gcol(&["verify", "--deep", s(&out)]), "verify");
+    let inspect = ok(gcol(&["inspect", s(&out)]), "inspect");
+    assert!(inspect.contains("6:32771448-32772448"), "{inspect}");
+
+    // Coded against a reference in the file: the subset needs none.
+    let coded = conformance("alignments_ref.gcol");
+    let reader = gcol_reader::Reader::open(&coded).unwrap();
+    let name = reader
+        .datasets()
+        .iter()
+        .find(|d| gcol_reader::Alignments::is_alignments(d))
+        .unwrap()
+        .name
+        .clone();
+    let a = gcol_reader::Alignments::open(&reader, &name).unwrap();
+    let contig = a.references()[0].0.clone();
+    let cut = dir.path().join("coded.gcol");
+    ok(
+        gcol(&["subset", s(&coded), &contig, "-o", s(&cut), "-q"]),
+        "subset",
+    );
+    assert_eq!(
+        ok(gcol(&["view", s(&cut), "--dataset", &name]), "view cut"),
+        ok(
+            gcol(&["view", s(&coded), "--dataset", &name, &contig]),
+            "view"
+        )
+    );
+    let gone = dir.path().join("gone.gcol");
+    let err = fails(
+        gcol(&["subset", s(&file), "chrNope:1-10", "-o", s(&gone)]),
+        2,
+        "unknown reference",
+    );
+    assert!(err.contains("chrNope"), "{err}");
+    assert!(!gone.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".gcol-subset-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary BAM files left behind");
 }

@@ -124,6 +124,9 @@ struct Source {
     /// Datasets rewritten in the newest forms of their kinds (`gcol
     /// upgrade`, [`crate::upgrade`]).
     upgrade: bool,
+    /// Alignments datasets of which only the records of some regions are
+    /// kept: each written as BAM to a temporary file, converted again.
+    alignments_cut: Vec<(String, tempfile::TempPath)>,
 }
 
 impl Source {
@@ -136,6 +139,7 @@ impl Source {
             selected: BTreeMap::new(),
             joined: Vec::new(),
             upgrade: false,
+            alignments_cut: Vec::new(),
         }
     }
 }
@@ -284,6 +288,21 @@ fn write_copy(
     for path in add_tables {
         add_table(&mut writer, path)?;
     }
+    for source in sources {
+        for (name, bam) in &source.alignments_cut {
+            let options = crate::AlignmentOptions {
+                zstd_level: zstd_level(&source.reader, name),
+                ..crate::AlignmentOptions::new(name)
+            };
+            crate::import_alignments(
+                &mut writer,
+                bam,
+                crate::AlignmentFormat::Bam,
+                &options,
+                &|_, _| {},
+            )?;
+        }
+    }
     let total: u64 = plan
         .iter()
         .filter_map(|&(s, id, _)| sources[s].reader.column_by_id(id).ok())
@@ -414,6 +433,11 @@ fn write_copy(
             path: destination.to_path_buf(),
             detail: format!("the new file does not verify ({e}); nothing was written"),
         });
+    }
+    for source in sources {
+        for (name, _) in &source.alignments_cut {
+            reencoded += crate::upgrade::pages_of(&copy, name);
+        }
     }
     for (s, name, _) in &recoded {
         reencoded += crate::upgrade::pages_of(&copy, name);
@@ -621,6 +645,7 @@ pub fn subset_selected(
         .filter(|n| wanted.contains(n))
         .collect();
     let mut selected = BTreeMap::new();
+    let mut alignments_cut = Vec::new();
     let mut extra = BTreeMap::new();
     let mut operation = format!("subset: {}", keep.join(","));
     if !selection.is_everything() {
@@ -640,7 +665,32 @@ pub fn subset_selected(
                     .is_ok_and(gcol_reader::Variants::is_variants)
             })
             .collect();
-        if targets.is_empty() {
+        // Alignments datasets take the regions (samples are variants').
+        if !selection.regions.is_empty() {
+            for name in &keep {
+                if !reader
+                    .dataset(name)
+                    .is_ok_and(gcol_reader::Alignments::is_alignments)
+                {
+                    continue;
+                }
+                let cut = alignments_in_regions(&reader, name, &selection.regions, destination)
+                    .map_err(|e| match e {
+                        gcol_reader::Error::Usage { detail } => Error::Usage { detail },
+                        gcol_reader::Error::Output { source } => Error::Output {
+                            path: destination.to_path_buf(),
+                            detail: source.to_string(),
+                        },
+                        e => corrupt(source, e),
+                    })?;
+                extra.insert(
+                    format!("content_hash.{name}"),
+                    reader.content_hash(name).map_err(|e| corrupt(source, e))?,
+                );
+                alignments_cut.push((name.clone(), cut));
+            }
+        }
+        if targets.is_empty() && alignments_cut.is_empty() {
             let kinds: Vec<String> = keep
                 .iter()
                 .filter_map(|n| reader.dataset(n).ok())
@@ -648,7 +698,7 @@ pub fn subset_selected(
                 .collect();
             return Err(Error::Usage {
                 detail: format!(
-                    "regions and samples select records of variants datasets; {} has none among {} (keep whole datasets with --dataset)",
+                    "regions select records of variants and alignments datasets, samples of variants datasets; {} has none among {} (keep whole datasets with --dataset)",
                     source.display(),
                     kinds.join(", ")
                 ),
@@ -698,8 +748,13 @@ pub fn subset_selected(
         }
     }
     let metadata = reader.manifest().metadata.clone();
+    let keep = keep
+        .into_iter()
+        .filter(|n| !alignments_cut.iter().any(|(a, _)| a == n))
+        .collect();
     let mut sources = [Source::new(source, reader, keep)];
     sources[0].selected = selected;
+    sources[0].alignments_cut = alignments_cut;
     write_copy(
         &sources,
         destination,
@@ -709,6 +764,51 @@ pub fn subset_selected(
         &extra,
         progress,
     )
+}
+
+/// The records of alignments dataset `name` overlapping `regions`
+/// (samtools' region syntax), each once and in file order (as `samtools
+/// view -M` selects them), written as BAM to a temporary file beside
+/// `destination` (removed when dropped). Converting it again codes the
+/// bases against each chunk's consensus: a subset of a dataset coded
+/// against a reference no longer needs it.
+fn alignments_in_regions(
+    reader: &Reader,
+    name: &str,
+    regions: &[String],
+    destination: &Path,
+) -> Result<tempfile::TempPath, gcol_reader::Error> {
+    use std::io::Write;
+    let alignments = gcol_reader::Alignments::open(reader, name)?;
+    let parsed = regions
+        .iter()
+        .map(|r| alignments.region(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = alignments.select_rows(&parsed, &gcol_reader::RecordFilter::default())?;
+    rows.sort_unstable();
+    rows.dedup();
+    let dir = destination
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let output = |source: std::io::Error| gcol_reader::Error::Output { source };
+    let file = tempfile::Builder::new()
+        .prefix(".gcol-subset-")
+        .suffix(".bam")
+        .tempfile_in(dir)
+        .map_err(output)?;
+    let (file, path) = file.into_parts();
+    let mut bgzf = noodles_bgzf::io::Writer::new(std::io::BufWriter::new(file));
+    bgzf.write_all(&alignments.bam_header()).map_err(output)?;
+    for chunk in rows.chunks(16_384) {
+        for record in alignments.records_at(chunk)? {
+            bgzf.write_all(&(record.len() as u32).to_le_bytes())
+                .map_err(output)?;
+            bgzf.write_all(&record).map_err(output)?;
+        }
+    }
+    bgzf.finish().map_err(output)?;
+    Ok(path)
 }
 
 /// `gcol merge`: every dataset of every source, in order, pages copied; a
