@@ -260,7 +260,14 @@ pub fn batch(reader: &Reader, p: &Partition, options: &BatchOptions) -> Result<R
                     .columns
                     .as_ref()
                     .is_some_and(|c| c.iter().any(|n| n == "GT"));
-            variants_batch(&v, std::slice::from_ref(rows), wants_gt)?
+            // Derived INFO fields cost the genotypes: computed only when
+            // the projection keeps one.
+            let derived = options.columns.as_ref().is_none_or(|c| {
+                v.infos()
+                    .iter()
+                    .any(|f| f.derived && c.iter().any(|n| *n == format!("INFO/{}", f.id)))
+            });
+            variants_batch_with(&v, std::slice::from_ref(rows), wants_gt, derived)?
         }
         (Kind::Sequences, Part::Records(records)) => {
             let s = reader.sequences(&p.dataset)?;
@@ -399,9 +406,21 @@ fn text(v: &[u8]) -> String {
 
 /// Sites `runs` of `v`, in order (with their genotypes when `genotypes`).
 pub fn variants_batch(v: &Variants, runs: &[Range<u64>], genotypes: bool) -> Result<RecordBatch> {
-    let mut block = v.block(0..0, None)?;
+    variants_batch_with(v, runs, genotypes, true)
+}
+
+/// [`variants_batch`]; `derived`: compute the INFO fields derived from the
+/// genotypes (AC, AN; spec 14.3), else leave them null: a projection
+/// without them reads no genotype.
+pub fn variants_batch_with(
+    v: &Variants,
+    runs: &[Range<u64>],
+    genotypes: bool,
+    derived: bool,
+) -> Result<RecordBatch> {
+    let mut block = crate::variants::SiteBlock::read_with(v, 0..0, None, derived)?;
     for run in runs {
-        let b = v.block(run.clone(), None)?;
+        let b = crate::variants::SiteBlock::read_with(v, run.clone(), None, derived)?;
         block.contig.extend(b.contig);
         block.pos.extend(b.pos);
         block.id.extend(b.id);

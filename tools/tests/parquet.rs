@@ -321,3 +321,39 @@ fn parquet_usage_errors_exit_2() {
         .collect();
     assert_eq!(left.len(), 1, "{left:?}");
 }
+
+/// A projection reads only what it keeps: without AC or AN (derived from
+/// the genotypes, spec 14.3) no genotype is decoded; with them, they are
+/// computed. Either way each column kept equals the whole batch's.
+#[test]
+fn projected_variants_batches_equal_the_whole_batch() {
+    use gcol_reader::partitions::{batch, partitions, BatchOptions};
+    let reader = gcol_reader::Reader::open(conformance("variants.gcol")).unwrap();
+    let name = reader.datasets()[0].name.clone();
+    let v = gcol_reader::Variants::open(&reader, &name).unwrap();
+    assert!(
+        v.infos().iter().any(|f| f.derived),
+        "a file with derived AC/AN"
+    );
+    for p in partitions(&reader, &name).unwrap() {
+        let whole = batch(&reader, &p, &BatchOptions::default()).unwrap();
+        for columns in [
+            vec!["CHROM", "POS", "REF"],
+            vec!["POS", "INFO/AC", "INFO/AN"],
+            vec!["INFO/AN"],
+        ] {
+            let options = BatchOptions {
+                columns: Some(columns.iter().map(|c| c.to_string()).collect()),
+                genotypes: false,
+            };
+            let got = batch(&reader, &p, &options).unwrap();
+            for c in &columns {
+                assert_eq!(
+                    got.column_by_name(c).unwrap().as_ref(),
+                    whole.column_by_name(c).unwrap().as_ref(),
+                    "{c} of {columns:?}"
+                );
+            }
+        }
+    }
+}
