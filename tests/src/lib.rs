@@ -276,6 +276,29 @@ pub fn fix_checksums(bytes: &mut [u8]) {
     bytes[tail + 16..tail + 20].copy_from_slice(&crc.to_le_bytes());
 }
 
+/// A remote reader of a file reads as the local one (`what` names it in
+/// failures): its length, manifest and the content hash of every dataset
+/// are equal; every page reads, and it verifies deeply.
+pub fn assert_reads_as_local(
+    remote: &gcol_reader::Reader,
+    local: &gcol_reader::Reader,
+    what: &str,
+) {
+    assert!(remote.is_remote(), "{what}");
+    assert_eq!(remote.len(), local.len(), "{what}");
+    assert_eq!(remote.manifest(), local.manifest(), "{what}");
+    for d in local.datasets() {
+        assert_eq!(
+            remote.content_hash(&d.name).unwrap(),
+            local.content_hash(&d.name).unwrap(),
+            "{what}: {}",
+            d.name
+        );
+    }
+    read_everything(remote).unwrap();
+    remote.verify_with(true, |_, _| {}).unwrap();
+}
+
 /// Read every column's every page and verify; the first error, if any.
 pub fn read_everything(reader: &gcol_reader::Reader) -> Result<(), gcol_reader::Error> {
     for id in 0..reader.manifest().num_columns() as u32 {

@@ -31,18 +31,7 @@ fn s3_objects_read_as_local_files() {
         let stats = remote.remote_stats().unwrap();
         assert_eq!(stats.requests, if small { 1 } else { 2 }, "{name}: open");
         let local = Reader::open(&file).unwrap();
-        assert_eq!(remote.len(), local.len(), "{name}");
-        assert_eq!(remote.manifest(), local.manifest(), "{name}");
-        for d in local.datasets() {
-            assert_eq!(
-                remote.content_hash(&d.name).unwrap(),
-                local.content_hash(&d.name).unwrap(),
-                "{name}: {}",
-                d.name
-            );
-        }
-        gcol_tests::read_everything(&remote).unwrap();
-        remote.verify_with(true, |_, _| {}).unwrap();
+        gcol_tests::assert_reads_as_local(&remote, &local, &name);
     }
 
     // Replaced while read: the next ranged GET carries the first answer's

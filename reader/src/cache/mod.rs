@@ -316,27 +316,7 @@ impl PageCache {
 
     /// Drop every unpinned page.
     pub fn clear(&self) {
-        let mut state = self.state.lock();
-        let State {
-            map,
-            resident,
-            policy,
-            ..
-        } = &mut *state;
-        let keys: Vec<Key> = map
-            .iter()
-            .filter(|(_, e)| e.pins == 0)
-            .map(|(k, _)| *k)
-            .collect();
-        for key in keys {
-            if let Some(entry) = map.remove(&key) {
-                *resident -= charge_of(&entry.data);
-            }
-        }
-        match policy {
-            Policy::Lru(p) => p.retain(map),
-            Policy::S3Fifo(p) => p.retain(map),
-        }
+        self.drop_unpinned(|_| true);
     }
 
     /// Drop every unpinned page of file key `file`: its last reader
@@ -345,6 +325,11 @@ impl PageCache {
     /// hold memory (and the file's buffer, which their zero-copy slices
     /// keep alive) until evicted.
     pub(crate) fn forget_file(&self, file: u64) {
+        self.drop_unpinned(|(f, _)| f == file);
+    }
+
+    /// Drop the unpinned pages whose key `which` selects.
+    fn drop_unpinned(&self, which: impl Fn(Key) -> bool) {
         let mut state = self.state.lock();
         let State {
             map,
@@ -353,8 +338,8 @@ impl PageCache {
             ..
         } = &mut *state;
         let before = map.len();
-        map.retain(|(f, _), entry| {
-            if *f == file && entry.pins == 0 {
+        map.retain(|&key, entry| {
+            if entry.pins == 0 && which(key) {
                 *resident -= charge_of(&entry.data);
                 false
             } else {
