@@ -139,10 +139,7 @@ pub fn convert_bam(data: &[u8]) {
     if !data.starts_with(b"BAM\x01") {
         return;
     }
-    let mut writer = noodles_bgzf::io::Writer::new(Vec::new());
-    writer.write_all(data).expect("compress");
-    let bytes = writer.finish().expect("compress");
-    convert(&bytes);
+    convert(&crate::bgzf(data));
 }
 
 fn convert(data: &[u8]) {

@@ -276,6 +276,14 @@ pub fn fix_checksums(bytes: &mut [u8]) {
     bytes[tail + 16..tail + 20].copy_from_slice(&crc.to_le_bytes());
 }
 
+/// `data` compressed as BGZF (what a BAM file is made of).
+pub fn bgzf(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = noodles_bgzf::io::Writer::new(Vec::new());
+    writer.write_all(data).expect("compress");
+    writer.finish().expect("compress")
+}
+
 /// A remote reader of a file reads as the local one (`what` names it in
 /// failures): its length, manifest and the content hash of every dataset
 /// are equal; every page reads, and it verifies deeply.

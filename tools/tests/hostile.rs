@@ -273,3 +273,33 @@ fn hostile_files_end_in_errors_within_bounded_memory() {
     }
     eprintln!("peak RSS of any command: {} KiB ({})", peak.0, peak.1);
 }
+
+/// Hostile inputs to `convert`: a BAM record claiming 858 MB in a file of
+/// 1 KB (found by the `import_bam` fuzz target: the importer sized its
+/// buffer by the claim, 862 MB resident) is a malformed-input error (exit
+/// 4) naming the record, with a small peak and no output left.
+#[test]
+fn hostile_inputs_convert_within_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fuzz/regressions/import_bam/record-claims-858MB"),
+    )
+    .unwrap();
+    let bam = dir.path().join("claims.bam");
+    std::fs::write(&bam, gcol_tests::bgzf(&raw)).unwrap();
+    let out = dir.path().join("out.gcol");
+    let (code, rss, stderr) = run(&[
+        "convert",
+        bam.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(
+        stderr.contains("record 1") && stderr.contains("858796146"),
+        "{stderr}"
+    );
+    assert!(rss <= PEAK_LIMIT_KIB / 4, "peak RSS {rss} KiB");
+    assert!(!out.exists());
+}

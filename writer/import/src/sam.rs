@@ -227,8 +227,7 @@ impl Source {
                 if l_text > MAX_BLOCK {
                     return Err(bad(format!("header text of {l_text} bytes")));
                 }
-                let mut text = vec![0u8; l_text as usize];
-                r.read_exact(&mut text)
+                let mut text = read_claimed(r, l_text)
                     .map_err(|e| bad(format!("truncated header text ({e})")))?;
                 // htslib pads the text with NULs; they are not part of it.
                 while text.last() == Some(&0) {
@@ -242,8 +241,7 @@ impl Source {
                     if l_name == 0 || l_name > MAX_BLOCK {
                         return Err(bad(format!("reference {i}: name length {l_name}")));
                     }
-                    let mut name = vec![0u8; l_name as usize];
-                    r.read_exact(&mut name)
+                    let mut name = read_claimed(r, l_name)
                         .map_err(|e| bad(format!("truncated reference {i} ({e})")))?;
                     if name.pop() != Some(0) {
                         return Err(bad(format!("reference {i}: name not NUL-terminated")));
@@ -402,13 +400,18 @@ impl Source {
                         "record length {size} (a BAM record is 32 bytes or more)"
                     )));
                 }
+                // Grown as the bytes arrive, not to the length claimed: a
+                // damaged length costs what the file holds, not 1 GB.
                 buf.clear();
-                buf.resize(size as usize, 0);
-                r.read_exact(buf).map_err(|e| {
-                    bad(format!(
-                        "the file ends inside a record ({e}); it may be truncated"
-                    ))
-                })?;
+                let got = r
+                    .take(u64::from(size))
+                    .read_to_end(buf)
+                    .map_err(|e| bad(format!("cannot read ({e})")))?;
+                if got < size as usize {
+                    return Err(bad(format!(
+                        "the file ends inside a record ({got} of its {size} bytes); it may be truncated"
+                    )));
+                }
                 Ok(true)
             }
             Source::Sam {
@@ -566,6 +569,21 @@ fn cram_records(
 }
 
 /// Read until `buf` is full or the stream ends; the bytes read.
+/// `n` bytes a field claims, read into a buffer grown as they arrive (not
+/// allocated to the claim first: a damaged length in a short file costs
+/// what the file holds); a short read is `UnexpectedEof`.
+fn read_claimed(r: &mut impl Read, n: u32) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    r.take(u64::from(n)).read_to_end(&mut out)?;
+    if out.len() < n as usize {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("{} of {n} bytes", out.len()),
+        ));
+    }
+    Ok(out)
+}
+
 fn read_fully(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
