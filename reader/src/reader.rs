@@ -158,10 +158,10 @@ pub(crate) struct Inner {
 }
 
 impl Drop for Inner {
-    /// A file without an identity (held in memory, or remote) has a key of
-    /// its own per open: no later reader can find its cached pages, so
-    /// they go with the last clone of this reader instead of holding the
-    /// file's buffer until evicted.
+    /// A file without an identity (held in memory) has a key of its own
+    /// per open: no later reader can find its cached pages, so they go
+    /// with the last clone of this reader instead of holding the file's
+    /// buffer until evicted.
     fn drop(&mut self) {
         if self.file_key & 1 << 63 == 0 {
             self.cache.forget_file(self.file_key);
@@ -1340,8 +1340,9 @@ impl Reader {
             }
             // Evicted (or rejected) between load and pin: only possible when the
             // budget is smaller than the page or fully pinned.
-            if loaded.data().len() as u64 > self.inner.cache.budget_bytes()
-                || self.inner.cache.metrics().bytes_pinned + loaded.data().len() as u64
+            let charge = loaded.data().len() as u64 + crate::cache::ENTRY_OVERHEAD;
+            if charge > self.inner.cache.budget_bytes()
+                || self.inner.cache.metrics().bytes_pinned + charge
                     > self.inner.cache.budget_bytes()
             {
                 return Ok(PinnedPage::unpinned(loaded));

@@ -82,7 +82,9 @@ impl StoreObject {
         } else {
             "GOOGLE_"
         };
-        let options: Vec<(String, String)> = std::env::vars()
+        // (vars_os: a variable that is not Unicode is skipped, not a panic)
+        let options: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .filter(|(k, _)| k.starts_with(prefix))
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect();

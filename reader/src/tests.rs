@@ -203,3 +203,21 @@ fn tiny_pages_are_charged_their_overhead() {
     assert!(m.bytes_resident <= budget, "{m:?}");
     assert!(m.entries <= 100, "{m:?}");
 }
+
+/// A page within `ENTRY_OVERHEAD` of the budget cannot be cached: pinning
+/// it returns it unpinned instead of retrying forever.
+#[test]
+fn pinning_a_page_the_budget_cannot_hold_returns() {
+    let bytes = sample(1000);
+    let reader = Reader::from_bytes(bytes.clone()).unwrap();
+    let page = reader.column("t", "a").unwrap().page(0).unwrap();
+    let len = page.data().len() as u64;
+    let cache = PageCache::with_budget(len + ENTRY_OVERHEAD / 2, EvictionPolicy::Lru);
+    let reader =
+        Reader::from_bytes_with(bytes, ReadOptions::default().cache(cache.clone())).unwrap();
+    let first = reader.column("t", "a").unwrap().meta().first_page;
+    let pinned = reader.pin_page(first).unwrap();
+    assert_eq!(pinned.data().len() as u64, len);
+    assert!(!pinned.is_pinned());
+    assert_eq!(cache.metrics().bytes_pinned, 0);
+}

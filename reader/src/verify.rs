@@ -92,8 +92,13 @@ impl Reader {
                 problems.push(e);
             }
         }
-        // Spec 17.8: keys of the genomics-schema tables, across tables.
-        if damaged.is_empty() {
+        // Spec 17.8: keys of the genomics-schema tables, across tables
+        // (unless one of the tables is damaged: it is reported already).
+        let damaged_table = damaged.iter().any(|name| {
+            self.dataset(name)
+                .is_ok_and(|d| d.kind == gcol_format::schema::table::KIND)
+        });
+        if !damaged_table {
             problems.extend(crate::table::check_genomics(self).err());
         }
     }
@@ -312,6 +317,11 @@ impl Reader {
                     .page_info(page)
                     .inspect_err(|_| *every_extent = false)?;
                 extents.push((info.offset, u64::from(info.stored_len)));
+                if info.first_row != next_row || info.num_values == 0 {
+                    // The column's later pages are not walked: their
+                    // extents stay unknown.
+                    *every_extent = false;
+                }
                 if info.first_row != next_row {
                     return Err(Error::InvalidEntry {
                         page,

@@ -591,6 +591,23 @@ fn alignments_region_subsets_equal_samtools_view() {
     ok(gcol(&["verify", "--deep", s(&out)]), "verify");
     let inspect = ok(gcol(&["inspect", s(&out)]), "inspect");
     assert!(inspect.contains("6:32771448-32772448"), "{inspect}");
+    // Provenance: the source .gcol (not the temporary BAM), naming the
+    // dataset cut and its regions.
+    let cut_reader = gcol_reader::Reader::open(&out).unwrap();
+    let provenance = &cut_reader.manifest().provenance;
+    assert!(
+        provenance
+            .iter()
+            .all(|p| !p.source.contains(".gcol-subset-")),
+        "{provenance:?}"
+    );
+    let last = provenance.last().unwrap();
+    assert_eq!(last.source, "a.gcol");
+    let name = &cut_reader.datasets()[0].name;
+    assert!(last.datasets.contains(name), "{last:?}");
+    assert!(provenance[..provenance.len() - 1]
+        .iter()
+        .any(|p| p.source == "in.bam" && p.datasets.contains(name)));
 
     // Coded against a reference in the file: the subset needs none.
     let coded = conformance("alignments_ref.gcol");

@@ -1513,6 +1513,12 @@ impl<W: Write> Writer<W> {
         self.provenance.push(provenance);
     }
 
+    /// Take back the provenance entry recorded last (an intermediate file
+    /// the caller describes itself).
+    pub fn pop_provenance(&mut self) -> Option<Provenance> {
+        self.provenance.pop()
+    }
+
     /// Set a file-level metadata entry.
     pub fn set_metadata(&mut self, key: impl Into<String>, value: impl Into<String>) {
         self.metadata.insert(key.into(), value.into());

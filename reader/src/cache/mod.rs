@@ -321,9 +321,9 @@ impl PageCache {
 
     /// Drop every unpinned page of file key `file`: its last reader
     /// closed and no later reader can ask for them (a file held in memory
-    /// or a remote file has a key of its own per open), so they would only
-    /// hold memory (and the file's buffer, which their zero-copy slices
-    /// keep alive) until evicted.
+    /// has a key of its own per open), so they would only hold memory (and
+    /// the file's buffer, which their zero-copy slices keep alive) until
+    /// evicted.
     pub(crate) fn forget_file(&self, file: u64) {
         self.drop_unpinned(|(f, _)| f == file);
     }

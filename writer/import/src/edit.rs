@@ -301,6 +301,9 @@ fn write_copy(
                 &options,
                 &|_, _| {},
             )?;
+            // The temporary BAM is not a source: the subset's own entry
+            // (below) names the .gcol file, its hash and the regions.
+            writer.pop_provenance();
         }
     }
     let total: u64 = plan
@@ -367,7 +370,11 @@ fn write_copy(
     for source in sources {
         // What the new file holds of this source: its datasets, and those
         // its samples joined.
-        let kept = |d: &String| source.datasets.contains(d) || source.joined.contains(d);
+        let kept = |d: &String| {
+            source.datasets.contains(d)
+                || source.joined.contains(d)
+                || source.alignments_cut.iter().any(|(a, _)| a == d)
+        };
         for p in &source.reader.manifest().provenance {
             // An entry naming no dataset is of the whole file: kept.
             if p.datasets.is_empty() || p.datasets.iter().any(kept) {
@@ -402,6 +409,7 @@ fn write_copy(
                 .datasets
                 .iter()
                 .chain(&source.joined)
+                .chain(source.alignments_cut.iter().map(|(a, _)| a))
                 .cloned()
                 .collect(),
             converter: converter.clone(),
@@ -418,7 +426,9 @@ fn write_copy(
     // Structure and every checksum: the copied pages are the source's
     // bytes, so decoding them all again (deep) would only repeat work.
     // Datasets encoded again (a selection) are decoded and checked too.
-    let deep = sources.iter().any(|s| !s.selected.is_empty() || s.upgrade);
+    let deep = sources
+        .iter()
+        .any(|s| !s.selected.is_empty() || s.upgrade || !s.alignments_cut.is_empty());
     if let Err(e) = copy.verify_with(deep, |_, _| {}) {
         // A source that breaks an invariant passes it on: name the source.
         for source in sources {
