@@ -257,17 +257,27 @@ def test_ctrl_c_stops_export_and_kmer_counts(tmp_path, call):
         "except KeyboardInterrupt:\n"
         "    sys.exit(42)\n"
     )
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    assert child.stdout.readline().strip() == "start"
-    deadline = time.time() + 0.3
-    while time.time() < deadline and not list(tmp_path.glob(".x.fa.*.tmp")):
-        time.sleep(0.002)
-    child.send_signal(signal.SIGINT)
-    code = child.wait(timeout=60)
-    child.stdout.close()
-    assert code == 42, "the call finished before the signal, or did not stop"
-    assert not out.exists()
-    assert list(tmp_path.glob(".*.tmp")) == []
+    # On a loaded machine the call may end before this process gets to
+    # send the signal: that try is run again (it says nothing of Ctrl-C).
+    for _ in range(5):
+        out.unlink(missing_ok=True)
+        child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "start"
+        deadline = time.time() + 0.3
+        while time.time() < deadline and not list(tmp_path.glob(".x.fa.*.tmp")):
+            time.sleep(0.002)
+        finished_first = child.poll() is not None
+        if not finished_first:
+            child.send_signal(signal.SIGINT)
+        code = child.wait(timeout=60)
+        child.stdout.close()
+        if finished_first:
+            continue
+        assert code == 42, "the call did not stop on Ctrl-C"
+        assert not out.exists()
+        assert list(tmp_path.glob(".*.tmp")) == []
+        return
+    pytest.skip("the call finished before the signal in 5 tries (a loaded machine)")
 
 # ../shared/data/corrupt-crafted: damaged pages and directory blocks, and
 # values edited with every checksum recomputed. Each reading call raises
