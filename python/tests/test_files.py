@@ -201,7 +201,10 @@ def test_ctrl_c_stops_convert_and_leaves_nothing(tmp_path):
                 f.write("".join(rng.choice("ACGT") for _ in range(60)) + "\n")
     out = tmp_path / "out.gcol"
     script = (
-        "import sys, gcol\n"
+        "import signal, sys, gcol\n"
+        # A child of a background job inherits SIGINT ignored, and Python
+        # then installs no handler: install it, as an interactive shell has.
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "try:\n"
         f"    gcol.convert({str(big)!r}, {str(out)!r})\n"
         "except KeyboardInterrupt:\n"
@@ -249,7 +252,10 @@ def test_ctrl_c_stops_export_and_kmer_counts(tmp_path, call):
         "kmer_counts": "s.kmer_counts(31)",
     }[call]
     script = (
-        "import sys, gcol\n"
+        "import signal, sys, gcol\n"
+        # A child of a background job inherits SIGINT ignored, and Python
+        # then installs no handler: install it, as an interactive shell has.
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         f"s = gcol.open({str(src)!r}).sequences('big')\n"
         "print('start', flush=True)\n"
         "try:\n"
