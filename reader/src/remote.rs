@@ -63,12 +63,40 @@ fn is_object_store(location: &str) -> bool {
     lower.starts_with("s3://") || lower.starts_with("gs://")
 }
 
-/// A cloud store's object, read through `object_store` on a runtime of
-/// its own (the blocking reader's threads wait on it).
+/// A cloud store's object, read through `object_store` on the process's
+/// store runtime (the blocking reader's threads wait on it).
 struct StoreObject {
     store: Box<dyn object_store::ObjectStore>,
     path: object_store::path::Path,
-    runtime: tokio::runtime::Runtime,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+/// One runtime for every cloud object the process reads (two threads,
+/// started with the first), not one per open file; a forked child (whose
+/// copy has no threads) starts its own.
+fn store_runtime() -> std::result::Result<Arc<tokio::runtime::Runtime>, String> {
+    static RUNTIME: Mutex<Option<(u32, Arc<tokio::runtime::Runtime>)>> = Mutex::new(None);
+    let mut slot = RUNTIME.lock().unwrap_or_else(|e| e.into_inner());
+    let pid = std::process::id();
+    if let Some((owner, runtime)) = slot.as_ref() {
+        if *owner == pid {
+            return Ok(runtime.clone());
+        }
+    }
+    let runtime = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("gcol-store")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start a runtime: {e}"))?,
+    );
+    if let Some((_, inherited)) = slot.replace((pid, runtime.clone())) {
+        // The parent's runtime has no threads here: dropping it would wait
+        // on them.
+        std::mem::forget(inherited);
+    }
+    Ok(runtime)
 }
 
 impl StoreObject {
@@ -90,12 +118,7 @@ impl StoreObject {
             .collect();
         let (store, path) = object_store::parse_url_opts(&parsed, options)
             .map_err(|e| format!("cannot reach the store: {e}"))?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("gcol-store")
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start a runtime: {e}"))?;
+        let runtime = store_runtime()?;
         Ok(StoreObject {
             store,
             path,
