@@ -31,11 +31,11 @@ fn on_disk_constants_are_pinned() {
         ids::ALL,
         [
             0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x0009, 0x000A,
-            0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106
+            0x000B, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106
         ]
     );
     assert_eq!(crate::encoding::arith::STEP, 4);
     assert_eq!(crate::encoding::arith::MAX_TOTAL, 65_504);
-    assert_eq!(crate::MINOR_VERSION, 7);
+    assert_eq!(crate::MINOR_VERSION, 8);
     assert_eq!(crate::manifest::MANIFEST_VERSION, 1);
 }

@@ -186,6 +186,10 @@ pub enum Error {
         /// Encoding id found.
         id: u16,
     },
+    /// A `quality-primed` page (spec 7.14) decoded without the state of
+    /// its column's first page.
+    #[error("a quality-primed page needs its column's first page (spec 7.14)")]
+    PrimerMissing,
     /// Directory entry flags this reader does not know (spec 2.4, 9).
     #[error("page flags {flags:#06x} include bits this reader does not know; the file needs a newer gcol")]
     UnknownPageFlags {

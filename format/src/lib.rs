@@ -67,7 +67,7 @@ pub const MAJOR_VERSION: u16 = 1;
 /// Highest minor version this crate reads and writes: encodings, manifest
 /// members, entry flags (spec 9). Writers record the lowest minor version
 /// whose features a file uses, so files without 1.1 features stay 1.0.
-pub const MINOR_VERSION: u16 = 7;
+pub const MINOR_VERSION: u16 = 8;
 
 /// Every page and the page directory start at a multiple of this many bytes (spec 2.3).
 pub const PAGE_ALIGNMENT: u64 = 64;

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use gcol_format::directory::{self, DirEntry, PageInfo, DIR_ENTRY_LEN};
-use gcol_format::encoding::{decode_page_with_flags, Decoded};
+use gcol_format::encoding::quality_model::Primer;
+use gcol_format::encoding::{decode_page_primed, ids, Decoded};
 use gcol_format::footer::{Footer, FooterHeader};
 use gcol_format::header::HEADER_LEN;
 use gcol_format::manifest::{Column, Dataset, Layout, Manifest};
@@ -155,6 +156,9 @@ pub(crate) struct Inner {
     pub(crate) last_page: Box<[AtomicU64]>,
     /// Columns whose manifest counts were checked against the directory.
     column_ok: Box<[AtomicBool]>,
+    /// Per column: the state its first page leaves for its
+    /// `quality-primed` pages (spec 7.14), built on first use.
+    primers: parking_lot::Mutex<rustc_hash::FxHashMap<u32, Arc<Primer>>>,
 }
 
 impl Drop for Inner {
@@ -509,6 +513,7 @@ impl Reader {
             block_ok: (0..num_blocks).map(|_| AtomicBool::new(false)).collect(),
             last_page: (0..slots.len()).map(|_| AtomicU64::new(u64::MAX)).collect(),
             column_ok: (0..slots.len()).map(|_| AtomicBool::new(false)).collect(),
+            primers: Default::default(),
             slots,
             manifest,
             inline,
@@ -932,6 +937,49 @@ impl Reader {
         Ok((info, stored))
     }
 
+    /// The state column `column_id`'s first page leaves for its
+    /// `quality-primed` pages (spec 7.14): that page decoded once per
+    /// reader (its stored bytes checked as any page's), then kept with the
+    /// reader; the primer's models are not charged to the page cache.
+    fn primer(&self, column_id: u32, verify: bool) -> Result<Arc<Primer>> {
+        if let Some(primer) = self.inner.primers.lock().get(&column_id) {
+            return Ok(primer.clone());
+        }
+        let (_, column) = self.column_meta(column_id);
+        let first = if column.inline.is_some() {
+            self.inline_page_index(column_id)
+        } else {
+            column.first_page
+        };
+        let info = self.page_info(first)?;
+        let stored = if first >= self.inner.footer.num_pages {
+            self.inner
+                .inline
+                .slice(info.offset as usize..(info.offset + u64::from(info.stored_len)) as usize)
+        } else {
+            let stored = self
+                .inner
+                .source
+                .range(info.offset, u64::from(info.stored_len))?;
+            self.check_stored(first, &info, &stored, verify)?;
+            stored
+        };
+        let primer = gcol_format::encoding::primer_of_page(
+            info.encoding,
+            info.flags,
+            info.num_values,
+            &stored,
+        )
+        .map_err(|source| self.page_error(first, &info, source))?;
+        let primer = Arc::new(primer);
+        self.inner
+            .primers
+            .lock()
+            .entry(column_id)
+            .or_insert(primer.clone());
+        Ok(primer)
+    }
+
     /// Load page `page` without the cache: checksum (per policy) and decode.
     pub(crate) fn load_page(&self, page: u64, info: &PageInfo, verify: bool) -> Result<Bytes> {
         let inner = &*self.inner;
@@ -950,7 +998,12 @@ impl Reader {
         };
         let (_, column) = self.column_meta(info.column_id);
         let keep_values = matches!(column.layout, Some(Layout::List { .. }));
-        let decoded = decode_page_with_flags(
+        let primer = if ids::needs_primer(info.encoding) {
+            Some(self.primer(info.column_id, verify)?)
+        } else {
+            None
+        };
+        let decoded = decode_page_primed(
             info.encoding,
             info.flags,
             column.physical_type,
@@ -958,6 +1011,7 @@ impl Reader {
             info.decoded_len,
             &stored,
             keep_values,
+            primer.as_deref(),
         )
         .map_err(page_err)?;
         let data = match decoded {

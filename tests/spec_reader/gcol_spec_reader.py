@@ -15,6 +15,8 @@ Section numbers in comments refer to spec/gcol-v1.md.
     decode_page(0x0008, "binary", n, d, b) # name-tokens pages as 7.9 and 7.11
     decode_page(0x0009, "u8", n, n, b)     # base-model pages as 7.9 and 7.12
     decode_page(0x000A, "i32", n, 4 * n, b)  # int-model pages as 7.9 and 7.13
+    decode_page(0x000B, "u8", n, n, b, primer=quality_primer(0x0007, "u8", pn, pn, p))
+                                           # quality-primed pages as 7.14, from their column's first page
     variants_vcf(reader, "calls")          # a variants dataset as VCF text (14.5), REF as 14.7
     alignments_bam_records(reader, "aln")  # an alignments dataset's records in BAM's layout (15.4)
     alignments_sam(reader, "aln")          # ... as the SAM text `samtools view -h` prints (15.4)
@@ -61,11 +63,12 @@ STRUCT = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", 
 INTEGER = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"}
 SIGNED = {"i8", "i16", "i32", "i64"}
 BASES = {0: "plain", 1: "delta-varint", 2: "for-bitpack", 3: "dictionary", 4: "varint", 5: "lengths", 6: "decimal",
-         7: "quality-model", 8: "name-tokens", 9: "base-model", 10: "int-model"}  # 7
+         7: "quality-model", 8: "name-tokens", 9: "base-model", 10: "int-model", 11: "quality-primed"}  # 7
 COMPRESSIONS = {0: None, 1: "zstd"}  # 7
-NO_ZSTD_FORM = {"quality-model", "name-tokens", "base-model", "int-model"}  # 7: no zstd form; 0x0107-0x010A
-# are not in the registry
-READER_MINOR = 7  # 9: the minor version this reader implements
+NO_ZSTD_FORM = {"quality-model", "name-tokens", "base-model", "int-model", "quality-primed"}  # 7: no zstd
+# form; 0x0107-0x010B are not in the registry
+READER_MINOR = 8  # 9: the minor version this reader implements
+QUALITY_MODEL, QUALITY_PRIMED = 0x0007, 0x000B  # 7.10, 7.14
 FLAG_VALIDITY = 0x0001  # 2.4 entry flag bit 0 (1.1): the page starts with a validity section (6.5)
 U32_MAX = (1 << 32) - 1  # 10: values per page
 
@@ -218,14 +221,31 @@ def parse_validity(data, n, keep=False):
     return [bool((bits >> i) & 1) for i in range(n)], section_len
 
 
-def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0, keep=False):
+def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0, keep=False, primer=None):
     """Sections 6.5 and 7: stored page bytes to (slots, valid).
 
     `slots` holds the page's n values as stored, null slots included (6.5);
     it is None for a page of nulls, which stores no values. `valid` is None
     for a page without a validity section (flag bit 0 clear), else a list of
-    n booleans, True for a present value.
+    n booleans, True for a present value. `primer` is for a quality-primed
+    page (7.14): the QualityState its column's first page left (see
+    quality_primer), or a function of no arguments that returns it, called
+    only once the page's own header checks pass; without it such a page is
+    malformed.
     """
+    base, data, decoded_len, valid = _page_base_bytes(encoding_id, physical, n, decoded_len, stored, flags, keep)
+    if data is None:  # a page of nulls (6.5): no base decoding
+        return None, valid
+    if base == "quality-primed":  # 7.14 (minor 8)
+        return decode_quality_primed(data, n, primer), valid
+    return _decode_values(base, physical, n, decoded_len, data), valid
+
+
+def _page_base_bytes(encoding_id, physical, n, decoded_len, stored, flags, keep):
+    """Sections 6.5 and 7 up to the base encoding: (base, data, decoded_len,
+    valid), `data` the bytes the base encoding decodes (after zstd and any
+    validity section) and `decoded_len` their decoded length; `data` is None
+    for a page of nulls."""
     base = BASES.get(encoding_id & 0xFF)
     compression = encoding_id >> 8
     if base is None or compression not in COMPRESSIONS or (compression and base in NO_ZSTD_FORM):
@@ -236,7 +256,7 @@ def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0, ke
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if base == "decimal" and physical not in ("f32", "f64"):
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
-    if base in ("quality-model", "base-model") and physical != "u8":
+    if base in ("quality-model", "base-model", "quality-primed") and physical != "u8":
         raise GcolError("encoding_not_applicable", f"{base} on {physical}")
     if decoded_len > MAX_PAGE_BYTES:
         raise GcolError("limit", "decoded length above the limit")
@@ -265,12 +285,12 @@ def decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags=0, ke
                 raise GcolError("malformed_page", "bytes after an all-null validity section")
             if decoded_len != 8:
                 raise GcolError("decoded_length", "a page of nulls has decoded length 8")
-            return None, valid
+            return base, None, decoded_len, valid
         data = data[section_len:]
         decoded_len -= section_len
         if decoded_len < 0 or (physical != "binary" and decoded_len != n * WIDTH[physical]):
             raise GcolError("decoded_length", "decoded length is not the section plus n x width")
-    return _decode_values(base, physical, n, decoded_len, data), valid
+    return base, data, decoded_len, valid
 
 
 def with_nulls(slots, valid, n):
@@ -282,9 +302,10 @@ def with_nulls(slots, valid, n):
     return [v if ok else None for v, ok in zip(slots, valid)]
 
 
-def decode_page(encoding_id, physical, n, decoded_len, stored, flags=0):
-    """Section 7: stored page bytes to a list of Python values, None for a null (6.5)."""
-    slots, valid = decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags)
+def decode_page(encoding_id, physical, n, decoded_len, stored, flags=0, primer=None):
+    """Section 7: stored page bytes to a list of Python values, None for a null (6.5).
+    `primer`: see decode_page_slots (quality-primed pages, 7.14)."""
+    slots, valid = decode_page_slots(encoding_id, physical, n, decoded_len, stored, flags, primer=primer)
     return with_nulls(slots, valid, n)
 
 
@@ -495,42 +516,48 @@ def decode_number(decoder, byte_models):
     return value
 
 
-QUALITY_FLAG_FIXED = 0x01  # 7.10 flags bit 0: fixed segment length
+QUALITY_FLAG_FIXED = 0x01  # 7.10, 7.14 flags bit 0: fixed segment length
 
 
-def decode_quality_model(data, n):
-    """7.10: a quality-model page of n u8 values."""
-    def malformed(why):
-        return GcolError("malformed_page", f"quality-model: {why}")
+class QualityState:
+    """7.14: what a quality-model page (7.10) leaves at its end: its `m`, value
+    table and six parameters, the model of every context it used (`models`,
+    context -> AdaptiveModel) and its lengths byte model set (`length_models`,
+    4 entries, None for a model never used: flat, as created). The primer of a
+    column's quality-primed pages; never changed by decoding them."""
 
-    if len(data) < 2:
-        raise malformed("page ends inside the header")
-    flags, m = data[0], data[1] + 1
-    if flags & ~QUALITY_FLAG_FIXED:
-        raise malformed(f"unknown flag bits {flags:#04x}")
-    pos = 2
-    if len(data) < pos + m + 6:
-        raise malformed("page ends inside the header")
-    table = bytes(data[pos:pos + m])
-    pos += m
-    if any(a >= b for a, b in zip(table, table[1:])):
-        raise malformed("value table is not strictly rising")
-    qbits, qshift, pbits, pshift, dbits, dshift = data[pos:pos + 6]
-    pos += 6
-    bits = qbits + pbits + dbits
-    if (qbits > 16 or pbits > 8 or dbits > 8 or bits > 20 or qshift > 8 or pshift > 15 or dshift > 15
-            or m << bits > 1 << 24):
-        raise malformed(f"parameters qbits {qbits} qshift {qshift} pbits {pbits} pshift {pshift} "
-                        f"dbits {dbits} dshift {dshift} with m {m} beyond the limits")
-    fixed = None
-    if flags & QUALITY_FLAG_FIXED:
-        fixed, pos = read_varint(data, pos)
-        if fixed == 0 and n != 0:
-            raise malformed("fixed segment length 0")
-    decoder = RangeDecoder(bytes(data[pos:]))
+    __slots__ = ("m", "table", "params", "models", "length_models")
 
-    models = {}  # context -> AdaptiveModel, created on first use in the page (7.9)
-    length_models = [None] * 4  # the segment lengths' byte model set (7.9, 7.10)
+    def __init__(self, m, table, params, models, length_models):
+        self.m, self.table, self.params = m, table, params
+        self.models, self.length_models = models, length_models
+
+
+def _copy_model(model):
+    """A copy of an AdaptiveModel (entries in their order, frequencies, total)."""
+    copy = AdaptiveModel.__new__(AdaptiveModel)
+    copy.symbols, copy.freqs, copy.total = list(model.symbols), list(model.freqs), model.total
+    copy.step, copy.max_total = model.step, model.max_total
+    return copy
+
+
+def _quality_fixed_length(data, pos, n, malformed):
+    """7.10: the varint segment length L after flag bit 0; L = 0 only when n = 0."""
+    fixed, pos = read_varint(data, pos)
+    if fixed == 0 and n != 0:
+        raise malformed("fixed segment length 0")
+    return fixed, pos
+
+
+def _quality_segments(decoder, n, fixed, state, primer, malformed):
+    """7.10 "Segments" and "Contexts": n values decoded with `state`'s table and
+    parameters into `state`'s models (created on first use; with a `primer`,
+    7.14, a context's first use in the page starts from a copy of the model
+    the primer left, when it used that context)."""
+    m, table = state.m, state.table
+    qbits, qshift, pbits, pshift, dbits, dshift = state.params
+    models, length_models = state.models, state.length_models
+    primed = primer.models if primer is not None else {}
     h_mask = (1 << qbits) - 1
     p_max = (1 << pbits) - 1
     d_max = (1 << dbits) - 1
@@ -552,7 +579,8 @@ def decode_quality_model(data, n):
                    | min((d >> dshift).bit_length(), d_max) << (qbits + pbits))
             model = models.get(ctx)
             if model is None:
-                model = models[ctx] = AdaptiveModel(m)
+                start = primed.get(ctx)
+                model = models[ctx] = AdaptiveModel(m) if start is None else _copy_model(start)
             q = decoder.decode(model)
             if q >= m:
                 raise malformed(f"symbol {q} >= m {m}")  # unreachable: the models have m symbols
@@ -565,6 +593,83 @@ def decode_quality_model(data, n):
         done += length
     decoder.finish()
     return list(out)
+
+
+def decode_quality_model(data, n, keep_state=False):
+    """7.10: a quality-model page of n u8 values; with `keep_state`, (values,
+    QualityState at the page's end) for quality-primed pages (7.14)."""
+    def malformed(why):
+        return GcolError("malformed_page", f"quality-model: {why}")
+
+    if len(data) < 2:
+        raise malformed("page ends inside the header")
+    flags, m = data[0], data[1] + 1
+    if flags & ~QUALITY_FLAG_FIXED:
+        raise malformed(f"unknown flag bits {flags:#04x}")
+    pos = 2
+    if len(data) < pos + m + 6:
+        raise malformed("page ends inside the header")
+    table = bytes(data[pos:pos + m])
+    pos += m
+    if any(a >= b for a, b in zip(table, table[1:])):
+        raise malformed("value table is not strictly rising")
+    qbits, qshift, pbits, pshift, dbits, dshift = params = tuple(data[pos:pos + 6])
+    pos += 6
+    bits = qbits + pbits + dbits
+    if (qbits > 16 or pbits > 8 or dbits > 8 or bits > 20 or qshift > 8 or pshift > 15 or dshift > 15
+            or m << bits > 1 << 24):
+        raise malformed(f"parameters qbits {qbits} qshift {qshift} pbits {pbits} pshift {pshift} "
+                        f"dbits {dbits} dshift {dshift} with m {m} beyond the limits")
+    fixed = None
+    if flags & QUALITY_FLAG_FIXED:
+        fixed, pos = _quality_fixed_length(data, pos, n, malformed)
+    decoder = RangeDecoder(bytes(data[pos:]))
+    # 7.9: each context's model, and the lengths' byte model set (7.10: 4 models
+    # created on first use and kept across the page's segments)
+    state = QualityState(m, table, params, {}, [None] * 4)
+    values = _quality_segments(decoder, n, fixed, state, None, malformed)
+    return (values, state) if keep_state else values
+
+
+def quality_primer(encoding_id, physical, n, decoded_len, stored, flags=0):
+    """7.14 "Primer": the QualityState a column's first page leaves, from that
+    page's entry fields and stored bytes. It MUST be a quality-model (0x0007)
+    page that stores values (with a validity section, they follow it; a page of
+    nulls stores none); else the column's quality-primed pages are malformed."""
+    if encoding_id != QUALITY_MODEL:
+        raise GcolError("malformed_page", f"quality-primed: the column's first page (the primer) has encoding "
+                                          f"{encoding_id:#06x}, not quality-model (0x0007) (7.14)")
+    base, data, _, _ = _page_base_bytes(encoding_id, physical, n, decoded_len, stored, flags, False)
+    if data is None or n == 0:
+        raise GcolError("malformed_page", "quality-primed: the primer stores no values (7.14)")
+    return decode_quality_model(data, n, keep_state=True)[1]
+
+
+def decode_quality_primed(data, n, primer):
+    """7.14: a quality-primed page of n u8 values, decoded as a 7.10 page with
+    the primer's m, table and parameters, its models starting as `primer` (a
+    QualityState, or a function that returns it, called after the page's
+    header checks) left them. `primer` is not changed."""
+    def malformed(why):
+        return GcolError("malformed_page", f"quality-primed: {why}")
+
+    if len(data) < 1:
+        raise malformed("page ends inside the header")
+    flags = data[0]
+    if flags & ~QUALITY_FLAG_FIXED:
+        raise malformed(f"unknown flag bits {flags:#04x}")
+    pos = 1
+    fixed = None
+    if flags & QUALITY_FLAG_FIXED:
+        fixed, pos = _quality_fixed_length(data, pos, n, malformed)
+    if callable(primer):
+        primer = primer()
+    if primer is None:
+        raise malformed("no primer: the column's first page is needed (7.14)")
+    decoder = RangeDecoder(bytes(data[pos:]))
+    lengths = [None if model is None else _copy_model(model) for model in primer.length_models]
+    state = QualityState(primer.m, primer.table, primer.params, {}, lengths)
+    return _quality_segments(decoder, n, fixed, state, primer, malformed)
 
 
 # 7.11 name-tokens (minor 5)
@@ -967,6 +1072,7 @@ class GcolFile:
             raise GcolError("manifest_json", str(e)) from None
         self._check_manifest()
         self._checked_blocks = set()
+        self._primers = {}  # 7.14: column id -> the QualityState its first page left, once decoded
 
     def _check_manifest(self):
         m = self.manifest
@@ -1095,6 +1201,13 @@ class GcolFile:
         if tables and self.minor < 7:
             raise GcolError("manifest_invalid", f"a minor-7 feature (table dataset {tables[0][0]!r} with "
                                                 f"{tables[0][1]} metadata, 17) in a 1.{self.minor} file")
+        # 9: minor 8 adds the quality-primed encoding (7.14); no zstd form
+        minor8 = [f"{ds['name']}/{c['name']}" for ds, c in self.columns
+                  for e in list(c.get("encodings") or []) + ([c["inline"]["encoding"]] if c.get("inline") else [])
+                  if e == QUALITY_PRIMED]
+        if minor8 and self.minor < 8:
+            raise GcolError("manifest_invalid", f"a minor-8 feature (quality-primed in column {minor8[0]!r}, 7.14) "
+                                                f"in a 1.{self.minor} file")
 
     def _check_layouts(self, ds):
         """5.6: the rules for `layout` (1.1): lists (6.6) and chunked arrays (6.7)."""
@@ -1181,17 +1294,53 @@ class GcolFile:
         return dict(offset=offset, first_row=first_row, stored_len=stored, decoded_len=decoded,
                     num_values=n, crc32c=crc, column_id=column, encoding=encoding, flags=flags)
 
-    def page_slots(self, page):
-        """One page as (entry, slots, valid): see decode_page_slots."""
-        e = self.entry(page)
+    def _stored(self, page, e):
+        """A page's stored bytes, checksum checked (2.7)."""
         stored = self.data[e["offset"]:e["offset"] + e["stored_len"]]
         if crc32c(stored) != e["crc32c"]:
             raise GcolError("checksum:page", f"page {page}")
+        return stored
+
+    def _check_encoding_minor(self, encoding, where):
+        """9: quality-primed (0x000B) is a minor-8 feature; in an older file (whose
+        manifest did not tell, else opening failed) it is an id its version lacks."""
+        if encoding == QUALITY_PRIMED and self.minor < 8:
+            raise GcolError("unknown_encoding", f"{where}: encoding id {encoding:#06x} (quality-primed, "
+                                                f"minor 8) in a 1.{self.minor} file")
+
+    def primer(self, c):
+        """7.14: the QualityState the first page of column `c` (its first directory
+        entry, or its inline page) leaves; decoded once per column and kept."""
+        if c["id"] in self._primers:
+            return self._primers[c["id"]]
+        inline = c.get("inline")
+        if inline is not None:  # the inline page is the column's only page: its own first page
+            stored = self.inline[inline["offset"]:inline["offset"] + c["stored_bytes"]]
+            state = quality_primer(inline["encoding"], c["physical_type"], c["num_values"], c["decoded_bytes"],
+                                   stored, inline["flags"])
+        else:
+            if c["num_pages"] == 0:
+                raise GcolError("malformed_page", f"column {c['name']}: no first page to prime from (7.14)")
+            page = c["first_page"]
+            e = self.entry(page)
+            if e["first_row"] != 0:
+                raise GcolError("invalid_entry:first_row", f"page {page}")
+            state = quality_primer(e["encoding"], c["physical_type"], e["num_values"], e["decoded_len"],
+                                   self._stored(page, e), e["flags"])
+        self._primers[c["id"]] = state
+        return state
+
+    def page_slots(self, page):
+        """One page as (entry, slots, valid): see decode_page_slots. A
+        quality-primed page (7.14) decodes from its column's first page."""
+        e = self.entry(page)
+        stored = self._stored(page, e)
         column = self.columns[e["column_id"]][1]
         physical = column["physical_type"]
         keep = (column.get("layout") or {}).get("type") == "list"  # 6.5: list pages of nulls keep values
+        self._check_encoding_minor(e["encoding"], f"page {page}")
         slots, valid = decode_page_slots(e["encoding"], physical, e["num_values"], e["decoded_len"], stored,
-                                         e["flags"], keep)
+                                         e["flags"], keep, primer=lambda: self.primer(column))
         return e, slots, valid
 
     def page_values(self, page):
@@ -1220,8 +1369,10 @@ class GcolFile:
         if inline is not None:  # 5.4: the column's one page, among the inline pages (2.5)
             stored = self.inline[inline["offset"]:inline["offset"] + c["stored_bytes"]]
             keep = (c.get("layout") or {}).get("type") == "list"
+            self._check_encoding_minor(inline["encoding"], f"column {c['name']}'s inline page")
             slots, valid = decode_page_slots(inline["encoding"], c["physical_type"], c["num_values"],
-                                             c["decoded_bytes"], stored, inline["flags"], keep)
+                                             c["decoded_bytes"], stored, inline["flags"], keep,
+                                             primer=lambda: self.primer(c))
             e = dict(first_row=0, num_values=c["num_values"], stored_len=c["stored_bytes"],
                      decoded_len=c["decoded_bytes"], encoding=inline["encoding"], flags=inline["flags"])
             yield None, e, slots, valid

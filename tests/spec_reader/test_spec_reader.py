@@ -141,7 +141,7 @@ def test_every_encoding_is_covered():
         for _, column in reader.columns:
             seen.update(column["encodings"])
     assert seen == {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x0009, 0x000A,
-                    0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106}
+                    0x000B, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106}
 
 
 @pytest.mark.parametrize("name", CONFORMANCE_FILES)
@@ -1283,6 +1283,414 @@ def test_quality_model_needs_minor_version_5():
     assert raised.value.kind == "manifest_invalid"
 
 
+# 7.14: quality-primed pages (format 1.8). The spec's example byte by byte,
+# damaged copies of it, pages made by an encoder written here from 7.10 and
+# 7.14 (models carried over from the primer, lengths models too), files with
+# primers that break 7.14's rules, and the minor-version rules of 9.
+
+QP_EXAMPLE = bytes.fromhex("01 03 00 CB 1B 81 0A")
+
+
+def qm_primer():
+    """The primer of 7.14's example: 7.10's example page."""
+    return spec.quality_primer(0x0007, "u8", 5, 5, QM_EXAMPLE)
+
+
+def qp_snapshot(state):
+    """A primer's state as plain values, to show decoding never changes it."""
+    return (state.m, state.table, state.params,
+            {ctx: (tuple(mo.symbols), tuple(mo.freqs), mo.total) for ctx, mo in state.models.items()},
+            [None if mo is None else (tuple(mo.symbols), tuple(mo.freqs), mo.total) for mo in state.length_models])
+
+
+def test_spec_7_14_example():
+    assert len(QP_EXAMPLE) == 7
+    primer = qm_primer()
+    assert (primer.m, primer.table, primer.params) == (3, b"\x02\x26\x28", (4, 2, 1, 1, 1, 0))
+    # context 0: used twice by the primer (the first value of each read, symbol 2)
+    model = primer.models[0]
+    assert (model.symbols, model.freqs, model.total) == ([2, 0, 1], [9, 1, 1], 11)
+    assert primer.length_models == [None] * 4  # fixed segment length: the lengths models stay flat
+    before = qp_snapshot(primer)
+    assert spec.decode_page(0x000B, "u8", 3, 3, QP_EXAMPLE, primer=primer) == [40, 38, 40]
+    assert qp_snapshot(primer) == before  # 7.14: the primer's state is never changed
+    assert spec.decode_page(0x000B, "u8", 3, 3, QP_EXAMPLE, primer=lambda: primer) == [40, 38, 40]
+    # the walk-through of the first value
+    decoder = spec.RangeDecoder(QP_EXAMPLE[2:])
+    assert decoder.code == 0xCB1B810A and 0xFFFFFFFF // 11 == 0x1745D174
+    assert 0xCB1B810A // 0x1745D174 == 8
+    assert decoder.decode(spec._copy_model(model)) == 2
+    # the same page decoded from flat models is not the read (a quality-model page restarts them)
+    flat = spec.QualityState(3, primer.table, primer.params, {}, [None] * 4)
+    assert spec.decode_page(0x000B, "u8", 3, 3, QP_EXAMPLE, primer=flat) == [40, 38, 2]
+    # the stream does not record n (7.10): read as 2 values, the page's 5-byte stream is used up too
+    assert spec.decode_page(0x000B, "u8", 2, 2, QP_EXAMPLE, primer=primer) == [40, 38]
+    # the example page as the encoder here makes it
+    primer_page, pages = qp_pages(([2, 2, 1, 2, 0], [3, 2], 3), [([2, 1, 2], [3], 3)],
+                                  dict(qbits=4, qshift=2, pbits=1, pshift=1, dbits=1, dshift=0), b"\x02\x26\x28")
+    assert (primer_page, pages) == (QM_EXAMPLE, [QP_EXAMPLE])
+
+
+def _varint(value):
+    out = bytearray()
+    while True:
+        out.append((value & 0x7F) | (0x80 if value >= 0x80 else 0))
+        value >>= 7
+        if not value:
+            return bytes(out)
+
+
+def _qp_code(symbols, segments, params, m, fixed, models, length_models, start=None, lengths=None):
+    """7.10's segments and contexts, encoded; a context's first use starts from
+    a copy of `start`'s model for it (7.14), else flat. Returns the stream."""
+    import copy
+    coder, at = RangeEncoder(), 0
+    qbits, qshift, pbits, pshift, dbits, dshift = (params[k] for k in
+                                                   ("qbits", "qshift", "pbits", "pshift", "dbits", "dshift"))
+    for index, length in enumerate(segments):
+        if fixed is None:
+            coded = length if lengths is None else lengths[index]
+            for j in range(4):
+                length_models[j].encode(coder, (coded >> (8 * j)) & 0xFF)
+        h = d = p = prev = 0
+        for q in symbols[at:at + length]:
+            ctx = (h | min(p >> pshift, (1 << pbits) - 1) << qbits
+                   | min((d >> dshift).bit_length(), (1 << dbits) - 1) << (qbits + pbits))
+            if ctx not in models:
+                models[ctx] = copy.deepcopy(start[ctx]) if start and ctx in start else EncoderModel(m)
+            models[ctx].encode(coder, q)
+            if p > 0:
+                d = min(d + abs(q - prev), (1 << 32) - 1)
+            prev, h, p = q, ((h << qshift) + q) % (1 << qbits), p + 1
+        at += length
+    return coder.finish()
+
+
+def qp_pages(primer, pages, params, table, lengths=None):
+    """A quality-model primer page and quality-primed pages (7.14) coded from the
+    state it leaves. primer and each page: (symbols, segments, fixed L or None);
+    `lengths` codes wrong segment lengths in the first primed page."""
+    import copy
+    m = len(table)
+    symbols, segments, fixed = primer
+    models, length_models = {}, [EncoderModel(256) for _ in range(4)]
+    stream = _qp_code(symbols, segments, params, m, fixed, models, length_models)
+    header = bytes([0 if fixed is None else 1, m - 1]) + bytes(table)
+    header += bytes(params[k] for k in ("qbits", "qshift", "pbits", "pshift", "dbits", "dshift"))
+    primer_page = header + (b"" if fixed is None else _varint(fixed)) + stream
+    out = []
+    for index, (symbols, segments, fixed) in enumerate(pages):
+        stream = _qp_code(symbols, segments, params, m, fixed, {}, copy.deepcopy(length_models), start=models,
+                          lengths=lengths if index == 0 else None)
+        out.append(bytes([0 if fixed is None else 1]) + (b"" if fixed is None else _varint(fixed)) + stream)
+    return primer_page, out
+
+
+def _qp_cases():
+    """Primers and primed pages reaching what the conformance file does not:
+    coded segment lengths in the primer and the primed pages (the lengths
+    models carried over), position and variation contexts, contexts the primer
+    never used, a primer with fixed lengths before coded ones and the other
+    way round, halving in a context the primer nearly filled."""
+    import random
+    rng = random.Random(14)
+
+    def reads(count, longest, spread):
+        lengths = [rng.randrange(1, longest) for _ in range(count)]
+        values = []
+        for length in lengths:
+            base = rng.randrange(20, 36)
+            values += [max(0, min(41, base - p // 25 + rng.randrange(-spread, spread + 1))) for p in range(length)]
+        return values, lengths
+
+    cases = []
+    table = bytes(range(0, 42))
+    params = dict(qbits=12, qshift=6, pbits=3, pshift=4, dbits=3, dshift=3)
+    primer = reads(40, 150, 2) + (None,)
+    later = [reads(6, 150, 2) + (None,), reads(5, 120, 9) + (None,), ([41] * 30 + [0] * 30, [60], None)]
+    cases.append(("coded lengths", primer, later, params, table))
+    fixed_primer = (primer[0], [50] * (len(primer[0]) // 50) + [len(primer[0]) % 50], 50)
+    cases.append(("fixed primer, coded pages", fixed_primer, later, params, table))
+    cases.append(("coded primer, fixed pages", primer,
+                  [(v, [7] * (len(v) // 7) + ([len(v) % 7] if len(v) % 7 else []), 7) for v, _, _ in later],
+                  params, table))
+    flat = [rng.choice([3, 3, 3, 3, 3, 3, 3, 1, 0, 2]) for _ in range(16200)]  # one context, T = 64,804
+    cases.append(("halving after the primer", (flat, [16200], None), [(flat[:400], [400], None)] * 2,
+                  dict(qbits=0, qshift=0, pbits=0, pshift=0, dbits=0, dshift=0), bytes([2, 10, 20, 30])))
+    return cases
+
+
+QP_CASES = _qp_cases()
+
+
+@pytest.mark.parametrize("case", QP_CASES, ids=[c[0] for c in QP_CASES])
+def test_quality_primed_pages_from_an_encoder_of_the_spec(case):
+    _, primer, pages, params, table = case
+    primer_page, primed = qp_pages(primer, pages, params, table)
+    n = len(primer[0])
+    state = spec.quality_primer(0x0007, "u8", n, n, primer_page)
+    before = qp_snapshot(state)
+    for (symbols, _, _), page in list(zip(pages, primed)) * 2:  # every page from the same state, twice
+        assert spec.decode_page(0x000B, "u8", len(symbols), len(symbols), page, primer=state) == [
+            table[q] for q in symbols]
+    assert qp_snapshot(state) == before
+    if primer[2] is None:
+        assert all(model is not None for model in state.length_models)
+
+
+def test_quality_primed_halving_happens():
+    _, primer, pages, params, table = next(c for c in QP_CASES if c[0] == "halving after the primer")
+    primer_page, primed = qp_pages(primer, pages, params, table)
+    state = spec.quality_primer(0x0007, "u8", len(primer[0]), len(primer[0]), primer_page)
+    assert state.models[0].total > 64000
+    with counting_halvings() as halved:
+        assert spec.decode_page(0x000B, "u8", 400, 400, primed[0], primer=state) == [table[q] for q in pages[0][0]]
+    assert len(halved) >= 1 and state.models[0].total > 64000
+
+
+def qp_file(primer_page, primer_n, primed, minor=8, nullable=False, first=None):
+    """A 1.8 file of one u8 column: the primer (or `first`: (encoding, flags, n, decoded_len, stored)) and
+    quality-primed pages [(n, stored)]."""
+    pages = [first or (0x0007, 0, primer_n, primer_n, primer_page)]
+    pages += [(0x000B, 0, n, n, page) for n, page in primed]
+    column = {"name": "q", "physical_type": "u8", "pages": pages}
+    if nullable:
+        column["nullable"] = True
+    return build_gcol([{"name": "t", "columns": [column]}], minor=minor)
+
+
+def test_quality_primed_pages_in_a_file(monkeypatch, tmp_path):
+    """7.14: a column of a primer and primed pages, read in order, page by page
+    in any order, the primer decoded once per reader and column; the Rust
+    reader's dump agrees."""
+    _, primer, pages, params, table = QP_CASES[0]
+    primer_page, primed = qp_pages(primer, pages, params, table)
+    primed_pages = [(len(p[0]), page) for p, page in zip(pages, primed)]
+    data = qp_file(primer_page, len(primer[0]), primed_pages * 3)
+    expected = [table[q] for q in primer[0]] + [table[q] for p in pages * 3 for q in p[0]]
+    decodes = []
+    original = spec.quality_primer
+    monkeypatch.setattr(spec, "quality_primer", lambda *a, **k: decodes.append(1) or original(*a, **k))
+    reader = open_and_read_all(data)
+    assert reader.minor == 8 and reader.column("t", "q")["encodings"] == [0x0007, 0x000B]
+    assert reader.column_values("t", "q") == expected
+    assert len(decodes) == 1  # verify() and column_values() read 9 primed pages: one primer decode
+    fresh = spec.GcolFile(data)
+    by_page = {}
+    for page in (7, 3, 1, 9, 5, 2, 8, 4, 6, 0):
+        by_page[page] = fresh.page_values(page)[1]
+    assert [v for page in sorted(by_page) for v in by_page[page]] == expected
+    assert len(decodes) == 2
+    # the example of 7.14 in a file: 40 40 38 40 2 then 40 38 40, twice
+    example = qp_file(QM_EXAMPLE, 5, [(3, QP_EXAMPLE)] * 2)
+    assert open_and_read_all(example).column_values("t", "q") == [40, 40, 38, 40, 2] + [40, 38, 40] * 2
+    binary = gcol_bin()
+    if binary is None:
+        skipped("no gcol binary (cargo build -p gcol-tools, or set GCOL_BIN)")
+    for name, content in [("primed.gcol", data), ("example.gcol", example)] + [
+            (f"case{i}.gcol", qp_file(qp_pages(*c[1:])[0], len(c[1][0]),
+                                      [(len(p[0]), page) for p, page in zip(c[2], qp_pages(*c[1:])[1])]))
+            for i, c in enumerate(QP_CASES)]:
+        out = tmp_path / name
+        out.write_bytes(content)
+        dump = json.loads(subprocess.run([binary, "dump", str(out)], check=True, capture_output=True).stdout)
+        assert_matches_dump(spec.GcolFile(content), dump)
+
+
+def test_quality_primed_primer_with_nulls():
+    """7.14: with a validity section (6.5) the primer's values follow it, null
+    slots (0) included; a page of nulls stores no values: no primer."""
+    table = bytes([0, 2, 38, 40])
+    values = [3, 0, 2, 3, 1]  # 40, null (slot 0), 38, 40, 2
+    params = dict(qbits=4, qshift=2, pbits=1, pshift=1, dbits=1, dshift=0)
+    primer_page, primed = qp_pages((values, [3, 2], 3), [([3, 2, 3], [3], 3)], params, table)
+    section = bytes.fromhex("01 00 00 00 1D 00 00 00")
+    first = (0x0007, 1, 5, 8 + 5, section + primer_page)
+    reader = open_and_read_all(qp_file(None, 5, [(3, primed[0])], nullable=True, first=first))
+    assert reader.column_values("t", "q") == [40, None, 38, 40, 2, 40, 38, 40]
+    nulls = (0x0007, 1, 5, 8, bytes.fromhex("05 00 00 00 00 00 00 00"))
+    reader = spec.GcolFile(qp_file(None, 5, [(3, primed[0])], nullable=True, first=nulls))
+    with pytest.raises(spec.GcolError) as raised:
+        reader.column_values("t", "q")
+    assert raised.value.kind == "malformed_page" and "stores no values" in str(raised.value)
+    assert reader.page_values(0)[1] == [None] * 5  # the page of nulls itself is fine
+
+
+@pytest.mark.parametrize("first,why", [
+    ((0x0000, 0, 5, 5, bytes([40, 40, 38, 40, 2])), "a plain first page"),
+    ((0x0004, 0, 5, 5, bytes([40, 40, 38, 40, 2])), "a varint first page"),
+    ((0x000B, 0, 3, 3, QP_EXAMPLE), "a quality-primed first page: its own primer"),
+], ids=["plain", "varint", "primed"])
+def test_quality_primed_first_page_not_quality_model(first, why):
+    """7.14: a column whose first page is not quality-model has no valid
+    quality-primed page; its other pages still decode."""
+    reader = spec.GcolFile(qp_file(None, 5, [(3, QP_EXAMPLE)], first=first))
+    with pytest.raises(spec.GcolError) as raised:
+        reader.column_values("t", "q")
+    assert raised.value.kind == "malformed_page", why
+    assert "primer" in str(raised.value)
+    with pytest.raises(spec.GcolError) as raised:
+        reader.page_values(1)
+    assert raised.value.kind == "malformed_page", why
+    if first[0] != 0x000B:
+        assert reader.page_values(0)[1] == [40, 40, 38, 40, 2]
+
+
+def test_quality_primed_primer_that_is_malformed():
+    """A primer that does not decode fails every primed page of the column the same way."""
+    reader = spec.GcolFile(qp_file(QM_EXAMPLE[:-1], 5, [(3, QP_EXAMPLE)]))
+    for page in (1, 0):
+        with pytest.raises(spec.GcolError) as raised:
+            reader.page_values(page)
+        assert raised.value.kind == "malformed_page"
+
+
+def _qp(flags="01", rest="03 00 CB 1B 81 0A"):
+    return bytes.fromhex(flags + rest)
+
+
+QP_MALFORMED = [
+    (_qp(flags="03"), 3, "unknown flag bit 1"),
+    (_qp(flags="02", rest="00 CB 1B 81 0A"), 3, "unknown flag bit 1 alone"),
+    (_qp(flags="81"), 3, "unknown flag bit 7"),
+    (_qp(flags="FF"), 3, "every flag bit"),
+    (b"", 3, "empty page"),
+    (bytes.fromhex("01"), 3, "the page ends before the segment length"),
+    (bytes.fromhex("01 83"), 3, "the page ends inside the segment length's varint"),
+    (bytes.fromhex("01 03"), 3, "no coded stream"),
+    (QP_EXAMPLE[:-1], 3, "truncated: the coder reads past the end of its stream"),
+    (QP_EXAMPLE + b"\0", 3, "a byte left over after the last symbol"),
+    (_qp(rest="03 01 CB 1B 81 0A"), 3, "first coded byte not 0"),
+    (_qp(rest="00 00 CB 1B 81 0A"), 3, "fixed segment length 0 with n = 3"),
+    (QM_EXAMPLE, 5, "a quality-model page's header is not a primed page's"),
+]
+
+
+@pytest.mark.parametrize("page,n,why", QP_MALFORMED, ids=[c[2] for c in QP_MALFORMED])
+def test_spec_7_14_example_malformed(page, n, why):
+    with pytest.raises(spec.GcolError) as raised:
+        spec.decode_page(0x000B, "u8", n, n, page, primer=qm_primer())
+    assert raised.value.kind == "malformed_page", why
+
+
+def test_quality_primed_bad_segment_lengths():
+    _, primer, pages, params, table = QP_CASES[0]
+    state = spec.quality_primer(0x0007, "u8", len(primer[0]), len(primer[0]), qp_pages(primer, pages, params, table)[0])
+    symbols, segments, _ = pages[0]
+    for lengths, why in [([0] + segments[1:], "a segment length of 0"),
+                         ([segments[0] + 1] + segments[1:], "past the page's n values"),
+                         ([1 << 31] + segments[1:], "a huge segment length")]:
+        page = qp_pages(primer, [pages[0]], params, table, lengths=lengths)[1][0]
+        with pytest.raises(spec.GcolError) as raised:
+            spec.decode_page(0x000B, "u8", len(symbols), len(symbols), page, primer=state)
+        assert raised.value.kind == "malformed_page", why
+
+
+def test_quality_primed_encoding_ids():
+    primer = qm_primer()
+    assert spec.decode_page(0x000B, "u8", 3, 3, QP_EXAMPLE, primer=primer) == [40, 38, 40]
+    # 7: no zstd form; 0x010B is not in the registry, nor is 0x020B
+    for encoding, page in [(0x010B, zstd_frame(QP_EXAMPLE)), (0x010B, QP_EXAMPLE), (0x020B, QP_EXAMPLE)]:
+        with pytest.raises(spec.GcolError) as raised:
+            spec.decode_page(encoding, "u8", 3, 3, page, primer=primer)
+        assert raised.value.kind == "unknown_encoding", hex(encoding)
+    # u8 only
+    for physical in ("u16", "i8", "binary", "f32"):
+        with pytest.raises(spec.GcolError) as raised:
+            spec.decode_page(0x000B, physical, 3, 3 * spec.WIDTH.get(physical, 1), QP_EXAMPLE, primer=primer)
+        assert raised.value.kind == "encoding_not_applicable", physical
+    with pytest.raises(spec.GcolError) as raised:
+        spec.decode_page(0x000B, "u8", 3, 4, QP_EXAMPLE, primer=primer)
+    assert raised.value.kind == "decoded_length"
+    # a primed page needs its primer (7: it does not decode from its own bytes alone)
+    with pytest.raises(spec.GcolError) as raised:
+        spec.decode_page(0x000B, "u8", 3, 3, QP_EXAMPLE)
+    assert raised.value.kind == "malformed_page"
+    # the primer is a quality-model page (7.14)
+    for encoding in (0x0000, 0x0009, 0x000B, 0x0107):
+        with pytest.raises(spec.GcolError) as raised:
+            spec.quality_primer(encoding, "u8", 5, 5, QM_EXAMPLE)
+        assert raised.value.kind == "malformed_page", hex(encoding)
+
+
+def test_quality_primed_needs_minor_version_8():
+    """9: 0x000B is a minor-8 feature: a file that says 1.7 is corrupt (at
+    open: the manifest tells); a newer file reads as far as it is known."""
+    data = (CONFORMANCE / "reads_primed.gcol").read_bytes()
+    assert reseal(data) == data
+    for minor in (7, 5):
+        with pytest.raises(spec.GcolError) as raised:
+            spec.GcolFile(reseal(data, minor=minor))
+        assert raised.value.kind == "manifest_invalid"
+        assert "minor-8" in str(raised.value) and "quality-primed" in str(raised.value)
+    with pytest.raises(spec.GcolError) as raised:
+        spec.GcolFile(qp_file(QM_EXAMPLE, 5, [(3, QP_EXAMPLE)], minor=7))
+    assert raised.value.kind == "manifest_invalid"
+    assert open_and_read_all(qp_file(QM_EXAMPLE, 5, [(3, QP_EXAMPLE)], minor=8)).column_values("t", "q") == [
+        40, 40, 38, 40, 2, 40, 38, 40]
+    newer = spec.GcolFile(qp_file(QM_EXAMPLE, 5, [(3, QP_EXAMPLE)], minor=spec.READER_MINOR + 1))
+    assert newer.column_values("t", "q") == [40, 40, 38, 40, 2, 40, 38, 40]
+    # a 1.7 file whose manifest does not list 0x000B opens, but its primed page is an id 1.7 lacks
+    # (verify() would also find the manifest's encodings inconsistent with the pages)
+    lying = spec.GcolFile(qp_file(QM_EXAMPLE, 5, [(3, QP_EXAMPLE)])).manifest
+    lying["datasets"][0]["columns"][0]["encodings"] = [0x0007]
+    forged = reseal(qp_file(QM_EXAMPLE, 5, [(3, QP_EXAMPLE)]), manifest=lying, minor=7)
+    reader = spec.GcolFile(forged)
+    assert reader.page_values(0)[1] == [40, 40, 38, 40, 2]
+    with pytest.raises(spec.GcolError) as raised:
+        reader.page_values(1)
+    assert raised.value.kind == "unknown_encoding"
+    # 1.8 files of quality-model pages only are valid (a minor version higher than needed, 9)
+    table = [{"name": "t", "columns": [{"name": "q", "physical_type": "u8", "pages": [(0x0007, 0, 5, 5, QM_EXAMPLE)]}]}]
+    assert open_and_read_all(build_gcol(table, minor=8)).column_values("t", "q") == [40, 40, 38, 40, 2]
+
+
+def test_reads_primed_conformance_file():
+    """reads_primed.gcol (spec/conformance/README.md): format 1.8; in `pair` and
+    `primed` a quality-model primer of whole reads, then pages of 64 and 36
+    values (and one of 37), quality-primed or, holding a value the primer's
+    table lacks, quality-model with the primer's parameters; `edge` one page.
+    Every page read alone from a fresh reader, in scattered order, gives the
+    column's values; the qualities are the FASTQ inputs'."""
+    reader = spec.GcolFile.open(CONFORMANCE / "reads_primed.gcol")
+    assert (reader.major, reader.minor) == (1, 8)
+    assert reader.verify()
+    inputs = CONFORMANCE / "inputs"
+    r1, r2 = parse_fastq(inputs / "reads_R1.fq"), parse_fastq(inputs / "reads_R2.fq")
+    fastqs = {"pair": [r for pair in zip(r1, r2) for r in pair], "primed": parse_fastq(inputs / "reads_primed.fq"),
+              "edge": parse_fastq(inputs / "edge.fq")}
+    primed_pages = 0
+    for dataset, records in fastqs.items():
+        c = reader.column(dataset, "quality")
+        values = reader.column_values(dataset, "quality")
+        assert bytes(q + 33 for q in values).decode() == "".join(q for _, _, q in records), dataset
+        if dataset == "edge":
+            assert c["num_pages"] == 1 and c["encodings"] == [0x0007]
+            continue
+        assert c["encodings"] == [0x0007, 0x000B]
+        primer = reader.primer(c)
+        first = reader.entry(c["first_page"])
+        assert first["encoding"] == 0x0007 and first["num_values"] <= 512
+        fresh = spec.GcolFile.open(CONFORMANCE / "reads_primed.gcol")
+        pages = list(range(c["first_page"], c["first_page"] + c["num_pages"]))
+        scattered = pages[1::3][::-1] + pages[2::3] + pages[0::3]
+        got = {page: fresh.page_values(page) for page in scattered}
+        assert [v for page in pages for v in got[page][1]] == values
+        for page in pages[1:]:
+            e, page_values = got[page]
+            assert e["num_values"] in (64, 36, 37)
+            if e["encoding"] == 0x000B:
+                primed_pages += 1
+                assert set(page_values) <= set(primer.table)
+            else:  # quality-model with the primer's parameters: a value the primer's table lacks
+                stored = reader.data[e["offset"]:e["offset"] + e["stored_len"]]
+                m = stored[1] + 1
+                assert tuple(stored[2 + m:8 + m]) == primer.params
+                assert set(page_values) - set(primer.table)
+        assert 93 in values if dataset == "primed" else True
+    assert primed_pages >= 10
+
+
 # 7.9, 7.11: name-tokens pages (format 1.5). The spec's example byte by byte,
 # the conformance file's pages made again by an encoder written here from the
 # informative text of 7.11, damaged pages, and pages reaching what the
@@ -2338,7 +2746,7 @@ def test_int_model_encoding_ids():
     with pytest.raises(spec.GcolError) as raised:
         im_decode(zstd_frame(IM_EXAMPLE), 3, encoding=0x010A)
     assert raised.value.kind == "unknown_encoding"
-    for encoding in (0x000B, 0x010B, 0x020A):
+    for encoding in (0x000C, 0x010B, 0x020A):
         with pytest.raises(spec.GcolError) as raised:
             im_decode(IM_EXAMPLE, 3, encoding=encoding)
         assert raised.value.kind == "unknown_encoding", hex(encoding)

@@ -82,13 +82,36 @@ fn reads() -> Vec<u8> {
 fn reads_quality() -> Vec<u8> {
     let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
     let (r1, r2) = (input("reads_R1.fq"), input("reads_R2.fq"));
+    // A 1.5 file: no primed pages (spec 7.14 came with 1.8).
+    let minor = 7;
     let mut pair = FastqOptions::new("pair");
     pair.quality_page_values = 64;
+    pair.format_minor = minor;
     import_fastq(&mut w, &[&r1, &r2], &pair, &no_progress).expect("pair");
     let mut binned = FastqOptions::new("binned");
     binned.binning = QualityBinning::Illumina8;
     binned.compression = ReadCompression::Archive;
+    binned.format_minor = minor;
     import_fastq(&mut w, &[&r1], &binned, &no_progress).expect("binned");
+    let mut edge = FastqOptions::new("edge");
+    edge.format_minor = minor;
+    import_fastq(&mut w, &[&input("edge.fq")], &edge, &no_progress).expect("edge");
+    w.finish().expect("finish")
+}
+
+/// Format 1.8 `quality-primed` pages (spec 7.14): the R1/R2 pair and
+/// `reads_primed.fq` in pages of 64 values after a first page of 512
+/// (whole reads), one later page coded alone (a value the first page never
+/// had), and the edge reads (one page: no primed page).
+fn reads_primed() -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), golden_options()).expect("vec");
+    let (r1, r2) = (input("reads_R1.fq"), input("reads_R2.fq"));
+    let mut pair = FastqOptions::new("pair");
+    pair.quality_page_values = 64;
+    import_fastq(&mut w, &[&r1, &r2], &pair, &no_progress).expect("pair");
+    let mut primed = FastqOptions::new("primed");
+    primed.quality_page_values = 64;
+    import_fastq(&mut w, &[&input("reads_primed.fq")], &primed, &no_progress).expect("primed");
     import_fastq(
         &mut w,
         &[&input("edge.fq")],
@@ -770,6 +793,11 @@ pub fn conformance_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "reads_quality.gcol",
             "reads (13), format 1.5: qualities as `quality-model` pages (7.9, 7.10): the R1/R2 pair in pages of 64 values (100-base reads cut into segments of 64 and 36), the R1 file with illumina8 binning (fixed segment length, parameters chosen per page), the edge reads (segments of varying length, a one-base read, qualities ! and ~)",
             reads_quality(),
+        ),
+        (
+            "reads_primed.gcol",
+            "reads (13), format 1.8: `quality-primed` pages (7.14): the R1/R2 pair and reads_primed.fq with a first `quality-model` page of up to 512 values (whole reads: 500) and later pages of 64 values (reads cut into segments of 64 and 36; a 37-value read) coded from the state the first page left; later pages holding a value the first page never had (93, or 15) are `quality-model` on their own with the first page's parameters; the edge reads fit in one page",
+            reads_primed(),
         ),
         (
             "names.gcol",

@@ -363,11 +363,11 @@ pub fn cases() -> Vec<Case> {
     );
     add(
         "entry_unknown_encoding",
-        "entry 0 has encoding id 0x000B, checksums fixed",
+        "entry 0 has encoding id 0x000C, checksums fixed",
         "unknown_encoding",
         "read",
         &|b| {
-            b[layout.entry(0) + 36] = 11;
+            b[layout.entry(0) + 36] = 12;
             fix_checksums(b);
         },
     );

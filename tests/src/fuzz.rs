@@ -26,6 +26,22 @@ pub fn run(target: &str, data: &[u8]) {
     }
 }
 
+/// The state of a fixed `quality-model` first page (reads of 40 values
+/// over 12 symbols), for `quality-primed` pages.
+fn fuzz_primer() -> &'static gcol_format::encoding::quality_model::Primer {
+    static PRIMER: std::sync::OnceLock<gcol_format::encoding::quality_model::Primer> =
+        std::sync::OnceLock::new();
+    PRIMER.get_or_init(|| {
+        let values: Vec<u8> = (0..4000u32)
+            .map(|i| (30 + (i * 7 + i / 40) % 12) as u8)
+            .collect();
+        let segments = vec![40u32; 100];
+        gcol_format::encoding::quality_model::encode_primer(&values, &segments, None)
+            .expect("primer")
+            .1
+    })
+}
+
 /// Decode arbitrary bytes as a page under every encoding and physical
 /// type (bytes 0 and 1 choose them, 2-3 the value count, 4-6 the decoded
 /// length); for zstd frames also decode a prefix (bytes 7-8 its length)
@@ -42,7 +58,21 @@ pub fn decode_page(data: &[u8]) {
     let num_values = u32::from_le_bytes([data[2], data[3], 0, 0]);
     let decoded_len = u32::from_le_bytes([data[4], data[5], data[6], 0]);
     let stored = &data[9..];
-    let whole = decode_page(id, physical, num_values, decoded_len, stored);
+    let whole = if ids::needs_primer(id) {
+        // A primed page decodes against a first page (spec 7.14).
+        gcol_format::encoding::decode_page_primed(
+            id,
+            0,
+            physical,
+            num_values,
+            decoded_len,
+            stored,
+            false,
+            Some(fuzz_primer()),
+        )
+    } else {
+        decode_page(id, physical, num_values, decoded_len, stored)
+    };
     let needed = u16::from_le_bytes([data[7], data[8]]) as usize;
     if let Ok(part) = zstd_frame::decompress_prefix(stored, decoded_len, needed) {
         assert!(part.prefix().len() >= needed.min(decoded_len as usize));

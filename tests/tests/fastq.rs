@@ -416,3 +416,58 @@ fn max_error_binning_keeps_its_bound() {
         assert!(sizes[2] < sizes[1] && sizes[1] < sizes[0], "{sizes:?}");
     }
 }
+
+/// Primed quality pages (spec 7.14): the real FASTQ files at `default`
+/// have a `quality-model` first page and `quality-primed` pages after it;
+/// reads taken one at a time, in scattered order, from a reader that
+/// decoded nothing yet equal the FASTQ text; a file of one quality page
+/// uses no primed page and stays format 1.5, the lowest minor version
+/// its features need (spec 2.2).
+#[test]
+fn primed_quality_pages_read_alone_and_versions_stay_lowest() {
+    use gcol_format::encoding::ids;
+    for path in fastq_files() {
+        let bytes = convert(&[&path], &FastqOptions::new("reads")).unwrap();
+        let reader = Reader::from_bytes(bytes).unwrap();
+        let quality = reader.column("reads", "quality").unwrap();
+        let encodings = &reader.manifest().datasets[0]
+            .columns
+            .iter()
+            .find(|c| c.name == "quality")
+            .unwrap()
+            .encodings;
+        if quality.num_pages() > 1 {
+            assert_eq!(quality.page(0).unwrap().info().encoding, ids::QUALITY_MODEL);
+            assert!(
+                encodings.contains(&ids::QUALITY_PRIMED),
+                "{}",
+                path.display()
+            );
+            assert_eq!(reader.version(), (1, 8));
+        }
+        let text = gunzip(&path);
+        let records: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+        let n = records.len() / 4;
+        let reads = reader.sequences("reads").unwrap();
+        let mut q = Vec::new();
+        for k in 0..200usize {
+            let i = (k * 7919 + 13) % n;
+            q.clear();
+            reads.qualities_into(i, &mut q).unwrap();
+            let expected: Vec<u8> = records[4 * i + 3].iter().map(|&c| c - 33).collect();
+            assert_eq!(q, expected, "{}: read {i}", path.display());
+        }
+    }
+    let reads: Vec<(String, Vec<u8>, Vec<u8>)> = (0..50)
+        .map(|i| {
+            (
+                format!("r{i}"),
+                vec![b'A'; 100],
+                vec![30 + (i % 7) as u8; 100],
+            )
+        })
+        .collect();
+    let (out, reader) = round_trip_text(&fastq_text(&reads), &FastqOptions::new("reads"));
+    assert!(out == fastq_text(&reads));
+    assert_eq!(reader.version(), (1, 5));
+}

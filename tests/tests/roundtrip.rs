@@ -99,7 +99,7 @@ proptest! {
     #[test]
     fn whole_files_roundtrip(
         datasets in prop::collection::vec(
-            prop::collection::vec((values(), prop::sample::select(ids::ALL.to_vec()), 1usize..600), 0..4),
+            prop::collection::vec((values(), prop::sample::select(ids::ALL.into_iter().filter(|&id| !ids::needs_primer(id)).collect::<Vec<_>>()), 1usize..600), 0..4),
             0..3,
         ),
         budget in 0u64..20_000,

@@ -278,6 +278,11 @@ pub struct ColumnSpec {
     /// A second encoding tried for every page; the smaller page is kept
     /// (pages of one column may differ, spec 7.5).
     pub alternative: Option<Encoding>,
+    /// An encoding of pages the caller codes itself and submits
+    /// ([`Writer::submit_encoded`]), declared by
+    /// [`Writer::declare_encoding`] so that the header's minor version
+    /// covers it (spec 9).
+    submitted: Option<Encoding>,
 }
 
 /// How a column's values form rows, as declared to the writer (spec 6.6, 6.7).
@@ -326,6 +331,7 @@ impl ColumnSpec {
             nullable: false,
             layout: None,
             alternative: None,
+            submitted: None,
         }
     }
 
@@ -387,6 +393,7 @@ impl ColumnSpec {
         u16::from(self.needs_minor_1())
             .max(minor(self.encoding))
             .max(self.alternative.map_or(0, minor))
+            .max(self.submitted.map_or(0, minor))
     }
 
     /// Use exactly the given encoding on every page, even when zstd does not
@@ -1315,6 +1322,26 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
+    /// Declare that pages of `column` submitted coded
+    /// ([`Writer::submit_encoded`]) will use `encoding`, before its first
+    /// such page: true when the file may hold it (the header is not
+    /// written yet, and will name a minor version that covers it, or it
+    /// already does); false when the header was written with a lower
+    /// minor version, and the caller must use another encoding. Declaring
+    /// late, when a second page is known to come, keeps a file that ends
+    /// up not using it at the lowest minor version (spec 2.2).
+    pub fn declare_encoding(&mut self, column: ColumnId, encoding: Encoding) -> bool {
+        let needed = gcol_format::encoding::ids::minor_of(encoding.id());
+        match self.header_minor {
+            Some(minor) => minor >= needed,
+            None => {
+                std::sync::Arc::make_mut(&mut self.columns[column.0].spec).submitted =
+                    Some(encoding);
+                true
+            }
+        }
+    }
+
     /// Encode a page of `column` on the rayon pool with `job` (for
     /// encodings that need more than the values, such as the read
     /// boundaries of `quality-model` pages), written in turn like every
@@ -1464,7 +1491,13 @@ impl<W: Write> Writer<W> {
         {
             // Maybe the column's only page: keep it back (spec 5.4), as
             // plain when that is smaller (no padding hides a few bytes now).
-            held = if state.spec.zstd_fallback {
+            // A primer (spec 7.14) keeps its encoding: primed pages are
+            // coded against it.
+            let primer = state
+                .spec
+                .submitted
+                .is_some_and(|e| gcol_format::encoding::ids::needs_primer(e.id()));
+            held = if state.spec.zstd_fallback && !primer {
                 smallest_inline(state.spec.physical, page)
             } else {
                 page.clone()

@@ -201,6 +201,24 @@ pub struct Models {
     touched: Vec<u32>,
 }
 
+/// A copy of a set of models' state ([`Models::snapshot`]): the entries
+/// of the contexts opened, in the order they were opened, and each one's
+/// context and total.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    nsym: usize,
+    contexts: usize,
+    entries: Vec<u32>,
+    opened: Vec<[u32; 2]>,
+}
+
+impl Snapshot {
+    /// Bytes of memory held.
+    pub fn heap_bytes(&self) -> usize {
+        self.entries.capacity() * 4 + self.opened.capacity() * 8
+    }
+}
+
 impl Models {
     /// `contexts` models of `nsym` (1..=256) symbols each.
     pub fn new(contexts: usize, nsym: usize) -> Models {
@@ -247,6 +265,33 @@ impl Models {
         }
         self.touched.clear();
         self.entries.clear();
+    }
+
+    /// The models as they stand (spec 7.14: a primed page starts from the
+    /// state its column's first page left).
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            nsym: self.nsym,
+            contexts: self.slots.len(),
+            entries: self.entries.clone(),
+            opened: self
+                .touched
+                .iter()
+                .map(|&ctx| [ctx, self.slots[ctx as usize][1]])
+                .collect(),
+        }
+    }
+
+    /// Make these models the ones of `snapshot` (same contexts and
+    /// alphabet), keeping the memory already held: the cost is a copy of
+    /// the snapshot's entries, not of every context.
+    pub fn restore(&mut self, snapshot: &Snapshot) {
+        self.reshape(snapshot.contexts, snapshot.nsym);
+        self.entries.extend_from_slice(&snapshot.entries);
+        for (i, &[ctx, total]) in snapshot.opened.iter().enumerate() {
+            self.slots[ctx as usize] = [(i * self.nsym) as u32, total];
+            self.touched.push(ctx);
+        }
     }
 
     #[inline]

@@ -66,6 +66,10 @@ pub enum BaseEncoding {
     BaseModel,
     /// `int-model` (0x0A, format 1.6).
     IntModel,
+    /// Quality values through the `quality-model` context model, starting
+    /// from the state the column's first page left (spec 7.14; format
+    /// 1.8). Never wrapped in zstd.
+    QualityPrimed,
 }
 
 /// Compression wrapped around a base encoding.
@@ -113,10 +117,12 @@ pub mod ids {
     pub const BASE_MODEL: u16 = 0x0009;
     /// `int-model` (format 1.6; no zstd form).
     pub const INT_MODEL: u16 = 0x000A;
+    /// `quality-primed` (format 1.8; no zstd form).
+    pub const QUALITY_PRIMED: u16 = 0x000B;
     /// High byte for zstd compression.
     pub const ZSTD: u16 = 0x0100;
     /// Every id in the v1 registry, ascending.
-    pub const ALL: [u16; 18] = [
+    pub const ALL: [u16; 19] = [
         PLAIN,
         DELTA_VARINT,
         FOR_BITPACK,
@@ -128,6 +134,7 @@ pub mod ids {
         NAME_TOKENS,
         BASE_MODEL,
         INT_MODEL,
+        QUALITY_PRIMED,
         ZSTD | PLAIN,
         ZSTD | DELTA_VARINT,
         ZSTD | FOR_BITPACK,
@@ -137,6 +144,12 @@ pub mod ids {
         ZSTD | DECIMAL,
     ];
 
+    /// Whether pages of `id` decode only with their column's first page
+    /// (`quality-primed`, spec 7.14): every other id decodes a page alone.
+    pub fn needs_primer(id: u16) -> bool {
+        id == QUALITY_PRIMED
+    }
+
     /// The lowest minor version (spec 9) that has `id` in its registry.
     pub fn minor_of(id: u16) -> u16 {
         match id & 0xFF {
@@ -144,6 +157,7 @@ pub mod ids {
             DECIMAL => 3,
             QUALITY_MODEL | NAME_TOKENS | BASE_MODEL => 5,
             INT_MODEL => 6,
+            QUALITY_PRIMED => 8,
             _ => 0,
         }
     }
@@ -163,6 +177,7 @@ impl BaseEncoding {
             BaseEncoding::NameTokens => ids::NAME_TOKENS,
             BaseEncoding::BaseModel => ids::BASE_MODEL,
             BaseEncoding::IntModel => ids::INT_MODEL,
+            BaseEncoding::QualityPrimed => ids::QUALITY_PRIMED,
         }
     }
 
@@ -179,6 +194,7 @@ impl BaseEncoding {
             BaseEncoding::NameTokens => "name-tokens",
             BaseEncoding::BaseModel => "base-model",
             BaseEncoding::IntModel => "int-model",
+            BaseEncoding::QualityPrimed => "quality-primed",
         }
     }
 
@@ -192,7 +208,9 @@ impl BaseEncoding {
             | BaseEncoding::IntModel => physical.is_integer(),
             BaseEncoding::Dictionary | BaseEncoding::Lengths => physical == PhysicalType::Binary,
             BaseEncoding::Decimal => matches!(physical, PhysicalType::F32 | PhysicalType::F64),
-            BaseEncoding::QualityModel | BaseEncoding::BaseModel => physical == PhysicalType::U8,
+            BaseEncoding::QualityModel | BaseEncoding::QualityPrimed | BaseEncoding::BaseModel => {
+                physical == PhysicalType::U8
+            }
             BaseEncoding::NameTokens => physical == PhysicalType::Binary,
         }
     }
@@ -205,6 +223,7 @@ impl BaseEncoding {
                 | BaseEncoding::NameTokens
                 | BaseEncoding::BaseModel
                 | BaseEncoding::IntModel
+                | BaseEncoding::QualityPrimed
         )
     }
 }
@@ -272,6 +291,15 @@ impl Encoding {
         }
     }
 
+    /// `quality-primed` (u8 quality values coded against their column's
+    /// first page; spec 7.14, format 1.8).
+    pub fn quality_primed() -> Encoding {
+        Encoding {
+            base: BaseEncoding::QualityPrimed,
+            compression: Compression::None,
+        }
+    }
+
     /// `base-model` (packed 2-bit bases; spec 7.12, format 1.5).
     pub fn base_model() -> Encoding {
         Encoding {
@@ -331,6 +359,7 @@ impl Encoding {
             8 => BaseEncoding::NameTokens,
             9 => BaseEncoding::BaseModel,
             10 => BaseEncoding::IntModel,
+            11 => BaseEncoding::QualityPrimed,
             _ => return Err(Error::UnknownEncoding { id }),
         };
         let compression = match id >> 8 {
@@ -452,6 +481,15 @@ fn encode_base(
         BaseEncoding::NameTokens => out.extend(name_tokens::encode(decoded, num_values as usize)?),
         BaseEncoding::BaseModel => out.extend(base_model::encode(decoded, base_model::DEFAULT)?),
         BaseEncoding::IntModel => out.extend(int_model::encode(physical, decoded)),
+        // A primed page needs its column's first page: the import layer
+        // codes it (`quality_model::encode_primed`), never this table.
+        BaseEncoding::QualityPrimed => {
+            return Err(Error::MalformedPage {
+                encoding: "quality-primed",
+                detail: "a primed page is coded against its column's first page",
+                position: 0,
+            })
+        }
     }
     Ok(())
 }
@@ -518,6 +556,30 @@ pub fn quality_page(num_values: usize, coded: Vec<u8>) -> Result<EncodedPage> {
         num_values,
         coded,
     )
+}
+
+/// A page of `values` cut into `segments` coded against `primer` (spec
+/// 7.14, `quality-primed`), or alone as `quality-model` with the primer's
+/// parameters when a value is not in the primer's table.
+pub fn encode_primed_quality_page(
+    values: &[u8],
+    segments: &[u32],
+    primer: &quality_model::Primer,
+) -> Result<EncodedPage> {
+    check_page_limit("a decoded length", values.len())?;
+    match quality_model::encode_primed(values, segments, primer)? {
+        Some(coded) => finish_page(
+            Encoding {
+                base: BaseEncoding::QualityPrimed,
+                compression: Compression::None,
+            },
+            0,
+            values.len() as u32,
+            values.len(),
+            coded,
+        ),
+        None => encode_quality_page(values, segments, Some(primer.params())),
+    }
 }
 
 /// Encode one page of a nullable column (spec 6.5): `num_values` values in
@@ -612,6 +674,7 @@ fn decode_base(
     num_values: u32,
     values_len: u32,
     inner: &[u8],
+    primer: Option<&quality_model::Primer>,
 ) -> Result<Option<Vec<u8>>> {
     let owned = match base {
         BaseEncoding::Plain => {
@@ -636,6 +699,10 @@ fn decode_base(
         BaseEncoding::NameTokens => name_tokens::decode(num_values, values_len, inner)?,
         BaseEncoding::BaseModel => base_model::decode(num_values, inner)?,
         BaseEncoding::IntModel => int_model::decode(physical, num_values, inner)?,
+        BaseEncoding::QualityPrimed => match primer {
+            Some(primer) => quality_model::decode_primed(num_values, inner, primer)?,
+            None => return Err(Error::PrimerMissing),
+        },
     };
     if owned.len() != values_len as usize {
         return Err(Error::DecodedLengthMismatch {
@@ -682,6 +749,33 @@ pub fn decode_page_with_flags(
     decoded_len: u32,
     stored: &[u8],
     keep_values: bool,
+) -> Result<Decoded> {
+    decode_page_primed(
+        encoding_id,
+        flags,
+        physical,
+        num_values,
+        decoded_len,
+        stored,
+        keep_values,
+        None,
+    )
+}
+
+/// [`decode_page_with_flags`] for a page that may be `quality-primed`
+/// (spec 7.14): `primer` is the state its column's first page left
+/// ([`primer_of_page`]); without one such a page is
+/// [`Error::PrimerMissing`].
+#[allow(clippy::too_many_arguments)]
+pub fn decode_page_primed(
+    encoding_id: u16,
+    flags: u16,
+    physical: PhysicalType,
+    num_values: u32,
+    decoded_len: u32,
+    stored: &[u8],
+    keep_values: bool,
+    primer: Option<&quality_model::Primer>,
 ) -> Result<Decoded> {
     let encoding = Encoding::from_id(encoding_id)?;
     if flags & !crate::directory::KNOWN_FLAGS != 0 {
@@ -738,6 +832,7 @@ pub fn decode_page_with_flags(
         num_values,
         values_len as u32,
         &inner[section_len..],
+        primer,
     )?;
     Ok(match (values, inner) {
         (None, Cow::Borrowed(_)) => Decoded::Stored,
@@ -757,3 +852,37 @@ pub fn decode_page_with_flags(
 
 #[cfg(test)]
 mod tests;
+
+/// The state a column's first page leaves for its `quality-primed` pages
+/// (spec 7.14), from that page's entry fields and stored bytes: the page
+/// MUST be `quality-model` (0x0007).
+pub fn primer_of_page(
+    encoding_id: u16,
+    flags: u16,
+    num_values: u32,
+    stored: &[u8],
+) -> Result<quality_model::Primer> {
+    if encoding_id != ids::QUALITY_MODEL {
+        return Err(Error::MalformedPage {
+            encoding: "quality-primed",
+            detail: "the column's first page is not quality-model (0x0007)",
+            position: 0,
+        });
+    }
+    if flags & !crate::directory::KNOWN_FLAGS != 0 {
+        return Err(Error::UnknownPageFlags { flags });
+    }
+    let mut at = 0;
+    if flags & crate::directory::FLAG_VALIDITY != 0 {
+        let validity = validity::parse_section(stored, num_values as usize, false)?;
+        if validity.values_omitted() {
+            return Err(Error::MalformedPage {
+                encoding: "quality-primed",
+                detail: "the column's first page stores no values",
+                position: 0,
+            });
+        }
+        at = validity.len;
+    }
+    Ok(quality_model::Primer::from_page(num_values, &stored[at..])?.0)
+}

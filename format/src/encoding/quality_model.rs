@@ -7,7 +7,8 @@
 //! and their lengths, so it decodes without its neighbours.
 
 use super::arith::{
-    decode_u32, encode_u32, with_scratch, Models, RangeDecoder, RangeEncoder, MAX_TOTAL, STEP,
+    decode_u32, encode_u32, with_scratch, Models, RangeDecoder, RangeEncoder, Snapshot, MAX_TOTAL,
+    STEP,
 };
 use crate::varint::{read_u64, write_u64};
 use crate::{Error, Result};
@@ -223,14 +224,136 @@ const DEFAULT: Params = Params {
     dshift: 0,
 };
 
+/// The state a column's first `quality-model` page leaves (spec 7.14):
+/// its symbol table, its parameters and its models, from which the
+/// column's `quality-primed` pages start.
+#[derive(Debug, Clone)]
+pub struct Primer {
+    table: Vec<u8>,
+    params: Params,
+    models: Snapshot,
+    lengths: Snapshot,
+}
+
+impl Primer {
+    /// Decode a `quality-model` page of `num_values` values (the column's
+    /// first) and keep the state it leaves; its values come too.
+    pub fn from_page(num_values: u32, stored: &[u8]) -> Result<(Primer, Vec<u8>)> {
+        let header = Header::parse(stored, None)?;
+        let (values, primer) = decode_stream(num_values as usize, stored, &header, None, true)?;
+        Ok((primer.expect("kept"), values))
+    }
+
+    /// The parameters every primed page of the column uses.
+    pub fn params(&self) -> Params {
+        self.params
+    }
+
+    /// Bytes of memory held (the models of every context the first page
+    /// opened).
+    pub fn heap_bytes(&self) -> usize {
+        self.table.capacity() + self.models.heap_bytes() + self.lengths.heap_bytes()
+    }
+}
+
+/// A page's header (7.10; 7.14 for a primed page, whose table and
+/// parameters are its primer's).
+struct Header<'a> {
+    fixed: bool,
+    fixed_len: u32,
+    table: std::borrow::Cow<'a, [u8]>,
+    params: Params,
+    /// Where the coded stream starts.
+    coded: usize,
+}
+
+fn malformed(detail: &'static str, position: usize) -> Error {
+    Error::MalformedPage {
+        encoding: NAME,
+        detail,
+        position: position as u64,
+    }
+}
+
+impl<'a> Header<'a> {
+    fn parse(stored: &'a [u8], primer: Option<&Primer>) -> Result<Header<'a>> {
+        let min = if primer.is_some() { 1 } else { 2 };
+        if stored.len() < min {
+            return Err(malformed("page shorter than its header", stored.len()));
+        }
+        let flags = stored[0];
+        if flags & !FLAG_FIXED != 0 {
+            return Err(malformed("unknown header flags", 0));
+        }
+        let mut pos = 1;
+        let (table, params) = match primer {
+            Some(primer) => (std::borrow::Cow::Owned(primer.table.clone()), primer.params),
+            None => {
+                let m = usize::from(stored[1]) + 1;
+                pos = 2;
+                let table = stored
+                    .get(pos..pos + m)
+                    .ok_or_else(|| malformed("page ends inside the symbol table", stored.len()))?;
+                if table.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(malformed("symbol table not strictly rising", pos));
+                }
+                pos += m;
+                let p = stored
+                    .get(pos..pos + 6)
+                    .ok_or_else(|| malformed("page ends inside the parameters", stored.len()))?;
+                let params = Params {
+                    qbits: p[0],
+                    qshift: p[1],
+                    pbits: p[2],
+                    pshift: p[3],
+                    dbits: p[4],
+                    dshift: p[5],
+                };
+                params.check(m).map_err(|detail| malformed(detail, pos))?;
+                pos += 6;
+                (std::borrow::Cow::Borrowed(table), params)
+            }
+        };
+        let fixed = flags & FLAG_FIXED != 0;
+        let fixed_len = if fixed {
+            let start = pos;
+            let len = read_u64(stored, &mut pos)
+                .map_err(|_| malformed("bad segment length varint", start))?;
+            if len > u64::from(u32::MAX) {
+                return Err(malformed("segment length out of range", start));
+            }
+            len as u32
+        } else {
+            0
+        };
+        Ok(Header {
+            fixed,
+            fixed_len,
+            table,
+            params,
+            coded: pos,
+        })
+    }
+}
+
 fn encode_with(values: &[u8], segments: &[u32], table: &[u8], params: Params) -> Result<Vec<u8>> {
+    Ok(code_page(values, segments, table, params, None, false)?.0)
+}
+
+/// Code a page: with `start`, a primed page (7.14: no table, no
+/// parameters, models starting from the primer's); with `keep`, the state
+/// left at the end comes back as a [`Primer`].
+fn code_page(
+    values: &[u8],
+    segments: &[u32],
+    table: &[u8],
+    params: Params,
+    start: Option<&Primer>,
+    keep: bool,
+) -> Result<(Vec<u8>, Option<Primer>)> {
     params
         .check(table.len().max(1))
-        .map_err(|detail| Error::MalformedPage {
-            encoding: NAME,
-            detail,
-            position: 0,
-        })?;
+        .map_err(|detail| malformed(detail, 0))?;
     let mut index = [0u8; 256];
     for (i, &v) in table.iter().enumerate() {
         index[v as usize] = i as u8;
@@ -240,45 +363,41 @@ fn encode_with(values: &[u8], segments: &[u32], table: &[u8], params: Params) ->
             .iter()
             .all(|&s| s == segments[0])
         && segments[segments.len() - 1] <= segments[0];
+    let fixed = fixed || segments.len() <= 1;
     let mut out = Vec::with_capacity(values.len() / 2 + 64);
-    out.push(if fixed || segments.len() <= 1 {
-        FLAG_FIXED
-    } else {
-        0
-    });
+    out.push(if fixed { FLAG_FIXED } else { 0 });
     let m = table.len().max(1);
-    out.push((m - 1) as u8);
-    if table.is_empty() {
-        out.push(0);
-    } else {
-        out.extend_from_slice(table);
+    if start.is_none() {
+        out.push((m - 1) as u8);
+        if table.is_empty() {
+            out.push(0);
+        } else {
+            out.extend_from_slice(table);
+        }
+        out.extend_from_slice(&[
+            params.qbits,
+            params.qshift,
+            params.pbits,
+            params.pshift,
+            params.dbits,
+            params.dshift,
+        ]);
     }
-    out.extend_from_slice(&[
-        params.qbits,
-        params.qshift,
-        params.pbits,
-        params.pshift,
-        params.dbits,
-        params.dshift,
-    ]);
-    let fixed_len = if fixed || segments.len() <= 1 {
-        segments.first().copied().unwrap_or(0)
-    } else {
-        0
-    };
-    if fixed || segments.len() <= 1 {
-        write_u64(&mut out, u64::from(fixed_len));
+    if fixed {
+        write_u64(&mut out, u64::from(segments.first().copied().unwrap_or(0)));
     }
     let contexts = 1usize << params.context_bits();
-    let variable = !(fixed || segments.len() <= 1);
-    let coded = with_models(contexts, m, |models| {
-        let mut lengths = variable.then(|| Models::new(4, 256));
+    with_models(contexts, m, |models| {
+        if let Some(primer) = start {
+            models.restore(&primer.models);
+        }
+        let mut lengths = lengths_models(start);
         let mut rc = RangeEncoder::new(out);
         let mut walker = Walker::new(params);
         let mut at = 0usize;
         for &len in segments {
-            if let Some(lengths) = lengths.as_mut() {
-                encode_u32(lengths, &mut rc, 0, len);
+            if !fixed {
+                encode_u32(&mut lengths, &mut rc, 0, len);
             }
             walker.start_segment();
             for &v in &values[at..at + len as usize] {
@@ -289,76 +408,113 @@ fn encode_with(values: &[u8], segments: &[u32], table: &[u8], params: Params) ->
             }
             at += len as usize;
         }
-        rc.finish()
-    });
-    Ok(coded)
+        let primer = keep.then(|| Primer {
+            table: table.to_vec(),
+            params,
+            models: models.snapshot(),
+            lengths: lengths.snapshot(),
+        });
+        Ok((rc.finish(), primer))
+    })
+}
+
+/// The byte model set for segment lengths: a primer's, or new (7.10).
+fn lengths_models(start: Option<&Primer>) -> Models {
+    let mut lengths = Models::new(4, 256);
+    if let Some(primer) = start {
+        lengths.restore(&primer.lengths);
+    }
+    lengths
 }
 
 /// Decode a page of `num_values` values.
 pub fn decode(num_values: u32, stored: &[u8]) -> Result<Vec<u8>> {
-    let malformed = |detail, position: usize| Error::MalformedPage {
-        encoding: NAME,
-        detail,
-        position: position as u64,
-    };
-    let n = num_values as usize;
-    if stored.len() < 2 {
-        return Err(malformed("page shorter than its header", stored.len()));
+    let header = Header::parse(stored, None)?;
+    Ok(decode_stream(num_values as usize, stored, &header, None, false)?.0)
+}
+
+/// Decode a `quality-primed` page (spec 7.14) of `num_values` values,
+/// starting from the state its column's first page left.
+pub fn decode_primed(num_values: u32, stored: &[u8], primer: &Primer) -> Result<Vec<u8>> {
+    let header = Header::parse(stored, Some(primer))?;
+    Ok(decode_stream(num_values as usize, stored, &header, Some(primer), false)?.0)
+}
+
+/// Code a primed page (spec 7.14) of `values` cut into `segments` (as
+/// [`encode`]), or `None` when a value is not in the primer's table (the
+/// page is then coded alone).
+pub fn encode_primed(values: &[u8], segments: &[u32], primer: &Primer) -> Result<Option<Vec<u8>>> {
+    let total: u64 = segments.iter().map(|&s| u64::from(s)).sum();
+    if total != values.len() as u64 {
+        return Err(Error::DecodedLengthMismatch {
+            expected: values.len() as u64,
+            actual: total,
+        });
     }
-    let flags = stored[0];
-    if flags & !FLAG_FIXED != 0 {
-        return Err(malformed("unknown header flags", 0));
+    let mut known = [false; 256];
+    for &v in &primer.table {
+        known[v as usize] = true;
     }
-    let m = usize::from(stored[1]) + 1;
-    let mut pos = 2;
-    let table = stored
-        .get(pos..pos + m)
-        .ok_or_else(|| malformed("page ends inside the symbol table", stored.len()))?;
-    if table.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(malformed("symbol table not strictly rising", pos));
+    if values.iter().any(|&v| !known[v as usize]) {
+        return Ok(None);
     }
-    pos += m;
-    let p = stored
-        .get(pos..pos + 6)
-        .ok_or_else(|| malformed("page ends inside the parameters", stored.len()))?;
-    let params = Params {
-        qbits: p[0],
-        qshift: p[1],
-        pbits: p[2],
-        pshift: p[3],
-        dbits: p[4],
-        dshift: p[5],
-    };
-    params.check(m).map_err(|detail| malformed(detail, pos))?;
-    pos += 6;
-    let fixed = flags & FLAG_FIXED != 0;
-    let fixed_len = if fixed {
-        let start = pos;
-        let len = read_u64(stored, &mut pos)
-            .map_err(|_| malformed("bad segment length varint", start))?;
-        if len > u64::from(u32::MAX) || (len == 0 && n > 0) {
-            return Err(malformed("segment length out of range", start));
-        }
-        len as u32
-    } else {
-        0
-    };
+    let segments: Vec<u32> = segments.iter().copied().filter(|&s| s > 0).collect();
+    let (page, _) = code_page(
+        values,
+        &segments,
+        &primer.table,
+        primer.params,
+        Some(primer),
+        false,
+    )?;
+    Ok(Some(page))
+}
+
+/// Code `values` cut into `segments` as a column's first page with
+/// `params` (or the best candidate, as [`encode`]), and keep the state
+/// its primed pages start from.
+pub fn encode_primer(
+    values: &[u8],
+    segments: &[u32],
+    params: Option<Params>,
+) -> Result<(Vec<u8>, Primer)> {
+    let page = encode(values, segments, params)?;
+    let (primer, _) = Primer::from_page(values.len() as u32, &page)?;
+    Ok((page, primer))
+}
+
+fn decode_stream(
+    n: usize,
+    stored: &[u8],
+    header: &Header<'_>,
+    start: Option<&Primer>,
+    keep: bool,
+) -> Result<(Vec<u8>, Option<Primer>)> {
+    if header.fixed && header.fixed_len == 0 && n > 0 {
+        return Err(malformed("segment length out of range", header.coded));
+    }
+    let table = &*header.table;
+    let m = table.len();
+    let params = header.params;
+    let pos = header.coded;
     let contexts = 1usize << params.context_bits();
     let mut out = Vec::with_capacity(n);
-    with_models(contexts, m, |models| -> Result<()> {
-        let mut lengths = (!fixed).then(|| Models::new(4, 256));
+    let primer = with_models(contexts, m, |models| -> Result<Option<Primer>> {
+        if let Some(primer) = start {
+            models.restore(&primer.models);
+        }
+        let mut lengths = lengths_models(start);
         let mut rd = RangeDecoder::new(&stored[pos..], NAME)?;
         let mut walker = Walker::new(params);
         while out.len() < n {
-            let len = match lengths.as_mut() {
-                Some(lengths) => {
-                    let len = decode_u32(lengths, &mut rd, 0)? as usize;
-                    if len == 0 || len > n - out.len() {
-                        return Err(malformed("segment length out of range", pos));
-                    }
-                    len
+            let len = if header.fixed {
+                (header.fixed_len as usize).min(n - out.len())
+            } else {
+                let len = decode_u32(&mut lengths, &mut rd, 0)? as usize;
+                if len == 0 || len > n - out.len() {
+                    return Err(malformed("segment length out of range", pos));
                 }
-                None => (fixed_len as usize).min(n - out.len()),
+                len
             };
             walker.start_segment();
             for _ in 0..len {
@@ -370,9 +526,15 @@ pub fn decode(num_values: u32, stored: &[u8]) -> Result<Vec<u8>> {
                 walker.push(u32::from(q));
             }
         }
-        rd.finish()
+        rd.finish()?;
+        Ok(keep.then(|| Primer {
+            table: table.to_vec(),
+            params,
+            models: models.snapshot(),
+            lengths: lengths.snapshot(),
+        }))
     })?;
-    Ok(out)
+    Ok((out, primer))
 }
 
 #[cfg(test)]
@@ -429,6 +591,50 @@ mod tests {
     }
 
     #[test]
+    fn primed_pages_round_trip_and_are_smaller() {
+        let (first, first_segments) = reads(6, 400, |_| 150);
+        let (primer_page, primer) = encode_primer(&first, &first_segments, None).unwrap();
+        let (again, values) = Primer::from_page(first.len() as u32, &primer_page).unwrap();
+        assert_eq!(values, first);
+        assert_eq!(again.params(), primer.params());
+        for (values, segments) in [
+            reads(7, 20, |_| 150),
+            reads(8, 30, |r| 1 + (r * 37) % 300),
+            reads(9, 0, |_| 0),
+        ] {
+            let page = encode_primed(&values, &segments, &primer).unwrap().unwrap();
+            assert_eq!(
+                decode_primed(values.len() as u32, &page, &again).unwrap(),
+                values
+            );
+            if !values.is_empty() {
+                let alone = encode(&values, &segments, Some(primer.params())).unwrap();
+                assert!(
+                    page.len() < alone.len(),
+                    "{} >= {}",
+                    page.len(),
+                    alone.len()
+                );
+            }
+        }
+        // A value the first page never had: the page is coded alone.
+        assert!(encode_primed(&[1, 2, 99], &[3], &primer).unwrap().is_none());
+    }
+
+    #[test]
+    fn primed_pages_of_a_variable_primer() {
+        let (first, first_segments) = reads(10, 100, |r| 5 + r % 90);
+        let (_, primer) = encode_primer(&first, &first_segments, None).unwrap();
+        for (values, segments) in [reads(11, 40, |_| 60), reads(12, 40, |r| 3 + r)] {
+            let page = encode_primed(&values, &segments, &primer).unwrap().unwrap();
+            assert_eq!(
+                decode_primed(values.len() as u32, &page, &primer).unwrap(),
+                values
+            );
+        }
+    }
+
+    #[test]
     fn wrong_counts_are_refused() {
         let (values, segments) = reads(5, 20, |r| 10 + r);
         let page = encode(&values, &segments, None).unwrap();
@@ -458,5 +664,29 @@ mod spec_example {
         let hex: Vec<String> = page.iter().map(|b| format!("{b:02X}")).collect();
         println!("{}", hex.join(" "));
         assert_eq!(decode(5, &page).unwrap(), values);
+    }
+
+    /// The example of spec 7.14: the page `40 38 40` primed by the page
+    /// of 7.10's example.
+    #[test]
+    fn spec_example_primed_bytes() {
+        let params = Params {
+            qbits: 4,
+            qshift: 2,
+            pbits: 1,
+            pshift: 1,
+            dbits: 1,
+            dshift: 0,
+        };
+        let (_, primer) = encode_primer(&[40, 40, 38, 40, 2], &[3, 2], Some(params)).unwrap();
+        let page = encode_primed(&[40, 38, 40], &[3], &primer)
+            .unwrap()
+            .unwrap();
+        let hex: Vec<String> = page.iter().map(|b| format!("{b:02X}")).collect();
+        assert_eq!(hex.join(" "), "01 03 00 CB 1B 81 0A");
+        assert_eq!(decode_primed(3, &page, &primer).unwrap(), [40, 38, 40]);
+        // The same values coded alone, with flat models.
+        let alone = encode(&[40, 38, 40], &[3], Some(params)).unwrap();
+        assert!(alone.len() > page.len());
     }
 }

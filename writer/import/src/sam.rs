@@ -1293,7 +1293,7 @@ pub fn import_alignments<W: Write>(
             },
         ),
     )?;
-    let mut quality = QualityPages::with(quality_column, options.compression, 0);
+    let mut quality = QualityPages::with(quality_column, options.compression, 0, true);
 
     let n_refs = header.refs.len() as i64;
     let mut buf = Vec::new();
