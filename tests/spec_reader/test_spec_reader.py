@@ -1129,33 +1129,14 @@ def qm_page(symbols, segments, qbits, qshift, pbits, pshift, dbits, dshift, tabl
     """A quality-model page (7.10) of `symbols` cut into `segments`; `fixed` is
     L (flag bit 0), else each segment's length is coded (or `lengths[i]`, to
     code a wrong one)."""
-    coder, models, length_models = RangeEncoder(), {}, [EncoderModel(256) for _ in range(4)]
-    at = 0
-    for index, length in enumerate(segments):
-        if fixed is None:
-            coded = length if lengths is None else lengths[index]
-            for j in range(4):
-                length_models[j].encode(coder, (coded >> (8 * j)) & 0xFF)
-        h = d = p = prev = 0
-        for q in symbols[at:at + length]:
-            ctx = (h | min(p >> pshift, (1 << pbits) - 1) << qbits
-                   | min((d >> dshift).bit_length(), (1 << dbits) - 1) << (qbits + pbits))
-            models.setdefault(ctx, EncoderModel(len(table))).encode(coder, q)
-            if p > 0:
-                d = min(d + abs(q - prev), (1 << 32) - 1)
-            prev, h, p = q, ((h << qshift) + q) % (1 << qbits), p + 1
-        at += length
+    params = {"qbits": qbits, "qshift": qshift, "pbits": pbits, "pshift": pshift, "dbits": dbits, "dshift": dshift}
+    stream = _qp_code(symbols, segments, params, len(table), fixed, {},
+                      [EncoderModel(256) for _ in range(4)], lengths=lengths)
     header = bytes([0 if fixed is None else 1, len(table) - 1]) + bytes(table)
     header += bytes([qbits, qshift, pbits, pshift, dbits, dshift])
     if fixed is not None:
-        varint = bytearray()
-        while True:
-            varint.append((fixed & 0x7F) | (0x80 if fixed >= 0x80 else 0))
-            fixed >>= 7
-            if not fixed:
-                break
-        header += varint
-    return header + coder.finish()
+        header += _varint(fixed)
+    return header + stream
 
 
 def _qm_cases():

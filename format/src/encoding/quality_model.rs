@@ -648,18 +648,21 @@ mod tests {
 mod spec_example {
     use super::*;
 
+    /// The parameters of spec 7.10's example.
+    const EXAMPLE: Params = Params {
+        qbits: 4,
+        qshift: 2,
+        pbits: 1,
+        pshift: 1,
+        dbits: 1,
+        dshift: 0,
+    };
+
     /// The example of spec 7.10: two reads, `40 40 38` and `40 2`.
     #[test]
     fn spec_example_bytes() {
         let values = [40u8, 40, 38, 40, 2];
-        let params = Params {
-            qbits: 4,
-            qshift: 2,
-            pbits: 1,
-            pshift: 1,
-            dbits: 1,
-            dshift: 0,
-        };
+        let params = EXAMPLE;
         let page = encode(&values, &[3, 2], Some(params)).unwrap();
         let hex: Vec<String> = page.iter().map(|b| format!("{b:02X}")).collect();
         println!("{}", hex.join(" "));
@@ -670,14 +673,7 @@ mod spec_example {
     /// of 7.10's example.
     #[test]
     fn spec_example_primed_bytes() {
-        let params = Params {
-            qbits: 4,
-            qshift: 2,
-            pbits: 1,
-            pshift: 1,
-            dbits: 1,
-            dshift: 0,
-        };
+        let params = EXAMPLE;
         let (_, primer) = encode_primer(&[40, 40, 38, 40, 2], &[3, 2], Some(params)).unwrap();
         let page = encode_primed(&[40, 38, 40], &[3], &primer)
             .unwrap()
