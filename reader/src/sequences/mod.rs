@@ -92,7 +92,9 @@ pub struct Sequences {
     ids: Ids,
     num_records: u64,
     records: OnceLock<Records>,
-    names: OnceLock<rustc_hash::FxHashMap<Vec<u8>, u32>>,
+    /// (hash of the name, record) of every record, sorted: 12 bytes a
+    /// record instead of a map holding a copy of every name.
+    names: OnceLock<Vec<(u64, u32)>>,
     amb_index: OnceLock<RunIndex>,
     mask_index: OnceLock<RunIndex>,
     page_values: OnceLock<u64>,
@@ -351,16 +353,22 @@ impl Sequences {
 
     /// Call `f(row, name)` for every record: from the `name` column, or
     /// (spec 12.2, format 1.2) the first token of each definition.
-    fn for_each_name(&self, mut f: impl FnMut(u64, &[u8])) -> Result<()> {
+    fn for_each_name(&self, f: impl FnMut(u64, &[u8])) -> Result<()> {
+        self.for_each_name_in(0..self.num_records, f)
+    }
+
+    /// [`Sequences::for_each_name`] over the records `rows`.
+    fn for_each_name_in(
+        &self,
+        rows: std::ops::Range<u64>,
+        mut f: impl FnMut(u64, &[u8]),
+    ) -> Result<()> {
         match (self.ids.name, self.ids.definition) {
-            (Some(id), _) => self
-                .reader
-                .column_by_id(id)?
-                .for_each_binary(0..self.num_records, f),
+            (Some(id), _) => self.reader.column_by_id(id)?.for_each_binary(rows, f),
             (None, Some(id)) => self
                 .reader
                 .column_by_id(id)?
-                .for_each_binary(0..self.num_records, |row, v| f(row, check::first_token(v))),
+                .for_each_binary(rows, |row, v| f(row, check::first_token(v))),
             (None, None) => unreachable!("checked when the dataset was opened"),
         }
     }
@@ -388,17 +396,35 @@ impl Sequences {
     /// name. An error means the names could not be read (a damaged page):
     /// never taken for a missing name.
     pub fn find(&self, name: &str) -> Result<Option<usize>> {
+        let hash = |v: &[u8]| {
+            use std::hash::Hasher;
+            let mut h = rustc_hash::FxHasher::default();
+            h.write(v);
+            h.finish()
+        };
         let names = crate::get_or_load(&self.names, || {
-            let mut map = rustc_hash::FxHashMap::with_capacity_and_hasher(
-                crate::column::reserve_len(&(0..self.num_records)),
-                Default::default(),
-            );
-            self.for_each_name(|row, v| {
-                map.entry(v.to_vec()).or_insert(row as u32);
-            })?;
-            Ok(map)
+            let mut index = Vec::with_capacity(crate::column::reserve_len(&(0..self.num_records)));
+            self.for_each_name(|row, v| index.push((hash(v), row as u32)))?;
+            index.sort_unstable();
+            Ok(index)
         })?;
-        Ok(names.get(name.as_bytes()).map(|&i| i as usize))
+        let wanted = hash(name.as_bytes());
+        let start = names.partition_point(|&(h, _)| h < wanted);
+        // Rows of one hash come in order: the first whose name is equal
+        // is the first record of that name.
+        for &(h, row) in &names[start..] {
+            if h != wanted {
+                break;
+            }
+            let mut equal = false;
+            self.for_each_name_in(u64::from(row)..u64::from(row) + 1, |_, v| {
+                equal = v == name.as_bytes();
+            })?;
+            if equal {
+                return Ok(Some(row as usize));
+            }
+        }
+        Ok(None)
     }
 
     /// Length in residues of record `record`.
