@@ -102,7 +102,9 @@ enum Command {
         /// FASTQ: speed against size. `default` codes qualities with a
         /// context model and read names as tokens against earlier names
         /// (quality-model, name-tokens; format 1.5; 19% smaller than zstd
-        /// pages on Illumina reads); `archive` also chooses the quality
+        /// pages on Illumina reads), qualities after the first 256 Ki
+        /// values in small pages primed by the first (format 1.8: one read
+        /// from a cold page in about 1 ms); `archive` also chooses the quality
         /// model for every page, uses larger pages and codes bases with an
         /// order-11 model (smallest; slower to read); `fast` keeps zstd
         /// pages (quickest to write and to read one read from).
