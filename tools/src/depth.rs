@@ -38,15 +38,15 @@ pub struct DepthArgs {
     pub dataset: Option<String>,
 }
 
-pub fn run(args: DepthArgs) -> CliResult {
-    let reader = Reader::open(&args.file)?;
+/// The alignments dataset `dataset` of `reader`, or its only one.
+fn open_alignments(reader: &Reader, dataset: &Option<String>) -> Result<Alignments, Failure> {
     let names: Vec<String> = reader
         .datasets()
         .iter()
         .filter(|d| Alignments::is_alignments(d))
         .map(|d| d.name.clone())
         .collect();
-    let name = match (&args.dataset, names.as_slice()) {
+    let name = match (dataset, names.as_slice()) {
         (Some(n), _) => n.clone(),
         (None, [one]) => one.clone(),
         (None, []) => {
@@ -65,29 +65,39 @@ pub fn run(args: DepthArgs) -> CliResult {
             ))
         }
     };
-    let alignments = Alignments::open(&reader, &name)?;
-    let filter = RecordFilter {
-        require: 0,
-        exclude: args.exclude,
-        min_mapq: args.min_mapq,
-    };
-    let refs = alignments.references().to_vec();
-    let regions: Vec<AlignmentRegion> = match &args.region {
-        Some(text) => {
-            // Not clipped: positions past the reference's end that
-            // records cover are printed too, as samtools does.
-            vec![alignments
-                .region(text)
-                .map_err(|e| Failure::new(USAGE, e.to_string()))?]
-        }
-        None => (0..refs.len())
+    Ok(Alignments::open(reader, &name)?)
+}
+
+/// The regions of `-r` (one, not clipped: samtools prints positions past
+/// a reference's end that records cover), or every reference whole.
+fn regions(
+    alignments: &Alignments,
+    region: &Option<String>,
+) -> Result<Vec<AlignmentRegion>, Failure> {
+    Ok(match region {
+        Some(text) => vec![alignments
+            .region(text)
+            .map_err(|e| Failure::new(USAGE, e.to_string()))?],
+        None => (0..alignments.references().len())
             .map(|ref_id| AlignmentRegion {
                 ref_id,
                 start: 0,
                 end: i64::MAX,
             })
             .collect(),
+    })
+}
+
+pub fn run(args: DepthArgs) -> CliResult {
+    let reader = Reader::open(&args.file)?;
+    let alignments = open_alignments(&reader, &args.dataset)?;
+    let filter = RecordFilter {
+        require: 0,
+        exclude: args.exclude,
+        min_mapq: args.min_mapq,
     };
+    let refs = alignments.references().to_vec();
+    let regions = regions(&alignments, &args.region)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut lines = Lines::new();
@@ -141,6 +151,58 @@ pub fn run(args: DepthArgs) -> CliResult {
         }
     }
     lines.flush(&mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `gcol pileup`: per position of a region, the A, C, G and T bases and
+/// the deletions of the records passing the filter, as
+/// [`Alignments::pileup`] counts them (the library call Python's
+/// `pileup` makes): `reference TAB position TAB A TAB C TAB G TAB T TAB
+/// deletions`, 1-based, positions without a count only with `-a`.
+pub fn pileup(args: DepthArgs) -> CliResult {
+    let reader = Reader::open(&args.file)?;
+    let alignments = open_alignments(&reader, &args.dataset)?;
+    let filter = RecordFilter {
+        require: 0,
+        exclude: args.exclude,
+        min_mapq: args.min_mapq,
+    };
+    let refs = alignments.references().to_vec();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(FLUSH_AT, stdout.lock());
+    for region in regions(&alignments, &args.region)? {
+        if args.region.is_none() && !alignments.has_records_on(region.ref_id)? {
+            continue;
+        }
+        let name = &refs[region.ref_id].0;
+        // Clipped to the reference (the counts' positions are on it).
+        let end = region.end.min(refs[region.ref_id].1 as i64);
+        let mut start = region.start;
+        while start < end {
+            let stop = end.min(start + WINDOW);
+            let window = AlignmentRegion {
+                ref_id: region.ref_id,
+                start,
+                end: stop,
+            };
+            for (i, c) in alignments.pileup(&window, &filter)?.iter().enumerate() {
+                if args.all || c.iter().any(|&n| n > 0) {
+                    writeln!(
+                        out,
+                        "{name}\t{}\t{}\t{}\t{}\t{}\t{}",
+                        start + i as i64 + 1,
+                        c[0],
+                        c[1],
+                        c[2],
+                        c[3],
+                        c[4]
+                    )?;
+                }
+            }
+            start = stop;
+        }
+    }
     out.flush()?;
     Ok(())
 }

@@ -327,6 +327,17 @@ enum Command {
     /// prints reference, 1-based position and depth, positions of depth 0
     /// only with -a.
     Depth(depth::DepthArgs),
+    /// Per-base counts of an alignments dataset: the A, C, G and T bases
+    /// and the deletions at each position.
+    ///
+    /// Counts the bases of M, = and X operations (N and other codes not
+    /// counted) and D operations (not N skips) of records without the -G
+    /// flags (default UNMAP, SECONDARY, QCFAIL, DUP, as `samtools depth`),
+    /// whatever their base quality; prints reference, 1-based position, A,
+    /// C, G, T and deletions, tab-separated (pysam's `count_coverage` with
+    /// deletions; Python `pileup`), positions with no count only with -a.
+    /// Example: `gcol pileup reads.gcol -r chr1:10000-10100`.
+    Pileup(depth::DepthArgs),
     /// Print VCF records of a variants dataset, like `bcftools view`, or
     /// SAM records of an alignments dataset, like `samtools view`.
     ///
@@ -764,6 +775,7 @@ fn main() -> ExitCode {
         Command::Schema { file, json } => schema::run(file.as_deref(), json),
         Command::View(args) => view::run(args),
         Command::Depth(args) => depth::run(args),
+        Command::Pileup(args) => depth::pileup(args),
         Command::Motif {
             file,
             pattern,

@@ -662,3 +662,104 @@ fn depth_past_the_reference_end_as_samtools() {
         );
     }
 }
+
+/// Counts of A, C, G, T and deletions in a `samtools mpileup` base column
+/// (no reference: bases print as letters; `^` and its MAPQ character, `$`,
+/// indel notes `+N...`/`-N...` and skips `>` `<` are not bases).
+fn mpileup_counts(bases: &[u8]) -> [u32; 5] {
+    let mut counts = [0u32; 5];
+    let mut i = 0;
+    while i < bases.len() {
+        match bases[i] {
+            b'^' => i += 1,
+            b'+' | b'-' => {
+                let mut n = 0usize;
+                while bases.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                    n = n * 10 + usize::from(bases[i + 1] - b'0');
+                    i += 1;
+                }
+                i += n;
+            }
+            b'A' | b'a' => counts[0] += 1,
+            b'C' | b'c' => counts[1] += 1,
+            b'G' | b'g' => counts[2] += 1,
+            b'T' | b't' => counts[3] += 1,
+            b'*' | b'#' => counts[4] += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    counts
+}
+
+/// `gcol pileup` counts every A, C, G, T and deletion that `samtools
+/// mpileup` lists (no BAQ, no base or mapping quality floor, orphans and
+/// overlapping mates kept, samtools depth's flag filter), at every
+/// position with a count; `-a` adds the others as zeros.
+#[test]
+fn pileup_counts_equal_samtools_mpileup() {
+    let Some(bam) = data("pileup_counts_equal_samtools_mpileup") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (name, region) in [
+        ("1000g_HG02002_illumina_subset.bam", "6:32771448-32772447"),
+        ("ont_pcs109_5k_cdna_spliced.bam", "SIRV1:1-3000"),
+        ("CHM1_illumina_vcfanno_ex.bam", "1:10000-10500"),
+    ] {
+        let input = bam.join(name);
+        let out = dir.path().join(format!("{name}.gcol"));
+        ok(
+            gcol(&["convert", "-q", s(&input), "-o", s(&out)]),
+            "convert",
+        );
+        let theirs = samtools(&[
+            "mpileup",
+            "-B",
+            "-Q",
+            "0",
+            "-q",
+            "0",
+            "-A",
+            "-x",
+            "-d",
+            "10000000",
+            "--ff",
+            "UNMAP,SECONDARY,QCFAIL,DUP",
+            "-r",
+            region,
+            s(&input),
+        ]);
+        let mut expected = String::new();
+        for line in String::from_utf8(theirs).unwrap().lines() {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let c = mpileup_counts(fields[4].as_bytes());
+            if c.iter().any(|&n| n > 0) {
+                expected.push_str(&format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                    fields[0], fields[1], c[0], c[1], c[2], c[3], c[4]
+                ));
+            }
+        }
+        assert!(expected.lines().count() > 100, "{name}: {expected}");
+        let ours =
+            String::from_utf8(ok(gcol(&["pileup", "-r", region, s(&out)]), "pileup")).unwrap();
+        assert!(
+            ours == expected,
+            "{name} {region}: gcol pileup differs from samtools mpileup"
+        );
+        // -a: every position of the region, zeros included.
+        let all = String::from_utf8(ok(
+            gcol(&["pileup", "-a", "-r", region, s(&out)]),
+            "pileup -a",
+        ))
+        .unwrap();
+        let (from, to) = region.split_once(':').unwrap().1.split_once('-').unwrap();
+        let span = to.parse::<usize>().unwrap() - from.parse::<usize>().unwrap() + 1;
+        assert_eq!(all.lines().count(), span, "{name}");
+        assert!(all
+            .lines()
+            .filter(|l| !l.ends_with("\t0\t0\t0\t0\t0"))
+            .eq(ours.lines()));
+    }
+}
