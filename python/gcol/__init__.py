@@ -299,6 +299,63 @@ def _partition_pandas(part: Partition) -> Any:
     return part.to_pandas()
 
 
+def _partition_files(parts: list[Partition]) -> Any:
+    """A read-only pyarrow file system handler whose file ``N.arrow`` is
+    partition ``N`` as an Arrow IPC file, made when a scan opens it
+    (``opened`` lists the partitions read). Defined here so that importing
+    gcol does not import pyarrow."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.fs as pafs  # type: ignore[import-untyped]
+    import pyarrow.ipc as ipc  # type: ignore[import-untyped]
+
+    class PartitionFiles(pafs.FileSystemHandler):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.opened: list[int] = []
+            # A scan opens a file to inspect it, then to read it: the last
+            # partitions made are kept for the second open.
+            self.recent: dict[int, bytes] = {}
+
+        def get_type_name(self) -> str:
+            return "gcol-partitions"
+
+        def normalize_path(self, path: str) -> str:
+            return path
+
+        def get_file_info(self, paths: list[str]) -> list[Any]:
+            return [pafs.FileInfo(p, type=pafs.FileType.File) for p in paths]
+
+        def get_file_info_selector(self, selector: Any) -> list[Any]:
+            return [pafs.FileInfo(f"{i}.arrow", type=pafs.FileType.File) for i in range(len(parts))]
+
+        def open_input_file(self, path: str) -> Any:
+            index = int(path.rsplit("/", 1)[-1].split(".")[0])
+            if index not in self.recent:
+                self.opened.append(index)
+                reader = pa.RecordBatchReader.from_stream(parts[index])
+                sink = io.BytesIO()
+                with ipc.new_file(sink, reader.schema) as out:
+                    for batch in reader:
+                        out.write_batch(batch)
+                while len(self.recent) >= 4:
+                    del self.recent[next(iter(self.recent))]
+                self.recent[index] = sink.getvalue()
+            return pa.BufferReader(self.recent[index])
+
+        def open_input_stream(self, path: str) -> Any:
+            return self.open_input_file(path)
+
+        def _read_only(self, *args: Any) -> Any:
+            raise OSError("gcol partitions are read-only")
+
+        create_dir = delete_dir = delete_dir_contents = delete_root_dir_contents = _read_only
+        delete_file = move = copy_file = open_output_stream = open_append_stream = _read_only
+
+    return PartitionFiles()
+
+
 class Partitions(Sequence[Partition]):
     """The partitions :func:`dataset` found, in file and row order. Every
     partition has the same columns when the files' datasets have the same
@@ -359,6 +416,41 @@ class Partitions(Sequence[Partition]):
             raise ValueError("no partitions")
         meta = self[0].to_arrow().schema.empty_table().to_pandas()
         return dd.from_map(_partition_pandas, list(self._parts), meta=meta)  # type: ignore[no-untyped-call]
+
+    def to_pyarrow_dataset(self) -> Any:
+        """A ``pyarrow.dataset.Dataset`` of these partitions, for engines
+        that push filters into a dataset scan (DuckDB: ``duckdb.sql("select
+        ... from ds where CHROM = '20'")`` on ``ds =
+        parts.to_pyarrow_dataset()``). Each partition is a fragment whose
+        contig (``CHROM`` of variants, ``reference_name`` of alignments) is
+        its partition expression, so a filter on the contig skips the other
+        partitions without reading them; a partition the scan keeps is read
+        whole (its columns as ``columns=`` chose) and then projected."""
+        import pyarrow as pa
+        import pyarrow.dataset as pads  # type: ignore[import-untyped]
+        import pyarrow.fs as pafs
+
+        if not self:
+            raise ValueError("no partitions")
+        schema = pa.RecordBatchReader.from_stream(self[0]).schema
+        handler = _partition_files(list(self._parts))
+        filesystem = pafs.PyFileSystem(handler)
+        fmt = pads.IpcFileFormat()
+        field = next((f for f in ("CHROM", "reference_name") if f in schema.names), None)
+
+        def where(part: Partition) -> Any:
+            if field is None or part.contig is None:
+                return None
+            if part.contig == "*":  # unplaced alignments (spec 15): no reference name
+                return pads.field(field).is_null()
+            return pads.field(field) == part.contig
+
+        fragments = [
+            fmt.make_fragment(f"{i}.arrow", filesystem, partition_expression=where(part))
+            for i, part in enumerate(self._parts)
+        ]
+        # The partitions a scan read: ``dataset.filesystem.handler.opened``.
+        return pads.FileSystemDataset(fragments, schema, fmt, filesystem)
 
 
 def dataset(
