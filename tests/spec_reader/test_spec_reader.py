@@ -1135,7 +1135,7 @@ def qm_page(symbols, segments, qbits, qshift, pbits, pshift, dbits, dshift, tabl
     header = bytes([0 if fixed is None else 1, len(table) - 1]) + bytes(table)
     header += bytes([qbits, qshift, pbits, pshift, dbits, dshift])
     if fixed is not None:
-        header += _varint(fixed)
+        header += im_varint(fixed)
     return header + stream
 
 
@@ -1312,13 +1312,6 @@ def test_spec_7_14_example():
     assert (primer_page, pages) == (QM_EXAMPLE, [QP_EXAMPLE])
 
 
-def _varint(value):
-    out = bytearray()
-    while True:
-        out.append((value & 0x7F) | (0x80 if value >= 0x80 else 0))
-        value >>= 7
-        if not value:
-            return bytes(out)
 
 
 def _qp_code(symbols, segments, params, m, fixed, models, length_models, start=None, lengths=None):
@@ -1358,12 +1351,12 @@ def qp_pages(primer, pages, params, table, lengths=None):
     stream = _qp_code(symbols, segments, params, m, fixed, models, length_models)
     header = bytes([0 if fixed is None else 1, m - 1]) + bytes(table)
     header += bytes(params[k] for k in ("qbits", "qshift", "pbits", "pshift", "dbits", "dshift"))
-    primer_page = header + (b"" if fixed is None else _varint(fixed)) + stream
+    primer_page = header + (b"" if fixed is None else im_varint(fixed)) + stream
     out = []
     for index, (symbols, segments, fixed) in enumerate(pages):
         stream = _qp_code(symbols, segments, params, m, fixed, {}, copy.deepcopy(length_models), start=models,
                           lengths=lengths if index == 0 else None)
-        out.append(bytes([0 if fixed is None else 1]) + (b"" if fixed is None else _varint(fixed)) + stream)
+        out.append(bytes([0 if fixed is None else 1]) + (b"" if fixed is None else im_varint(fixed)) + stream)
     return primer_page, out
 
 

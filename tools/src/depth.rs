@@ -88,14 +88,19 @@ fn regions(
     })
 }
 
-pub fn run(args: DepthArgs) -> CliResult {
-    let reader = Reader::open(&args.file)?;
-    let alignments = open_alignments(&reader, &args.dataset)?;
-    let filter = RecordFilter {
+/// The filter of `-Q` and `-G`.
+fn filter(args: &DepthArgs) -> RecordFilter {
+    RecordFilter {
         require: 0,
         exclude: args.exclude,
         min_mapq: args.min_mapq,
-    };
+    }
+}
+
+pub fn run(args: DepthArgs) -> CliResult {
+    let reader = Reader::open(&args.file)?;
+    let alignments = open_alignments(&reader, &args.dataset)?;
+    let filter = filter(&args);
     let refs = alignments.references().to_vec();
     let regions = regions(&alignments, &args.region)?;
     let stdout = std::io::stdout();
@@ -163,11 +168,7 @@ pub fn run(args: DepthArgs) -> CliResult {
 pub fn pileup(args: DepthArgs) -> CliResult {
     let reader = Reader::open(&args.file)?;
     let alignments = open_alignments(&reader, &args.dataset)?;
-    let filter = RecordFilter {
-        require: 0,
-        exclude: args.exclude,
-        min_mapq: args.min_mapq,
-    };
+    let filter = filter(&args);
     let refs = alignments.references().to_vec();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(FLUSH_AT, stdout.lock());
