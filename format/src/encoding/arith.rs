@@ -21,28 +21,6 @@ pub const MAX_TOTAL: u32 = (1 << 16) - 32;
 /// Renormalise when the range falls below this.
 const TOP: u32 = 1 << 24;
 
-/// `ceil(2^48 / t)` for every total `t` below 2^16 (entry 0 unused).
-static RECIPROCALS: [u64; 1 << 16] = {
-    let mut table = [0u64; 1 << 16];
-    let mut t = 1u64;
-    while t < 1 << 16 {
-        table[t as usize] = (1u64 << 48).div_ceil(t);
-        t += 1;
-    }
-    table
-};
-
-/// `n / t` rounded down, for `t` in 1 .. 2^16, by one multiplication:
-/// with `m = ceil(2^48 / t) = (2^48 + e) / t` (`e < t`), `n * m / 2^48`
-/// exceeds `n / t` by `n * e / (t * 2^48)`, below `1 / t` because `n * e <
-/// 2^32 * 2^16`, so the floor is unchanged. An integer division costs the
-/// range coder a third of its time.
-#[inline]
-fn div_total(n: u32, t: u32) -> u32 {
-    debug_assert!(t > 0 && t < 1 << 16);
-    ((u128::from(n) * u128::from(RECIPROCALS[t as usize])) >> 48) as u32
-}
-
 /// Range encoder writing to a byte vector.
 pub struct RangeEncoder {
     low: u64,
@@ -73,7 +51,7 @@ impl RangeEncoder {
     /// Code the interval `[cum, cum + freq)` of `total` (`total` at most 2^16).
     #[inline]
     pub fn encode(&mut self, cum: u32, freq: u32, total: u32) {
-        let r = div_total(self.range, total);
+        let r = self.range / total;
         self.low += u64::from(r) * u64::from(cum);
         self.range = r * freq;
         while self.range < TOP {
@@ -148,7 +126,7 @@ impl<'a> RangeDecoder<'a> {
     /// whose interval holds it, then calls [`RangeDecoder::consume`].
     #[inline]
     pub fn target(&mut self, total: u32) -> Result<u32> {
-        self.range = div_total(self.range, total);
+        self.range /= total;
         let value = self.code / self.range;
         if value >= total {
             return Err(Error::MalformedPage {
@@ -519,34 +497,5 @@ mod tests {
             assert_eq!(models.decode(&mut rd, 0).unwrap(), b);
         }
         rd.finish().unwrap();
-    }
-
-    #[test]
-    fn reciprocal_division_is_exact() {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        for t in (1..1u32 << 16)
-            .step_by(7)
-            .chain([1, 2, 3, 65_503, 65_504, 65_535])
-        {
-            for n in [
-                0,
-                1,
-                t - 1,
-                t,
-                t + 1,
-                u32::MAX,
-                u32::MAX - 1,
-                u32::MAX / t * t,
-            ] {
-                assert_eq!(div_total(n, t), n / t, "{n} / {t}");
-            }
-            for _ in 0..8 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                let n = x as u32;
-                assert_eq!(div_total(n, t), n / t, "{n} / {t}");
-            }
-        }
     }
 }
