@@ -76,13 +76,17 @@ impl Sequences {
             {
                 scope.spawn(|| {
                     for column in &columns {
-                        // Two pages at a time, so an error or a closed
-                        // output stops the work soon.
+                        // About 1 MiB of values at a time (at least two
+                        // pages: both cores busy), so an error or a closed
+                        // output stops the work soon; primed quality pages
+                        // (spec 7.14) are 32 KiB.
                         let pages = column.num_pages();
+                        let page_bytes = column.meta().decoded_bytes / pages.max(1);
+                        let step = ((1u64 << 20) / page_bytes.max(1)).max(2);
                         let mut at = 0;
                         while at < pages && !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                            column.prefetch(at..(at + 2).min(pages));
-                            at += 2;
+                            column.prefetch(at..(at + step).min(pages));
+                            at += step;
                         }
                     }
                 });
