@@ -317,6 +317,7 @@ def _partition_files(parts: list[Partition]) -> Any:
             # A scan opens a file to inspect it, then to read it: the last
             # partitions made are kept for the second open.
             self.recent: dict[int, bytes] = {}
+            self.lock = threading.Lock()  # scans open files from several threads
 
         def get_type_name(self) -> str:
             return "gcol-partitions"
@@ -332,17 +333,21 @@ def _partition_files(parts: list[Partition]) -> Any:
 
         def open_input_file(self, path: str) -> Any:
             index = int(path.rsplit("/", 1)[-1].split(".")[0])
-            if index not in self.recent:
-                self.opened.append(index)
+            with self.lock:
+                data = self.recent.get(index)
+            if data is None:
                 reader = pa.RecordBatchReader.from_stream(parts[index])
                 sink = io.BytesIO()
                 with ipc.new_file(sink, reader.schema) as out:
                     for batch in reader:
                         out.write_batch(batch)
-                while len(self.recent) >= 4:
-                    del self.recent[next(iter(self.recent))]
-                self.recent[index] = sink.getvalue()
-            return pa.BufferReader(self.recent[index])
+                data = sink.getvalue()
+                with self.lock:
+                    self.opened.append(index)
+                    while len(self.recent) >= 4:
+                        del self.recent[next(iter(self.recent))]
+                    self.recent[index] = data
+            return pa.BufferReader(data)
 
         def open_input_stream(self, path: str) -> Any:
             return self.open_input_file(path)

@@ -968,6 +968,7 @@ impl Reader {
             info.encoding,
             info.flags,
             info.num_values,
+            info.decoded_len,
             &stored,
         )
         .map_err(|source| self.page_error(first, &info, source))?;

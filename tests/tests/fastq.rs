@@ -471,3 +471,62 @@ fn primed_quality_pages_read_alone_and_versions_stay_lowest() {
     assert!(out == fastq_text(&reads));
     assert_eq!(reader.version(), (1, 5));
 }
+
+/// A second reads dataset written after the header (the first dataset's
+/// pages already out) whose first quality page is tiny: the primer keeps
+/// its encoding (it is not rewritten plain as a small inline page), so
+/// its primed pages read back (found by a review, session 19).
+#[test]
+fn a_tiny_primer_after_the_header_keeps_its_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    // Random bases: two 64 KiB pages, written with the header when the
+    // first dataset's pages are.
+    let mut x = 5u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let first: Vec<(String, Vec<u8>, Vec<u8>)> = (0..2000)
+        .map(|i| {
+            let bases = (0..160).map(|_| b"ACGT"[(next() % 4) as usize]).collect();
+            let quals = (0..160).map(|_| 2 + (next() % 39) as u8).collect();
+            (format!("a{i}"), bases, quals)
+        })
+        .collect();
+    let long: Vec<u8> = (0..300_000u32)
+        .map(|i| [2u8, 20, 37, 30][(i % 7 % 4) as usize])
+        .collect();
+    let second = vec![
+        (
+            "b0".to_string(),
+            vec![b'A'; 10],
+            vec![2, 20, 37, 30, 2, 20, 37, 30, 2, 20],
+        ),
+        ("b1".to_string(), vec![b'T'; long.len()], long),
+    ];
+    let (a, b) = (dir.path().join("a.fq"), dir.path().join("b.fq"));
+    std::fs::write(&a, fastq_text(&first)).unwrap();
+    std::fs::write(&b, fastq_text(&second)).unwrap();
+    let mut w = Writer::new(Vec::new(), WriteOptions::default()).unwrap();
+    import_fastq(&mut w, &[&a], &FastqOptions::new("a"), &no_progress).unwrap();
+    // The first dataset's pages (and the header) are written.
+    w.write_pending().unwrap();
+    import_fastq(&mut w, &[&b], &FastqOptions::new("b"), &no_progress).unwrap();
+    let reader = Reader::from_bytes(w.finish().unwrap()).unwrap();
+    reader.verify(|_, _| {}).unwrap();
+    let quality = reader.column("b", "quality").unwrap();
+    assert!(quality.num_pages() > 1);
+    assert_eq!(
+        quality.page(0).unwrap().info().encoding,
+        gcol_format::encoding::ids::QUALITY_MODEL
+    );
+    let mut out = Vec::new();
+    reader
+        .sequences("b")
+        .unwrap()
+        .write_fastq(&mut out, None, |_, _| {})
+        .unwrap();
+    assert!(out == fastq_text(&second));
+}

@@ -1332,14 +1332,13 @@ impl<W: Write> Writer<W> {
     /// up not using it at the lowest minor version (spec 2.2).
     pub fn declare_encoding(&mut self, column: ColumnId, encoding: Encoding) -> bool {
         let needed = gcol_format::encoding::ids::minor_of(encoding.id());
-        match self.header_minor {
-            Some(minor) => minor >= needed,
-            None => {
-                std::sync::Arc::make_mut(&mut self.columns[column.0].spec).submitted =
-                    Some(encoding);
-                true
-            }
+        if self.header_minor.is_some_and(|minor| minor < needed) {
+            return false;
         }
+        // Recorded whether or not the header is written: a primer held
+        // back as a possible inline page keeps its encoding (write_page).
+        std::sync::Arc::make_mut(&mut self.columns[column.0].spec).submitted = Some(encoding);
+        true
     }
 
     /// Encode a page of `column` on the rayon pool with `job` (for

@@ -860,6 +860,7 @@ pub fn primer_of_page(
     encoding_id: u16,
     flags: u16,
     num_values: u32,
+    decoded_len: u32,
     stored: &[u8],
 ) -> Result<quality_model::Primer> {
     if encoding_id != ids::QUALITY_MODEL {
@@ -871,6 +872,13 @@ pub fn primer_of_page(
     }
     if flags & !crate::directory::KNOWN_FLAGS != 0 {
         return Err(Error::UnknownPageFlags { flags });
+    }
+    if decoded_len > MAX_PAGE_BYTES {
+        return Err(Error::PageLimit {
+            what: "a decoded length",
+            found: u64::from(decoded_len),
+            limit: u64::from(MAX_PAGE_BYTES),
+        });
     }
     let mut at = 0;
     if flags & crate::directory::FLAG_VALIDITY != 0 {
@@ -884,5 +892,13 @@ pub fn primer_of_page(
         }
         at = validity.len;
     }
+    // u8 values: the entry's decoded length bounds the count (as for any
+    // page, 7), so a forged count cannot make the primer's decode allocate
+    // past MAX_PAGE_BYTES.
+    check_values_len(
+        PhysicalType::U8,
+        num_values,
+        u64::from(decoded_len).saturating_sub(at as u64),
+    )?;
     Ok(quality_model::Primer::from_page(num_values, &stored[at..])?.0)
 }

@@ -622,6 +622,20 @@ mod tests {
     }
 
     #[test]
+    fn a_forged_primer_count_is_refused_before_decoding() {
+        let (values, segments) = reads(13, 10, |_| 50);
+        let page = encode(&values, &segments, None).unwrap();
+        let id = crate::encoding::ids::QUALITY_MODEL;
+        let n = values.len() as u32;
+        assert!(crate::encoding::primer_of_page(id, 0, n, n, &page).is_ok());
+        // A count the decoded length does not cover, or a length past
+        // MAX_PAGE_BYTES: refused without allocating for it.
+        assert!(crate::encoding::primer_of_page(id, 0, 1 << 28, n, &page).is_err());
+        assert!(crate::encoding::primer_of_page(id, 0, 1 << 28, 1 << 28, &page).is_err());
+        assert!(crate::encoding::primer_of_page(id + 1, 0, n, n, &page).is_err());
+    }
+
+    #[test]
     fn primed_pages_of_a_variable_primer() {
         let (first, first_segments) = reads(10, 100, |r| 5 + r % 90);
         let (_, primer) = encode_primer(&first, &first_segments, None).unwrap();

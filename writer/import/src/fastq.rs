@@ -297,6 +297,8 @@ struct ModelPages {
     /// Pages after the first start from its models (`quality-primed`).
     primed: bool,
     primer: Option<std::sync::Arc<quality_model::Primer>>,
+    /// Values per page when pages are not primed after all.
+    unprimed_values: usize,
     values: Vec<u8>,
     segments: Vec<u32>,
     /// Chosen on the first page (default), or `None` for every page (archive).
@@ -327,10 +329,13 @@ impl QualityPages {
         primed: bool,
     ) -> QualityPages {
         let primed = primes(compression, primed);
-        let page_values = match page_values {
-            0 if primed => PRIMED_PAGE_VALUES,
+        let unprimed_values = match page_values {
             0 => compression.quality_page_values(),
             n => n,
+        };
+        let page_values = match page_values {
+            0 if primed => PRIMED_PAGE_VALUES,
+            _ => unprimed_values,
         };
         let model = (compression != ReadCompression::Fast).then(|| ModelPages {
             page_values,
@@ -341,6 +346,7 @@ impl QualityPages {
             },
             primed,
             primer: None,
+            unprimed_values,
             values: Vec::new(),
             segments: Vec::new(),
             params: None,
@@ -422,7 +428,7 @@ impl QualityPages {
                     // older minor version: pages stand alone, at the
                     // level's usual size.
                     model.primed = false;
-                    model.page_values = ReadCompression::Default.quality_page_values();
+                    model.page_values = model.unprimed_values;
                 }
                 if model.primed {
                     // The state this page leaves, as a reader rebuilds it.
