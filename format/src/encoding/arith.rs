@@ -212,13 +212,6 @@ pub struct Snapshot {
     opened: Vec<[u32; 2]>,
 }
 
-impl Snapshot {
-    /// Bytes of memory held.
-    pub fn heap_bytes(&self) -> usize {
-        self.entries.capacity() * 4 + self.opened.capacity() * 8
-    }
-}
-
 impl Models {
     /// `contexts` models of `nsym` (1..=256) symbols each.
     pub fn new(contexts: usize, nsym: usize) -> Models {

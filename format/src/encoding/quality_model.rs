@@ -248,12 +248,6 @@ impl Primer {
     pub fn params(&self) -> Params {
         self.params
     }
-
-    /// Bytes of memory held (the models of every context the first page
-    /// opened).
-    pub fn heap_bytes(&self) -> usize {
-        self.table.capacity() + self.models.heap_bytes() + self.lengths.heap_bytes()
-    }
 }
 
 /// A page's header (7.10; 7.14 for a primed page, whose table and
